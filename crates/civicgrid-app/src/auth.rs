@@ -1,0 +1,288 @@
+//! Signing in and out, sessions, API tokens: turning a credential into an [`Actor`].
+
+use base64::Engine;
+use civicgrid_domain::access::{Actor, Assignment};
+use civicgrid_domain::account::{THROTTLE_MAX_FAILURES, THROTTLE_WINDOW_SECS, throttle_delay_secs};
+use civicgrid_store::accounts::{self, User};
+use civicgrid_store::sessions::{self, Session, ThrottleState};
+use civicgrid_store::{AnyConnection, now_ms, tokens};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use crate::authz::{Change, record};
+use crate::{App, AppError, AppResult};
+
+/// A fresh random secret, URL-safe, 256 bits.
+pub fn new_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// How secrets (session and API tokens) are stored: SHA-256, hex.
+pub fn secret_hash(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// The signed-in user behind a request, with their roles.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub user: User,
+    pub session: Session,
+    pub actor: Actor,
+}
+
+/// What a successful sign-in hands back: the cookie value is shown only here.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub token: String,
+    pub signed_in: SignedIn,
+}
+
+pub(crate) async fn load_actor(conn: &mut AnyConnection, user: &User) -> AppResult<Actor> {
+    let assignments: Vec<Assignment> = accounts::assignments_of(conn, user.id)
+        .await?
+        .into_iter()
+        .map(|v| v.assignment)
+        .collect();
+    Ok(Actor {
+        user_id: Some(user.id),
+        token_id: None,
+        label: user.username.clone(),
+        assignments,
+    })
+}
+
+impl App {
+    /// Signs a user in. `replaces` is the session token the browser already had, if
+    /// any: it is revoked, so the session id always changes at sign-in.
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        client: &str,
+        user_agent: &str,
+        replaces: Option<&str>,
+    ) -> AppResult<NewSession> {
+        let username = username.trim().to_lowercase();
+        let keys = [format!("user:{username}"), format!("ip:{client}")];
+        let now = now_ms();
+        {
+            let mut conn = self.db.read().await?;
+            for key in &keys {
+                let s = sessions::throttle_get(&mut conn, key).await?;
+                if s.locked_until > now {
+                    return Err(AppError::Throttled {
+                        retry_after_secs: (s.locked_until - now + 999) / 1000,
+                    });
+                }
+            }
+        }
+        let creds = {
+            let mut conn = self.db.read().await?;
+            accounts::find_credentials(&mut conn, &username).await?
+        };
+        let ok = self
+            .hasher
+            .verify(
+                password.to_owned(),
+                creds.as_ref().map(|c| c.password_hash.clone()),
+            )
+            .await?;
+        let creds = match creds {
+            Some(c) if ok && c.user.active => c,
+            _ => {
+                self.note_failure(&keys, now).await?;
+                return Err(AppError::Unauthenticated);
+            }
+        };
+        let token = new_secret();
+        let mut tx = self.db.begin_write().await?;
+        if let Some(old) = replaces {
+            if let Some(s) = sessions::find_live(&mut tx, &secret_hash(old), now).await? {
+                sessions::revoke(&mut tx, s.id, now).await?;
+            }
+        }
+        let expires = now + self.config.session_idle_secs * 1000;
+        let ua: String = user_agent.chars().take(200).collect();
+        let session = sessions::insert(
+            &mut tx,
+            &secret_hash(&token),
+            creds.user.id,
+            now,
+            expires,
+            &ua,
+        )
+        .await?;
+        sessions::throttle_clear(&mut tx, &keys[0]).await?;
+        let actor = load_actor(&mut tx, &creds.user).await?;
+        record(
+            &mut tx,
+            &actor,
+            Change {
+                action: "auth.login",
+                target_type: "session",
+                target_id: session.id.to_string(),
+                scope: None,
+                reason: None,
+                details: serde_json::json!({}),
+            },
+        )
+        .await?;
+        civicgrid_store::commit(tx).await?;
+        Ok(NewSession {
+            token,
+            signed_in: SignedIn {
+                user: creds.user,
+                session,
+                actor,
+            },
+        })
+    }
+
+    async fn note_failure(&self, keys: &[String], now: i64) -> AppResult<()> {
+        let mut tx = self.db.begin_write().await?;
+        for key in keys {
+            let mut s = sessions::throttle_get(&mut tx, key).await?;
+            if now - s.window_start > THROTTLE_WINDOW_SECS * 1000 {
+                s = ThrottleState {
+                    failures: 0,
+                    window_start: now,
+                    locked_until: 0,
+                };
+            }
+            s.failures += 1;
+            if s.failures >= THROTTLE_MAX_FAILURES {
+                s.locked_until = now + throttle_delay_secs(s.failures) * 1000;
+            }
+            sessions::throttle_put(&mut tx, key, s).await?;
+        }
+        civicgrid_store::commit(tx).await?;
+        Ok(())
+    }
+
+    /// Resolves a session cookie to the signed-in user, sliding its expiry.
+    pub async fn session(&self, token: &str) -> AppResult<SignedIn> {
+        let now = now_ms();
+        let mut conn = self.db.read().await?;
+        let session = sessions::find_live(&mut conn, &secret_hash(token), now)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        let user = accounts::get_user(&mut conn, session.user_id).await?;
+        if !user.active {
+            return Err(AppError::Unauthenticated);
+        }
+        let actor = load_actor(&mut conn, &user).await?;
+        drop(conn);
+        if now - session.last_seen_at > 60_000 {
+            let expires = now + self.config.session_idle_secs * 1000;
+            let mut tx = self.db.begin_write().await?;
+            sessions::touch(&mut tx, session.id, now, expires).await?;
+            civicgrid_store::commit(tx).await?;
+        }
+        Ok(SignedIn {
+            user,
+            session,
+            actor,
+        })
+    }
+
+    /// Ends the session behind this cookie. Unknown or expired tokens are ignored.
+    pub async fn logout(&self, token: &str) -> AppResult<()> {
+        let now = now_ms();
+        let mut tx = self.db.begin_write().await?;
+        if let Some(s) = sessions::find_live(&mut tx, &secret_hash(token), now).await? {
+            sessions::revoke(&mut tx, s.id, now).await?;
+            let user = accounts::get_user(&mut tx, s.user_id).await?;
+            let actor = load_actor(&mut tx, &user).await?;
+            record(
+                &mut tx,
+                &actor,
+                Change {
+                    action: "auth.logout",
+                    target_type: "session",
+                    target_id: s.id.to_string(),
+                    scope: None,
+                    reason: None,
+                    details: serde_json::json!({}),
+                },
+            )
+            .await?;
+        }
+        civicgrid_store::commit(tx).await?;
+        Ok(())
+    }
+
+    /// Resolves a bearer API token to an actor holding the token's one role.
+    pub async fn api_token(&self, token: &str) -> AppResult<Actor> {
+        let mut conn = self.db.read().await?;
+        let t = tokens::find_live(&mut conn, &secret_hash(token))
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        tokens::mark_used(&mut conn, t.id, now_ms()).await?;
+        Ok(Actor {
+            user_id: None,
+            token_id: Some(t.id),
+            label: format!("token:{}", t.name),
+            assignments: vec![Assignment {
+                id: 0,
+                role: t.role,
+                node_id: t.node_id,
+                path: t.node_path,
+            }],
+        })
+    }
+
+    /// Changes the signed-in user's own password after checking the current one;
+    /// every other session of theirs is revoked.
+    pub async fn change_own_password(
+        &self,
+        me: &SignedIn,
+        current: &str,
+        new: &str,
+    ) -> AppResult<()> {
+        civicgrid_domain::account::validate_password(&me.user.username, new)
+            .map_err(|e| AppError::invalid("new_password", e))?;
+        let creds = {
+            let mut conn = self.db.read().await?;
+            accounts::find_credentials(&mut conn, &me.user.username).await?
+        };
+        let ok = self
+            .hasher
+            .verify(current.to_owned(), creds.map(|c| c.password_hash))
+            .await?;
+        if !ok {
+            return Err(AppError::invalid("current_password", "is not correct"));
+        }
+        let hash = self.hasher.hash(new.to_owned()).await?;
+        let now = now_ms();
+        let mut tx = self.db.begin_write().await?;
+        accounts::set_password_hash(&mut tx, me.user.id, &hash).await?;
+        for s in sessions::live_of_user(&mut tx, me.user.id, now).await? {
+            if s.id != me.session.id {
+                sessions::revoke(&mut tx, s.id, now).await?;
+            }
+        }
+        record(
+            &mut tx,
+            &me.actor,
+            Change {
+                action: "user.password.change",
+                target_type: "user",
+                target_id: me.user.id.to_string(),
+                scope: None,
+                reason: None,
+                details: serde_json::json!({}),
+            },
+        )
+        .await?;
+        civicgrid_store::commit(tx).await?;
+        Ok(())
+    }
+
+    /// The signed-in user's live sessions.
+    pub async fn my_sessions(&self, me: &SignedIn) -> AppResult<Vec<Session>> {
+        let mut conn = self.db.read().await?;
+        Ok(sessions::live_of_user(&mut conn, me.user.id, now_ms()).await?)
+    }
+}

@@ -1,0 +1,71 @@
+//! civicgrid use cases: one function per user action. Authorization is decided here
+//! (through [`authz`]), and every governance change writes its audit entry in the same
+//! transaction as the change.
+#![forbid(unsafe_code)]
+
+pub mod audit_log;
+pub mod auth;
+pub mod authz;
+mod error;
+pub mod org;
+mod password;
+pub mod tokens;
+pub mod users;
+
+use std::sync::Arc;
+
+pub use civicgrid_domain as domain;
+pub use civicgrid_store as store;
+pub use error::{AppError, AppResult};
+
+use civicgrid_store::Db;
+
+/// Settings the use cases need.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// A session expires after this long without use.
+    pub session_idle_secs: i64,
+    /// How many password hashes may be computed at once (each takes ~19 MiB and a core).
+    pub password_hash_concurrency: usize,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        AppConfig {
+            session_idle_secs: 8 * 3600,
+            password_hash_concurrency: 2,
+        }
+    }
+}
+
+/// The application: the database plus the shared resources of the use cases.
+#[derive(Clone)]
+pub struct App {
+    db: Db,
+    config: AppConfig,
+    hasher: Arc<password::Hasher>,
+}
+
+impl App {
+    pub fn new(db: Db, config: AppConfig) -> App {
+        let hasher = Arc::new(password::Hasher::new(config.password_hash_concurrency));
+        App { db, config, hasher }
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    pub fn config(&self) -> &AppConfig {
+        &self.config
+    }
+}
+
+impl App {
+    /// Checks that the database answers.
+    pub async fn health(&self) -> AppResult<()> {
+        let mut conn = self.db.read().await?;
+        civicgrid_store::org::count(&mut conn).await?;
+        Ok(())
+    }
+}

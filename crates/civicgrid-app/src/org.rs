@@ -1,0 +1,251 @@
+//! Use cases of the organisation hierarchy: browse, create, edit.
+
+use civicgrid_domain::access::{Actor, Permission, Role};
+use civicgrid_domain::geo::Boundary;
+use civicgrid_domain::org::{self as rules, NodeKind};
+use civicgrid_store::org::{self as repo, NewNode, NodeUpdate, OrgNode};
+use serde::Deserialize;
+
+use crate::authz::{Change, reason, record, require, require_somewhere};
+use crate::{App, AppError, AppResult};
+
+/// A node as a screen shows it: where it sits and what it contains.
+#[derive(Debug, Clone)]
+pub struct NodeView {
+    pub node: OrgNode,
+    pub ancestors: Vec<OrgNode>,
+    pub children: Vec<OrgNode>,
+    pub counts: Vec<(NodeKind, i64)>,
+}
+
+/// What a user types to create a node.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct NodeInput {
+    /// The parent node; absent only for a new city.
+    pub parent_id: Option<i64>,
+    /// Defaults to the level below the parent.
+    pub kind: Option<String>,
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    /// A GeoJSON Polygon or MultiPolygon in WGS-84, or a Feature holding one.
+    pub boundary: Option<String>,
+}
+
+/// What a user types to edit a node.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct NodeEdit {
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub boundary: Option<String>,
+}
+
+fn parse_boundary(raw: Option<&str>) -> AppResult<Option<String>> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(text) => Boundary::parse_geojson(text)
+            .map(|b| Some(b.to_geojson()))
+            .map_err(|e| AppError::invalid("boundary", e)),
+    }
+}
+
+impl App {
+    /// The tops of the hierarchy this actor may browse.
+    pub async fn visible_roots(&self, actor: &Actor) -> AppResult<Vec<OrgNode>> {
+        require_somewhere(actor, Permission::ViewOrg)?;
+        let mut conn = self.db.read().await?;
+        match actor.scopes(Permission::ViewOrg) {
+            None => Ok(repo::roots(&mut conn).await?),
+            Some(paths) => {
+                let mut out = Vec::new();
+                for p in paths {
+                    if let Some(id) = p.ids().last() {
+                        out.push(repo::get(&mut conn, *id).await?);
+                    }
+                }
+                Ok(out)
+            }
+        }
+    }
+
+    pub async fn node(&self, actor: &Actor, id: i64) -> AppResult<NodeView> {
+        let mut conn = self.db.read().await?;
+        let node = get_node(&mut conn, id).await?;
+        require(actor, Permission::ViewOrg, &node.path)?;
+        let ancestors = repo::ancestors(&mut conn, &node.path)
+            .await?
+            .into_iter()
+            .filter(|a| a.id != node.id)
+            .collect();
+        let children = repo::children(&mut conn, node.id).await?;
+        let counts = repo::count_by_kind(&mut conn, &node.path).await?;
+        Ok(NodeView {
+            node,
+            ancestors,
+            children,
+            counts,
+        })
+    }
+
+    /// A node and all its descendants (for maps and pickers).
+    pub async fn subtree(&self, actor: &Actor, id: i64) -> AppResult<Vec<OrgNode>> {
+        let mut conn = self.db.read().await?;
+        let node = get_node(&mut conn, id).await?;
+        require(actor, Permission::ViewOrg, &node.path)?;
+        Ok(repo::subtree(&mut conn, &node.path).await?)
+    }
+
+    /// Every node the actor may browse, parents before children.
+    pub async fn visible_nodes(&self, actor: &Actor) -> AppResult<Vec<OrgNode>> {
+        let roots = self.visible_roots(actor).await?;
+        let mut conn = self.db.read().await?;
+        let mut out = Vec::new();
+        for r in roots {
+            out.extend(repo::subtree(&mut conn, &r.path).await?);
+        }
+        Ok(out)
+    }
+
+    pub async fn create_node(
+        &self,
+        actor: &Actor,
+        input: &NodeInput,
+        why: Option<&str>,
+    ) -> AppResult<OrgNode> {
+        let why = reason(why)?;
+        let code = rules::validate_code(&input.code).map_err(|e| AppError::invalid("code", e))?;
+        let name_zh = rules::validate_name("name_zh", &input.name_zh)
+            .map_err(|e| AppError::invalid("name_zh", e))?;
+        let name_en = rules::validate_name("name_en", &input.name_en)
+            .map_err(|e| AppError::invalid("name_en", e))?;
+        let boundary = parse_boundary(input.boundary.as_deref())?;
+        let mut tx = self.db.begin_write().await?;
+        let parent =
+            match input.parent_id {
+                Some(pid) => Some(repo::get(&mut tx, pid).await.map_err(|_| {
+                    AppError::invalid("parent_id", format!("no node has id {pid}"))
+                })?),
+                None => None,
+            };
+        let kind = match (
+            input
+                .kind
+                .as_deref()
+                .map(str::trim)
+                .filter(|k| !k.is_empty()),
+            &parent,
+        ) {
+            (Some(k), _) => NodeKind::parse(k).map_err(|e| AppError::invalid("kind", e))?,
+            (None, Some(p)) => p.kind.child_kind().ok_or_else(|| {
+                AppError::invalid("parent_id", "a grid cannot contain other nodes")
+            })?,
+            (None, None) => NodeKind::City,
+        };
+        rules::check_placement(parent.as_ref().map(|p| p.kind), kind)
+            .map_err(|e| AppError::invalid("kind", e))?;
+        match &parent {
+            Some(p) => require(actor, Permission::ManageOrg, &p.path)?,
+            None if actor.is_system() || actor.roles().contains(&Role::SystemAdmin) => {}
+            None => return Err(AppError::Forbidden),
+        }
+        let node = repo::insert(
+            &mut tx,
+            &NewNode {
+                parent: parent.as_ref(),
+                kind,
+                code: &code,
+                name_zh: &name_zh,
+                name_en: &name_en,
+                boundary: boundary.as_deref(),
+            },
+        )
+        .await?;
+        record(
+            &mut tx,
+            actor,
+            Change {
+                action: "org.node.create",
+                target_type: "org_node",
+                target_id: node.id.to_string(),
+                scope: Some(&node.path),
+                reason: why.as_deref(),
+                details: serde_json::json!({
+                    "kind": kind.as_str(), "code": code, "name_zh": name_zh, "name_en": name_en,
+                    "boundary": boundary.is_some(),
+                }),
+            },
+        )
+        .await?;
+        civicgrid_store::commit(tx).await?;
+        Ok(node)
+    }
+
+    pub async fn update_node(
+        &self,
+        actor: &Actor,
+        id: i64,
+        edit: &NodeEdit,
+        why: Option<&str>,
+    ) -> AppResult<OrgNode> {
+        let why = reason(why)?;
+        let code = rules::validate_code(&edit.code).map_err(|e| AppError::invalid("code", e))?;
+        let name_zh = rules::validate_name("name_zh", &edit.name_zh)
+            .map_err(|e| AppError::invalid("name_zh", e))?;
+        let name_en = rules::validate_name("name_en", &edit.name_en)
+            .map_err(|e| AppError::invalid("name_en", e))?;
+        let boundary = parse_boundary(edit.boundary.as_deref())?;
+        let mut tx = self.db.begin_write().await?;
+        let before = get_node(&mut tx, id).await?;
+        require(actor, Permission::ManageOrg, &before.path)?;
+        let node = repo::update(
+            &mut tx,
+            id,
+            &NodeUpdate {
+                code: &code,
+                name_zh: &name_zh,
+                name_en: &name_en,
+                boundary: boundary.as_deref(),
+            },
+        )
+        .await?;
+        let mut changed = serde_json::Map::new();
+        for (field, old, new) in [
+            ("code", &before.code, &node.code),
+            ("name_zh", &before.name_zh, &node.name_zh),
+            ("name_en", &before.name_en, &node.name_en),
+        ] {
+            if old != new {
+                changed.insert(field.into(), serde_json::json!({"from": old, "to": new}));
+            }
+        }
+        if before.boundary != node.boundary {
+            changed.insert("boundary".into(), serde_json::json!("changed"));
+        }
+        record(
+            &mut tx,
+            actor,
+            Change {
+                action: "org.node.update",
+                target_type: "org_node",
+                target_id: node.id.to_string(),
+                scope: Some(&node.path),
+                reason: why.as_deref(),
+                details: serde_json::Value::Object(changed),
+            },
+        )
+        .await?;
+        civicgrid_store::commit(tx).await?;
+        Ok(node)
+    }
+}
+
+pub(crate) async fn get_node(
+    conn: &mut civicgrid_store::AnyConnection,
+    id: i64,
+) -> AppResult<OrgNode> {
+    repo::get(conn, id).await.map_err(|e| match e {
+        civicgrid_store::StoreError::NotFound => AppError::NotFound("org node"),
+        other => other.into(),
+    })
+}

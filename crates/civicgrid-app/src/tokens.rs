@@ -1,0 +1,106 @@
+//! Use cases of API tokens for integrations. A token is shown once, stored hashed.
+
+use civicgrid_domain::access::{Actor, Permission, Role};
+use civicgrid_store::now_ms;
+use civicgrid_store::tokens::{self as repo, ApiToken};
+use serde::Deserialize;
+
+use crate::auth::{new_secret, secret_hash};
+use crate::authz::{Change, reason, record, require, require_somewhere};
+use crate::org::get_node;
+use crate::{App, AppError, AppResult};
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct NewToken {
+    pub name: String,
+    pub role: String,
+    pub node_id: i64,
+}
+
+/// A newly issued token: `secret` is shown to the caller this once and never again.
+#[derive(Debug, Clone)]
+pub struct IssuedToken {
+    pub token: ApiToken,
+    pub secret: String,
+}
+
+/// Prefix of every API token, so that leaked ones are easy to recognise.
+pub const TOKEN_PREFIX: &str = "cg_";
+
+impl App {
+    pub async fn create_token(
+        &self,
+        actor: &Actor,
+        input: &NewToken,
+        why: Option<&str>,
+    ) -> AppResult<IssuedToken> {
+        let why = reason(why)?;
+        let name = input.name.trim();
+        if name.is_empty() || name.chars().count() > 64 {
+            return Err(AppError::invalid("name", "must be 1–64 characters"));
+        }
+        let role = Role::parse(input.role.trim()).map_err(|e| AppError::invalid("role", e))?;
+        let mut tx = self.db.begin_write().await?;
+        let node = get_node(&mut tx, input.node_id).await.map_err(|_| {
+            AppError::invalid("node_id", format!("no node has id {}", input.node_id))
+        })?;
+        require(actor, Permission::ManageTokens, &node.path)?;
+        role.check_scope_kind(node.kind)
+            .map_err(|e| AppError::invalid("node_id", e))?;
+        let secret = format!("{TOKEN_PREFIX}{}", new_secret());
+        let token = repo::insert(&mut tx, name, &secret_hash(&secret), role, node.id).await?;
+        record(
+            &mut tx,
+            actor,
+            Change {
+                action: "token.create",
+                target_type: "api_token",
+                target_id: token.id.to_string(),
+                scope: Some(&node.path),
+                reason: why.as_deref(),
+                details: serde_json::json!({"name": name, "role": role.as_str(), "node_id": node.id}),
+            },
+        )
+        .await?;
+        civicgrid_store::commit(tx).await?;
+        Ok(IssuedToken { token, secret })
+    }
+
+    /// Tokens whose scope lies inside the actor's.
+    pub async fn list_tokens(&self, actor: &Actor) -> AppResult<Vec<ApiToken>> {
+        require_somewhere(actor, Permission::ManageTokens)?;
+        let mut conn = self.db.read().await?;
+        Ok(repo::list(&mut conn)
+            .await?
+            .into_iter()
+            .filter(|t| actor.can(Permission::ManageTokens, &t.node_path))
+            .collect())
+    }
+
+    pub async fn revoke_token(&self, actor: &Actor, id: i64, why: Option<&str>) -> AppResult<()> {
+        let why = reason(why)?;
+        let mut tx = self.db.begin_write().await?;
+        let token = repo::get(&mut tx, id)
+            .await
+            .map_err(|_| AppError::NotFound("api token"))?;
+        require(actor, Permission::ManageTokens, &token.node_path)?;
+        repo::revoke(&mut tx, id, now_ms())
+            .await
+            .map_err(|_| AppError::Conflict("the token is already revoked".into()))?;
+        record(
+            &mut tx,
+            actor,
+            Change {
+                action: "token.revoke",
+                target_type: "api_token",
+                target_id: id.to_string(),
+                scope: Some(&token.node_path),
+                reason: why.as_deref(),
+                details: serde_json::json!({"name": token.name}),
+            },
+        )
+        .await?;
+        civicgrid_store::commit(tx).await?;
+        Ok(())
+    }
+}

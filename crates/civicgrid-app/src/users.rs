@@ -1,0 +1,356 @@
+//! Use cases of user accounts and role assignments.
+
+use civicgrid_domain::access::{Actor, Permission, Role};
+use civicgrid_domain::account;
+use civicgrid_store::accounts::{self as repo, AssignmentView, User};
+use civicgrid_store::sessions::{self, Session};
+use civicgrid_store::{AnyConnection, StoreError, now_ms};
+use serde::Deserialize;
+
+use crate::authz::{Change, reason, record, require_grant, require_somewhere};
+use crate::org::get_node;
+use crate::{App, AppError, AppResult};
+
+#[derive(Debug, Clone)]
+pub struct UserView {
+    pub user: User,
+    pub assignments: Vec<AssignmentView>,
+    pub sessions: Vec<Session>,
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub password: String,
+    /// The first role of the account.
+    pub role: String,
+    /// Id of the node the role is bound to.
+    pub node_id: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct UserEdit {
+    pub display_name: String,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct RoleGrant {
+    pub role: String,
+    pub node_id: i64,
+}
+
+fn parse_role(raw: &str) -> AppResult<Role> {
+    Role::parse(raw.trim()).map_err(|e| AppError::invalid("role", e))
+}
+
+async fn get_user(conn: &mut AnyConnection, id: i64) -> AppResult<User> {
+    repo::get_user(conn, id).await.map_err(|e| match e {
+        StoreError::NotFound => AppError::NotFound("user"),
+        other => other.into(),
+    })
+}
+
+/// A user is in an actor's reach for `permission` when one of the user's roles lies
+/// inside the actor's scope. A user without roles is reachable only by the system
+/// and by system admins.
+fn require_user_in_scope(
+    actor: &Actor,
+    permission: Permission,
+    assignments: &[AssignmentView],
+) -> AppResult<()> {
+    let in_scope = if assignments.is_empty() {
+        actor.is_system() || actor.roles().contains(&Role::SystemAdmin)
+    } else {
+        assignments
+            .iter()
+            .any(|a| actor.can(permission, &a.assignment.path))
+    };
+    if in_scope {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+impl App {
+    pub async fn list_users(
+        &self,
+        actor: &Actor,
+        query: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> AppResult<Vec<User>> {
+        require_somewhere(actor, Permission::ViewUsers)?;
+        let scopes = actor.scopes(Permission::ViewUsers);
+        let mut conn = self.db.read().await?;
+        Ok(repo::list_users(
+            &mut conn,
+            scopes.as_deref(),
+            query.filter(|q| !q.trim().is_empty()),
+            limit.clamp(1, 500),
+            offset.max(0),
+        )
+        .await?)
+    }
+
+    pub async fn user(&self, actor: &Actor, id: i64) -> AppResult<UserView> {
+        let mut conn = self.db.read().await?;
+        let user = get_user(&mut conn, id).await?;
+        let assignments = repo::assignments_of(&mut conn, id).await?;
+        if actor.user_id != Some(id) {
+            require_user_in_scope(actor, Permission::ViewUsers, &assignments)?;
+        }
+        let sessions = sessions::live_of_user(&mut conn, id, now_ms()).await?;
+        Ok(UserView {
+            user,
+            assignments,
+            sessions,
+        })
+    }
+
+    /// Creates an account with its first role.
+    pub async fn create_user(
+        &self,
+        actor: &Actor,
+        input: &NewUser,
+        why: Option<&str>,
+    ) -> AppResult<User> {
+        let why = reason(why)?;
+        let username = account::validate_username(&input.username)
+            .map_err(|e| AppError::invalid("username", e))?;
+        let display_name = account::validate_display_name(&input.display_name)
+            .map_err(|e| AppError::invalid("display_name", e))?;
+        account::validate_password(&username, &input.password)
+            .map_err(|e| AppError::invalid("password", e))?;
+        let role = parse_role(&input.role)?;
+        {
+            // Check the grant before spending a password hash on it.
+            let mut conn = self.db.read().await?;
+            let node = get_node(&mut conn, input.node_id).await?;
+            require_grant(actor, role, &node.path)?;
+            role.check_scope_kind(node.kind)
+                .map_err(|e| AppError::invalid("node_id", e))?;
+        }
+        let hash = self.hasher.hash(input.password.clone()).await?;
+        let mut tx = self.db.begin_write().await?;
+        let node = get_node(&mut tx, input.node_id).await?;
+        let user = repo::insert_user(&mut tx, &username, &display_name, &hash).await?;
+        let assignment_id = repo::insert_assignment(&mut tx, user.id, role, node.id).await?;
+        record(
+            &mut tx,
+            actor,
+            Change {
+                action: "user.create",
+                target_type: "user",
+                target_id: user.id.to_string(),
+                scope: Some(&node.path),
+                reason: why.as_deref(),
+                details: serde_json::json!({
+                    "username": username, "role": role.as_str(), "node_id": node.id,
+                    "assignment_id": assignment_id,
+                }),
+            },
+        )
+        .await?;
+        civicgrid_store::commit(tx).await?;
+        Ok(user)
+    }
+
+    pub async fn update_user(
+        &self,
+        actor: &Actor,
+        id: i64,
+        edit: &UserEdit,
+        why: Option<&str>,
+    ) -> AppResult<User> {
+        let why = reason(why)?;
+        let display_name = account::validate_display_name(&edit.display_name)
+            .map_err(|e| AppError::invalid("display_name", e))?;
+        let mut tx = self.db.begin_write().await?;
+        let before = get_user(&mut tx, id).await?;
+        let assignments = repo::assignments_of(&mut tx, id).await?;
+        require_user_in_scope(actor, Permission::ManageUsers, &assignments)?;
+        if actor.user_id == Some(id) && !edit.active {
+            return Err(AppError::invalid(
+                "active",
+                "you cannot deactivate your own account",
+            ));
+        }
+        let user = repo::update_user(&mut tx, id, &display_name, edit.active).await?;
+        if !edit.active {
+            sessions::revoke_all_of_user(&mut tx, id, now_ms()).await?;
+        }
+        record(
+            &mut tx,
+            actor,
+            Change {
+                action: "user.update",
+                target_type: "user",
+                target_id: id.to_string(),
+                scope: assignments.first().map(|a| &a.assignment.path),
+                reason: why.as_deref(),
+                details: serde_json::json!({
+                    "display_name_changed": before.display_name != user.display_name,
+                    "active": {"from": before.active, "to": user.active},
+                }),
+            },
+        )
+        .await?;
+        civicgrid_store::commit(tx).await?;
+        Ok(user)
+    }
+
+    /// Sets a new password for another user and signs them out everywhere.
+    pub async fn reset_password(
+        &self,
+        actor: &Actor,
+        id: i64,
+        new_password: &str,
+        why: Option<&str>,
+    ) -> AppResult<()> {
+        let why = reason(why)?;
+        let (user, assignments) = {
+            let mut conn = self.db.read().await?;
+            let user = get_user(&mut conn, id).await?;
+            let assignments = repo::assignments_of(&mut conn, id).await?;
+            (user, assignments)
+        };
+        require_user_in_scope(actor, Permission::ManageUsers, &assignments)?;
+        account::validate_password(&user.username, new_password)
+            .map_err(|e| AppError::invalid("password", e))?;
+        let hash = self.hasher.hash(new_password.to_owned()).await?;
+        let mut tx = self.db.begin_write().await?;
+        repo::set_password_hash(&mut tx, id, &hash).await?;
+        let revoked = sessions::revoke_all_of_user(&mut tx, id, now_ms()).await?;
+        record(
+            &mut tx,
+            actor,
+            Change {
+                action: "user.password.reset",
+                target_type: "user",
+                target_id: id.to_string(),
+                scope: assignments.first().map(|a| &a.assignment.path),
+                reason: why.as_deref(),
+                details: serde_json::json!({ "sessions_revoked": revoked }),
+            },
+        )
+        .await?;
+        civicgrid_store::commit(tx).await?;
+        Ok(())
+    }
+
+    pub async fn grant_role(
+        &self,
+        actor: &Actor,
+        user_id: i64,
+        grant: &RoleGrant,
+        why: Option<&str>,
+    ) -> AppResult<AssignmentView> {
+        let why = reason(why)?;
+        let role = parse_role(&grant.role)?;
+        let mut tx = self.db.begin_write().await?;
+        get_user(&mut tx, user_id).await?;
+        let node = get_node(&mut tx, grant.node_id).await.map_err(|_| {
+            AppError::invalid("node_id", format!("no node has id {}", grant.node_id))
+        })?;
+        require_grant(actor, role, &node.path)?;
+        role.check_scope_kind(node.kind)
+            .map_err(|e| AppError::invalid("node_id", e))?;
+        let id = repo::insert_assignment(&mut tx, user_id, role, node.id).await?;
+        record(
+            &mut tx,
+            actor,
+            Change {
+                action: "user.role.grant",
+                target_type: "user",
+                target_id: user_id.to_string(),
+                scope: Some(&node.path),
+                reason: why.as_deref(),
+                details: serde_json::json!({
+                    "role": role.as_str(), "node_id": node.id, "assignment_id": id,
+                }),
+            },
+        )
+        .await?;
+        let view = repo::get_assignment(&mut tx, id).await?;
+        civicgrid_store::commit(tx).await?;
+        Ok(view)
+    }
+
+    pub async fn revoke_role(
+        &self,
+        actor: &Actor,
+        user_id: i64,
+        assignment_id: i64,
+        why: Option<&str>,
+    ) -> AppResult<()> {
+        let why = reason(why)?;
+        let mut tx = self.db.begin_write().await?;
+        let a = repo::get_assignment(&mut tx, assignment_id)
+            .await
+            .map_err(|_| AppError::NotFound("role assignment"))?;
+        if a.user_id != user_id {
+            return Err(AppError::NotFound("role assignment"));
+        }
+        require_grant(actor, a.assignment.role, &a.assignment.path)?;
+        if actor.user_id == Some(user_id) && a.assignment.role == Role::SystemAdmin {
+            return Err(AppError::invalid(
+                "assignment_id",
+                "you cannot revoke your own system_admin role",
+            ));
+        }
+        repo::delete_assignment(&mut tx, assignment_id).await?;
+        record(
+            &mut tx,
+            actor,
+            Change {
+                action: "user.role.revoke",
+                target_type: "user",
+                target_id: user_id.to_string(),
+                scope: Some(&a.assignment.path),
+                reason: why.as_deref(),
+                details: serde_json::json!({
+                    "role": a.assignment.role.as_str(), "node_id": a.assignment.node_id,
+                    "assignment_id": assignment_id,
+                }),
+            },
+        )
+        .await?;
+        civicgrid_store::commit(tx).await?;
+        Ok(())
+    }
+
+    /// Signs a user out everywhere (e.g. a lost phone).
+    pub async fn revoke_sessions(
+        &self,
+        actor: &Actor,
+        user_id: i64,
+        why: Option<&str>,
+    ) -> AppResult<u64> {
+        let why = reason(why)?;
+        let mut tx = self.db.begin_write().await?;
+        get_user(&mut tx, user_id).await?;
+        let assignments = repo::assignments_of(&mut tx, user_id).await?;
+        if actor.user_id != Some(user_id) {
+            require_user_in_scope(actor, Permission::ManageUsers, &assignments)?;
+        }
+        let n = sessions::revoke_all_of_user(&mut tx, user_id, now_ms()).await?;
+        record(
+            &mut tx,
+            actor,
+            Change {
+                action: "user.sessions.revoke",
+                target_type: "user",
+                target_id: user_id.to_string(),
+                scope: assignments.first().map(|a| &a.assignment.path),
+                reason: why.as_deref(),
+                details: serde_json::json!({ "sessions_revoked": n }),
+            },
+        )
+        .await?;
+        civicgrid_store::commit(tx).await?;
+        Ok(n)
+    }
+}

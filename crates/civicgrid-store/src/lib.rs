@@ -1,0 +1,59 @@
+//! Persistence for civicgrid: one [`Db`] over SQLite or PostgreSQL, per-backend
+//! migrations, and one repository module per capability.
+//!
+//! Repository functions take `&mut AnyConnection`, so the same function runs on a pooled
+//! connection for a read or inside a write transaction; one query text serves both
+//! backends (`$1` placeholders, `RETURNING`, BIGINT times in milliseconds).
+#![forbid(unsafe_code)]
+
+pub mod accounts;
+pub mod audit;
+mod db;
+pub mod org;
+pub mod sessions;
+pub mod tokens;
+
+pub use db::{Backend, Db, ReadConn, WriteTx, commit};
+pub use sqlx::AnyConnection;
+
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// A uniqueness rule was broken; the text names the constraint as the database did.
+    #[error("already exists: {0}")]
+    Conflict(String),
+    #[error("stored data is inconsistent: {0}")]
+    Corrupt(String),
+    #[error("database error: {0}")]
+    Database(sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::RowNotFound => StoreError::NotFound,
+            sqlx::Error::Database(d) if d.is_unique_violation() => {
+                StoreError::Conflict(d.message().to_owned())
+            }
+            _ => StoreError::Database(e),
+        }
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Milliseconds since the Unix epoch, now.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// Upper bound for a materialised-path prefix range: every path inside the subtree of
+/// `prefix` sorts in `[prefix, prefix_end(prefix))` (paths hold only digits and `/`).
+pub fn prefix_end(prefix: &str) -> String {
+    format!("{prefix}~")
+}

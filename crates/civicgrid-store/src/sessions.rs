@@ -1,0 +1,215 @@
+//! Repository of browser sessions and login throttling.
+//!
+//! Session tokens are stored only as hashes; the app layer hashes before calling.
+
+use sqlx::{AnyConnection, Row};
+
+use crate::{StoreError, StoreResult};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub id: i64,
+    pub user_id: i64,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub expires_at: i64,
+    pub revoked_at: Option<i64>,
+    pub user_agent: String,
+}
+
+macro_rules! select_sessions {
+    ($rest:literal) => {
+        concat!(
+            "SELECT id, user_id, created_at, last_seen_at, expires_at, revoked_at, user_agent \
+             FROM sessions ",
+            $rest
+        )
+    };
+}
+
+fn from_row(row: &sqlx::any::AnyRow) -> StoreResult<Session> {
+    Ok(Session {
+        id: row.try_get("id")?,
+        user_id: row.try_get("user_id")?,
+        created_at: row.try_get("created_at")?,
+        last_seen_at: row.try_get("last_seen_at")?,
+        expires_at: row.try_get("expires_at")?,
+        revoked_at: row.try_get("revoked_at")?,
+        user_agent: row.try_get("user_agent")?,
+    })
+}
+
+pub async fn insert(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+    user_id: i64,
+    now: i64,
+    expires_at: i64,
+    user_agent: &str,
+) -> StoreResult<Session> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, user_agent) \
+         VALUES ($1, $2, $3, $3, $4, $5) RETURNING id",
+    )
+    .bind(token_hash)
+    .bind(user_id)
+    .bind(now)
+    .bind(expires_at)
+    .bind(user_agent)
+    .fetch_one(&mut *conn)
+    .await?;
+    let row = sqlx::query(select_sessions!("WHERE id = $1"))
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
+    from_row(&row)
+}
+
+/// The live (not revoked, not expired) session with this token hash.
+pub async fn find_live(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+    now: i64,
+) -> StoreResult<Option<Session>> {
+    let row = sqlx::query(select_sessions!(
+        "WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2"
+    ))
+    .bind(token_hash)
+    .bind(now)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// Slides the session's expiry forward; called at most once a minute per session.
+pub async fn touch(
+    conn: &mut AnyConnection,
+    session_id: i64,
+    now: i64,
+    expires_at: i64,
+) -> StoreResult<()> {
+    sqlx::query("UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE id = $3")
+        .bind(now)
+        .bind(expires_at)
+        .bind(session_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn revoke(conn: &mut AnyConnection, session_id: i64, now: i64) -> StoreResult<()> {
+    let done =
+        sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+            .bind(now)
+            .bind(session_id)
+            .execute(&mut *conn)
+            .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+/// Revokes every live session of a user; returns how many were revoked.
+pub async fn revoke_all_of_user(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    now: i64,
+) -> StoreResult<u64> {
+    let done = sqlx::query(
+        "UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(user_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// A user's sessions that are still live, newest first.
+pub async fn live_of_user(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    now: i64,
+) -> StoreResult<Vec<Session>> {
+    let rows = sqlx::query(select_sessions!(
+        "WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 ORDER BY created_at DESC"
+    ))
+    .bind(user_id)
+    .bind(now)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
+pub async fn get(conn: &mut AnyConnection, session_id: i64) -> StoreResult<Session> {
+    let row = sqlx::query(select_sessions!("WHERE id = $1"))
+        .bind(session_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    from_row(&row)
+}
+
+/// Deletes sessions that expired or were revoked before `before`.
+pub async fn purge(conn: &mut AnyConnection, before: i64) -> StoreResult<u64> {
+    let done = sqlx::query(
+        "DELETE FROM sessions WHERE expires_at < $1 OR (revoked_at IS NOT NULL AND revoked_at < $1)",
+    )
+    .bind(before)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Throttle state of one key (`user:NAME` or `ip:ADDR`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ThrottleState {
+    pub failures: i64,
+    pub window_start: i64,
+    pub locked_until: i64,
+}
+
+pub async fn throttle_get(conn: &mut AnyConnection, key: &str) -> StoreResult<ThrottleState> {
+    let row = sqlx::query(
+        "SELECT failures, window_start, locked_until FROM login_throttle WHERE key = $1",
+    )
+    .bind(key)
+    .fetch_optional(&mut *conn)
+    .await?;
+    match row {
+        None => Ok(ThrottleState::default()),
+        Some(r) => Ok(ThrottleState {
+            failures: r.try_get("failures")?,
+            window_start: r.try_get("window_start")?,
+            locked_until: r.try_get("locked_until")?,
+        }),
+    }
+}
+
+pub async fn throttle_put(
+    conn: &mut AnyConnection,
+    key: &str,
+    s: ThrottleState,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO login_throttle (key, failures, window_start, locked_until) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, \
+         window_start = excluded.window_start, locked_until = excluded.locked_until",
+    )
+    .bind(key)
+    .bind(s.failures)
+    .bind(s.window_start)
+    .bind(s.locked_until)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn throttle_clear(conn: &mut AnyConnection, key: &str) -> StoreResult<()> {
+    sqlx::query("DELETE FROM login_throttle WHERE key = $1")
+        .bind(key)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}

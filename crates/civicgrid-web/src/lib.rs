@@ -1,0 +1,31 @@
+//! The civicgrid HTTP server: server-rendered pages, the JSON API under `/api/v1`
+//! with its OpenAPI document, and the middleware every request passes through.
+#![forbid(unsafe_code)]
+
+pub mod api;
+pub mod csrf;
+pub mod error;
+pub mod extract;
+pub mod i18n;
+pub mod middleware;
+pub mod pages;
+pub mod routes;
+pub mod state;
+
+pub use routes::{RouteInfo, build_router, route_list};
+pub use state::{AppState, WebConfig};
+
+/// Serves `router` on `listener` until `shutdown` resolves, then finishes the requests
+/// in flight.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}

@@ -1,0 +1,220 @@
+//! The subcommands other than `demo`.
+
+use std::io::Read;
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use civicgrid_app::domain::access::Actor;
+use civicgrid_app::domain::org::NodeKind;
+use civicgrid_app::store::org as org_repo;
+use civicgrid_app::{App, AppError};
+use clap::Subcommand;
+
+use crate::config::Settings;
+
+#[derive(Subcommand)]
+pub enum UserCommand {
+    /// Create an account; the password is read from standard input.
+    Add {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        role: String,
+        /// Node the role is bound to: its code (e.g. WH-JA-01) or numeric id.
+        #[arg(long)]
+        scope: String,
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum TokenCommand {
+    /// Issue an API token (printed once; only its hash is stored).
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        role: String,
+        /// Node the token's role is bound to: its code or numeric id.
+        #[arg(long)]
+        scope: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum AuditCommand {
+    /// Check the hash chain; exits 1 and names the first broken entry if it is not intact.
+    Verify,
+}
+
+pub async fn open_app(s: &Settings) -> anyhow::Result<App> {
+    let db = s.open_db().await?;
+    Ok(App::new(db, s.app.clone()))
+}
+
+/// Finds a node by id or by code (any level).
+pub async fn resolve_scope(app: &App, scope: &str) -> anyhow::Result<i64> {
+    let mut conn = app.db().read().await?;
+    if let Ok(id) = scope.trim().parse::<i64>() {
+        if org_repo::get(&mut conn, id).await.is_ok() {
+            return Ok(id);
+        }
+    }
+    for kind in NodeKind::ALL {
+        if let Some(n) = org_repo::find_by_code_or_name(&mut conn, kind, scope.trim()).await? {
+            return Ok(n.id);
+        }
+    }
+    bail!("no organisation node has the code or id '{scope}'")
+}
+
+fn explain(e: AppError) -> anyhow::Error {
+    anyhow::anyhow!("{e}")
+}
+
+pub async fn user(s: &Settings, cmd: UserCommand) -> anyhow::Result<()> {
+    let app = open_app(s).await?;
+    match cmd {
+        UserCommand::Add {
+            username,
+            role,
+            scope,
+            display_name,
+        } => {
+            let node_id = resolve_scope(&app, &scope).await?;
+            let mut password = String::new();
+            std::io::stdin()
+                .read_to_string(&mut password)
+                .context("reading the password from standard input")?;
+            let password = password.trim_end_matches(['\r', '\n']).to_owned();
+            let input = civicgrid_app::users::NewUser {
+                display_name: display_name.unwrap_or_else(|| username.clone()),
+                username,
+                password,
+                role,
+                node_id,
+            };
+            let user = app
+                .create_user(
+                    &Actor::system(),
+                    &input,
+                    Some("created with civicgrid user add"),
+                )
+                .await
+                .map_err(explain)?;
+            println!("created user {} (id {})", user.username, user.id);
+        }
+    }
+    Ok(())
+}
+
+pub async fn token(s: &Settings, cmd: TokenCommand) -> anyhow::Result<()> {
+    let app = open_app(s).await?;
+    match cmd {
+        TokenCommand::Create { name, role, scope } => {
+            let node_id = resolve_scope(&app, &scope).await?;
+            let issued = app
+                .create_token(
+                    &Actor::system(),
+                    &civicgrid_app::tokens::NewToken {
+                        name,
+                        role,
+                        node_id,
+                    },
+                    Some("created with civicgrid token create"),
+                )
+                .await
+                .map_err(explain)?;
+            eprintln!(
+                "token '{}' created (id {}); it is shown only now, keep it safe:",
+                issued.token.name, issued.token.id
+            );
+            println!("{}", issued.secret);
+        }
+    }
+    Ok(())
+}
+
+pub async fn audit(s: &Settings, cmd: AuditCommand) -> anyhow::Result<std::process::ExitCode> {
+    let app = open_app(s).await?;
+    match cmd {
+        AuditCommand::Verify => {
+            let started = Instant::now();
+            let v = app.verify_audit(&Actor::system()).await.map_err(explain)?;
+            match v.first_break {
+                None => {
+                    println!(
+                        "audit log intact: {} entries verified in {} ms",
+                        v.checked,
+                        started.elapsed().as_millis()
+                    );
+                    Ok(std::process::ExitCode::SUCCESS)
+                }
+                Some(b) => {
+                    println!(
+                        "audit log BROKEN: {b} ({} entries before it verified)",
+                        v.checked
+                    );
+                    Ok(std::process::ExitCode::FAILURE)
+                }
+            }
+        }
+    }
+}
+
+pub async fn backup(s: &Settings, file: &Path) -> anyhow::Result<()> {
+    if file.exists() {
+        bail!("{} already exists; choose a new file", file.display());
+    }
+    let db = s.open_db().await?;
+    db.backup_sqlite(file).await?;
+    println!("backup written to {}", file.display());
+    Ok(())
+}
+
+/// Serves until Ctrl-C or SIGTERM; `ready` is printed once the socket is bound.
+pub async fn serve(s: &Settings, banner: Option<String>) -> anyhow::Result<()> {
+    let app = open_app(s).await?;
+    serve_app(s, app, banner).await
+}
+
+pub async fn serve_app(s: &Settings, app: App, banner: Option<String>) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(&s.listen)
+        .await
+        .with_context(|| format!("listening on {}", s.listen))?;
+    let addr = listener.local_addr()?;
+    let router = civicgrid_web::build_router(civicgrid_web::AppState::new(app, s.web.clone()));
+    if let Some(b) = banner {
+        println!("{b}");
+    }
+    println!(
+        "civicgrid serving http://{addr}/ (database: {})",
+        s.database_label()
+    );
+    civicgrid_web::serve(listener, router, shutdown_signal()).await?;
+    println!("civicgrid stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

@@ -1,0 +1,290 @@
+//! `civicgrid demo`: seeds a deterministic demo city into an empty database (once),
+//! prints where to sign in and with which accounts, and serves.
+
+use std::time::Instant;
+
+use anyhow::Context;
+use civicgrid_app::App;
+use civicgrid_app::domain::access::Actor;
+use civicgrid_app::domain::geo::{BBox, Boundary, jittered_subdivide};
+use civicgrid_app::org::NodeInput;
+use civicgrid_app::store::org as org_repo;
+use civicgrid_app::store::org::OrgNode;
+use civicgrid_app::users::NewUser;
+
+use crate::commands::{open_app, serve_app};
+use crate::config::Settings;
+
+/// The password of every demo account (change it on a real deployment).
+pub const DEMO_PASSWORD: &str = "civicgrid-demo";
+
+/// (username, display name, role, code of the node the role is bound to)
+pub const DEMO_ACCOUNTS: &[(&str, &str, &str, &str)] = &[
+    ("admin", "系统管理员 Admin", "system_admin", "JC"),
+    ("auditor", "审计员 Auditor", "auditor", "JC"),
+    (
+        "street",
+        "望湖街道 Street admin",
+        "street_admin",
+        "JC-BJ-WH",
+    ),
+    (
+        "staff",
+        "湖光社区 Community staff",
+        "community_staff",
+        "JC-BJ-WH-HG",
+    ),
+    (
+        "grid",
+        "网格员 Grid worker",
+        "grid_worker",
+        "JC-BJ-WH-HG-01",
+    ),
+    (
+        "responder",
+        "物业 Property company",
+        "responder",
+        "JC-BJ-WH-HG",
+    ),
+    ("volunteer", "志愿者 Volunteer", "volunteer", "JC-BJ-WH-HG"),
+    ("resident", "居民 Resident", "resident", "JC-BJ-WH-HG-01"),
+];
+
+struct Community {
+    code: &'static str,
+    zh: &'static str,
+    en: &'static str,
+    cols: usize,
+    rows: usize,
+}
+
+struct Street {
+    code: &'static str,
+    zh: &'static str,
+    en: &'static str,
+    communities: [Community; 2],
+}
+
+const STREETS: [Street; 2] = [
+    Street {
+        code: "WH",
+        zh: "望湖街道",
+        en: "Wanghu Subdistrict",
+        communities: [
+            Community {
+                code: "HG",
+                zh: "湖光社区",
+                en: "Huguang Community",
+                cols: 2,
+                rows: 2,
+            },
+            Community {
+                code: "LA",
+                zh: "柳岸社区",
+                en: "Liu'an Community",
+                cols: 3,
+                rows: 2,
+            },
+        ],
+    },
+    Street {
+        code: "CH",
+        zh: "春华街道",
+        en: "Chunhua Subdistrict",
+        communities: [
+            Community {
+                code: "CHH",
+                zh: "春晖社区",
+                en: "Chunhui Community",
+                cols: 2,
+                rows: 3,
+            },
+            Community {
+                code: "HT",
+                zh: "华庭社区",
+                en: "Huating Community",
+                cols: 3,
+                rows: 2,
+            },
+        ],
+    },
+];
+
+/// The district's rectangle (WGS-84), split west/east into streets and north/south into
+/// communities, each community into jittered grid cells.
+const DISTRICT: BBox = BBox {
+    min_lon: 114.300,
+    min_lat: 30.560,
+    max_lon: 114.340,
+    max_lat: 30.590,
+};
+
+fn split(b: BBox, cols: usize, rows: usize) -> Vec<BBox> {
+    let w = (b.max_lon - b.min_lon) / cols as f64;
+    let h = (b.max_lat - b.min_lat) / rows as f64;
+    let mut out = Vec::new();
+    for r in 0..rows {
+        for c in 0..cols {
+            out.push(BBox {
+                min_lon: b.min_lon + w * c as f64,
+                min_lat: b.max_lat - h * (r + 1) as f64,
+                max_lon: b.min_lon + w * (c + 1) as f64,
+                max_lat: b.max_lat - h * r as f64,
+            });
+        }
+    }
+    out
+}
+
+fn rect(b: BBox) -> Option<String> {
+    civicgrid_app::domain::geo::subdivide(b, 1, 1)
+        .first()
+        .map(Boundary::to_geojson)
+}
+
+async fn node(
+    app: &App,
+    parent: Option<&OrgNode>,
+    code: String,
+    zh: String,
+    en: String,
+    boundary: Option<String>,
+) -> anyhow::Result<OrgNode> {
+    app.create_node(
+        &Actor::system(),
+        &NodeInput {
+            parent_id: parent.map(|p| p.id),
+            kind: None,
+            code,
+            name_zh: zh,
+            name_en: en,
+            boundary,
+        },
+        Some("demo city"),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("seeding the demo city: {e}"))
+}
+
+/// Seeds the demo city and accounts; returns how many grids were created.
+pub async fn seed(app: &App) -> anyhow::Result<usize> {
+    let city = node(
+        app,
+        None,
+        "JC".into(),
+        "江城市".into(),
+        "Jiangcheng City".into(),
+        None,
+    )
+    .await?;
+    let district = node(
+        app,
+        Some(&city),
+        "JC-BJ".into(),
+        "滨江区".into(),
+        "Binjiang District".into(),
+        rect(DISTRICT),
+    )
+    .await?;
+    let mut grids = 0;
+    let mut seed_no = 1u64;
+    for (street, sbox) in STREETS.iter().zip(split(DISTRICT, 2, 1)) {
+        let s_code = format!("JC-BJ-{}", street.code);
+        let s = node(
+            app,
+            Some(&district),
+            s_code.clone(),
+            street.zh.into(),
+            street.en.into(),
+            rect(sbox),
+        )
+        .await?;
+        for (c, cbox) in street.communities.iter().zip(split(sbox, 1, 2)) {
+            let c_code = format!("{s_code}-{}", c.code);
+            let community = node(
+                app,
+                Some(&s),
+                c_code.clone(),
+                c.zh.into(),
+                c.en.into(),
+                rect(cbox),
+            )
+            .await?;
+            let cells = jittered_subdivide(cbox, c.cols, c.rows, seed_no);
+            seed_no += 1;
+            for (i, cell) in cells.iter().enumerate() {
+                let n = i + 1;
+                node(
+                    app,
+                    Some(&community),
+                    format!("{c_code}-{n:02}"),
+                    format!("{}第{n}网格", c.zh),
+                    format!("{} Grid {n}", c.en.trim_end_matches(" Community")),
+                    Some(cell.to_geojson()),
+                )
+                .await?;
+                grids += 1;
+            }
+        }
+    }
+    for (username, display, role, scope) in DEMO_ACCOUNTS {
+        let node_id = {
+            let mut conn = app.db().read().await?;
+            let mut found = None;
+            for kind in civicgrid_app::domain::org::NodeKind::ALL {
+                if let Some(n) = org_repo::find_by_code_or_name(&mut conn, kind, scope).await? {
+                    found = Some(n.id);
+                }
+            }
+            found.with_context(|| format!("demo scope {scope} missing"))?
+        };
+        app.create_user(
+            &Actor::system(),
+            &NewUser {
+                username: (*username).into(),
+                display_name: (*display).into(),
+                password: DEMO_PASSWORD.into(),
+                role: (*role).into(),
+                node_id,
+            },
+            Some("demo account"),
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("creating demo account {username}: {e}"))?;
+    }
+    Ok(grids)
+}
+
+pub async fn run(s: &Settings) -> anyhow::Result<()> {
+    let opened = Instant::now();
+    let app = open_app(s).await?;
+    let open_ms = opened.elapsed().as_millis();
+    let existing = {
+        let mut conn = app.db().read().await?;
+        org_repo::count(&mut conn).await?
+    };
+    let mut banner = String::new();
+    if existing == 0 {
+        let started = Instant::now();
+        let grids = seed(&app).await?;
+        banner.push_str(&format!(
+            "demo city seeded: 1 district, 2 streets, 4 communities, {grids} grids, {} accounts in {} ms\n",
+            DEMO_ACCOUNTS.len(),
+            started.elapsed().as_millis()
+        ));
+    } else {
+        banner.push_str(&format!(
+            "existing data kept ({existing} organisation nodes); demo accounts as seeded earlier\n"
+        ));
+    }
+    banner.push_str(&format!("database opened and migrated in {open_ms} ms\n"));
+    let url = format!("http://{}/", s.listen);
+    banner.push_str(&format!(
+        "\nSign in at {url}login with any of these accounts (password: {DEMO_PASSWORD}):\n"
+    ));
+    for (username, _, role, scope) in DEMO_ACCOUNTS {
+        banner.push_str(&format!("  {username:<10} {role:<16} at {scope}\n"));
+    }
+    banner.push_str(&format!("API docs: {url}api/docs\n"));
+    serve_app(s, app, Some(banner)).await
+}

@@ -1,0 +1,151 @@
+//! `civicgrid`: the command line. See `civicgrid --help` and the README.
+#![forbid(unsafe_code)]
+
+mod commands;
+mod config;
+mod demo;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "civicgrid",
+    version,
+    about = "Smart community governance platform"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where the data is; shared by every command.
+#[derive(Args, Clone)]
+pub struct DataArgs {
+    /// Data directory (SQLite database, key files, civicgrid.toml).
+    #[arg(
+        long,
+        env = "CIVICGRID_DATA_DIR",
+        default_value = "./civicgrid-data",
+        global = true
+    )]
+    pub data_dir: PathBuf,
+    /// PostgreSQL URL; when set, used instead of the SQLite file in the data directory.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true, global = true)]
+    pub database_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Seed a demo city (once) and serve it.
+    Demo {
+        #[arg(long, env = "CIVICGRID_LISTEN")]
+        listen: Option<String>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Serve an existing data directory or database.
+    Serve {
+        #[arg(long, env = "CIVICGRID_LISTEN")]
+        listen: Option<String>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Manage user accounts.
+    User {
+        #[command(subcommand)]
+        command: commands::UserCommand,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Manage API tokens for integrations.
+    Token {
+        #[command(subcommand)]
+        command: commands::TokenCommand,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Work with the audit log.
+    Audit {
+        #[command(subcommand)]
+        command: commands::AuditCommand,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Write a consistent copy of the SQLite database to FILE.
+    Backup {
+        file: PathBuf,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CIVICGRID_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    init_tracing();
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
+    use config::Settings;
+    let ok = std::process::ExitCode::SUCCESS;
+    match cli.command {
+        Command::Demo { listen, data } => {
+            let s = Settings::resolve(data.data_dir, listen, data.database_url)?;
+            demo::run(&s).await?;
+            Ok(ok)
+        }
+        Command::Serve { listen, data } => {
+            let s = Settings::resolve(data.data_dir, listen, data.database_url)?;
+            commands::serve(&s, None).await?;
+            Ok(ok)
+        }
+        Command::Migrate { data } => {
+            let s = Settings::resolve(data.data_dir, None, data.database_url)?;
+            s.open_db().await?;
+            println!("migrations applied to {}", s.database_label());
+            Ok(ok)
+        }
+        Command::User { command, data } => {
+            let s = Settings::resolve(data.data_dir, None, data.database_url)?;
+            commands::user(&s, command).await?;
+            Ok(ok)
+        }
+        Command::Token { command, data } => {
+            let s = Settings::resolve(data.data_dir, None, data.database_url)?;
+            commands::token(&s, command).await?;
+            Ok(ok)
+        }
+        Command::Audit { command, data } => {
+            let s = Settings::resolve(data.data_dir, None, data.database_url)?;
+            commands::audit(&s, command).await
+        }
+        Command::Backup { file, data } => {
+            let s = Settings::resolve(data.data_dir, None, data.database_url)?;
+            commands::backup(&s, &file).await?;
+            Ok(ok)
+        }
+    }
+}
