@@ -41,6 +41,16 @@ pub struct NodeEdit {
     pub boundary: Option<String>,
 }
 
+/// A partial edit of a node: `None` keeps a field; `boundary: Some(None)` removes the
+/// boundary.
+#[derive(Debug, Clone, Default)]
+pub struct NodePatch {
+    pub code: Option<String>,
+    pub name_zh: Option<String>,
+    pub name_en: Option<String>,
+    pub boundary: Option<Option<String>>,
+}
+
 fn parse_boundary(raw: Option<&str>) -> AppResult<Option<String>> {
     match raw.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
@@ -188,13 +198,49 @@ impl App {
         edit: &NodeEdit,
         why: Option<&str>,
     ) -> AppResult<OrgNode> {
+        let patch = NodePatch {
+            code: Some(edit.code.clone()),
+            name_zh: Some(edit.name_zh.clone()),
+            name_en: Some(edit.name_en.clone()),
+            boundary: Some(edit.boundary.clone()),
+        };
+        self.patch_node(actor, id, &patch, why).await
+    }
+
+    /// Changes only the fields `patch` names; the rest keep their stored values
+    /// (read in the same write transaction, so concurrent edits are not lost).
+    pub async fn patch_node(
+        &self,
+        actor: &Actor,
+        id: i64,
+        patch: &NodePatch,
+        why: Option<&str>,
+    ) -> AppResult<OrgNode> {
         let why = reason(why)?;
-        let code = rules::validate_code(&edit.code).map_err(|e| AppError::invalid("code", e))?;
-        let name_zh = rules::validate_name("name_zh", &edit.name_zh)
-            .map_err(|e| AppError::invalid("name_zh", e))?;
-        let name_en = rules::validate_name("name_en", &edit.name_en)
-            .map_err(|e| AppError::invalid("name_en", e))?;
-        let boundary = parse_boundary(edit.boundary.as_deref())?;
+        let code = patch
+            .code
+            .as_deref()
+            .map(|c| rules::validate_code(c).map_err(|e| AppError::invalid("code", e)))
+            .transpose()?;
+        let name_zh = patch
+            .name_zh
+            .as_deref()
+            .map(|n| {
+                rules::validate_name("name_zh", n).map_err(|e| AppError::invalid("name_zh", e))
+            })
+            .transpose()?;
+        let name_en = patch
+            .name_en
+            .as_deref()
+            .map(|n| {
+                rules::validate_name("name_en", n).map_err(|e| AppError::invalid("name_en", e))
+            })
+            .transpose()?;
+        let boundary = patch
+            .boundary
+            .as_ref()
+            .map(|b| parse_boundary(b.as_deref()))
+            .transpose()?;
         let mut tx = self.db.begin_write().await?;
         let before = get_node(&mut tx, id).await?;
         require(actor, Permission::ManageOrg, &before.path)?;
@@ -202,10 +248,13 @@ impl App {
             &mut tx,
             id,
             &NodeUpdate {
-                code: &code,
-                name_zh: &name_zh,
-                name_en: &name_en,
-                boundary: boundary.as_deref(),
+                code: code.as_deref().unwrap_or(&before.code),
+                name_zh: name_zh.as_deref().unwrap_or(&before.name_zh),
+                name_en: name_en.as_deref().unwrap_or(&before.name_en),
+                boundary: match &boundary {
+                    Some(b) => b.as_deref(),
+                    None => before.boundary.as_deref(),
+                },
             },
         )
         .await?;
@@ -248,4 +297,41 @@ pub(crate) async fn get_node(
         civicgrid_store::StoreError::NotFound => AppError::NotFound("org node"),
         other => other.into(),
     })
+}
+
+impl App {
+    /// A node as its edit and add-child forms show it: only for those who may change it.
+    pub async fn manageable_node(&self, actor: &Actor, id: i64) -> AppResult<NodeView> {
+        let view = self.node(actor, id).await?;
+        require(actor, Permission::ManageOrg, &view.node.path)?;
+        Ok(view)
+    }
+
+    /// Every node inside the actor's scopes for `permission`, parents before children:
+    /// the choices of a picker such as "where may I grant this role" or "issue a token".
+    pub async fn nodes_for(
+        &self,
+        actor: &Actor,
+        permission: Permission,
+    ) -> AppResult<Vec<OrgNode>> {
+        require_somewhere(actor, permission)?;
+        let mut conn = self.db.read().await?;
+        let roots = match actor.scopes(permission) {
+            None => repo::roots(&mut conn).await?,
+            Some(paths) => {
+                let mut out = Vec::new();
+                for p in paths {
+                    if let Some(id) = p.ids().last() {
+                        out.push(repo::get(&mut conn, *id).await?);
+                    }
+                }
+                out
+            }
+        };
+        let mut out = Vec::new();
+        for r in roots {
+            out.extend(repo::subtree(&mut conn, &r.path).await?);
+        }
+        Ok(out)
+    }
 }

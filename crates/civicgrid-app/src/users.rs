@@ -35,6 +35,13 @@ pub struct UserEdit {
     pub active: bool,
 }
 
+/// A partial edit of an account: `None` keeps a field.
+#[derive(Debug, Clone, Default)]
+pub struct UserPatch {
+    pub display_name: Option<String>,
+    pub active: Option<bool>,
+}
+
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct RoleGrant {
     pub role: String,
@@ -165,21 +172,43 @@ impl App {
         edit: &UserEdit,
         why: Option<&str>,
     ) -> AppResult<User> {
+        let patch = UserPatch {
+            display_name: Some(edit.display_name.clone()),
+            active: Some(edit.active),
+        };
+        self.patch_user(actor, id, &patch, why).await
+    }
+
+    /// Changes only the fields `patch` names; the rest keep their stored values.
+    pub async fn patch_user(
+        &self,
+        actor: &Actor,
+        id: i64,
+        patch: &UserPatch,
+        why: Option<&str>,
+    ) -> AppResult<User> {
         let why = reason(why)?;
-        let display_name = account::validate_display_name(&edit.display_name)
-            .map_err(|e| AppError::invalid("display_name", e))?;
+        let display_name = patch
+            .display_name
+            .as_deref()
+            .map(|d| {
+                account::validate_display_name(d).map_err(|e| AppError::invalid("display_name", e))
+            })
+            .transpose()?;
         let mut tx = self.db.begin_write().await?;
         let before = get_user(&mut tx, id).await?;
         let assignments = repo::assignments_of(&mut tx, id).await?;
         require_user_in_scope(actor, Permission::ManageUsers, &assignments)?;
-        if actor.user_id == Some(id) && !edit.active {
+        let active = patch.active.unwrap_or(before.active);
+        if actor.user_id == Some(id) && !active {
             return Err(AppError::invalid(
                 "active",
                 "you cannot deactivate your own account",
             ));
         }
-        let user = repo::update_user(&mut tx, id, &display_name, edit.active).await?;
-        if !edit.active {
+        let display_name = display_name.as_deref().unwrap_or(&before.display_name);
+        let user = repo::update_user(&mut tx, id, display_name, active).await?;
+        if !active {
             sessions::revoke_all_of_user(&mut tx, id, now_ms()).await?;
         }
         record(

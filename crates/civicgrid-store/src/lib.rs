@@ -57,3 +57,9 @@ pub fn now_ms() -> i64 {
 pub fn prefix_end(prefix: &str) -> String {
     format!("{prefix}~")
 }
+
+/// Runs one statement outside the repositories: for operators' maintenance and for
+/// tests that must change data behind the application's back.
+pub async fn raw_execute(conn: &mut AnyConnection, sql: &'static str) -> StoreResult<u64> {
+    Ok(sqlx::query(sql).execute(conn).await?.rows_affected())
+}

@@ -174,20 +174,27 @@ pub async fn backup(s: &Settings, file: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Serves until Ctrl-C or SIGTERM; `ready` is printed once the socket is bound.
-pub async fn serve(s: &Settings, banner: Option<String>) -> anyhow::Result<()> {
+/// Serves until Ctrl-C or SIGTERM.
+pub async fn serve(s: &Settings) -> anyhow::Result<()> {
     let app = open_app(s).await?;
-    serve_app(s, app, banner).await
+    serve_app(s, app, |_| String::new()).await
 }
 
-pub async fn serve_app(s: &Settings, app: App, banner: Option<String>) -> anyhow::Result<()> {
+/// Binds, prints `banner` (given the bound address), then serves until Ctrl-C or
+/// SIGTERM and finishes the requests in flight.
+pub async fn serve_app(
+    s: &Settings,
+    app: App,
+    banner: impl FnOnce(std::net::SocketAddr) -> String,
+) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(&s.listen)
         .await
         .with_context(|| format!("listening on {}", s.listen))?;
     let addr = listener.local_addr()?;
     let router = civicgrid_web::build_router(civicgrid_web::AppState::new(app, s.web.clone()));
-    if let Some(b) = banner {
-        println!("{b}");
+    let text = banner(addr);
+    if !text.is_empty() {
+        println!("{text}");
     }
     println!(
         "civicgrid serving http://{addr}/ (database: {})",

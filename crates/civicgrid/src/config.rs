@@ -17,7 +17,6 @@ pub struct FileConfig {
     pub max_body_bytes: Option<usize>,
     pub request_timeout_secs: Option<u64>,
     pub trust_forwarded_for: Option<bool>,
-    pub log: Option<String>,
 }
 
 impl FileConfig {

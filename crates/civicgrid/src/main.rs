@@ -119,7 +119,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         }
         Command::Serve { listen, data } => {
             let s = Settings::resolve(data.data_dir, listen, data.database_url)?;
-            commands::serve(&s, None).await?;
+            commands::serve(&s).await?;
             Ok(ok)
         }
         Command::Migrate { data } => {

@@ -1,0 +1,417 @@
+//! Use cases against a real (SQLite) database: sign-in, throttling, sessions, grants,
+//! and the audit entry every change leaves behind.
+
+use civicgrid_app::domain::access::{Actor, Role};
+use civicgrid_app::org::NodeInput;
+use civicgrid_app::store::Db;
+use civicgrid_app::store::audit::AuditFilter;
+use civicgrid_app::tokens::NewToken;
+use civicgrid_app::users::{NewUser, RoleGrant, UserEdit};
+use civicgrid_app::{App, AppConfig, AppError};
+
+struct World {
+    app: App,
+    street: [i64; 2],
+    community: i64,
+    grid: i64,
+    _dir: tempfile::TempDir,
+}
+
+const PW: &str = "a-long-password";
+
+async fn world() -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open_sqlite(&dir.path().join("db.sqlite"))
+        .await
+        .unwrap();
+    db.migrate().await.unwrap();
+    let app = App::new(db, AppConfig::default());
+    let sys = Actor::system();
+    let mk = |parent: Option<i64>, code: &str| NodeInput {
+        parent_id: parent,
+        kind: None,
+        code: code.into(),
+        name_zh: code.into(),
+        name_en: code.into(),
+        boundary: None,
+    };
+    let city = app
+        .create_node(&sys, &mk(None, "C"), None)
+        .await
+        .unwrap()
+        .id;
+    let district = app
+        .create_node(&sys, &mk(Some(city), "D"), None)
+        .await
+        .unwrap()
+        .id;
+    let s0 = app
+        .create_node(&sys, &mk(Some(district), "S0"), None)
+        .await
+        .unwrap()
+        .id;
+    let s1 = app
+        .create_node(&sys, &mk(Some(district), "S1"), None)
+        .await
+        .unwrap()
+        .id;
+    let community = app
+        .create_node(&sys, &mk(Some(s0), "S0-C"), None)
+        .await
+        .unwrap()
+        .id;
+    let grid = app
+        .create_node(&sys, &mk(Some(community), "S0-C-G"), None)
+        .await
+        .unwrap()
+        .id;
+    World {
+        app,
+        street: [s0, s1],
+        community,
+        grid,
+        _dir: dir,
+    }
+}
+
+impl World {
+    async fn user(&self, name: &str, role: Role, node_id: i64) -> i64 {
+        self.app
+            .create_user(
+                &Actor::system(),
+                &NewUser {
+                    username: name.into(),
+                    display_name: name.into(),
+                    password: PW.into(),
+                    role: role.as_str().into(),
+                    node_id,
+                },
+                Some("setup"),
+            )
+            .await
+            .unwrap()
+            .id
+    }
+
+    async fn actor(&self, name: &str) -> Actor {
+        let s = self
+            .app
+            .login(name, PW, "10.0.0.1", "test", None)
+            .await
+            .unwrap();
+        s.signed_in.actor
+    }
+}
+
+#[tokio::test]
+async fn sign_in_rotates_and_sign_out_ends_the_session() {
+    let w = world().await;
+    w.user("alice", Role::GridWorker, w.grid).await;
+    let first = w.app.login("alice", PW, "ip", "ua", None).await.unwrap();
+    assert!(w.app.session(&first.token).await.is_ok());
+    // Signing in again from the same browser replaces the old session id.
+    let second = w
+        .app
+        .login("ALICE", PW, "ip", "ua", Some(&first.token))
+        .await
+        .unwrap();
+    assert_ne!(first.token, second.token);
+    assert!(matches!(
+        w.app.session(&first.token).await,
+        Err(AppError::Unauthenticated)
+    ));
+    w.app.logout(&second.token).await.unwrap();
+    assert!(matches!(
+        w.app.session(&second.token).await,
+        Err(AppError::Unauthenticated)
+    ));
+    assert!(matches!(
+        w.app.session("made-up").await,
+        Err(AppError::Unauthenticated)
+    ));
+}
+
+#[tokio::test]
+async fn failed_sign_ins_are_throttled_across_restarts() {
+    let w = world().await;
+    w.user("bob", Role::Resident, w.grid).await;
+    for _ in 0..5 {
+        let e = w
+            .app
+            .login("bob", "wrong-password", "1.2.3.4", "ua", None)
+            .await;
+        assert!(matches!(e, Err(AppError::Unauthenticated)), "{e:?}");
+    }
+    // Even the right password waits now, and a fresh App on the same database agrees.
+    let e = w.app.login("bob", PW, "5.6.7.8", "ua", None).await;
+    assert!(
+        matches!(e, Err(AppError::Throttled { retry_after_secs }) if retry_after_secs > 0),
+        "{e:?}"
+    );
+    let again = App::new(w.app.db().clone(), AppConfig::default());
+    let e = again.login("bob", PW, "5.6.7.8", "ua", None).await;
+    assert!(matches!(e, Err(AppError::Throttled { .. })), "{e:?}");
+    // The address that failed is throttled for other accounts too.
+    w.user("carol", Role::Resident, w.grid).await;
+    let e = w.app.login("carol", PW, "1.2.3.4", "ua", None).await;
+    assert!(matches!(e, Err(AppError::Throttled { .. })), "{e:?}");
+    // Unknown users fail the same way as wrong passwords.
+    let e = w.app.login("nobody", PW, "9.9.9.9", "ua", None).await;
+    assert!(matches!(e, Err(AppError::Unauthenticated)), "{e:?}");
+}
+
+#[tokio::test]
+async fn grants_are_bounded_by_role_and_scope() {
+    let w = world().await;
+    w.user("staff", Role::CommunityStaff, w.community).await;
+    let staff = w.actor("staff").await;
+    let worker = w.user("worker", Role::Resident, w.grid).await;
+    let grant = |role: &str, node_id| RoleGrant {
+        role: role.into(),
+        node_id,
+    };
+    // Inside the community, a grid worker role may be granted...
+    w.app
+        .grant_role(
+            &staff,
+            worker,
+            &grant("grid_worker", w.grid),
+            Some("new hire"),
+        )
+        .await
+        .unwrap();
+    // ...but not a role as high as staff's own, and not outside the community.
+    let e = w
+        .app
+        .grant_role(&staff, worker, &grant("community_staff", w.community), None)
+        .await;
+    assert!(matches!(e, Err(AppError::Forbidden)), "{e:?}");
+    let e = w
+        .app
+        .grant_role(&staff, worker, &grant("grid_worker", w.street[1]), None)
+        .await;
+    assert!(matches!(e, Err(AppError::Forbidden)), "{e:?}");
+    // A role is bound at its own level of the hierarchy.
+    let e = w
+        .app
+        .grant_role(
+            &Actor::system(),
+            worker,
+            &grant("street_admin", w.grid),
+            None,
+        )
+        .await;
+    assert!(
+        matches!(
+            e,
+            Err(AppError::Invalid {
+                field: "node_id",
+                ..
+            })
+        ),
+        "{e:?}"
+    );
+    // The same role twice at the same place is a conflict, not a duplicate.
+    let e = w
+        .app
+        .grant_role(&staff, worker, &grant("grid_worker", w.grid), None)
+        .await;
+    assert!(matches!(e, Err(AppError::Conflict(_))), "{e:?}");
+    // A resident may not see accounts at all.
+    w.user("plain", Role::Resident, w.grid).await;
+    let resident = w.actor("plain").await;
+    let e = w.app.list_users(&resident, None, 50, 0).await;
+    assert!(matches!(e, Err(AppError::Forbidden)), "{e:?}");
+}
+
+#[tokio::test]
+async fn deactivating_an_account_ends_its_sessions() {
+    let w = world().await;
+    let id = w.user("dave", Role::Resident, w.grid).await;
+    let s = w.app.login("dave", PW, "ip", "ua", None).await.unwrap();
+    w.app
+        .update_user(
+            &Actor::system(),
+            id,
+            &UserEdit {
+                display_name: "Dave".into(),
+                active: false,
+            },
+            Some("moved away"),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        w.app.session(&s.token).await,
+        Err(AppError::Unauthenticated)
+    ));
+    assert!(matches!(
+        w.app.login("dave", PW, "ip2", "ua", None).await,
+        Err(AppError::Unauthenticated)
+    ));
+}
+
+#[tokio::test]
+async fn changing_ones_password_signs_out_other_sessions() {
+    let w = world().await;
+    w.user("erin", Role::Volunteer, w.community).await;
+    let phone = w.app.login("erin", PW, "ip", "phone", None).await.unwrap();
+    let laptop = w.app.login("erin", PW, "ip", "laptop", None).await.unwrap();
+    let e = w
+        .app
+        .change_own_password(&laptop.signed_in, "not-my-password", "new-password-123")
+        .await;
+    assert!(
+        matches!(
+            e,
+            Err(AppError::Invalid {
+                field: "current_password",
+                ..
+            })
+        ),
+        "{e:?}"
+    );
+    w.app
+        .change_own_password(&laptop.signed_in, PW, "new-password-123")
+        .await
+        .unwrap();
+    assert!(w.app.session(&laptop.token).await.is_ok());
+    assert!(w.app.session(&phone.token).await.is_err());
+    assert!(
+        w.app
+            .login("erin", "new-password-123", "ip", "ua", None)
+            .await
+            .is_ok()
+    );
+}
+
+#[tokio::test]
+async fn api_tokens_act_with_one_role_until_revoked() {
+    let w = world().await;
+    let issued = w
+        .app
+        .create_token(
+            &Actor::system(),
+            &NewToken {
+                name: "hotline".into(),
+                role: "community_staff".into(),
+                node_id: w.community,
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    assert!(issued.secret.starts_with("cg_"));
+    let actor = w.app.api_token(&issued.secret).await.unwrap();
+    assert_eq!(actor.roles(), vec![Role::CommunityStaff]);
+    assert!(w.app.node(&actor, w.grid).await.is_ok());
+    assert!(matches!(
+        w.app.node(&actor, w.street[1]).await,
+        Err(AppError::Forbidden)
+    ));
+    w.app
+        .revoke_token(&Actor::system(), issued.token.id, Some("rotated"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        w.app.api_token(&issued.secret).await,
+        Err(AppError::Unauthenticated)
+    ));
+}
+
+#[tokio::test]
+async fn every_change_is_audited_with_its_reason_and_the_chain_holds() {
+    let w = world().await;
+    w.user("frank", Role::StreetAdmin, w.street[0]).await;
+    let frank = w.actor("frank").await;
+    let node = w
+        .app
+        .create_node(
+            &frank,
+            &NodeInput {
+                parent_id: Some(w.community),
+                kind: None,
+                code: "S0-C-G2".into(),
+                name_zh: "第二网格".into(),
+                name_en: "Grid 2".into(),
+                boundary: Some(r#"{"type":"Polygon","coordinates":[[[114.3,30.5],[114.31,30.5],[114.31,30.51],[114.3,30.5]]]}"#.into()),
+            },
+            Some("split the grid"),
+        )
+        .await
+        .unwrap();
+    // Bad input is refused before anything is written.
+    let bad = w
+        .app
+        .create_node(
+            &frank,
+            &NodeInput {
+                parent_id: Some(w.community),
+                kind: None,
+                code: "S0-C-G3".into(),
+                name_zh: "x".into(),
+                name_en: "x".into(),
+                boundary: Some(r#"{"type":"Point","coordinates":[1,2]}"#.into()),
+            },
+            None,
+        )
+        .await;
+    assert!(
+        matches!(
+            bad,
+            Err(AppError::Invalid {
+                field: "boundary",
+                ..
+            })
+        ),
+        "{bad:?}"
+    );
+    // Out of scope: another street.
+    let e = w
+        .app
+        .create_node(
+            &frank,
+            &NodeInput {
+                parent_id: Some(w.street[1]),
+                kind: None,
+                code: "S1-C".into(),
+                name_zh: "x".into(),
+                name_en: "x".into(),
+                boundary: None,
+            },
+            None,
+        )
+        .await;
+    assert!(matches!(e, Err(AppError::Forbidden)), "{e:?}");
+    let entries = w
+        .app
+        .audit_entries(
+            &Actor::system(),
+            AuditFilter {
+                target_type: Some("org_node".into()),
+                target_id: Some(node.id.to_string()),
+                ..Default::default()
+            },
+            10,
+        )
+        .await
+        .unwrap();
+    assert_eq!(entries.len(), 1);
+    let e = &entries[0].fields;
+    assert_eq!(e.action, "org.node.create");
+    assert_eq!(e.actor_label, "frank");
+    assert_eq!(e.reason.as_deref(), Some("split the grid"));
+    assert_eq!(e.scope_path.as_deref(), Some(node.path.as_str()));
+    let v = w.app.verify_audit(&Actor::system()).await.unwrap();
+    assert!(v.first_break.is_none());
+    assert_eq!(v.checked as i64, v.head_seq);
+    // A street admin reads only the entries of their street.
+    let mine = w
+        .app
+        .audit_entries(&frank, AuditFilter::default(), 100)
+        .await;
+    assert!(
+        matches!(mine, Err(AppError::Forbidden)),
+        "street admins do not read the audit log"
+    );
+}
