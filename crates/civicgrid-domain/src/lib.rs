@@ -5,4 +5,5 @@ pub mod access;
 pub mod account;
 pub mod audit;
 pub mod geo;
+pub mod ledger;
 pub mod org;

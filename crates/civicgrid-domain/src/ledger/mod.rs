@@ -1,0 +1,7 @@
+//! The household ledger (一房一户): who lives where, who needs care, who may vote.
+
+pub mod date;
+pub mod id_number;
+pub mod person;
+pub mod phone;
+pub mod tags;
