@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod crypto;
 mod db;
 pub mod org;
 pub mod sessions;

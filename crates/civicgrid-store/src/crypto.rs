@@ -1,0 +1,238 @@
+//! Field encryption for personal data, and keyed blind indexes for exact lookups.
+//!
+//! Each value is sealed with XChaCha20-Poly1305 under a random 192-bit nonce, with the
+//! field's name as associated data (a ciphertext moved to another column fails to
+//! open). Lookups use HMAC-SHA256 under a second key, so equal values can be found
+//! without storing them in clear. Both keys derive from one 256-bit master key kept
+//! outside the database: a key file in the data directory (owner-only) or the
+//! `CIVICGRID_MASTER_KEY` environment variable.
+
+use std::fmt;
+use std::path::Path;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD_NO_PAD as B64;
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use sha2::Sha256;
+use thiserror::Error;
+
+/// Name of the key file inside the data directory.
+pub const KEY_FILE: &str = "civicgrid.key";
+/// Environment variable that may carry the master key (64 hex characters).
+pub const KEY_ENV: &str = "CIVICGRID_MASTER_KEY";
+
+const PREFIX: &str = "v1:";
+
+#[derive(Debug, Error)]
+pub enum CryptoError {
+    #[error("stored value is not in the expected format")]
+    Format,
+    #[error("stored value does not open with this key (wrong key, or the value was altered)")]
+    Open,
+    #[error("the master key must be 64 hexadecimal characters (32 bytes)")]
+    BadKey,
+    #[error("key file {path}: {source}")]
+    KeyFile {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+/// The keys for sealing fields and computing blind indexes.
+#[derive(Clone)]
+pub struct FieldKeys {
+    cipher: XChaCha20Poly1305,
+    index_key: [u8; 32],
+}
+
+impl fmt::Debug for FieldKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("FieldKeys(..)")
+    }
+}
+
+fn hmac_with(key: &[u8; 32]) -> Hmac<Sha256> {
+    <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC accepts keys of any length")
+}
+
+fn derive(master: &[u8; 32], label: &[u8]) -> [u8; 32] {
+    let mut mac = hmac_with(master);
+    mac.update(label);
+    mac.finalize().into_bytes().into()
+}
+
+impl FieldKeys {
+    pub fn from_master(master: &[u8; 32]) -> FieldKeys {
+        let enc = derive(master, b"civicgrid field encryption v1");
+        FieldKeys {
+            cipher: XChaCha20Poly1305::new(&enc.into()),
+            index_key: derive(master, b"civicgrid blind index v1"),
+        }
+    }
+
+    /// Keys for a throw-away database (tests): random, never stored.
+    pub fn ephemeral() -> FieldKeys {
+        let mut master = [0u8; 32];
+        rand::rng().fill_bytes(&mut master);
+        FieldKeys::from_master(&master)
+    }
+
+    pub fn from_hex(text: &str) -> Result<FieldKeys, CryptoError> {
+        let bytes = hex::decode(text.trim()).map_err(|_| CryptoError::BadKey)?;
+        let master: [u8; 32] = bytes.try_into().map_err(|_| CryptoError::BadKey)?;
+        Ok(FieldKeys::from_master(&master))
+    }
+
+    /// The key from `CIVICGRID_MASTER_KEY` if set, else from the key file in
+    /// `data_dir`, which is created (mode 0600) on first use.
+    pub fn load_or_create(data_dir: &Path) -> Result<FieldKeys, CryptoError> {
+        if let Ok(v) = std::env::var(KEY_ENV) {
+            if !v.trim().is_empty() {
+                return FieldKeys::from_hex(&v);
+            }
+        }
+        let path = data_dir.join(KEY_FILE);
+        let io = |source| CryptoError::KeyFile {
+            path: path.display().to_string(),
+            source,
+        };
+        match std::fs::read_to_string(&path) {
+            Ok(text) => FieldKeys::from_hex(&text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let mut master = [0u8; 32];
+                rand::rng().fill_bytes(&mut master);
+                write_private(&path, &format!("{}\n", hex::encode(master))).map_err(io)?;
+                Ok(FieldKeys::from_master(&master))
+            }
+            Err(e) => Err(io(e)),
+        }
+    }
+
+    /// Seals `plain` for the column `field`.
+    pub fn seal(&self, field: &str, plain: &str) -> String {
+        let mut nonce = [0u8; 24];
+        rand::rng().fill_bytes(&mut nonce);
+        let sealed = self
+            .cipher
+            .encrypt(
+                XNonce::from_slice(&nonce),
+                Payload {
+                    msg: plain.as_bytes(),
+                    aad: field.as_bytes(),
+                },
+            )
+            .expect("XChaCha20-Poly1305 seals any message shorter than 256 GiB");
+        let mut out = Vec::with_capacity(24 + sealed.len());
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&sealed);
+        format!("{PREFIX}{}", B64.encode(out))
+    }
+
+    /// Opens a value sealed by [`FieldKeys::seal`] for the same `field`.
+    pub fn open(&self, field: &str, stored: &str) -> Result<String, CryptoError> {
+        let body = stored.strip_prefix(PREFIX).ok_or(CryptoError::Format)?;
+        let bytes = B64.decode(body).map_err(|_| CryptoError::Format)?;
+        if bytes.len() < 24 + 16 {
+            return Err(CryptoError::Format);
+        }
+        let (nonce, sealed) = bytes.split_at(24);
+        let plain = self
+            .cipher
+            .decrypt(
+                XNonce::from_slice(nonce),
+                Payload {
+                    msg: sealed,
+                    aad: field.as_bytes(),
+                },
+            )
+            .map_err(|_| CryptoError::Open)?;
+        String::from_utf8(plain).map_err(|_| CryptoError::Format)
+    }
+
+    /// Keyed, deterministic index of a normalised value for the column `field`.
+    pub fn blind_index(&self, field: &str, normalised: &str) -> String {
+        let mut mac = hmac_with(&self.index_key);
+        mac.update(field.as_bytes());
+        mac.update(&[0]);
+        mac.update(normalised.as_bytes());
+        let tag = mac.finalize().into_bytes();
+        // 128 bits: collisions are out of reach for any city's ledger.
+        hex::encode(&tag[..16])
+    }
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(text.as_bytes())?;
+    f.sync_all()
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    std::fs::write(path, text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seal_and_open() {
+        let k = FieldKeys::ephemeral();
+        let a = k.seal("id_number", "11010519491231002X");
+        let b = k.seal("id_number", "11010519491231002X");
+        assert_ne!(a, b, "random nonces");
+        assert!(!a.contains("1101051949"));
+        assert_eq!(k.open("id_number", &a).unwrap(), "11010519491231002X");
+        assert!(matches!(k.open("phone", &a), Err(CryptoError::Open)));
+        assert!(matches!(
+            FieldKeys::ephemeral().open("id_number", &a),
+            Err(CryptoError::Open)
+        ));
+        assert!(matches!(
+            k.open("id_number", "garbage"),
+            Err(CryptoError::Format)
+        ));
+    }
+
+    #[test]
+    fn blind_indexes_are_keyed_and_per_field() {
+        let k = FieldKeys::from_hex(&"ab".repeat(32)).unwrap();
+        let i = k.blind_index("phone", "13812345678");
+        assert_eq!(i, k.blind_index("phone", "13812345678"));
+        assert_ne!(i, k.blind_index("phone_last4", "13812345678"));
+        assert_ne!(
+            i,
+            FieldKeys::ephemeral().blind_index("phone", "13812345678")
+        );
+        assert_eq!(i.len(), 32);
+    }
+
+    #[test]
+    fn key_file_is_created_private_and_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let k1 = FieldKeys::load_or_create(dir.path()).unwrap();
+        let k2 = FieldKeys::load_or_create(dir.path()).unwrap();
+        assert_eq!(k1.blind_index("f", "x"), k2.blind_index("f", "x"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join(KEY_FILE))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        assert!(FieldKeys::from_hex("short").is_err());
+    }
+}
