@@ -27,6 +27,9 @@ pub struct AppConfig {
     pub session_idle_secs: i64,
     /// How many password hashes may be computed at once (each takes ~19 MiB and a core).
     pub password_hash_concurrency: usize,
+    /// Keys sealing personal data; the command line loads them from outside the
+    /// database. The default is a random key for throw-away databases (tests).
+    pub field_keys: civicgrid_store::crypto::FieldKeys,
 }
 
 impl Default for AppConfig {
@@ -34,6 +37,7 @@ impl Default for AppConfig {
         AppConfig {
             session_idle_secs: 8 * 3600,
             password_hash_concurrency: 2,
+            field_keys: civicgrid_store::crypto::FieldKeys::ephemeral(),
         }
     }
 }

@@ -11,6 +11,8 @@ pub mod audit;
 pub mod crypto;
 mod db;
 pub mod org;
+pub mod pii;
+pub mod search;
 pub mod sessions;
 pub mod tokens;
 

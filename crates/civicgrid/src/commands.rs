@@ -51,7 +51,11 @@ pub enum AuditCommand {
 
 pub async fn open_app(s: &Settings) -> anyhow::Result<App> {
     let db = s.open_db().await?;
-    Ok(App::new(db, s.app.clone()))
+    std::fs::create_dir_all(&s.data_dir)
+        .with_context(|| format!("creating {}", s.data_dir.display()))?;
+    let mut config = s.app.clone();
+    config.field_keys = civicgrid_app::store::crypto::FieldKeys::load_or_create(&s.data_dir)?;
+    Ok(App::new(db, config))
 }
 
 /// Finds a node by id or by code (any level).

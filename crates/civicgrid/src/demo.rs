@@ -278,13 +278,16 @@ pub async fn run(s: &Settings) -> anyhow::Result<()> {
         ));
     }
     banner.push_str(&format!("database opened and migrated in {open_ms} ms\n"));
-    let url = format!("http://{}/", s.listen);
-    banner.push_str(&format!(
-        "\nSign in at {url}login with any of these accounts (password: {DEMO_PASSWORD}):\n"
-    ));
-    for (username, _, role, scope) in DEMO_ACCOUNTS {
-        banner.push_str(&format!("  {username:<10} {role:<16} at {scope}\n"));
-    }
-    banner.push_str(&format!("API docs: {url}api/docs\n"));
-    serve_app(s, app, Some(banner)).await
+    serve_app(s, app, move |addr| {
+        let url = format!("http://{addr}/");
+        banner.push_str(&format!(
+            "\nSign in at {url}login with any of these accounts (password: {DEMO_PASSWORD}):\n"
+        ));
+        for (username, _, role, scope) in DEMO_ACCOUNTS {
+            banner.push_str(&format!("  {username:<10} {role:<16} at {scope}\n"));
+        }
+        banner.push_str(&format!("API docs: {url}api/docs"));
+        banner
+    })
+    .await
 }

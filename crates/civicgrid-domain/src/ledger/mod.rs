@@ -4,4 +4,5 @@ pub mod date;
 pub mod id_number;
 pub mod person;
 pub mod phone;
+pub mod search_terms;
 pub mod tags;
