@@ -72,10 +72,34 @@ impl Role {
         use Permission::*;
         match self {
             Role::Resident | Role::Volunteer | Role::Responder => &[ViewOrg],
-            Role::GridWorker => &[ViewOrg, ViewUsers],
-            Role::CommunityStaff | Role::StreetAdmin => {
-                &[ViewOrg, ManageOrg, ViewUsers, ManageUsers]
-            }
+            Role::GridWorker => &[
+                ViewOrg,
+                ViewUsers,
+                ViewLedger,
+                EditLedger,
+                UnmaskPersonalData,
+                ImportLedger,
+                ExportLedger,
+            ],
+            Role::CommunityStaff => &[
+                ViewOrg,
+                ManageOrg,
+                ViewUsers,
+                ManageUsers,
+                ViewLedger,
+                EditLedger,
+                UnmaskPersonalData,
+                ImportLedger,
+                ExportLedger,
+            ],
+            Role::StreetAdmin => &[
+                ViewOrg,
+                ManageOrg,
+                ViewUsers,
+                ManageUsers,
+                ViewLedger,
+                ExportLedger,
+            ],
             Role::Auditor => &[ViewOrg, ViewUsers, ViewAudit],
             Role::SystemAdmin => &[
                 ViewOrg,
@@ -84,6 +108,12 @@ impl Role {
                 ManageUsers,
                 ViewAudit,
                 ManageTokens,
+                ViewLedger,
+                EditLedger,
+                UnmaskPersonalData,
+                ImportLedger,
+                ExportLedger,
+                ManageCatalogue,
             ],
         }
     }
@@ -150,6 +180,18 @@ pub enum Permission {
     ViewAudit,
     /// Issue and revoke API tokens for integrations.
     ManageTokens,
+    /// Browse the household ledger (personal data masked).
+    ViewLedger,
+    /// Add and change buildings, households and residents.
+    EditLedger,
+    /// See a resident's personal data unmasked, for a stated purpose (audited).
+    UnmaskPersonalData,
+    /// Import residents from spreadsheets.
+    ImportLedger,
+    /// Export the ledger (masked) to spreadsheets.
+    ExportLedger,
+    /// Manage city-wide catalogues (tags).
+    ManageCatalogue,
 }
 
 /// One role held at one node.
