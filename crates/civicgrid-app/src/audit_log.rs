@@ -36,7 +36,7 @@ impl App {
                     };
                     out.extend(repo::list(&mut conn, &f, limit).await?);
                 }
-                out.sort_by(|a, b| b.seq.cmp(&a.seq));
+                out.sort_by_key(|e| std::cmp::Reverse(e.seq));
                 out.dedup_by_key(|e| e.seq);
                 out.truncate(usize::try_from(limit).unwrap_or(0));
                 Ok(out)

@@ -98,10 +98,12 @@ impl App {
         };
         let token = new_secret();
         let mut tx = self.db.begin_write().await?;
-        if let Some(old) = replaces {
-            if let Some(s) = sessions::find_live(&mut tx, &secret_hash(old), now).await? {
-                sessions::revoke(&mut tx, s.id, now).await?;
-            }
+        let replaced = match replaces {
+            Some(old) => sessions::find_live(&mut tx, &secret_hash(old), now).await?,
+            None => None,
+        };
+        if let Some(s) = replaced {
+            sessions::revoke(&mut tx, s.id, now).await?;
         }
         let expires = now + self.config.session_idle_secs * 1000;
         let ua: String = user_agent.chars().take(200).collect();
