@@ -89,10 +89,10 @@ impl FieldKeys {
     /// The key from `CIVICGRID_MASTER_KEY` if set, else from the key file in
     /// `data_dir`, which is created (mode 0600) on first use.
     pub fn load_or_create(data_dir: &Path) -> Result<FieldKeys, CryptoError> {
-        if let Ok(v) = std::env::var(KEY_ENV) {
-            if !v.trim().is_empty() {
-                return FieldKeys::from_hex(&v);
-            }
+        if let Ok(v) = std::env::var(KEY_ENV)
+            && !v.trim().is_empty()
+        {
+            return FieldKeys::from_hex(&v);
         }
         let path = data_dir.join(KEY_FILE);
         let io = |source| CryptoError::KeyFile {

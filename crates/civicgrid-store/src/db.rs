@@ -47,8 +47,16 @@ const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = O
 impl Db {
     /// Opens (creating if needed) the SQLite database file at `path`.
     pub async fn open_sqlite(path: &Path) -> StoreResult<Db> {
-        let url = format!("sqlite://{}?mode=rwc", path.display());
-        Db::connect(&url).await
+        // The driver reads a URL and percent-decodes its path: escape what it would eat
+        // ('%', '?', '#'), and make the path absolute so no part of it is taken for a host.
+        let path = std::path::absolute(path).map_err(|e| StoreError::Database(e.into()))?;
+        let path = path
+            .display()
+            .to_string()
+            .replace('%', "%25")
+            .replace('?', "%3F")
+            .replace('#', "%23");
+        Db::connect(&format!("sqlite://{path}?mode=rwc")).await
     }
 
     /// Connects to `sqlite://…` or `postgres://…`.

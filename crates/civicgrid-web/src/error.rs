@@ -100,10 +100,10 @@ impl IntoResponse for ApiError {
             }),
         )
             .into_response();
-        if let Some(secs) = f.retry_after {
-            if let Ok(v) = secs.to_string().parse() {
-                res.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
-            }
+        if let Some(secs) = f.retry_after
+            && let Ok(v) = secs.to_string().parse()
+        {
+            res.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
         }
         res
     }

@@ -153,15 +153,14 @@ impl FromRequestParts<AppState> for ClientAddr {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        if state.config.trust_forwarded_for {
-            if let Some(first) = parts
+        if state.config.trust_forwarded_for
+            && let Some(first) = parts
                 .headers
                 .get("x-forwarded-for")
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.split(',').next())
-            {
-                return Ok(ClientAddr(first.trim().to_owned()));
-            }
+        {
+            return Ok(ClientAddr(first.trim().to_owned()));
         }
         let addr = parts
             .extensions

@@ -69,10 +69,10 @@ impl Lang {
                 .find_map(|p| p.trim().strip_prefix("q="))
                 .and_then(|q| q.parse::<f32>().ok())
                 .unwrap_or(1.0);
-            if let Some(lang) = Lang::parse(tag) {
-                if best.is_none_or(|(bq, _)| q > bq) {
-                    best = Some((q, lang));
-                }
+            if let Some(lang) = Lang::parse(tag)
+                && best.is_none_or(|(bq, _)| q > bq)
+            {
+                best = Some((q, lang));
             }
         }
         best.map_or(Lang::En, |(_, l)| l)
@@ -129,6 +129,10 @@ pub fn lang_of(parts: &Parts) -> Lang {
         .and_then(|v| v.to_str().ok())
         .map_or(Lang::En, Lang::from_accept_language)
 }
+
+#[cfg(test)]
+#[path = "i18n_tests.rs"]
+mod file_tests;
 
 #[cfg(test)]
 mod tests {

@@ -1,6 +1,7 @@
 //! `GET /api/v1/me`: who the caller is and what roles they hold.
 
 use axum::Json;
+use civicgrid_app::domain::access::Assignment;
 use serde::Serialize;
 
 use crate::error::{ApiResult, ErrorBody};
@@ -25,21 +26,22 @@ pub struct RoleAt {
     pub node_id: i64,
 }
 
+impl From<&Assignment> for RoleAt {
+    fn from(a: &Assignment) -> RoleAt {
+        RoleAt {
+            role: a.role.as_str().to_owned(),
+            node_id: a.node_id,
+        }
+    }
+}
+
 #[utoipa::path(get, path = "/api/v1/me", tag = "accounts",
     responses((status = 200, body = Me), (status = 401, body = ErrorBody)),
-    security(("api_token" = [])))]
+    security(("api_token" = []), ("session_cookie" = [])))]
 pub async fn me(caller: ApiCaller) -> ApiResult<Json<Me>> {
     Ok(Json(Me {
         label: caller.actor.label.clone(),
         user_id: caller.actor.user_id,
-        roles: caller
-            .actor
-            .assignments
-            .iter()
-            .map(|a| RoleAt {
-                role: a.role.as_str().to_owned(),
-                node_id: a.node_id,
-            })
-            .collect(),
+        roles: caller.actor.assignments.iter().map(RoleAt::from).collect(),
     }))
 }

@@ -1,19 +1,64 @@
 //! The JSON API under `/api/v1`, described by OpenAPI 3 at `/api/openapi.json` with
-//! Swagger UI at `/api/docs`.
+//! Swagger UI at `/api/docs`. One module per capability; each handler extracts its
+//! inputs, calls one use case and answers JSON (errors as `{"error":{"code","message"}}`).
 
 use utoipa::OpenApi;
 
 use crate::routes::{RouteInfo, Routes};
 use crate::state::AppState;
 
+mod audit;
 mod me;
+mod model;
+mod org;
+mod session;
+mod tokens;
+mod user_access;
+mod users;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "civicgrid API", description = "Community governance: hierarchy, accounts, audit."),
-    paths(me::me),
+    info(
+        title = "civicgrid API",
+        description = "Community governance: hierarchy, accounts, audit.\n\n\
+            Authenticate with `Authorization: Bearer <api token>`, or with the session \
+            cookie set by `POST /api/v1/session`; writes made with the cookie must send \
+            `X-CSRF-Token`. Times are RFC 3339 in UTC. Errors are \
+            `{\"error\":{\"code\":\"…\",\"message\":\"…\"}}` with stable codes."
+    ),
+    paths(
+        session::login,
+        session::logout,
+        me::me,
+        org::list_nodes,
+        org::create_node,
+        org::get_node,
+        org::update_node,
+        users::list_users,
+        users::create_user,
+        users::get_user,
+        users::update_user,
+        users::reset_password,
+        user_access::grant_role,
+        user_access::revoke_role,
+        user_access::revoke_sessions,
+        audit::list_entries,
+        audit::verify,
+        tokens::list_tokens,
+        tokens::create_token,
+        tokens::revoke_token,
+    ),
     components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail)),
     modifiers(&Security),
+    security(("api_token" = []), ("session_cookie" = [])),
+    tags(
+        (name = "session", description = "Signing in and out with a session cookie"),
+        (name = "accounts", description = "The caller"),
+        (name = "org", description = "The hierarchy: city, district, street, community, grid"),
+        (name = "users", description = "Accounts, role assignments and sessions"),
+        (name = "audit", description = "The hash-chained audit log"),
+        (name = "tokens", description = "API tokens for integrations"),
+    ),
 )]
 pub struct ApiDoc;
 
@@ -21,17 +66,31 @@ struct Security;
 
 impl utoipa::Modify for Security {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        use utoipa::openapi::security::SecurityScheme;
+        use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder};
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "api_token",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+        components.add_security_scheme(
+            "session_cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                crate::extract::SESSION_COOKIE,
+                "Set by POST /api/v1/session; writes also need the X-CSRF-Token header",
+            ))),
+        );
     }
 }
 
 pub(crate) fn routes(r: Routes) -> Routes {
+    let r = session::routes(r);
     let r = me::routes(r);
+    let r = org::routes(r);
+    let r = users::routes(r);
+    let r = user_access::routes(r);
+    let r = audit::routes(r);
+    let r = tokens::routes(r);
     let docs: axum::Router<AppState> = utoipa_swagger_ui::SwaggerUi::new("/api/docs")
         .url("/api/openapi.json", ApiDoc::openapi())
         .into();

@@ -35,6 +35,12 @@ fn permission_key(p: Permission) -> &'static str {
         Permission::ManageUsers => "manage_users",
         Permission::ViewAudit => "view_audit",
         Permission::ManageTokens => "manage_tokens",
+        Permission::ViewLedger => "view_ledger",
+        Permission::EditLedger => "edit_ledger",
+        Permission::UnmaskPersonalData => "unmask_personal_data",
+        Permission::ImportLedger => "import_ledger",
+        Permission::ExportLedger => "export_ledger",
+        Permission::ManageCatalogue => "manage_catalogue",
     }
 }
 

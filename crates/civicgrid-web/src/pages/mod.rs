@@ -17,14 +17,25 @@ use crate::i18n::Lang;
 use crate::routes::Routes;
 use crate::state::AppState;
 
+mod account;
+mod audit;
 mod auth;
+mod forms;
 mod home;
+mod org;
 mod static_files;
+mod tokens;
+mod users;
 
 pub(crate) fn routes(r: Routes) -> Routes {
     let r = static_files::routes(r);
     let r = home::routes(r);
-    auth::routes(r)
+    let r = auth::routes(r);
+    let r = org::routes(r);
+    let r = users::routes(r);
+    let r = account::routes(r);
+    let r = audit::routes(r);
+    tokens::routes(r)
 }
 
 /// What every page needs besides its own data: language, CSRF token, who is signed in.

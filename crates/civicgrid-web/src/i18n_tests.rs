@@ -1,0 +1,111 @@
+//! The language files against each other and against the templates: a message
+//! missing from one language, a Fluent syntax error, or a template naming a message
+//! that no file has fails the build's tests.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use fluent_templates::fluent_bundle::FluentResource;
+
+fn crate_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
+}
+
+/// The message and term ids an .ftl file defines, after checking it parses.
+fn ids_of(lang: &str) -> BTreeSet<String> {
+    let path = crate_dir().join("i18n").join(lang).join("main.ftl");
+    let text = read(&path);
+    if let Err((_, errors)) = FluentResource::try_new(text.clone()) {
+        panic!("{} has Fluent syntax errors: {errors:?}", path.display());
+    }
+    text.lines()
+        .filter(|l| !l.starts_with([' ', '\t', '#', '.', '[', '*', '}']))
+        .filter_map(|l| l.split_once('='))
+        .map(|(id, _)| id.trim().to_owned())
+        .filter(|id| !id.is_empty())
+        .collect()
+}
+
+#[test]
+fn both_languages_define_the_same_messages() {
+    let en = ids_of("en");
+    let zh = ids_of("zh-CN");
+    assert!(en.len() > 50, "suspiciously few messages: {}", en.len());
+    let only_en: Vec<_> = en.difference(&zh).collect();
+    let only_zh: Vec<_> = zh.difference(&en).collect();
+    assert!(
+        only_en.is_empty() && only_zh.is_empty(),
+        "missing from zh-CN: {only_en:?}; missing from en: {only_zh:?}"
+    );
+}
+
+/// The literal keys of `ctx.t("…")`, `ctx.t1("…", …)` calls in a template.
+fn literal_keys(template: &str) -> Vec<String> {
+    let mut keys = Vec::new();
+    for opener in ["ctx.t(\"", "ctx.t1(\""] {
+        let mut rest = template;
+        while let Some(at) = rest.find(opener) {
+            rest = &rest[at + opener.len()..];
+            if let Some(end) = rest.find('"') {
+                keys.push(rest[..end].to_owned());
+            }
+        }
+    }
+    keys
+}
+
+#[test]
+fn templates_name_only_existing_messages() {
+    let en = ids_of("en");
+    let dir = crate_dir().join("templates");
+    let mut missing = Vec::new();
+    let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    for entry in entries {
+        let path = entry.map(|e| e.path()).unwrap_or_default();
+        if path.extension().is_some_and(|x| x == "html") {
+            for key in literal_keys(&read(&path)) {
+                if !en.contains(&key) {
+                    missing.push(format!("{}: {key}", path.display()));
+                }
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "templates name unknown messages: {missing:?}"
+    );
+}
+
+#[test]
+fn prefixed_keys_cover_every_variant() {
+    use civicgrid_app::domain::access::{Permission, Role};
+    use civicgrid_app::domain::org::NodeKind;
+    let en = ids_of("en");
+    let mut wanted: Vec<String> = Vec::new();
+    wanted.extend(Role::ALL.iter().map(|r| format!("role-{}", r.as_str())));
+    for k in NodeKind::ALL {
+        wanted.push(format!("kind-{}", k.as_str()));
+        wanted.push(format!("kinds-{}", k.as_str()));
+    }
+    let permissions = [
+        Permission::ViewOrg,
+        Permission::ManageOrg,
+        Permission::ViewUsers,
+        Permission::ManageUsers,
+        Permission::ViewAudit,
+        Permission::ManageTokens,
+    ];
+    for p in permissions {
+        let name = serde_json::to_value(p)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        wanted.push(format!("may-{name}"));
+    }
+    let missing: Vec<_> = wanted.iter().filter(|k| !en.contains(*k)).collect();
+    assert!(missing.is_empty(), "no message for {missing:?}");
+}

@@ -1,0 +1,244 @@
+//! Fixture for the JSON API tests: a fresh SQLite database with a small hierarchy, an
+//! administrator account, and API tokens, behind the real router.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use civicgrid_app::domain::access::Actor;
+use civicgrid_app::org::NodeInput;
+use civicgrid_app::store::Db;
+use civicgrid_app::tokens::NewToken;
+use civicgrid_app::users::NewUser;
+use civicgrid_app::{App, AppConfig};
+use civicgrid_web::{AppState, WebConfig, build_router};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use tower::ServiceExt;
+
+pub const ADMIN_PASSWORD: &str = "admin-password-1";
+
+/// A square around (lon, lat) as GeoJSON text.
+pub fn square(lon: f64, lat: f64) -> String {
+    let d = 0.01;
+    format!(
+        r#"{{"type":"Polygon","coordinates":[[[{lon},{lat}],[{},{lat}],[{},{}],[{lon},{}],[{lon},{lat}]]]}}"#,
+        lon + d,
+        lon + d,
+        lat + d,
+        lat + d
+    )
+}
+
+/// City C → district C-D → street C-D-S → communities C-D-S-A and C-D-S-B; grid
+/// C-D-S-A-1 (with a boundary) in community A.
+pub struct Api {
+    pub router: Router,
+    pub app: App,
+    pub config: WebConfig,
+    pub city: i64,
+    pub community_a: i64,
+    pub community_b: i64,
+    pub grid_a: i64,
+    /// The `admin` account (system_admin at the city).
+    pub admin_id: i64,
+    /// A system_admin token bound to the city.
+    pub admin_token: String,
+    /// A community_staff token bound to community A.
+    pub staff_token: String,
+    _dir: tempfile::TempDir,
+}
+
+/// What came back.
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    /// The JSON body, or `Null` when the body is empty or not JSON.
+    pub body: Value,
+}
+
+impl Reply {
+    /// The stable error code of an error reply.
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("")
+    }
+
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+}
+
+async fn node(app: &App, parent: Option<i64>, code: &str, boundary: Option<String>) -> i64 {
+    let input = NodeInput {
+        parent_id: parent,
+        kind: None,
+        code: code.into(),
+        name_zh: format!("节点 {code}"),
+        name_en: format!("Node {code}"),
+        boundary,
+    };
+    app.create_node(&Actor::system(), &input, None)
+        .await
+        .unwrap()
+        .id
+}
+
+async fn token(app: &App, name: &str, role: &str, node_id: i64) -> String {
+    let input = NewToken {
+        name: name.into(),
+        role: role.into(),
+        node_id,
+    };
+    app.create_token(&Actor::system(), &input, None)
+        .await
+        .unwrap()
+        .secret
+}
+
+impl Api {
+    pub async fn new() -> Api {
+        Api::with_config(WebConfig::default()).await
+    }
+
+    pub async fn with_config(config: WebConfig) -> Api {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open_sqlite(&dir.path().join("db.sqlite"))
+            .await
+            .unwrap();
+        db.migrate().await.unwrap();
+        let app = App::new(db, AppConfig::default());
+        let city = node(&app, None, "C", None).await;
+        let district = node(&app, Some(city), "C-D", None).await;
+        let street = node(&app, Some(district), "C-D-S", None).await;
+        let community_a = node(&app, Some(street), "C-D-S-A", None).await;
+        let community_b = node(&app, Some(street), "C-D-S-B", None).await;
+        let grid_a = node(
+            &app,
+            Some(community_a),
+            "C-D-S-A-1",
+            Some(square(120.0, 30.0)),
+        )
+        .await;
+        let admin = NewUser {
+            username: "admin".into(),
+            display_name: "Admin".into(),
+            password: ADMIN_PASSWORD.into(),
+            role: "system_admin".into(),
+            node_id: city,
+        };
+        let admin_id = app
+            .create_user(&Actor::system(), &admin, None)
+            .await
+            .unwrap()
+            .id;
+        let admin_token = token(&app, "admin-token", "system_admin", city).await;
+        let staff_token = token(&app, "staff-token", "community_staff", community_a).await;
+        let router = build_router(AppState::new(app.clone(), config.clone()));
+        Api {
+            router,
+            app,
+            config,
+            city,
+            community_a,
+            community_b,
+            grid_a,
+            admin_id,
+            admin_token,
+            staff_token,
+            _dir: dir,
+        }
+    }
+
+    /// Sends a request through the whole router.
+    pub async fn send(&self, req: Request<Body>) -> Reply {
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// A request with a bearer token and, when given, a JSON body.
+    pub async fn call(&self, method: Method, uri: &str, token: &str, body: Option<Value>) -> Reply {
+        let req = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"));
+        let req = match body {
+            Some(v) => req
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(v.to_string())),
+            None => req.body(Body::empty()),
+        };
+        self.send(req.unwrap()).await
+    }
+
+    /// A request as the system administrator's token.
+    pub async fn admin(&self, method: Method, uri: &str, body: Option<Value>) -> Reply {
+        self.call(method, uri, &self.admin_token, body).await
+    }
+
+    /// A request with a raw body and content type, as the administrator.
+    pub async fn raw(
+        &self,
+        method: Method,
+        uri: &str,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+    ) -> Reply {
+        let mut req = Request::builder().method(method).uri(uri).header(
+            header::AUTHORIZATION,
+            format!("Bearer {}", self.admin_token),
+        );
+        if let Some(ct) = content_type {
+            req = req.header(header::CONTENT_TYPE, ct);
+        }
+        self.send(req.body(Body::from(body)).unwrap()).await
+    }
+
+    /// A request authenticated by session cookie (`cookie` is the `Cookie` header), with
+    /// `X-CSRF-Token` when `csrf` is given.
+    pub async fn with_cookie(
+        &self,
+        method: Method,
+        uri: &str,
+        cookie: &str,
+        csrf: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
+        let mut req = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::COOKIE, cookie);
+        if let Some(t) = csrf {
+            req = req.header("x-csrf-token", t);
+        }
+        let req = match body {
+            Some(v) => req
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(v.to_string())),
+            None => req.body(Body::empty()),
+        };
+        self.send(req.unwrap()).await
+    }
+}
+
+/// The `Cookie` header a browser would send back after `reply` (name=value pairs of
+/// every `Set-Cookie`).
+pub fn cookies_from(reply: &Reply) -> String {
+    reply
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next())
+        .collect::<Vec<_>>()
+        .join("; ")
+}

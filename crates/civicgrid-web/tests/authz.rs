@@ -1,0 +1,797 @@
+//! The authorization table: every route, every role, a target inside the role's scope
+//! and one outside it, and whether the request must be allowed or denied.
+//!
+//! A route that is registered but missing here fails `every_route_has_a_rule`, so no
+//! route can be added without deciding who may use it.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use civicgrid_app::domain::access::{Actor, Role};
+use civicgrid_app::org::NodeInput;
+use civicgrid_app::store::{Db, accounts};
+use civicgrid_app::users::{NewUser, RoleGrant};
+use civicgrid_app::{App, AppConfig};
+use civicgrid_web::{AppState, WebConfig, build_router, route_list};
+use tower::ServiceExt;
+
+use Role::*;
+
+const ALL: &[Role] = &[
+    Resident,
+    Volunteer,
+    Responder,
+    GridWorker,
+    CommunityStaff,
+    StreetAdmin,
+    Auditor,
+    SystemAdmin,
+];
+const CITY_WIDE: &[Role] = &[SystemAdmin, Auditor];
+const ORG_MANAGERS: &[Role] = &[SystemAdmin, StreetAdmin, CommunityStaff];
+const USER_VIEWERS: &[Role] = &[
+    SystemAdmin,
+    Auditor,
+    StreetAdmin,
+    CommunityStaff,
+    GridWorker,
+];
+const ADMIN: &[Role] = &[SystemAdmin];
+const NOBODY_BUT_PUBLIC: &[Role] = &[];
+
+/// Who may use a route.
+#[derive(Clone, Copy)]
+enum Rule {
+    /// Anyone, signed in or not.
+    Public,
+    /// Any signed-in user, whatever their roles.
+    SignedIn,
+    /// These roles when the target lies in their scope; `out` when it does not.
+    Scoped {
+        inside: &'static [Role],
+        outside: &'static [Role],
+    },
+}
+
+/// What a route's path parameters and body refer to.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Subject {
+    None,
+    /// An existing node (grid) to view or edit.
+    Node,
+    /// A community under which to create a grid.
+    ParentNode,
+    /// A resident account to look at or manage.
+    User,
+    /// A role assignment of that resident.
+    Assignment,
+    /// An API token bound to the target grid.
+    Token,
+}
+
+struct Case {
+    method: &'static str,
+    path: &'static str,
+    rule: Rule,
+    subject: Subject,
+    body: Body_,
+}
+
+#[derive(Clone, Copy)]
+enum Body_ {
+    Empty,
+    /// A form with these fields (`{code}` and `{node}` are filled in).
+    Form(&'static [(&'static str, &'static str)]),
+    /// A JSON body (`{code}` and `{node}` are filled in).
+    Json(&'static str),
+}
+
+const fn case(
+    method: &'static str,
+    path: &'static str,
+    rule: Rule,
+    subject: Subject,
+    body: Body_,
+) -> Case {
+    Case {
+        method,
+        path,
+        rule,
+        subject,
+        body,
+    }
+}
+
+const fn scoped(inside: &'static [Role], outside: &'static [Role]) -> Rule {
+    Rule::Scoped { inside, outside }
+}
+
+use Body_::{Empty, Form, Json};
+use Subject as S;
+
+const NEW_GRID_FORM: &[(&str, &str)] = &[
+    ("code", "{code}"),
+    ("name_zh", "新网格"),
+    ("name_en", "New grid"),
+    ("boundary", ""),
+    ("reason", "test"),
+];
+const EDIT_NODE_FORM: &[(&str, &str)] = &[
+    ("code", "{code}"),
+    ("name_zh", "网格"),
+    ("name_en", "Grid"),
+    ("boundary", ""),
+    ("reason", "test"),
+];
+const NEW_USER_FORM: &[(&str, &str)] = &[
+    ("username", "{code}"),
+    ("display_name", "New"),
+    ("password", "a-long-password"),
+    ("role", "resident"),
+    ("node_id", "{node}"),
+    ("reason", "test"),
+];
+const EDIT_USER_FORM: &[(&str, &str)] = &[
+    ("display_name", "Renamed"),
+    ("active", "true"),
+    ("reason", "test"),
+];
+const PASSWORD_FORM: &[(&str, &str)] = &[("password", "another-long-password"), ("reason", "test")];
+const GRANT_FORM: &[(&str, &str)] = &[
+    ("role", "volunteer"),
+    ("node_id", "{node}"),
+    ("reason", "test"),
+];
+const REASON_FORM: &[(&str, &str)] = &[("reason", "test")];
+const TOKEN_FORM: &[(&str, &str)] = &[
+    ("name", "{code}"),
+    ("role", "auditor"),
+    ("node_id", "{node}"),
+    ("reason", "test"),
+];
+const OWN_PASSWORD_FORM: &[(&str, &str)] = &[
+    ("current_password", "wrong-password!"),
+    ("new_password", "x-new-password-1"),
+];
+const LOGIN_FORM: &[(&str, &str)] = &[("username", "as-resident"), ("password", "fixture-password")];
+
+fn cases() -> Vec<Case> {
+    let signed_in = Rule::SignedIn;
+    let public = Rule::Public;
+    vec![
+        // infrastructure and public pages
+        case("GET", "/healthz", public, S::None, Empty),
+        case("GET", "/static/{file}", public, S::None, Empty),
+        case("GET", "/api/docs", public, S::None, Empty),
+        case("GET", "/api/openapi.json", public, S::None, Empty),
+        case("GET", "/", public, S::None, Empty),
+        case("GET", "/login", public, S::None, Empty),
+        case("POST", "/login", public, S::None, Form(LOGIN_FORM)),
+        case("GET", "/lang/{code}", public, S::None, Empty),
+        case(
+            "POST",
+            "/api/v1/session",
+            public,
+            S::None,
+            Json(r#"{"username":"as-resident","password":"fixture-password"}"#),
+        ),
+        // own account
+        case("POST", "/logout", signed_in, S::None, Form(&[])),
+        case("GET", "/account", signed_in, S::None, Empty),
+        case(
+            "POST",
+            "/account/password",
+            signed_in,
+            S::None,
+            Form(OWN_PASSWORD_FORM),
+        ),
+        case("GET", "/api/v1/me", signed_in, S::None, Empty),
+        case("DELETE", "/api/v1/session", signed_in, S::None, Empty),
+        // organisation
+        case("GET", "/org", scoped(ALL, ALL), S::None, Empty),
+        case("GET", "/org/{id}", scoped(ALL, CITY_WIDE), S::Node, Empty),
+        case(
+            "GET",
+            "/org/{id}/map.svg",
+            scoped(ALL, CITY_WIDE),
+            S::Node,
+            Empty,
+        ),
+        case(
+            "GET",
+            "/org/{id}/new",
+            scoped(ORG_MANAGERS, ADMIN),
+            S::ParentNode,
+            Empty,
+        ),
+        case(
+            "POST",
+            "/org/{id}/children",
+            scoped(ORG_MANAGERS, ADMIN),
+            S::ParentNode,
+            Form(NEW_GRID_FORM),
+        ),
+        case(
+            "GET",
+            "/org/{id}/edit",
+            scoped(ORG_MANAGERS, ADMIN),
+            S::Node,
+            Empty,
+        ),
+        case(
+            "POST",
+            "/org/{id}/edit",
+            scoped(ORG_MANAGERS, ADMIN),
+            S::Node,
+            Form(EDIT_NODE_FORM),
+        ),
+        case("GET", "/api/v1/org/nodes", scoped(ALL, ALL), S::None, Empty),
+        case(
+            "POST",
+            "/api/v1/org/nodes",
+            scoped(ORG_MANAGERS, ADMIN),
+            S::ParentNode,
+            Json(
+                r#"{"parent_id":{node},"code":"{code}","name_zh":"新网格","name_en":"New grid","reason":"test"}"#,
+            ),
+        ),
+        case(
+            "GET",
+            "/api/v1/org/nodes/{id}",
+            scoped(ALL, CITY_WIDE),
+            S::Node,
+            Empty,
+        ),
+        case(
+            "PATCH",
+            "/api/v1/org/nodes/{id}",
+            scoped(ORG_MANAGERS, ADMIN),
+            S::Node,
+            Json(r#"{"code":"{code}","name_zh":"网格","name_en":"Grid","reason":"test"}"#),
+        ),
+        // accounts
+        case(
+            "GET",
+            "/users",
+            scoped(USER_VIEWERS, USER_VIEWERS),
+            S::None,
+            Empty,
+        ),
+        case(
+            "GET",
+            "/users/new",
+            scoped(ORG_MANAGERS, ORG_MANAGERS),
+            S::None,
+            Empty,
+        ),
+        case(
+            "POST",
+            "/users",
+            scoped(ORG_MANAGERS, ADMIN),
+            S::Node,
+            Form(NEW_USER_FORM),
+        ),
+        case(
+            "GET",
+            "/users/{id}",
+            scoped(USER_VIEWERS, CITY_WIDE),
+            S::User,
+            Empty,
+        ),
+        case(
+            "POST",
+            "/users/{id}/edit",
+            scoped(ORG_MANAGERS, ADMIN),
+            S::User,
+            Form(EDIT_USER_FORM),
+        ),
+        case(
+            "POST",
+            "/users/{id}/password",
+            scoped(ORG_MANAGERS, ADMIN),
+            S::User,
+            Form(PASSWORD_FORM),
+        ),
+        case(
+            "POST",
+            "/users/{id}/roles",
+            scoped(ORG_MANAGERS, ADMIN),
+            S::User,
+            Form(GRANT_FORM),
+        ),
+        case(
+            "POST",
+            "/users/{id}/roles/{assignment_id}/revoke",
+            scoped(ORG_MANAGERS, ADMIN),
+            S::Assignment,
+            Form(REASON_FORM),
+        ),
+        case(
+            "POST",
+            "/users/{id}/sessions/revoke",
+            scoped(ORG_MANAGERS, ADMIN),
+            S::User,
+            Form(REASON_FORM),
+        ),
+        case(
+            "GET",
+            "/api/v1/users",
+            scoped(USER_VIEWERS, USER_VIEWERS),
+            S::None,
+            Empty,
+        ),
+        case(
+            "POST",
+            "/api/v1/users",
+            scoped(ORG_MANAGERS, ADMIN),
+            S::Node,
+            Json(
+                r#"{"username":"{code}","display_name":"New","password":"a-long-password","role":"resident","node_id":{node},"reason":"test"}"#,
+            ),
+        ),
+        case(
+            "GET",
+            "/api/v1/users/{id}",
+            scoped(USER_VIEWERS, CITY_WIDE),
+            S::User,
+            Empty,
+        ),
+        case(
+            "PATCH",
+            "/api/v1/users/{id}",
+            scoped(ORG_MANAGERS, ADMIN),
+            S::User,
+            Json(r#"{"display_name":"Renamed","active":true,"reason":"test"}"#),
+        ),
+        case(
+            "POST",
+            "/api/v1/users/{id}/password",
+            scoped(ORG_MANAGERS, ADMIN),
+            S::User,
+            Json(r#"{"password":"another-long-password","reason":"test"}"#),
+        ),
+        case(
+            "POST",
+            "/api/v1/users/{id}/roles",
+            scoped(ORG_MANAGERS, ADMIN),
+            S::User,
+            Json(r#"{"role":"volunteer","node_id":{node},"reason":"test"}"#),
+        ),
+        case(
+            "DELETE",
+            "/api/v1/users/{id}/roles/{assignment_id}",
+            scoped(ORG_MANAGERS, ADMIN),
+            S::Assignment,
+            Empty,
+        ),
+        case(
+            "DELETE",
+            "/api/v1/users/{id}/sessions",
+            scoped(ORG_MANAGERS, ADMIN),
+            S::User,
+            Empty,
+        ),
+        // audit
+        case(
+            "GET",
+            "/audit",
+            scoped(CITY_WIDE, CITY_WIDE),
+            S::None,
+            Empty,
+        ),
+        case(
+            "GET",
+            "/audit/verify",
+            scoped(CITY_WIDE, CITY_WIDE),
+            S::None,
+            Empty,
+        ),
+        case(
+            "GET",
+            "/api/v1/audit",
+            scoped(CITY_WIDE, CITY_WIDE),
+            S::None,
+            Empty,
+        ),
+        case(
+            "GET",
+            "/api/v1/audit/verify",
+            scoped(CITY_WIDE, CITY_WIDE),
+            S::None,
+            Empty,
+        ),
+        // API tokens
+        case("GET", "/tokens", scoped(ADMIN, ADMIN), S::None, Empty),
+        case(
+            "POST",
+            "/tokens",
+            scoped(ADMIN, ADMIN),
+            S::ParentNode,
+            Form(TOKEN_FORM),
+        ),
+        case(
+            "POST",
+            "/tokens/{id}/revoke",
+            scoped(ADMIN, ADMIN),
+            S::Token,
+            Form(REASON_FORM),
+        ),
+        case(
+            "GET",
+            "/api/v1/tokens",
+            scoped(ADMIN, ADMIN),
+            S::None,
+            Empty,
+        ),
+        case(
+            "POST",
+            "/api/v1/tokens",
+            scoped(ADMIN, ADMIN),
+            S::ParentNode,
+            Json(r#"{"name":"{code}","role":"auditor","node_id":{node},"reason":"test"}"#),
+        ),
+        case(
+            "DELETE",
+            "/api/v1/tokens/{id}",
+            scoped(ADMIN, ADMIN),
+            S::Token,
+            Empty,
+        ),
+    ]
+}
+
+#[test]
+fn every_route_has_a_rule() {
+    let table: BTreeSet<(String, String)> = cases()
+        .iter()
+        .map(|c| (c.method.to_owned(), c.path.to_owned()))
+        .collect();
+    let registered: BTreeSet<(String, String)> = route_list()
+        .iter()
+        .map(|r| (r.method.to_owned(), r.path.to_owned()))
+        .collect();
+    let missing: Vec<_> = registered.difference(&table).collect();
+    let stale: Vec<_> = table.difference(&registered).collect();
+    assert!(
+        missing.is_empty(),
+        "routes without an authorization rule: {missing:?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "rules for routes that do not exist: {stale:?}"
+    );
+    let _ = NOBODY_BUT_PUBLIC;
+}
+
+/// Ids of the fixture: a city, and two streets each with a community and a grid.
+/// Every role is held inside street 1; street 2 is outside all but city-wide roles.
+struct Fixture {
+    router: Router,
+    app: App,
+    cookies: HashMap<Role, String>,
+    community: [i64; 2],
+    grid: [i64; 2],
+    /// A resident in each grid, the subject of account routes.
+    resident: [i64; 2],
+    _dir: tempfile::TempDir,
+}
+
+const CSRF: &str = "csrf-token-for-tests";
+
+async fn node(app: &App, parent: Option<i64>, code: &str) -> i64 {
+    app.create_node(
+        &Actor::system(),
+        &NodeInput {
+            parent_id: parent,
+            kind: None,
+            code: code.into(),
+            name_zh: format!("节点{code}"),
+            name_en: format!("Node {code}"),
+            boundary: None,
+        },
+        None,
+    )
+    .await
+    .unwrap()
+    .id
+}
+
+async fn user(app: &App, username: &str, role: Role, node_id: i64) -> i64 {
+    app.create_user(
+        &Actor::system(),
+        &NewUser {
+            username: username.into(),
+            display_name: username.into(),
+            password: "fixture-password".into(),
+            role: role.as_str().into(),
+            node_id,
+        },
+        None,
+    )
+    .await
+    .unwrap()
+    .id
+}
+
+impl Fixture {
+    async fn new() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open_sqlite(&dir.path().join("db.sqlite"))
+            .await
+            .unwrap();
+        db.migrate().await.unwrap();
+        let app = App::new(db, AppConfig::default());
+        let city = node(&app, None, "C").await;
+        let district = node(&app, Some(city), "C-D").await;
+        let mut street = [0; 2];
+        let mut community = [0; 2];
+        let mut grid = [0; 2];
+        for i in 0..2 {
+            street[i] = node(&app, Some(district), &format!("C-D-S{i}")).await;
+            community[i] = node(&app, Some(street[i]), &format!("C-D-S{i}-C")).await;
+            grid[i] = node(&app, Some(community[i]), &format!("C-D-S{i}-C-G")).await;
+        }
+        let scope_of = |role: Role| match role {
+            SystemAdmin | Auditor => city,
+            StreetAdmin => street[0],
+            CommunityStaff | Responder | Volunteer => community[0],
+            GridWorker | Resident => grid[0],
+        };
+        let mut cookies = HashMap::new();
+        for role in ALL {
+            let name = format!("as-{}", role.as_str().replace('_', "-"));
+            user(&app, &name, *role, scope_of(*role)).await;
+            let s = app
+                .login(&name, "fixture-password", "test", "test", None)
+                .await
+                .unwrap();
+            cookies.insert(*role, format!("cg_session={}; cg_csrf={CSRF}", s.token));
+        }
+        let resident = [
+            user(&app, "resident-in", Resident, grid[0]).await,
+            user(&app, "resident-out", Resident, grid[1]).await,
+        ];
+        let router = build_router(AppState::new(app.clone(), WebConfig::default()));
+        Fixture {
+            router,
+            app,
+            cookies,
+            community,
+            grid,
+            resident,
+            _dir: dir,
+        }
+    }
+
+    async fn sign_in_again(&mut self, role: Role) {
+        let name = format!("as-{}", role.as_str().replace('_', "-"));
+        let s = self
+            .app
+            .login(&name, "fixture-password", "test", "test", None)
+            .await
+            .unwrap();
+        self.cookies
+            .insert(role, format!("cg_session={}; cg_csrf={CSRF}", s.token));
+    }
+
+    /// Makes sure the resident `side` holds a volunteer role in their grid; returns it.
+    async fn assignment(&self, side: usize) -> i64 {
+        let mut conn = self.app.db().read().await.unwrap();
+        let existing = accounts::assignments_of(&mut conn, self.resident[side])
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|a| a.assignment.role == Volunteer);
+        drop(conn);
+        match existing {
+            Some(a) => a.assignment.id,
+            None => {
+                self.app
+                    .grant_role(
+                        &Actor::system(),
+                        self.resident[side],
+                        &RoleGrant {
+                            role: "volunteer".into(),
+                            node_id: self.grid[side],
+                        },
+                        None,
+                    )
+                    .await
+                    .unwrap()
+                    .assignment
+                    .id
+            }
+        }
+    }
+
+    async fn token(&self, side: usize, n: u32) -> i64 {
+        self.app
+            .create_token(
+                &Actor::system(),
+                &civicgrid_app::tokens::NewToken {
+                    name: format!("t{n}"),
+                    role: "auditor".into(),
+                    node_id: self.community[side],
+                },
+                None,
+            )
+            .await
+            .unwrap()
+            .token
+            .id
+    }
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(1);
+
+/// Sends `case` as `role` (None = anonymous) at the inside (0) or outside (1) target.
+async fn send(fx: &Fixture, c: &Case, role: Option<Role>, side: usize) -> (StatusCode, String) {
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let code = format!("X{n}");
+    let node = match c.subject {
+        S::ParentNode => fx.community[side],
+        _ => fx.grid[side],
+    };
+    let mut path = c.path.replace("{file}", "app.css").replace("{code}", "en");
+    match c.subject {
+        S::Node | S::ParentNode => path = path.replace("{id}", &node.to_string()),
+        S::User => path = path.replace("{id}", &fx.resident[side].to_string()),
+        S::Assignment => {
+            let a = fx.assignment(side).await;
+            path = path
+                .replace("{id}", &fx.resident[side].to_string())
+                .replace("{assignment_id}", &a.to_string());
+        }
+        S::Token => {
+            let t = fx.token(side, n).await;
+            path = path.replace("{id}", &t.to_string());
+        }
+        S::None => {}
+    }
+    // Grants and new accounts go to the target's grid; nodes are created under it.
+    let target_node = match c.subject {
+        S::ParentNode => fx.community[side],
+        _ => fx.grid[side],
+    };
+    let fill = |s: &str| {
+        s.replace("{code}", &format!("{}-{}", code.to_lowercase(), side))
+            .replace("{node}", &target_node.to_string())
+    };
+    let mut req = Request::builder().method(c.method).uri(&path);
+    // Signing in replaces the browser's session; keep the fixture's sessions alive.
+    let signs_in = c.method == "POST" && (c.path == "/login" || c.path == "/api/v1/session");
+    if let (Some(r), false) = (role, signs_in) {
+        req = req
+            .header(header::COOKIE, fx.cookies[&r].clone())
+            .header("x-csrf-token", CSRF);
+    } else {
+        req = req.header(header::COOKIE, format!("cg_csrf={CSRF}"));
+    }
+    let req = match c.body {
+        Empty => req.body(Body::empty()),
+        Form(fields) => {
+            let mut body: Vec<String> = fields
+                .iter()
+                .map(|(k, v)| format!("{k}={}", urlencode(&fill(v))))
+                .collect();
+            body.push(format!("_csrf={CSRF}"));
+            req.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(body.join("&")))
+        }
+        Json(text) => req
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(fill(text))),
+    }
+    .unwrap();
+    let res = fx.router.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let location = res
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    (status, location)
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Denied means 401/403, or a page sending the visitor to sign in.
+fn denied(status: StatusCode, location: &str) -> bool {
+    status == StatusCode::FORBIDDEN
+        || status == StatusCode::UNAUTHORIZED
+        || (status.is_redirection() && location.starts_with("/login"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_allows_and_denies_as_the_table_says() {
+    let fx = Fixture::new().await;
+    let mut failures = Vec::new();
+    for c in cases() {
+        // Signing out and revoking one's own sessions must come last for each role.
+        let sides: &[usize] = match c.rule {
+            Rule::Scoped { .. } => &[0, 1],
+            _ => &[0],
+        };
+        for &side in sides {
+            let mut who: Vec<Option<Role>> = vec![None];
+            who.extend(ALL.iter().map(|r| Some(*r)));
+            for role in who {
+                if c.path == "/logout" || c.path == "/api/v1/session" && c.method == "DELETE" {
+                    continue;
+                }
+                let expected_allow = match (c.rule, role) {
+                    (Rule::Public, _) => true,
+                    (Rule::SignedIn, r) => r.is_some(),
+                    (Rule::Scoped { .. }, None) => false,
+                    (Rule::Scoped { inside, outside }, Some(r)) => {
+                        if side == 0 {
+                            inside.contains(&r)
+                        } else {
+                            outside.contains(&r)
+                        }
+                    }
+                };
+                let (status, location) = send(&fx, &c, role, side).await;
+                let was_denied = denied(status, &location);
+                let side_name = if side == 0 { "inside" } else { "outside" };
+                if expected_allow == was_denied {
+                    failures.push(format!(
+                        "{} {} as {:?} {side_name}: expected {}, got {status} {location}",
+                        c.method,
+                        c.path,
+                        role.map(Role::as_str),
+                        if expected_allow { "allow" } else { "deny" },
+                    ));
+                }
+                if !was_denied && status.is_server_error() {
+                    failures.push(format!(
+                        "{} {} as {:?}: server error {status}",
+                        c.method, c.path, role
+                    ));
+                }
+            }
+        }
+    }
+    // Signing out: allowed for everyone signed in, done last as it ends the sessions.
+    let mut fx = fx;
+    for c in cases()
+        .iter()
+        .filter(|c| c.path == "/logout" || (c.path == "/api/v1/session" && c.method == "DELETE"))
+    {
+        let (status, location) = send(&fx, c, None, 0).await;
+        if c.method == "DELETE" && !denied(status, &location) {
+            failures.push(format!(
+                "anonymous DELETE /api/v1/session was not denied: {status}"
+            ));
+        }
+        for role in ALL {
+            fx.sign_in_again(*role).await;
+            let (status, location) = send(&fx, c, Some(*role), 0).await;
+            if denied(status, &location) {
+                failures.push(format!(
+                    "{} {} as {}: denied ({status})",
+                    c.method,
+                    c.path,
+                    role.as_str()
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} authorization mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}

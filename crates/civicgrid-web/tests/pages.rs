@@ -1,0 +1,384 @@
+//! The server-rendered pages through the real router: who may see what, both
+//! languages, the forms (success, objections, CSRF), and the HTML error pages.
+
+mod common;
+
+use axum::http::{StatusCode, header};
+use common::{CSRF, TestApp};
+
+const ZH: &str = "zh-CN,zh;q=0.9";
+const EN: &str = "en-US,en;q=0.9";
+
+/// Pages no CSP-respecting template may break: no inline styles or scripts.
+fn assert_csp_clean(path: &str, body: &str) {
+    assert!(!body.contains(" style="), "{path} has an inline style");
+    assert!(!body.contains("<script>"), "{path} has an inline script");
+    assert!(!body.contains("<style"), "{path} has a style element");
+}
+
+#[tokio::test]
+async fn every_page_renders_for_the_admin_in_both_languages() {
+    let t = TestApp::new().await;
+    let admin = t.login("admin").await;
+    let n = t.nodes;
+    let resident_id = t
+        .app
+        .list_users(
+            &civicgrid_app::domain::access::Actor::system(),
+            Some("resident"),
+            1,
+            0,
+        )
+        .await
+        .expect("list")[0]
+        .id;
+    // (path, English text, Chinese text)
+    let pages = [
+        ("/org".to_owned(), "Organisation", "组织架构"),
+        (format!("/org/{}", n.city), "Test City", "测试市"),
+        (format!("/org/{}", n.community), "Units beneath", "下级单元"),
+        (format!("/org/{}", n.grid), "Grid One", "第一网格"),
+        (
+            format!("/org/{}/new", n.community),
+            "New Grid in Xingfu Community",
+            "在幸福社区下新建网格",
+        ),
+        (
+            format!("/org/{}/edit", n.community),
+            "Edit Xingfu Community",
+            "编辑幸福社区",
+        ),
+        ("/users".to_owned(), "New account", "新建账号"),
+        ("/users?q=res&page=1".to_owned(), "resident", "resident"),
+        ("/users/new".to_owned(), "Create account", "创建账号"),
+        (format!("/users/{resident_id}"), "Grant a role", "分配角色"),
+        ("/account".to_owned(), "Change password", "修改密码"),
+        ("/audit".to_owned(), "Created a unit", "新建单元"),
+        ("/audit/verify".to_owned(), "The log is intact", "日志完整"),
+        ("/tokens".to_owned(), "Issue a token", "签发令牌"),
+    ];
+    for (path, en, zh) in &pages {
+        for (lang, text) in [(EN, en), (ZH, zh)] {
+            let res = t.get_in(path, &admin, lang).await;
+            assert_eq!(res.status, StatusCode::OK, "{path} in {lang}: {}", res.body);
+            assert!(
+                res.body.contains(text),
+                "{path} in {lang} lacks {text:?}:\n{}",
+                res.body
+            );
+            assert!(
+                res.header(header::CONTENT_TYPE).starts_with("text/html"),
+                "{path} is not HTML"
+            );
+            assert_csp_clean(path, &res.body);
+        }
+    }
+}
+
+#[tokio::test]
+async fn unauthenticated_visitors_are_sent_to_sign_in() {
+    let t = TestApp::new().await;
+    for (path, next) in [
+        ("/org", "/login?next=/org"),
+        ("/users?q=a", "/login?next=/users%3Fq%3Da"),
+        ("/account", "/login?next=/account"),
+        ("/audit", "/login?next=/audit"),
+        ("/tokens", "/login?next=/tokens"),
+    ] {
+        let res = t.get(path, "").await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{path}");
+        assert_eq!(res.location(), next, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn a_resident_sees_the_org_but_nothing_else() {
+    let t = TestApp::new().await;
+    let resident = t.login("resident").await;
+    let n = t.nodes;
+    for path in [
+        "/org".to_owned(),
+        format!("/org/{}", n.grid),
+        format!("/org/{}/map.svg", n.grid),
+        "/account".to_owned(),
+    ] {
+        t.get(&path, &resident).await.assert_status(StatusCode::OK);
+    }
+    // The resident's own grid shows no edit buttons.
+    let grid = t.get(&format!("/org/{}", n.grid), &resident).await;
+    assert!(
+        !grid.body.contains("/edit\""),
+        "edit link shown to a resident"
+    );
+    for path in [
+        "/users".to_owned(),
+        "/users/new".to_owned(),
+        "/audit".to_owned(),
+        "/audit/verify".to_owned(),
+        "/tokens".to_owned(),
+        format!("/org/{}/edit", n.grid),
+        format!("/org/{}/new", n.community),
+        format!("/org/{}", n.other_community),
+        format!("/org/{}", n.district),
+    ] {
+        for (lang, text) in [(EN, "Not allowed"), (ZH, "无权操作")] {
+            let res = t.get_in(&path, &resident, lang).await;
+            assert_eq!(res.status, StatusCode::FORBIDDEN, "{path}: {}", res.body);
+            assert!(res.header(header::CONTENT_TYPE).starts_with("text/html"));
+            assert!(res.body.contains(text), "{path} in {lang}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn staff_are_bounded_by_their_community() {
+    let t = TestApp::new().await;
+    let staff = t.login("staff").await;
+    let n = t.nodes;
+    t.get(&format!("/org/{}/edit", n.community), &staff)
+        .await
+        .assert_status(StatusCode::OK);
+    t.get(&format!("/org/{}/new", n.community), &staff)
+        .await
+        .assert_status(StatusCode::OK);
+    t.get(&format!("/org/{}/edit", n.street), &staff)
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    t.get(&format!("/org/{}", n.other_community), &staff)
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    // The list of accounts holds only people of the community.
+    let list = t.get("/users", &staff).await;
+    list.assert_status(StatusCode::OK)
+        .assert_contains("resident");
+    assert!(
+        !list.body.contains("other_staff"),
+        "an out-of-scope account is listed"
+    );
+    let res = t
+        .post_form(
+            &format!("/org/{}/children", n.other_community),
+            &[
+                ("_csrf", CSRF),
+                ("code", "X-1"),
+                ("name_zh", "外"),
+                ("name_en", "Out"),
+            ],
+            &staff,
+        )
+        .await;
+    res.assert_status(StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_node_created_through_the_form_shows_up() {
+    let t = TestApp::new().await;
+    let staff = t.login("staff").await;
+    let n = t.nodes;
+    let boundary = common::square(114.28, 30.505, 0.002);
+    let res = t
+        .post_form(
+            &format!("/org/{}/children", n.community),
+            &[
+                ("_csrf", CSRF),
+                ("code", "TC-D-S1-C1-G3"),
+                ("name_zh", "第三网格"),
+                ("name_en", "Grid Three"),
+                ("boundary", &boundary),
+                ("reason", "new building"),
+            ],
+            &staff,
+        )
+        .await;
+    res.assert_status(StatusCode::SEE_OTHER);
+    let location = res.location().to_owned();
+    assert!(
+        location.starts_with("/org/") && location.ends_with("?done=created"),
+        "{location}"
+    );
+    t.get(&location, &staff)
+        .await
+        .assert_status(StatusCode::OK)
+        .assert_contains("Grid Three")
+        .assert_contains("TC-D-S1-C1-G3")
+        .assert_contains("Created.");
+    t.get_in(&location, &staff, ZH)
+        .await
+        .assert_contains("第三网格")
+        .assert_contains("已创建");
+    t.get("/org", &staff).await.assert_contains("Grid Three");
+    // The community's map now links to the new grid.
+    let id = location
+        .trim_start_matches("/org/")
+        .trim_end_matches("?done=created");
+    let map = t
+        .get(&format!("/org/{}/map.svg", n.community), &staff)
+        .await;
+    map.assert_status(StatusCode::OK)
+        .assert_contains(&format!("href=\"/org/{id}\""));
+    assert_eq!(map.header(header::CONTENT_TYPE), "image/svg+xml");
+    assert!(map.body.contains("class=\"grid-area\""));
+    // And the change is in the audit log, with its reason.
+    let admin = t.login("admin").await;
+    t.get(
+        &format!("/audit?target_type=org_node&target_id={id}"),
+        &admin,
+    )
+    .await
+    .assert_contains("new building");
+}
+
+#[tokio::test]
+async fn invalid_geojson_re_renders_the_form_with_the_values_kept() {
+    let t = TestApp::new().await;
+    let staff = t.login("staff").await;
+    let path = format!("/org/{}/children", t.nodes.community);
+    let fields = [
+        ("_csrf", CSRF),
+        ("code", "TC-D-S1-C1-G9"),
+        ("name_zh", "坏网格"),
+        ("name_en", "Bad Grid"),
+        (
+            "boundary",
+            "{\"type\":\"Polygon\",\"coordinates\":[[[1,2]]]",
+        ),
+    ];
+    let res = t.post_form(&path, &fields, &staff).await;
+    res.assert_status(StatusCode::UNPROCESSABLE_ENTITY)
+        .assert_contains("The boundary is not a valid GeoJSON polygon")
+        .assert_contains("invalid GeoJSON")
+        .assert_contains("value=\"TC-D-S1-C1-G9\"")
+        .assert_contains("value=\"Bad Grid\"")
+        .assert_contains("aria-invalid=\"true\" aria-describedby=\"boundary-error\"");
+    let zh = t.post_form_in(&path, &fields, &staff, ZH).await;
+    zh.assert_status(StatusCode::UNPROCESSABLE_ENTITY)
+        .assert_contains("边界不是有效的 GeoJSON 多边形");
+    // A valid JSON of the wrong geometry names the problem too.
+    let point = [
+        ("_csrf", CSRF),
+        ("code", "TC-D-S1-C1-G9"),
+        ("name_zh", "点"),
+        ("name_en", "Point"),
+        (
+            "boundary",
+            "{\"type\":\"Point\",\"coordinates\":[114.3,30.5]}",
+        ),
+    ];
+    t.post_form(&path, &point, &staff)
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY)
+        .assert_contains("expected a Polygon or MultiPolygon, got Point");
+    // Nothing was created.
+    assert!(!t.get("/org", &staff).await.body.contains("Bad Grid"));
+    // A duplicate code is a conflict shown on the form.
+    let dup = [
+        ("_csrf", CSRF),
+        ("code", "TC-D-S1-C1-G1"),
+        ("name_zh", "重复"),
+        ("name_en", "Duplicate"),
+    ];
+    t.post_form(&path, &dup, &staff)
+        .await
+        .assert_status(StatusCode::CONFLICT)
+        .assert_contains("Already in use");
+}
+
+#[tokio::test]
+async fn editing_a_node_through_the_form() {
+    let t = TestApp::new().await;
+    let street = t.login("street").await;
+    let path = format!("/org/{}/edit", t.nodes.community);
+    let form = t.get(&path, &street).await;
+    form.assert_status(StatusCode::OK)
+        .assert_contains("value=\"Xingfu Community\"");
+    let res = t
+        .post_form(
+            &path,
+            &[
+                ("_csrf", CSRF),
+                ("code", "TC-D-S1-C1"),
+                ("name_zh", "幸福里社区"),
+                ("name_en", "Xingfuli Community"),
+                ("boundary", ""),
+            ],
+            &street,
+        )
+        .await;
+    res.assert_status(StatusCode::SEE_OTHER);
+    t.get(res.location(), &street)
+        .await
+        .assert_contains("Xingfuli Community")
+        .assert_contains("Saved.");
+    let bad = t
+        .post_form(
+            &path,
+            &[
+                ("_csrf", CSRF),
+                ("code", "bad code!"),
+                ("name_zh", "x"),
+                ("name_en", "y"),
+            ],
+            &street,
+        )
+        .await;
+    bad.assert_status(StatusCode::UNPROCESSABLE_ENTITY)
+        .assert_contains("Check the code")
+        .assert_contains("value=\"bad code!\"");
+}
+
+#[tokio::test]
+async fn form_posts_without_the_csrf_token_are_refused() {
+    let t = TestApp::new().await;
+    let staff = t.login("staff").await;
+    let path = format!("/org/{}/children", t.nodes.community);
+    let fields = [
+        ("code", "TC-D-S1-C1-G7"),
+        ("name_zh", "七"),
+        ("name_en", "Seven"),
+    ];
+    let res = t.post_form(&path, &fields, &staff).await;
+    res.assert_status(StatusCode::FORBIDDEN)
+        .assert_contains("The form has expired");
+    let wrong = [
+        ("_csrf", "not-the-token"),
+        ("code", "TC-D-S1-C1-G7"),
+        ("name_zh", "七"),
+        ("name_en", "Seven"),
+    ];
+    t.post_form(&path, &wrong, &staff)
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    assert!(!t.get("/org", &staff).await.body.contains("Seven"));
+    for path in ["/users", "/tokens", "/account/password"] {
+        t.post_form(path, &[], &staff)
+            .await
+            .assert_status(StatusCode::FORBIDDEN);
+    }
+}
+
+#[tokio::test]
+async fn malformed_ids_and_queries_are_client_errors() {
+    let t = TestApp::new().await;
+    let admin = t.login("admin").await;
+    t.get("/org/abc", &admin)
+        .await
+        .assert_status(StatusCode::BAD_REQUEST);
+    t.get("/org/999999", &admin)
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    t.get("/users?page=x", &admin)
+        .await
+        .assert_status(StatusCode::BAD_REQUEST);
+    t.get("/users?page=99999999999999999", &admin)
+        .await
+        .assert_status(StatusCode::OK);
+    t.get("/audit?before_seq=zz", &admin)
+        .await
+        .assert_status(StatusCode::BAD_REQUEST);
+    t.get("/audit?target_type=&target_id=&before_seq=", &admin)
+        .await
+        .assert_status(StatusCode::OK);
+    t.get("/users/12x", &admin)
+        .await
+        .assert_status(StatusCode::BAD_REQUEST);
+}
