@@ -4,7 +4,7 @@ use base64::Engine;
 use civicgrid_domain::access::{Actor, Assignment};
 use civicgrid_domain::account::{THROTTLE_MAX_FAILURES, THROTTLE_WINDOW_SECS, throttle_delay_secs};
 use civicgrid_store::accounts::{self, User};
-use civicgrid_store::sessions::{self, Session, ThrottleState};
+use civicgrid_store::sessions::{self, Session};
 use civicgrid_store::{AnyConnection, now_ms, tokens};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -145,19 +145,11 @@ impl App {
     async fn note_failure(&self, keys: &[String], now: i64) -> AppResult<()> {
         let mut tx = self.db.begin_write().await?;
         for key in keys {
-            let mut s = sessions::throttle_get(&mut tx, key).await?;
-            if now - s.window_start > THROTTLE_WINDOW_SECS * 1000 {
-                s = ThrottleState {
-                    failures: 0,
-                    window_start: now,
-                    locked_until: 0,
-                };
-            }
-            s.failures += 1;
+            let s = sessions::throttle_fail(&mut tx, key, now, THROTTLE_WINDOW_SECS * 1000).await?;
             if s.failures >= THROTTLE_MAX_FAILURES {
-                s.locked_until = now + throttle_delay_secs(s.failures) * 1000;
+                let until = now + throttle_delay_secs(s.failures) * 1000;
+                sessions::throttle_lock(&mut tx, key, until).await?;
             }
-            sessions::throttle_put(&mut tx, key, s).await?;
         }
         civicgrid_store::commit(tx).await?;
         Ok(())

@@ -68,6 +68,8 @@ pub enum ChainBreak {
     Link { seq: i64 },
     /// The entry's content does not match its hash: it was edited.
     Content { seq: i64 },
+    /// The log ends before the head says it does: the newest entries were deleted.
+    Truncated { last_seq: i64, head_seq: i64 },
 }
 
 impl std::fmt::Display for ChainBreak {
@@ -87,6 +89,11 @@ impl std::fmt::Display for ChainBreak {
             ChainBreak::Content { seq } => {
                 write!(f, "entry {seq} does not match its hash: it was edited")
             }
+            ChainBreak::Truncated { last_seq, head_seq } => write!(
+                f,
+                "the log ends at entry {last_seq} but {head_seq} entries were written: entries {} to {head_seq} were deleted",
+                last_seq + 1
+            ),
         }
     }
 }

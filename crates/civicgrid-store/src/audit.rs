@@ -150,10 +150,7 @@ pub async fn verify(conn: &mut AnyConnection) -> StoreResult<Verification> {
         }
     }
     let first_break = if last_seq != head_seq {
-        Some(ChainBreak::Gap {
-            expected_seq: last_seq + 1,
-            found_seq: head_seq,
-        })
+        Some(ChainBreak::Truncated { last_seq, head_seq })
     } else if last_hash != head_hash {
         Some(ChainBreak::Link { seq: head_seq })
     } else {

@@ -213,3 +213,43 @@ pub async fn throttle_clear(conn: &mut AnyConnection, key: &str) -> StoreResult<
         .await?;
     Ok(())
 }
+
+/// Counts one failed sign-in for `key` atomically (concurrent failures are all
+/// counted on both backends). A window older than `window_ms` starts afresh.
+pub async fn throttle_fail(
+    conn: &mut AnyConnection,
+    key: &str,
+    now: i64,
+    window_ms: i64,
+) -> StoreResult<ThrottleState> {
+    let row = sqlx::query(
+        "INSERT INTO login_throttle (key, failures, window_start, locked_until) VALUES ($1, 1, $2, 0) \
+         ON CONFLICT (key) DO UPDATE SET \
+         failures = CASE WHEN login_throttle.window_start < $3 THEN 1 ELSE login_throttle.failures + 1 END, \
+         window_start = CASE WHEN login_throttle.window_start < $3 THEN $2 ELSE login_throttle.window_start END \
+         RETURNING failures, window_start, locked_until",
+    )
+    .bind(key)
+    .bind(now)
+    .bind(now - window_ms)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(ThrottleState {
+        failures: row.try_get("failures")?,
+        window_start: row.try_get("window_start")?,
+        locked_until: row.try_get("locked_until")?,
+    })
+}
+
+/// Makes `key` wait until `until` (never shortening an existing wait).
+pub async fn throttle_lock(conn: &mut AnyConnection, key: &str, until: i64) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE login_throttle SET locked_until = CASE WHEN locked_until > $2 THEN locked_until ELSE $2 END \
+         WHERE key = $1",
+    )
+    .bind(key)
+    .bind(until)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,45 @@
+//! Store conformance suite: every public repository function, run on SQLite always and
+//! on PostgreSQL when `CIVICGRID_TEST_POSTGRES_URL` is set (an admin URL, e.g.
+//! `postgres://postgres@127.0.0.1:5432/test`). Each test gets a fresh database.
+//!
+//! A test is written once with [`conformance!`], which expands to a module holding a
+//! `sqlite` and a `postgres` test function.
+
+/// `conformance!(name, |db: Db| async move { ... });` defines `mod name` with the
+/// tests `name::sqlite` and `name::postgres`. The body gets a freshly migrated [`Db`];
+/// the postgres variant passes without running when the variable is unset.
+macro_rules! conformance {
+    ($(#[$meta:meta])* $name:ident, $body:expr $(,)?) => {
+        $(#[$meta])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sqlite() {
+                crate::support::run_sqlite($body).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn postgres() {
+                crate::support::run_postgres($body).await;
+            }
+        }
+    };
+}
+
+#[path = "conformance/support.rs"]
+mod support;
+
+#[path = "conformance/accounts.rs"]
+mod accounts;
+#[path = "conformance/audit.rs"]
+mod audit;
+#[path = "conformance/db.rs"]
+mod db;
+#[path = "conformance/org.rs"]
+mod org;
+#[path = "conformance/sessions.rs"]
+mod sessions;
+#[path = "conformance/tokens.rs"]
+mod tokens;

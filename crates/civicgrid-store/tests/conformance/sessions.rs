@@ -1,0 +1,322 @@
+//! Browser sessions and login throttling.
+
+use civicgrid_store::sessions::{self, Session, ThrottleState};
+use civicgrid_store::{AnyConnection, Db, StoreError, accounts, commit};
+
+use crate::support::{HOUR, MINUTE, T0};
+
+async fn user(conn: &mut AnyConnection, name: &str) -> i64 {
+    accounts::insert_user(conn, name, name, "h")
+        .await
+        .unwrap()
+        .id
+}
+
+fn ids(sessions: &[Session]) -> Vec<i64> {
+    sessions.iter().map(|s| s.id).collect()
+}
+
+conformance!(sessions_insert_find_touch_revoke, |db: Db| async move {
+    let mut tx = db.begin_write().await.unwrap();
+    let u = user(&mut tx, "u").await;
+    let s = sessions::insert(&mut tx, "hash-1", u, T0, T0 + HOUR, "Firefox 128")
+        .await
+        .unwrap();
+    commit(tx).await.unwrap();
+    assert_eq!(s.user_id, u);
+    assert_eq!(s.created_at, T0);
+    assert_eq!(s.last_seen_at, T0);
+    assert_eq!(s.expires_at, T0 + HOUR);
+    assert_eq!(s.revoked_at, None);
+    assert_eq!(s.user_agent, "Firefox 128");
+
+    let mut c = db.read().await.unwrap();
+    assert_eq!(sessions::get(&mut c, s.id).await.unwrap(), s);
+    assert!(matches!(
+        sessions::get(&mut c, 999_999).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(
+        sessions::find_live(&mut c, "hash-1", T0 + 1).await.unwrap(),
+        Some(s.clone())
+    );
+    assert_eq!(
+        sessions::find_live(&mut c, "hash-1", T0 + HOUR)
+            .await
+            .unwrap(),
+        None,
+        "expired at its expiry instant"
+    );
+    assert_eq!(
+        sessions::find_live(&mut c, "other", T0).await.unwrap(),
+        None
+    );
+
+    let mut tx = db.begin_write().await.unwrap();
+    sessions::touch(&mut tx, s.id, T0 + 30 * MINUTE, T0 + 2 * HOUR)
+        .await
+        .unwrap();
+    commit(tx).await.unwrap();
+    let touched = sessions::find_live(&mut c, "hash-1", T0 + HOUR + 1)
+        .await
+        .unwrap()
+        .expect("the touch extended the session");
+    assert_eq!(touched.last_seen_at, T0 + 30 * MINUTE);
+    assert_eq!(touched.expires_at, T0 + 2 * HOUR);
+    assert_eq!(touched.created_at, T0);
+
+    let mut tx = db.begin_write().await.unwrap();
+    sessions::revoke(&mut tx, s.id, T0 + 40 * MINUTE)
+        .await
+        .unwrap();
+    assert!(matches!(
+        sessions::revoke(&mut tx, s.id, T0 + 41 * MINUTE).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        sessions::revoke(&mut tx, 999_999, T0).await,
+        Err(StoreError::NotFound)
+    ));
+    commit(tx).await.unwrap();
+    assert_eq!(
+        sessions::find_live(&mut c, "hash-1", T0 + 41 * MINUTE)
+            .await
+            .unwrap(),
+        None,
+        "revoked sessions are not live"
+    );
+    assert_eq!(
+        sessions::get(&mut c, s.id).await.unwrap().revoked_at,
+        Some(T0 + 40 * MINUTE),
+        "the first revocation time stays"
+    );
+});
+
+conformance!(
+    sessions_duplicate_token_hash_is_a_conflict,
+    |db: Db| async move {
+        let mut tx = db.begin_write().await.unwrap();
+        let u = user(&mut tx, "u").await;
+        sessions::insert(&mut tx, "same", u, T0, T0 + HOUR, "")
+            .await
+            .unwrap();
+        let err = sessions::insert(&mut tx, "same", u, T0, T0 + HOUR, "")
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    }
+);
+
+conformance!(
+    sessions_of_a_user_live_and_revoke_all,
+    |db: Db| async move {
+        let mut tx = db.begin_write().await.unwrap();
+        let u = user(&mut tx, "u").await;
+        let other = user(&mut tx, "other").await;
+        let a = sessions::insert(&mut tx, "a", u, T0, T0 + HOUR, "a")
+            .await
+            .unwrap();
+        let b = sessions::insert(&mut tx, "b", u, T0 + MINUTE, T0 + HOUR, "b")
+            .await
+            .unwrap();
+        let short = sessions::insert(&mut tx, "c", u, T0 + 2 * MINUTE, T0 + 3 * MINUTE, "c")
+            .await
+            .unwrap();
+        let revoked = sessions::insert(&mut tx, "d", u, T0 + 2 * MINUTE, T0 + HOUR, "d")
+            .await
+            .unwrap();
+        sessions::revoke(&mut tx, revoked.id, T0 + 2 * MINUTE)
+            .await
+            .unwrap();
+        let theirs = sessions::insert(&mut tx, "e", other, T0, T0 + HOUR, "e")
+            .await
+            .unwrap();
+        commit(tx).await.unwrap();
+
+        let mut c = db.read().await.unwrap();
+        let now = T0 + 150_000;
+        assert_eq!(
+            ids(&sessions::live_of_user(&mut c, u, now).await.unwrap()),
+            [short.id, b.id, a.id],
+            "newest first, revoked left out"
+        );
+        assert_eq!(
+            ids(&sessions::live_of_user(&mut c, u, T0 + 5 * MINUTE)
+                .await
+                .unwrap()),
+            [b.id, a.id],
+            "expired left out"
+        );
+        assert!(
+            sessions::live_of_user(&mut c, 999_999, now)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+
+        let mut tx = db.begin_write().await.unwrap();
+        assert_eq!(
+            sessions::revoke_all_of_user(&mut tx, u, now).await.unwrap(),
+            3
+        );
+        assert_eq!(
+            sessions::revoke_all_of_user(&mut tx, u, now).await.unwrap(),
+            0
+        );
+        commit(tx).await.unwrap();
+        assert!(
+            sessions::live_of_user(&mut c, u, now)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        for s in [&a, &b, &short] {
+            assert_eq!(
+                sessions::get(&mut c, s.id).await.unwrap().revoked_at,
+                Some(now)
+            );
+        }
+        assert_eq!(
+            sessions::get(&mut c, revoked.id).await.unwrap().revoked_at,
+            Some(T0 + 2 * MINUTE)
+        );
+        assert_eq!(
+            ids(&sessions::live_of_user(&mut c, other, now).await.unwrap()),
+            [theirs.id],
+            "other users keep their sessions"
+        );
+    }
+);
+
+conformance!(sessions_purge_deletes_only_dead_ones, |db: Db| async move {
+    let mut tx = db.begin_write().await.unwrap();
+    let u = user(&mut tx, "u").await;
+    let expired = sessions::insert(&mut tx, "p1", u, T0, T0 + MINUTE, "")
+        .await
+        .unwrap();
+    let revoked_early = sessions::insert(&mut tx, "p2", u, T0, T0 + 10 * HOUR, "")
+        .await
+        .unwrap();
+    sessions::revoke(&mut tx, revoked_early.id, T0 + 2 * MINUTE)
+        .await
+        .unwrap();
+    let live = sessions::insert(&mut tx, "p3", u, T0, T0 + 10 * HOUR, "")
+        .await
+        .unwrap();
+    let revoked_late = sessions::insert(&mut tx, "p4", u, T0, T0 + 10 * HOUR, "")
+        .await
+        .unwrap();
+    sessions::revoke(&mut tx, revoked_late.id, T0 + 20 * MINUTE)
+        .await
+        .unwrap();
+    let expires_later = sessions::insert(&mut tx, "p5", u, T0, T0 + 30 * MINUTE, "")
+        .await
+        .unwrap();
+    commit(tx).await.unwrap();
+
+    let mut tx = db.begin_write().await.unwrap();
+    assert_eq!(sessions::purge(&mut tx, T0 + 5 * MINUTE).await.unwrap(), 2);
+    assert_eq!(sessions::purge(&mut tx, T0 + 5 * MINUTE).await.unwrap(), 0);
+    commit(tx).await.unwrap();
+
+    let mut c = db.read().await.unwrap();
+    for gone in [&expired, &revoked_early] {
+        assert!(matches!(
+            sessions::get(&mut c, gone.id).await,
+            Err(StoreError::NotFound)
+        ));
+    }
+    for kept in [&live, &revoked_late, &expires_later] {
+        assert!(sessions::get(&mut c, kept.id).await.is_ok());
+    }
+});
+
+conformance!(throttle_get_put_clear, |db: Db| async move {
+    let mut c = db.read().await.unwrap();
+    assert_eq!(
+        sessions::throttle_get(&mut c, "user:alice").await.unwrap(),
+        ThrottleState::default()
+    );
+    drop(c);
+
+    let first = ThrottleState {
+        failures: 1,
+        window_start: T0,
+        locked_until: 0,
+    };
+    let second = ThrottleState {
+        failures: 5,
+        window_start: T0,
+        locked_until: T0 + 15 * MINUTE,
+    };
+    let ip = ThrottleState {
+        failures: 2,
+        window_start: T0 + 1,
+        locked_until: 0,
+    };
+    let mut tx = db.begin_write().await.unwrap();
+    sessions::throttle_put(&mut tx, "user:alice", first)
+        .await
+        .unwrap();
+    sessions::throttle_put(&mut tx, "ip:192.0.2.1", ip)
+        .await
+        .unwrap();
+    assert_eq!(
+        sessions::throttle_get(&mut tx, "user:alice").await.unwrap(),
+        first
+    );
+    sessions::throttle_put(&mut tx, "user:alice", second)
+        .await
+        .unwrap();
+    commit(tx).await.unwrap();
+
+    let mut c = db.read().await.unwrap();
+    assert_eq!(
+        sessions::throttle_get(&mut c, "user:alice").await.unwrap(),
+        second,
+        "put replaces"
+    );
+    assert_eq!(
+        sessions::throttle_get(&mut c, "ip:192.0.2.1")
+            .await
+            .unwrap(),
+        ip
+    );
+    drop(c);
+
+    let mut tx = db.begin_write().await.unwrap();
+    sessions::throttle_clear(&mut tx, "user:alice")
+        .await
+        .unwrap();
+    sessions::throttle_clear(&mut tx, "user:nobody")
+        .await
+        .unwrap();
+    commit(tx).await.unwrap();
+    let mut c = db.read().await.unwrap();
+    assert_eq!(
+        sessions::throttle_get(&mut c, "user:alice").await.unwrap(),
+        ThrottleState::default()
+    );
+    assert_eq!(
+        sessions::throttle_get(&mut c, "ip:192.0.2.1")
+            .await
+            .unwrap(),
+        ip,
+        "clear touches one key"
+    );
+});
+
+conformance!(throttle_fail_counts_atomically_and_windows, |db: Db| async move {
+    let mut tx = db.begin_write().await.unwrap();
+    let a = sessions::throttle_fail(&mut tx, "ip:x", 1_000, 60_000).await.unwrap();
+    assert_eq!((a.failures, a.window_start, a.locked_until), (1, 1_000, 0));
+    let b = sessions::throttle_fail(&mut tx, "ip:x", 2_000, 60_000).await.unwrap();
+    assert_eq!((b.failures, b.window_start), (2, 1_000));
+    sessions::throttle_lock(&mut tx, "ip:x", 90_000).await.unwrap();
+    sessions::throttle_lock(&mut tx, "ip:x", 50_000).await.unwrap();
+    assert_eq!(sessions::throttle_get(&mut tx, "ip:x").await.unwrap().locked_until, 90_000);
+    // A failure after the window starts a new one.
+    let c = sessions::throttle_fail(&mut tx, "ip:x", 100_000, 60_000).await.unwrap();
+    assert_eq!((c.failures, c.window_start, c.locked_until), (1, 100_000, 90_000));
+    civicgrid_store::commit(tx).await.unwrap();
+});

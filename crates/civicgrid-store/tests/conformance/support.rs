@@ -1,0 +1,246 @@
+//! The harness behind `conformance!`: a fresh database per test, clean-up even when the
+//! body panics, and small builders shared by the repository tests.
+
+use std::future::Future;
+use std::io::Write;
+use std::sync::Once;
+
+use civicgrid_domain::audit::AuditFields;
+use civicgrid_domain::org::NodeKind;
+use civicgrid_store::org::{self, NewNode, OrgNode};
+use civicgrid_store::{AnyConnection, Db, StoreError, StoreResult, commit};
+use sqlx::AssertSqlSafe;
+use tokio::task::JoinError;
+
+/// Admin URL of a PostgreSQL server on which tests may create and drop databases.
+pub const POSTGRES_ENV: &str = "CIVICGRID_TEST_POSTGRES_URL";
+
+/// Runs `body` on a fresh, migrated SQLite database in a temporary directory.
+pub async fn run_sqlite<F, Fut>(body: F)
+where
+    F: FnOnce(Db) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let dir = tempfile::tempdir().expect("create a temporary directory");
+    let db = Db::open_sqlite(&dir.path().join("conformance.sqlite"))
+        .await
+        .expect("open the SQLite database");
+    db.migrate().await.expect("migrate the SQLite database");
+    let outcome = tokio::spawn(body(db.clone())).await;
+    db.close().await;
+    drop(dir);
+    if let Err(e) = outcome {
+        resume(e);
+    }
+}
+
+/// Runs `body` on a fresh, migrated PostgreSQL database `cg_test_<random>`, dropped
+/// afterwards whatever happened; passes without running when the variable is unset.
+pub async fn run_postgres<F, Fut>(body: F)
+where
+    F: FnOnce(Db) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let admin_url = match std::env::var(POSTGRES_ENV) {
+        Ok(url) if !url.trim().is_empty() => url,
+        _ => {
+            static NOTE: Once = Once::new();
+            NOTE.call_once(|| {
+                // Straight to stderr, past the test harness's capture, and only once.
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "note: {POSTGRES_ENV} is not set; the PostgreSQL conformance tests pass \
+                     without running"
+                );
+            });
+            return;
+        }
+    };
+    let name = format!("cg_test_{}", uuid::Uuid::new_v4().simple());
+    let admin = Db::connect(&admin_url)
+        .await
+        .expect("connect to the PostgreSQL admin URL");
+    create_database(&admin, &name).await;
+
+    let setup = async {
+        let db = Db::connect(&with_database(&admin_url, &name)).await?;
+        db.migrate().await?;
+        Ok::<Db, StoreError>(db)
+    };
+    let outcome = match setup.await {
+        Ok(db) => {
+            let outcome = tokio::spawn(body(db.clone())).await;
+            db.close().await;
+            outcome.map_err(Failure::Body)
+        }
+        Err(e) => Err(Failure::Setup(e)),
+    };
+
+    let dropped = admin
+        .pool()
+        .execute_sql(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+        .await;
+    admin.close().await;
+    match outcome {
+        Ok(()) => {}
+        Err(Failure::Setup(e)) => panic!("could not set up database {name}: {e}"),
+        Err(Failure::Body(e)) => resume(e),
+    }
+    if let Err(e) = dropped {
+        panic!("could not drop database {name}: {e}");
+    }
+}
+
+enum Failure {
+    Setup(StoreError),
+    Body(JoinError),
+}
+
+/// Creates the test database. It prefers an ICU `en-US` collation, which sorts unlike
+/// bytes ("alice" before "Bob"), so that a query whose order depends on the database's
+/// collation fails here instead of in production; servers without ICU (or older than
+/// PostgreSQL 15) get the cluster's default.
+async fn create_database(admin: &Db, name: &str) {
+    let icu = admin
+        .pool()
+        .execute_sql(format!(
+            "CREATE DATABASE \"{name}\" TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US'"
+        ))
+        .await;
+    if icu.is_err() {
+        admin
+            .pool()
+            .execute_sql(format!("CREATE DATABASE \"{name}\""))
+            .await
+            .unwrap_or_else(|e| panic!("create database {name}: {e}"));
+    }
+}
+
+/// The admin URL with its database replaced by `name` (query parameters kept).
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let authority = base.find("://").map_or(0, |i| i + 3);
+    let path = base[authority..]
+        .find('/')
+        .map_or(base.len(), |i| authority + i);
+    let mut out = format!("{}/{name}", &base[..path]);
+    if let Some(query) = query {
+        out.push('?');
+        out.push_str(query);
+    }
+    out
+}
+
+fn resume(e: JoinError) -> ! {
+    match e.try_into_panic() {
+        Ok(payload) => std::panic::resume_unwind(payload),
+        Err(e) => panic!("the test body did not finish: {e}"),
+    }
+}
+
+/// Runs one dynamically built statement (tests only: database names, tampering).
+pub trait ExecuteSql {
+    fn execute_sql(&self, sql: String) -> impl Future<Output = StoreResult<u64>> + Send;
+}
+
+impl ExecuteSql for sqlx::AnyPool {
+    async fn execute_sql(&self, sql: String) -> StoreResult<u64> {
+        Ok(sqlx::query(AssertSqlSafe(sql))
+            .execute(self)
+            .await?
+            .rows_affected())
+    }
+}
+
+/// A fixed "now" for tests that pass times explicitly: 2023-11-14T22:13:20Z.
+pub const T0: i64 = 1_700_000_000_000;
+pub const MINUTE: i64 = 60_000;
+pub const HOUR: i64 = 60 * MINUTE;
+
+/// Inserts a node with names derived from its code.
+pub async fn node(
+    conn: &mut AnyConnection,
+    parent: Option<&OrgNode>,
+    kind: NodeKind,
+    code: &str,
+) -> OrgNode {
+    let name_zh = format!("{code}名");
+    let name_en = format!("{code} name");
+    org::insert(
+        conn,
+        &NewNode {
+            parent,
+            kind,
+            code,
+            name_zh: &name_zh,
+            name_en: &name_en,
+            boundary: None,
+        },
+    )
+    .await
+    .unwrap_or_else(|e| panic!("insert node {code}: {e}"))
+}
+
+/// A city (id 1) with districts D02..=D41 beneath it (ids 2..=41), so that both
+/// `/1/4/` and `/1/40/` exist; index `i` of the result holds node id `i + 1`.
+pub async fn wide_tree(db: &Db) -> Vec<OrgNode> {
+    let mut tx = db.begin_write().await.unwrap();
+    let city = node(&mut tx, None, NodeKind::City, "CITY").await;
+    let mut nodes = vec![city.clone()];
+    for i in 2..=41 {
+        nodes.push(
+            node(
+                &mut tx,
+                Some(&city),
+                NodeKind::District,
+                &format!("D{i:02}"),
+            )
+            .await,
+        );
+    }
+    commit(tx).await.unwrap();
+    for (i, n) in nodes.iter().enumerate() {
+        assert_eq!(n.id, i as i64 + 1, "a fresh database numbers nodes from 1");
+    }
+    nodes
+}
+
+/// Audit fields with the given action, scope, actor and target; the rest fixed.
+pub fn audit_fields(
+    action: &str,
+    scope_path: Option<&str>,
+    actor_user_id: Option<i64>,
+    target: (&str, &str),
+) -> AuditFields {
+    AuditFields {
+        at_ms: T0,
+        actor_user_id,
+        actor_token_id: None,
+        actor_label: actor_user_id.map_or_else(|| "system".to_owned(), |id| format!("user{id}")),
+        action: action.to_owned(),
+        target_type: target.0.to_owned(),
+        target_id: target.1.to_owned(),
+        scope_path: scope_path.map(str::to_owned),
+        reason: None,
+        details: r#"{"k":"v"}"#.to_owned(),
+    }
+}
+
+#[test]
+fn with_database_replaces_only_the_database() {
+    assert_eq!(
+        with_database("postgres://postgres@127.0.0.1:5432/test", "x"),
+        "postgres://postgres@127.0.0.1:5432/x"
+    );
+    assert_eq!(
+        with_database("postgres://u:p@h/test?sslmode=disable", "x"),
+        "postgres://u:p@h/x?sslmode=disable"
+    );
+    assert_eq!(
+        with_database("postgresql://h:5432", "x"),
+        "postgresql://h:5432/x"
+    );
+}
