@@ -5,8 +5,8 @@ use std::net::SocketAddr;
 
 use axum::extract::rejection::{FormRejection, JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{ConnectInfo, FromRef, FromRequest, FromRequestParts, Request};
-use axum::http::StatusCode;
 use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode};
 use axum_extra::extract::CookieJar;
 use civicgrid_app::AppError;
 use civicgrid_app::auth::SignedIn;
@@ -168,6 +168,15 @@ impl FromRequestParts<AppState> for ClientAddr {
             .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string());
         Ok(ClientAddr(addr))
     }
+}
+
+/// `Set-Cookie` for the session token (empty value and Max-Age=0 clears it).
+pub fn session_cookie(token: &str, secure: bool, max_age_secs: i64) -> Option<HeaderValue> {
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{}",
+        if secure { "; Secure" } else { "" }
+    ))
+    .ok()
 }
 
 /// The session token from the cookie, if any.

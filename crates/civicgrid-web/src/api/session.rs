@@ -4,7 +4,7 @@
 
 use axum::Json;
 use axum::extract::{Extension, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use civicgrid_app::AppError;
@@ -14,7 +14,7 @@ use super::me::RoleAt;
 use super::model::{User, time};
 use crate::csrf::CsrfToken;
 use crate::error::{ApiError, ApiResult, ErrorBody, Failure};
-use crate::extract::{ApiCaller, ApiJson, ClientAddr, SESSION_COOKIE, session_token};
+use crate::extract::{ApiCaller, ApiJson, ClientAddr, session_cookie, session_token};
 use crate::routes::Routes;
 use crate::state::AppState;
 
@@ -38,16 +38,6 @@ pub struct SessionInfo {
     pub csrf_token: String,
     /// When the session ends unless it is used (each use extends it).
     pub expires_at: DateTime<Utc>,
-}
-
-/// `Set-Cookie` for the session token, in the same format as the sign-in page's
-/// (an empty value with `Max-Age=0` clears it).
-fn session_cookie(token: &str, secure: bool, max_age_secs: i64) -> Option<HeaderValue> {
-    HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{}",
-        if secure { "; Secure" } else { "" }
-    ))
-    .ok()
 }
 
 #[utoipa::path(post, path = "/api/v1/session", tag = "session",

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::{PageCtx, render, safe_next};
 use crate::error::PageResult;
-use crate::extract::{ClientAddr, PageForm, PagePath, PageQuery, SESSION_COOKIE, session_token};
+use crate::extract::{ClientAddr, PageForm, PagePath, PageQuery, session_cookie, session_token};
 use crate::i18n::{LANG_COOKIE, Lang};
 use crate::routes::Routes;
 use crate::state::AppState;
@@ -53,15 +53,6 @@ struct LoginForm {
     username: String,
     password: String,
     next: Option<String>,
-}
-
-/// `Set-Cookie` for the session token (empty value and Max-Age=0 clears it).
-pub(crate) fn session_cookie(token: &str, secure: bool, max_age_secs: i64) -> Option<HeaderValue> {
-    HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{}",
-        if secure { "; Secure" } else { "" }
-    ))
-    .ok()
 }
 
 async fn login(
