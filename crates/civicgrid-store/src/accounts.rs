@@ -149,12 +149,12 @@ pub async fn list_users(
     offset: i64,
 ) -> StoreResult<Vec<User>> {
     let pattern = query
-        .map(|q| format!("%{}%", q.trim().to_lowercase()))
+        .map(|q| format!("%{}%", like_escape(&q.trim().to_lowercase())))
         .unwrap_or_else(|| "%".into());
     let rows = match scopes {
         None => {
             sqlx::query(select_users!(
-                "WHERE (LOWER(username) LIKE $1 OR LOWER(display_name) LIKE $1) \
+                "WHERE (LOWER(username) LIKE $1 ESCAPE '\\' OR LOWER(display_name) LIKE $1 ESCAPE '\\') \
                  ORDER BY username LIMIT $2 OFFSET $3"
             ))
             .bind(&pattern)
@@ -168,7 +168,7 @@ pub async fn list_users(
             let mut all = Vec::new();
             for scope in scopes {
                 let rows = sqlx::query(select_users!(
-                    "WHERE (LOWER(username) LIKE $1 OR LOWER(display_name) LIKE $1) \
+                    "WHERE (LOWER(username) LIKE $1 ESCAPE '\\' OR LOWER(display_name) LIKE $1 ESCAPE '\\') \
                      AND id IN (SELECT ra.user_id FROM role_assignments ra \
                      JOIN org_nodes n ON n.id = ra.node_id WHERE n.path >= $2 AND n.path < $3) \
                      ORDER BY username LIMIT $4"
@@ -195,6 +195,18 @@ pub async fn list_users(
         }
     };
     rows.iter().map(user_from_row).collect()
+}
+
+/// Escapes `%`, `_` and `\` so a search text matches literally inside a LIKE pattern.
+pub fn like_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 pub async fn count_users(conn: &mut AnyConnection) -> StoreResult<i64> {

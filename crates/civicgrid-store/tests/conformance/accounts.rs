@@ -382,3 +382,22 @@ conformance!(
         );
     }
 );
+
+conformance!(user_search_text_matches_literally, |db: Db| async move {
+    let mut tx = db.begin_write().await.unwrap();
+    for name in ["a_b", "axb", "100%", "1000"] {
+        accounts::insert_user(&mut tx, name, name, "hash")
+            .await
+            .unwrap();
+    }
+    commit(tx).await.unwrap();
+    let mut c = db.read().await.unwrap();
+    let found = accounts::list_users(&mut c, None, Some("a_b"), 10, 0)
+        .await
+        .unwrap();
+    assert_eq!(names(&found), vec!["a_b"]);
+    let found = accounts::list_users(&mut c, None, Some("0%"), 10, 0)
+        .await
+        .unwrap();
+    assert_eq!(names(&found), vec!["100%"]);
+});
