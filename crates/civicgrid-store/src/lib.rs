@@ -10,10 +10,14 @@ pub mod accounts;
 pub mod audit;
 pub mod crypto;
 mod db;
+pub mod ledger;
+pub mod ledger_bulk;
 pub mod org;
 pub mod pii;
+pub mod population;
 pub mod search;
 pub mod sessions;
+pub mod synthetic;
 pub mod tokens;
 
 pub use db::{Backend, Db, ReadConn, WriteTx, commit};

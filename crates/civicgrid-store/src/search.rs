@@ -1,7 +1,8 @@
 //! The name search index: FTS5 on SQLite, a GIN-indexed tsvector on PostgreSQL. The
 //! dialect difference lives here and nowhere else.
 
-use sqlx::AnyConnection;
+use civicgrid_domain::ledger::search_terms::{QueryTerm, fts5_match, tsquery};
+use sqlx::{AnyConnection, Row};
 
 use crate::{Backend, StoreResult};
 
@@ -57,4 +58,304 @@ pub async fn unindex_resident(conn: &mut AnyConnection, resident_id: i64) -> Sto
         .execute(&mut *conn)
         .await?;
     Ok(())
+}
+
+/// Sets the search terms of many residents at once, with multi-row statements: for
+/// bulk imports. `replace` removes earlier terms first (for residents that may
+/// already be indexed); new residents skip that step.
+pub async fn index_residents(
+    conn: &mut AnyConnection,
+    entries: &[(i64, String)],
+    replace: bool,
+) -> StoreResult<()> {
+    use crate::ledger_bulk::{BATCH, values_sql};
+    let backend = backend_of(conn);
+    if replace && backend == Backend::Sqlite {
+        // One point delete each: FTS5 finds a rowid fast only when it is compared by `=`.
+        for (id, _) in entries {
+            sqlx::query("DELETE FROM resident_search WHERE rowid = $1")
+                .bind(*id)
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    for chunk in entries.chunks(BATCH) {
+        let sql = match backend {
+            Backend::Sqlite => values_sql(
+                "INSERT INTO resident_search (rowid, terms)",
+                2,
+                chunk.len(),
+                "",
+                true,
+            ),
+            // Each terms parameter goes through to_tsvector('simple', …).
+            Backend::Postgres => tsvector_values(&values_sql(
+                "INSERT INTO resident_search (resident_id, terms)",
+                2,
+                chunk.len(),
+                "ON CONFLICT (resident_id) DO UPDATE SET terms = excluded.terms",
+                false,
+            )),
+        };
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (id, terms) in chunk {
+            q = q.bind(*id).bind(terms.clone());
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Wraps every second parameter of a two-column VALUES list in `to_tsvector`.
+fn tsvector_values(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() * 2);
+    let mut rest = sql;
+    while let Some(i) = rest.find(",$") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let end = after[1..]
+            .find(|c: char| !c.is_ascii_digit())
+            .map_or(after.len(), |e| e + 1);
+        out.push_str(",to_tsvector('simple', ");
+        out.push_str(&after[..end]);
+        out.push(')');
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// What to look for; every given criterion must hold.
+#[derive(Debug, Clone, Default)]
+pub struct SearchFilter {
+    /// Subtrees (org paths) to search in; `None` is everywhere, an empty list nowhere.
+    pub scopes: Option<Vec<String>>,
+    /// Name terms, all of which must match.
+    pub name: Vec<QueryTerm>,
+    /// Blind index of the phone's last four digits.
+    pub phone_last4_idx: Option<String>,
+    /// Accepted names of the building, unit and room (empty: any).
+    pub buildings: Vec<String>,
+    pub units: Vec<String>,
+    pub rooms: Vec<String>,
+    /// A recorded tag's code.
+    pub tag: Option<String>,
+    /// Birth year-months (inclusive) for an age-derived tag.
+    pub birth_ym: Option<(i64, i64)>,
+    pub status: Option<String>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// One resident found, as a result list shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    pub id: i64,
+    pub name: String,
+    pub gender: String,
+    pub birth_ym: i64,
+    pub residence_status: String,
+    pub grid_id: i64,
+    pub grid_name: String,
+    pub household_id: Option<i64>,
+    pub building: Option<String>,
+    pub unit: Option<String>,
+    pub room: Option<String>,
+    pub tags: Vec<String>,
+}
+
+enum Arg {
+    Text(String),
+    Int(i64),
+}
+
+/// Collects bound values and hands out their placeholders.
+#[derive(Default)]
+struct Args(Vec<Arg>);
+
+impl Args {
+    fn text(&mut self, v: impl Into<String>) -> String {
+        self.0.push(Arg::Text(v.into()));
+        format!("${}", self.0.len())
+    }
+    fn int(&mut self, v: i64) -> String {
+        self.0.push(Arg::Int(v));
+        format!("${}", self.0.len())
+    }
+    fn list(&mut self, values: &[String]) -> String {
+        let marks: Vec<String> = values.iter().map(|v| self.text(v.clone())).collect();
+        marks.join(", ")
+    }
+}
+
+/// `(g.path >= $a AND g.path < $b) OR …` for the given subtrees.
+fn scope_clause(args: &mut Args, alias: &str, scopes: &[String]) -> String {
+    let parts: Vec<String> = scopes
+        .iter()
+        .map(|p| {
+            let lo = args.text(p.clone());
+            let hi = args.text(crate::prefix_end(p));
+            format!("({alias}path >= {lo} AND {alias}path < {hi})")
+        })
+        .collect();
+    format!("({})", parts.join(" OR "))
+}
+
+/// Residents matching `filter`, by id, at most `filter.limit` of them.
+pub async fn search_residents(
+    conn: &mut AnyConnection,
+    filter: &SearchFilter,
+) -> StoreResult<Vec<Hit>> {
+    let mut args = Args::default();
+    let mut wheres: Vec<String> = Vec::new();
+    if let Some(scopes) = &filter.scopes {
+        if scopes.is_empty() {
+            return Ok(Vec::new());
+        }
+        // As a subquery, so the planner may start from the name index, the phone index
+        // or the grids in scope, whichever is narrower.
+        wheres.push(format!(
+            "r.grid_id IN (SELECT id FROM org_nodes WHERE {})",
+            scope_clause(&mut args, "", scopes)
+        ));
+    }
+    let backend = backend_of(conn);
+    if !filter.name.is_empty() {
+        let clause = match backend {
+            Backend::Sqlite => fts5_match(&filter.name).map(|m| {
+                format!(
+                    "r.id IN (SELECT rowid FROM resident_search WHERE resident_search MATCH {})",
+                    args.text(m)
+                )
+            }),
+            Backend::Postgres => tsquery(&filter.name).map(|q| {
+                format!(
+                    "r.id IN (SELECT resident_id FROM resident_search \
+                     WHERE terms @@ to_tsquery('simple', {}))",
+                    args.text(q)
+                )
+            }),
+        };
+        wheres.extend(clause);
+    }
+    if let Some(idx) = &filter.phone_last4_idx {
+        wheres.push(format!("r.phone_last4_idx = {}", args.text(idx.clone())));
+    }
+    if !(filter.buildings.is_empty() && filter.units.is_empty() && filter.rooms.is_empty()) {
+        let mut place = Vec::new();
+        for (alias, names) in [
+            ("pb", &filter.buildings),
+            ("pu", &filter.units),
+            ("pr", &filter.rooms),
+        ] {
+            if !names.is_empty() {
+                place.push(format!("{alias}.name IN ({})", args.list(names)));
+            }
+        }
+        wheres.push(format!(
+            "r.household_id IN (SELECT ph.id FROM rooms pr \
+             JOIN units pu ON pu.id = pr.unit_id JOIN buildings pb ON pb.id = pu.building_id \
+             JOIN households ph ON ph.room_id = pr.id WHERE {})",
+            place.join(" AND ")
+        ));
+    }
+    if let Some(tag) = &filter.tag {
+        wheres.push(format!(
+            "EXISTS (SELECT 1 FROM resident_tags t WHERE t.resident_id = r.id AND t.tag_code = {})",
+            args.text(tag.clone())
+        ));
+    }
+    if let Some((lo, hi)) = filter.birth_ym {
+        wheres.push(format!(
+            "r.birth_ym >= {} AND r.birth_ym <= {}",
+            args.int(lo),
+            args.int(hi)
+        ));
+    }
+    if let Some(status) = &filter.status {
+        wheres.push(format!(
+            "r.residence_status = {}",
+            args.text(status.clone())
+        ));
+    }
+    let where_sql = if wheres.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", wheres.join(" AND "))
+    };
+    let limit = args.int(filter.limit.clamp(0, 1000));
+    let offset = args.int(filter.offset.max(0));
+    let sql = format!(
+        "SELECT r.id, r.name, r.gender, r.birth_ym, r.residence_status, r.grid_id, \
+         g.name_zh AS grid_name, r.household_id, b.name AS building, u.name AS unit, \
+         rm.name AS room \
+         FROM residents r JOIN org_nodes g ON g.id = r.grid_id \
+         LEFT JOIN households h ON h.id = r.household_id \
+         LEFT JOIN rooms rm ON rm.id = h.room_id \
+         LEFT JOIN units u ON u.id = rm.unit_id \
+         LEFT JOIN buildings b ON b.id = u.building_id \
+         {where_sql} ORDER BY r.id LIMIT {limit} OFFSET {offset}"
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for a in args.0 {
+        query = match a {
+            Arg::Text(s) => query.bind(s),
+            Arg::Int(i) => query.bind(i),
+        };
+    }
+    let rows = query.fetch_all(&mut *conn).await?;
+    let mut hits = Vec::with_capacity(rows.len());
+    for row in &rows {
+        hits.push(Hit {
+            id: row.try_get("id")?,
+            name: row.try_get("name")?,
+            gender: row.try_get("gender")?,
+            birth_ym: row.try_get("birth_ym")?,
+            residence_status: row.try_get("residence_status")?,
+            grid_id: row.try_get("grid_id")?,
+            grid_name: row.try_get("grid_name")?,
+            household_id: row.try_get("household_id")?,
+            building: row.try_get("building")?,
+            unit: row.try_get("unit")?,
+            room: row.try_get("room")?,
+            tags: Vec::new(),
+        });
+    }
+    attach_tags(conn, &mut hits).await?;
+    Ok(hits)
+}
+
+/// Fills in each hit's recorded tag codes (sorted).
+async fn attach_tags(conn: &mut AnyConnection, hits: &mut [Hit]) -> StoreResult<()> {
+    if hits.is_empty() {
+        return Ok(());
+    }
+    let mut args = Args::default();
+    let marks: Vec<String> = hits.iter().map(|h| args.int(h.id)).collect();
+    let sql = format!(
+        "SELECT resident_id, tag_code FROM resident_tags WHERE resident_id IN ({}) \
+         ORDER BY resident_id, tag_code",
+        marks.join(", ")
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for h in hits.iter() {
+        query = query.bind(h.id);
+    }
+    for row in query.fetch_all(&mut *conn).await? {
+        let id: i64 = row.try_get("resident_id")?;
+        let code: String = row.try_get("tag_code")?;
+        if let Some(h) = hits.iter_mut().find(|h| h.id == id) {
+            h.tags.push(code);
+        }
+    }
+    Ok(())
+}
+
+/// The bare indexed point read that benchmarks compare searches with.
+pub async fn point_read(conn: &mut AnyConnection, id: i64) -> StoreResult<Option<String>> {
+    let row = sqlx::query("SELECT name FROM residents WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(row.map(|r| r.try_get("name")).transpose()?)
 }

@@ -37,8 +37,14 @@ mod accounts;
 mod audit;
 #[path = "conformance/db.rs"]
 mod db;
+#[path = "conformance/ledger.rs"]
+mod ledger;
+#[path = "conformance/ledger_bulk.rs"]
+mod ledger_bulk;
 #[path = "conformance/org.rs"]
 mod org;
+#[path = "conformance/search.rs"]
+mod search;
 #[path = "conformance/sessions.rs"]
 mod sessions;
 #[path = "conformance/tokens.rs"]

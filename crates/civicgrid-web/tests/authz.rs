@@ -40,6 +40,8 @@ const USER_VIEWERS: &[Role] = &[
     GridWorker,
 ];
 const ADMIN: &[Role] = &[SystemAdmin];
+const LEDGER_VIEWERS: &[Role] = &[SystemAdmin, StreetAdmin, CommunityStaff, GridWorker];
+const LEDGER_EDITORS: &[Role] = &[SystemAdmin, CommunityStaff, GridWorker];
 const NOBODY_BUT_PUBLIC: &[Role] = &[];
 
 /// Who may use a route.
@@ -70,6 +72,12 @@ enum Subject {
     Assignment,
     /// An API token bound to the target grid.
     Token,
+    /// A household in the target grid (ledger).
+    Household,
+    /// A second household in the target grid (merged into the first).
+    Household2,
+    /// A resident record in the target grid (ledger).
+    LedgerResident,
 }
 
 struct Case {
@@ -156,9 +164,259 @@ const OWN_PASSWORD_FORM: &[(&str, &str)] = &[
     ("current_password", "wrong-password!"),
     ("new_password", "x-new-password-1"),
 ];
-const LOGIN_FORM: &[(&str, &str)] = &[("username", "as-resident"), ("password", "fixture-password")];
+const LOGIN_FORM: &[(&str, &str)] = &[
+    ("username", "as-resident"),
+    ("password", "fixture-password"),
+];
+
+const LEDGER_ROOM_FORM: &[(&str, &str)] = &[
+    ("building", "9"),
+    ("unit", "1"),
+    ("room", "{code}"),
+    ("floor", "1"),
+];
+const LEDGER_HOUSEHOLD_FORM: &[(&str, &str)] = &[
+    ("room_id", "{room}"),
+    ("ownership", "owner"),
+    ("area_m2", "60"),
+];
+const LEDGER_ADD_RESIDENT_FORM: &[(&str, &str)] = &[
+    ("name", "王五"),
+    ("gender", "male"),
+    ("birth_date", "1990-01-02"),
+    ("relation", "other"),
+    ("reason", "test"),
+];
+const LEDGER_SPLIT_FORM: &[(&str, &str)] = &[
+    ("room_id", "{room}"),
+    ("ownership", "tenant"),
+    ("member_{member}", "1"),
+    ("reason", "test"),
+];
+const LEDGER_MERGE_FORM: &[(&str, &str)] =
+    &[("into_household_id", "{household}"), ("reason", "test")];
+const LEDGER_EDIT_FORM: &[(&str, &str)] = &[("name", "张三丰"), ("reason", "test")];
+const LEDGER_MOVE_FORM: &[(&str, &str)] = &[
+    ("household_id", "{household2}"),
+    ("relation", "other"),
+    ("reason", "test"),
+];
+const LEDGER_DEPARTURE_FORM: &[(&str, &str)] = &[
+    ("status", "moved_out"),
+    ("date", "2024-01-02"),
+    ("reason", "test"),
+];
+const LEDGER_TAGS_FORM: &[(&str, &str)] = &[("tag_veteran", "1"), ("reason", "test")];
+const LEDGER_UNMASK_FORM: &[(&str, &str)] = &[("purpose", "test")];
+const LEDGER_LINK_FORM: &[(&str, &str)] = &[("username", "resident-in")];
+const LEDGER_TAG_FORM: &[(&str, &str)] = &[
+    ("code", "t_{code}"),
+    ("name_zh", "测试"),
+    ("name_en", "Test"),
+    ("active", "1"),
+];
+
+fn ledger_cases() -> Vec<Case> {
+    let signed_in = Rule::SignedIn;
+    let view = scoped(LEDGER_VIEWERS, ADMIN);
+    let edit = scoped(LEDGER_EDITORS, ADMIN);
+    vec![
+        case(
+            "GET",
+            "/ledger",
+            scoped(LEDGER_VIEWERS, LEDGER_VIEWERS),
+            S::None,
+            Empty,
+        ),
+        case("GET", "/ledger/grids/{id}", view, S::Node, Empty),
+        case(
+            "POST",
+            "/ledger/grids/{id}/rooms",
+            edit,
+            S::Node,
+            Form(LEDGER_ROOM_FORM),
+        ),
+        case(
+            "POST",
+            "/ledger/grids/{id}/households",
+            edit,
+            S::Node,
+            Form(LEDGER_HOUSEHOLD_FORM),
+        ),
+        case("GET", "/ledger/households/{id}", view, S::Household, Empty),
+        case(
+            "POST",
+            "/ledger/households/{id}/residents",
+            edit,
+            S::Household,
+            Form(LEDGER_ADD_RESIDENT_FORM),
+        ),
+        case(
+            "POST",
+            "/ledger/households/{id}/split",
+            edit,
+            S::Household,
+            Form(LEDGER_SPLIT_FORM),
+        ),
+        case(
+            "GET",
+            "/ledger/residents/{id}",
+            view,
+            S::LedgerResident,
+            Empty,
+        ),
+        case(
+            "POST",
+            "/ledger/residents/{id}/edit",
+            edit,
+            S::LedgerResident,
+            Form(LEDGER_EDIT_FORM),
+        ),
+        case(
+            "POST",
+            "/ledger/residents/{id}/tags",
+            edit,
+            S::LedgerResident,
+            Form(LEDGER_TAGS_FORM),
+        ),
+        case(
+            "POST",
+            "/ledger/residents/{id}/unmask",
+            edit,
+            S::LedgerResident,
+            Form(LEDGER_UNMASK_FORM),
+        ),
+        case(
+            "POST",
+            "/ledger/residents/{id}/link",
+            edit,
+            S::LedgerResident,
+            Form(LEDGER_LINK_FORM),
+        ),
+        case(
+            "POST",
+            "/ledger/residents/{id}/move",
+            edit,
+            S::LedgerResident,
+            Form(LEDGER_MOVE_FORM),
+        ),
+        case(
+            "POST",
+            "/ledger/residents/{id}/departure",
+            edit,
+            S::LedgerResident,
+            Form(LEDGER_DEPARTURE_FORM),
+        ),
+        case(
+            "POST",
+            "/ledger/households/{id}/merge",
+            edit,
+            S::Household2,
+            Form(LEDGER_MERGE_FORM),
+        ),
+        case(
+            "GET",
+            "/ledger/tags",
+            scoped(LEDGER_VIEWERS, LEDGER_VIEWERS),
+            S::None,
+            Empty,
+        ),
+        case(
+            "POST",
+            "/ledger/tags",
+            scoped(ADMIN, ADMIN),
+            S::None,
+            Form(LEDGER_TAG_FORM),
+        ),
+        case("GET", "/me/household", signed_in, S::None, Empty),
+        case("GET", "/me/data-access", signed_in, S::None, Empty),
+        case(
+            "GET",
+            "/api/v1/ledger/grids/{id}/board",
+            view,
+            S::Node,
+            Empty,
+        ),
+        case(
+            "GET",
+            "/api/v1/ledger/households/{id}",
+            view,
+            S::Household,
+            Empty,
+        ),
+        case(
+            "GET",
+            "/api/v1/ledger/residents/{id}",
+            view,
+            S::LedgerResident,
+            Empty,
+        ),
+        case(
+            "POST",
+            "/api/v1/ledger/residents",
+            edit,
+            S::Household,
+            Json(
+                r#"{"household_id":{household},"name":"赵六","gender":"female","birth_date":"1985-03-04","relation":"other","reason":"test"}"#,
+            ),
+        ),
+        case(
+            "PATCH",
+            "/api/v1/ledger/residents/{id}",
+            edit,
+            S::LedgerResident,
+            Json(r#"{"name":"张三","reason":"test"}"#),
+        ),
+        case(
+            "POST",
+            "/api/v1/ledger/residents/{id}/unmask",
+            edit,
+            S::LedgerResident,
+            Json(r#"{"purpose":"test"}"#),
+        ),
+        case("GET", "/api/v1/me/household", signed_in, S::None, Empty),
+    ]
+}
 
 fn cases() -> Vec<Case> {
+    let mut all = core_cases();
+    all.extend(ledger_cases());
+    all.extend(search_cases());
+    all.extend(import_export_cases());
+    all
+}
+
+/// Importing (ImportLedger) and exporting (ExportLedger) residents.
+fn import_export_cases() -> Vec<Case> {
+    let import = scoped(LEDGER_EDITORS, LEDGER_EDITORS);
+    let export = scoped(LEDGER_VIEWERS, LEDGER_VIEWERS);
+    vec![
+        case("GET", "/ledger/import", import, S::None, Empty),
+        case("POST", "/ledger/import", import, S::None, Empty),
+        case("GET", "/ledger/import/rejects/{id}", import, S::None, Empty),
+        case("GET", "/ledger/export", export, S::None, Empty),
+    ]
+}
+
+/// Ledger search and the population summary (ViewLedger).
+fn search_cases() -> Vec<Case> {
+    let anywhere = scoped(LEDGER_VIEWERS, LEDGER_VIEWERS);
+    let view = scoped(LEDGER_VIEWERS, ADMIN);
+    vec![
+        case("GET", "/ledger/search", anywhere, S::None, Empty),
+        case("GET", "/ledger/population/{id}", view, S::Node, Empty),
+        case("GET", "/api/v1/ledger/search", anywhere, S::None, Empty),
+        case(
+            "GET",
+            "/api/v1/ledger/population/{id}",
+            view,
+            S::Node,
+            Empty,
+        ),
+    ]
+}
+
+fn core_cases() -> Vec<Case> {
     let signed_in = Rule::SignedIn;
     let public = Rule::Public;
     vec![
@@ -476,7 +734,74 @@ struct Fixture {
     grid: [i64; 2],
     /// A resident in each grid, the subject of account routes.
     resident: [i64; 2],
+    /// Ledger subjects in each grid: a room, two households, a resident record (head
+    /// of the first household) and a second member who can be split off.
+    ledger: [LedgerFixture; 2],
     _dir: tempfile::TempDir,
+}
+
+#[derive(Clone, Copy, Default)]
+struct LedgerFixture {
+    room: i64,
+    household: i64,
+    household2: i64,
+    resident: i64,
+    member: i64,
+}
+
+async fn ledger_fixture(app: &App, grid: i64, side: usize) -> LedgerFixture {
+    use civicgrid_app::ledger::ResidentInput;
+    let sys = Actor::system();
+    let room = app
+        .add_room(&sys, grid, "1", "1", "101", Some(1))
+        .await
+        .unwrap();
+    let household = app
+        .add_household(&sys, room, "owner", Some("80"))
+        .await
+        .unwrap();
+    let room2 = app
+        .add_room(&sys, grid, "1", "1", "102", Some(1))
+        .await
+        .unwrap();
+    let household2 = app
+        .add_household(&sys, room2, "tenant", None)
+        .await
+        .unwrap();
+    let add = |name: &str, relation: &str, h: i64, id: Option<&str>| ResidentInput {
+        household_id: h,
+        name: name.into(),
+        gender: Some("female".into()),
+        birth_date: None,
+        id_number: id.map(Into::into),
+        phone: Some("13812345678".into()),
+        relation: relation.into(),
+        residence_status: None,
+        tags: Vec::new(),
+    };
+    let mut head = add(
+        "张三",
+        "head",
+        household,
+        (side == 0).then_some("11010519491231002X"),
+    );
+    if side == 1 {
+        head.birth_date = Some("1949-12-31".into());
+    }
+    let resident = app.add_resident(&sys, &head, None).await.unwrap();
+    let mut m = add("李四", "child", household, None);
+    m.birth_date = Some("2001-02-03".into());
+    let member = app.add_resident(&sys, &m, None).await.unwrap();
+    let mut h2 = add("王二", "head", household2, None);
+    h2.birth_date = Some("1970-02-03".into());
+    app.add_resident(&sys, &h2, None).await.unwrap();
+    LedgerFixture {
+        room,
+        household,
+        household2,
+        resident,
+        member,
+    }
 }
 
 const CSRF: &str = "csrf-token-for-tests";
@@ -524,6 +849,7 @@ impl Fixture {
             .unwrap();
         db.migrate().await.unwrap();
         let app = App::new(db, AppConfig::default());
+        app.prepare().await.unwrap();
         let city = node(&app, None, "C").await;
         let district = node(&app, Some(city), "C-D").await;
         let mut street = [0; 2];
@@ -554,6 +880,10 @@ impl Fixture {
             user(&app, "resident-in", Resident, grid[0]).await,
             user(&app, "resident-out", Resident, grid[1]).await,
         ];
+        let ledger = [
+            ledger_fixture(&app, grid[0], 0).await,
+            ledger_fixture(&app, grid[1], 1).await,
+        ];
         let router = build_router(AppState::new(app.clone(), WebConfig::default()));
         Fixture {
             router,
@@ -562,6 +892,7 @@ impl Fixture {
             community,
             grid,
             resident,
+            ledger,
             _dir: dir,
         }
     }
@@ -649,6 +980,9 @@ async fn send(fx: &Fixture, c: &Case, role: Option<Role>, side: usize) -> (Statu
             let t = fx.token(side, n).await;
             path = path.replace("{id}", &t.to_string());
         }
+        S::Household => path = path.replace("{id}", &fx.ledger[side].household.to_string()),
+        S::Household2 => path = path.replace("{id}", &fx.ledger[side].household2.to_string()),
+        S::LedgerResident => path = path.replace("{id}", &fx.ledger[side].resident.to_string()),
         S::None => {}
     }
     // Grants and new accounts go to the target's grid; nodes are created under it.
@@ -656,9 +990,14 @@ async fn send(fx: &Fixture, c: &Case, role: Option<Role>, side: usize) -> (Statu
         S::ParentNode => fx.community[side],
         _ => fx.grid[side],
     };
+    let lf = fx.ledger[side];
     let fill = |s: &str| {
         s.replace("{code}", &format!("{}-{}", code.to_lowercase(), side))
             .replace("{node}", &target_node.to_string())
+            .replace("{room}", &lf.room.to_string())
+            .replace("{household}", &lf.household.to_string())
+            .replace("{household2}", &lf.household2.to_string())
+            .replace("{member}", &lf.member.to_string())
     };
     let mut req = Request::builder().method(c.method).uri(&path);
     // Signing in replaces the browser's session; keep the fixture's sessions alive.
@@ -675,7 +1014,7 @@ async fn send(fx: &Fixture, c: &Case, role: Option<Role>, side: usize) -> (Statu
         Form(fields) => {
             let mut body: Vec<String> = fields
                 .iter()
-                .map(|(k, v)| format!("{k}={}", urlencode(&fill(v))))
+                .map(|(k, v)| format!("{}={}", fill(k), urlencode(&fill(v))))
                 .collect();
             body.push(format!("_csrf={CSRF}"));
             req.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")

@@ -55,16 +55,18 @@ pub async fn open_app(s: &Settings) -> anyhow::Result<App> {
         .with_context(|| format!("creating {}", s.data_dir.display()))?;
     let mut config = s.app.clone();
     config.field_keys = civicgrid_app::store::crypto::FieldKeys::load_or_create(&s.data_dir)?;
-    Ok(App::new(db, config))
+    let app = App::new(db, config);
+    app.prepare().await.map_err(explain)?;
+    Ok(app)
 }
 
 /// Finds a node by id or by code (any level).
 pub async fn resolve_scope(app: &App, scope: &str) -> anyhow::Result<i64> {
     let mut conn = app.db().read().await?;
-    if let Ok(id) = scope.trim().parse::<i64>() {
-        if org_repo::get(&mut conn, id).await.is_ok() {
-            return Ok(id);
-        }
+    if let Ok(id) = scope.trim().parse::<i64>()
+        && org_repo::get(&mut conn, id).await.is_ok()
+    {
+        return Ok(id);
     }
     for kind in NodeKind::ALL {
         if let Some(n) = org_repo::find_by_code_or_name(&mut conn, kind, scope.trim()).await? {

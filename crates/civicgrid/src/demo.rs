@@ -166,8 +166,28 @@ async fn node(
     .map_err(|e| anyhow::anyhow!("seeding the demo city: {e}"))
 }
 
-/// Seeds the demo city and accounts; returns how many grids were created.
-pub async fn seed(app: &App) -> anyhow::Result<usize> {
+/// Residents the demo city starts with, generated and imported like a real file.
+pub const DEMO_RESIDENTS: usize = 2_000;
+
+/// Seeds the demo city, its accounts and its residents; returns (grids, residents).
+pub async fn seed(app: &App) -> anyhow::Result<(usize, u64)> {
+    let grids = seed_city(app).await?;
+    let mut file = Vec::new();
+    crate::generate::generate_city(DEMO_RESIDENTS, 1, &mut file)?;
+    let summary = app
+        .import_residents(
+            &Actor::system(),
+            "demo-residents.csv",
+            file,
+            &civicgrid_app::ledger_import::ImportOptions::default(),
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("importing the demo residents: {e}"))?;
+    Ok((grids, summary.inserted))
+}
+
+/// Seeds the demo city's hierarchy and accounts; returns how many grids were created.
+pub async fn seed_city(app: &App) -> anyhow::Result<usize> {
     let city = node(
         app,
         None,
@@ -266,9 +286,9 @@ pub async fn run(s: &Settings) -> anyhow::Result<()> {
     let mut banner = String::new();
     if existing == 0 {
         let started = Instant::now();
-        let grids = seed(&app).await?;
+        let (grids, residents) = seed(&app).await?;
         banner.push_str(&format!(
-            "demo city seeded: 1 district, 2 streets, 4 communities, {grids} grids, {} accounts in {} ms\n",
+            "demo city seeded: 1 district, 2 streets, 4 communities, {grids} grids, {residents} residents, {} accounts in {} ms\n",
             DEMO_ACCOUNTS.len(),
             started.elapsed().as_millis()
         ));

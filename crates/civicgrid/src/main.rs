@@ -1,9 +1,13 @@
 //! `civicgrid`: the command line. See `civicgrid --help` and the README.
 #![forbid(unsafe_code)]
 
+mod bench;
+mod bench_search;
 mod commands;
 mod config;
 mod demo;
+mod generate;
+mod ledger_cmd;
 
 use std::path::PathBuf;
 
@@ -78,6 +82,30 @@ enum Command {
         #[command(flatten)]
         data: DataArgs,
     },
+    /// Import data from spreadsheets.
+    Import {
+        #[command(subcommand)]
+        command: ledger_cmd::ImportCommand,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Export data to spreadsheets (personal data masked).
+    Export {
+        #[command(subcommand)]
+        command: ledger_cmd::ExportCommand,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Generate synthetic data for demos and benchmarks.
+    Generate {
+        #[command(subcommand)]
+        command: ledger_cmd::GenerateCommand,
+    },
+    /// Run a benchmark against a raw baseline measured in the same run.
+    Bench {
+        #[command(subcommand)]
+        command: bench::BenchCommand,
+    },
     /// Write a consistent copy of the SQLite database to FILE.
     Backup {
         file: PathBuf,
@@ -141,6 +169,24 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Audit { command, data } => {
             let s = Settings::resolve(data.data_dir, None, data.database_url)?;
             commands::audit(&s, command).await
+        }
+        Command::Import { command, data } => {
+            let s = Settings::resolve(data.data_dir, None, data.database_url)?;
+            ledger_cmd::import(&s, command).await?;
+            Ok(ok)
+        }
+        Command::Export { command, data } => {
+            let s = Settings::resolve(data.data_dir, None, data.database_url)?;
+            ledger_cmd::export(&s, command).await?;
+            Ok(ok)
+        }
+        Command::Generate { command } => {
+            ledger_cmd::generate(command)?;
+            Ok(ok)
+        }
+        Command::Bench { command } => {
+            bench::run(command).await?;
+            Ok(ok)
         }
         Command::Backup { file, data } => {
             let s = Settings::resolve(data.data_dir, None, data.database_url)?;

@@ -40,6 +40,8 @@ fn start_demo(dir: &Path) -> (Child, String, Vec<String>) {
         }
         lines.push(line);
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("demo exited before serving: {lines:?}");
 }
 
@@ -169,7 +171,7 @@ async fn demo_serves_keeps_data_and_audit_catches_tampering() {
         String::from_utf8_lossy(&out.stderr)
     );
 
-    let (ok, text) = run(&mut civicgrid(
+    let (ok, text) = run(civicgrid(
         &data,
         &[
             "user",

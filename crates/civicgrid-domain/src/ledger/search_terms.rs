@@ -1,11 +1,72 @@
 //! The terms under which a resident's name is found. Chinese names are short and
 //! have no spaces, so every character and every pair of characters is a term (a
-//! search for 张三 or 三丰 finds 张三丰); Latin names are split into lower-case words.
+//! search for 张三 or 三丰 finds 张三丰); the name's pinyin without tones, joined
+//! (`zhangsanfeng`), the given name's pinyin (`sanfeng`) and the initials (`zsf`, `sf`)
+//! are terms too, so staff can type a name on a Latin keyboard. Latin names are split
+//! into lower-case words. Everything here is deterministic: the same name always gives
+//! the same terms.
+
+use pinyin::{ToPinyin, ToPinyinMulti};
 
 /// Is `c` a CJK ideograph (the scripts of Chinese names)?
 pub fn is_cjk(c: char) -> bool {
     matches!(c as u32,
         0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
+}
+
+/// Characters that may appear in a stored or queried term: letters, digits and CJK.
+/// Everything else is dropped, so a term never carries query syntax.
+fn term_char(c: char) -> bool {
+    c.is_alphanumeric() || is_cjk(c)
+}
+
+fn separator(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '·' | '•' | '.' | '-' | '\'' | ',' | '，' | '、')
+}
+
+/// Most readings kept for a surname with several (单: dan, chan, shan).
+const MAX_SURNAME_READINGS: usize = 4;
+
+/// Pinyin terms of a run of Chinese characters: full pinyin joined (one per reading of
+/// the surname), the given name's pinyin, and the initials of both.
+fn pinyin_terms(chars: &[char], push: &mut impl FnMut(String)) {
+    let syllables: Vec<Option<&'static str>> = chars
+        .iter()
+        .map(|c| c.to_pinyin().map(|p| p.plain()))
+        .collect();
+    if syllables.iter().any(Option::is_none) {
+        // A character without a reading (rare, or not Chinese): no pinyin for the run.
+        return;
+    }
+    let syllables: Vec<&str> = syllables.into_iter().flatten().collect();
+    let Some((_, given)) = syllables.split_first() else {
+        return;
+    };
+    let given_full: String = given.concat();
+    let given_initials: String = given.iter().filter_map(|s| s.get(..1)).collect();
+    let mut surnames: Vec<&str> = Vec::new();
+    if let Some(multi) = chars[0].to_pinyin_multi() {
+        for p in multi {
+            if surnames.len() < MAX_SURNAME_READINGS && !surnames.contains(&p.plain()) {
+                surnames.push(p.plain());
+            }
+        }
+    }
+    if surnames.is_empty() {
+        surnames.push(syllables[0]);
+    }
+    // The default reading first, so the common spelling leads.
+    surnames.sort_by_key(|s| *s != syllables[0]);
+    for s in &surnames {
+        push(format!("{s}{given_full}"));
+    }
+    for s in &surnames {
+        push(format!("{}{given_initials}", s.get(..1).unwrap_or("")));
+    }
+    if given.len() >= 2 {
+        push(given_full);
+        push(given_initials);
+    }
 }
 
 /// Space-separated, de-duplicated search terms for a name.
@@ -16,8 +77,8 @@ pub fn name_terms(name: &str) -> String {
             terms.push(t);
         }
     };
-    for word in name.split(|c: char| c.is_whitespace() || matches!(c, '·' | '•' | '.' | '-' | '\''))
-    {
+    for raw in name.split(separator) {
+        let word: String = raw.chars().filter(|c| term_char(*c)).collect();
         let chars: Vec<char> = word.chars().collect();
         if chars.iter().any(|c| is_cjk(*c)) {
             for c in &chars {
@@ -26,7 +87,8 @@ pub fn name_terms(name: &str) -> String {
             for pair in chars.windows(2) {
                 push(pair.iter().collect());
             }
-            push(word.to_owned());
+            push(word.clone());
+            pinyin_terms(&chars, &mut push);
         } else {
             push(word.to_lowercase());
         }
@@ -34,48 +96,141 @@ pub fn name_terms(name: &str) -> String {
     terms.join(" ")
 }
 
+/// One term of a query: the text, and whether it also matches longer terms that
+/// start with it (Latin letters and pinyin: `zhangs` finds `zhangsanfeng`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryTerm {
+    pub text: String,
+    pub prefix: bool,
+}
+
 /// Terms of a search query, to be matched all together: a Chinese run becomes its
-/// characters' pairs (or the single character), Latin words are lower-cased.
-pub fn query_terms(query: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for word in query.split(|c: char| c.is_whitespace() || matches!(c, '·' | '•' | ',' | '，'))
-    {
+/// characters' pairs (or the single character), Latin words are lower-cased and
+/// matched as prefixes. Only letters, digits and CJK characters survive.
+pub fn query_terms(query: &str) -> Vec<QueryTerm> {
+    let mut out: Vec<QueryTerm> = Vec::new();
+    let mut push = |t: QueryTerm| {
+        if !out.contains(&t) {
+            out.push(t);
+        }
+    };
+    for raw in query.split(separator) {
+        let word: String = raw.chars().filter(|c| term_char(*c)).collect();
         let chars: Vec<char> = word.chars().collect();
         if chars.is_empty() {
             continue;
         }
         if chars.iter().all(|c| is_cjk(*c)) {
             if chars.len() == 1 {
-                out.push(word.to_owned());
+                push(QueryTerm {
+                    text: word,
+                    prefix: false,
+                });
             } else {
-                out.extend(chars.windows(2).map(|p| p.iter().collect::<String>()));
+                for p in chars.windows(2) {
+                    push(QueryTerm {
+                        text: p.iter().collect(),
+                        prefix: false,
+                    });
+                }
             }
         } else {
-            out.push(word.to_lowercase());
+            push(QueryTerm {
+                text: word.to_lowercase(),
+                prefix: true,
+            });
         }
     }
-    out.dedup();
     out
+}
+
+/// An FTS5 MATCH expression: every term quoted (a quote inside doubled), prefixes
+/// starred, all joined with AND. `None` when there is nothing to match.
+pub fn fts5_match(terms: &[QueryTerm]) -> Option<String> {
+    let parts: Vec<String> = terms
+        .iter()
+        .map(|t| {
+            let quoted = format!("\"{}\"", t.text.replace('"', "\"\""));
+            if t.prefix { quoted + "*" } else { quoted }
+        })
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(" AND "))
+}
+
+/// A PostgreSQL `to_tsquery('simple', …)` text: every term single-quoted (quotes and
+/// backslashes escaped), prefixes as `:*`, joined with `&`.
+pub fn tsquery(terms: &[QueryTerm]) -> Option<String> {
+    let parts: Vec<String> = terms
+        .iter()
+        .map(|t| {
+            let escaped = t.text.replace('\\', "\\\\").replace('\'', "''");
+            if t.prefix {
+                format!("'{escaped}':*")
+            } else {
+                format!("'{escaped}'")
+            }
+        })
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(" & "))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn texts(q: &str) -> Vec<String> {
+        query_terms(q).into_iter().map(|t| t.text).collect()
+    }
+
     #[test]
-    fn chinese_names() {
-        assert_eq!(name_terms("张三丰"), "张 三 丰 张三 三丰 张三丰");
-        assert_eq!(query_terms("张三丰"), vec!["张三", "三丰"]);
-        assert_eq!(query_terms("三"), vec!["三"]);
+    fn chinese_names_with_pinyin() {
+        assert_eq!(
+            name_terms("张三丰"),
+            "张 三 丰 张三 三丰 张三丰 zhangsanfeng zsf sanfeng sf"
+        );
+        assert_eq!(texts("张三丰"), vec!["张三", "三丰"]);
+        assert_eq!(texts("三"), vec!["三"]);
+        assert!(!query_terms("三")[0].prefix);
+    }
+
+    #[test]
+    fn surnames_with_several_readings_keep_each() {
+        let t = name_terms("曾国藩");
+        for want in ["zengguofan", "cengguofan", "zgf", "cgf", "guofan", "gf"] {
+            assert!(t.split(' ').any(|x| x == want), "{want} in {t}");
+        }
+        let t2 = name_terms("单伟");
+        assert!(t2.split(' ').any(|x| x == "shanwei"), "{t2}");
+        // Deterministic.
+        assert_eq!(t, name_terms("曾国藩"));
     }
 
     #[test]
     fn latin_and_mixed_names() {
         assert_eq!(name_terms("John  Smith"), "john smith");
-        assert_eq!(
-            name_terms("阿依古丽·买买提"),
-            "阿 依 古 丽 阿依 依古 古丽 阿依古丽 买 提 买买 买提 买买提"
+        let t = name_terms("阿依古丽·买买提");
+        assert!(
+            t.starts_with("阿 依 古 丽 阿依 依古 古丽 阿依古丽 ayiguli"),
+            "{t}"
         );
-        assert_eq!(query_terms(" Smith "), vec!["smith"]);
+        assert!(t.contains("买买提 maimaiti"), "{t}");
+        assert_eq!(texts(" Smith "), vec!["smith"]);
+        assert!(query_terms("zsf")[0].prefix);
+    }
+
+    #[test]
+    fn query_syntax_cannot_pass() {
+        assert_eq!(texts("a\"b OR* c'd:*"), vec!["ab", "or", "c", "d"]);
+        assert!(query_terms("\"*:&|!()").is_empty());
+        let q = query_terms("张三 zh");
+        assert_eq!(fts5_match(&q).as_deref(), Some("\"张三\" AND \"zh\"*"));
+        assert_eq!(tsquery(&q).as_deref(), Some("'张三' & 'zh':*"));
+        assert_eq!(fts5_match(&[]), None);
+        let odd = [QueryTerm {
+            text: "a'\"\\b".into(),
+            prefix: false,
+        }];
+        assert_eq!(fts5_match(&odd).as_deref(), Some("\"a'\"\"\\b\""));
+        assert_eq!(tsquery(&odd).as_deref(), Some("'a''\"\\\\b'"));
     }
 }

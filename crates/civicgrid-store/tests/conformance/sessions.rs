@@ -306,17 +306,39 @@ conformance!(throttle_get_put_clear, |db: Db| async move {
     );
 });
 
-conformance!(throttle_fail_counts_atomically_and_windows, |db: Db| async move {
-    let mut tx = db.begin_write().await.unwrap();
-    let a = sessions::throttle_fail(&mut tx, "ip:x", 1_000, 60_000).await.unwrap();
-    assert_eq!((a.failures, a.window_start, a.locked_until), (1, 1_000, 0));
-    let b = sessions::throttle_fail(&mut tx, "ip:x", 2_000, 60_000).await.unwrap();
-    assert_eq!((b.failures, b.window_start), (2, 1_000));
-    sessions::throttle_lock(&mut tx, "ip:x", 90_000).await.unwrap();
-    sessions::throttle_lock(&mut tx, "ip:x", 50_000).await.unwrap();
-    assert_eq!(sessions::throttle_get(&mut tx, "ip:x").await.unwrap().locked_until, 90_000);
-    // A failure after the window starts a new one.
-    let c = sessions::throttle_fail(&mut tx, "ip:x", 100_000, 60_000).await.unwrap();
-    assert_eq!((c.failures, c.window_start, c.locked_until), (1, 100_000, 90_000));
-    civicgrid_store::commit(tx).await.unwrap();
-});
+conformance!(
+    throttle_fail_counts_atomically_and_windows,
+    |db: Db| async move {
+        let mut tx = db.begin_write().await.unwrap();
+        let a = sessions::throttle_fail(&mut tx, "ip:x", 1_000, 60_000)
+            .await
+            .unwrap();
+        assert_eq!((a.failures, a.window_start, a.locked_until), (1, 1_000, 0));
+        let b = sessions::throttle_fail(&mut tx, "ip:x", 2_000, 60_000)
+            .await
+            .unwrap();
+        assert_eq!((b.failures, b.window_start), (2, 1_000));
+        sessions::throttle_lock(&mut tx, "ip:x", 90_000)
+            .await
+            .unwrap();
+        sessions::throttle_lock(&mut tx, "ip:x", 50_000)
+            .await
+            .unwrap();
+        assert_eq!(
+            sessions::throttle_get(&mut tx, "ip:x")
+                .await
+                .unwrap()
+                .locked_until,
+            90_000
+        );
+        // A failure after the window starts a new one.
+        let c = sessions::throttle_fail(&mut tx, "ip:x", 100_000, 60_000)
+            .await
+            .unwrap();
+        assert_eq!(
+            (c.failures, c.window_start, c.locked_until),
+            (1, 100_000, 90_000)
+        );
+        civicgrid_store::commit(tx).await.unwrap();
+    }
+);

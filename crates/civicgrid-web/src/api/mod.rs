@@ -8,6 +8,8 @@ use crate::routes::{RouteInfo, Routes};
 use crate::state::AppState;
 
 mod audit;
+mod ledger;
+mod ledger_search;
 mod me;
 mod model;
 mod org;
@@ -47,6 +49,15 @@ mod users;
         tokens::list_tokens,
         tokens::create_token,
         tokens::revoke_token,
+        ledger::board,
+        ledger::household,
+        ledger::resident,
+        ledger::create_resident,
+        ledger::update_resident,
+        ledger::unmask,
+        ledger::my_household,
+        ledger_search::search,
+        ledger_search::population,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail)),
     modifiers(&Security),
@@ -58,6 +69,7 @@ mod users;
         (name = "users", description = "Accounts, role assignments and sessions"),
         (name = "audit", description = "The hash-chained audit log"),
         (name = "tokens", description = "API tokens for integrations"),
+        (name = "ledger", description = "The household ledger; personal data masked unless unmasked with a purpose"),
     ),
 )]
 pub struct ApiDoc;
@@ -91,6 +103,8 @@ pub(crate) fn routes(r: Routes) -> Routes {
     let r = user_access::routes(r);
     let r = audit::routes(r);
     let r = tokens::routes(r);
+    let r = ledger::routes(r);
+    let r = ledger_search::routes(r);
     let docs: axum::Router<AppState> = utoipa_swagger_ui::SwaggerUi::new("/api/docs")
         .url("/api/openapi.json", ApiDoc::openapi())
         .into();

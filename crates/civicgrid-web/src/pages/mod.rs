@@ -22,7 +22,11 @@ mod audit;
 mod auth;
 mod forms;
 mod home;
+mod ledger;
+mod ledger_io;
+mod ledger_search;
 mod org;
+mod population;
 mod static_files;
 mod tokens;
 mod users;
@@ -35,6 +39,10 @@ pub(crate) fn routes(r: Routes) -> Routes {
     let r = users::routes(r);
     let r = account::routes(r);
     let r = audit::routes(r);
+    let r = ledger::routes(r);
+    let r = ledger_io::routes(r);
+    let r = ledger_search::routes(r);
+    let r = population::routes(r);
     tokens::routes(r)
 }
 

@@ -63,6 +63,24 @@ impl Routes {
         self.add(Method::POST, path, h)
     }
 
+    /// A POST route whose body may be larger than the default limit (uploads).
+    pub fn post_with_body_limit<H: Handler<T, AppState>, T: 'static>(
+        mut self,
+        path: &'static str,
+        h: H,
+        limit: usize,
+    ) -> Routes {
+        self.router = self.router.route(
+            path,
+            axum::routing::post(h).layer(axum::extract::DefaultBodyLimit::max(limit)),
+        );
+        self.list.push(RouteInfo {
+            method: "POST",
+            path,
+        });
+        self
+    }
+
     pub fn patch<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, h: H) -> Routes {
         self.add(Method::PATCH, path, h)
     }

@@ -1,0 +1,104 @@
+//! What a signed-in resident sees of the ledger: their own household, and who viewed
+//! or changed their data, when and for what stated purpose.
+
+use civicgrid_store::audit::{self as audit_repo, AuditFilter};
+use civicgrid_store::ledger as repo;
+use serde::Serialize;
+
+use super::view::{HouseholdCard, ResidentView, household_card_unchecked, resident_views};
+use crate::auth::SignedIn;
+use crate::{App, AppError, AppResult};
+
+/// A resident's own record and household.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MyHousehold {
+    pub me: ResidentView,
+    pub household: Option<HouseholdCard>,
+}
+
+/// One access to a resident's data, as the resident sees it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DataAccess {
+    pub at_ms: i64,
+    /// Who acted (an account or integration name).
+    pub actor: String,
+    pub action: String,
+    /// The stated purpose or reason.
+    pub purpose: Option<String>,
+    /// `resident` or `household`.
+    pub target_type: String,
+}
+
+const ACCESS_LIMIT: i64 = 200;
+
+impl App {
+    async fn my_resident_id(&self, me: &SignedIn) -> AppResult<i64> {
+        let mut conn = self.db.read().await?;
+        repo::resident_of_user(&mut conn, me.user.id)
+            .await?
+            .ok_or(AppError::NotFound("linked resident record"))
+    }
+
+    /// The signed-in resident's own record and household (own data only: no ledger
+    /// permission needed). History stays with staff.
+    pub async fn my_household(&self, me: &SignedIn) -> AppResult<MyHousehold> {
+        let id = self.my_resident_id(me).await?;
+        let mut conn = self.db.read().await?;
+        let r = repo::get_resident(&mut conn, id).await?;
+        let me_view = resident_views(self, &mut conn, std::slice::from_ref(&r), None)
+            .await?
+            .pop()
+            .ok_or(AppError::NotFound("resident"))?;
+        let household = match r.household_id {
+            Some(h) => {
+                let h = repo::get_household(&mut conn, h).await?;
+                Some(household_card_unchecked(self, &mut conn, &h, false).await?)
+            }
+            None => None,
+        };
+        Ok(MyHousehold {
+            me: me_view,
+            household,
+        })
+    }
+
+    /// Audit entries whose target is the signed-in resident's record or household.
+    pub async fn my_data_access(&self, me: &SignedIn) -> AppResult<Vec<DataAccess>> {
+        let id = self.my_resident_id(me).await?;
+        let mut conn = self.db.read().await?;
+        let r = repo::get_resident(&mut conn, id).await?;
+        let mut targets = vec![("resident", r.id)];
+        if let Some(h) = r.household_id {
+            targets.push(("household", h));
+        }
+        let mut entries = Vec::new();
+        for (t, tid) in targets {
+            let f = AuditFilter {
+                target_type: Some(t.to_owned()),
+                target_id: Some(tid.to_string()),
+                ..AuditFilter::default()
+            };
+            entries.extend(audit_repo::list(&mut conn, &f, ACCESS_LIMIT).await?);
+        }
+        entries.sort_by_key(|e| std::cmp::Reverse(e.seq));
+        entries.truncate(usize::try_from(ACCESS_LIMIT).unwrap_or(0));
+        Ok(entries
+            .into_iter()
+            .map(|e| DataAccess {
+                at_ms: e.fields.at_ms,
+                actor: e.fields.actor_label,
+                action: e.fields.action,
+                purpose: e.fields.reason,
+                target_type: e.fields.target_type,
+            })
+            .collect())
+    }
+}
+
+impl App {
+    /// The tag catalogue's names, for showing a resident their own tags.
+    pub async fn default_tag_names(&self) -> AppResult<Vec<civicgrid_store::ledger::CatalogueTag>> {
+        let mut conn = self.db.read().await?;
+        Ok(repo::catalogue(&mut conn).await?)
+    }
+}

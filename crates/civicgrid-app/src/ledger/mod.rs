@@ -1,0 +1,214 @@
+//! Use cases of the household ledger as staff browse and edit it and residents see it.
+//!
+//! Every read is authorised in the scope of the grid that holds the record; every change
+//! is authorised there too, audited in the same transaction (without personal values),
+//! and written to the ledger history (personal values masked).
+
+mod edit;
+mod mine;
+mod view;
+
+pub use edit::*;
+pub use mine::*;
+pub use view::*;
+
+use civicgrid_domain::access::{Actor, Permission};
+use civicgrid_domain::ledger::date::Date;
+use civicgrid_domain::ledger::id_number::IdNumber;
+use civicgrid_domain::ledger::phone::Phone;
+use civicgrid_domain::org::{NodeKind, OrgPath};
+use civicgrid_store::crypto::FieldKeys;
+use civicgrid_store::ledger::{self as repo, NewHistory, ResidentRecord};
+use civicgrid_store::{AnyConnection, org, pii};
+
+use crate::authz::require;
+use crate::{App, AppError, AppResult};
+
+/// Today's date (UTC) for ages and derived tags.
+pub fn today() -> Date {
+    chrono::Utc::now().date_naive()
+}
+
+/// The grid node holding a record, checked to be a grid.
+pub(crate) async fn grid_path(conn: &mut AnyConnection, grid_id: i64) -> AppResult<OrgPath> {
+    let node = org::get(conn, grid_id)
+        .await
+        .map_err(|_| AppError::NotFound("grid"))?;
+    Ok(node.path)
+}
+
+/// Loads a resident and checks `permission` in its grid.
+pub(crate) async fn resident_in_scope(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    permission: Permission,
+    id: i64,
+) -> AppResult<(ResidentRecord, OrgPath)> {
+    let r = repo::get_resident(conn, id)
+        .await
+        .map_err(|_| AppError::NotFound("resident"))?;
+    let path = grid_path(conn, r.grid_id).await?;
+    require(actor, permission, &path)?;
+    Ok((r, path))
+}
+
+/// Loads a household and checks `permission` in its grid.
+pub(crate) async fn household_in_scope(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    permission: Permission,
+    id: i64,
+) -> AppResult<(repo::Household, OrgPath)> {
+    let h = repo::get_household(conn, id)
+        .await
+        .map_err(|_| AppError::NotFound("household"))?;
+    let path = grid_path(conn, h.grid_id).await?;
+    require(actor, permission, &path)?;
+    Ok((h, path))
+}
+
+/// Loads a grid node and checks `permission` there.
+pub(crate) async fn grid_in_scope(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    permission: Permission,
+    id: i64,
+) -> AppResult<org::OrgNode> {
+    let node = org::get(conn, id)
+        .await
+        .map_err(|_| AppError::NotFound("grid"))?;
+    if node.kind != NodeKind::Grid {
+        return Err(AppError::NotFound("grid"));
+    }
+    require(actor, permission, &node.path)?;
+    Ok(node)
+}
+
+/// Appends a ledger history entry for a change made by `actor`.
+pub(crate) async fn write_history(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    subject_type: &str,
+    subject_id: i64,
+    action: &str,
+    reason: Option<&str>,
+    changes: &serde_json::Value,
+) -> AppResult<()> {
+    repo::insert_history(
+        conn,
+        &NewHistory {
+            subject_type,
+            subject_id,
+            at_ms: civicgrid_store::now_ms(),
+            actor_user_id: actor.user_id,
+            actor_label: &actor.label,
+            action,
+            reason,
+            changes: &changes.to_string(),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// The opened personal values of a stored resident.
+pub(crate) fn open_pii(keys: &FieldKeys, r: &ResidentRecord) -> AppResult<pii::OpenedPii> {
+    pii::open(
+        keys,
+        r.pii.id_number_enc.as_deref(),
+        r.pii.phone_enc.as_deref(),
+        &r.pii.birth_date_enc,
+    )
+    .map_err(|e| AppError::Internal(Box::new(e)))
+}
+
+/// Masked forms of the personal values: ID number, phone, birth date (YYYY-MM-**).
+pub(crate) struct Masked {
+    pub id_number: Option<String>,
+    pub phone: Option<String>,
+    pub birth: String,
+    pub birth_date: Option<Date>,
+}
+
+pub(crate) fn mask(keys: &FieldKeys, r: &ResidentRecord) -> AppResult<Masked> {
+    let opened = open_pii(keys, r)?;
+    let birth_date = civicgrid_domain::ledger::date::parse_date(&opened.birth_date).ok();
+    Ok(Masked {
+        id_number: opened.id_number.as_deref().map(|v| {
+            IdNumber::parse(v)
+                .map(|i| i.masked())
+                .unwrap_or_else(|_| "******************".into())
+        }),
+        phone: opened.phone.as_deref().map(|v| {
+            Phone::parse(v)
+                .map(|p| p.masked())
+                .unwrap_or_else(|_| "****".into())
+        }),
+        birth: format!("{:04}-{:02}-**", r.pii.birth_ym / 100, r.pii.birth_ym % 100),
+        birth_date,
+    })
+}
+
+/// Hundredths of a square metre from `89.5`, `89.50 m²`, `89,5`.
+pub fn parse_area(raw: &str) -> AppResult<Option<i64>> {
+    let s = raw
+        .trim()
+        .trim_end_matches("m²")
+        .trim_end_matches("㎡")
+        .trim_end_matches("m2")
+        .trim_end_matches("平方米")
+        .trim()
+        .replace(',', ".");
+    if s.is_empty() {
+        return Ok(None);
+    }
+    let bad = || AppError::invalid("area_m2", "must be a floor area in m², e.g. 89.5");
+    let (whole, frac) = s.split_once('.').unwrap_or((&s, ""));
+    if whole.is_empty()
+        || whole.len() > 7
+        || frac.len() > 2
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Err(bad());
+    }
+    let w: i64 = whole.parse().map_err(|_| bad())?;
+    let f: i64 = if frac.is_empty() {
+        0
+    } else {
+        format!("{frac:0<2}").parse().map_err(|_| bad())?
+    };
+    Ok(Some(w * 100 + f))
+}
+
+/// `8950` → `89.50`.
+pub fn format_area(centi: i64) -> String {
+    format!("{}.{:02}", centi / 100, centi % 100)
+}
+
+impl App {
+    /// Adds the default tag catalogue's missing entries; run at start-up. Idempotent.
+    pub async fn prepare(&self) -> AppResult<()> {
+        let mut tx = self.db.begin_write().await?;
+        repo::ensure_default_catalogue(&mut tx).await?;
+        civicgrid_store::commit(tx).await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn areas() {
+        assert_eq!(parse_area("89.5").unwrap(), Some(8950));
+        assert_eq!(parse_area(" 120 m² ").unwrap(), Some(12000));
+        assert_eq!(parse_area("60,25").unwrap(), Some(6025));
+        assert_eq!(parse_area("").unwrap(), None);
+        assert!(parse_area("-3").is_err());
+        assert!(parse_area("1.234").is_err());
+        assert!(parse_area("abc").is_err());
+        assert_eq!(format_area(8950), "89.50");
+    }
+}

@@ -1,0 +1,199 @@
+//! Importing residents from a spreadsheet (CSV in UTF-8 or GB18030, or XLSX).
+//!
+//! A blocking thread reads the file, validates each row ([`validate`]) and seals its
+//! personal data, handing chunks over a channel to the writer ([`write`]), which
+//! resolves places, matches residents by the ID-number blind index and writes each
+//! chunk in one transaction with one audit entry. Nothing of a chunk is half-written.
+
+use std::sync::Arc;
+
+use civicgrid_domain::access::{Actor, Permission};
+use civicgrid_domain::ledger::import_row::Column;
+
+use crate::authz::require_somewhere;
+use crate::{App, AppError, AppResult};
+
+mod places;
+pub mod read;
+mod validate;
+mod write;
+
+/// Largest file an import accepts by default (bytes).
+pub const DEFAULT_MAX_BYTES: usize = 200 * 1024 * 1024;
+/// Rows written per transaction by default.
+pub const DEFAULT_CHUNK_ROWS: usize = 5_000;
+
+/// Reports (done, total) in the file's own unit, for a progress bar.
+pub type ProgressFn = Arc<dyn Fn(u64, u64) + Send + Sync>;
+
+/// How to import.
+#[derive(Clone)]
+pub struct ImportOptions {
+    /// Validate and match without writing anything.
+    pub dry_run: bool,
+    /// Create unknown communities and grids (under the street "Imported").
+    pub create_missing: bool,
+    pub max_bytes: usize,
+    pub chunk_rows: usize,
+    pub progress: Option<ProgressFn>,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        ImportOptions {
+            dry_run: false,
+            create_missing: false,
+            max_bytes: DEFAULT_MAX_BYTES,
+            chunk_rows: DEFAULT_CHUNK_ROWS,
+            progress: None,
+        }
+    }
+}
+
+/// A row that was not imported: its spreadsheet row number, why, and its cells.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RejectedRow {
+    pub line: u64,
+    pub reason: String,
+    pub cells: Vec<String>,
+}
+
+/// What an import did (or, in a dry run, would do).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportSummary {
+    pub file_name: String,
+    /// `UTF-8`, `UTF-8 (BOM)`, `GB18030` or `XLSX`.
+    pub encoding: String,
+    pub dry_run: bool,
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub rejected: u64,
+    /// Codes of communities and grids created (with `create_missing`).
+    pub created_nodes: Vec<String>,
+    /// The header row as read, for the rejects file.
+    pub header: Vec<String>,
+    pub rejects: Vec<RejectedRow>,
+}
+
+impl ImportSummary {
+    pub fn rows(&self) -> u64 {
+        self.inserted + self.updated + self.unchanged + self.rejected
+    }
+
+    /// The rejected rows as a CSV file (UTF-8 with BOM): the original cells plus a
+    /// `reason` column, so staff can fix them and import the file again.
+    pub fn rejects_csv(&self) -> Vec<u8> {
+        let mut out = b"\xEF\xBB\xBF".to_vec();
+        {
+            let mut w = csv::WriterBuilder::new()
+                .flexible(true)
+                .from_writer(&mut out);
+            let mut head: Vec<String> = vec!["line".into()];
+            head.extend(self.header.iter().cloned());
+            head.push("reason".into());
+            let _ = w.write_record(&head);
+            for r in &self.rejects {
+                let mut rec: Vec<String> = vec![r.line.to_string()];
+                rec.extend(r.cells.iter().map(|c| crate::ledger_export::neutralise(c)));
+                rec.resize(self.header.len() + 1, String::new());
+                rec.push(r.reason.clone());
+                let _ = w.write_record(&rec);
+            }
+            let _ = w.flush();
+        }
+        out
+    }
+}
+
+/// The columns of the import format, for help texts: (code, 中文, required).
+pub fn columns() -> Vec<(&'static str, &'static str, bool)> {
+    Column::ALL
+        .iter()
+        .map(|c| (c.code(), c.label_zh(), c.required()))
+        .collect()
+}
+
+fn file_error(message: impl std::fmt::Display) -> AppError {
+    AppError::invalid("file", message)
+}
+
+impl App {
+    /// Imports residents from `bytes` (named `file_name`, which picks CSV or XLSX).
+    /// File-level problems (too large, unreadable, missing columns) are an error;
+    /// row-level problems are rejected rows in the summary.
+    pub async fn import_residents(
+        &self,
+        actor: &Actor,
+        file_name: &str,
+        bytes: Vec<u8>,
+        opts: &ImportOptions,
+    ) -> AppResult<ImportSummary> {
+        require_somewhere(actor, Permission::ImportLedger)?;
+        if bytes.len() > opts.max_bytes {
+            return Err(file_error(format!(
+                "the file is {} MB; at most {} MB can be imported at once — split it",
+                bytes.len().div_ceil(1024 * 1024),
+                opts.max_bytes / (1024 * 1024)
+            )));
+        }
+        let catalogue: Vec<civicgrid_domain::ledger::tags::TagDef> = {
+            let mut tx = self.db.begin_write().await?;
+            civicgrid_store::ledger::ensure_default_catalogue(&mut tx).await?;
+            civicgrid_store::commit(tx).await?;
+            let mut conn = self.db.read().await?;
+            civicgrid_store::ledger::catalogue(&mut conn)
+                .await?
+                .into_iter()
+                .filter(|t| t.active)
+                .map(|t| t.def)
+                .collect()
+        };
+        let format = read::detect(file_name, &bytes);
+        let opened = tokio::task::spawn_blocking(move || read::open(bytes, format))
+            .await
+            .map_err(|e| AppError::Internal(Box::new(e)))?
+            .map_err(file_error)?;
+        let mut summary = ImportSummary {
+            file_name: file_name.to_owned(),
+            encoding: opened.encoding.to_owned(),
+            dry_run: opts.dry_run,
+            header: opened.header.clone(),
+            ..ImportSummary::default()
+        };
+        let (tx, mut rx) = tokio::sync::mpsc::channel(2);
+        let keys = self.config.field_keys.clone();
+        let today = chrono::Local::now().date_naive();
+        let chunk_rows = opts.chunk_rows.max(1);
+        let producer = tokio::task::spawn_blocking(move || {
+            validate::produce(opened, &catalogue, &keys, today, chunk_rows, &tx)
+        });
+        let mut writer = write::Writer::new(self, actor, opts, file_name);
+        let mut failure: Option<AppError> = None;
+        while let Some(chunk) = rx.recv().await {
+            let result = match chunk {
+                Ok(chunk) => {
+                    let progress = chunk.progress;
+                    let r = writer.write_chunk(chunk, &mut summary).await;
+                    if let Some(p) = &opts.progress {
+                        p(progress.0, progress.1);
+                    }
+                    r
+                }
+                Err(message) => Err(file_error(message)),
+            };
+            if let Err(e) = result {
+                failure = Some(e);
+                break;
+            }
+        }
+        drop(rx);
+        let _ = producer.await;
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        summary.created_nodes = writer.created_nodes();
+        summary.rejects.sort_by_key(|r| r.line);
+        Ok(summary)
+    }
+}

@@ -1,0 +1,300 @@
+//! Importing a messy residents file end to end on SQLite: encodings, rejects with
+//! line numbers, create-missing, idempotent re-import, updates, XLSX, dry run, export,
+//! and no plaintext personal data in the database file.
+
+use civicgrid_app::domain::access::Actor;
+use civicgrid_app::domain::ledger::date::Date;
+use civicgrid_app::domain::ledger::id_number::compose;
+use civicgrid_app::ledger_export::ExportFormat;
+use civicgrid_app::ledger_import::{ImportOptions, ImportSummary};
+use civicgrid_app::org::NodeInput;
+use civicgrid_app::store::Db;
+use civicgrid_app::{App, AppConfig, AppError};
+
+struct World {
+    app: App,
+    dir: tempfile::TempDir,
+}
+
+async fn world() -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open_sqlite(&dir.path().join("db.sqlite"))
+        .await
+        .unwrap();
+    db.migrate().await.unwrap();
+    let app = App::new(db, AppConfig::default());
+    let sys = Actor::system();
+    let mut parent = None;
+    for (code, zh) in [
+        ("C", "江城市"),
+        ("C-D", "滨江区"),
+        ("C-D-S", "望湖街道"),
+        ("HG", "湖光社区"),
+        ("HG-01", "湖光社区第1网格"),
+    ] {
+        let n = app
+            .create_node(
+                &sys,
+                &NodeInput {
+                    parent_id: parent,
+                    kind: None,
+                    code: code.into(),
+                    name_zh: zh.into(),
+                    name_en: code.into(),
+                    boundary: None,
+                },
+                None,
+            )
+            .await
+            .unwrap();
+        parent = Some(n.id);
+    }
+    World { app, dir }
+}
+
+fn id(y: i32, m: u32, d: u32, seq: u16) -> String {
+    compose("420102", Date::from_ymd_opt(y, m, d).unwrap(), seq)
+        .unwrap()
+        .as_str()
+        .to_owned()
+}
+
+fn bad_check(s: &str) -> String {
+    let last = if s.ends_with('1') { "2" } else { "1" };
+    format!("{}{last}", &s[..17])
+}
+
+const PHONE: &str = "13912345678";
+
+fn messy_csv() -> String {
+    let head = id(1960, 4, 5, 11);
+    let rows = [
+        "社区,网格,楼栋,单元,房号,姓名,性别,出生日期,身份证号,联系电话,与户主关系,居住状态,标签,建筑面积,产权".to_owned(),
+        format!("湖光社区,HG-01,3,1,302,张建国,男,1960-04-05,{head},{PHONE},户主,户籍,党员;低保,85.5,自有"),
+        format!("HG,湖光社区第1网格,3,1,302,李秀英,,,{},,配偶,户籍,,,自有", id(1962, 8, 1, 22)),
+        format!("HG,HG-01,3,1,303,王五,,,{},,户主,户籍,,,自有", bad_check(&id(1970, 1, 1, 1))),
+        format!("HG,HG-01,3,1,304,赵六,,1980-01-02,{},,户主,户籍,,,自有", id(1980, 1, 1, 3)),
+        format!("HG,HG-01,3,1,305,钱七,,,{},,户主,户籍,巫师,,自有", id(1981, 1, 1, 5)),
+        format!("HG,HG-09,5,2,101,孙八,,,{},,户主,流动,,,租住", id(1990, 2, 3, 7)),
+        format!("HG,HG-01,3,1,306,周九,,,{head},,户主,户籍,,,自有"),
+        format!("HG,HG-01,3,2,501,吴十,女,,{},027-88886666,户主,流动,独居老人,60,租住", id(1940, 3, 3, 8)),
+    ];
+    rows.join("\r\n") + "\r\n"
+}
+
+async fn import(w: &World, name: &str, bytes: Vec<u8>, opts: &ImportOptions) -> ImportSummary {
+    w.app
+        .import_residents(&Actor::system(), name, bytes, opts)
+        .await
+        .unwrap()
+}
+
+fn counts(s: &ImportSummary) -> (u64, u64, u64, u64) {
+    (s.inserted, s.updated, s.unchanged, s.rejected)
+}
+
+#[tokio::test]
+async fn messy_file_imports_idempotently_in_every_encoding() {
+    let w = world().await;
+    let csv = messy_csv();
+    let mut bom = b"\xEF\xBB\xBF".to_vec();
+    bom.extend_from_slice(csv.as_bytes());
+    let opts = ImportOptions::default();
+
+    let s = import(&w, "messy.csv", bom.clone(), &opts).await;
+    assert_eq!(s.encoding, "UTF-8 (BOM)");
+    assert_eq!(counts(&s), (3, 0, 0, 5), "{:?}", s.rejects);
+    let lines: Vec<u64> = s.rejects.iter().map(|r| r.line).collect();
+    assert_eq!(lines, vec![4, 5, 6, 7, 8]);
+    assert!(
+        s.rejects[0].reason.starts_with("id_number:"),
+        "{:?}",
+        s.rejects[0]
+    );
+    assert!(s.rejects[0].reason.contains("check digit"));
+    assert!(s.rejects[1].reason.starts_with("birth_date:"));
+    assert!(s.rejects[2].reason.contains("'巫师' is not a known tag"));
+    assert!(s.rejects[3].reason.contains("unknown grid 'HG-09'"));
+    assert!(s.rejects[4].reason.contains("already on line 2"));
+    let rejects = String::from_utf8(s.rejects_csv()).unwrap();
+    assert!(rejects.contains("reason"));
+    assert!(rejects.contains("王五"));
+
+    let again = import(&w, "messy.csv", bom, &opts).await;
+    assert_eq!(counts(&again), (0, 0, 3, 5));
+
+    let (gb, _, _) = encoding_rs::GB18030.encode(&csv);
+    let gb = import(&w, "messy-gbk.csv", gb.into_owned(), &opts).await;
+    assert_eq!(gb.encoding, "GB18030");
+    assert_eq!(counts(&gb), (0, 0, 3, 5));
+
+    let create = ImportOptions {
+        create_missing: true,
+        ..ImportOptions::default()
+    };
+    let dry = import(
+        &w,
+        "messy.csv",
+        csv.clone().into_bytes(),
+        &ImportOptions {
+            dry_run: true,
+            ..create.clone()
+        },
+    )
+    .await;
+    assert_eq!(counts(&dry), (1, 0, 3, 4));
+    assert!(dry.created_nodes.is_empty());
+    let created = import(&w, "messy.csv", csv.clone().into_bytes(), &create).await;
+    assert_eq!(counts(&created), (1, 0, 3, 4));
+    assert_eq!(created.created_nodes, vec!["HG-09"]);
+    let again = import(&w, "messy.csv", csv.clone().into_bytes(), &create).await;
+    assert_eq!(counts(&again), (0, 0, 4, 4));
+
+    // A changed phone and tags: one update, recorded in history with masked values.
+    let changed = csv
+        .replace(PHONE, "13800001111")
+        .replace("党员;低保", "党员");
+    let upd = import(&w, "changed.csv", changed.into_bytes(), &opts).await;
+    assert_eq!(counts(&upd), (0, 1, 3, 4));
+
+    // No plaintext ID number or phone anywhere in the database files.
+    w.app.db().close().await;
+    let mut bytes = Vec::new();
+    for f in ["db.sqlite", "db.sqlite-wal"] {
+        if let Ok(b) = std::fs::read(w.dir.path().join(f)) {
+            bytes.extend(b);
+        }
+    }
+    assert!(bytes.len() > 10_000);
+    for secret in [
+        id(1960, 4, 5, 11),
+        PHONE.to_owned(),
+        "13800001111".to_owned(),
+        "88886666".to_owned(),
+    ] {
+        assert!(
+            !bytes
+                .windows(secret.len())
+                .any(|win| win == secret.as_bytes()),
+            "{secret} found in the database file"
+        );
+    }
+}
+
+#[tokio::test]
+async fn xlsx_numbers_that_lost_digits_are_rejected() {
+    let w = world().await;
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    let head = [
+        "community",
+        "grid",
+        "building",
+        "unit",
+        "room",
+        "name",
+        "id_number",
+        "birth_date",
+        "area_m2",
+    ];
+    for (c, h) in head.iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    let good = id(1985, 3, 7, 123);
+    let row1 = ["HG", "HG-01", "1", "1", "101", "陈一"];
+    for (c, v) in row1.iter().enumerate() {
+        sheet.write_string(1, c as u16, *v).unwrap();
+        sheet.write_string(2, c as u16, *v).unwrap();
+    }
+    sheet.write_string(1, 6, &good).unwrap();
+    sheet
+        .write_datetime(
+            1,
+            7,
+            rust_xlsxwriter::ExcelDateTime::from_ymd(1985, 3, 7).unwrap(),
+        )
+        .unwrap();
+    sheet.write_number(1, 8, 72.25).unwrap();
+    sheet.write_string(2, 4, "102").unwrap();
+    sheet.write_number(2, 6, 420102198503071234.0).unwrap();
+    let bytes = book.save_to_buffer().unwrap();
+    let s = import(&w, "book.xlsx", bytes, &ImportOptions::default()).await;
+    assert_eq!(s.encoding, "XLSX");
+    assert_eq!(counts(&s), (1, 0, 0, 1), "{:?}", s.rejects);
+    assert_eq!(s.rejects[0].line, 3);
+    assert!(
+        s.rejects[0].reason.contains("stored as a number"),
+        "{:?}",
+        s.rejects
+    );
+
+    let export = w
+        .app
+        .export_residents(&Actor::system(), None, ExportFormat::Csv)
+        .await
+        .unwrap();
+    assert_eq!(export.rows, 1);
+    let text = String::from_utf8(export.bytes).unwrap();
+    assert!(text.starts_with('\u{feff}'));
+    assert!(
+        text.contains("420102********1231") || text.contains("420102********"),
+        "{text}"
+    );
+    assert!(!text.contains(&good));
+    assert!(text.contains("1985-03,"), "{text}");
+    assert!(text.contains("72.25"), "{text}");
+    let x = w
+        .app
+        .export_residents(&Actor::system(), None, ExportFormat::Xlsx)
+        .await
+        .unwrap();
+    assert!(x.bytes.starts_with(b"PK"));
+}
+
+#[tokio::test]
+async fn file_level_problems_are_errors() {
+    let w = world().await;
+    let e = w
+        .app
+        .import_residents(
+            &Actor::system(),
+            "a.csv",
+            b"name,phone\n".to_vec(),
+            &ImportOptions::default(),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(e, AppError::Invalid { field: "file", .. }), "{e}");
+    assert!(e.to_string().contains("id_number (身份证号)"), "{e}");
+    let e = w
+        .app
+        .import_residents(
+            &Actor::system(),
+            "a.csv",
+            messy_csv().into_bytes(),
+            &ImportOptions {
+                max_bytes: 100,
+                ..ImportOptions::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("at most"), "{e}");
+    let nobody = Actor {
+        user_id: Some(99),
+        token_id: None,
+        label: "nobody".into(),
+        assignments: Vec::new(),
+    };
+    let e = w
+        .app
+        .import_residents(
+            &nobody,
+            "a.csv",
+            messy_csv().into_bytes(),
+            &ImportOptions::default(),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(e, AppError::Forbidden));
+}

@@ -1,0 +1,19 @@
+//! `civicgrid bench …`: each benchmark is one variant, implemented in its own module.
+
+use clap::Subcommand;
+
+#[derive(Subcommand)]
+pub enum BenchCommand {
+    #[command(flatten)]
+    Ledger(crate::ledger_cmd::BenchCommand),
+    /// Time ledger searches (and the room board) at N residents against a bare indexed
+    /// point read measured in the same run.
+    Search(crate::bench_search::SearchArgs),
+}
+
+pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
+    match cmd {
+        BenchCommand::Ledger(c) => crate::ledger_cmd::bench(c).await,
+        BenchCommand::Search(a) => crate::bench_search::run(a).await,
+    }
+}

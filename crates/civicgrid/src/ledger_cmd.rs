@@ -1,0 +1,287 @@
+//! `civicgrid import residents`, `export residents`, `generate city` and
+//! `bench import`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use civicgrid_app::domain::access::Actor;
+use civicgrid_app::ledger_export::ExportFormat;
+use civicgrid_app::ledger_import::{DEFAULT_MAX_BYTES, ImportOptions, ImportSummary};
+use clap::Subcommand;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::commands::open_app;
+use crate::config::Settings;
+
+#[derive(Subcommand)]
+pub enum ImportCommand {
+    /// Import residents from a CSV (UTF-8, UTF-8 with BOM, GB18030) or XLSX file.
+    Residents {
+        file: PathBuf,
+        /// Validate and match without writing anything.
+        #[arg(long)]
+        dry_run: bool,
+        /// Create unknown communities and grids (under the street "Imported").
+        #[arg(long)]
+        create_missing: bool,
+        /// Write the rejected rows (with a reason column) to this CSV file.
+        #[arg(long)]
+        rejects: Option<PathBuf>,
+        /// Largest file accepted, in megabytes.
+        #[arg(long, default_value_t = DEFAULT_MAX_BYTES / (1024 * 1024))]
+        max_mb: usize,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ExportCommand {
+    /// Export residents (masked) to FILE; .csv or .xlsx picks the format.
+    Residents { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+pub enum GenerateCommand {
+    /// Write a synthetic city in the residents import format.
+    City {
+        #[arg(long)]
+        residents: usize,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum BenchCommand {
+    /// Time a full import of generated residents against `sqlite3 .import` of the same file.
+    Import {
+        #[arg(long, default_value_t = 1_000_000)]
+        residents: usize,
+        /// Keep the generated file and databases in DIR (default: a temporary directory, removed).
+        #[arg(long)]
+        keep: Option<PathBuf>,
+    },
+}
+
+fn progress_bar() -> ProgressBar {
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {wide_bar} {percent}% eta {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+fn print_summary(s: &ImportSummary, elapsed: std::time::Duration) {
+    let what = if s.dry_run {
+        "dry run (nothing written)"
+    } else {
+        "imported"
+    };
+    println!(
+        "{what}: {} ({}), {} rows in {:.1} s",
+        s.file_name,
+        s.encoding,
+        s.rows(),
+        elapsed.as_secs_f64()
+    );
+    println!(
+        "inserted {}  updated {}  unchanged {}  rejected {}",
+        s.inserted, s.updated, s.unchanged, s.rejected
+    );
+    if !s.created_nodes.is_empty() {
+        println!("created: {}", s.created_nodes.join(", "));
+    }
+    for r in s.rejects.iter().take(20) {
+        println!("  line {}: {}", r.line, r.reason);
+    }
+    if s.rejects.len() > 20 {
+        println!("  … and {} more", s.rejects.len() - 20);
+    }
+}
+
+/// Reads a file, refusing one above `max_bytes` before reading it.
+fn read_limited(file: &Path, max_bytes: usize) -> anyhow::Result<Vec<u8>> {
+    let len = std::fs::metadata(file)
+        .with_context(|| format!("reading {}", file.display()))?
+        .len();
+    if len > max_bytes as u64 {
+        bail!(
+            "{} is {} MB; at most {} MB can be imported at once (split it or raise --max-mb)",
+            file.display(),
+            len.div_ceil(1024 * 1024),
+            max_bytes / (1024 * 1024)
+        );
+    }
+    std::fs::read(file).with_context(|| format!("reading {}", file.display()))
+}
+
+pub async fn import(s: &Settings, cmd: ImportCommand) -> anyhow::Result<()> {
+    let ImportCommand::Residents {
+        file,
+        dry_run,
+        create_missing,
+        rejects,
+        max_mb,
+    } = cmd;
+    let app = open_app(s).await?;
+    let max_bytes = max_mb.saturating_mul(1024 * 1024);
+    let bytes = read_limited(&file, max_bytes)?;
+    let bar = progress_bar();
+    let b = bar.clone();
+    let opts = ImportOptions {
+        dry_run,
+        create_missing,
+        max_bytes,
+        progress: Some(Arc::new(move |done, total| {
+            b.set_length(total);
+            b.set_position(done);
+        })),
+        ..ImportOptions::default()
+    };
+    let name = file.file_name().map_or_else(
+        || file.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let started = Instant::now();
+    let result = app
+        .import_residents(&Actor::system(), &name, bytes, &opts)
+        .await;
+    bar.finish_and_clear();
+    let summary = result.map_err(|e| anyhow::anyhow!("{e}"))?;
+    print_summary(&summary, started.elapsed());
+    if let Some(path) = rejects {
+        std::fs::write(&path, summary.rejects_csv())
+            .with_context(|| format!("writing {}", path.display()))?;
+        println!("rejected rows written to {}", path.display());
+    }
+    Ok(())
+}
+
+pub async fn export(s: &Settings, cmd: ExportCommand) -> anyhow::Result<()> {
+    let ExportCommand::Residents { file } = cmd;
+    let format = ExportFormat::parse(&file.display().to_string())
+        .context("the file name must end in .csv or .xlsx")?;
+    let app = open_app(s).await?;
+    let export = app
+        .export_residents(&Actor::system(), None, format)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    std::fs::write(&file, &export.bytes).with_context(|| format!("writing {}", file.display()))?;
+    println!(
+        "{} residents exported (masked) to {}",
+        export.rows,
+        file.display()
+    );
+    Ok(())
+}
+
+pub fn generate(cmd: GenerateCommand) -> anyhow::Result<()> {
+    let GenerateCommand::City {
+        residents,
+        out,
+        seed,
+    } = cmd;
+    let started = Instant::now();
+    write_city(residents, seed, &out)?;
+    println!(
+        "{residents} residents written to {} in {:.1} s",
+        out.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn write_city(residents: usize, seed: u64, out: &Path) -> anyhow::Result<()> {
+    let f = std::fs::File::create(out).with_context(|| format!("creating {}", out.display()))?;
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
+    crate::generate::generate_city(residents, seed, &mut w)
+        .with_context(|| format!("writing {}", out.display()))
+}
+
+pub async fn bench(cmd: BenchCommand) -> anyhow::Result<()> {
+    let BenchCommand::Import { residents, keep } = cmd;
+    let dir = match &keep {
+        Some(d) => d.clone(),
+        None => std::env::temp_dir().join(format!("civicgrid-bench-{}", std::process::id())),
+    };
+    if dir.join("data").exists() || dir.join("bare.db").exists() {
+        bail!(
+            "{} already holds a benchmark; choose an empty directory",
+            dir.display()
+        );
+    }
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let result = run_bench(residents, &dir).await;
+    if keep.is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    result
+}
+
+async fn run_bench(residents: usize, dir: &Path) -> anyhow::Result<()> {
+    let file = dir.join("residents.csv");
+    let t = Instant::now();
+    write_city(residents, 1, &file)?;
+    let size = std::fs::metadata(&file)?.len();
+    println!(
+        "generated {residents} residents ({:.1} MB) in {:.2} s",
+        size as f64 / 1e6,
+        t.elapsed().as_secs_f64()
+    );
+
+    let bare = dir.join("bare.db");
+    let t = Instant::now();
+    let status = std::process::Command::new("sqlite3")
+        .arg(&bare)
+        .arg(format!(".import --csv {} bare", file.display()))
+        .status()
+        .context("running sqlite3 (install the sqlite3 command-line shell)")?;
+    if !status.success() {
+        bail!("sqlite3 .import failed: {status}");
+    }
+    let baseline = t.elapsed().as_secs_f64();
+
+    let data_dir = dir.join("data");
+    std::fs::create_dir_all(&data_dir)?;
+    let settings = Settings::resolve(data_dir, None, None)?;
+    let app = open_app(&settings).await?;
+    crate::demo::seed_city(&app).await?;
+    let bytes = read_limited(&file, usize::MAX)?;
+    let bar = progress_bar();
+    let b = bar.clone();
+    let opts = ImportOptions {
+        progress: Some(Arc::new(move |done, total| {
+            b.set_length(total);
+            b.set_position(done);
+        })),
+        ..ImportOptions::default()
+    };
+    let t = Instant::now();
+    let summary = app
+        .import_residents(&Actor::system(), "residents.csv", bytes, &opts)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let full = t.elapsed().as_secs_f64();
+    bar.finish_and_clear();
+    app.db().close().await;
+
+    let rows = residents as f64;
+    println!(
+        "sqlite3 .import (bare table):  {baseline:>8.2} s  {:>10.0} rows/s",
+        rows / baseline
+    );
+    println!(
+        "civicgrid import (full):       {full:>8.2} s  {:>10.0} rows/s  (inserted {}, rejected {})",
+        rows / full,
+        summary.inserted,
+        summary.rejected
+    );
+    println!("ratio: {:.2}x (goal ≤ 3x)", full / baseline);
+    Ok(())
+}
