@@ -260,8 +260,10 @@ pub async fn search_residents(
         ));
     }
     if let Some(tag) = &filter.tag {
+        // As a subquery, so the planner may start from the tag's index
+        // (resident_tags(tag_code, resident_id)) when the tag is rarer than the scope.
         wheres.push(format!(
-            "EXISTS (SELECT 1 FROM resident_tags t WHERE t.resident_id = r.id AND t.tag_code = {})",
+            "r.id IN (SELECT t.resident_id FROM resident_tags t WHERE t.tag_code = {})",
             args.text(tag.clone())
         ));
     }
