@@ -769,18 +769,7 @@ impl App {
                 "ownership": ownership.code(), "members": members}),
         )
         .await?;
-        for m in &members {
-            write_history(
-                &mut tx,
-                actor,
-                "resident",
-                *m,
-                "resident.move",
-                Some(&why),
-                &serde_json::json!({"household_id": {"from": h.id, "to": new.id}}),
-            )
-            .await?;
-        }
+        record_member_moves(&mut tx, actor, &members, h.id, new.id, &why).await?;
         commit(tx).await?;
         Ok(new.id)
     }
@@ -843,18 +832,7 @@ impl App {
             &serde_json::json!({"from_household": h_from.id, "members": moved}),
         )
         .await?;
-        for m in &moved {
-            write_history(
-                &mut tx,
-                actor,
-                "resident",
-                *m,
-                "resident.move",
-                Some(&why),
-                &serde_json::json!({"household_id": {"from": h_from.id, "to": h_into.id}}),
-            )
-            .await?;
-        }
+        record_member_moves(&mut tx, actor, &moved, h_from.id, h_into.id, &why).await?;
         commit(tx).await?;
         Ok(())
     }
@@ -1037,4 +1015,28 @@ impl App {
         self.link_user_resident(actor, user_id, Some(resident_id))
             .await
     }
+}
+
+/// One history entry per resident moved from household `from` to `to`.
+async fn record_member_moves(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    residents: &[i64],
+    from: i64,
+    to: i64,
+    why: &str,
+) -> AppResult<()> {
+    for id in residents {
+        write_history(
+            conn,
+            actor,
+            "resident",
+            *id,
+            "resident.move",
+            Some(why),
+            &serde_json::json!({"household_id": {"from": from, "to": to}}),
+        )
+        .await?;
+    }
+    Ok(())
 }
