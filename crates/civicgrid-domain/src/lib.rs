@@ -7,3 +7,4 @@ pub mod audit;
 pub mod geo;
 pub mod ledger;
 pub mod org;
+pub mod requests;
