@@ -1,0 +1,112 @@
+//! The change history of ledger records, and the link from a user account to a
+//! resident.
+
+use sqlx::{AnyConnection, Row};
+
+use crate::{StoreError, StoreResult};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryEntry {
+    pub id: i64,
+    pub subject_type: String,
+    pub subject_id: i64,
+    pub at_ms: i64,
+    pub actor_user_id: Option<i64>,
+    pub actor_label: String,
+    pub action: String,
+    pub reason: Option<String>,
+    /// JSON object of what changed (personal values masked).
+    pub changes: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewHistory<'a> {
+    pub subject_type: &'a str,
+    pub subject_id: i64,
+    pub at_ms: i64,
+    pub actor_user_id: Option<i64>,
+    pub actor_label: &'a str,
+    pub action: &'a str,
+    pub reason: Option<&'a str>,
+    pub changes: &'a str,
+}
+
+pub async fn insert_history(conn: &mut AnyConnection, h: &NewHistory<'_>) -> StoreResult<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO ledger_history (subject_type, subject_id, at_ms, actor_user_id, actor_label, action, \
+         reason, changes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(h.subject_type)
+    .bind(h.subject_id)
+    .bind(h.at_ms)
+    .bind(h.actor_user_id)
+    .bind(h.actor_label)
+    .bind(h.action)
+    .bind(h.reason)
+    .bind(h.changes)
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
+/// History of one subject, newest first.
+pub async fn history(
+    conn: &mut AnyConnection,
+    subject_type: &str,
+    subject_id: i64,
+    limit: i64,
+) -> StoreResult<Vec<HistoryEntry>> {
+    let rows = sqlx::query(
+        "SELECT id, subject_type, subject_id, at_ms, actor_user_id, actor_label, action, reason, changes \
+         FROM ledger_history WHERE subject_type = $1 AND subject_id = $2 ORDER BY at_ms DESC, id DESC LIMIT $3",
+    )
+    .bind(subject_type)
+    .bind(subject_id)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(HistoryEntry {
+                id: r.try_get("id")?,
+                subject_type: r.try_get("subject_type")?,
+                subject_id: r.try_get("subject_id")?,
+                at_ms: r.try_get("at_ms")?,
+                actor_user_id: r.try_get("actor_user_id")?,
+                actor_label: r.try_get("actor_label")?,
+                action: r.try_get("action")?,
+                reason: r.try_get("reason")?,
+                changes: r.try_get("changes")?,
+            })
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------
+// Accounts linked to residents
+
+/// Links (or with `None` unlinks) a user account to a resident record.
+pub async fn link_user(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    resident_id: Option<i64>,
+) -> StoreResult<()> {
+    let n = sqlx::query("UPDATE users SET resident_id = $1 WHERE id = $2")
+        .bind(resident_id)
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    if n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+/// The resident record a user account is linked to.
+pub async fn resident_of_user(conn: &mut AnyConnection, user_id: i64) -> StoreResult<Option<i64>> {
+    let v: Option<Option<i64>> = sqlx::query_scalar("SELECT resident_id FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(v.flatten())
+}
