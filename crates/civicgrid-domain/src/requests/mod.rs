@@ -22,8 +22,12 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+pub mod calendar;
+pub mod category;
 pub mod status;
 
+pub use calendar::{BusinessCalendar, CalendarConfig, CalendarError, Span};
+pub use category::{Category, CategoryError, PartyKind, ResponderKind, default_catalogue};
 pub use status::{Action, ActionKind, ActorKind, Status, TransitionContext, TransitionError};
 
 /// Longest description a resident may write, in characters.
