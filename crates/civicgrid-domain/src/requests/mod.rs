@@ -24,10 +24,12 @@ use thiserror::Error;
 
 pub mod calendar;
 pub mod category;
+pub mod sla;
 pub mod status;
 
 pub use calendar::{BusinessCalendar, CalendarConfig, CalendarError, Span};
 pub use category::{Category, CategoryError, PartyKind, ResponderKind, default_catalogue};
+pub use sla::{Deadlines, EscalationLevel, EscalationPolicy, SlaPolicy, SlaState, Targets};
 pub use status::{Action, ActionKind, ActorKind, Status, TransitionContext, TransitionError};
 
 /// Longest description a resident may write, in characters.
