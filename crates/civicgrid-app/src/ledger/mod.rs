@@ -4,12 +4,17 @@
 //! is authorised there too, audited in the same transaction (without personal values),
 //! and written to the ledger history (personal values masked).
 
-mod edit;
+mod households;
+mod link;
 mod mine;
+mod places;
+mod residents;
+mod tags;
 mod view;
 
-pub use edit::*;
+pub use households::*;
 pub use mine::*;
+pub use residents::*;
 pub use view::*;
 
 use civicgrid_domain::access::{Actor, Permission};
@@ -21,7 +26,7 @@ use civicgrid_store::crypto::FieldKeys;
 use civicgrid_store::ledger::{self as repo, NewHistory, ResidentRecord};
 use civicgrid_store::{AnyConnection, org, pii};
 
-use crate::authz::require;
+use crate::authz::{reason, require};
 use crate::{App, AppError, AppResult};
 
 /// Today's date (UTC) for ages and derived tags.
@@ -109,6 +114,16 @@ pub(crate) async fn write_history(
     )
     .await?;
     Ok(())
+}
+
+/// A typed value, trimmed; `None` when absent or blank.
+fn blank(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// The stated reason of a change that must have one.
+fn require_reason(raw: Option<&str>) -> AppResult<String> {
+    reason(raw)?.ok_or_else(|| AppError::invalid("reason", "state the reason for the change"))
 }
 
 /// The opened personal values of a stored resident.

@@ -1,0 +1,526 @@
+//! Residents: adding one to a household, editing, moving to another household, and
+//! recording a death or a move-out.
+
+use civicgrid_domain::access::{Actor, Permission};
+use civicgrid_domain::ledger::date::{Date, not_after, parse_date};
+use civicgrid_domain::ledger::id_number::IdNumber;
+use civicgrid_domain::ledger::person::{Gender, Relation, ResidenceStatus, validate_name};
+use civicgrid_domain::ledger::phone::Phone;
+use civicgrid_store::ledger::{self as repo, ResidentFields, ResidentRecord};
+use civicgrid_store::{StoreError, commit, pii};
+use serde::Deserialize;
+
+use super::tags::resolve_tags;
+use super::{
+    blank, household_in_scope, mask, open_pii, require_reason, resident_in_scope, today,
+    write_history,
+};
+use crate::authz::{Change, reason, record};
+use crate::{App, AppError, AppResult};
+
+/// A new resident, as typed.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct ResidentInput {
+    pub household_id: i64,
+    pub name: String,
+    /// `male`/`female` or 男/女; taken from the ID number when empty.
+    #[serde(default)]
+    pub gender: Option<String>,
+    /// Taken from the ID number when empty; must agree with it otherwise.
+    #[serde(default)]
+    pub birth_date: Option<String>,
+    #[serde(default)]
+    pub id_number: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// Relation to the head of the household (`head`, `spouse`, 配偶, …).
+    pub relation: String,
+    /// `registered` (default) or `floating`.
+    #[serde(default)]
+    pub residence_status: Option<String>,
+    /// Manual tag codes or names.
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+/// A partial edit of a resident; absent or empty fields are kept.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct ResidentPatch {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub gender: Option<String>,
+    #[serde(default)]
+    pub birth_date: Option<String>,
+    #[serde(default)]
+    pub id_number: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub relation: Option<String>,
+    /// `registered` or `floating` (record a death or a move-out with its own action).
+    #[serde(default)]
+    pub residence_status: Option<String>,
+    /// The version the edit was based on; a newer stored version is a conflict.
+    #[serde(default)]
+    pub version: Option<i64>,
+}
+
+fn parse_birth(raw: &str) -> AppResult<Date> {
+    let d = parse_date(raw).map_err(|e| AppError::invalid("birth_date", e))?;
+    not_after(d, today()).map_err(|e| AppError::invalid("birth_date", e))
+}
+
+/// Personal values checked together: the ID number's birth date and gender must agree
+/// with the typed ones.
+struct Person {
+    id: Option<IdNumber>,
+    phone: Option<Phone>,
+    birth: Date,
+    gender: Gender,
+}
+
+fn check_person(
+    id: Option<&str>,
+    phone: Option<&str>,
+    birth: Option<&str>,
+    gender: Option<&str>,
+) -> AppResult<Person> {
+    let id = id
+        .map(|v| IdNumber::parse(v).map_err(|e| AppError::invalid("id_number", e)))
+        .transpose()?;
+    let phone = phone
+        .map(|v| Phone::parse(v).map_err(|e| AppError::invalid("phone", e)))
+        .transpose()?;
+    let typed_birth = birth.map(parse_birth).transpose()?;
+    let id_birth = id
+        .as_ref()
+        .map(|i| {
+            i.birth_date()
+                .map_err(|e| AppError::invalid("id_number", e))
+        })
+        .transpose()?;
+    let birth = match (typed_birth, id_birth) {
+        (Some(t), Some(i)) if t != i => {
+            return Err(AppError::invalid(
+                "birth_date",
+                "does not agree with the birth date in the ID number",
+            ));
+        }
+        (Some(t), _) => t,
+        (None, Some(i)) => i,
+        (None, None) => {
+            return Err(AppError::invalid(
+                "birth_date",
+                "give a birth date or an ID number",
+            ));
+        }
+    };
+    let typed_gender = gender
+        .map(|g| Gender::parse(g).map_err(|e| AppError::invalid("gender", e)))
+        .transpose()?;
+    let gender = match (typed_gender, id.as_ref().map(IdNumber::gender)) {
+        (Some(t), Some(i)) if t != i => {
+            return Err(AppError::invalid(
+                "gender",
+                "does not agree with the ID number",
+            ));
+        }
+        (Some(t), _) => t,
+        (None, Some(i)) => i,
+        (None, None) => return Err(AppError::invalid("gender", "choose a gender")),
+    };
+    Ok(Person {
+        id,
+        phone,
+        birth,
+        gender,
+    })
+}
+
+fn present_status(raw: Option<&str>) -> AppResult<ResidenceStatus> {
+    let s = match raw {
+        None => ResidenceStatus::Registered,
+        Some(v) => {
+            ResidenceStatus::parse(v).map_err(|e| AppError::invalid("residence_status", e))?
+        }
+    };
+    if !s.is_present() {
+        return Err(AppError::invalid(
+            "residence_status",
+            "record a death or a move-out with its own action",
+        ));
+    }
+    Ok(s)
+}
+
+fn id_conflict(e: StoreError) -> AppError {
+    match e {
+        StoreError::Conflict(m) if m.to_lowercase().contains("id_number") => {
+            AppError::invalid("id_number", "another resident already holds this ID number")
+        }
+        StoreError::Conflict(m) if m.contains("changed by someone else") => {
+            AppError::Conflict("the resident was changed meanwhile; reload and try again".into())
+        }
+        other => other.into(),
+    }
+}
+
+fn masked_json(keys: &civicgrid_store::crypto::FieldKeys, r: &ResidentRecord) -> serde_json::Value {
+    match mask(keys, r) {
+        Ok(m) => serde_json::json!({
+            "name": r.name,
+            "gender": r.gender.code(),
+            "birth_date": m.birth,
+            "id_number": m.id_number,
+            "phone": m.phone,
+            "relation": r.relation.code(),
+            "residence_status": r.status.code(),
+            "household_id": r.household_id,
+        }),
+        Err(_) => serde_json::json!({ "name": r.name }),
+    }
+}
+
+/// The fields that differ, as `{field: {from, to}}` of masked values.
+fn diff(before: &serde_json::Value, after: &serde_json::Value) -> (serde_json::Value, Vec<String>) {
+    let mut out = serde_json::Map::new();
+    let mut fields = Vec::new();
+    if let (Some(b), Some(a)) = (before.as_object(), after.as_object()) {
+        for (k, v) in a {
+            let old = b.get(k).cloned().unwrap_or(serde_json::Value::Null);
+            if &old != v {
+                out.insert(k.clone(), serde_json::json!({ "from": old, "to": v }));
+                fields.push(k.clone());
+            }
+        }
+    }
+    (serde_json::Value::Object(out), fields)
+}
+
+impl App {
+    /// Adds a resident to a household.
+    pub async fn add_resident(
+        &self,
+        actor: &Actor,
+        input: &ResidentInput,
+        why: Option<&str>,
+    ) -> AppResult<i64> {
+        let why = reason(why)?;
+        let name = validate_name(&input.name).map_err(|e| AppError::invalid("name", e))?;
+        let person = check_person(
+            blank(&input.id_number),
+            blank(&input.phone),
+            blank(&input.birth_date),
+            blank(&input.gender),
+        )?;
+        let relation =
+            Relation::parse(&input.relation).map_err(|e| AppError::invalid("relation", e))?;
+        let status = present_status(blank(&input.residence_status))?;
+        let mut tx = self.db.begin_write().await?;
+        let (h, path) =
+            household_in_scope(&mut tx, actor, Permission::EditLedger, input.household_id)
+                .await
+                .map_err(|e| match e {
+                    AppError::NotFound(_) => AppError::invalid("household_id", "no such household"),
+                    other => other,
+                })?;
+        if !h.active {
+            return Err(AppError::invalid(
+                "household_id",
+                "the household is no longer active",
+            ));
+        }
+        let tags = resolve_tags(&mut tx, &input.tags).await?;
+        let sealed = pii::seal(
+            &self.config.field_keys,
+            person.id.as_ref(),
+            person.phone.as_ref(),
+            person.birth,
+        );
+        let r = repo::insert_resident(
+            &mut tx,
+            &ResidentFields {
+                household_id: Some(h.id),
+                grid_id: h.grid_id,
+                name: &name,
+                gender: person.gender,
+                relation,
+                status,
+                pii: &sealed,
+            },
+        )
+        .await
+        .map_err(id_conflict)?;
+        repo::set_tags(&mut tx, r.id, &tags).await?;
+        record(
+            &mut tx,
+            actor,
+            Change {
+                action: "ledger.resident.create",
+                target_type: "resident",
+                target_id: r.id.to_string(),
+                scope: Some(&path),
+                reason: why.as_deref(),
+                details: serde_json::json!({"household_id": h.id, "tags": tags}),
+            },
+        )
+        .await?;
+        let mut changes = masked_json(&self.config.field_keys, &r);
+        if let Some(o) = changes.as_object_mut() {
+            o.insert("tags".into(), serde_json::json!(tags));
+        }
+        write_history(
+            &mut tx,
+            actor,
+            "resident",
+            r.id,
+            "resident.create",
+            why.as_deref(),
+            &changes,
+        )
+        .await?;
+        write_history(
+            &mut tx,
+            actor,
+            "household",
+            h.id,
+            "household.member_added",
+            why.as_deref(),
+            &serde_json::json!({"resident_id": r.id, "name": name}),
+        )
+        .await?;
+        commit(tx).await?;
+        Ok(r.id)
+    }
+
+    /// Edits a resident; the reason is required and kept in the history.
+    pub async fn edit_resident(
+        &self,
+        actor: &Actor,
+        id: i64,
+        patch: &ResidentPatch,
+        why: Option<&str>,
+    ) -> AppResult<()> {
+        let why = require_reason(why)?;
+        let mut tx = self.db.begin_write().await?;
+        let (r, path) = resident_in_scope(&mut tx, actor, Permission::EditLedger, id).await?;
+        let keys = &self.config.field_keys;
+        let opened = open_pii(keys, &r)?;
+        let name = match blank(&patch.name) {
+            Some(n) => validate_name(n).map_err(|e| AppError::invalid("name", e))?,
+            None => r.name.clone(),
+        };
+        let id_text = blank(&patch.id_number).or(opened.id_number.as_deref());
+        let phone_text = blank(&patch.phone).or(opened.phone.as_deref());
+        // A new ID number brings its own birth date unless one is typed too.
+        let birth_text = match (blank(&patch.birth_date), blank(&patch.id_number)) {
+            (Some(b), _) => Some(b),
+            (None, Some(_)) => None,
+            (None, None) => Some(opened.birth_date.as_str()),
+        };
+        let gender_text = match (blank(&patch.gender), blank(&patch.id_number)) {
+            (Some(g), _) => Some(g),
+            (None, Some(_)) => None,
+            (None, None) => Some(r.gender.code()),
+        };
+        let person = check_person(id_text, phone_text, birth_text, gender_text)?;
+        let relation = match blank(&patch.relation) {
+            Some(v) => Relation::parse(v).map_err(|e| AppError::invalid("relation", e))?,
+            None => r.relation,
+        };
+        let status = match blank(&patch.residence_status) {
+            Some(v) => present_status(Some(v))?,
+            None => r.status,
+        };
+        let sealed = pii::seal(
+            keys,
+            person.id.as_ref(),
+            person.phone.as_ref(),
+            person.birth,
+        );
+        let updated = repo::update_resident(
+            &mut tx,
+            r.id,
+            patch.version.unwrap_or(r.version),
+            &ResidentFields {
+                household_id: r.household_id,
+                grid_id: r.grid_id,
+                name: &name,
+                gender: person.gender,
+                relation,
+                status,
+                pii: &sealed,
+            },
+        )
+        .await
+        .map_err(id_conflict)?;
+        let (changes, fields) = diff(&masked_json(keys, &r), &masked_json(keys, &updated));
+        // A re-typed identical value still counts (the ciphertext changed); note unchanged.
+        record(
+            &mut tx,
+            actor,
+            Change {
+                action: "ledger.resident.update",
+                target_type: "resident",
+                target_id: r.id.to_string(),
+                scope: Some(&path),
+                reason: Some(&why),
+                details: serde_json::json!({"fields": fields}),
+            },
+        )
+        .await?;
+        write_history(
+            &mut tx,
+            actor,
+            "resident",
+            r.id,
+            "resident.update",
+            Some(&why),
+            &changes,
+        )
+        .await?;
+        commit(tx).await?;
+        Ok(())
+    }
+
+    /// Moves a resident to another household (in the actor's scope).
+    pub async fn move_resident(
+        &self,
+        actor: &Actor,
+        id: i64,
+        household_id: i64,
+        relation: &str,
+        why: Option<&str>,
+    ) -> AppResult<()> {
+        let why = require_reason(why)?;
+        let relation = Relation::parse(relation).map_err(|e| AppError::invalid("relation", e))?;
+        let mut tx = self.db.begin_write().await?;
+        let (r, path) = resident_in_scope(&mut tx, actor, Permission::EditLedger, id).await?;
+        let (target, target_path) =
+            household_in_scope(&mut tx, actor, Permission::EditLedger, household_id)
+                .await
+                .map_err(|e| match e {
+                    AppError::NotFound(_) => AppError::invalid("household_id", "no such household"),
+                    other => other,
+                })?;
+        if !target.active {
+            return Err(AppError::invalid(
+                "household_id",
+                "the household is no longer active",
+            ));
+        }
+        if r.household_id == Some(target.id) {
+            return Err(AppError::invalid(
+                "household_id",
+                "the resident already lives there",
+            ));
+        }
+        repo::move_resident(&mut tx, r.id, target.id, relation).await?;
+        record(
+            &mut tx,
+            actor,
+            Change {
+                action: "ledger.resident.move",
+                target_type: "resident",
+                target_id: r.id.to_string(),
+                scope: Some(&path),
+                reason: Some(&why),
+                details: serde_json::json!({"from_household": r.household_id, "to_household": target.id,
+                    "to_scope": target_path.as_str()}),
+            },
+        )
+        .await?;
+        let changes = serde_json::json!({"household_id": {"from": r.household_id, "to": target.id},
+            "relation": {"from": r.relation.code(), "to": relation.code()}});
+        write_history(
+            &mut tx,
+            actor,
+            "resident",
+            r.id,
+            "resident.move",
+            Some(&why),
+            &changes,
+        )
+        .await?;
+        if let Some(old) = r.household_id {
+            write_history(&mut tx, actor, "household", old, "household.member_left", Some(&why),
+                &serde_json::json!({"resident_id": r.id, "name": r.name, "to_household": target.id})).await?;
+        }
+        write_history(&mut tx, actor, "household", target.id, "household.member_joined", Some(&why),
+            &serde_json::json!({"resident_id": r.id, "name": r.name, "from_household": r.household_id})).await?;
+        commit(tx).await?;
+        Ok(())
+    }
+
+    /// Records a death or a move-out, with the date it happened.
+    pub async fn record_departure(
+        &self,
+        actor: &Actor,
+        id: i64,
+        status: &str,
+        date: &str,
+        why: Option<&str>,
+    ) -> AppResult<()> {
+        let why = require_reason(why)?;
+        let status = ResidenceStatus::parse(status).map_err(|e| AppError::invalid("status", e))?;
+        if status.is_present() {
+            return Err(AppError::invalid("status", "choose moved_out or deceased"));
+        }
+        let date = parse_date(date)
+            .map_err(|e| AppError::invalid("date", e))
+            .and_then(|d| not_after(d, today()).map_err(|e| AppError::invalid("date", e)))?;
+        let mut tx = self.db.begin_write().await?;
+        let (r, path) = resident_in_scope(&mut tx, actor, Permission::EditLedger, id).await?;
+        if !r.status.is_present() {
+            return Err(AppError::invalid(
+                "status",
+                "the resident no longer lives here",
+            ));
+        }
+        repo::set_status(&mut tx, r.id, status).await?;
+        let action = match status {
+            ResidenceStatus::Deceased => "death",
+            _ => "move_out",
+        };
+        record(
+            &mut tx,
+            actor,
+            Change {
+                action: if action == "death" { "ledger.resident.death" } else { "ledger.resident.move_out" },
+                target_type: "resident",
+                target_id: r.id.to_string(),
+                scope: Some(&path),
+                reason: Some(&why),
+                details: serde_json::json!({"status": status.code(), "household_id": r.household_id}),
+            },
+        )
+        .await?;
+        let changes = serde_json::json!({"residence_status": {"from": r.status.code(), "to": status.code()},
+            "date": date.to_string()});
+        write_history(
+            &mut tx,
+            actor,
+            "resident",
+            r.id,
+            &format!("resident.{action}"),
+            Some(&why),
+            &changes,
+        )
+        .await?;
+        if let Some(h) = r.household_id {
+            write_history(
+                &mut tx,
+                actor,
+                "household",
+                h,
+                &format!("household.member_{action}"),
+                Some(&why),
+                &serde_json::json!({"resident_id": r.id, "name": r.name, "date": date.to_string()}),
+            )
+            .await?;
+        }
+        commit(tx).await?;
+        Ok(())
+    }
+}
