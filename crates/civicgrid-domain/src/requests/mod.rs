@@ -24,11 +24,18 @@ use thiserror::Error;
 
 pub mod calendar;
 pub mod category;
+pub mod classifier;
+pub mod routing;
+pub mod similarity;
 pub mod sla;
 pub mod status;
+pub mod text;
 
 pub use calendar::{BusinessCalendar, CalendarConfig, CalendarError, Span};
 pub use category::{Category, CategoryError, PartyKind, ResponderKind, default_catalogue};
+pub use classifier::{Classifier, Prediction};
+pub use routing::{Party, Routed, RoutingRule};
+pub use similarity::{Candidate, DuplicatePolicy, SimilarRequest, Summary};
 pub use sla::{Deadlines, EscalationLevel, EscalationPolicy, SlaPolicy, SlaState, Targets};
 pub use status::{Action, ActionKind, ActorKind, Status, TransitionContext, TransitionError};
 
