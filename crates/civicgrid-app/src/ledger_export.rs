@@ -5,6 +5,7 @@
 use civicgrid_domain::access::{Actor, Permission};
 use civicgrid_domain::ledger::id_number::IdNumber;
 use civicgrid_domain::ledger::import_row::{Column, format_area};
+use civicgrid_domain::ledger::natural::natural_cmp_all;
 use civicgrid_domain::ledger::phone::Phone;
 use civicgrid_domain::org::OrgPath;
 use civicgrid_store::ledger_bulk::{self as bulk, ExportRow};
@@ -105,6 +106,8 @@ impl App {
         let keys = self.config.field_keys.clone();
         let n = rows.len();
         let bytes = tokio::task::spawn_blocking(move || {
+            let mut rows = rows;
+            sort_rows(&mut rows);
             let cells: Vec<Vec<String>> = rows.iter().map(|r| masked_cells(&keys, r)).collect();
             match format {
                 ExportFormat::Csv => Ok(to_csv(&cells)),
@@ -130,6 +133,17 @@ impl App {
         civicgrid_store::commit(tx).await?;
         Ok(Export { bytes, rows: n })
     }
+}
+
+/// Communities, grids, buildings, units and rooms in natural order (`2` before `10`,
+/// `101` before `1001`, `3栋` before `12栋`) — neither backend's SQL orders numbers
+/// inside text, so the order is made here. The sort is stable: the residents of a room
+/// keep the store's order.
+fn sort_rows(rows: &mut [ExportRow]) {
+    fn place(r: &ExportRow) -> [&str; 5] {
+        [&r.community, &r.grid, &r.building, &r.unit, &r.room]
+    }
+    rows.sort_by(|a, b| natural_cmp_all(&place(a), &place(b)));
 }
 
 fn masked_cells(keys: &civicgrid_store::crypto::FieldKeys, r: &ExportRow) -> Vec<String> {
@@ -224,6 +238,45 @@ mod tests {
         assert_eq!(neutralise("\rx"), "'\rx");
         assert_eq!(neutralise("张三"), "张三");
         assert_eq!(neutralise(""), "");
+    }
+
+    fn row(building: &str, unit: &str, room: &str, name: &str) -> ExportRow {
+        ExportRow {
+            community: "HG".into(),
+            grid: "HG-G1".into(),
+            building: building.into(),
+            unit: unit.into(),
+            room: room.into(),
+            name: name.into(),
+            gender: "male".into(),
+            birth_ym: 198001,
+            id_number_enc: None,
+            phone_enc: None,
+            relation: "head".into(),
+            residence_status: "registered".into(),
+            tags: String::new(),
+            area_centi: None,
+            ownership: "owner".into(),
+        }
+    }
+
+    #[test]
+    fn rows_follow_the_natural_order_of_places() {
+        // As the store returns them: text order.
+        let mut rows = vec![
+            row("12栋", "1", "101", "a"),
+            row("3栋", "1", "1001", "b"),
+            row("3栋", "1", "101", "c"),
+            row("3栋", "1", "101", "d"),
+            row("3栋", "10", "2", "e"),
+            row("3栋", "2", "10", "f"),
+            row("3栋", "2", "9", "g"),
+        ];
+        sort_rows(&mut rows);
+        let names: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
+        // 3栋 before 12栋; unit 2 before 10; room 9 before 10, 101 before 1001; the
+        // residents of one room (c, d) in the order they came.
+        assert_eq!(names, ["c", "d", "b", "g", "f", "e", "a"]);
     }
 
     #[test]

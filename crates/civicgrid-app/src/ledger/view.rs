@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use civicgrid_domain::access::{Actor, Permission};
 use civicgrid_domain::ledger::date::age_on;
+use civicgrid_domain::ledger::natural::natural_cmp;
 use civicgrid_domain::ledger::tags::{self, AGE_TAGS};
 use civicgrid_domain::org::NodeKind;
 use civicgrid_store::ledger::{self as repo, CatalogueTag, HistoryEntry, ResidentRecord};
@@ -203,6 +204,25 @@ fn derived_from_ym(birth_ym: i64) -> Vec<String> {
     }
 }
 
+/// Buildings and units in natural order of their names (`2` before `10`, `3栋` before
+/// `12栋`); rooms by floor (those without one last), then in natural order (`101`
+/// before `1001`). The store lists them as text.
+fn sort_board(buildings: &mut [BoardBuildingView]) {
+    buildings.sort_by(|a, b| natural_cmp(&a.name, &b.name).then(a.id.cmp(&b.id)));
+    for b in buildings {
+        b.units
+            .sort_by(|x, y| natural_cmp(&x.name, &y.name).then(x.id.cmp(&y.id)));
+        for u in &mut b.units {
+            u.rooms.sort_by(|x, y| {
+                (x.floor.is_none(), x.floor)
+                    .cmp(&(y.floor.is_none(), y.floor))
+                    .then_with(|| natural_cmp(&x.name, &y.name))
+                    .then(x.id.cmp(&y.id))
+            });
+        }
+    }
+}
+
 pub(crate) async fn resident_views(
     app: &App,
     conn: &mut AnyConnection,
@@ -327,7 +347,9 @@ impl App {
                     .filter(|n| n.kind == NodeKind::Grid),
             );
         }
-        out.sort_by(|a, b| a.path.as_str().cmp(b.path.as_str()));
+        // By path in natural order: communities, then grids, in the order they were
+        // made (`/1/4/9/` before `/1/4/10/`).
+        out.sort_by(|a, b| natural_cmp(a.path.as_str(), b.path.as_str()));
         out.dedup_by_key(|n| n.id);
         Ok(out)
     }
@@ -340,7 +362,7 @@ impl App {
         let catalogue = repo::catalogue(&mut conn).await?;
         let is_care = |code: &str| catalogue.iter().any(|t| t.def.code == code && t.def.care);
         let (mut households, mut residents) = (0, 0);
-        let buildings = raw
+        let mut buildings: Vec<BoardBuildingView> = raw
             .into_iter()
             .map(|b| BoardBuildingView {
                 id: b.building.id,
@@ -398,6 +420,7 @@ impl App {
                     .collect(),
             })
             .collect();
+        sort_board(&mut buildings);
         Ok(Board {
             grid: GridRef::from(&grid),
             buildings,

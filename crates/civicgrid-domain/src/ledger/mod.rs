@@ -3,6 +3,7 @@
 pub mod date;
 pub mod id_number;
 pub mod import_row;
+pub mod natural;
 pub mod person;
 pub mod phone;
 pub mod search_terms;
