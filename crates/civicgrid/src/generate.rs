@@ -1,8 +1,14 @@
 //! `civicgrid generate city`: a realistic, deterministic synthetic city in the
-//! residents import format — the demo city's communities and grids, buildings with
-//! units and rooms, households of 1–5 with relations, Chinese names by surname
+//! residents import format — communities and grids sized as on the ground, buildings
+//! with units and rooms, households of 1–5 with relations, Chinese names by surname
 //! frequency, valid ID numbers (GB 11643) with the city's area codes, phones, a
 //! plausible age pyramid, ~5% floating population, and care tags.
+//!
+//! A small city lives in the demo city's 4 communities and 22 grids. A larger one keeps
+//! grids at about [`RESIDENTS_PER_GRID`] residents (~450 households) by adding
+//! communities of 5–10 grids, grouped in streets of 5–10 communities, with codes in the
+//! demo's scheme (`JC-BJ-S01-C01`, grid `JC-BJ-S01-C01-01`); importing such a file needs
+//! `--create-missing`, which creates them under the default street.
 
 use std::collections::HashSet;
 use std::io::{self, Write};
@@ -17,6 +23,46 @@ pub const COMMUNITIES: &[(&str, usize)] = &[
     ("JC-BJ-CH-CHH", 6),
     ("JC-BJ-CH-HT", 6),
 ];
+
+/// Residents a grid holds at most, before the city grows more grids: about 450
+/// households, in the 300–500 a grid worker looks after.
+pub const RESIDENTS_PER_GRID: usize = 1_200;
+
+/// Community and grid codes of a city of `residents`: (community code, grid code) for
+/// every grid, the demo city's first.
+pub fn city_grids(residents: usize) -> Vec<(String, String)> {
+    let mut grids: Vec<(String, String)> = COMMUNITIES
+        .iter()
+        .flat_map(|(c, n)| (1..=*n).map(move |i| ((*c).to_owned(), format!("{c}-{i:02}"))))
+        .collect();
+    let wanted = residents.div_ceil(RESIDENTS_PER_GRID);
+    let (mut street, mut in_street, mut community) = (1usize, 0usize, 0usize);
+    while grids.len() < wanted {
+        // Sizes cycle through 5–10 so that neither streets nor communities are uniform.
+        if in_street == (street + 1) % 6 + 5 {
+            street += 1;
+            in_street = 0;
+        }
+        in_street += 1;
+        community += 1;
+        let code = format!("JC-BJ-S{street:02}-C{in_street:02}");
+        let size = (community + 2) % 6 + 5;
+        for i in 1..=size.min(wanted - grids.len()) {
+            grids.push((code.clone(), format!("{code}-{i:02}")));
+        }
+    }
+    grids
+}
+
+/// Building, unit and room of a grid's `j`-th household: buildings of 2 units × 18
+/// floors × 4 doors (144 households), rooms named floor and door ("1203").
+fn address(j: usize) -> (usize, usize, String) {
+    let door = j % 4 + 1;
+    let floor = (j / 4) % 18 + 1;
+    let unit = (j / 72) % 2 + 1;
+    let building = j / 144 + 1;
+    (building, unit, format!("{floor}{door:02}"))
+}
 
 /// Area codes of the city's own districts, and of places migrants come from.
 const LOCAL_AREAS: &[&str] = &["420102", "420103", "420104", "420105", "420106", "420111"];
@@ -330,10 +376,7 @@ pub fn generate_city(residents: usize, seed: u64, out: &mut impl Write) -> io::R
         ids: HashSet::with_capacity(residents),
         surname_total: SURNAMES.iter().map(|(_, w)| u64::from(*w)).sum(),
     };
-    let grids: Vec<(String, String)> = COMMUNITIES
-        .iter()
-        .flat_map(|(c, n)| (1..=*n).map(move |i| ((*c).to_owned(), format!("{c}-{i:02}"))))
-        .collect();
+    let grids = city_grids(residents);
     writeln!(out, "{HEADER}")?;
     let mut written = 0usize;
     let mut household_no = 0usize;
@@ -342,10 +385,7 @@ pub fn generate_city(residents: usize, seed: u64, out: &mut impl Write) -> io::R
         let (community, grid) = &grids[household_no % grids.len()];
         let j = household_no / grids.len();
         household_no += 1;
-        let door = j % 4 + 1;
-        let floor = (j / 4) % 32 + 1;
-        let unit = (j / 128) % 4 + 1;
-        let building = j / 512 + 1;
+        let (building, unit, room) = address(j);
         let floating = g.rng.chance(50);
         let ownership = if floating || g.rng.chance(100) {
             "租住"
@@ -362,7 +402,7 @@ pub fn generate_city(residents: usize, seed: u64, out: &mut impl Write) -> io::R
             use std::fmt::Write as _;
             let _ = write!(
                 line,
-                "{community},{grid},{building},{unit},{floor}{door:02},{},{},{},{},{},{},{},{},{},{ownership}",
+                "{community},{grid},{building},{unit},{room},{},{},{},{},{},{},{},{},{},{ownership}",
                 p.name,
                 if p.male { "男" } else { "女" },
                 p.birth,
@@ -405,5 +445,71 @@ mod tests {
         let mut c = Vec::new();
         generate_city(500, 8, &mut c).unwrap();
         assert_ne!(text.as_bytes(), c.as_slice());
+    }
+
+    #[test]
+    fn small_cities_live_in_the_demo_grids() {
+        let grids = city_grids(2_000);
+        assert_eq!(grids.len(), 22);
+        assert_eq!(grids[0], ("JC-BJ-WH-HG".into(), "JC-BJ-WH-HG-01".into()));
+        assert_eq!(city_grids(22 * RESIDENTS_PER_GRID).len(), 22);
+        let mut out = Vec::new();
+        generate_city(2_000, 1, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        for l in text.lines().skip(1) {
+            let community = l.split(',').next().unwrap();
+            assert!(COMMUNITIES.iter().any(|(c, _)| *c == community), "{l}");
+        }
+    }
+
+    #[test]
+    fn large_cities_keep_grids_realistic() {
+        let n = 1_000_000;
+        let grids = city_grids(n);
+        assert_eq!(grids.len(), n.div_ceil(RESIDENTS_PER_GRID));
+        let mut per_community: std::collections::BTreeMap<&str, usize> = Default::default();
+        let mut streets: std::collections::BTreeMap<&str, HashSet<&str>> = Default::default();
+        for (c, g) in &grids {
+            assert!(g.starts_with(c.as_str()) && g.len() == c.len() + 3, "{g}");
+            civicgrid_app::domain::org::validate_code(g).unwrap();
+            *per_community.entry(c).or_default() += 1;
+            streets.entry(&c[..9]).or_default().insert(c);
+        }
+        let sizes: Vec<usize> = per_community
+            .iter()
+            .filter(|(c, _)| c.starts_with("JC-BJ-S"))
+            .map(|(_, n)| *n)
+            .collect();
+        // Every community but the last holds 5–10 grids.
+        assert!(
+            sizes[..sizes.len() - 1]
+                .iter()
+                .all(|n| (5..=10).contains(n))
+        );
+        let full_streets: Vec<usize> = streets
+            .iter()
+            .filter(|(s, _)| s.starts_with("JC-BJ-S"))
+            .map(|(_, cs)| cs.len())
+            .collect();
+        assert!(
+            full_streets[..full_streets.len() - 1]
+                .iter()
+                .all(|n| (5..=10).contains(n))
+        );
+
+        // Households go round the grids, so each holds about RESIDENTS_PER_GRID.
+        let n = 60_000;
+        let mut out = Vec::new();
+        generate_city(n, 3, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let mut per_grid: std::collections::HashMap<&str, usize> = Default::default();
+        for l in text.lines().skip(1) {
+            *per_grid.entry(l.split(',').nth(1).unwrap()).or_default() += 1;
+        }
+        assert_eq!(per_grid.len(), city_grids(n).len());
+        assert!(
+            per_grid.values().all(|c| (900..=1_500).contains(c)),
+            "{per_grid:?}"
+        );
     }
 }

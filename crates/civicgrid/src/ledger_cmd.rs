@@ -256,6 +256,8 @@ async fn run_bench(residents: usize, dir: &Path) -> anyhow::Result<()> {
     let bar = progress_bar();
     let b = bar.clone();
     let opts = ImportOptions {
+        // A large generated city has more communities and grids than the demo seeds.
+        create_missing: true,
         progress: Some(Arc::new(move |done, total| {
             b.set_length(total);
             b.set_position(done);
