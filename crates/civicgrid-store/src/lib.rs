@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod crypto;
+pub mod data_access;
 mod db;
 pub mod ledger;
 pub mod ledger_bulk;

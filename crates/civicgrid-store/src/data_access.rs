@@ -1,0 +1,123 @@
+//! The data-access log: who looked at which resident's record, when, in which role.
+//!
+//! Reads of personal data are far more frequent than changes, so they are kept here
+//! rather than in the hash-chained audit log (which keeps unmasking and every change).
+//! A row holds ids, the actor and the path of the grid holding the record — never a
+//! personal value. Residents read their own rows; auditors read the rows of their scope.
+
+use sqlx::{AnyConnection, Row, any::AnyRow};
+
+use crate::{StoreResult, prefix_end};
+
+/// One resident shown to someone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataView {
+    pub id: i64,
+    pub at_ms: i64,
+    pub resident_id: i64,
+    /// The household the resident belonged to when shown.
+    pub household_id: Option<i64>,
+    pub actor_user_id: Option<i64>,
+    pub actor_token_id: Option<i64>,
+    /// Username or token name.
+    pub actor_label: String,
+    /// The role under which the record was shown (`grid_worker`, …; `None` for the
+    /// system itself).
+    pub actor_role: Option<String>,
+    /// What was looked at, e.g. `ledger.resident.view`.
+    pub action: String,
+    /// Materialised path of the grid holding the record.
+    pub scope_path: String,
+}
+
+/// A view to record; `at_ms` and the actor are the same for every resident shown at once.
+#[derive(Debug, Clone)]
+pub struct NewView<'a> {
+    pub at_ms: i64,
+    pub actor_user_id: Option<i64>,
+    pub actor_token_id: Option<i64>,
+    pub actor_label: &'a str,
+    pub actor_role: Option<&'a str>,
+    pub action: &'a str,
+    pub scope_path: &'a str,
+}
+
+/// Records that `view` showed each of `residents` (resident id, household id).
+pub async fn append(
+    conn: &mut AnyConnection,
+    view: &NewView<'_>,
+    residents: &[(i64, Option<i64>)],
+) -> StoreResult<()> {
+    for (resident_id, household_id) in residents {
+        sqlx::query(
+            "INSERT INTO data_access_log (at_ms, resident_id, household_id, actor_user_id, \
+             actor_token_id, actor_label, actor_role, action, scope_path) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(view.at_ms)
+        .bind(resident_id)
+        .bind(household_id)
+        .bind(view.actor_user_id)
+        .bind(view.actor_token_id)
+        .bind(view.actor_label)
+        .bind(view.actor_role)
+        .bind(view.action)
+        .bind(view.scope_path)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Filters for reading the log; every field narrows the result.
+#[derive(Debug, Clone, Default)]
+pub struct ViewFilter {
+    /// Only rows whose grid lies inside this subtree.
+    pub scope: Option<String>,
+    pub resident_id: Option<i64>,
+    pub actor_user_id: Option<i64>,
+    /// Rows with an id below this (for paging backwards).
+    pub before_id: Option<i64>,
+}
+
+fn from_row(row: &AnyRow) -> StoreResult<DataView> {
+    Ok(DataView {
+        id: row.try_get("id")?,
+        at_ms: row.try_get("at_ms")?,
+        resident_id: row.try_get("resident_id")?,
+        household_id: row.try_get("household_id")?,
+        actor_user_id: row.try_get("actor_user_id")?,
+        actor_token_id: row.try_get("actor_token_id")?,
+        actor_label: row.try_get("actor_label")?,
+        actor_role: row.try_get("actor_role")?,
+        action: row.try_get("action")?,
+        scope_path: row.try_get("scope_path")?,
+    })
+}
+
+/// Newest rows first, at most `limit`.
+pub async fn list(
+    conn: &mut AnyConnection,
+    f: &ViewFilter,
+    limit: i64,
+) -> StoreResult<Vec<DataView>> {
+    let scope_end = f.scope.as_deref().map(prefix_end);
+    let rows = sqlx::query(
+        "SELECT id, at_ms, resident_id, household_id, actor_user_id, actor_token_id, \
+         actor_label, actor_role, action, scope_path FROM data_access_log \
+         WHERE (CAST($1 AS TEXT) IS NULL OR (scope_path >= $1 AND scope_path < $2)) \
+         AND (CAST($3 AS BIGINT) IS NULL OR resident_id = $3) \
+         AND (CAST($4 AS BIGINT) IS NULL OR actor_user_id = $4) \
+         AND (CAST($5 AS BIGINT) IS NULL OR id < $5) \
+         ORDER BY id DESC LIMIT $6",
+    )
+    .bind(f.scope.as_deref())
+    .bind(scope_end.as_deref())
+    .bind(f.resident_id)
+    .bind(f.actor_user_id)
+    .bind(f.before_id)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(from_row).collect()
+}
