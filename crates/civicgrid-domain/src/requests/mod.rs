@@ -25,6 +25,7 @@ use thiserror::Error;
 pub mod calendar;
 pub mod category;
 pub mod classifier;
+pub mod open311;
 pub mod routing;
 pub mod similarity;
 pub mod sla;
