@@ -15,7 +15,8 @@
 //! - [`text`]: the tokens that similarity and the classifier share.
 //!
 //! This module holds the small values every layer uses: [`RequestId`], the intake
-//! [`Channel`], the resident's [`Rating`] and [`Feedback`], and a checked description.
+//! [`Channel`], the resident's [`Rating`] and [`Feedback`] and what a rating leads to
+//! ([`after_rating`]), and a checked description.
 
 use std::fmt;
 
@@ -239,6 +240,35 @@ impl Feedback {
     }
 }
 
+/// What the community does with a poor rating, as it configures it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PoorRatingPolicy {
+    /// The request is reopened at once (see [`status::apply`], which allows it).
+    Reopen,
+    /// The request stays resolved and is flagged for a supervisor to look at.
+    Flag,
+}
+
+/// What follows a rating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RatingOutcome {
+    /// Satisfactory: the request may be closed.
+    Close,
+    Reopen,
+    Flag,
+}
+
+/// The outcome of `rating` under `policy`.
+pub fn after_rating(rating: Rating, policy: PoorRatingPolicy) -> RatingOutcome {
+    match (rating.is_poor(), policy) {
+        (false, _) => RatingOutcome::Close,
+        (true, PoorRatingPolicy::Reopen) => RatingOutcome::Reopen,
+        (true, PoorRatingPolicy::Flag) => RatingOutcome::Flag,
+    }
+}
+
 /// A request's description: trimmed, 1–[`MAX_DESCRIPTION_CHARS`] characters.
 pub fn validate_description(text: &str) -> Result<String, RequestError> {
     let text = text.trim();
@@ -315,6 +345,27 @@ mod tests {
             Err(RequestError::CommentTooLong)
         );
         assert_eq!(RequestError::CommentTooLong.field(), "comment");
+    }
+
+    #[test]
+    fn what_a_rating_leads_to() {
+        let r = |v| Rating::new(v).unwrap();
+        assert_eq!(
+            after_rating(r(3), PoorRatingPolicy::Reopen),
+            RatingOutcome::Close
+        );
+        assert_eq!(
+            after_rating(r(5), PoorRatingPolicy::Flag),
+            RatingOutcome::Close
+        );
+        assert_eq!(
+            after_rating(r(2), PoorRatingPolicy::Reopen),
+            RatingOutcome::Reopen
+        );
+        assert_eq!(
+            after_rating(r(1), PoorRatingPolicy::Flag),
+            RatingOutcome::Flag
+        );
     }
 
     #[test]

@@ -1,10 +1,7 @@
 //! The state machine of a request.
 //!
-//! ```text
-//! submitted ─accept→ accepted ─assign→ assigned ─start→ in_progress ─resolve→ resolved ─close→ closed
-//!     └──────────assign──────────────────┘  ↑ assign (reassignment) ─┘            │          │
-//!                                                                    reopen ←─────┴──────────┘
-//! ```
+//! The usual path is submitted → accepted → assigned → in_progress → resolved →
+//! closed; the table gives every action allowed from each status.
 //!
 //! | from        | actions                                                     |
 //! |-------------|-------------------------------------------------------------|
