@@ -1,11 +1,41 @@
-//! Reading and verifying the audit log.
+//! Reading and verifying the audit log, and reading the data-access log (who was
+//! shown which resident's record).
 
 use civicgrid_domain::access::{Actor, Permission};
 use civicgrid_domain::audit::StoredEntry;
 use civicgrid_store::audit::{self as repo, AuditFilter, Verification};
+use civicgrid_store::data_access::{self, DataView, ViewFilter};
 
 use crate::authz::require_somewhere;
 use crate::{App, AppResult};
+
+/// What an actor holding `ViewAudit` may read: everything, or the subtrees listed.
+enum Reach {
+    Everything,
+    Within(Vec<String>),
+}
+
+/// The reach of `actor`, narrowed to the subtree `wanted` when one is asked for. An
+/// actor limited to subtrees reads entries recorded inside them (entries without a
+/// scope, such as sign-ins, only when unrestricted).
+fn reach(actor: &Actor, wanted: Option<&str>) -> Reach {
+    let Some(scopes) = actor.scopes(Permission::ViewAudit) else {
+        return Reach::Everything;
+    };
+    if wanted.is_none() && scopes.iter().any(|s| s.depth() == 1) {
+        return Reach::Everything;
+    }
+    Reach::Within(
+        scopes
+            .iter()
+            .filter_map(|s| match wanted {
+                Some(w) if w.starts_with(s.as_str()) => Some(w.to_owned()),
+                Some(_) => None,
+                None => Some(s.as_str().to_owned()),
+            })
+            .collect(),
+    )
+}
 
 impl App {
     /// Newest entries first. An actor limited to subtrees sees the entries recorded
@@ -19,20 +49,14 @@ impl App {
         require_somewhere(actor, Permission::ViewAudit)?;
         let limit = limit.clamp(1, 500);
         let mut conn = self.db.read().await?;
-        match actor.scopes(Permission::ViewAudit) {
-            None => Ok(repo::list(&mut conn, &filter, limit).await?),
-            Some(scopes) => {
-                let unrestricted = scopes.iter().any(|s| s.depth() == 1);
-                if unrestricted && filter.scope.is_none() {
-                    return Ok(repo::list(&mut conn, &filter, limit).await?);
-                }
+        match reach(actor, filter.scope.as_deref()) {
+            Reach::Everything => Ok(repo::list(&mut conn, &filter, limit).await?),
+            Reach::Within(scopes) => {
                 let mut out = Vec::new();
                 for s in scopes {
-                    let mut f = filter.clone();
-                    f.scope = match filter.scope.as_deref() {
-                        Some(wanted) if wanted.starts_with(s.as_str()) => Some(wanted.to_owned()),
-                        Some(_) => continue,
-                        None => Some(s.as_str().to_owned()),
+                    let f = AuditFilter {
+                        scope: Some(s),
+                        ..filter.clone()
                     };
                     out.extend(repo::list(&mut conn, &f, limit).await?);
                 }
@@ -44,10 +68,94 @@ impl App {
         }
     }
 
+    /// Who was shown which resident's record (masked cards), newest first, inside the
+    /// actor's audit scope.
+    pub async fn data_views(
+        &self,
+        actor: &Actor,
+        filter: ViewFilter,
+        limit: i64,
+    ) -> AppResult<Vec<DataView>> {
+        require_somewhere(actor, Permission::ViewAudit)?;
+        let limit = limit.clamp(1, 500);
+        let mut conn = self.db.read().await?;
+        match reach(actor, filter.scope.as_deref()) {
+            Reach::Everything => Ok(data_access::list(&mut conn, &filter, limit).await?),
+            Reach::Within(scopes) => {
+                let mut out = Vec::new();
+                for s in scopes {
+                    let f = ViewFilter {
+                        scope: Some(s),
+                        ..filter.clone()
+                    };
+                    out.extend(data_access::list(&mut conn, &f, limit).await?);
+                }
+                out.sort_by_key(|v| std::cmp::Reverse(v.id));
+                out.dedup_by_key(|v| v.id);
+                out.truncate(usize::try_from(limit).unwrap_or(0));
+                Ok(out)
+            }
+        }
+    }
+
     /// Checks the whole hash chain.
     pub async fn verify_audit(&self, actor: &Actor) -> AppResult<Verification> {
         require_somewhere(actor, Permission::ViewAudit)?;
         let mut conn = self.db.read().await?;
         Ok(repo::verify(&mut conn).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use civicgrid_domain::access::{Assignment, Role};
+    use civicgrid_domain::org::OrgPath;
+
+    use super::*;
+
+    fn auditor(paths: &[&str]) -> Actor {
+        Actor {
+            user_id: Some(1),
+            token_id: None,
+            label: "a".into(),
+            assignments: paths
+                .iter()
+                .map(|p| Assignment {
+                    id: 1,
+                    role: Role::Auditor,
+                    node_id: 1,
+                    path: OrgPath::from_stored((*p).to_owned()),
+                })
+                .collect(),
+        }
+    }
+
+    fn within(r: Reach) -> Option<Vec<String>> {
+        match r {
+            Reach::Everything => None,
+            Reach::Within(s) => Some(s),
+        }
+    }
+
+    #[test]
+    fn reach_follows_the_audit_scopes() {
+        assert_eq!(within(reach(&Actor::system(), Some("/1/4/"))), None);
+        let city = auditor(&["/1/"]);
+        assert_eq!(within(reach(&city, None)), None);
+        assert_eq!(
+            within(reach(&city, Some("/1/4/"))),
+            Some(vec!["/1/4/".to_owned()])
+        );
+        let two = auditor(&["/1/4/", "/1/40/"]);
+        assert_eq!(
+            within(reach(&two, None)),
+            Some(vec!["/1/4/".to_owned(), "/1/40/".to_owned()])
+        );
+        assert_eq!(
+            within(reach(&two, Some("/1/40/7/"))),
+            Some(vec!["/1/40/7/".to_owned()])
+        );
+        // Asking for more than one's scope reads nothing.
+        assert_eq!(within(reach(&two, Some("/1/"))), Some(vec![]));
     }
 }

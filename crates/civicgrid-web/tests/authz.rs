@@ -383,6 +383,7 @@ fn cases() -> Vec<Case> {
     all.extend(ledger_cases());
     all.extend(search_cases());
     all.extend(import_export_cases());
+    all.extend(data_access_cases());
     all
 }
 
@@ -1133,4 +1134,15 @@ async fn every_route_allows_and_denies_as_the_table_says() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// Reading the data-access log (ViewAudit, narrowed to the reader's scope).
+fn data_access_cases() -> Vec<Case> {
+    vec![case(
+        "GET",
+        "/audit/views",
+        scoped(CITY_WIDE, CITY_WIDE),
+        S::None,
+        Empty,
+    )]
 }

@@ -2,9 +2,11 @@
 //! or changed their data, when and for what stated purpose.
 
 use civicgrid_store::audit::{self as audit_repo, AuditFilter};
+use civicgrid_store::data_access::{self, ViewFilter};
 use civicgrid_store::ledger as repo;
 use serde::Serialize;
 
+use super::trace::VIEW_HOUSEHOLD;
 use super::view::{HouseholdCard, ResidentView, household_card_unchecked, resident_views};
 use crate::auth::SignedIn;
 use crate::{App, AppError, AppResult};
@@ -23,12 +25,15 @@ pub struct DataAccess {
     /// Who acted (an account or integration name).
     pub actor: String,
     pub action: String,
-    /// The stated purpose or reason.
+    /// The stated purpose or reason (none for a card shown masked).
     pub purpose: Option<String>,
     /// `resident` or `household`.
     pub target_type: String,
+    /// The role in which the record was shown (`grid_worker`, …), for views.
+    pub role: Option<String>,
 }
 
+/// The newest changes and unmaskings, and separately the newest views, each up to this.
 const ACCESS_LIMIT: i64 = 200;
 
 impl App {
@@ -62,7 +67,9 @@ impl App {
         })
     }
 
-    /// Audit entries whose target is the signed-in resident's record or household.
+    /// Who accessed the signed-in resident's data, newest first: audit entries whose
+    /// target is their record or household (changes, unmasking with its purpose), and
+    /// the cards that showed their record, masked (from the data-access log).
     pub async fn my_data_access(&self, me: &SignedIn) -> AppResult<Vec<DataAccess>> {
         let id = self.my_resident_id(me).await?;
         let mut conn = self.db.read().await?;
@@ -82,7 +89,16 @@ impl App {
         }
         entries.sort_by_key(|e| std::cmp::Reverse(e.seq));
         entries.truncate(usize::try_from(ACCESS_LIMIT).unwrap_or(0));
-        Ok(entries
+        let views = data_access::list(
+            &mut conn,
+            &ViewFilter {
+                resident_id: Some(r.id),
+                ..ViewFilter::default()
+            },
+            ACCESS_LIMIT,
+        )
+        .await?;
+        let mut out: Vec<DataAccess> = entries
             .into_iter()
             .map(|e| DataAccess {
                 at_ms: e.fields.at_ms,
@@ -90,8 +106,24 @@ impl App {
                 action: e.fields.action,
                 purpose: e.fields.reason,
                 target_type: e.fields.target_type,
+                role: None,
             })
-            .collect())
+            .collect();
+        out.extend(views.into_iter().map(|v| DataAccess {
+            at_ms: v.at_ms,
+            actor: v.actor_label,
+            target_type: if v.action == VIEW_HOUSEHOLD {
+                "household".into()
+            } else {
+                "resident".into()
+            },
+            action: v.action,
+            purpose: None,
+            role: v.actor_role,
+        }));
+        // Stable: entries of the same millisecond keep the order above.
+        out.sort_by_key(|a| std::cmp::Reverse(a.at_ms));
+        Ok(out)
     }
 }
 

@@ -10,11 +10,13 @@ mod mine;
 mod places;
 mod residents;
 mod tags;
+mod trace;
 mod view;
 
 pub use households::*;
 pub use mine::*;
 pub use residents::*;
+pub use trace::{VIEW_HOUSEHOLD, VIEW_RESIDENT};
 pub use view::*;
 
 use civicgrid_domain::access::{Actor, Permission};

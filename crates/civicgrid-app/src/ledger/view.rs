@@ -12,6 +12,7 @@ use civicgrid_store::ledger::{self as repo, CatalogueTag, HistoryEntry, Resident
 use civicgrid_store::{AnyConnection, org};
 use serde::Serialize;
 
+use super::trace::{VIEW_HOUSEHOLD, VIEW_RESIDENT, record_view};
 use super::{
     format_area, grid_in_scope, household_in_scope, mask, open_pii, resident_in_scope, today,
 };
@@ -429,15 +430,24 @@ impl App {
         })
     }
 
+    /// A household card, members masked. Showing it leaves a trace for each member in
+    /// the data-access log.
     pub async fn household_card(&self, actor: &Actor, id: i64) -> AppResult<HouseholdCard> {
         let mut conn = self.db.read().await?;
-        let (h, _) = household_in_scope(&mut conn, actor, Permission::ViewLedger, id).await?;
-        household_card_unchecked(self, &mut conn, &h, true).await
+        let (h, path) = household_in_scope(&mut conn, actor, Permission::ViewLedger, id).await?;
+        let card = household_card_unchecked(self, &mut conn, &h, true).await?;
+        drop(conn);
+        let shown: Vec<(i64, Option<i64>)> =
+            card.members.iter().map(|m| (m.id, Some(h.id))).collect();
+        record_view(self, actor, VIEW_HOUSEHOLD, &path, &shown).await?;
+        Ok(card)
     }
 
+    /// A resident card, personal values masked. Showing it leaves a trace in the
+    /// data-access log.
     pub async fn resident_card(&self, actor: &Actor, id: i64) -> AppResult<ResidentCard> {
         let mut conn = self.db.read().await?;
-        let (r, _) = resident_in_scope(&mut conn, actor, Permission::ViewLedger, id).await?;
+        let (r, path) = resident_in_scope(&mut conn, actor, Permission::ViewLedger, id).await?;
         let resident = resident_views(self, &mut conn, std::slice::from_ref(&r), None)
             .await?
             .pop()
@@ -454,6 +464,8 @@ impl App {
             .into_iter()
             .map(HistoryView::from)
             .collect();
+        drop(conn);
+        record_view(self, actor, VIEW_RESIDENT, &path, &[(r.id, r.household_id)]).await?;
         Ok(ResidentCard {
             resident,
             place,

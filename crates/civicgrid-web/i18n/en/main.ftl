@@ -394,3 +394,38 @@ import-reason = Reason
 import-again = Import another file
 export-csv = Export residents (CSV, masked)
 export-xlsx = Export residents (XLSX, masked)
+
+## Ledger actions in the audit log and on a resident's data-access page
+action-ledger-room-create = Added a room
+action-ledger-household-create = Added a household
+action-ledger-household-split = Split a household
+action-ledger-household-merge = Merged households
+action-ledger-resident-create = Added a resident
+action-ledger-resident-update = Changed a resident's record
+action-ledger-resident-move = Moved a resident to another household
+action-ledger-resident-death = Recorded a death
+action-ledger-resident-move_out = Recorded a move-out
+action-ledger-resident-tags = Changed a resident's tags
+action-ledger-resident-unmask = Viewed the full personal data
+action-ledger-resident-link_user = Linked an account to a resident
+action-ledger-resident-unlink_user = Unlinked an account from a resident
+action-ledger-resident-view = Viewed a resident card (masked)
+action-ledger-household-view = Viewed a household card (masked)
+action-ledger-tag-upsert = Changed the tag catalogue
+action-ledger-export = Exported residents
+action-ledger-import = Imported residents
+target-resident = Resident
+target-household = Household
+target-room = Room
+target-tag = Tag
+target-export = Export
+target-import = Import
+
+## Card views (the data-access log)
+audit-views = Card views
+audit-views-intro = Who was shown which resident's record on a card (personal values masked), newest first. Unmasking and changes are in the audit log.
+audit-views-resident = Resident record
+audit-views-household = Household
+audit-views-account = Account id
+ledger-access-views-note = Cards that showed your record with personal values masked are listed too, with the role of whoever looked.
+ledger-access-masked-view = Masked view: no purpose needed

@@ -394,3 +394,38 @@ import-reason = 原因
 import-again = 导入其他文件
 export-csv = 导出居民（CSV，已脱敏）
 export-xlsx = 导出居民（XLSX，已脱敏）
+
+## Ledger actions in the audit log and on a resident's data-access page
+action-ledger-room-create = 新增房间
+action-ledger-household-create = 新增住户
+action-ledger-household-split = 分户
+action-ledger-household-merge = 合户
+action-ledger-resident-create = 新增居民
+action-ledger-resident-update = 修改居民信息
+action-ledger-resident-move = 居民转户
+action-ledger-resident-death = 登记死亡
+action-ledger-resident-move_out = 登记迁出
+action-ledger-resident-tags = 修改居民标签
+action-ledger-resident-unmask = 查看完整个人信息
+action-ledger-resident-link_user = 关联居民账号
+action-ledger-resident-unlink_user = 解除居民账号关联
+action-ledger-resident-view = 查看居民卡片（已脱敏）
+action-ledger-household-view = 查看住户卡片（已脱敏）
+action-ledger-tag-upsert = 修改标签目录
+action-ledger-export = 导出居民
+action-ledger-import = 导入居民
+target-resident = 居民
+target-household = 住户
+target-room = 房间
+target-tag = 标签
+target-export = 导出
+target-import = 导入
+
+## Card views (the data-access log)
+audit-views = 信息查看记录
+audit-views-intro = 谁在卡片上查看了哪位居民的记录（个人信息已脱敏），最新的在前。查看完整信息和修改记录见审计日志。
+audit-views-resident = 居民记录
+audit-views-household = 住户
+audit-views-account = 账号编号
+ledger-access-views-note = 以脱敏方式显示您记录的卡片查看也一并列出，并注明查看人的角色。
+ledger-access-masked-view = 脱敏查看，无需说明用途

@@ -1,5 +1,6 @@
-//! The audit log: newest entries first, filtered by target and paged backwards, and
-//! the verification of its hash chain.
+//! The audit log: newest entries first, filtered by target and paged backwards; the
+//! verification of its hash chain; and the data-access log of residents' records shown
+//! on cards.
 
 use askama::Template;
 use axum::extract::State;
@@ -7,6 +8,7 @@ use axum::response::Response;
 use civicgrid_app::domain::access::Permission;
 use civicgrid_app::domain::audit::StoredEntry;
 use civicgrid_app::store::audit::AuditFilter;
+use civicgrid_app::store::data_access::{DataView, ViewFilter};
 use serde::Deserialize;
 
 use super::forms::{optional, query_number};
@@ -18,14 +20,23 @@ use crate::routes::Routes;
 use crate::state::AppState;
 
 pub(super) fn routes(r: Routes) -> Routes {
-    r.get("/audit", entries).get("/audit/verify", verify)
+    r.get("/audit", entries)
+        .get("/audit/verify", verify)
+        .get("/audit/views", views)
 }
 
 /// Entries shown on one page.
 const PAGE_SIZE: i64 = 100;
 
 /// Target types a reader can filter by (what the use cases record).
-const TARGET_TYPES: [&str; 4] = ["org_node", "user", "api_token", "session"];
+const TARGET_TYPES: [&str; 6] = [
+    "org_node",
+    "user",
+    "api_token",
+    "session",
+    "resident",
+    "household",
+];
 
 #[derive(Deserialize)]
 struct AuditQuery {
@@ -48,7 +59,7 @@ struct EntryLine {
 }
 
 /// A translated label for `prefix` + `code` when the files have one, else the code.
-fn label(lang: Lang, prefix: &str, code: &str) -> String {
+pub(super) fn label(lang: Lang, prefix: &str, code: &str) -> String {
     let key = format!("{prefix}{}", code.replace('.', "-"));
     if lang.has(&key) {
         lang.t(&key)
@@ -164,5 +175,86 @@ async fn verify(
         checked: v.checked,
         head_seq: v.head_seq,
         first_break: v.first_break.map(|b| b.to_string()),
+    }))
+}
+
+#[derive(Deserialize)]
+struct ViewsQuery {
+    resident_id: Option<String>,
+    user_id: Option<String>,
+    before_id: Option<String>,
+}
+
+struct ViewLine {
+    at_ms: i64,
+    actor: String,
+    actor_href: Option<String>,
+    role: Option<String>,
+    action: String,
+    action_code: String,
+    resident_id: i64,
+    household_id: Option<i64>,
+    scope: String,
+}
+
+#[derive(Template)]
+#[template(path = "audit_views.html")]
+struct ViewsPage {
+    ctx: PageCtx,
+    resident_id: String,
+    user_id: String,
+    lines: Vec<ViewLine>,
+    older: Option<String>,
+}
+
+/// Who was shown which resident's record (masked cards), newest first, in the
+/// reader's audit scope; by resident or by account.
+async fn views(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    CurrentUser(me): CurrentUser,
+    PageQuery(q): PageQuery<ViewsQuery>,
+) -> PageResult<Response> {
+    let filter = ViewFilter {
+        resident_id: query_number("resident_id", q.resident_id.as_deref())?,
+        actor_user_id: query_number("user_id", q.user_id.as_deref())?,
+        before_id: query_number("before_id", q.before_id.as_deref())?,
+        ..ViewFilter::default()
+    };
+    let found: Vec<DataView> = st
+        .app
+        .data_views(&me.actor, filter.clone(), PAGE_SIZE)
+        .await?;
+    let shown = |v: Option<i64>| v.map(|n| n.to_string()).unwrap_or_default();
+    let (resident_id, user_id) = (shown(filter.resident_id), shown(filter.actor_user_id));
+    let full = found.len() >= usize::try_from(PAGE_SIZE).unwrap_or(usize::MAX);
+    let older = match found.last() {
+        Some(last) if full => Some(format!(
+            "/audit/views?resident_id={resident_id}&user_id={user_id}&before_id={}",
+            last.id
+        )),
+        _ => None,
+    };
+    let lang = ctx.lang;
+    let lines = found
+        .into_iter()
+        .map(|v| ViewLine {
+            at_ms: v.at_ms,
+            actor_href: v.actor_user_id.map(|id| format!("/users/{id}")),
+            actor: v.actor_label,
+            role: v.actor_role,
+            action: label(lang, "action-", &v.action),
+            action_code: v.action,
+            resident_id: v.resident_id,
+            household_id: v.household_id,
+            scope: v.scope_path,
+        })
+        .collect();
+    Ok(render(&ViewsPage {
+        ctx,
+        resident_id,
+        user_id,
+        lines,
+        older,
     }))
 }

@@ -5,14 +5,14 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
 use civicgrid_app::AppError;
-use civicgrid_app::ledger::{DataAccess, MyHousehold};
+use civicgrid_app::ledger::{DataAccess, MyHousehold, VIEW_HOUSEHOLD, VIEW_RESIDENT};
 
 use super::TagNames;
 use super::household::{MemberLine, member_lines};
 use crate::error::PageResult;
 use crate::extract::CurrentUser;
-#[allow(unused_imports)]
 use crate::i18n::Lang;
+use crate::pages::audit::label;
 use crate::pages::{PageCtx, render};
 use crate::routes::Routes;
 use crate::state::AppState;
@@ -50,12 +50,39 @@ async fn household(
     Ok(render(&MinePage { ctx, mine, members }))
 }
 
+/// One access as the resident reads it: what was done in words, in which role.
+struct AccessLine {
+    at_ms: i64,
+    actor: String,
+    role: Option<String>,
+    what: String,
+    action_code: String,
+    purpose: Option<String>,
+    /// A card shown with the personal values masked (no purpose is asked for).
+    masked_view: bool,
+}
+
+fn access_lines(lang: Lang, entries: Vec<DataAccess>) -> Vec<AccessLine> {
+    entries
+        .into_iter()
+        .map(|e| AccessLine {
+            at_ms: e.at_ms,
+            what: label(lang, "action-", &e.action),
+            masked_view: e.action == VIEW_RESIDENT || e.action == VIEW_HOUSEHOLD,
+            action_code: e.action,
+            actor: e.actor,
+            role: e.role,
+            purpose: e.purpose,
+        })
+        .collect()
+}
+
 #[derive(Template)]
 #[template(path = "ledger_access.html")]
 struct AccessPage {
     ctx: PageCtx,
     linked: bool,
-    entries: Vec<DataAccess>,
+    entries: Vec<AccessLine>,
 }
 
 async fn access(
@@ -69,8 +96,8 @@ async fn access(
         Err(e) => return Err(e.into()),
     };
     Ok(render(&AccessPage {
+        entries: access_lines(ctx.lang, entries),
         ctx,
         linked,
-        entries,
     }))
 }

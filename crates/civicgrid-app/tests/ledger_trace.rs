@@ -1,0 +1,310 @@
+//! Looking at a resident's record leaves a trace: every card shown (masked) writes a
+//! row to the data-access log in the same request, never a personal value, without
+//! growing the hash-chained audit log; the resident sees it among who accessed their
+//! data, and auditors see it in their scope.
+
+use civicgrid_app::domain::access::{Actor, Role};
+use civicgrid_app::ledger::{ResidentInput, VIEW_HOUSEHOLD, VIEW_RESIDENT};
+use civicgrid_app::org::NodeInput;
+use civicgrid_app::store::data_access::ViewFilter;
+use civicgrid_app::store::{Db, raw_execute};
+use civicgrid_app::users::NewUser;
+use civicgrid_app::{App, AppConfig, AppError};
+
+const PW: &str = "a-long-password";
+const ID1: &str = "11010519491231002X";
+const PHONE: &str = "13812345678";
+
+struct World {
+    app: App,
+    city: i64,
+    street: i64,
+    grid: i64,
+    other_community: i64,
+    household: i64,
+    head: i64,
+    child: i64,
+    _dir: tempfile::TempDir,
+}
+
+async fn node(app: &App, parent: Option<i64>, code: &str, zh: &str) -> i64 {
+    app.create_node(
+        &Actor::system(),
+        &NodeInput {
+            parent_id: parent,
+            kind: None,
+            code: code.into(),
+            name_zh: zh.into(),
+            name_en: code.into(),
+            boundary: None,
+        },
+        None,
+    )
+    .await
+    .unwrap()
+    .id
+}
+
+async fn world() -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open_sqlite(&dir.path().join("db.sqlite"))
+        .await
+        .unwrap();
+    db.migrate().await.unwrap();
+    let app = App::new(db, AppConfig::default());
+    app.prepare().await.unwrap();
+    let city = node(&app, None, "C", "江城市").await;
+    let district = node(&app, Some(city), "C-D", "江岸区").await;
+    let street = node(&app, Some(district), "C-D-S", "望湖街道").await;
+    let community = node(&app, Some(street), "C-D-S-M", "湖光社区").await;
+    let grid = node(&app, Some(community), "C-D-S-M-G", "第1网格").await;
+    let other_street = node(&app, Some(district), "C-D-T", "另一街道").await;
+    let other_community = node(&app, Some(other_street), "C-D-T-M", "另一社区").await;
+    let sys = Actor::system();
+    let room = app
+        .add_room(&sys, grid, "3栋", "1", "101", Some(1))
+        .await
+        .unwrap();
+    let household = app.add_household(&sys, room, "owner", None).await.unwrap();
+    let head = app
+        .add_resident(
+            &sys,
+            &ResidentInput {
+                household_id: household,
+                name: "张秀英".into(),
+                id_number: Some(ID1.into()),
+                phone: Some(PHONE.into()),
+                relation: "head".into(),
+                ..ResidentInput::default()
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    let child = app
+        .add_resident(
+            &sys,
+            &ResidentInput {
+                household_id: household,
+                name: "李小明".into(),
+                gender: Some("male".into()),
+                birth_date: Some("2010-03-04".into()),
+                relation: "child".into(),
+                ..ResidentInput::default()
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    World {
+        app,
+        city,
+        street,
+        grid,
+        other_community,
+        household,
+        head,
+        child,
+        _dir: dir,
+    }
+}
+
+impl World {
+    async fn signed_in(&self, name: &str, role: Role, node: i64) -> civicgrid_app::auth::SignedIn {
+        self.app
+            .create_user(
+                &Actor::system(),
+                &NewUser {
+                    username: name.into(),
+                    display_name: name.into(),
+                    password: PW.into(),
+                    role: role.as_str().into(),
+                    node_id: node,
+                },
+                None,
+            )
+            .await
+            .unwrap();
+        self.app
+            .login(name, PW, "ip", "ua", None)
+            .await
+            .unwrap()
+            .signed_in
+    }
+
+    async fn audit_head(&self) -> i64 {
+        self.app
+            .verify_audit(&Actor::system())
+            .await
+            .unwrap()
+            .head_seq
+    }
+}
+
+#[tokio::test]
+async fn a_card_shown_leaves_a_trace_the_resident_sees() {
+    let w = world().await;
+    let worker = w.signed_in("worker", Role::GridWorker, w.grid).await.actor;
+    let street = w
+        .signed_in("streetadm", Role::StreetAdmin, w.street)
+        .await
+        .actor;
+    let me = w.signed_in("zhang", Role::Resident, w.grid).await;
+    w.app
+        .link_user_resident(&Actor::system(), me.user.id, Some(w.head))
+        .await
+        .unwrap();
+    let before = w.audit_head().await;
+
+    w.app.resident_card(&worker, w.head).await.unwrap();
+    w.app.household_card(&street, w.household).await.unwrap();
+
+    // Page views do not grow the hash-chained audit log.
+    assert_eq!(w.audit_head().await, before);
+
+    let access = w.app.my_data_access(&me).await.unwrap();
+    let card = access
+        .iter()
+        .find(|a| a.action == VIEW_RESIDENT)
+        .expect("the resident card view");
+    assert_eq!(card.actor, "worker");
+    assert_eq!(card.role.as_deref(), Some("grid_worker"));
+    assert_eq!(card.target_type, "resident");
+    assert_eq!(card.purpose, None);
+    let household = access
+        .iter()
+        .find(|a| a.action == VIEW_HOUSEHOLD)
+        .expect("the household card view");
+    assert_eq!(household.actor, "streetadm");
+    assert_eq!(household.role.as_deref(), Some("street_admin"));
+    assert_eq!(household.target_type, "household");
+    // Newest first: the household card came last.
+    let at = |action: &str| access.iter().position(|a| a.action == action);
+    assert!(at(VIEW_HOUSEHOLD) < at(VIEW_RESIDENT), "{access:?}");
+
+    // Unmasking stays in the audit log with its purpose, beside the views.
+    w.app
+        .unmask_resident(&worker, w.head, "welfare call")
+        .await
+        .unwrap();
+    let access = w.app.my_data_access(&me).await.unwrap();
+    assert_eq!(access[0].action, "ledger.resident.unmask");
+    assert_eq!(access[0].purpose.as_deref(), Some("welfare call"));
+
+    // The household card showed the child too: one row per member shown.
+    let child_rows = w
+        .app
+        .data_views(
+            &Actor::system(),
+            ViewFilter {
+                resident_id: Some(w.child),
+                ..ViewFilter::default()
+            },
+            50,
+        )
+        .await
+        .unwrap();
+    assert_eq!(child_rows.len(), 1);
+    assert_eq!(child_rows[0].action, VIEW_HOUSEHOLD);
+    assert_eq!(child_rows[0].household_id, Some(w.household));
+}
+
+#[tokio::test]
+async fn no_card_no_trace_and_no_trace_no_card() {
+    let w = world().await;
+    let outsider = w
+        .signed_in("outsider", Role::CommunityStaff, w.other_community)
+        .await
+        .actor;
+    let resident = w.signed_in("someone", Role::Resident, w.grid).await.actor;
+    for actor in [&outsider, &resident] {
+        assert!(matches!(
+            w.app.resident_card(actor, w.head).await,
+            Err(AppError::Forbidden)
+        ));
+        assert!(matches!(
+            w.app.household_card(actor, w.household).await,
+            Err(AppError::Forbidden)
+        ));
+    }
+    assert!(matches!(
+        w.app.resident_card(&outsider, 999_999).await,
+        Err(AppError::NotFound(_))
+    ));
+    let all = w
+        .app
+        .data_views(&Actor::system(), ViewFilter::default(), 500)
+        .await
+        .unwrap();
+    assert!(all.is_empty(), "refused views leave no rows: {all:?}");
+
+    // When the trace cannot be written, the card is not shown.
+    let worker = w.signed_in("worker", Role::GridWorker, w.grid).await.actor;
+    let mut conn = w.app.db().read().await.unwrap();
+    raw_execute(&mut conn, "DROP TABLE data_access_log")
+        .await
+        .unwrap();
+    drop(conn);
+    assert!(w.app.resident_card(&worker, w.head).await.is_err());
+    assert!(w.app.household_card(&worker, w.household).await.is_err());
+}
+
+#[tokio::test]
+async fn the_trace_holds_nothing_personal_and_auditors_see_their_scope() {
+    let w = world().await;
+    let worker = w.signed_in("worker", Role::GridWorker, w.grid).await.actor;
+    w.app.resident_card(&worker, w.head).await.unwrap();
+    w.app.household_card(&worker, w.household).await.unwrap();
+
+    let city_auditor = w.signed_in("audit1", Role::Auditor, w.city).await.actor;
+    let street_auditor = w.signed_in("audit2", Role::Auditor, w.street).await.actor;
+    let other_auditor = w
+        .signed_in("audit3", Role::Auditor, w.other_community)
+        .await
+        .actor;
+    let rows = w
+        .app
+        .data_views(&city_auditor, ViewFilter::default(), 500)
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 3, "one resident card and two household members");
+    for r in &rows {
+        let text = format!("{r:?}");
+        for secret in [ID1, PHONE, "1949-12-31", "张秀英", "李小明", "3栋"] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+    }
+    assert_eq!(
+        w.app
+            .data_views(&street_auditor, ViewFilter::default(), 500)
+            .await
+            .unwrap(),
+        rows
+    );
+    assert!(
+        w.app
+            .data_views(&other_auditor, ViewFilter::default(), 500)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // By account: what one member of staff looked at.
+    let by_worker = w
+        .app
+        .data_views(
+            &city_auditor,
+            ViewFilter {
+                actor_user_id: worker.user_id,
+                ..ViewFilter::default()
+            },
+            500,
+        )
+        .await
+        .unwrap();
+    assert_eq!(by_worker.len(), 3);
+    // Staff without ViewAudit cannot read the log.
+    assert!(matches!(
+        w.app.data_views(&worker, ViewFilter::default(), 10).await,
+        Err(AppError::Forbidden)
+    ));
+}

@@ -1,0 +1,191 @@
+//! Through the real router: a resident card or household card shown to staff (page or
+//! API) leaves a trace that the resident reads on /me/data-access and auditors on
+//! /audit/views.
+
+mod common;
+
+use axum::http::StatusCode;
+use civicgrid_app::domain::access::Actor;
+use civicgrid_app::ledger::ResidentInput;
+use civicgrid_app::store::data_access::ViewFilter;
+use common::{CSRF, TestApp};
+
+const ID1: &str = "11010519491231002X";
+
+struct Ledger {
+    household: i64,
+    resident: i64,
+}
+
+async fn seed(t: &TestApp) -> Ledger {
+    let sys = Actor::system();
+    t.app.prepare().await.unwrap();
+    let room = t
+        .app
+        .add_room(&sys, t.nodes.grid, "3栋", "2单元", "501", Some(5))
+        .await
+        .unwrap();
+    let household = t
+        .app
+        .add_household(&sys, room, "owner", None)
+        .await
+        .unwrap();
+    let resident = t
+        .app
+        .add_resident(
+            &sys,
+            &ResidentInput {
+                household_id: household,
+                name: "张秀英".into(),
+                id_number: Some(ID1.into()),
+                phone: Some("13812345678".into()),
+                relation: "head".into(),
+                ..ResidentInput::default()
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    Ledger {
+        household,
+        resident,
+    }
+}
+
+async fn views_of(t: &TestApp, resident: i64) -> usize {
+    t.app
+        .data_views(
+            &Actor::system(),
+            ViewFilter {
+                resident_id: Some(resident),
+                ..ViewFilter::default()
+            },
+            500,
+        )
+        .await
+        .unwrap()
+        .len()
+}
+
+#[tokio::test]
+async fn the_resident_sees_who_was_shown_their_card() {
+    let t = TestApp::new().await;
+    let l = seed(&t).await;
+    let grid = t.login("grid").await;
+    // Link the resident account to the record (a form of the card).
+    t.post_form(
+        &format!("/ledger/residents/{}/link", l.resident),
+        &[("_csrf", CSRF), ("username", "resident")],
+        &grid,
+    )
+    .await
+    .assert_status(StatusCode::SEE_OTHER);
+    let resident = t.login("resident").await;
+    t.get("/me/data-access", &resident)
+        .await
+        .assert_status(StatusCode::OK)
+        .assert_contains("Linked an account to a resident");
+    assert_eq!(views_of(&t, l.resident).await, 0, "no card shown yet");
+
+    t.get(&format!("/ledger/residents/{}", l.resident), &grid)
+        .await
+        .assert_status(StatusCode::OK);
+    let street = t.login("street").await;
+    t.get(&format!("/ledger/households/{}", l.household), &street)
+        .await
+        .assert_status(StatusCode::OK);
+    // The JSON API shows the same card, and leaves the same trace.
+    t.get(&format!("/api/v1/ledger/residents/{}", l.resident), &grid)
+        .await
+        .assert_status(StatusCode::OK);
+    assert_eq!(views_of(&t, l.resident).await, 3);
+
+    let page = t.get("/me/data-access", &resident).await;
+    page.assert_status(StatusCode::OK)
+        .assert_contains("Viewed a resident card (masked)")
+        .assert_contains("Viewed a household card (masked)")
+        .assert_contains("Grid worker")
+        .assert_contains("Street administrator")
+        .assert_contains("Masked view: no purpose needed");
+    // In words, the code only as a hint.
+    assert!(!page.body.contains(">ledger.resident.view<"));
+    page.assert_contains("title=\"ledger.resident.view\"");
+    assert!(!page.body.contains(ID1));
+    t.get_in("/me/data-access", &resident, "zh-CN")
+        .await
+        .assert_status(StatusCode::OK)
+        .assert_contains("查看居民卡片（已脱敏）")
+        .assert_contains("网格员");
+
+    // Unmasking is shown with its stated purpose.
+    t.post_form(
+        &format!("/ledger/residents/{}/unmask", l.resident),
+        &[("_csrf", CSRF), ("purpose", "subsidy payment")],
+        &grid,
+    )
+    .await
+    .assert_status(StatusCode::OK);
+    t.get("/me/data-access", &resident)
+        .await
+        .assert_contains("Viewed the full personal data")
+        .assert_contains("subsidy payment");
+
+    // A refused look leaves nothing.
+    let before = views_of(&t, l.resident).await;
+    let other_staff = t.login("other_staff").await;
+    let res = t
+        .get(&format!("/ledger/residents/{}", l.resident), &other_staff)
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    assert_eq!(views_of(&t, l.resident).await, before);
+}
+
+#[tokio::test]
+async fn auditors_read_card_views() {
+    let t = TestApp::new().await;
+    let l = seed(&t).await;
+    let grid = t.login("grid").await;
+    t.get(&format!("/ledger/residents/{}", l.resident), &grid)
+        .await
+        .assert_status(StatusCode::OK);
+
+    let auditor = t.login("auditor").await;
+    let page = t.get("/audit/views", &auditor).await;
+    page.assert_status(StatusCode::OK)
+        .assert_contains("Card views")
+        .assert_contains(&format!("#{}", l.resident))
+        .assert_contains("Viewed a resident card (masked)")
+        .assert_contains("Grid worker")
+        .assert_contains("Grid worker");
+    // No personal data for the auditor: ids and places in the hierarchy only.
+    for secret in ["张秀英", ID1, "13812345678", "3栋"] {
+        assert!(!page.body.contains(secret), "{secret} on /audit/views");
+    }
+    // Filtered by resident and by account.
+    t.get(
+        &format!("/audit/views?resident_id={}", l.resident),
+        &auditor,
+    )
+    .await
+    .assert_status(StatusCode::OK)
+    .assert_contains(&format!("#{}", l.resident));
+    t.get("/audit/views?resident_id=999999", &auditor)
+        .await
+        .assert_status(StatusCode::OK)
+        .assert_contains("No entries.");
+    t.get("/audit/views?user_id=1&before_id=", &auditor)
+        .await
+        .assert_status(StatusCode::OK);
+    t.get("/audit/views?resident_id=abc", &auditor)
+        .await
+        .assert_status(StatusCode::BAD_REQUEST);
+    t.get_in("/audit/views", &auditor, "zh-CN")
+        .await
+        .assert_contains("信息查看记录");
+
+    t.get("/audit?target_type=resident", &auditor)
+        .await
+        .assert_status(StatusCode::OK)
+        .assert_contains("Added a resident")
+        .assert_contains(&format!("Resident {}", l.resident));
+}
