@@ -1,10 +1,15 @@
-//! Reading and verifying the audit log, and reading the data-access log (who was
-//! shown which resident's record).
+//! Reading and verifying the audit log, reading the data-access log (who was shown
+//! which resident's record), and naming the units a scope path runs through.
+
+use std::collections::HashMap;
 
 use civicgrid_domain::access::{Actor, Permission};
 use civicgrid_domain::audit::StoredEntry;
+use civicgrid_domain::org::OrgPath;
 use civicgrid_store::audit::{self as repo, AuditFilter, Verification};
 use civicgrid_store::data_access::{self, DataView, ViewFilter};
+use civicgrid_store::{StoreError, org};
+use serde::Serialize;
 
 use crate::authz::require_somewhere;
 use crate::{App, AppResult};
@@ -35,6 +40,14 @@ fn reach(actor: &Actor, wanted: Option<&str>) -> Reach {
             })
             .collect(),
     )
+}
+
+/// One unit on the way from the root down to a scope.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScopeStep {
+    pub id: i64,
+    pub name_zh: String,
+    pub name_en: String,
 }
 
 impl App {
@@ -98,6 +111,49 @@ impl App {
         }
     }
 
+    /// The units each of `paths` (materialised paths as the logs keep them) runs
+    /// through, from the root down, for showing names instead of ids. A path naming a
+    /// unit that no longer exists is left out (shown as it is).
+    pub async fn scope_names(
+        &self,
+        actor: &Actor,
+        paths: &[&str],
+    ) -> AppResult<HashMap<String, Vec<ScopeStep>>> {
+        require_somewhere(actor, Permission::ViewAudit)?;
+        let mut conn = self.db.read().await?;
+        let mut known: HashMap<i64, ScopeStep> = HashMap::new();
+        let mut out = HashMap::new();
+        'paths: for &p in paths {
+            if out.contains_key(p) {
+                continue;
+            }
+            let mut steps = Vec::new();
+            for id in OrgPath::from_stored(p.to_owned()).ids() {
+                let step = match known.get(&id) {
+                    Some(s) => s.clone(),
+                    None => match org::get(&mut conn, id).await {
+                        Ok(n) => {
+                            let s = ScopeStep {
+                                id: n.id,
+                                name_zh: n.name_zh,
+                                name_en: n.name_en,
+                            };
+                            known.insert(id, s.clone());
+                            s
+                        }
+                        Err(StoreError::NotFound) => continue 'paths,
+                        Err(e) => return Err(e.into()),
+                    },
+                };
+                steps.push(step);
+            }
+            if !steps.is_empty() {
+                out.insert(p.to_owned(), steps);
+            }
+        }
+        Ok(out)
+    }
+
     /// Checks the whole hash chain.
     pub async fn verify_audit(&self, actor: &Actor) -> AppResult<Verification> {
         require_somewhere(actor, Permission::ViewAudit)?;
@@ -109,7 +165,6 @@ impl App {
 #[cfg(test)]
 mod tests {
     use civicgrid_domain::access::{Assignment, Role};
-    use civicgrid_domain::org::OrgPath;
 
     use super::*;
 

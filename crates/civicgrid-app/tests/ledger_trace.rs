@@ -307,4 +307,23 @@ async fn the_trace_holds_nothing_personal_and_auditors_see_their_scope() {
         w.app.data_views(&worker, ViewFilter::default(), 10).await,
         Err(AppError::Forbidden)
     ));
+
+    // Scopes read as the names of their units.
+    let path = rows[0].scope_path.clone();
+    let names = w
+        .app
+        .scope_names(&street_auditor, &[path.as_str(), "/999/"])
+        .await
+        .unwrap();
+    let steps: Vec<&str> = names[&path].iter().map(|s| s.name_zh.as_str()).collect();
+    assert_eq!(
+        steps,
+        ["江城市", "江岸区", "望湖街道", "湖光社区", "第1网格"]
+    );
+    assert_eq!(names[&path].last().map(|s| s.id), Some(w.grid));
+    assert!(!names.contains_key("/999/"), "an unknown unit is left out");
+    assert!(matches!(
+        w.app.scope_names(&worker, &[path.as_str()]).await,
+        Err(AppError::Forbidden)
+    ));
 }

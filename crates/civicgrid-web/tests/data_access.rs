@@ -1,6 +1,6 @@
 //! Through the real router: a resident card or household card shown to staff (page or
 //! API) leaves a trace that the resident reads on /me/data-access and auditors on
-//! /audit/views.
+//! /audit/views; the audit log shows scopes as the names of their units.
 
 mod common;
 
@@ -141,7 +141,7 @@ async fn the_resident_sees_who_was_shown_their_card() {
 }
 
 #[tokio::test]
-async fn auditors_read_card_views() {
+async fn auditors_read_card_views_and_scopes_by_name() {
     let t = TestApp::new().await;
     let l = seed(&t).await;
     let grid = t.login("grid").await;
@@ -156,7 +156,8 @@ async fn auditors_read_card_views() {
         .assert_contains(&format!("#{}", l.resident))
         .assert_contains("Viewed a resident card (masked)")
         .assert_contains("Grid worker")
-        .assert_contains("Grid worker");
+        .assert_contains("Test City › Test District › First Street › Xingfu Community › Grid One")
+        .assert_contains(&format!("href=\"/org/{}\"", t.nodes.grid));
     // No personal data for the auditor: ids and places in the hierarchy only.
     for secret in ["张秀英", ID1, "13812345678", "3栋"] {
         assert!(!page.body.contains(secret), "{secret} on /audit/views");
@@ -181,8 +182,17 @@ async fn auditors_read_card_views() {
         .assert_status(StatusCode::BAD_REQUEST);
     t.get_in("/audit/views", &auditor, "zh-CN")
         .await
-        .assert_contains("信息查看记录");
+        .assert_contains("信息查看记录")
+        .assert_contains("测试市 › 测试区 › 一号街道 › 幸福社区 › 第一网格");
 
+    // The audit log names the units of a scope instead of its path.
+    let audit = t.get("/audit", &auditor).await;
+    audit
+        .assert_status(StatusCode::OK)
+        .assert_contains("Test City › Test District › First Street › Xingfu Community")
+        .assert_contains("Added a resident")
+        .assert_contains(&format!("href=\"/org/{}\"", t.nodes.grid));
+    assert!(!audit.body.contains("<code>/1/"), "a raw path is shown");
     t.get("/audit?target_type=resident", &auditor)
         .await
         .assert_status(StatusCode::OK)

@@ -1,10 +1,13 @@
-//! The audit log: newest entries first, filtered by target and paged backwards; the
-//! verification of its hash chain; and the data-access log of residents' records shown
-//! on cards.
+//! The audit log: newest entries first, filtered by target and paged backwards, with
+//! each scope shown as the names of its units; the verification of its hash chain; and
+//! the data-access log of residents' records shown on cards.
+
+use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
+use civicgrid_app::audit_log::ScopeStep;
 use civicgrid_app::domain::access::Permission;
 use civicgrid_app::domain::audit::StoredEntry;
 use civicgrid_app::store::audit::AuditFilter;
@@ -53,9 +56,44 @@ struct EntryLine {
     action_code: String,
     target: String,
     target_href: Option<String>,
-    scope: String,
+    scope: Scope,
     reason: String,
     details: String,
+}
+
+/// A scope as the names of the units its path runs through (`江城市 › 望湖街道 ›
+/// 湖光社区`), linked to the innermost; the raw path when its units are unknown.
+#[derive(Default)]
+struct Scope {
+    path: String,
+    names: String,
+    href: Option<String>,
+}
+
+/// The scope shown for `path` (empty when there is none).
+fn scope(lang: Lang, names: &HashMap<String, Vec<ScopeStep>>, path: Option<&str>) -> Scope {
+    let Some(path) = path else {
+        return Scope::default();
+    };
+    match names.get(path) {
+        Some(steps) => Scope {
+            path: path.to_owned(),
+            names: steps
+                .iter()
+                .map(|s| match lang {
+                    Lang::ZhCn => s.name_zh.as_str(),
+                    Lang::En => s.name_en.as_str(),
+                })
+                .collect::<Vec<_>>()
+                .join(" › "),
+            href: steps.last().map(|s| format!("/org/{}", s.id)),
+        },
+        None => Scope {
+            path: path.to_owned(),
+            names: path.to_owned(),
+            href: None,
+        },
+    }
 }
 
 /// A translated label for `prefix` + `code` when the files have one, else the code.
@@ -77,9 +115,10 @@ fn target_href(target_type: &str, target_id: &str) -> Option<String> {
     }
 }
 
-fn line(lang: Lang, e: StoredEntry) -> EntryLine {
+fn line(lang: Lang, names: &HashMap<String, Vec<ScopeStep>>, e: StoredEntry) -> EntryLine {
     let f = e.fields;
     EntryLine {
+        scope: scope(lang, names, f.scope_path.as_deref()),
         seq: e.seq,
         at_ms: f.at_ms,
         action: label(lang, "action-", &f.action),
@@ -87,7 +126,6 @@ fn line(lang: Lang, e: StoredEntry) -> EntryLine {
         target_href: target_href(&f.target_type, &f.target_id),
         actor: f.actor_label,
         action_code: f.action,
-        scope: f.scope_path.unwrap_or_default(),
         reason: f.reason.unwrap_or_default(),
         details: if f.details == "{}" {
             String::new()
@@ -142,12 +180,17 @@ async fn entries(
         _ => None,
     };
     let lang = ctx.lang;
+    let paths: Vec<&str> = found
+        .iter()
+        .filter_map(|e| e.fields.scope_path.as_deref())
+        .collect();
+    let names = st.app.scope_names(&me.actor, &paths).await?;
     Ok(render(&AuditPage {
         target_types: TARGET_TYPES
             .iter()
             .map(|t| (*t, label(lang, "target-", t)))
             .collect(),
-        entries: found.into_iter().map(|e| line(lang, e)).collect(),
+        entries: found.into_iter().map(|e| line(lang, &names, e)).collect(),
         target_type,
         target_id,
         older,
@@ -194,7 +237,7 @@ struct ViewLine {
     action_code: String,
     resident_id: i64,
     household_id: Option<i64>,
-    scope: String,
+    scope: Scope,
 }
 
 #[derive(Template)]
@@ -225,6 +268,8 @@ async fn views(
         .app
         .data_views(&me.actor, filter.clone(), PAGE_SIZE)
         .await?;
+    let paths: Vec<&str> = found.iter().map(|v| v.scope_path.as_str()).collect();
+    let names = st.app.scope_names(&me.actor, &paths).await?;
     let shown = |v: Option<i64>| v.map(|n| n.to_string()).unwrap_or_default();
     let (resident_id, user_id) = (shown(filter.resident_id), shown(filter.actor_user_id));
     let full = found.len() >= usize::try_from(PAGE_SIZE).unwrap_or(usize::MAX);
@@ -247,7 +292,7 @@ async fn views(
             action_code: v.action,
             resident_id: v.resident_id,
             household_id: v.household_id,
-            scope: v.scope_path,
+            scope: scope(lang, &names, Some(&v.scope_path)),
         })
         .collect();
     Ok(render(&ViewsPage {
