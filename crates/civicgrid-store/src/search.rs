@@ -201,6 +201,67 @@ fn scope_clause(args: &mut Args, alias: &str, scopes: &[String]) -> String {
     format!("({})", parts.join(" OR "))
 }
 
+/// A subquery selecting the residents of the places named by `filter`'s building,
+/// unit and room names.
+///
+/// In a scope the places are walked down from its grids: each grid's building by
+/// (grid_id, name), the unit by (building_id, name), the room by (unit_id, name), then
+/// households and members — a handful of index probes per grid, whatever the city's
+/// size. (`CROSS JOIN` keeps SQLite to that order; PostgreSQL plans it as it likes.)
+/// Without a scope the planner starts from the names (`rooms_name`, `buildings_name`).
+/// Either way the outer query reads residents by id, never every resident of the scope.
+fn place_clause(args: &mut Args, filter: &SearchFilter) -> String {
+    let mut conds = vec![
+        "pu.building_id = pb.id".to_owned(),
+        "pr.unit_id = pu.id".to_owned(),
+        "ph.room_id = pr.id".to_owned(),
+        "pm.household_id = ph.id".to_owned(),
+    ];
+    let from = match filter.scopes.as_deref() {
+        Some(scopes) => {
+            conds.push("pb.grid_id = pg.id".to_owned());
+            conds.push(scope_clause(args, "pg.", scopes));
+            "org_nodes pg CROSS JOIN buildings pb CROSS JOIN units pu CROSS JOIN rooms pr \
+             CROSS JOIN households ph CROSS JOIN residents pm"
+        }
+        None => "rooms pr, units pu, buildings pb, households ph, residents pm",
+    };
+    for (alias, names) in [
+        ("pb", &filter.buildings),
+        ("pu", &filter.units),
+        ("pr", &filter.rooms),
+    ] {
+        if !names.is_empty() {
+            conds.push(format!("{alias}.name IN ({})", args.list(names)));
+        }
+    }
+    format!("SELECT pm.id FROM {from} WHERE {}", conds.join(" AND "))
+}
+
+/// `r.id` among the ids a subquery selects, written so each backend starts from the
+/// subquery. SQLite computes an `IN (SELECT …)` once and reads residents by id from
+/// the result. PostgreSQL may instead walk residents in id order, hoping to meet
+/// `LIMIT` matches early: right for a common name, a scan of the whole table for a rare
+/// one, which its estimates (none before the first ANALYZE, rough ones for prefixes)
+/// cannot tell apart. A `narrow` subquery is therefore handed to it as an array that is
+/// computed first; the cost is then bounded by the number of matches.
+fn ids_in(backend: Backend, subquery: &str, narrow: bool) -> String {
+    match backend {
+        Backend::Postgres if narrow => format!("r.id = ANY(ARRAY({subquery}))"),
+        Backend::Postgres | Backend::Sqlite => format!("r.id IN ({subquery})"),
+    }
+}
+
+/// Whether a name query is likely to match few residents: it holds a pair of Chinese
+/// characters or a Latin word of three letters or more ("张三", "zsf", "zhangsan"). A
+/// lone character or two initials ("王", "王 wj") match thousands in a city; those are
+/// best found walking residents in id order, which stops at the page's end.
+fn narrow_name(terms: &[QueryTerm]) -> bool {
+    terms
+        .iter()
+        .any(|t| t.text.chars().count() >= if t.prefix { 3 } else { 2 })
+}
+
 /// Residents matching `filter`, by id, at most `filter.limit` of them.
 pub async fn search_residents(
     conn: &mut AnyConnection,
@@ -221,50 +282,51 @@ pub async fn search_residents(
     }
     let backend = backend_of(conn);
     if !filter.name.is_empty() {
-        let clause = match backend {
+        let subquery = match backend {
             Backend::Sqlite => fts5_match(&filter.name).map(|m| {
                 format!(
-                    "r.id IN (SELECT rowid FROM resident_search WHERE resident_search MATCH {})",
+                    "SELECT rowid FROM resident_search WHERE resident_search MATCH {}",
                     args.text(m)
                 )
             }),
             Backend::Postgres => tsquery(&filter.name).map(|q| {
                 format!(
-                    "r.id IN (SELECT resident_id FROM resident_search \
-                     WHERE terms @@ to_tsquery('simple', {}))",
+                    "SELECT resident_id FROM resident_search \
+                     WHERE terms @@ to_tsquery('simple', {})",
                     args.text(q)
                 )
             }),
         };
-        wheres.extend(clause);
+        let narrow = narrow_name(&filter.name);
+        wheres.extend(subquery.map(|s| ids_in(backend, &s, narrow)));
     }
     if let Some(idx) = &filter.phone_last4_idx {
-        wheres.push(format!("r.phone_last4_idx = {}", args.text(idx.clone())));
+        let mark = args.text(idx.clone());
+        wheres.push(match backend {
+            Backend::Sqlite => format!("r.phone_last4_idx = {mark}"),
+            Backend::Postgres => ids_in(
+                backend,
+                &format!("SELECT id FROM residents WHERE phone_last4_idx = {mark}"),
+                true,
+            ),
+        });
     }
     if !(filter.buildings.is_empty() && filter.units.is_empty() && filter.rooms.is_empty()) {
-        let mut place = Vec::new();
-        for (alias, names) in [
-            ("pb", &filter.buildings),
-            ("pu", &filter.units),
-            ("pr", &filter.rooms),
-        ] {
-            if !names.is_empty() {
-                place.push(format!("{alias}.name IN ({})", args.list(names)));
-            }
-        }
-        wheres.push(format!(
-            "r.household_id IN (SELECT ph.id FROM rooms pr \
-             JOIN units pu ON pu.id = pr.unit_id JOIN buildings pb ON pb.id = pu.building_id \
-             JOIN households ph ON ph.room_id = pr.id WHERE {})",
-            place.join(" AND ")
-        ));
+        // Narrow when a room is named or a scope bounds the grids; "3栋" across a city
+        // is not.
+        let narrow = !filter.rooms.is_empty() || filter.scopes.is_some();
+        wheres.push(ids_in(backend, &place_clause(&mut args, filter), narrow));
     }
     if let Some(tag) = &filter.tag {
         // As a subquery, so the planner may start from the tag's index
         // (resident_tags(tag_code, resident_id)) when the tag is rarer than the scope.
-        wheres.push(format!(
-            "r.id IN (SELECT t.resident_id FROM resident_tags t WHERE t.tag_code = {})",
-            args.text(tag.clone())
+        wheres.push(ids_in(
+            backend,
+            &format!(
+                "SELECT t.resident_id FROM resident_tags t WHERE t.tag_code = {}",
+                args.text(tag.clone())
+            ),
+            false,
         ));
     }
     if let Some((lo, hi)) = filter.birth_ym {
@@ -287,16 +349,21 @@ pub async fn search_residents(
     };
     let limit = args.int(filter.limit.clamp(0, 1000));
     let offset = args.int(filter.offset.max(0));
+    // The page of ids first, from the residents table alone; only its rows are joined
+    // to their grid and place.
     let sql = format!(
         "SELECT r.id, r.name, r.gender, r.birth_ym, r.residence_status, r.grid_id, \
          g.name_zh AS grid_name, r.household_id, b.name AS building, u.name AS unit, \
          rm.name AS room \
-         FROM residents r JOIN org_nodes g ON g.id = r.grid_id \
+         FROM (SELECT r.id FROM residents r {where_sql} \
+               ORDER BY r.id LIMIT {limit} OFFSET {offset}) page \
+         JOIN residents r ON r.id = page.id \
+         JOIN org_nodes g ON g.id = r.grid_id \
          LEFT JOIN households h ON h.id = r.household_id \
          LEFT JOIN rooms rm ON rm.id = h.room_id \
          LEFT JOIN units u ON u.id = rm.unit_id \
          LEFT JOIN buildings b ON b.id = u.building_id \
-         {where_sql} ORDER BY r.id LIMIT {limit} OFFSET {offset}"
+         ORDER BY r.id"
     );
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
     for a in args.0 {
@@ -360,4 +427,32 @@ pub async fn point_read(conn: &mut AnyConnection, id: i64) -> StoreResult<Option
         .fetch_optional(&mut *conn)
         .await?;
     Ok(row.map(|r| r.try_get("name")).transpose()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use civicgrid_domain::ledger::search_terms::query_terms;
+
+    use super::*;
+
+    #[test]
+    fn names_with_a_pair_or_a_long_word_are_narrow() {
+        for q in ["张三", "张三丰", "zsf", "zhangsan", "王 wjk", "Smith"] {
+            assert!(narrow_name(&query_terms(q)), "{q}");
+        }
+        for q in ["王", "王 wj", "zs", "j"] {
+            assert!(!narrow_name(&query_terms(q)), "{q}");
+        }
+    }
+
+    #[test]
+    fn postgres_gets_narrow_subqueries_as_arrays() {
+        let sub = "SELECT 1";
+        assert_eq!(
+            ids_in(Backend::Postgres, sub, true),
+            "r.id = ANY(ARRAY(SELECT 1))"
+        );
+        assert_eq!(ids_in(Backend::Postgres, sub, false), "r.id IN (SELECT 1)");
+        assert_eq!(ids_in(Backend::Sqlite, sub, true), "r.id IN (SELECT 1)");
+    }
 }

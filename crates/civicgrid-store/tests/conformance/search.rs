@@ -345,6 +345,83 @@ conformance!(search_by_phone_place_tag_status, |db: Db| async move {
     );
 });
 
+conformance!(place_search_in_and_out_of_scope, |db: Db| async move {
+    let f = fixture(&db).await;
+    let mut conn = db.read().await.unwrap();
+    let room = |scopes: Option<Vec<String>>| SearchFilter {
+        scopes,
+        rooms: vec!["302".into(), "302室".into()],
+        limit: 50,
+        ..SearchFilter::default()
+    };
+    // Everywhere: the namesake's room in the other community too.
+    assert_eq!(
+        names(&search_residents(&mut conn, &room(None)).await.unwrap()),
+        vec!["张三丰", "张三", "王五", "张三丰"]
+    );
+    // Several subtrees at once; a grid alone.
+    let two = Some(vec![
+        f.grid2.path.as_str().to_owned(),
+        f.other.path.as_str().to_owned(),
+    ]);
+    assert_eq!(
+        names(&search_residents(&mut conn, &room(two)).await.unwrap()),
+        vec!["王五", "张三丰"]
+    );
+    // The street: the community's path without its last step.
+    let c = f.community.path.as_str();
+    let street = c[..=c[..c.len() - 1].rfind('/').unwrap()].to_owned();
+    assert_eq!(
+        search_residents(&mut conn, &room(Some(vec![street])))
+            .await
+            .unwrap()
+            .len(),
+        4
+    );
+    // With a name, and paged.
+    let named = SearchFilter {
+        name: query_terms("zsf"),
+        ..room(None)
+    };
+    assert_eq!(search_residents(&mut conn, &named).await.unwrap().len(), 2);
+    let named_here = SearchFilter {
+        name: query_terms("zsf"),
+        ..room(Some(vec![f.community.path.as_str().to_owned()]))
+    };
+    assert_eq!(
+        names(&search_residents(&mut conn, &named_here).await.unwrap()),
+        vec!["张三丰"]
+    );
+    let paged = SearchFilter {
+        limit: 2,
+        offset: 1,
+        ..room(None)
+    };
+    assert_eq!(
+        names(&search_residents(&mut conn, &paged).await.unwrap()),
+        vec!["张三", "王五"]
+    );
+    // A unit with no building named; a building that is not there.
+    let unit_room = SearchFilter {
+        units: vec!["1单元".into()],
+        ..room(Some(vec![f.community.path.as_str().to_owned()]))
+    };
+    assert_eq!(
+        names(&search_residents(&mut conn, &unit_room).await.unwrap()),
+        vec!["张三丰", "张三", "王五"]
+    );
+    let nowhere = SearchFilter {
+        buildings: vec!["9栋".into()],
+        ..room(None)
+    };
+    assert!(
+        search_residents(&mut conn, &nowhere)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+});
+
 conformance!(
     unindexed_residents_are_not_found_by_name,
     |db: Db| async move {
