@@ -71,7 +71,9 @@ impl Role {
     pub fn permissions(self) -> &'static [Permission] {
         use Permission::*;
         match self {
-            Role::Resident | Role::Volunteer | Role::Responder => &[ViewOrg],
+            Role::Resident => &[ViewOrg, SubmitRequest],
+            Role::Volunteer => &[ViewOrg],
+            Role::Responder => &[ViewOrg, RespondToRequests],
             Role::GridWorker => &[
                 ViewOrg,
                 ViewUsers,
@@ -80,6 +82,9 @@ impl Role {
                 UnmaskPersonalData,
                 ImportLedger,
                 ExportLedger,
+                SubmitRequest,
+                ViewRequests,
+                HandleRequests,
             ],
             Role::CommunityStaff => &[
                 ViewOrg,
@@ -91,6 +96,12 @@ impl Role {
                 UnmaskPersonalData,
                 ImportLedger,
                 ExportLedger,
+                SubmitRequest,
+                ViewRequests,
+                HandleRequests,
+                SuperviseRequests,
+                ManageRouting,
+                ManageResponders,
             ],
             Role::StreetAdmin => &[
                 ViewOrg,
@@ -99,8 +110,14 @@ impl Role {
                 ManageUsers,
                 ViewLedger,
                 ExportLedger,
+                SubmitRequest,
+                ViewRequests,
+                HandleRequests,
+                SuperviseRequests,
+                ManageRouting,
+                ManageResponders,
             ],
-            Role::Auditor => &[ViewOrg, ViewUsers, ViewAudit],
+            Role::Auditor => &[ViewOrg, ViewUsers, ViewAudit, ViewRequests],
             Role::SystemAdmin => &[
                 ViewOrg,
                 ManageOrg,
@@ -114,6 +131,13 @@ impl Role {
                 ImportLedger,
                 ExportLedger,
                 ManageCatalogue,
+                SubmitRequest,
+                ViewRequests,
+                HandleRequests,
+                SuperviseRequests,
+                ManageRequestCatalogue,
+                ManageRouting,
+                ManageResponders,
             ],
         }
     }
@@ -192,6 +216,26 @@ pub enum Permission {
     ExportLedger,
     /// Manage city-wide catalogues (tags).
     ManageCatalogue,
+    /// Raise a request: residents for themselves, staff for a resident or on patrol,
+    /// integrations through the API. A resident sees the requests they raised without
+    /// any further permission.
+    SubmitRequest,
+    /// See every request located in the scope, and its work queues.
+    ViewRequests,
+    /// Work on requests in the scope: accept, assign, start, resolve, reject, refer,
+    /// hold, merge duplicates, comment, make return visits.
+    HandleRequests,
+    /// Work on the requests assigned to a responder organisation one belongs to
+    /// (start, resolve, hold, resume, comment), inside the scope.
+    RespondToRequests,
+    /// Watch the overdue board and escalate by hand; clear flags after poor ratings.
+    SuperviseRequests,
+    /// Manage the city-wide request catalogue, the business calendar and SLA policies.
+    ManageRequestCatalogue,
+    /// Manage routing rules (category × scope → responsible party) in the scope.
+    ManageRouting,
+    /// Manage responder organisations and their members in the scope.
+    ManageResponders,
 }
 
 /// One role held at one node.
@@ -327,6 +371,37 @@ mod tests {
         ] {
             assert!(!r.can(p, &grid), "{p:?}");
         }
+    }
+
+    #[test]
+    fn request_permissions_follow_the_ladder() {
+        use Permission::*;
+        let who =
+            |p: Permission| -> Vec<Role> { Role::ALL.into_iter().filter(|r| r.has(p)).collect() };
+        assert_eq!(
+            who(SubmitRequest),
+            [
+                Role::Resident,
+                Role::GridWorker,
+                Role::CommunityStaff,
+                Role::StreetAdmin,
+                Role::SystemAdmin
+            ]
+        );
+        assert_eq!(
+            who(HandleRequests),
+            [
+                Role::GridWorker,
+                Role::CommunityStaff,
+                Role::StreetAdmin,
+                Role::SystemAdmin
+            ]
+        );
+        assert_eq!(who(RespondToRequests), [Role::Responder]);
+        assert!(Role::Auditor.has(ViewRequests) && !Role::Auditor.has(HandleRequests));
+        assert!(!Role::Resident.has(ViewRequests));
+        assert!(!Role::GridWorker.has(SuperviseRequests));
+        assert_eq!(who(ManageRequestCatalogue), [Role::SystemAdmin]);
     }
 
     #[test]

@@ -41,6 +41,14 @@ fn permission_key(p: Permission) -> &'static str {
         Permission::ImportLedger => "import_ledger",
         Permission::ExportLedger => "export_ledger",
         Permission::ManageCatalogue => "manage_catalogue",
+        Permission::SubmitRequest => "submit_request",
+        Permission::ViewRequests => "view_requests",
+        Permission::HandleRequests => "handle_requests",
+        Permission::RespondToRequests => "respond_to_requests",
+        Permission::SuperviseRequests => "supervise_requests",
+        Permission::ManageRequestCatalogue => "manage_request_catalogue",
+        Permission::ManageRouting => "manage_routing",
+        Permission::ManageResponders => "manage_responders",
     }
 }
 
