@@ -16,6 +16,7 @@ pub mod ledger_bulk;
 pub mod org;
 pub mod pii;
 pub mod population;
+pub mod requests;
 pub mod search;
 pub mod sessions;
 pub mod synthetic;

@@ -45,6 +45,8 @@ mod ledger;
 mod ledger_bulk;
 #[path = "conformance/org.rs"]
 mod org;
+#[path = "conformance/requests.rs"]
+mod requests;
 #[path = "conformance/search.rs"]
 mod search;
 #[path = "conformance/sessions.rs"]
