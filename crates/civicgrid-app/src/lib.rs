@@ -13,6 +13,7 @@ pub mod ledger_import;
 pub mod ledger_search;
 pub mod org;
 mod password;
+pub mod requests;
 pub mod tokens;
 pub mod users;
 
@@ -52,12 +53,18 @@ pub struct App {
     db: Db,
     config: AppConfig,
     hasher: Arc<password::Hasher>,
+    requests: Arc<requests::Shared>,
 }
 
 impl App {
     pub fn new(db: Db, config: AppConfig) -> App {
         let hasher = Arc::new(password::Hasher::new(config.password_hash_concurrency));
-        App { db, config, hasher }
+        App {
+            db,
+            config,
+            hasher,
+            requests: Arc::new(requests::Shared::default()),
+        }
     }
 
     pub fn db(&self) -> &Db {

@@ -1,0 +1,488 @@
+//! Raising a request, from every channel, with routing, deadlines and duplicate
+//! suggestions on intake; and the suggested category for free text.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use civicgrid_domain::access::{Actor, Permission};
+use civicgrid_domain::ledger::phone::Phone;
+use civicgrid_domain::org::NodeKind;
+use civicgrid_domain::requests::classifier::{Classifier, Prediction};
+use civicgrid_domain::requests::routing::route_or_default;
+use civicgrid_domain::requests::similarity::{
+    Candidate, SimilarRequest, Summary, suggest_duplicates,
+};
+use civicgrid_domain::requests::sla::{Deadlines, EscalationLevel, Targets};
+use civicgrid_domain::requests::{Channel, RequestId, Routed, Status, validate_description};
+use civicgrid_store::requests::{self as repo, RequestRecord};
+use civicgrid_store::{AnyConnection, commit, ledger, now_ms, org};
+
+use super::settings::{RequestPolicy, load_rules};
+use super::{Step, public_number, set_clock, write_step};
+use crate::authz::require;
+use crate::{App, AppError, AppResult};
+
+/// How long a community's trained classifier is reused before it is trained again.
+pub const CLASSIFIER_TTL: Duration = Duration::from_secs(3600);
+/// How many of a community's latest requests the classifier learns from.
+pub const CLASSIFIER_SAMPLES: i64 = 5000;
+/// How many recent requests of the community are compared with a new one.
+pub const DUPLICATE_CANDIDATES: i64 = 300;
+
+/// Who a request is for, when staff take it for a resident (phone, walk-in).
+#[derive(Debug, Clone, Default)]
+pub struct OnBehalf {
+    /// The resident's account, if they have one (they then follow it online).
+    pub user_id: Option<i64>,
+    /// The resident's ledger record, if known.
+    pub resident_id: Option<i64>,
+    /// Name to call back; stored as given, shown masked.
+    pub contact_name: Option<String>,
+    /// Phone to call back; stored sealed, shown masked.
+    pub contact_phone: Option<String>,
+}
+
+/// A new request.
+#[derive(Debug, Clone)]
+pub struct NewRequest {
+    pub channel: Channel,
+    /// A category code; `None` takes the suggested category when it is confident
+    /// enough, and otherwise fails naming the field `category`.
+    pub category: Option<String>,
+    pub description: String,
+    /// The grid; may be left out when a room or building is given, or when the actor
+    /// holds their submitting role at a grid.
+    pub grid_id: Option<i64>,
+    pub building_id: Option<i64>,
+    pub room_id: Option<i64>,
+    /// (longitude, latitude), WGS-84. The caller finds the grid of a point.
+    pub point: Option<(f64, f64)>,
+    /// A hint of where, without personal data.
+    pub address: String,
+    /// Staff intake for a resident (required for phone and walk-in).
+    pub on_behalf: Option<OnBehalf>,
+    /// The requester agrees to the request appearing on the public page (still only
+    /// when its category is public, and never with personal data).
+    pub public: bool,
+}
+
+/// What intake answers.
+#[derive(Debug, Clone)]
+pub struct Submitted {
+    pub id: RequestId,
+    /// `R-2026-000123`.
+    pub number: String,
+    pub routed: Routed,
+    pub deadlines: Deadlines,
+    /// Earlier requests this one may repeat, best first (for the resident: "is it one
+    /// of these?"; for staff: merge candidates).
+    pub duplicates: Vec<SimilarRequest>,
+    /// For Open311 clients: a token standing for the request.
+    pub open311_token: Option<String>,
+    pub version: i64,
+}
+
+/// The grid and place a request is located at.
+struct Location {
+    grid: org::OrgNode,
+    community_id: i64,
+    building_id: Option<i64>,
+    room_id: Option<i64>,
+}
+
+async fn locate(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    input: &NewRequest,
+) -> AppResult<Location> {
+    let (grid_id, building_id, room_id) = if let Some(room) = input.room_id {
+        let place = ledger::place_of_room(conn, room)
+            .await
+            .map_err(|_| AppError::invalid("room_id", "no such room"))?;
+        (place.grid_id, Some(place.building_id), Some(room))
+    } else if let Some(b) = input.building_id {
+        let building = ledger::get_building(conn, b)
+            .await
+            .map_err(|_| AppError::invalid("building_id", "no such building"))?;
+        (building.grid_id, Some(b), None)
+    } else if let Some(g) = input.grid_id {
+        (g, None, None)
+    } else {
+        // The grid the actor holds a submitting role at, if exactly one.
+        let grids: Vec<i64> = actor
+            .assignments
+            .iter()
+            .filter(|a| a.role.has(Permission::SubmitRequest) && a.path.depth() == 5)
+            .map(|a| a.node_id)
+            .collect();
+        match grids.as_slice() {
+            [g] => (*g, None, None),
+            _ => {
+                return Err(AppError::invalid(
+                    "grid_id",
+                    "say where: a grid, building or room",
+                ));
+            }
+        }
+    };
+    if input.grid_id.is_some_and(|g| g != grid_id) {
+        return Err(AppError::invalid(
+            "grid_id",
+            "the room or building lies in another grid",
+        ));
+    }
+    let grid = org::get(conn, grid_id)
+        .await
+        .map_err(|_| AppError::invalid("grid_id", "no such grid"))?;
+    if grid.kind != NodeKind::Grid {
+        return Err(AppError::invalid("grid_id", "not a grid"));
+    }
+    let community_id = grid
+        .parent_id
+        .ok_or_else(|| AppError::invalid("grid_id", "the grid has no community"))?;
+    Ok(Location {
+        grid,
+        community_id,
+        building_id,
+        room_id,
+    })
+}
+
+fn check_point(point: Option<(f64, f64)>) -> AppResult<()> {
+    if let Some((lon, lat)) = point
+        && !(lon.is_finite()
+            && lat.is_finite()
+            && (-180.0..=180.0).contains(&lon)
+            && (-90.0..=90.0).contains(&lat))
+    {
+        return Err(AppError::invalid(
+            "point",
+            "longitude −180..180 and latitude −90..90",
+        ));
+    }
+    Ok(())
+}
+
+fn check_text(field: &'static str, v: Option<&str>, max: usize) -> AppResult<Option<String>> {
+    match v.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) if s.chars().count() > max => Err(AppError::invalid(
+            field,
+            format!("must be at most {max} characters"),
+        )),
+        Some(s) => Ok(Some(s.to_owned())),
+    }
+}
+
+impl App {
+    /// Raises a request. Residents raise their own (`resident_web`); staff take one for
+    /// a resident who called or walked in (`staff_phone`, `staff_walk_in`, with
+    /// `on_behalf` and a contact), or found on patrol (`patrol`); integrations post
+    /// through `api` or `open311` with a token. The request is routed (the most
+    /// specific rule, or the category's default party), gets its due times from the
+    /// business calendar, and is audited with its first timeline line in one
+    /// transaction.
+    pub async fn submit_request(&self, actor: &Actor, input: NewRequest) -> AppResult<Submitted> {
+        let description = validate_description(&input.description)
+            .map_err(|e| AppError::invalid(e.field(), e))?;
+        check_point(input.point)?;
+        let address = check_text("address", Some(&input.address), 200)?.unwrap_or_default();
+        let now = now_ms();
+        let mut tx = self.db.begin_write().await?;
+        self.ensure_request_catalogue(&mut tx).await?;
+        let loc = locate(&mut tx, actor, &input).await?;
+        let path = loc.grid.path.clone();
+
+        // Who may raise it through which channel.
+        let staff_intake = input.channel.is_staff_intake();
+        require(
+            actor,
+            if staff_intake {
+                Permission::HandleRequests
+            } else {
+                Permission::SubmitRequest
+            },
+            &path,
+        )?;
+        let (requester_user_id, intake_user_id, intake_token_id) = match input.channel {
+            Channel::ResidentWeb => {
+                let Some(user) = actor.user_id else {
+                    return Err(AppError::invalid(
+                        "channel",
+                        "resident_web is for signed-in residents",
+                    ));
+                };
+                (Some(user), None, None)
+            }
+            Channel::StaffPhone | Channel::StaffWalkIn | Channel::Patrol => (
+                input.on_behalf.as_ref().and_then(|o| o.user_id),
+                actor.user_id,
+                actor.token_id,
+            ),
+            Channel::Api | Channel::Open311 => (
+                input.on_behalf.as_ref().and_then(|o| o.user_id),
+                actor.user_id,
+                actor.token_id,
+            ),
+        };
+        let behalf = input.on_behalf.clone().unwrap_or_default();
+        let contact_name = check_text("contact_name", behalf.contact_name.as_deref(), 50)?;
+        let phone = match behalf
+            .contact_phone
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
+            Some(p) => Some(Phone::parse(p).map_err(|e| AppError::invalid("contact_phone", e))?),
+            None => None,
+        };
+        if input.channel.needs_staff_return_visit()
+            && phone.is_none()
+            && requester_user_id.is_none()
+        {
+            return Err(AppError::invalid(
+                "contact_phone",
+                "a request taken by phone or at the desk needs a phone to call back",
+            ));
+        }
+        if let Some(user) = requester_user_id.filter(|_| input.channel != Channel::ResidentWeb) {
+            civicgrid_store::accounts::get_user(&mut tx, user)
+                .await
+                .map_err(|_| AppError::invalid("user_id", "no such user"))?;
+        }
+        if let Some(r) = behalf.resident_id {
+            let resident = ledger::get_resident(&mut tx, r)
+                .await
+                .map_err(|_| AppError::invalid("resident_id", "no such resident"))?;
+            let at = org::get(&mut tx, resident.grid_id).await?;
+            require(actor, Permission::HandleRequests, &at.path)?;
+        }
+
+        // Category: given, or suggested with enough confidence.
+        let rules = load_rules(&mut tx).await?;
+        let code = match input
+            .category
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+        {
+            Some(c) => c.to_owned(),
+            None => {
+                let clf = self.classifier(&mut tx, loc.community_id).await?;
+                clf.suggest(&description, rules.policy.min_confidence)
+                    .map(|p| p.category)
+                    .ok_or_else(|| AppError::invalid("category", "choose a category"))?
+            }
+        };
+        let category = repo::category(&mut tx, &code)
+            .await?
+            .filter(|c| c.active)
+            .ok_or_else(|| AppError::invalid("category", "no such category"))?;
+
+        // Routing and deadlines.
+        let routing_rules = repo::rules_for(&mut tx, &path).await?;
+        let routed = route_or_default(&routing_rules, &category, &path);
+        let deadlines = rules
+            .policy
+            .sla
+            .deadlines(&rules.calendar, Targets::of(&category), now);
+
+        // Duplicate suggestions among the community's recent requests.
+        let duplicates = duplicates_for(
+            &mut tx,
+            &rules.policy,
+            loc.community_id,
+            &Summary {
+                category: &category.code,
+                text: &description,
+                building_id: loc.building_id,
+                point: input.point,
+                created_ms: now,
+            },
+        )
+        .await?;
+
+        let keys = &self.config.field_keys;
+        let mut rec = RequestRecord {
+            id: RequestId(0),
+            category: category.code.clone(),
+            channel: input.channel,
+            description,
+            grid_id: loc.grid.id,
+            community_id: loc.community_id,
+            path: path.clone(),
+            building_id: loc.building_id,
+            room_id: loc.room_id,
+            point: input.point,
+            address,
+            requester_user_id,
+            requester_resident_id: behalf.resident_id,
+            contact_name,
+            contact_phone_enc: phone
+                .as_ref()
+                .map(|p| keys.seal(repo::F_CONTACT_PHONE, p.as_str())),
+            contact_phone_idx: phone
+                .as_ref()
+                .map(|p| keys.blind_index(repo::F_CONTACT_PHONE, p.as_str())),
+            intake_user_id,
+            intake_token_id,
+            status: Status::Submitted,
+            held_from: None,
+            party: routed.party,
+            assignee_user_id: None,
+            routed_rule_id: routed.rule_id,
+            escalation_level: EscalationLevel::GridWorker,
+            next_step_at: None,
+            deadlines,
+            warn_at: None,
+            due_at: None,
+            held_at: None,
+            responded_at: None,
+            resolved_at: None,
+            closed_at: None,
+            rating: None,
+            rating_comment: None,
+            rated_at: None,
+            flagged: false,
+            return_visit_pending: false,
+            return_visit_at: None,
+            public: category.public && input.public,
+            duplicate_of: None,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        };
+        set_clock(&mut rec, &rules.calendar, &rules.policy);
+        rec.id = repo::insert_request(&mut tx, &rec).await?;
+        let mut step = Step::new("submitted");
+        step.to = Some(Status::Submitted);
+        step.party = Some(routed.party.encode());
+        step.notify = vec![format!("party:{}", routed.party.encode())];
+        step.details = serde_json::json!({
+            "channel": rec.channel.code(),
+            "grid": rec.grid_id,
+            "rule": routed.rule_id,
+            "response_due_at": deadlines.response_due_ms,
+            "resolution_due_at": deadlines.resolution_due_ms,
+            "suggested_duplicates": duplicates.iter().map(|d| d.id.0).collect::<Vec<_>>(),
+        });
+        let role = if staff_intake || intake_token_id.is_some() {
+            input.channel.code().to_owned()
+        } else {
+            "requester".to_owned()
+        };
+        write_step(&mut tx, actor, &role, &rec, step, now).await?;
+        let open311_token = if input.channel == Channel::Open311 {
+            let token = format!("{:032x}", rand::random::<u128>());
+            repo::insert_open311_token(&mut tx, &token, rec.id, now).await?;
+            Some(token)
+        } else {
+            None
+        };
+        commit(tx).await?;
+        Ok(Submitted {
+            id: rec.id,
+            number: public_number(rec.id, now, rules.calendar.utc_offset_minutes()),
+            routed,
+            deadlines,
+            duplicates,
+            open311_token,
+            version: 1,
+        })
+    }
+
+    /// A suggested category for free text, learned from the community's own history
+    /// (and seed words for every active category); `None` below the configured
+    /// confidence, when a person should choose. `grid_id` says which community.
+    pub async fn suggest_request_category(
+        &self,
+        actor: &Actor,
+        grid_id: i64,
+        text: &str,
+    ) -> AppResult<Option<Prediction>> {
+        let mut tx = self.db.begin_write().await?;
+        self.ensure_request_catalogue(&mut tx).await?;
+        let grid = org::get(&mut tx, grid_id)
+            .await
+            .map_err(|_| AppError::invalid("grid_id", "no such grid"))?;
+        if !(actor.can(Permission::SubmitRequest, &grid.path)
+            || actor.can(Permission::HandleRequests, &grid.path))
+        {
+            return Err(AppError::Forbidden);
+        }
+        let community = grid
+            .parent_id
+            .ok_or_else(|| AppError::invalid("grid_id", "not a grid"))?;
+        let min = load_rules(&mut tx).await?.policy.min_confidence;
+        let clf = self.classifier(&mut tx, community).await?;
+        commit(tx).await?;
+        Ok(clf.suggest(text, min))
+    }
+
+    /// Drops the cached classifiers so the next suggestion retrains (after a
+    /// catalogue change, or in tests).
+    pub fn refresh_request_classifiers(&self) {
+        if let Ok(mut map) = self.requests.classifiers.lock() {
+            map.clear();
+        }
+    }
+
+    /// The community's classifier, trained at first use and again after
+    /// [`CLASSIFIER_TTL`].
+    async fn classifier(
+        &self,
+        conn: &mut AnyConnection,
+        community_id: i64,
+    ) -> AppResult<Arc<Classifier>> {
+        if let Ok(map) = self.requests.classifiers.lock()
+            && let Some((at, clf)) = map.get(&community_id)
+            && at.elapsed() < CLASSIFIER_TTL
+        {
+            return Ok(Arc::clone(clf));
+        }
+        let categories = repo::categories(conn).await?;
+        let active: Vec<&str> = categories
+            .iter()
+            .filter(|c| c.active)
+            .map(|c| c.code.as_str())
+            .collect();
+        let mut clf = Classifier::with_seeds(active.iter().copied());
+        for (text, category) in
+            repo::training_samples(conn, community_id, CLASSIFIER_SAMPLES).await?
+        {
+            if active.contains(&category.as_str()) {
+                clf.add(&text, &category);
+            }
+        }
+        let clf = Arc::new(clf);
+        if let Ok(mut map) = self.requests.classifiers.lock() {
+            map.insert(community_id, (Instant::now(), Arc::clone(&clf)));
+        }
+        Ok(clf)
+    }
+}
+
+/// Scores the community's recent requests against `probe`.
+pub(crate) async fn duplicates_for(
+    conn: &mut AnyConnection,
+    policy: &RequestPolicy,
+    community_id: i64,
+    probe: &Summary<'_>,
+) -> AppResult<Vec<SimilarRequest>> {
+    let since = probe.created_ms.saturating_sub(policy.duplicates.window_ms);
+    let rows = repo::duplicate_candidates(conn, community_id, since, DUPLICATE_CANDIDATES).await?;
+    let candidates: Vec<Candidate<'_>> = rows
+        .iter()
+        .map(|r| Candidate {
+            id: r.id,
+            summary: Summary {
+                category: &r.category,
+                text: &r.description,
+                building_id: r.building_id,
+                point: r.point,
+                created_ms: r.created_at,
+            },
+        })
+        .collect();
+    Ok(suggest_duplicates(probe, &candidates, &policy.duplicates))
+}

@@ -1,0 +1,497 @@
+//! Use cases of resident requests ("small things", 身边小事), one module per group of
+//! user actions:
+//!
+//! - [`settings`]: the category catalogue, the business calendar and the policies
+//!   (SLA warnings, escalation ladder, poor ratings, reopen window, duplicates);
+//! - [`responders`]: responder organisations and their members;
+//! - [`routing`]: routing rules;
+//! - [`intake`]: raising a request from any channel, category and duplicate suggestions;
+//! - [`transitions`]: accept, assign, start, resolve, close, reject, refer, hold,
+//!   resume, reopen, merge duplicates, comment;
+//! - [`feedback`]: the resident's rating and the staff return visit (回访);
+//! - [`reading`]: one request, its timeline and photos, work queues, the resident's
+//!   inbox;
+//! - [`jobs`]: the escalation job (with auto-close) and notification delivery;
+//! - [`notify`]: the pluggable outbound channel.
+//!
+//! Who may do what: residents raise requests ([`Permission::SubmitRequest`]) and see,
+//! confirm, reopen and rate the ones they raised; staff with
+//! [`Permission::HandleRequests`] work on every request in their scope; members of a
+//! responder organisation with [`Permission::RespondToRequests`] work on the requests
+//! assigned to it; [`Permission::ViewRequests`] reads. Every change writes a timeline
+//! line, an audit entry and the notifications in one transaction. Personal data (the
+//! contact's name and phone) is sealed or masked in every output.
+
+pub mod feedback;
+pub mod intake;
+pub mod jobs;
+pub mod notify;
+pub mod reading;
+pub mod responders;
+pub mod routing;
+pub mod settings;
+pub mod transitions;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Instant;
+
+use civicgrid_domain::access::{Actor, Permission};
+use civicgrid_domain::requests::classifier::Classifier;
+use civicgrid_domain::requests::routing::Party;
+use civicgrid_domain::requests::sla::SlaState;
+use civicgrid_domain::requests::status::TransitionError;
+use civicgrid_domain::requests::{ActionKind, BusinessCalendar, RequestId, Status};
+use civicgrid_store::AnyConnection;
+use civicgrid_store::requests::{self as repo, NewEvent, RequestRecord};
+use serde::Serialize;
+
+use crate::authz::{Change, record};
+use crate::{AppError, AppResult};
+
+pub use notify::{NoopNotifier, Notifier, NotifyError};
+pub use settings::RequestPolicy;
+
+/// Resources the request use cases share across calls: the per-community classifier
+/// cache, the outbound notifier, and whether the default catalogue was ensured.
+pub struct Shared {
+    classifiers: Mutex<HashMap<i64, (Instant, Arc<Classifier>)>>,
+    notifier: RwLock<Arc<dyn Notifier>>,
+    catalogue_ready: std::sync::atomic::AtomicBool,
+}
+
+impl Default for Shared {
+    fn default() -> Shared {
+        Shared {
+            classifiers: Mutex::new(HashMap::new()),
+            notifier: RwLock::new(Arc::new(NoopNotifier)),
+            catalogue_ready: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+}
+
+/// A request's public number: `R-<year>-<id, six digits or more>`, the year of its
+/// creation in the community's time zone.
+pub fn public_number(id: RequestId, created_at_ms: i64, utc_offset_minutes: i32) -> String {
+    let local = created_at_ms + i64::from(utc_offset_minutes) * 60_000;
+    let year = chrono::DateTime::from_timestamp_millis(local)
+        .map(|d| chrono::Datelike::year(&d.date_naive()))
+        .unwrap_or(1970);
+    format!("R-{year}-{:06}", id.0)
+}
+
+/// The id in a public number (`R-2026-000123`) or a bare id (`123`).
+pub fn parse_public_number(s: &str) -> Option<RequestId> {
+    let s = s.trim();
+    let digits = match s.strip_prefix("R-").or_else(|| s.strip_prefix("r-")) {
+        Some(rest) => {
+            let (year, id) = rest.split_once('-')?;
+            if year.len() != 4 || !year.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            id
+        }
+        None => s,
+    };
+    if digits.is_empty() || digits.len() > 18 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok().filter(|id| *id > 0).map(RequestId)
+}
+
+/// A request as shown to someone allowed to see it: personal data masked.
+#[derive(Debug, Clone, Serialize)]
+pub struct RequestView {
+    /// `R-2026-000123`.
+    pub number: String,
+    pub id: RequestId,
+    pub category: String,
+    pub channel: String,
+    pub description: String,
+    pub grid_id: i64,
+    pub community_id: i64,
+    pub building_id: Option<i64>,
+    pub room_id: Option<i64>,
+    /// (longitude, latitude).
+    pub point: Option<(f64, f64)>,
+    pub address: String,
+    pub status: Status,
+    /// `org:<id>` or `role:<role>`.
+    pub party: String,
+    pub assignee_user_id: Option<i64>,
+    pub escalation_level: String,
+    pub response_due_at: i64,
+    pub resolution_due_at: i64,
+    /// The running clock's due time; `None` on hold or once done.
+    pub due_at: Option<i64>,
+    pub sla: Option<SlaState>,
+    pub responded_at: Option<i64>,
+    pub resolved_at: Option<i64>,
+    pub closed_at: Option<i64>,
+    pub rating: Option<u8>,
+    pub rating_comment: Option<String>,
+    pub flagged: bool,
+    pub return_visit_pending: bool,
+    pub public: bool,
+    pub duplicate_of: Option<RequestId>,
+    /// The contact's name masked (`张*`); `None` for residents' own requests.
+    pub contact_name: Option<String>,
+    /// The contact's phone masked (`138****5678`).
+    pub contact_phone: Option<String>,
+    /// The requester is the viewer.
+    pub mine: bool,
+    /// Actions the viewer may take now (buttons).
+    pub actions: Vec<ActionKind>,
+    /// The viewer may rate it now.
+    pub may_rate: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+    /// For optimistic locking: pass it back with a change.
+    pub version: i64,
+}
+
+/// How an actor stands to one request.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Standing {
+    /// Raised it (their user id is the requester's).
+    pub requester: bool,
+    /// Holds [`Permission::HandleRequests`] at its place.
+    pub handler: bool,
+    /// A member of the assigned responder organisation, with
+    /// [`Permission::RespondToRequests`] at its place.
+    pub responder: bool,
+    /// Holds [`Permission::ViewRequests`] at its place.
+    pub viewer: bool,
+    /// Holds [`Permission::SuperviseRequests`] at its place.
+    pub supervisor: bool,
+}
+
+impl Standing {
+    pub fn may_view(self) -> bool {
+        self.requester || self.handler || self.responder || self.viewer
+    }
+
+    /// Actions of the state machine this standing may take at all (the machine then
+    /// says whether the status allows them).
+    pub fn may_take(self, kind: ActionKind) -> bool {
+        use ActionKind::*;
+        match kind {
+            Close | Reopen => self.requester || self.handler,
+            Start | Resolve | Hold | Resume => self.handler || self.responder,
+            Accept | Assign | Reject | Refer | MarkDuplicate => self.handler,
+        }
+    }
+}
+
+pub(crate) async fn standing(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    rec: &RequestRecord,
+) -> AppResult<Standing> {
+    let requester = actor.user_id.is_some() && actor.user_id == rec.requester_user_id;
+    let responder = match (rec.party, actor.user_id) {
+        (Party::Org(org), Some(user)) if actor.can(Permission::RespondToRequests, &rec.path) => {
+            repo::orgs_of_user(conn, user).await?.contains(&org)
+        }
+        _ => false,
+    };
+    Ok(Standing {
+        requester,
+        handler: actor.can(Permission::HandleRequests, &rec.path),
+        responder,
+        viewer: actor.can(Permission::ViewRequests, &rec.path),
+        supervisor: actor.can(Permission::SuperviseRequests, &rec.path),
+    })
+}
+
+/// Loads a request the actor may see; others get "not found" (its existence is not
+/// revealed to those who may not see it).
+pub(crate) async fn visible_request(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id: RequestId,
+) -> AppResult<(RequestRecord, Standing)> {
+    let rec = repo::get_request(conn, id)
+        .await
+        .map_err(|_| AppError::NotFound("request"))?;
+    let s = standing(conn, actor, &rec).await?;
+    if !s.may_view() {
+        return Err(AppError::NotFound("request"));
+    }
+    Ok((rec, s))
+}
+
+/// Masks a contact's name: the first character, then `*` for each other one.
+pub fn mask_name(name: &str) -> String {
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(first) => std::iter::once(first).chain(chars.map(|_| '*')).collect(),
+        None => String::new(),
+    }
+}
+
+pub(crate) fn view(
+    rec: &RequestRecord,
+    s: Standing,
+    keys: &civicgrid_store::crypto::FieldKeys,
+    cal: &BusinessCalendar,
+    now_ms: i64,
+) -> RequestView {
+    let contact_phone = rec.contact_phone_enc.as_deref().map(|enc| {
+        keys.open(repo::F_CONTACT_PHONE, enc)
+            .ok()
+            .and_then(|p| civicgrid_domain::ledger::phone::Phone::parse(&p).ok())
+            .map_or_else(|| "****".to_owned(), |p| p.masked())
+    });
+    let actions = rec
+        .status
+        .actions()
+        .iter()
+        .copied()
+        .filter(|k| s.may_take(*k))
+        .collect();
+    RequestView {
+        number: public_number(rec.id, rec.created_at, cal.utc_offset_minutes()),
+        id: rec.id,
+        category: rec.category.clone(),
+        channel: rec.channel.code().to_owned(),
+        description: rec.description.clone(),
+        grid_id: rec.grid_id,
+        community_id: rec.community_id,
+        building_id: rec.building_id,
+        room_id: rec.room_id,
+        point: rec.point,
+        address: rec.address.clone(),
+        status: rec.status,
+        party: rec.party.encode(),
+        assignee_user_id: rec.assignee_user_id,
+        escalation_level: rec.escalation_level.code().to_owned(),
+        response_due_at: rec.deadlines.response_due_ms,
+        resolution_due_at: rec.deadlines.resolution_due_ms,
+        due_at: rec.due_at,
+        sla: rec.deadlines.state(rec.status, now_ms),
+        responded_at: rec.responded_at,
+        resolved_at: rec.resolved_at,
+        closed_at: rec.closed_at,
+        rating: rec.rating.map(|r| r.value()),
+        rating_comment: rec.rating_comment.clone(),
+        flagged: rec.flagged,
+        return_visit_pending: rec.return_visit_pending,
+        public: rec.public,
+        duplicate_of: rec.duplicate_of,
+        contact_name: rec.contact_name.as_deref().map(mask_name),
+        contact_phone,
+        mine: s.requester,
+        actions,
+        may_rate: s.requester
+            && rec.rating.is_none()
+            && matches!(rec.status, Status::Resolved | Status::Closed),
+        created_at: rec.created_at,
+        updated_at: rec.updated_at,
+        version: rec.version,
+    }
+}
+
+/// A state-machine refusal as the caller should see it.
+pub(crate) fn transition_error(e: TransitionError) -> AppError {
+    use TransitionError as T;
+    match e {
+        T::ReasonRequired(_) | T::ReasonTooLong => AppError::invalid("reason", e),
+        T::DuplicateOfItself | T::DuplicateOfDuplicate => AppError::invalid("original", e),
+        T::UnknownStatus(_) => AppError::invalid("status", e),
+        T::UnknownAction(_) => AppError::invalid("action", e),
+        T::NotForRequester | T::ReopenOnlyByRequester => AppError::Forbidden,
+        T::NotAllowed { .. } | T::ReopenWindowClosed | T::UnknownHeldFrom => {
+            AppError::Conflict(e.to_string())
+        }
+    }
+}
+
+/// The message when a request changed between reading and writing it.
+pub(crate) fn stale() -> AppError {
+    AppError::Conflict("the request changed meanwhile; reload it and try again".into())
+}
+
+/// One change to a request as the timeline, the audit log, the inbox and the outbox
+/// record it.
+pub(crate) struct Step {
+    pub kind: &'static str,
+    pub from: Option<Status>,
+    pub to: Option<Status>,
+    pub party: Option<String>,
+    pub related: Option<RequestId>,
+    pub note: Option<String>,
+    /// Shown to the resident (timeline, inbox).
+    pub visible: bool,
+    /// Outbound notifications: recipients (`user:<id>`, `party:<party>`,
+    /// `role:<role>@<path>`).
+    pub notify: Vec<String>,
+    /// Extra audit details (never personal data).
+    pub details: serde_json::Value,
+}
+
+impl Step {
+    pub fn new(kind: &'static str) -> Step {
+        Step {
+            kind,
+            from: None,
+            to: None,
+            party: None,
+            related: None,
+            note: None,
+            visible: true,
+            notify: Vec::new(),
+            details: serde_json::Value::Null,
+        }
+    }
+}
+
+/// The role an actor acts in on the timeline.
+pub(crate) fn actor_role(actor: &Actor, s: Standing) -> String {
+    if actor.is_system() {
+        return "system".into();
+    }
+    if s.requester && !s.handler {
+        return "requester".into();
+    }
+    if s.responder && !s.handler {
+        return "responder".into();
+    }
+    // The most specific role held over the request's place: the deepest assignment.
+    actor
+        .assignments
+        .iter()
+        .filter(|a| a.role.has(Permission::HandleRequests) || a.role.has(Permission::SubmitRequest))
+        .max_by_key(|a| a.path.depth())
+        .map_or_else(|| "staff".into(), |a| a.role.as_str().to_owned())
+}
+
+/// Writes the timeline line, the audit entry, the resident's inbox line and the
+/// outbound notifications of `step` on the caller's transaction. Returns the event id.
+pub(crate) async fn write_step(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    role: &str,
+    rec: &RequestRecord,
+    step: Step,
+    at_ms: i64,
+) -> AppResult<i64> {
+    let event_id = repo::insert_event(
+        conn,
+        &NewEvent {
+            id: 0,
+            request_id: rec.id,
+            at_ms,
+            kind: step.kind.to_owned(),
+            from_status: step.from,
+            to_status: step.to,
+            actor_user_id: actor.user_id,
+            actor_token_id: actor.token_id,
+            actor_label: actor.label.clone(),
+            actor_role: Some(role.to_owned()),
+            party: step.party.clone(),
+            related_id: step.related,
+            note: step.note.clone(),
+            visible: step.visible,
+        },
+    )
+    .await?;
+    let mut details = serde_json::json!({
+        "event": event_id,
+        "from": step.from.map(Status::code),
+        "to": step.to.map(Status::code),
+        "party": step.party,
+        "related": step.related.map(|r| r.0),
+        "category": rec.category,
+    });
+    if let (Some(d), serde_json::Value::Object(extra)) = (details.as_object_mut(), step.details) {
+        d.extend(extra);
+    }
+    record(
+        conn,
+        actor,
+        Change {
+            action: audit_action(step.kind),
+            target_type: "request",
+            target_id: rec.id.to_string(),
+            scope: Some(&rec.path),
+            reason: step
+                .note
+                .as_deref()
+                .filter(|_| step.kind != "rate" && step.kind != "return_visit"),
+            details,
+        },
+    )
+    .await?;
+    let status = step.to.unwrap_or(rec.status);
+    let mut recipients = step.notify;
+    if step.visible
+        && let Some(user) = rec.requester_user_id.filter(|u| Some(*u) != actor.user_id)
+    {
+        repo::insert_inbox(conn, user, rec.id, event_id, at_ms, step.kind, status).await?;
+        recipients.push(format!("user:{user}"));
+    }
+    recipients.sort();
+    recipients.dedup();
+    let payload = serde_json::json!({
+        "request": rec.id.0,
+        "event": event_id,
+        "kind": step.kind,
+        "status": status.code(),
+        "category": rec.category,
+        "due_at": rec.due_at,
+    })
+    .to_string();
+    for r in recipients {
+        repo::insert_outbox(conn, at_ms, rec.id, event_id, &r, &payload).await?;
+    }
+    Ok(event_id)
+}
+
+fn audit_action(kind: &str) -> &'static str {
+    match kind {
+        "submitted" => "request.submit",
+        "accept" => "request.accept",
+        "assign" => "request.assign",
+        "start" => "request.start",
+        "resolve" => "request.resolve",
+        "close" => "request.close",
+        "reject" => "request.reject",
+        "mark_duplicate" => "request.mark_duplicate",
+        "duplicate_linked" => "request.duplicate_linked",
+        "refer" => "request.refer",
+        "hold" => "request.hold",
+        "resume" => "request.resume",
+        "reopen" => "request.reopen",
+        "comment" => "request.comment",
+        "rate" => "request.rate",
+        "return_visit" => "request.return_visit",
+        "flag" => "request.flag",
+        "unflag" => "request.unflag",
+        "escalate" => "request.escalate",
+        "auto_close" => "request.auto_close",
+        "recategorize" => "request.recategorize",
+        "photo" => "request.photo",
+        _ => "request.change",
+    }
+}
+
+/// Recomputes the running clock of `rec` (warning, due, next escalation step) from its
+/// status and stored deadlines.
+pub(crate) fn set_clock(rec: &mut RequestRecord, cal: &BusinessCalendar, policy: &RequestPolicy) {
+    match rec.deadlines.governing(rec.status) {
+        None => {
+            rec.warn_at = None;
+            rec.due_at = None;
+            rec.next_step_at = None;
+        }
+        Some(clock) => {
+            rec.warn_at = Some(clock.warn_ms);
+            rec.due_at = Some(clock.due_ms);
+            rec.next_step_at = policy
+                .escalation
+                .next_step_at(cal, rec.escalation_level, clock.due_ms)
+                .map(|(_, at)| at);
+        }
+    }
+}

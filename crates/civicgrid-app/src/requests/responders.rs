@@ -1,0 +1,162 @@
+//! Responder organisations and their members ([`Permission::ManageResponders`] at the
+//! node the organisation serves).
+
+use civicgrid_domain::access::{Actor, Permission};
+use civicgrid_domain::requests::category::ResponderKind;
+use civicgrid_store::requests::{self as repo, ResponderOrg};
+use civicgrid_store::{accounts, commit, now_ms, org};
+
+use crate::authz::{Change, record, require, require_somewhere};
+use crate::{App, AppError, AppResult};
+
+fn check_name(name: &str) -> AppResult<String> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(AppError::invalid("name", "give a name of 1–100 characters"));
+    }
+    Ok(name.to_owned())
+}
+
+impl App {
+    /// Creates an organisation serving the subtree of `node_id`.
+    pub async fn create_responder_org(
+        &self,
+        actor: &Actor,
+        kind: ResponderKind,
+        name: &str,
+        node_id: i64,
+    ) -> AppResult<ResponderOrg> {
+        let name = check_name(name)?;
+        let mut tx = self.db.begin_write().await?;
+        let node = org::get(&mut tx, node_id)
+            .await
+            .map_err(|_| AppError::invalid("node_id", "no such node"))?;
+        require(actor, Permission::ManageResponders, &node.path)?;
+        let o = repo::insert_org(&mut tx, kind, &name, node.id, &node.path, now_ms()).await?;
+        record(
+            &mut tx,
+            actor,
+            Change {
+                action: "request.responder.create",
+                target_type: "responder_org",
+                target_id: o.id.to_string(),
+                scope: Some(&node.path),
+                reason: None,
+                details: serde_json::json!({"kind": kind.code(), "name": name, "node": node.id}),
+            },
+        )
+        .await?;
+        commit(tx).await?;
+        Ok(o)
+    }
+
+    /// Renames, changes the kind of, or (de)activates an organisation. An inactive one
+    /// keeps its requests but is no longer offered for routing and its members lose
+    /// their queue.
+    pub async fn update_responder_org(
+        &self,
+        actor: &Actor,
+        id: i64,
+        kind: ResponderKind,
+        name: &str,
+        active: bool,
+    ) -> AppResult<ResponderOrg> {
+        let name = check_name(name)?;
+        let mut tx = self.db.begin_write().await?;
+        let before = repo::get_org(&mut tx, id)
+            .await
+            .map_err(|_| AppError::NotFound("responder organisation"))?;
+        require(actor, Permission::ManageResponders, &before.scope)?;
+        repo::update_org(&mut tx, id, kind, &name, active, now_ms()).await?;
+        record(
+            &mut tx,
+            actor,
+            Change {
+                action: "request.responder.update",
+                target_type: "responder_org",
+                target_id: id.to_string(),
+                scope: Some(&before.scope),
+                reason: None,
+                details: serde_json::json!({
+                    "from": {"kind": before.kind.code(), "name": before.name, "active": before.active},
+                    "to": {"kind": kind.code(), "name": name, "active": active},
+                }),
+            },
+        )
+        .await?;
+        let after = repo::get_org(&mut tx, id).await?;
+        commit(tx).await?;
+        Ok(after)
+    }
+
+    /// Adds (`member = true`) or removes a member. Returns whether anything changed.
+    pub async fn set_responder_member(
+        &self,
+        actor: &Actor,
+        org_id: i64,
+        user_id: i64,
+        member: bool,
+    ) -> AppResult<bool> {
+        let mut tx = self.db.begin_write().await?;
+        let o = repo::get_org(&mut tx, org_id)
+            .await
+            .map_err(|_| AppError::NotFound("responder organisation"))?;
+        require(actor, Permission::ManageResponders, &o.scope)?;
+        accounts::get_user(&mut tx, user_id)
+            .await
+            .map_err(|_| AppError::invalid("user_id", "no such user"))?;
+        let changed = if member {
+            repo::add_member(&mut tx, org_id, user_id, now_ms()).await?
+        } else {
+            repo::remove_member(&mut tx, org_id, user_id).await?
+        };
+        if changed {
+            record(
+                &mut tx,
+                actor,
+                Change {
+                    action: if member {
+                        "request.responder.member_add"
+                    } else {
+                        "request.responder.member_remove"
+                    },
+                    target_type: "responder_org",
+                    target_id: org_id.to_string(),
+                    scope: Some(&o.scope),
+                    reason: None,
+                    details: serde_json::json!({"user": user_id}),
+                },
+            )
+            .await?;
+        }
+        commit(tx).await?;
+        Ok(changed)
+    }
+
+    /// Organisations in the actor's scopes (with [`Permission::ViewRequests`] or
+    /// [`Permission::ManageResponders`]), with their members' user ids.
+    pub async fn responder_orgs(&self, actor: &Actor) -> AppResult<Vec<(ResponderOrg, Vec<i64>)>> {
+        let perm = if actor.can_somewhere(Permission::ManageResponders) {
+            Permission::ManageResponders
+        } else {
+            require_somewhere(actor, Permission::ViewRequests)?;
+            Permission::ViewRequests
+        };
+        let mut conn = self.db.read().await?;
+        let mut orgs = Vec::new();
+        match actor.scopes(perm) {
+            None => orgs = repo::list_orgs(&mut conn, None).await?,
+            Some(scopes) => {
+                for s in scopes {
+                    orgs.extend(repo::list_orgs(&mut conn, Some(&s)).await?);
+                }
+            }
+        }
+        let mut out = Vec::with_capacity(orgs.len());
+        for o in orgs {
+            let members = repo::members(&mut conn, o.id).await?;
+            out.push((o, members));
+        }
+        Ok(out)
+    }
+}

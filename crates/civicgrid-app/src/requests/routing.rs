@@ -1,0 +1,187 @@
+//! Routing rules: category × scope → responsible party ([`Permission::ManageRouting`]
+//! at the rule's node).
+
+use civicgrid_domain::access::{Actor, Permission};
+use civicgrid_domain::org::OrgPath;
+use civicgrid_domain::requests::routing::{Party, RoutingRule, check_conflict};
+use civicgrid_store::requests::{self as repo, StoredRule};
+use civicgrid_store::{AnyConnection, commit, now_ms, org};
+
+use crate::authz::{Change, record, require, require_somewhere};
+use crate::{App, AppError, AppResult};
+
+/// Checks that `party` may take requests located at `at`: an active organisation
+/// whose scope contains it, or a routable role.
+pub(crate) async fn check_party(
+    conn: &mut AnyConnection,
+    party: Party,
+    at: &OrgPath,
+) -> AppResult<()> {
+    match party {
+        Party::Role(role) => Party::role(role)
+            .map(|_| ())
+            .map_err(|e| AppError::invalid("party", e)),
+        Party::Org(id) => {
+            let o = repo::get_org(conn, id)
+                .await
+                .map_err(|_| AppError::invalid("party", "no such responder organisation"))?;
+            if !o.active {
+                return Err(AppError::invalid("party", "that organisation is inactive"));
+            }
+            if !at.is_within(&o.scope) {
+                return Err(AppError::invalid(
+                    "party",
+                    "that organisation does not serve this place",
+                ));
+            }
+            Ok(())
+        }
+    }
+}
+
+impl App {
+    /// Adds a rule at `node_id`: requests of `category` (any when `None`) located in
+    /// its subtree go to `party`.
+    pub async fn create_routing_rule(
+        &self,
+        actor: &Actor,
+        category: Option<&str>,
+        node_id: i64,
+        party: Party,
+    ) -> AppResult<StoredRule> {
+        let mut tx = self.db.begin_write().await?;
+        let node = org::get(&mut tx, node_id)
+            .await
+            .map_err(|_| AppError::invalid("node_id", "no such node"))?;
+        require(actor, Permission::ManageRouting, &node.path)?;
+        let rule = RoutingRule {
+            id: 0,
+            category: category.map(str::to_owned),
+            scope: node.path.clone(),
+            party,
+            active: true,
+        }
+        .validate()
+        .map_err(|e| {
+            AppError::invalid(
+                if e.code() == "bad_category" {
+                    "category"
+                } else {
+                    "party"
+                },
+                e,
+            )
+        })?;
+        self.check_rule(&mut tx, &rule).await?;
+        let id = repo::insert_rule(&mut tx, &rule, node.id, now_ms()).await?;
+        record(
+            &mut tx,
+            actor,
+            Change {
+                action: "request.routing.create",
+                target_type: "routing_rule",
+                target_id: id.to_string(),
+                scope: Some(&node.path),
+                reason: None,
+                details: serde_json::json!({"category": rule.category, "party": party.encode()}),
+            },
+        )
+        .await?;
+        let stored = repo::get_rule(&mut tx, id).await?;
+        commit(tx).await?;
+        Ok(stored)
+    }
+
+    /// Changes a rule's category, party or activity.
+    pub async fn update_routing_rule(
+        &self,
+        actor: &Actor,
+        id: i64,
+        category: Option<&str>,
+        party: Party,
+        active: bool,
+    ) -> AppResult<StoredRule> {
+        let mut tx = self.db.begin_write().await?;
+        let before = repo::get_rule(&mut tx, id)
+            .await
+            .map_err(|_| AppError::NotFound("routing rule"))?;
+        require(actor, Permission::ManageRouting, &before.rule.scope)?;
+        let rule = RoutingRule {
+            id,
+            category: category.map(str::to_owned),
+            scope: before.rule.scope.clone(),
+            party,
+            active,
+        }
+        .validate()
+        .map_err(|e| {
+            AppError::invalid(
+                if e.code() == "bad_category" {
+                    "category"
+                } else {
+                    "party"
+                },
+                e,
+            )
+        })?;
+        self.check_rule(&mut tx, &rule).await?;
+        repo::update_rule(&mut tx, &rule, now_ms()).await?;
+        record(
+            &mut tx,
+            actor,
+            Change {
+                action: "request.routing.update",
+                target_type: "routing_rule",
+                target_id: id.to_string(),
+                scope: Some(&rule.scope),
+                reason: None,
+                details: serde_json::json!({
+                    "from": {"category": before.rule.category, "party": before.rule.party.encode(), "active": before.rule.active},
+                    "to": {"category": rule.category, "party": party.encode(), "active": active},
+                }),
+            },
+        )
+        .await?;
+        let stored = repo::get_rule(&mut tx, id).await?;
+        commit(tx).await?;
+        Ok(stored)
+    }
+
+    async fn check_rule(&self, conn: &mut AnyConnection, rule: &RoutingRule) -> AppResult<()> {
+        if let Some(code) = &rule.category {
+            self.ensure_request_catalogue(conn).await?;
+            if repo::category(conn, code).await?.is_none() {
+                return Err(AppError::invalid("category", "no such category"));
+            }
+        }
+        check_party(conn, rule.party, &rule.scope).await?;
+        let same_scope: Vec<RoutingRule> = repo::list_rules(conn, Some(&rule.scope))
+            .await?
+            .into_iter()
+            .map(|s| s.rule)
+            .collect();
+        check_conflict(&same_scope, rule).map_err(|e| AppError::Conflict(e.to_string()))
+    }
+
+    /// Rules in the actor's scopes ([`Permission::ManageRouting`] or
+    /// [`Permission::ViewRequests`]), by scope.
+    pub async fn routing_rules(&self, actor: &Actor) -> AppResult<Vec<StoredRule>> {
+        let perm = if actor.can_somewhere(Permission::ManageRouting) {
+            Permission::ManageRouting
+        } else {
+            require_somewhere(actor, Permission::ViewRequests)?;
+            Permission::ViewRequests
+        };
+        let mut conn = self.db.read().await?;
+        match actor.scopes(perm) {
+            None => Ok(repo::list_rules(&mut conn, None).await?),
+            Some(scopes) => {
+                let mut out = Vec::new();
+                for s in scopes {
+                    out.extend(repo::list_rules(&mut conn, Some(&s)).await?);
+                }
+                Ok(out)
+            }
+        }
+    }
+}

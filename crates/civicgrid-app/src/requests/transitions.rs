@@ -1,0 +1,439 @@
+//! What staff, responders and the resident do to a request: accept, assign, start,
+//! resolve, close, reject, refer, hold, resume, reopen, merge a duplicate, comment.
+//!
+//! Each call names the request and, optionally, the version the caller saw (stale
+//! versions are refused). The domain state machine decides whether the status allows
+//! the action; the caller's standing (requester, handler, responder) decides whether
+//! they may take it. The change, its timeline line, its audit entry and the
+//! notifications are written in one transaction.
+
+use civicgrid_domain::access::Actor;
+use civicgrid_domain::requests::routing::Party;
+use civicgrid_domain::requests::sla::{EscalationLevel, Targets};
+use civicgrid_domain::requests::status::{self, ActorKind, TransitionContext};
+use civicgrid_domain::requests::{Action, ActionKind, RequestId, Status};
+use civicgrid_store::requests::{self as repo, RequestRecord};
+use civicgrid_store::{AnyConnection, commit, now_ms};
+
+use super::routing::check_party;
+use super::settings::{Rules, load_rules};
+use super::{
+    RequestView, Standing, Step, actor_role, set_clock, stale, standing, transition_error, view,
+    visible_request, write_step,
+};
+use crate::authz::reason;
+use crate::{App, AppError, AppResult};
+
+/// Where an assignment goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Assignment {
+    pub party: Party,
+    /// A person within the party who takes it (a member of the organisation, or
+    /// anyone for a role party); `None` leaves it to the party.
+    pub user_id: Option<i64>,
+}
+
+/// Applies `action` to `rec` (already loaded and seen by `actor` with standing `s`),
+/// updating its fields, and writes everything. Shared by every transition, the rating
+/// and the escalation job's auto-close.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn apply_action(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    s: Standing,
+    rec: &mut RequestRecord,
+    action: &Action,
+    actor_kind: ActorKind,
+    rules: &Rules,
+    extra: Step,
+    now: i64,
+) -> AppResult<i64> {
+    let ctx = TransitionContext {
+        request_id: rec.id,
+        actor: actor_kind,
+        now_ms: now,
+        resolved_at_ms: rec.resolved_at,
+        rating: rec.rating,
+        held_from: rec.held_from,
+        reopen_window_ms: rules.policy.reopen_window_ms,
+    };
+    let from = rec.status;
+    let to = status::apply(from, action, &ctx).map_err(transition_error)?;
+    let cal = &rules.calendar;
+    match action.kind() {
+        ActionKind::Hold => {
+            rec.held_from = Some(from);
+            rec.held_at = Some(now);
+        }
+        ActionKind::Resume => {
+            if let Some(held) = rec.held_at {
+                rec.deadlines = rec.deadlines.extended(cal, held, now);
+            }
+            rec.held_from = None;
+            rec.held_at = None;
+        }
+        ActionKind::Resolve => {
+            rec.resolved_at = Some(now);
+            rec.return_visit_pending = rec.channel.needs_staff_return_visit();
+        }
+        ActionKind::Close => rec.closed_at = Some(now),
+        ActionKind::Reopen => {
+            let category = repo::category(conn, &rec.category).await?;
+            if let Some(c) = category {
+                rec.deadlines =
+                    rules
+                        .policy
+                        .sla
+                        .resolution_deadline(cal, Targets::of(&c), now, rec.deadlines);
+            }
+            rec.resolved_at = None;
+            rec.closed_at = None;
+            rec.rating = None;
+            rec.rating_comment = None;
+            rec.rated_at = None;
+            rec.flagged = false;
+            rec.return_visit_pending = false;
+            rec.escalation_level = EscalationLevel::GridWorker;
+        }
+        _ => {}
+    }
+    if from == Status::Submitted && rec.responded_at.is_none() && to != Status::Submitted {
+        rec.responded_at = Some(now);
+    }
+    rec.status = to;
+    rec.updated_at = now;
+    set_clock(rec, cal, &rules.policy);
+    rec.version = repo::update_request(conn, rec).await?.ok_or_else(stale)?;
+    let mut step = extra;
+    step.from = Some(from);
+    step.to = Some(to);
+    if step.note.is_none() {
+        step.note = action.reason().map(str::to_owned);
+    }
+    if let Action::MarkDuplicate { original } = action {
+        step.related = Some(*original);
+    }
+    let role = if actor_kind == ActorKind::Requester {
+        "requester".to_owned()
+    } else {
+        actor_role(actor, s)
+    };
+    write_step(conn, actor, &role, rec, step, now).await
+}
+
+impl App {
+    /// Loads a request for a change: visible to the actor, at the version they saw.
+    async fn for_change(
+        &self,
+        conn: &mut AnyConnection,
+        actor: &Actor,
+        id: RequestId,
+        version: Option<i64>,
+    ) -> AppResult<(RequestRecord, Standing)> {
+        let (rec, s) = visible_request(conn, actor, id).await?;
+        if version.is_some_and(|v| v != rec.version) {
+            return Err(stale());
+        }
+        Ok((rec, s))
+    }
+
+    /// One state-machine action by `actor`; returns the request as they now see it.
+    async fn transition(
+        &self,
+        actor: &Actor,
+        id: RequestId,
+        version: Option<i64>,
+        action: Action,
+        assignment: Option<Assignment>,
+        note: Option<String>,
+    ) -> AppResult<RequestView> {
+        let now = now_ms();
+        let mut tx = self.db.begin_write().await?;
+        let (mut rec, s) = self.for_change(&mut tx, actor, id, version).await?;
+        let kind = action.kind();
+        if !s.may_take(kind) {
+            return Err(AppError::Forbidden);
+        }
+        // The requester confirms and reopens as the requester even if they also work
+        // there; anything else is staff work.
+        let actor_kind = if s.requester
+            && matches!(kind, ActionKind::Close | ActionKind::Reopen)
+            && (!s.handler || kind == ActionKind::Reopen)
+        {
+            ActorKind::Requester
+        } else {
+            ActorKind::Staff
+        };
+        let rules = load_rules(&mut tx).await?;
+        let mut step = Step::new(kind.code());
+        step.note = note;
+        match (&action, assignment) {
+            (Action::Assign, Some(a)) => {
+                let reassigning = matches!(rec.status, Status::Assigned | Status::InProgress)
+                    && rec.party != a.party;
+                if reassigning && step.note.is_none() {
+                    return Err(AppError::invalid(
+                        "reason",
+                        "say why it goes to someone else",
+                    ));
+                }
+                check_party(&mut tx, a.party, &rec.path).await?;
+                if let (Party::Org(org), Some(user)) = (a.party, a.user_id)
+                    && !repo::members(&mut tx, org).await?.contains(&user)
+                {
+                    return Err(AppError::invalid(
+                        "user_id",
+                        "not a member of that organisation",
+                    ));
+                }
+                rec.party = a.party;
+                rec.assignee_user_id = a.user_id;
+                step.party = Some(a.party.encode());
+                step.notify.push(format!("party:{}", a.party.encode()));
+                if let Some(u) = a.user_id {
+                    step.notify.push(format!("user:{u}"));
+                }
+            }
+            (Action::Assign, None) => return Err(AppError::invalid("party", "say who takes it")),
+            (Action::MarkDuplicate { original }, _) => {
+                let (orig, os) = visible_request(&mut tx, actor, *original)
+                    .await
+                    .map_err(|_| AppError::invalid("original", "no such request"))?;
+                if !os.handler {
+                    return Err(AppError::Forbidden);
+                }
+                status::check_duplicate_target(orig.status).map_err(transition_error)?;
+                rec.duplicate_of = Some(orig.id);
+                let mut linked = Step::new("duplicate_linked");
+                linked.related = Some(rec.id);
+                linked.visible = false;
+                write_step(&mut tx, actor, &actor_role(actor, os), &orig, linked, now).await?;
+            }
+            (Action::Start, _) if s.responder && rec.assignee_user_id.is_none() => {
+                rec.assignee_user_id = actor.user_id;
+            }
+            _ => {}
+        }
+        apply_action(
+            &mut tx, actor, s, &mut rec, &action, actor_kind, &rules, step, now,
+        )
+        .await?;
+        let out = view(
+            &rec,
+            standing(&mut tx, actor, &rec).await?,
+            &self.config.field_keys,
+            &rules.calendar,
+            now,
+        );
+        commit(tx).await?;
+        Ok(out)
+    }
+
+    /// Acknowledges a submitted (or reopened) request: the response target is met.
+    pub async fn accept_request(
+        &self,
+        actor: &Actor,
+        id: RequestId,
+        version: Option<i64>,
+    ) -> AppResult<RequestView> {
+        self.transition(actor, id, version, Action::Accept, None, None)
+            .await
+    }
+
+    /// Assigns, or reassigns, a request to a party (and optionally a person in it).
+    /// Handing it to another party once it was assigned needs a `reason`.
+    pub async fn assign_request(
+        &self,
+        actor: &Actor,
+        id: RequestId,
+        version: Option<i64>,
+        to: Assignment,
+        why: Option<&str>,
+    ) -> AppResult<RequestView> {
+        let why = reason(why)?;
+        self.transition(actor, id, version, Action::Assign, Some(to), why)
+            .await
+    }
+
+    /// Work begins (the responder or staff member starting it takes it, if nobody has).
+    pub async fn start_request(
+        &self,
+        actor: &Actor,
+        id: RequestId,
+        version: Option<i64>,
+    ) -> AppResult<RequestView> {
+        self.transition(actor, id, version, Action::Start, None, None)
+            .await
+    }
+
+    /// The work is done; the resident is asked to confirm and rate (or staff owe a
+    /// return visit for requests taken by phone or at the desk). `note` says what was done.
+    pub async fn resolve_request(
+        &self,
+        actor: &Actor,
+        id: RequestId,
+        version: Option<i64>,
+        note: Option<&str>,
+    ) -> AppResult<RequestView> {
+        let note = reason(note)?;
+        self.transition(actor, id, version, Action::Resolve, None, note)
+            .await
+    }
+
+    /// The resident confirms a resolved request, or staff close it.
+    pub async fn close_request(
+        &self,
+        actor: &Actor,
+        id: RequestId,
+        version: Option<i64>,
+    ) -> AppResult<RequestView> {
+        self.transition(actor, id, version, Action::Close, None, None)
+            .await
+    }
+
+    /// Not for the community (with a reason the resident reads).
+    pub async fn reject_request(
+        &self,
+        actor: &Actor,
+        id: RequestId,
+        version: Option<i64>,
+        why: &str,
+    ) -> AppResult<RequestView> {
+        self.transition(
+            actor,
+            id,
+            version,
+            Action::Reject {
+                reason: why.to_owned(),
+            },
+            None,
+            None,
+        )
+        .await
+    }
+
+    /// Handed to a body outside the platform (court, 12345 hotline, another jurisdiction).
+    pub async fn refer_request(
+        &self,
+        actor: &Actor,
+        id: RequestId,
+        version: Option<i64>,
+        why: &str,
+    ) -> AppResult<RequestView> {
+        self.transition(
+            actor,
+            id,
+            version,
+            Action::Refer {
+                reason: why.to_owned(),
+            },
+            None,
+            None,
+        )
+        .await
+    }
+
+    /// Paused (waiting for parts, for the owner): the clock stops.
+    pub async fn hold_request(
+        &self,
+        actor: &Actor,
+        id: RequestId,
+        version: Option<i64>,
+        why: &str,
+    ) -> AppResult<RequestView> {
+        self.transition(
+            actor,
+            id,
+            version,
+            Action::Hold {
+                reason: why.to_owned(),
+            },
+            None,
+            None,
+        )
+        .await
+    }
+
+    /// Back to where it was before the hold; deadlines move by the business time held.
+    pub async fn resume_request(
+        &self,
+        actor: &Actor,
+        id: RequestId,
+        version: Option<i64>,
+    ) -> AppResult<RequestView> {
+        self.transition(actor, id, version, Action::Resume, None, None)
+            .await
+    }
+
+    /// Reopened: by the resident within the window after resolution, or by staff after
+    /// a poor rating. A fresh resolution deadline runs from now.
+    pub async fn reopen_request(
+        &self,
+        actor: &Actor,
+        id: RequestId,
+        version: Option<i64>,
+        why: &str,
+    ) -> AppResult<RequestView> {
+        self.transition(
+            actor,
+            id,
+            version,
+            Action::Reopen {
+                reason: why.to_owned(),
+            },
+            None,
+            None,
+        )
+        .await
+    }
+
+    /// Merges `id` into `original`: `id` becomes a duplicate linked to it, and both
+    /// timelines say so.
+    pub async fn mark_request_duplicate(
+        &self,
+        actor: &Actor,
+        id: RequestId,
+        version: Option<i64>,
+        original: RequestId,
+    ) -> AppResult<RequestView> {
+        self.transition(
+            actor,
+            id,
+            version,
+            Action::MarkDuplicate { original },
+            None,
+            None,
+        )
+        .await
+    }
+
+    /// Adds a note to the timeline: staff and responders (shown to the resident when
+    /// `visible`), or the requester (always shown). Returns the event id.
+    pub async fn comment_request(
+        &self,
+        actor: &Actor,
+        id: RequestId,
+        text: &str,
+        visible: bool,
+    ) -> AppResult<i64> {
+        let text =
+            reason(Some(text))?.ok_or_else(|| AppError::invalid("comment", "write something"))?;
+        let now = now_ms();
+        let mut tx = self.db.begin_write().await?;
+        let (rec, s) = visible_request(&mut tx, actor, id).await?;
+        if !(s.handler || s.responder || s.requester) {
+            return Err(AppError::Forbidden);
+        }
+        let mut step = Step::new("comment");
+        step.note = Some(text);
+        step.visible = visible || (s.requester && !s.handler);
+        let role = if s.requester && !s.handler {
+            "requester".to_owned()
+        } else {
+            actor_role(actor, s)
+        };
+        let event = write_step(&mut tx, actor, &role, &rec, step, now).await?;
+        commit(tx).await?;
+        Ok(event)
+    }
+}

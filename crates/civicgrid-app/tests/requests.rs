@@ -1,0 +1,745 @@
+//! Request use cases against a real (SQLite) database: intake, routing and due times,
+//! every transition allowed or refused by role and scope, ratings that reopen, return
+//! visits, duplicates, queues, the inbox, and an escalation job that runs twice safely.
+
+use civicgrid_app::domain::access::{Actor, Role};
+use civicgrid_app::domain::requests::category::ResponderKind;
+use civicgrid_app::domain::requests::routing::Party;
+use civicgrid_app::domain::requests::sla::Targets;
+use civicgrid_app::domain::requests::{
+    ActionKind, BusinessCalendar, Channel, PoorRatingPolicy, SlaPolicy, Status, default_catalogue,
+};
+use civicgrid_app::org::NodeInput;
+use civicgrid_app::requests::intake::{NewRequest, OnBehalf};
+use civicgrid_app::requests::reading::{QueueKind, QueueQuery};
+use civicgrid_app::requests::transitions::Assignment;
+use civicgrid_app::requests::{RequestPolicy, parse_public_number};
+use civicgrid_app::store::Db;
+use civicgrid_app::store::audit::AuditFilter;
+use civicgrid_app::users::NewUser;
+use civicgrid_app::{App, AppConfig, AppError};
+
+const PW: &str = "a-long-password";
+
+struct World {
+    app: App,
+    street: i64,
+    community: i64,
+    grid: i64,
+    other_community: i64,
+    other_grid: i64,
+    _dir: tempfile::TempDir,
+}
+
+async fn world() -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open_sqlite(&dir.path().join("db.sqlite"))
+        .await
+        .unwrap();
+    db.migrate().await.unwrap();
+    let app = App::new(db, AppConfig::default());
+    let sys = Actor::system();
+    let mut ids = Vec::new();
+    let mut parent = None;
+    for code in ["C", "D", "S", "M", "G"] {
+        let id = app
+            .create_node(&sys, &node(parent, code), None)
+            .await
+            .unwrap()
+            .id;
+        ids.push(id);
+        parent = Some(id);
+    }
+    let other_community = app
+        .create_node(&sys, &node(Some(ids[2]), "M2"), None)
+        .await
+        .unwrap()
+        .id;
+    let other_grid = app
+        .create_node(&sys, &node(Some(other_community), "G2"), None)
+        .await
+        .unwrap()
+        .id;
+    World {
+        app,
+        street: ids[2],
+        community: ids[3],
+        grid: ids[4],
+        other_community,
+        other_grid,
+        _dir: dir,
+    }
+}
+
+fn node(parent: Option<i64>, code: &str) -> NodeInput {
+    NodeInput {
+        parent_id: parent,
+        kind: None,
+        code: code.into(),
+        name_zh: code.into(),
+        name_en: code.into(),
+        boundary: None,
+    }
+}
+
+impl World {
+    async fn actor(&self, name: &str, role: Role, node_id: i64) -> Actor {
+        self.app
+            .create_user(
+                &Actor::system(),
+                &NewUser {
+                    username: name.into(),
+                    display_name: name.into(),
+                    password: PW.into(),
+                    role: role.as_str().into(),
+                    node_id,
+                },
+                Some("setup"),
+            )
+            .await
+            .unwrap();
+        self.app
+            .login(name, PW, "10.0.0.1", "test", None)
+            .await
+            .unwrap()
+            .signed_in
+            .actor
+    }
+
+    fn input(&self, channel: Channel, category: &str, text: &str) -> NewRequest {
+        NewRequest {
+            channel,
+            category: Some(category.into()),
+            description: text.into(),
+            grid_id: Some(self.grid),
+            building_id: None,
+            room_id: None,
+            point: None,
+            address: String::new(),
+            on_behalf: None,
+            public: true,
+        }
+    }
+}
+
+#[tokio::test]
+async fn intake_routes_and_sets_due_times_on_the_business_calendar() {
+    let w = world().await;
+    let resident = w.actor("res", Role::Resident, w.grid).await;
+    let staff = w.actor("staff", Role::CommunityStaff, w.community).await;
+    let got = w
+        .app
+        .submit_request(
+            &resident,
+            w.input(Channel::ResidentWeb, "noise", "楼上半夜一直有噪音"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(got.routed.party, Party::Role(Role::GridWorker));
+    assert_eq!(parse_public_number(&got.number), Some(got.id));
+    let noise = default_catalogue()
+        .into_iter()
+        .find(|c| c.code == "noise")
+        .unwrap();
+    let v = w.app.request(&resident, got.id).await.unwrap();
+    let expected = SlaPolicy::default().deadlines(
+        &BusinessCalendar::default(),
+        Targets::of(&noise),
+        v.created_at,
+    );
+    assert_eq!(got.deadlines, expected);
+    assert_eq!(v.due_at, Some(expected.response_due_ms));
+    assert!(
+        v.mine && v.actions.is_empty(),
+        "a resident only follows: {:?}",
+        v.actions
+    );
+
+    // A routing rule sends lifts in the community to the property company.
+    let org = w
+        .app
+        .create_responder_org(&staff, ResponderKind::PropertyCompany, "物业", w.community)
+        .await
+        .unwrap();
+    w.app
+        .create_routing_rule(
+            &staff,
+            Some("repairs_lift"),
+            w.community,
+            Party::Org(org.id),
+        )
+        .await
+        .unwrap();
+    let lift = w
+        .app
+        .submit_request(
+            &resident,
+            w.input(Channel::ResidentWeb, "repairs_lift", "电梯停在三楼不动了"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(lift.routed.party, Party::Org(org.id));
+    // A second rule for the same category and scope conflicts.
+    assert!(matches!(
+        w.app
+            .create_routing_rule(
+                &staff,
+                Some("repairs_lift"),
+                w.community,
+                Party::Role(Role::GridWorker)
+            )
+            .await,
+        Err(AppError::Conflict(_))
+    ));
+
+    // Bad input names its field.
+    let mut bad = w.input(Channel::ResidentWeb, "parking", "  ");
+    assert!(matches!(
+        w.app.submit_request(&resident, bad.clone()).await,
+        Err(AppError::Invalid {
+            field: "description",
+            ..
+        })
+    ));
+    bad.description = "有事".into();
+    bad.category = Some("nope".into());
+    assert!(matches!(
+        w.app.submit_request(&resident, bad).await,
+        Err(AppError::Invalid {
+            field: "category",
+            ..
+        })
+    ));
+    // Not in their grid, not their channel.
+    let mut elsewhere = w.input(Channel::ResidentWeb, "parking", "别处的车");
+    elsewhere.grid_id = Some(w.other_grid);
+    assert!(matches!(
+        w.app.submit_request(&resident, elsewhere).await,
+        Err(AppError::Forbidden)
+    ));
+    assert!(matches!(
+        w.app
+            .submit_request(&resident, w.input(Channel::Patrol, "parking", "巡查"))
+            .await,
+        Err(AppError::Forbidden)
+    ));
+    // Intake is audited.
+    let audit = w
+        .app
+        .audit_entries(&Actor::system(), AuditFilter::default(), 100)
+        .await
+        .unwrap();
+    assert!(audit.iter().any(|e| e.fields.action == "request.submit"));
+}
+
+#[tokio::test]
+async fn transitions_by_role_and_scope() {
+    let w = world().await;
+    let resident = w.actor("res", Role::Resident, w.grid).await;
+    let grid = w.actor("grid", Role::GridWorker, w.grid).await;
+    let staff = w.actor("staff", Role::CommunityStaff, w.community).await;
+    let other = w
+        .actor("other", Role::CommunityStaff, w.other_community)
+        .await;
+    let auditor = w.actor("auditor", Role::Auditor, w.street).await;
+    let responder = w.actor("resp", Role::Responder, w.community).await;
+    let bystander = w.actor("bystander", Role::Responder, w.community).await;
+    let org = w
+        .app
+        .create_responder_org(&staff, ResponderKind::PropertyCompany, "物业", w.community)
+        .await
+        .unwrap();
+    w.app
+        .set_responder_member(&staff, org.id, responder.user_id.unwrap(), true)
+        .await
+        .unwrap();
+    let id = w
+        .app
+        .submit_request(
+            &resident,
+            w.input(Channel::ResidentWeb, "repairs_water", "楼道水管漏水"),
+        )
+        .await
+        .unwrap()
+        .id;
+
+    // Out of scope: not even found. Auditors read but do not act.
+    assert!(matches!(
+        w.app.request(&other, id).await,
+        Err(AppError::NotFound(_))
+    ));
+    assert!(matches!(
+        w.app.accept_request(&other, id, None).await,
+        Err(AppError::NotFound(_))
+    ));
+    assert!(
+        w.app
+            .request(&auditor, id)
+            .await
+            .unwrap()
+            .actions
+            .is_empty()
+    );
+    assert!(matches!(
+        w.app.accept_request(&auditor, id, None).await,
+        Err(AppError::Forbidden)
+    ));
+    assert!(matches!(
+        w.app.accept_request(&resident, id, None).await,
+        Err(AppError::Forbidden)
+    ));
+    assert!(matches!(
+        w.app.request(&responder, id).await,
+        Err(AppError::NotFound(_))
+    ));
+    // Not allowed from submitted, whoever asks.
+    assert!(matches!(
+        w.app.resolve_request(&grid, id, None, None).await,
+        Err(AppError::Conflict(_))
+    ));
+
+    let v = w.app.accept_request(&grid, id, Some(1)).await.unwrap();
+    assert_eq!(v.status, Status::Accepted);
+    assert!(v.responded_at.is_some());
+    // A stale version is refused.
+    assert!(matches!(
+        w.app.hold_request(&grid, id, Some(1), "等待").await,
+        Err(AppError::Conflict(_))
+    ));
+    assert!(matches!(
+        w.app.hold_request(&grid, id, None, " ").await,
+        Err(AppError::Invalid {
+            field: "reason",
+            ..
+        })
+    ));
+    let v = w
+        .app
+        .assign_request(
+            &grid,
+            id,
+            None,
+            Assignment {
+                party: Party::Org(org.id),
+                user_id: None,
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (v.status, v.party.as_str()),
+        (Status::Assigned, format!("org:{}", org.id).as_str())
+    );
+    // Reassigning needs a reason.
+    assert!(matches!(
+        w.app
+            .assign_request(
+                &grid,
+                id,
+                None,
+                Assignment {
+                    party: Party::Role(Role::CommunityStaff),
+                    user_id: None
+                },
+                None
+            )
+            .await,
+        Err(AppError::Invalid {
+            field: "reason",
+            ..
+        })
+    ));
+    // The responder now sees it and works on it; another responder does not.
+    assert!(matches!(
+        w.app.start_request(&bystander, id, None).await,
+        Err(AppError::NotFound(_))
+    ));
+    let v = w.app.start_request(&responder, id, None).await.unwrap();
+    assert_eq!(v.status, Status::InProgress);
+    assert_eq!(v.assignee_user_id, responder.user_id);
+    assert!(matches!(
+        w.app.reject_request(&responder, id, None, "不管").await,
+        Err(AppError::Forbidden)
+    ));
+    let v = w
+        .app
+        .hold_request(&responder, id, None, "等待配件")
+        .await
+        .unwrap();
+    assert_eq!((v.status, v.due_at), (Status::OnHold, None));
+    let v = w.app.resume_request(&responder, id, None).await.unwrap();
+    assert_eq!(v.status, Status::InProgress);
+    let v = w
+        .app
+        .resolve_request(&responder, id, None, Some("已更换水管"))
+        .await
+        .unwrap();
+    assert_eq!(v.status, Status::Resolved);
+    // The resident confirms; staff cannot reopen without a poor rating.
+    assert!(matches!(
+        w.app.reopen_request(&staff, id, None, "再看看").await,
+        Err(AppError::Forbidden)
+    ));
+    let v = w.app.close_request(&resident, id, None).await.unwrap();
+    assert_eq!(v.status, Status::Closed);
+    assert!(v.may_rate);
+    // Within the window the resident may reopen.
+    let v = w
+        .app
+        .reopen_request(&resident, id, None, "又漏了")
+        .await
+        .unwrap();
+    assert_eq!(v.status, Status::Reopened);
+    assert!(v.actions.is_empty());
+
+    // The resident's timeline hides staff-only lines and names.
+    let tl = w.app.request_timeline(&resident, id).await.unwrap();
+    assert!(tl.iter().all(|e| e.visible && e.actor_label.is_none()));
+    let kinds: Vec<&str> = tl.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds[..3], ["submitted", "accept", "assign"]);
+    assert!(kinds.contains(&"reopen"));
+    let (inbox, unread) = w.app.request_inbox(&resident, None, 50).await.unwrap();
+    assert!(unread > 0 && inbox.iter().all(|i| i.request_id == id));
+
+    // Reject and refer end it.
+    let id2 = w
+        .app
+        .submit_request(&resident, w.input(Channel::ResidentWeb, "other", "别的事"))
+        .await
+        .unwrap()
+        .id;
+    let v = w
+        .app
+        .reject_request(&staff, id2, None, "不属于本社区")
+        .await
+        .unwrap();
+    assert_eq!(v.status, Status::Rejected);
+    assert!(matches!(
+        w.app.accept_request(&staff, id2, None).await,
+        Err(AppError::Conflict(_))
+    ));
+}
+
+#[tokio::test]
+async fn ratings_reopen_or_flag_and_staff_make_return_visits() {
+    let w = world().await;
+    let resident = w.actor("res", Role::Resident, w.grid).await;
+    let grid = w.actor("grid", Role::GridWorker, w.grid).await;
+    let admin = Actor::system();
+    let id = w
+        .app
+        .submit_request(
+            &resident,
+            w.input(Channel::ResidentWeb, "sanitation", "垃圾没人清"),
+        )
+        .await
+        .unwrap()
+        .id;
+    w.app.start_request(&grid, id, None).await.unwrap_err();
+    w.app
+        .assign_request(
+            &grid,
+            id,
+            None,
+            Assignment {
+                party: Party::Role(Role::GridWorker),
+                user_id: grid.user_id,
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    w.app.start_request(&grid, id, None).await.unwrap();
+    w.app.resolve_request(&grid, id, None, None).await.unwrap();
+    assert!(matches!(
+        w.app.rate_request(&grid, id, 5, None).await,
+        Err(AppError::Forbidden)
+    ));
+    assert!(matches!(
+        w.app.rate_request(&resident, id, 9, None).await,
+        Err(AppError::Invalid {
+            field: "rating",
+            ..
+        })
+    ));
+    let v = w
+        .app
+        .rate_request(&resident, id, 1, Some("还是很脏"))
+        .await
+        .unwrap();
+    assert_eq!(v.status, Status::Reopened);
+    assert_eq!(v.rating, None, "a reopened request waits for a new rating");
+
+    // Under the flag policy a poor rating leaves it resolved and flagged.
+    let policy = RequestPolicy {
+        poor_rating: PoorRatingPolicy::Flag,
+        ..RequestPolicy::default()
+    };
+    w.app.set_request_policy(&admin, policy).await.unwrap();
+    w.app.start_request(&grid, id, None).await.unwrap();
+    w.app.resolve_request(&grid, id, None, None).await.unwrap();
+    let v = w.app.rate_request(&resident, id, 2, None).await.unwrap();
+    assert_eq!(
+        (v.status, v.flagged, v.rating),
+        (Status::Resolved, true, Some(2))
+    );
+    assert!(matches!(
+        w.app.rate_request(&resident, id, 5, None).await,
+        Err(AppError::Conflict(_))
+    ));
+    assert!(matches!(
+        w.app.clear_request_flag(&grid, id, "已回访").await,
+        Err(AppError::Forbidden)
+    ));
+
+    // A request taken by phone needs a number, and owes a return visit.
+    let mut phoned = w.input(Channel::StaffPhone, "noise", "楼上装修太吵");
+    assert!(matches!(
+        w.app.submit_request(&grid, phoned.clone()).await,
+        Err(AppError::Invalid {
+            field: "contact_phone",
+            ..
+        })
+    ));
+    phoned.on_behalf = Some(OnBehalf {
+        contact_name: Some("张三".into()),
+        contact_phone: Some("13812345678".into()),
+        ..OnBehalf::default()
+    });
+    let pid = w.app.submit_request(&grid, phoned).await.unwrap().id;
+    let v = w.app.request(&grid, pid).await.unwrap();
+    assert_eq!(v.contact_phone.as_deref(), Some("138****5678"));
+    assert_eq!(v.contact_name.as_deref(), Some("张*"));
+    w.app.accept_request(&grid, pid, None).await.unwrap();
+    w.app
+        .assign_request(
+            &grid,
+            pid,
+            None,
+            Assignment {
+                party: Party::Role(Role::GridWorker),
+                user_id: None,
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    w.app.start_request(&grid, pid, None).await.unwrap();
+    let v = w.app.resolve_request(&grid, pid, None, None).await.unwrap();
+    assert!(v.return_visit_pending);
+    let visits = w
+        .app
+        .request_queue(
+            &grid,
+            &QueueQuery {
+                kind: QueueKind::ReturnVisits,
+                ..QueueQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(visits.items.iter().map(|v| v.id).collect::<Vec<_>>(), [pid]);
+    let v = w
+        .app
+        .record_return_visit(&grid, pid, 4, Some("满意"))
+        .await
+        .unwrap();
+    assert_eq!((v.status, v.return_visit_pending), (Status::Closed, false));
+    // Nothing personal reaches the audit log.
+    let audit = w
+        .app
+        .audit_entries(&admin, AuditFilter::default(), 500)
+        .await
+        .unwrap();
+    assert!(
+        audit.iter().all(
+            |e| !e.fields.details.contains("13812345678") && !e.fields.details.contains("张三")
+        )
+    );
+}
+
+#[tokio::test]
+async fn duplicates_are_suggested_and_merged_with_both_timelines() {
+    let w = world().await;
+    let resident = w.actor("res", Role::Resident, w.grid).await;
+    let neighbour = w.actor("neighbour", Role::Resident, w.grid).await;
+    let staff = w.actor("staff", Role::CommunityStaff, w.community).await;
+    let first = w
+        .app
+        .submit_request(
+            &resident,
+            w.input(
+                Channel::ResidentWeb,
+                "repairs_lift",
+                "3栋电梯坏了，困在里面",
+            ),
+        )
+        .await
+        .unwrap();
+    let second = w
+        .app
+        .submit_request(
+            &neighbour,
+            w.input(Channel::ResidentWeb, "repairs_lift", "3栋电梯坏了"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(second.duplicates.first().map(|d| d.id), Some(first.id));
+    let v = w
+        .app
+        .mark_request_duplicate(&staff, second.id, None, first.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        (v.status, v.duplicate_of),
+        (Status::Duplicate, Some(first.id))
+    );
+    let tl = w.app.request_timeline(&staff, first.id).await.unwrap();
+    assert!(
+        tl.iter()
+            .any(|e| e.kind == "duplicate_linked" && e.related_id == Some(second.id))
+    );
+    // Neither resident sees the other's request.
+    assert!(matches!(
+        w.app.request(&resident, second.id).await,
+        Err(AppError::NotFound(_))
+    ));
+    assert!(matches!(
+        w.app
+            .mark_request_duplicate(&staff, first.id, None, first.id)
+            .await,
+        Err(AppError::Invalid {
+            field: "original",
+            ..
+        })
+    ));
+}
+
+#[tokio::test]
+async fn queues_and_an_escalation_job_that_runs_twice_safely() {
+    let w = world().await;
+    let resident = w.actor("res", Role::Resident, w.grid).await;
+    let grid = w.actor("grid", Role::GridWorker, w.grid).await;
+    let street = w.actor("street", Role::StreetAdmin, w.street).await;
+    let other = w
+        .actor("other", Role::CommunityStaff, w.other_community)
+        .await;
+    let a = w
+        .app
+        .submit_request(
+            &resident,
+            w.input(Channel::ResidentWeb, "noise", "楼下广场舞太吵"),
+        )
+        .await
+        .unwrap();
+    let b = w
+        .app
+        .submit_request(
+            &resident,
+            w.input(Channel::ResidentWeb, "repairs_lift", "电梯异响"),
+        )
+        .await
+        .unwrap();
+
+    let mine = w
+        .app
+        .request_queue(&grid, &QueueQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        mine.items.iter().map(|v| v.id).collect::<Vec<_>>(),
+        [a.id],
+        "noise waits for the grid worker"
+    );
+    let scope = w
+        .app
+        .request_queue(
+            &street,
+            &QueueQuery {
+                kind: QueueKind::Scope,
+                ..QueueQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+    // Earliest due first: the lift's response target is shortest.
+    assert_eq!(
+        scope.items.iter().map(|v| v.id).collect::<Vec<_>>(),
+        [b.id, a.id]
+    );
+    assert!(
+        w.app
+            .request_queue(
+                &other,
+                &QueueQuery {
+                    kind: QueueKind::Scope,
+                    ..QueueQuery::default()
+                }
+            )
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+    assert!(matches!(
+        w.app
+            .request_queue(
+                &resident,
+                &QueueQuery {
+                    kind: QueueKind::Scope,
+                    ..QueueQuery::default()
+                }
+            )
+            .await,
+        Err(AppError::Forbidden)
+    ));
+    let raised = w
+        .app
+        .request_queue(
+            &resident,
+            &QueueQuery {
+                kind: QueueKind::Raised,
+                page_size: 1,
+                ..QueueQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!((raised.items.len(), raised.more), (1, true));
+
+    // Far in the future, both are past every step of the ladder. Two runs at once
+    // take each step once.
+    let later = a.deadlines.resolution_due_ms + 30 * 24 * 3600 * 1000;
+    let (r1, r2) = tokio::join!(w.app.run_escalations(later), w.app.run_escalations(later));
+    let (r1, r2) = (r1.unwrap(), r2.unwrap());
+    assert_eq!(r1.escalated + r2.escalated, 2);
+    assert_eq!(w.app.run_escalations(later).await.unwrap().escalated, 0);
+    let v = w.app.request(&street, a.id).await.unwrap();
+    assert_eq!(v.escalation_level, "street_admin");
+    let steps = w
+        .app
+        .request_timeline(&street, a.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == "escalate")
+        .count();
+    assert_eq!(steps, 1);
+    let overdue = w
+        .app
+        .request_queue(
+            &street,
+            &QueueQuery {
+                kind: QueueKind::Overdue,
+                ..QueueQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(overdue.items.is_empty(), "not overdue yet at the real now");
+    // Notifications reach the notifier.
+    assert!(w.app.deliver_request_notifications(100).await.unwrap() > 0);
+    assert_eq!(w.app.deliver_request_notifications(100).await.unwrap(), 0);
+    let _ = ActionKind::Accept;
+}
