@@ -75,6 +75,7 @@ pub fn age_band(birth_ym: i64, today_ym: i64) -> usize {
 // grids in scope and reads residents through `residents_population` (PostgreSQL plans
 // the join as it likes).
 const PRESENT: &str = "r.residence_status IN ('registered', 'floating')";
+const PRESENT_STATUSES: [&str; 2] = ["registered", "floating"];
 
 /// The population of the subtree at `scope` (an org path) as of `today_ym` (YYYYMM).
 pub async fn population(
@@ -106,44 +107,35 @@ pub async fn population(
         index.insert(g.grid_id, i);
     }
 
+    // Status, gender and age band in one pass over `residents_population`; gender and
+    // band are counted for present residents only.
+    let [b18, b35, b60, b80] = BAND_STARTS.map(|a| born_by(today_ym, a));
     let rows = sqlx::query(
-        "SELECT r.grid_id, r.residence_status AS k, COUNT(*) AS n FROM org_nodes g \
-         CROSS JOIN residents r WHERE r.grid_id = g.id AND g.path >= $1 AND g.path < $2 \
-         AND g.kind = 'grid' GROUP BY r.grid_id, r.residence_status",
+        "SELECT r.grid_id, r.residence_status AS status, r.gender, \
+         CASE WHEN r.birth_ym > $3 THEN 0 WHEN r.birth_ym > $4 THEN 1 \
+         WHEN r.birth_ym > $5 THEN 2 WHEN r.birth_ym > $6 THEN 3 ELSE 4 END AS band, \
+         COUNT(*) AS n FROM org_nodes g CROSS JOIN residents r \
+         WHERE r.grid_id = g.id AND g.path >= $1 AND g.path < $2 AND g.kind = 'grid' \
+         GROUP BY r.grid_id, r.residence_status, r.gender, band",
     )
     .bind(scope)
     .bind(&hi)
+    .bind(b18)
+    .bind(b35)
+    .bind(b60)
+    .bind(b80)
     .fetch_all(&mut *conn)
     .await?;
     for row in rows {
         if let Some(i) = index.get(&row.try_get::<i64, _>("grid_id")?) {
-            let k: String = row.try_get("k")?;
-            grids[*i].counts.by_status.insert(k, row.try_get("n")?);
-        }
-    }
-
-    let [b18, b35, b60, b80] = BAND_STARTS.map(|a| born_by(today_ym, a));
-    let sql = format!(
-        "SELECT r.grid_id, r.gender, CASE WHEN r.birth_ym > $3 THEN 0 WHEN r.birth_ym > $4 THEN 1 \
-         WHEN r.birth_ym > $5 THEN 2 WHEN r.birth_ym > $6 THEN 3 ELSE 4 END AS band, \
-         COUNT(*) AS n FROM org_nodes g CROSS JOIN residents r \
-         WHERE r.grid_id = g.id AND g.path >= $1 AND g.path < $2 AND g.kind = 'grid' \
-         AND {PRESENT} \
-         GROUP BY r.grid_id, r.gender, band"
-    );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(scope)
-        .bind(&hi)
-        .bind(b18)
-        .bind(b35)
-        .bind(b60)
-        .bind(b80)
-        .fetch_all(&mut *conn)
-        .await?;
-    for row in rows {
-        if let Some(i) = index.get(&row.try_get::<i64, _>("grid_id")?) {
             let c = &mut grids[*i].counts;
             let n: i64 = row.try_get("n")?;
+            let status: String = row.try_get("status")?;
+            let present = PRESENT_STATUSES.contains(&status.as_str());
+            *c.by_status.entry(status).or_default() += n;
+            if !present {
+                continue;
+            }
             let gender: String = row.try_get("gender")?;
             let band: i64 = row
                 .try_get::<i64, _>("band")
