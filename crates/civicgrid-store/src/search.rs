@@ -420,6 +420,16 @@ async fn attach_tags(conn: &mut AnyConnection, hits: &mut [Hit]) -> StoreResult<
     Ok(())
 }
 
+/// Refreshes PostgreSQL's planner statistics, as autovacuum does after a bulk load
+/// (benchmarks run it so as not to depend on the server's autovacuum settings). SQLite
+/// is left without statistics, as the application always runs it.
+pub async fn analyze(conn: &mut AnyConnection) -> StoreResult<()> {
+    if backend_of(conn) == Backend::Postgres {
+        sqlx::query("ANALYZE").execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 /// The bare indexed point read that benchmarks compare searches with.
 pub async fn point_read(conn: &mut AnyConnection, id: i64) -> StoreResult<Option<String>> {
     let row = sqlx::query("SELECT name FROM residents WHERE id = $1")

@@ -122,6 +122,10 @@ async fn load(app: &App, residents: usize, dir: &std::path::Path) -> anyhow::Res
         summary.inserted,
         t.elapsed().as_secs_f64()
     );
+    // PostgreSQL: what autovacuum does within a minute of a bulk load (a server may
+    // run without it); SQLite runs without statistics, as the application does.
+    let mut conn = app.db().read().await?;
+    search::analyze(&mut conn).await?;
     Ok(())
 }
 
