@@ -105,6 +105,9 @@ impl Db {
             Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
         }
+        // An import stopped half-way may have left deferred indexes unbuilt.
+        let mut conn = self.pool.acquire().await?;
+        crate::bulk_indexes::ensure(&mut conn).await?;
         Ok(())
     }
 

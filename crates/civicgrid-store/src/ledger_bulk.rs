@@ -14,7 +14,7 @@ use crate::{StoreResult, now_ms};
 
 /// Rows per multi-row statement (the widest has 15 columns: 6,000 parameters, within
 /// both backends' limits).
-pub const BATCH: usize = 400;
+pub const BATCH: usize = 2000;
 
 /// `INSERT … VALUES ($1,…,$k),(…)` for `rows` rows of `cols` columns, then `suffix`.
 /// With `anon` the placeholders are `?` (for SQLite, which finds a numbered

@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod bulk_indexes;
 pub mod crypto;
 pub mod data_access;
 mod db;

@@ -35,6 +35,8 @@ mod support;
 mod accounts;
 #[path = "conformance/audit.rs"]
 mod audit;
+#[path = "conformance/bulk_indexes.rs"]
+mod bulk_indexes;
 #[path = "conformance/data_access.rs"]
 mod data_access;
 #[path = "conformance/db.rs"]

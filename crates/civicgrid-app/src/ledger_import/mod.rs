@@ -168,7 +168,18 @@ impl App {
         let producer = tokio::task::spawn_blocking(move || {
             validate::produce(opened, &catalogue, &keys, today, chunk_rows, &tx)
         });
-        let mut writer = write::Writer::new(self, actor, opts, file_name);
+        // A first load into an empty ledger builds the secondary indexes once at the
+        // end, and has no stored resident to match rows against.
+        let first_load = !opts.dry_run && {
+            let mut tx = self.db.begin_write().await?;
+            let empty = civicgrid_store::bulk_indexes::ledger_is_empty(&mut tx).await?;
+            if empty {
+                civicgrid_store::bulk_indexes::drop_deferrable(&mut tx).await?;
+            }
+            civicgrid_store::commit(tx).await?;
+            empty
+        };
+        let mut writer = write::Writer::new(self, actor, opts, file_name, first_load);
         let mut failure: Option<AppError> = None;
         while let Some(chunk) = rx.recv().await {
             let result = match chunk {
@@ -189,11 +200,25 @@ impl App {
         }
         drop(rx);
         let _ = producer.await;
+        if first_load {
+            // Whether the import succeeded or not, the indexes come back now.
+            let built = self.build_deferred_indexes().await;
+            if failure.is_none() {
+                built?;
+            }
+        }
         if let Some(e) = failure {
             return Err(e);
         }
         summary.created_nodes = writer.created_nodes();
         summary.rejects.sort_by_key(|r| r.line);
         Ok(summary)
+    }
+
+    async fn build_deferred_indexes(&self) -> AppResult<()> {
+        let mut tx = self.db.begin_write().await?;
+        civicgrid_store::bulk_indexes::ensure(&mut tx).await?;
+        civicgrid_store::commit(tx).await?;
+        Ok(())
     }
 }

@@ -6,7 +6,6 @@
 use std::collections::{HashMap, HashSet};
 
 use civicgrid_domain::access::Actor;
-use civicgrid_domain::ledger::id_number::IdNumber;
 use civicgrid_domain::ledger::phone::Phone;
 use civicgrid_store::AnyConnection;
 use civicgrid_store::ledger_bulk::{
@@ -28,6 +27,8 @@ pub struct Writer<'a> {
     file_name: &'a str,
     grids: GridResolver,
     places: HashMap<i64, GridPlaces>,
+    /// The ledger was empty when the import began: no row can match a stored resident.
+    first_load: bool,
 }
 
 /// A row whose grid is known, with the household it belongs to (once resolved).
@@ -43,6 +44,7 @@ impl<'a> Writer<'a> {
         actor: &'a Actor,
         opts: &'a ImportOptions,
         file_name: &'a str,
+        first_load: bool,
     ) -> Writer<'a> {
         Writer {
             app,
@@ -51,6 +53,7 @@ impl<'a> Writer<'a> {
             file_name,
             grids: GridResolver::default(),
             places: HashMap::new(),
+            first_load,
         }
     }
 
@@ -178,11 +181,15 @@ impl<'a> Writer<'a> {
             .iter()
             .filter_map(|r| r.p.pii.id_number_idx.clone())
             .collect();
-        let stored: HashMap<String, StoredResident> = bulk::residents_by_id_index(conn, &idx)
-            .await?
-            .into_iter()
-            .map(|s| (s.id_number_idx.clone(), s))
-            .collect();
+        let stored: HashMap<String, StoredResident> = if self.first_load {
+            HashMap::new()
+        } else {
+            bulk::residents_by_id_index(conn, &idx)
+                .await?
+                .into_iter()
+                .map(|s| (s.id_number_idx.clone(), s))
+                .collect()
+        };
         let mut new_rows: Vec<(ResidentRow, &Placed)> = Vec::new();
         let mut history: Vec<HistoryRow> = Vec::new();
         let mut retag: Vec<i64> = Vec::new();
@@ -227,7 +234,16 @@ impl<'a> Writer<'a> {
             }
         }
         let plain: Vec<ResidentRow> = new_rows.iter().map(|(row, _)| row.clone()).collect();
-        let ids = bulk::insert_residents(conn, &plain).await?;
+        let ids = match bulk::insert_residents(conn, &plain).await {
+            Err(civicgrid_store::StoreError::Conflict(_)) if self.first_load => {
+                return Err(crate::AppError::Conflict(
+                    "a resident with one of these ID numbers was added while the import ran; \
+                     import the file again to merge them"
+                        .into(),
+                ));
+            }
+            r => r?,
+        };
         for (id, (_, r)) in ids.iter().zip(&new_rows) {
             tags.extend(r.p.row.tags.iter().map(|t| (*id, t.clone())));
             terms.push((*id, r.p.terms.clone()));
@@ -235,7 +251,7 @@ impl<'a> Writer<'a> {
                 subject_type: "resident",
                 subject_id: *id,
                 action: "import.create",
-                changes: created_json(&r.p, r.household_id).to_string(),
+                changes: created_json(r.household_id).to_string(),
             });
         }
         bulk::replace_tags(conn, &retag, &tags).await?;
@@ -481,17 +497,8 @@ fn diff(
     m
 }
 
-fn created_json(p: &Prepared, household_id: Option<i64>) -> Value {
-    let birth = p.row.birth_date.format("%Y-%m").to_string();
-    json!({
-        "name": p.row.name,
-        "gender": p.row.gender.code(),
-        "birth": birth,
-        "id_number": IdNumber::masked(&p.row.id_number),
-        "phone": p.row.phone.as_ref().map(Phone::masked),
-        "relation": p.row.relation.code(),
-        "residence_status": p.row.status.code(),
-        "household_id": household_id,
-        "tags": p.row.tags,
-    })
+/// A created resident's history entry: the household it joined. Its values are the
+/// record itself, masked on the card; later entries name each change from → to.
+fn created_json(household_id: Option<i64>) -> Value {
+    json!({ "household_id": household_id })
 }

@@ -27,8 +27,9 @@ fn statements_and_floors() {
 }
 
 fn resident(keys: &FieldKeys, household: i64, grid: i64, n: u16) -> ResidentRow {
-    let birth = Date::from_ymd_opt(1980, 1, 1 + u32::from(n % 28)).unwrap();
-    let id = compose("420102", birth, n).unwrap();
+    // A three-digit sequence per birth date: more than a batch of residents spans years.
+    let birth = Date::from_ymd_opt(1980 + i32::from(n / 1000), 1, 1 + u32::from(n % 28)).unwrap();
+    let id = compose("420102", birth, n % 1000).unwrap();
     let phone = Phone::parse(&format!("138{:08}", n)).unwrap();
     ResidentRow {
         household_id: household,

@@ -1,0 +1,106 @@
+//! Secondary indexes of the ledger that a first bulk load builds once at the end
+//! instead of updating row by row. Building an index from a finished table is a sort;
+//! keeping it up to date through a million inserts is a million random B-tree writes.
+//!
+//! Only indexes that no import query reads are deferred: the unique ID-number blind
+//! index (how residents are matched) and the place uniqueness constraints stay live.
+//! [`ensure`] runs at every start-up ([`crate::Db::migrate`]), so an import stopped
+//! half-way (killed, power lost) leaves no index missing once civicgrid runs again.
+
+use sqlx::AnyConnection;
+
+use crate::StoreResult;
+
+/// `(name, definition)` of each deferrable index, as the latest migration leaves it
+/// (the same text serves both backends). A migration that drops or changes one of
+/// these indexes must change this list too.
+pub const DEFERRABLE: &[(&str, &str)] = &[
+    (
+        "residents_household",
+        "CREATE INDEX IF NOT EXISTS residents_household ON residents(household_id)",
+    ),
+    (
+        "residents_phone",
+        "CREATE INDEX IF NOT EXISTS residents_phone ON residents(phone_idx)",
+    ),
+    (
+        "residents_phone_last4",
+        "CREATE INDEX IF NOT EXISTS residents_phone_last4 ON residents(phone_last4_idx)",
+    ),
+    (
+        "residents_name",
+        "CREATE INDEX IF NOT EXISTS residents_name ON residents(name)",
+    ),
+    (
+        "residents_population",
+        "CREATE INDEX IF NOT EXISTS residents_population \
+         ON residents(grid_id, residence_status, gender, birth_ym)",
+    ),
+    (
+        "resident_tags_tag",
+        "CREATE INDEX IF NOT EXISTS resident_tags_tag ON resident_tags(tag_code)",
+    ),
+    (
+        "resident_tags_tag_resident",
+        "CREATE INDEX IF NOT EXISTS resident_tags_tag_resident \
+         ON resident_tags(tag_code, resident_id)",
+    ),
+    (
+        "ledger_history_subject",
+        "CREATE INDEX IF NOT EXISTS ledger_history_subject \
+         ON ledger_history(subject_type, subject_id)",
+    ),
+    (
+        "households_room",
+        "CREATE INDEX IF NOT EXISTS households_room ON households(room_id)",
+    ),
+];
+
+/// Whether the ledger holds no resident at all (a first load).
+pub async fn ledger_is_empty(conn: &mut AnyConnection) -> StoreResult<bool> {
+    let row = sqlx::query("SELECT id FROM residents LIMIT 1")
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(row.is_none())
+}
+
+/// Drops the deferrable indexes (in the caller's transaction).
+pub async fn drop_deferrable(conn: &mut AnyConnection) -> StoreResult<()> {
+    for (name, _) in DEFERRABLE {
+        let sql = format!("DROP INDEX IF EXISTS {name}");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Creates whichever deferrable index is missing; a no-op when all exist.
+pub async fn ensure(conn: &mut AnyConnection) -> StoreResult<()> {
+    for (_, ddl) in DEFERRABLE {
+        sqlx::raw_sql(*ddl).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Names of the deferrable indexes that exist now.
+pub async fn existing(conn: &mut AnyConnection) -> StoreResult<Vec<String>> {
+    use sqlx::Row;
+    let sql = match crate::search::backend_of(conn) {
+        crate::Backend::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'index'",
+        crate::Backend::Postgres => {
+            "SELECT CAST(indexname AS TEXT) AS name FROM pg_indexes \
+             WHERE schemaname = current_schema()"
+        }
+    };
+    let rows = sqlx::query(sql).fetch_all(&mut *conn).await?;
+    let mut names = Vec::new();
+    for r in rows {
+        let name: String = r.try_get("name")?;
+        if DEFERRABLE.iter().any(|(n, _)| *n == name) {
+            names.push(name);
+        }
+    }
+    names.sort();
+    Ok(names)
+}

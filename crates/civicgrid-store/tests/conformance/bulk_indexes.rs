@@ -1,0 +1,42 @@
+//! Deferred secondary indexes of a first bulk load: dropped, rebuilt, and rebuilt by
+//! every start-up's migration step if an import stopped before building them.
+
+use civicgrid_store::bulk_indexes::{self, DEFERRABLE};
+use civicgrid_store::{Db, commit};
+
+fn all_names() -> Vec<String> {
+    let mut names: Vec<String> = DEFERRABLE.iter().map(|(n, _)| (*n).to_owned()).collect();
+    names.sort();
+    names
+}
+
+conformance!(dropped_and_rebuilt, |db: Db| async move {
+    let mut tx = db.begin_write().await.unwrap();
+    assert!(bulk_indexes::ledger_is_empty(&mut tx).await.unwrap());
+    // Every deferrable index exists after the migrations (the list matches the schema).
+    assert_eq!(bulk_indexes::existing(&mut tx).await.unwrap(), all_names());
+    bulk_indexes::drop_deferrable(&mut tx).await.unwrap();
+    // Dropping twice is harmless.
+    bulk_indexes::drop_deferrable(&mut tx).await.unwrap();
+    assert!(bulk_indexes::existing(&mut tx).await.unwrap().is_empty());
+    commit(tx).await.unwrap();
+
+    let mut tx = db.begin_write().await.unwrap();
+    bulk_indexes::ensure(&mut tx).await.unwrap();
+    bulk_indexes::ensure(&mut tx).await.unwrap();
+    assert_eq!(bulk_indexes::existing(&mut tx).await.unwrap(), all_names());
+    commit(tx).await.unwrap();
+});
+
+conformance!(startup_heals_an_interrupted_load, |db: Db| async move {
+    let mut tx = db.begin_write().await.unwrap();
+    bulk_indexes::drop_deferrable(&mut tx).await.unwrap();
+    commit(tx).await.unwrap();
+    // What `civicgrid serve` does at start-up.
+    db.migrate().await.unwrap();
+    let mut conn = db.read().await.unwrap();
+    assert_eq!(
+        bulk_indexes::existing(&mut conn).await.unwrap(),
+        all_names()
+    );
+});
