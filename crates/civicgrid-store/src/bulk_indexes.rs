@@ -83,6 +83,20 @@ pub async fn ensure(conn: &mut AnyConnection) -> StoreResult<()> {
     Ok(())
 }
 
+/// Refreshes the planner's statistics of the ledger tables after a bulk load (on
+/// PostgreSQL; SQLite plans without statistics, as the application always runs it).
+pub async fn analyze(conn: &mut AnyConnection) -> StoreResult<()> {
+    if crate::search::backend_of(conn) == crate::Backend::Postgres {
+        sqlx::raw_sql(
+            "ANALYZE residents; ANALYZE resident_tags; ANALYZE resident_search; \
+             ANALYZE households; ANALYZE rooms; ANALYZE units; ANALYZE buildings",
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
 /// Names of the deferrable indexes that exist now.
 pub async fn existing(conn: &mut AnyConnection) -> StoreResult<Vec<String>> {
     use sqlx::Row;

@@ -12,6 +12,7 @@ pub mod bulk_indexes;
 pub mod crypto;
 pub mod data_access;
 mod db;
+pub mod import_jobs;
 pub mod ledger;
 pub mod ledger_bulk;
 pub mod org;

@@ -41,6 +41,8 @@ mod bulk_indexes;
 mod data_access;
 #[path = "conformance/db.rs"]
 mod db;
+#[path = "conformance/import_jobs.rs"]
+mod import_jobs;
 #[path = "conformance/ledger.rs"]
 mod ledger;
 #[path = "conformance/ledger_bulk.rs"]

@@ -394,7 +394,8 @@ fn import_export_cases() -> Vec<Case> {
     vec![
         case("GET", "/ledger/import", import, S::None, Empty),
         case("POST", "/ledger/import", import, S::None, Empty),
-        case("GET", "/ledger/import/rejects/{id}", import, S::None, Empty),
+        case("GET", "/ledger/import/jobs/{id}", import, S::None, Empty),
+        case("GET", "/ledger/import/jobs/{id}/rejects", import, S::None, Empty),
         case("GET", "/ledger/export", export, S::None, Empty),
     ]
 }

@@ -13,6 +13,7 @@ use civicgrid_domain::ledger::import_row::Column;
 use crate::authz::require_somewhere;
 use crate::{App, AppError, AppResult};
 
+pub mod jobs;
 mod places;
 pub mod read;
 mod validate;
@@ -118,6 +119,18 @@ fn file_error(message: impl std::fmt::Display) -> AppError {
     AppError::invalid("file", message)
 }
 
+/// Refuses a file larger than `max` bytes.
+fn check_size(len: usize, max: usize) -> AppResult<()> {
+    if len > max {
+        return Err(file_error(format!(
+            "the file is {} MB; at most {} MB can be imported at once — split it",
+            len.div_ceil(1024 * 1024),
+            max / (1024 * 1024)
+        )));
+    }
+    Ok(())
+}
+
 impl App {
     /// Imports residents from `bytes` (named `file_name`, which picks CSV or XLSX).
     /// File-level problems (too large, unreadable, missing columns) are an error;
@@ -130,13 +143,7 @@ impl App {
         opts: &ImportOptions,
     ) -> AppResult<ImportSummary> {
         require_somewhere(actor, Permission::ImportLedger)?;
-        if bytes.len() > opts.max_bytes {
-            return Err(file_error(format!(
-                "the file is {} MB; at most {} MB can be imported at once — split it",
-                bytes.len().div_ceil(1024 * 1024),
-                opts.max_bytes / (1024 * 1024)
-            )));
-        }
+        check_size(bytes.len(), opts.max_bytes)?;
         let catalogue: Vec<civicgrid_domain::ledger::tags::TagDef> = {
             let mut tx = self.db.begin_write().await?;
             civicgrid_store::ledger::ensure_default_catalogue(&mut tx).await?;
@@ -219,6 +226,10 @@ impl App {
         let mut tx = self.db.begin_write().await?;
         civicgrid_store::bulk_indexes::ensure(&mut tx).await?;
         civicgrid_store::commit(tx).await?;
+        // PostgreSQL plans from table statistics: gather them now rather than leave the
+        // first searches to plans made for an empty ledger.
+        let mut conn = self.db.read().await?;
+        civicgrid_store::bulk_indexes::analyze(&mut conn).await?;
         Ok(())
     }
 }

@@ -1,17 +1,15 @@
 //! Importing residents from an uploaded spreadsheet, downloading the rejected rows,
 //! and exporting the ledger (masked) as CSV or XLSX.
 
-use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
-
 use askama::Template;
 use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use civicgrid_app::AppError;
 use civicgrid_app::domain::access::Permission;
 use civicgrid_app::ledger_export::ExportFormat;
-use civicgrid_app::ledger_import::{self, ImportOptions, ImportSummary, RejectedRow};
+use civicgrid_app::ledger_import::jobs::{ImportJobView, JobState};
+use civicgrid_app::ledger_import::{self, ImportOptions, RejectedRow};
 use serde::Deserialize;
 
 use super::{PageCtx, render};
@@ -28,31 +26,9 @@ pub const MAX_UPLOAD_BYTES: usize = ledger_import::DEFAULT_MAX_BYTES;
 pub(super) fn routes(r: Routes) -> Routes {
     r.get("/ledger/import", form)
         .post_with_body_limit("/ledger/import", upload, MAX_UPLOAD_BYTES + 64 * 1024)
-        .get("/ledger/import/rejects/{id}", rejects)
+        .get("/ledger/import/jobs/{id}", job)
+        .get("/ledger/import/jobs/{id}/rejects", rejects)
         .get("/ledger/export", export)
-}
-
-/// Rejected rows kept for download: random id → (uploader's user id, when, CSV).
-/// Kept in memory for an hour, at most 64 files.
-type Kept = HashMap<String, (i64, i64, Vec<u8>)>;
-
-fn kept() -> &'static Mutex<Kept> {
-    static KEPT: OnceLock<Mutex<Kept>> = OnceLock::new();
-    KEPT.get_or_init(|| Mutex::new(HashMap::new()))
-}
-
-fn keep_rejects(user_id: i64, csv: Vec<u8>) -> Option<String> {
-    let id = civicgrid_app::auth::new_secret();
-    let now = civicgrid_app::store::now_ms();
-    let mut map = kept().lock().ok()?;
-    map.retain(|_, (_, at, _)| now - *at < 3_600_000);
-    if map.len() >= 64
-        && let Some(oldest) = map.iter().min_by_key(|(_, v)| v.1).map(|(k, _)| k.clone())
-    {
-        map.remove(&oldest);
-    }
-    map.insert(id.clone(), (user_id, now, csv));
-    Some(id)
 }
 
 fn forbidden() -> PageError {
@@ -66,31 +42,57 @@ struct ImportPage {
     columns: Vec<(&'static str, &'static str, bool)>,
     max_mb: usize,
     error: Option<String>,
+    jobs: Vec<ImportJobView>,
 }
 
-fn import_page(ctx: PageCtx, error: Option<String>) -> Response {
+fn import_page(ctx: PageCtx, error: Option<String>, jobs: Vec<ImportJobView>) -> Response {
     render(&ImportPage {
         ctx,
         columns: ledger_import::columns(),
         max_mb: MAX_UPLOAD_BYTES / (1024 * 1024),
         error,
+        jobs,
     })
 }
 
-async fn form(ctx: PageCtx, CurrentUser(me): CurrentUser) -> PageResult<Response> {
+async fn form(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    CurrentUser(me): CurrentUser,
+) -> PageResult<Response> {
     if !me.actor.can_somewhere(Permission::ImportLedger) {
         return Err(forbidden());
     }
-    Ok(import_page(ctx, None))
+    let jobs = st.app.my_import_jobs(&me.actor, 10).await?;
+    Ok(import_page(ctx, None, jobs))
 }
 
 #[derive(Template)]
-#[template(path = "ledger_import_result.html")]
-struct ResultPage<'a> {
+#[template(path = "ledger_import_job.html")]
+struct JobPage {
     ctx: PageCtx,
-    s: &'a ImportSummary,
-    shown: &'a [RejectedRow],
-    rejects_id: Option<String>,
+    job: ImportJobView,
+    running: bool,
+    shown: Vec<RejectedRow>,
+}
+
+/// A job id from the path, once the caller may import at all (so a refusal does not
+/// depend on how the id is spelled).
+fn job_id(me: &civicgrid_app::auth::SignedIn, raw: &str) -> Result<i64, PageError> {
+    if !me.actor.can_somewhere(Permission::ImportLedger) {
+        return Err(forbidden());
+    }
+    raw.parse()
+        .map_err(|_| PageError(Failure::from(AppError::NotFound("import job"))))
+}
+
+fn state_key(s: &JobState) -> &'static str {
+    match s {
+        JobState::Running => "import-job-running",
+        JobState::Done => "import-job-done",
+        JobState::Failed => "import-job-failed",
+        JobState::Interrupted => "import-job-interrupted",
+    }
 }
 
 /// The fields of the upload form.
@@ -157,9 +159,10 @@ async fn upload(
     csrf::check(cookie.as_deref(), Some(&sent)).map_err(PageError)?;
     if upload.bytes.is_empty() {
         let msg = ctx.t("import-no-file");
+        let jobs = st.app.my_import_jobs(&me.actor, 10).await?;
         return Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
-            import_page(ctx, Some(msg)),
+            import_page(ctx, Some(msg), jobs),
         )
             .into_response());
     }
@@ -168,60 +171,65 @@ async fn upload(
         create_missing: upload.create_missing,
         ..ImportOptions::default()
     };
+    // The import runs in the background; its page follows it.
     match st
         .app
-        .import_residents(&me.actor, &upload.file_name, upload.bytes, &opts)
+        .start_import(&me.actor, &upload.file_name, upload.bytes, opts)
         .await
     {
-        Ok(s) => {
-            let rejects_id = if s.rejects.is_empty() {
-                None
-            } else {
-                keep_rejects(me.user.id, s.rejects_csv())
-            };
-            let shown = &s.rejects[..s.rejects.len().min(200)];
-            Ok(render(&ResultPage {
-                ctx,
-                s: &s,
-                shown,
-                rejects_id,
-            }))
+        Ok(id) => Ok(Redirect::to(&format!("/ledger/import/jobs/{id}")).into_response()),
+        Err(AppError::Invalid { message, .. }) => {
+            let jobs = st.app.my_import_jobs(&me.actor, 10).await?;
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                import_page(ctx, Some(message), jobs),
+            )
+                .into_response())
         }
-        Err(AppError::Invalid { message, .. }) => Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            import_page(ctx, Some(message)),
-        )
-            .into_response()),
         Err(e) => Err(e.into()),
     }
 }
 
-async fn rejects(
+async fn job(
+    State(st): State<AppState>,
+    ctx: PageCtx,
     CurrentUser(me): CurrentUser,
     PagePath(id): PagePath<String>,
 ) -> PageResult<Response> {
-    if !me.actor.can_somewhere(Permission::ImportLedger) {
-        return Err(forbidden());
-    }
-    let found = kept().lock().ok().and_then(|m| {
-        m.get(&id)
-            .filter(|(owner, ..)| *owner == me.user.id)
-            .map(|v| v.2.clone())
-    });
-    match found {
-        Some(bytes) => Ok((
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-                (
-                    header::CONTENT_DISPOSITION,
-                    "attachment; filename=\"rejects.csv\"",
-                ),
-            ],
-            bytes,
-        )
-            .into_response()),
-        None => Err(PageError(Failure::not_found())),
-    }
+    let id = job_id(&me, &id)?;
+    let job = st.app.import_job(&me.actor, id).await?;
+    let running = job.state == JobState::Running;
+    let shown = job
+        .summary
+        .as_ref()
+        .map(|s| s.rejects.clone())
+        .unwrap_or_default();
+    Ok(render(&JobPage {
+        ctx,
+        job,
+        running,
+        shown,
+    }))
+}
+
+async fn rejects(
+    State(st): State<AppState>,
+    CurrentUser(me): CurrentUser,
+    PagePath(id): PagePath<String>,
+) -> PageResult<Response> {
+    let id = job_id(&me, &id)?;
+    let bytes = st.app.import_job_rejects(&me.actor, id).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"rejects.csv\"",
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,0 +1,152 @@
+//! Import jobs: an upload runs in the background and its page follows the progress.
+//! The summary holds counts and the header row only; the rejected rows (what staff
+//! typed, personal values included) are stored sealed by the caller.
+
+use sqlx::{AnyConnection, Row, any::AnyRow};
+
+use crate::{StoreResult, now_ms};
+
+/// `running`, then `done` or `failed`. A running job whose heartbeat stopped was
+/// interrupted (its process ended): the chunks committed before stay, and importing
+/// the file again merges the rest. Judged by heartbeat, not marked at start-up, so
+/// one instance restarting never mislabels another instance's job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportJob {
+    pub id: i64,
+    pub user_id: Option<i64>,
+    pub file_name: String,
+    pub dry_run: bool,
+    pub create_missing: bool,
+    pub status: String,
+    pub done_units: i64,
+    pub total_units: i64,
+    /// JSON of the summary's counts (no personal values), once finished.
+    pub summary: Option<String>,
+    /// The rejected rows as a sealed CSV, once finished with rejects.
+    pub rejects_enc: Option<String>,
+    /// What stopped a failed job, in words for the uploader.
+    pub error: Option<String>,
+    pub started_at: i64,
+    /// Last sign of life from the process running it (every second or so).
+    pub heartbeat_at: i64,
+    pub finished_at: Option<i64>,
+}
+
+const COLUMNS: &str = "id, user_id, file_name, dry_run, create_missing, status, done_units, \
+     total_units, summary, rejects_enc, error, started_at, heartbeat_at, finished_at";
+
+fn job(r: &AnyRow) -> StoreResult<ImportJob> {
+    Ok(ImportJob {
+        id: r.try_get("id")?,
+        user_id: r.try_get("user_id")?,
+        file_name: r.try_get("file_name")?,
+        dry_run: r.try_get::<i64, _>("dry_run")? != 0,
+        create_missing: r.try_get::<i64, _>("create_missing")? != 0,
+        status: r.try_get("status")?,
+        done_units: r.try_get("done_units")?,
+        total_units: r.try_get("total_units")?,
+        summary: r.try_get("summary")?,
+        rejects_enc: r.try_get("rejects_enc")?,
+        error: r.try_get("error")?,
+        started_at: r.try_get("started_at")?,
+        heartbeat_at: r.try_get("heartbeat_at")?,
+        finished_at: r.try_get("finished_at")?,
+    })
+}
+
+/// Records a job that starts now; returns its id.
+pub async fn create(
+    conn: &mut AnyConnection,
+    user_id: Option<i64>,
+    file_name: &str,
+    dry_run: bool,
+    create_missing: bool,
+) -> StoreResult<i64> {
+    let row = sqlx::query(
+        "INSERT INTO import_jobs (user_id, file_name, dry_run, create_missing, status, \
+         started_at, heartbeat_at) VALUES ($1, $2, $3, $4, 'running', $5, $5) RETURNING id",
+    )
+    .bind(user_id)
+    .bind(file_name.to_owned())
+    .bind(i64::from(dry_run))
+    .bind(i64::from(create_missing))
+    .bind(now_ms())
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(row.try_get("id")?)
+}
+
+/// Moves a running job's progress forward and renews its heartbeat.
+pub async fn progress(conn: &mut AnyConnection, id: i64, done: i64, total: i64) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE import_jobs SET done_units = $1, total_units = $2, heartbeat_at = $3 \
+         WHERE id = $4 AND status = 'running'",
+    )
+    .bind(done)
+    .bind(total)
+    .bind(now_ms())
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Ends a running job as `done` with its summary and sealed rejects.
+pub async fn finish(
+    conn: &mut AnyConnection,
+    id: i64,
+    summary: &str,
+    rejects_enc: Option<&str>,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE import_jobs SET status = 'done', done_units = total_units, summary = $1, \
+         rejects_enc = $2, finished_at = $3 WHERE id = $4 AND status = 'running'",
+    )
+    .bind(summary.to_owned())
+    .bind(rejects_enc.map(str::to_owned))
+    .bind(now_ms())
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Ends a running job as `failed`, saying why.
+pub async fn fail(conn: &mut AnyConnection, id: i64, error: &str) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE import_jobs SET status = 'failed', error = $1, finished_at = $2 \
+         WHERE id = $3 AND status = 'running'",
+    )
+    .bind(error.to_owned())
+    .bind(now_ms())
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn get(conn: &mut AnyConnection, id: i64) -> StoreResult<ImportJob> {
+    let sql = format!("SELECT {COLUMNS} FROM import_jobs WHERE id = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(crate::StoreError::NotFound)?;
+    job(&row)
+}
+
+/// A user's latest jobs, newest first.
+pub async fn list_for_user(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    limit: i64,
+) -> StoreResult<Vec<ImportJob>> {
+    let sql =
+        format!("SELECT {COLUMNS} FROM import_jobs WHERE user_id = $1 ORDER BY id DESC LIMIT $2");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(user_id)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(job).collect()
+}

@@ -1,0 +1,81 @@
+//! Import jobs: created running, progress with a heartbeat, finished or failed once.
+
+use civicgrid_store::{Db, commit, import_jobs as jobs};
+
+conformance!(job_lifecycle, |db: Db| async move {
+    let mut tx = db.begin_write().await.unwrap();
+    let a = jobs::create(&mut tx, None, "a.csv", false, true)
+        .await
+        .unwrap();
+    let b = jobs::create(&mut tx, None, "b.xlsx", true, false)
+        .await
+        .unwrap();
+    jobs::progress(&mut tx, a, 40, 100).await.unwrap();
+    commit(tx).await.unwrap();
+
+    let mut conn = db.read().await.unwrap();
+    let got = jobs::get(&mut conn, a).await.unwrap();
+    assert_eq!(got.status, "running");
+    assert_eq!((got.done_units, got.total_units), (40, 100));
+    assert!(got.create_missing && !got.dry_run);
+    assert!(got.heartbeat_at >= got.started_at);
+    assert!(jobs::get(&mut conn, b).await.unwrap().dry_run);
+    assert!(matches!(
+        jobs::get(&mut conn, 9_999).await,
+        Err(civicgrid_store::StoreError::NotFound)
+    ));
+    drop(conn);
+
+    let mut tx = db.begin_write().await.unwrap();
+    jobs::finish(&mut tx, a, r#"{"inserted":3}"#, Some("sealed"))
+        .await
+        .unwrap();
+    jobs::fail(&mut tx, b, "file: no name column")
+        .await
+        .unwrap();
+    // An ended job stays as it ended.
+    jobs::fail(&mut tx, a, "late").await.unwrap();
+    jobs::progress(&mut tx, a, 1, 1).await.unwrap();
+    commit(tx).await.unwrap();
+
+    let mut conn = db.read().await.unwrap();
+    let a = jobs::get(&mut conn, a).await.unwrap();
+    assert_eq!(a.status, "done");
+    assert_eq!((a.done_units, a.total_units), (100, 100));
+    assert_eq!(a.summary.as_deref(), Some(r#"{"inserted":3}"#));
+    assert_eq!(a.rejects_enc.as_deref(), Some("sealed"));
+    assert!(a.error.is_none() && a.finished_at.is_some());
+    let b = jobs::get(&mut conn, b).await.unwrap();
+    assert_eq!(b.status, "failed");
+    assert_eq!(b.error.as_deref(), Some("file: no name column"));
+});
+
+conformance!(jobs_listed_per_user_newest_first, |db: Db| async move {
+    let mut tx = db.begin_write().await.unwrap();
+    let user = civicgrid_store::accounts::insert_user(&mut tx, "importer", "Importer", "hash")
+        .await
+        .unwrap()
+        .id;
+    let first = jobs::create(&mut tx, Some(user), "1.csv", false, false)
+        .await
+        .unwrap();
+    let second = jobs::create(&mut tx, Some(user), "2.csv", false, false)
+        .await
+        .unwrap();
+    jobs::create(&mut tx, None, "other.csv", false, false)
+        .await
+        .unwrap();
+    commit(tx).await.unwrap();
+    let mut conn = db.read().await.unwrap();
+    let ids: Vec<i64> = jobs::list_for_user(&mut conn, user, 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|j| j.id)
+        .collect();
+    assert_eq!(ids, vec![second, first]);
+    assert_eq!(
+        jobs::list_for_user(&mut conn, user, 1).await.unwrap().len(),
+        1
+    );
+});
