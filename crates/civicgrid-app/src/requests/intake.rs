@@ -55,7 +55,8 @@ pub struct NewRequest {
     pub grid_id: Option<i64>,
     pub building_id: Option<i64>,
     pub room_id: Option<i64>,
-    /// (longitude, latitude), WGS-84. The caller finds the grid of a point.
+    /// (longitude, latitude), WGS-84. Given alone (no grid, building or room), it
+    /// chooses the grid whose boundary contains it; outside every grid is refused.
     pub point: Option<(f64, f64)>,
     /// A hint of where, without personal data.
     pub address: String,
@@ -182,10 +183,20 @@ impl App {
     /// specific rule, or the category's default party), gets its due times from the
     /// business calendar, and is audited with its first timeline line in one
     /// transaction.
-    pub async fn submit_request(&self, actor: &Actor, input: NewRequest) -> AppResult<Submitted> {
+    pub async fn submit_request(
+        &self,
+        actor: &Actor,
+        mut input: NewRequest,
+    ) -> AppResult<Submitted> {
         let description = validate_description(&input.description)
             .map_err(|e| AppError::invalid(e.field(), e))?;
         check_point(input.point)?;
+        // A point alone says where: the grid whose boundary contains it.
+        if let (None, None, None, Some((lon, lat))) =
+            (input.grid_id, input.building_id, input.room_id, input.point)
+        {
+            input.grid_id = Some(self.require_grid_at_point(lon, lat).await?);
+        }
         let address = check_text("address", Some(&input.address), 200)?.unwrap_or_default();
         let now = now_ms();
         let mut tx = self.db.begin_write().await?;

@@ -25,7 +25,10 @@
 pub mod feedback;
 pub mod intake;
 pub mod jobs;
+pub mod locate;
 pub mod notify;
+pub mod open311;
+pub mod photo_check;
 pub mod reading;
 pub mod responders;
 pub mod routing;
@@ -58,6 +61,8 @@ pub struct Shared {
     classifiers: Mutex<HashMap<i64, (Instant, Arc<Classifier>)>>,
     notifier: RwLock<Arc<dyn Notifier>>,
     catalogue_ready: std::sync::atomic::AtomicBool,
+    /// Parsed grid boundaries for point → grid ([`locate`]), with when they were loaded.
+    grid_map: RwLock<Option<(Instant, Arc<locate::GridMap>)>>,
 }
 
 impl Default for Shared {
@@ -66,6 +71,7 @@ impl Default for Shared {
             classifiers: Mutex::new(HashMap::new()),
             notifier: RwLock::new(Arc::new(NoopNotifier)),
             catalogue_ready: std::sync::atomic::AtomicBool::new(false),
+            grid_map: RwLock::new(None),
         }
     }
 }

@@ -177,27 +177,28 @@ impl App {
         Ok((meta, data))
     }
 
-    /// Stores a photo already checked by the caller (type and size by content,
-    /// location metadata stripped). The requester, handlers and responders may add
-    /// them; `stage` is `intake` or `resolution`.
+    /// Stores a photo. Its type and size are decided by the content
+    /// ([`super::photo_check`]: JPEG, PNG or WebP, whatever the upload claims; the
+    /// size is read from the image) and location metadata is stripped before it is
+    /// stored. The requester, handlers and responders may add them; `stage` is
+    /// `intake` or `resolution`.
     pub async fn add_request_photo(
         &self,
         actor: &Actor,
         id: RequestId,
         stage: &str,
-        content_type: &str,
+        _claimed_type: &str,
         data: &[u8],
-        size: Option<(i64, i64)>,
+        _claimed_size: Option<(i64, i64)>,
     ) -> AppResult<i64> {
         if !matches!(stage, "intake" | "resolution") {
             return Err(AppError::invalid("stage", "intake or resolution"));
         }
-        if !matches!(content_type, "image/jpeg" | "image/png" | "image/webp") {
-            return Err(AppError::invalid("photo", "a JPEG, PNG or WebP image"));
-        }
-        if data.is_empty() {
-            return Err(AppError::invalid("photo", "the file is empty"));
-        }
+        let checked =
+            super::photo_check::check_photo(data).map_err(|e| AppError::invalid("photo", e))?;
+        let content_type = checked.kind.content_type();
+        let size = Some((i64::from(checked.width), i64::from(checked.height)));
+        let data = checked.data.as_slice();
         let now = now_ms();
         let mut tx = self.db.begin_write().await?;
         let (rec, s) = visible_request(&mut tx, actor, id).await?;
@@ -227,8 +228,13 @@ impl App {
         .await?;
         let mut step = super::Step::new("photo");
         step.visible = stage == "resolution" || s.requester;
-        step.details =
-            serde_json::json!({"photo": photo, "stage": stage, "sha256": sha, "bytes": data.len()});
+        step.details = serde_json::json!({
+            "photo": photo,
+            "stage": stage,
+            "sha256": sha,
+            "bytes": data.len(),
+            "metadata_removed": checked.removed,
+        });
         let role = if s.requester && !s.handler {
             "requester".to_owned()
         } else {

@@ -31,6 +31,7 @@ macro_rules! select_requests {
 mod catalogue;
 mod escalation;
 mod events;
+mod open311;
 mod photos;
 mod queues;
 mod records;
@@ -40,6 +41,7 @@ mod routing;
 pub use catalogue::*;
 pub use escalation::*;
 pub use events::*;
+pub use open311::*;
 pub use photos::*;
 pub use queues::*;
 pub use records::*;
