@@ -8,6 +8,7 @@ pub mod error;
 pub mod extract;
 pub mod i18n;
 pub mod middleware;
+pub mod open311;
 pub mod pages;
 pub mod routes;
 pub mod state;

@@ -11,6 +11,9 @@ pub struct WebConfig {
     pub request_timeout_secs: u64,
     /// Use the first address of `X-Forwarded-For` as the client (behind a trusted proxy).
     pub trust_forwarded_for: bool,
+    /// The Open311 `jurisdiction_id` this server answers for; when set, a request
+    /// naming another is refused (404). Requests naming none are always accepted.
+    pub open311_jurisdiction: Option<String>,
 }
 
 impl Default for WebConfig {
@@ -20,6 +23,7 @@ impl Default for WebConfig {
             max_body_bytes: 1024 * 1024,
             request_timeout_secs: 30,
             trust_forwarded_for: false,
+            open311_jurisdiction: None,
         }
     }
 }

@@ -51,6 +51,9 @@ enum Rule {
     Public,
     /// Any signed-in user, whatever their roles.
     SignedIn,
+    /// Only with an `api_key` parameter (Open311 posts): a session cookie counts for
+    /// nothing there, so every caller without one, signed in or not, gets 400.
+    ApiKeyOnly,
     /// These roles when the target lies in their scope; `out` when it does not.
     Scoped {
         inside: &'static [Role],
@@ -384,6 +387,7 @@ fn cases() -> Vec<Case> {
     all.extend(search_cases());
     all.extend(import_export_cases());
     all.extend(data_access_cases());
+    all.extend(open311_cases());
     all
 }
 
@@ -395,7 +399,13 @@ fn import_export_cases() -> Vec<Case> {
         case("GET", "/ledger/import", import, S::None, Empty),
         case("POST", "/ledger/import", import, S::None, Empty),
         case("GET", "/ledger/import/jobs/{id}", import, S::None, Empty),
-        case("GET", "/ledger/import/jobs/{id}/rejects", import, S::None, Empty),
+        case(
+            "GET",
+            "/ledger/import/jobs/{id}/rejects",
+            import,
+            S::None,
+            Empty,
+        ),
         case("GET", "/ledger/export", export, S::None, Empty),
     ]
 }
@@ -968,7 +978,13 @@ async fn send(fx: &Fixture, c: &Case, role: Option<Role>, side: usize) -> (Statu
         S::ParentNode => fx.community[side],
         _ => fx.grid[side],
     };
-    let mut path = c.path.replace("{file}", "app.css").replace("{code}", "en");
+    let mut path = c
+        .path
+        .replace("{file}", "app.css")
+        .replace("{code}", "en")
+        .replace("{service_code}", "parking.json")
+        .replace("{service_request_id}", "1.json")
+        .replace("{token}", "00.json");
     match c.subject {
         S::Node | S::ParentNode => path = path.replace("{id}", &node.to_string()),
         S::User => path = path.replace("{id}", &fx.resident[side].to_string()),
@@ -1071,7 +1087,20 @@ async fn every_route_allows_and_denies_as_the_table_says() {
                 if c.path == "/logout" || c.path == "/api/v1/session" && c.method == "DELETE" {
                     continue;
                 }
+                if let Rule::ApiKeyOnly = c.rule {
+                    let (status, _) = send(&fx, &c, role, side).await;
+                    if status != StatusCode::BAD_REQUEST {
+                        failures.push(format!(
+                            "{} {} as {:?} without api_key: expected 400, got {status}",
+                            c.method,
+                            c.path,
+                            role.map(Role::as_str),
+                        ));
+                    }
+                    continue;
+                }
                 let expected_allow = match (c.rule, role) {
+                    (Rule::ApiKeyOnly, _) => false,
                     (Rule::Public, _) => true,
                     (Rule::SignedIn, r) => r.is_some(),
                     (Rule::Scoped { .. }, None) => false,
@@ -1146,4 +1175,35 @@ fn data_access_cases() -> Vec<Case> {
         S::None,
         Empty,
     )]
+}
+
+/// Open311 GeoReport v2: reading is public (only publicly showable requests, no
+/// personal data); posting needs an `api_key` whatever the session.
+fn open311_cases() -> Vec<Case> {
+    let public = Rule::Public;
+    let mut all: Vec<Case> = [
+        "/open311/v2/discovery.json",
+        "/open311/v2/discovery.xml",
+        "/open311/v2/services.json",
+        "/open311/v2/services.xml",
+        "/open311/v2/services/{service_code}",
+        "/open311/v2/requests.json",
+        "/open311/v2/requests.xml",
+        "/open311/v2/requests/{service_request_id}",
+        "/open311/v2/tokens/{token}",
+        "/open311/v2/servicerequestupdates.json",
+        "/open311/v2/servicerequestupdates.xml",
+    ]
+    .into_iter()
+    .map(|p| case("GET", p, public, S::None, Empty))
+    .collect();
+    const POST: &[(&str, &str)] = &[
+        ("service_code", "parking"),
+        ("description", "车辆堵住消防通道"),
+        ("address_string", "3栋东侧"),
+    ];
+    for p in ["/open311/v2/requests.json", "/open311/v2/requests.xml"] {
+        all.push(case("POST", p, Rule::ApiKeyOnly, S::None, Form(POST)));
+    }
+    all
 }

@@ -17,6 +17,8 @@ pub struct FileConfig {
     pub max_body_bytes: Option<usize>,
     pub request_timeout_secs: Option<u64>,
     pub trust_forwarded_for: Option<bool>,
+    /// The Open311 `jurisdiction_id` served (e.g. `jiangcheng.gov.cn`).
+    pub open311_jurisdiction: Option<String>,
 }
 
 impl FileConfig {
@@ -64,6 +66,13 @@ impl Settings {
         }
         if let Some(v) = file.trust_forwarded_for {
             web.trust_forwarded_for = v;
+        }
+        if let Some(v) = file
+            .open311_jurisdiction
+            .or_else(|| std::env::var("CIVICGRID_OPEN311_JURISDICTION").ok())
+            .filter(|v| !v.trim().is_empty())
+        {
+            web.open311_jurisdiction = Some(v.trim().to_owned());
         }
         let mut app = civicgrid_app::AppConfig::default();
         if let Some(v) = file.session_idle_secs {

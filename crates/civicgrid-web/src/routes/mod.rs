@@ -132,6 +132,7 @@ fn all_routes() -> Routes {
     let r = Routes::new();
     let r = health::routes(r);
     let r = crate::pages::routes(r);
+    let r = crate::open311::routes(r);
     crate::api::routes(r)
 }
 
