@@ -150,6 +150,56 @@ impl Db {
 }
 
 /// Commits a write transaction.
-pub async fn commit(tx: WriteTx) -> StoreResult<()> {
+pub async fn commit(tx: Transaction<'_, Any>) -> StoreResult<()> {
     Ok(tx.commit().await?)
+}
+
+/// One connection held for the length of a bulk load, whose write transactions run on
+/// it one after another. On SQLite it keeps a large page cache and lets the log grow
+/// to about 200 MB between checkpoints, so pages that every chunk touches again (index
+/// interiors, the name index) are copied into the database once rather than at every
+/// commit. Commits stay durable (`synchronous=FULL`). The connection is closed, not
+/// returned to the pool, when the load ends, so no other work inherits its settings.
+pub struct BulkConn {
+    conn: PoolConnection<Any>,
+    backend: Backend,
+}
+
+impl Db {
+    pub async fn bulk_conn(&self) -> StoreResult<BulkConn> {
+        let mut conn = self.pool.acquire().await?;
+        conn.close_on_drop();
+        if self.backend == Backend::Sqlite {
+            conn.execute(sqlx::raw_sql(
+                "PRAGMA cache_size = -131072; PRAGMA wal_autocheckpoint = 50000;",
+            ))
+            .await?;
+        }
+        Ok(BulkConn {
+            conn,
+            backend: self.backend,
+        })
+    }
+}
+
+impl BulkConn {
+    /// Starts a write transaction (`BEGIN IMMEDIATE` on SQLite).
+    pub async fn begin(&mut self) -> StoreResult<Transaction<'_, Any>> {
+        use sqlx::Connection;
+        Ok(match self.backend {
+            Backend::Sqlite => self.conn.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.conn.begin().await?,
+        })
+    }
+
+    /// Ends the load: on SQLite, copies the log into the database while this
+    /// connection still holds it.
+    pub async fn finish(mut self) -> StoreResult<()> {
+        if self.backend == Backend::Sqlite {
+            self.conn
+                .execute(sqlx::raw_sql("PRAGMA wal_checkpoint(PASSIVE);"))
+                .await?;
+        }
+        Ok(())
+    }
 }

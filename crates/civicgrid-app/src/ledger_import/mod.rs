@@ -207,6 +207,11 @@ impl App {
         }
         drop(rx);
         let _ = producer.await;
+        if failure.is_none()
+            && let Err(e) = writer.finish().await
+        {
+            failure = Some(e);
+        }
         if first_load {
             // Whether the import succeeded or not, the indexes come back now.
             let built = self.build_deferred_indexes().await;

@@ -29,6 +29,8 @@ pub struct Writer<'a> {
     places: HashMap<i64, GridPlaces>,
     /// The ledger was empty when the import began: no row can match a stored resident.
     first_load: bool,
+    /// The connection the chunks are written on, opened with the first chunk.
+    bulk: Option<civicgrid_store::BulkConn>,
 }
 
 /// A row whose grid is known, with the household it belongs to (once resolved).
@@ -54,11 +56,20 @@ impl<'a> Writer<'a> {
             grids: GridResolver::default(),
             places: HashMap::new(),
             first_load,
+            bulk: None,
         }
     }
 
     pub fn created_nodes(&self) -> Vec<String> {
         self.grids.created.clone()
+    }
+
+    /// Ends the writing: checkpoints and closes the bulk connection.
+    pub async fn finish(&mut self) -> AppResult<()> {
+        if let Some(bulk) = self.bulk.take() {
+            bulk.finish().await?;
+        }
+        Ok(())
     }
 
     pub async fn write_chunk(&mut self, chunk: Chunk, sum: &mut ImportSummary) -> AppResult<()> {
@@ -99,12 +110,12 @@ impl<'a> Writer<'a> {
         if self.opts.dry_run {
             return self.dry_run(placed, sum).await;
         }
-        let mut tx = self.app.db.begin_write().await?;
-        if civicgrid_store::search::backend_of(&tx) == civicgrid_store::Backend::Sqlite {
-            // A bulk import touches many index pages: a larger page cache (128 MiB) on
-            // this connection keeps them in memory between chunks.
-            civicgrid_store::raw_execute(&mut tx, "PRAGMA cache_size = -131072").await?;
-        }
+        // Held outside `self` while a transaction borrows it; an error drops (closes) it.
+        let mut bulk = match self.bulk.take() {
+            Some(b) => b,
+            None => self.app.db.bulk_conn().await?,
+        };
+        let mut tx = bulk.begin().await?;
         let counts = self.write(&mut tx, &mut placed).await?;
         record(
             &mut tx,
@@ -128,6 +139,7 @@ impl<'a> Writer<'a> {
             self.places.clear();
             return Err(e.into());
         }
+        self.bulk = Some(bulk);
         sum.inserted += counts.0;
         sum.updated += counts.1;
         sum.unchanged += counts.2;
