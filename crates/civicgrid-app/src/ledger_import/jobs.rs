@@ -100,14 +100,16 @@ fn parse_rejects(csv_bytes: &[u8], limit: usize) -> Vec<RejectedRow> {
         .from_reader(text);
     let mut out = Vec::new();
     for rec in r.records().take(limit).flatten() {
-        let cells: Vec<String> = rec.iter().map(str::to_owned).collect();
-        let (Some(first), Some(reason)) = (cells.first(), cells.last()) else {
+        let mut cells: Vec<String> = rec.iter().map(str::to_owned).collect();
+        if cells.len() < 2 {
             continue;
-        };
+        }
+        let reason = cells.pop().unwrap_or_default();
+        let line = cells.remove(0);
         out.push(RejectedRow {
-            line: first.parse().unwrap_or(0),
-            reason: reason.clone(),
-            cells: cells[1..cells.len().saturating_sub(1)].to_vec(),
+            line: line.parse().unwrap_or(0),
+            reason,
+            cells,
         });
     }
     out
@@ -364,6 +366,8 @@ mod tests {
         assert_eq!(back[0].reason, "phone: not a phone number");
         assert_eq!(back[0].cells[0], "张三");
         assert!(parse_rejects(b"garbage", 10).is_empty());
+        assert!(parse_rejects(b"line,reason\n3\n", 10).is_empty());
+        assert_eq!(parse_rejects(b"line,reason\n3,bad\n", 10)[0].cells.len(), 0);
         assert!(parse_rejects(b"", 10).is_empty());
     }
 }
