@@ -22,6 +22,7 @@
 //! line, an audit entry and the notifications in one transaction. Personal data (the
 //! contact's name and phone) is sealed or masked in every output.
 
+pub mod board;
 pub mod feedback;
 pub mod intake;
 pub mod jobs;

@@ -1,0 +1,167 @@
+//! Reading across requests: the duplicate suggestions staff see beside one request
+//! (to merge it with one action), and the public board of open, publicly showable
+//! requests (no personal data: category, status, grid, community, age).
+
+use civicgrid_domain::access::Actor;
+use civicgrid_domain::org::OrgPath;
+use civicgrid_domain::requests::similarity::{Candidate, Summary, suggest_duplicates};
+use civicgrid_domain::requests::{RequestId, Status};
+use civicgrid_store::now_ms;
+use civicgrid_store::requests::{self as repo, Narrowing, Queue};
+use serde::Serialize;
+
+use super::intake::DUPLICATE_CANDIDATES;
+use super::settings::load_rules;
+use super::{RequestView, public_number, standing, view, visible_request};
+use crate::{App, AppError, AppResult};
+
+/// Most requests the public board lists.
+pub const PUBLIC_BOARD_LIMIT: i64 = 500;
+
+/// An earlier request the one in hand may duplicate, as its reader may see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct DuplicateSuggestion {
+    /// Combined score, 0..1.
+    pub score: f64,
+    pub request: RequestView,
+}
+
+/// An open request on the public board: nothing that could identify anyone.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicRequest {
+    /// `R-2026-000123`.
+    pub number: String,
+    pub category: String,
+    pub status: Status,
+    pub grid_id: i64,
+    pub community_id: i64,
+    pub created_at: i64,
+}
+
+/// The public board: its requests and the grids and communities they lie in (names
+/// and boundaries, for the map).
+#[derive(Debug, Clone, Default)]
+pub struct PublicBoard {
+    pub requests: Vec<PublicRequest>,
+    pub places: Vec<civicgrid_store::org::OrgNode>,
+}
+
+impl App {
+    /// Earlier requests of the same community that `id` may duplicate, best first
+    /// (same category, nearby, recent, similar text). Only handlers of `id` ask; only
+    /// requests they may see are offered, and never one already a duplicate.
+    pub async fn request_duplicates(
+        &self,
+        actor: &Actor,
+        id: RequestId,
+    ) -> AppResult<Vec<DuplicateSuggestion>> {
+        let mut conn = self.db.read().await?;
+        let (rec, s) = visible_request(&mut conn, actor, id).await?;
+        if !s.handler {
+            return Err(AppError::Forbidden);
+        }
+        let rules = load_rules(&mut conn).await?;
+        let since = rec
+            .created_at
+            .saturating_sub(rules.policy.duplicates.window_ms);
+        let rows =
+            repo::duplicate_candidates(&mut conn, rec.community_id, since, DUPLICATE_CANDIDATES)
+                .await?;
+        let candidates: Vec<Candidate<'_>> = rows
+            .iter()
+            .filter(|r| r.id != rec.id && r.created_at <= rec.created_at)
+            .map(|r| Candidate {
+                id: r.id,
+                summary: Summary {
+                    category: &r.category,
+                    text: &r.description,
+                    building_id: r.building_id,
+                    point: r.point,
+                    created_ms: r.created_at,
+                },
+            })
+            .collect();
+        let probe = Summary {
+            category: &rec.category,
+            text: &rec.description,
+            building_id: rec.building_id,
+            point: rec.point,
+            created_ms: rec.created_at,
+        };
+        let similar = suggest_duplicates(&probe, &candidates, &rules.policy.duplicates);
+        let ids: Vec<RequestId> = similar.iter().map(|s| s.id).collect();
+        let found = repo::requests_by_ids(&mut conn, &ids).await?;
+        let now = now_ms();
+        let mut out = Vec::with_capacity(similar.len());
+        for sim in similar {
+            let Some(other) = found.iter().find(|r| r.id == sim.id) else {
+                continue;
+            };
+            if other.status == Status::Duplicate {
+                continue;
+            }
+            let os = standing(&mut conn, actor, other).await?;
+            if !os.may_view() {
+                continue;
+            }
+            out.push(DuplicateSuggestion {
+                score: sim.score,
+                request: view(other, os, &self.config.field_keys, &rules.calendar, now),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Open requests that may be shown publicly (their own flag and their category's),
+    /// earliest due first, under `within` (a node's path) or everywhere. Anyone may
+    /// read it, signed in or not.
+    pub async fn public_request_board(&self, within: Option<&OrgPath>) -> AppResult<PublicBoard> {
+        let mut conn = self.db.read().await?;
+        let public: Vec<String> = repo::categories(&mut conn)
+            .await?
+            .into_iter()
+            .filter(|c| c.public)
+            .map(|c| c.code)
+            .collect();
+        let root = within
+            .cloned()
+            .unwrap_or_else(|| OrgPath::from_stored("/".into()));
+        let rows = repo::queue(
+            &mut conn,
+            &Queue::OpenIn(root),
+            &Narrowing {
+                public_only: true,
+                ..Narrowing::default()
+            },
+            PUBLIC_BOARD_LIMIT,
+            0,
+        )
+        .await?;
+        let offset = load_rules(&mut conn).await?.calendar.utc_offset_minutes();
+        let requests: Vec<PublicRequest> = rows
+            .into_iter()
+            .filter(|r| public.contains(&r.category))
+            .map(|r| PublicRequest {
+                number: public_number(r.id, r.created_at, offset),
+                category: r.category,
+                status: r.status,
+                grid_id: r.grid_id,
+                community_id: r.community_id,
+                created_at: r.created_at,
+            })
+            .collect();
+        let mut ids: Vec<i64> = requests
+            .iter()
+            .flat_map(|r| [r.grid_id, r.community_id])
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut places = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Ok(n) = civicgrid_store::org::get(&mut conn, id).await {
+                places.push(n);
+            }
+        }
+        Ok(PublicBoard { requests, places })
+    }
+}
