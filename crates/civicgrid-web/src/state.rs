@@ -33,10 +33,46 @@ impl Default for WebConfig {
 pub struct AppState {
     pub app: App,
     pub config: WebConfig,
+    /// Tells open work-queue pages that requests changed (server-sent events).
+    pub request_changes: RequestChanges,
 }
 
 impl AppState {
     pub fn new(app: App, config: WebConfig) -> AppState {
-        AppState { app, config }
+        AppState {
+            app,
+            config,
+            request_changes: RequestChanges::default(),
+        }
+    }
+}
+
+/// A change to a request, as open queue pages hear of it. Listeners are only told
+/// that something changed and reload their own (scoped) queue; never personal data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestChange {
+    pub id: i64,
+    pub grid_id: i64,
+}
+
+/// The fan-out of [`RequestChange`]s within this instance (a slow listener loses old
+/// ones and simply refreshes).
+#[derive(Clone)]
+pub struct RequestChanges(tokio::sync::broadcast::Sender<RequestChange>);
+
+impl Default for RequestChanges {
+    fn default() -> Self {
+        RequestChanges(tokio::sync::broadcast::channel(256).0)
+    }
+}
+
+impl RequestChanges {
+    /// Tells every listener; nobody listening is fine.
+    pub fn notify(&self, change: RequestChange) {
+        let _ = self.0.send(change);
+    }
+
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<RequestChange> {
+        self.0.subscribe()
     }
 }

@@ -54,6 +54,12 @@ enum Rule {
     /// Only with an `api_key` parameter (Open311 posts): a session cookie counts for
     /// nothing there, so every caller without one, signed in or not, gets 400.
     ApiKeyOnly,
+    /// Like `Scoped`, for things whose existence is hidden from those who may not see
+    /// them: "not found" counts as denied too.
+    Hidden {
+        inside: &'static [Role],
+        outside: &'static [Role],
+    },
     /// These roles when the target lies in their scope; `out` when it does not.
     Scoped {
         inside: &'static [Role],
@@ -81,6 +87,12 @@ enum Subject {
     Household2,
     /// A resident record in the target grid (ledger).
     LedgerResident,
+    /// A request located in the target grid (taken by phone, not by a resident).
+    Request,
+    /// A routing rule at the target grid.
+    RoutingRule,
+    /// A responder organisation serving the target community.
+    ResponderOrg,
 }
 
 struct Case {
@@ -388,6 +400,7 @@ fn cases() -> Vec<Case> {
     all.extend(import_export_cases());
     all.extend(data_access_cases());
     all.extend(open311_cases());
+    all.extend(request_cases());
     all
 }
 
@@ -749,6 +762,8 @@ struct Fixture {
     /// Ledger subjects in each grid: a room, two households, a resident record (head
     /// of the first household) and a second member who can be split off.
     ledger: [LedgerFixture; 2],
+    /// Requests: a request, a routing rule and a responder organisation on each side.
+    requests: [RequestFixture; 2],
     _dir: tempfile::TempDir,
 }
 
@@ -896,6 +911,10 @@ impl Fixture {
             ledger_fixture(&app, grid[0], 0).await,
             ledger_fixture(&app, grid[1], 1).await,
         ];
+        let requests = [
+            request_fixture(&app, grid[0], community[0]).await,
+            request_fixture(&app, grid[1], community[1]).await,
+        ];
         let router = build_router(AppState::new(app.clone(), WebConfig::default()));
         Fixture {
             router,
@@ -905,6 +924,7 @@ impl Fixture {
             grid,
             resident,
             ledger,
+            requests,
             _dir: dir,
         }
     }
@@ -1001,6 +1021,9 @@ async fn send(fx: &Fixture, c: &Case, role: Option<Role>, side: usize) -> (Statu
         S::Household => path = path.replace("{id}", &fx.ledger[side].household.to_string()),
         S::Household2 => path = path.replace("{id}", &fx.ledger[side].household2.to_string()),
         S::LedgerResident => path = path.replace("{id}", &fx.ledger[side].resident.to_string()),
+        S::Request => path = path.replace("{id}", &fx.requests[side].request.to_string()),
+        S::RoutingRule => path = path.replace("{id}", &fx.requests[side].rule.to_string()),
+        S::ResponderOrg => path = path.replace("{id}", &fx.requests[side].org.to_string()),
         S::None => {}
     }
     // Grants and new accounts go to the target's grid; nodes are created under it.
@@ -1077,7 +1100,7 @@ async fn every_route_allows_and_denies_as_the_table_says() {
     for c in cases() {
         // Signing out and revoking one's own sessions must come last for each role.
         let sides: &[usize] = match c.rule {
-            Rule::Scoped { .. } => &[0, 1],
+            Rule::Scoped { .. } | Rule::Hidden { .. } => &[0, 1],
             _ => &[0],
         };
         for &side in sides {
@@ -1103,8 +1126,11 @@ async fn every_route_allows_and_denies_as_the_table_says() {
                     (Rule::ApiKeyOnly, _) => false,
                     (Rule::Public, _) => true,
                     (Rule::SignedIn, r) => r.is_some(),
-                    (Rule::Scoped { .. }, None) => false,
-                    (Rule::Scoped { inside, outside }, Some(r)) => {
+                    (Rule::Scoped { .. } | Rule::Hidden { .. }, None) => false,
+                    (
+                        Rule::Scoped { inside, outside } | Rule::Hidden { inside, outside },
+                        Some(r),
+                    ) => {
                         if side == 0 {
                             inside.contains(&r)
                         } else {
@@ -1113,7 +1139,8 @@ async fn every_route_allows_and_denies_as_the_table_says() {
                     }
                 };
                 let (status, location) = send(&fx, &c, role, side).await;
-                let was_denied = denied(status, &location);
+                let was_denied = denied(status, &location)
+                    || (matches!(c.rule, Rule::Hidden { .. }) && status == StatusCode::NOT_FOUND);
                 let side_name = if side == 0 { "inside" } else { "outside" };
                 if expected_allow == was_denied {
                     failures.push(format!(
@@ -1206,4 +1233,337 @@ fn open311_cases() -> Vec<Case> {
         all.push(case("POST", p, Rule::ApiKeyOnly, S::None, Form(POST)));
     }
     all
+}
+
+#[derive(Clone, Copy, Default)]
+struct RequestFixture {
+    request: i64,
+    rule: i64,
+    org: i64,
+}
+
+async fn request_fixture(app: &App, grid: i64, community: i64) -> RequestFixture {
+    use civicgrid_app::domain::requests::Channel;
+    use civicgrid_app::domain::requests::ResponderKind;
+    use civicgrid_app::domain::requests::routing::Party;
+    use civicgrid_app::requests::intake::{NewRequest, OnBehalf};
+    let sys = Actor::system();
+    let request = app
+        .submit_request(
+            &sys,
+            NewRequest {
+                channel: Channel::StaffPhone,
+                category: Some("noise".into()),
+                description: "楼下装修噪音从早上七点开始".into(),
+                grid_id: Some(grid),
+                building_id: None,
+                room_id: None,
+                point: None,
+                address: "1栋".into(),
+                on_behalf: Some(OnBehalf {
+                    contact_phone: Some("13812345678".into()),
+                    ..OnBehalf::default()
+                }),
+                public: true,
+            },
+        )
+        .await
+        .unwrap()
+        .id
+        .0;
+    let rule = app
+        .create_routing_rule(&sys, Some("greenery"), grid, Party::Role(CommunityStaff))
+        .await
+        .unwrap()
+        .rule
+        .id;
+    let org = app
+        .create_responder_org(&sys, ResponderKind::PropertyCompany, "物业", community)
+        .await
+        .unwrap()
+        .id;
+    RequestFixture { request, rule, org }
+}
+
+/// Resident requests: pages and API. Requests hide their existence from those who
+/// may not see them (404), so their routes are `Hidden`.
+fn request_cases() -> Vec<Case> {
+    const SUBMITTERS: &[Role] = &[
+        Resident,
+        GridWorker,
+        CommunityStaff,
+        StreetAdmin,
+        SystemAdmin,
+    ];
+    const HANDLERS: &[Role] = &[GridWorker, CommunityStaff, StreetAdmin, SystemAdmin];
+    const VIEWERS: &[Role] = &[
+        GridWorker,
+        CommunityStaff,
+        StreetAdmin,
+        Auditor,
+        SystemAdmin,
+    ];
+    const QUEUE_READERS: &[Role] = &[
+        Responder,
+        GridWorker,
+        CommunityStaff,
+        StreetAdmin,
+        Auditor,
+        SystemAdmin,
+    ];
+    const MINE: &[Role] = &[
+        Responder,
+        GridWorker,
+        CommunityStaff,
+        StreetAdmin,
+        SystemAdmin,
+    ];
+    const NOBODY: &[Role] = &[];
+    const REPORT: &[(&str, &str)] = &[
+        ("description", "楼道灯坏了好几天"),
+        ("category", "public_facilities"),
+        ("place", "grid"),
+        ("grid_id", "{node}"),
+        ("address", "2栋"),
+    ];
+    const INTAKE: &[(&str, &str)] = &[
+        ("channel", "staff_phone"),
+        ("contact_phone", "13812345678"),
+        ("description", "小区门口路灯不亮"),
+        ("category", "public_facilities"),
+        ("grid_id", "{node}"),
+    ];
+    const CATEGORY: &[(&str, &str)] = &[
+        ("code", "authz_test"),
+        ("name_zh", "测试"),
+        ("name_en", "Test"),
+        ("party_kind", "community_staff"),
+        ("response_minutes", "60"),
+        ("resolution_minutes", "600"),
+        ("active", "1"),
+    ];
+    const CALENDAR: &[(&str, &str)] = &[
+        ("mon", "08:30-12:00"),
+        ("tue", "08:30-12:00"),
+        ("wed", "08:30-12:00"),
+        ("thu", "08:30-12:00"),
+        ("fri", "08:30-12:00"),
+        ("make_up_hours", "08:30-12:00"),
+    ];
+    let signed_in = Rule::SignedIn;
+    let view = hidden(VIEWERS, CITY_WIDE);
+    let handle = hidden(HANDLERS, ADMIN);
+    let manage = scoped(ORG_MANAGERS, ADMIN);
+    vec![
+        case("GET", "/requests/public", Rule::Public, S::None, Empty),
+        case(
+            "GET",
+            "/requests/new",
+            scoped(SUBMITTERS, SUBMITTERS),
+            S::None,
+            Empty,
+        ),
+        case(
+            "POST",
+            "/requests",
+            scoped(SUBMITTERS, ADMIN),
+            S::Node,
+            Form(REPORT),
+        ),
+        case("GET", "/requests/suggest", signed_in, S::None, Empty),
+        case("GET", "/requests/mine", signed_in, S::None, Empty),
+        case("GET", "/requests/inbox", signed_in, S::None, Empty),
+        case(
+            "POST",
+            "/requests/inbox/read",
+            signed_in,
+            S::None,
+            Form(&[("up_to_id", "0")]),
+        ),
+        case("GET", "/requests/{id}", view, S::Request, Empty),
+        case(
+            "POST",
+            "/requests/{id}/act",
+            handle,
+            S::Request,
+            Form(&[("action", "accept")]),
+        ),
+        case(
+            "POST",
+            "/requests/{id}/rate",
+            hidden(NOBODY, NOBODY),
+            S::Request,
+            Form(&[("rating", "5")]),
+        ),
+        case(
+            "POST",
+            "/requests/{id}/return-visit",
+            handle,
+            S::Request,
+            Form(&[("rating", "5")]),
+        ),
+        case(
+            "POST",
+            "/requests/{id}/comment",
+            handle,
+            S::Request,
+            Form(&[("text", "test")]),
+        ),
+        case(
+            "POST",
+            "/requests/{id}/photos",
+            handle,
+            S::Request,
+            Form(&[("stage", "intake")]),
+        ),
+        case(
+            "GET",
+            "/requests/photos/{id}",
+            hidden(NOBODY, NOBODY),
+            S::Request,
+            Empty,
+        ),
+        case(
+            "GET",
+            "/requests/queue",
+            scoped(QUEUE_READERS, QUEUE_READERS),
+            S::None,
+            Empty,
+        ),
+        case(
+            "GET",
+            "/requests/queue/events",
+            scoped(QUEUE_READERS, QUEUE_READERS),
+            S::None,
+            Empty,
+        ),
+        case(
+            "GET",
+            "/requests/intake",
+            scoped(HANDLERS, HANDLERS),
+            S::None,
+            Empty,
+        ),
+        case(
+            "POST",
+            "/requests/intake",
+            scoped(HANDLERS, ADMIN),
+            S::Node,
+            Form(INTAKE),
+        ),
+        case(
+            "GET",
+            "/requests/settings",
+            scoped(ORG_MANAGERS, ORG_MANAGERS),
+            S::None,
+            Empty,
+        ),
+        case(
+            "POST",
+            "/requests/settings/categories",
+            scoped(ADMIN, ADMIN),
+            S::None,
+            Form(CATEGORY),
+        ),
+        case(
+            "POST",
+            "/requests/settings/calendar",
+            scoped(ADMIN, ADMIN),
+            S::None,
+            Form(CALENDAR),
+        ),
+        case(
+            "POST",
+            "/requests/settings/routing",
+            manage,
+            S::Node,
+            Form(&[("node_id", "{node}"), ("party", "role:grid_worker")]),
+        ),
+        case(
+            "POST",
+            "/requests/settings/routing/{id}",
+            manage,
+            S::RoutingRule,
+            Form(&[
+                ("category", "greenery"),
+                ("party", "role:grid_worker"),
+                ("active", "1"),
+            ]),
+        ),
+        case(
+            "POST",
+            "/requests/settings/responders",
+            manage,
+            S::Node,
+            Form(&[("kind", "utility"), ("name", "水务"), ("node_id", "{node}")]),
+        ),
+        case(
+            "POST",
+            "/requests/settings/responders/{id}",
+            manage,
+            S::ResponderOrg,
+            Form(&[
+                ("kind", "property_company"),
+                ("name", "物业公司"),
+                ("active", "1"),
+            ]),
+        ),
+        case(
+            "POST",
+            "/requests/settings/responders/{id}/members",
+            manage,
+            S::ResponderOrg,
+            Form(&[("user_id", "999999"), ("op", "add")]),
+        ),
+        case(
+            "GET",
+            "/api/v1/requests/categories",
+            signed_in,
+            S::None,
+            Empty,
+        ),
+        case("GET", "/api/v1/requests/inbox", signed_in, S::None, Empty),
+        case(
+            "GET",
+            "/api/v1/requests",
+            scoped(MINE, MINE),
+            S::None,
+            Empty,
+        ),
+        case(
+            "POST",
+            "/api/v1/requests",
+            scoped(SUBMITTERS, ADMIN),
+            S::Node,
+            Json(
+                r#"{"description":"楼道灯坏了好几天","category":"public_facilities","grid_id":{node}}"#,
+            ),
+        ),
+        case("GET", "/api/v1/requests/{id}", view, S::Request, Empty),
+        case(
+            "GET",
+            "/api/v1/requests/{id}/timeline",
+            view,
+            S::Request,
+            Empty,
+        ),
+        case(
+            "POST",
+            "/api/v1/requests/{id}/transitions",
+            handle,
+            S::Request,
+            Json(r#"{"action":"accept"}"#),
+        ),
+        case(
+            "POST",
+            "/api/v1/requests/{id}/rating",
+            hidden(NOBODY, NOBODY),
+            S::Request,
+            Json(r#"{"rating":5}"#),
+        ),
+    ]
+}
+
+const fn hidden(inside: &'static [Role], outside: &'static [Role]) -> Rule {
+    Rule::Hidden { inside, outside }
 }

@@ -13,6 +13,7 @@ mod ledger_search;
 mod me;
 mod model;
 mod org;
+mod requests;
 mod session;
 mod tokens;
 mod user_access;
@@ -58,6 +59,14 @@ mod users;
         ledger::my_household,
         ledger_search::search,
         ledger_search::population,
+        requests::categories,
+        requests::submit,
+        requests::queue,
+        requests::inbox,
+        requests::get_request,
+        requests::timeline,
+        requests::transition,
+        requests::rate,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail)),
     modifiers(&Security),
@@ -70,6 +79,7 @@ mod users;
         (name = "audit", description = "The hash-chained audit log"),
         (name = "tokens", description = "API tokens for integrations"),
         (name = "ledger", description = "The household ledger; personal data masked unless unmasked with a purpose"),
+        (name = "requests", description = "Resident requests: intake, transitions, ratings, work queues, inbox"),
     ),
 )]
 pub struct ApiDoc;
@@ -105,6 +115,7 @@ pub(crate) fn routes(r: Routes) -> Routes {
     let r = tokens::routes(r);
     let r = ledger::routes(r);
     let r = ledger_search::routes(r);
+    let r = requests::routes(r);
     let docs: axum::Router<AppState> = utoipa_swagger_ui::SwaggerUi::new("/api/docs")
         .url("/api/openapi.json", ApiDoc::openapi())
         .into();

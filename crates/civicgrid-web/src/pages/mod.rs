@@ -27,6 +27,7 @@ mod ledger_io;
 mod ledger_search;
 mod org;
 mod population;
+mod requests;
 mod static_files;
 mod tokens;
 mod users;
@@ -43,6 +44,7 @@ pub(crate) fn routes(r: Routes) -> Routes {
     let r = ledger_io::routes(r);
     let r = ledger_search::routes(r);
     let r = population::routes(r);
+    let r = requests::routes(r);
     tokens::routes(r)
 }
 
