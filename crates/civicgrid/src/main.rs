@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 mod bench;
+mod bench_intake;
 mod bench_search;
 mod commands;
 mod config;
