@@ -197,7 +197,9 @@ pub async fn serve_app(
         .await
         .with_context(|| format!("listening on {}", s.listen))?;
     let addr = listener.local_addr()?;
-    let router = civicgrid_web::build_router(civicgrid_web::AppState::new(app, s.web.clone()));
+    let state = civicgrid_web::AppState::new(app, s.web.clone());
+    let (stop_jobs, jobs) = spawn_request_jobs(&state);
+    let router = civicgrid_web::build_router(state);
     let text = banner(addr);
     if !text.is_empty() {
         println!("{text}");
@@ -206,9 +208,55 @@ pub async fn serve_app(
         "civicgrid serving http://{addr}/ (database: {})",
         s.database_label()
     );
-    civicgrid_web::serve(listener, router, shutdown_signal()).await?;
+    let served = civicgrid_web::serve(listener, router, shutdown_signal()).await;
+    let _ = stop_jobs.send(true);
+    let _ = jobs.await;
+    served?;
     println!("civicgrid stopped");
     Ok(())
+}
+
+/// How often the request jobs run.
+const REQUEST_JOBS_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Runs the periodic request jobs every minute until told to stop: escalations (with
+/// auto-close of confirmed-by-silence requests) and notification delivery. Both are
+/// idempotent and take the database's job lock, so several instances may run them.
+fn spawn_request_jobs(
+    state: &civicgrid_web::AppState,
+) -> (
+    tokio::sync::watch::Sender<bool>,
+    tokio::task::JoinHandle<()>,
+) {
+    let (stop, mut stopped) = tokio::sync::watch::channel(false);
+    let app = state.app.clone();
+    let changes = state.request_changes.clone();
+    let handle = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(REQUEST_JOBS_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = stopped.changed() => break,
+            }
+            match app.run_escalations(civicgrid_app::store::now_ms()).await {
+                Ok(r) if r.escalated + r.auto_closed > 0 => {
+                    tracing::info!(
+                        escalated = r.escalated,
+                        auto_closed = r.auto_closed,
+                        "request escalations"
+                    );
+                    changes.notify(civicgrid_web::state::RequestChange { id: 0, grid_id: 0 });
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "request escalations failed"),
+            }
+            if let Err(e) = app.deliver_request_notifications(500).await {
+                tracing::warn!(error = %e, "request notifications failed");
+            }
+        }
+    });
+    (stop, handle)
 }
 
 async fn shutdown_signal() {

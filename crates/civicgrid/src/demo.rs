@@ -183,7 +183,145 @@ pub async fn seed(app: &App) -> anyhow::Result<(usize, u64)> {
         )
         .await
         .map_err(|e| anyhow::anyhow!("importing the demo residents: {e}"))?;
+    seed_requests(app).await?;
     Ok((grids, summary.inserted))
+}
+
+/// The actor of a demo account, as if it had signed in.
+async fn demo_actor(app: &App, username: &str) -> anyhow::Result<Actor> {
+    use civicgrid_app::store::accounts;
+    let mut conn = app.db().read().await?;
+    let user = accounts::find_credentials(&mut conn, username)
+        .await?
+        .with_context(|| format!("demo account {username} missing"))?
+        .user;
+    let assignments = accounts::assignments_of(&mut conn, user.id)
+        .await?
+        .into_iter()
+        .map(|a| a.assignment)
+        .collect();
+    Ok(Actor {
+        user_id: Some(user.id),
+        token_id: None,
+        label: user.username,
+        assignments,
+    })
+}
+
+/// A handful of requests in Huguang Grid 1 in different states, so that the work
+/// queues, the resident's pages and the public board are not empty.
+async fn seed_requests(app: &App) -> anyhow::Result<()> {
+    use civicgrid_app::domain::requests::Channel;
+    use civicgrid_app::domain::requests::routing::Party;
+    use civicgrid_app::requests::intake::{NewRequest, OnBehalf};
+    use civicgrid_app::requests::transitions::Assignment;
+    let resident = demo_actor(app, "resident").await?;
+    let grid = demo_actor(app, "grid").await?;
+    let staff = demo_actor(app, "staff").await?;
+    let grid_id = grid
+        .assignments
+        .first()
+        .map(|a| a.node_id)
+        .context("the demo grid worker has no grid")?;
+    let new = |channel, category: &str, text: &str, address: &str, public| NewRequest {
+        channel,
+        category: Some(category.to_owned()),
+        description: text.to_owned(),
+        grid_id: Some(grid_id),
+        building_id: None,
+        room_id: None,
+        point: None,
+        address: address.to_owned(),
+        on_behalf: None,
+        public,
+    };
+    let fail = |e: civicgrid_app::AppError| anyhow::anyhow!("seeding demo requests: {e}");
+    // Waiting for someone to accept it.
+    app.submit_request(
+        &resident,
+        new(
+            Channel::ResidentWeb,
+            "repairs_lift",
+            "2栋电梯停在5楼不动，老人上下楼很困难",
+            "2栋1单元",
+            true,
+        ),
+    )
+    .await
+    .map_err(fail)?;
+    // Taken by phone, accepted and with the grid worker.
+    let mut phone = new(
+        Channel::StaffPhone,
+        "noise",
+        "楼下广场舞音乐晚上十点后还很响",
+        "小区中心广场",
+        true,
+    );
+    phone.on_behalf = Some(OnBehalf {
+        contact_name: Some("王阿姨".into()),
+        contact_phone: Some("13912345678".into()),
+        ..OnBehalf::default()
+    });
+    let p = app.submit_request(&staff, phone).await.map_err(fail)?;
+    app.accept_request(&staff, p.id, None).await.map_err(fail)?;
+    let to = Assignment {
+        party: Party::role(civicgrid_app::domain::access::Role::GridWorker)
+            .map_err(|e| anyhow::anyhow!("{e}"))?,
+        user_id: grid.user_id,
+    };
+    app.assign_request(&staff, p.id, None, to, None)
+        .await
+        .map_err(fail)?;
+    // Found on patrol, being worked on.
+    let patrol = app
+        .submit_request(
+            &grid,
+            new(
+                Channel::Patrol,
+                "sanitation",
+                "垃圾分类点满溢，周边有异味",
+                "5栋北侧垃圾亭",
+                true,
+            ),
+        )
+        .await
+        .map_err(fail)?;
+    app.accept_request(&grid, patrol.id, None)
+        .await
+        .map_err(fail)?;
+    app.assign_request(&grid, patrol.id, None, to, None)
+        .await
+        .map_err(fail)?;
+    app.start_request(&grid, patrol.id, None)
+        .await
+        .map_err(fail)?;
+    // Resolved, waiting for the resident's rating.
+    let done = app
+        .submit_request(
+            &resident,
+            new(
+                Channel::ResidentWeb,
+                "repairs_water",
+                "楼道水管漏水，地面积水",
+                "3栋2单元",
+                false,
+            ),
+        )
+        .await
+        .map_err(fail)?;
+    app.accept_request(&grid, done.id, None)
+        .await
+        .map_err(fail)?;
+    app.assign_request(&grid, done.id, None, to, None)
+        .await
+        .map_err(fail)?;
+    app.start_request(&grid, done.id, None)
+        .await
+        .map_err(fail)?;
+    app.resolve_request(&grid, done.id, None, Some("已更换漏水阀门"))
+        .await
+        .map_err(fail)?;
+    Ok(())
 }
 
 /// Seeds the demo city's hierarchy and accounts; returns how many grids were created.
@@ -310,4 +448,42 @@ pub async fn run(s: &Settings) -> anyhow::Result<()> {
         banner
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use civicgrid_app::requests::reading::{QueueKind, QueueQuery};
+
+    #[tokio::test]
+    async fn the_demo_has_requests_in_several_states() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = civicgrid_app::store::Db::open_sqlite(&dir.path().join("db.sqlite"))
+            .await
+            .expect("open");
+        db.migrate().await.expect("migrate");
+        let app = App::new(db, civicgrid_app::AppConfig::default());
+        app.prepare().await.expect("prepare");
+        seed_city(&app).await.expect("city");
+        seed_requests(&app).await.expect("requests");
+        let staff = demo_actor(&app, "staff").await.expect("staff");
+        let all = app
+            .request_queue(
+                &staff,
+                &QueueQuery {
+                    kind: QueueKind::All,
+                    ..QueueQuery::default()
+                },
+            )
+            .await
+            .expect("queue");
+        let mut statuses: Vec<&str> = all.items.iter().map(|v| v.status.code()).collect();
+        statuses.sort_unstable();
+        assert_eq!(
+            statuses,
+            ["assigned", "in_progress", "resolved", "submitted"]
+        );
+        let board = app.public_request_board(None).await.expect("board");
+        assert!(!board.requests.is_empty());
+    }
 }
