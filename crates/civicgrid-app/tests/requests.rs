@@ -743,3 +743,62 @@ async fn queues_and_an_escalation_job_that_runs_twice_safely() {
     assert_eq!(w.app.deliver_request_notifications(100).await.unwrap(), 0);
     let _ = ActionKind::Accept;
 }
+
+/// Concurrent submissions share transactions (group commit), yet each gets its own id,
+/// its own timeline line and audit entry, an invalid one is refused alone, and
+/// the audit chain stays intact.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_intake_is_group_committed_one_audit_entry_each() {
+    let w = world().await;
+    let grid = w.actor("grid", Role::GridWorker, w.grid).await;
+    let auditor = w.actor("aud", Role::Auditor, w.street).await;
+    let before = w.app.verify_audit(&auditor).await.unwrap().checked;
+    let mut tasks = Vec::new();
+    for n in 0..40 {
+        let app = w.app.clone();
+        let actor = grid.clone();
+        let mut input = w.input(
+            Channel::Patrol,
+            "sanitation",
+            &format!("第{n}号楼下垃圾堆积"),
+        );
+        if n % 10 == 7 {
+            input.category = Some("no_such_category".into());
+        }
+        tasks.push(tokio::spawn(async move {
+            app.submit_request(&actor, input).await
+        }));
+    }
+    let mut ids = Vec::new();
+    let mut refused = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(s) => ids.push(s.id.0),
+            Err(AppError::Invalid { field, .. }) => {
+                assert_eq!(field, "category");
+                refused += 1;
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert_eq!((ids.len(), refused), (36, 4));
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 36);
+    for id in &ids {
+        let timeline = w
+            .app
+            .request_timeline(&grid, civicgrid_app::domain::requests::RequestId(*id))
+            .await
+            .unwrap();
+        assert!(!timeline.is_empty());
+    }
+    let after = w.app.verify_audit(&auditor).await.unwrap();
+    assert!(after.first_break.is_none());
+    assert!(
+        after.checked >= before + 36,
+        "{} → {}",
+        before,
+        after.checked
+    );
+}

@@ -149,6 +149,13 @@ impl Db {
     }
 }
 
+/// A savepoint inside the transaction `conn` is in: committing it releases it,
+/// dropping it rolls back to it and leaves the rest of the transaction intact.
+pub async fn savepoint(conn: &mut sqlx::AnyConnection) -> StoreResult<Transaction<'_, Any>> {
+    use sqlx::Connection;
+    Ok(conn.begin().await?)
+}
+
 /// Commits a write transaction.
 pub async fn commit(tx: Transaction<'_, Any>) -> StoreResult<()> {
     Ok(tx.commit().await?)

@@ -24,7 +24,7 @@ pub mod sessions;
 pub mod synthetic;
 pub mod tokens;
 
-pub use db::{Backend, BulkConn, Db, ReadConn, WriteTx, commit};
+pub use db::{Backend, BulkConn, Db, ReadConn, WriteTx, commit, savepoint};
 pub use sqlx::AnyConnection;
 
 use thiserror::Error;

@@ -18,7 +18,7 @@ use civicgrid_store::requests::{self as repo, RequestRecord};
 use civicgrid_store::{AnyConnection, commit, ledger, now_ms, org};
 
 use super::settings::{RequestPolicy, load_rules};
-use super::{Step, public_number, set_clock, write_step};
+use super::{Step, group_commit, public_number, set_clock};
 use crate::authz::require;
 use crate::{App, AppError, AppResult};
 
@@ -199,9 +199,11 @@ impl App {
         }
         let address = check_text("address", Some(&input.address), 200)?.unwrap_or_default();
         let now = now_ms();
-        let mut tx = self.db.begin_write().await?;
-        self.ensure_request_catalogue(&mut tx).await?;
-        let loc = locate(&mut tx, actor, &input).await?;
+        self.ensure_request_catalogue_once().await?;
+        // Everything is read, checked and decided on a read connection; only the
+        // writing goes through the group-commit writer.
+        let mut conn = self.db.read().await?;
+        let loc = locate(&mut conn, actor, &input).await?;
         let path = loc.grid.path.clone();
 
         // Who may raise it through which channel.
@@ -257,20 +259,20 @@ impl App {
             ));
         }
         if let Some(user) = requester_user_id.filter(|_| input.channel != Channel::ResidentWeb) {
-            civicgrid_store::accounts::get_user(&mut tx, user)
+            civicgrid_store::accounts::get_user(&mut conn, user)
                 .await
                 .map_err(|_| AppError::invalid("user_id", "no such user"))?;
         }
         if let Some(r) = behalf.resident_id {
-            let resident = ledger::get_resident(&mut tx, r)
+            let resident = ledger::get_resident(&mut conn, r)
                 .await
                 .map_err(|_| AppError::invalid("resident_id", "no such resident"))?;
-            let at = org::get(&mut tx, resident.grid_id).await?;
+            let at = org::get(&mut conn, resident.grid_id).await?;
             require(actor, Permission::HandleRequests, &at.path)?;
         }
 
         // Category: given, or suggested with enough confidence.
-        let rules = load_rules(&mut tx).await?;
+        let rules = load_rules(&mut conn).await?;
         let code = match input
             .category
             .as_deref()
@@ -279,19 +281,19 @@ impl App {
         {
             Some(c) => c.to_owned(),
             None => {
-                let clf = self.classifier(&mut tx, loc.community_id).await?;
+                let clf = self.classifier(&mut conn, loc.community_id).await?;
                 clf.suggest(&description, rules.policy.min_confidence)
                     .map(|p| p.category)
                     .ok_or_else(|| AppError::invalid("category", "choose a category"))?
             }
         };
-        let category = repo::category(&mut tx, &code)
+        let category = repo::category(&mut conn, &code)
             .await?
             .filter(|c| c.active)
             .ok_or_else(|| AppError::invalid("category", "no such category"))?;
 
         // Routing and deadlines.
-        let routing_rules = repo::rules_for(&mut tx, &path).await?;
+        let routing_rules = repo::rules_for(&mut conn, &path).await?;
         let routed = route_or_default(&routing_rules, &category, &path);
         let deadlines = rules
             .policy
@@ -300,7 +302,7 @@ impl App {
 
         // Duplicate suggestions among the community's recent requests.
         let duplicates = duplicates_for(
-            &mut tx,
+            &mut conn,
             &rules.policy,
             loc.community_id,
             &Summary {
@@ -364,7 +366,6 @@ impl App {
             version: 1,
         };
         set_clock(&mut rec, &rules.calendar, &rules.policy);
-        rec.id = repo::insert_request(&mut tx, &rec).await?;
         let mut step = Step::new("submitted");
         step.to = Some(Status::Submitted);
         step.party = Some(routed.party.encode());
@@ -382,15 +383,24 @@ impl App {
         } else {
             "requester".to_owned()
         };
-        write_step(&mut tx, actor, &role, &rec, step, now).await?;
-        let open311_token = if input.channel == Channel::Open311 {
-            let token = format!("{:032x}", rand::random::<u128>());
-            repo::insert_open311_token(&mut tx, &token, rec.id, now).await?;
-            Some(token)
-        } else {
-            None
-        };
-        commit(tx).await?;
+        let open311_token =
+            (input.channel == Channel::Open311).then(|| format!("{:032x}", rand::random::<u128>()));
+        drop(conn);
+        rec.id = self
+            .requests
+            .intake
+            .write(
+                &self.db,
+                group_commit::Pending {
+                    actor: actor.clone(),
+                    role,
+                    rec: rec.clone(),
+                    step,
+                    now,
+                    open311_token: open311_token.clone(),
+                },
+            )
+            .await?;
         Ok(Submitted {
             id: rec.id,
             number: public_number(rec.id, now, rules.calendar.utc_offset_minutes()),

@@ -24,6 +24,7 @@
 
 pub mod board;
 pub mod feedback;
+mod group_commit;
 pub mod intake;
 pub mod jobs;
 pub mod locate;
@@ -64,6 +65,8 @@ pub struct Shared {
     catalogue_ready: std::sync::atomic::AtomicBool,
     /// Parsed grid boundaries for point → grid ([`locate`]), with when they were loaded.
     grid_map: RwLock<Option<(Instant, Arc<locate::GridMap>)>>,
+    /// Intake's group-commit writer.
+    intake: group_commit::IntakeWriter,
 }
 
 impl Default for Shared {
@@ -73,6 +76,7 @@ impl Default for Shared {
             notifier: RwLock::new(Arc::new(NoopNotifier)),
             catalogue_ready: std::sync::atomic::AtomicBool::new(false),
             grid_map: RwLock::new(None),
+            intake: group_commit::IntakeWriter::default(),
         }
     }
 }
@@ -321,6 +325,7 @@ pub(crate) fn stale() -> AppError {
 
 /// One change to a request as the timeline, the audit log, the inbox and the outbox
 /// record it.
+#[derive(Debug, Clone)]
 pub(crate) struct Step {
     pub kind: &'static str,
     pub from: Option<Status>,

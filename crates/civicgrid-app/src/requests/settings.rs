@@ -112,6 +112,18 @@ pub(crate) async fn load_rules(conn: &mut AnyConnection) -> AppResult<Rules> {
 
 impl App {
     /// Adds the default categories that are missing, once per process.
+    /// Seeds the default catalogue in a short write transaction of its own, the first
+    /// time only; afterwards a no-op that takes no lock.
+    pub(crate) async fn ensure_request_catalogue_once(&self) -> AppResult<()> {
+        if self.requests.catalogue_ready.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        let mut tx = self.db.begin_write().await?;
+        self.ensure_request_catalogue(&mut tx).await?;
+        civicgrid_store::commit(tx).await?;
+        Ok(())
+    }
+
     pub(crate) async fn ensure_request_catalogue(&self, conn: &mut AnyConnection) -> AppResult<()> {
         if !self.requests.catalogue_ready.load(Ordering::Acquire) {
             repo::ensure_default_categories(conn).await?;
