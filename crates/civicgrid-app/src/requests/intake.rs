@@ -14,7 +14,7 @@ use civicgrid_domain::requests::similarity::{
 };
 use civicgrid_domain::requests::sla::{Deadlines, EscalationLevel, Targets};
 use civicgrid_domain::requests::{Channel, RequestId, Routed, Status, validate_description};
-use civicgrid_store::requests::{self as repo, RequestRecord};
+use civicgrid_store::requests::{self as repo, CandidateRow, RequestRecord};
 use civicgrid_store::{AnyConnection, commit, ledger, now_ms, org};
 
 use super::settings::{RequestPolicy, load_rules};
@@ -272,7 +272,8 @@ impl App {
         }
 
         // Category: given, or suggested with enough confidence.
-        let rules = load_rules(&mut conn).await?;
+        let cache = &self.requests.intake_cache;
+        let rules = cache.rules(&mut conn).await?;
         let code = match input
             .category
             .as_deref()
@@ -287,24 +288,28 @@ impl App {
                     .ok_or_else(|| AppError::invalid("category", "choose a category"))?
             }
         };
-        let category = repo::category(&mut conn, &code)
+        let category = cache
+            .category(&mut conn, &code)
             .await?
             .filter(|c| c.active)
             .ok_or_else(|| AppError::invalid("category", "no such category"))?;
 
         // Routing and deadlines.
-        let routing_rules = repo::rules_for(&mut conn, &path).await?;
-        let routed = route_or_default(&routing_rules, &category, &path);
+        let routing_rules = cache.routing(&mut conn, &path).await?;
+        let routed = route_or_default(routing_rules.as_slice(), &category, &path);
         let deadlines = rules
             .policy
             .sla
             .deadlines(&rules.calendar, Targets::of(&category), now);
 
         // Duplicate suggestions among the community's recent requests.
-        let duplicates = duplicates_for(
-            &mut conn,
+        let since = now.saturating_sub(rules.policy.duplicates.window_ms);
+        let recent = cache
+            .candidates(&mut conn, loc.community_id, since, DUPLICATE_CANDIDATES)
+            .await?;
+        let duplicates = score_duplicates(
             &rules.policy,
-            loc.community_id,
+            &recent,
             &Summary {
                 category: &category.code,
                 text: &description,
@@ -312,8 +317,7 @@ impl App {
                 point: input.point,
                 created_ms: now,
             },
-        )
-        .await?;
+        );
 
         let keys = &self.config.field_keys;
         let mut rec = RequestRecord {
@@ -401,6 +405,19 @@ impl App {
                 },
             )
             .await?;
+        cache.add_candidate(
+            rec.community_id,
+            CandidateRow {
+                id: rec.id,
+                category: rec.category.clone(),
+                description: rec.description.clone(),
+                building_id: rec.building_id,
+                point: rec.point,
+                status: rec.status,
+                created_at: rec.created_at,
+            },
+            usize::try_from(DUPLICATE_CANDIDATES).unwrap_or(0),
+        );
         Ok(Submitted {
             id: rec.id,
             number: public_number(rec.id, now, rules.calendar.utc_offset_minutes()),
@@ -483,15 +500,13 @@ impl App {
     }
 }
 
-/// Scores the community's recent requests against `probe`.
-pub(crate) async fn duplicates_for(
-    conn: &mut AnyConnection,
+/// Scores candidate rows against `probe` (the domain leaves out those outside the
+/// window).
+fn score_duplicates(
     policy: &RequestPolicy,
-    community_id: i64,
+    rows: &[CandidateRow],
     probe: &Summary<'_>,
-) -> AppResult<Vec<SimilarRequest>> {
-    let since = probe.created_ms.saturating_sub(policy.duplicates.window_ms);
-    let rows = repo::duplicate_candidates(conn, community_id, since, DUPLICATE_CANDIDATES).await?;
+) -> Vec<SimilarRequest> {
     let candidates: Vec<Candidate<'_>> = rows
         .iter()
         .map(|r| Candidate {
@@ -505,5 +520,5 @@ pub(crate) async fn duplicates_for(
             },
         })
         .collect();
-    Ok(suggest_duplicates(probe, &candidates, &policy.duplicates))
+    suggest_duplicates(probe, &candidates, &policy.duplicates)
 }

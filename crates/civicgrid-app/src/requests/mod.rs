@@ -26,6 +26,7 @@ pub mod board;
 pub mod feedback;
 mod group_commit;
 pub mod intake;
+mod intake_cache;
 pub mod jobs;
 pub mod locate;
 pub mod notify;
@@ -67,6 +68,8 @@ pub struct Shared {
     grid_map: RwLock<Option<(Instant, Arc<locate::GridMap>)>>,
     /// Intake's group-commit writer.
     intake: group_commit::IntakeWriter,
+    /// What intake reads that rarely changes.
+    intake_cache: intake_cache::IntakeCache,
 }
 
 impl Default for Shared {
@@ -77,6 +80,7 @@ impl Default for Shared {
             catalogue_ready: std::sync::atomic::AtomicBool::new(false),
             grid_map: RwLock::new(None),
             intake: group_commit::IntakeWriter::default(),
+            intake_cache: intake_cache::IntakeCache::default(),
         }
     }
 }

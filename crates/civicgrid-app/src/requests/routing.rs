@@ -89,6 +89,7 @@ impl App {
         .await?;
         let stored = repo::get_rule(&mut tx, id).await?;
         commit(tx).await?;
+        self.requests.intake_cache.clear();
         Ok(stored)
     }
 
@@ -144,6 +145,7 @@ impl App {
         .await?;
         let stored = repo::get_rule(&mut tx, id).await?;
         commit(tx).await?;
+        self.requests.intake_cache.clear();
         Ok(stored)
     }
 

@@ -176,6 +176,7 @@ impl App {
         )
         .await?;
         commit(tx).await?;
+        self.requests.intake_cache.clear();
         Ok(category)
     }
 
@@ -214,6 +215,7 @@ impl App {
         )
         .await?;
         commit(tx).await?;
+        self.requests.intake_cache.clear();
         Ok(())
     }
 
@@ -244,6 +246,7 @@ impl App {
         )
         .await?;
         commit(tx).await?;
+        self.requests.intake_cache.clear();
         Ok(())
     }
 }

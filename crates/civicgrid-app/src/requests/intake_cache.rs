@@ -1,0 +1,152 @@
+//! What every submission reads and that rarely changes — the calendar and policy, the
+//! catalogue, the routing rules of a place, a community's recent requests for duplicate
+//! suggestions — kept in memory for a few seconds, so intake costs a handful of reads.
+//! A change made through this instance clears it at once; another instance's change is
+//! seen within [`SETTINGS_TTL`] (duplicate candidates within [`CANDIDATES_TTL`]; the
+//! requests this instance writes join its candidates immediately).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use civicgrid_domain::requests::category::Category;
+use civicgrid_domain::requests::routing::RoutingRule;
+use civicgrid_store::AnyConnection;
+use civicgrid_store::requests::{self as repo, CandidateRow};
+
+use super::settings::{Rules, load_rules};
+use crate::AppResult;
+
+/// How long settings, catalogue and routing rules are reused.
+pub const SETTINGS_TTL: Duration = Duration::from_secs(5);
+/// How long a community's duplicate candidates are reused.
+pub const CANDIDATES_TTL: Duration = Duration::from_secs(2);
+
+type Slot<T> = Mutex<Option<(Instant, Arc<T>)>>;
+type Keyed<K, T> = Mutex<HashMap<K, (Instant, Arc<T>)>>;
+
+#[derive(Default)]
+pub(crate) struct IntakeCache {
+    rules: Slot<Rules>,
+    catalogue: Slot<Vec<Category>>,
+    routing: Keyed<String, Vec<RoutingRule>>,
+    candidates: Keyed<i64, Vec<CandidateRow>>,
+}
+
+fn fresh<T>(entry: Option<&(Instant, Arc<T>)>, ttl: Duration) -> Option<Arc<T>> {
+    entry
+        .filter(|(at, _)| at.elapsed() < ttl)
+        .map(|(_, v)| Arc::clone(v))
+}
+
+impl IntakeCache {
+    /// Forgets everything (after a change to settings, catalogue or routing).
+    pub fn clear(&self) {
+        if let Ok(mut s) = self.rules.lock() {
+            *s = None;
+        }
+        if let Ok(mut s) = self.catalogue.lock() {
+            *s = None;
+        }
+        if let Ok(mut m) = self.routing.lock() {
+            m.clear();
+        }
+    }
+
+    pub async fn rules(&self, conn: &mut AnyConnection) -> AppResult<Arc<Rules>> {
+        if let Some(v) = self
+            .rules
+            .lock()
+            .ok()
+            .and_then(|s| fresh(s.as_ref(), SETTINGS_TTL))
+        {
+            return Ok(v);
+        }
+        let v = Arc::new(load_rules(conn).await?);
+        if let Ok(mut s) = self.rules.lock() {
+            *s = Some((Instant::now(), Arc::clone(&v)));
+        }
+        Ok(v)
+    }
+
+    /// An active or inactive category by code.
+    pub async fn category(
+        &self,
+        conn: &mut AnyConnection,
+        code: &str,
+    ) -> AppResult<Option<Category>> {
+        let cached = self
+            .catalogue
+            .lock()
+            .ok()
+            .and_then(|s| fresh(s.as_ref(), SETTINGS_TTL));
+        let all = match cached {
+            Some(v) => v,
+            None => {
+                let v = Arc::new(repo::categories(conn).await?);
+                if let Ok(mut s) = self.catalogue.lock() {
+                    *s = Some((Instant::now(), Arc::clone(&v)));
+                }
+                v
+            }
+        };
+        Ok(all.iter().find(|c| c.code == code).cloned())
+    }
+
+    /// The routing rules that may apply at `path`.
+    pub async fn routing(
+        &self,
+        conn: &mut AnyConnection,
+        path: &civicgrid_domain::org::OrgPath,
+    ) -> AppResult<Arc<Vec<RoutingRule>>> {
+        let key = path.as_str().to_owned();
+        if let Some(v) = self
+            .routing
+            .lock()
+            .ok()
+            .and_then(|m| fresh(m.get(&key), SETTINGS_TTL))
+        {
+            return Ok(v);
+        }
+        let v = Arc::new(repo::rules_for(conn, path).await?);
+        if let Ok(mut m) = self.routing.lock() {
+            m.insert(key, (Instant::now(), Arc::clone(&v)));
+        }
+        Ok(v)
+    }
+
+    /// The community's recent requests that a new one may duplicate (newest first).
+    pub async fn candidates(
+        &self,
+        conn: &mut AnyConnection,
+        community_id: i64,
+        since_ms: i64,
+        limit: i64,
+    ) -> AppResult<Arc<Vec<CandidateRow>>> {
+        if let Some(v) = self
+            .candidates
+            .lock()
+            .ok()
+            .and_then(|m| fresh(m.get(&community_id), CANDIDATES_TTL))
+        {
+            return Ok(v);
+        }
+        let v = Arc::new(repo::duplicate_candidates(conn, community_id, since_ms, limit).await?);
+        if let Ok(mut m) = self.candidates.lock() {
+            m.insert(community_id, (Instant::now(), Arc::clone(&v)));
+        }
+        Ok(v)
+    }
+
+    /// Adds a request just written to its community's cached candidates.
+    pub fn add_candidate(&self, community_id: i64, row: CandidateRow, limit: usize) {
+        if let Ok(mut m) = self.candidates.lock()
+            && let Some((_, list)) = m.get_mut(&community_id)
+        {
+            let mut next = Vec::with_capacity(list.len() + 1);
+            next.push(row);
+            next.extend(list.iter().take(limit.saturating_sub(1)).cloned());
+            *list = Arc::new(next);
+        }
+    }
+}
