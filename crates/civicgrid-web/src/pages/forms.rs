@@ -118,6 +118,26 @@ pub fn query_number(field: &str, raw: Option<&str>) -> Result<Option<i64>, PageE
 }
 
 /// An optional text typed into a form: blank is `None`.
+/// Opens a multipart body; a refused body (too large, not multipart) is a page error
+/// that says so.
+pub async fn open_multipart(
+    req: axum::extract::Request,
+    st: &crate::state::AppState,
+) -> Result<axum::extract::Multipart, PageError> {
+    use axum::extract::FromRequest;
+    axum::extract::Multipart::from_request(req, st)
+        .await
+        .map_err(|r| {
+            let status = r.status();
+            let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                "payload_too_large"
+            } else {
+                "invalid_form"
+            };
+            PageError(Failure::new(status, code, r.body_text()))
+        })
+}
+
 pub fn optional(s: &str) -> Option<&str> {
     Some(s.trim()).filter(|s| !s.is_empty())
 }

@@ -2,7 +2,7 @@
 //! and exporting the ledger (masked) as CSV or XLSX.
 
 use askama::Template;
-use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::extract::{Multipart, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use civicgrid_app::AppError;
@@ -143,15 +143,7 @@ async fn upload(
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let cookie = csrf::cookie_token(req.headers());
-    let mp = Multipart::from_request(req, &st).await.map_err(|r| {
-        let status = r.status();
-        let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
-            "payload_too_large"
-        } else {
-            "invalid_form"
-        };
-        PageError(Failure::new(status, code, r.body_text()))
-    })?;
+    let mp = super::forms::open_multipart(req, &st).await?;
     let upload = read_upload(mp)
         .await
         .map_err(|m| PageError(Failure::new(StatusCode::BAD_REQUEST, "invalid_form", m)))?;

@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::extract::{FromRequest, Multipart, Request, State};
-use axum::http::{StatusCode, header};
+use axum::extract::{FromRequest, Request, State};
+use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use civicgrid_app::AppError;
 use civicgrid_app::auth::SignedIn;
@@ -97,15 +97,7 @@ pub(crate) async fn read_posted(st: &AppState, req: Request) -> PageResult<Poste
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("multipart/form-data"));
     let posted = if multipart {
-        let mut mp = Multipart::from_request(req, st).await.map_err(|r| {
-            let status = r.status();
-            let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
-                "payload_too_large"
-            } else {
-                "invalid_form"
-            };
-            PageError(Failure::new(status, code, r.body_text()))
-        })?;
+        let mut mp = crate::pages::forms::open_multipart(req, st).await?;
         let mut fields = HashMap::new();
         let mut photo = None;
         loop {
