@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_intake;
+mod bench_queue;
 mod bench_search;
 mod commands;
 mod config;
