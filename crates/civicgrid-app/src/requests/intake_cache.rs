@@ -80,16 +80,17 @@ impl IntakeCache {
             .lock()
             .ok()
             .and_then(|s| fresh(s.as_ref(), SETTINGS_TTL));
-        let all = match cached {
-            Some(v) => v,
-            None => {
-                let v = Arc::new(repo::categories(conn).await?);
-                if let Ok(mut s) = self.catalogue.lock() {
-                    *s = Some((Instant::now(), Arc::clone(&v)));
-                }
-                v
-            }
-        };
+        if let Some(found) = cached
+            .as_ref()
+            .and_then(|all| all.iter().find(|c| c.code == code))
+        {
+            return Ok(Some(found.clone()));
+        }
+        // Not cached, or a code the cached list lacks (created a moment ago): read again.
+        let all = Arc::new(repo::categories(conn).await?);
+        if let Ok(mut s) = self.catalogue.lock() {
+            *s = Some((Instant::now(), Arc::clone(&all)));
+        }
         Ok(all.iter().find(|c| c.code == code).cloned())
     }
 

@@ -119,15 +119,19 @@ impl App {
             return Ok(());
         }
         let mut tx = self.db.begin_write().await?;
-        self.ensure_request_catalogue(&mut tx).await?;
+        repo::ensure_default_categories(&mut tx).await?;
         civicgrid_store::commit(tx).await?;
+        // Only once the seeding is committed may others skip it and read the catalogue.
+        self.requests.catalogue_ready.store(true, Ordering::Release);
         Ok(())
     }
 
+    /// Seeds the default catalogue inside the caller's transaction unless it is known
+    /// to be committed already (idempotent; the flag is set only by
+    /// [`Self::ensure_request_catalogue_once`], after its own commit).
     pub(crate) async fn ensure_request_catalogue(&self, conn: &mut AnyConnection) -> AppResult<()> {
         if !self.requests.catalogue_ready.load(Ordering::Acquire) {
             repo::ensure_default_categories(conn).await?;
-            self.requests.catalogue_ready.store(true, Ordering::Release);
         }
         Ok(())
     }
