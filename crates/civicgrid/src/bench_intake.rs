@@ -18,6 +18,7 @@ use clap::Args;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
+use crate::bench_stats::percentile;
 use crate::commands::open_app;
 use crate::config::Settings;
 
@@ -33,14 +34,6 @@ pub struct IntakeArgs {
 
 /// The grid every request lands in: 114.30..114.31 E × 30.58..30.59 N.
 const GRID: &str = r#"{"type":"Polygon","coordinates":[[[114.30,30.58],[114.31,30.58],[114.31,30.59],[114.30,30.59],[114.30,30.58]]]}"#;
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
-}
 
 /// What one load run measured.
 struct Run {

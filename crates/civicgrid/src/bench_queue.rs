@@ -20,6 +20,7 @@ use civicgrid_app::store::requests::{self as repo, RequestRecord};
 use civicgrid_app::store::{commit, now_ms, org};
 use clap::Args;
 
+use crate::bench_stats::{Rng, percentile};
 use crate::commands::open_app;
 use crate::config::Settings;
 
@@ -38,29 +39,6 @@ pub struct QueueArgs {
 const COMMUNITIES: usize = 10;
 const GRIDS: usize = 10;
 const DAY_MS: i64 = 86_400_000;
-
-/// A small deterministic generator (xorshift64*), so every run loads and asks the same.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
-}
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0

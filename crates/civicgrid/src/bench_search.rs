@@ -16,6 +16,7 @@ use civicgrid_app::ledger_search::SearchRequest;
 use civicgrid_app::store::{pii, search, synthetic};
 use clap::Args;
 
+use crate::bench_stats::{Rng, percentile};
 use crate::commands::open_app;
 use crate::config::Settings;
 
@@ -36,29 +37,6 @@ pub struct SearchArgs {
     /// earlier); the data directory still holds the master key.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     database_url: Option<String>,
-}
-
-/// A small deterministic generator (xorshift64*), so every run asks the same queries.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
 }
 
 struct Timing {

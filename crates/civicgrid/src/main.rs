@@ -5,6 +5,7 @@ mod bench;
 mod bench_intake;
 mod bench_queue;
 mod bench_search;
+mod bench_stats;
 mod commands;
 mod config;
 mod demo;
