@@ -89,6 +89,8 @@ enum Subject {
     LedgerResident,
     /// A request located in the target grid (taken by phone, not by a resident).
     Request,
+    /// A photo of that request.
+    Photo,
     /// A routing rule at the target grid.
     RoutingRule,
     /// A responder organisation serving the target community.
@@ -1004,7 +1006,8 @@ async fn send(fx: &Fixture, c: &Case, role: Option<Role>, side: usize) -> (Statu
         .replace("{code}", "en")
         .replace("{service_code}", "parking.json")
         .replace("{service_request_id}", "1.json")
-        .replace("{token}", "00.json");
+        .replace("{token}", "00.json")
+        .replace("{photo_id}", &fx.requests[side].photo.to_string());
     match c.subject {
         S::Node | S::ParentNode => path = path.replace("{id}", &node.to_string()),
         S::User => path = path.replace("{id}", &fx.resident[side].to_string()),
@@ -1022,6 +1025,7 @@ async fn send(fx: &Fixture, c: &Case, role: Option<Role>, side: usize) -> (Statu
         S::Household2 => path = path.replace("{id}", &fx.ledger[side].household2.to_string()),
         S::LedgerResident => path = path.replace("{id}", &fx.ledger[side].resident.to_string()),
         S::Request => path = path.replace("{id}", &fx.requests[side].request.to_string()),
+        S::Photo => path = path.replace("{id}", &fx.requests[side].photo.to_string()),
         S::RoutingRule => path = path.replace("{id}", &fx.requests[side].rule.to_string()),
         S::ResponderOrg => path = path.replace("{id}", &fx.requests[side].org.to_string()),
         S::None => {}
@@ -1240,6 +1244,26 @@ struct RequestFixture {
     request: i64,
     rule: i64,
     org: i64,
+    photo: i64,
+}
+
+/// A 2×2 PNG with nothing around it.
+fn tiny_png() -> Vec<u8> {
+    fn chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
+        let mut v = u32::try_from(data.len()).unwrap().to_be_bytes().to_vec();
+        v.extend_from_slice(kind);
+        v.extend_from_slice(data);
+        v.extend_from_slice(&[0, 0, 0, 0]);
+        v
+    }
+    let mut v = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = 2u32.to_be_bytes().to_vec();
+    ihdr.extend_from_slice(&2u32.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    v.extend(chunk(b"IHDR", &ihdr));
+    v.extend(chunk(b"IDAT", &[1, 2, 3, 4]));
+    v.extend(chunk(b"IEND", &[]));
+    v
 }
 
 async fn request_fixture(app: &App, grid: i64, community: i64) -> RequestFixture {
@@ -1282,7 +1306,23 @@ async fn request_fixture(app: &App, grid: i64, community: i64) -> RequestFixture
         .await
         .unwrap()
         .id;
-    RequestFixture { request, rule, org }
+    let photo = app
+        .add_request_photo(
+            &sys,
+            civicgrid_app::domain::requests::RequestId(request),
+            "intake",
+            "image/png",
+            &tiny_png(),
+            None,
+        )
+        .await
+        .unwrap();
+    RequestFixture {
+        request,
+        rule,
+        org,
+        photo,
+    }
 }
 
 /// Resident requests: pages and API. Requests hide their existence from those who
@@ -1319,6 +1359,29 @@ fn request_cases() -> Vec<Case> {
         SystemAdmin,
     ];
     const NOBODY: &[Role] = &[];
+    const SUPERVISORS: &[Role] = &[CommunityStaff, StreetAdmin, SystemAdmin];
+    // The defaults, so that saving them changes nothing for the other cases.
+    const POLICY: &[(&str, &str)] = &[
+        ("sla_warning_percent", "80"),
+        ("community_staff_after_minutes", "0"),
+        ("street_admin_after_minutes", "450"),
+        ("poor_rating", "reopen"),
+        ("reopen_window_hours", "168"),
+        ("min_confidence", "0.5"),
+        ("duplicate_radius_m", "150"),
+        ("duplicate_window_hours", "168"),
+        ("duplicate_threshold", "0.5"),
+        ("duplicate_text_weight", "0.45"),
+        ("duplicate_category_weight", "0.25"),
+        ("duplicate_location_weight", "0.2"),
+        ("duplicate_recency_weight", "0.1"),
+        ("duplicate_max_results", "5"),
+    ];
+    const POLICY_JSON: &str = r#"{"sla_warning_percent":80,"community_staff_after_minutes":0,
+        "street_admin_after_minutes":450,"poor_rating":"reopen","reopen_window_hours":168,
+        "min_confidence":0.5,"duplicate_radius_m":150,"duplicate_window_hours":168,
+        "duplicate_threshold":0.5,"duplicate_text_weight":0.45,"duplicate_category_weight":0.25,
+        "duplicate_location_weight":0.2,"duplicate_recency_weight":0.1,"duplicate_max_results":5}"#;
     const REPORT: &[(&str, &str)] = &[
         ("description", "楼道灯坏了好几天"),
         ("category", "public_facilities"),
@@ -1416,12 +1479,13 @@ fn request_cases() -> Vec<Case> {
             S::Request,
             Form(&[("stage", "intake")]),
         ),
+        case("GET", "/requests/photos/{id}", view, S::Photo, Empty),
         case(
-            "GET",
-            "/requests/photos/{id}",
-            hidden(NOBODY, NOBODY),
+            "POST",
+            "/requests/{id}/flag/clear",
+            hidden(SUPERVISORS, ADMIN),
             S::Request,
-            Empty,
+            Form(&[("reason", "called back")]),
         ),
         case(
             "GET",
@@ -1440,6 +1504,13 @@ fn request_cases() -> Vec<Case> {
         case(
             "GET",
             "/requests/intake",
+            scoped(HANDLERS, HANDLERS),
+            S::None,
+            Empty,
+        ),
+        case(
+            "GET",
+            "/requests/intake/residents",
             scoped(HANDLERS, HANDLERS),
             S::None,
             Empty,
@@ -1471,6 +1542,13 @@ fn request_cases() -> Vec<Case> {
             scoped(ADMIN, ADMIN),
             S::None,
             Form(CALENDAR),
+        ),
+        case(
+            "POST",
+            "/requests/settings/policy",
+            scoped(ADMIN, ADMIN),
+            S::None,
+            Form(POLICY),
         ),
         case(
             "POST",
@@ -1560,6 +1638,49 @@ fn request_cases() -> Vec<Case> {
             hidden(NOBODY, NOBODY),
             S::Request,
             Json(r#"{"rating":5}"#),
+        ),
+        case(
+            "POST",
+            "/api/v1/requests/{id}/flag/clear",
+            hidden(SUPERVISORS, ADMIN),
+            S::Request,
+            Json(r#"{"reason":"called back"}"#),
+        ),
+        case(
+            "POST",
+            "/api/v1/requests/{id}/comments",
+            handle,
+            S::Request,
+            Json(r#"{"text":"test"}"#),
+        ),
+        case(
+            "GET",
+            "/api/v1/requests/{id}/photos",
+            view,
+            S::Request,
+            Empty,
+        ),
+        case(
+            "POST",
+            "/api/v1/requests/{id}/photos",
+            handle,
+            S::Request,
+            Empty,
+        ),
+        case(
+            "GET",
+            "/api/v1/requests/{id}/photos/{photo_id}",
+            view,
+            S::Request,
+            Empty,
+        ),
+        case("GET", "/api/v1/requests/policy", signed_in, S::None, Empty),
+        case(
+            "PUT",
+            "/api/v1/requests/policy",
+            scoped(ADMIN, ADMIN),
+            S::None,
+            Json(POLICY_JSON),
         ),
     ]
 }

@@ -416,8 +416,9 @@ impl App {
         text: &str,
         visible: bool,
     ) -> AppResult<i64> {
-        let text =
-            reason(Some(text))?.ok_or_else(|| AppError::invalid("comment", "write something"))?;
+        let text = reason(Some(text))
+            .map_err(|_| AppError::invalid("comment", "must be at most 500 characters"))?
+            .ok_or_else(|| AppError::invalid("comment", "write something"))?;
         let now = now_ms();
         let mut tx = self.db.begin_write().await?;
         let (rec, s) = visible_request(&mut tx, actor, id).await?;

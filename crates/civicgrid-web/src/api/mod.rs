@@ -13,6 +13,7 @@ mod ledger_search;
 mod me;
 mod model;
 mod org;
+pub(crate) mod request_policy;
 mod requests;
 mod session;
 mod tokens;
@@ -67,6 +68,13 @@ mod users;
         requests::timeline,
         requests::transition,
         requests::rate,
+        requests::clear_flag,
+        requests::comment,
+        requests::photos,
+        requests::add_photo,
+        requests::photo,
+        requests::policy,
+        requests::set_policy,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail)),
     modifiers(&Security),
@@ -79,7 +87,7 @@ mod users;
         (name = "audit", description = "The hash-chained audit log"),
         (name = "tokens", description = "API tokens for integrations"),
         (name = "ledger", description = "The household ledger; personal data masked unless unmasked with a purpose"),
-        (name = "requests", description = "Resident requests: intake, transitions, ratings, work queues, inbox"),
+        (name = "requests", description = "Resident requests: intake, transitions, ratings, comments, photos, flags, work queues, inbox, policy"),
     ),
 )]
 pub struct ApiDoc;

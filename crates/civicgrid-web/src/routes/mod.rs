@@ -81,6 +81,10 @@ impl Routes {
         self
     }
 
+    pub fn put<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, h: H) -> Routes {
+        self.add(Method::PUT, path, h)
+    }
+
     pub fn patch<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, h: H) -> Routes {
         self.add(Method::PATCH, path, h)
     }

@@ -1,7 +1,8 @@
 //! Settings of requests, one page with a section per permission held: the category
 //! catalogue (targets, public flag, default party), the business calendar (hours per
-//! weekday, holidays, make-up days), routing rules, responder organisations and their
-//! members.
+//! weekday, holidays, make-up days), the policy (warnings, escalation, what a poor
+//! rating leads to, the reopen window, category suggestions, duplicates), routing
+//! rules, responder organisations and their members.
 
 use askama::Template;
 use axum::extract::State;
@@ -18,6 +19,7 @@ use serde::Deserialize;
 
 use super::resident::field_number;
 use super::{CategoryNames, language, party_label};
+use crate::api::request_policy::PolicyBody;
 use crate::error::PageResult;
 use crate::extract::{CurrentUser, PageForm, PagePath, PageQuery};
 #[allow(unused_imports)]
@@ -31,6 +33,7 @@ pub(super) fn routes(r: Routes) -> Routes {
     r.get("/requests/settings", page)
         .post("/requests/settings/categories", save_category)
         .post("/requests/settings/calendar", save_calendar)
+        .post("/requests/settings/policy", save_policy)
         .post("/requests/settings/routing", add_rule)
         .post("/requests/settings/routing/{id}", edit_rule)
         .post("/requests/settings/responders", add_org)
@@ -78,6 +81,9 @@ struct SettingsPage {
     holidays: String,
     make_up_days: String,
     make_up_hours: String,
+    policy: PolicyFields,
+    policy_inputs: Vec<PolicyInput>,
+    duplicate_inputs: Vec<PolicyInput>,
     rules: Vec<RuleRow>,
     orgs: Vec<OrgRow>,
     responder_kinds: Vec<&'static str>,
@@ -103,6 +109,7 @@ async fn show(
     me: &SignedIn,
     notice: Option<String>,
     problems: Problems,
+    kept_policy: Option<PolicyFields>,
 ) -> PageResult<Response> {
     let (catalogue, routing, responders) = may_open(me);
     if !(catalogue || routing || responders) {
@@ -163,6 +170,12 @@ async fn show(
             .filter(|(o, _)| o.active)
             .map(|(o, _)| (Party::Org(o.id).encode(), o.name.clone())),
     );
+    let policy = match kept_policy {
+        Some(kept) => kept,
+        None if catalogue => PolicyFields::from(&PolicyBody::from(&st.app.request_policy().await?)),
+        None => PolicyFields::default(),
+    };
+    let (policy_inputs, duplicate_inputs) = policy.inputs();
     let manageable: Vec<_> = nodes
         .iter()
         .filter(|n| n.kind != NodeKind::Grid || routing)
@@ -214,6 +227,9 @@ async fn show(
             .collect::<Vec<_>>()
             .join(", "),
         make_up_hours: spans(&cal.make_up_hours),
+        policy,
+        policy_inputs,
+        duplicate_inputs,
         rules,
         orgs: orgs
             .into_iter()
@@ -251,7 +267,7 @@ async fn page(
     PageQuery(q): PageQuery<DoneQuery>,
 ) -> PageResult<Response> {
     let n = notice(ctx.lang, q.done.as_deref());
-    show(&st, ctx, &me, n, Problems::none()).await
+    show(&st, ctx, &me, n, Problems::none(), None).await
 }
 
 async fn after(
@@ -268,7 +284,7 @@ async fn after(
         ),
         Err(e) => {
             let (status, problems) = problems_of(ctx.lang, e, "code")?;
-            let page = show(st, ctx, me, None, problems).await?;
+            let page = show(st, ctx, me, None, problems, None).await?;
             Ok((status, page).into_response())
         }
     }
@@ -365,6 +381,272 @@ async fn save_calendar(
     }
     .await;
     after(&st, ctx, &me, "calendar", result).await
+}
+
+/// The policy form as typed: the API's field names, kept as text so that a value that
+/// is refused is shown again as it was typed.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub(crate) struct PolicyFields {
+    sla_warning_percent: String,
+    community_staff_after_minutes: String,
+    street_admin_after_minutes: String,
+    poor_rating: String,
+    reopen_window_hours: String,
+    min_confidence: String,
+    duplicate_radius_m: String,
+    duplicate_window_hours: String,
+    duplicate_threshold: String,
+    duplicate_text_weight: String,
+    duplicate_category_weight: String,
+    duplicate_location_weight: String,
+    duplicate_recency_weight: String,
+    duplicate_max_results: String,
+}
+
+impl From<&PolicyBody> for PolicyFields {
+    fn from(b: &PolicyBody) -> PolicyFields {
+        PolicyFields {
+            sla_warning_percent: b.sla_warning_percent.to_string(),
+            community_staff_after_minutes: b.community_staff_after_minutes.to_string(),
+            street_admin_after_minutes: b.street_admin_after_minutes.to_string(),
+            poor_rating: b.poor_rating.clone(),
+            reopen_window_hours: b.reopen_window_hours.to_string(),
+            min_confidence: b.min_confidence.to_string(),
+            duplicate_radius_m: b.duplicate_radius_m.to_string(),
+            duplicate_window_hours: b.duplicate_window_hours.to_string(),
+            duplicate_threshold: b.duplicate_threshold.to_string(),
+            duplicate_text_weight: b.duplicate_text_weight.to_string(),
+            duplicate_category_weight: b.duplicate_category_weight.to_string(),
+            duplicate_location_weight: b.duplicate_location_weight.to_string(),
+            duplicate_recency_weight: b.duplicate_recency_weight.to_string(),
+            duplicate_max_results: b.duplicate_max_results.to_string(),
+        }
+    }
+}
+
+/// One number field of the policy form.
+struct PolicyInput {
+    name: &'static str,
+    label: &'static str,
+    value: String,
+    min: &'static str,
+    max: Option<&'static str>,
+    /// `1` for whole numbers, `any` for decimals.
+    step: &'static str,
+}
+
+fn input(
+    name: &'static str,
+    label: &'static str,
+    value: &str,
+    min: &'static str,
+    max: Option<&'static str>,
+    step: &'static str,
+) -> PolicyInput {
+    PolicyInput {
+        name,
+        label,
+        value: value.to_owned(),
+        min,
+        max,
+        step,
+    }
+}
+
+impl PolicyFields {
+    /// The number fields: the general ones, and those of duplicate suggestions.
+    fn inputs(&self) -> (Vec<PolicyInput>, Vec<PolicyInput>) {
+        let general = vec![
+            input(
+                "reopen_window_hours",
+                "request-policy-reopen-window",
+                &self.reopen_window_hours,
+                "0",
+                Some("8784"),
+                "1",
+            ),
+            input(
+                "sla_warning_percent",
+                "request-policy-warning-percent",
+                &self.sla_warning_percent,
+                "1",
+                Some("99"),
+                "1",
+            ),
+            input(
+                "community_staff_after_minutes",
+                "request-policy-community-staff-after",
+                &self.community_staff_after_minutes,
+                "0",
+                None,
+                "1",
+            ),
+            input(
+                "street_admin_after_minutes",
+                "request-policy-street-admin-after",
+                &self.street_admin_after_minutes,
+                "0",
+                None,
+                "1",
+            ),
+            input(
+                "min_confidence",
+                "request-policy-min-confidence",
+                &self.min_confidence,
+                "0",
+                Some("1"),
+                "any",
+            ),
+        ];
+        let duplicates = vec![
+            input(
+                "duplicate_radius_m",
+                "request-policy-duplicate-radius",
+                &self.duplicate_radius_m,
+                "0",
+                None,
+                "any",
+            ),
+            input(
+                "duplicate_window_hours",
+                "request-policy-duplicate-window",
+                &self.duplicate_window_hours,
+                "1",
+                Some("8784"),
+                "1",
+            ),
+            input(
+                "duplicate_threshold",
+                "request-policy-duplicate-threshold",
+                &self.duplicate_threshold,
+                "0",
+                Some("1"),
+                "any",
+            ),
+            input(
+                "duplicate_text_weight",
+                "request-policy-weight-text",
+                &self.duplicate_text_weight,
+                "0",
+                None,
+                "any",
+            ),
+            input(
+                "duplicate_category_weight",
+                "request-policy-weight-category",
+                &self.duplicate_category_weight,
+                "0",
+                None,
+                "any",
+            ),
+            input(
+                "duplicate_location_weight",
+                "request-policy-weight-location",
+                &self.duplicate_location_weight,
+                "0",
+                None,
+                "any",
+            ),
+            input(
+                "duplicate_recency_weight",
+                "request-policy-weight-recency",
+                &self.duplicate_recency_weight,
+                "0",
+                None,
+                "any",
+            ),
+            input(
+                "duplicate_max_results",
+                "request-policy-duplicate-max",
+                &self.duplicate_max_results,
+                "0",
+                Some("50"),
+                "1",
+            ),
+        ];
+        (general, duplicates)
+    }
+}
+
+fn whole_number(field: &'static str, raw: &str) -> Result<i64, AppError> {
+    raw.trim()
+        .parse::<i64>()
+        .map_err(|_| AppError::invalid(field, "a whole number"))
+}
+
+fn decimal(field: &'static str, raw: &str) -> Result<f64, AppError> {
+    raw.trim()
+        .parse::<f64>()
+        .map_err(|_| AppError::invalid(field, "a number such as 0.5"))
+}
+
+impl PolicyFields {
+    fn body(&self) -> Result<PolicyBody, AppError> {
+        Ok(PolicyBody {
+            sla_warning_percent: whole_number("sla_warning_percent", &self.sla_warning_percent)?,
+            community_staff_after_minutes: whole_number(
+                "community_staff_after_minutes",
+                &self.community_staff_after_minutes,
+            )?,
+            street_admin_after_minutes: whole_number(
+                "street_admin_after_minutes",
+                &self.street_admin_after_minutes,
+            )?,
+            poor_rating: self.poor_rating.trim().to_owned(),
+            reopen_window_hours: whole_number("reopen_window_hours", &self.reopen_window_hours)?,
+            min_confidence: decimal("min_confidence", &self.min_confidence)?,
+            duplicate_radius_m: decimal("duplicate_radius_m", &self.duplicate_radius_m)?,
+            duplicate_window_hours: whole_number(
+                "duplicate_window_hours",
+                &self.duplicate_window_hours,
+            )?,
+            duplicate_threshold: decimal("duplicate_threshold", &self.duplicate_threshold)?,
+            duplicate_text_weight: decimal("duplicate_text_weight", &self.duplicate_text_weight)?,
+            duplicate_category_weight: decimal(
+                "duplicate_category_weight",
+                &self.duplicate_category_weight,
+            )?,
+            duplicate_location_weight: decimal(
+                "duplicate_location_weight",
+                &self.duplicate_location_weight,
+            )?,
+            duplicate_recency_weight: decimal(
+                "duplicate_recency_weight",
+                &self.duplicate_recency_weight,
+            )?,
+            duplicate_max_results: whole_number(
+                "duplicate_max_results",
+                &self.duplicate_max_results,
+            )?,
+        })
+    }
+}
+
+async fn save_policy(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    CurrentUser(me): CurrentUser,
+    PageForm(f): PageForm<PolicyFields>,
+) -> PageResult<Response> {
+    let result = async {
+        // Who may change it is answered before what was typed is judged.
+        if !me.actor.can_somewhere(Permission::ManageRequestCatalogue) {
+            return Err(AppError::Forbidden);
+        }
+        let current = st.app.request_policy().await?;
+        let next = f.body()?.apply(current)?;
+        st.app.set_request_policy(&me.actor, next).await
+    }
+    .await;
+    match result {
+        Ok(()) => Ok(Redirect::to("/requests/settings?done=request_saved#policy").into_response()),
+        Err(e) => {
+            let (status, problems) = problems_of(ctx.lang, e, "poor_rating")?;
+            let page = show(&st, ctx, &me, None, problems, Some(f)).await?;
+            Ok((status, page).into_response())
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -1,7 +1,7 @@
 //! One request: its facts, due times and SLA state, photos, the timeline (all of it for
 //! staff, the resident's lines for the resident), a form for every action the viewer
 //! may take now, duplicate suggestions with one-click merge, the rating after
-//! resolution and the staff return visit.
+//! resolution, the staff return visit, and clearing the flag a poor rating left.
 
 use askama::Template;
 use axum::extract::{Request, State};
@@ -37,6 +37,7 @@ pub(super) fn routes(r: Routes) -> Routes {
         .post("/requests/{id}/rate", rate)
         .post("/requests/{id}/return-visit", return_visit)
         .post("/requests/{id}/comment", comment)
+        .post("/requests/{id}/flag/clear", clear_flag)
         .post_with_body_limit(
             "/requests/{id}/photos",
             add_photo,
@@ -96,6 +97,8 @@ struct DetailPage {
     duplicates: Vec<Dup>,
     staff: bool,
     may_comment: bool,
+    /// The viewer supervises requests somewhere (the use case decides at this place).
+    may_clear_flag: bool,
     kept: ActFields,
     notice: Option<String>,
     problems: Problems,
@@ -177,6 +180,7 @@ async fn show(
         })
         .collect();
     let may_comment = staff_view || v.mine;
+    let may_clear_flag = v.flagged && me.actor.can_somewhere(Permission::SuperviseRequests);
     Ok(render(&DetailPage {
         category: names.name(&v.category),
         status: v.status.code(),
@@ -194,6 +198,7 @@ async fn show(
         duplicates,
         staff,
         may_comment,
+        may_clear_flag,
         kept,
         notice,
         problems,
@@ -378,6 +383,34 @@ async fn comment(
         ..ActFields::default()
     };
     outcome(&st, ctx, &me, id, result, "request_commented", kept).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct ClearFlagFields {
+    reason: String,
+}
+
+/// A supervisor clears the flag a poor rating left, saying what was done.
+async fn clear_flag(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    CurrentUser(me): CurrentUser,
+    PagePath(raw): PagePath<String>,
+    PageForm(f): PageForm<ClearFlagFields>,
+) -> PageResult<Response> {
+    let id = request_id(&raw)?;
+    let result = st
+        .app
+        .clear_request_flag(&me.actor, id, &f.reason)
+        .await
+        .map(Some);
+    let kept = ActFields {
+        action: "clear_flag".into(),
+        reason: f.reason,
+        ..ActFields::default()
+    };
+    outcome(&st, ctx, &me, id, result, "request_flag_cleared", kept).await
 }
 
 async fn add_photo(

@@ -1,6 +1,7 @@
 //! Staff work: the work queues (mine, my organisations, my scope, overdue, return
 //! visits, flagged, everything) with filters and pages, refreshed live by server-sent
-//! events; and intake on a resident's behalf (phone, walk-in) or from patrol.
+//! events; and intake on a resident's behalf (phone, walk-in) or from patrol, with the
+//! resident's ledger record found by a search that shows masked names only.
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -15,14 +16,16 @@ use civicgrid_app::auth::SignedIn;
 use civicgrid_app::domain::access::Permission;
 use civicgrid_app::domain::requests::routing::Party;
 use civicgrid_app::domain::requests::{Channel, Status};
+use civicgrid_app::ledger_search::SearchRequest;
 use civicgrid_app::requests::intake::OnBehalf;
+use civicgrid_app::requests::mask_name;
 use civicgrid_app::requests::reading::{QueueKind, QueueQuery};
 use futures_util::stream::Stream;
 use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::resident::{
-    ReportFields, active_categories, attach_photo, grids_of, new_request, read_posted,
+    ReportFields, active_categories, attach_photo, field_number, grids_of, new_request, read_posted,
 };
 use super::{CategoryNames, Line, changed, line, org_names, utc_offset};
 use crate::error::PageResult;
@@ -38,6 +41,7 @@ pub(super) fn routes(r: Routes) -> Routes {
     r.get("/requests/queue", queue)
         .get("/requests/queue/events", events)
         .get("/requests/intake", intake_form)
+        .get("/requests/intake/residents", intake_residents)
         .post_with_body_limit(
             "/requests/intake",
             intake,
@@ -236,6 +240,121 @@ struct IntakePage {
     f: ReportFields,
     suggested: Option<String>,
     problems: Problems,
+    pick: ResidentPick,
+}
+
+/// One ledger record found for the intake form: the name masked, the place plain.
+pub(crate) struct ResidentMatch {
+    id: i64,
+    name: String,
+    place: String,
+}
+
+/// The intake form's resident picker: what was searched, what was found, what is
+/// chosen (a record number, or empty for none).
+#[derive(Default)]
+pub(crate) struct ResidentPick {
+    /// The viewer may search the ledger at all.
+    may_search: bool,
+    q: String,
+    searched: bool,
+    matches: Vec<ResidentMatch>,
+    chosen: String,
+}
+
+impl ResidentPick {
+    /// The chosen record is among the matches shown (else it is carried hidden).
+    fn shows_chosen(&self) -> bool {
+        self.matches.iter().any(|m| m.id.to_string() == self.chosen)
+    }
+}
+
+/// The picker's part of the form, alone (htmx swaps it in after a search).
+#[derive(Template)]
+#[template(path = "requests_intake_residents.html")]
+struct ResidentsFragment {
+    ctx: PageCtx,
+    pick: ResidentPick,
+}
+
+/// Finds ledger records for the picker: at most one page, names masked. A blank
+/// query finds nothing (rather than everyone in the viewer's scope).
+async fn find_residents(
+    st: &AppState,
+    ctx: &PageCtx,
+    me: &SignedIn,
+    q: &str,
+    chosen: &str,
+) -> PageResult<ResidentPick> {
+    let may_search = me.actor.can_somewhere(Permission::ViewLedger);
+    let q = q.trim();
+    let mut pick = ResidentPick {
+        may_search,
+        q: q.chars().take(100).collect(),
+        chosen: chosen.trim().to_owned(),
+        ..ResidentPick::default()
+    };
+    if !may_search || q.is_empty() {
+        return Ok(pick);
+    }
+    let found = st
+        .app
+        .search_residents(
+            &me.actor,
+            &SearchRequest {
+                q: pick.q.clone(),
+                page: 1,
+                ..SearchRequest::default()
+            },
+        )
+        .await?;
+    let grids = grids_of(st, ctx, me).await;
+    pick.searched = true;
+    pick.matches = found
+        .hits
+        .iter()
+        .map(|h| {
+            let grid = grids
+                .iter()
+                .find(|(id, _)| *id == h.grid_id)
+                .map_or_else(|| h.grid_name.clone(), |(_, name)| name.clone());
+            let place = [&h.building, &h.unit, &h.room]
+                .iter()
+                .filter_map(|p| p.as_deref())
+                .chain(std::iter::once(grid.as_str()))
+                .collect::<Vec<_>>()
+                .join(" ");
+            ResidentMatch {
+                id: h.id,
+                name: mask_name(&h.name),
+                place,
+            }
+        })
+        .collect();
+    Ok(pick)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct ResidentQuery {
+    resident_q: String,
+    resident_id: String,
+}
+
+async fn intake_residents(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    CurrentUser(me): CurrentUser,
+    PageQuery(q): PageQuery<ResidentQuery>,
+) -> PageResult<Response> {
+    if !me.actor.can_somewhere(Permission::HandleRequests) {
+        return Err(AppError::Forbidden.into());
+    }
+    let pick = find_residents(&st, &ctx, &me, &q.resident_q, &q.resident_id).await?;
+    if !pick.may_search {
+        return Err(AppError::Forbidden.into());
+    }
+    Ok(render(&ResidentsFragment { ctx, pick }))
 }
 
 const STAFF_CHANNELS: [Channel; 3] = [Channel::StaffPhone, Channel::StaffWalkIn, Channel::Patrol];
@@ -246,10 +365,12 @@ async fn intake_page(
     me: &SignedIn,
     mut f: ReportFields,
     problems: Problems,
+    pick: (&str, &str),
 ) -> PageResult<Response> {
     if !me.actor.can_somewhere(Permission::HandleRequests) {
         return Err(AppError::Forbidden.into());
     }
+    let pick = find_residents(st, &ctx, me, pick.0, pick.1).await?;
     if f.channel.is_empty() {
         f.channel = Channel::StaffPhone.code().into();
     }
@@ -264,6 +385,7 @@ async fn intake_page(
         f,
         suggested: None,
         problems,
+        pick,
     }))
 }
 
@@ -282,7 +404,7 @@ async fn intake_form(
         channel: q.channel.unwrap_or_default(),
         ..ReportFields::default()
     };
-    intake_page(&st, ctx, &me, f, Problems::none()).await
+    intake_page(&st, ctx, &me, f, Problems::none(), ("", "")).await
 }
 
 async fn intake(
@@ -294,17 +416,25 @@ async fn intake(
     let posted = read_posted(&st, req).await?;
     let mut f = ReportFields::from_map(&posted.fields);
     f.place = "grid".into();
+    let field = |k: &str| posted.fields.get(k).map_or("", String::as_str);
+    let (resident_q, chosen) = (field("resident_q"), field("resident_id"));
+    // "Find" re-renders the form with the records found; nothing is submitted.
+    if posted.fields.contains_key("find_resident") {
+        return intake_page(&st, ctx, &me, f, Problems::none(), (resident_q, chosen)).await;
+    }
+    let resident_id = field_number("resident_id", chosen);
     let channel = STAFF_CHANNELS
         .iter()
         .copied()
         .find(|c| c.code() == f.channel.trim())
         .ok_or_else(|| AppError::invalid("channel", "phone, walk-in or patrol"));
-    let result = match channel.and_then(|c| new_request(&f, c).map(|r| (c, r))) {
-        Ok((c, mut input)) => {
-            if c != Channel::Patrol || optional(&f.contact_phone).is_some() {
+    let result = match channel.and_then(|c| Ok((c, new_request(&f, c)?, resident_id?))) {
+        Ok((c, mut input, resident_id)) => {
+            if c != Channel::Patrol || optional(&f.contact_phone).is_some() || resident_id.is_some()
+            {
                 input.on_behalf = Some(OnBehalf {
                     user_id: None,
-                    resident_id: None,
+                    resident_id,
                     contact_name: optional(&f.contact_name).map(str::to_owned),
                     contact_phone: optional(&f.contact_phone).map(str::to_owned),
                 });
@@ -325,7 +455,7 @@ async fn intake(
         }
         Err(e) => {
             let (status, problems) = problems_of(ctx.lang, e, "description")?;
-            let page = intake_page(&st, ctx, &me, f, problems).await?;
+            let page = intake_page(&st, ctx, &me, f, problems, (resident_q, chosen)).await?;
             Ok((status, page).into_response())
         }
     }
