@@ -209,16 +209,24 @@ impl App {
 
     /// Resolves a bearer API token to an actor holding the token's one role.
     pub async fn api_token(&self, token: &str) -> AppResult<Actor> {
-        let mut conn = self.db.read().await?;
-        let t = tokens::find_live(&mut conn, &secret_hash(token))
-            .await?
-            .ok_or(AppError::Unauthenticated)?;
-        // Use is recorded at most once a minute; checking here first keeps a busy
-        // integration's reads from queueing for the write lock on every call.
-        let now = now_ms();
-        if t.last_used_at.is_none_or(|at| at < now - 60_000) {
-            tokens::mark_used(&mut conn, t.id, now).await?;
-        }
+        let hash = secret_hash(token);
+        let t = match self.verified_tokens.get(&hash) {
+            Some(t) => t,
+            None => {
+                let mut conn = self.db.read().await?;
+                let t = tokens::find_live(&mut conn, &hash)
+                    .await?
+                    .ok_or(AppError::Unauthenticated)?;
+                // Use is recorded at most once a minute; checking here first keeps a
+                // busy integration's reads from queueing for the write lock.
+                let now = now_ms();
+                if t.last_used_at.is_none_or(|at| at < now - 60_000) {
+                    tokens::mark_used(&mut conn, t.id, now).await?;
+                }
+                self.verified_tokens.put(hash, t.clone());
+                t
+            }
+        };
         Ok(Actor {
             user_id: None,
             token_id: Some(t.id),

@@ -50,7 +50,13 @@ pub struct Change<'a> {
 
 /// Appends the audit entry for `change` on the caller's transaction.
 pub async fn record(conn: &mut AnyConnection, actor: &Actor, change: Change<'_>) -> AppResult<i64> {
-    let fields = AuditFields {
+    Ok(audit::append(conn, &audit_fields(actor, change)).await?)
+}
+
+/// The audit entry of `change` by `actor`, timed now (for writers that append many
+/// at once).
+pub fn audit_fields(actor: &Actor, change: Change<'_>) -> AuditFields {
+    AuditFields {
         at_ms: now_ms(),
         actor_user_id: actor.user_id,
         actor_token_id: actor.token_id,
@@ -65,8 +71,7 @@ pub async fn record(conn: &mut AnyConnection, actor: &Actor, change: Change<'_>)
             .filter(|r| !r.is_empty())
             .map(str::to_owned),
         details: change.details.to_string(),
-    };
-    Ok(audit::append(conn, &fields).await?)
+    }
 }
 
 /// Trims a stated reason and bounds its length.

@@ -14,6 +14,7 @@ pub mod ledger_search;
 pub mod org;
 mod password;
 pub mod requests;
+mod token_cache;
 pub mod tokens;
 pub mod users;
 
@@ -54,6 +55,7 @@ pub struct App {
     config: AppConfig,
     hasher: Arc<password::Hasher>,
     requests: Arc<requests::Shared>,
+    verified_tokens: Arc<token_cache::TokenCache>,
 }
 
 impl App {
@@ -64,6 +66,7 @@ impl App {
             config,
             hasher,
             requests: Arc::new(requests::Shared::default()),
+            verified_tokens: Arc::new(token_cache::TokenCache::default()),
         }
     }
 

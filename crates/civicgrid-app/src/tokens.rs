@@ -101,6 +101,7 @@ impl App {
         )
         .await?;
         civicgrid_store::commit(tx).await?;
+        self.verified_tokens.clear();
         Ok(())
     }
 }

@@ -8,42 +8,81 @@ use civicgrid_domain::audit::{AuditFields, ChainBreak, ChainVerifier, StoredEntr
 use futures_util::TryStreamExt;
 use sqlx::{AnyConnection, Row, any::AnyRow};
 
+use crate::ledger_bulk::{anon, query, values_sql};
 use crate::{StoreError, StoreResult, prefix_end};
 
 /// Appends one entry; returns its sequence number.
 pub async fn append(conn: &mut AnyConnection, fields: &AuditFields) -> StoreResult<i64> {
-    let head = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+    let seqs = append_many(conn, std::slice::from_ref(fields)).await?;
+    seqs.first()
+        .copied()
+        .ok_or_else(|| StoreError::Corrupt("no audit sequence number was taken".into()))
+}
+
+/// Appends several entries in order, chained one after another, with one statement
+/// per step however many there are (group-committed intake). Returns their sequence
+/// numbers.
+pub async fn append_many(
+    conn: &mut AnyConnection,
+    entries: &[AuditFields],
+) -> StoreResult<Vec<i64>> {
+    if entries.is_empty() {
+        return Ok(Vec::new());
+    }
+    let n = i64::try_from(entries.len()).unwrap_or(i64::MAX);
+    let head = sqlx::query("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
+        .bind(n)
         .fetch_one(&mut *conn)
         .await?;
-    let seq: i64 = head.try_get("seq")?;
-    let prev_hash: String = head.try_get("hash")?;
-    let hash = chain_hash(&prev_hash, seq, fields);
-    sqlx::query(
-        "INSERT INTO audit_log (seq, at_ms, actor_user_id, actor_token_id, actor_label, action, \
-         target_type, target_id, scope_path, reason, details, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-    )
-    .bind(seq)
-    .bind(fields.at_ms)
-    .bind(fields.actor_user_id)
-    .bind(fields.actor_token_id)
-    .bind(&fields.actor_label)
-    .bind(&fields.action)
-    .bind(&fields.target_type)
-    .bind(&fields.target_id)
-    .bind(&fields.scope_path)
-    .bind(&fields.reason)
-    .bind(&fields.details)
-    .bind(&prev_hash)
-    .bind(&hash)
-    .execute(&mut *conn)
-    .await?;
+    let last: i64 = head.try_get("seq")?;
+    let mut prev_hash: String = head.try_get("hash")?;
+    let mut chained = Vec::with_capacity(entries.len());
+    for (seq, fields) in (last - n + 1..).zip(entries) {
+        let hash = chain_hash(&prev_hash, seq, fields);
+        chained.push((
+            seq,
+            fields,
+            std::mem::replace(&mut prev_hash, hash.clone()),
+            hash,
+        ));
+    }
+    for chunk in chained.chunks(APPEND_CHUNK) {
+        let sql = values_sql(
+            "INSERT INTO audit_log (seq, at_ms, actor_user_id, actor_token_id, actor_label, \
+             action, target_type, target_id, scope_path, reason, details, prev_hash, hash)",
+            13,
+            chunk.len(),
+            "",
+            anon(conn),
+        );
+        let mut q = query(sql);
+        for (seq, f, prev, hash) in chunk {
+            q = q
+                .bind(*seq)
+                .bind(f.at_ms)
+                .bind(f.actor_user_id)
+                .bind(f.actor_token_id)
+                .bind(f.actor_label.clone())
+                .bind(f.action.clone())
+                .bind(f.target_type.clone())
+                .bind(f.target_id.clone())
+                .bind(f.scope_path.clone())
+                .bind(f.reason.clone())
+                .bind(f.details.clone())
+                .bind(prev.clone())
+                .bind(hash.clone());
+        }
+        q.execute(&mut *conn).await?;
+    }
     sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
-        .bind(&hash)
+        .bind(&prev_hash)
         .execute(&mut *conn)
         .await?;
-    Ok(seq)
+    Ok(chained.iter().map(|(seq, ..)| *seq).collect())
 }
+
+/// Entries per multi-row insert (13 columns each).
+const APPEND_CHUNK: usize = 500;
 
 macro_rules! select_entries {
     ($rest:literal) => {

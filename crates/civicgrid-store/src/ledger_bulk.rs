@@ -67,7 +67,7 @@ pub fn anon(conn: &AnyConnection) -> bool {
     crate::search::backend_of(conn) == crate::Backend::Sqlite
 }
 
-fn query(sql: String) -> Query<'static, Any, AnyArguments> {
+pub(crate) fn query(sql: String) -> Query<'static, Any, AnyArguments> {
     sqlx::query(AssertSqlSafe(sql))
 }
 

@@ -11,6 +11,7 @@ use civicgrid_store::requests::{self as repo, Narrowing, Queue};
 use serde::Serialize;
 
 use super::intake::DUPLICATE_CANDIDATES;
+use super::intake_cache::KnownCandidate;
 use super::settings::load_rules;
 use super::{RequestView, public_number, standing, view, visible_request};
 use crate::{App, AppError, AppResult};
@@ -67,20 +68,12 @@ impl App {
         let rows =
             repo::duplicate_candidates(&mut conn, rec.community_id, since, DUPLICATE_CANDIDATES)
                 .await?;
-        let candidates: Vec<Candidate<'_>> = rows
-            .iter()
+        let known: Vec<KnownCandidate> = rows
+            .into_iter()
             .filter(|r| r.id != rec.id && r.created_at <= rec.created_at)
-            .map(|r| Candidate {
-                id: r.id,
-                summary: Summary {
-                    category: &r.category,
-                    text: &r.description,
-                    building_id: r.building_id,
-                    point: r.point,
-                    created_ms: r.created_at,
-                },
-            })
+            .map(KnownCandidate::new)
             .collect();
+        let candidates: Vec<Candidate<'_>> = known.iter().map(KnownCandidate::candidate).collect();
         let probe = Summary {
             category: &rec.category,
             text: &rec.description,

@@ -1,17 +1,22 @@
 //! Group commit for intake: submissions are checked, located, routed and scheduled on
 //! read connections, then handed to one writer task that writes whatever has queued
-//! up (up to [`MAX_BATCH`]) in one durable transaction — each submission inside its own
-//! savepoint with its timeline line, audit entry, inbox and outbox rows — and answers
-//! each caller only after that transaction has committed. One fsync then serves many
-//! requests, and no request waits on the database's write lock while others read.
+//! up (up to [`MAX_BATCH`]) in one durable transaction and answers each caller only
+//! after that transaction has committed. One fsync then serves many requests, and no
+//! request waits on the database's write lock while others read.
+//!
+//! A batch is written with one multi-row statement per table (requests, timeline
+//! lines, audit entries chained in order, inbox, outbox, Open311 tokens), so its cost
+//! hardly grows with its size. Should any statement fail, nothing of that attempt is
+//! kept and the batch is written again one submission at a time, each in its own
+//! savepoint, so that only the faulty submission is refused.
 
 use civicgrid_domain::access::Actor;
 use civicgrid_domain::requests::RequestId;
-use civicgrid_store::requests::{self as repo, RequestRecord};
-use civicgrid_store::{AnyConnection, Db, commit, savepoint};
+use civicgrid_store::requests::{self as repo, IdSeries, Open311TokenRow, RequestRecord};
+use civicgrid_store::{AnyConnection, Db, audit, commit, savepoint};
 use tokio::sync::{mpsc, oneshot};
 
-use super::{Step, write_step};
+use super::{Step, step_rows, write_step};
 use crate::{AppError, AppResult};
 
 /// Most submissions written in one transaction.
@@ -87,6 +92,84 @@ async fn run(db: Db, mut rx: mpsc::Receiver<Job>) {
 }
 
 async fn write_batch(db: &Db, batch: Vec<Job>) {
+    match write_together(db, &batch).await {
+        Ok(ids) => {
+            for (job, id) in batch.into_iter().zip(ids) {
+                let _ = job.reply.send(Ok(id));
+            }
+        }
+        Err(Together::BeforeCommit(e)) => {
+            tracing::warn!(error = %e, size = batch.len(), "intake batch written again one by one");
+            write_one_by_one(db, batch).await;
+        }
+        Err(Together::AtCommit(e)) => {
+            // The outcome is unknown: writing again could store a request twice.
+            let message = e.to_string();
+            for job in batch {
+                let _ = job
+                    .reply
+                    .send(Err(AppError::Internal(message.clone().into())));
+            }
+        }
+    }
+}
+
+/// Why writing a batch at once failed.
+enum Together {
+    /// Nothing was kept; the batch may be written again.
+    BeforeCommit(AppError),
+    /// The commit itself failed.
+    AtCommit(AppError),
+}
+
+impl<E: Into<AppError>> From<E> for Together {
+    fn from(e: E) -> Together {
+        Together::BeforeCommit(e.into())
+    }
+}
+
+/// Writes the whole batch with one statement per table; returns the ids in batch order.
+async fn write_together(db: &Db, batch: &[Job]) -> Result<Vec<RequestId>, Together> {
+    let mut tx = db.begin_write().await?;
+    let n = batch.len();
+    let request_ids = repo::reserve_ids(&mut tx, IdSeries::Requests, n).await?;
+    let event_ids = repo::reserve_ids(&mut tx, IdSeries::Events, n).await?;
+    let mut recs = Vec::with_capacity(n);
+    let mut events = Vec::with_capacity(n);
+    let mut audits = Vec::with_capacity(n);
+    let mut inbox = Vec::new();
+    let mut outbox = Vec::with_capacity(n);
+    let mut tokens = Vec::new();
+    for ((job, id), event_id) in batch.iter().zip(request_ids).zip(event_ids) {
+        let p = &job.pending;
+        let mut rec = p.rec.clone();
+        rec.id = RequestId(id);
+        let rows = step_rows(&p.actor, &p.role, &rec, p.step.clone(), p.now, event_id);
+        events.push(rows.event);
+        audits.push(rows.audit);
+        inbox.extend(rows.inbox);
+        outbox.extend(rows.outbox);
+        if let Some(token) = &p.open311_token {
+            tokens.push(Open311TokenRow {
+                token: token.clone(),
+                request_id: rec.id,
+                at_ms: p.now,
+            });
+        }
+        recs.push(rec);
+    }
+    repo::insert_requests_with_ids(&mut tx, &recs).await?;
+    repo::insert_events_with_ids(&mut tx, &events).await?;
+    audit::append_many(&mut tx, &audits).await?;
+    repo::insert_inbox_rows(&mut tx, &inbox).await?;
+    repo::insert_outbox_rows(&mut tx, &outbox).await?;
+    repo::insert_open311_tokens(&mut tx, &tokens).await?;
+    commit(tx).await.map_err(|e| Together::AtCommit(e.into()))?;
+    Ok(recs.into_iter().map(|r| r.id).collect())
+}
+
+/// Writes each submission in its own savepoint of one transaction.
+async fn write_one_by_one(db: &Db, batch: Vec<Job>) {
     let mut tx = match db.begin_write().await {
         Ok(tx) => tx,
         Err(e) => {
@@ -131,7 +214,12 @@ async fn write_one(conn: &mut AnyConnection, p: &Pending) -> AppResult<RequestId
     rec.id = repo::insert_request(conn, &rec).await?;
     write_step(conn, &p.actor, &p.role, &rec, p.step.clone(), p.now).await?;
     if let Some(token) = &p.open311_token {
-        repo::insert_open311_token(conn, token, rec.id, p.now).await?;
+        let row = Open311TokenRow {
+            token: token.clone(),
+            request_id: rec.id,
+            at_ms: p.now,
+        };
+        repo::insert_open311_tokens(conn, &[row]).await?;
     }
     Ok(rec.id)
 }

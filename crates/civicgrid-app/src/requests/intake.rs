@@ -17,6 +17,7 @@ use civicgrid_domain::requests::{Channel, RequestId, Routed, Status, validate_de
 use civicgrid_store::requests::{self as repo, CandidateRow, RequestRecord};
 use civicgrid_store::{AnyConnection, commit, ledger, now_ms, org};
 
+use super::intake_cache::KnownCandidate;
 use super::settings::{RequestPolicy, load_rules};
 use super::{Step, group_commit, public_number, set_clock};
 use crate::authz::require;
@@ -500,25 +501,13 @@ impl App {
     }
 }
 
-/// Scores candidate rows against `probe` (the domain leaves out those outside the
-/// window).
+/// Scores the known candidates against `probe` (the domain leaves out those outside
+/// the window).
 fn score_duplicates(
     policy: &RequestPolicy,
-    rows: &[CandidateRow],
+    known: &[Arc<KnownCandidate>],
     probe: &Summary<'_>,
 ) -> Vec<SimilarRequest> {
-    let candidates: Vec<Candidate<'_>> = rows
-        .iter()
-        .map(|r| Candidate {
-            id: r.id,
-            summary: Summary {
-                category: &r.category,
-                text: &r.description,
-                building_id: r.building_id,
-                point: r.point,
-                created_ms: r.created_at,
-            },
-        })
-        .collect();
+    let candidates: Vec<Candidate<'_>> = known.iter().map(|k| k.candidate()).collect();
     suggest_duplicates(probe, &candidates, &policy.duplicates)
 }

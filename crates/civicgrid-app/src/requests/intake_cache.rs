@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 
 use civicgrid_domain::requests::category::Category;
 use civicgrid_domain::requests::routing::RoutingRule;
+use civicgrid_domain::requests::similarity::{Candidate, Summary};
+use civicgrid_domain::requests::text::token_hashes;
 use civicgrid_store::AnyConnection;
 use civicgrid_store::requests::{self as repo, CandidateRow};
 
@@ -22,6 +24,36 @@ pub const SETTINGS_TTL: Duration = Duration::from_secs(5);
 /// How long a community's duplicate candidates are reused.
 pub const CANDIDATES_TTL: Duration = Duration::from_secs(2);
 
+/// A recent request with its description's token set, worked out once: every new
+/// request of the community is compared with it.
+#[derive(Debug, Clone)]
+pub(crate) struct KnownCandidate {
+    pub row: CandidateRow,
+    pub tokens: Vec<u64>,
+}
+
+impl KnownCandidate {
+    pub fn new(row: CandidateRow) -> KnownCandidate {
+        let tokens = token_hashes(&row.description);
+        KnownCandidate { row, tokens }
+    }
+
+    pub fn candidate(&self) -> Candidate<'_> {
+        let r = &self.row;
+        Candidate {
+            id: r.id,
+            summary: Summary {
+                category: &r.category,
+                text: &r.description,
+                building_id: r.building_id,
+                point: r.point,
+                created_ms: r.created_at,
+            },
+            tokens: &self.tokens,
+        }
+    }
+}
+
 type Slot<T> = Mutex<Option<(Instant, Arc<T>)>>;
 type Keyed<K, T> = Mutex<HashMap<K, (Instant, Arc<T>)>>;
 
@@ -30,7 +62,7 @@ pub(crate) struct IntakeCache {
     rules: Slot<Rules>,
     catalogue: Slot<Vec<Category>>,
     routing: Keyed<String, Vec<RoutingRule>>,
-    candidates: Keyed<i64, Vec<CandidateRow>>,
+    candidates: Keyed<i64, Vec<Arc<KnownCandidate>>>,
 }
 
 fn fresh<T>(entry: Option<&(Instant, Arc<T>)>, ttl: Duration) -> Option<Arc<T>> {
@@ -69,28 +101,44 @@ impl IntakeCache {
         Ok(v)
     }
 
+    /// The whole catalogue when a fresh copy is at hand (no connection needed).
+    pub fn cached_catalogue(&self) -> Option<Arc<Vec<Category>>> {
+        self.catalogue
+            .lock()
+            .ok()
+            .and_then(|s| fresh(s.as_ref(), SETTINGS_TTL))
+    }
+
+    /// The whole catalogue, read again unless a fresh copy is at hand.
+    pub async fn catalogue(&self, conn: &mut AnyConnection) -> AppResult<Arc<Vec<Category>>> {
+        if let Some(all) = self.cached_catalogue() {
+            return Ok(all);
+        }
+        self.read_catalogue(conn).await
+    }
+
+    async fn read_catalogue(&self, conn: &mut AnyConnection) -> AppResult<Arc<Vec<Category>>> {
+        let all = Arc::new(repo::categories(conn).await?);
+        if let Ok(mut s) = self.catalogue.lock() {
+            *s = Some((Instant::now(), Arc::clone(&all)));
+        }
+        Ok(all)
+    }
+
     /// An active or inactive category by code.
     pub async fn category(
         &self,
         conn: &mut AnyConnection,
         code: &str,
     ) -> AppResult<Option<Category>> {
-        let cached = self
-            .catalogue
-            .lock()
-            .ok()
-            .and_then(|s| fresh(s.as_ref(), SETTINGS_TTL));
-        if let Some(found) = cached
-            .as_ref()
-            .and_then(|all| all.iter().find(|c| c.code == code))
+        if let Some(found) = self
+            .cached_catalogue()
+            .and_then(|all| all.iter().find(|c| c.code == code).cloned())
         {
-            return Ok(Some(found.clone()));
+            return Ok(Some(found));
         }
         // Not cached, or a code the cached list lacks (created a moment ago): read again.
-        let all = Arc::new(repo::categories(conn).await?);
-        if let Ok(mut s) = self.catalogue.lock() {
-            *s = Some((Instant::now(), Arc::clone(&all)));
-        }
+        let all = self.read_catalogue(conn).await?;
         Ok(all.iter().find(|c| c.code == code).cloned())
     }
 
@@ -123,7 +171,7 @@ impl IntakeCache {
         community_id: i64,
         since_ms: i64,
         limit: i64,
-    ) -> AppResult<Arc<Vec<CandidateRow>>> {
+    ) -> AppResult<Arc<Vec<Arc<KnownCandidate>>>> {
         if let Some(v) = self
             .candidates
             .lock()
@@ -132,7 +180,12 @@ impl IntakeCache {
         {
             return Ok(v);
         }
-        let v = Arc::new(repo::duplicate_candidates(conn, community_id, since_ms, limit).await?);
+        let rows = repo::duplicate_candidates(conn, community_id, since_ms, limit).await?;
+        let v = Arc::new(
+            rows.into_iter()
+                .map(|r| Arc::new(KnownCandidate::new(r)))
+                .collect::<Vec<_>>(),
+        );
         if let Ok(mut m) = self.candidates.lock() {
             m.insert(community_id, (Instant::now(), Arc::clone(&v)));
         }
@@ -141,11 +194,12 @@ impl IntakeCache {
 
     /// Adds a request just written to its community's cached candidates.
     pub fn add_candidate(&self, community_id: i64, row: CandidateRow, limit: usize) {
+        let known = Arc::new(KnownCandidate::new(row));
         if let Ok(mut m) = self.candidates.lock()
             && let Some((_, list)) = m.get_mut(&community_id)
         {
             let mut next = Vec::with_capacity(list.len() + 1);
-            next.push(row);
+            next.push(known);
             next.extend(list.iter().take(limit.saturating_sub(1)).cloned());
             *list = Arc::new(next);
         }

@@ -52,7 +52,9 @@ use civicgrid_store::AnyConnection;
 use civicgrid_store::requests::{self as repo, NewEvent, RequestRecord};
 use serde::Serialize;
 
-use crate::authz::{Change, record};
+use civicgrid_domain::audit::AuditFields;
+
+use crate::authz::{Change, audit_fields};
 use crate::{AppError, AppResult};
 
 pub use notify::{NoopNotifier, Notifier, NotifyError};
@@ -382,36 +384,52 @@ pub(crate) fn actor_role(actor: &Actor, s: Standing) -> String {
         .map_or_else(|| "staff".into(), |a| a.role.as_str().to_owned())
 }
 
-/// Writes the timeline line, the audit entry, the resident's inbox line and the
-/// outbound notifications of `step` on the caller's transaction. Returns the event id.
-pub(crate) async fn write_step(
-    conn: &mut AnyConnection,
+/// What one step writes besides the request row: its timeline line, audit entry,
+/// the resident's inbox line and the outbound notifications.
+pub(crate) struct StepRows {
+    pub event: repo::NewEvent,
+    pub audit: AuditFields,
+    pub inbox: Option<repo::InboxRow>,
+    pub outbox: Vec<repo::OutboxRow>,
+}
+
+/// The timeline line of `step` on `rec`, with id `id`.
+fn step_event(
+    actor: &Actor,
+    role: &str,
+    rec: &RequestRecord,
+    step: &Step,
+    at_ms: i64,
+    id: i64,
+) -> NewEvent {
+    NewEvent {
+        id,
+        request_id: rec.id,
+        at_ms,
+        kind: step.kind.to_owned(),
+        from_status: step.from,
+        to_status: step.to,
+        actor_user_id: actor.user_id,
+        actor_token_id: actor.token_id,
+        actor_label: actor.label.clone(),
+        actor_role: Some(role.to_owned()),
+        party: step.party.clone(),
+        related_id: step.related,
+        note: step.note.clone(),
+        visible: step.visible,
+    }
+}
+
+/// Works out the rows of `step` on `rec`, whose timeline line gets `event_id`.
+pub(crate) fn step_rows(
     actor: &Actor,
     role: &str,
     rec: &RequestRecord,
     step: Step,
     at_ms: i64,
-) -> AppResult<i64> {
-    let event_id = repo::insert_event(
-        conn,
-        &NewEvent {
-            id: 0,
-            request_id: rec.id,
-            at_ms,
-            kind: step.kind.to_owned(),
-            from_status: step.from,
-            to_status: step.to,
-            actor_user_id: actor.user_id,
-            actor_token_id: actor.token_id,
-            actor_label: actor.label.clone(),
-            actor_role: Some(role.to_owned()),
-            party: step.party.clone(),
-            related_id: step.related,
-            note: step.note.clone(),
-            visible: step.visible,
-        },
-    )
-    .await?;
+    event_id: i64,
+) -> StepRows {
+    let event = step_event(actor, role, rec, &step, at_ms, event_id);
     let mut details = serde_json::json!({
         "event": event_id,
         "from": step.from.map(Status::code),
@@ -423,8 +441,7 @@ pub(crate) async fn write_step(
     if let (Some(d), serde_json::Value::Object(extra)) = (details.as_object_mut(), step.details) {
         d.extend(extra);
     }
-    record(
-        conn,
+    let audit = audit_fields(
         actor,
         Change {
             action: audit_action(step.kind),
@@ -437,14 +454,21 @@ pub(crate) async fn write_step(
                 .filter(|_| step.kind != "rate" && step.kind != "return_visit"),
             details,
         },
-    )
-    .await?;
+    );
     let status = step.to.unwrap_or(rec.status);
     let mut recipients = step.notify;
+    let mut inbox = None;
     if step.visible
         && let Some(user) = rec.requester_user_id.filter(|u| Some(*u) != actor.user_id)
     {
-        repo::insert_inbox(conn, user, rec.id, event_id, at_ms, step.kind, status).await?;
+        inbox = Some(repo::InboxRow {
+            user_id: user,
+            request_id: rec.id,
+            event_id,
+            at_ms,
+            kind: step.kind.to_owned(),
+            status,
+        });
         recipients.push(format!("user:{user}"));
     }
     recipients.sort();
@@ -458,9 +482,39 @@ pub(crate) async fn write_step(
         "due_at": rec.due_at,
     })
     .to_string();
-    for r in recipients {
-        repo::insert_outbox(conn, at_ms, rec.id, event_id, &r, &payload).await?;
+    let outbox = recipients
+        .into_iter()
+        .map(|recipient| repo::OutboxRow {
+            at_ms,
+            request_id: rec.id,
+            event_id,
+            recipient,
+            payload: payload.clone(),
+        })
+        .collect();
+    StepRows {
+        event,
+        audit,
+        inbox,
+        outbox,
     }
+}
+
+/// Writes the timeline line, the audit entry, the resident's inbox line and the
+/// outbound notifications of `step` on the caller's transaction. Returns the event id.
+pub(crate) async fn write_step(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    role: &str,
+    rec: &RequestRecord,
+    step: Step,
+    at_ms: i64,
+) -> AppResult<i64> {
+    let event_id = repo::insert_event(conn, &step_event(actor, role, rec, &step, at_ms, 0)).await?;
+    let rows = step_rows(actor, role, rec, step, at_ms, event_id);
+    civicgrid_store::audit::append(conn, &rows.audit).await?;
+    repo::insert_inbox_rows(conn, rows.inbox.as_slice()).await?;
+    repo::insert_outbox_rows(conn, &rows.outbox).await?;
     Ok(event_id)
 }
 

@@ -138,12 +138,16 @@ impl App {
 
     /// The category catalogue, active and inactive, in listing order. Public: residents,
     /// Open311 clients and the intake page read it.
+    /// Read from the intake cache, so a busy Open311 client's posts cost no database
+    /// round trip for it.
     pub async fn request_categories(&self) -> AppResult<Vec<Category>> {
-        let mut tx = self.db.begin_write().await?;
-        self.ensure_request_catalogue(&mut tx).await?;
-        let out = repo::categories(&mut tx).await?;
-        commit(tx).await?;
-        Ok(out)
+        self.ensure_request_catalogue_once().await?;
+        let cache = &self.requests.intake_cache;
+        if let Some(all) = cache.cached_catalogue() {
+            return Ok(all.as_ref().clone());
+        }
+        let mut conn = self.db.read().await?;
+        Ok(cache.catalogue(&mut conn).await?.as_ref().clone())
     }
 
     /// Adds or changes a category (city-wide; [`Permission::ManageRequestCatalogue`]).

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use super::RequestId;
-use super::text::{set_cosine, token_set};
+use super::text::{set_cosine, token_hashes, token_set};
 use crate::geo::EARTH_RADIUS_M;
 
 #[derive(Debug, Clone, Error, PartialEq)]
@@ -44,6 +44,9 @@ pub struct Summary<'a> {
 pub struct Candidate<'a> {
     pub id: RequestId,
     pub summary: Summary<'a>,
+    /// `token_hashes(summary.text)`, worked out once per candidate by the caller (a
+    /// candidate is compared with many new requests).
+    pub tokens: &'a [u64],
 }
 
 /// Weights, limits and the threshold of the score.
@@ -182,7 +185,7 @@ pub fn suggest_duplicates(
     candidates: &[Candidate<'_>],
     policy: &DuplicatePolicy,
 ) -> Vec<SimilarRequest> {
-    let probe_tokens = token_set(probe.text);
+    let probe_tokens = token_hashes(probe.text);
     let total_weight: f64 = policy.weights().iter().sum();
     if total_weight <= 0.0 || !total_weight.is_finite() {
         return Vec::new();
@@ -202,7 +205,7 @@ pub fn suggest_duplicates(
                 Nearness::Apart => return None,
                 Nearness::Unknown => 0.0,
             };
-            let text = set_cosine(&probe_tokens, &token_set(c.summary.text));
+            let text = set_cosine(&probe_tokens, c.tokens);
             let same_category = probe.category == c.summary.category;
             let recency = 1.0 - age as f64 / window as f64;
             let score = (policy.text_weight * text
@@ -251,6 +254,8 @@ mod tests {
         Candidate {
             id: RequestId(id),
             summary,
+            // Leaked so that the test's candidates may live as long as its summaries.
+            tokens: Box::leak(token_hashes(summary.text).into_boxed_slice()),
         }
     }
 

@@ -93,8 +93,25 @@ pub fn token_set(text: &str) -> Vec<String> {
     out
 }
 
+/// The distinct tokens of `text` as 64-bit FNV-1a hashes, sorted: the compact form
+/// kept for texts compared many times (a clash between two tokens is far less likely
+/// than a typo).
+pub fn token_hashes(text: &str) -> Vec<u64> {
+    let mut out = Vec::new();
+    for_each_token(text, false, |t| out.push(fnv1a(t.as_bytes())));
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
 /// Cosine similarity of two sorted, distinct token sets, 0.0 to 1.0.
-pub fn set_cosine(a: &[String], b: &[String]) -> f64 {
+pub fn set_cosine<T: Ord>(a: &[T], b: &[T]) -> f64 {
     if a.is_empty() || b.is_empty() {
         return 0.0;
     }
@@ -116,6 +133,25 @@ pub fn set_cosine(a: &[String], b: &[String]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hashed_sets_compare_like_token_sets() {
+        let texts = [
+            "3号楼2单元楼道水管漏水",
+            "楼道水管漏水，地上全是水",
+            "Broken street light on Jianghan Road",
+            "street light broken",
+            "",
+        ];
+        for a in texts {
+            assert_eq!(token_hashes(a).len(), token_set(a).len(), "{a}");
+            for b in texts {
+                let plain = set_cosine(&token_set(a), &token_set(b));
+                let hashed = set_cosine(&token_hashes(a), &token_hashes(b));
+                assert!((plain - hashed).abs() < 1e-12, "{a} / {b}: {plain} vs {hashed}");
+            }
+        }
+    }
 
     #[test]
     fn chinese_pairs() {

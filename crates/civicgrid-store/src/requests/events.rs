@@ -117,31 +117,6 @@ pub struct InboxItem {
     pub read_at: Option<i64>,
 }
 
-/// Puts a line in a resident's inbox.
-pub async fn insert_inbox(
-    conn: &mut AnyConnection,
-    user_id: i64,
-    request_id: RequestId,
-    event_id: i64,
-    at_ms: i64,
-    kind: &str,
-    status: Status,
-) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO request_inbox (user_id, request_id, event_id, at_ms, kind, status) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(user_id)
-    .bind(request_id.0)
-    .bind(event_id)
-    .bind(at_ms)
-    .bind(kind)
-    .bind(status.code())
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
-}
-
 /// A resident's inbox, newest first: lines with an id below `before_id` when given.
 pub async fn inbox(
     conn: &mut AnyConnection,
@@ -214,28 +189,6 @@ pub struct OutboxItem {
     /// JSON without personal data.
     pub payload: String,
     pub attempts: i64,
-}
-
-pub async fn insert_outbox(
-    conn: &mut AnyConnection,
-    at_ms: i64,
-    request_id: RequestId,
-    event_id: i64,
-    recipient: &str,
-    payload: &str,
-) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO request_outbox (at_ms, request_id, event_id, recipient, payload) \
-         VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(at_ms)
-    .bind(request_id.0)
-    .bind(event_id)
-    .bind(recipient)
-    .bind(payload)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
 }
 
 /// The oldest pending notifications, at most `limit`.

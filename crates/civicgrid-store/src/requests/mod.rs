@@ -28,9 +28,28 @@ macro_rules! select_requests {
     };
 }
 
+/// The columns a new request is written with, in the order
+/// [`records::bind_request`] binds them.
+macro_rules! request_columns {
+    () => {
+        "category, channel, description, grid_id, community_id, path, building_id, room_id, \
+         lon_e7, lat_e7, address, requester_user_id, requester_resident_id, contact_name, \
+         contact_phone_enc, contact_phone_idx, intake_user_id, intake_token_id, status, \
+         held_from, open, party, assignee_user_id, routed_rule_id, escalation_level, \
+         next_step_at, response_warn_at, response_due_at, resolution_warn_at, \
+         resolution_due_at, warn_at, due_at, held_at, responded_at, resolved_at, closed_at, \
+         rating, rating_comment, rated_at, flagged, return_visit, return_visit_at, public, \
+         duplicate_of, created_at, updated_at"
+    };
+}
+
+/// How many columns [`request_columns!`] names.
+const REQUEST_COLUMNS: usize = 46;
+
 mod catalogue;
 mod escalation;
 mod events;
+mod intake_batch;
 mod open311;
 mod photos;
 mod queues;
@@ -41,6 +60,7 @@ mod routing;
 pub use catalogue::*;
 pub use escalation::*;
 pub use events::*;
+pub use intake_batch::*;
 pub use open311::*;
 pub use photos::*;
 pub use queues::*;

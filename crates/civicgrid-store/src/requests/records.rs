@@ -5,7 +5,9 @@ use civicgrid_domain::org::OrgPath;
 use civicgrid_domain::requests::routing::Party;
 use civicgrid_domain::requests::sla::{Deadlines, EscalationLevel};
 use civicgrid_domain::requests::{Channel, Rating, RequestId, Status};
-use sqlx::{AnyConnection, Row, any::AnyRow};
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::query::Query;
+use sqlx::{Any, AnyConnection, Row};
 
 use super::{corrupt, degrees_to_e7, e7_to_degrees, flag};
 use crate::{StoreError, StoreResult};
@@ -181,68 +183,68 @@ pub async fn insert_request(
     conn: &mut AnyConnection,
     rec: &RequestRecord,
 ) -> StoreResult<RequestId> {
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO requests (category, channel, description, grid_id, community_id, path, \
-         building_id, room_id, lon_e7, lat_e7, address, requester_user_id, \
-         requester_resident_id, contact_name, contact_phone_enc, contact_phone_idx, \
-         intake_user_id, intake_token_id, status, held_from, open, party, assignee_user_id, \
-         routed_rule_id, escalation_level, next_step_at, response_warn_at, response_due_at, \
-         resolution_warn_at, resolution_due_at, warn_at, due_at, held_at, responded_at, \
-         resolved_at, closed_at, rating, rating_comment, rated_at, flagged, return_visit, \
-         return_visit_at, public, duplicate_of, created_at, updated_at, version) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-         $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, \
-         $35, $36, $37, $38, $39, $40, $41, $42, $43, $44, $45, $46, 1) RETURNING id",
-    )
-    .bind(&rec.category)
-    .bind(rec.channel.code())
-    .bind(&rec.description)
-    .bind(rec.grid_id)
-    .bind(rec.community_id)
-    .bind(rec.path.as_str())
-    .bind(rec.building_id)
-    .bind(rec.room_id)
-    .bind(rec.point.map(|p| degrees_to_e7(p.0)))
-    .bind(rec.point.map(|p| degrees_to_e7(p.1)))
-    .bind(&rec.address)
-    .bind(rec.requester_user_id)
-    .bind(rec.requester_resident_id)
-    .bind(rec.contact_name.as_deref())
-    .bind(rec.contact_phone_enc.as_deref())
-    .bind(rec.contact_phone_idx.as_deref())
-    .bind(rec.intake_user_id)
-    .bind(rec.intake_token_id)
-    .bind(rec.status.code())
-    .bind(rec.held_from.map(Status::code))
-    .bind(flag(rec.status.is_open()))
-    .bind(rec.party.encode())
-    .bind(rec.assignee_user_id)
-    .bind(rec.routed_rule_id)
-    .bind(i64::from(rec.escalation_level.rank()))
-    .bind(rec.next_step_at)
-    .bind(rec.deadlines.response_warn_ms)
-    .bind(rec.deadlines.response_due_ms)
-    .bind(rec.deadlines.resolution_warn_ms)
-    .bind(rec.deadlines.resolution_due_ms)
-    .bind(rec.warn_at)
-    .bind(stored_due(rec))
-    .bind(rec.held_at)
-    .bind(rec.responded_at)
-    .bind(rec.resolved_at)
-    .bind(rec.closed_at)
-    .bind(rec.rating.map(|r| i64::from(r.value())))
-    .bind(rec.rating_comment.as_deref())
-    .bind(rec.rated_at)
-    .bind(flag(rec.flagged))
-    .bind(flag(rec.return_visit_pending))
-    .bind(rec.return_visit_at)
-    .bind(flag(rec.public))
-    .bind(rec.duplicate_of.map(|d| d.0))
-    .bind(rec.created_at)
-    .bind(rec.updated_at)
-    .fetch_one(&mut *conn)
-    .await?;
-    Ok(RequestId(id))
+    let q = sqlx::query(concat!(
+        "INSERT INTO requests (",
+        request_columns!(),
+        ", version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
+         $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, \
+         $33, $34, $35, $36, $37, $38, $39, $40, $41, $42, $43, $44, $45, $46, 1) RETURNING id",
+    ));
+    let row = bind_request(q, rec).fetch_one(&mut *conn).await?;
+    Ok(RequestId(row.try_get("id")?))
+}
+
+/// Binds the [`request_columns!`] of `rec`, in order.
+pub(super) fn bind_request<'q>(
+    q: Query<'q, Any, AnyArguments>,
+    rec: &'q RequestRecord,
+) -> Query<'q, Any, AnyArguments> {
+    q.bind(&rec.category)
+        .bind(rec.channel.code())
+        .bind(&rec.description)
+        .bind(rec.grid_id)
+        .bind(rec.community_id)
+        .bind(rec.path.as_str())
+        .bind(rec.building_id)
+        .bind(rec.room_id)
+        .bind(rec.point.map(|p| degrees_to_e7(p.0)))
+        .bind(rec.point.map(|p| degrees_to_e7(p.1)))
+        .bind(&rec.address)
+        .bind(rec.requester_user_id)
+        .bind(rec.requester_resident_id)
+        .bind(rec.contact_name.as_deref())
+        .bind(rec.contact_phone_enc.as_deref())
+        .bind(rec.contact_phone_idx.as_deref())
+        .bind(rec.intake_user_id)
+        .bind(rec.intake_token_id)
+        .bind(rec.status.code())
+        .bind(rec.held_from.map(Status::code))
+        .bind(flag(rec.status.is_open()))
+        .bind(rec.party.encode())
+        .bind(rec.assignee_user_id)
+        .bind(rec.routed_rule_id)
+        .bind(i64::from(rec.escalation_level.rank()))
+        .bind(rec.next_step_at)
+        .bind(rec.deadlines.response_warn_ms)
+        .bind(rec.deadlines.response_due_ms)
+        .bind(rec.deadlines.resolution_warn_ms)
+        .bind(rec.deadlines.resolution_due_ms)
+        .bind(rec.warn_at)
+        .bind(stored_due(rec))
+        .bind(rec.held_at)
+        .bind(rec.responded_at)
+        .bind(rec.resolved_at)
+        .bind(rec.closed_at)
+        .bind(rec.rating.map(|r| i64::from(r.value())))
+        .bind(rec.rating_comment.as_deref())
+        .bind(rec.rated_at)
+        .bind(flag(rec.flagged))
+        .bind(flag(rec.return_visit_pending))
+        .bind(rec.return_visit_at)
+        .bind(flag(rec.public))
+        .bind(rec.duplicate_of.map(|d| d.0))
+        .bind(rec.created_at)
+        .bind(rec.updated_at)
 }
 
 pub async fn get_request(conn: &mut AnyConnection, id: RequestId) -> StoreResult<RequestRecord> {
@@ -375,24 +377,6 @@ pub async fn training_samples(
     rows.iter()
         .map(|r| Ok((r.try_get("description")?, r.try_get("category")?)))
         .collect()
-}
-
-/// Links an Open311 token to a request.
-pub async fn insert_open311_token(
-    conn: &mut AnyConnection,
-    token: &str,
-    id: RequestId,
-    at_ms: i64,
-) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO request_open311_tokens (token, request_id, created_at) VALUES ($1, $2, $3)",
-    )
-    .bind(token)
-    .bind(id.0)
-    .bind(at_ms)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
 }
 
 /// The request an Open311 token stands for.

@@ -345,3 +345,42 @@ conformance!(
         }
     }
 );
+
+conformance!(audit_append_many_chains_in_order, |db: Db| async move {
+    append_committed(
+        &db,
+        &[audit_fields(
+            "org.node.create",
+            Some("/1/"),
+            Some(1),
+            ("org_node", "1"),
+        )],
+    )
+    .await;
+    let batch = [
+        audit_fields("request.submit", Some("/1/2/"), None, ("request", "1")),
+        audit_fields("request.submit", Some("/1/2/"), None, ("request", "2")),
+        audit_fields("request.submit", Some("/1/3/"), None, ("request", "3")),
+    ];
+    let mut tx = db.begin_write().await.unwrap();
+    assert_eq!(
+        audit::append_many(&mut tx, &batch).await.unwrap(),
+        vec![2, 3, 4]
+    );
+    assert!(audit::append_many(&mut tx, &[]).await.unwrap().is_empty());
+    commit(tx).await.unwrap();
+    // A single append after the batch continues the chain.
+    append_committed(
+        &db,
+        &[audit_fields("user.create", None, None, ("user", "9"))],
+    )
+    .await;
+    assert_eq!(
+        verify(&db).await,
+        Verification {
+            checked: 5,
+            head_seq: 5,
+            first_break: None
+        }
+    );
+});

@@ -235,3 +235,119 @@ conformance!(
         );
     }
 );
+
+conformance!(
+    requests_written_as_a_batch_keep_their_reserved_ids,
+    |db: Db| async move {
+        let mut tx = db.begin_write().await.unwrap();
+        repo::ensure_default_categories(&mut tx).await.unwrap();
+        let city = node(&mut tx, None, NodeKind::City, "C").await;
+        let district = node(&mut tx, Some(&city), NodeKind::District, "D").await;
+        let street = node(&mut tx, Some(&district), NodeKind::Street, "S").await;
+        let community = node(&mut tx, Some(&street), NodeKind::Community, "M").await;
+        let grid = node(&mut tx, Some(&community), NodeKind::Grid, "G").await;
+        // One written the ordinary way first: reserved ids continue after it.
+        let first = repo::insert_request(
+            &mut tx,
+            &record(grid.id, community.id, &grid.path, T0 + HOUR),
+        )
+        .await
+        .unwrap();
+        let ids = repo::reserve_ids(&mut tx, repo::IdSeries::Requests, 3)
+            .await
+            .unwrap();
+        assert_eq!(ids.len(), 3);
+        assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
+        assert!(ids[0] > first.0, "{ids:?} after {first:?}");
+        let event_ids = repo::reserve_ids(&mut tx, repo::IdSeries::Events, 3)
+            .await
+            .unwrap();
+        let recs: Vec<RequestRecord> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| {
+                let mut r = record(grid.id, community.id, &grid.path, T0 + HOUR);
+                r.id = RequestId(*id);
+                r.description = format!("第{i}件");
+                r
+            })
+            .collect();
+        repo::insert_requests_with_ids(&mut tx, &recs)
+            .await
+            .unwrap();
+        let events: Vec<NewEvent> = recs
+            .iter()
+            .zip(&event_ids)
+            .map(|(r, e)| NewEvent {
+                id: *e,
+                request_id: r.id,
+                at_ms: T0,
+                kind: "submitted".into(),
+                from_status: None,
+                to_status: Some(Status::Submitted),
+                actor_user_id: None,
+                actor_token_id: None,
+                actor_label: "token:bench".into(),
+                actor_role: Some("open311".into()),
+                party: None,
+                related_id: None,
+                note: None,
+                visible: true,
+            })
+            .collect();
+        repo::insert_events_with_ids(&mut tx, &events)
+            .await
+            .unwrap();
+        let outbox: Vec<repo::OutboxRow> = events
+            .iter()
+            .map(|e| repo::OutboxRow {
+                at_ms: T0,
+                request_id: e.request_id,
+                event_id: e.id,
+                recipient: "party:role:grid_worker".into(),
+                payload: "{}".into(),
+            })
+            .collect();
+        repo::insert_outbox_rows(&mut tx, &outbox).await.unwrap();
+        let tokens: Vec<repo::Open311TokenRow> = recs
+            .iter()
+            .map(|r| repo::Open311TokenRow {
+                token: format!("tok{}", r.id.0),
+                request_id: r.id,
+                at_ms: T0,
+            })
+            .collect();
+        repo::insert_open311_tokens(&mut tx, &tokens).await.unwrap();
+        commit(tx).await.unwrap();
+
+        let mut conn = db.read().await.unwrap();
+        for (i, r) in recs.iter().enumerate() {
+            let stored = repo::get_request(&mut conn, r.id).await.unwrap();
+            assert_eq!(stored.description, format!("第{i}件"));
+            assert_eq!(stored.version, 1);
+            let timeline = repo::events(&mut conn, r.id, false).await.unwrap();
+            assert_eq!(timeline.len(), 1);
+            assert_eq!(timeline[0].id, event_ids[i]);
+            assert_eq!(
+                repo::request_of_open311_token(&mut conn, &format!("tok{}", r.id.0))
+                    .await
+                    .unwrap(),
+                Some(r.id)
+            );
+        }
+        assert_eq!(repo::pending_outbox(&mut conn, 10).await.unwrap().len(), 3);
+        drop(conn);
+
+        // The identity sequence (PostgreSQL) or the largest id (SQLite) moved on: an
+        // ordinary insert afterwards takes a fresh id.
+        let mut tx = db.begin_write().await.unwrap();
+        let after = repo::insert_request(
+            &mut tx,
+            &record(grid.id, community.id, &grid.path, T0 + HOUR),
+        )
+        .await
+        .unwrap();
+        assert!(after.0 > ids[2], "{after:?}");
+        commit(tx).await.unwrap();
+    }
+);
