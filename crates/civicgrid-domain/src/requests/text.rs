@@ -148,7 +148,10 @@ mod tests {
             for b in texts {
                 let plain = set_cosine(&token_set(a), &token_set(b));
                 let hashed = set_cosine(&token_hashes(a), &token_hashes(b));
-                assert!((plain - hashed).abs() < 1e-12, "{a} / {b}: {plain} vs {hashed}");
+                assert!(
+                    (plain - hashed).abs() < 1e-12,
+                    "{a} / {b}: {plain} vs {hashed}"
+                );
             }
         }
     }
