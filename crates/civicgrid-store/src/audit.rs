@@ -6,7 +6,9 @@
 
 use civicgrid_domain::audit::{AuditFields, ChainBreak, ChainVerifier, StoredEntry, chain_hash};
 use futures_util::TryStreamExt;
-use sqlx::{AnyConnection, Row, any::AnyRow};
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::query::Query;
+use sqlx::{Any, AnyConnection, Row};
 
 use crate::ledger_bulk::{anon, query, values_sql};
 use crate::{StoreError, StoreResult, prefix_end};
@@ -35,54 +37,82 @@ pub async fn append_many(
         .fetch_one(&mut *conn)
         .await?;
     let last: i64 = head.try_get("seq")?;
-    let mut prev_hash: String = head.try_get("hash")?;
-    let mut chained = Vec::with_capacity(entries.len());
-    for (seq, fields) in (last - n + 1..).zip(entries) {
-        let hash = chain_hash(&prev_hash, seq, fields);
-        chained.push((
-            seq,
-            fields,
-            std::mem::replace(&mut prev_hash, hash.clone()),
-            hash,
-        ));
-    }
+    let chained = chain(last - n, head.try_get("hash")?, entries);
     for chunk in chained.chunks(APPEND_CHUNK) {
-        let sql = values_sql(
-            "INSERT INTO audit_log (seq, at_ms, actor_user_id, actor_token_id, actor_label, \
-             action, target_type, target_id, scope_path, reason, details, prev_hash, hash)",
-            13,
-            chunk.len(),
-            "",
-            anon(conn),
-        );
-        let mut q = query(sql);
-        for (seq, f, prev, hash) in chunk {
-            q = q
-                .bind(*seq)
-                .bind(f.at_ms)
-                .bind(f.actor_user_id)
-                .bind(f.actor_token_id)
-                .bind(f.actor_label.clone())
-                .bind(f.action.clone())
-                .bind(f.target_type.clone())
-                .bind(f.target_id.clone())
-                .bind(f.scope_path.clone())
-                .bind(f.reason.clone())
-                .bind(f.details.clone())
-                .bind(prev.clone())
-                .bind(hash.clone());
-        }
-        q.execute(&mut *conn).await?;
+        let q = query(insert_sql(chunk.len(), anon(conn)));
+        bind_chained(q, chunk).execute(&mut *conn).await?;
     }
     sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
-        .bind(&prev_hash)
+        .bind(chained.last().map(|c| c.hash.clone()))
         .execute(&mut *conn)
         .await?;
-    Ok(chained.iter().map(|(seq, ..)| *seq).collect())
+    Ok(chained.iter().map(|c| c.seq).collect())
 }
 
 /// Entries per multi-row insert (13 columns each).
 const APPEND_CHUNK: usize = 500;
+
+/// An entry with its place in the chain.
+pub(crate) struct Chained<'a> {
+    pub seq: i64,
+    pub fields: &'a AuditFields,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// Links `entries` after the entry `head_seq` whose hash is `head_hash`.
+pub(crate) fn chain(head_seq: i64, head_hash: String, entries: &[AuditFields]) -> Vec<Chained<'_>> {
+    let mut prev_hash = head_hash;
+    let mut out = Vec::with_capacity(entries.len());
+    for (seq, fields) in (head_seq + 1..).zip(entries) {
+        let hash = chain_hash(&prev_hash, seq, fields);
+        let prev_hash = std::mem::replace(&mut prev_hash, hash.clone());
+        out.push(Chained {
+            seq,
+            fields,
+            prev_hash,
+            hash,
+        });
+    }
+    out
+}
+
+/// `INSERT INTO audit_log … VALUES` for `rows` entries.
+pub(crate) fn insert_sql(rows: usize, anon: bool) -> String {
+    values_sql(
+        "INSERT INTO audit_log (seq, at_ms, actor_user_id, actor_token_id, actor_label, \
+         action, target_type, target_id, scope_path, reason, details, prev_hash, hash)",
+        13,
+        rows,
+        "",
+        anon,
+    )
+}
+
+/// Binds the entries of [`insert_sql`], in order.
+pub(crate) fn bind_chained<'q>(
+    mut q: Query<'q, Any, AnyArguments>,
+    entries: &'q [Chained<'q>],
+) -> Query<'q, Any, AnyArguments> {
+    for c in entries {
+        let f = c.fields;
+        q = q
+            .bind(c.seq)
+            .bind(f.at_ms)
+            .bind(f.actor_user_id)
+            .bind(f.actor_token_id)
+            .bind(&f.actor_label)
+            .bind(&f.action)
+            .bind(&f.target_type)
+            .bind(&f.target_id)
+            .bind(f.scope_path.as_deref())
+            .bind(f.reason.as_deref())
+            .bind(&f.details)
+            .bind(&c.prev_hash)
+            .bind(&c.hash);
+    }
+    q
+}
 
 macro_rules! select_entries {
     ($rest:literal) => {

@@ -12,15 +12,17 @@
 
 use civicgrid_domain::access::Actor;
 use civicgrid_domain::requests::RequestId;
-use civicgrid_store::requests::{self as repo, IdSeries, Open311TokenRow, RequestRecord};
-use civicgrid_store::{AnyConnection, Db, audit, commit, savepoint};
+use civicgrid_store::requests::{self as repo, NewRequests, Open311TokenRow, RequestRecord};
+use civicgrid_store::{AnyConnection, Db, ReadConn, commit, savepoint};
 use tokio::sync::{mpsc, oneshot};
 
 use super::{Step, step_rows, write_step};
 use crate::{AppError, AppResult};
 
 /// Most submissions written in one transaction.
-pub const MAX_BATCH: usize = 64;
+pub const MAX_BATCH: usize = repo::BATCH_ROWS;
+/// How long the writer keeps its connection with nothing to write.
+const HOLD_IDLE: std::time::Duration = std::time::Duration::from_millis(50);
 /// Submissions that may wait for the writer before callers wait to queue.
 const QUEUE: usize = 1024;
 
@@ -79,7 +81,22 @@ impl IntakeWriter {
 }
 
 async fn run(db: Db, mut rx: mpsc::Receiver<Job>) {
-    while let Some(first) = rx.recv().await {
+    // The writer keeps one connection of its own while it is busy and the connection
+    // works well; idle for [`HOLD_IDLE`], it gives it back to the pool.
+    let mut held: Option<ReadConn> = None;
+    loop {
+        let next = if held.is_some() {
+            match tokio::time::timeout(HOLD_IDLE, rx.recv()).await {
+                Ok(next) => next,
+                Err(_) => {
+                    held = None;
+                    continue;
+                }
+            }
+        } else {
+            rx.recv().await
+        };
+        let Some(first) = next else { break };
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
             match rx.try_recv() {
@@ -87,12 +104,30 @@ async fn run(db: Db, mut rx: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        write_batch(&db, batch).await;
+        let conn = match held.take() {
+            Some(conn) => conn,
+            None => match db.read().await {
+                Ok(conn) => conn,
+                Err(e) => {
+                    let message = e.to_string();
+                    for job in batch {
+                        let _ = job
+                            .reply
+                            .send(Err(AppError::Internal(message.clone().into())));
+                    }
+                    continue;
+                }
+            },
+        };
+        held = write_batch(&db, conn, batch).await;
     }
 }
 
-async fn write_batch(db: &Db, batch: Vec<Job>) {
-    match write_together(db, &batch).await {
+/// Writes a batch; gives the connection back unless something went wrong on it.
+async fn write_batch(db: &Db, mut conn: ReadConn, batch: Vec<Job>) -> Option<ReadConn> {
+    let outcome = write_together(db, &mut conn, &batch).await;
+    let keep = outcome.is_ok().then_some(conn);
+    match outcome {
         Ok(ids) => {
             for (job, id) in batch.into_iter().zip(ids) {
                 let _ = job.reply.send(Ok(id));
@@ -112,6 +147,7 @@ async fn write_batch(db: &Db, batch: Vec<Job>) {
             }
         }
     }
+    keep
 }
 
 /// Why writing a batch at once failed.
@@ -129,43 +165,36 @@ impl<E: Into<AppError>> From<E> for Together {
 }
 
 /// Writes the whole batch with one statement per table; returns the ids in batch order.
-async fn write_together(db: &Db, batch: &[Job]) -> Result<Vec<RequestId>, Together> {
-    let mut tx = db.begin_write().await?;
-    let n = batch.len();
-    let request_ids = repo::reserve_ids(&mut tx, IdSeries::Requests, n).await?;
-    let event_ids = repo::reserve_ids(&mut tx, IdSeries::Events, n).await?;
-    let mut recs = Vec::with_capacity(n);
-    let mut events = Vec::with_capacity(n);
-    let mut audits = Vec::with_capacity(n);
-    let mut inbox = Vec::new();
-    let mut outbox = Vec::with_capacity(n);
-    let mut tokens = Vec::new();
-    for ((job, id), event_id) in batch.iter().zip(request_ids).zip(event_ids) {
+async fn write_together(
+    db: &Db,
+    conn: &mut AnyConnection,
+    batch: &[Job],
+) -> Result<Vec<RequestId>, Together> {
+    let mut tx = db.begin_write_on(conn).await?;
+    let start = repo::start_batch(&mut tx, batch.len()).await?;
+    let mut b = NewRequests::default();
+    let ids = start.request_ids.iter().zip(&start.event_ids);
+    for (job, (id, event_id)) in batch.iter().zip(ids) {
         let p = &job.pending;
         let mut rec = p.rec.clone();
-        rec.id = RequestId(id);
-        let rows = step_rows(&p.actor, &p.role, &rec, p.step.clone(), p.now, event_id);
-        events.push(rows.event);
-        audits.push(rows.audit);
-        inbox.extend(rows.inbox);
-        outbox.extend(rows.outbox);
+        rec.id = RequestId(*id);
+        let rows = step_rows(&p.actor, &p.role, &rec, p.step.clone(), p.now, *event_id);
+        b.events.push(rows.event);
+        b.audits.push(rows.audit);
+        b.inbox.extend(rows.inbox);
+        b.outbox.extend(rows.outbox);
         if let Some(token) = &p.open311_token {
-            tokens.push(Open311TokenRow {
+            b.tokens.push(Open311TokenRow {
                 token: token.clone(),
                 request_id: rec.id,
                 at_ms: p.now,
             });
         }
-        recs.push(rec);
+        b.requests.push(rec);
     }
-    repo::insert_requests_with_ids(&mut tx, &recs).await?;
-    repo::insert_events_with_ids(&mut tx, &events).await?;
-    audit::append_many(&mut tx, &audits).await?;
-    repo::insert_inbox_rows(&mut tx, &inbox).await?;
-    repo::insert_outbox_rows(&mut tx, &outbox).await?;
-    repo::insert_open311_tokens(&mut tx, &tokens).await?;
+    repo::write_batch(&mut tx, &start, &b).await?;
     commit(tx).await.map_err(|e| Together::AtCommit(e.into()))?;
-    Ok(recs.into_iter().map(|r| r.id).collect())
+    Ok(b.requests.into_iter().map(|r| r.id).collect())
 }
 
 /// Writes each submission in its own savepoint of one transaction.

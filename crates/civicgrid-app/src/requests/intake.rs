@@ -17,7 +17,7 @@ use civicgrid_domain::requests::{Channel, RequestId, Routed, Status, validate_de
 use civicgrid_store::requests::{self as repo, CandidateRow, RequestRecord};
 use civicgrid_store::{AnyConnection, commit, ledger, now_ms, org};
 
-use super::intake_cache::KnownCandidate;
+use super::intake_cache::{IntakeCache, KnownCandidate, LazyRead};
 use super::settings::{RequestPolicy, load_rules};
 use super::{Step, group_commit, public_number, set_clock};
 use crate::authz::require;
@@ -86,24 +86,25 @@ pub struct Submitted {
 
 /// The grid and place a request is located at.
 struct Location {
-    grid: org::OrgNode,
+    grid: Arc<org::OrgNode>,
     community_id: i64,
     building_id: Option<i64>,
     room_id: Option<i64>,
 }
 
 async fn locate(
-    conn: &mut AnyConnection,
+    conn: &mut LazyRead<'_>,
+    cache: &IntakeCache,
     actor: &Actor,
     input: &NewRequest,
 ) -> AppResult<Location> {
     let (grid_id, building_id, room_id) = if let Some(room) = input.room_id {
-        let place = ledger::place_of_room(conn, room)
+        let place = ledger::place_of_room(conn.get().await?, room)
             .await
             .map_err(|_| AppError::invalid("room_id", "no such room"))?;
         (place.grid_id, Some(place.building_id), Some(room))
     } else if let Some(b) = input.building_id {
-        let building = ledger::get_building(conn, b)
+        let building = ledger::get_building(conn.get().await?, b)
             .await
             .map_err(|_| AppError::invalid("building_id", "no such building"))?;
         (building.grid_id, Some(b), None)
@@ -133,7 +134,8 @@ async fn locate(
             "the room or building lies in another grid",
         ));
     }
-    let grid = org::get(conn, grid_id)
+    let grid = cache
+        .node(conn, grid_id)
         .await
         .map_err(|_| AppError::invalid("grid_id", "no such grid"))?;
     if grid.kind != NodeKind::Grid {
@@ -203,8 +205,8 @@ impl App {
         self.ensure_request_catalogue_once().await?;
         // Everything is read, checked and decided on a read connection; only the
         // writing goes through the group-commit writer.
-        let mut conn = self.db.read().await?;
-        let loc = locate(&mut conn, actor, &input).await?;
+        let mut conn = LazyRead::new(&self.db);
+        let loc = locate(&mut conn, &self.requests.intake_cache, actor, &input).await?;
         let path = loc.grid.path.clone();
 
         // Who may raise it through which channel.
@@ -260,15 +262,15 @@ impl App {
             ));
         }
         if let Some(user) = requester_user_id.filter(|_| input.channel != Channel::ResidentWeb) {
-            civicgrid_store::accounts::get_user(&mut conn, user)
+            civicgrid_store::accounts::get_user(conn.get().await?, user)
                 .await
                 .map_err(|_| AppError::invalid("user_id", "no such user"))?;
         }
         if let Some(r) = behalf.resident_id {
-            let resident = ledger::get_resident(&mut conn, r)
+            let resident = ledger::get_resident(conn.get().await?, r)
                 .await
                 .map_err(|_| AppError::invalid("resident_id", "no such resident"))?;
-            let at = org::get(&mut conn, resident.grid_id).await?;
+            let at = org::get(conn.get().await?, resident.grid_id).await?;
             require(actor, Permission::HandleRequests, &at.path)?;
         }
 
@@ -283,7 +285,7 @@ impl App {
         {
             Some(c) => c.to_owned(),
             None => {
-                let clf = self.classifier(&mut conn, loc.community_id).await?;
+                let clf = self.classifier(conn.get().await?, loc.community_id).await?;
                 clf.suggest(&description, rules.policy.min_confidence)
                     .map(|p| p.category)
                     .ok_or_else(|| AppError::invalid("category", "choose a category"))?

@@ -13,16 +13,41 @@ use civicgrid_domain::requests::category::Category;
 use civicgrid_domain::requests::routing::RoutingRule;
 use civicgrid_domain::requests::similarity::{Candidate, Summary};
 use civicgrid_domain::requests::text::token_hashes;
-use civicgrid_store::AnyConnection;
+use civicgrid_store::org::{self, OrgNode};
 use civicgrid_store::requests::{self as repo, CandidateRow};
+use civicgrid_store::{AnyConnection, Db, ReadConn};
 
 use super::settings::{Rules, load_rules};
 use crate::AppResult;
 
 /// How long settings, catalogue and routing rules are reused.
 pub const SETTINGS_TTL: Duration = Duration::from_secs(5);
+/// Most org nodes kept (a city has a few thousand grids).
+const MAX_NODES: usize = 20_000;
 /// How long a community's duplicate candidates are reused.
 pub const CANDIDATES_TTL: Duration = Duration::from_secs(2);
+
+/// A read connection taken from the pool only when something must be read: a
+/// submission whose every answer is cached touches no connection at all (taking and
+/// returning one costs a round trip to the database's worker each way).
+pub(crate) struct LazyRead<'a> {
+    db: &'a Db,
+    conn: Option<ReadConn>,
+}
+
+impl<'a> LazyRead<'a> {
+    pub fn new(db: &'a Db) -> LazyRead<'a> {
+        LazyRead { db, conn: None }
+    }
+
+    pub async fn get(&mut self) -> AppResult<&mut AnyConnection> {
+        let conn = match self.conn.take() {
+            Some(c) => c,
+            None => self.db.read().await?,
+        };
+        Ok(&mut **self.conn.insert(conn))
+    }
+}
 
 /// A recent request with its description's token set, worked out once: every new
 /// request of the community is compared with it.
@@ -63,6 +88,7 @@ pub(crate) struct IntakeCache {
     catalogue: Slot<Vec<Category>>,
     routing: Keyed<String, Vec<RoutingRule>>,
     candidates: Keyed<i64, Vec<Arc<KnownCandidate>>>,
+    grids: Keyed<i64, OrgNode>,
 }
 
 fn fresh<T>(entry: Option<&(Instant, Arc<T>)>, ttl: Duration) -> Option<Arc<T>> {
@@ -83,9 +109,33 @@ impl IntakeCache {
         if let Ok(mut m) = self.routing.lock() {
             m.clear();
         }
+        if let Ok(mut m) = self.grids.lock() {
+            m.clear();
+        }
     }
 
-    pub async fn rules(&self, conn: &mut AnyConnection) -> AppResult<Arc<Rules>> {
+    /// An org node by id (the grid a request lands in; a renamed or moved grid is seen
+    /// within [`SETTINGS_TTL`]).
+    pub async fn node(&self, conn: &mut LazyRead<'_>, id: i64) -> AppResult<Arc<OrgNode>> {
+        if let Some(v) = self
+            .grids
+            .lock()
+            .ok()
+            .and_then(|m| fresh(m.get(&id), SETTINGS_TTL))
+        {
+            return Ok(v);
+        }
+        let v = Arc::new(org::get(conn.get().await?, id).await?);
+        if let Ok(mut m) = self.grids.lock() {
+            if m.len() >= MAX_NODES {
+                m.clear();
+            }
+            m.insert(id, (Instant::now(), Arc::clone(&v)));
+        }
+        Ok(v)
+    }
+
+    pub async fn rules(&self, conn: &mut LazyRead<'_>) -> AppResult<Arc<Rules>> {
         if let Some(v) = self
             .rules
             .lock()
@@ -94,7 +144,7 @@ impl IntakeCache {
         {
             return Ok(v);
         }
-        let v = Arc::new(load_rules(conn).await?);
+        let v = Arc::new(load_rules(conn.get().await?).await?);
         if let Ok(mut s) = self.rules.lock() {
             *s = Some((Instant::now(), Arc::clone(&v)));
         }
@@ -102,7 +152,7 @@ impl IntakeCache {
     }
 
     /// The whole catalogue when a fresh copy is at hand (no connection needed).
-    pub fn cached_catalogue(&self) -> Option<Arc<Vec<Category>>> {
+    fn cached_catalogue(&self) -> Option<Arc<Vec<Category>>> {
         self.catalogue
             .lock()
             .ok()
@@ -110,15 +160,15 @@ impl IntakeCache {
     }
 
     /// The whole catalogue, read again unless a fresh copy is at hand.
-    pub async fn catalogue(&self, conn: &mut AnyConnection) -> AppResult<Arc<Vec<Category>>> {
+    pub async fn catalogue(&self, conn: &mut LazyRead<'_>) -> AppResult<Arc<Vec<Category>>> {
         if let Some(all) = self.cached_catalogue() {
             return Ok(all);
         }
         self.read_catalogue(conn).await
     }
 
-    async fn read_catalogue(&self, conn: &mut AnyConnection) -> AppResult<Arc<Vec<Category>>> {
-        let all = Arc::new(repo::categories(conn).await?);
+    async fn read_catalogue(&self, conn: &mut LazyRead<'_>) -> AppResult<Arc<Vec<Category>>> {
+        let all = Arc::new(repo::categories(conn.get().await?).await?);
         if let Ok(mut s) = self.catalogue.lock() {
             *s = Some((Instant::now(), Arc::clone(&all)));
         }
@@ -128,7 +178,7 @@ impl IntakeCache {
     /// An active or inactive category by code.
     pub async fn category(
         &self,
-        conn: &mut AnyConnection,
+        conn: &mut LazyRead<'_>,
         code: &str,
     ) -> AppResult<Option<Category>> {
         if let Some(found) = self
@@ -145,7 +195,7 @@ impl IntakeCache {
     /// The routing rules that may apply at `path`.
     pub async fn routing(
         &self,
-        conn: &mut AnyConnection,
+        conn: &mut LazyRead<'_>,
         path: &civicgrid_domain::org::OrgPath,
     ) -> AppResult<Arc<Vec<RoutingRule>>> {
         let key = path.as_str().to_owned();
@@ -157,7 +207,7 @@ impl IntakeCache {
         {
             return Ok(v);
         }
-        let v = Arc::new(repo::rules_for(conn, path).await?);
+        let v = Arc::new(repo::rules_for(conn.get().await?, path).await?);
         if let Ok(mut m) = self.routing.lock() {
             m.insert(key, (Instant::now(), Arc::clone(&v)));
         }
@@ -167,7 +217,7 @@ impl IntakeCache {
     /// The community's recent requests that a new one may duplicate (newest first).
     pub async fn candidates(
         &self,
-        conn: &mut AnyConnection,
+        conn: &mut LazyRead<'_>,
         community_id: i64,
         since_ms: i64,
         limit: i64,
@@ -180,7 +230,8 @@ impl IntakeCache {
         {
             return Ok(v);
         }
-        let rows = repo::duplicate_candidates(conn, community_id, since_ms, limit).await?;
+        let rows =
+            repo::duplicate_candidates(conn.get().await?, community_id, since_ms, limit).await?;
         let v = Arc::new(
             rows.into_iter()
                 .map(|r| Arc::new(KnownCandidate::new(r)))

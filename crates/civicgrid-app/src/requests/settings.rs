@@ -16,6 +16,7 @@ use civicgrid_store::requests::{self as repo, SETTING_CALENDAR, SETTING_POLICY};
 use civicgrid_store::{AnyConnection, commit, now_ms};
 use serde::{Deserialize, Serialize};
 
+use super::intake_cache::LazyRead;
 use crate::authz::{Change, record, require_somewhere};
 use crate::{App, AppError, AppResult};
 
@@ -142,12 +143,9 @@ impl App {
     /// round trip for it.
     pub async fn request_categories(&self) -> AppResult<Vec<Category>> {
         self.ensure_request_catalogue_once().await?;
-        let cache = &self.requests.intake_cache;
-        if let Some(all) = cache.cached_catalogue() {
-            return Ok(all.as_ref().clone());
-        }
-        let mut conn = self.db.read().await?;
-        Ok(cache.catalogue(&mut conn).await?.as_ref().clone())
+        let mut conn = LazyRead::new(&self.db);
+        let all = self.requests.intake_cache.catalogue(&mut conn).await?;
+        Ok(all.as_ref().clone())
     }
 
     /// Adds or changes a category (city-wide; [`Permission::ManageRequestCatalogue`]).

@@ -10,7 +10,7 @@ use civicgrid_domain::requests::{Channel, RequestId, Status};
 use civicgrid_store::requests::{self as repo, Narrowing, NewEvent, Queue, RequestRecord};
 use civicgrid_store::{Db, commit};
 
-use crate::support::{HOUR, T0, node};
+use crate::support::{HOUR, T0, audit_fields, node};
 
 fn record(grid: i64, community: i64, path: &OrgPath, due: i64) -> RequestRecord {
     RequestRecord {
@@ -349,5 +349,80 @@ conformance!(
         .unwrap();
         assert!(after.0 > ids[2], "{after:?}");
         commit(tx).await.unwrap();
+    }
+);
+
+conformance!(
+    a_batch_of_new_requests_is_written_whole_with_its_audit_chain,
+    |db: Db| async move {
+        let mut tx = db.begin_write().await.unwrap();
+        repo::ensure_default_categories(&mut tx).await.unwrap();
+        let city = node(&mut tx, None, NodeKind::City, "C").await;
+        let district = node(&mut tx, Some(&city), NodeKind::District, "D").await;
+        let street = node(&mut tx, Some(&district), NodeKind::Street, "S").await;
+        let community = node(&mut tx, Some(&street), NodeKind::Community, "M").await;
+        let grid = node(&mut tx, Some(&community), NodeKind::Grid, "G").await;
+        commit(tx).await.unwrap();
+
+        for round in 0..2 {
+            let mut tx = db.begin_write().await.unwrap();
+            let start = repo::start_batch(&mut tx, 5).await.unwrap();
+            let mut b = repo::NewRequests::default();
+            for (i, (id, event_id)) in start.request_ids.iter().zip(&start.event_ids).enumerate() {
+                let mut r = record(grid.id, community.id, &grid.path, T0 + HOUR);
+                r.id = RequestId(*id);
+                r.description = format!("第{round}批第{i}件");
+                b.events.push(NewEvent {
+                    id: *event_id,
+                    request_id: r.id,
+                    at_ms: T0,
+                    kind: "submitted".into(),
+                    from_status: None,
+                    to_status: Some(Status::Submitted),
+                    actor_user_id: None,
+                    actor_token_id: None,
+                    actor_label: "token:bench".into(),
+                    actor_role: Some("open311".into()),
+                    party: None,
+                    related_id: None,
+                    note: None,
+                    visible: true,
+                });
+                b.audits.push(audit_fields(
+                    "request.submit",
+                    Some(grid.path.as_str()),
+                    None,
+                    ("request", &id.to_string()),
+                ));
+                b.outbox.push(repo::OutboxRow {
+                    at_ms: T0,
+                    request_id: r.id,
+                    event_id: *event_id,
+                    recipient: "party:role:grid_worker".into(),
+                    payload: "{}".into(),
+                });
+                b.tokens.push(repo::Open311TokenRow {
+                    token: format!("tok{id}"),
+                    request_id: r.id,
+                    at_ms: T0,
+                });
+                b.requests.push(r);
+            }
+            repo::write_batch(&mut tx, &start, &b).await.unwrap();
+            commit(tx).await.unwrap();
+            let mut conn = db.read().await.unwrap();
+            for r in &b.requests {
+                let stored = repo::get_request(&mut conn, r.id).await.unwrap();
+                assert_eq!(stored.description, r.description);
+                assert_eq!(repo::events(&mut conn, r.id, false).await.unwrap().len(), 1);
+            }
+        }
+        let mut conn = db.read().await.unwrap();
+        assert_eq!(
+            repo::pending_outbox(&mut conn, 100).await.unwrap().len(),
+            10
+        );
+        let v = civicgrid_store::audit::verify(&mut conn).await.unwrap();
+        assert_eq!((v.checked, v.head_seq, v.first_break), (10, 10, None));
     }
 );
