@@ -21,6 +21,8 @@ use crate::{AppError, AppResult};
 
 /// Most submissions written in one transaction.
 pub const MAX_BATCH: usize = repo::BATCH_ROWS;
+/// Scheduler turns the writer waits for a batch to grow back to the last one's size.
+const JOIN_TURNS: usize = 8;
 /// How long the writer keeps its connection with nothing to write.
 const HOLD_IDLE: std::time::Duration = std::time::Duration::from_millis(50);
 /// Submissions that may wait for the writer before callers wait to queue.
@@ -84,6 +86,7 @@ async fn run(db: Db, mut rx: mpsc::Receiver<Job>) {
     // The writer keeps one connection of its own while it is busy and the connection
     // works well; idle for [`HOLD_IDLE`], it gives it back to the pool.
     let mut held: Option<ReadConn> = None;
+    let mut last_size = 0;
     loop {
         let next = if held.is_some() {
             match tokio::time::timeout(HOLD_IDLE, rx.recv()).await {
@@ -98,12 +101,16 @@ async fn run(db: Db, mut rx: mpsc::Receiver<Job>) {
         };
         let Some(first) = next else { break };
         let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
-            }
+        drain(&mut rx, &mut batch);
+        // Under load, let submissions already on their way join this commit: a few
+        // turns of the scheduler cost microseconds, an extra commit an fsync.
+        let mut turns = 0;
+        while batch.len() < last_size.min(MAX_BATCH) && turns < JOIN_TURNS {
+            tokio::task::yield_now().await;
+            drain(&mut rx, &mut batch);
+            turns += 1;
         }
+        last_size = batch.len();
         let conn = match held.take() {
             Some(conn) => conn,
             None => match db.read().await {
@@ -120,6 +127,16 @@ async fn run(db: Db, mut rx: mpsc::Receiver<Job>) {
             },
         };
         held = write_batch(&db, conn, batch).await;
+    }
+}
+
+/// Moves whatever has queued into `batch`, up to [`MAX_BATCH`].
+fn drain(rx: &mut mpsc::Receiver<Job>, batch: &mut Vec<Job>) {
+    while batch.len() < MAX_BATCH {
+        match rx.try_recv() {
+            Ok(job) => batch.push(job),
+            Err(_) => break,
+        }
     }
 }
 
