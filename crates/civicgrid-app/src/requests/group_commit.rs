@@ -116,17 +116,22 @@ async fn run(db: Db, mut rx: mpsc::Receiver<Job>) {
             None => match db.read().await {
                 Ok(conn) => conn,
                 Err(e) => {
-                    let message = e.to_string();
-                    for job in batch {
-                        let _ = job
-                            .reply
-                            .send(Err(AppError::Internal(message.clone().into())));
-                    }
+                    fail_all(batch, &e);
                     continue;
                 }
             },
         };
         held = write_batch(&db, conn, batch).await;
+    }
+}
+
+/// Answers every submission of `batch` with `e`.
+fn fail_all(batch: Vec<Job>, e: &dyn std::fmt::Display) {
+    let message = e.to_string();
+    for job in batch {
+        let _ = job
+            .reply
+            .send(Err(AppError::Internal(message.clone().into())));
     }
 }
 
@@ -156,12 +161,7 @@ async fn write_batch(db: &Db, mut conn: ReadConn, batch: Vec<Job>) -> Option<Rea
         }
         Err(Together::AtCommit(e)) => {
             // The outcome is unknown: writing again could store a request twice.
-            let message = e.to_string();
-            for job in batch {
-                let _ = job
-                    .reply
-                    .send(Err(AppError::Internal(message.clone().into())));
-            }
+            fail_all(batch, &e);
         }
     }
     keep
@@ -219,12 +219,7 @@ async fn write_one_by_one(db: &Db, batch: Vec<Job>) {
     let mut tx = match db.begin_write().await {
         Ok(tx) => tx,
         Err(e) => {
-            let message = e.to_string();
-            for job in batch {
-                let _ = job
-                    .reply
-                    .send(Err(AppError::Internal(message.clone().into())));
-            }
+            fail_all(batch, &e);
             return;
         }
     };
