@@ -34,6 +34,8 @@ pub type ReadConn = PoolConnection<Any>;
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    /// The database file, when SQLite runs on one (a bulk load opens it natively).
+    sqlite_path: Option<std::path::PathBuf>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -53,14 +55,16 @@ impl Db {
     pub async fn open_sqlite(path: &Path) -> StoreResult<Db> {
         // The driver reads a URL and percent-decodes its path: escape what it would eat
         // ('%', '?', '#'), and make the path absolute so no part of it is taken for a host.
-        let path = std::path::absolute(path).map_err(|e| StoreError::Database(e.into()))?;
-        let path = path
+        let absolute = std::path::absolute(path).map_err(|e| StoreError::Database(e.into()))?;
+        let path = absolute
             .display()
             .to_string()
             .replace('%', "%25")
             .replace('?', "%3F")
             .replace('#', "%23");
-        Db::connect(&format!("sqlite://{path}?mode=rwc")).await
+        let mut db = Db::connect(&format!("sqlite://{path}?mode=rwc")).await?;
+        db.sqlite_path = Some(absolute);
+        Ok(db)
     }
 
     /// Connects to `sqlite://…` or `postgres://…`.
@@ -99,7 +103,11 @@ impl Db {
             }
             Backend::Postgres => pool_options.connect_with(options).await?,
         };
-        Ok(Db { pool, backend })
+        Ok(Db {
+            pool,
+            backend,
+            sqlite_path: None,
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -181,52 +189,9 @@ pub async fn commit(tx: Transaction<'_, Any>) -> StoreResult<()> {
     Ok(tx.commit().await?)
 }
 
-/// One connection held for the length of a bulk load, whose write transactions run on
-/// it one after another. On SQLite it keeps a large page cache and lets the log grow
-/// to about 200 MB between checkpoints, so pages that every chunk touches again (index
-/// interiors, the name index) are copied into the database once rather than at every
-/// commit. Commits stay durable (`synchronous=FULL`). The connection is closed, not
-/// returned to the pool, when the load ends, so no other work inherits its settings.
-pub struct BulkConn {
-    conn: PoolConnection<Any>,
-    backend: Backend,
-}
-
 impl Db {
-    pub async fn bulk_conn(&self) -> StoreResult<BulkConn> {
-        let mut conn = self.pool.acquire().await?;
-        conn.close_on_drop();
-        if self.backend == Backend::Sqlite {
-            conn.execute(sqlx::raw_sql(
-                "PRAGMA cache_size = -131072; PRAGMA wal_autocheckpoint = 50000;",
-            ))
-            .await?;
-        }
-        Ok(BulkConn {
-            conn,
-            backend: self.backend,
-        })
-    }
-}
-
-impl BulkConn {
-    /// Starts a write transaction (`BEGIN IMMEDIATE` on SQLite).
-    pub async fn begin(&mut self) -> StoreResult<Transaction<'_, Any>> {
-        use sqlx::Connection;
-        Ok(match self.backend {
-            Backend::Sqlite => self.conn.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.conn.begin().await?,
-        })
-    }
-
-    /// Ends the load: on SQLite, copies the log into the database while this
-    /// connection still holds it.
-    pub async fn finish(mut self) -> StoreResult<()> {
-        if self.backend == Backend::Sqlite {
-            self.conn
-                .execute(sqlx::raw_sql("PRAGMA wal_checkpoint(PASSIVE);"))
-                .await?;
-        }
-        Ok(())
+    /// The SQLite database file, if this database is one.
+    pub(crate) fn sqlite_path(&self) -> Option<&Path> {
+        self.sqlite_path.as_deref()
     }
 }

@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod bulk_conn;
 pub mod bulk_indexes;
 pub mod crypto;
 pub mod data_access;
@@ -21,10 +22,12 @@ pub mod population;
 pub mod requests;
 pub mod search;
 pub mod sessions;
+pub mod sqlite_bulk;
 pub mod synthetic;
 pub mod tokens;
 
-pub use db::{Backend, BulkConn, Db, ReadConn, WriteTx, commit, savepoint};
+pub use bulk_conn::{BulkConn, BulkTx};
+pub use db::{Backend, Db, ReadConn, WriteTx, commit, savepoint};
 pub use sqlx::AnyConnection;
 
 use thiserror::Error;
@@ -40,6 +43,9 @@ pub enum StoreError {
     Corrupt(String),
     #[error("database error: {0}")]
     Database(sqlx::Error),
+    /// An error of the native SQLite connection a bulk load writes on.
+    #[error("database error: {0}")]
+    Native(String),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }

@@ -22,7 +22,7 @@ mod write;
 /// Largest file an import accepts by default (bytes).
 pub const DEFAULT_MAX_BYTES: usize = 200 * 1024 * 1024;
 /// Rows written per transaction by default.
-pub const DEFAULT_CHUNK_ROWS: usize = 5_000;
+pub const DEFAULT_CHUNK_ROWS: usize = 50_000;
 
 /// Reports (done, total) in the file's own unit, for a progress bar.
 pub type ProgressFn = Arc<dyn Fn(u64, u64) + Send + Sync>;
@@ -188,11 +188,19 @@ impl App {
         };
         let mut writer = write::Writer::new(self, actor, opts, file_name, first_load);
         let mut failure: Option<AppError> = None;
+        // Where the time goes, for `CIVICGRID_LOG=civicgrid_app=debug`: waiting for the
+        // reader, writing, and building the deferred indexes.
+        let (mut waited, mut wrote) = (std::time::Duration::ZERO, std::time::Duration::ZERO);
+        let mut mark = std::time::Instant::now();
         while let Some(chunk) = rx.recv().await {
+            waited += mark.elapsed();
+            mark = std::time::Instant::now();
             let result = match chunk {
                 Ok(chunk) => {
                     let progress = chunk.progress;
                     let r = writer.write_chunk(chunk, &mut summary).await;
+                    wrote += mark.elapsed();
+                    mark = std::time::Instant::now();
                     if let Some(p) = &opts.progress {
                         p(progress.0, progress.1);
                     }
@@ -207,14 +215,18 @@ impl App {
         }
         drop(rx);
         let _ = producer.await;
+        let mark = std::time::Instant::now();
         if failure.is_none()
             && let Err(e) = writer.finish().await
         {
             failure = Some(e);
         }
+        tracing::debug!(?waited, ?wrote, finish = ?mark.elapsed(), "import chunks written");
         if first_load {
             // Whether the import succeeded or not, the indexes come back now.
+            let mark = std::time::Instant::now();
             let built = self.build_deferred_indexes().await;
+            tracing::debug!(took = ?mark.elapsed(), "deferred indexes built");
             if failure.is_none() {
                 built?;
             }

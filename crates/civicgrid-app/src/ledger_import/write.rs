@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 use civicgrid_domain::access::Actor;
 use civicgrid_domain::ledger::phone::Phone;
-use civicgrid_store::AnyConnection;
+use civicgrid_store::BulkTx;
 use civicgrid_store::ledger_bulk::{
     self as bulk, GridPlaces, HistoryRow, NewHousehold, ResidentRow, StoredResident,
 };
@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use super::places::{GridRes, GridResolver};
 use super::validate::{Chunk, Prepared};
 use super::{ImportOptions, ImportSummary, RejectedRow};
-use crate::authz::{Change, record};
+use crate::authz::{Change, audit_fields};
 use crate::{App, AppResult};
 
 pub struct Writer<'a> {
@@ -64,10 +64,11 @@ impl<'a> Writer<'a> {
         self.grids.created.clone()
     }
 
-    /// Ends the writing: checkpoints and closes the bulk connection.
+    /// Ends the writing: builds the deferred indexes of a first load, checkpoints and
+    /// closes the bulk connection.
     pub async fn finish(&mut self) -> AppResult<()> {
         if let Some(bulk) = self.bulk.take() {
-            bulk.finish().await?;
+            bulk.finish(self.first_load).await?;
         }
         Ok(())
     }
@@ -117,8 +118,7 @@ impl<'a> Writer<'a> {
         };
         let mut tx = bulk.begin().await?;
         let counts = self.write(&mut tx, &mut placed).await?;
-        record(
-            &mut tx,
+        let entry = audit_fields(
             self.actor,
             Change {
                 action: "ledger.import",
@@ -132,9 +132,9 @@ impl<'a> Writer<'a> {
                     "inserted": counts.0, "updated": counts.1, "unchanged": counts.2,
                 }),
             },
-        )
-        .await?;
-        if let Err(e) = civicgrid_store::commit(tx).await {
+        );
+        tx.audit_append(entry).await?;
+        if let Err(e) = tx.commit().await {
             // The places read into the cache may not exist after a failed commit.
             self.places.clear();
             return Err(e.into());
@@ -185,10 +185,10 @@ impl<'a> Writer<'a> {
     /// Writes one chunk; returns (inserted, updated, unchanged).
     async fn write(
         &mut self,
-        conn: &mut AnyConnection,
+        tx: &mut BulkTx<'_>,
         rows: &mut [Placed],
     ) -> AppResult<(u64, u64, u64)> {
-        self.ensure_places(conn, rows).await?;
+        self.ensure_places(tx, rows).await?;
         let idx: Vec<String> = rows
             .iter()
             .filter_map(|r| r.p.pii.id_number_idx.clone())
@@ -196,7 +196,7 @@ impl<'a> Writer<'a> {
         let stored: HashMap<String, StoredResident> = if self.first_load {
             HashMap::new()
         } else {
-            bulk::residents_by_id_index(conn, &idx)
+            tx.residents_by_id_index(idx)
                 .await?
                 .into_iter()
                 .map(|s| (s.id_number_idx.clone(), s))
@@ -227,7 +227,7 @@ impl<'a> Writer<'a> {
                     if let Some(v) = changes.get_mut("phone") {
                         *v = json!({"from": self.masked_phone(s), "to": r.p.row.phone.as_ref().map(Phone::masked)});
                     }
-                    bulk::update_resident(conn, s.id, &row).await?;
+                    tx.update_resident(s.id, row).await?;
                     if changes.contains_key("tags") {
                         retag.push(s.id);
                         tags.extend(r.p.row.tags.iter().map(|t| (s.id, t.clone())));
@@ -246,7 +246,7 @@ impl<'a> Writer<'a> {
             }
         }
         let plain: Vec<ResidentRow> = new_rows.iter().map(|(row, _)| row.clone()).collect();
-        let ids = match bulk::insert_residents(conn, &plain).await {
+        let ids = match tx.insert_residents(plain).await {
             Err(civicgrid_store::StoreError::Conflict(_)) if self.first_load => {
                 return Err(crate::AppError::Conflict(
                     "a resident with one of these ID numbers was added while the import ran; \
@@ -266,18 +266,12 @@ impl<'a> Writer<'a> {
                 changes: created_json(r.household_id).to_string(),
             });
         }
-        bulk::replace_tags(conn, &retag, &tags).await?;
-        civicgrid_store::search::index_residents(conn, &terms, false).await?;
-        civicgrid_store::search::index_residents(conn, &renamed, true).await?;
-        let reason = format!("import of {}", self.file_name);
-        bulk::insert_history(
-            conn,
-            self.actor.user_id,
-            &self.actor.label,
-            &reason,
-            &history,
-        )
-        .await?;
+        tx.replace_tags(retag, tags).await?;
+        tx.index_residents(terms, false).await?;
+        if !renamed.is_empty() {
+            tx.index_residents(renamed, true).await?;
+        }
+        write_history(tx, self.actor, self.file_name, history).await?;
         Ok((ids.len() as u64, updated, unchanged))
     }
 
@@ -289,15 +283,11 @@ impl<'a> Writer<'a> {
 
     /// Creates the buildings, units, rooms and households the rows need, and sets
     /// each row's household.
-    async fn ensure_places(
-        &mut self,
-        conn: &mut AnyConnection,
-        rows: &mut [Placed],
-    ) -> AppResult<()> {
+    async fn ensure_places(&mut self, tx: &mut BulkTx<'_>, rows: &mut [Placed]) -> AppResult<()> {
         let grids: HashSet<i64> = rows.iter().filter_map(|r| r.grid_id).collect();
         for g in grids {
             if let std::collections::hash_map::Entry::Vacant(e) = self.places.entry(g) {
-                e.insert(bulk::grid_places(conn, g).await?);
+                e.insert(tx.grid_places(g).await?);
             }
         }
         let places = &mut self.places;
@@ -312,7 +302,7 @@ impl<'a> Writer<'a> {
             }
         }
         dedup(&mut want);
-        for ((g, name), id) in bulk::insert_buildings(conn, &want).await? {
+        for ((g, name), id) in tx.insert_buildings(want).await? {
             if let Some(p) = places.get_mut(&g) {
                 p.buildings.insert(name, id);
             }
@@ -334,7 +324,7 @@ impl<'a> Writer<'a> {
         let grid_of: HashMap<(i64, String), i64> =
             want.iter().map(|(g, k)| (k.clone(), *g)).collect();
         let keys: Vec<(i64, String)> = want.into_iter().map(|(_, k)| k).collect();
-        for (k, id) in bulk::insert_units(conn, &keys).await? {
+        for (k, id) in tx.insert_units(keys).await? {
             if let Some(p) = grid_of.get(&k).and_then(|g| places.get_mut(g)) {
                 p.units.insert(k, id);
             }
@@ -358,7 +348,7 @@ impl<'a> Writer<'a> {
         let grid_of: HashMap<(i64, String), i64> =
             want.iter().map(|(g, k)| (k.clone(), *g)).collect();
         let keys: Vec<(i64, String)> = want.into_iter().map(|(_, k)| k).collect();
-        for (k, id) in bulk::insert_rooms(conn, &keys).await? {
+        for (k, id) in tx.insert_rooms(keys).await? {
             if let Some(p) = grid_of.get(&k).and_then(|g| places.get_mut(g)) {
                 p.rooms.insert(k, id);
             }
@@ -402,7 +392,7 @@ impl<'a> Writer<'a> {
             }
         }
         let grid_of: HashMap<i64, i64> = want.iter().map(|h| (h.room_id, h.grid_id)).collect();
-        for ((room, own), id) in bulk::insert_households(conn, &want).await? {
+        for ((room, own), id) in tx.insert_households(want).await? {
             let area = area_of.get(&(room, own.clone())).copied().flatten();
             if let Some(p) = grid_of.get(&room).and_then(|g| places.get_mut(g)) {
                 p.households.insert((room, own), (id, area));
@@ -410,7 +400,7 @@ impl<'a> Writer<'a> {
         }
         let mut history = Vec::new();
         for (id, area) in &areas {
-            bulk::set_household_area(conn, *id, *area).await?;
+            tx.set_household_area(*id, *area).await?;
             for p in places.values_mut() {
                 for v in p.households.values_mut() {
                     if v.0 == *id {
@@ -427,15 +417,7 @@ impl<'a> Writer<'a> {
             }
         }
         if !history.is_empty() {
-            let reason = format!("import of {}", self.file_name);
-            bulk::insert_history(
-                conn,
-                self.actor.user_id,
-                &self.actor.label,
-                &reason,
-                &history,
-            )
-            .await?;
+            write_history(tx, self.actor, self.file_name, history).await?;
         }
         for r in rows.iter_mut() {
             if let Some(g) = r.grid_id
@@ -446,6 +428,19 @@ impl<'a> Writer<'a> {
         }
         Ok(())
     }
+}
+
+/// Appends history entries by the importing actor, giving the file as reason.
+async fn write_history(
+    tx: &mut BulkTx<'_>,
+    actor: &Actor,
+    file_name: &str,
+    rows: Vec<HistoryRow>,
+) -> AppResult<()> {
+    let reason = format!("import of {file_name}");
+    tx.insert_history(actor.user_id, actor.label.clone(), reason, rows)
+        .await?;
+    Ok(())
 }
 
 fn dedup(v: &mut Vec<(i64, String)>) {
