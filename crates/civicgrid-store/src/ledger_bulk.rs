@@ -72,14 +72,66 @@ pub(crate) fn query(sql: String) -> Query<'static, Any, AnyArguments> {
 }
 
 /// The places of one grid: building, unit and room ids by name, and active households
-/// by room and ownership.
+/// by room and ownership. Looked up by borrowed names, so a row's place is found
+/// without copying its cells.
 #[derive(Debug, Default, Clone)]
 pub struct GridPlaces {
     pub buildings: HashMap<String, i64>,
-    pub units: HashMap<(i64, String), i64>,
-    pub rooms: HashMap<(i64, String), i64>,
-    /// (room id, ownership code) → (household id, area in hundredths of m²)
-    pub households: HashMap<(i64, String), (i64, Option<i64>)>,
+    /// building id → unit name → unit id
+    pub units: HashMap<i64, HashMap<String, i64>>,
+    /// unit id → room name → room id
+    pub rooms: HashMap<i64, HashMap<String, i64>>,
+    /// room id → its active households (the first of each ownership counts)
+    pub households: HashMap<i64, Vec<PlacedHousehold>>,
+}
+
+/// An active household of a room.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlacedHousehold {
+    pub ownership: String,
+    pub id: i64,
+    /// Floor area in hundredths of m².
+    pub area_centi: Option<i64>,
+}
+
+impl GridPlaces {
+    pub fn unit(&self, building: i64, name: &str) -> Option<i64> {
+        self.units.get(&building)?.get(name).copied()
+    }
+
+    pub fn room(&self, unit: i64, name: &str) -> Option<i64> {
+        self.rooms.get(&unit)?.get(name).copied()
+    }
+
+    /// The room's active household of `ownership`.
+    pub fn household(&self, room: i64, ownership: &str) -> Option<&PlacedHousehold> {
+        self.households
+            .get(&room)?
+            .iter()
+            .find(|h| h.ownership == ownership)
+    }
+
+    pub fn household_mut(&mut self, room: i64, ownership: &str) -> Option<&mut PlacedHousehold> {
+        self.households
+            .get_mut(&room)?
+            .iter_mut()
+            .find(|h| h.ownership == ownership)
+    }
+
+    pub fn add_unit(&mut self, building: i64, name: String, id: i64) {
+        self.units.entry(building).or_default().insert(name, id);
+    }
+
+    pub fn add_room(&mut self, unit: i64, name: String, id: i64) {
+        self.rooms.entry(unit).or_default().insert(name, id);
+    }
+
+    /// Adds a household unless the room already has one of that ownership.
+    pub fn add_household(&mut self, room: i64, h: PlacedHousehold) {
+        if self.household(room, &h.ownership).is_none() {
+            self.households.entry(room).or_default().push(h);
+        }
+    }
 }
 
 /// Reads every building, unit, room and active household of a grid.
@@ -97,10 +149,9 @@ pub async fn grid_places(conn: &mut AnyConnection, grid_id: i64) -> StoreResult<
         let bid: i64 = r.try_get("bid")?;
         p.buildings.insert(r.try_get("bname")?, bid);
         if let Some(uid) = r.try_get::<Option<i64>, _>("uid")? {
-            let uname: String = r.try_get("uname")?;
-            p.units.insert((bid, uname), uid);
+            p.add_unit(bid, r.try_get("uname")?, uid);
             if let Some(rid) = r.try_get::<Option<i64>, _>("rid")? {
-                p.rooms.insert((uid, r.try_get("rname")?), rid);
+                p.add_room(uid, r.try_get("rname")?, rid);
             }
         }
     }
@@ -112,10 +163,14 @@ pub async fn grid_places(conn: &mut AnyConnection, grid_id: i64) -> StoreResult<
     .fetch_all(&mut *conn)
     .await?;
     for r in &rows {
-        let key = (r.try_get("room_id")?, r.try_get("ownership")?);
-        p.households
-            .entry(key)
-            .or_insert((r.try_get("id")?, r.try_get("area_centi")?));
+        p.add_household(
+            r.try_get("room_id")?,
+            PlacedHousehold {
+                ownership: r.try_get("ownership")?,
+                id: r.try_get("id")?,
+                area_centi: r.try_get("area_centi")?,
+            },
+        );
     }
     Ok(p)
 }

@@ -14,7 +14,7 @@ use civicgrid_domain::audit::AuditFields;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
 use crate::ledger_bulk::{
-    GridPlaces, HistoryRow, NewHousehold, ResidentRow, StoredResident, floor_of,
+    GridPlaces, HistoryRow, NewHousehold, PlacedHousehold, ResidentRow, StoredResident, floor_of,
 };
 use crate::{StoreError, StoreResult, now_ms};
 
@@ -26,6 +26,13 @@ use crate::{StoreError, StoreResult, now_ms};
 const PRAGMAS: &str = "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
      PRAGMA synchronous = FULL; PRAGMA cache_size = -262144; PRAGMA mmap_size = 1073741824; \
      PRAGMA wal_autocheckpoint = 50000; PRAGMA temp_store = MEMORY;";
+
+/// The name index (FTS5) gathers new terms in memory and writes them out as a segment
+/// when that memory passes `hashsize` (1 MiB by default): a 50,000-row chunk would
+/// leave dozens of small segments to merge. At 64 MiB a chunk is one segment. The
+/// setting is stored with the index; ordinary writes of a few rows never reach it.
+const NAME_INDEX_HASH: &str =
+    "INSERT INTO resident_search(resident_search, rank) VALUES('hashsize', 67108864);";
 
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
@@ -45,6 +52,8 @@ impl From<rusqlite::Error> for StoreError {
 /// A native connection for one bulk load.
 pub struct SqliteBulk {
     conn: Option<Connection>,
+    /// Time spent in the database, for the load's debug log.
+    busy: std::time::Duration,
 }
 
 impl SqliteBulk {
@@ -56,11 +65,15 @@ impl SqliteBulk {
                 OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
             )?;
             conn.execute_batch(PRAGMAS)?;
+            conn.execute_batch(NAME_INDEX_HASH)?;
             Ok(conn)
         })
         .await
         .map_err(|e| StoreError::Native(format!("opening the bulk connection: {e}")))??;
-        Ok(SqliteBulk { conn: Some(conn) })
+        Ok(SqliteBulk {
+            conn: Some(conn),
+            busy: std::time::Duration::ZERO,
+        })
     }
 
     /// Runs `f` on the connection, on a blocking thread.
@@ -73,13 +86,15 @@ impl SqliteBulk {
             .conn
             .take()
             .ok_or_else(|| StoreError::Native("the bulk connection was lost".into()))?;
-        let (conn, result) = tokio::task::spawn_blocking(move || {
+        let (conn, result, took) = tokio::task::spawn_blocking(move || {
+            let start = std::time::Instant::now();
             let r = f(&conn);
-            (conn, r)
+            (conn, r, start.elapsed())
         })
         .await
         .map_err(|e| StoreError::Native(format!("bulk write stopped: {e}")))?;
         self.conn = Some(conn);
+        self.busy += took;
         result
     }
 
@@ -103,6 +118,7 @@ impl SqliteBulk {
     /// in this connection's large cache), then copies the log into the database while
     /// this connection still holds it.
     pub async fn finish(mut self, build_indexes: bool) -> StoreResult<()> {
+        tracing::debug!(busy = ?self.busy, "bulk load written");
         self.call(move |c| {
             if build_indexes {
                 c.execute_batch("PRAGMA threads = 2")?;
@@ -129,9 +145,9 @@ pub fn grid_places(c: &Connection, grid_id: i64) -> StoreResult<GridPlaces> {
         let bid: i64 = r.get(0)?;
         p.buildings.insert(r.get(1)?, bid);
         if let Some(uid) = r.get::<_, Option<i64>>(2)? {
-            p.units.insert((bid, r.get(3)?), uid);
+            p.add_unit(bid, r.get(3)?, uid);
             if let Some(rid) = r.get::<_, Option<i64>>(4)? {
-                p.rooms.insert((uid, r.get(5)?), rid);
+                p.add_room(uid, r.get(5)?, rid);
             }
         }
     }
@@ -141,9 +157,14 @@ pub fn grid_places(c: &Connection, grid_id: i64) -> StoreResult<GridPlaces> {
     )?;
     let mut rows = st.query([grid_id])?;
     while let Some(r) = rows.next()? {
-        p.households
-            .entry((r.get(1)?, r.get(2)?))
-            .or_insert((r.get(0)?, r.get(3)?));
+        p.add_household(
+            r.get(1)?,
+            PlacedHousehold {
+                ownership: r.get(2)?,
+                id: r.get(0)?,
+                area_centi: r.get(3)?,
+            },
+        );
     }
     Ok(p)
 }

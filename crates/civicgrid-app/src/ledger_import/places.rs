@@ -27,7 +27,8 @@ pub enum GridRes {
 
 #[derive(Default)]
 pub struct GridResolver {
-    cache: HashMap<(String, String), GridRes>,
+    /// community cell → grid cell → where it is
+    cache: HashMap<String, HashMap<String, GridRes>>,
     pub created: Vec<String>,
 }
 
@@ -57,14 +58,16 @@ impl GridResolver {
         create: bool,
         dry_run: bool,
     ) -> AppResult<GridRes> {
-        let key = (community.to_owned(), grid.to_owned());
-        if let Some(r) = self.cache.get(&key) {
+        if let Some(r) = self.cache.get(community).and_then(|g| g.get(grid)) {
             return Ok(r.clone());
         }
         let r = self
             .lookup(app, actor, community, grid, create, dry_run)
             .await?;
-        self.cache.insert(key, r.clone());
+        self.cache
+            .entry(community.to_owned())
+            .or_default()
+            .insert(grid.to_owned(), r.clone());
         Ok(r)
     }
 

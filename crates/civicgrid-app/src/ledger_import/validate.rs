@@ -47,8 +47,9 @@ fn id_key(id: &IdNumber) -> u64 {
     k * 11 + check
 }
 
-/// Reads every row of `opened` and sends chunks of `chunk_rows` to `out`; a
-/// file-level read error is sent as `Err` and ends the reading.
+/// Reads every row of `opened` and sends chunks of up to `chunk_rows` to `out`; a
+/// file-level read error is sent as `Err` and ends the reading. The first chunks are
+/// smaller (a sixteenth, doubling), so the writer starts early and progress shows.
 pub fn produce(
     mut opened: Opened,
     catalogue: &[TagDef],
@@ -58,7 +59,8 @@ pub fn produce(
     out: &Sender<Result<Chunk, String>>,
 ) {
     let mut seen: HashMap<u64, u64> = HashMap::new();
-    let mut chunk = new_chunk(chunk_rows);
+    let mut limit = (chunk_rows / 16).max(1);
+    let mut chunk = new_chunk(limit);
     while let Some(next) = opened.rows.next_row() {
         let raw = match next {
             Ok(raw) => raw,
@@ -106,9 +108,10 @@ pub fn produce(
                 });
             }
         }
-        if chunk.rows.len() + chunk.rejects.len() >= chunk_rows {
+        if chunk.rows.len() + chunk.rejects.len() >= limit {
             chunk.progress = opened.rows.progress();
-            let full = std::mem::replace(&mut chunk, new_chunk(chunk_rows));
+            limit = (limit * 2).min(chunk_rows);
+            let full = std::mem::replace(&mut chunk, new_chunk(limit));
             if out.blocking_send(Ok(full)).is_err() {
                 return;
             }

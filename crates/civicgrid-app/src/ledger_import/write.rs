@@ -9,7 +9,8 @@ use civicgrid_domain::access::Actor;
 use civicgrid_domain::ledger::phone::Phone;
 use civicgrid_store::BulkTx;
 use civicgrid_store::ledger_bulk::{
-    self as bulk, GridPlaces, HistoryRow, NewHousehold, ResidentRow, StoredResident,
+    self as bulk, GridPlaces, HistoryRow, NewHousehold, PlacedHousehold, ResidentRow,
+    StoredResident,
 };
 use civicgrid_store::pii::F_PHONE;
 use serde_json::{Value, json};
@@ -37,6 +38,9 @@ pub struct Writer<'a> {
 struct Placed {
     p: Prepared,
     grid_id: Option<i64>,
+    building: Option<i64>,
+    unit: Option<i64>,
+    room: Option<i64>,
     household_id: Option<i64>,
 }
 
@@ -92,11 +96,17 @@ impl<'a> Writer<'a> {
                 GridRes::Found { id, .. } => placed.push(Placed {
                     p,
                     grid_id: Some(id),
+                    building: None,
+                    unit: None,
+                    room: None,
                     household_id: None,
                 }),
                 GridRes::WouldCreate => placed.push(Placed {
                     p,
                     grid_id: None,
+                    building: None,
+                    unit: None,
+                    room: None,
                     household_id: None,
                 }),
                 GridRes::Reject(reason) => rejects.push(RejectedRow {
@@ -117,7 +127,8 @@ impl<'a> Writer<'a> {
             None => self.app.db.bulk_conn().await?,
         };
         let mut tx = bulk.begin().await?;
-        let counts = self.write(&mut tx, &mut placed).await?;
+        let rows = placed.len();
+        let counts = self.write(&mut tx, placed).await?;
         let entry = audit_fields(
             self.actor,
             Change {
@@ -128,7 +139,7 @@ impl<'a> Writer<'a> {
                 reason: None,
                 details: json!({
                     "file": self.file_name,
-                    "rows": placed.len(),
+                    "rows": rows,
                     "inserted": counts.0, "updated": counts.1, "unchanged": counts.2,
                 }),
             },
@@ -186,67 +197,77 @@ impl<'a> Writer<'a> {
     async fn write(
         &mut self,
         tx: &mut BulkTx<'_>,
-        rows: &mut [Placed],
+        mut rows: Vec<Placed>,
     ) -> AppResult<(u64, u64, u64)> {
-        self.ensure_places(tx, rows).await?;
-        let idx: Vec<String> = rows
-            .iter()
-            .filter_map(|r| r.p.pii.id_number_idx.clone())
-            .collect();
+        self.ensure_places(tx, &mut rows).await?;
         let stored: HashMap<String, StoredResident> = if self.first_load {
             HashMap::new()
         } else {
+            let idx: Vec<String> = rows
+                .iter()
+                .filter_map(|r| r.p.pii.id_number_idx.clone())
+                .collect();
             tx.residents_by_id_index(idx)
                 .await?
                 .into_iter()
                 .map(|s| (s.id_number_idx.clone(), s))
                 .collect()
         };
-        let mut new_rows: Vec<(ResidentRow, &Placed)> = Vec::new();
+        // New residents, and what follows their insert: tags, name terms, household.
+        let mut new_rows: Vec<ResidentRow> = Vec::with_capacity(rows.len());
+        let mut new_extra: Vec<(Vec<String>, String, i64)> = Vec::with_capacity(rows.len());
         let mut history: Vec<HistoryRow> = Vec::new();
         let mut retag: Vec<i64> = Vec::new();
         let mut tags: Vec<(i64, String)> = Vec::new();
-        let mut terms: Vec<(i64, String)> = Vec::new();
         let mut renamed: Vec<(i64, String)> = Vec::new();
         let (mut updated, mut unchanged) = (0u64, 0u64);
-        for r in rows.iter() {
+        for r in rows {
             let (Some(grid_id), Some(household_id)) = (r.grid_id, r.household_id) else {
                 continue;
             };
-            let row = resident_row(r, grid_id, household_id);
-            let key = r.p.pii.id_number_idx.clone().unwrap_or_default();
-            match stored.get(&key) {
-                None => new_rows.push((row, r)),
-                Some(s) => {
-                    let changes = diff(s, &r.p, Some(grid_id), Some(household_id));
-                    if changes.is_empty() {
-                        unchanged += 1;
-                        continue;
-                    }
-                    let mut changes = changes;
-                    if let Some(v) = changes.get_mut("phone") {
-                        *v = json!({"from": self.masked_phone(s), "to": r.p.row.phone.as_ref().map(Phone::masked)});
-                    }
-                    tx.update_resident(s.id, row).await?;
-                    if changes.contains_key("tags") {
-                        retag.push(s.id);
-                        tags.extend(r.p.row.tags.iter().map(|t| (s.id, t.clone())));
-                    }
-                    if changes.contains_key("name") {
-                        renamed.push((s.id, r.p.terms.clone()));
-                    }
-                    history.push(HistoryRow {
-                        subject_type: "resident",
-                        subject_id: s.id,
-                        action: "import.update",
-                        changes: Value::Object(changes).to_string(),
-                    });
-                    updated += 1;
-                }
+            let found = r.p.pii.id_number_idx.as_deref().and_then(|k| stored.get(k));
+            let Some(s) = found else {
+                let Prepared {
+                    row, pii, terms, ..
+                } = r.p;
+                new_rows.push(ResidentRow {
+                    household_id,
+                    grid_id,
+                    name: row.name,
+                    gender: row.gender.code(),
+                    relation: row.relation.code(),
+                    residence_status: row.status.code(),
+                    pii,
+                });
+                new_extra.push((row.tags, terms, household_id));
+                continue;
+            };
+            let mut changes = diff(s, &r.p, Some(grid_id), Some(household_id));
+            if changes.is_empty() {
+                unchanged += 1;
+                continue;
             }
+            if let Some(v) = changes.get_mut("phone") {
+                *v = json!({"from": self.masked_phone(s), "to": r.p.row.phone.as_ref().map(Phone::masked)});
+            }
+            tx.update_resident(s.id, resident_row(&r, grid_id, household_id))
+                .await?;
+            if changes.contains_key("tags") {
+                retag.push(s.id);
+                tags.extend(r.p.row.tags.iter().map(|t| (s.id, t.clone())));
+            }
+            if changes.contains_key("name") {
+                renamed.push((s.id, r.p.terms));
+            }
+            history.push(HistoryRow {
+                subject_type: "resident",
+                subject_id: s.id,
+                action: "import.update",
+                changes: Value::Object(changes).to_string(),
+            });
+            updated += 1;
         }
-        let plain: Vec<ResidentRow> = new_rows.iter().map(|(row, _)| row.clone()).collect();
-        let ids = match tx.insert_residents(plain).await {
+        let ids = match tx.insert_residents(new_rows).await {
             Err(civicgrid_store::StoreError::Conflict(_)) if self.first_load => {
                 return Err(crate::AppError::Conflict(
                     "a resident with one of these ID numbers was added while the import ran; \
@@ -256,14 +277,15 @@ impl<'a> Writer<'a> {
             }
             r => r?,
         };
-        for (id, (_, r)) in ids.iter().zip(&new_rows) {
-            tags.extend(r.p.row.tags.iter().map(|t| (*id, t.clone())));
-            terms.push((*id, r.p.terms.clone()));
+        let mut terms: Vec<(i64, String)> = Vec::with_capacity(ids.len());
+        for (id, (row_tags, row_terms, household_id)) in ids.iter().zip(new_extra) {
+            tags.extend(row_tags.into_iter().map(|t| (*id, t)));
+            terms.push((*id, row_terms));
             history.push(HistoryRow {
                 subject_type: "resident",
                 subject_id: *id,
                 action: "import.create",
-                changes: created_json(r.household_id).to_string(),
+                changes: created_json(household_id),
             });
         }
         tx.replace_tags(retag, tags).await?;
@@ -282,7 +304,8 @@ impl<'a> Writer<'a> {
     }
 
     /// Creates the buildings, units, rooms and households the rows need, and sets
-    /// each row's household.
+    /// each row's household. Each level is found by borrowed names; only places to
+    /// create are copied.
     async fn ensure_places(&mut self, tx: &mut BulkTx<'_>, rows: &mut [Placed]) -> AppResult<()> {
         let grids: HashSet<i64> = rows.iter().filter_map(|r| r.grid_id).collect();
         for g in grids {
@@ -293,79 +316,96 @@ impl<'a> Writer<'a> {
         let places = &mut self.places;
         // Buildings
         let mut want: Vec<(i64, String)> = Vec::new();
-        for r in rows.iter() {
-            if let Some(g) = r.grid_id
-                && let Some(p) = places.get(&g)
-                && !p.buildings.contains_key(&r.p.row.building)
+        for r in rows.iter_mut() {
+            let Some(p) = r.grid_id.and_then(|g| places.get(&g)) else {
+                continue;
+            };
+            r.building = p.buildings.get(&r.p.row.building).copied();
+            if r.building.is_none()
+                && let Some(g) = r.grid_id
             {
                 want.push((g, r.p.row.building.clone()));
             }
         }
-        dedup(&mut want);
-        for ((g, name), id) in tx.insert_buildings(want).await? {
-            if let Some(p) = places.get_mut(&g) {
-                p.buildings.insert(name, id);
+        if !want.is_empty() {
+            dedup(&mut want);
+            for ((g, name), id) in tx.insert_buildings(want).await? {
+                if let Some(p) = places.get_mut(&g) {
+                    p.buildings.insert(name, id);
+                }
+            }
+            for r in rows.iter_mut().filter(|r| r.building.is_none()) {
+                r.building = r
+                    .grid_id
+                    .and_then(|g| places.get(&g))
+                    .and_then(|p| p.buildings.get(&r.p.row.building).copied());
             }
         }
         // Units
-        let building_of = |p: &GridPlaces, r: &Placed| p.buildings.get(&r.p.row.building).copied();
-        let mut want: Vec<(i64, (i64, String))> = Vec::new();
-        for r in rows.iter() {
-            if let Some(g) = r.grid_id
-                && let Some(p) = places.get(&g)
-                && let Some(b) = building_of(p, r)
-                && !p.units.contains_key(&(b, r.p.row.unit.clone()))
-            {
-                want.push((g, (b, r.p.row.unit.clone())));
+        let mut want: Vec<(i64, String)> = Vec::new();
+        let mut grid_of: HashMap<i64, i64> = HashMap::new();
+        for r in rows.iter_mut() {
+            let (Some(g), Some(b)) = (r.grid_id, r.building) else {
+                continue;
+            };
+            let Some(p) = places.get(&g) else { continue };
+            r.unit = p.unit(b, &r.p.row.unit);
+            if r.unit.is_none() {
+                want.push((b, r.p.row.unit.clone()));
+                grid_of.insert(b, g);
             }
         }
-        want.sort();
-        want.dedup();
-        let grid_of: HashMap<(i64, String), i64> =
-            want.iter().map(|(g, k)| (k.clone(), *g)).collect();
-        let keys: Vec<(i64, String)> = want.into_iter().map(|(_, k)| k).collect();
-        for (k, id) in tx.insert_units(keys).await? {
-            if let Some(p) = grid_of.get(&k).and_then(|g| places.get_mut(g)) {
-                p.units.insert(k, id);
+        if !want.is_empty() {
+            dedup(&mut want);
+            for ((b, name), id) in tx.insert_units(want).await? {
+                if let Some(p) = grid_of.get(&b).and_then(|g| places.get_mut(g)) {
+                    p.add_unit(b, name, id);
+                }
+            }
+            for r in rows.iter_mut().filter(|r| r.unit.is_none()) {
+                if let (Some(g), Some(b)) = (r.grid_id, r.building) {
+                    r.unit = places.get(&g).and_then(|p| p.unit(b, &r.p.row.unit));
+                }
             }
         }
         // Rooms
-        let unit_of = |p: &GridPlaces, r: &Placed| {
-            building_of(p, r).and_then(|b| p.units.get(&(b, r.p.row.unit.clone())).copied())
-        };
-        let mut want: Vec<(i64, (i64, String))> = Vec::new();
-        for r in rows.iter() {
-            if let Some(g) = r.grid_id
-                && let Some(p) = places.get(&g)
-                && let Some(u) = unit_of(p, r)
-                && !p.rooms.contains_key(&(u, r.p.row.room.clone()))
-            {
-                want.push((g, (u, r.p.row.room.clone())));
+        let mut want: Vec<(i64, String)> = Vec::new();
+        let mut grid_of: HashMap<i64, i64> = HashMap::new();
+        for r in rows.iter_mut() {
+            let (Some(g), Some(u)) = (r.grid_id, r.unit) else {
+                continue;
+            };
+            let Some(p) = places.get(&g) else { continue };
+            r.room = p.room(u, &r.p.row.room);
+            if r.room.is_none() {
+                want.push((u, r.p.row.room.clone()));
+                grid_of.insert(u, g);
             }
         }
-        want.sort();
-        want.dedup();
-        let grid_of: HashMap<(i64, String), i64> =
-            want.iter().map(|(g, k)| (k.clone(), *g)).collect();
-        let keys: Vec<(i64, String)> = want.into_iter().map(|(_, k)| k).collect();
-        for (k, id) in tx.insert_rooms(keys).await? {
-            if let Some(p) = grid_of.get(&k).and_then(|g| places.get_mut(g)) {
-                p.rooms.insert(k, id);
+        if !want.is_empty() {
+            dedup(&mut want);
+            for ((u, name), id) in tx.insert_rooms(want).await? {
+                if let Some(p) = grid_of.get(&u).and_then(|g| places.get_mut(g)) {
+                    p.add_room(u, name, id);
+                }
+            }
+            for r in rows.iter_mut().filter(|r| r.room.is_none()) {
+                if let (Some(g), Some(u)) = (r.grid_id, r.unit) {
+                    r.room = places.get(&g).and_then(|p| p.room(u, &r.p.row.room));
+                }
             }
         }
         // Households: one per room and ownership; the first area given wins.
-        let mut groups: Vec<((i64, String), i64)> = Vec::new();
-        let mut area_of: HashMap<(i64, String), Option<i64>> = HashMap::new();
+        let mut groups: Vec<((i64, &'static str), i64)> = Vec::new();
+        let mut area_of: HashMap<(i64, &'static str), Option<i64>> = HashMap::new();
         for r in rows.iter() {
-            let Some(g) = r.grid_id else { continue };
-            let Some(p) = places.get(&g) else { continue };
-            let Some(room) = room_of(p, &r.p) else {
+            let (Some(g), Some(room)) = (r.grid_id, r.room) else {
                 continue;
             };
-            let key = (room, r.p.row.ownership.code().to_owned());
+            let key = (room, r.p.row.ownership.code());
             match area_of.get_mut(&key) {
                 None => {
-                    area_of.insert(key.clone(), r.p.row.area_centi);
+                    area_of.insert(key, r.p.row.area_centi);
                     groups.push((key, g));
                 }
                 Some(a) if a.is_none() => *a = r.p.row.area_centi,
@@ -373,57 +413,67 @@ impl<'a> Writer<'a> {
             }
         }
         let mut want: Vec<NewHousehold> = Vec::new();
-        let mut areas: Vec<(i64, Option<i64>)> = Vec::new();
-        for (key, g) in groups {
-            let area = area_of.get(&key).copied().flatten();
+        let mut areas: Vec<(i64, i64, Option<i64>, Option<i64>)> = Vec::new();
+        for ((room, own), g) in groups {
+            let area = area_of.get(&(room, own)).copied().flatten();
             let Some(p) = places.get(&g) else { continue };
-            match p.households.get(&key) {
-                Some((id, old)) => {
-                    if area.is_some() && area != *old {
-                        areas.push((*id, area));
+            match p.household(room, own) {
+                Some(h) => {
+                    if area.is_some() && area != h.area_centi {
+                        areas.push((g, h.id, h.area_centi, area));
                     }
                 }
                 None => want.push(NewHousehold {
-                    room_id: key.0,
+                    room_id: room,
                     grid_id: g,
-                    ownership: key.1,
+                    ownership: own.to_owned(),
                     area_centi: area,
                 }),
             }
         }
-        let grid_of: HashMap<i64, i64> = want.iter().map(|h| (h.room_id, h.grid_id)).collect();
-        for ((room, own), id) in tx.insert_households(want).await? {
-            let area = area_of.get(&(room, own.clone())).copied().flatten();
-            if let Some(p) = grid_of.get(&room).and_then(|g| places.get_mut(g)) {
-                p.households.insert((room, own), (id, area));
+        if !want.is_empty() {
+            let grid_of: HashMap<i64, i64> = want.iter().map(|h| (h.room_id, h.grid_id)).collect();
+            for ((room, own), id) in tx.insert_households(want).await? {
+                let area = area_of.get(&(room, own.as_str())).copied().flatten();
+                if let Some(p) = grid_of.get(&room).and_then(|g| places.get_mut(g)) {
+                    p.add_household(
+                        room,
+                        PlacedHousehold {
+                            ownership: own,
+                            id,
+                            area_centi: area,
+                        },
+                    );
+                }
             }
         }
         let mut history = Vec::new();
-        for (id, area) in &areas {
-            tx.set_household_area(*id, *area).await?;
-            for p in places.values_mut() {
-                for v in p.households.values_mut() {
-                    if v.0 == *id {
-                        let old = v.1;
-                        v.1 = *area;
-                        history.push(HistoryRow {
-                            subject_type: "household",
-                            subject_id: *id,
-                            action: "import.update",
-                            changes: json!({"area_centi": {"from": old, "to": area}}).to_string(),
-                        });
-                    }
-                }
+        for (g, id, old, area) in areas {
+            tx.set_household_area(id, area).await?;
+            if let Some(h) = places.get_mut(&g).and_then(|p| {
+                p.households
+                    .values_mut()
+                    .flat_map(|hs| hs.iter_mut())
+                    .find(|h| h.id == id)
+            }) {
+                h.area_centi = area;
             }
+            history.push(HistoryRow {
+                subject_type: "household",
+                subject_id: id,
+                action: "import.update",
+                changes: json!({"area_centi": {"from": old, "to": area}}).to_string(),
+            });
         }
         if !history.is_empty() {
             write_history(tx, self.actor, self.file_name, history).await?;
         }
         for r in rows.iter_mut() {
-            if let Some(g) = r.grid_id
-                && let Some(p) = places.get(&g)
-            {
-                r.household_id = household_of(p, &r.p);
+            if let (Some(g), Some(room)) = (r.grid_id, r.room) {
+                r.household_id = places
+                    .get(&g)
+                    .and_then(|p| p.household(room, r.p.row.ownership.code()))
+                    .map(|h| h.id);
             }
         }
         Ok(())
@@ -448,17 +498,12 @@ fn dedup(v: &mut Vec<(i64, String)>) {
     v.dedup();
 }
 
-fn room_of(p: &GridPlaces, r: &Prepared) -> Option<i64> {
-    let b = p.buildings.get(&r.row.building)?;
-    let u = p.units.get(&(*b, r.row.unit.clone()))?;
-    p.rooms.get(&(*u, r.row.room.clone())).copied()
-}
-
+/// The household a row names, if its places all exist already.
 fn household_of(p: &GridPlaces, r: &Prepared) -> Option<i64> {
-    let room = room_of(p, r)?;
-    p.households
-        .get(&(room, r.row.ownership.code().to_owned()))
-        .map(|h| h.0)
+    let b = p.buildings.get(&r.row.building)?;
+    let u = p.unit(*b, &r.row.unit)?;
+    let room = p.room(u, &r.row.room)?;
+    p.household(room, r.row.ownership.code()).map(|h| h.id)
 }
 
 fn resident_row(r: &Placed, grid_id: i64, household_id: i64) -> ResidentRow {
@@ -506,6 +551,6 @@ fn diff(
 
 /// A created resident's history entry: the household it joined. Its values are the
 /// record itself, masked on the card; later entries name each change from → to.
-fn created_json(household_id: Option<i64>) -> Value {
-    json!({ "household_id": household_id })
+fn created_json(household_id: i64) -> String {
+    format!("{{\"household_id\":{household_id}}}")
 }

@@ -7,9 +7,9 @@ use civicgrid_domain::ledger::phone::Phone;
 use civicgrid_domain::org::NodeKind;
 use civicgrid_store::crypto::FieldKeys;
 use civicgrid_store::ledger_bulk::{self as bulk, HistoryRow, NewHousehold, ResidentRow};
-use civicgrid_store::{Db, commit, ledger, pii, prefix_end, search};
+use civicgrid_store::{Db, audit, commit, ledger, pii, prefix_end, search};
 
-use crate::support::node;
+use crate::support::{audit_fields, node};
 
 #[test]
 fn statements_and_floors() {
@@ -79,12 +79,11 @@ conformance!(bulk_import_round_trip, |db: Db| async move {
 
     let places = bulk::grid_places(&mut tx, g.id).await.unwrap();
     assert_eq!(places.buildings.len(), 2);
-    assert_eq!(places.units[&(b3, "1".to_owned())], u1);
-    assert_eq!(places.rooms.len(), 2);
-    assert_eq!(
-        places.households[&(room, "owner".to_owned())],
-        (hh, Some(8550))
-    );
+    assert_eq!(places.unit(b3, "1"), Some(u1));
+    assert_eq!(places.rooms[&u1].len(), 2);
+    let h = places.household(room, "owner").unwrap();
+    assert_eq!((h.id, h.area_centi), (hh, Some(8550)));
+    assert!(places.household(room, "tenant").is_none());
     bulk::set_household_area(&mut tx, hh, Some(9000))
         .await
         .unwrap();
@@ -174,3 +173,145 @@ conformance!(bulk_import_round_trip, |db: Db| async move {
         .unwrap();
     assert!(none.is_empty());
 });
+
+// The connection an import writes on: a native one on SQLite, a pooled one on
+// PostgreSQL. Both write, read back, audit and roll back alike.
+conformance!(
+    bulk_connection_writes_reads_and_rolls_back,
+    |db: Db| async move {
+        let keys = FieldKeys::ephemeral();
+        let mut tx = db.begin_write().await.unwrap();
+        ledger::ensure_default_catalogue(&mut tx).await.unwrap();
+        let city = node(&mut tx, None, NodeKind::City, "C").await;
+        let d = node(&mut tx, Some(&city), NodeKind::District, "C-D").await;
+        let s = node(&mut tx, Some(&d), NodeKind::Street, "C-D-S").await;
+        let c = node(&mut tx, Some(&s), NodeKind::Community, "C-D-S-C").await;
+        let g = node(&mut tx, Some(&c), NodeKind::Grid, "C-D-S-C-G").await;
+        commit(tx).await.unwrap();
+
+        let mut load = db.bulk_conn().await.unwrap();
+        let mut btx = load.begin().await.unwrap();
+        let b = btx
+            .insert_buildings(vec![(g.id, "3".into())])
+            .await
+            .unwrap();
+        let b3 = b[&(g.id, "3".to_owned())];
+        let u = btx.insert_units(vec![(b3, "1".into())]).await.unwrap();
+        let u1 = u[&(b3, "1".to_owned())];
+        let r = btx
+            .insert_rooms(vec![(u1, "302".into()), (u1, "B1".into())])
+            .await
+            .unwrap();
+        let room = r[&(u1, "302".to_owned())];
+        let h = btx
+            .insert_households(vec![NewHousehold {
+                room_id: room,
+                grid_id: g.id,
+                ownership: "owner".into(),
+                area_centi: Some(8550),
+            }])
+            .await
+            .unwrap();
+        let hh = h[&(room, "owner".to_owned())];
+        btx.set_household_area(hh, Some(9000)).await.unwrap();
+        let places = btx.grid_places(g.id).await.unwrap();
+        assert_eq!(places.buildings["3"], b3);
+        assert_eq!(places.unit(b3, "1"), Some(u1));
+        assert_eq!(places.room(u1, "302"), Some(room));
+        assert!(places.room(u1, "B1").is_some());
+        let placed = places.household(room, "owner").unwrap();
+        assert_eq!((placed.id, placed.area_centi), (hh, Some(9000)));
+
+        let rows: Vec<ResidentRow> = (1..=3).map(|n| resident(&keys, hh, g.id, n)).collect();
+        let ids = btx.insert_residents(rows.clone()).await.unwrap();
+        assert_eq!(ids.len(), 3);
+        assert!(ids.windows(2).all(|w| w[0] < w[1]), "ids follow the rows");
+        btx.replace_tags(vec![], vec![(ids[0], "veteran".into())])
+            .await
+            .unwrap();
+        let mut changed = rows[0].clone();
+        changed.name = "张一".into();
+        btx.update_resident(ids[0], changed).await.unwrap();
+        btx.replace_tags(vec![ids[0]], vec![(ids[0], "party_member".into())])
+            .await
+            .unwrap();
+        let terms: Vec<(i64, String)> = ids.iter().map(|i| (*i, format!("张 t{i}"))).collect();
+        btx.index_residents(terms.clone(), false).await.unwrap();
+        btx.index_residents(terms[..1].to_vec(), true)
+            .await
+            .unwrap();
+        btx.insert_history(
+            None,
+            "system".into(),
+            "import of x.csv".into(),
+            vec![HistoryRow {
+                subject_type: "resident",
+                subject_id: ids[0],
+                action: "import.create",
+                changes: r#"{"household_id":1}"#.into(),
+            }],
+        )
+        .await
+        .unwrap();
+        let idx: Vec<String> = rows
+            .iter()
+            .filter_map(|r| r.pii.id_number_idx.clone())
+            .collect();
+        let found = btx.residents_by_id_index(idx.clone()).await.unwrap();
+        assert_eq!(found.len(), 3);
+        let first = found.iter().find(|f| f.id == ids[0]).unwrap();
+        assert_eq!(first.name, "张一");
+        assert_eq!(first.tags, vec!["party_member"]);
+        assert_eq!(first.household_id, Some(hh));
+        let seq = btx
+            .audit_append(audit_fields(
+                "ledger.import",
+                None,
+                None,
+                ("import", "x.csv"),
+            ))
+            .await
+            .unwrap();
+        assert!(seq > 0);
+        btx.commit().await.unwrap();
+
+        // A second chunk's transaction dropped unfinished leaves nothing behind, and the
+        // next one starts cleanly.
+        {
+            let mut btx = load.begin().await.unwrap();
+            btx.insert_buildings(vec![(g.id, "99".into())])
+                .await
+                .unwrap();
+        }
+        let mut btx = load.begin().await.unwrap();
+        let unmatched = btx
+            .residents_by_id_index(vec!["0".repeat(32)])
+            .await
+            .unwrap();
+        assert!(unmatched.is_empty());
+        btx.commit().await.unwrap();
+        load.finish(false).await.unwrap();
+
+        let mut conn = db.read().await.unwrap();
+        let after = bulk::grid_places(&mut conn, g.id).await.unwrap();
+        assert_eq!(
+            after.buildings.len(),
+            1,
+            "the dropped chunk's building is gone"
+        );
+        assert_eq!(
+            bulk::residents_by_id_index(&mut conn, &idx)
+                .await
+                .unwrap()
+                .len(),
+            3
+        );
+        let hist = ledger::history(&mut conn, "resident", ids[0], 10)
+            .await
+            .unwrap();
+        assert_eq!(hist.len(), 1);
+        let v = audit::verify(&mut conn).await.unwrap();
+        assert!(v.first_break.is_none());
+        assert_eq!(v.head_seq, seq);
+    }
+);
