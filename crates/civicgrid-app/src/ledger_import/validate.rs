@@ -22,7 +22,39 @@ pub struct Prepared {
     pub row: ValidRow,
     pub pii: SealedPii,
     pub terms: String,
-    pub cells: Vec<String>,
+    /// The row's cells, kept in case the writer rejects it (an unknown grid).
+    pub cells: PackedCells,
+}
+
+/// A row's cells in one buffer: two allocations instead of one per cell, for every
+/// accepted row of a million-row file, freed on another thread than made them.
+pub struct PackedCells {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl PackedCells {
+    pub fn pack(cells: &[String]) -> PackedCells {
+        let mut text = String::with_capacity(cells.iter().map(String::len).sum());
+        let mut ends = Vec::with_capacity(cells.len());
+        for c in cells {
+            text.push_str(c);
+            ends.push(text.len());
+        }
+        PackedCells { text, ends }
+    }
+
+    pub fn unpack(&self) -> Vec<String> {
+        let mut start = 0;
+        self.ends
+            .iter()
+            .map(|&end| {
+                let cell = self.text.get(start..end).unwrap_or_default().to_owned();
+                start = end;
+                cell
+            })
+            .collect()
+    }
 }
 
 /// A batch of rows for one write transaction.
@@ -104,7 +136,7 @@ pub fn produce(
                     terms: name_terms(&row.name),
                     row,
                     pii: sealed,
-                    cells: raw.cells,
+                    cells: PackedCells::pack(&raw.cells),
                 });
             }
         }
@@ -132,6 +164,13 @@ fn new_chunk(n: usize) -> Chunk {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn packed_cells_come_back_as_they_were() {
+        let cells: Vec<String> = vec!["张三".into(), String::new(), "=1+1".into(), "3".into()];
+        assert_eq!(super::PackedCells::pack(&cells).unpack(), cells);
+        assert!(super::PackedCells::pack(&[]).unpack().is_empty());
+    }
+
     use super::*;
 
     #[test]

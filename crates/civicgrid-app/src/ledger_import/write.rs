@@ -112,7 +112,7 @@ impl<'a> Writer<'a> {
                 GridRes::Reject(reason) => rejects.push(RejectedRow {
                     line: p.line,
                     reason,
-                    cells: p.cells,
+                    cells: p.cells.unpack(),
                 }),
             }
         }
