@@ -16,6 +16,9 @@ use crate::{App, AppError, AppResult};
 
 /// Field name (associated data) the rejected rows are sealed under.
 const F_REJECTS: &str = "import_jobs.rejects";
+/// Rows per transaction of an upload: the server is answering requests meanwhile, and
+/// their writes wait while a chunk is written (about a second at this size).
+const LIVE_CHUNK_ROWS: usize = 10_000;
 /// A running job whose heartbeat is older than this has stopped with its process.
 const STALE_AFTER_MS: i64 = 60_000;
 /// Rejected rows shown on the job's page (all of them are in the download).
@@ -157,6 +160,7 @@ impl App {
         let done = Arc::new(AtomicU64::new(0));
         let total = Arc::new(AtomicU64::new(0));
         let (d, t) = (done.clone(), total.clone());
+        opts.chunk_rows = opts.chunk_rows.min(LIVE_CHUNK_ROWS);
         opts.progress = Some(Arc::new(move |a, b| {
             d.store(a, Ordering::Relaxed);
             t.store(b, Ordering::Relaxed);
