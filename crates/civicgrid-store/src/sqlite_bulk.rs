@@ -364,15 +364,13 @@ pub fn replace_tags(
     residents: Vec<i64>,
     tags: Vec<(i64, String)>,
 ) -> StoreResult<()> {
-    let mut del = c.prepare("DELETE FROM resident_tags WHERE resident_id = ?1")?;
-    for id in residents {
-        del.execute([id])?;
-    }
-    let mut ins = c.prepare("INSERT INTO resident_tags (resident_id, tag_code) VALUES (?1, ?2)")?;
-    for (id, code) in tags {
-        ins.execute(params![id, code])?;
-    }
-    Ok(())
+    replace_pairs(
+        c,
+        "DELETE FROM resident_tags WHERE resident_id = ?1",
+        residents,
+        "INSERT INTO resident_tags (resident_id, tag_code) VALUES (?1, ?2)",
+        tags,
+    )
 }
 
 /// See [`crate::search::index_residents`].
@@ -381,15 +379,39 @@ pub fn index_residents(
     entries: Vec<(i64, String)>,
     replace: bool,
 ) -> StoreResult<()> {
-    if replace {
-        let mut del = c.prepare("DELETE FROM resident_search WHERE rowid = ?1")?;
-        for (id, _) in &entries {
-            del.execute([*id])?;
+    // One point delete each: FTS5 finds a rowid fast only when it is compared by `=`.
+    let stale: Vec<i64> = if replace {
+        entries.iter().map(|(id, _)| *id).collect()
+    } else {
+        Vec::new()
+    };
+    replace_pairs(
+        c,
+        "DELETE FROM resident_search WHERE rowid = ?1",
+        stale,
+        "INSERT INTO resident_search (rowid, terms) VALUES (?1, ?2)",
+        entries,
+    )
+}
+
+/// Deletes the rows of `ids` with `delete`, then inserts the (id, text) `pairs` with
+/// `insert`.
+fn replace_pairs(
+    c: &Connection,
+    delete: &str,
+    ids: Vec<i64>,
+    insert: &str,
+    pairs: Vec<(i64, String)>,
+) -> StoreResult<()> {
+    if !ids.is_empty() {
+        let mut del = c.prepare(delete)?;
+        for id in ids {
+            del.execute([id])?;
         }
     }
-    let mut ins = c.prepare("INSERT INTO resident_search (rowid, terms) VALUES (?1, ?2)")?;
-    for (id, terms) in entries {
-        ins.execute(params![id, terms])?;
+    let mut ins = c.prepare(insert)?;
+    for (id, text) in pairs {
+        ins.execute(params![id, text])?;
     }
     Ok(())
 }

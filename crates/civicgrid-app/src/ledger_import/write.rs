@@ -314,86 +314,8 @@ impl<'a> Writer<'a> {
             }
         }
         let places = &mut self.places;
-        // Buildings
-        let mut want: Vec<(i64, String)> = Vec::new();
-        for r in rows.iter_mut() {
-            let Some(p) = r.grid_id.and_then(|g| places.get(&g)) else {
-                continue;
-            };
-            r.building = p.buildings.get(&r.p.row.building).copied();
-            if r.building.is_none()
-                && let Some(g) = r.grid_id
-            {
-                want.push((g, r.p.row.building.clone()));
-            }
-        }
-        if !want.is_empty() {
-            dedup(&mut want);
-            for ((g, name), id) in tx.insert_buildings(want).await? {
-                if let Some(p) = places.get_mut(&g) {
-                    p.buildings.insert(name, id);
-                }
-            }
-            for r in rows.iter_mut().filter(|r| r.building.is_none()) {
-                r.building = r
-                    .grid_id
-                    .and_then(|g| places.get(&g))
-                    .and_then(|p| p.buildings.get(&r.p.row.building).copied());
-            }
-        }
-        // Units
-        let mut want: Vec<(i64, String)> = Vec::new();
-        let mut grid_of: HashMap<i64, i64> = HashMap::new();
-        for r in rows.iter_mut() {
-            let (Some(g), Some(b)) = (r.grid_id, r.building) else {
-                continue;
-            };
-            let Some(p) = places.get(&g) else { continue };
-            r.unit = p.unit(b, &r.p.row.unit);
-            if r.unit.is_none() {
-                want.push((b, r.p.row.unit.clone()));
-                grid_of.insert(b, g);
-            }
-        }
-        if !want.is_empty() {
-            dedup(&mut want);
-            for ((b, name), id) in tx.insert_units(want).await? {
-                if let Some(p) = grid_of.get(&b).and_then(|g| places.get_mut(g)) {
-                    p.add_unit(b, name, id);
-                }
-            }
-            for r in rows.iter_mut().filter(|r| r.unit.is_none()) {
-                if let (Some(g), Some(b)) = (r.grid_id, r.building) {
-                    r.unit = places.get(&g).and_then(|p| p.unit(b, &r.p.row.unit));
-                }
-            }
-        }
-        // Rooms
-        let mut want: Vec<(i64, String)> = Vec::new();
-        let mut grid_of: HashMap<i64, i64> = HashMap::new();
-        for r in rows.iter_mut() {
-            let (Some(g), Some(u)) = (r.grid_id, r.unit) else {
-                continue;
-            };
-            let Some(p) = places.get(&g) else { continue };
-            r.room = p.room(u, &r.p.row.room);
-            if r.room.is_none() {
-                want.push((u, r.p.row.room.clone()));
-                grid_of.insert(u, g);
-            }
-        }
-        if !want.is_empty() {
-            dedup(&mut want);
-            for ((u, name), id) in tx.insert_rooms(want).await? {
-                if let Some(p) = grid_of.get(&u).and_then(|g| places.get_mut(g)) {
-                    p.add_room(u, name, id);
-                }
-            }
-            for r in rows.iter_mut().filter(|r| r.room.is_none()) {
-                if let (Some(g), Some(u)) = (r.grid_id, r.unit) {
-                    r.room = places.get(&g).and_then(|p| p.room(u, &r.p.row.room));
-                }
-            }
+        for level in [Level::Building, Level::Unit, Level::Room] {
+            level.ensure(tx, places, rows).await?;
         }
         // Households: one per room and ownership; the first area given wins.
         let mut groups: Vec<((i64, &'static str), i64)> = Vec::new();
@@ -475,6 +397,101 @@ impl<'a> Writer<'a> {
                     .and_then(|p| p.household(room, r.p.row.ownership.code()))
                     .map(|h| h.id);
             }
+        }
+        Ok(())
+    }
+}
+
+/// A level of places under a grid, each found by its name under its parent: a
+/// building under the grid, a unit under the building, a room under the unit.
+#[derive(Clone, Copy)]
+enum Level {
+    Building,
+    Unit,
+    Room,
+}
+
+impl Level {
+    /// The row's parent id and name at this level.
+    fn key(self, r: &Placed) -> Option<(i64, &str)> {
+        let row = &r.p.row;
+        match self {
+            Level::Building => r.grid_id.map(|g| (g, row.building.as_str())),
+            Level::Unit => r.building.map(|b| (b, row.unit.as_str())),
+            Level::Room => r.unit.map(|u| (u, row.room.as_str())),
+        }
+    }
+
+    fn slot(self, r: &mut Placed) -> &mut Option<i64> {
+        match self {
+            Level::Building => &mut r.building,
+            Level::Unit => &mut r.unit,
+            Level::Room => &mut r.room,
+        }
+    }
+
+    fn find(self, p: &GridPlaces, parent: i64, name: &str) -> Option<i64> {
+        match self {
+            Level::Building => p.buildings.get(name).copied(),
+            Level::Unit => p.unit(parent, name),
+            Level::Room => p.room(parent, name),
+        }
+    }
+
+    fn add(self, p: &mut GridPlaces, parent: i64, name: String, id: i64) {
+        match self {
+            Level::Building => {
+                p.buildings.insert(name, id);
+            }
+            Level::Unit => p.add_unit(parent, name, id),
+            Level::Room => p.add_room(parent, name, id),
+        }
+    }
+
+    /// Sets each row's id at this level, creating the places that do not exist yet.
+    async fn ensure(
+        self,
+        tx: &mut BulkTx<'_>,
+        places: &mut HashMap<i64, GridPlaces>,
+        rows: &mut [Placed],
+    ) -> AppResult<()> {
+        let mut want: Vec<(i64, String)> = Vec::new();
+        let mut grid_of: HashMap<i64, i64> = HashMap::new();
+        for r in rows.iter_mut() {
+            let Some(g) = r.grid_id else { continue };
+            let Some(((parent, name), p)) = self.key(r).zip(places.get(&g)) else {
+                continue;
+            };
+            let found = self.find(p, parent, name);
+            if found.is_none() {
+                want.push((parent, name.to_owned()));
+                grid_of.insert(parent, g);
+            }
+            *self.slot(r) = found;
+        }
+        if want.is_empty() {
+            return Ok(());
+        }
+        dedup(&mut want);
+        let created = match self {
+            Level::Building => tx.insert_buildings(want).await?,
+            Level::Unit => tx.insert_units(want).await?,
+            Level::Room => tx.insert_rooms(want).await?,
+        };
+        for ((parent, name), id) in created {
+            if let Some(p) = grid_of.get(&parent).and_then(|g| places.get_mut(g)) {
+                self.add(p, parent, name, id);
+            }
+        }
+        for r in rows.iter_mut() {
+            if self.slot(r).is_some() {
+                continue;
+            }
+            let found = r.grid_id.and_then(|g| places.get(&g)).and_then(|p| {
+                self.key(r)
+                    .and_then(|(parent, name)| self.find(p, parent, name))
+            });
+            *self.slot(r) = found;
         }
         Ok(())
     }

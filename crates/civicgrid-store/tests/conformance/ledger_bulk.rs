@@ -7,6 +7,7 @@ use civicgrid_domain::ledger::phone::Phone;
 use civicgrid_domain::org::NodeKind;
 use civicgrid_store::crypto::FieldKeys;
 use civicgrid_store::ledger_bulk::{self as bulk, HistoryRow, NewHousehold, ResidentRow};
+use civicgrid_store::org::OrgNode;
 use civicgrid_store::{Db, audit, commit, ledger, pii, prefix_end, search};
 
 use crate::support::{audit_fields, node};
@@ -42,15 +43,21 @@ fn resident(keys: &FieldKeys, household: i64, grid: i64, n: u16) -> ResidentRow 
     }
 }
 
+/// The tag catalogue and one grid (C-D-S-C-G) under a city, district, street and
+/// community.
+async fn catalogue_and_grid(tx: &mut civicgrid_store::AnyConnection) -> OrgNode {
+    ledger::ensure_default_catalogue(tx).await.unwrap();
+    let city = node(tx, None, NodeKind::City, "C").await;
+    let d = node(tx, Some(&city), NodeKind::District, "C-D").await;
+    let s = node(tx, Some(&d), NodeKind::Street, "C-D-S").await;
+    let c = node(tx, Some(&s), NodeKind::Community, "C-D-S-C").await;
+    node(tx, Some(&c), NodeKind::Grid, "C-D-S-C-G").await
+}
+
 conformance!(bulk_import_round_trip, |db: Db| async move {
     let keys = FieldKeys::ephemeral();
     let mut tx = db.begin_write().await.unwrap();
-    ledger::ensure_default_catalogue(&mut tx).await.unwrap();
-    let city = node(&mut tx, None, NodeKind::City, "C").await;
-    let d = node(&mut tx, Some(&city), NodeKind::District, "C-D").await;
-    let s = node(&mut tx, Some(&d), NodeKind::Street, "C-D-S").await;
-    let c = node(&mut tx, Some(&s), NodeKind::Community, "C-D-S-C").await;
-    let g = node(&mut tx, Some(&c), NodeKind::Grid, "C-D-S-C-G").await;
+    let g = catalogue_and_grid(&mut tx).await;
 
     let b = bulk::insert_buildings(&mut tx, &[(g.id, "3".into()), (g.id, "4".into())])
         .await
@@ -181,12 +188,7 @@ conformance!(
     |db: Db| async move {
         let keys = FieldKeys::ephemeral();
         let mut tx = db.begin_write().await.unwrap();
-        ledger::ensure_default_catalogue(&mut tx).await.unwrap();
-        let city = node(&mut tx, None, NodeKind::City, "C").await;
-        let d = node(&mut tx, Some(&city), NodeKind::District, "C-D").await;
-        let s = node(&mut tx, Some(&d), NodeKind::Street, "C-D-S").await;
-        let c = node(&mut tx, Some(&s), NodeKind::Community, "C-D-S-C").await;
-        let g = node(&mut tx, Some(&c), NodeKind::Grid, "C-D-S-C-G").await;
+        let g = catalogue_and_grid(&mut tx).await;
         commit(tx).await.unwrap();
 
         let mut load = db.bulk_conn().await.unwrap();
