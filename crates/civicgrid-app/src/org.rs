@@ -123,6 +123,20 @@ impl App {
         input: &NodeInput,
         why: Option<&str>,
     ) -> AppResult<OrgNode> {
+        let mut tx = self.db.begin_write().await?;
+        let node = Self::create_node_in(&mut tx, actor, input, why).await?;
+        civicgrid_store::commit(tx).await?;
+        Ok(node)
+    }
+
+    /// Creates a node, with its audit entry, in the caller's transaction (an import
+    /// creating many grids commits them together).
+    pub async fn create_node_in(
+        tx: &mut civicgrid_store::AnyConnection,
+        actor: &Actor,
+        input: &NodeInput,
+        why: Option<&str>,
+    ) -> AppResult<OrgNode> {
         let why = reason(why)?;
         let code = rules::validate_code(&input.code).map_err(|e| AppError::invalid("code", e))?;
         let name_zh = rules::validate_name("name_zh", &input.name_zh)
@@ -130,10 +144,9 @@ impl App {
         let name_en = rules::validate_name("name_en", &input.name_en)
             .map_err(|e| AppError::invalid("name_en", e))?;
         let boundary = parse_boundary(input.boundary.as_deref())?;
-        let mut tx = self.db.begin_write().await?;
         let parent =
             match input.parent_id {
-                Some(pid) => Some(repo::get(&mut tx, pid).await.map_err(|_| {
+                Some(pid) => Some(repo::get(&mut *tx, pid).await.map_err(|_| {
                     AppError::invalid("parent_id", format!("no node has id {pid}"))
                 })?),
                 None => None,
@@ -160,7 +173,7 @@ impl App {
             None => return Err(AppError::Forbidden),
         }
         let node = repo::insert(
-            &mut tx,
+            &mut *tx,
             &NewNode {
                 parent: parent.as_ref(),
                 kind,
@@ -172,7 +185,7 @@ impl App {
         )
         .await?;
         record(
-            &mut tx,
+            &mut *tx,
             actor,
             Change {
                 action: "org.node.create",
@@ -187,7 +200,6 @@ impl App {
             },
         )
         .await?;
-        civicgrid_store::commit(tx).await?;
         Ok(node)
     }
 

@@ -48,119 +48,209 @@ fn code_for(prefix: &str, text: &str) -> String {
     }
 }
 
+/// What looking a pair up found.
+enum Looked {
+    Done(GridRes),
+    /// The grid must be created, in its community if that exists.
+    Create(Option<OrgNode>),
+}
+
 impl GridResolver {
-    pub async fn resolve(
-        &mut self,
-        app: &App,
-        actor: &Actor,
-        community: &str,
-        grid: &str,
-        create: bool,
-        dry_run: bool,
-    ) -> AppResult<GridRes> {
-        if let Some(r) = self.cache.get(community).and_then(|g| g.get(grid)) {
-            return Ok(r.clone());
-        }
-        let r = self
-            .lookup(app, actor, community, grid, create, dry_run)
-            .await?;
-        self.cache
-            .entry(community.to_owned())
-            .or_default()
-            .insert(grid.to_owned(), r.clone());
-        Ok(r)
+    /// Where a row's grid is, once [`Self::prepare`] has seen its pair.
+    pub fn cached(&self, community: &str, grid: &str) -> Option<&GridRes> {
+        self.cache.get(community)?.get(grid)
     }
 
-    async fn lookup(
+    fn put(&mut self, community: String, grid: String, res: GridRes) {
+        self.cache.entry(community).or_default().insert(grid, res);
+    }
+
+    /// Resolves every (community, grid) pair not seen before. With `create`, the
+    /// missing communities and grids are created together in one transaction, each
+    /// under a savepoint so that one refused node rejects only its rows.
+    pub async fn prepare(
         &mut self,
         app: &App,
         actor: &Actor,
-        community: &str,
-        grid: &str,
+        pairs: Vec<(String, String)>,
         create: bool,
         dry_run: bool,
-    ) -> AppResult<GridRes> {
-        let found_c = {
-            let mut conn = app.db.read().await?;
-            repo::find_by_code_or_name(&mut conn, NodeKind::Community, community).await?
-        };
-        let found_g = match &found_c {
-            Some(c) => {
-                let mut conn = app.db.read().await?;
-                repo::children(&mut conn, c.id)
-                    .await?
-                    .into_iter()
-                    .find(|g| matches(g, grid))
+    ) -> AppResult<()> {
+        let mut pending = Vec::new();
+        for (community, grid) in pairs {
+            if self.cached(&community, &grid).is_some() {
+                continue;
             }
-            None => None,
+            match lookup(app, actor, &community, &grid, create, dry_run).await? {
+                Looked::Done(res) => self.put(community, grid, res),
+                Looked::Create(found) => pending.push((community, grid, found)),
+            }
+        }
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let street = match pending.iter().any(|p| p.2.is_none()) {
+            true => Some(default_street(app, actor).await?),
+            false => None,
         };
-        if let Some(g) = found_g {
-            return Ok(if actor.can(Permission::ImportLedger, &g.path) {
+        let mut tx = app.db.begin_write().await?;
+        let mut batch = Batch::default();
+        let mut results = Vec::with_capacity(pending.len());
+        for (community, grid, found) in pending {
+            let res = batch
+                .create(&mut tx, actor, street.as_ref(), found, &community, &grid)
+                .await?;
+            results.push((community, grid, res));
+        }
+        civicgrid_store::commit(tx).await?;
+        self.created.extend(batch.created);
+        for (community, grid, res) in results {
+            self.put(community, grid, res);
+        }
+        Ok(())
+    }
+}
+
+async fn lookup(
+    app: &App,
+    actor: &Actor,
+    community: &str,
+    grid: &str,
+    create: bool,
+    dry_run: bool,
+) -> AppResult<Looked> {
+    let mut conn = app.db.read().await?;
+    let found_c = repo::find_by_code_or_name(&mut conn, NodeKind::Community, community).await?;
+    let found_g = match &found_c {
+        Some(c) => repo::children(&mut conn, c.id)
+            .await?
+            .into_iter()
+            .find(|g| matches(g, grid)),
+        None => None,
+    };
+    if let Some(g) = found_g {
+        return Ok(Looked::Done(
+            if actor.can(Permission::ImportLedger, &g.path) {
                 GridRes::Found { id: g.id }
             } else {
                 GridRes::Reject(format!(
                     "grid: '{grid}' is outside the places where you may import"
                 ))
-            });
-        }
-        if !create {
-            return Ok(GridRes::Reject(match found_c {
-                None => format!(
-                    "community: unknown community '{community}' (create it first, or import with create-missing)"
-                ),
-                Some(_) => format!(
-                    "grid: unknown grid '{grid}' in community '{community}' (create it first, or import with create-missing)"
-                ),
-            }));
-        }
-        if dry_run {
-            return Ok(GridRes::WouldCreate);
-        }
-        match self.create(app, actor, found_c, community, grid).await {
-            Ok(g) => Ok(GridRes::Found { id: g.id }),
-            Err(AppError::Forbidden) => Ok(GridRes::Reject(format!(
-                "grid: unknown grid '{grid}' in community '{community}', and you may not create it"
-            ))),
-            Err(AppError::Invalid { message, .. } | AppError::Conflict(message)) => Ok(
-                GridRes::Reject(format!("grid: '{grid}' could not be created: {message}")),
-            ),
-            Err(e) => Err(e),
-        }
+            },
+        ));
     }
+    if !create {
+        return Ok(Looked::Done(GridRes::Reject(match found_c {
+            None => format!(
+                "community: unknown community '{community}' (create it first, or import with create-missing)"
+            ),
+            Some(_) => format!(
+                "grid: unknown grid '{grid}' in community '{community}' (create it first, or import with create-missing)"
+            ),
+        })));
+    }
+    if dry_run {
+        return Ok(Looked::Done(GridRes::WouldCreate));
+    }
+    Ok(Looked::Create(found_c))
+}
 
+/// Nodes created in one transaction: communities by the text that named them (so two
+/// grids of a new community share it) and the codes of everything created.
+#[derive(Default)]
+struct Batch {
+    communities: HashMap<String, Result<OrgNode, Refusal>>,
+    created: Vec<String>,
+}
+
+impl Batch {
     async fn create(
         &mut self,
-        app: &App,
+        tx: &mut civicgrid_store::AnyConnection,
         actor: &Actor,
-        community: Option<OrgNode>,
+        street: Option<&OrgNode>,
+        found: Option<OrgNode>,
         c_text: &str,
         g_text: &str,
-    ) -> AppResult<OrgNode> {
+    ) -> AppResult<GridRes> {
         let why = Some("created by a residents import (create-missing)");
-        let community = match community {
+        let refused = |message: String| format!("grid: '{g_text}' could not be created: {message}");
+        let forbidden = || {
+            format!(
+                "grid: unknown grid '{g_text}' in community '{c_text}', and you may not create it"
+            )
+        };
+        let community = match found {
             Some(c) => c,
             None => {
-                let street = default_street(app, actor).await?;
-                let c = app
-                    .create_node(
+                if !self.communities.contains_key(c_text) {
+                    let street = street.ok_or_else(|| {
+                        AppError::Conflict("the street for imported communities is missing".into())
+                    })?;
+                    let made = attempt(
+                        tx,
                         actor,
                         &input(Some(street.id), code_for("C-", c_text), c_text),
                         why,
                     )
                     .await?;
-                self.created.push(c.code.clone());
-                c
+                    if let Ok(c) = &made {
+                        self.created.push(c.code.clone());
+                    }
+                    self.communities.insert(c_text.to_owned(), made);
+                }
+                match self.communities.get(c_text) {
+                    Some(Ok(c)) => c.clone(),
+                    Some(Err(Refusal::Forbidden)) | None => {
+                        return Ok(GridRes::Reject(forbidden()));
+                    }
+                    Some(Err(Refusal::Invalid(m))) => {
+                        return Ok(GridRes::Reject(refused(m.clone())));
+                    }
+                }
             }
         };
         let code = match validate_code(g_text) {
             Ok(c) => c,
             Err(_) => code_for("G-", &format!("{}/{g_text}", community.code)),
         };
-        let g = app
-            .create_node(actor, &input(Some(community.id), code, g_text), why)
-            .await?;
-        self.created.push(g.code.clone());
-        Ok(g)
+        Ok(
+            match attempt(tx, actor, &input(Some(community.id), code, g_text), why).await? {
+                Ok(g) => {
+                    self.created.push(g.code.clone());
+                    GridRes::Found { id: g.id }
+                }
+                Err(Refusal::Forbidden) => GridRes::Reject(forbidden()),
+                Err(Refusal::Invalid(m)) => GridRes::Reject(refused(m)),
+            },
+        )
+    }
+}
+
+/// Why a node could not be created (the row is rejected, the import goes on).
+enum Refusal {
+    Forbidden,
+    Invalid(String),
+}
+
+/// Creates a node under a savepoint: a refusal rolls back only this node.
+async fn attempt(
+    tx: &mut civicgrid_store::AnyConnection,
+    actor: &Actor,
+    input: &NodeInput,
+    why: Option<&str>,
+) -> AppResult<Result<OrgNode, Refusal>> {
+    let mut sp = civicgrid_store::savepoint(tx).await?;
+    match App::create_node_in(&mut sp, actor, input, why).await {
+        Ok(n) => {
+            civicgrid_store::commit(sp).await?;
+            Ok(Ok(n))
+        }
+        Err(AppError::Forbidden) => Ok(Err(Refusal::Forbidden)),
+        Err(AppError::Invalid { message, .. } | AppError::Conflict(message)) => {
+            Ok(Err(Refusal::Invalid(message)))
+        }
+        Err(e) => Err(e),
     }
 }
 

@@ -79,19 +79,35 @@ impl<'a> Writer<'a> {
 
     pub async fn write_chunk(&mut self, chunk: Chunk, sum: &mut ImportSummary) -> AppResult<()> {
         let mut rejects = chunk.rejects;
-        let mut placed = Vec::with_capacity(chunk.rows.len());
-        for p in chunk.rows {
-            let res = self
-                .grids
-                .resolve(
+        // Grids first: the pairs not seen before, looked up (and created) together.
+        let mut fresh: HashSet<(&str, &str)> = HashSet::new();
+        for p in &chunk.rows {
+            let pair = (p.row.community.as_str(), p.row.grid.as_str());
+            if self.grids.cached(pair.0, pair.1).is_none() {
+                fresh.insert(pair);
+            }
+        }
+        if !fresh.is_empty() {
+            let pairs = fresh
+                .into_iter()
+                .map(|(c, g)| (c.to_owned(), g.to_owned()))
+                .collect();
+            self.grids
+                .prepare(
                     self.app,
                     self.actor,
-                    &p.row.community,
-                    &p.row.grid,
+                    pairs,
                     self.opts.create_missing,
                     self.opts.dry_run,
                 )
                 .await?;
+        }
+        let mut placed = Vec::with_capacity(chunk.rows.len());
+        for p in chunk.rows {
+            let res = match self.grids.cached(&p.row.community, &p.row.grid) {
+                Some(r) => r.clone(),
+                None => GridRes::Reject("grid: could not be found".into()),
+            };
             match res {
                 GridRes::Found { id, .. } => placed.push(Placed {
                     p,
