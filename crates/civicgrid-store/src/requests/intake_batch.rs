@@ -24,7 +24,7 @@ type Q<'q> = Query<'q, Any, AnyArguments>;
 
 /// The tables whose ids a batch reserves before writing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IdSeries {
+enum IdSeries {
     Requests,
     Events,
 }
@@ -38,45 +38,27 @@ impl IdSeries {
     }
 }
 
-/// Reserves `n` fresh ids of `series`, ascending. Must run inside a write transaction:
-/// on SQLite it continues after the largest id (the write lock keeps anyone else
-/// from taking them); on PostgreSQL it draws from the column's identity sequence.
-pub async fn reserve_ids(
-    conn: &mut AnyConnection,
-    series: IdSeries,
-    n: usize,
-) -> StoreResult<Vec<i64>> {
+/// Draws `n` fresh ids of `series` from the column's identity sequence, ascending
+/// (PostgreSQL; SQLite continues after the largest id in [`start_batch`]).
+async fn draw_ids(conn: &mut AnyConnection, series: IdSeries, n: usize) -> StoreResult<Vec<i64>> {
     if n == 0 {
         return Ok(Vec::new());
     }
     let count = i64::try_from(n).unwrap_or(i64::MAX);
     let table = series.table();
-    match backend_of(conn) {
-        Backend::Sqlite => {
-            let row = sqlx::query(AssertSqlSafe(format!(
-                "SELECT COALESCE(MAX(id), 0) AS m FROM {table}"
-            )))
-            .fetch_one(&mut *conn)
-            .await?;
-            let max: i64 = row.try_get("m")?;
-            Ok((1..=count).map(|k| max + k).collect())
-        }
-        Backend::Postgres => {
-            let rows = sqlx::query(AssertSqlSafe(format!(
-                "SELECT nextval(pg_get_serial_sequence('{table}', 'id')) AS id \
-                 FROM generate_series(1, $1)"
-            )))
-            .bind(count)
-            .fetch_all(&mut *conn)
-            .await?;
-            let mut ids = rows
-                .iter()
-                .map(|r| r.try_get::<i64, _>("id"))
-                .collect::<Result<Vec<_>, _>>()?;
-            ids.sort_unstable();
-            Ok(ids)
-        }
-    }
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT nextval(pg_get_serial_sequence('{table}', 'id')) AS id \
+         FROM generate_series(1, $1)"
+    )))
+    .bind(count)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut ids = rows
+        .iter()
+        .map(|r| r.try_get::<i64, _>("id"))
+        .collect::<Result<Vec<_>, _>>()?;
+    ids.sort_unstable();
+    Ok(ids)
 }
 
 /// What a batch of new requests starts from: reserved ids, and on SQLite (whose write
@@ -88,7 +70,10 @@ pub struct BatchStart {
     audit_head: Option<(i64, String)>,
 }
 
-/// Reserves ids for `n` new requests with one timeline line each (one call on SQLite).
+/// Reserves ids for `n` new requests with one timeline line each. Must run inside a
+/// write transaction: on SQLite (one call) the ids continue after the largest, and the
+/// write lock keeps anyone else from taking them; on PostgreSQL they come from the
+/// identity sequences.
 pub async fn start_batch(conn: &mut AnyConnection, n: usize) -> StoreResult<BatchStart> {
     match backend_of(conn) {
         Backend::Sqlite => {
@@ -108,8 +93,8 @@ pub async fn start_batch(conn: &mut AnyConnection, n: usize) -> StoreResult<Batc
             })
         }
         Backend::Postgres => Ok(BatchStart {
-            request_ids: reserve_ids(conn, IdSeries::Requests, n).await?,
-            event_ids: reserve_ids(conn, IdSeries::Events, n).await?,
+            request_ids: draw_ids(conn, IdSeries::Requests, n).await?,
+            event_ids: draw_ids(conn, IdSeries::Events, n).await?,
             audit_head: None,
         }),
     }

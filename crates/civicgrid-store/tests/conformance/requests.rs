@@ -253,15 +253,12 @@ conformance!(
         )
         .await
         .unwrap();
-        let ids = repo::reserve_ids(&mut tx, repo::IdSeries::Requests, 3)
-            .await
-            .unwrap();
+        let start = repo::start_batch(&mut tx, 3).await.unwrap();
+        let (ids, event_ids) = (start.request_ids.clone(), start.event_ids.clone());
         assert_eq!(ids.len(), 3);
         assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
         assert!(ids[0] > first.0, "{ids:?} after {first:?}");
-        let event_ids = repo::reserve_ids(&mut tx, repo::IdSeries::Events, 3)
-            .await
-            .unwrap();
+        assert_eq!(event_ids.len(), 3);
         let recs: Vec<RequestRecord> = ids
             .iter()
             .enumerate()

@@ -318,24 +318,7 @@ async fn rate(
     PagePath(raw): PagePath<String>,
     PageForm(f): PageForm<RateFields>,
 ) -> PageResult<Response> {
-    let id = request_id(&raw)?;
-    let result = match score(&f.rating) {
-        Ok(s) => st
-            .app
-            .rate_request(&me.actor, id, s, optional(&f.comment))
-            .await
-            .map(Some),
-        Err(e) => Err(e),
-    };
-    outcome(&st, ctx, &me, id, result, "request_rated", kept_rate(f)).await
-}
-
-fn kept_rate(f: RateFields) -> ActFields {
-    ActFields {
-        action: "rate".into(),
-        reason: f.comment,
-        ..ActFields::default()
-    }
+    feedback(&st, ctx, &me, &raw, f, false).await
 }
 
 async fn return_visit(
@@ -345,16 +328,31 @@ async fn return_visit(
     PagePath(raw): PagePath<String>,
     PageForm(f): PageForm<RateFields>,
 ) -> PageResult<Response> {
-    let id = request_id(&raw)?;
+    feedback(&st, ctx, &me, &raw, f, true).await
+}
+
+/// A satisfaction score: the resident's rating, or staff's record of a return visit.
+async fn feedback(
+    st: &AppState,
+    ctx: PageCtx,
+    me: &SignedIn,
+    raw: &str,
+    f: RateFields,
+    return_visit: bool,
+) -> PageResult<Response> {
+    let id = request_id(raw)?;
+    let comment = optional(&f.comment);
     let result = match score(&f.rating) {
-        Ok(s) => st
-            .app
-            .record_return_visit(&me.actor, id, s, optional(&f.comment))
-            .await
-            .map(Some),
+        Ok(s) if return_visit => st.app.record_return_visit(&me.actor, id, s, comment).await,
+        Ok(s) => st.app.rate_request(&me.actor, id, s, comment).await,
         Err(e) => Err(e),
     };
-    outcome(&st, ctx, &me, id, result, "request_rated", kept_rate(f)).await
+    let kept = ActFields {
+        action: "rate".into(),
+        reason: f.comment.clone(),
+        ..ActFields::default()
+    };
+    outcome(st, ctx, me, id, result.map(Some), "request_rated", kept).await
 }
 
 #[derive(Debug, Default, Deserialize)]
