@@ -150,13 +150,13 @@ fn masked_cells(keys: &civicgrid_store::crypto::FieldKeys, r: &ExportRow) -> Vec
     let id = r
         .id_number_enc
         .as_deref()
-        .and_then(|v| keys.open(F_ID_NUMBER, v).ok())
+        .and_then(|v| keys.open_bytes(F_ID_NUMBER, v).ok())
         .and_then(|p| IdNumber::parse(&p).ok())
         .map_or_else(String::new, |i| i.masked());
     let phone = r
         .phone_enc
         .as_deref()
-        .and_then(|v| keys.open(F_PHONE, v).ok())
+        .and_then(|v| keys.open_bytes(F_PHONE, v).ok())
         .and_then(|p| Phone::parse(&p).ok())
         .map_or_else(String::new, |p| p.masked());
     let birth = format!("{:04}-{:02}", r.birth_ym / 100, r.birth_ym % 100);

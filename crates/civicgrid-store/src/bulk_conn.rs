@@ -143,7 +143,7 @@ impl BulkTx<'_> {
 
     pub async fn residents_by_id_index(
         &mut self,
-        indexes: Vec<String>,
+        indexes: Vec<Vec<u8>>,
     ) -> StoreResult<Vec<pooled::StoredResident>> {
         match self {
             BulkTx::Pooled(tx) => pooled::residents_by_id_index(tx, &indexes).await,

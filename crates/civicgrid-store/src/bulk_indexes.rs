@@ -37,10 +37,6 @@ pub const DEFERRABLE: &[(&str, &str)] = &[
          ON residents(grid_id, residence_status, gender, birth_ym)",
     ),
     (
-        "resident_tags_tag",
-        "CREATE INDEX IF NOT EXISTS resident_tags_tag ON resident_tags(tag_code)",
-    ),
-    (
         "resident_tags_tag_resident",
         "CREATE INDEX IF NOT EXISTS resident_tags_tag_resident \
          ON resident_tags(tag_code, resident_id)",
@@ -49,6 +45,10 @@ pub const DEFERRABLE: &[(&str, &str)] = &[
         "ledger_history_subject",
         "CREATE INDEX IF NOT EXISTS ledger_history_subject \
          ON ledger_history(subject_type, subject_id)",
+    ),
+    (
+        "rooms_name",
+        "CREATE INDEX IF NOT EXISTS rooms_name ON rooms(name)",
     ),
     (
         "households_room",

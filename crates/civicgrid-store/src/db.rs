@@ -126,6 +126,16 @@ impl Db {
         Ok(())
     }
 
+    /// Applies this backend's migrations up to and including `version` only: how an
+    /// upgrade is rehearsed on a database as an older release left it.
+    pub async fn migrate_to(&self, version: i64) -> StoreResult<()> {
+        match self.backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS.run_to(version, &self.pool).await?,
+            Backend::Postgres => POSTGRES_MIGRATIONS.run_to(version, &self.pool).await?,
+        }
+        Ok(())
+    }
+
     /// A connection for reads.
     pub async fn read(&self) -> StoreResult<ReadConn> {
         Ok(self.pool.acquire().await?)

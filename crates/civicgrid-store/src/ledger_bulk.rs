@@ -346,13 +346,13 @@ pub async fn set_household_area(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredResident {
     pub id: i64,
-    pub id_number_idx: String,
+    pub id_number_idx: Vec<u8>,
     pub household_id: Option<i64>,
     pub grid_id: i64,
     pub name: String,
     pub gender: String,
-    pub phone_idx: Option<String>,
-    pub phone_enc: Option<String>,
+    pub phone_idx: Option<Vec<u8>>,
+    pub phone_enc: Option<Vec<u8>>,
     pub relation: String,
     pub residence_status: String,
     pub tags: Vec<String>,
@@ -361,7 +361,7 @@ pub struct StoredResident {
 /// Residents whose ID-number blind index is one of `indexes`, with their tags.
 pub async fn residents_by_id_index(
     conn: &mut AnyConnection,
-    indexes: &[String],
+    indexes: &[Vec<u8>],
 ) -> StoreResult<Vec<StoredResident>> {
     let mut out = Vec::new();
     for chunk in indexes.chunks(BATCH) {
@@ -466,9 +466,9 @@ pub async fn insert_residents(
                 .bind(now)
                 .bind(now);
         }
-        let mut ids: HashMap<String, i64> = HashMap::with_capacity(chunk.len());
+        let mut ids: HashMap<Vec<u8>, i64> = HashMap::with_capacity(chunk.len());
         for r in q.fetch_all(&mut *conn).await? {
-            let idx: Option<String> = r.try_get("id_number_idx")?;
+            let idx: Option<Vec<u8>> = r.try_get("id_number_idx")?;
             ids.insert(idx.unwrap_or_default(), r.try_get("id")?);
         }
         for r in chunk {
@@ -604,8 +604,8 @@ pub struct ExportRow {
     pub name: String,
     pub gender: String,
     pub birth_ym: i64,
-    pub id_number_enc: Option<String>,
-    pub phone_enc: Option<String>,
+    pub id_number_enc: Option<Vec<u8>>,
+    pub phone_enc: Option<Vec<u8>>,
     pub relation: String,
     pub residence_status: String,
     pub tags: String,

@@ -133,7 +133,7 @@ pub struct SearchFilter {
     /// Name terms, all of which must match.
     pub name: Vec<QueryTerm>,
     /// Blind index of the phone's last four digits.
-    pub phone_last4_idx: Option<String>,
+    pub phone_last4_idx: Option<Vec<u8>>,
     /// Accepted names of the building, unit and room (empty: any).
     pub buildings: Vec<String>,
     pub units: Vec<String>,
@@ -167,6 +167,7 @@ pub struct Hit {
 enum Arg {
     Text(String),
     Int(i64),
+    Bytes(Vec<u8>),
 }
 
 /// Collects bound values and hands out their placeholders.
@@ -176,6 +177,10 @@ struct Args(Vec<Arg>);
 impl Args {
     fn text(&mut self, v: impl Into<String>) -> String {
         self.0.push(Arg::Text(v.into()));
+        format!("${}", self.0.len())
+    }
+    fn bytes(&mut self, v: Vec<u8>) -> String {
+        self.0.push(Arg::Bytes(v));
         format!("${}", self.0.len())
     }
     fn int(&mut self, v: i64) -> String {
@@ -301,7 +306,7 @@ pub async fn search_residents(
         wheres.extend(subquery.map(|s| ids_in(backend, &s, narrow)));
     }
     if let Some(idx) = &filter.phone_last4_idx {
-        let mark = args.text(idx.clone());
+        let mark = args.bytes(idx.clone());
         wheres.push(match backend {
             Backend::Sqlite => format!("r.phone_last4_idx = {mark}"),
             Backend::Postgres => ids_in(
@@ -370,6 +375,7 @@ pub async fn search_residents(
         query = match a {
             Arg::Text(s) => query.bind(s),
             Arg::Int(i) => query.bind(i),
+            Arg::Bytes(b) => query.bind(b),
         };
     }
     let rows = query.fetch_all(&mut *conn).await?;

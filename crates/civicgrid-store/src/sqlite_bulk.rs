@@ -54,6 +54,8 @@ pub struct SqliteBulk {
     conn: Option<Connection>,
     /// Time spent in the database, for the load's debug log.
     busy: std::time::Duration,
+    /// The same time by the kind of call (the calling function's name).
+    busy_by: Vec<(&'static str, std::time::Duration)>,
 }
 
 impl SqliteBulk {
@@ -73,6 +75,7 @@ impl SqliteBulk {
         Ok(SqliteBulk {
             conn: Some(conn),
             busy: std::time::Duration::ZERO,
+            busy_by: Vec::new(),
         })
     }
 
@@ -95,6 +98,11 @@ impl SqliteBulk {
         .map_err(|e| StoreError::Native(format!("bulk write stopped: {e}")))?;
         self.conn = Some(conn);
         self.busy += took;
+        let kind = std::any::type_name::<F>().trim_end_matches("::{{closure}}");
+        match self.busy_by.iter_mut().find(|(k, _)| *k == kind) {
+            Some((_, t)) => *t += took,
+            None => self.busy_by.push((kind, took)),
+        }
         result
     }
 
@@ -119,6 +127,9 @@ impl SqliteBulk {
     /// this connection still holds it.
     pub async fn finish(mut self, build_indexes: bool) -> StoreResult<()> {
         tracing::debug!(busy = ?self.busy, "bulk load written");
+        for (kind, took) in &self.busy_by {
+            tracing::debug!(?took, kind, "bulk load calls");
+        }
         self.call(move |c| {
             if build_indexes {
                 c.execute_batch("PRAGMA threads = 2")?;
@@ -263,7 +274,7 @@ pub fn set_household_area(c: &Connection, id: i64, area_centi: Option<i64>) -> S
 /// See [`crate::ledger_bulk::residents_by_id_index`].
 pub fn residents_by_id_index(
     c: &Connection,
-    indexes: Vec<String>,
+    indexes: Vec<Vec<u8>>,
 ) -> StoreResult<Vec<StoredResident>> {
     let mut st = c.prepare(
         "SELECT id, id_number_idx, household_id, grid_id, name, gender, phone_idx, phone_enc, \

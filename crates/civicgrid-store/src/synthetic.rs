@@ -166,7 +166,7 @@ impl Writer {
 #[derive(Debug, Clone)]
 pub struct Probe {
     pub name: String,
-    pub phone_enc: Option<String>,
+    pub phone_enc: Option<Vec<u8>>,
     pub building: Option<String>,
     pub unit: Option<String>,
     pub room: Option<String>,

@@ -28,6 +28,27 @@ macro_rules! conformance {
     };
 }
 
+/// A conformance test that starts from a database as migration `$version` left it.
+macro_rules! upgrade {
+    ($(#[$meta:meta])* $name:ident, $version:expr, $body:expr $(,)?) => {
+        $(#[$meta])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sqlite() {
+                crate::support::run_sqlite_at(Some($version), $body).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn postgres() {
+                crate::support::run_postgres_at(Some($version), $body).await;
+            }
+        }
+    };
+}
+
 #[path = "conformance/support.rs"]
 mod support;
 
@@ -57,3 +78,5 @@ mod search;
 mod sessions;
 #[path = "conformance/tokens.rs"]
 mod tokens;
+#[path = "conformance/upgrades.rs"]
+mod upgrades;

@@ -181,7 +181,7 @@ async fn bench(a: &SearchArgs, dir: &std::path::Path) -> anyhow::Result<()> {
             by_initials.push(req(format!("{first} {i}"), None));
         }
         if let Some(enc) = &p.phone_enc
-            && let Ok(phone) = keys.open(pii::F_PHONE, enc)
+            && let Ok(phone) = keys.open_bytes(pii::F_PHONE, enc)
         {
             let tail = phone.get(phone.len().saturating_sub(4)..).unwrap_or("");
             by_phone.push(req(tail.to_owned(), None));

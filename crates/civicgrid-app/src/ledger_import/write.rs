@@ -176,11 +176,11 @@ impl<'a> Writer<'a> {
     /// Counts what would happen, reading only.
     async fn dry_run(&mut self, placed: Vec<Placed>, sum: &mut ImportSummary) -> AppResult<()> {
         let mut conn = self.app.db.read().await?;
-        let idx: Vec<String> = placed
+        let idx: Vec<Vec<u8>> = placed
             .iter()
             .filter_map(|r| r.p.pii.id_number_idx.clone())
             .collect();
-        let stored: HashMap<String, StoredResident> = bulk::residents_by_id_index(&mut conn, &idx)
+        let stored: HashMap<Vec<u8>, StoredResident> = bulk::residents_by_id_index(&mut conn, &idx)
             .await?
             .into_iter()
             .map(|s| (s.id_number_idx.clone(), s))
@@ -216,10 +216,10 @@ impl<'a> Writer<'a> {
         mut rows: Vec<Placed>,
     ) -> AppResult<(u64, u64, u64)> {
         self.ensure_places(tx, &mut rows).await?;
-        let stored: HashMap<String, StoredResident> = if self.first_load {
+        let stored: HashMap<Vec<u8>, StoredResident> = if self.first_load {
             HashMap::new()
         } else {
-            let idx: Vec<String> = rows
+            let idx: Vec<Vec<u8>> = rows
                 .iter()
                 .filter_map(|r| r.p.pii.id_number_idx.clone())
                 .collect();
@@ -315,7 +315,12 @@ impl<'a> Writer<'a> {
 
     fn masked_phone(&self, s: &StoredResident) -> Option<String> {
         let sealed = s.phone_enc.as_deref()?;
-        let plain = self.app.config.field_keys.open(F_PHONE, sealed).ok()?;
+        let plain = self
+            .app
+            .config
+            .field_keys
+            .open_bytes(F_PHONE, sealed)
+            .ok()?;
         Some(Phone::parse(&plain).map_or_else(|_| "****".into(), |p| p.masked()))
     }
 

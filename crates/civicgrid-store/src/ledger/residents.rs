@@ -123,7 +123,7 @@ pub async fn get_resident(conn: &mut AnyConnection, id: i64) -> StoreResult<Resi
 /// The resident holding an ID number (by its blind index).
 pub async fn find_resident_by_id_index(
     conn: &mut AnyConnection,
-    id_number_idx: &str,
+    id_number_idx: &[u8],
 ) -> StoreResult<Option<ResidentRecord>> {
     let row = sqlx::query(select_residents!("WHERE id_number_idx = $1"))
         .bind(id_number_idx)

@@ -101,7 +101,7 @@ conformance!(bulk_import_round_trip, |db: Db| async move {
         .collect();
     let ids = bulk::insert_residents(&mut tx, &rows).await.unwrap();
     assert_eq!(ids.len(), rows.len());
-    let idx: Vec<String> = rows
+    let idx: Vec<Vec<u8>> = rows
         .iter()
         .filter_map(|r| r.pii.id_number_idx.clone())
         .collect();
@@ -172,7 +172,7 @@ conformance!(bulk_import_round_trip, |db: Db| async move {
     assert_eq!(out[0].area_centi, Some(9000));
     assert_eq!(out[0].tags, "party_member");
     let opened = keys
-        .open(pii::F_ID_NUMBER, out[0].id_number_enc.as_deref().unwrap())
+        .open_bytes(pii::F_ID_NUMBER, out[0].id_number_enc.as_deref().unwrap())
         .unwrap();
     assert_eq!(opened.len(), 18);
     let none = bulk::export_rows(&mut conn, "/999/", "/999/~")
@@ -255,7 +255,7 @@ conformance!(
         )
         .await
         .unwrap();
-        let idx: Vec<String> = rows
+        let idx: Vec<Vec<u8>> = rows
             .iter()
             .filter_map(|r| r.pii.id_number_idx.clone())
             .collect();
@@ -287,7 +287,7 @@ conformance!(
         }
         let mut btx = load.begin().await.unwrap();
         let unmatched = btx
-            .residents_by_id_index(vec!["0".repeat(32)])
+            .residents_by_id_index(vec![vec![0u8; 16]])
             .await
             .unwrap();
         assert!(unmatched.is_empty());

@@ -21,11 +21,24 @@ where
     F: FnOnce(Db) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
+    run_sqlite_at(None, body).await
+}
+
+/// Runs `body` on a fresh SQLite database migrated up to `version` (all: `None`).
+pub async fn run_sqlite_at<F, Fut>(version: Option<i64>, body: F)
+where
+    F: FnOnce(Db) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
     let dir = tempfile::tempdir().expect("create a temporary directory");
     let db = Db::open_sqlite(&dir.path().join("conformance.sqlite"))
         .await
         .expect("open the SQLite database");
-    db.migrate().await.expect("migrate the SQLite database");
+    match version {
+        None => db.migrate().await,
+        Some(v) => db.migrate_to(v).await,
+    }
+    .expect("migrate the SQLite database");
     let outcome = tokio::spawn(body(db.clone())).await;
     db.close().await;
     drop(dir);
@@ -37,6 +50,15 @@ where
 /// Runs `body` on a fresh, migrated PostgreSQL database `cg_test_<random>`, dropped
 /// afterwards whatever happened; passes without running when the variable is unset.
 pub async fn run_postgres<F, Fut>(body: F)
+where
+    F: FnOnce(Db) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    run_postgres_at(None, body).await
+}
+
+/// As [`run_postgres`], the database migrated up to `version` (all: `None`).
+pub async fn run_postgres_at<F, Fut>(version: Option<i64>, body: F)
 where
     F: FnOnce(Db) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
@@ -64,7 +86,10 @@ where
 
     let setup = async {
         let db = Db::connect(&with_database(&admin_url, &name)).await?;
-        db.migrate().await?;
+        match version {
+            None => db.migrate().await?,
+            Some(v) => db.migrate_to(v).await?,
+        }
         Ok::<Db, StoreError>(db)
     };
     let outcome = match setup.await {

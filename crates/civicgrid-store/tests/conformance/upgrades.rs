@@ -1,0 +1,76 @@
+//! Upgrades of stored data: a database as an older release left it, migrated to now.
+
+use civicgrid_domain::ledger::date::Date;
+use civicgrid_domain::ledger::id_number;
+use civicgrid_domain::ledger::phone::Phone;
+use civicgrid_domain::org::NodeKind;
+use civicgrid_store::crypto::FieldKeys;
+use civicgrid_store::search::{SearchFilter, search_residents};
+use civicgrid_store::{Db, commit, ledger, pii};
+use sqlx::Executor;
+
+use crate::support::node;
+
+// Residents sealed as text (migration 9) open, and are found by every blind index,
+// once migration 10 has stored them as bytes.
+upgrade!(
+    personal_data_sealed_as_text_opens_after_the_binary_migration,
+    9,
+    |db: Db| async move {
+        let keys = FieldKeys::ephemeral();
+        let birth = Date::from_ymd_opt(1949, 12, 31).unwrap();
+        let id = id_number::compose("110105", birth, 1).unwrap();
+        let phone = Phone::parse("13812345678").unwrap();
+        let mut tx = db.begin_write().await.unwrap();
+        let city = node(&mut tx, None, NodeKind::City, "C").await;
+        let grid = node(&mut tx, Some(&city), NodeKind::Grid, "G").await;
+        let insert = format!(
+            "INSERT INTO residents (grid_id, name, gender, birth_ym, birth_date_enc, id_number_enc, \
+         id_number_idx, phone_enc, phone_idx, phone_last4_idx, relation, residence_status, \
+         created_at, updated_at) VALUES ({}, '王芳', 'female', 194912, '{}', '{}', '{}', '{}', \
+         '{}', '{}', 'head', 'registered', 1, 1)",
+            grid.id,
+            keys.seal(pii::F_BIRTH_DATE, "1949-12-31"),
+            keys.seal(pii::F_ID_NUMBER, id.as_str()),
+            keys.blind_index(pii::F_ID_NUMBER, id.as_str()),
+            keys.seal(pii::F_PHONE, phone.as_str()),
+            keys.blind_index(pii::F_PHONE, phone.as_str()),
+            keys.blind_index(pii::F_PHONE_LAST4, "5678"),
+        );
+        tx.execute(sqlx::AssertSqlSafe(insert)).await.unwrap();
+        commit(tx).await.unwrap();
+
+        db.migrate().await.unwrap();
+
+        let mut conn = db.read().await.unwrap();
+        let found = ledger::find_resident_by_id_index(&mut conn, &pii::id_number_index(&keys, &id))
+            .await
+            .unwrap()
+            .expect("found by the ID number's index");
+        assert_eq!(found.pii.phone_idx, Some(pii::phone_index(&keys, &phone)));
+        let opened = pii::open(
+            &keys,
+            found.pii.id_number_enc.as_deref(),
+            found.pii.phone_enc.as_deref(),
+            &found.pii.birth_date_enc,
+        )
+        .unwrap();
+        assert_eq!(opened.id_number.as_deref(), Some(id.as_str()));
+        assert_eq!(opened.phone.as_deref(), Some("13812345678"));
+        assert_eq!(opened.birth_date, "1949-12-31");
+        let hits = search_residents(
+            &mut conn,
+            &SearchFilter {
+                phone_last4_idx: Some(pii::phone_last4_index(&keys, "5678")),
+                limit: 10,
+                ..SearchFilter::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            hits.iter().map(|h| h.id).collect::<Vec<_>>(),
+            vec![found.id]
+        );
+    }
+);
