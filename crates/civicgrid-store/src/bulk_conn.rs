@@ -5,7 +5,7 @@
 //! inherits its settings. A transaction dropped without [`BulkTx::commit`] is rolled
 //! back (the caller drops the connection with it).
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use civicgrid_domain::audit::AuditFields;
 use sqlx::pool::PoolConnection;

@@ -3,7 +3,7 @@
 //! name index written with multi-row `INSERT … VALUES` statements. Each statement's
 //! text depends only on its row count, so full batches reuse one prepared statement.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use sqlx::any::AnyArguments;
 use sqlx::query::Query;

@@ -7,7 +7,7 @@
 //! compiled once per chunk. Every call runs on a blocking thread; the connection moves
 //! there and back. Dropping the connection mid-transaction rolls it back.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::path::PathBuf;
 
 use civicgrid_domain::audit::AuditFields;

@@ -1,7 +1,7 @@
 //! Finding the grid of a row from its community and grid cells (codes or names), and
 //! with `create_missing` creating unknown ones under the default street "Imported".
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use civicgrid_domain::access::{Actor, Permission};
 use civicgrid_domain::org::{NodeKind, validate_code};

@@ -3,7 +3,7 @@
 //! naming what changed, personal values masked), leaves identical ones alone, and
 //! records one audit entry with counts only.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use civicgrid_domain::access::Actor;
 use civicgrid_domain::ledger::phone::Phone;
