@@ -116,8 +116,9 @@ impl FieldKeys {
         }
     }
 
-    /// Seals `plain` for the column `field`.
-    pub fn seal(&self, field: &str, plain: &str) -> String {
+    /// Seals `plain` for the column `field` under a fresh random nonce: the nonce and
+    /// the ciphertext with its tag.
+    fn encrypt(&self, field: &str, plain: &str) -> ([u8; 24], Vec<u8>) {
         let mut nonce = [0u8; 24];
         rand::rng().fill_bytes(&mut nonce);
         let sealed = self
@@ -130,66 +131,11 @@ impl FieldKeys {
                 },
             )
             .expect("XChaCha20-Poly1305 seals any message shorter than 256 GiB");
-        let mut out = Vec::with_capacity(24 + sealed.len());
-        out.extend_from_slice(&nonce);
-        out.extend_from_slice(&sealed);
-        format!("{PREFIX}{}", B64.encode(out))
+        (nonce, sealed)
     }
 
-    /// Opens a value sealed by [`FieldKeys::seal`] for the same `field`.
-    pub fn open(&self, field: &str, stored: &str) -> Result<String, CryptoError> {
-        let body = stored.strip_prefix(PREFIX).ok_or(CryptoError::Format)?;
-        let bytes = B64.decode(body).map_err(|_| CryptoError::Format)?;
-        if bytes.len() < 24 + 16 {
-            return Err(CryptoError::Format);
-        }
-        let (nonce, sealed) = bytes.split_at(24);
-        let plain = self
-            .cipher
-            .decrypt(
-                XNonce::from_slice(nonce),
-                Payload {
-                    msg: sealed,
-                    aad: field.as_bytes(),
-                },
-            )
-            .map_err(|_| CryptoError::Open)?;
-        String::from_utf8(plain).map_err(|_| CryptoError::Format)
-    }
-
-    /// Seals `plain` for the column `field` in binary form: a version byte, the
-    /// nonce and the ciphertext with its tag — 41 bytes more than the value, where the
-    /// text form of [`FieldKeys::seal`] needs about twice that.
-    pub fn seal_bytes(&self, field: &str, plain: &str) -> Vec<u8> {
-        let mut nonce = [0u8; 24];
-        rand::rng().fill_bytes(&mut nonce);
-        let sealed = self
-            .cipher
-            .encrypt(
-                XNonce::from_slice(&nonce),
-                Payload {
-                    msg: plain.as_bytes(),
-                    aad: field.as_bytes(),
-                },
-            )
-            .expect("XChaCha20-Poly1305 seals any message shorter than 256 GiB");
-        let mut out = Vec::with_capacity(1 + 24 + sealed.len());
-        out.push(BINARY_V2);
-        out.extend_from_slice(&nonce);
-        out.extend_from_slice(&sealed);
-        out
-    }
-
-    /// Opens a value sealed by [`FieldKeys::seal_bytes`], or the bytes of a value
-    /// sealed by [`FieldKeys::seal`] (stored before personal data went binary).
-    pub fn open_bytes(&self, field: &str, stored: &[u8]) -> Result<String, CryptoError> {
-        if stored.starts_with(PREFIX.as_bytes()) {
-            let text = std::str::from_utf8(stored).map_err(|_| CryptoError::Format)?;
-            return self.open(field, text);
-        }
-        let Some((&BINARY_V2, body)) = stored.split_first() else {
-            return Err(CryptoError::Format);
-        };
+    /// Opens `body` (a nonce, then the ciphertext with its tag) sealed for `field`.
+    fn decrypt(&self, field: &str, body: &[u8]) -> Result<String, CryptoError> {
         if body.len() < 24 + 16 {
             return Err(CryptoError::Format);
         }
@@ -205,6 +151,47 @@ impl FieldKeys {
             )
             .map_err(|_| CryptoError::Open)?;
         String::from_utf8(plain).map_err(|_| CryptoError::Format)
+    }
+
+    /// Seals `plain` for the column `field`, as text.
+    pub fn seal(&self, field: &str, plain: &str) -> String {
+        let (nonce, sealed) = self.encrypt(field, plain);
+        let mut out = Vec::with_capacity(24 + sealed.len());
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&sealed);
+        format!("{PREFIX}{}", B64.encode(out))
+    }
+
+    /// Opens a value sealed by [`FieldKeys::seal`] for the same `field`.
+    pub fn open(&self, field: &str, stored: &str) -> Result<String, CryptoError> {
+        let body = stored.strip_prefix(PREFIX).ok_or(CryptoError::Format)?;
+        let bytes = B64.decode(body).map_err(|_| CryptoError::Format)?;
+        self.decrypt(field, &bytes)
+    }
+
+    /// Seals `plain` for the column `field` in binary form: a version byte, the
+    /// nonce and the ciphertext with its tag — 41 bytes more than the value, where the
+    /// text form of [`FieldKeys::seal`] needs about twice that.
+    pub fn seal_bytes(&self, field: &str, plain: &str) -> Vec<u8> {
+        let (nonce, sealed) = self.encrypt(field, plain);
+        let mut out = Vec::with_capacity(1 + 24 + sealed.len());
+        out.push(BINARY_V2);
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&sealed);
+        out
+    }
+
+    /// Opens a value sealed by [`FieldKeys::seal_bytes`], or the bytes of a value
+    /// sealed by [`FieldKeys::seal`] (stored before personal data went binary).
+    pub fn open_bytes(&self, field: &str, stored: &[u8]) -> Result<String, CryptoError> {
+        if stored.starts_with(PREFIX.as_bytes()) {
+            let text = std::str::from_utf8(stored).map_err(|_| CryptoError::Format)?;
+            return self.open(field, text);
+        }
+        match stored.split_first() {
+            Some((&BINARY_V2, body)) => self.decrypt(field, body),
+            _ => Err(CryptoError::Format),
+        }
     }
 
     fn index_tag(&self, field: &str, normalised: &str) -> [u8; 32] {
