@@ -229,6 +229,8 @@ async fn staff_find_residents_by_every_handle() {
         "ZSF",
         "5678",
         "张三丰 5678",
+        "13812345678",
+        "138-1234-5678 张",
         "3栋 302 张",
     ] {
         assert_eq!(find(&w.app, &staff, q).await, zsf, "query {q}");
@@ -242,6 +244,12 @@ async fn staff_find_residents_by_every_handle() {
         find(&w.app, &street, "9999").await,
         vec![("张三丰".to_owned(), w.other_grid)]
     );
+    // A whole number tells the two namesakes apart; a number no one has finds no one.
+    assert_eq!(
+        find(&w.app, &street, "13812349999").await,
+        vec![("张三丰".to_owned(), w.other_grid)]
+    );
+    assert!(find(&w.app, &street, "13800000000").await.is_empty());
     // Tag and status words, in Chinese and English.
     let elderly = find(&w.app, &staff, "独居老人").await;
     assert_eq!(elderly, zsf);

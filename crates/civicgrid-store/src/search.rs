@@ -132,6 +132,8 @@ pub struct SearchFilter {
     pub scopes: Option<Vec<String>>,
     /// Name terms, all of which must match.
     pub name: Vec<QueryTerm>,
+    /// Blind index of a whole phone number.
+    pub phone_idx: Option<Vec<u8>>,
     /// Blind index of the phone's last four digits.
     pub phone_last4_idx: Option<Vec<u8>>,
     /// Accepted names of the building, unit and room (empty: any).
@@ -305,13 +307,17 @@ pub async fn search_residents(
         let narrow = narrow_name(&filter.name);
         wheres.extend(subquery.map(|s| ids_in(backend, &s, narrow)));
     }
-    if let Some(idx) = &filter.phone_last4_idx {
+    for (column, idx) in [
+        ("phone_idx", &filter.phone_idx),
+        ("phone_last4_idx", &filter.phone_last4_idx),
+    ] {
+        let Some(idx) = idx else { continue };
         let mark = args.bytes(idx.clone());
         wheres.push(match backend {
-            Backend::Sqlite => format!("r.phone_last4_idx = {mark}"),
+            Backend::Sqlite => format!("r.{column} = {mark}"),
             Backend::Postgres => ids_in(
                 backend,
-                &format!("SELECT id FROM residents WHERE phone_last4_idx = {mark}"),
+                &format!("SELECT id FROM residents WHERE {column} = {mark}"),
                 true,
             ),
         });

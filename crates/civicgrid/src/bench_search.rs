@@ -170,6 +170,7 @@ async fn bench(a: &SearchArgs, dir: &std::path::Path) -> anyhow::Result<()> {
     let mut by_pinyin = Vec::new();
     let mut by_initials = Vec::new();
     let mut by_phone = Vec::new();
+    let mut by_whole_phone = Vec::new();
     let mut by_room = Vec::new();
     let mut by_tag = Vec::new();
     for p in &probes {
@@ -185,6 +186,7 @@ async fn bench(a: &SearchArgs, dir: &std::path::Path) -> anyhow::Result<()> {
         {
             let tail = phone.get(phone.len().saturating_sub(4)..).unwrap_or("");
             by_phone.push(req(tail.to_owned(), None));
+            by_whole_phone.push(req(phone.clone(), None));
         }
         // As staff write it ("3-1-302"); spaced numbers would read "1203" as a phone tail.
         if let (Some(b), Some(u), Some(r)) = (&p.building, &p.unit, &p.room) {
@@ -207,6 +209,7 @@ async fn bench(a: &SearchArgs, dir: &std::path::Path) -> anyhow::Result<()> {
         time_searches(&app, "pinyin (full)", &by_pinyin).await?,
         time_searches(&app, "surname + initials", &by_initials).await?,
         time_searches(&app, "phone last 4", &by_phone).await?,
+        time_searches(&app, "phone (whole number)", &by_whole_phone).await?,
         time_searches(&app, "building unit room in community", &by_room).await?,
         time_searches(&app, "tag + status in community", &by_tag).await?,
     ];

@@ -1,8 +1,9 @@
-//! What staff type into the search box, taken apart: name words, the last four digits
-//! of a phone, a building/unit/room ("3栋 302", "3-1-302", "2单元"), a tag name and a
+//! What staff type into the search box, taken apart: name words, a whole phone number
+//! or its last four digits, a building/unit/room ("3栋 302", "3-1-302", "2单元"), a tag name and a
 //! residence status in Chinese or English. Pure; no I/O.
 
 use civicgrid_domain::ledger::person::ResidenceStatus;
+use civicgrid_domain::ledger::phone::Phone;
 use civicgrid_domain::ledger::search_terms::{QueryTerm, query_terms};
 use civicgrid_domain::ledger::tags::{TagDef, lookup};
 
@@ -12,6 +13,8 @@ pub const MAX_QUERY_CHARS: usize = 100;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ParsedQuery {
     pub name: Vec<QueryTerm>,
+    /// A whole phone number (mobile or landline with area code).
+    pub phone: Option<Phone>,
     pub phone_last4: Option<String>,
     pub building: Option<String>,
     pub unit: Option<String>,
@@ -94,7 +97,14 @@ pub fn parse(raw: &str, catalogue: &[TagDef]) -> ParsedQuery {
         let dashed: Vec<&str> = token.split('-').collect();
         // Four digits are a phone's tail, unless they follow a building or unit.
         let place_given = q.building.is_some() || q.unit.is_some();
-        if token.len() == 4
+        // A whole phone has 10 digits or more; no room number is that long.
+        let phone = match Phone::parse(token) {
+            Ok(p) if q.phone.is_none() => Some(p),
+            _ => None,
+        };
+        if phone.is_some() {
+            q.phone = phone;
+        } else if token.len() == 4
             && token.chars().all(|c| c.is_ascii_digit())
             && q.phone_last4.is_none()
             && !place_given
@@ -139,6 +149,16 @@ mod tests {
         let q = p("张三丰 5678");
         assert_eq!(q.name.len(), 2);
         assert_eq!(q.phone_last4.as_deref(), Some("5678"));
+        assert!(q.phone.is_none());
+        let q = p("138-1234-5678");
+        assert_eq!(q.phone.as_ref().map(Phone::as_str), Some("13812345678"));
+        assert!(q.name.is_empty() && q.room.is_none() && q.phone_last4.is_none());
+        let q = p("010-62345678 王");
+        assert_eq!(q.phone.as_ref().map(Phone::as_str), Some("010-62345678"));
+        assert_eq!(q.name.len(), 1);
+        // Eight digits or fewer stay a room; 3-1-302 stays a place.
+        assert!(p("12345678").phone.is_none());
+        assert!(p("3-1-302").phone.is_none());
         let q = p("3栋 302");
         assert_eq!(
             (q.building.as_deref(), q.room.as_deref()),

@@ -282,6 +282,18 @@ conformance!(search_by_phone_place_tag_status, |db: Db| async move {
         names(&search_residents(&mut conn, &phone).await.unwrap()),
         vec!["张三丰", "张三"]
     );
+    // A whole number finds its owner only, though another phone ends the same.
+    let whole = SearchFilter {
+        phone_idx: Some(civicgrid_store::pii::phone_index(
+            &f.keys,
+            &Phone::parse("13812345678").unwrap(),
+        )),
+        ..within(&f)
+    };
+    assert_eq!(
+        names(&search_residents(&mut conn, &whole).await.unwrap()),
+        vec!["张三丰"]
+    );
     let room = SearchFilter {
         rooms: vec!["302".into()],
         ..within(&f)

@@ -337,9 +337,9 @@ invalid-birth_date = Check the birth date.
 ## Ledger search and population summary
 nav-search = Search
 search-title = Find a resident
-search-query = Name, phone's last 4 digits, building and room, tag or status
+search-query = Name, phone number or its last 4 digits, building and room, tag or status
 search-placeholder = e.g. 张三丰, zsf, 5678, 3栋 302, 独居老人
-search-hint = Names in Chinese, pinyin (zhangsanfeng) or initials (zsf); four digits are a phone's last four; "3栋 302" or "3-1-302" is a building and room.
+search-hint = Names in Chinese, pinyin (zhangsanfeng) or initials (zsf); a whole phone number or four digits (its last four) find its holder; "3栋 302" or "3-1-302" is a building and room.
 search-grid = Grid
 search-tag = Tags
 search-status = Residence status

@@ -337,9 +337,9 @@ invalid-birth_date = 请检查出生日期。
 ## Ledger search and population summary
 nav-search = 查询
 search-title = 查找居民
-search-query = 姓名、电话后四位、楼栋房号、标签或居住状态
+search-query = 姓名、电话号码或后四位、楼栋房号、标签或居住状态
 search-placeholder = 例如 张三丰、zsf、5678、3栋 302、独居老人
-search-hint = 姓名可用汉字、全拼（zhangsanfeng）或首字母（zsf）；四位数字为电话后四位；“3栋 302”或“3-1-302”为楼栋和房号。
+search-hint = 姓名可用汉字、全拼（zhangsanfeng）或首字母（zsf）；完整电话号码或四位数字（电话后四位）可查到机主；“3栋 302”或“3-1-302”为楼栋和房号。
 search-grid = 网格
 search-tag = 标签
 search-status = 居住状态

@@ -24,7 +24,7 @@ pub(super) fn routes(r: Routes) -> Routes {
 #[serde(default)]
 #[into_params(parameter_in = Query)]
 pub struct SearchParams {
-    /// Name (Chinese, pinyin, initials), a phone's last 4 digits, building and room
+    /// Name (Chinese, pinyin, initials), a whole phone number or its last 4 digits, building and room
     /// ("3栋 302", "3-1-302"), a tag name or a residence status, space-separated.
     pub q: String,
     /// Narrow to this node (grid, community, …) inside the caller's scope.
