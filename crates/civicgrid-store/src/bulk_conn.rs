@@ -50,6 +50,23 @@ impl Db {
 }
 
 impl BulkConn {
+    /// Writes the whole load in one transaction where the backend allows it (a SQLite
+    /// database file; see [`SqliteBulk::hold`]); elsewhere each chunk still commits.
+    pub fn hold(&mut self) -> StoreResult<()> {
+        match self {
+            BulkConn::Native(n) => n.hold(),
+            BulkConn::Pooled { .. } => Ok(()),
+        }
+    }
+
+    /// Commits what a held load has written so far (see [`SqliteBulk::release`]).
+    pub async fn release(&mut self) -> StoreResult<()> {
+        match self {
+            BulkConn::Native(n) => n.release().await,
+            BulkConn::Pooled { .. } => Ok(()),
+        }
+    }
+
     /// Starts a write transaction (`BEGIN IMMEDIATE` on SQLite).
     pub async fn begin(&mut self) -> StoreResult<BulkTx<'_>> {
         use sqlx::Connection;
@@ -190,10 +207,7 @@ impl BulkTx<'_> {
     ) -> StoreResult<()> {
         match self {
             BulkTx::Pooled(tx) => crate::search::index_residents(tx, &entries, replace).await,
-            BulkTx::Native(n) => {
-                n.call(move |c| native::index_residents(c, entries, replace))
-                    .await
-            }
+            BulkTx::Native(n) => n.index_residents(entries, replace).await,
         }
     }
 

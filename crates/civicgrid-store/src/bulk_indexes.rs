@@ -20,16 +20,9 @@ pub const DEFERRABLE: &[(&str, &str)] = &[
         "CREATE INDEX IF NOT EXISTS residents_household ON residents(household_id)",
     ),
     (
-        "residents_phone",
-        "CREATE INDEX IF NOT EXISTS residents_phone ON residents(phone_idx)",
-    ),
-    (
-        "residents_phone_last4",
-        "CREATE INDEX IF NOT EXISTS residents_phone_last4 ON residents(phone_last4_idx)",
-    ),
-    (
-        "residents_name",
-        "CREATE INDEX IF NOT EXISTS residents_name ON residents(name)",
+        "residents_phone_keys",
+        "CREATE INDEX IF NOT EXISTS residents_phone_keys \
+         ON residents(phone_last4_idx, phone_idx)",
     ),
     (
         "residents_population",

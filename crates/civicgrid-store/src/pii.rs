@@ -43,6 +43,14 @@ pub fn phone_index(keys: &FieldKeys, phone: &Phone) -> Vec<u8> {
     keys.blind_index_bytes(F_PHONE, phone.as_str(), FULL_INDEX)
 }
 
+/// The indexes a search for the whole number `phone` looks it up by.
+pub fn phone_keys(keys: &FieldKeys, phone: &Phone) -> crate::search::PhoneKeys {
+    crate::search::PhoneKeys {
+        last4_idx: phone_last4_index(keys, phone.last4()),
+        phone_idx: phone_index(keys, phone),
+    }
+}
+
 /// Index of the last four digits of a phone, as staff type them.
 pub fn phone_last4_index(keys: &FieldKeys, last4: &str) -> Vec<u8> {
     keys.blind_index_bytes(F_PHONE_LAST4, last4, LAST4_INDEX)

@@ -125,6 +125,15 @@ fn tsvector_values(sql: &str) -> String {
     out
 }
 
+/// The blind indexes of a whole phone number that a search looks it up by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhoneKeys {
+    /// Of its last four digits (the index's leading column).
+    pub last4_idx: Vec<u8>,
+    /// Of the whole number.
+    pub phone_idx: Vec<u8>,
+}
+
 /// What to look for; every given criterion must hold.
 #[derive(Debug, Clone, Default)]
 pub struct SearchFilter {
@@ -132,8 +141,8 @@ pub struct SearchFilter {
     pub scopes: Option<Vec<String>>,
     /// Name terms, all of which must match.
     pub name: Vec<QueryTerm>,
-    /// Blind index of a whole phone number.
-    pub phone_idx: Option<Vec<u8>>,
+    /// Blind indexes of a whole phone number.
+    pub phone: Option<PhoneKeys>,
     /// Blind index of the phone's last four digits.
     pub phone_last4_idx: Option<Vec<u8>>,
     /// Accepted names of the building, unit and room (empty: any).
@@ -307,17 +316,27 @@ pub async fn search_residents(
         let narrow = narrow_name(&filter.name);
         wheres.extend(subquery.map(|s| ids_in(backend, &s, narrow)));
     }
-    for (column, idx) in [
-        ("phone_idx", &filter.phone_idx),
-        ("phone_last4_idx", &filter.phone_last4_idx),
-    ] {
-        let Some(idx) = idx else { continue };
-        let mark = args.bytes(idx.clone());
+    // Both phone searches start from the index on (last four, whole number).
+    let phone = match (&filter.phone, &filter.phone_last4_idx) {
+        (Some(p), last4) => {
+            if last4.as_ref().is_some_and(|l| *l != p.last4_idx) {
+                return Ok(Vec::new());
+            }
+            let (l, w) = (
+                args.bytes(p.last4_idx.clone()),
+                args.bytes(p.phone_idx.clone()),
+            );
+            Some(format!("phone_last4_idx = {l} AND phone_idx = {w}"))
+        }
+        (None, Some(last4)) => Some(format!("phone_last4_idx = {}", args.bytes(last4.clone()))),
+        (None, None) => None,
+    };
+    if let Some(cond) = phone {
         wheres.push(match backend {
-            Backend::Sqlite => format!("r.{column} = {mark}"),
+            Backend::Sqlite => format!("r.{}", cond.replace(" AND ", " AND r.")),
             Backend::Postgres => ids_in(
                 backend,
-                &format!("SELECT id FROM residents WHERE {column} = {mark}"),
+                &format!("SELECT id FROM residents WHERE {cond}"),
                 true,
             ),
         });

@@ -52,6 +52,11 @@ impl From<rusqlite::Error> for StoreError {
 /// A native connection for one bulk load.
 pub struct SqliteBulk {
     conn: Option<Connection>,
+    /// The load's chunks share one transaction, committed by [`SqliteBulk::finish`].
+    held: bool,
+    /// A held load's name-index entries, written in one pass before it commits: the
+    /// index then gets one or two large segments instead of one per chunk to merge.
+    pending_names: Vec<(i64, String)>,
     /// Time spent in the database, for the load's debug log.
     busy: std::time::Duration,
     /// The same time by the kind of call (the calling function's name).
@@ -74,6 +79,8 @@ impl SqliteBulk {
         .map_err(|e| StoreError::Native(format!("opening the bulk connection: {e}")))??;
         Ok(SqliteBulk {
             conn: Some(conn),
+            held: false,
+            pending_names: Vec::new(),
             busy: std::time::Duration::ZERO,
             busy_by: Vec::new(),
         })
@@ -106,10 +113,27 @@ impl SqliteBulk {
         result
     }
 
-    /// `BEGIN IMMEDIATE` (after rolling back whatever an abandoned chunk left open).
+    /// Makes the chunks of this load one transaction: the first `begin` opens it, the
+    /// chunks' commits leave it open, and [`SqliteBulk::finish`] commits it with the
+    /// deferred indexes built inside. Other writers wait until then; dropping the
+    /// connection before rolls the whole load back.
+    pub fn hold(&mut self) -> StoreResult<()> {
+        self.held = true;
+        match &self.conn {
+            Some(c) => Ok(c.execute_batch("PRAGMA cache_size = -2097152")?),
+            None => Ok(()),
+        }
+    }
+
+    /// `BEGIN IMMEDIATE` (after rolling back whatever an abandoned chunk left open);
+    /// in a held load, only the first time.
     pub async fn begin(&mut self) -> StoreResult<()> {
-        self.call(|c| {
+        let held = self.held;
+        self.call(move |c| {
             if !c.is_autocommit() {
+                if held {
+                    return Ok(());
+                }
                 c.execute_batch("ROLLBACK")?;
             }
             c.execute_batch("BEGIN IMMEDIATE")?;
@@ -118,26 +142,79 @@ impl SqliteBulk {
         .await
     }
 
+    /// Commits a held load's transaction so far, so that another connection can write
+    /// (the next `begin` opens a new one).
+    pub async fn release(&mut self) -> StoreResult<()> {
+        self.write_pending_names().await?;
+        self.call(|c| {
+            if !c.is_autocommit() {
+                c.execute_batch("COMMIT")?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Adds residents to the name index (see [`crate::search::index_residents`]); a
+    /// held load's new residents wait for [`Self::write_pending_names`].
+    pub async fn index_residents(
+        &mut self,
+        entries: Vec<(i64, String)>,
+        replace: bool,
+    ) -> StoreResult<()> {
+        if self.held && !replace {
+            self.pending_names.extend(entries);
+            return Ok(());
+        }
+        self.call(move |c| index_residents(c, entries, replace))
+            .await
+    }
+
+    async fn write_pending_names(&mut self) -> StoreResult<()> {
+        if self.pending_names.is_empty() {
+            return Ok(());
+        }
+        let entries = std::mem::take(&mut self.pending_names);
+        self.call(move |c| index_residents(c, entries, false)).await
+    }
+
+    /// Commits the chunk's transaction (a no-op in a held load).
     pub async fn commit(&mut self) -> StoreResult<()> {
+        if self.held {
+            return Ok(());
+        }
         self.call(|c| Ok(c.execute_batch("COMMIT")?)).await
     }
 
     /// Ends the load: builds the deferred indexes if asked (sorting on two threads,
-    /// in this connection's large cache), then copies the log into the database while
-    /// this connection still holds it.
+    /// in this connection's large cache), commits a held load, then copies the log
+    /// into the database while this connection still holds it.
     pub async fn finish(mut self, build_indexes: bool) -> StoreResult<()> {
         tracing::debug!(busy = ?self.busy, "bulk load written");
         for (kind, took) in &self.busy_by {
             tracing::debug!(?took, kind, "bulk load calls");
         }
+        let started = std::time::Instant::now();
+        self.write_pending_names().await?;
+        tracing::debug!(took = ?started.elapsed(), "pending name index written");
         self.call(move |c| {
             if build_indexes {
                 c.execute_batch("PRAGMA threads = 2")?;
-                for (_, ddl) in crate::bulk_indexes::DEFERRABLE {
+                for (name, ddl) in crate::bulk_indexes::DEFERRABLE {
+                    let started = std::time::Instant::now();
                     c.execute_batch(ddl)?;
+                    tracing::debug!(took = ?started.elapsed(), name, "deferred index built");
                 }
             }
-            Ok(c.execute_batch("PRAGMA wal_checkpoint(PASSIVE)")?)
+            let started = std::time::Instant::now();
+            if !c.is_autocommit() {
+                c.execute_batch("COMMIT")?;
+            }
+            tracing::debug!(took = ?started.elapsed(), "bulk load committed");
+            let started = std::time::Instant::now();
+            c.execute_batch("PRAGMA wal_checkpoint(PASSIVE)")?;
+            tracing::debug!(took = ?started.elapsed(), "log copied into the database");
+            Ok(())
         })
         .await
     }

@@ -89,6 +89,7 @@ async fn load(app: &App, residents: usize, dir: &std::path::Path) -> anyhow::Res
     // A large city has more communities and grids than the demo city seeds.
     let opts = ImportOptions {
         create_missing: true,
+        hold_writes: true,
         ..ImportOptions::default()
     };
     let summary = app

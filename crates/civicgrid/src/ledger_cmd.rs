@@ -142,6 +142,7 @@ pub async fn import(s: &Settings, cmd: ImportCommand) -> anyhow::Result<()> {
             b.set_length(total);
             b.set_position(done);
         })),
+        hold_writes: true,
         ..ImportOptions::default()
     };
     let name = file.file_name().map_or_else(
@@ -262,6 +263,7 @@ async fn run_bench(residents: usize, dir: &Path) -> anyhow::Result<()> {
             b.set_length(total);
             b.set_position(done);
         })),
+        hold_writes: true,
         ..ImportOptions::default()
     };
     let t = Instant::now();

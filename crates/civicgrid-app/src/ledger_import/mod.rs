@@ -37,6 +37,11 @@ pub struct ImportOptions {
     pub max_bytes: usize,
     pub chunk_rows: usize,
     pub progress: Option<ProgressFn>,
+    /// Write a first load's chunks in one transaction on SQLite, committed when the
+    /// load ends (or before communities and grids are created), so that each page is
+    /// written once. Other writers wait meanwhile: for the command line, not for an
+    /// upload whose progress is saved as it goes.
+    pub hold_writes: bool,
 }
 
 impl Default for ImportOptions {
@@ -47,6 +52,7 @@ impl Default for ImportOptions {
             max_bytes: DEFAULT_MAX_BYTES,
             chunk_rows: DEFAULT_CHUNK_ROWS,
             progress: None,
+            hold_writes: false,
         }
     }
 }
@@ -222,6 +228,9 @@ impl App {
             failure = Some(e);
         }
         tracing::debug!(?waited, ?wrote, finish = ?mark.elapsed(), "import chunks written");
+        let created_nodes = writer.created_nodes();
+        // A failed load's connection goes now: what it held uncommitted rolls back.
+        drop(writer);
         if first_load {
             // Whether the import succeeded or not, the indexes come back now.
             let mark = std::time::Instant::now();
@@ -234,7 +243,7 @@ impl App {
         if let Some(e) = failure {
             return Err(e);
         }
-        summary.created_nodes = writer.created_nodes();
+        summary.created_nodes = created_nodes;
         summary.rejects.sort_by_key(|r| r.line);
         Ok(summary)
     }

@@ -88,6 +88,10 @@ impl<'a> Writer<'a> {
             }
         }
         if !fresh.is_empty() {
+            // Creating them writes through the pool: a held load lets go first.
+            if let Some(bulk) = self.bulk.as_mut() {
+                bulk.release().await?;
+            }
             let pairs = fresh
                 .into_iter()
                 .map(|(c, g)| (c.to_owned(), g.to_owned()))
@@ -140,7 +144,13 @@ impl<'a> Writer<'a> {
         // Held outside `self` while a transaction borrows it; an error drops (closes) it.
         let mut bulk = match self.bulk.take() {
             Some(b) => b,
-            None => self.app.db.bulk_conn().await?,
+            None => {
+                let mut b = self.app.db.bulk_conn().await?;
+                if self.first_load && self.opts.hold_writes {
+                    b.hold()?;
+                }
+                b
+            }
         };
         let mut tx = bulk.begin().await?;
         let rows = placed.len();

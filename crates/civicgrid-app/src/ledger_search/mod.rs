@@ -130,7 +130,7 @@ impl App {
         let filter = SearchFilter {
             scopes,
             name: parsed.name.clone(),
-            phone_idx: parsed.phone.as_ref().map(|p| pii::phone_index(keys, p)),
+            phone: parsed.phone.as_ref().map(|p| pii::phone_keys(keys, p)),
             phone_last4_idx: parsed
                 .phone_last4
                 .as_deref()

@@ -284,7 +284,7 @@ conformance!(search_by_phone_place_tag_status, |db: Db| async move {
     );
     // A whole number finds its owner only, though another phone ends the same.
     let whole = SearchFilter {
-        phone_idx: Some(civicgrid_store::pii::phone_index(
+        phone: Some(civicgrid_store::pii::phone_keys(
             &f.keys,
             &Phone::parse("13812345678").unwrap(),
         )),
@@ -293,6 +293,25 @@ conformance!(search_by_phone_place_tag_status, |db: Db| async move {
     assert_eq!(
         names(&search_residents(&mut conn, &whole).await.unwrap()),
         vec!["张三丰"]
+    );
+    // With last digits that agree, the same; with other last digits, nobody.
+    let agreeing = SearchFilter {
+        phone_last4_idx: phone.phone_last4_idx.clone(),
+        ..whole.clone()
+    };
+    assert_eq!(
+        names(&search_residents(&mut conn, &agreeing).await.unwrap()),
+        vec!["张三丰"]
+    );
+    let other = SearchFilter {
+        phone_last4_idx: Some(civicgrid_store::pii::phone_last4_index(&f.keys, "0000")),
+        ..whole.clone()
+    };
+    assert!(
+        search_residents(&mut conn, &other)
+            .await
+            .unwrap()
+            .is_empty()
     );
     let room = SearchFilter {
         rooms: vec!["302".into()],
