@@ -3,7 +3,9 @@
 //! keeping it up to date through a million inserts is a million random B-tree writes.
 //!
 //! Only indexes that no import query reads are deferred: the unique ID-number blind
-//! index (how residents are matched) and the place uniqueness constraints stay live.
+//! index (how residents are matched) and the place uniqueness constraints stay live,
+//! but for the ID-number index in a load that keeps other writers out until it is
+//! built again ([`ID_NUMBER_UNIQUE`]).
 //! [`ensure`] runs at every start-up ([`crate::Db::migrate`]), so an import stopped
 //! half-way (killed, power lost) leaves no index missing once civicgrid runs again.
 
@@ -49,6 +51,12 @@ pub const DEFERRABLE: &[(&str, &str)] = &[
     ),
 ];
 
+/// The unique index on residents' ID numbers, by which imports match residents: live
+/// in every load but a held one (see [`crate::sqlite_bulk::SqliteBulk::hold`]), which
+/// drops it in its first transaction and builds it again before any commit.
+pub const ID_NUMBER_UNIQUE: &str =
+    "CREATE UNIQUE INDEX IF NOT EXISTS residents_id_number ON residents(id_number_idx)";
+
 /// Whether the ledger holds no resident at all (a first load).
 pub async fn ledger_is_empty(conn: &mut AnyConnection) -> StoreResult<bool> {
     let row = sqlx::query("SELECT id FROM residents LIMIT 1")
@@ -70,6 +78,7 @@ pub async fn drop_deferrable(conn: &mut AnyConnection) -> StoreResult<()> {
 
 /// Creates whichever deferrable index is missing; a no-op when all exist.
 pub async fn ensure(conn: &mut AnyConnection) -> StoreResult<()> {
+    sqlx::raw_sql(ID_NUMBER_UNIQUE).execute(&mut *conn).await?;
     for (_, ddl) in DEFERRABLE {
         sqlx::raw_sql(*ddl).execute(&mut *conn).await?;
     }

@@ -54,6 +54,11 @@ pub struct SqliteBulk {
     conn: Option<Connection>,
     /// The load's chunks share one transaction, committed by [`SqliteBulk::finish`].
     held: bool,
+    /// The held load dropped the unique ID-number index in its transaction: no other
+    /// writer can add a resident until the index is built again before it commits.
+    unique_dropped: bool,
+    /// The held load has committed at least once (other writers may have run since).
+    released: bool,
     /// A held load's name-index entries, written in one pass before it commits: the
     /// index then gets one or two large segments instead of one per chunk to merge.
     pending_names: Vec<(i64, String)>,
@@ -80,6 +85,8 @@ impl SqliteBulk {
         Ok(SqliteBulk {
             conn: Some(conn),
             held: false,
+            unique_dropped: false,
+            released: false,
             pending_names: Vec::new(),
             busy: std::time::Duration::ZERO,
             busy_by: Vec::new(),
@@ -126,17 +133,44 @@ impl SqliteBulk {
     }
 
     /// `BEGIN IMMEDIATE` (after rolling back whatever an abandoned chunk left open);
-    /// in a held load, only the first time.
+    /// in a held load, only when none is open. A held load's first transaction drops
+    /// the unique ID-number index: the reader has refused duplicates within the file,
+    /// the ledger was empty, and no one else writes until the index is back.
     pub async fn begin(&mut self) -> StoreResult<()> {
-        let held = self.held;
-        self.call(move |c| {
-            if !c.is_autocommit() {
-                if held {
-                    return Ok(());
+        let (held, drop_unique) = (self.held, self.held && !self.released);
+        let dropped = self
+            .call(move |c| {
+                if !c.is_autocommit() {
+                    if held {
+                        return Ok(false);
+                    }
+                    c.execute_batch("ROLLBACK")?;
                 }
-                c.execute_batch("ROLLBACK")?;
+                c.execute_batch("BEGIN IMMEDIATE")?;
+                if drop_unique {
+                    c.execute_batch("DROP INDEX IF EXISTS residents_id_number")?;
+                }
+                Ok(drop_unique)
+            })
+            .await?;
+        self.unique_dropped |= dropped;
+        Ok(())
+    }
+
+    /// Commits the open transaction, if any, after building the unique ID-number
+    /// index again where this load dropped it.
+    async fn commit_held(&mut self) -> StoreResult<()> {
+        let rebuild = std::mem::take(&mut self.unique_dropped);
+        self.call(move |c| {
+            if c.is_autocommit() {
+                return Ok(());
             }
-            c.execute_batch("BEGIN IMMEDIATE")?;
+            if rebuild {
+                let started = std::time::Instant::now();
+                c.execute_batch(crate::bulk_indexes::ID_NUMBER_UNIQUE)?;
+                tracing::debug!(took = ?started.elapsed(), "unique ID-number index built");
+            }
+            c.execute_batch("COMMIT")?;
             Ok(())
         })
         .await
@@ -146,13 +180,9 @@ impl SqliteBulk {
     /// (the next `begin` opens a new one).
     pub async fn release(&mut self) -> StoreResult<()> {
         self.write_pending_names().await?;
-        self.call(|c| {
-            if !c.is_autocommit() {
-                c.execute_batch("COMMIT")?;
-            }
-            Ok(())
-        })
-        .await
+        self.commit_held().await?;
+        self.released = true;
+        Ok(())
     }
 
     /// Adds residents to the name index (see [`crate::search::index_residents`]); a
@@ -206,11 +236,13 @@ impl SqliteBulk {
                     tracing::debug!(took = ?started.elapsed(), name, "deferred index built");
                 }
             }
-            let started = std::time::Instant::now();
-            if !c.is_autocommit() {
-                c.execute_batch("COMMIT")?;
-            }
-            tracing::debug!(took = ?started.elapsed(), "bulk load committed");
+            Ok(())
+        })
+        .await?;
+        let started = std::time::Instant::now();
+        self.commit_held().await?;
+        tracing::debug!(took = ?started.elapsed(), "bulk load committed");
+        self.call(move |c| {
             let started = std::time::Instant::now();
             c.execute_batch("PRAGMA wal_checkpoint(PASSIVE)")?;
             tracing::debug!(took = ?started.elapsed(), "log copied into the database");

@@ -74,3 +74,62 @@ upgrade!(
         );
     }
 );
+
+// Migration 12 moves the ID numbers' uniqueness to a named index (on SQLite by copying
+// the residents table): residents, their ids, their tags and the uniqueness survive,
+// and foreign keys are enforced again afterwards.
+upgrade!(
+    residents_keep_ids_tags_and_unique_id_numbers_through_the_named_index,
+    11,
+    |db: Db| async move {
+        use civicgrid_domain::ledger::person::{Gender, Relation, ResidenceStatus};
+        let keys = FieldKeys::ephemeral();
+        let birth = Date::from_ymd_opt(1980, 1, 1).unwrap();
+        let id = id_number::compose("110105", birth, 3).unwrap();
+        let sealed = pii::seal(&keys, Some(&id), None, birth);
+        let mut tx = db.begin_write().await.unwrap();
+        let city = node(&mut tx, None, NodeKind::City, "C").await;
+        let grid = node(&mut tx, Some(&city), NodeKind::Grid, "G").await;
+        ledger::ensure_default_catalogue(&mut tx).await.unwrap();
+        let fields = ledger::ResidentFields {
+            household_id: None,
+            grid_id: grid.id,
+            name: "王芳",
+            gender: Gender::Female,
+            relation: Relation::Head,
+            status: ResidenceStatus::Registered,
+            pii: &sealed,
+        };
+        let before = ledger::insert_resident(&mut tx, &fields).await.unwrap();
+        ledger::set_tags(&mut tx, before.id, &["veteran".to_owned()])
+            .await
+            .unwrap();
+        commit(tx).await.unwrap();
+
+        db.migrate().await.unwrap();
+
+        let mut tx = db.begin_write().await.unwrap();
+        let after = ledger::find_resident_by_id_index(&mut tx, &pii::id_number_index(&keys, &id))
+            .await
+            .unwrap()
+            .expect("found by the ID number's index");
+        assert_eq!((after.id, after.name.as_str()), (before.id, "王芳"));
+        assert_eq!(
+            ledger::tags_of(&mut tx, after.id).await.unwrap(),
+            vec!["veteran".to_owned()]
+        );
+        let twice = ledger::insert_resident(&mut tx, &fields).await;
+        assert!(
+            matches!(twice, Err(civicgrid_store::StoreError::Conflict(_))),
+            "{twice:?}"
+        );
+        drop(tx);
+        let mut tx = db.begin_write().await.unwrap();
+        let dangling = sqlx::query(
+            "INSERT INTO resident_tags (resident_id, tag_code) VALUES (999999, 'veteran')",
+        )
+        .execute(&mut *tx)
+        .await;
+        assert!(dangling.is_err(), "a tag of no resident was accepted");
+    }
+);
