@@ -317,3 +317,63 @@ conformance!(
         assert_eq!(v.head_seq, seq);
     }
 );
+
+// A held load (on SQLite one transaction, without the unique ID-number index until it
+// commits) that refers to a household that does not exist fails and leaves nothing
+// behind, and the unique ID-number index is there afterwards.
+conformance!(
+    a_held_load_with_a_dangling_reference_fails_and_writes_nothing,
+    |db: Db| async move {
+        use civicgrid_domain::ledger::person::{Gender, Relation, ResidenceStatus};
+        let keys = FieldKeys::ephemeral();
+        let mut tx = db.begin_write().await.unwrap();
+        let g = catalogue_and_grid(&mut tx).await;
+        commit(tx).await.unwrap();
+
+        let row = resident(&keys, 999_999, g.id, 1);
+        let mut load = db.bulk_conn().await.unwrap();
+        load.hold().unwrap();
+        let written = {
+            let mut btx = load.begin().await.unwrap();
+            match btx.insert_residents(vec![row.clone()]).await {
+                Err(e) => Err(e),
+                Ok(_) => btx.commit().await,
+            }
+        };
+        // A load that fails is dropped, as the importer drops it: that rolls it back.
+        let outcome = match written {
+            Ok(()) => load.finish(true).await,
+            Err(e) => {
+                drop(load);
+                Err(e)
+            }
+        };
+        assert!(outcome.is_err(), "a dangling household was accepted");
+
+        let mut conn = db.read().await.unwrap();
+        let idx: Vec<Vec<u8>> = row.pii.id_number_idx.clone().into_iter().collect();
+        assert!(
+            bulk::residents_by_id_index(&mut conn, &idx)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        drop(conn);
+        let mut tx = db.begin_write().await.unwrap();
+        let fields = ledger::ResidentFields {
+            household_id: None,
+            grid_id: g.id,
+            name: "张一",
+            gender: Gender::Male,
+            relation: Relation::Head,
+            status: ResidenceStatus::Registered,
+            pii: &row.pii,
+        };
+        ledger::insert_resident(&mut tx, &fields).await.unwrap();
+        let twice = ledger::insert_resident(&mut tx, &fields).await;
+        assert!(
+            matches!(twice, Err(civicgrid_store::StoreError::Conflict(_))),
+            "{twice:?}"
+        );
+    }
+);
