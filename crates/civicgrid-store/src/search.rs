@@ -317,23 +317,28 @@ pub async fn search_residents(
         wheres.extend(subquery.map(|s| ids_in(backend, &s, narrow)));
     }
     // Both phone searches start from the index on (last four, whole number).
-    let phone = match (&filter.phone, &filter.phone_last4_idx) {
+    let phone: Vec<(&str, &Vec<u8>)> = match (&filter.phone, &filter.phone_last4_idx) {
         (Some(p), last4) => {
             if last4.as_ref().is_some_and(|l| *l != p.last4_idx) {
                 return Ok(Vec::new());
             }
-            let (l, w) = (
-                args.bytes(p.last4_idx.clone()),
-                args.bytes(p.phone_idx.clone()),
-            );
-            Some(format!("phone_last4_idx = {l} AND phone_idx = {w}"))
+            vec![
+                ("phone_last4_idx", &p.last4_idx),
+                ("phone_idx", &p.phone_idx),
+            ]
         }
-        (None, Some(last4)) => Some(format!("phone_last4_idx = {}", args.bytes(last4.clone()))),
-        (None, None) => None,
+        (None, Some(last4)) => vec![("phone_last4_idx", last4)],
+        (None, None) => Vec::new(),
     };
-    if let Some(cond) = phone {
+    if !phone.is_empty() {
+        let prefix = if backend == Backend::Sqlite { "r." } else { "" };
+        let cond = phone
+            .into_iter()
+            .map(|(column, idx)| format!("{prefix}{column} = {}", args.bytes(idx.clone())))
+            .collect::<Vec<_>>()
+            .join(" AND ");
         wheres.push(match backend {
-            Backend::Sqlite => format!("r.{}", cond.replace(" AND ", " AND r.")),
+            Backend::Sqlite => cond,
             Backend::Postgres => ids_in(
                 backend,
                 &format!("SELECT id FROM residents WHERE {cond}"),

@@ -177,8 +177,11 @@ impl SqliteBulk {
     }
 
     /// Commits a held load's transaction so far, so that another connection can write
-    /// (the next `begin` opens a new one).
+    /// (the next `begin` opens a new one); a load that is not held has nothing open.
     pub async fn release(&mut self) -> StoreResult<()> {
+        if !self.held {
+            return Ok(());
+        }
         self.write_pending_names().await?;
         self.commit_held().await?;
         self.released = true;
