@@ -156,6 +156,13 @@ async fn messy_file_imports_idempotently_in_every_encoding() {
         .replace("党员;低保", "党员");
     let upd = import(&w, "changed.csv", changed.into_bytes(), &opts).await;
     assert_eq!(counts(&upd), (0, 1, 3, 4));
+    assert_eq!(
+        history_of(&w, "张建国").await,
+        vec![
+            ("import.update".into(), Some("import of changed.csv".into())),
+            ("import.create".into(), Some("import of messy.csv".into())),
+        ]
+    );
 
     // No plaintext ID number or phone anywhere in the database files.
     w.app.db().close().await;
@@ -299,6 +306,23 @@ async fn file_level_problems_are_errors() {
     assert!(matches!(e, AppError::Forbidden));
 }
 
+/// The actions and reasons on the history of the one resident named `name`.
+async fn history_of(w: &World, name: &str) -> Vec<(String, Option<String>)> {
+    let req = civicgrid_app::ledger_search::SearchRequest {
+        q: name.into(),
+        page: 1,
+        ..Default::default()
+    };
+    let sys = Actor::system();
+    let hits = w.app.search_residents(&sys, &req).await.unwrap().hits;
+    assert_eq!(hits.len(), 1, "{name}");
+    let card = w.app.resident_card(&sys, hits[0].id).await.unwrap();
+    card.history
+        .into_iter()
+        .map(|h| (h.action, h.reason))
+        .collect()
+}
+
 /// Names found by a system-wide search for `q`.
 async fn names_found(w: &World, q: &str) -> Vec<String> {
     let req = civicgrid_app::ledger_search::SearchRequest {
@@ -331,6 +355,11 @@ async fn a_first_load_held_in_one_transaction_writes_everything() {
     assert_eq!(s.created_nodes, vec!["HG-09"]);
     for name in ["张建国", "李秀英", "孙八", "吴十"] {
         assert_eq!(names_found(&w, name).await, vec![name.to_owned()]);
+        // Who created the record, when and why: the import, on the resident's card.
+        assert_eq!(
+            history_of(&w, name).await,
+            vec![("import.create".into(), Some("import of messy.csv".into()))]
+        );
     }
     // Held or not, importing the same file again changes nothing.
     let again = import(&w, "messy.csv", csv.into_bytes(), &held).await;

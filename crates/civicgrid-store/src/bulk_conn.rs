@@ -171,10 +171,56 @@ impl BulkTx<'_> {
         }
     }
 
-    pub async fn insert_residents(&mut self, rows: Vec<ResidentRow>) -> StoreResult<Vec<i64>> {
+    /// Inserts residents created by the bulk act `batch` (see [`Self::insert_batch`]);
+    /// returns their ids in the order of `rows`.
+    pub async fn insert_residents(
+        &mut self,
+        rows: Vec<ResidentRow>,
+        batch: Option<i64>,
+    ) -> StoreResult<Vec<i64>> {
         match self {
-            BulkTx::Pooled(tx) => pooled::insert_residents(tx, &rows).await,
-            BulkTx::Native(n) => n.call(move |c| native::insert_residents(c, rows)).await,
+            BulkTx::Pooled(tx) => pooled::insert_residents(tx, &rows, batch).await,
+            BulkTx::Native(n) => {
+                n.call(move |c| native::insert_residents(c, rows, batch))
+                    .await
+            }
+        }
+    }
+
+    /// Records the bulk act this transaction performs, now, by the given actor; the
+    /// residents it creates name it (their history shows it).
+    pub async fn insert_batch(
+        &mut self,
+        actor_user_id: Option<i64>,
+        actor_label: String,
+        action: &'static str,
+        reason: String,
+    ) -> StoreResult<i64> {
+        let at_ms = crate::now_ms();
+        match self {
+            BulkTx::Pooled(tx) => {
+                let b = crate::ledger::NewBatch {
+                    at_ms,
+                    actor_user_id,
+                    actor_label: &actor_label,
+                    action,
+                    reason: Some(&reason),
+                };
+                crate::ledger::insert_batch(tx, &b).await
+            }
+            BulkTx::Native(n) => {
+                n.call(move |c| {
+                    let b = crate::ledger::NewBatch {
+                        at_ms,
+                        actor_user_id,
+                        actor_label: &actor_label,
+                        action,
+                        reason: Some(&reason),
+                    };
+                    native::insert_batch(c, &b)
+                })
+                .await
+            }
         }
     }
 

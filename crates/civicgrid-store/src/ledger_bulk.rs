@@ -434,6 +434,7 @@ pub struct ResidentRow {
 pub async fn insert_residents(
     conn: &mut AnyConnection,
     rows: &[ResidentRow],
+    batch: Option<i64>,
 ) -> StoreResult<Vec<i64>> {
     let now = now_ms();
     let mut out = Vec::with_capacity(rows.len());
@@ -441,8 +442,8 @@ pub async fn insert_residents(
         let sql = values_sql(
             "INSERT INTO residents (household_id, grid_id, name, gender, birth_ym, birth_date_enc, \
              id_number_enc, id_number_idx, phone_enc, phone_idx, phone_last4_idx, relation, \
-             residence_status, created_at, updated_at)",
-            15,
+             residence_status, created_at, updated_at, created_in_batch)",
+            16,
             chunk.len(),
             "RETURNING id, id_number_idx",
             anon(conn),
@@ -464,7 +465,8 @@ pub async fn insert_residents(
                 .bind(r.relation)
                 .bind(r.residence_status)
                 .bind(now)
-                .bind(now);
+                .bind(now)
+                .bind(batch);
         }
         let mut ids: HashMap<Vec<u8>, i64> = HashMap::with_capacity(chunk.len());
         for r in q.fetch_all(&mut *conn).await? {

@@ -424,13 +424,17 @@ pub fn residents_by_id_index(
 }
 
 /// See [`crate::ledger_bulk::insert_residents`]: the new ids in the order of `rows`.
-pub fn insert_residents(c: &Connection, rows: Vec<ResidentRow>) -> StoreResult<Vec<i64>> {
+pub fn insert_residents(
+    c: &Connection,
+    rows: Vec<ResidentRow>,
+    batch: Option<i64>,
+) -> StoreResult<Vec<i64>> {
     let now = now_ms();
     let mut st = c.prepare(
         "INSERT INTO residents (household_id, grid_id, name, gender, birth_ym, birth_date_enc, \
          id_number_enc, id_number_idx, phone_enc, phone_idx, phone_last4_idx, relation, \
-         residence_status, created_at, updated_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14)",
+         residence_status, created_at, updated_at, created_in_batch) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?15)",
     )?;
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
@@ -449,6 +453,7 @@ pub fn insert_residents(c: &Connection, rows: Vec<ResidentRow>) -> StoreResult<V
             r.relation,
             r.residence_status,
             now,
+            batch,
         ])?;
         out.push(c.last_insert_rowid());
     }
@@ -537,6 +542,16 @@ fn replace_pairs(
         ins.execute(params![id, text])?;
     }
     Ok(())
+}
+
+/// See [`crate::ledger::insert_batch`].
+pub fn insert_batch(c: &Connection, b: &crate::ledger::NewBatch<'_>) -> StoreResult<i64> {
+    c.execute(
+        "INSERT INTO ledger_batches (at_ms, actor_user_id, actor_label, action, reason) \
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![b.at_ms, b.actor_user_id, b.actor_label, b.action, b.reason],
+    )?;
+    Ok(c.last_insert_rowid())
 }
 
 /// See [`crate::ledger_bulk::insert_history`].

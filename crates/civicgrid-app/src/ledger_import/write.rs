@@ -241,7 +241,7 @@ impl<'a> Writer<'a> {
         };
         // New residents, and what follows their insert: tags, name terms, household.
         let mut new_rows: Vec<ResidentRow> = Vec::with_capacity(rows.len());
-        let mut new_extra: Vec<(Vec<String>, String, i64)> = Vec::with_capacity(rows.len());
+        let mut new_extra: Vec<(Vec<String>, String)> = Vec::with_capacity(rows.len());
         let mut history: Vec<HistoryRow> = Vec::new();
         let mut retag: Vec<i64> = Vec::new();
         let mut tags: Vec<(i64, String)> = Vec::new();
@@ -265,7 +265,7 @@ impl<'a> Writer<'a> {
                     residence_status: row.status.code(),
                     pii,
                 });
-                new_extra.push((row.tags, terms, household_id));
+                new_extra.push((row.tags, terms));
                 continue;
             };
             let mut changes = diff(s, &r.p, Some(grid_id), Some(household_id));
@@ -293,7 +293,22 @@ impl<'a> Writer<'a> {
             });
             updated += 1;
         }
-        let ids = match tx.insert_residents(new_rows).await {
+        // The new residents name this chunk's import as what created them, instead of
+        // each carrying a history entry of its own.
+        let batch = if new_rows.is_empty() {
+            None
+        } else {
+            Some(
+                tx.insert_batch(
+                    self.actor.user_id,
+                    self.actor.label.clone(),
+                    "import.create",
+                    import_reason(self.file_name),
+                )
+                .await?,
+            )
+        };
+        let ids = match tx.insert_residents(new_rows, batch).await {
             Err(civicgrid_store::StoreError::Conflict(_)) if self.first_load => {
                 return Err(crate::AppError::Conflict(
                     "a resident with one of these ID numbers was added while the import ran; \
@@ -304,22 +319,18 @@ impl<'a> Writer<'a> {
             r => r?,
         };
         let mut terms: Vec<(i64, String)> = Vec::with_capacity(ids.len());
-        for (id, (row_tags, row_terms, household_id)) in ids.iter().zip(new_extra) {
+        for (id, (row_tags, row_terms)) in ids.iter().zip(new_extra) {
             tags.extend(row_tags.into_iter().map(|t| (*id, t)));
             terms.push((*id, row_terms));
-            history.push(HistoryRow {
-                subject_type: "resident",
-                subject_id: *id,
-                action: "import.create",
-                changes: created_json(household_id),
-            });
         }
         tx.replace_tags(retag, tags).await?;
         tx.index_residents(terms, false).await?;
         if !renamed.is_empty() {
             tx.index_residents(renamed, true).await?;
         }
-        write_history(tx, self.actor, self.file_name, history).await?;
+        if !history.is_empty() {
+            write_history(tx, self.actor, self.file_name, history).await?;
+        }
         Ok((ids.len() as u64, updated, unchanged))
     }
 
@@ -535,10 +546,19 @@ async fn write_history(
     file_name: &str,
     rows: Vec<HistoryRow>,
 ) -> AppResult<()> {
-    let reason = format!("import of {file_name}");
-    tx.insert_history(actor.user_id, actor.label.clone(), reason, rows)
-        .await?;
+    tx.insert_history(
+        actor.user_id,
+        actor.label.clone(),
+        import_reason(file_name),
+        rows,
+    )
+    .await?;
     Ok(())
+}
+
+/// Why an import's changes were made, as its history shows.
+fn import_reason(file_name: &str) -> String {
+    format!("import of {file_name}")
 }
 
 fn dedup(v: &mut Vec<(i64, String)>) {
@@ -595,10 +615,4 @@ fn diff(
         m.insert("phone".into(), json!({"changed": true}));
     }
     m
-}
-
-/// A created resident's history entry: the household it joined. Its values are the
-/// record itself, masked on the card; later entries name each change from → to.
-fn created_json(household_id: i64) -> String {
-    format!("{{\"household_id\":{household_id}}}")
 }

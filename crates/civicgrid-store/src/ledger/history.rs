@@ -48,7 +48,35 @@ pub async fn insert_history(conn: &mut AnyConnection, h: &NewHistory<'_>) -> Sto
     .await?)
 }
 
-/// History of one subject, newest first.
+/// Records one bulk act on the ledger (see migration 13, `ledger_batches`): the
+/// residents it creates name it instead of each carrying a history entry.
+pub async fn insert_batch(conn: &mut AnyConnection, b: &NewBatch<'_>) -> StoreResult<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO ledger_batches (at_ms, actor_user_id, actor_label, action, reason) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(b.at_ms)
+    .bind(b.actor_user_id)
+    .bind(b.actor_label)
+    .bind(b.action)
+    .bind(b.reason)
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
+/// Who, when, what and why of a bulk act on the ledger.
+#[derive(Debug, Clone)]
+pub struct NewBatch<'a> {
+    pub at_ms: i64,
+    pub actor_user_id: Option<i64>,
+    pub actor_label: &'a str,
+    pub action: &'a str,
+    pub reason: Option<&'a str>,
+}
+
+/// History of one subject, newest first: its own entries and, for a resident created
+/// by a bulk act, that act (its changes an empty object: the record itself is what it
+/// created, and later entries name each change from → to).
 pub async fn history(
     conn: &mut AnyConnection,
     subject_type: &str,
@@ -56,8 +84,14 @@ pub async fn history(
     limit: i64,
 ) -> StoreResult<Vec<HistoryEntry>> {
     let rows = sqlx::query(
-        "SELECT id, subject_type, subject_id, at_ms, actor_user_id, actor_label, action, reason, changes \
-         FROM ledger_history WHERE subject_type = $1 AND subject_id = $2 ORDER BY at_ms DESC, id DESC LIMIT $3",
+        "SELECT id, subject_type, subject_id, at_ms, actor_user_id, actor_label, action, \
+         reason, changes FROM ledger_history WHERE subject_type = $1 AND subject_id = $2 \
+         UNION ALL \
+         SELECT 0 AS id, 'resident' AS subject_type, r.id AS subject_id, b.at_ms, \
+         b.actor_user_id, b.actor_label, b.action, b.reason, '{}' AS changes \
+         FROM residents r JOIN ledger_batches b ON b.id = r.created_in_batch \
+         WHERE $1 = 'resident' AND r.id = $2 \
+         ORDER BY at_ms DESC, id DESC LIMIT $3",
     )
     .bind(subject_type)
     .bind(subject_id)

@@ -99,7 +99,21 @@ conformance!(bulk_import_round_trip, |db: Db| async move {
     let rows: Vec<ResidentRow> = (1..=(bulk::BATCH as u16 + 5))
         .map(|n| resident(&keys, hh, g.id, n))
         .collect();
-    let ids = bulk::insert_residents(&mut tx, &rows).await.unwrap();
+    let batch = ledger::insert_batch(
+        &mut tx,
+        &ledger::NewBatch {
+            at_ms: 1_000,
+            actor_user_id: None,
+            actor_label: "system",
+            action: "import.create",
+            reason: Some("import of x.csv"),
+        },
+    )
+    .await
+    .unwrap();
+    let ids = bulk::insert_residents(&mut tx, &rows, Some(batch))
+        .await
+        .unwrap();
     assert_eq!(ids.len(), rows.len());
     let idx: Vec<Vec<u8>> = rows
         .iter()
@@ -147,11 +161,27 @@ conformance!(bulk_import_round_trip, |db: Db| async move {
     )
     .await
     .unwrap();
+    // Its own entry, then the act that created it (older), which names no change.
     let hist = ledger::history(&mut tx, "resident", ids[0], 10)
         .await
         .unwrap();
-    assert_eq!(hist.len(), 1);
-    assert_eq!(hist[0].reason.as_deref(), Some("import of x.csv"));
+    let acts: Vec<&str> = hist.iter().map(|h| h.action.as_str()).collect();
+    assert_eq!(acts, ["import.update", "import.create"]);
+    assert_eq!(hist[1].reason.as_deref(), Some("import of x.csv"));
+    assert_eq!((hist[1].at_ms, hist[1].changes.as_str()), (1_000, "{}"));
+    assert_eq!(hist[1].subject_id, ids[0]);
+    let other = ledger::history(&mut tx, "resident", ids[1], 10)
+        .await
+        .unwrap();
+    assert_eq!(other.len(), 1, "each created resident shows the act once");
+    assert!(
+        ledger::history(&mut tx, "household", hh, 10)
+            .await
+            .unwrap()
+            .iter()
+            .all(|h| h.action != "import.create"),
+        "the act is a resident's, not its household's"
+    );
 
     let terms: Vec<(i64, String)> = ids.iter().map(|i| (*i, format!("张 t{i}"))).collect();
     search::index_residents(&mut tx, &terms, false)
@@ -225,7 +255,19 @@ conformance!(
         assert_eq!((placed.id, placed.area_centi), (hh, Some(9000)));
 
         let rows: Vec<ResidentRow> = (1..=3).map(|n| resident(&keys, hh, g.id, n)).collect();
-        let ids = btx.insert_residents(rows.clone()).await.unwrap();
+        let batch = btx
+            .insert_batch(
+                None,
+                "system".into(),
+                "import.create",
+                "import of x.csv".into(),
+            )
+            .await
+            .unwrap();
+        let ids = btx
+            .insert_residents(rows.clone(), Some(batch))
+            .await
+            .unwrap();
         assert_eq!(ids.len(), 3);
         assert!(ids.windows(2).all(|w| w[0] < w[1]), "ids follow the rows");
         btx.replace_tags(vec![], vec![(ids[0], "veteran".into())])
@@ -249,8 +291,8 @@ conformance!(
             vec![HistoryRow {
                 subject_type: "resident",
                 subject_id: ids[0],
-                action: "import.create",
-                changes: r#"{"household_id":1}"#.into(),
+                action: "import.update",
+                changes: r#"{"name":{"from":"张1","to":"张一"}}"#.into(),
             }],
         )
         .await
@@ -311,7 +353,8 @@ conformance!(
         let hist = ledger::history(&mut conn, "resident", ids[0], 10)
             .await
             .unwrap();
-        assert_eq!(hist.len(), 1);
+        let acts: Vec<&str> = hist.iter().map(|h| h.action.as_str()).collect();
+        assert_eq!(acts, ["import.update", "import.create"]);
         let v = audit::verify(&mut conn).await.unwrap();
         assert!(v.first_break.is_none());
         assert_eq!(v.head_seq, seq);
@@ -335,7 +378,7 @@ conformance!(
         load.hold().unwrap();
         let written = {
             let mut btx = load.begin().await.unwrap();
-            match btx.insert_residents(vec![row.clone()]).await {
+            match btx.insert_residents(vec![row.clone()], None).await {
                 Err(e) => Err(e),
                 Ok(_) => btx.commit().await,
             }
