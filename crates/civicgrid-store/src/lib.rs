@@ -23,6 +23,7 @@ pub mod requests;
 pub mod search;
 pub mod sessions;
 pub mod sqlite_bulk;
+pub mod sqlite_names;
 pub mod synthetic;
 pub mod tokens;
 

@@ -31,7 +31,7 @@ const PRAGMAS: &str = "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
 /// when that memory passes `hashsize` (1 MiB by default): a 50,000-row chunk would
 /// leave dozens of small segments to merge. At 64 MiB a chunk is one segment. The
 /// setting is stored with the index; ordinary writes of a few rows never reach it.
-const NAME_INDEX_HASH: &str =
+pub(crate) const NAME_INDEX_HASH: &str =
     "INSERT INTO resident_search(resident_search, rank) VALUES('hashsize', 67108864);";
 
 impl From<rusqlite::Error> for StoreError {
@@ -52,6 +52,11 @@ impl From<rusqlite::Error> for StoreError {
 /// A native connection for one bulk load.
 pub struct SqliteBulk {
     conn: Option<Connection>,
+    /// The database file.
+    path: PathBuf,
+    /// This connection has written the name index since its last commit (a held
+    /// load then cannot build it beside; see [`crate::sqlite_names`]).
+    names_written: bool,
     /// The load's chunks share one transaction, committed by [`SqliteBulk::finish`].
     held: bool,
     /// The held load dropped the unique ID-number index in its transaction: no other
@@ -71,6 +76,7 @@ pub struct SqliteBulk {
 impl SqliteBulk {
     /// Opens the database file at `path` (which must exist: the pool created it).
     pub async fn open(path: PathBuf) -> StoreResult<SqliteBulk> {
+        let file = path.clone();
         let conn = tokio::task::spawn_blocking(move || -> StoreResult<Connection> {
             let conn = Connection::open_with_flags(
                 &path,
@@ -84,6 +90,8 @@ impl SqliteBulk {
         .map_err(|e| StoreError::Native(format!("opening the bulk connection: {e}")))??;
         Ok(SqliteBulk {
             conn: Some(conn),
+            path: file,
+            names_written: false,
             held: false,
             unique_dropped: false,
             released: false,
@@ -160,17 +168,26 @@ impl SqliteBulk {
     /// Commits the open transaction, if any, after building the unique ID-number
     /// index again where this load dropped it.
     async fn commit_held(&mut self) -> StoreResult<()> {
-        let rebuild = std::mem::take(&mut self.unique_dropped);
+        self.rebuild_unique().await?;
+        self.names_written = false;
         self.call(move |c| {
-            if c.is_autocommit() {
-                return Ok(());
+            if !c.is_autocommit() {
+                c.execute_batch("COMMIT")?;
             }
-            if rebuild {
-                let started = std::time::Instant::now();
-                c.execute_batch(crate::bulk_indexes::ID_NUMBER_UNIQUE)?;
-                tracing::debug!(took = ?started.elapsed(), "unique ID-number index built");
-            }
-            c.execute_batch("COMMIT")?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Builds the unique ID-number index again if this load dropped it.
+    async fn rebuild_unique(&mut self) -> StoreResult<()> {
+        if !std::mem::take(&mut self.unique_dropped) {
+            return Ok(());
+        }
+        self.call(move |c| {
+            let started = std::time::Instant::now();
+            c.execute_batch(crate::bulk_indexes::ID_NUMBER_UNIQUE)?;
+            tracing::debug!(took = ?started.elapsed(), "unique ID-number index built");
             Ok(())
         })
         .await
@@ -199,6 +216,7 @@ impl SqliteBulk {
             self.pending_names.extend(entries);
             return Ok(());
         }
+        self.names_written = true;
         self.call(move |c| index_residents(c, entries, replace))
             .await
     }
@@ -208,6 +226,7 @@ impl SqliteBulk {
             return Ok(());
         }
         let entries = std::mem::take(&mut self.pending_names);
+        self.names_written = true;
         self.call(move |c| index_residents(c, entries, false)).await
     }
 
@@ -221,15 +240,38 @@ impl SqliteBulk {
 
     /// Ends the load: builds the deferred indexes if asked (sorting on two threads,
     /// in this connection's large cache), commits a held load, then copies the log
-    /// into the database while this connection still holds it.
+    /// into the database while this connection still holds it. A held load whose name
+    /// index this connection has not written since its last commit builds the pending
+    /// entries beside the database meanwhile (see [`crate::sqlite_names`]).
     pub async fn finish(mut self, build_indexes: bool) -> StoreResult<()> {
         tracing::debug!(busy = ?self.busy, "bulk load written");
         for (kind, took) in &self.busy_by {
             tracing::debug!(?took, kind, "bulk load calls");
         }
-        let started = std::time::Instant::now();
-        self.write_pending_names().await?;
-        tracing::debug!(took = ?started.elapsed(), "pending name index written");
+        let beside = if self.held && !self.names_written && !self.pending_names.is_empty() {
+            let (path, entries) = (self.path.clone(), std::mem::take(&mut self.pending_names));
+            Some(tokio::task::spawn_blocking(move || {
+                let started = std::time::Instant::now();
+                let built = crate::sqlite_names::build_beside(&path, entries);
+                tracing::debug!(took = ?started.elapsed(), "name index built beside");
+                built
+            }))
+        } else {
+            let started = std::time::Instant::now();
+            self.write_pending_names().await?;
+            tracing::debug!(took = ?started.elapsed(), "pending name index written");
+            None
+        };
+        let result = self.finish_indexes(build_indexes, beside).await;
+        crate::sqlite_names::remove_side(&self.path);
+        result
+    }
+
+    async fn finish_indexes(
+        &mut self,
+        build_indexes: bool,
+        beside: Option<tokio::task::JoinHandle<StoreResult<PathBuf>>>,
+    ) -> StoreResult<()> {
         self.call(move |c| {
             if build_indexes {
                 c.execute_batch("PRAGMA threads = 2")?;
@@ -242,6 +284,19 @@ impl SqliteBulk {
             Ok(())
         })
         .await?;
+        self.rebuild_unique().await?;
+        if let Some(handle) = beside {
+            let side = handle
+                .await
+                .map_err(|e| StoreError::Native(format!("building the name index: {e}")))??;
+            self.call(move |c| {
+                let started = std::time::Instant::now();
+                crate::sqlite_names::copy_back(c, &side)?;
+                tracing::debug!(took = ?started.elapsed(), "name index copied in");
+                Ok(())
+            })
+            .await?;
+        }
         let started = std::time::Instant::now();
         self.commit_held().await?;
         tracing::debug!(took = ?started.elapsed(), "bulk load committed");
