@@ -196,31 +196,16 @@ impl BulkTx<'_> {
         action: &'static str,
         reason: String,
     ) -> StoreResult<i64> {
-        let at_ms = crate::now_ms();
+        let b = crate::ledger::NewBatch {
+            at_ms: crate::now_ms(),
+            actor_user_id,
+            actor_label,
+            action: action.to_owned(),
+            reason: Some(reason),
+        };
         match self {
-            BulkTx::Pooled(tx) => {
-                let b = crate::ledger::NewBatch {
-                    at_ms,
-                    actor_user_id,
-                    actor_label: &actor_label,
-                    action,
-                    reason: Some(&reason),
-                };
-                crate::ledger::insert_batch(tx, &b).await
-            }
-            BulkTx::Native(n) => {
-                n.call(move |c| {
-                    let b = crate::ledger::NewBatch {
-                        at_ms,
-                        actor_user_id,
-                        actor_label: &actor_label,
-                        action,
-                        reason: Some(&reason),
-                    };
-                    native::insert_batch(c, &b)
-                })
-                .await
-            }
+            BulkTx::Pooled(tx) => crate::ledger::insert_batch(tx, &b).await,
+            BulkTx::Native(n) => n.call(move |c| native::insert_batch(c, &b)).await,
         }
     }
 

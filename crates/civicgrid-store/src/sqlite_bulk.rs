@@ -600,7 +600,7 @@ fn replace_pairs(
 }
 
 /// See [`crate::ledger::insert_batch`].
-pub fn insert_batch(c: &Connection, b: &crate::ledger::NewBatch<'_>) -> StoreResult<i64> {
+pub fn insert_batch(c: &Connection, b: &crate::ledger::NewBatch) -> StoreResult<i64> {
     c.execute(
         "INSERT INTO ledger_batches (at_ms, actor_user_id, actor_label, action, reason) \
          VALUES (?1, ?2, ?3, ?4, ?5)",

@@ -50,28 +50,28 @@ pub async fn insert_history(conn: &mut AnyConnection, h: &NewHistory<'_>) -> Sto
 
 /// Records one bulk act on the ledger (see migration 13, `ledger_batches`): the
 /// residents it creates name it instead of each carrying a history entry.
-pub async fn insert_batch(conn: &mut AnyConnection, b: &NewBatch<'_>) -> StoreResult<i64> {
+pub async fn insert_batch(conn: &mut AnyConnection, b: &NewBatch) -> StoreResult<i64> {
     Ok(sqlx::query_scalar(
         "INSERT INTO ledger_batches (at_ms, actor_user_id, actor_label, action, reason) \
          VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
     .bind(b.at_ms)
     .bind(b.actor_user_id)
-    .bind(b.actor_label)
-    .bind(b.action)
-    .bind(b.reason)
+    .bind(b.actor_label.as_str())
+    .bind(b.action.as_str())
+    .bind(b.reason.as_deref())
     .fetch_one(&mut *conn)
     .await?)
 }
 
 /// Who, when, what and why of a bulk act on the ledger.
 #[derive(Debug, Clone)]
-pub struct NewBatch<'a> {
+pub struct NewBatch {
     pub at_ms: i64,
     pub actor_user_id: Option<i64>,
-    pub actor_label: &'a str,
-    pub action: &'a str,
-    pub reason: Option<&'a str>,
+    pub actor_label: String,
+    pub action: String,
+    pub reason: Option<String>,
 }
 
 /// History of one subject, newest first: its own entries and, for a resident created

@@ -104,9 +104,9 @@ conformance!(bulk_import_round_trip, |db: Db| async move {
         &ledger::NewBatch {
             at_ms: 1_000,
             actor_user_id: None,
-            actor_label: "system",
-            action: "import.create",
-            reason: Some("import of x.csv"),
+            actor_label: "system".into(),
+            action: "import.create".into(),
+            reason: Some("import of x.csv".into()),
         },
     )
     .await
