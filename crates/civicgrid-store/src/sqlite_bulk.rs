@@ -262,8 +262,11 @@ impl SqliteBulk {
             tracing::debug!(took = ?started.elapsed(), "pending name index written");
             None
         };
+        let built_beside = beside.is_some();
         let result = self.finish_indexes(build_indexes, beside).await;
-        crate::sqlite_names::remove_side(&self.path);
+        if built_beside {
+            crate::sqlite_names::remove_side(&self.path);
+        }
         result
     }
 

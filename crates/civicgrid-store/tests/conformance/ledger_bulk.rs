@@ -54,6 +54,14 @@ async fn catalogue_and_grid(tx: &mut civicgrid_store::AnyConnection) -> OrgNode 
     node(tx, Some(&c), NodeKind::Grid, "C-D-S-C-G").await
 }
 
+/// [`catalogue_and_grid`] in a transaction of its own, committed.
+async fn committed_grid(db: &Db) -> OrgNode {
+    let mut tx = db.begin_write().await.unwrap();
+    let g = catalogue_and_grid(&mut tx).await;
+    commit(tx).await.unwrap();
+    g
+}
+
 conformance!(bulk_import_round_trip, |db: Db| async move {
     let keys = FieldKeys::ephemeral();
     let mut tx = db.begin_write().await.unwrap();
@@ -217,9 +225,7 @@ conformance!(
     bulk_connection_writes_reads_and_rolls_back,
     |db: Db| async move {
         let keys = FieldKeys::ephemeral();
-        let mut tx = db.begin_write().await.unwrap();
-        let g = catalogue_and_grid(&mut tx).await;
-        commit(tx).await.unwrap();
+        let g = committed_grid(&db).await;
 
         let mut load = db.bulk_conn().await.unwrap();
         let mut btx = load.begin().await.unwrap();
@@ -369,9 +375,7 @@ conformance!(
     |db: Db| async move {
         use civicgrid_domain::ledger::person::{Gender, Relation, ResidenceStatus};
         let keys = FieldKeys::ephemeral();
-        let mut tx = db.begin_write().await.unwrap();
-        let g = catalogue_and_grid(&mut tx).await;
-        commit(tx).await.unwrap();
+        let g = committed_grid(&db).await;
 
         let row = resident(&keys, 999_999, g.id, 1);
         let mut load = db.bulk_conn().await.unwrap();
