@@ -1,7 +1,7 @@
 //! How a resident's personal fields are stored: the one place that names the columns'
 //! sealing fields and blind indexes, used by single edits and bulk imports alike.
 
-use civicgrid_domain::ledger::date::{Date, compact};
+use civicgrid_domain::ledger::date::Date;
 use civicgrid_domain::ledger::id_number::IdNumber;
 use civicgrid_domain::ledger::phone::Phone;
 
@@ -57,7 +57,7 @@ pub fn phone_last4_index(keys: &FieldKeys, last4: &str) -> Vec<u8> {
 }
 
 pub fn birth_ym(d: Date) -> i64 {
-    compact(d)[..6].parse().unwrap_or(0)
+    civicgrid_domain::ledger::date::year_month(d)
 }
 
 pub fn seal(

@@ -20,19 +20,37 @@ pub enum DateError {
 /// Parses `YYYY-MM-DD`, `YYYY/MM/DD`, `YYYY.MM.DD`, `YYYYMMDD` and `YYYY年MM月DD日`.
 pub fn parse_date(raw: &str) -> Result<Date, DateError> {
     let s = raw.trim();
-    let digits: Vec<&str> = s
+    let mut parts = s
         .split(|c: char| !c.is_ascii_digit())
-        .filter(|p| !p.is_empty())
-        .collect();
-    let (y, m, d) = match digits.as_slice() {
-        [one] if one.len() == 8 => (&one[..4], &one[4..6], &one[6..]),
-        [y, m, d] if y.len() == 4 && m.len() <= 2 && d.len() <= 2 => (*y, *m, *d),
+        .filter(|p| !p.is_empty());
+    let (y, m, d) = match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(one), None, None, None) if one.len() == 8 => (&one[..4], &one[4..6], &one[6..]),
+        (Some(y), Some(m), Some(d), None) if y.len() == 4 && m.len() <= 2 && d.len() <= 2 => {
+            (y, m, d)
+        }
         _ => return Err(DateError::Format(s.to_owned())),
     };
-    let (Ok(y), Ok(m), Ok(d)) = (y.parse::<i32>(), m.parse::<u32>(), d.parse::<u32>()) else {
-        return Err(DateError::Format(s.to_owned()));
-    };
-    let date = NaiveDate::from_ymd_opt(y, m, d)
+    match (digits(y), digits(m), digits(d)) {
+        (Some(y), Some(m), Some(d)) => calendar_date(y, m, d),
+        _ => Err(DateError::Format(s.to_owned())),
+    }
+}
+
+/// The value of a run of ASCII digits (at most four: a year, a month or a day).
+fn digits(s: &str) -> Option<u32> {
+    if s.is_empty() || s.len() > 4 {
+        return None;
+    }
+    s.bytes().try_fold(0u32, |n, b| {
+        b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0'))
+    })
+}
+
+/// The day `y-m-d`, if the calendar has it and it is not before 1900.
+fn calendar_date(y: u32, m: u32, d: u32) -> Result<Date, DateError> {
+    // `digits` reads at most four digits, so the year fits.
+    let year = i32::try_from(y).unwrap_or(i32::MAX);
+    let date = NaiveDate::from_ymd_opt(year, m, d)
         .ok_or_else(|| DateError::NoSuchDay(format!("{y:04}-{m:02}-{d:02}")))?;
     if y < 1900 {
         return Err(DateError::TooEarly(date.to_string()));
@@ -42,10 +60,16 @@ pub fn parse_date(raw: &str) -> Result<Date, DateError> {
 
 /// Parses exactly `YYYYMMDD`.
 pub fn parse_compact(s: &str) -> Result<Date, DateError> {
-    if s.len() != 8 || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(DateError::Format(s.to_owned()));
+    let part = |r: std::ops::Range<usize>| s.get(r).and_then(digits);
+    match (s.len(), part(0..4), part(4..6), part(6..8)) {
+        (8, Some(y), Some(m), Some(d)) => calendar_date(y, m, d),
+        _ => Err(DateError::Format(s.to_owned())),
     }
-    parse_date(s)
+}
+
+/// The year and month of `d` as one number, `YYYYMM` (198503 for 7 March 1985).
+pub fn year_month(d: Date) -> i64 {
+    i64::from(d.year()) * 100 + i64::from(d.month())
 }
 
 pub fn compact(d: Date) -> String {
@@ -99,6 +123,23 @@ mod tests {
             Err(DateError::TooEarly(_))
         ));
         assert!(parse_compact("1985-03-07").is_err());
+        assert!(parse_compact("1985030").is_err());
+        assert!(parse_compact("198503+7").is_err());
+        assert_eq!(parse_compact("19850307"), Ok(d(1985, 3, 7)));
+        assert!(matches!(
+            parse_compact("19850230"),
+            Err(DateError::NoSuchDay(_))
+        ));
+        assert!(matches!(
+            parse_date("1985-03-07-01"),
+            Err(DateError::Format(_))
+        ));
+        assert!(matches!(parse_date("85-03-07"), Err(DateError::Format(_))));
+        assert!(matches!(
+            parse_date("1985-003-07"),
+            Err(DateError::Format(_))
+        ));
+        assert_eq!(year_month(d(1985, 3, 7)), 198503);
     }
 
     #[test]

@@ -259,10 +259,17 @@ fn place(h: &HeaderMap, row: &[impl AsRef<str>], col: Column) -> Result<String, 
     if v.is_empty() {
         return Err(RowReject::new(col, "is empty"));
     }
-    if v.chars().count() > 100 {
+    if v.len() > 100 && v.chars().count() > 100 {
         return Err(RowReject::new(col, "is longer than 100 characters"));
     }
-    Ok(v.split_whitespace().collect::<Vec<_>>().join(" "))
+    let mut out = String::with_capacity(v.len());
+    for word in v.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    Ok(out)
 }
 
 /// Validates one data row against `catalogue` (the active tags) on `today`.

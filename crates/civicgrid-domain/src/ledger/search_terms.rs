@@ -27,24 +27,53 @@ fn separator(c: char) -> bool {
 /// Most readings kept for a surname with several (单: dan, chan, shan).
 const MAX_SURNAME_READINGS: usize = 4;
 
+/// A name's terms as they are gathered: one space-separated text, each term once.
+/// Built in place (a million names are indexed in one import), without a string per
+/// term.
+#[derive(Default)]
+struct Terms {
+    text: String,
+    /// Where each term lies in `text`.
+    spans: Vec<(usize, usize)>,
+}
+
+impl Terms {
+    fn push(&mut self, term: &str) {
+        if term.is_empty() || self.spans.iter().any(|&(a, b)| &self.text[a..b] == term) {
+            return;
+        }
+        if !self.text.is_empty() {
+            self.text.push(' ');
+        }
+        let start = self.text.len();
+        self.text.push_str(term);
+        self.spans.push((start, self.text.len()));
+    }
+
+    /// Pushes the concatenation of `parts` as one term (`scratch` is reused).
+    fn push_joined<'a>(&mut self, scratch: &mut String, parts: impl IntoIterator<Item = &'a str>) {
+        scratch.clear();
+        parts.into_iter().for_each(|p| scratch.push_str(p));
+        self.push(scratch);
+    }
+}
+
 /// Pinyin terms of a run of Chinese characters: full pinyin joined (one per reading of
 /// the surname), the given name's pinyin, and the initials of both.
-fn pinyin_terms(chars: &[char], push: &mut impl FnMut(String)) {
-    let syllables: Vec<Option<&'static str>> = chars
-        .iter()
-        .map(|c| c.to_pinyin().map(|p| p.plain()))
-        .collect();
-    if syllables.iter().any(Option::is_none) {
-        // A character without a reading (rare, or not Chinese): no pinyin for the run.
-        return;
+fn pinyin_terms(chars: &[char], terms: &mut Terms) {
+    let mut syllables: Vec<&'static str> = Vec::with_capacity(chars.len());
+    for c in chars {
+        match c.to_pinyin() {
+            Some(p) => syllables.push(p.plain()),
+            // A character without a reading (rare, or not Chinese): no pinyin for the run.
+            None => return,
+        }
     }
-    let syllables: Vec<&str> = syllables.into_iter().flatten().collect();
-    let Some((_, given)) = syllables.split_first() else {
+    let Some((&first, given)) = syllables.split_first() else {
         return;
     };
-    let given_full: String = given.concat();
-    let given_initials: String = given.iter().filter_map(|s| s.get(..1)).collect();
-    let mut surnames: Vec<&str> = Vec::new();
+    let initial = |s: &'static str| s.get(..1).unwrap_or("");
+    let mut surnames: Vec<&str> = Vec::with_capacity(MAX_SURNAME_READINGS);
     if let Some(multi) = chars[0].to_pinyin_multi() {
         for p in multi {
             if surnames.len() < MAX_SURNAME_READINGS && !surnames.contains(&p.plain()) {
@@ -53,52 +82,62 @@ fn pinyin_terms(chars: &[char], push: &mut impl FnMut(String)) {
         }
     }
     if surnames.is_empty() {
-        surnames.push(syllables[0]);
+        surnames.push(first);
     }
     // The default reading first, so the common spelling leads.
-    surnames.sort_by_key(|s| *s != syllables[0]);
+    surnames.sort_by_key(|s| *s != first);
+    let mut scratch = String::with_capacity(32);
     for s in &surnames {
-        push(format!("{s}{given_full}"));
+        terms.push_joined(
+            &mut scratch,
+            std::iter::once(*s).chain(given.iter().copied()),
+        );
     }
     for s in &surnames {
-        push(format!("{}{given_initials}", s.get(..1).unwrap_or("")));
+        let initials = given.iter().map(|g| initial(g));
+        terms.push_joined(&mut scratch, std::iter::once(initial(s)).chain(initials));
     }
     if given.len() >= 2 {
-        push(given_full);
-        push(given_initials);
+        terms.push_joined(&mut scratch, given.iter().copied());
+        terms.push_joined(&mut scratch, given.iter().map(|g| initial(g)));
     }
 }
 
 /// Space-separated, de-duplicated search terms for a name.
 pub fn name_terms(name: &str) -> String {
-    let mut terms: Vec<String> = Vec::new();
-    let mut push = |t: String| {
-        if !t.is_empty() && !terms.contains(&t) {
-            terms.push(t);
-        }
+    let mut terms = Terms {
+        text: String::with_capacity(64),
+        spans: Vec::with_capacity(12),
     };
+    let mut chars: Vec<char> = Vec::with_capacity(8);
+    let mut buf = [0u8; 8];
     for raw in name.split(separator) {
-        let word: String = raw.chars().filter(|c| term_char(*c)).collect();
-        let chars: Vec<char> = word.chars().collect();
+        chars.clear();
+        chars.extend(raw.chars().filter(|c| term_char(*c)));
+        let word = || chars.iter().collect::<String>();
         if chars.iter().any(|c| is_cjk(*c)) {
             for c in &chars {
-                push(c.to_string());
+                terms.push(c.encode_utf8(&mut buf));
             }
             for pair in chars.windows(2) {
-                push(pair.iter().collect());
+                let first = pair[0].len_utf8();
+                pair[0].encode_utf8(&mut buf);
+                pair[1].encode_utf8(&mut buf[first..]);
+                let len = first + pair[1].len_utf8();
+                terms.push(std::str::from_utf8(&buf[..len]).unwrap_or_default());
             }
             // A query of Chinese characters matches by their pairs, so an all-Chinese
             // word is found without itself as a term; a mixed word ("A座张") is
             // queried whole, as a prefix.
             if !chars.iter().all(|c| is_cjk(*c)) {
-                push(word.clone());
+                terms.push(&word());
             }
-            pinyin_terms(&chars, &mut push);
+            pinyin_terms(&chars, &mut terms);
         } else {
-            push(word.to_lowercase());
+            terms.push(&word().to_lowercase());
         }
     }
-    terms.join(" ")
+    terms.text
 }
 
 /// One term of a query: the text, and whether it also matches longer terms that
