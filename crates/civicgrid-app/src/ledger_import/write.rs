@@ -497,24 +497,38 @@ impl Level {
         places: &mut HashMap<i64, GridPlaces>,
         rows: &mut [Placed],
     ) -> AppResult<()> {
+        // Each place to create is copied once, however many rows name it.
         let mut want: Vec<(i64, String)> = Vec::new();
         let mut grid_of: HashMap<i64, i64> = HashMap::new();
-        for r in rows.iter_mut() {
-            let Some(g) = r.grid_id else { continue };
-            let Some(((parent, name), p)) = self.key(r).zip(places.get(&g)) else {
-                continue;
-            };
-            let found = self.find(p, parent, name);
-            if found.is_none() {
-                want.push((parent, name.to_owned()));
-                grid_of.insert(parent, g);
+        // Per row: `None` where this level does not apply, else the place found.
+        let mut found_ids: Vec<Option<Option<i64>>> = Vec::with_capacity(rows.len());
+        {
+            let mut asked: HashSet<(i64, &str)> = HashSet::new();
+            for r in rows.iter() {
+                let known = r
+                    .grid_id
+                    .and_then(|g| Some((g, self.key(r)?, places.get(&g)?)));
+                let Some((g, (parent, name), p)) = known else {
+                    found_ids.push(None);
+                    continue;
+                };
+                let found = self.find(p, parent, name);
+                if found.is_none() && asked.insert((parent, name)) {
+                    want.push((parent, name.to_owned()));
+                    grid_of.insert(parent, g);
+                }
+                found_ids.push(Some(found));
             }
-            *self.slot(r) = found;
+        }
+        for (r, found) in rows.iter_mut().zip(found_ids) {
+            if let Some(found) = found {
+                *self.slot(r) = found;
+            }
         }
         if want.is_empty() {
             return Ok(());
         }
-        dedup(&mut want);
+        want.sort();
         let created = match self {
             Level::Building => tx.insert_buildings(want).await?,
             Level::Unit => tx.insert_units(want).await?,
@@ -559,11 +573,6 @@ async fn write_history(
 /// Why an import's changes were made, as its history shows.
 fn import_reason(file_name: &str) -> String {
     format!("import of {file_name}")
-}
-
-fn dedup(v: &mut Vec<(i64, String)>) {
-    v.sort();
-    v.dedup();
 }
 
 /// The household a row names, if its places all exist already.

@@ -13,6 +13,23 @@ pub struct UnknownValue {
     pub allowed: String,
 }
 
+/// `s` in lower case, borrowed when lowering changes nothing: ASCII without capitals,
+/// and Chinese characters, which have no case (most cells of a spreadsheet).
+pub fn lowercase(s: &str) -> std::borrow::Cow<'_, str> {
+    let caseless = |c: char| {
+        if c.is_ascii() {
+            !c.is_ascii_uppercase()
+        } else {
+            crate::ledger::search_terms::is_cjk(c)
+        }
+    };
+    if s.chars().all(caseless) {
+        std::borrow::Cow::Borrowed(s)
+    } else {
+        std::borrow::Cow::Owned(s.to_lowercase())
+    }
+}
+
 /// Declares an enum with its code, Chinese label and accepted aliases.
 macro_rules! coded_enum {
     ($(#[$m:meta])* $name:ident, $field:literal, { $($var:ident => $code:literal, $zh:literal, [$($alias:literal),*]);+ $(;)? }) => {
@@ -34,7 +51,7 @@ macro_rules! coded_enum {
 
             pub fn parse(raw: &str) -> Result<$name, UnknownValue> {
                 let s = raw.trim();
-                let lower = s.to_lowercase();
+                let lower = lowercase(s);
                 $(
                     if lower == $code || s == $zh $(|| lower == $alias)* {
                         return Ok($name::$var);
@@ -132,6 +149,25 @@ pub fn mask_name(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lowercase_borrows_what_has_no_case() {
+        use std::borrow::Cow;
+        for (s, want) in [
+            ("户主", "户主"),
+            ("male", "male"),
+            ("MALE", "male"),
+            ("Élan", "élan"),
+            ("ǅ", "ǆ"),
+            ("", ""),
+        ] {
+            assert_eq!(lowercase(s), want, "{s}");
+        }
+        assert!(matches!(lowercase("户主"), Cow::Borrowed(_)));
+        assert!(matches!(lowercase("tenant"), Cow::Borrowed(_)));
+        assert_eq!(Relation::parse(" HEAD "), Ok(Relation::Head));
+        assert_eq!(Ownership::parse("租户"), Ok(Ownership::Tenant));
+    }
 
     #[test]
     fn chinese_and_english_values_parse() {

@@ -83,10 +83,17 @@ pub fn split_tags(cell: &str) -> Vec<String> {
 /// Finds a tag by code or by either name (case-insensitive for Latin text).
 pub fn lookup<'a>(catalogue: &'a [TagDef], text: &str) -> Option<&'a TagDef> {
     let t = text.trim();
-    let lower = t.to_lowercase();
+    let lower = crate::ledger::person::lowercase(t);
+    let same_en = |en: &str| {
+        if en.is_ascii() {
+            en.eq_ignore_ascii_case(&lower)
+        } else {
+            en.to_lowercase() == lower
+        }
+    };
     catalogue
         .iter()
-        .find(|d| d.code == lower || d.name_zh == t || d.name_en.to_lowercase() == lower)
+        .find(|d| d.code == lower || d.name_zh == t || same_en(&d.name_en))
 }
 
 #[cfg(test)]
