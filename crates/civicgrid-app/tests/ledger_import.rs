@@ -341,8 +341,8 @@ async fn names_found(w: &World, q: &str) -> Vec<String> {
 #[tokio::test]
 async fn a_first_load_held_in_one_transaction_writes_everything() {
     let w = world().await;
-    // Chunks of one and two rows; the grid HG-09 first appears in a later chunk, so
-    // the held load commits what it has, lets the grid be created and goes on.
+    // Chunks of one and two rows; the grid HG-09 first appears in a later chunk: the
+    // load learns it from the file before its first chunk and creates it then.
     let held = ImportOptions {
         create_missing: true,
         hold_writes: true,

@@ -199,9 +199,11 @@ impl SqliteBulk {
         if !self.held {
             return Ok(());
         }
+        let started = std::time::Instant::now();
         self.write_pending_names().await?;
         self.commit_held().await?;
         self.released = true;
+        tracing::debug!(took = ?started.elapsed(), "held load released");
         Ok(())
     }
 

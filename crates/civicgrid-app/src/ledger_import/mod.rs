@@ -178,8 +178,20 @@ impl App {
         let keys = self.config.field_keys.clone();
         let today = chrono::Local::now().date_naive();
         let chunk_rows = opts.chunk_rows.max(1);
+        // A held load lets go of its transaction to create a community or grid: one
+        // that may create them learns them all from the file first, so a file sorted
+        // by place does not commit at every new grid.
+        let places_first = opts.hold_writes && opts.create_missing && !opts.dry_run;
         let producer = tokio::task::spawn_blocking(move || {
-            validate::produce(opened, &catalogue, &keys, today, chunk_rows, &tx)
+            validate::produce(
+                opened,
+                &catalogue,
+                &keys,
+                today,
+                chunk_rows,
+                places_first,
+                &tx,
+            )
         });
         // A first load into an empty ledger builds the secondary indexes once at the
         // end, and has no stored resident to match rows against.

@@ -65,17 +65,17 @@ impl GridResolver {
         self.cache.entry(community).or_default().insert(grid, res);
     }
 
-    /// Resolves every (community, grid) pair not seen before. With `create`, the
-    /// missing communities and grids are created together in one transaction, each
-    /// under a savepoint so that one refused node rejects only its rows.
-    pub async fn prepare(
+    /// Resolves every (community, grid) pair not seen before that exists (or is
+    /// refused, or would be created in a dry run), reading only; returns the pairs to
+    /// create, for [`GridResolver::create`].
+    pub async fn look_up(
         &mut self,
         app: &App,
         actor: &Actor,
         pairs: Vec<(String, String)>,
         create: bool,
         dry_run: bool,
-    ) -> AppResult<()> {
+    ) -> AppResult<ToCreate> {
         let mut pending = Vec::new();
         for (community, grid) in pairs {
             if self.cached(&community, &grid).is_some() {
@@ -86,6 +86,13 @@ impl GridResolver {
                 Looked::Create(found) => pending.push((community, grid, found)),
             }
         }
+        Ok(ToCreate(pending))
+    }
+
+    /// Creates the missing communities and grids together in one transaction, each
+    /// under a savepoint so that one refused node rejects only its rows.
+    pub async fn create(&mut self, app: &App, actor: &Actor, pending: ToCreate) -> AppResult<()> {
+        let pending = pending.0;
         if pending.is_empty() {
             return Ok(());
         }
@@ -108,6 +115,15 @@ impl GridResolver {
             self.put(community, grid, res);
         }
         Ok(())
+    }
+}
+
+/// (community, grid) pairs to create, each with its community if that exists.
+pub struct ToCreate(Vec<(String, String, Option<OrgNode>)>);
+
+impl ToCreate {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 }
 

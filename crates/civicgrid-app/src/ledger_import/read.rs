@@ -5,7 +5,7 @@
 use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
-use civicgrid_domain::ledger::import_row::{Column, HeaderMap, RowReject};
+use civicgrid_domain::ledger::import_row::{Column, HeaderMap, RowReject, place_text};
 
 /// The file formats an import reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,6 +77,32 @@ impl PackedCells {
 
     pub fn unpack(&self) -> Vec<String> {
         self.iter().map(str::to_owned).collect()
+    }
+}
+
+/// Distinct place pairs in the order first seen. A file sorted by place repeats the
+/// same pair row after row: that is told from the last pair without a lookup.
+#[derive(Default)]
+struct PlacesSeen {
+    order: Vec<(String, String)>,
+    known: foldhash::HashSet<(String, String)>,
+    last: (String, String),
+}
+
+impl PlacesSeen {
+    fn see(&mut self, community: &str, grid: &str) {
+        let (community, grid) = (community.trim(), grid.trim());
+        if community.is_empty() || grid.is_empty() {
+            return;
+        }
+        if self.last.0 == community && self.last.1 == grid {
+            return;
+        }
+        self.last = (community.to_owned(), grid.to_owned());
+        let pair = (place_text(community), place_text(grid));
+        if self.known.insert(pair.clone()) {
+            self.order.push(pair);
+        }
     }
 }
 
@@ -296,6 +322,45 @@ impl Rows {
         }
     }
 
+    /// Every (community, grid) pair the rows still to come name, once each, in the
+    /// order they first appear; blank cells are left out. Reads ahead without moving
+    /// the rows on: one pass over the text, no row validated.
+    pub fn places_ahead(&self, map: &HeaderMap) -> Vec<(String, String)> {
+        let (Some(c_col), Some(g_col)) =
+            (map.position(Column::Community), map.position(Column::Grid))
+        else {
+            return Vec::new();
+        };
+        let mut places = PlacesSeen::default();
+        match self {
+            Rows::Csv { reader, end, .. } => {
+                let text = reader.get_ref().get_ref();
+                let mut ahead = csv::ReaderBuilder::new()
+                    .has_headers(false)
+                    .flexible(true)
+                    .from_reader(text.get(*end..).unwrap_or_default());
+                let mut record = csv::ByteRecord::new();
+                while let Ok(true) = ahead.read_byte_record(&mut record) {
+                    let cell = |i| {
+                        record
+                            .get(i)
+                            .and_then(|b| std::str::from_utf8(b).ok())
+                            .unwrap_or_default()
+                    };
+                    places.see(cell(c_col), cell(g_col));
+                }
+            }
+            Rows::Xlsx { range, next, .. } => {
+                for row in range.rows().skip(*next) {
+                    let cell =
+                        |i: usize| row.get(i).map(|c| cell_text(c, false)).unwrap_or_default();
+                    places.see(&cell(c_col), &cell(g_col));
+                }
+            }
+        }
+        places.order
+    }
+
     /// (done, total) in the file's own unit (bytes of CSV, rows of XLSX).
     pub fn progress(&self) -> (u64, u64) {
         match self {
@@ -316,6 +381,35 @@ mod tests {
         assert_eq!(packed.unpack(), cells);
         assert_eq!(packed.iter().nth(2), Some("=1+1"));
         assert!(PackedCells::pack(Vec::<String>::new()).unpack().is_empty());
+    }
+
+    #[test]
+    fn places_ahead_names_each_pair_once_without_moving_the_rows() {
+        let rows = [
+            "社区,网格,楼栋,单元,房号,姓名,身份证号",
+            "HG,HG-01,1,1,101,甲,",
+            "HG,HG-01,1,1,101,乙,",
+            ",,,,,,",
+            "HG , HG-02 ,1,1,101,丙,",
+            "湖光  社区,HG-01,1,1,101,丁,",
+            "HG,,1,1,101,戊,",
+            "HG,HG-01,1,1,101,己,",
+        ];
+        let csv = rows.join("\r\n");
+        let mut opened = open(csv.as_bytes().to_vec(), Format::Csv).unwrap();
+        let ahead = opened.rows.places_ahead(&opened.map);
+        let pair = |c: &str, g: &str| (c.to_owned(), g.to_owned());
+        assert_eq!(
+            ahead,
+            vec![
+                pair("HG", "HG-01"),
+                pair("HG", "HG-02"),
+                pair("湖光 社区", "HG-01")
+            ]
+        );
+        // The rows themselves are still all to come.
+        let first = opened.rows.next_row().unwrap().unwrap();
+        assert_eq!((first.line, first.cells.iter().nth(5)), (2, Some("甲")));
     }
 
     #[test]

@@ -28,6 +28,9 @@ pub struct Prepared {
 
 /// A batch of rows for one write transaction.
 pub struct Chunk {
+    /// Places (community, grid) to resolve before any row: in a first chunk read
+    /// ahead from the whole file, so that a held load creates them all at its start.
+    pub places: Vec<(String, String)>,
     pub rows: Vec<Prepared>,
     pub rejects: Vec<RejectedRow>,
     /// Progress through the file after this chunk.
@@ -51,14 +54,24 @@ fn id_key(id: &IdNumber) -> u64 {
 /// Reads every row of `opened` and sends chunks of up to `chunk_rows` to `out`; a
 /// file-level read error is sent as `Err` and ends the reading. The first chunks are
 /// smaller (a sixteenth, doubling), so the writer starts early and progress shows.
+/// With `places_first`, a chunk of only the file's places goes before them.
 pub fn produce(
     mut opened: Opened,
     catalogue: &[TagDef],
     keys: &FieldKeys,
     today: Date,
     chunk_rows: usize,
+    places_first: bool,
     out: &Sender<Result<Chunk, String>>,
 ) {
+    if places_first {
+        let mut first = new_chunk(0);
+        first.places = opened.rows.places_ahead(&opened.map);
+        first.progress = (0, opened.rows.progress().1);
+        if out.blocking_send(Ok(first)).is_err() {
+            return;
+        }
+    }
     let mut seen: HashMap<u64, u64> = HashMap::new();
     let mut limit = (chunk_rows / 16).max(1);
     let mut chunk = new_chunk(limit);
@@ -126,6 +139,7 @@ pub fn produce(
 
 fn new_chunk(n: usize) -> Chunk {
     Chunk {
+        places: Vec::new(),
         rows: Vec::with_capacity(n),
         rejects: Vec::new(),
         progress: (0, 0),

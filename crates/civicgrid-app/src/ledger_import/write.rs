@@ -81,6 +81,11 @@ impl<'a> Writer<'a> {
         let mut rejects = chunk.rejects;
         // Grids first: the pairs not seen before, looked up (and created) together.
         let mut fresh: HashSet<(&str, &str)> = HashSet::new();
+        for (c, g) in &chunk.places {
+            if self.grids.cached(c, g).is_none() {
+                fresh.insert((c.as_str(), g.as_str()));
+            }
+        }
         for p in &chunk.rows {
             let pair = (p.row.community.as_str(), p.row.grid.as_str());
             if self.grids.cached(pair.0, pair.1).is_none() {
@@ -88,16 +93,13 @@ impl<'a> Writer<'a> {
             }
         }
         if !fresh.is_empty() {
-            // Creating them writes through the pool: a held load lets go first.
-            if let Some(bulk) = self.bulk.as_mut() {
-                bulk.release().await?;
-            }
             let pairs = fresh
                 .into_iter()
                 .map(|(c, g)| (c.to_owned(), g.to_owned()))
                 .collect();
-            self.grids
-                .prepare(
+            let to_create = self
+                .grids
+                .look_up(
                     self.app,
                     self.actor,
                     pairs,
@@ -105,6 +107,16 @@ impl<'a> Writer<'a> {
                     self.opts.dry_run,
                 )
                 .await?;
+            if !to_create.is_empty() {
+                // Creating them writes through the pool: a held load lets go first.
+                if let Some(bulk) = self.bulk.as_mut() {
+                    bulk.release().await?;
+                }
+                self.grids.create(self.app, self.actor, to_create).await?;
+            }
+        }
+        if chunk.rows.is_empty() && rejects.is_empty() {
+            return Ok(());
         }
         let mut placed = Vec::with_capacity(chunk.rows.len());
         for p in chunk.rows {

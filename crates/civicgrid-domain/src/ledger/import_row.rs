@@ -262,6 +262,11 @@ fn place(h: &HeaderMap, row: &[impl AsRef<str>], col: Column) -> Result<String, 
     if v.len() > 100 && v.chars().count() > 100 {
         return Err(RowReject::new(col, "is longer than 100 characters"));
     }
+    Ok(place_text(v))
+}
+
+/// A place cell as the ledger names the place: runs of white space made one space.
+pub fn place_text(v: &str) -> String {
     let mut out = String::with_capacity(v.len());
     for word in v.split_whitespace() {
         if !out.is_empty() {
@@ -269,7 +274,7 @@ fn place(h: &HeaderMap, row: &[impl AsRef<str>], col: Column) -> Result<String, 
         }
         out.push_str(word);
     }
-    Ok(out)
+    out
 }
 
 /// Validates one data row against `catalogue` (the active tags) on `today`.
