@@ -80,13 +80,14 @@ impl PackedCells {
     }
 }
 
-/// Distinct place pairs in the order first seen. A file sorted by place repeats the
-/// same pair row after row: that is told from the last pair without a lookup.
+/// Distinct place pairs in the order first seen. Cells are looked up as they are
+/// written, without a copy; only a pair not seen before is copied and normalised.
 #[derive(Default)]
 struct PlacesSeen {
     order: Vec<(String, String)>,
     known: foldhash::HashSet<(String, String)>,
-    last: (String, String),
+    /// community cell → grid cells, as written (trimmed)
+    written: foldhash::HashMap<String, foldhash::HashSet<String>>,
 }
 
 impl PlacesSeen {
@@ -95,10 +96,15 @@ impl PlacesSeen {
         if community.is_empty() || grid.is_empty() {
             return;
         }
-        if self.last.0 == community && self.last.1 == grid {
+        if let Some(grids) = self.written.get(community)
+            && grids.contains(grid)
+        {
             return;
         }
-        self.last = (community.to_owned(), grid.to_owned());
+        self.written
+            .entry(community.to_owned())
+            .or_default()
+            .insert(grid.to_owned());
         let pair = (place_text(community), place_text(grid));
         if self.known.insert(pair.clone()) {
             self.order.push(pair);
@@ -335,6 +341,29 @@ impl Rows {
         match self {
             Rows::Csv { reader, end, .. } => {
                 let text = reader.get_ref().get_ref();
+                let rest = text.get(*end..).unwrap_or_default();
+                if !rest.contains(&b'"') {
+                    // No quoted cell: a line break ends a row and a comma a cell.
+                    let last = c_col.max(g_col);
+                    let breaks = memchr::memchr2_iter(b'\n', b'\r', rest);
+                    let mut start = 0;
+                    for end in breaks.chain(std::iter::once(rest.len())) {
+                        let line = rest.get(start..end).unwrap_or_default();
+                        start = end + 1;
+                        let (mut community, mut grid) = ("", "");
+                        for (i, cell) in line.split(|b| *b == b',').take(last + 1).enumerate() {
+                            let text = std::str::from_utf8(cell).unwrap_or_default();
+                            if i == c_col {
+                                community = text;
+                            }
+                            if i == g_col {
+                                grid = text;
+                            }
+                        }
+                        places.see(community, grid);
+                    }
+                    return places.order;
+                }
                 let mut ahead = csv::ReaderBuilder::new()
                     .has_headers(false)
                     .flexible(true)
@@ -396,17 +425,21 @@ mod tests {
             "HG,HG-01,1,1,101,己,",
         ];
         let csv = rows.join("\r\n");
-        let mut opened = open(csv.as_bytes().to_vec(), Format::Csv).unwrap();
-        let ahead = opened.rows.places_ahead(&opened.map);
         let pair = |c: &str, g: &str| (c.to_owned(), g.to_owned());
-        assert_eq!(
-            ahead,
-            vec![
-                pair("HG", "HG-01"),
-                pair("HG", "HG-02"),
-                pair("湖光 社区", "HG-01")
-            ]
-        );
+        let want = vec![
+            pair("HG", "HG-01"),
+            pair("HG", "HG-02"),
+            pair("湖光 社区", "HG-01"),
+        ];
+        // Without quotes the lines are split as they are; with them, read as CSV.
+        let quoted = csv.clone() + "\r\n\"HG\",\"HG-03\r\n\",1,1,101,\"庚,辛\",";
+        let mut with_quotes = want.clone();
+        with_quotes.push(pair("HG", "HG-03"));
+        for (text, want) in [(quoted, with_quotes), (csv.clone(), want)] {
+            let opened = open(text.as_bytes().to_vec(), Format::Csv).unwrap();
+            assert_eq!(opened.rows.places_ahead(&opened.map), want, "{text}");
+        }
+        let mut opened = open(csv.as_bytes().to_vec(), Format::Csv).unwrap();
         // The rows themselves are still all to come.
         let first = opened.rows.next_row().unwrap().unwrap();
         assert_eq!((first.line, first.cells.iter().nth(5)), (2, Some("甲")));

@@ -66,7 +66,9 @@ pub fn produce(
 ) {
     if places_first {
         let mut first = new_chunk(0);
+        let started = std::time::Instant::now();
         first.places = opened.rows.places_ahead(&opened.map);
+        tracing::debug!(took = ?started.elapsed(), places = first.places.len(), "places read ahead");
         first.progress = (0, opened.rows.progress().1);
         if out.blocking_send(Ok(first)).is_err() {
             return;
