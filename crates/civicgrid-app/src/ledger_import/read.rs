@@ -347,9 +347,9 @@ impl Rows {
                     let last = c_col.max(g_col);
                     let breaks = memchr::memchr2_iter(b'\n', b'\r', rest);
                     let mut start = 0;
-                    for end in breaks.chain(std::iter::once(rest.len())) {
-                        let line = rest.get(start..end).unwrap_or_default();
-                        start = end + 1;
+                    for stop in breaks.chain(std::iter::once(rest.len())) {
+                        let line = rest.get(start..stop).unwrap_or_default();
+                        start = stop + 1;
                         let (mut community, mut grid) = ("", "");
                         for (i, cell) in line.split(|b| *b == b',').take(last + 1).enumerate() {
                             let text = std::str::from_utf8(cell).unwrap_or_default();
@@ -367,7 +367,7 @@ impl Rows {
                 let mut ahead = csv::ReaderBuilder::new()
                     .has_headers(false)
                     .flexible(true)
-                    .from_reader(text.get(*end..).unwrap_or_default());
+                    .from_reader(rest);
                 let mut record = csv::ByteRecord::new();
                 while let Ok(true) = ahead.read_byte_record(&mut record) {
                     let cell = |i| {

@@ -265,16 +265,9 @@ fn place(h: &HeaderMap, row: &[impl AsRef<str>], col: Column) -> Result<String, 
     Ok(place_text(v))
 }
 
-/// A place cell as the ledger names the place: runs of white space made one space.
+/// A place cell as the ledger names the place (what a reader of the file must match).
 pub fn place_text(v: &str) -> String {
-    let mut out = String::with_capacity(v.len());
-    for word in v.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(word);
-    }
-    out
+    crate::ledger::person::single_spaced(v)
 }
 
 /// Validates one data row against `catalogue` (the active tags) on `today`.

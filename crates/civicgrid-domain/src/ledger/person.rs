@@ -30,6 +30,18 @@ pub fn lowercase(s: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// `s` with its runs of white space made one space, and none at either end.
+pub fn single_spaced(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for word in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
 /// Declares an enum with its code, Chinese label and accepted aliases.
 macro_rules! coded_enum {
     ($(#[$m:meta])* $name:ident, $field:literal, { $($var:ident => $code:literal, $zh:literal, [$($alias:literal),*]);+ $(;)? }) => {
@@ -115,7 +127,7 @@ coded_enum!(
 /// Trims a person's name and checks it is plausible: 1–50 characters, letters (any
 /// script), spaces, '·' or '.' (as in transliterated names: 阿依古丽·买买提).
 pub fn validate_name(raw: &str) -> Result<String, &'static str> {
-    let name: String = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+    let name = single_spaced(raw);
     let n = name.chars().count();
     if n == 0 {
         return Err("the name is empty");

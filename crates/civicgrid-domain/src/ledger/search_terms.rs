@@ -30,7 +30,6 @@ const MAX_SURNAME_READINGS: usize = 4;
 /// A name's terms as they are gathered: one space-separated text, each term once.
 /// Built in place (a million names are indexed in one import), without a string per
 /// term.
-#[derive(Default)]
 struct Terms {
     text: String,
     /// Where each term lies in `text`.
