@@ -12,7 +12,8 @@ use sqlx::pool::PoolConnection;
 use sqlx::{Any, Executor, Transaction};
 
 use crate::ledger_bulk::{self as pooled, GridPlaces, HistoryRow, NewHousehold, ResidentRow};
-use crate::sqlite_bulk::{self as native, SqliteBulk};
+use crate::sqlite_bulk::SqliteBulk;
+use crate::sqlite_bulk_rows::{self as native, PlaceLevel};
 use crate::{Backend, Db, StoreResult};
 
 pub enum BulkConn {
@@ -52,9 +53,9 @@ impl Db {
 impl BulkConn {
     /// Writes the whole load in one transaction where the backend allows it (a SQLite
     /// database file; see [`SqliteBulk::hold`]); elsewhere each chunk still commits.
-    pub fn hold(&mut self) -> StoreResult<()> {
+    pub async fn hold(&mut self) -> StoreResult<()> {
         match self {
-            BulkConn::Native(n) => n.hold(),
+            BulkConn::Native(n) => n.hold().await,
             BulkConn::Pooled { .. } => Ok(()),
         }
     }
@@ -123,28 +124,28 @@ impl BulkTx<'_> {
     pub async fn insert_buildings(&mut self, rows: Vec<(i64, String)>) -> StoreResult<Named> {
         match self {
             BulkTx::Pooled(tx) => pooled::insert_buildings(tx, &rows).await,
-            BulkTx::Native(n) => n.call(move |c| native::insert_buildings(c, rows)).await,
+            BulkTx::Native(n) => n.insert_places(PlaceLevel::Building, rows).await,
         }
     }
 
     pub async fn insert_units(&mut self, rows: Vec<(i64, String)>) -> StoreResult<Named> {
         match self {
             BulkTx::Pooled(tx) => pooled::insert_units(tx, &rows).await,
-            BulkTx::Native(n) => n.call(move |c| native::insert_units(c, rows)).await,
+            BulkTx::Native(n) => n.insert_places(PlaceLevel::Unit, rows).await,
         }
     }
 
     pub async fn insert_rooms(&mut self, rows: Vec<(i64, String)>) -> StoreResult<Named> {
         match self {
             BulkTx::Pooled(tx) => pooled::insert_rooms(tx, &rows).await,
-            BulkTx::Native(n) => n.call(move |c| native::insert_rooms(c, rows)).await,
+            BulkTx::Native(n) => n.insert_places(PlaceLevel::Room, rows).await,
         }
     }
 
     pub async fn insert_households(&mut self, rows: Vec<NewHousehold>) -> StoreResult<Named> {
         match self {
             BulkTx::Pooled(tx) => pooled::insert_households(tx, &rows).await,
-            BulkTx::Native(n) => n.call(move |c| native::insert_households(c, rows)).await,
+            BulkTx::Native(n) => n.insert_households(rows).await,
         }
     }
 
@@ -152,7 +153,7 @@ impl BulkTx<'_> {
         match self {
             BulkTx::Pooled(tx) => pooled::set_household_area(tx, id, area).await,
             BulkTx::Native(n) => {
-                n.call(move |c| native::set_household_area(c, id, area))
+                n.write(move |c| native::set_household_area(c, id, area))
                     .await
             }
         }
@@ -180,10 +181,7 @@ impl BulkTx<'_> {
     ) -> StoreResult<Vec<i64>> {
         match self {
             BulkTx::Pooled(tx) => pooled::insert_residents(tx, &rows, batch).await,
-            BulkTx::Native(n) => {
-                n.call(move |c| native::insert_residents(c, rows, batch))
-                    .await
-            }
+            BulkTx::Native(n) => n.insert_residents(rows, batch).await,
         }
     }
 
@@ -205,14 +203,14 @@ impl BulkTx<'_> {
         };
         match self {
             BulkTx::Pooled(tx) => crate::ledger::insert_batch(tx, &b).await,
-            BulkTx::Native(n) => n.call(move |c| native::insert_batch(c, &b)).await,
+            BulkTx::Native(n) => n.insert_batch(b).await,
         }
     }
 
     pub async fn update_resident(&mut self, id: i64, row: ResidentRow) -> StoreResult<()> {
         match self {
             BulkTx::Pooled(tx) => pooled::update_resident(tx, id, &row).await,
-            BulkTx::Native(n) => n.call(move |c| native::update_resident(c, id, row)).await,
+            BulkTx::Native(n) => n.write(move |c| native::update_resident(c, id, row)).await,
         }
     }
 
@@ -224,7 +222,7 @@ impl BulkTx<'_> {
         match self {
             BulkTx::Pooled(tx) => pooled::replace_tags(tx, &residents, &tags).await,
             BulkTx::Native(n) => {
-                n.call(move |c| native::replace_tags(c, residents, tags))
+                n.write(move |c| native::replace_tags(c, residents, tags))
                     .await
             }
         }
@@ -254,7 +252,7 @@ impl BulkTx<'_> {
                 pooled::insert_history(tx, actor_user_id, &actor_label, &reason, &rows).await
             }
             BulkTx::Native(n) => {
-                n.call(move |c| {
+                n.write(move |c| {
                     native::insert_history(c, actor_user_id, &actor_label, &reason, rows)
                 })
                 .await
@@ -266,7 +264,7 @@ impl BulkTx<'_> {
     pub async fn audit_append(&mut self, fields: AuditFields) -> StoreResult<i64> {
         match self {
             BulkTx::Pooled(tx) => crate::audit::append(tx, &fields).await,
-            BulkTx::Native(n) => n.call(move |c| native::audit_append(c, &fields)).await,
+            BulkTx::Native(n) => n.audit_append(fields).await,
         }
     }
 }

@@ -73,7 +73,7 @@ pub fn build_beside(db: &Path, entries: Vec<(i64, String)>) -> StoreResult<PathB
     let out = scratch(&side)?;
     out.execute_batch("BEGIN")?;
     out.execute_batch(crate::sqlite_bulk::NAME_INDEX_HASH)?;
-    crate::sqlite_bulk::index_residents(&out, entries, false)?;
+    crate::sqlite_bulk_rows::index_residents(&out, entries, false)?;
     out.execute_batch("COMMIT")?;
     Ok(side)
 }

@@ -159,7 +159,7 @@ impl<'a> Writer<'a> {
             None => {
                 let mut b = self.app.db.bulk_conn().await?;
                 if self.first_load && self.opts.hold_writes {
-                    b.hold()?;
+                    b.hold().await?;
                 }
                 b
             }

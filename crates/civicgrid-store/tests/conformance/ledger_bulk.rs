@@ -379,7 +379,7 @@ conformance!(
 
         let row = resident(&keys, 999_999, g.id, 1);
         let mut load = db.bulk_conn().await.unwrap();
-        load.hold().unwrap();
+        load.hold().await.unwrap();
         let written = {
             let mut btx = load.begin().await.unwrap();
             match btx.insert_residents(vec![row.clone()], None).await {
@@ -483,7 +483,7 @@ conformance!(
         commit(tx).await.unwrap();
 
         let mut load = db.bulk_conn().await.unwrap();
-        load.hold().unwrap();
+        load.hold().await.unwrap();
         let mut ids = Vec::new();
         for (chunk, numbers) in [(0, 1..=3u16), (1, 4..=6), (2, 7..=9)] {
             if chunk == 1 {
@@ -516,5 +516,155 @@ conformance!(
                 .unwrap();
         }
         commit(tx).await.unwrap();
+    }
+);
+
+/// The one row `sql` selects with `id` bound to `$1`.
+async fn row_of(
+    conn: &mut civicgrid_store::AnyConnection,
+    sql: &'static str,
+    id: i64,
+) -> sqlx::any::AnyRow {
+    sqlx::query(sql)
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap()
+}
+
+// A held load gives its new rows their ids itself (on SQLite from the largest id of each
+// table when its transaction began, its writes queued without waiting): every id it
+// returns is the one its row is stored under, after rows committed before the load and
+// across a release, and its audit entries extend the chain soundly.
+conformance!(
+    a_held_load_returns_the_ids_its_rows_are_stored_under,
+    |db: Db| async move {
+        use sqlx::Row;
+        let keys = FieldKeys::ephemeral();
+        let g = committed_grid(&db).await;
+        let mut tx = db.begin_write().await.unwrap();
+        bulk::insert_buildings(&mut tx, &[(g.id, "0".into())])
+            .await
+            .unwrap();
+        commit(tx).await.unwrap();
+
+        let mut load = db.bulk_conn().await.unwrap();
+        load.hold().await.unwrap();
+        // (building, unit, room, household, batch, residents, audit seq) per round.
+        let mut written = Vec::new();
+        for round in 0..2u16 {
+            if round == 1 {
+                load.release().await.unwrap();
+            }
+            let mut btx = load.begin().await.unwrap();
+            let name = format!("b{round}");
+            let b = btx
+                .insert_buildings(vec![(g.id, name.clone())])
+                .await
+                .unwrap();
+            let building = b[&(g.id, name)];
+            let u = btx
+                .insert_units(vec![(building, "1".into())])
+                .await
+                .unwrap();
+            let unit = u[&(building, "1".to_owned())];
+            let r = btx
+                .insert_rooms(vec![(unit, "101".into()), (unit, "102".into())])
+                .await
+                .unwrap();
+            let room = r[&(unit, "102".to_owned())];
+            let new = |room_id, ownership: &str| NewHousehold {
+                room_id,
+                grid_id: g.id,
+                ownership: ownership.into(),
+                area_centi: None,
+            };
+            let h = btx
+                .insert_households(vec![
+                    new(r[&(unit, "101".to_owned())], "owner"),
+                    new(room, "tenant"),
+                ])
+                .await
+                .unwrap();
+            let household = h[&(room, "tenant".to_owned())];
+            let batch = btx
+                .insert_batch(None, "test".into(), "import.create", "test".into())
+                .await
+                .unwrap();
+            let rows: Vec<ResidentRow> = [1, 2]
+                .map(|n| resident(&keys, household, g.id, 10 * round + n))
+                .into();
+            let ids = btx
+                .insert_residents(rows.clone(), Some(batch))
+                .await
+                .unwrap();
+            let seq = btx
+                .audit_append(audit_fields("ledger.import", None, None, ("import", "x")))
+                .await
+                .unwrap();
+            btx.commit().await.unwrap();
+            written.push((building, unit, room, household, batch, ids, rows, seq));
+        }
+        load.finish(true).await.unwrap();
+
+        let mut conn = db.read().await.unwrap();
+        for (round, (building, unit, room, household, batch, ids, rows, seq)) in
+            written.into_iter().enumerate()
+        {
+            let row = row_of(
+                &mut conn,
+                "SELECT name FROM buildings WHERE id = $1",
+                building,
+            )
+            .await;
+            assert_eq!(row.get::<String, _>(0), format!("b{round}"));
+            let row = row_of(
+                &mut conn,
+                "SELECT building_id FROM units WHERE id = $1",
+                unit,
+            )
+            .await;
+            assert_eq!(row.get::<i64, _>(0), building);
+            let row = row_of(
+                &mut conn,
+                "SELECT unit_id, name FROM rooms WHERE id = $1",
+                room,
+            )
+            .await;
+            assert_eq!(
+                (row.get::<i64, _>(0), row.get::<String, _>(1)),
+                (unit, "102".into())
+            );
+            let row = row_of(
+                &mut conn,
+                "SELECT room_id, ownership FROM households WHERE id = $1",
+                household,
+            )
+            .await;
+            assert_eq!(
+                (row.get::<i64, _>(0), row.get::<String, _>(1)),
+                (room, "tenant".into())
+            );
+            for (id, r) in ids.iter().zip(&rows) {
+                let row = row_of(
+                    &mut conn,
+                    "SELECT name, household_id, created_in_batch FROM residents WHERE id = $1",
+                    *id,
+                )
+                .await;
+                assert_eq!(row.get::<String, _>(0), r.name);
+                assert_eq!(row.get::<i64, _>(1), household);
+                assert_eq!(row.get::<i64, _>(2), batch);
+            }
+            let row = row_of(
+                &mut conn,
+                "SELECT action FROM audit_log WHERE seq = $1",
+                seq,
+            )
+            .await;
+            assert_eq!(row.get::<String, _>(0), "ledger.import");
+        }
+        let checked = audit::verify(&mut conn).await.unwrap();
+        assert_eq!(checked.first_break, None);
     }
 );
