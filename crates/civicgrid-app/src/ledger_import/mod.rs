@@ -175,6 +175,8 @@ impl App {
             ..ImportSummary::default()
         };
         let (tx, mut rx) = tokio::sync::mpsc::channel(2);
+        // Row buffers the writer has emptied, back to the reader to fill again.
+        let (spent_tx, spent_rx) = std::sync::mpsc::sync_channel(2);
         let keys = self.config.field_keys.clone();
         let today = chrono::Local::now().date_naive();
         let chunk_rows = opts.chunk_rows.max(1);
@@ -190,7 +192,10 @@ impl App {
                 today,
                 chunk_rows,
                 places_first,
-                &tx,
+                &validate::Handoff {
+                    chunks: tx,
+                    spent: spent_rx,
+                },
             )
         });
         // A first load into an empty ledger builds the secondary indexes once at the
@@ -216,7 +221,10 @@ impl App {
             let result = match chunk {
                 Ok(chunk) => {
                     let progress = chunk.progress;
-                    let r = writer.write_chunk(chunk, &mut summary).await;
+                    let r = writer
+                        .write_chunk(chunk, &mut summary)
+                        .await
+                        .map(|spent| drop(spent_tx.try_send(spent)));
                     wrote += mark.elapsed();
                     mark = std::time::Instant::now();
                     if let Some(p) = &opts.progress {

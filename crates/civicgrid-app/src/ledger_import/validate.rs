@@ -11,6 +11,7 @@ use civicgrid_domain::ledger::search_terms::name_terms;
 use civicgrid_domain::ledger::tags::TagDef;
 use civicgrid_store::crypto::FieldKeys;
 use civicgrid_store::pii::{self, SealedPii};
+use std::sync::mpsc::Receiver;
 use tokio::sync::mpsc::Sender;
 
 use super::RejectedRow;
@@ -35,6 +36,12 @@ pub struct Chunk {
     pub rejects: Vec<RejectedRow>,
     /// Progress through the file after this chunk.
     pub progress: (u64, u64),
+}
+
+/// How chunks go to the writer, and their emptied row buffers come back.
+pub struct Handoff {
+    pub chunks: Sender<Result<Chunk, String>>,
+    pub spent: Receiver<Vec<Prepared>>,
 }
 
 /// An ID number as one exact integer key (17 digits, then the check character).
@@ -62,10 +69,11 @@ pub fn produce(
     today: Date,
     chunk_rows: usize,
     places_first: bool,
-    out: &Sender<Result<Chunk, String>>,
+    handoff: &Handoff,
 ) {
+    let (out, spent) = (&handoff.chunks, &handoff.spent);
     if places_first {
-        let mut first = new_chunk(0);
+        let mut first = new_chunk(0, spent);
         let started = std::time::Instant::now();
         first.places = opened.rows.places_ahead(&opened.map);
         tracing::debug!(took = ?started.elapsed(), places = first.places.len(), "places read ahead");
@@ -76,7 +84,7 @@ pub fn produce(
     }
     let mut seen: HashMap<u64, u64> = HashMap::new();
     let mut limit = (chunk_rows / 16).max(1);
-    let mut chunk = new_chunk(limit);
+    let mut chunk = new_chunk(limit, spent);
     while let Some(next) = opened.rows.next_row() {
         let raw = match next {
             Ok(raw) => raw,
@@ -128,7 +136,7 @@ pub fn produce(
         if chunk.rows.len() + chunk.rejects.len() >= limit {
             chunk.progress = opened.rows.progress();
             limit = (limit * 2).min(chunk_rows);
-            let full = std::mem::replace(&mut chunk, new_chunk(limit));
+            let full = std::mem::replace(&mut chunk, new_chunk(limit, spent));
             if out.blocking_send(Ok(full)).is_err() {
                 return;
             }
@@ -139,10 +147,14 @@ pub fn produce(
     let _ = out.blocking_send(Ok(chunk));
 }
 
-fn new_chunk(n: usize) -> Chunk {
+/// An empty chunk for `n` rows, in a buffer the writer has emptied if there is one.
+fn new_chunk(n: usize, spent: &Receiver<Vec<Prepared>>) -> Chunk {
+    let mut rows = spent.try_recv().unwrap_or_default();
+    rows.clear();
+    rows.reserve(n);
     Chunk {
         places: Vec::new(),
-        rows: Vec::with_capacity(n),
+        rows,
         rejects: Vec::new(),
         progress: (0, 0),
     }

@@ -34,9 +34,10 @@ pub struct Writer<'a> {
     bulk: Option<civicgrid_store::BulkConn>,
 }
 
-/// A row whose grid is known, with the household it belongs to (once resolved).
-struct Placed {
-    p: Prepared,
+/// Where a row belongs, beside the row: its grid (`None` for one a dry run would
+/// create) and, once resolved, its building, unit, room and household.
+#[derive(Debug, Clone, Copy, Default)]
+struct Slots {
     grid_id: Option<i64>,
     building: Option<i64>,
     unit: Option<i64>,
@@ -77,7 +78,14 @@ impl<'a> Writer<'a> {
         Ok(())
     }
 
-    pub async fn write_chunk(&mut self, chunk: Chunk, sum: &mut ImportSummary) -> AppResult<()> {
+    /// Writes one chunk; returns its emptied row buffer, for the reader to fill again
+    /// (a chunk's rows take tens of megabytes: reusing them spares the system zeroing
+    /// fresh memory for every chunk).
+    pub async fn write_chunk(
+        &mut self,
+        chunk: Chunk,
+        sum: &mut ImportSummary,
+    ) -> AppResult<Vec<Prepared>> {
         let mut rejects = chunk.rejects;
         // Grids first: the pairs not seen before, looked up (and created) together.
         let mut fresh: HashSet<(&str, &str)> = HashSet::new();
@@ -115,43 +123,45 @@ impl<'a> Writer<'a> {
                 self.grids.create(self.app, self.actor, to_create).await?;
             }
         }
-        if chunk.rows.is_empty() && rejects.is_empty() {
-            return Ok(());
+        let mut rows = chunk.rows;
+        if rows.is_empty() && rejects.is_empty() {
+            return Ok(rows);
         }
-        let mut placed = Vec::with_capacity(chunk.rows.len());
-        for p in chunk.rows {
-            let res = match self.grids.cached(&p.row.community, &p.row.grid) {
-                Some(r) => r.clone(),
-                None => GridRes::Reject("grid: could not be found".into()),
+        // The rows stay where the reader put them; their places go in `slots` beside.
+        let mut slots = Vec::with_capacity(rows.len());
+        let mut kept = Vec::new();
+        for (i, p) in rows.iter().enumerate() {
+            let grid_id = match self.grids.cached(&p.row.community, &p.row.grid) {
+                Some(GridRes::Found { id, .. }) => Some(*id),
+                Some(GridRes::WouldCreate) => None,
+                Some(GridRes::Reject(reason)) => {
+                    rejected(&mut kept, i, &mut rejects, p, reason.clone());
+                    continue;
+                }
+                None => {
+                    let reason = "grid: could not be found".to_owned();
+                    rejected(&mut kept, i, &mut rejects, p, reason);
+                    continue;
+                }
             };
-            match res {
-                GridRes::Found { id, .. } => placed.push(Placed {
-                    p,
-                    grid_id: Some(id),
-                    building: None,
-                    unit: None,
-                    room: None,
-                    household_id: None,
-                }),
-                GridRes::WouldCreate => placed.push(Placed {
-                    p,
-                    grid_id: None,
-                    building: None,
-                    unit: None,
-                    room: None,
-                    household_id: None,
-                }),
-                GridRes::Reject(reason) => rejects.push(RejectedRow {
-                    line: p.line,
-                    reason,
-                    cells: p.cells.unpack(),
-                }),
+            if !kept.is_empty() {
+                kept.push(true);
             }
+            slots.push(Slots {
+                grid_id,
+                ..Slots::default()
+            });
+        }
+        if !kept.is_empty() {
+            let mut keep = kept.into_iter();
+            rows.retain(|_| keep.next().unwrap_or(false));
         }
         sum.rejected += rejects.len() as u64;
         sum.rejects.extend(rejects);
         if self.opts.dry_run {
-            return self.dry_run(placed, sum).await;
+            self.dry_run(&rows, &slots, sum).await?;
+            rows.clear();
+            return Ok(rows);
         }
         // Held outside `self` while a transaction borrows it; an error drops (closes) it.
         let mut bulk = match self.bulk.take() {
@@ -165,8 +175,8 @@ impl<'a> Writer<'a> {
             }
         };
         let mut tx = bulk.begin().await?;
-        let rows = placed.len();
-        let counts = self.write(&mut tx, placed).await?;
+        let written = rows.len();
+        let counts = self.write(&mut tx, &mut rows, slots).await?;
         let entry = audit_fields(
             self.actor,
             Change {
@@ -177,7 +187,7 @@ impl<'a> Writer<'a> {
                 reason: None,
                 details: json!({
                     "file": self.file_name,
-                    "rows": rows,
+                    "rows": written,
                     "inserted": counts.0, "updated": counts.1, "unchanged": counts.2,
                 }),
             },
@@ -192,37 +202,44 @@ impl<'a> Writer<'a> {
         sum.inserted += counts.0;
         sum.updated += counts.1;
         sum.unchanged += counts.2;
-        Ok(())
+        Ok(rows)
     }
 
     /// Counts what would happen, reading only.
-    async fn dry_run(&mut self, placed: Vec<Placed>, sum: &mut ImportSummary) -> AppResult<()> {
+    async fn dry_run(
+        &mut self,
+        rows: &[Prepared],
+        slots: &[Slots],
+        sum: &mut ImportSummary,
+    ) -> AppResult<()> {
         let mut conn = self.app.db.read().await?;
-        let idx: Vec<Vec<u8>> = placed
+        let idx: Vec<Vec<u8>> = rows
             .iter()
-            .filter_map(|r| r.p.pii.id_number_idx.clone())
+            .filter_map(|p| p.pii.id_number_idx.clone())
             .collect();
         let stored: HashMap<Vec<u8>, StoredResident> = bulk::residents_by_id_index(&mut conn, &idx)
             .await?
             .into_iter()
             .map(|s| (s.id_number_idx.clone(), s))
             .collect();
-        for r in &placed {
-            let key = r.p.pii.id_number_idx.clone().unwrap_or_default();
+        for (p, slot) in rows.iter().zip(slots) {
+            let key = p.pii.id_number_idx.clone().unwrap_or_default();
             let Some(s) = stored.get(&key) else {
                 sum.inserted += 1;
                 continue;
             };
-            let household = match r.grid_id {
+            let household = match slot.grid_id {
                 Some(g) => {
                     if let std::collections::hash_map::Entry::Vacant(e) = self.places.entry(g) {
                         e.insert(bulk::grid_places(&mut conn, g).await?);
                     }
-                    self.places.get(&g).and_then(|p| household_of(p, &r.p))
+                    self.places
+                        .get(&g)
+                        .and_then(|places| household_of(places, p))
                 }
                 None => None,
             };
-            if household.is_some() && diff(s, &r.p, r.grid_id, household).is_empty() {
+            if household.is_some() && diff(s, p, slot.grid_id, household).is_empty() {
                 sum.unchanged += 1;
             } else {
                 sum.updated += 1;
@@ -231,19 +248,21 @@ impl<'a> Writer<'a> {
         Ok(())
     }
 
-    /// Writes one chunk; returns (inserted, updated, unchanged).
+    /// Writes one chunk's rows (leaving `rows` empty); returns (inserted, updated,
+    /// unchanged).
     async fn write(
         &mut self,
         tx: &mut BulkTx<'_>,
-        mut rows: Vec<Placed>,
+        rows: &mut Vec<Prepared>,
+        mut slots: Vec<Slots>,
     ) -> AppResult<(u64, u64, u64)> {
-        self.ensure_places(tx, &mut rows).await?;
+        self.ensure_places(tx, rows, &mut slots).await?;
         let stored: HashMap<Vec<u8>, StoredResident> = if self.first_load {
             HashMap::new()
         } else {
             let idx: Vec<Vec<u8>> = rows
                 .iter()
-                .filter_map(|r| r.p.pii.id_number_idx.clone())
+                .filter_map(|p| p.pii.id_number_idx.clone())
                 .collect();
             tx.residents_by_id_index(idx)
                 .await?
@@ -259,15 +278,15 @@ impl<'a> Writer<'a> {
         let mut tags: Vec<(i64, String)> = Vec::new();
         let mut renamed: Vec<(i64, String)> = Vec::new();
         let (mut updated, mut unchanged) = (0u64, 0u64);
-        for r in rows {
-            let (Some(grid_id), Some(household_id)) = (r.grid_id, r.household_id) else {
+        for (p, slot) in rows.drain(..).zip(slots) {
+            let (Some(grid_id), Some(household_id)) = (slot.grid_id, slot.household_id) else {
                 continue;
             };
-            let found = r.p.pii.id_number_idx.as_deref().and_then(|k| stored.get(k));
+            let found = p.pii.id_number_idx.as_deref().and_then(|k| stored.get(k));
             let Some(s) = found else {
                 let Prepared {
                     row, pii, terms, ..
-                } = r.p;
+                } = p;
                 new_rows.push(ResidentRow {
                     household_id,
                     grid_id,
@@ -280,22 +299,22 @@ impl<'a> Writer<'a> {
                 new_extra.push((row.tags, terms));
                 continue;
             };
-            let mut changes = diff(s, &r.p, Some(grid_id), Some(household_id));
+            let mut changes = diff(s, &p, Some(grid_id), Some(household_id));
             if changes.is_empty() {
                 unchanged += 1;
                 continue;
             }
             if let Some(v) = changes.get_mut("phone") {
-                *v = json!({"from": self.masked_phone(s), "to": r.p.row.phone.as_ref().map(Phone::masked)});
+                *v = json!({"from": self.masked_phone(s), "to": p.row.phone.as_ref().map(Phone::masked)});
             }
-            tx.update_resident(s.id, resident_row(&r, grid_id, household_id))
+            tx.update_resident(s.id, resident_row(&p, grid_id, household_id))
                 .await?;
             if changes.contains_key("tags") {
                 retag.push(s.id);
-                tags.extend(r.p.row.tags.iter().map(|t| (s.id, t.clone())));
+                tags.extend(p.row.tags.iter().map(|t| (s.id, t.clone())));
             }
             if changes.contains_key("name") {
-                renamed.push((s.id, r.p.terms));
+                renamed.push((s.id, p.terms));
             }
             history.push(HistoryRow {
                 subject_type: "resident",
@@ -360,8 +379,13 @@ impl<'a> Writer<'a> {
     /// Creates the buildings, units, rooms and households the rows need, and sets
     /// each row's household. Each level is found by borrowed names; only places to
     /// create are copied.
-    async fn ensure_places(&mut self, tx: &mut BulkTx<'_>, rows: &mut [Placed]) -> AppResult<()> {
-        let grids: HashSet<i64> = rows.iter().filter_map(|r| r.grid_id).collect();
+    async fn ensure_places(
+        &mut self,
+        tx: &mut BulkTx<'_>,
+        rows: &[Prepared],
+        slots: &mut [Slots],
+    ) -> AppResult<()> {
+        let grids: HashSet<i64> = slots.iter().filter_map(|s| s.grid_id).collect();
         for g in grids {
             if let std::collections::hash_map::Entry::Vacant(e) = self.places.entry(g) {
                 e.insert(tx.grid_places(g).await?);
@@ -369,22 +393,22 @@ impl<'a> Writer<'a> {
         }
         let places = &mut self.places;
         for level in [Level::Building, Level::Unit, Level::Room] {
-            level.ensure(tx, places, rows).await?;
+            level.ensure(tx, places, rows, slots).await?;
         }
         // Households: one per room and ownership; the first area given wins.
         let mut groups: Vec<((i64, &'static str), i64)> = Vec::new();
         let mut area_of: HashMap<(i64, &'static str), Option<i64>> = HashMap::new();
-        for r in rows.iter() {
-            let (Some(g), Some(room)) = (r.grid_id, r.room) else {
+        for (p, s) in rows.iter().zip(slots.iter()) {
+            let (Some(g), Some(room)) = (s.grid_id, s.room) else {
                 continue;
             };
-            let key = (room, r.p.row.ownership.code());
+            let key = (room, p.row.ownership.code());
             match area_of.get_mut(&key) {
                 None => {
-                    area_of.insert(key, r.p.row.area_centi);
+                    area_of.insert(key, p.row.area_centi);
                     groups.push((key, g));
                 }
-                Some(a) if a.is_none() => *a = r.p.row.area_centi,
+                Some(a) if a.is_none() => *a = p.row.area_centi,
                 Some(_) => {}
             }
         }
@@ -444,11 +468,11 @@ impl<'a> Writer<'a> {
         if !history.is_empty() {
             write_history(tx, self.actor, self.file_name, history).await?;
         }
-        for r in rows.iter_mut() {
-            if let (Some(g), Some(room)) = (r.grid_id, r.room) {
-                r.household_id = places
+        for (p, s) in rows.iter().zip(slots.iter_mut()) {
+            if let (Some(g), Some(room)) = (s.grid_id, s.room) {
+                s.household_id = places
                     .get(&g)
-                    .and_then(|p| p.household(room, r.p.row.ownership.code()))
+                    .and_then(|gp| gp.household(room, p.row.ownership.code()))
                     .map(|h| h.id);
             }
         }
@@ -467,20 +491,20 @@ enum Level {
 
 impl Level {
     /// The row's parent id and name at this level.
-    fn key(self, r: &Placed) -> Option<(i64, &str)> {
-        let row = &r.p.row;
+    fn key<'r>(self, p: &'r Prepared, s: &Slots) -> Option<(i64, &'r str)> {
+        let row = &p.row;
         match self {
-            Level::Building => r.grid_id.map(|g| (g, row.building.as_str())),
-            Level::Unit => r.building.map(|b| (b, row.unit.as_str())),
-            Level::Room => r.unit.map(|u| (u, row.room.as_str())),
+            Level::Building => s.grid_id.map(|g| (g, row.building.as_str())),
+            Level::Unit => s.building.map(|b| (b, row.unit.as_str())),
+            Level::Room => s.unit.map(|u| (u, row.room.as_str())),
         }
     }
 
-    fn slot(self, r: &mut Placed) -> &mut Option<i64> {
+    fn slot(self, s: &mut Slots) -> &mut Option<i64> {
         match self {
-            Level::Building => &mut r.building,
-            Level::Unit => &mut r.unit,
-            Level::Room => &mut r.room,
+            Level::Building => &mut s.building,
+            Level::Unit => &mut s.unit,
+            Level::Room => &mut s.room,
         }
     }
 
@@ -507,7 +531,8 @@ impl Level {
         self,
         tx: &mut BulkTx<'_>,
         places: &mut HashMap<i64, GridPlaces>,
-        rows: &mut [Placed],
+        rows: &[Prepared],
+        slots: &mut [Slots],
     ) -> AppResult<()> {
         // Each place to create is copied once, however many rows name it.
         let mut want: Vec<(i64, String)> = Vec::new();
@@ -516,10 +541,10 @@ impl Level {
         let mut found_ids: Vec<Option<Option<i64>>> = Vec::with_capacity(rows.len());
         {
             let mut asked: HashSet<(i64, &str)> = HashSet::new();
-            for r in rows.iter() {
-                let known = r
+            for (r, s) in rows.iter().zip(slots.iter()) {
+                let known = s
                     .grid_id
-                    .and_then(|g| Some((g, self.key(r)?, places.get(&g)?)));
+                    .and_then(|g| Some((g, self.key(r, s)?, places.get(&g)?)));
                 let Some((g, (parent, name), p)) = known else {
                     found_ids.push(None);
                     continue;
@@ -532,9 +557,9 @@ impl Level {
                 found_ids.push(Some(found));
             }
         }
-        for (r, found) in rows.iter_mut().zip(found_ids) {
+        for (s, found) in slots.iter_mut().zip(found_ids) {
             if let Some(found) = found {
-                *self.slot(r) = found;
+                *self.slot(s) = found;
             }
         }
         if want.is_empty() {
@@ -551,15 +576,15 @@ impl Level {
                 self.add(p, parent, name, id);
             }
         }
-        for r in rows.iter_mut() {
-            if self.slot(r).is_some() {
+        for (r, s) in rows.iter().zip(slots.iter_mut()) {
+            if self.slot(s).is_some() {
                 continue;
             }
-            let found = r.grid_id.and_then(|g| places.get(&g)).and_then(|p| {
-                self.key(r)
+            let found = s.grid_id.and_then(|g| places.get(&g)).and_then(|p| {
+                self.key(r, s)
                     .and_then(|(parent, name)| self.find(p, parent, name))
             });
-            *self.slot(r) = found;
+            *self.slot(s) = found;
         }
         Ok(())
     }
@@ -595,16 +620,34 @@ fn household_of(p: &GridPlaces, r: &Prepared) -> Option<i64> {
     p.household(room, r.row.ownership.code()).map(|h| h.id)
 }
 
-fn resident_row(r: &Placed, grid_id: i64, household_id: i64) -> ResidentRow {
+fn resident_row(p: &Prepared, grid_id: i64, household_id: i64) -> ResidentRow {
     ResidentRow {
         household_id,
         grid_id,
-        name: r.p.row.name.clone(),
-        gender: r.p.row.gender.code(),
-        relation: r.p.row.relation.code(),
-        residence_status: r.p.row.status.code(),
-        pii: r.p.pii.clone(),
+        name: p.row.name.clone(),
+        gender: p.row.gender.code(),
+        relation: p.row.relation.code(),
+        residence_status: p.row.status.code(),
+        pii: p.pii.clone(),
     }
+}
+
+/// Rejects row `i` of a chunk (its grid is unknown): `kept` then says, row by row up
+/// to `i`, which rows stay.
+fn rejected(
+    kept: &mut Vec<bool>,
+    i: usize,
+    rejects: &mut Vec<RejectedRow>,
+    p: &Prepared,
+    reason: String,
+) {
+    kept.resize(i, true);
+    kept.push(false);
+    rejects.push(RejectedRow {
+        line: p.line,
+        reason,
+        cells: p.cells.unpack(),
+    });
 }
 
 /// What differs between the stored resident and the row (blind indexes compared for
