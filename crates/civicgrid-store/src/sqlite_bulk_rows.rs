@@ -6,7 +6,7 @@
 use foldhash::HashMap;
 
 use civicgrid_domain::audit::AuditFields;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, Statement, params};
 
 use crate::ledger_bulk::{
     GridPlaces, HistoryRow, NewHousehold, PlacedHousehold, ResidentRow, StoredResident, floor_of,
@@ -63,14 +63,31 @@ fn insert_named(
     extra: Option<&ExtraColumn>,
     first_id: Option<i64>,
 ) -> StoreResult<Vec<i64>> {
+    insert_numbered(
+        c,
+        sql,
+        rows,
+        first_id,
+        |st, id, (parent, name)| match extra {
+            Some(f) => st.execute(params![id, parent, name, f(name)]),
+            None => st.execute(params![id, parent, name]),
+        },
+    )
+}
+
+/// Inserts each of `rows` with the statement `sql`, stepped by `step` with the row's
+/// id (`first_id` onwards, or `None` for SQLite to choose); returns the ids in order.
+fn insert_numbered<T>(
+    c: &Connection,
+    sql: &str,
+    rows: &[T],
+    first_id: Option<i64>,
+    mut step: impl FnMut(&mut Statement<'_>, Option<i64>, &T) -> rusqlite::Result<usize>,
+) -> StoreResult<Vec<i64>> {
     let mut st = c.prepare(sql)?;
     let mut ids = Vec::with_capacity(rows.len());
-    for (i, (parent, name)) in rows.iter().enumerate() {
-        let id = first_id.map(|f| f + i as i64);
-        match extra {
-            Some(f) => st.execute(params![id, parent, name, f(name)])?,
-            None => st.execute(params![id, parent, name])?,
-        };
+    for (i, row) in rows.iter().enumerate() {
+        step(&mut st, first_id.map(|f| f + i as i64), row)?;
         ids.push(c.last_insert_rowid());
     }
     Ok(ids)
@@ -132,23 +149,23 @@ pub fn insert_households(
     first_id: Option<i64>,
 ) -> StoreResult<Vec<i64>> {
     let now = now_ms();
-    let mut st = c.prepare(
+    insert_numbered(
+        c,
         "INSERT INTO households (id, room_id, grid_id, ownership, area_centi, active, \
          created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?6)",
-    )?;
-    let mut ids = Vec::with_capacity(rows.len());
-    for (i, h) in rows.iter().enumerate() {
-        st.execute(params![
-            first_id.map(|f| f + i as i64),
-            h.room_id,
-            h.grid_id,
-            h.ownership,
-            h.area_centi,
-            now
-        ])?;
-        ids.push(c.last_insert_rowid());
-    }
-    Ok(ids)
+        rows,
+        first_id,
+        |st, id, h| {
+            st.execute(params![
+                id,
+                h.room_id,
+                h.grid_id,
+                h.ownership,
+                h.area_centi,
+                now
+            ])
+        },
+    )
 }
 
 /// (room id, ownership) → id of households inserted in that order.
@@ -216,35 +233,35 @@ pub fn insert_residents(
     first_id: Option<i64>,
 ) -> StoreResult<Vec<i64>> {
     let now = now_ms();
-    let mut st = c.prepare(
+    insert_numbered(
+        c,
         "INSERT INTO residents (id, household_id, grid_id, name, gender, birth_ym, \
          birth_date_enc, id_number_enc, id_number_idx, phone_enc, phone_idx, phone_last4_idx, \
          relation, residence_status, created_at, updated_at, created_in_batch) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15, ?16)",
-    )?;
-    let mut out = Vec::with_capacity(rows.len());
-    for (i, r) in rows.iter().enumerate() {
-        st.execute(params![
-            first_id.map(|f| f + i as i64),
-            r.household_id,
-            r.grid_id,
-            r.name,
-            r.gender,
-            r.pii.birth_ym,
-            r.pii.birth_date_enc,
-            r.pii.id_number_enc,
-            r.pii.id_number_idx,
-            r.pii.phone_enc,
-            r.pii.phone_idx,
-            r.pii.phone_last4_idx,
-            r.relation,
-            r.residence_status,
-            now,
-            batch,
-        ])?;
-        out.push(c.last_insert_rowid());
-    }
-    Ok(out)
+        rows,
+        first_id,
+        |st, id, r| {
+            st.execute(params![
+                id,
+                r.household_id,
+                r.grid_id,
+                r.name,
+                r.gender,
+                r.pii.birth_ym,
+                r.pii.birth_date_enc,
+                r.pii.id_number_enc,
+                r.pii.id_number_idx,
+                r.pii.phone_enc,
+                r.pii.phone_idx,
+                r.pii.phone_last4_idx,
+                r.relation,
+                r.residence_status,
+                now,
+                batch,
+            ])
+        },
+    )
 }
 
 /// See [`crate::ledger_bulk::update_resident`].
