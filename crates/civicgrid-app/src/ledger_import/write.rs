@@ -386,9 +386,22 @@ impl<'a> Writer<'a> {
         slots: &mut [Slots],
     ) -> AppResult<()> {
         let grids: HashSet<i64> = slots.iter().filter_map(|s| s.grid_id).collect();
+        // A grid this load has not written under holds only what is committed: a held
+        // load reads it on a pooled connection instead of waiting for its queued writes.
+        let (app, held) = (self.app, self.first_load && self.opts.hold_writes);
+        let mut pooled = None;
         for g in grids {
             if let std::collections::hash_map::Entry::Vacant(e) = self.places.entry(g) {
-                e.insert(tx.grid_places(g).await?);
+                let found = if held {
+                    let conn = match &mut pooled {
+                        Some(c) => c,
+                        None => pooled.insert(app.db.read().await?),
+                    };
+                    bulk::grid_places(conn, g).await?
+                } else {
+                    tx.grid_places(g).await?
+                };
+                e.insert(found);
             }
         }
         let places = &mut self.places;
