@@ -5,8 +5,8 @@
 //! awaited; a write whose result the load already knows ([`BulkWorker::submit`]: a
 //! held load assigns the new rows' ids itself) is only queued, so the importer prepares
 //! the next chunk while the database writes this one. The first failed write is
-//! returned by the next call, and every write after it is skipped: a load that failed
-//! part-way is rolled back as a whole when its connection closes.
+//! returned by the next call or queued write, and every write after it is skipped: a
+//! load that failed part-way is rolled back as a whole when its connection closes.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -55,6 +55,9 @@ pub struct BulkWorker {
     busy: Arc<Mutex<Busy>>,
     /// Set when the load is abandoned: what is still queued is not run.
     abandoned: Arc<AtomicBool>,
+    /// Set by the thread when a queued write fails, so the next write reports it at
+    /// once instead of the load reading on to its end.
+    failed: Arc<AtomicBool>,
 }
 
 fn lost() -> StoreError {
@@ -81,6 +84,7 @@ impl BulkWorker {
         let (jobs, mut queue) = tokio::sync::mpsc::channel::<Job>(QUEUE);
         let abandoned = Arc::new(AtomicBool::new(false));
         let stop = abandoned.clone();
+        let failed = Arc::new(AtomicBool::new(false));
         let thread = std::thread::Builder::new()
             .name("civicgrid-bulk".into())
             .spawn(move || {
@@ -97,6 +101,7 @@ impl BulkWorker {
             thread: Some(thread),
             busy: Arc::new(Mutex::new(Busy::default())),
             abandoned,
+            failed,
         })
     }
 
@@ -137,13 +142,18 @@ impl BulkWorker {
     where
         F: FnOnce(&Connection) -> StoreResult<()> + Send + 'static,
     {
+        if self.failed.load(Ordering::Relaxed) {
+            return self.call(|_| Ok(())).await;
+        }
         let kind = kind_of::<F>();
         let busy = self.busy.clone();
+        let failed = self.failed.clone();
         self.send(Box::new(move |c, outcome| {
             if let Outcome::Ok = outcome
                 && let Err(e) = timed(&busy, kind, || f(c))
             {
                 *outcome = Outcome::Failed(e);
+                failed.store(true, Ordering::Relaxed);
             }
         }))
         .await
@@ -199,6 +209,9 @@ mod tests {
             .unwrap();
         let first = w.call(|_| Ok(())).await;
         assert!(matches!(first, Err(StoreError::Conflict(_))), "{first:?}");
+        // Once a queued write has failed, the next one is refused at once.
+        let refused = w.submit(|_| Ok(())).await;
+        assert!(refused.is_err(), "{refused:?}");
         let later = w
             .call(|c| Ok(c.query_row("SELECT count(*) FROM t", [], |r| r.get::<_, i64>(0))?))
             .await;
