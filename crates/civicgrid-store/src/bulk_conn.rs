@@ -5,13 +5,13 @@
 //! inherits its settings. A transaction dropped without [`BulkTx::commit`] is rolled
 //! back (the caller drops the connection with it).
 
-use foldhash::HashMap;
-
 use civicgrid_domain::audit::AuditFields;
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, Executor, Transaction};
 
-use crate::ledger_bulk::{self as pooled, GridPlaces, HistoryRow, NewHousehold, ResidentRow};
+use crate::ledger_bulk::{
+    self as pooled, GridPlaces, HistoryRow, Named, NewHousehold, ResidentRow,
+};
 use crate::sqlite_bulk::SqliteBulk;
 use crate::sqlite_bulk_rows::{self as native, PlaceLevel};
 use crate::{Backend, Db, StoreResult};
@@ -102,8 +102,6 @@ impl BulkConn {
         }
     }
 }
-
-type Named = HashMap<(i64, String), i64>;
 
 impl BulkTx<'_> {
     pub async fn commit(self) -> StoreResult<()> {

@@ -12,6 +12,10 @@ use sqlx::{Any, AnyConnection, AssertSqlSafe, Row};
 use crate::pii::SealedPii;
 use crate::{StoreResult, now_ms};
 
+/// New rows' ids by the key the importer finds them by: (parent id, name) for a
+/// building, unit or room, (room id, ownership) for a household.
+pub type Named = HashMap<(i64, String), i64>;
+
 /// Rows per multi-row statement (the widest has 15 columns: 6,000 parameters, within
 /// both backends' limits).
 pub const BATCH: usize = 2000;
@@ -179,7 +183,7 @@ pub async fn grid_places(conn: &mut AnyConnection, grid_id: i64) -> StoreResult<
 pub async fn insert_buildings(
     conn: &mut AnyConnection,
     rows: &[(i64, String)],
-) -> StoreResult<HashMap<(i64, String), i64>> {
+) -> StoreResult<Named> {
     let now = now_ms();
     let mut out = HashMap::new();
     for chunk in rows.chunks(BATCH) {
@@ -205,10 +209,7 @@ pub async fn insert_buildings(
 }
 
 /// Inserts units (building id, name); returns (building id, name) → id.
-pub async fn insert_units(
-    conn: &mut AnyConnection,
-    rows: &[(i64, String)],
-) -> StoreResult<HashMap<(i64, String), i64>> {
+pub async fn insert_units(conn: &mut AnyConnection, rows: &[(i64, String)]) -> StoreResult<Named> {
     insert_named(
         conn,
         rows,
@@ -220,10 +221,7 @@ pub async fn insert_units(
 
 /// Inserts rooms (unit id, name); returns (unit id, name) → id. The floor is read
 /// from names like `302` (floor 3) or `1203` (floor 12).
-pub async fn insert_rooms(
-    conn: &mut AnyConnection,
-    rows: &[(i64, String)],
-) -> StoreResult<HashMap<(i64, String), i64>> {
+pub async fn insert_rooms(conn: &mut AnyConnection, rows: &[(i64, String)]) -> StoreResult<Named> {
     let mut out = HashMap::new();
     for chunk in rows.chunks(BATCH) {
         let sql = values_sql(
@@ -261,7 +259,7 @@ async fn insert_named(
     rows: &[(i64, String)],
     prefix: &str,
     parent: &str,
-) -> StoreResult<HashMap<(i64, String), i64>> {
+) -> StoreResult<Named> {
     let mut out = HashMap::new();
     for chunk in rows.chunks(BATCH) {
         let sql = values_sql(
@@ -295,7 +293,7 @@ pub struct NewHousehold {
 pub async fn insert_households(
     conn: &mut AnyConnection,
     rows: &[NewHousehold],
-) -> StoreResult<HashMap<(i64, String), i64>> {
+) -> StoreResult<Named> {
     let now = now_ms();
     let mut out = HashMap::new();
     for chunk in rows.chunks(BATCH) {

@@ -11,14 +11,13 @@
 //! importer prepares the next chunk while the database writes this one. Dropping the
 //! connection mid-transaction rolls it back.
 
-use foldhash::HashMap;
 use std::path::PathBuf;
 
 use civicgrid_domain::audit::AuditFields;
 use rusqlite::{Connection, OpenFlags};
 
 use crate::bulk_worker::BulkWorker;
-use crate::ledger_bulk::{NewHousehold, ResidentRow};
+use crate::ledger_bulk::{Named, NewHousehold, ResidentRow};
 use crate::sqlite_bulk_rows::{self as rows, PlaceLevel};
 use crate::{StoreError, StoreResult};
 
@@ -63,9 +62,8 @@ pub struct SqliteBulk {
     names_written: bool,
     /// The load's chunks share one transaction, committed by [`SqliteBulk::finish`].
     held: bool,
-    /// The held load's transaction is open.
-    open: bool,
-    /// The ids the held load's open transaction gives the rows it inserts next.
+    /// The ids the held load's open transaction gives the rows it inserts next (set
+    /// while that transaction is open).
     next: Option<NextIds>,
     /// The held load dropped the unique ID-number index in its transaction: no other
     /// writer can add a resident until the index is built again before it commits.
@@ -130,9 +128,6 @@ fn take(next: &mut i64, n: usize) -> i64 {
     first
 }
 
-/// (key) → id of new rows, keyed as the importer looks them up.
-pub type Named = HashMap<(i64, String), i64>;
-
 impl SqliteBulk {
     /// Opens the database file at `path` (which must exist: the pool created it).
     pub async fn open(path: PathBuf) -> StoreResult<SqliteBulk> {
@@ -153,7 +148,6 @@ impl SqliteBulk {
             path: file,
             names_written: false,
             held: false,
-            open: false,
             next: None,
             unique_dropped: false,
             released: false,
@@ -199,7 +193,7 @@ impl SqliteBulk {
     /// the unique ID-number index: the reader has refused duplicates within the file,
     /// the ledger was empty, and no one else writes until the index is back.
     pub async fn begin(&mut self) -> StoreResult<()> {
-        if self.held && self.open {
+        if self.next.is_some() {
             return Ok(());
         }
         let (held, drop_unique) = (self.held, self.held && !self.released);
@@ -220,7 +214,6 @@ impl SqliteBulk {
             })
             .await?;
         self.unique_dropped |= drop_unique;
-        self.open = held;
         self.next = next;
         Ok(())
     }
@@ -230,7 +223,6 @@ impl SqliteBulk {
     async fn commit_held(&mut self) -> StoreResult<()> {
         self.rebuild_unique().await?;
         self.names_written = false;
-        self.open = false;
         self.next = None;
         self.call(move |c| {
             if !c.is_autocommit() {
@@ -279,15 +271,12 @@ impl SqliteBulk {
             return self
                 .call(move |c| {
                     let ids = rows::insert_places(c, level, &places, None)?;
-                    Ok(rows::named_ids(places, ids))
+                    Ok(rows::named_ids(&places, ids))
                 })
                 .await;
         };
         let first = take(next.place(level), places.len());
-        let named = (first..)
-            .zip(&places)
-            .map(|(id, (parent, name))| ((*parent, name.clone()), id))
-            .collect();
+        let named = rows::named_ids(&places, first..);
         self.worker
             .submit(move |c| rows::insert_places(c, level, &places, Some(first)).map(drop))
             .await?;
@@ -300,15 +289,12 @@ impl SqliteBulk {
             return self
                 .call(move |c| {
                     let ids = rows::insert_households(c, &households, None)?;
-                    Ok(rows::household_ids(households, ids))
+                    Ok(rows::household_ids(&households, ids))
                 })
                 .await;
         };
         let first = take(&mut next.household, households.len());
-        let named = (first..)
-            .zip(&households)
-            .map(|(id, h)| ((h.room_id, h.ownership.clone()), id))
-            .collect();
+        let named = rows::household_ids(&households, first..);
         self.worker
             .submit(move |c| rows::insert_households(c, &households, Some(first)).map(drop))
             .await?;

@@ -3,13 +3,12 @@
 //! load passes the ids it assigned itself (see [`crate::sqlite_bulk`]); otherwise
 //! SQLite assigns them.
 
-use foldhash::HashMap;
-
 use civicgrid_domain::audit::AuditFields;
 use rusqlite::{Connection, OptionalExtension, Statement, params};
 
 use crate::ledger_bulk::{
-    GridPlaces, HistoryRow, NewHousehold, PlacedHousehold, ResidentRow, StoredResident, floor_of,
+    GridPlaces, HistoryRow, Named, NewHousehold, PlacedHousehold, ResidentRow, StoredResident,
+    floor_of,
 };
 use crate::{StoreError, StoreResult, now_ms};
 
@@ -93,9 +92,9 @@ fn insert_numbered<T>(
     Ok(ids)
 }
 
-/// (parent id, name) → id of rows inserted in that order.
-pub fn named_ids(rows: Vec<(i64, String)>, ids: Vec<i64>) -> HashMap<(i64, String), i64> {
-    rows.into_iter().zip(ids).collect()
+/// (parent id, name) → id of places inserted in that order.
+pub fn named_ids(rows: &[(i64, String)], ids: impl IntoIterator<Item = i64>) -> Named {
+    rows.iter().cloned().zip(ids).collect()
 }
 
 /// A place's table.
@@ -169,10 +168,10 @@ pub fn insert_households(
 }
 
 /// (room id, ownership) → id of households inserted in that order.
-pub fn household_ids(rows: Vec<NewHousehold>, ids: Vec<i64>) -> HashMap<(i64, String), i64> {
-    rows.into_iter()
+pub fn household_ids(rows: &[NewHousehold], ids: impl IntoIterator<Item = i64>) -> Named {
+    rows.iter()
         .zip(ids)
-        .map(|(h, id)| ((h.room_id, h.ownership), id))
+        .map(|(h, id)| ((h.room_id, h.ownership.clone()), id))
         .collect()
 }
 

@@ -65,6 +65,11 @@ impl<'a> Writer<'a> {
         }
     }
 
+    /// Whether this load's chunks share one transaction (see [`ImportOptions`]).
+    fn held(&self) -> bool {
+        self.first_load && self.opts.hold_writes
+    }
+
     pub fn created_nodes(&self) -> Vec<String> {
         self.grids.created.clone()
     }
@@ -129,31 +134,29 @@ impl<'a> Writer<'a> {
         }
         // The rows stay where the reader put them; their places go in `slots` beside.
         let mut slots = Vec::with_capacity(rows.len());
-        let mut kept = Vec::new();
-        for (i, p) in rows.iter().enumerate() {
-            let grid_id = match self.grids.cached(&p.row.community, &p.row.grid) {
-                Some(GridRes::Found { id, .. }) => Some(*id),
-                Some(GridRes::WouldCreate) => None,
-                Some(GridRes::Reject(reason)) => {
-                    rejected(&mut kept, i, &mut rejects, p, reason.clone());
-                    continue;
-                }
-                None => {
-                    let reason = "grid: could not be found".to_owned();
-                    rejected(&mut kept, i, &mut rejects, p, reason);
-                    continue;
-                }
+        let mut keep = Vec::with_capacity(rows.len());
+        for p in &rows {
+            let grid = match self.grids.cached(&p.row.community, &p.row.grid) {
+                Some(GridRes::Found { id, .. }) => Ok(Some(*id)),
+                Some(GridRes::WouldCreate) => Ok(None),
+                Some(GridRes::Reject(reason)) => Err(reason.clone()),
+                None => Err("grid: could not be found".to_owned()),
             };
-            if !kept.is_empty() {
-                kept.push(true);
+            keep.push(grid.is_ok());
+            match grid {
+                Ok(grid_id) => slots.push(Slots {
+                    grid_id,
+                    ..Slots::default()
+                }),
+                Err(reason) => rejects.push(RejectedRow {
+                    line: p.line,
+                    reason,
+                    cells: p.cells.unpack(),
+                }),
             }
-            slots.push(Slots {
-                grid_id,
-                ..Slots::default()
-            });
         }
-        if !kept.is_empty() {
-            let mut keep = kept.into_iter();
+        if keep.contains(&false) {
+            let mut keep = keep.into_iter();
             rows.retain(|_| keep.next().unwrap_or(false));
         }
         sum.rejected += rejects.len() as u64;
@@ -168,7 +171,7 @@ impl<'a> Writer<'a> {
             Some(b) => b,
             None => {
                 let mut b = self.app.db.bulk_conn().await?;
-                if self.first_load && self.opts.hold_writes {
+                if self.held() {
                     b.hold().await?;
                 }
                 b
@@ -388,7 +391,7 @@ impl<'a> Writer<'a> {
         let grids: HashSet<i64> = slots.iter().filter_map(|s| s.grid_id).collect();
         // A grid this load has not written under holds only what is committed: a held
         // load reads it on a pooled connection instead of waiting for its queued writes.
-        let (app, held) = (self.app, self.first_load && self.opts.hold_writes);
+        let (app, held) = (self.app, self.held());
         let mut pooled = None;
         for g in grids {
             if let std::collections::hash_map::Entry::Vacant(e) = self.places.entry(g) {
@@ -643,24 +646,6 @@ fn resident_row(p: &Prepared, grid_id: i64, household_id: i64) -> ResidentRow {
         residence_status: p.row.status.code(),
         pii: p.pii.clone(),
     }
-}
-
-/// Rejects row `i` of a chunk (its grid is unknown): `kept` then says, row by row up
-/// to `i`, which rows stay.
-fn rejected(
-    kept: &mut Vec<bool>,
-    i: usize,
-    rejects: &mut Vec<RejectedRow>,
-    p: &Prepared,
-    reason: String,
-) {
-    kept.resize(i, true);
-    kept.push(false);
-    rejects.push(RejectedRow {
-        line: p.line,
-        reason,
-        cells: p.cells.unpack(),
-    });
 }
 
 /// What differs between the stored resident and the row (blind indexes compared for
