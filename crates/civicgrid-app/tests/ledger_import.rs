@@ -343,6 +343,20 @@ async fn names_found(w: &World, q: &str) -> Vec<String> {
 // file's resident goes, not a second room of the same name.
 #[tokio::test]
 async fn a_held_first_load_fills_rooms_that_already_exist() {
+    fills_rooms_that_already_exist(false).await;
+}
+
+// With another connection open, a held load cannot have the database to itself: it
+// keeps the write-ahead log and reads places on pooled connections.
+#[tokio::test]
+async fn a_held_first_load_beside_another_connection_fills_rooms_that_already_exist() {
+    fills_rooms_that_already_exist(true).await;
+}
+
+/// A held first load into a ledger with places but no residents finds the room it
+/// names, whether or not another connection is open meanwhile (`beside`); the
+/// database is in write-ahead-log mode afterwards either way.
+async fn fills_rooms_that_already_exist(beside: bool) {
     use sqlx::Row;
     let w = world().await;
     let mut conn = w.app.db().read().await.unwrap();
@@ -362,9 +376,21 @@ async fn a_held_first_load_fills_rooms_that_already_exist() {
         chunk_rows: 2,
         ..ImportOptions::default()
     };
+    let other = if beside {
+        Some(w.app.db().read().await.unwrap())
+    } else {
+        None
+    };
     let s = import(&w, "messy.csv", messy_csv().into_bytes(), &held).await;
+    drop(other);
     assert_eq!(counts(&s), (3, 0, 0, 5), "{:?}", s.rejects);
     let mut conn = w.app.db().read().await.unwrap();
+    let journal: String = sqlx::query("PRAGMA journal_mode")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(journal, "wal");
     let rooms: Vec<i64> = sqlx::query(
         "SELECT h.room_id FROM residents r JOIN households h ON h.id = r.household_id \
          WHERE r.name = '吴十'",

@@ -33,7 +33,9 @@ pub enum BulkTx<'c> {
 impl Db {
     pub async fn bulk_conn(&self) -> StoreResult<BulkConn> {
         if let Some(path) = self.sqlite_path() {
-            return Ok(BulkConn::Native(SqliteBulk::open(path.to_owned()).await?));
+            return Ok(BulkConn::Native(
+                SqliteBulk::open(path.to_owned(), self.clone()).await?,
+            ));
         }
         let mut conn = self.pool().acquire().await?;
         conn.close_on_drop();
@@ -57,6 +59,16 @@ impl BulkConn {
         match self {
             BulkConn::Native(n) => n.hold().await,
             BulkConn::Pooled { .. } => Ok(()),
+        }
+    }
+
+    /// Whether this load is the only connection to its database (see
+    /// [`SqliteBulk::hold`]): nothing else may read or write it until the load ends,
+    /// so the load reads what it needs through its own connection.
+    pub fn exclusive(&self) -> bool {
+        match self {
+            BulkConn::Native(n) => n.exclusive(),
+            BulkConn::Pooled { .. } => false,
         }
     }
 
@@ -108,6 +120,14 @@ impl BulkTx<'_> {
         match self {
             BulkTx::Pooled(tx) => crate::commit(tx).await,
             BulkTx::Native(n) => n.commit().await,
+        }
+    }
+
+    /// See [`BulkConn::exclusive`].
+    pub fn exclusive(&self) -> bool {
+        match self {
+            BulkTx::Native(n) => n.exclusive(),
+            BulkTx::Pooled(_) => false,
         }
     }
 

@@ -178,6 +178,15 @@ impl Db {
         Ok(())
     }
 
+    /// Closes the pool's idle connections (it opens new ones when asked again);
+    /// returns how many it still has open, all of them in use.
+    pub async fn close_idle(&self) -> StoreResult<u32> {
+        while let Some(conn) = self.pool.try_acquire() {
+            conn.close().await?;
+        }
+        Ok(self.pool.size())
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }

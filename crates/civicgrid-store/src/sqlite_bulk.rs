@@ -19,7 +19,7 @@ use rusqlite::{Connection, OpenFlags};
 use crate::bulk_worker::BulkWorker;
 use crate::ledger_bulk::{Named, NewHousehold, ResidentRow};
 use crate::sqlite_bulk_rows::{self as rows, PlaceLevel};
-use crate::{StoreError, StoreResult};
+use crate::{Db, StoreError, StoreResult};
 
 /// Settings of the load's connection: durable commits and enforced foreign keys as
 /// everywhere, a 256 MiB page cache so the indexes a load keeps touching stay in
@@ -57,6 +57,11 @@ pub struct SqliteBulk {
     worker: BulkWorker,
     /// The database file.
     path: PathBuf,
+    /// The pool of the same database, whose idle connections a held load closes.
+    db: Db,
+    /// A held load that found itself the database's only connection switched it from
+    /// the write-ahead log to a rollback journal until it ends (see [`Self::hold`]).
+    rollback_journal: bool,
     /// This connection has written the name index since its last commit (a held
     /// load then cannot build it beside; see [`crate::sqlite_names`]).
     names_written: bool,
@@ -121,6 +126,25 @@ impl NextIds {
     }
 }
 
+/// Switches the database from its write-ahead log to a rollback journal, unless
+/// another connection has it open (then it stays as it is): whether it did.
+fn leave_wal(c: &Connection) -> StoreResult<bool> {
+    c.busy_timeout(std::time::Duration::ZERO)?;
+    let mode = c.query_row("PRAGMA journal_mode = DELETE", [], |r| {
+        r.get::<_, String>(0)
+    });
+    c.busy_timeout(std::time::Duration::from_secs(10))?;
+    match mode {
+        Ok(mode) => Ok(mode.eq_ignore_ascii_case("delete")),
+        Err(rusqlite::Error::SqliteFailure(f, _))
+            if f.code == rusqlite::ErrorCode::DatabaseBusy =>
+        {
+            Ok(false)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Takes `n` ids from `next`; returns the first.
 fn take(next: &mut i64, n: usize) -> i64 {
     let first = *next;
@@ -130,7 +154,7 @@ fn take(next: &mut i64, n: usize) -> i64 {
 
 impl SqliteBulk {
     /// Opens the database file at `path` (which must exist: the pool created it).
-    pub async fn open(path: PathBuf) -> StoreResult<SqliteBulk> {
+    pub async fn open(path: PathBuf, db: Db) -> StoreResult<SqliteBulk> {
         let file = path.clone();
         let conn = tokio::task::spawn_blocking(move || -> StoreResult<Connection> {
             let conn = Connection::open_with_flags(
@@ -146,6 +170,8 @@ impl SqliteBulk {
         Ok(SqliteBulk {
             worker: BulkWorker::start(conn)?,
             path: file,
+            db,
+            rollback_journal: false,
             names_written: false,
             held: false,
             next: None,
@@ -181,11 +207,30 @@ impl SqliteBulk {
     /// chunks' commits leave it open, and [`SqliteBulk::finish`] commits it with the
     /// deferred indexes built inside. Other writers wait until then; dropping the
     /// connection before rolls the whole load back.
+    ///
+    /// A load that finds itself the database's only connection (the pool's idle ones
+    /// closed, no other process) switches it to a rollback journal until it ends: its
+    /// commit then writes each page into the database once, where the write-ahead log
+    /// would take it twice (into the log, then copied back). Nothing else can connect
+    /// meanwhile (a pooled connection would switch it back), so such a load reads
+    /// through its own connection ([`Self::exclusive`]).
     pub async fn hold(&mut self) -> StoreResult<()> {
         self.held = true;
-        self.worker
-            .call(|c| Ok(c.execute_batch("PRAGMA cache_size = -2097152")?))
-            .await
+        let alone = self.db.close_idle().await? == 0;
+        self.rollback_journal = self
+            .worker
+            .call(move |c| {
+                c.execute_batch("PRAGMA cache_size = -2097152")?;
+                if alone { leave_wal(c) } else { Ok(false) }
+            })
+            .await?;
+        tracing::debug!(rollback_journal = self.rollback_journal, "bulk load held");
+        Ok(())
+    }
+
+    /// Whether this load has the database to itself (see [`Self::hold`]).
+    pub fn exclusive(&self) -> bool {
+        self.rollback_journal
     }
 
     /// `BEGIN IMMEDIATE` (after rolling back whatever an abandoned chunk left open);
@@ -453,10 +498,18 @@ impl SqliteBulk {
         let started = std::time::Instant::now();
         self.commit_held().await?;
         tracing::debug!(took = ?started.elapsed(), "bulk load committed");
+        let rollback_journal = std::mem::take(&mut self.rollback_journal);
         self.call(move |c| {
             let started = std::time::Instant::now();
-            c.execute_batch("PRAGMA wal_checkpoint(PASSIVE)")?;
-            tracing::debug!(took = ?started.elapsed(), "log copied into the database");
+            if rollback_journal {
+                // Should this fail, the pool's next connection switches it back.
+                if let Err(e) = c.execute_batch("PRAGMA journal_mode = WAL") {
+                    tracing::warn!(error = %e, "the database stays on a rollback journal for now");
+                }
+            } else {
+                c.execute_batch("PRAGMA wal_checkpoint(PASSIVE)")?;
+                tracing::debug!(took = ?started.elapsed(), "log copied into the database");
+            }
             Ok(())
         })
         .await

@@ -180,10 +180,21 @@ impl App {
         let keys = self.config.field_keys.clone();
         let today = chrono::Local::now().date_naive();
         let chunk_rows = opts.chunk_rows.max(1);
-        // A held load lets go of its transaction to create a community or grid: one
-        // that may create them learns them all from the file first, so a file sorted
-        // by place does not commit at every new grid.
-        let places_first = opts.hold_writes && opts.create_missing && !opts.dry_run;
+        // A first load into an empty ledger builds the secondary indexes once at the
+        // end, and has no stored resident to match rows against.
+        let first_load = !opts.dry_run && {
+            let mut tx = self.db.begin_write().await?;
+            let empty = civicgrid_store::bulk_indexes::ledger_is_empty(&mut tx).await?;
+            if empty {
+                civicgrid_store::bulk_indexes::drop_deferrable(&mut tx).await?;
+            }
+            civicgrid_store::commit(tx).await?;
+            empty
+        };
+        // A held load lets go of its transaction to create a community or grid, and
+        // when it has the database to itself reads their places only at its start: it
+        // learns them all from the file first.
+        let places_first = opts.hold_writes && first_load;
         let producer = tokio::task::spawn_blocking(move || {
             validate::produce(
                 opened,
@@ -198,17 +209,6 @@ impl App {
                 },
             )
         });
-        // A first load into an empty ledger builds the secondary indexes once at the
-        // end, and has no stored resident to match rows against.
-        let first_load = !opts.dry_run && {
-            let mut tx = self.db.begin_write().await?;
-            let empty = civicgrid_store::bulk_indexes::ledger_is_empty(&mut tx).await?;
-            if empty {
-                civicgrid_store::bulk_indexes::drop_deferrable(&mut tx).await?;
-            }
-            civicgrid_store::commit(tx).await?;
-            empty
-        };
         let mut writer = write::Writer::new(self, actor, opts, file_name, first_load);
         let mut failure: Option<AppError> = None;
         // Where the time goes, for `CIVICGRID_LOG=civicgrid_app=debug`: waiting for the

@@ -61,6 +61,16 @@ impl GridResolver {
         self.cache.get(community)?.get(grid)
     }
 
+    /// Ids of the grids found (or created) so far.
+    pub fn found_ids(&self) -> impl Iterator<Item = i64> + '_ {
+        self.cache.values().flat_map(|grids| {
+            grids.values().filter_map(|res| match res {
+                GridRes::Found { id } => Some(*id),
+                _ => None,
+            })
+        })
+    }
+
     fn put(&mut self, community: String, grid: String, res: GridRes) {
         self.cache.entry(community).or_default().insert(grid, res);
     }

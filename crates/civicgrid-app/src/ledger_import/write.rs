@@ -388,14 +388,19 @@ impl<'a> Writer<'a> {
         rows: &[Prepared],
         slots: &mut [Slots],
     ) -> AppResult<()> {
-        let grids: HashSet<i64> = slots.iter().filter_map(|s| s.grid_id).collect();
+        let mut grids: HashSet<i64> = slots.iter().filter_map(|s| s.grid_id).collect();
         // A grid this load has not written under holds only what is committed: a held
-        // load reads it on a pooled connection instead of waiting for its queued writes.
-        let (app, held) = (self.app, self.held());
+        // load reads it on a pooled connection instead of waiting for its queued writes,
+        // or, when it has the database to itself, reads every grid it knows through its
+        // own connection at its first chunk, before anything is queued.
+        let (app, held, exclusive) = (self.app, self.held(), tx.exclusive());
+        if exclusive {
+            grids.extend(self.grids.found_ids());
+        }
         let mut pooled = None;
         for g in grids {
             if let std::collections::hash_map::Entry::Vacant(e) = self.places.entry(g) {
-                let found = if held {
+                let found = if held && !exclusive {
                     let conn = match &mut pooled {
                         Some(c) => c,
                         None => pooled.insert(app.db.read().await?),
