@@ -174,9 +174,12 @@ impl App {
             header: opened.header.clone(),
             ..ImportSummary::default()
         };
-        let (tx, mut rx) = tokio::sync::mpsc::channel(2);
+        // Up to four chunks wait for the writer: while a load creates the file's
+        // communities and grids at its start (a second or so for a city's), the reader
+        // reads on instead of stopping at its second chunk.
+        let (tx, mut rx) = tokio::sync::mpsc::channel(4);
         // Row buffers the writer has emptied, back to the reader to fill again.
-        let (spent_tx, spent_rx) = std::sync::mpsc::sync_channel(2);
+        let (spent_tx, spent_rx) = std::sync::mpsc::sync_channel(4);
         let keys = self.config.field_keys.clone();
         let today = chrono::Local::now().date_naive();
         let chunk_rows = opts.chunk_rows.max(1);
