@@ -62,16 +62,6 @@ impl BulkConn {
         }
     }
 
-    /// Whether this load is the only connection to its database (see
-    /// [`SqliteBulk::hold`]): nothing else may read or write it until the load ends,
-    /// so the load reads what it needs through its own connection.
-    pub fn exclusive(&self) -> bool {
-        match self {
-            BulkConn::Native(n) => n.exclusive(),
-            BulkConn::Pooled { .. } => false,
-        }
-    }
-
     /// Commits what a held load has written so far (see [`SqliteBulk::release`]).
     pub async fn release(&mut self) -> StoreResult<()> {
         match self {
@@ -123,7 +113,9 @@ impl BulkTx<'_> {
         }
     }
 
-    /// See [`BulkConn::exclusive`].
+    /// Whether this load is the only connection to its database (see
+    /// [`SqliteBulk::hold`]): nothing else may read or write it until the load ends,
+    /// so the load reads what it needs through its own connection.
     pub fn exclusive(&self) -> bool {
         match self {
             BulkTx::Native(n) => n.exclusive(),

@@ -129,11 +129,12 @@ impl NextIds {
 /// Switches the database from its write-ahead log to a rollback journal, unless
 /// another connection has it open (then it stays as it is): whether it did.
 fn leave_wal(c: &Connection) -> StoreResult<bool> {
+    let waits: u32 = c.query_row("PRAGMA busy_timeout", [], |r| r.get(0))?;
     c.busy_timeout(std::time::Duration::ZERO)?;
     let mode = c.query_row("PRAGMA journal_mode = DELETE", [], |r| {
         r.get::<_, String>(0)
     });
-    c.busy_timeout(std::time::Duration::from_secs(10))?;
+    c.busy_timeout(std::time::Duration::from_millis(waits.into()))?;
     match mode {
         Ok(mode) => Ok(mode.eq_ignore_ascii_case("delete")),
         Err(rusqlite::Error::SqliteFailure(f, _))
@@ -500,13 +501,13 @@ impl SqliteBulk {
         tracing::debug!(took = ?started.elapsed(), "bulk load committed");
         let rollback_journal = std::mem::take(&mut self.rollback_journal);
         self.call(move |c| {
-            let started = std::time::Instant::now();
             if rollback_journal {
                 // Should this fail, the pool's next connection switches it back.
                 if let Err(e) = c.execute_batch("PRAGMA journal_mode = WAL") {
                     tracing::warn!(error = %e, "the database stays on a rollback journal for now");
                 }
             } else {
+                let started = std::time::Instant::now();
                 c.execute_batch("PRAGMA wal_checkpoint(PASSIVE)")?;
                 tracing::debug!(took = ?started.elapsed(), "log copied into the database");
             }
