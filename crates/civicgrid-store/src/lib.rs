@@ -25,6 +25,7 @@ pub mod search;
 pub mod sessions;
 pub mod sqlite_bulk;
 pub mod sqlite_bulk_rows;
+mod sqlite_index_build;
 pub mod sqlite_names;
 pub mod synthetic;
 pub mod tokens;

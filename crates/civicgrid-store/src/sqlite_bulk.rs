@@ -285,10 +285,10 @@ impl SqliteBulk {
             return Ok(());
         }
         self.call(move |c| {
-            let started = std::time::Instant::now();
-            c.execute_batch(crate::bulk_indexes::ID_NUMBER_UNIQUE)?;
-            tracing::debug!(took = ?started.elapsed(), "unique ID-number index built");
-            Ok(())
+            crate::sqlite_index_build::build(
+                c,
+                &[("residents_id_number", crate::bulk_indexes::ID_NUMBER_UNIQUE)],
+            )
         })
         .await
     }
@@ -430,8 +430,8 @@ impl SqliteBulk {
         self.call(|c| Ok(c.execute_batch("COMMIT")?)).await
     }
 
-    /// Ends the load: builds the deferred indexes if asked (sorting on two threads,
-    /// in this connection's large cache), commits a held load, then copies the log
+    /// Ends the load: builds the deferred indexes if asked (sorting in runs, see
+    /// [`crate::sqlite_index_build`]), commits a held load, then copies the log
     /// into the database while this connection still holds it. A held load whose name
     /// index this connection has not written since its last commit builds the pending
     /// entries beside the database meanwhile (see [`crate::sqlite_names`]).
@@ -473,12 +473,7 @@ impl SqliteBulk {
         }
         self.call(move |c| {
             if build_indexes {
-                c.execute_batch("PRAGMA threads = 2")?;
-                for (name, ddl) in crate::bulk_indexes::DEFERRABLE {
-                    let started = std::time::Instant::now();
-                    c.execute_batch(ddl)?;
-                    tracing::debug!(took = ?started.elapsed(), name, "deferred index built");
-                }
+                crate::sqlite_index_build::build(c, crate::bulk_indexes::DEFERRABLE)?;
             }
             Ok(())
         })
