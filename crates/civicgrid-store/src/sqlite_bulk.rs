@@ -12,6 +12,8 @@
 //! connection mid-transaction rolls it back.
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use civicgrid_domain::audit::AuditFields;
 use rusqlite::{Connection, OpenFlags};
@@ -143,6 +145,33 @@ fn leave_wal(c: &Connection) -> StoreResult<bool> {
             Ok(false)
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+/// The name index being built beside the database ([`crate::sqlite_names`]).
+struct Beside {
+    handle: tokio::task::JoinHandle<StoreResult<PathBuf>>,
+    /// It has read what it needs of the database (and holds no lock on it now).
+    read: Arc<AtomicBool>,
+}
+
+impl Beside {
+    /// Whether it is still at work but done reading the database: the load may then
+    /// take the database's exclusive lock without keeping it from a read.
+    fn still_writing(&self) -> bool {
+        self.read.load(Ordering::Acquire) && !self.handle.is_finished()
+    }
+}
+
+/// While the name index is still being built beside, writes the pages the load has
+/// changed into the database (or its log) ahead of the commit, inside the open
+/// transaction, which leaves the commit only the name index's pages to write. Only
+/// a head start: should the file be busy, the commit writes them as it would have.
+fn write_ahead_of_commit(c: &Connection) {
+    let started = std::time::Instant::now();
+    match c.cache_flush() {
+        Ok(()) => tracing::debug!(took = ?started.elapsed(), "pages written ahead of the commit"),
+        Err(e) => tracing::debug!(error = %e, "pages left for the commit"),
     }
 }
 
@@ -438,12 +467,17 @@ impl SqliteBulk {
     pub async fn finish(mut self, build_indexes: bool) -> StoreResult<()> {
         let beside = if self.held && !self.names_written && !self.pending_names.is_empty() {
             let (path, entries) = (self.path.clone(), std::mem::take(&mut self.pending_names));
-            Some(tokio::task::spawn_blocking(move || {
+            let read = Arc::new(AtomicBool::new(false));
+            let reading = read.clone();
+            let handle = tokio::task::spawn_blocking(move || {
                 let started = std::time::Instant::now();
-                let built = crate::sqlite_names::build_beside(&path, entries);
+                let built = crate::sqlite_names::build_beside(&path, entries, || {
+                    reading.store(true, Ordering::Release);
+                });
                 tracing::debug!(took = ?started.elapsed(), "name index built beside");
                 built
-            }))
+            });
+            Some(Beside { handle, read })
         } else {
             let started = std::time::Instant::now();
             self.write_pending_names().await?;
@@ -462,7 +496,7 @@ impl SqliteBulk {
     async fn finish_indexes(
         &mut self,
         build_indexes: bool,
-        beside: Option<tokio::task::JoinHandle<StoreResult<PathBuf>>>,
+        beside: Option<Beside>,
     ) -> StoreResult<()> {
         let started = std::time::Instant::now();
         self.call(|_| Ok(())).await?;
@@ -479,7 +513,14 @@ impl SqliteBulk {
         })
         .await?;
         self.rebuild_unique().await?;
-        if let Some(handle) = beside {
+        if beside.as_ref().is_some_and(Beside::still_writing) {
+            self.call(|c| {
+                write_ahead_of_commit(c);
+                Ok(())
+            })
+            .await?;
+        }
+        if let Some(Beside { handle, .. }) = beside {
             let side = handle
                 .await
                 .map_err(|e| StoreError::Native(format!("building the name index: {e}")))??;

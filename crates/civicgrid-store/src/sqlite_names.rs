@@ -44,7 +44,12 @@ pub fn remove_side(db: &Path) {
 
 /// Builds, in the scratch database beside `db`, the name index as last committed in
 /// `db` plus `entries` (resident id, terms); returns the scratch database's path.
-pub fn build_beside(db: &Path, entries: Vec<(i64, String)>) -> StoreResult<PathBuf> {
+/// Calls `read` once it has read what it needs of `db` and closed its connection.
+pub fn build_beside(
+    db: &Path,
+    entries: Vec<(i64, String)>,
+    read: impl FnOnce(),
+) -> StoreResult<PathBuf> {
     remove_side(db);
     let side = side_path(db);
     let live = Connection::open_with_flags(
@@ -69,6 +74,7 @@ pub fn build_beside(db: &Path, entries: Vec<(i64, String)>) -> StoreResult<PathB
         live.execute_batch("COMMIT")?;
     }
     drop(live);
+    read();
     // 3. The new entries, on a connection that opens the index as it now is.
     let out = scratch(&side)?;
     out.execute_batch("BEGIN")?;
