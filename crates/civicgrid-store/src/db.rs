@@ -123,6 +123,27 @@ impl Db {
         // An import stopped half-way may have left deferred indexes unbuilt.
         let mut conn = self.pool.acquire().await?;
         crate::bulk_indexes::ensure(&mut conn).await?;
+        drop(conn);
+        self.remove_stale_name_index().await
+    }
+
+    /// Deletes the scratch name index a held import stopped half-way left beside the
+    /// database (see [`crate::sqlite_names`]). Under the write lock: a held import at
+    /// work holds it until it has copied its scratch index in and removed it.
+    async fn remove_stale_name_index(&self) -> StoreResult<()> {
+        let Some(path) = self.sqlite_path.as_deref() else {
+            return Ok(());
+        };
+        if !crate::sqlite_names::side_path(path).exists() {
+            return Ok(());
+        }
+        // An import still at work (the lock not had in time) keeps its file.
+        let Ok(tx) = self.begin_write().await else {
+            return Ok(());
+        };
+        crate::sqlite_names::remove_side(path);
+        tracing::info!("removed the scratch name index of an import that was stopped");
+        tx.rollback().await?;
         Ok(())
     }
 
