@@ -63,6 +63,10 @@ pub enum BenchCommand {
         /// Keep the generated file and databases in DIR (default: a temporary directory, removed).
         #[arg(long)]
         keep: Option<PathBuf>,
+        /// Time both imports this many times, one after the other, and report the median
+        /// ratio (a noisy machine moves single runs by a fifth or more).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=25))]
+        rounds: u32,
     },
 }
 
@@ -220,26 +224,30 @@ fn write_city(residents: usize, seed: u64, out: &Path) -> anyhow::Result<()> {
 }
 
 pub async fn bench(cmd: BenchCommand) -> anyhow::Result<()> {
-    let BenchCommand::Import { residents, keep } = cmd;
+    let BenchCommand::Import {
+        residents,
+        keep,
+        rounds,
+    } = cmd;
     let dir = match &keep {
         Some(d) => d.clone(),
         None => std::env::temp_dir().join(format!("civicgrid-bench-{}", std::process::id())),
     };
-    if dir.join("data").exists() || dir.join("bare.db").exists() {
+    if dir.join("residents.csv").exists() {
         bail!(
             "{} already holds a benchmark; choose an empty directory",
             dir.display()
         );
     }
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    let result = run_bench(residents, &dir).await;
+    let result = run_bench(residents, rounds, &dir).await;
     if keep.is_none() {
         let _ = std::fs::remove_dir_all(&dir);
     }
     result
 }
 
-async fn run_bench(residents: usize, dir: &Path) -> anyhow::Result<()> {
+async fn run_bench(residents: usize, rounds: u32, dir: &Path) -> anyhow::Result<()> {
     let file = dir.join("residents.csv");
     let t = Instant::now();
     write_city(residents, 1, &file)?;
@@ -249,27 +257,66 @@ async fn run_bench(residents: usize, dir: &Path) -> anyhow::Result<()> {
         size as f64 / 1e6,
         t.elapsed().as_secs_f64()
     );
+    let rows = residents as f64;
+    let mut ratios = Vec::new();
+    for round in 1..=rounds {
+        let round_dir = dir.join(format!("round-{round}"));
+        std::fs::create_dir_all(&round_dir)?;
+        let baseline = time_bare_import(&file, &round_dir.join("bare.db"))?;
+        let (full, summary) = time_full_import(&file, &round_dir.join("data")).await?;
+        if rounds > 1 {
+            println!("round {round} of {rounds}:");
+        }
+        println!(
+            "sqlite3 .import (bare table):  {baseline:>8.2} s  {:>10.0} rows/s",
+            rows / baseline
+        );
+        println!(
+            "civicgrid import (full):       {full:>8.2} s  {:>10.0} rows/s  (inserted {}, rejected {})",
+            rows / full,
+            summary.inserted,
+            summary.rejected
+        );
+        println!("ratio: {:.2}x (goal ≤ 3x)", full / baseline);
+        ratios.push(full / baseline);
+    }
+    if ratios.len() > 1 {
+        println!(
+            "median ratio over {rounds} rounds: {:.2}x (goal ≤ 3x; lowest {:.2}x, highest {:.2}x)",
+            median(&mut ratios),
+            ratios.first().copied().unwrap_or_default(),
+            ratios.last().copied().unwrap_or_default()
+        );
+    }
+    Ok(())
+}
 
-    let bare = dir.join("bare.db");
+/// Seconds `sqlite3 .import` takes to load `file` into a bare table in `db`.
+fn time_bare_import(file: &Path, db: &Path) -> anyhow::Result<f64> {
     let t = Instant::now();
     let status = std::process::Command::new("sqlite3")
-        .arg(&bare)
+        .arg(db)
         .arg(format!(".import --csv {} bare", file.display()))
         .status()
         .context("running sqlite3 (install the sqlite3 command-line shell)")?;
     if !status.success() {
         bail!("sqlite3 .import failed: {status}");
     }
-    let baseline = t.elapsed().as_secs_f64();
+    Ok(t.elapsed().as_secs_f64())
+}
 
-    let data_dir = dir.join("data");
-    std::fs::create_dir_all(&data_dir)?;
-    let settings = Settings::resolve(data_dir, None, None)?;
+/// Seconds a full import of `file` takes into a new demo ledger in `data_dir`, timed
+/// from reading the file as the bare import is.
+async fn time_full_import(
+    file: &Path,
+    data_dir: &Path,
+) -> anyhow::Result<(f64, civicgrid_app::ledger_import::ImportSummary)> {
+    std::fs::create_dir_all(data_dir)?;
+    let settings = Settings::resolve(data_dir.to_path_buf(), None, None)?;
     let app = open_app(&settings).await?;
     crate::demo::seed_city(&app).await?;
-    // Timed from reading the file, as the bare import is.
     let t = Instant::now();
-    let bytes = read_limited(&file, usize::MAX)?;
+    let bytes = read_limited(file, usize::MAX)?;
     let bar = progress_bar();
     let b = bar.clone();
     let opts = ImportOptions {
@@ -289,25 +336,29 @@ async fn run_bench(residents: usize, dir: &Path) -> anyhow::Result<()> {
     let full = t.elapsed().as_secs_f64();
     bar.finish_and_clear();
     app.db().close().await;
+    Ok((full, summary))
+}
 
-    let rows = residents as f64;
-    println!(
-        "sqlite3 .import (bare table):  {baseline:>8.2} s  {:>10.0} rows/s",
-        rows / baseline
-    );
-    println!(
-        "civicgrid import (full):       {full:>8.2} s  {:>10.0} rows/s  (inserted {}, rejected {})",
-        rows / full,
-        summary.inserted,
-        summary.rejected
-    );
-    println!("ratio: {:.2}x (goal ≤ 3x)", full / baseline);
-    Ok(())
+/// The median of `values`, which it sorts.
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    match values.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => values[n / 2],
+        n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::created_line;
+    use super::{created_line, median};
+
+    #[test]
+    fn the_median_ratio_is_the_middle_one_or_the_mean_of_the_middle_two() {
+        assert_eq!(median(&mut [4.0, 3.0, 5.0]), 4.0);
+        assert_eq!(median(&mut [4.0, 3.0, 5.0, 6.0]), 4.5);
+        assert_eq!(median(&mut [2.5]), 2.5);
+    }
 
     #[test]
     fn created_places_are_listed_up_to_a_dozen_then_counted() {

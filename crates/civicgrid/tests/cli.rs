@@ -246,3 +246,42 @@ fn migrate_is_idempotent_and_bad_config_is_named() {
     let (ok, text) = run(&mut civicgrid(dir.path(), &["migrate"]));
     assert!(!ok && text.contains("civicgrid.toml"), "{text}");
 }
+
+#[test]
+fn bench_import_times_rounds_and_reports_the_median_ratio() {
+    if Command::new("sqlite3").arg("--version").output().is_err() {
+        eprintln!("sqlite3 is not installed: the import benchmark cannot run here");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let keep = dir.path().join("bench");
+    let (ok, text) = run(Command::new(BIN)
+        .args([
+            "bench",
+            "import",
+            "--residents",
+            "300",
+            "--rounds",
+            "3",
+            "--keep",
+        ])
+        .arg(&keep)
+        .env_remove("DATABASE_URL")
+        .env("CIVICGRID_LOG", "warn"));
+    assert!(ok, "{text}");
+    assert_eq!(text.matches("ratio: ").count(), 3, "{text}");
+    assert_eq!(
+        text.matches("(inserted 300, rejected 0)").count(),
+        3,
+        "{text}"
+    );
+    assert!(text.contains("median ratio over 3 rounds"), "{text}");
+    // A directory that already holds a benchmark is refused, not overwritten.
+    let (ok, text) = run(Command::new(BIN)
+        .args(["bench", "import", "--residents", "300", "--keep"])
+        .arg(&keep)
+        .env_remove("DATABASE_URL"));
+    assert!(!ok && text.contains("already holds a benchmark"), "{text}");
+    let (ok, text) = run(Command::new(BIN).args(["bench", "import", "--rounds", "0"]));
+    assert!(!ok && text.contains("rounds"), "{text}");
+}
