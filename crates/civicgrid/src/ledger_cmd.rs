@@ -240,14 +240,17 @@ pub async fn bench(cmd: BenchCommand) -> anyhow::Result<()> {
         );
     }
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    let result = run_bench(residents, rounds, &dir).await;
+    let result = run_bench(residents, rounds, &dir, keep.is_some()).await;
     if keep.is_none() {
         let _ = std::fs::remove_dir_all(&dir);
     }
     result
 }
 
-async fn run_bench(residents: usize, rounds: u32, dir: &Path) -> anyhow::Result<()> {
+/// Generates the city in `dir`, then times both imports `rounds` times, each round in
+/// a directory of its own; unless `keep`, a round's databases are removed as it ends, so
+/// that a long run holds one round's on disk rather than all of them.
+async fn run_bench(residents: usize, rounds: u32, dir: &Path, keep: bool) -> anyhow::Result<()> {
     let file = dir.join("residents.csv");
     let t = Instant::now();
     write_city(residents, 1, &file)?;
@@ -264,6 +267,9 @@ async fn run_bench(residents: usize, rounds: u32, dir: &Path) -> anyhow::Result<
         std::fs::create_dir_all(&round_dir)?;
         let baseline = time_bare_import(&file, &round_dir.join("bare.db"))?;
         let (full, summary) = time_full_import(&file, &round_dir.join("data")).await?;
+        if !keep {
+            let _ = std::fs::remove_dir_all(&round_dir);
+        }
         if rounds > 1 {
             println!("round {round} of {rounds}:");
         }
