@@ -124,7 +124,14 @@ impl Db {
         let mut conn = self.pool.acquire().await?;
         crate::bulk_indexes::ensure(&mut conn).await?;
         drop(conn);
-        self.remove_stale_name_index().await
+        self.remove_stale_name_index().await?;
+        if self.backend == Backend::Sqlite {
+            // A migration that recreated the name index left it for Rust to refill.
+            let mut tx = self.begin_write().await?;
+            crate::name_index::ensure_filled(&mut tx).await?;
+            tx.commit().await?;
+        }
+        Ok(())
     }
 
     /// Deletes the scratch name index a held import stopped half-way left beside the

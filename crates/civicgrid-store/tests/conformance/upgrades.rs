@@ -133,3 +133,62 @@ upgrade!(
         assert!(dangling.is_err(), "a tag of no resident was accepted");
     }
 );
+
+// Migration 14 recreates SQLite's name index with a plainer tokenizer and no positions,
+// empty; start-up refills it from residents' names, so every name is found as before
+// (Chinese, pinyin, Latin and mixed), once each, and a second start-up adds nothing.
+upgrade!(
+    names_are_found_after_the_name_index_is_recreated,
+    13,
+    |db: Db| async move {
+        use civicgrid_domain::ledger::person::{Gender, Relation, ResidenceStatus};
+        use civicgrid_domain::ledger::search_terms::query_terms;
+        let keys = FieldKeys::ephemeral();
+        let birth = Date::from_ymd_opt(1980, 1, 1).unwrap();
+        let sealed = pii::seal(&keys, None, None, birth);
+        let mut tx = db.begin_write().await.unwrap();
+        let city = node(&mut tx, None, NodeKind::City, "C").await;
+        let grid = node(&mut tx, Some(&city), NodeKind::Grid, "G").await;
+        let mut ids = Vec::new();
+        for name in ["王芳", "John SMITH", "B栋张伟", "Élodie Dupont"] {
+            let fields = ledger::ResidentFields {
+                household_id: None,
+                grid_id: grid.id,
+                name,
+                gender: Gender::Female,
+                relation: Relation::Head,
+                status: ResidenceStatus::Registered,
+                pii: &sealed,
+            };
+            ids.push(ledger::insert_resident(&mut tx, &fields).await.unwrap().id);
+        }
+        commit(tx).await.unwrap();
+
+        for _ in 0..2 {
+            db.migrate().await.unwrap();
+            let mut conn = db.read().await.unwrap();
+            for (query, want) in [
+                ("王芳", ids[0]),
+                ("wangf", ids[0]),
+                ("smith", ids[1]),
+                ("JOHN", ids[1]),
+                ("b栋", ids[2]),
+                ("张伟", ids[2]),
+                ("ÉLO", ids[3]),
+                ("dupont", ids[3]),
+            ] {
+                let filter = SearchFilter {
+                    name: query_terms(query),
+                    limit: 10,
+                    ..SearchFilter::default()
+                };
+                let hits = search_residents(&mut conn, &filter).await.unwrap();
+                assert_eq!(
+                    hits.iter().map(|h| h.id).collect::<Vec<_>>(),
+                    vec![want],
+                    "{query}"
+                );
+            }
+        }
+    }
+);
