@@ -167,7 +167,7 @@ pub async fn run(a: QueueArgs) -> anyhow::Result<()> {
     let categories: Vec<String> = app
         .request_categories()
         .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .map_err(anyhow::Error::new)?
         .into_iter()
         .map(|c| c.code)
         .collect();

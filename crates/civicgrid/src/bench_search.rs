@@ -95,7 +95,7 @@ async fn load(app: &App, residents: usize, dir: &std::path::Path) -> anyhow::Res
     let summary = app
         .import_residents(&Actor::system(), "residents.csv", bytes, &opts)
         .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        .map_err(anyhow::Error::new)?;
     println!(
         "loaded {} residents with `generate city` + the import in {:.1} s",
         summary.inserted,

@@ -266,7 +266,7 @@ async fn seed_requests(app: &App) -> anyhow::Result<()> {
     app.accept_request(&staff, p.id, None).await.map_err(fail)?;
     let to = Assignment {
         party: Party::role(civicgrid_app::domain::access::Role::GridWorker)
-            .map_err(|e| anyhow::anyhow!("{e}"))?,
+            .map_err(anyhow::Error::new)?,
         user_id: grid.user_id,
     };
     app.assign_request(&staff, p.id, None, to, None)

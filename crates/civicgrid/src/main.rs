@@ -17,7 +17,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 /// mimalloc: an import or a busy server allocates many small values on several
-/// threads, where it is markedly faster than the system allocator.
+/// threads, where it is markedly faster than the system allocator. Built without
+/// transparent huge pages (`no_thp`): asked for them, the kernel zeroes a whole 2 MiB
+/// page at the first touch of memory mimalloc uses a little of, and again after each
+/// purge; a million-resident import spent about 1.7 s of CPU in that zeroing (7% of
+/// its samples), and 0.2 s without huge pages.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
