@@ -77,7 +77,7 @@ pub async fn resolve_scope(app: &App, scope: &str) -> anyhow::Result<i64> {
 }
 
 fn explain(e: AppError) -> anyhow::Error {
-    anyhow::anyhow!("{e}")
+    anyhow::Error::new(e)
 }
 
 pub async fn user(s: &Settings, cmd: UserCommand) -> anyhow::Result<()> {
