@@ -29,6 +29,10 @@ pub async fn ensure_filled(conn: &mut AnyConnection) -> StoreResult<u64> {
         return Ok(0);
     }
     let started = Instant::now();
+    // Terms gathered in memory up to 64 MiB per segment, as a bulk load sets it.
+    sqlx::raw_sql(crate::sqlite_bulk::NAME_INDEX_HASH)
+        .execute(&mut *conn)
+        .await?;
     let (mut after, mut total) = (0i64, 0u64);
     loop {
         let rows = sqlx::query("SELECT id, name FROM residents WHERE id > $1 ORDER BY id LIMIT $2")
