@@ -166,8 +166,7 @@ pub async fn run(a: QueueArgs) -> anyhow::Result<()> {
     let app = open_app(&settings).await?;
     let categories: Vec<String> = app
         .request_categories()
-        .await
-        .map_err(anyhow::Error::new)?
+        .await?
         .into_iter()
         .map(|c| c.code)
         .collect();

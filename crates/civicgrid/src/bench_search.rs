@@ -94,8 +94,7 @@ async fn load(app: &App, residents: usize, dir: &std::path::Path) -> anyhow::Res
     };
     let summary = app
         .import_residents(&Actor::system(), "residents.csv", bytes, &opts)
-        .await
-        .map_err(anyhow::Error::new)?;
+        .await?;
     println!(
         "loaded {} residents with `generate city` + the import in {:.1} s",
         summary.inserted,

@@ -8,7 +8,7 @@ use anyhow::{Context, bail};
 use civicgrid_app::domain::access::Actor;
 use civicgrid_app::domain::org::NodeKind;
 use civicgrid_app::store::org as org_repo;
-use civicgrid_app::{App, AppError};
+use civicgrid_app::App;
 use clap::Subcommand;
 
 use crate::config::Settings;
@@ -56,7 +56,7 @@ pub async fn open_app(s: &Settings) -> anyhow::Result<App> {
     let mut config = s.app.clone();
     config.field_keys = civicgrid_app::store::crypto::FieldKeys::load_or_create(&s.data_dir)?;
     let app = App::new(db, config);
-    app.prepare().await.map_err(explain)?;
+    app.prepare().await?;
     Ok(app)
 }
 
@@ -74,10 +74,6 @@ pub async fn resolve_scope(app: &App, scope: &str) -> anyhow::Result<i64> {
         }
     }
     bail!("no organisation node has the code or id '{scope}'")
-}
-
-fn explain(e: AppError) -> anyhow::Error {
-    anyhow::Error::new(e)
 }
 
 pub async fn user(s: &Settings, cmd: UserCommand) -> anyhow::Result<()> {
@@ -108,8 +104,7 @@ pub async fn user(s: &Settings, cmd: UserCommand) -> anyhow::Result<()> {
                     &input,
                     Some("created with civicgrid user add"),
                 )
-                .await
-                .map_err(explain)?;
+                .await?;
             println!("created user {} (id {})", user.username, user.id);
         }
     }
@@ -131,8 +126,7 @@ pub async fn token(s: &Settings, cmd: TokenCommand) -> anyhow::Result<()> {
                     },
                     Some("created with civicgrid token create"),
                 )
-                .await
-                .map_err(explain)?;
+                .await?;
             eprintln!(
                 "token '{}' created (id {}); it is shown only now, keep it safe:",
                 issued.token.name, issued.token.id
@@ -148,7 +142,7 @@ pub async fn audit(s: &Settings, cmd: AuditCommand) -> anyhow::Result<std::proce
     match cmd {
         AuditCommand::Verify => {
             let started = Instant::now();
-            let v = app.verify_audit(&Actor::system()).await.map_err(explain)?;
+            let v = app.verify_audit(&Actor::system()).await?;
             match v.first_break {
                 None => {
                     println!(

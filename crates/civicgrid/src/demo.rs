@@ -235,7 +235,7 @@ async fn seed_requests(app: &App) -> anyhow::Result<()> {
         on_behalf: None,
         public,
     };
-    let fail = |e: civicgrid_app::AppError| anyhow::anyhow!("seeding demo requests: {e}");
+    let fail = |e: civicgrid_app::AppError| anyhow::Error::new(e).context("seeding demo requests");
     // Waiting for someone to accept it.
     app.submit_request(
         &resident,
@@ -265,8 +265,7 @@ async fn seed_requests(app: &App) -> anyhow::Result<()> {
     let p = app.submit_request(&staff, phone).await.map_err(fail)?;
     app.accept_request(&staff, p.id, None).await.map_err(fail)?;
     let to = Assignment {
-        party: Party::role(civicgrid_app::domain::access::Role::GridWorker)
-            .map_err(anyhow::Error::new)?,
+        party: Party::role(civicgrid_app::domain::access::Role::GridWorker)?,
         user_id: grid.user_id,
     };
     app.assign_request(&staff, p.id, None, to, None)

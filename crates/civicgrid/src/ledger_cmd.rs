@@ -172,7 +172,7 @@ pub async fn import(s: &Settings, cmd: ImportCommand) -> anyhow::Result<()> {
         .import_residents(&Actor::system(), &name, bytes, &opts)
         .await;
     bar.finish_and_clear();
-    let summary = result.map_err(anyhow::Error::new)?;
+    let summary = result?;
     print_summary(&summary, started.elapsed());
     if let Some(path) = rejects {
         std::fs::write(&path, summary.rejects_csv())
@@ -187,10 +187,7 @@ pub async fn export(s: &Settings, cmd: ExportCommand) -> anyhow::Result<()> {
     let format = ExportFormat::parse(&file.display().to_string())
         .context("the file name must end in .csv or .xlsx")?;
     let app = open_app(s).await?;
-    let export = app
-        .export_residents(&Actor::system(), None, format)
-        .await
-        .map_err(anyhow::Error::new)?;
+    let export = app.export_residents(&Actor::system(), None, format).await?;
     std::fs::write(&file, &export.bytes).with_context(|| format!("writing {}", file.display()))?;
     println!(
         "{} residents exported (masked) to {}",
@@ -337,8 +334,7 @@ async fn time_full_import(
     };
     let summary = app
         .import_residents(&Actor::system(), "residents.csv", bytes, &opts)
-        .await
-        .map_err(anyhow::Error::new)?;
+        .await?;
     let full = t.elapsed().as_secs_f64();
     bar.finish_and_clear();
     app.db().close().await;
