@@ -18,14 +18,20 @@ use crate::StoreResult;
 /// Residents read and indexed per statement round.
 const PAGE: i64 = 5_000;
 
+/// Whether the name index is empty while the ledger holds residents: a read, so a
+/// start-up checks without taking the write lock. SQLite only.
+pub async fn needs_fill(conn: &mut AnyConnection) -> StoreResult<bool> {
+    let indexed = sqlx::query("SELECT rowid FROM resident_search LIMIT 1")
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(indexed.is_none() && !crate::bulk_indexes::ledger_is_empty(conn).await?)
+}
+
 /// Refills an empty name index from residents' names, in the caller's (write)
 /// transaction; a no-op when the index holds anything or the ledger is empty. Returns
 /// how many residents it indexed. SQLite only.
 pub async fn ensure_filled(conn: &mut AnyConnection) -> StoreResult<u64> {
-    let indexed = sqlx::query("SELECT rowid FROM resident_search LIMIT 1")
-        .fetch_optional(&mut *conn)
-        .await?;
-    if indexed.is_some() || crate::bulk_indexes::ledger_is_empty(conn).await? {
+    if !needs_fill(conn).await? {
         return Ok(0);
     }
     let started = Instant::now();

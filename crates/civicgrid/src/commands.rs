@@ -5,10 +5,10 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
+use civicgrid_app::App;
 use civicgrid_app::domain::access::Actor;
 use civicgrid_app::domain::org::NodeKind;
 use civicgrid_app::store::org as org_repo;
-use civicgrid_app::App;
 use clap::Subcommand;
 
 use crate::config::Settings;
