@@ -30,6 +30,7 @@ mod sqlite_index_build;
 pub mod sqlite_names;
 pub mod synthetic;
 pub mod tokens;
+mod writeback;
 
 pub use bulk_conn::{BulkConn, BulkTx};
 pub use db::{Backend, Db, ReadConn, WriteTx, commit, savepoint};

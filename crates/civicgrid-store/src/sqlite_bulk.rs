@@ -156,21 +156,25 @@ struct Beside {
 }
 
 impl Beside {
-    /// Whether it is still at work but done reading the database: the load may then
-    /// take the database's exclusive lock without keeping it from a read.
-    fn still_writing(&self) -> bool {
-        self.read.load(Ordering::Acquire) && !self.handle.is_finished()
+    /// Whether it is done reading the database: the load may then take the
+    /// database's exclusive lock without keeping it from a read.
+    fn done_reading(&self) -> bool {
+        self.read.load(Ordering::Acquire)
     }
 }
 
-/// While the name index is still being built beside, writes the pages the load has
-/// changed into the database (or its log) ahead of the commit, inside the open
-/// transaction, which leaves the commit only the name index's pages to write. Only
-/// a head start: should the file be busy, the commit writes them as it would have.
-fn write_ahead_of_commit(c: &Connection) {
+/// Writes the pages the load has changed into the database (or its log) ahead of the
+/// commit, inside the open transaction, and starts them on their way to the disk
+/// ([`crate::writeback`]) while the load works on: the commit is left the pages
+/// changed since and an `fsync` with little to wait for. Only a head start: should the
+/// file be busy, the commit writes them as it would have.
+fn write_ahead_of_commit(c: &Connection, db: &std::path::Path) {
     let started = std::time::Instant::now();
     match c.cache_flush() {
-        Ok(()) => tracing::debug!(took = ?started.elapsed(), "pages written ahead of the commit"),
+        Ok(()) => {
+            tracing::debug!(took = ?started.elapsed(), "pages written ahead of the commit");
+            crate::writeback::start(db);
+        }
         Err(e) => tracing::debug!(error = %e, "pages left for the commit"),
     }
 }
@@ -493,6 +497,16 @@ impl SqliteBulk {
         result.and(closed)
     }
 
+    /// See [`write_ahead_of_commit`].
+    async fn write_ahead(&mut self) -> StoreResult<()> {
+        let db = self.path.clone();
+        self.call(move |c| {
+            write_ahead_of_commit(c, &db);
+            Ok(())
+        })
+        .await
+    }
+
     async fn finish_indexes(
         &mut self,
         build_indexes: bool,
@@ -505,6 +519,12 @@ impl SqliteBulk {
         for (kind, took) in &busy.by_kind {
             tracing::debug!(?took, kind, "bulk load calls");
         }
+        // A held load's rows go to the disk while its indexes are built, its indexes
+        // while the name index is copied in (unless a read beside would be kept out).
+        let may_lock = |beside: &Option<Beside>| beside.as_ref().is_none_or(Beside::done_reading);
+        if self.held && may_lock(&beside) {
+            self.write_ahead().await?;
+        }
         self.call(move |c| {
             if build_indexes {
                 crate::sqlite_index_build::build(c, crate::bulk_indexes::DEFERRABLE)?;
@@ -513,12 +533,8 @@ impl SqliteBulk {
         })
         .await?;
         self.rebuild_unique().await?;
-        if beside.as_ref().is_some_and(Beside::still_writing) {
-            self.call(|c| {
-                write_ahead_of_commit(c);
-                Ok(())
-            })
-            .await?;
+        if beside.is_some() && may_lock(&beside) {
+            self.write_ahead().await?;
         }
         if let Some(Beside { handle, .. }) = beside {
             let side = handle
