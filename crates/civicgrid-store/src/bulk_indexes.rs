@@ -46,6 +46,10 @@ pub const DEFERRABLE: &[(&str, &str)] = &[
         "CREATE INDEX IF NOT EXISTS rooms_name ON rooms(name)",
     ),
     (
+        "households_grid",
+        "CREATE INDEX IF NOT EXISTS households_grid ON households(grid_id)",
+    ),
+    (
         "households_room",
         "CREATE INDEX IF NOT EXISTS households_room ON households(room_id)",
     ),
@@ -65,9 +69,21 @@ pub async fn ledger_is_empty(conn: &mut AnyConnection) -> StoreResult<bool> {
     Ok(row.is_none())
 }
 
-/// Drops the deferrable indexes (in the caller's transaction).
-pub async fn drop_deferrable(conn: &mut AnyConnection) -> StoreResult<()> {
+/// Deferrable indexes that a load reads while it runs unless it is held on SQLite:
+/// a load finds the households of each grid it meets by `households_grid`, and only a
+/// held load ([`crate::sqlite_bulk::SqliteBulk::hold`]) reads them before it has
+/// written any (or as last committed, before it commits any). Another load keeps the
+/// index, or each new grid would read every household written so far.
+const READ_UNLESS_HELD: &[&str] = &["households_grid"];
+
+/// Drops the deferrable indexes (in the caller's transaction) that a load of this
+/// kind does not read: `held`, a load held on SQLite.
+pub async fn drop_deferrable(conn: &mut AnyConnection, held: bool) -> StoreResult<()> {
+    let held = held && crate::search::backend_of(conn) == crate::Backend::Sqlite;
     for (name, _) in DEFERRABLE {
+        if !held && READ_UNLESS_HELD.contains(name) {
+            continue;
+        }
         let sql = format!("DROP INDEX IF EXISTS {name}");
         sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
             .execute(&mut *conn)

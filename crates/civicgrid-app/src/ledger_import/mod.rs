@@ -189,7 +189,7 @@ impl App {
             let mut tx = self.db.begin_write().await?;
             let empty = civicgrid_store::bulk_indexes::ledger_is_empty(&mut tx).await?;
             if empty {
-                civicgrid_store::bulk_indexes::drop_deferrable(&mut tx).await?;
+                civicgrid_store::bulk_indexes::drop_deferrable(&mut tx, opts.hold_writes).await?;
             }
             civicgrid_store::commit(tx).await?;
             empty
