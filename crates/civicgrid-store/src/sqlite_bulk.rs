@@ -521,8 +521,7 @@ impl SqliteBulk {
         }
         // A held load's rows go to the disk while its indexes are built, its indexes
         // while the name index is copied in (unless a read beside would be kept out).
-        let may_lock = |beside: &Option<Beside>| beside.as_ref().is_none_or(Beside::done_reading);
-        if self.held && may_lock(&beside) {
+        if self.held && beside.as_ref().is_none_or(Beside::done_reading) {
             self.write_ahead().await?;
         }
         self.call(move |c| {
@@ -533,7 +532,7 @@ impl SqliteBulk {
         })
         .await?;
         self.rebuild_unique().await?;
-        if beside.is_some() && may_lock(&beside) {
+        if beside.as_ref().is_some_and(Beside::done_reading) {
             self.write_ahead().await?;
         }
         if let Some(Beside { handle, .. }) = beside {
