@@ -202,12 +202,15 @@ async fn every_acknowledged_request_survives_kill_9() {
     for c in clients {
         c.join().unwrap();
     }
-    let acked: BTreeSet<i64> = acked.lock().unwrap().iter().copied().collect();
+    // A client may still record an answer it read just before the kill, after the
+    // count above: every id recorded, once each, is what must survive.
+    let recorded = acked.lock().unwrap().clone();
+    let acked: BTreeSet<i64> = recorded.iter().copied().collect();
     assert!(
         killed_with >= 100,
         "only {killed_with} acknowledged before the kill"
     );
-    assert_eq!(acked.len(), killed_with, "ids are unique");
+    assert_eq!(acked.len(), recorded.len(), "ids are unique");
 
     // Restart: every acknowledged request is there.
     let (mut child, addr) = start(&data);
