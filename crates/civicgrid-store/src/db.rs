@@ -128,32 +128,11 @@ impl Db {
         let refill =
             self.backend == Backend::Sqlite && crate::name_index::needs_fill(&mut conn).await?;
         drop(conn);
-        self.remove_stale_name_index().await?;
         if refill {
             let mut tx = self.begin_write().await?;
             crate::name_index::ensure_filled(&mut tx).await?;
             tx.commit().await?;
         }
-        Ok(())
-    }
-
-    /// Deletes the scratch name index a held import stopped half-way left beside the
-    /// database (see [`crate::sqlite_names`]). Under the write lock: a held import at
-    /// work holds it until it has copied its scratch index in and removed it.
-    async fn remove_stale_name_index(&self) -> StoreResult<()> {
-        let Some(path) = self.sqlite_path.as_deref() else {
-            return Ok(());
-        };
-        if !crate::sqlite_names::side_path(path).exists() {
-            return Ok(());
-        }
-        // An import still at work (the lock not had in time) keeps its file.
-        let Ok(tx) = self.begin_write().await else {
-            return Ok(());
-        };
-        crate::sqlite_names::remove_side(path);
-        tracing::info!("removed the scratch name index of an import that was stopped");
-        tx.rollback().await?;
         Ok(())
     }
 

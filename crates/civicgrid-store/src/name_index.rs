@@ -19,11 +19,15 @@ use crate::StoreResult;
 const PAGE: i64 = 5_000;
 
 /// Whether the name index is empty while the ledger holds residents: a read, so a
-/// start-up checks without taking the write lock. SQLite only.
+/// start-up checks without taking the write lock. The index is empty when neither
+/// FTS5 nor a load's own index ([`crate::name_postings`]) holds anyone. SQLite only.
 pub async fn needs_fill(conn: &mut AnyConnection) -> StoreResult<bool> {
-    let indexed = sqlx::query("SELECT rowid FROM resident_search LIMIT 1")
-        .fetch_optional(&mut *conn)
-        .await?;
+    let indexed = sqlx::query(
+        "SELECT rowid FROM resident_search UNION ALL SELECT first_id FROM resident_name_loads \
+         LIMIT 1",
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
     Ok(indexed.is_none() && !crate::bulk_indexes::ledger_is_empty(conn).await?)
 }
 

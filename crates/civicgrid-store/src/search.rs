@@ -1,7 +1,7 @@
 //! The name search index: FTS5 on SQLite, a GIN-indexed tsvector on PostgreSQL. The
 //! dialect difference lives here and nowhere else.
 
-use civicgrid_domain::ledger::search_terms::{QueryTerm, fts5_match, tsquery};
+use civicgrid_domain::ledger::search_terms::{QueryTerm, fts5_match, term_prefix_end, tsquery};
 use sqlx::{AnyConnection, Row};
 
 use crate::{Backend, StoreResult};
@@ -23,6 +23,7 @@ pub async fn index_resident(
 ) -> StoreResult<()> {
     match backend_of(conn) {
         Backend::Sqlite => {
+            mark_stale(conn, resident_id).await?;
             sqlx::query("DELETE FROM resident_search WHERE rowid = $1")
                 .bind(resident_id)
                 .execute(&mut *conn)
@@ -47,10 +48,22 @@ pub async fn index_resident(
     Ok(())
 }
 
+/// Lists a resident as changed since the load that indexed it, if one did (SQLite).
+async fn mark_stale(conn: &mut AnyConnection, resident_id: i64) -> StoreResult<()> {
+    sqlx::query(crate::name_postings::STALE_SQL)
+        .bind(resident_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 /// Removes a resident from the index.
 pub async fn unindex_resident(conn: &mut AnyConnection, resident_id: i64) -> StoreResult<()> {
     let sql = match backend_of(conn) {
-        Backend::Sqlite => "DELETE FROM resident_search WHERE rowid = $1",
+        Backend::Sqlite => {
+            mark_stale(conn, resident_id).await?;
+            "DELETE FROM resident_search WHERE rowid = $1"
+        }
         Backend::Postgres => "DELETE FROM resident_search WHERE resident_id = $1",
     };
     sqlx::query(sql)
@@ -73,6 +86,7 @@ pub async fn index_residents(
     if replace && backend == Backend::Sqlite {
         // One point delete each: FTS5 finds a rowid fast only when it is compared by `=`.
         for (id, _) in entries {
+            mark_stale(conn, *id).await?;
             sqlx::query("DELETE FROM resident_search WHERE rowid = $1")
                 .bind(*id)
                 .execute(&mut *conn)
@@ -278,6 +292,34 @@ fn narrow_name(terms: &[QueryTerm]) -> bool {
         .any(|t| t.text.chars().count() >= if t.prefix { 3 } else { 2 })
 }
 
+/// The residents whose name holds every one of `terms`, as a subquery on SQLite: those
+/// in the name index a held load wrote ([`crate::name_postings`]) and not changed
+/// since, and those in FTS5. Each term's residents there are one indexed read of its
+/// row (a range of rows for a prefix) and its JSON array.
+fn sqlite_name_ids(args: &mut Args, terms: &[QueryTerm]) -> Option<String> {
+    let fts = format!(
+        "SELECT rowid FROM resident_search WHERE resident_search MATCH {}",
+        args.text(fts5_match(terms)?)
+    );
+    let loaded: Vec<String> = terms
+        .iter()
+        .map(|t| {
+            let from = args.text(t.text.clone());
+            let cond = match (t.prefix, term_prefix_end(&t.text)) {
+                (true, Some(end)) => format!("p.term >= {from} AND p.term < {}", args.text(end)),
+                (true, None) => format!("p.term >= {from}"),
+                (false, _) => format!("p.term = {from}"),
+            };
+            format!("SELECT j.value FROM resident_name_postings p, json_each(p.ids) j WHERE {cond}")
+        })
+        .collect();
+    Some(format!(
+        "{fts} UNION ALL SELECT value FROM ({}) \
+         WHERE value NOT IN (SELECT resident_id FROM resident_name_stale)",
+        loaded.join(" INTERSECT ")
+    ))
+}
+
 /// Residents matching `filter`, by id, at most `filter.limit` of them.
 pub async fn search_residents(
     conn: &mut AnyConnection,
@@ -299,12 +341,7 @@ pub async fn search_residents(
     let backend = backend_of(conn);
     if !filter.name.is_empty() {
         let subquery = match backend {
-            Backend::Sqlite => fts5_match(&filter.name).map(|m| {
-                format!(
-                    "SELECT rowid FROM resident_search WHERE resident_search MATCH {}",
-                    args.text(m)
-                )
-            }),
+            Backend::Sqlite => sqlite_name_ids(&mut args, &filter.name),
             Backend::Postgres => tsquery(&filter.name).map(|q| {
                 format!(
                     "SELECT resident_id FROM resident_search \

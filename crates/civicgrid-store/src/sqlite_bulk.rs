@@ -12,8 +12,6 @@
 //! connection mid-transaction rolls it back.
 
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use civicgrid_domain::audit::AuditFields;
 use rusqlite::{Connection, OpenFlags};
@@ -64,9 +62,6 @@ pub struct SqliteBulk {
     /// A held load that found itself the database's only connection switched it from
     /// the write-ahead log to a rollback journal until it ends (see [`Self::hold`]).
     rollback_journal: bool,
-    /// This connection has written the name index since its last commit (a held
-    /// load then cannot build it beside; see [`crate::sqlite_names`]).
-    names_written: bool,
     /// The load's chunks share one transaction, committed by [`SqliteBulk::finish`].
     held: bool,
     /// The ids the held load's open transaction gives the rows it inserts next (set
@@ -148,21 +143,6 @@ fn leave_wal(c: &Connection) -> StoreResult<bool> {
     }
 }
 
-/// The name index being built beside the database ([`crate::sqlite_names`]).
-struct Beside {
-    handle: tokio::task::JoinHandle<StoreResult<PathBuf>>,
-    /// It has read what it needs of the database (and holds no lock on it now).
-    read: Arc<AtomicBool>,
-}
-
-impl Beside {
-    /// Whether it is done reading the database: the load may then take the
-    /// database's exclusive lock without keeping it from a read.
-    fn done_reading(&self) -> bool {
-        self.read.load(Ordering::Acquire)
-    }
-}
-
 /// Writes the pages the load has changed into the database (or its log) ahead of the
 /// commit, inside the open transaction, and starts them on their way to the disk
 /// ([`crate::writeback`]) while the load works on: the commit is left the pages
@@ -206,7 +186,6 @@ impl SqliteBulk {
             path: file,
             db,
             rollback_journal: false,
-            names_written: false,
             held: false,
             next: None,
             unique_dropped: false,
@@ -301,7 +280,6 @@ impl SqliteBulk {
     /// index again where this load dropped it.
     async fn commit_held(&mut self) -> StoreResult<()> {
         self.rebuild_unique().await?;
-        self.names_written = false;
         self.next = None;
         self.call(move |c| {
             if !c.is_autocommit() {
@@ -440,7 +418,6 @@ impl SqliteBulk {
             self.pending_names.extend(entries);
             return Ok(());
         }
-        self.names_written = true;
         self.write(move |c| rows::index_residents(c, entries, replace))
             .await
     }
@@ -450,7 +427,6 @@ impl SqliteBulk {
             return Ok(());
         }
         let entries = std::mem::take(&mut self.pending_names);
-        self.names_written = true;
         self.call(move |c| rows::index_residents(c, entries, false))
             .await
     }
@@ -465,34 +441,25 @@ impl SqliteBulk {
 
     /// Ends the load: builds the deferred indexes if asked (sorting in runs, see
     /// [`crate::sqlite_index_build`]), commits a held load, then copies the log
-    /// into the database while this connection still holds it. A held load whose name
-    /// index this connection has not written since its last commit builds the pending
-    /// entries beside the database meanwhile (see [`crate::sqlite_names`]).
+    /// into the database while this connection still holds it. A held load gathers its
+    /// new residents' name index meanwhile and writes it in one pass (see
+    /// [`crate::name_postings`]).
     pub async fn finish(mut self, build_indexes: bool) -> StoreResult<()> {
-        let beside = if self.held && !self.names_written && !self.pending_names.is_empty() {
-            let (path, entries) = (self.path.clone(), std::mem::take(&mut self.pending_names));
-            let read = Arc::new(AtomicBool::new(false));
-            let reading = read.clone();
-            let handle = tokio::task::spawn_blocking(move || {
+        let postings = if self.held && !self.pending_names.is_empty() {
+            let entries = std::mem::take(&mut self.pending_names);
+            Some(tokio::task::spawn_blocking(move || {
                 let started = std::time::Instant::now();
-                let built = crate::sqlite_names::build_beside(&path, entries, || {
-                    reading.store(true, Ordering::Release);
-                });
-                tracing::debug!(took = ?started.elapsed(), "name index built beside");
-                built
-            });
-            Some(Beside { handle, read })
+                let postings = crate::name_postings::build(&entries);
+                tracing::debug!(took = ?started.elapsed(), terms = postings.len(), "name index gathered");
+                postings
+            }))
         } else {
             let started = std::time::Instant::now();
             self.write_pending_names().await?;
             tracing::debug!(took = ?started.elapsed(), "pending name index written");
             None
         };
-        let built_beside = beside.is_some();
-        let result = self.finish_indexes(build_indexes, beside).await;
-        if built_beside {
-            crate::sqlite_names::remove_side(&self.path);
-        }
+        let result = self.finish_indexes(build_indexes, postings).await;
         let closed = self.worker.close().await;
         result.and(closed)
     }
@@ -510,7 +477,7 @@ impl SqliteBulk {
     async fn finish_indexes(
         &mut self,
         build_indexes: bool,
-        beside: Option<Beside>,
+        postings: Option<tokio::task::JoinHandle<crate::name_postings::Postings>>,
     ) -> StoreResult<()> {
         let started = std::time::Instant::now();
         self.call(|_| Ok(())).await?;
@@ -520,8 +487,8 @@ impl SqliteBulk {
             tracing::debug!(?took, kind, "bulk load calls");
         }
         // A held load's rows go to the disk while its indexes are built, its indexes
-        // while the name index is copied in (unless a read beside would be kept out).
-        if self.held && beside.as_ref().is_none_or(Beside::done_reading) {
+        // while its name index is written.
+        if self.held {
             self.write_ahead().await?;
         }
         self.call(move |c| {
@@ -532,17 +499,17 @@ impl SqliteBulk {
         })
         .await?;
         self.rebuild_unique().await?;
-        if beside.as_ref().is_some_and(Beside::done_reading) {
+        if self.held {
             self.write_ahead().await?;
         }
-        if let Some(Beside { handle, .. }) = beside {
-            let side = handle
+        if let Some(handle) = postings {
+            let postings = handle
                 .await
-                .map_err(|e| StoreError::Native(format!("building the name index: {e}")))??;
+                .map_err(|e| StoreError::Native(format!("gathering the name index: {e}")))?;
             self.call(move |c| {
                 let started = std::time::Instant::now();
-                crate::sqlite_names::copy_back(c, &side)?;
-                tracing::debug!(took = ?started.elapsed(), "name index copied in");
+                crate::name_postings::write(c, &postings)?;
+                tracing::debug!(took = ?started.elapsed(), "name index written");
                 Ok(())
             })
             .await?;

@@ -316,6 +316,12 @@ pub fn index_residents(
     } else {
         Vec::new()
     };
+    if !stale.is_empty() {
+        let mut mark = c.prepare(crate::name_postings::STALE_SQL)?;
+        for id in &stale {
+            mark.execute([id])?;
+        }
+    }
     replace_pairs(
         c,
         "DELETE FROM resident_search WHERE rowid = ?1",

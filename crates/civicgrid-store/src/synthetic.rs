@@ -157,7 +157,7 @@ impl Writer {
                 .execute(&mut *conn)
                 .await?;
         }
-        search::index_resident(conn, id, &name_terms(r.name)).await?;
+        search::index_residents(conn, &[(id, name_terms(r.name))], false).await?;
         Ok(id)
     }
 }

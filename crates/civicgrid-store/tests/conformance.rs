@@ -68,6 +68,8 @@ mod import_jobs;
 mod ledger;
 #[path = "conformance/ledger_bulk.rs"]
 mod ledger_bulk;
+#[path = "conformance/name_index.rs"]
+mod name_index;
 #[path = "conformance/org.rs"]
 mod org;
 #[path = "conformance/requests.rs"]

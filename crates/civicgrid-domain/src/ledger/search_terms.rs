@@ -205,6 +205,22 @@ pub fn fts5_match(terms: &[QueryTerm]) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join(" AND "))
 }
 
+/// The least text above every term that starts with `prefix` (UTF-8 sorts by code
+/// point, so these are the texts in `[prefix, end)`): the prefix with its last
+/// character advanced by one. `None` when no text is above them all.
+pub fn term_prefix_end(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        // The next scalar value, over the surrogate gap; none after char::MAX.
+        let next = (last as u32 + 1..=char::MAX as u32).find_map(char::from_u32);
+        if let Some(next) = next {
+            chars.push(next);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}
+
 /// A PostgreSQL `to_tsquery('simple', …)` text: every term single-quoted (quotes and
 /// backslashes escaped), prefixes as `:*`, joined with `&`.
 pub fn tsquery(terms: &[QueryTerm]) -> Option<String> {
@@ -272,6 +288,23 @@ mod tests {
             let t = name_terms(name);
             assert_eq!(t, t.to_lowercase(), "{name}");
             assert!(t.split(' ').all(|x| !x.is_empty()), "{name}: {t:?}");
+        }
+    }
+
+    #[test]
+    fn a_prefix_range_holds_exactly_the_terms_that_start_with_it() {
+        assert_eq!(term_prefix_end("zh").as_deref(), Some("zi"));
+        assert_eq!(term_prefix_end("张").as_deref(), Some("弡"));
+        assert_eq!(term_prefix_end("a\u{d7ff}").as_deref(), Some("a\u{e000}"));
+        assert_eq!(term_prefix_end("a\u{10ffff}").as_deref(), Some("b"));
+        assert_eq!(term_prefix_end("\u{10ffff}"), None);
+        assert_eq!(term_prefix_end(""), None);
+        let end = term_prefix_end("zhang").unwrap();
+        for inside in ["zhang", "zhangsan", "zhang\u{10ffff}"] {
+            assert!(inside >= "zhang" && inside < end.as_str(), "{inside}");
+        }
+        for outside in ["zhan", "zhanh", "zhao", "zi"] {
+            assert!(!(outside >= "zhang" && outside < end.as_str()), "{outside}");
         }
     }
 

@@ -102,12 +102,9 @@ pub async fn insert_resident(
     .bind(now)
     .fetch_one(&mut *conn)
     .await?;
-    crate::search::index_resident(
-        conn,
-        id,
-        &civicgrid_domain::ledger::search_terms::name_terms(f.name),
-    )
-    .await?;
+    // A new resident: nothing indexed under its id to replace.
+    let terms = civicgrid_domain::ledger::search_terms::name_terms(f.name);
+    crate::search::index_residents(conn, &[(id, terms)], false).await?;
     get_resident(conn, id).await
 }
 

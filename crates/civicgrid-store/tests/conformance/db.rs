@@ -250,20 +250,3 @@ async fn open_sqlite_accepts_any_directory_name() {
         assert!(stray.is_empty(), "{name}: stray files {stray:?}");
     }
 }
-
-#[tokio::test]
-async fn start_up_removes_the_scratch_name_index_a_stopped_import_left() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("ledger.sqlite");
-    let db = Db::open_sqlite(&path).await.unwrap();
-    db.migrate().await.unwrap();
-    // What a held import killed while building its name index beside leaves.
-    let side = civicgrid_store::sqlite_names::side_path(&path);
-    let journal = std::path::PathBuf::from(format!("{}-journal", side.display()));
-    std::fs::write(&side, b"scratch").unwrap();
-    std::fs::write(&journal, b"scratch").unwrap();
-    db.migrate().await.unwrap();
-    assert!(!side.exists() && !journal.exists());
-    assert!(path.exists(), "the database itself stays");
-    db.close().await;
-}

@@ -27,7 +27,7 @@ fn statements_and_floors() {
     assert_eq!(bulk::floor_of("B1"), None);
 }
 
-fn resident(keys: &FieldKeys, household: i64, grid: i64, n: u16) -> ResidentRow {
+pub(crate) fn resident(keys: &FieldKeys, household: i64, grid: i64, n: u16) -> ResidentRow {
     // A three-digit sequence per birth date: more than a batch of residents spans years.
     let birth = Date::from_ymd_opt(1980 + i32::from(n / 1000), 1, 1 + u32::from(n % 28)).unwrap();
     let id = compose("420102", birth, n % 1000).unwrap();
@@ -45,7 +45,7 @@ fn resident(keys: &FieldKeys, household: i64, grid: i64, n: u16) -> ResidentRow 
 
 /// The tag catalogue and one grid (C-D-S-C-G) under a city, district, street and
 /// community.
-async fn catalogue_and_grid(tx: &mut civicgrid_store::AnyConnection) -> OrgNode {
+pub(crate) async fn catalogue_and_grid(tx: &mut civicgrid_store::AnyConnection) -> OrgNode {
     ledger::ensure_default_catalogue(tx).await.unwrap();
     let city = node(tx, None, NodeKind::City, "C").await;
     let d = node(tx, Some(&city), NodeKind::District, "C-D").await;
