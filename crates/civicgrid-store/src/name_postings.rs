@@ -5,13 +5,17 @@
 //! load knows all its new residents' terms at its end, so it gathers each term's
 //! residents itself while the database builds the other indexes ([`build`]) and writes
 //! one row per term ([`write`]): `resident_name_postings (term, first_id, ids)`, the
-//! ids a JSON array that a search reads with `json_each`. The load's id range goes to
-//! `resident_name_loads`; a resident renamed or removed later is listed in
-//! `resident_name_stale` ([`STALE_SQL`]) and found in FTS5 from then on (see
-//! [`crate::search`]). SQLite only: PostgreSQL indexes every resident as it comes.
+//! ids ascending, each stored as its distance from the one before in a variable-length
+//! integer (a few bytes each). A search reads the rows of its terms and intersects
+//! them here ([`loaded_matches`]). The load's id range goes to `resident_name_loads`; a
+//! resident renamed or removed later is listed in `resident_name_stale` ([`STALE_SQL`])
+//! and found in FTS5 from then on (see [`crate::search`]). SQLite only: PostgreSQL
+//! indexes every resident as it comes.
 
+use civicgrid_domain::ledger::search_terms::{QueryTerm, term_prefix_end};
 use foldhash::{HashMap, HashMapExt};
 use rusqlite::Connection;
+use sqlx::Row;
 
 use crate::StoreResult;
 
@@ -25,7 +29,7 @@ pub const STALE_SQL: &str = "INSERT OR IGNORE INTO resident_name_stale (resident
 pub struct Postings {
     first_id: i64,
     last_id: i64,
-    terms: Vec<(String, String)>,
+    terms: Vec<(String, Vec<u8>)>,
 }
 
 impl Postings {
@@ -119,7 +123,7 @@ pub fn build(entries: &[(i64, String)]) -> Postings {
                 };
                 held = &deduped;
             }
-            (terms[t].to_owned(), json_array(held))
+            (terms[t].to_owned(), encode(held))
         })
         .collect();
     Postings {
@@ -129,8 +133,50 @@ pub fn build(entries: &[(i64, String)]) -> Postings {
     }
 }
 
-/// `[1,2,3]`.
-fn json_array(ids: &[i64]) -> String {
+/// Ascending `ids` as LEB128 varints of the gaps between them (the first from 0).
+fn encode(ids: &[i64]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(ids.len() * 3);
+    let mut last = 0i64;
+    for &id in ids {
+        let mut gap = id.wrapping_sub(last) as u64;
+        last = id;
+        while gap >= 0x80 {
+            out.push((gap as u8) | 0x80);
+            gap >>= 7;
+        }
+        out.push(gap as u8);
+    }
+    out
+}
+
+/// The ids [`encode`] wrote into `blob`, appended to `out`.
+fn decode(blob: &[u8], out: &mut Vec<i64>) -> StoreResult<()> {
+    let (mut last, mut gap, mut shift) = (0i64, 0u64, 0u32);
+    for &b in blob {
+        if shift > 63 {
+            return Err(corrupt());
+        }
+        gap |= u64::from(b & 0x7f) << shift;
+        if b & 0x80 == 0 {
+            last = last.wrapping_add(gap as i64);
+            out.push(last);
+            (gap, shift) = (0, 0);
+        } else {
+            shift += 7;
+        }
+    }
+    if shift != 0 {
+        return Err(corrupt());
+    }
+    Ok(())
+}
+
+fn corrupt() -> crate::StoreError {
+    crate::StoreError::Corrupt("a term's residents in the name index do not decode".into())
+}
+
+/// `[1,2,3]`: ids as a JSON array, for `json_each`.
+pub fn json_array(ids: &[i64]) -> String {
     let mut out = String::with_capacity(ids.len() * 8 + 2);
     let mut digits = itoa::Buffer::new();
     out.push('[');
@@ -141,6 +187,69 @@ fn json_array(ids: &[i64]) -> String {
         out.push_str(digits.format(*id));
     }
     out.push(']');
+    out
+}
+
+/// The residents the loads indexed whose names hold every one of `terms`, ascending
+/// (those changed since included: the caller leaves out `resident_name_stale`). Each
+/// term is one indexed read of its rows, a prefix a range of them.
+pub async fn loaded_matches(
+    conn: &mut sqlx::AnyConnection,
+    terms: &[QueryTerm],
+) -> StoreResult<Vec<i64>> {
+    let mut matched: Option<Vec<i64>> = None;
+    for t in terms {
+        let end = if t.prefix {
+            term_prefix_end(&t.text)
+        } else {
+            None
+        };
+        let query = match (t.prefix, &end) {
+            (false, _) => sqlx::query("SELECT ids FROM resident_name_postings WHERE term = $1"),
+            (true, Some(_)) => {
+                sqlx::query("SELECT ids FROM resident_name_postings WHERE term >= $1 AND term < $2")
+            }
+            (true, None) => sqlx::query("SELECT ids FROM resident_name_postings WHERE term >= $1"),
+        };
+        let mut query = query.bind(t.text.as_str());
+        if let Some(end) = &end {
+            query = query.bind(end.as_str());
+        }
+        let rows = query.fetch_all(&mut *conn).await?;
+        let mut ids = Vec::new();
+        for r in &rows {
+            decode(&r.try_get::<Vec<u8>, _>("ids")?, &mut ids)?;
+        }
+        if rows.len() > 1 {
+            ids.sort_unstable();
+            ids.dedup();
+        }
+        let next = match matched {
+            None => ids,
+            Some(before) => intersect(&before, &ids),
+        };
+        if next.is_empty() {
+            return Ok(next);
+        }
+        matched = Some(next);
+    }
+    Ok(matched.unwrap_or_default())
+}
+
+/// The ids in both ascending lists.
+fn intersect(a: &[i64], b: &[i64]) -> Vec<i64> {
+    let (mut i, mut j, mut out) = (0, 0, Vec::with_capacity(a.len().min(b.len())));
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                out.push(a[i]);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
     out
 }
 
@@ -165,6 +274,12 @@ pub fn write(c: &Connection, postings: &Postings) -> StoreResult<()> {
 mod tests {
     use super::*;
 
+    fn decoded(blob: &[u8]) -> Vec<i64> {
+        let mut out = Vec::new();
+        decode(blob, &mut out).unwrap();
+        out
+    }
+
     #[test]
     fn each_term_lists_its_residents_in_id_order() {
         let entries = vec![
@@ -174,53 +289,38 @@ mod tests {
         ];
         let p = build(&entries);
         assert_eq!((p.first_id, p.last_id), (10, 12));
-        let terms: Vec<(&str, &str)> = p
+        let terms: Vec<(&str, Vec<i64>)> = p
             .terms
             .iter()
-            .map(|(t, ids)| (t.as_str(), ids.as_str()))
+            .map(|(t, ids)| (t.as_str(), decoded(ids)))
             .collect();
         assert_eq!(
             terms,
             vec![
-                ("john", "[11]"),
-                ("smith", "[11]"),
-                ("zhangsan", "[12]"),
-                ("zhangwei", "[10]"),
-                ("三", "[12]"),
-                ("伟", "[10]"),
-                ("张", "[10,12]"),
-                ("张三", "[12]"),
-                ("张伟", "[10]"),
+                ("john", vec![11]),
+                ("smith", vec![11]),
+                ("zhangsan", vec![12]),
+                ("zhangwei", vec![10]),
+                ("三", vec![12]),
+                ("伟", vec![10]),
+                ("张", vec![10, 12]),
+                ("张三", vec![12]),
+                ("张伟", vec![10]),
             ]
         );
         assert!(build(&[]).is_empty());
     }
 
     #[test]
-    fn written_postings_are_read_back_by_json_each() {
-        let c = Connection::open_in_memory().unwrap();
-        c.execute_batch(include_str!("../migrations/sqlite/0015_name_postings.sql"))
-            .unwrap();
-        let entries: Vec<(i64, String)> =
-            (1..=1000).map(|i| (i, format!("t{} all", i % 7))).collect();
-        write(&c, &build(&entries)).unwrap();
-        let n: i64 = c
-            .query_row(
-                "SELECT count(*) FROM resident_name_postings p, json_each(p.ids) j \
-                 WHERE p.term = 'all'",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert_eq!(n, 1000);
-        let sum: i64 = c
-            .query_row(
-                "SELECT sum(j.value) FROM resident_name_postings p, json_each(p.ids) j \
-                 WHERE p.term = 't3'",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert_eq!(sum, (1..=1000).filter(|i| i % 7 == 3).sum::<i64>());
+    fn ids_round_trip_through_their_gaps() {
+        let ids = [1, 2, 129, 130, 20_000, 1 << 40, i64::MAX];
+        let blob = encode(&ids);
+        assert_eq!(decoded(&blob), ids);
+        assert_eq!(encode(&[1, 2, 3]), vec![1, 1, 1]);
+        // A varint cut short, or one that never ends, is refused.
+        assert!(decode(&blob[..blob.len() - 1], &mut Vec::new()).is_err());
+        assert!(decode(&[0xff; 11], &mut Vec::new()).is_err());
+        assert_eq!(intersect(&[1, 3, 5, 7], &[2, 3, 7, 9]), vec![3, 7]);
+        assert_eq!(json_array(&[3, 17]), "[3,17]");
     }
 }

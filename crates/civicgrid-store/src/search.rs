@@ -1,7 +1,7 @@
 //! The name search index: FTS5 on SQLite, a GIN-indexed tsvector on PostgreSQL. The
 //! dialect difference lives here and nowhere else.
 
-use civicgrid_domain::ledger::search_terms::{QueryTerm, fts5_match, term_prefix_end, tsquery};
+use civicgrid_domain::ledger::search_terms::{QueryTerm, fts5_match, tsquery};
 use sqlx::{AnyConnection, Row};
 
 use crate::{Backend, StoreResult};
@@ -293,30 +293,20 @@ fn narrow_name(terms: &[QueryTerm]) -> bool {
 }
 
 /// The residents whose name holds every one of `terms`, as a subquery on SQLite: those
-/// in the name index a held load wrote ([`crate::name_postings`]) and not changed
-/// since, and those in FTS5. Each term's residents there are one indexed read of its
-/// row (a range of rows for a prefix) and its JSON array.
-fn sqlite_name_ids(args: &mut Args, terms: &[QueryTerm]) -> Option<String> {
+/// in FTS5, and `loaded`, those that a held load's own index matched
+/// ([`crate::name_postings::loaded_matches`]), less those changed since.
+fn sqlite_name_ids(args: &mut Args, terms: &[QueryTerm], loaded: &[i64]) -> Option<String> {
     let fts = format!(
         "SELECT rowid FROM resident_search WHERE resident_search MATCH {}",
         args.text(fts5_match(terms)?)
     );
-    let loaded: Vec<String> = terms
-        .iter()
-        .map(|t| {
-            let from = args.text(t.text.clone());
-            let cond = match (t.prefix, term_prefix_end(&t.text)) {
-                (true, Some(end)) => format!("p.term >= {from} AND p.term < {}", args.text(end)),
-                (true, None) => format!("p.term >= {from}"),
-                (false, _) => format!("p.term = {from}"),
-            };
-            format!("SELECT j.value FROM resident_name_postings p, json_each(p.ids) j WHERE {cond}")
-        })
-        .collect();
+    if loaded.is_empty() {
+        return Some(fts);
+    }
     Some(format!(
-        "{fts} UNION ALL SELECT value FROM ({}) \
+        "{fts} UNION ALL SELECT value FROM json_each({}) \
          WHERE value NOT IN (SELECT resident_id FROM resident_name_stale)",
-        loaded.join(" INTERSECT ")
+        args.text(crate::name_postings::json_array(loaded))
     ))
 }
 
@@ -341,7 +331,10 @@ pub async fn search_residents(
     let backend = backend_of(conn);
     if !filter.name.is_empty() {
         let subquery = match backend {
-            Backend::Sqlite => sqlite_name_ids(&mut args, &filter.name),
+            Backend::Sqlite => {
+                let loaded = crate::name_postings::loaded_matches(conn, &filter.name).await?;
+                sqlite_name_ids(&mut args, &filter.name, &loaded)
+            }
             Backend::Postgres => tsquery(&filter.name).map(|q| {
                 format!(
                     "SELECT resident_id FROM resident_search \

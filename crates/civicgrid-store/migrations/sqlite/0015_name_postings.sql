@@ -1,6 +1,6 @@
 -- The name index of residents a held bulk load added, written by the load in one pass
--- (see civicgrid_store::name_postings): for each term, the residents holding it as a
--- JSON array of ids, one row per term and load. Each load's residents are the ids
+-- (see civicgrid_store::name_postings): for each term, the ids of the residents
+-- holding it (ascending, as varints of their gaps), one row per term and load. Each load's residents are the ids
 -- first_id..=last_id. A resident's later changes go to resident_search (FTS5), and a
 -- resident of a load renamed or removed since is listed in resident_name_stale, so a
 -- search finds it there and no longer here. A migration that recreates
@@ -13,7 +13,7 @@ CREATE TABLE resident_name_loads (
 CREATE TABLE resident_name_postings (
     term     TEXT NOT NULL,
     first_id INTEGER NOT NULL REFERENCES resident_name_loads(first_id),
-    ids      TEXT NOT NULL,
+    ids      BLOB NOT NULL,
     PRIMARY KEY (term, first_id)
 ) WITHOUT ROWID;
 CREATE TABLE resident_name_stale (
