@@ -45,12 +45,13 @@ pub fn check_char(first17: &[u8]) -> Option<char> {
 
 impl IdNumber {
     pub fn parse(raw: &str) -> Result<IdNumber, IdNumberError> {
-        let s: String = raw
-            .trim()
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .map(|c| c.to_ascii_uppercase())
-            .collect();
+        let mut s = String::with_capacity(raw.len());
+        s.extend(
+            raw.trim()
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .map(|c| c.to_ascii_uppercase()),
+        );
         let n = s.chars().count();
         if n != 18 {
             return Err(IdNumberError::Length(n));

@@ -27,7 +27,8 @@ impl Phone {
         {
             return Err(PhoneError::Characters);
         }
-        let mut digits: String = s.chars().filter(char::is_ascii_digit).collect();
+        let mut digits = String::with_capacity(s.len());
+        digits.extend(s.chars().filter(char::is_ascii_digit));
         if (s.starts_with('+') || digits.len() == 13) && digits.starts_with("86") {
             digits.drain(..2);
         }
