@@ -231,36 +231,35 @@ pub fn insert_residents(
     batch: Option<i64>,
     first_id: Option<i64>,
 ) -> StoreResult<Vec<i64>> {
-    let now = now_ms();
-    insert_numbered(
-        c,
+    let mut st = c.prepare(
         "INSERT INTO residents (id, household_id, grid_id, name, gender, birth_ym, \
          birth_date_enc, id_number_enc, id_number_idx, phone_enc, phone_idx, phone_last4_idx, \
          relation, residence_status, created_at, updated_at, created_in_batch) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15, ?16)",
-        rows,
-        first_id,
-        |st, id, r| {
-            st.execute(params![
-                id,
-                r.household_id,
-                r.grid_id,
-                r.name,
-                r.gender,
-                r.pii.birth_ym,
-                r.pii.birth_date_enc,
-                r.pii.id_number_enc,
-                r.pii.id_number_idx,
-                r.pii.phone_enc,
-                r.pii.phone_idx,
-                r.pii.phone_last4_idx,
-                r.relation,
-                r.residence_status,
-                now,
-                batch,
-            ])
-        },
-    )
+    )?;
+    // The same for every row: bound once (each row's step leaves bindings in place).
+    st.raw_bind_parameter(15, now_ms())?;
+    st.raw_bind_parameter(16, batch)?;
+    let mut ids = Vec::with_capacity(rows.len());
+    for (i, r) in rows.iter().enumerate() {
+        st.raw_bind_parameter(1, first_id.map(|f| f + i as i64))?;
+        st.raw_bind_parameter(2, r.household_id)?;
+        st.raw_bind_parameter(3, r.grid_id)?;
+        st.raw_bind_parameter(4, &r.name)?;
+        st.raw_bind_parameter(5, r.gender)?;
+        st.raw_bind_parameter(6, r.pii.birth_ym)?;
+        st.raw_bind_parameter(7, &r.pii.birth_date_enc)?;
+        st.raw_bind_parameter(8, &r.pii.id_number_enc)?;
+        st.raw_bind_parameter(9, &r.pii.id_number_idx)?;
+        st.raw_bind_parameter(10, &r.pii.phone_enc)?;
+        st.raw_bind_parameter(11, &r.pii.phone_idx)?;
+        st.raw_bind_parameter(12, &r.pii.phone_last4_idx)?;
+        st.raw_bind_parameter(13, r.relation)?;
+        st.raw_bind_parameter(14, r.residence_status)?;
+        st.raw_execute()?;
+        ids.push(c.last_insert_rowid());
+    }
+    Ok(ids)
 }
 
 /// See [`crate::ledger_bulk::update_resident`].
