@@ -23,8 +23,8 @@ use crate::StoreResult;
 pub const STALE_SQL: &str = "INSERT OR IGNORE INTO resident_name_stale (resident_id) \
      SELECT $1 WHERE EXISTS (SELECT 1 FROM resident_name_loads WHERE first_id <= $1 AND last_id >= $1)";
 
-/// One load's name index: every term with its residents' ids as a JSON array, sorted
-/// by term.
+/// One load's name index: every term with its residents' ids (as `encode` writes
+/// them), sorted by term.
 #[derive(Debug, Default, PartialEq)]
 pub struct Postings {
     first_id: i64,
