@@ -15,37 +15,14 @@ pub fn backend_of(conn: &AnyConnection) -> Backend {
     }
 }
 
-/// Sets the search terms of one resident (replacing earlier ones).
+/// Sets the search terms of one resident (replacing earlier ones): the one-resident
+/// case of [`index_residents`].
 pub async fn index_resident(
     conn: &mut AnyConnection,
     resident_id: i64,
     terms: &str,
 ) -> StoreResult<()> {
-    match backend_of(conn) {
-        Backend::Sqlite => {
-            mark_stale(conn, resident_id).await?;
-            sqlx::query("DELETE FROM resident_search WHERE rowid = $1")
-                .bind(resident_id)
-                .execute(&mut *conn)
-                .await?;
-            sqlx::query("INSERT INTO resident_search (rowid, terms) VALUES ($1, $2)")
-                .bind(resident_id)
-                .bind(terms)
-                .execute(&mut *conn)
-                .await?;
-        }
-        Backend::Postgres => {
-            sqlx::query(
-                "INSERT INTO resident_search (resident_id, terms) VALUES ($1, to_tsvector('simple', $2)) \
-                 ON CONFLICT (resident_id) DO UPDATE SET terms = excluded.terms",
-            )
-            .bind(resident_id)
-            .bind(terms)
-            .execute(&mut *conn)
-            .await?;
-        }
-    }
-    Ok(())
+    index_residents(conn, &[(resident_id, terms.to_owned())], true).await
 }
 
 /// Lists a resident as changed since the load that indexed it, if one did (SQLite).
