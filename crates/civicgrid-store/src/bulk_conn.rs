@@ -12,6 +12,7 @@ use sqlx::{Any, Executor, Transaction};
 use crate::ledger_bulk::{
     self as pooled, GridPlaces, HistoryRow, Named, NewHousehold, ResidentRow,
 };
+use crate::load_names::LoadNames;
 use crate::sqlite_bulk::SqliteBulk;
 use crate::sqlite_bulk_rows::{self as native, PlaceLevel};
 use crate::{Backend, Db, StoreResult};
@@ -247,6 +248,23 @@ impl BulkTx<'_> {
         match self {
             BulkTx::Pooled(tx) => crate::search::index_residents(tx, &entries, replace).await,
             BulkTx::Native(n) => n.index_residents(entries, replace).await,
+        }
+    }
+
+    /// Adds a load's new residents to the name index by the number of their name in
+    /// `names`, the load's names so far (see [`crate::load_names`]). On SQLite a held
+    /// load gathers them into its name postings when it ends.
+    pub async fn index_new_residents(
+        &mut self,
+        names: &LoadNames,
+        residents: Vec<(i64, u32)>,
+    ) -> StoreResult<()> {
+        match self {
+            BulkTx::Pooled(tx) => {
+                let entries = names.expand(&residents)?;
+                crate::search::index_residents(tx, &entries, false).await
+            }
+            BulkTx::Native(n) => n.index_new_residents(names, residents).await,
         }
     }
 

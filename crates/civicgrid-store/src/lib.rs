@@ -17,6 +17,7 @@ mod db;
 pub mod import_jobs;
 pub mod ledger;
 pub mod ledger_bulk;
+pub mod load_names;
 pub mod name_index;
 pub mod name_postings;
 pub mod org;

@@ -18,6 +18,7 @@ use rusqlite::Connection;
 use sqlx::Row;
 
 use crate::StoreResult;
+use crate::load_names::LoadNames;
 
 /// Lists resident `$1` as changed since its load indexed it, when a load did (SQLite).
 pub const STALE_SQL: &str = "INSERT OR IGNORE INTO resident_name_stale (resident_id) \
@@ -43,42 +44,44 @@ impl Postings {
     }
 }
 
-/// Gathers the residents of each term of `entries` (resident id, space-separated
-/// terms), which must be new residents with ids no resident indexed before holds.
+/// Gathers the residents of each term of `entries` (resident id, number of its name
+/// in `names`), which must be new residents with ids no resident indexed before holds;
+/// an entry whose name `names` lacks is left out (the caller checks them first).
 ///
-/// A city's million residents share a few hundred thousand names, so the terms of each
-/// distinct name are looked up once; each term's residents are then laid out by
-/// counting (how many hold it, then every resident in id order at its term's next
-/// slot), without a list per term to grow or sort.
-pub fn build(entries: &[(i64, String)]) -> Postings {
+/// The terms of each distinct name are looked up once; each term's residents are then
+/// laid out by counting (how many hold it, then every resident in id order at its
+/// term's next slot), without a list per term to grow or sort.
+pub fn build(names: &LoadNames, entries: &[(i64, u32)]) -> Postings {
+    let entries: Vec<(i64, u32)> = entries
+        .iter()
+        .copied()
+        .filter(|(_, no)| (*no as usize) < names.len())
+        .collect();
     let (Some(first_id), Some(last_id)) = (
         entries.iter().map(|e| e.0).min(),
         entries.iter().map(|e| e.0).max(),
     ) else {
         return Postings::default();
     };
-    // Each entry's name, numbered; each name's terms, numbered.
-    let mut name_no: HashMap<&str, u32> = HashMap::with_capacity(entries.len() / 4);
-    let mut term_no: HashMap<&str, u32> = HashMap::with_capacity(entries.len() / 4);
+    // Each name's terms, numbered.
+    let mut term_no: HashMap<&str, u32> = HashMap::with_capacity(names.len());
     let mut terms: Vec<&str> = Vec::new();
-    let mut name_terms: Vec<u32> = Vec::new();
-    let mut name_starts: Vec<usize> = Vec::new();
-    let entry_names: Vec<u32> = entries
-        .iter()
-        .map(|(_, text)| {
-            *name_no.entry(text.as_str()).or_insert_with(|| {
-                name_starts.push(name_terms.len());
-                for term in text.split(' ').filter(|t| !t.is_empty()) {
-                    let no = *term_no.entry(term).or_insert_with(|| {
-                        terms.push(term);
-                        (terms.len() - 1) as u32
-                    });
-                    name_terms.push(no);
-                }
-                (name_starts.len() - 1) as u32
-            })
-        })
-        .collect();
+    let mut name_terms: Vec<u32> = Vec::with_capacity(names.len() * 8);
+    let mut name_starts: Vec<usize> = Vec::with_capacity(names.len() + 1);
+    for text in names.all() {
+        let start = name_terms.len();
+        name_starts.push(start);
+        for term in text.split(' ').filter(|t| !t.is_empty()) {
+            let no = *term_no.entry(term).or_insert_with(|| {
+                terms.push(term);
+                (terms.len() - 1) as u32
+            });
+            // A name's terms are distinct; should one repeat, it counts once.
+            if !name_terms[start..].contains(&no) {
+                name_terms.push(no);
+            }
+        }
+    }
     name_starts.push(name_terms.len());
     let terms_of = |name: u32| {
         let n = name as usize;
@@ -86,7 +89,7 @@ pub fn build(entries: &[(i64, String)]) -> Postings {
     };
     // Where each term's residents start, from how many hold it.
     let mut next = vec![0usize; terms.len() + 1];
-    for &name in &entry_names {
+    for &(_, name) in &entries {
         for &t in terms_of(name) {
             next[t as usize + 1] += 1;
         }
@@ -101,12 +104,15 @@ pub fn build(entries: &[(i64, String)]) -> Postings {
     }
     let mut ids = vec![0i64; starts[terms.len()]];
     for i in by_id {
-        for &t in terms_of(entry_names[i]) {
-            ids[next[t as usize]] = entries[i].0;
+        let (id, name) = entries[i];
+        for &t in terms_of(name) {
+            ids[next[t as usize]] = id;
             next[t as usize] += 1;
         }
     }
-    let mut order: Vec<u32> = (0..terms.len() as u32).collect();
+    let mut order: Vec<u32> = (0..terms.len() as u32)
+        .filter(|&t| starts[t as usize] < starts[t as usize + 1])
+        .collect();
     order.sort_unstable_by_key(|&t| terms[t as usize]);
     let terms = order
         .into_iter()
@@ -282,13 +288,18 @@ mod tests {
 
     #[test]
     fn each_term_lists_its_residents_in_id_order() {
-        let entries = vec![
-            (12, "张 三 张三 zhangsan".to_string()),
-            (10, "张 伟 张伟 zhangwei".to_string()),
-            (11, "john smith".to_string()),
-        ];
-        let p = build(&entries);
-        assert_eq!((p.first_id, p.last_id), (10, 12));
+        let mut names = LoadNames::default();
+        for n in [
+            "张 三 张三 zhangsan",
+            "张 伟 张伟 zhangwei",
+            "john smith",
+            "unused",
+        ] {
+            names.push(n.to_string());
+        }
+        // Two residents share a name; an entry naming no name is left out.
+        let p = build(&names, &[(12, 0), (10, 1), (11, 2), (13, 9), (14, 0)]);
+        assert_eq!((p.first_id, p.last_id), (10, 14));
         let terms: Vec<(&str, Vec<i64>)> = p
             .terms
             .iter()
@@ -299,16 +310,17 @@ mod tests {
             vec![
                 ("john", vec![11]),
                 ("smith", vec![11]),
-                ("zhangsan", vec![12]),
+                ("zhangsan", vec![12, 14]),
                 ("zhangwei", vec![10]),
-                ("三", vec![12]),
+                ("三", vec![12, 14]),
                 ("伟", vec![10]),
-                ("张", vec![10, 12]),
-                ("张三", vec![12]),
+                ("张", vec![10, 12, 14]),
+                ("张三", vec![12, 14]),
                 ("张伟", vec![10]),
             ]
         );
-        assert!(build(&[]).is_empty());
+        assert!(build(&names, &[]).is_empty());
+        assert!(build(&names, &[(5, 4)]).is_empty());
     }
 
     #[test]

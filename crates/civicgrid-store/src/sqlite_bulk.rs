@@ -18,6 +18,7 @@ use rusqlite::{Connection, OpenFlags};
 
 use crate::bulk_worker::BulkWorker;
 use crate::ledger_bulk::{Named, NewHousehold, ResidentRow};
+use crate::load_names::LoadNames;
 use crate::sqlite_bulk_rows::{self as rows, PlaceLevel};
 use crate::{Db, StoreError, StoreResult};
 
@@ -72,9 +73,11 @@ pub struct SqliteBulk {
     unique_dropped: bool,
     /// The held load has committed at least once (other writers may have run since).
     released: bool,
-    /// A held load's name-index entries, written in one pass before it commits: the
-    /// index then gets one or two large segments instead of one per chunk to merge.
-    pending_names: Vec<(i64, String)>,
+    /// A held load's new residents by name number in `names`, whose name index is
+    /// written in one pass before it commits (see [`crate::name_postings`]).
+    pending_names: Vec<(i64, u32)>,
+    /// The names of the load's new residents (see [`crate::load_names`]).
+    names: LoadNames,
 }
 
 /// The next id of each table a load inserts into, and the audit chain's last entry.
@@ -191,6 +194,7 @@ impl SqliteBulk {
             unique_dropped: false,
             released: false,
             pending_names: Vec::new(),
+            names: LoadNames::default(),
         })
     }
 
@@ -407,26 +411,41 @@ impl SqliteBulk {
         Ok(seq)
     }
 
-    /// Adds residents to the name index (see [`crate::search::index_residents`]); a
-    /// held load's new residents wait for [`Self::write_pending_names`].
+    /// Adds residents to the name index (see [`crate::search::index_residents`]).
     pub async fn index_residents(
         &mut self,
         entries: Vec<(i64, String)>,
         replace: bool,
     ) -> StoreResult<()> {
-        if self.held && !replace {
-            self.pending_names.extend(entries);
-            return Ok(());
-        }
         self.write(move |c| rows::index_residents(c, entries, replace))
             .await
+    }
+
+    /// Adds new residents to the name index by the number of their name in `names`
+    /// (see [`crate::bulk_conn::BulkTx::index_new_residents`]); a held load's wait for
+    /// [`Self::write_pending_names`] or its name postings.
+    pub async fn index_new_residents(
+        &mut self,
+        names: &LoadNames,
+        residents: Vec<(i64, u32)>,
+    ) -> StoreResult<()> {
+        if !self.held {
+            let entries = names.expand(&residents)?;
+            return self.index_residents(entries, false).await;
+        }
+        self.names.catch_up(names);
+        self.names.check(&residents)?;
+        self.pending_names.extend(residents);
+        Ok(())
     }
 
     async fn write_pending_names(&mut self) -> StoreResult<()> {
         if self.pending_names.is_empty() {
             return Ok(());
         }
-        let entries = std::mem::take(&mut self.pending_names);
+        let entries = self
+            .names
+            .expand(&std::mem::take(&mut self.pending_names))?;
         self.call(move |c| rows::index_residents(c, entries, false))
             .await
     }
@@ -447,9 +466,10 @@ impl SqliteBulk {
     pub async fn finish(mut self, build_indexes: bool) -> StoreResult<()> {
         let postings = if self.held && !self.pending_names.is_empty() {
             let entries = std::mem::take(&mut self.pending_names);
+            let names = std::mem::take(&mut self.names);
             Some(tokio::task::spawn_blocking(move || {
                 let started = std::time::Instant::now();
-                let postings = crate::name_postings::build(&entries);
+                let postings = crate::name_postings::build(&names, &entries);
                 tracing::debug!(took = ?started.elapsed(), terms = postings.len(), "name index gathered");
                 postings
             }))

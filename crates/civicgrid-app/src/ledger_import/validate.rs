@@ -2,7 +2,7 @@
 //! rejects repeated ID numbers, seals personal data and computes blind indexes and
 //! name search terms, then hands chunks to the writer.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use civicgrid_domain::ledger::date::Date;
 use civicgrid_domain::ledger::id_number::IdNumber;
@@ -22,7 +22,8 @@ pub struct Prepared {
     pub line: u64,
     pub row: ValidRow,
     pub pii: SealedPii,
-    pub terms: String,
+    /// The number of its name among the import's names (see [`Chunk::new_names`]).
+    pub name_no: u32,
     /// The row's cells, kept in case the writer rejects it (an unknown grid).
     pub cells: PackedCells,
 }
@@ -34,6 +35,9 @@ pub struct Chunk {
     pub places: Vec<(String, String)>,
     pub rows: Vec<Prepared>,
     pub rejects: Vec<RejectedRow>,
+    /// The search terms of the names first met in this chunk, numbered on from the
+    /// names of the chunks before (see [`civicgrid_store::load_names`]).
+    pub new_names: Vec<String>,
     /// Progress through the file after this chunk.
     pub progress: (u64, u64),
 }
@@ -42,6 +46,26 @@ pub struct Chunk {
 pub struct Handoff {
     pub chunks: Sender<Result<Chunk, String>>,
     pub spent: Receiver<Vec<Prepared>>,
+}
+
+/// The import's names met so far, by number: each name's terms are worked out once.
+#[derive(Default)]
+struct NameNumbers {
+    by_name: HashMap<String, u32>,
+}
+
+impl NameNumbers {
+    /// The number of `name`; a name not met before gets the next one, and its terms
+    /// go to `new_names`.
+    fn number(&mut self, name: &str, new_names: &mut Vec<String>) -> u32 {
+        if let Some(no) = self.by_name.get(name) {
+            return *no;
+        }
+        let no = self.by_name.len() as u32;
+        self.by_name.insert(name.to_owned(), no);
+        new_names.push(name_terms(name));
+        no
+    }
 }
 
 /// An ID number as one exact integer key (17 digits, then the check character).
@@ -83,6 +107,7 @@ pub fn produce(
         }
     }
     let mut seen: HashMap<u64, u64> = HashMap::new();
+    let mut names = NameNumbers::default();
     let mut limit = (chunk_rows / 16).max(1);
     let mut chunk = new_chunk(limit, spent);
     while let Some(next) = opened.rows.next_row() {
@@ -107,7 +132,8 @@ pub fn produce(
                 cells: raw.cells.unpack(),
             }),
             Ok(row) => {
-                if let Some(first) = seen.get(&id_key(&row.id_number)) {
+                let first = *seen.entry(id_key(&row.id_number)).or_insert(raw.line);
+                if first != raw.line {
                     chunk.rejects.push(RejectedRow {
                         line: raw.line,
                         reason: format!(
@@ -117,7 +143,6 @@ pub fn produce(
                     });
                     continue;
                 }
-                seen.insert(id_key(&row.id_number), raw.line);
                 let sealed = pii::seal(
                     keys,
                     Some(&row.id_number),
@@ -126,7 +151,7 @@ pub fn produce(
                 );
                 chunk.rows.push(Prepared {
                     line: raw.line,
-                    terms: name_terms(&row.name),
+                    name_no: names.number(&row.name, &mut chunk.new_names),
                     row,
                     pii: sealed,
                     cells: raw.cells,
@@ -156,6 +181,7 @@ fn new_chunk(n: usize, spent: &Receiver<Vec<Prepared>>) -> Chunk {
         places: Vec::new(),
         rows,
         rejects: Vec::new(),
+        new_names: Vec::new(),
         progress: (0, 0),
     }
 }

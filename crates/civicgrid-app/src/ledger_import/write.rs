@@ -7,11 +7,13 @@ use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use civicgrid_domain::access::Actor;
 use civicgrid_domain::ledger::phone::Phone;
+use civicgrid_domain::ledger::search_terms::name_terms;
 use civicgrid_store::BulkTx;
 use civicgrid_store::ledger_bulk::{
     self as bulk, GridPlaces, HistoryRow, NewHousehold, PlacedHousehold, ResidentRow,
     StoredResident,
 };
+use civicgrid_store::load_names::LoadNames;
 use civicgrid_store::pii::F_PHONE;
 use serde_json::{Value, json};
 
@@ -32,6 +34,8 @@ pub struct Writer<'a> {
     first_load: bool,
     /// The connection the chunks are written on, opened with the first chunk.
     bulk: Option<civicgrid_store::BulkConn>,
+    /// The names of the rows read so far, by the numbers the reader gave them.
+    names: LoadNames,
 }
 
 /// Where a row belongs, beside the row: its grid (`None` for one a dry run would
@@ -62,6 +66,7 @@ impl<'a> Writer<'a> {
             places: HashMap::new(),
             first_load,
             bulk: None,
+            names: LoadNames::default(),
         }
     }
 
@@ -92,6 +97,9 @@ impl<'a> Writer<'a> {
         sum: &mut ImportSummary,
     ) -> AppResult<Vec<Prepared>> {
         let mut rejects = chunk.rejects;
+        for terms in chunk.new_names {
+            self.names.push(terms);
+        }
         // Grids first: the pairs not seen before, looked up (and created) together.
         let mut fresh: HashSet<(&str, &str)> = HashSet::new();
         for (c, g) in &chunk.places {
@@ -275,7 +283,7 @@ impl<'a> Writer<'a> {
         };
         // New residents, and what follows their insert: tags, name terms, household.
         let mut new_rows: Vec<ResidentRow> = Vec::with_capacity(rows.len());
-        let mut new_extra: Vec<(Vec<String>, String)> = Vec::with_capacity(rows.len());
+        let mut new_extra: Vec<(Vec<String>, u32)> = Vec::with_capacity(rows.len());
         let mut history: Vec<HistoryRow> = Vec::new();
         let mut retag: Vec<i64> = Vec::new();
         let mut tags: Vec<(i64, String)> = Vec::new();
@@ -288,7 +296,7 @@ impl<'a> Writer<'a> {
             let found = p.pii.id_number_idx.as_deref().and_then(|k| stored.get(k));
             let Some(s) = found else {
                 let Prepared {
-                    row, pii, terms, ..
+                    row, pii, name_no, ..
                 } = p;
                 new_rows.push(ResidentRow {
                     household_id,
@@ -299,7 +307,7 @@ impl<'a> Writer<'a> {
                     residence_status: row.status.code(),
                     pii,
                 });
-                new_extra.push((row.tags, terms));
+                new_extra.push((row.tags, name_no));
                 continue;
             };
             let mut changes = diff(s, &p, Some(grid_id), Some(household_id));
@@ -317,7 +325,8 @@ impl<'a> Writer<'a> {
                 tags.extend(p.row.tags.iter().map(|t| (s.id, t.clone())));
             }
             if changes.contains_key("name") {
-                renamed.push((s.id, p.terms));
+                let terms = self.names.terms(p.name_no).map(str::to_owned);
+                renamed.push((s.id, terms.unwrap_or_else(|| name_terms(&p.row.name))));
             }
             history.push(HistoryRow {
                 subject_type: "resident",
@@ -352,13 +361,13 @@ impl<'a> Writer<'a> {
             }
             r => r?,
         };
-        let mut terms: Vec<(i64, String)> = Vec::with_capacity(ids.len());
-        for (id, (row_tags, row_terms)) in ids.iter().zip(new_extra) {
+        let mut named: Vec<(i64, u32)> = Vec::with_capacity(ids.len());
+        for (id, (row_tags, name_no)) in ids.iter().zip(new_extra) {
             tags.extend(row_tags.into_iter().map(|t| (*id, t)));
-            terms.push((*id, row_terms));
+            named.push((*id, name_no));
         }
         tx.replace_tags(retag, tags).await?;
-        tx.index_residents(terms, false).await?;
+        tx.index_new_residents(&self.names, named).await?;
         if !renamed.is_empty() {
             tx.index_residents(renamed, true).await?;
         }

@@ -5,6 +5,7 @@
 use civicgrid_domain::ledger::search_terms::QueryTerm;
 use civicgrid_store::crypto::FieldKeys;
 use civicgrid_store::ledger_bulk::{self as bulk, NewHousehold};
+use civicgrid_store::load_names::LoadNames;
 use civicgrid_store::{Backend, Db, commit, name_index, search};
 
 use crate::ledger_bulk::{catalogue_and_grid, resident};
@@ -76,11 +77,17 @@ conformance!(
                 .map(|n| resident(&keys, hh, grid, load_no * 10 + n))
                 .collect();
             let new = btx.insert_residents(rows, None).await.unwrap();
-            let terms = new
-                .iter()
-                .map(|i| (*i, format!("张 zhang{i} l{load_no}")))
-                .collect();
-            btx.index_residents(terms, false).await.unwrap();
+            // The first two share a name, as an import numbers it.
+            let mut names = LoadNames::default();
+            let mut named = Vec::new();
+            for (n, i) in new.iter().enumerate() {
+                let no = match n {
+                    1 => 0,
+                    _ => names.push(format!("张 zhang{i} l{load_no}")),
+                };
+                named.push((*i, no));
+            }
+            btx.index_new_residents(&names, named).await.unwrap();
             btx.commit().await.unwrap();
             load.finish(true).await.unwrap();
             ids.extend(new);
@@ -89,8 +96,10 @@ conformance!(
         assert_eq!(found(&db, &[("zhang", true)]).await, ids);
         assert_eq!(found(&db, &[("zhan", false)]).await, Vec::<i64>::new());
         assert_eq!(found(&db, &[("张", false), ("l1", false)]).await, ids[4..]);
-        let one = format!("zhang{}", ids[5]);
-        assert_eq!(found(&db, &[(&one, true)]).await, vec![ids[5]]);
+        let shared = format!("zhang{}", ids[4]);
+        assert_eq!(found(&db, &[(&shared, true)]).await, ids[4..6]);
+        let one = format!("zhang{}", ids[6]);
+        assert_eq!(found(&db, &[(&one, true)]).await, vec![ids[6]]);
         let mut conn = db.read().await.unwrap();
         if search::backend_of(&conn) == Backend::Sqlite {
             // Each load wrote its own index, FTS5 holds no one, and nothing is left
@@ -153,6 +162,7 @@ conformance!(
         let mut load = db.bulk_conn().await.unwrap();
         load.hold().await.unwrap();
         let mut ids = Vec::new();
+        let mut names = LoadNames::default();
         for (chunk, numbers) in [(0, 1..=3u16), (1, 4..=6), (2, 7..=9)] {
             if chunk == 1 {
                 load.release().await.unwrap();
@@ -160,11 +170,11 @@ conformance!(
             let mut btx = load.begin().await.unwrap();
             let rows = numbers.map(|n| resident(&keys, hh, grid, n)).collect();
             let new = btx.insert_residents(rows, None).await.unwrap();
-            let terms = new
+            let named = new
                 .iter()
-                .map(|i| (*i, format!("张 r{i} c{chunk}")))
+                .map(|i| (*i, names.push(format!("张 r{i} c{chunk}"))))
                 .collect();
-            btx.index_residents(terms, false).await.unwrap();
+            btx.index_new_residents(&names, named).await.unwrap();
             btx.commit().await.unwrap();
             ids.extend(new);
         }
