@@ -3,6 +3,7 @@
 //! name index written with multi-row `INSERT … VALUES` statements. Each statement's
 //! text depends only on its row count, so full batches reuse one prepared statement.
 
+use compact_str::CompactString;
 use foldhash::{HashMap, HashMapExt};
 
 use sqlx::any::AnyArguments;
@@ -420,7 +421,7 @@ pub async fn residents_by_id_index(
 pub struct ResidentRow {
     pub household_id: i64,
     pub grid_id: i64,
-    pub name: String,
+    pub name: CompactString,
     pub gender: &'static str,
     pub relation: &'static str,
     pub residence_status: &'static str,
@@ -451,7 +452,7 @@ pub async fn insert_residents(
             q = q
                 .bind(r.household_id)
                 .bind(r.grid_id)
-                .bind(r.name.clone())
+                .bind(r.name.to_string())
                 .bind(r.gender)
                 .bind(r.pii.birth_ym)
                 .bind(r.pii.birth_date_enc.clone())
@@ -497,7 +498,7 @@ pub async fn update_resident(
     )
     .bind(r.household_id)
     .bind(r.grid_id)
-    .bind(r.name.clone())
+    .bind(r.name.to_string())
     .bind(r.gender)
     .bind(r.pii.birth_ym)
     .bind(r.pii.birth_date_enc.clone())

@@ -245,7 +245,7 @@ pub fn insert_residents(
         st.raw_bind_parameter(1, first_id.map(|f| f + i as i64))?;
         st.raw_bind_parameter(2, r.household_id)?;
         st.raw_bind_parameter(3, r.grid_id)?;
-        st.raw_bind_parameter(4, &r.name)?;
+        st.raw_bind_parameter(4, r.name.as_str())?;
         st.raw_bind_parameter(5, r.gender)?;
         st.raw_bind_parameter(6, r.pii.birth_ym)?;
         st.raw_bind_parameter(7, &r.pii.birth_date_enc)?;
@@ -272,7 +272,7 @@ pub fn update_resident(c: &Connection, id: i64, r: ResidentRow) -> StoreResult<(
         params![
             r.household_id,
             r.grid_id,
-            r.name,
+            r.name.as_str(),
             r.gender,
             r.pii.birth_ym,
             r.pii.birth_date_enc,

@@ -207,7 +207,9 @@ impl App {
         why: Option<&str>,
     ) -> AppResult<i64> {
         let why = reason(why)?;
-        let name = validate_name(&input.name).map_err(|e| AppError::invalid("name", e))?;
+        let name: String = validate_name(&input.name)
+            .map_err(|e| AppError::invalid("name", e))?
+            .into();
         let person = check_person(
             blank(&input.id_number),
             blank(&input.phone),
@@ -308,7 +310,9 @@ impl App {
         let keys = &self.config.field_keys;
         let opened = open_pii(keys, &r)?;
         let name = match blank(&patch.name) {
-            Some(n) => validate_name(n).map_err(|e| AppError::invalid("name", e))?,
+            Some(n) => validate_name(n)
+                .map_err(|e| AppError::invalid("name", e))?
+                .into(),
             None => r.name.clone(),
         };
         let id_text = blank(&patch.id_number).or(opened.id_number.as_deref());

@@ -114,7 +114,7 @@ impl PlacesSeen {
             .entry(community.to_owned())
             .or_default()
             .insert(grid.to_owned());
-        let pair = (place_text(community), place_text(grid));
+        let pair = (place_text(community).into(), place_text(grid).into());
         if self.known.insert(pair.clone()) {
             self.order.push(pair);
         }

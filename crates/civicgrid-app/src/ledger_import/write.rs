@@ -644,7 +644,7 @@ fn import_reason(file_name: &str) -> String {
 
 /// The household a row names, if its places all exist already.
 fn household_of(p: &GridPlaces, r: &Prepared) -> Option<i64> {
-    let b = p.buildings.get(&r.row.building)?;
+    let b = p.buildings.get(r.row.building.as_str())?;
     let u = p.unit(*b, &r.row.unit)?;
     let room = p.room(u, &r.row.room)?;
     p.household(room, r.row.ownership.code()).map(|h| h.id)

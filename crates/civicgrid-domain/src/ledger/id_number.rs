@@ -4,6 +4,8 @@
 
 use std::fmt;
 
+use compact_str::CompactString;
+
 use thiserror::Error;
 
 use super::date::{Date, DateError, compact, parse_compact};
@@ -25,7 +27,7 @@ pub enum IdNumberError {
 
 /// A validated 18-character ID number, upper-case `X`.
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct IdNumber(String);
+pub struct IdNumber(CompactString);
 
 const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const CHECK: [char; 11] = ['1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'];
@@ -45,7 +47,7 @@ pub fn check_char(first17: &[u8]) -> Option<char> {
 
 impl IdNumber {
     pub fn parse(raw: &str) -> Result<IdNumber, IdNumberError> {
-        let mut s = String::with_capacity(raw.len());
+        let mut s = CompactString::with_capacity(raw.len());
         s.extend(
             raw.trim()
                 .chars()
@@ -117,7 +119,7 @@ pub fn compose(area: &str, birth: Date, sequence: u16) -> Option<IdNumber> {
     }
     let first17 = format!("{area}{}{sequence:03}", compact(birth));
     let c = check_char(first17.as_bytes())?;
-    Some(IdNumber(format!("{first17}{c}")))
+    Some(IdNumber(compact_str::format_compact!("{first17}{c}")))
 }
 
 #[cfg(test)]

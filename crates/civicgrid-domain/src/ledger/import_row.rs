@@ -4,6 +4,8 @@
 
 use std::fmt;
 
+use compact_str::CompactString;
+
 use thiserror::Error;
 
 use super::date::{Date, age_on, not_after, parse_date};
@@ -235,12 +237,12 @@ impl fmt::Display for RowReject {
 /// A row that passed every check, with typed values.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidRow {
-    pub community: String,
-    pub grid: String,
-    pub building: String,
-    pub unit: String,
-    pub room: String,
-    pub name: String,
+    pub community: CompactString,
+    pub grid: CompactString,
+    pub building: CompactString,
+    pub unit: CompactString,
+    pub room: CompactString,
+    pub name: CompactString,
     pub gender: Gender,
     pub birth_date: Date,
     pub id_number: IdNumber,
@@ -254,7 +256,7 @@ pub struct ValidRow {
     pub ownership: Ownership,
 }
 
-fn place(h: &HeaderMap, row: &[impl AsRef<str>], col: Column) -> Result<String, RowReject> {
+fn place(h: &HeaderMap, row: &[impl AsRef<str>], col: Column) -> Result<CompactString, RowReject> {
     let v = h.cell(row, col);
     if v.is_empty() {
         return Err(RowReject::new(col, "is empty"));
@@ -266,7 +268,7 @@ fn place(h: &HeaderMap, row: &[impl AsRef<str>], col: Column) -> Result<String, 
 }
 
 /// A place cell as the ledger names the place (what a reader of the file must match).
-pub fn place_text(v: &str) -> String {
+pub fn place_text(v: &str) -> CompactString {
     crate::ledger::person::single_spaced(v)
 }
 

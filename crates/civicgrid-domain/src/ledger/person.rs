@@ -2,6 +2,7 @@
 //! the household, and whether the household owns or rents. Each value parses from its
 //! English code or the Chinese words a spreadsheet uses.
 
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -30,9 +31,10 @@ pub fn lowercase(s: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// `s` with its runs of white space made one space, and none at either end.
-pub fn single_spaced(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
+/// `s` with its runs of white space made one space, and none at either end (held
+/// inline, without an allocation, up to 24 bytes: most names and places).
+pub fn single_spaced(s: &str) -> CompactString {
+    let mut out = CompactString::with_capacity(s.len());
     for word in s.split_whitespace() {
         if !out.is_empty() {
             out.push(' ');
@@ -126,7 +128,7 @@ coded_enum!(
 
 /// Trims a person's name and checks it is plausible: 1–50 characters, letters (any
 /// script), spaces, '·' or '.' (as in transliterated names: 阿依古丽·买买提).
-pub fn validate_name(raw: &str) -> Result<String, &'static str> {
+pub fn validate_name(raw: &str) -> Result<CompactString, &'static str> {
     let name = single_spaced(raw);
     let n = name.chars().count();
     if n == 0 {

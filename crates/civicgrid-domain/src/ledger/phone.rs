@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use compact_str::{CompactString, format_compact};
+
 use thiserror::Error;
 
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -16,7 +18,7 @@ pub enum PhoneError {
 }
 
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct Phone(String);
+pub struct Phone(CompactString);
 
 impl Phone {
     pub fn parse(raw: &str) -> Result<Phone, PhoneError> {
@@ -27,10 +29,10 @@ impl Phone {
         {
             return Err(PhoneError::Characters);
         }
-        let mut digits = String::with_capacity(s.len());
+        let mut digits = CompactString::with_capacity(s.len());
         digits.extend(s.chars().filter(char::is_ascii_digit));
         if (s.starts_with('+') || digits.len() == 13) && digits.starts_with("86") {
-            digits.drain(..2);
+            digits.drain(..2).for_each(drop);
         }
         let b = digits.as_bytes();
         let mobile = b.len() == 11 && b[0] == b'1' && (b'3'..=b'9').contains(&b[1]);
@@ -44,7 +46,11 @@ impl Phone {
             } else {
                 4
             };
-            Ok(Phone(format!("{}-{}", &digits[..area], &digits[area..])))
+            Ok(Phone(format_compact!(
+                "{}-{}",
+                &digits[..area],
+                &digits[area..]
+            )))
         } else {
             Err(PhoneError::Shape)
         }

@@ -35,7 +35,7 @@ pub(crate) fn resident(keys: &FieldKeys, household: i64, grid: i64, n: u16) -> R
     ResidentRow {
         household_id: household,
         grid_id: grid,
-        name: format!("张{n}"),
+        name: format!("张{n}").into(),
         gender: id.gender().code(),
         relation: "head",
         residence_status: "registered",
