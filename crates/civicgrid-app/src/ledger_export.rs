@@ -10,7 +10,7 @@ use civicgrid_domain::ledger::phone::Phone;
 use civicgrid_domain::org::OrgPath;
 use civicgrid_store::ledger_bulk::{self as bulk, ExportRow};
 use civicgrid_store::org as org_repo;
-use civicgrid_store::pii::{F_ID_NUMBER, F_PHONE};
+use civicgrid_store::pii;
 use civicgrid_store::prefix_end;
 
 use crate::authz::{Change, record, require, require_somewhere};
@@ -150,13 +150,13 @@ fn masked_cells(keys: &civicgrid_store::crypto::FieldKeys, r: &ExportRow) -> Vec
     let id = r
         .id_number_enc
         .as_deref()
-        .and_then(|v| keys.open_bytes(F_ID_NUMBER, v).ok())
+        .and_then(|v| pii::open_id_number(keys, v, r.id_number_idx.as_deref()).ok())
         .and_then(|p| IdNumber::parse(&p).ok())
         .map_or_else(String::new, |i| i.masked());
     let phone = r
         .phone_enc
         .as_deref()
-        .and_then(|v| keys.open_bytes(F_PHONE, v).ok())
+        .and_then(|v| pii::open_phone(keys, v, r.phone_idx.as_deref()).ok())
         .and_then(|p| Phone::parse(&p).ok())
         .map_or_else(String::new, |p| p.masked());
     let birth = format!("{:04}-{:02}", r.birth_ym / 100, r.birth_ym % 100);
@@ -251,7 +251,9 @@ mod tests {
             gender: "male".into(),
             birth_ym: 198001,
             id_number_enc: None,
+            id_number_idx: None,
             phone_enc: None,
+            phone_idx: None,
             relation: "head".into(),
             residence_status: "registered".into(),
             tags: String::new(),

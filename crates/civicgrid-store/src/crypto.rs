@@ -1,9 +1,19 @@
 //! Field encryption for personal data, and keyed blind indexes for exact lookups.
 //!
-//! Each value is sealed with XChaCha20-Poly1305 under a random 192-bit nonce, with the
-//! field's name as associated data (a ciphertext moved to another column fails to
-//! open). Lookups use HMAC-SHA256 under a second key, so equal values can be found
-//! without storing them in clear. Both keys derive from one 256-bit master key kept
+//! Each value is sealed with XChaCha20-Poly1305, with the field's name as associated
+//! data (a ciphertext moved to another column fails to open). Lookups use HMAC-SHA256
+//! under a second key, so equal values can be found without storing them in clear.
+//!
+//! A value with a blind index of its own (an ID number, a phone) is sealed under that
+//! index as its nonce ([`FieldKeys::seal_under_index`]): the index is stored beside it
+//! anyway, so the value keeps only its ciphertext and tag, 24 bytes less. Such a nonce
+//! is the same for equal values, so equal values seal to the same bytes, which tells a
+//! reader of the file only what the index beside them already tells (which rows hold
+//! the same number), and never reuses a nonce for two different values (128 bits of
+//! HMAC: a collision is out of reach). A value without an index (an exact birth date)
+//! is sealed under a random 192-bit nonce stored with it. A value and its index are
+//! written together, from one [`crate::pii::seal`]: an index rewritten alone would
+//! leave its value unopenable. Both keys derive from one 256-bit master key kept
 //! outside the database: a key file in the data directory (owner-only) or the
 //! `CIVICGRID_MASTER_KEY` environment variable.
 
@@ -52,6 +62,10 @@ pub struct FieldKeys {
 /// First byte of a value sealed by [`FieldKeys::seal_bytes`]; a value stored by
 /// [`FieldKeys::seal`] (and converted to bytes) starts with `v1:` instead.
 const BINARY_V2: u8 = 2;
+/// First byte of a value sealed by [`FieldKeys::seal_under_index`].
+const BINARY_V3: u8 = 3;
+/// Bytes of a blind index that make the nonce of a value sealed under it.
+const INDEX_NONCE: usize = 16;
 
 impl fmt::Debug for FieldKeys {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -117,19 +131,25 @@ impl FieldKeys {
     }
 
     /// Seals `plain` for the column `field` under a fresh random nonce, appending to
-    /// `out` the nonce, then the ciphertext with its tag (sealed where it lies, so a
-    /// value costs one buffer).
+    /// `out` the nonce, then the ciphertext with its tag.
     fn encrypt_into(&self, field: &str, plain: &str, out: &mut Vec<u8>) {
         let mut nonce = [0u8; 24];
         rand::rng().fill_bytes(&mut nonce);
         out.reserve(24 + plain.len() + 16);
         out.extend_from_slice(&nonce);
+        self.encrypt_under(&nonce, field, plain, out);
+    }
+
+    /// Seals `plain` for the column `field` under `nonce`, appending the ciphertext
+    /// and its tag to `out` (sealed where it lies, so a value costs one buffer).
+    fn encrypt_under(&self, nonce: &[u8; 24], field: &str, plain: &str, out: &mut Vec<u8>) {
+        out.reserve(plain.len() + 16);
         let start = out.len();
         out.extend_from_slice(plain.as_bytes());
         let tag = self
             .cipher
             .encrypt_in_place_detached(
-                XNonce::from_slice(&nonce),
+                XNonce::from_slice(nonce),
                 field.as_bytes(),
                 &mut out[start..],
             )
@@ -143,6 +163,19 @@ impl FieldKeys {
             return Err(CryptoError::Format);
         }
         let (nonce, sealed) = body.split_at(24);
+        self.decrypt_under(nonce, field, sealed)
+    }
+
+    /// Opens `sealed` (the ciphertext with its tag) sealed for `field` under `nonce`.
+    fn decrypt_under(
+        &self,
+        nonce: &[u8],
+        field: &str,
+        sealed: &[u8],
+    ) -> Result<String, CryptoError> {
+        if sealed.len() < 16 {
+            return Err(CryptoError::Format);
+        }
         let plain = self
             .cipher
             .decrypt(
@@ -180,15 +213,39 @@ impl FieldKeys {
         out
     }
 
-    /// Opens a value sealed by [`FieldKeys::seal_bytes`], or the bytes of a value
-    /// sealed by [`FieldKeys::seal`] (stored before personal data went binary).
-    pub fn open_bytes(&self, field: &str, stored: &[u8]) -> Result<String, CryptoError> {
+    /// Seals `plain` for the column `field` under `index`, its blind index as stored
+    /// beside it (see the module's notes): a version byte, then the ciphertext with its
+    /// tag, 17 bytes more than the value. An index shorter than 16 bytes is not one of
+    /// a whole value: the value is sealed under a random nonce instead.
+    pub fn seal_under_index(&self, field: &str, plain: &str, index: &[u8]) -> Vec<u8> {
+        let Some(nonce) = index_nonce(Some(index)) else {
+            return self.seal_bytes(field, plain);
+        };
+        let mut out = Vec::with_capacity(1 + plain.len() + 16);
+        out.push(BINARY_V3);
+        self.encrypt_under(&nonce, field, plain, &mut out);
+        out
+    }
+
+    /// Opens a value sealed by [`FieldKeys::seal_under_index`] (given the `index`
+    /// stored beside it) or [`FieldKeys::seal_bytes`], or the bytes of a value sealed
+    /// by [`FieldKeys::seal`] (stored before personal data went binary).
+    pub fn open_bytes(
+        &self,
+        field: &str,
+        stored: &[u8],
+        index: Option<&[u8]>,
+    ) -> Result<String, CryptoError> {
         if stored.starts_with(PREFIX.as_bytes()) {
             let text = std::str::from_utf8(stored).map_err(|_| CryptoError::Format)?;
             return self.open(field, text);
         }
         match stored.split_first() {
             Some((&BINARY_V2, body)) => self.decrypt(field, body),
+            Some((&BINARY_V3, sealed)) => {
+                let nonce = index_nonce(index).ok_or(CryptoError::Format)?;
+                self.decrypt_under(&nonce, field, sealed)
+            }
             _ => Err(CryptoError::Format),
         }
     }
@@ -214,6 +271,14 @@ impl FieldKeys {
         let tag = self.index_tag(field, normalised);
         tag[..len.min(tag.len())].to_vec()
     }
+}
+
+/// The nonce of a value sealed under `index`: its first 16 bytes, then zeros.
+fn index_nonce(index: Option<&[u8]>) -> Option<[u8; 24]> {
+    let head = index?.get(..INDEX_NONCE)?;
+    let mut nonce = [0u8; 24];
+    nonce[..INDEX_NONCE].copy_from_slice(head);
+    Some(nonce)
 }
 
 #[cfg(unix)]
@@ -282,14 +347,18 @@ mod tests {
         let k = FieldKeys::ephemeral();
         let b = k.seal_bytes("residents.phone", "13812345678");
         assert_eq!(b.len(), 1 + 24 + 11 + 16);
-        assert_eq!(k.open_bytes("residents.phone", &b).unwrap(), "13812345678");
+        assert_eq!(
+            k.open_bytes("residents.phone", &b, None).unwrap(),
+            "13812345678"
+        );
         assert!(matches!(
-            k.open_bytes("residents.id_number", &b),
+            k.open_bytes("residents.id_number", &b, None),
             Err(CryptoError::Open)
         ));
         let text = k.seal("residents.phone", "13812345678");
         assert_eq!(
-            k.open_bytes("residents.phone", text.as_bytes()).unwrap(),
+            k.open_bytes("residents.phone", text.as_bytes(), None)
+                .unwrap(),
             "13812345678"
         );
         for bad in [
@@ -298,10 +367,44 @@ mod tests {
             b"\x09whatever-else-that-is-long-enough-to-open",
         ] {
             assert!(matches!(
-                k.open_bytes("residents.phone", bad),
+                k.open_bytes("residents.phone", bad, None),
                 Err(CryptoError::Format)
             ));
         }
+    }
+
+    #[test]
+    fn a_value_sealed_under_its_index_opens_only_with_it() {
+        let k = FieldKeys::ephemeral();
+        let (field, phone) = ("residents.phone", "13812345678");
+        let idx = k.blind_index_bytes(field, phone, 16);
+        let sealed = k.seal_under_index(field, phone, &idx);
+        assert_eq!(sealed.len(), 1 + 11 + 16, "no nonce stored");
+        assert!(!sealed.windows(4).any(|w| w == b"1381"));
+        assert_eq!(sealed, k.seal_under_index(field, phone, &idx));
+        assert_eq!(k.open_bytes(field, &sealed, Some(&idx)).unwrap(), phone);
+        // Without its index, or under another one, it does not open.
+        assert!(matches!(
+            k.open_bytes(field, &sealed, None),
+            Err(CryptoError::Format)
+        ));
+        let other = k.blind_index_bytes(field, "13912345678", 16);
+        assert!(matches!(
+            k.open_bytes(field, &sealed, Some(&other)),
+            Err(CryptoError::Open)
+        ));
+        assert!(matches!(
+            k.open_bytes("residents.id_number", &sealed, Some(&idx)),
+            Err(CryptoError::Open)
+        ));
+        assert!(matches!(
+            k.open_bytes(field, &sealed[..10], Some(&idx)),
+            Err(CryptoError::Format)
+        ));
+        // An index too short to be a nonce seals under a random one.
+        let short = k.seal_under_index(field, phone, &idx[..8]);
+        assert_eq!(short.len(), 1 + 24 + 11 + 16);
+        assert_eq!(k.open_bytes(field, &short, None).unwrap(), phone);
     }
 
     #[test]

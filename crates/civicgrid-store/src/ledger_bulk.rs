@@ -606,7 +606,9 @@ pub struct ExportRow {
     pub gender: String,
     pub birth_ym: i64,
     pub id_number_enc: Option<Vec<u8>>,
+    pub id_number_idx: Option<Vec<u8>>,
     pub phone_enc: Option<Vec<u8>>,
+    pub phone_idx: Option<Vec<u8>>,
     pub relation: String,
     pub residence_status: String,
     pub tags: String,
@@ -623,7 +625,7 @@ pub async fn export_rows(
     let rows = sqlx::query(
         "SELECT c.code AS community, g.code AS grid, b.name AS building, u.name AS unit, \
          rm.name AS room, r.id AS rid, r.name AS name, r.gender, r.birth_ym, r.id_number_enc, \
-         r.phone_enc, r.relation, r.residence_status, h.area_centi, h.ownership \
+         r.id_number_idx, r.phone_enc, r.phone_idx, r.relation, r.residence_status, h.area_centi, h.ownership \
          FROM residents r JOIN households h ON h.id = r.household_id \
          JOIN rooms rm ON rm.id = h.room_id JOIN units u ON u.id = rm.unit_id \
          JOIN buildings b ON b.id = u.building_id JOIN org_nodes g ON g.id = r.grid_id \
@@ -662,7 +664,9 @@ pub async fn export_rows(
                 gender: r.try_get("gender")?,
                 birth_ym: r.try_get("birth_ym")?,
                 id_number_enc: r.try_get("id_number_enc")?,
+                id_number_idx: r.try_get("id_number_idx")?,
                 phone_enc: r.try_get("phone_enc")?,
+                phone_idx: r.try_get("phone_idx")?,
                 relation: r.try_get("relation")?,
                 residence_status: r.try_get("residence_status")?,
                 tags: tags.remove(&rid).unwrap_or_default().join(";"),

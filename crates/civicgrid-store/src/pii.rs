@@ -60,6 +60,9 @@ pub fn birth_ym(d: Date) -> i64 {
     civicgrid_domain::ledger::date::year_month(d)
 }
 
+/// Seals a resident's personal data: the ID number and phone under their own blind
+/// indexes (see [`FieldKeys::seal_under_index`]), the birth date only when the ID
+/// number does not carry it.
 pub fn seal(
     keys: &FieldKeys,
     id: Option<&IdNumber>,
@@ -67,11 +70,17 @@ pub fn seal(
     birth: Date,
 ) -> SealedPii {
     let birth_in_id = id.is_some_and(|i| i.birth_date().ok() == Some(birth));
+    let id_number_idx = id.map(|i| id_number_index(keys, i));
+    let phone_idx = phone.map(|p| phone_index(keys, p));
     SealedPii {
-        id_number_enc: id.map(|i| keys.seal_bytes(F_ID_NUMBER, i.as_str())),
-        id_number_idx: id.map(|i| id_number_index(keys, i)),
-        phone_enc: phone.map(|p| keys.seal_bytes(F_PHONE, p.as_str())),
-        phone_idx: phone.map(|p| phone_index(keys, p)),
+        id_number_enc: id
+            .zip(id_number_idx.as_deref())
+            .map(|(i, idx)| keys.seal_under_index(F_ID_NUMBER, i.as_str(), idx)),
+        id_number_idx,
+        phone_enc: phone
+            .zip(phone_idx.as_deref())
+            .map(|(p, idx)| keys.seal_under_index(F_PHONE, p.as_str(), idx)),
+        phone_idx,
         phone_last4_idx: phone.map(|p| phone_last4_index(keys, p.last4())),
         birth_date_enc: if birth_in_id {
             Vec::new()
@@ -90,16 +99,29 @@ pub struct OpenedPii {
     pub birth_date: String,
 }
 
-pub fn open(
+/// Opens a sealed ID number, given the blind index stored beside it.
+pub fn open_id_number(
     keys: &FieldKeys,
-    id_number_enc: Option<&[u8]>,
-    phone_enc: Option<&[u8]>,
-    birth_date_enc: &[u8],
-) -> Result<OpenedPii, CryptoError> {
-    let id_number = id_number_enc
-        .map(|v| keys.open_bytes(F_ID_NUMBER, v))
+    enc: &[u8],
+    idx: Option<&[u8]>,
+) -> Result<String, CryptoError> {
+    keys.open_bytes(F_ID_NUMBER, enc, idx)
+}
+
+/// Opens a sealed phone number, given the blind index stored beside it.
+pub fn open_phone(keys: &FieldKeys, enc: &[u8], idx: Option<&[u8]>) -> Result<String, CryptoError> {
+    keys.open_bytes(F_PHONE, enc, idx)
+}
+
+/// Opens every sealed value of `p`; the birth date comes from the ID number where
+/// it was not sealed on its own.
+pub fn open(keys: &FieldKeys, p: &SealedPii) -> Result<OpenedPii, CryptoError> {
+    let id_number = p
+        .id_number_enc
+        .as_deref()
+        .map(|v| open_id_number(keys, v, p.id_number_idx.as_deref()))
         .transpose()?;
-    let birth_date = if birth_date_enc.is_empty() {
+    let birth_date = if p.birth_date_enc.is_empty() {
         let id = id_number.as_deref().ok_or(CryptoError::Format)?;
         let parsed = IdNumber::parse(id).map_err(|_| CryptoError::Format)?;
         parsed
@@ -107,11 +129,16 @@ pub fn open(
             .map_err(|_| CryptoError::Format)?
             .to_string()
     } else {
-        keys.open_bytes(F_BIRTH_DATE, birth_date_enc)?
+        keys.open_bytes(F_BIRTH_DATE, &p.birth_date_enc, None)?
     };
+    let phone = p
+        .phone_enc
+        .as_deref()
+        .map(|v| open_phone(keys, v, p.phone_idx.as_deref()))
+        .transpose()?;
     Ok(OpenedPii {
         id_number,
-        phone: phone_enc.map(|v| keys.open_bytes(F_PHONE, v)).transpose()?,
+        phone,
         birth_date,
     })
 }
@@ -134,24 +161,26 @@ mod tests {
         );
         assert_eq!(s.id_number_idx, Some(id_number_index(&k, &id)));
         assert_eq!(s.phone_last4_idx, Some(phone_last4_index(&k, "5678")));
-        let o = open(
-            &k,
-            s.id_number_enc.as_deref(),
-            s.phone_enc.as_deref(),
-            &s.birth_date_enc,
-        )
-        .unwrap();
+        assert_eq!(s.id_number_enc.as_ref().map(Vec::len), Some(1 + 18 + 16));
+        let o = open(&k, &s).unwrap();
         assert_eq!(o.id_number.as_deref(), Some("11010519491231002X"));
         assert_eq!(o.phone.as_deref(), Some("13812345678"));
         assert_eq!(o.birth_date, "1949-12-31");
         // Without an ID number the birth date is sealed on its own.
         let alone = seal(&k, None, None, birth);
         assert!(!alone.birth_date_enc.is_empty());
-        let o = open(&k, None, None, &alone.birth_date_enc).unwrap();
+        let o = open(&k, &alone).unwrap();
         assert_eq!(o.birth_date, "1949-12-31");
-        assert!(matches!(
-            open(&k, None, None, &[]),
-            Err(CryptoError::Format)
-        ));
+        let nothing = SealedPii {
+            birth_date_enc: Vec::new(),
+            ..alone
+        };
+        assert!(matches!(open(&k, &nothing), Err(CryptoError::Format)));
+        // A value sealed under its index does not open under another's.
+        let swapped = SealedPii {
+            phone_idx: s.id_number_idx.clone(),
+            ..s
+        };
+        assert!(matches!(open(&k, &swapped), Err(CryptoError::Open)));
     }
 }

@@ -167,6 +167,7 @@ impl Writer {
 pub struct Probe {
     pub name: String,
     pub phone_enc: Option<Vec<u8>>,
+    pub phone_idx: Option<Vec<u8>>,
     pub building: Option<String>,
     pub unit: Option<String>,
     pub room: Option<String>,
@@ -178,7 +179,7 @@ pub struct Probe {
 /// The resident with `id`, if any, with its place.
 pub async fn probe(conn: &mut AnyConnection, id: i64) -> StoreResult<Option<Probe>> {
     let row = sqlx::query(
-        "SELECT r.name, r.phone_enc, r.grid_id, g.parent_id, b.name AS building, \
+        "SELECT r.name, r.phone_enc, r.phone_idx, r.grid_id, g.parent_id, b.name AS building, \
          u.name AS unit, rm.name AS room FROM residents r \
          JOIN org_nodes g ON g.id = r.grid_id \
          LEFT JOIN households h ON h.id = r.household_id \
@@ -192,6 +193,7 @@ pub async fn probe(conn: &mut AnyConnection, id: i64) -> StoreResult<Option<Prob
     Ok(Some(Probe {
         name: row.try_get("name")?,
         phone_enc: row.try_get("phone_enc")?,
+        phone_idx: row.try_get("phone_idx")?,
         building: row.try_get("building")?,
         unit: row.try_get("unit")?,
         room: row.try_get("room")?,

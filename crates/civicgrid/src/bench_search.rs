@@ -182,7 +182,7 @@ async fn bench(a: &SearchArgs, dir: &std::path::Path) -> anyhow::Result<()> {
             by_initials.push(req(format!("{first} {i}"), None));
         }
         if let Some(enc) = &p.phone_enc
-            && let Ok(phone) = keys.open_bytes(pii::F_PHONE, enc)
+            && let Ok(phone) = pii::open_phone(keys, enc, p.phone_idx.as_deref())
         {
             let tail = phone.get(phone.len().saturating_sub(4)..).unwrap_or("");
             by_phone.push(req(tail.to_owned(), None));

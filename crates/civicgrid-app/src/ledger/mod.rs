@@ -130,13 +130,7 @@ fn require_reason(raw: Option<&str>) -> AppResult<String> {
 
 /// The opened personal values of a stored resident.
 pub(crate) fn open_pii(keys: &FieldKeys, r: &ResidentRecord) -> AppResult<pii::OpenedPii> {
-    pii::open(
-        keys,
-        r.pii.id_number_enc.as_deref(),
-        r.pii.phone_enc.as_deref(),
-        &r.pii.birth_date_enc,
-    )
-    .map_err(|e| AppError::Internal(Box::new(e)))
+    pii::open(keys, &r.pii).map_err(|e| AppError::Internal(Box::new(e)))
 }
 
 /// Masked forms of the personal values: ID number, phone, birth date (YYYY-MM-**).

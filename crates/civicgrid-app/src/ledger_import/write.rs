@@ -14,7 +14,6 @@ use civicgrid_store::ledger_bulk::{
     StoredResident,
 };
 use civicgrid_store::load_names::LoadNames;
-use civicgrid_store::pii::F_PHONE;
 use serde_json::{Value, json};
 
 use super::places::{GridRes, GridResolver};
@@ -379,12 +378,8 @@ impl<'a> Writer<'a> {
 
     fn masked_phone(&self, s: &StoredResident) -> Option<String> {
         let sealed = s.phone_enc.as_deref()?;
-        let plain = self
-            .app
-            .config
-            .field_keys
-            .open_bytes(F_PHONE, sealed)
-            .ok()?;
+        let keys = &self.app.config.field_keys;
+        let plain = civicgrid_store::pii::open_phone(keys, sealed, s.phone_idx.as_deref()).ok()?;
         Some(Phone::parse(&plain).map_or_else(|_| "****".into(), |p| p.masked()))
     }
 

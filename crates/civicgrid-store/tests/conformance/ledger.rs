@@ -154,13 +154,7 @@ conformance!(ledger_places_and_board, |db: Db| async move {
     );
     let got = ledger::get_resident(&mut conn, a.id).await.unwrap();
     assert_eq!(got, a);
-    let opened = pii::open(
-        &keys,
-        got.pii.id_number_enc.as_deref(),
-        got.pii.phone_enc.as_deref(),
-        &got.pii.birth_date_enc,
-    )
-    .unwrap();
+    let opened = pii::open(&keys, &got.pii).unwrap();
     assert_eq!(opened.phone.as_deref(), Some("13812345678"));
     let idx = pii::id_number_index(&keys, &idn(1));
     assert_eq!(

@@ -209,9 +209,12 @@ conformance!(bulk_import_round_trip, |db: Db| async move {
     assert_eq!(out[0].room, "302");
     assert_eq!(out[0].area_centi, Some(9000));
     assert_eq!(out[0].tags, "party_member");
-    let opened = keys
-        .open_bytes(pii::F_ID_NUMBER, out[0].id_number_enc.as_deref().unwrap())
-        .unwrap();
+    let opened = pii::open_id_number(
+        &keys,
+        out[0].id_number_enc.as_deref().unwrap(),
+        out[0].id_number_idx.as_deref(),
+    )
+    .unwrap();
     assert_eq!(opened.len(), 18);
     let none = bulk::export_rows(&mut conn, "/999/", "/999/~")
         .await

@@ -48,13 +48,7 @@ upgrade!(
             .unwrap()
             .expect("found by the ID number's index");
         assert_eq!(found.pii.phone_idx, Some(pii::phone_index(&keys, &phone)));
-        let opened = pii::open(
-            &keys,
-            found.pii.id_number_enc.as_deref(),
-            found.pii.phone_enc.as_deref(),
-            &found.pii.birth_date_enc,
-        )
-        .unwrap();
+        let opened = pii::open(&keys, &found.pii).unwrap();
         assert_eq!(opened.id_number.as_deref(), Some(id.as_str()));
         assert_eq!(opened.phone.as_deref(), Some("13812345678"));
         assert_eq!(opened.birth_date, "1949-12-31");
