@@ -577,3 +577,37 @@ conformance!(
         assert_eq!(checked.first_break, None);
     }
 );
+
+// A held load whose rows name a household that does not exist fails, and leaves nothing
+// behind: PostgreSQL refuses the row at once; SQLite, which a held load writes with
+// foreign keys unenforced, finds it when the load commits.
+conformance!(
+    a_held_load_with_a_broken_reference_writes_nothing,
+    |db: Db| async move {
+        let keys = FieldKeys::ephemeral();
+        let g = committed_grid(&db).await;
+        let mut load = db.bulk_conn().await.unwrap();
+        load.hold().await.unwrap();
+        let failed = async {
+            let mut btx = load.begin().await?;
+            btx.insert_residents(vec![resident(&keys, 999_999, g.id, 1)], None)
+                .await?;
+            btx.commit().await?;
+            load.finish(true).await
+        }
+        .await;
+        let message = failed
+            .expect_err("a missing household is refused")
+            .to_string();
+        assert!(
+            message.contains("households") || message.contains("foreign key"),
+            "{message}"
+        );
+        let mut conn = db.read().await.unwrap();
+        let (residents,): (i64,) = sqlx::query_as("SELECT count(*) FROM residents")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        assert_eq!(residents, 0);
+    }
+);
