@@ -152,12 +152,8 @@ impl FieldKeys {
 
     /// Opens `body` (a nonce, then the ciphertext with its tag) sealed for `field`.
     fn decrypt(&self, field: &str, body: &[u8]) -> Result<String, CryptoError> {
-        if body.len() < 24 + 16 {
-            return Err(CryptoError::Format);
-        }
-        let (nonce, sealed) = body.split_at(24);
-        let nonce: [u8; 24] = nonce.try_into().map_err(|_| CryptoError::Format)?;
-        open_with(&self.cipher, &nonce.into(), field, sealed)
+        let (nonce, sealed) = body.split_first_chunk::<24>().ok_or(CryptoError::Format)?;
+        open_with(&self.cipher, &(*nonce).into(), field, sealed)
     }
 
     /// Seals `plain` for the column `field`, as text.
