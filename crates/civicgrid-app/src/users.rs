@@ -16,6 +16,9 @@ pub struct UserView {
     pub user: User,
     pub assignments: Vec<AssignmentView>,
     pub sessions: Vec<Session>,
+    /// May the reader manage this account (edit it, reset its password, grant and
+    /// revoke its roles, sign it out)? Only who could grant every role it holds.
+    pub manageable: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -59,26 +62,53 @@ async fn get_user(conn: &mut AnyConnection, id: i64) -> AppResult<User> {
     })
 }
 
-/// A user is in an actor's reach for `permission` when one of the user's roles lies
-/// inside the actor's scope. A user without roles is reachable only by the system
-/// and by system admins.
-fn require_user_in_scope(
+/// A user is visible to an actor holding `permission` where one of the user's roles
+/// lies. A user without roles is visible only to the system and to system admins.
+fn require_user_visible(
     actor: &Actor,
     permission: Permission,
     assignments: &[AssignmentView],
 ) -> AppResult<()> {
-    let in_scope = if assignments.is_empty() {
+    let visible = if assignments.is_empty() {
         actor.is_system() || actor.roles().contains(&Role::SystemAdmin)
     } else {
         assignments
             .iter()
             .any(|a| actor.can(permission, &a.assignment.path))
     };
-    if in_scope {
+    if visible {
         Ok(())
     } else {
         Err(AppError::Forbidden)
     }
+}
+
+/// May `actor` manage the account holding `assignments`? See
+/// [`Actor::can_manage_account`]: only who could grant every role it holds.
+pub(crate) fn may_manage(actor: &Actor, assignments: &[AssignmentView]) -> bool {
+    let held: Vec<_> = assignments.iter().map(|a| a.assignment.clone()).collect();
+    actor.can_manage_account(&held)
+}
+
+/// Refuses unless `actor` may manage the account holding `assignments`.
+pub(crate) fn require_manageable(actor: &Actor, assignments: &[AssignmentView]) -> AppResult<()> {
+    if may_manage(actor, assignments) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// Loads an account's roles and refuses unless `actor` may manage it.
+pub(crate) async fn require_manageable_user(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    user_id: i64,
+) -> AppResult<Vec<AssignmentView>> {
+    get_user(conn, user_id).await?;
+    let assignments = repo::assignments_of(conn, user_id).await?;
+    require_manageable(actor, &assignments)?;
+    Ok(assignments)
 }
 
 impl App {
@@ -107,13 +137,15 @@ impl App {
         let user = get_user(&mut conn, id).await?;
         let assignments = repo::assignments_of(&mut conn, id).await?;
         if actor.user_id != Some(id) {
-            require_user_in_scope(actor, Permission::ViewUsers, &assignments)?;
+            require_user_visible(actor, Permission::ViewUsers, &assignments)?;
         }
+        let manageable = may_manage(actor, &assignments);
         let sessions = sessions::live_of_user(&mut conn, id, now_ms()).await?;
         Ok(UserView {
             user,
             assignments,
             sessions,
+            manageable,
         })
     }
 
@@ -197,8 +229,7 @@ impl App {
             .transpose()?;
         let mut tx = self.db.begin_write().await?;
         let before = get_user(&mut tx, id).await?;
-        let assignments = repo::assignments_of(&mut tx, id).await?;
-        require_user_in_scope(actor, Permission::ManageUsers, &assignments)?;
+        let assignments = require_manageable_user(&mut tx, actor, id).await?;
         let active = patch.active.unwrap_or(before.active);
         if actor.user_id == Some(id) && !active {
             return Err(AppError::invalid(
@@ -246,7 +277,7 @@ impl App {
             let assignments = repo::assignments_of(&mut conn, id).await?;
             (user, assignments)
         };
-        require_user_in_scope(actor, Permission::ManageUsers, &assignments)?;
+        require_manageable(actor, &assignments)?;
         account::validate_password(&user.username, new_password)
             .map_err(|e| AppError::invalid("password", e))?;
         let hash = self.hasher.hash(new_password.to_owned()).await?;
@@ -280,7 +311,7 @@ impl App {
         let why = reason(why)?;
         let role = parse_role(&grant.role)?;
         let mut tx = self.db.begin_write().await?;
-        get_user(&mut tx, user_id).await?;
+        require_manageable_user(&mut tx, actor, user_id).await?;
         let node = get_node(&mut tx, grant.node_id).await.map_err(|_| {
             AppError::invalid("node_id", format!("no node has id {}", grant.node_id))
         })?;
@@ -323,6 +354,7 @@ impl App {
         if a.user_id != user_id {
             return Err(AppError::NotFound("role assignment"));
         }
+        require_manageable_user(&mut tx, actor, user_id).await?;
         require_grant(actor, a.assignment.role, &a.assignment.path)?;
         if actor.user_id == Some(user_id) && a.assignment.role == Role::SystemAdmin {
             return Err(AppError::invalid(
@@ -363,7 +395,7 @@ impl App {
         get_user(&mut tx, user_id).await?;
         let assignments = repo::assignments_of(&mut tx, user_id).await?;
         if actor.user_id != Some(user_id) {
-            require_user_in_scope(actor, Permission::ManageUsers, &assignments)?;
+            require_manageable(actor, &assignments)?;
         }
         let n = sessions::revoke_all_of_user(&mut tx, user_id, now_ms()).await?;
         record(

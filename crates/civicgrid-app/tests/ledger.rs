@@ -544,8 +544,26 @@ async fn residents_see_their_own_household_and_who_accessed_it() {
         w.app.resident_card(&me.actor, other).await,
         Err(AppError::Forbidden)
     ));
+    // Linking an account is managing it: a grid worker may not, the community's
+    // staff may.
+    assert!(matches!(
+        w.app.link_user_resident(&worker, me.user.id, Some(a)).await,
+        Err(AppError::Forbidden)
+    ));
+    let community = w
+        .app
+        .node(&Actor::system(), w.grid)
+        .await
+        .unwrap()
+        .node
+        .parent_id
+        .unwrap();
+    let staff = w
+        .signed_in("staff", Role::CommunityStaff, community)
+        .await
+        .actor;
     w.app
-        .link_user_resident(&worker, me.user.id, Some(a))
+        .link_user_resident(&staff, me.user.id, Some(a))
         .await
         .unwrap();
     let mine = w.app.my_household(&me).await.unwrap();

@@ -318,6 +318,27 @@ impl Actor {
             })
     }
 
+    /// May this actor manage an account holding `held` (its roles, password, sessions,
+    /// profile, the resident record it is linked to)?
+    ///
+    /// Only when the actor could grant *every* role the account holds, where it is
+    /// held: a scope covering one of them is not enough, or a community's staff could
+    /// grant a system admin a volunteer role in the community and then reset the
+    /// admin's password. An account without roles may be managed by whoever may grant
+    /// it a first one.
+    pub fn can_manage_account(&self, held: &[Assignment]) -> bool {
+        if self.is_system() {
+            return true;
+        }
+        if held.is_empty() {
+            return self
+                .assignments
+                .iter()
+                .any(|a| a.role.has(Permission::ManageUsers) && !a.role.grantable().is_empty());
+        }
+        held.iter().all(|h| self.can_grant(h.role, &h.path))
+    }
+
     pub fn roles(&self) -> Vec<Role> {
         let mut roles: Vec<Role> = self.assignments.iter().map(|a| a.role).collect();
         roles.sort();
@@ -414,6 +435,47 @@ mod tests {
         assert!(!staff.can_grant(Role::GridWorker, &OrgPath::root(1).child(9)));
         let admin = actor(Role::SystemAdmin, OrgPath::root(1));
         assert!(admin.can_grant(Role::SystemAdmin, &OrgPath::root(1)));
+    }
+
+    fn held(role: Role, path: OrgPath) -> Assignment {
+        Assignment {
+            id: 9,
+            role,
+            node_id: *path.ids().last().unwrap_or(&0),
+            path,
+        }
+    }
+
+    #[test]
+    fn an_account_is_managed_only_by_who_could_grant_every_role_it_holds() {
+        let city = OrgPath::root(1);
+        let community = city.child(2).child(3).child(4);
+        let other = city.child(2).child(3).child(5);
+        let staff = actor(Role::CommunityStaff, community.clone());
+        let street = actor(Role::StreetAdmin, city.child(2).child(3));
+        let volunteer_here = held(Role::Volunteer, community.clone());
+        // One role, inside the scope and grantable: managed.
+        assert!(staff.can_manage_account(std::slice::from_ref(&volunteer_here)));
+        // A system admin who was also made a volunteer here: not the staff's to manage.
+        let admin = [
+            held(Role::SystemAdmin, city.clone()),
+            volunteer_here.clone(),
+        ];
+        assert!(!staff.can_manage_account(&admin));
+        assert!(!street.can_manage_account(&admin));
+        // A role elsewhere beside one here: only who covers both.
+        let two_places = [volunteer_here.clone(), held(Role::Volunteer, other)];
+        assert!(!staff.can_manage_account(&two_places));
+        assert!(street.can_manage_account(&two_places));
+        // A peer (same role, same place) cannot be managed: staff cannot grant staff.
+        assert!(!staff.can_manage_account(&[held(Role::CommunityStaff, community)]));
+        // No roles: whoever may grant a first one.
+        assert!(staff.can_manage_account(&[]));
+        let grid = actor(Role::GridWorker, city.child(8));
+        assert!(!grid.can_manage_account(&[]));
+        assert!(Actor::system().can_manage_account(&admin));
+        let sysadmin = actor(Role::SystemAdmin, city);
+        assert!(sysadmin.can_manage_account(&admin));
     }
 
     #[test]

@@ -42,6 +42,9 @@ const USER_VIEWERS: &[Role] = &[
 const ADMIN: &[Role] = &[SystemAdmin];
 const LEDGER_VIEWERS: &[Role] = &[SystemAdmin, StreetAdmin, CommunityStaff, GridWorker];
 const LEDGER_EDITORS: &[Role] = &[SystemAdmin, CommunityStaff, GridWorker];
+/// Linking an account to a record is managing the account: ledger editors who may also
+/// grant the resident role.
+const ACCOUNT_LINKERS: &[Role] = &[SystemAdmin, CommunityStaff];
 const NOBODY_BUT_PUBLIC: &[Role] = &[];
 
 /// Who may use a route.
@@ -306,7 +309,7 @@ fn ledger_cases() -> Vec<Case> {
         case(
             "POST",
             "/ledger/residents/{id}/link",
-            edit,
+            scoped(ACCOUNT_LINKERS, ADMIN),
             S::LedgerResident,
             Form(LEDGER_LINK_FORM),
         ),

@@ -72,11 +72,12 @@ async fn the_resident_sees_who_was_shown_their_card() {
     let t = TestApp::new().await;
     let l = seed(&t).await;
     let grid = t.login("grid").await;
-    // Link the resident account to the record (a form of the card).
+    // The community's staff link the resident account to the record (a form of the card).
+    let staff = t.login("staff").await;
     t.post_form(
         &format!("/ledger/residents/{}/link", l.resident),
         &[("_csrf", CSRF), ("username", "resident")],
-        &grid,
+        &staff,
     )
     .await
     .assert_status(StatusCode::SEE_OTHER);

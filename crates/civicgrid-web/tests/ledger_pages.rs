@@ -205,18 +205,20 @@ async fn a_resident_sees_their_own_household_and_who_accessed_it() {
         .assert_status(StatusCode::OK)
         .assert_contains("not linked");
     let grid = t.login("grid").await;
-    // Linking needs an account that exists; the form keeps what was typed.
+    let staff = t.login("staff").await;
+    // Linking (by the community's staff) needs an account that exists; the form keeps
+    // what was typed.
     let link = format!("/ledger/residents/{}/link", l.resident);
     t.post_form(
         &link,
         &[("_csrf", CSRF), ("username", "nobody-here")],
-        &grid,
+        &staff,
     )
     .await
     .assert_status(StatusCode::UNPROCESSABLE_ENTITY)
     .assert_contains("value=\"nobody-here\"");
     let res = t
-        .post_form(&link, &[("_csrf", CSRF), ("username", "resident")], &grid)
+        .post_form(&link, &[("_csrf", CSRF), ("username", "resident")], &staff)
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
     t.post_form(

@@ -1,17 +1,38 @@
 //! Linking a user account to a resident record, so its holder sees their own household
 //! and who accessed their data.
 
-use civicgrid_domain::access::{Actor, Permission};
+use civicgrid_domain::access::{Actor, Permission, Role};
+use civicgrid_domain::org::OrgPath;
 use civicgrid_store::commit;
 use civicgrid_store::ledger as repo;
 
 use super::resident_in_scope;
 use crate::authz::{Change, record};
+use crate::users::require_manageable_user;
 use crate::{App, AppError, AppResult};
+
+/// May `actor` link residents' accounts to records at `path`? Linking is managing an
+/// account, so it takes both editing the ledger and granting the resident role there.
+pub(crate) fn may_link_at(actor: &Actor, path: &OrgPath) -> bool {
+    actor.can(Permission::EditLedger, path) && actor.can_grant(Role::Resident, path)
+}
+
+fn require_link_at(actor: &Actor, path: &OrgPath) -> AppResult<()> {
+    if may_link_at(actor, path) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
 
 impl App {
     /// Links a user account to a resident record (or unlinks with `None`), so the
     /// resident can see their own household.
+    ///
+    /// Every object the link touches is checked: the account must be a resident's
+    /// account that the actor may manage (see [`Actor::can_manage_account`]), the new
+    /// record must lie where the actor may edit the ledger, and so must the record the
+    /// account was linked to before, which the link replaces.
     pub async fn link_user_resident(
         &self,
         actor: &Actor,
@@ -19,22 +40,31 @@ impl App {
         resident_id: Option<i64>,
     ) -> AppResult<()> {
         let mut tx = self.db.begin_write().await?;
-        let target = match resident_id {
+        let held = require_manageable_user(&mut tx, actor, user_id).await?;
+        let previous = repo::resident_of_user(&mut tx, user_id).await?;
+        if previous == resident_id {
+            return Ok(());
+        }
+        let previous_place = match previous {
             Some(id) => Some(resident_in_scope(&mut tx, actor, Permission::EditLedger, id).await?),
-            None => {
-                let current = repo::resident_of_user(&mut tx, user_id).await?;
-                match current {
-                    Some(id) => {
-                        Some(resident_in_scope(&mut tx, actor, Permission::EditLedger, id).await?)
-                    }
-                    None => None,
-                }
-            }
+            None => None,
         };
-        civicgrid_store::accounts::get_user(&mut tx, user_id)
-            .await
-            .map_err(|_| AppError::NotFound("user"))?;
-        let Some((r, path)) = target else {
+        let target = match resident_id {
+            Some(id) => {
+                if !held.iter().any(|a| a.assignment.role == Role::Resident) {
+                    return Err(AppError::invalid(
+                        "username",
+                        "only an account holding the resident role can be linked to a resident",
+                    ));
+                }
+                let (r, path) =
+                    resident_in_scope(&mut tx, actor, Permission::EditLedger, id).await?;
+                require_link_at(actor, &path)?;
+                Some((r, path))
+            }
+            None => None,
+        };
+        let Some((r, path)) = target.or(previous_place) else {
             return Ok(());
         };
         repo::link_user(&mut tx, user_id, resident_id).await?;
@@ -51,7 +81,7 @@ impl App {
                 target_id: r.id.to_string(),
                 scope: Some(&path),
                 reason: None,
-                details: serde_json::json!({"user_id": user_id}),
+                details: serde_json::json!({"user_id": user_id, "replaced_resident_id": previous}),
             },
         )
         .await?;
@@ -61,6 +91,7 @@ impl App {
 
     /// Links the account `username` to a resident record (EditLedger in the resident's
     /// grid), so its holder sees their own household and who accessed their data.
+    /// An account the actor may not manage is answered as one that does not exist.
     pub async fn link_username_to_resident(
         &self,
         actor: &Actor,
@@ -71,14 +102,27 @@ impl App {
         if username.is_empty() {
             return Err(AppError::invalid("username", "give the account's username"));
         }
+        let no_such_account = || {
+            AppError::invalid(
+                "username",
+                "no resident account you manage has this username",
+            )
+        };
         let user_id = {
             let mut conn = self.db.read().await?;
             // Check the scope before saying whether an account exists.
-            resident_in_scope(&mut conn, actor, Permission::EditLedger, resident_id).await?;
-            civicgrid_store::accounts::find_credentials(&mut conn, &username)
+            let (_, path) =
+                resident_in_scope(&mut conn, actor, Permission::EditLedger, resident_id).await?;
+            require_link_at(actor, &path)?;
+            let user_id = civicgrid_store::accounts::find_credentials(&mut conn, &username)
                 .await?
                 .map(|c| c.user.id)
-                .ok_or_else(|| AppError::invalid("username", "no account has this username"))?
+                .ok_or_else(no_such_account)?;
+            match require_manageable_user(&mut conn, actor, user_id).await {
+                Ok(held) if held.iter().any(|a| a.assignment.role == Role::Resident) => user_id,
+                Ok(_) | Err(AppError::Forbidden) => return Err(no_such_account()),
+                Err(e) => return Err(e),
+            }
         };
         self.link_user_resident(actor, user_id, Some(resident_id))
             .await

@@ -177,6 +177,9 @@ pub struct ResidentCard {
     pub resident: ResidentView,
     pub place: Option<PlaceView>,
     pub history: Vec<HistoryView>,
+    /// May the reader link a resident's account to this record? (Whether the form
+    /// shows; the use case decides, account by account.)
+    pub may_link_account: bool,
 }
 
 /// Personal values opened for a stated purpose. Shown once, never stored.
@@ -470,6 +473,7 @@ impl App {
             resident,
             place,
             history,
+            may_link_account: super::link::may_link_at(actor, &path),
         })
     }
 

@@ -1,7 +1,7 @@
 //! Responder organisations and their members ([`Permission::ManageResponders`] at the
 //! node the organisation serves).
 
-use civicgrid_domain::access::{Actor, Permission};
+use civicgrid_domain::access::{Actor, Permission, Role};
 use civicgrid_domain::requests::category::ResponderKind;
 use civicgrid_store::requests::{self as repo, ResponderOrg};
 use civicgrid_store::{accounts, commit, now_ms, org};
@@ -102,9 +102,28 @@ impl App {
             .await
             .map_err(|_| AppError::NotFound("responder organisation"))?;
         require(actor, Permission::ManageResponders, &o.scope)?;
-        accounts::get_user(&mut tx, user_id)
-            .await
-            .map_err(|_| AppError::invalid("user_id", "no such user"))?;
+        if member {
+            // The account touched is checked too: only an account holding the responder
+            // role where the organisation works, and visible to the actor, may join it.
+            // Any other is answered as one that does not exist.
+            let held = accounts::assignments_of(&mut tx, user_id).await?;
+            let fits = held.iter().any(|a| {
+                a.assignment.role == Role::Responder
+                    && (a.assignment.path.is_within(&o.scope)
+                        || o.scope.is_within(&a.assignment.path))
+                    && actor.can(Permission::ViewUsers, &a.assignment.path)
+            });
+            if !fits {
+                return Err(AppError::invalid(
+                    "user_id",
+                    "no account holding the responder role here has this id",
+                ));
+            }
+        } else {
+            accounts::get_user(&mut tx, user_id)
+                .await
+                .map_err(|_| AppError::invalid("user_id", "no such user"))?;
+        }
         let changed = if member {
             repo::add_member(&mut tx, org_id, user_id, now_ms()).await?
         } else {

@@ -37,8 +37,6 @@ struct RoleLine {
     node_id: i64,
     node_name: String,
     node_kind: String,
-    /// May the reader revoke it? (Decides whether the button shows; the use case decides.)
-    revocable: bool,
 }
 
 /// Which form on the card failed, what it objected to, and the values to keep.
@@ -76,7 +74,7 @@ async fn render_card(
     state: CardState,
 ) -> PageResult<Response> {
     let view = st.app.user(&me.actor, id).await?;
-    let manage = ctx.can(Permission::ManageUsers);
+    let manage = view.manageable;
     let nodes = if manage {
         st.app.nodes_for(&me.actor, Permission::ManageUsers).await?
     } else {
@@ -95,7 +93,6 @@ async fn render_card(
                 Lang::En => a.node_name_en.clone(),
             },
             node_kind: a.node_kind.clone(),
-            revocable: me.actor.can_grant(a.assignment.role, &a.assignment.path),
         })
         .collect();
     Ok(render(&CardPage {
