@@ -2,13 +2,16 @@
 //! line numbers, create-missing, idempotent re-import, updates, XLSX, dry run, export,
 //! and no plaintext personal data in the database file.
 
-use civicgrid_app::domain::access::Actor;
+use civicgrid_app::domain::access::{Actor, Assignment, Role};
 use civicgrid_app::domain::ledger::date::Date;
 use civicgrid_app::domain::ledger::id_number::compose;
+use civicgrid_app::domain::org::NodeKind;
 use civicgrid_app::ledger_export::ExportFormat;
 use civicgrid_app::ledger_import::{ImportOptions, ImportSummary};
 use civicgrid_app::org::NodeInput;
 use civicgrid_app::store::Db;
+use civicgrid_app::store::org::OrgNode;
+use civicgrid_app::users::NewUser;
 use civicgrid_app::{App, AppConfig, AppError};
 
 struct World {
@@ -444,4 +447,239 @@ async fn a_first_load_held_in_one_transaction_writes_everything() {
         built.len(),
         civicgrid_app::store::bulk_indexes::DEFERRABLE.len()
     );
+}
+
+/// The reason of every row reaching outside the importer's places: a grid there, or a
+/// resident living there.
+const OUTSIDE: &str = "grid: outside the places where you may import";
+
+/// Adds a grid (or community) under the node `parent_code`; returns the new node.
+async fn add_node(w: &World, kind: NodeKind, parent_code: &str, code: &str) -> OrgNode {
+    let parent = {
+        let mut conn = w.app.db().read().await.unwrap();
+        civicgrid_app::store::org::find_by_code_or_name(&mut conn, kind, parent_code)
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    w.app
+        .create_node(
+            &Actor::system(),
+            &NodeInput {
+                parent_id: Some(parent.id),
+                kind: None,
+                code: code.into(),
+                name_zh: code.into(),
+                name_en: code.into(),
+                boundary: None,
+            },
+            None,
+        )
+        .await
+        .unwrap()
+}
+
+/// A signed-in account holding `role` at the node `code`.
+async fn account(w: &World, name: &str, role: Role, kind: NodeKind, code: &str) -> Actor {
+    let node = {
+        let mut conn = w.app.db().read().await.unwrap();
+        civicgrid_app::store::org::find_by_code_or_name(&mut conn, kind, code)
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    w.app
+        .create_user(
+            &Actor::system(),
+            &NewUser {
+                username: name.into(),
+                display_name: name.into(),
+                password: "a-long-test-password".into(),
+                role: role.as_str().into(),
+                node_id: node.id,
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    w.app
+        .login(name, "a-long-test-password", "ip", "ua", None)
+        .await
+        .unwrap()
+        .signed_in
+        .actor
+}
+
+/// Grid code of each resident, by name.
+async fn grids_by_name(w: &World) -> std::collections::BTreeMap<String, String> {
+    use sqlx::Row;
+    let mut conn = w.app.db().read().await.unwrap();
+    sqlx::query("SELECT r.name, g.code FROM residents r JOIN org_nodes g ON g.id = r.grid_id")
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect()
+}
+
+async fn count(w: &World, sql: &'static str) -> i64 {
+    use sqlx::Row;
+    let mut conn = w.app.db().read().await.unwrap();
+    sqlx::query(sql).fetch_one(&mut *conn).await.unwrap().get(0)
+}
+
+const HEAD: &str = "社区,网格,楼栋,单元,房号,姓名,性别,出生日期,身份证号,联系电话,与户主关系,居住状态,标签,建筑面积,产权";
+
+#[tokio::test]
+async fn an_import_reaches_no_resident_outside_the_importers_grid() {
+    let w = world().await;
+    add_node(&w, NodeKind::Community, "HG", "HG-02").await;
+    add_node(&w, NodeKind::Street, "C-D-S", "XY").await;
+    add_node(&w, NodeKind::Community, "XY", "XY-01").await;
+    let (a, b, c, d) = (
+        id(1950, 1, 1, 1),
+        id(1951, 1, 1, 2),
+        id(1952, 1, 1, 3),
+        id(1953, 1, 1, 4),
+    );
+    let seeded = [
+        HEAD.to_owned(),
+        format!("HG,HG-01,1,1,101,甲,,,{a},13900000001,户主,户籍,,,自有"),
+        format!("HG,HG-02,2,1,201,乙,,,{b},13900000002,户主,户籍,,,自有"),
+        format!("XY,XY-01,3,1,301,丙,,,{c},13900000003,户主,户籍,,,自有"),
+    ]
+    .join("\n");
+    let s = import(
+        &w,
+        "seed.csv",
+        seeded.into_bytes(),
+        &ImportOptions::default(),
+    )
+    .await;
+    assert_eq!(counts(&s), (3, 0, 0, 0), "{:?}", s.rejects);
+    let before = grids_by_name(&w).await;
+
+    // The grid-1 worker's file: the grid-1 resident with a new phone, the residents of
+    // grid 2 and of another community by their ID numbers, and someone new.
+    let worker = account(&w, "worker", Role::GridWorker, NodeKind::Grid, "HG-01").await;
+    let file = [
+        HEAD.to_owned(),
+        format!("HG,HG-01,1,1,101,甲,,,{a},13900000009,户主,户籍,,,自有"),
+        format!("HG,HG-01,9,1,909,乙,,,{b},13900000009,户主,户籍,,,自有"),
+        format!("HG,HG-01,9,1,909,丙,,,{c},13900000009,户主,户籍,,,自有"),
+        format!("HG,HG-01,1,1,102,丁,,,{d},13900000004,户主,户籍,,,自有"),
+        format!(
+            "XY,XY-01,3,1,301,戊,,,{},,户主,户籍,,,自有",
+            id(1954, 1, 1, 5)
+        ),
+    ]
+    .join("\n");
+    for dry_run in [true, false] {
+        let opts = ImportOptions {
+            dry_run,
+            ..ImportOptions::default()
+        };
+        let s = w
+            .app
+            .import_residents(&worker, "mine.csv", file.clone().into_bytes(), &opts)
+            .await
+            .unwrap();
+        assert_eq!(
+            counts(&s),
+            (1, 1, 0, 3),
+            "dry run {dry_run}: {:?}",
+            s.rejects
+        );
+        let rejected: Vec<(u64, &str)> = s
+            .rejects
+            .iter()
+            .map(|r| (r.line, r.reason.as_str()))
+            .collect();
+        assert_eq!(rejected, vec![(3, OUTSIDE), (4, OUTSIDE), (6, OUTSIDE)]);
+    }
+    let after = grids_by_name(&w).await;
+    for name in ["甲", "乙", "丙"] {
+        assert_eq!(after.get(name), before.get(name), "{name}");
+    }
+    assert_eq!(after.get("丁").map(String::as_str), Some("HG-01"));
+    // Nothing was made for the rejected rows, and their residents kept their phones.
+    assert_eq!(
+        count(&w, "SELECT count(*) FROM buildings WHERE name = '9'").await,
+        0
+    );
+    assert_eq!(
+        count(
+            &w,
+            "SELECT count(*) FROM residents WHERE version > (SELECT min(version) FROM residents)"
+        )
+        .await,
+        1
+    );
+
+    // Staff of the community hold both of its grids: they may move grid 2's resident.
+    let staff = account(&w, "staff", Role::CommunityStaff, NodeKind::Community, "HG").await;
+    let s = w
+        .app
+        .import_residents(
+            &staff,
+            "staff.csv",
+            file.into_bytes(),
+            &ImportOptions::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(counts(&s), (0, 1, 2, 2), "{:?}", s.rejects);
+    let moved = grids_by_name(&w).await;
+    assert_eq!(moved.get("乙").map(String::as_str), Some("HG-01"));
+    assert_eq!(moved.get("丙").map(String::as_str), Some("XY-01"));
+}
+
+#[tokio::test]
+async fn an_import_creates_a_grid_only_where_its_rows_may_go() {
+    let w = world().await;
+    // Allowed to create grids in the street (street admin) but to import only in HG-01.
+    let mut actor = account(&w, "mixed", Role::GridWorker, NodeKind::Grid, "HG-01").await;
+    let street = {
+        let mut conn = w.app.db().read().await.unwrap();
+        civicgrid_app::store::org::find_by_code_or_name(&mut conn, NodeKind::Street, "C-D-S")
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    actor.assignments.push(Assignment {
+        id: 0,
+        role: Role::StreetAdmin,
+        node_id: street.id,
+        path: street.path.clone(),
+    });
+    let file = [
+        HEAD.to_owned(),
+        format!(
+            "HG,HG-09,1,1,101,甲,,,{},,户主,户籍,,,自有",
+            id(1950, 1, 1, 1)
+        ),
+        format!(
+            "HG,HG-01,1,1,101,乙,,,{},,户主,户籍,,,自有",
+            id(1951, 1, 1, 2)
+        ),
+    ]
+    .join("\n");
+    let opts = ImportOptions {
+        create_missing: true,
+        ..ImportOptions::default()
+    };
+    let s = w
+        .app
+        .import_residents(&actor, "new.csv", file.into_bytes(), &opts)
+        .await
+        .unwrap();
+    assert_eq!(counts(&s), (1, 0, 0, 1), "{:?}", s.rejects);
+    assert!(s.created_nodes.is_empty());
+    assert!(s.rejects[0].reason.contains("you may not create it"));
+    let mut conn = w.app.db().read().await.unwrap();
+    let made = civicgrid_app::store::org::find_by_code_or_name(&mut conn, NodeKind::Grid, "HG-09")
+        .await
+        .unwrap();
+    assert!(made.is_none());
 }

@@ -14,6 +14,12 @@ use crate::{App, AppError, AppResult};
 /// Code of the street that holds communities created by imports.
 pub const IMPORTED_STREET: &str = "IMPORTED";
 
+/// Why a row is rejected when it reaches outside the places where the importer may
+/// import: a grid there, or a stored resident living there (matched by ID number).
+/// One text for both, naming nothing, so that the rejects never tell that an ID
+/// number is held by someone elsewhere.
+pub const OUTSIDE_PLACES: &str = "grid: outside the places where you may import";
+
 /// Where a row's grid is.
 #[derive(Debug, Clone)]
 pub enum GridRes {
@@ -159,9 +165,7 @@ async fn lookup(
             if actor.can(Permission::ImportLedger, &g.path) {
                 GridRes::Found { id: g.id }
             } else {
-                GridRes::Reject(format!(
-                    "grid: '{grid}' is outside the places where you may import"
-                ))
+                GridRes::Reject(OUTSIDE_PLACES.to_owned())
             },
         ));
     }
@@ -213,13 +217,19 @@ impl Batch {
                     let street = street.ok_or_else(|| {
                         AppError::Conflict("the street for imported communities is missing".into())
                     })?;
-                    let made = attempt(
-                        tx,
-                        actor,
-                        &input(Some(street.id), code_for("C-", c_text), c_text),
-                        why,
-                    )
-                    .await?;
+                    // Only where the rows could then be imported (a new node holds no
+                    // role of its own: its parent's scope is its scope).
+                    let made = if actor.can(Permission::ImportLedger, &street.path) {
+                        attempt(
+                            tx,
+                            actor,
+                            &input(Some(street.id), code_for("C-", c_text), c_text),
+                            why,
+                        )
+                        .await?
+                    } else {
+                        Err(Refusal::Forbidden)
+                    };
                     if let Ok(c) = &made {
                         self.created.push(c.code.clone());
                     }
@@ -236,6 +246,9 @@ impl Batch {
                 }
             }
         };
+        if !actor.can(Permission::ImportLedger, &community.path) {
+            return Ok(GridRes::Reject(forbidden()));
+        }
         let code = match validate_code(g_text) {
             Ok(c) => c,
             Err(_) => code_for("G-", &format!("{}/{g_text}", community.code)),

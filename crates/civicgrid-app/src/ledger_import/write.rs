@@ -5,7 +5,7 @@
 
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
-use civicgrid_domain::access::Actor;
+use civicgrid_domain::access::{Actor, Permission};
 use civicgrid_domain::ledger::phone::Phone;
 use civicgrid_domain::ledger::search_terms::name_terms;
 use civicgrid_store::BulkTx;
@@ -16,7 +16,7 @@ use civicgrid_store::ledger_bulk::{
 use civicgrid_store::load_names::LoadNames;
 use serde_json::{Value, json};
 
-use super::places::{GridRes, GridResolver};
+use super::places::{GridRes, GridResolver, OUTSIDE_PLACES};
 use super::validate::{Chunk, Prepared};
 use super::{ImportOptions, ImportSummary, RejectedRow};
 use crate::authz::{Change, audit_fields};
@@ -29,6 +29,9 @@ pub struct Writer<'a> {
     file_name: &'a str,
     grids: GridResolver,
     places: HashMap<i64, GridPlaces>,
+    /// Grids where matched residents live, by whether the actor may import there
+    /// (decided once per grid, for the first resident matched in it).
+    old_grids: HashMap<i64, bool>,
     /// The ledger was empty when the import began: no row can match a stored resident.
     first_load: bool,
     /// The connection the chunks are written on, opened with the first chunk.
@@ -63,6 +66,7 @@ impl<'a> Writer<'a> {
             file_name,
             grids: GridResolver::default(),
             places: HashMap::new(),
+            old_grids: HashMap::new(),
             first_load,
             bulk: None,
             names: LoadNames::default(),
@@ -169,7 +173,7 @@ impl<'a> Writer<'a> {
         sum.rejected += rejects.len() as u64;
         sum.rejects.extend(rejects);
         if self.opts.dry_run {
-            self.dry_run(&rows, &slots, sum).await?;
+            self.dry_run(&mut rows, &mut slots, sum).await?;
             rows.clear();
             return Ok(rows);
         }
@@ -185,8 +189,9 @@ impl<'a> Writer<'a> {
             }
         };
         let mut tx = bulk.begin().await?;
-        let written = rows.len();
-        let counts = self.write(&mut tx, &mut rows, slots).await?;
+        let mut withheld = Vec::new();
+        let counts = self.write(&mut tx, &mut rows, slots, &mut withheld).await?;
+        let written = counts.0 + counts.1 + counts.2;
         let entry = audit_fields(
             self.actor,
             Change {
@@ -209,6 +214,8 @@ impl<'a> Writer<'a> {
             return Err(e.into());
         }
         self.bulk = Some(bulk);
+        sum.rejected += withheld.len() as u64;
+        sum.rejects.extend(withheld);
         sum.inserted += counts.0;
         sum.updated += counts.1;
         sum.unchanged += counts.2;
@@ -218,8 +225,8 @@ impl<'a> Writer<'a> {
     /// Counts what would happen, reading only.
     async fn dry_run(
         &mut self,
-        rows: &[Prepared],
-        slots: &[Slots],
+        rows: &mut Vec<Prepared>,
+        slots: &mut Vec<Slots>,
         sum: &mut ImportSummary,
     ) -> AppResult<()> {
         let mut conn = self.app.db.read().await?;
@@ -232,7 +239,13 @@ impl<'a> Writer<'a> {
             .into_iter()
             .map(|s| (s.id_number_idx.clone(), s))
             .collect();
-        for (p, slot) in rows.iter().zip(slots) {
+        // Rejected as the import would reject them, before anything is counted.
+        let mut withheld = Vec::new();
+        self.withhold_outside(&stored, rows, slots, &mut withheld)
+            .await?;
+        sum.rejected += withheld.len() as u64;
+        sum.rejects.extend(withheld);
+        for (p, slot) in rows.iter().zip(slots.iter()) {
             let key = p.pii.id_number_idx.clone().unwrap_or_default();
             let Some(s) = stored.get(&key) else {
                 sum.inserted += 1;
@@ -259,14 +272,15 @@ impl<'a> Writer<'a> {
     }
 
     /// Writes one chunk's rows (leaving `rows` empty); returns (inserted, updated,
-    /// unchanged).
+    /// unchanged). A row matching a resident who lives where the actor may not import
+    /// goes to `withheld` instead, before any place is created for it.
     async fn write(
         &mut self,
         tx: &mut BulkTx<'_>,
         rows: &mut Vec<Prepared>,
         mut slots: Vec<Slots>,
+        withheld: &mut Vec<RejectedRow>,
     ) -> AppResult<(u64, u64, u64)> {
-        self.ensure_places(tx, rows, &mut slots).await?;
         let stored: HashMap<Vec<u8>, StoredResident> = if self.first_load {
             HashMap::new()
         } else {
@@ -280,6 +294,9 @@ impl<'a> Writer<'a> {
                 .map(|s| (s.id_number_idx.clone(), s))
                 .collect()
         };
+        self.withhold_outside(&stored, rows, &mut slots, withheld)
+            .await?;
+        self.ensure_places(tx, rows, &mut slots).await?;
         // New residents, and what follows their insert: tags, name terms, household.
         let mut new_rows: Vec<ResidentRow> = Vec::with_capacity(rows.len());
         let mut new_extra: Vec<(Vec<String>, u32)> = Vec::with_capacity(rows.len());
@@ -374,6 +391,70 @@ impl<'a> Writer<'a> {
             write_history(tx, self.actor, self.file_name, history).await?;
         }
         Ok((ids.len() as u64, updated, unchanged))
+    }
+
+    /// Takes out of `rows` (and `slots`) each row whose ID number matches a stored
+    /// resident living in a grid where the actor may not import, rejecting it with
+    /// the reason a row naming such a grid gets: whoever updates or moves a resident
+    /// must be allowed to import both where the resident lives and where the row puts
+    /// them, and the rejects do not tell that the ID number exists elsewhere. Each
+    /// grid is looked up once per import; a first load matches nothing, and the system
+    /// actor imports everywhere.
+    async fn withhold_outside(
+        &mut self,
+        stored: &HashMap<Vec<u8>, StoredResident>,
+        rows: &mut Vec<Prepared>,
+        slots: &mut Vec<Slots>,
+        withheld: &mut Vec<RejectedRow>,
+    ) -> AppResult<()> {
+        if stored.is_empty() || self.actor.is_system() {
+            return Ok(());
+        }
+        let unknown: HashSet<i64> = stored
+            .values()
+            .map(|s| s.grid_id)
+            .filter(|g| !self.old_grids.contains_key(g))
+            .collect();
+        if !unknown.is_empty() {
+            let mut conn = self.app.db.read().await?;
+            for g in unknown {
+                let may = match civicgrid_store::org::get(&mut conn, g).await {
+                    Ok(node) => self.actor.can(Permission::ImportLedger, &node.path),
+                    Err(civicgrid_store::StoreError::NotFound) => false,
+                    Err(e) => return Err(e.into()),
+                };
+                self.old_grids.insert(g, may);
+            }
+        }
+        let outside: HashSet<&[u8]> = stored
+            .iter()
+            .filter(|(_, s)| !self.old_grids.get(&s.grid_id).copied().unwrap_or(false))
+            .map(|(k, _)| k.as_slice())
+            .collect();
+        if outside.is_empty() {
+            return Ok(());
+        }
+        let keep: Vec<bool> = rows
+            .iter()
+            .map(|p| {
+                !p.pii
+                    .id_number_idx
+                    .as_deref()
+                    .is_some_and(|k| outside.contains(k))
+            })
+            .collect();
+        for (p, _) in rows.iter().zip(&keep).filter(|(_, k)| !**k) {
+            withheld.push(RejectedRow {
+                line: p.line,
+                reason: OUTSIDE_PLACES.to_owned(),
+                cells: p.cells.unpack(),
+            });
+        }
+        let mut k = keep.iter();
+        rows.retain(|_| k.next().copied().unwrap_or(true));
+        let mut k = keep.iter();
+        slots.retain(|_| k.next().copied().unwrap_or(true));
+        Ok(())
     }
 
     fn masked_phone(&self, s: &StoredResident) -> Option<String> {
