@@ -469,10 +469,11 @@ fn figures(m: &Classifier, verbose: bool) -> (f64, f64, usize) {
                 .map(|p| format!("{} {:.2}", p.category, p.confidence))
                 .collect();
             println!(
-                "{}{} {:?} want {ok:?}: {text}",
+                "{}{} {:?} want {ok:?}: {text}\n      {}",
                 if hit1 { "  " } else { "1✗" },
                 if hit { "  " } else { "A✗" },
                 (choices.certainty, shown),
+                m.explain(text).join(" "),
             );
         }
     }
@@ -513,3 +514,68 @@ fn seed_knowledge_suggests_what_a_dispatcher_accepts() {
     assert!(acceptable >= 0.85, "acceptable {acceptable}");
     assert!(top1 >= 0.75, "top-1 {top1}");
 }
+
+#[test]
+#[ignore = "debug"]
+fn debug_words() {
+    let cat = default_catalogue();
+    let start = std::time::Instant::now();
+    crate::requests::text::warm_up();
+    println!("jieba ready in {:?}", start.elapsed());
+    let start = std::time::Instant::now();
+    let m = Classifier::with_catalogue(&cat);
+    println!("seeded in {:?}", start.elapsed());
+    for (text, _) in CASES {
+        println!("{:?}", crate::requests::text::words(text));
+    }
+    let _ = m;
+}
+
+/// A second set, written after the model was tuned on [`CASES`] and never used to
+/// tune it: the honest figure.
+pub(super) const HELD_OUT: &[(&str, &[&str])] = &[
+    ("小区东边那块空地天天有人停大货车，小孩在那玩很危险", &["parking", "safety_hazard"]),
+    ("我的车位被隔壁单元的人装了地锁，说是他买的，明明是我租的", &["parking", "neighbour_dispute"]),
+    ("外卖电动车全停在消防栓前面，挡得严严实实", &["parking", "safety_hazard"]),
+    ("There is a van parked on the pavement outside gate 2 every night.", &["parking"]),
+    ("楼上小孩天天跑跳，拖椅子的声音响到半夜", &["noise", "neighbour_dispute"]),
+    ("附近酒吧周末放音乐，低音炮震得玻璃都在抖", &["noise"]),
+    ("一大早就有收废品的喇叭在楼下循环喊，六点就开始", &["noise"]),
+    ("Construction work next door starts at 6am and it is extremely loud.", &["noise"]),
+    ("楼下垃圾站门口苍蝇成群，垃圾袋破了流了一地汤水", &["sanitation"]),
+    ("有人在楼梯间小便，整个楼梯一股尿骚味", &["sanitation"]),
+    ("装修垃圾堆在单元门口一个多月了也没人拉走", &["sanitation", "property_management"]),
+    ("小区里野猫太多了，翻垃圾桶，到处是猫屎", &["sanitation"]),
+    ("家里马桶冲不下去，楼下说他们家也返水了", &["repairs_water"]),
+    ("外面的消防水管一直在漏，地上长了青苔很滑", &["repairs_water", "safety_hazard"]),
+    ("自来水今天浑浊得很，放了半天还是白的", &["repairs_water"]),
+    ("The pipe under the sink burst and the kitchen floor is flooded.", &["repairs_water"]),
+    ("走廊的灯一闪一闪的，晚上看着吓人", &["repairs_electricity", "public_facilities"]),
+    ("楼里电压不稳，灯一会亮一会暗，电器都烧了一个", &["repairs_electricity"]),
+    ("地下车库的灯全黑了，进去什么都看不见", &["repairs_electricity", "public_facilities", "parking"]),
+    ("The power keeps cutting out in our block, three times this week.", &["repairs_electricity"]),
+    ("电梯到了楼层门不开，在里面关了十几分钟", &["repairs_lift"]),
+    ("电梯里的灯不亮，黑乎乎的，按钮也看不清", &["repairs_lift", "repairs_electricity"]),
+    ("我们楼的电梯一到下雨天就停，说是进水了", &["repairs_lift"]),
+    ("Lift keeps stopping between floors, my mother was stuck for 20 minutes.", &["repairs_lift"]),
+    ("樟树的根把地砖都拱起来了，树也歪了", &["greenery", "public_facilities"]),
+    ("楼下的桂花树好多年没剪，挡住二楼的阳光", &["greenery"]),
+    ("绿化带里全是烟头和杂草，没人打理", &["greenery", "sanitation"]),
+    ("有人在小区花园里砍树，不知道有没有批准", &["greenery"]),
+    ("楼道里停了三辆电动车在充电，插线板就放地上", &["safety_hazard"]),
+    ("有人往楼下扔东西，差点砸到路过的老人", &["safety_hazard", "neighbour_dispute"]),
+    ("小区围墙裂了一条大缝，感觉随时要倒", &["safety_hazard", "public_facilities"]),
+    ("There is a strong smell of gas on the third floor landing.", &["safety_hazard"]),
+    ("隔壁把墙打通了做生意，我家墙上都裂了，找他他不管", &["neighbour_dispute"]),
+    ("楼上晾衣服滴水到我家阳台，讲过好多次了都没用", &["neighbour_dispute"]),
+    ("两户为了门口放鞋柜的事吵翻了，想请网格员过来说一说", &["neighbour_dispute"]),
+    ("物业换了保洁公司以后楼道好久没拖了，交了钱没服务", &["property_management", "sanitation"]),
+    ("物业把小区的公共绿地改成了收费停车场，业主都不知道", &["property_management", "greenery", "parking"]),
+    ("We have asked the management office three times to fix the gate and nobody came.", &["property_management"]),
+    ("小区门口的公交站牌被撞歪了", &["public_facilities"]),
+    ("篮球场的篮板掉了，地面也裂了", &["public_facilities"]),
+    ("小区的公共厕所门坏了，没人修", &["public_facilities"]),
+    ("请问社区有没有给残疾人发的补助，怎么领", &["other"]),
+    ("我们想在社区办个读书会，有没有场地可以借", &["other"]),
+    ("捡到一个钱包，里面有身份证，怎么交给失主", &["other"]),
+];
