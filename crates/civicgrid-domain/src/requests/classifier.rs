@@ -1,223 +1,107 @@
-//! A suggested category for free text: multinomial naive Bayes over the tokens of
-//! [`super::text`] (CJK pairs and single characters, Latin words), with Laplace
-//! smoothing.
+//! A suggested category for a resident's own words: every known word votes for the
+//! categories it was seen in, as strongly as it is specific to them.
 //!
-//! A community's own history trains it at start-up ([`Classifier::add`] for each past
-//! request); seed keywords for the default categories ([`seed_keywords`]) make it useful
-//! before there is any history, and weigh less as history grows. It answers with a
-//! category and a confidence (the posterior probability of that category, 0..1);
-//! [`Classifier::suggest`] stays silent below a threshold, so that a person chooses.
-//! Naive Bayes is overconfident on long texts (it multiplies evidence as if every
-//! token were independent); the threshold mostly separates one clear signal from none
-//! or from a mix of two, which is what the intake form needs.
+//! | step | rule |
+//! |---|---|
+//! | words | [`super::text::for_each_word`]: jieba's words in search mode, Latin words lower-cased with a plural stripped; [`seeds::is_stop_word`]s dropped. A Chinese word the model has never seen falls back to its characters, at [`CHARACTER_WEIGHT`] |
+//! | knowledge | per category, documents counted by weight: its names ([`NAME_WEIGHT`]), description ([`DESCRIPTION_WEIGHT`]), [`seed_keywords`] ([`SEED_WEIGHT`] each), past requests (1 each, [`Classifier::add`]), staff corrections ([`CORRECTION_WEIGHT`], [`Classifier::add_correction`], which also takes as much from the wrong category) |
+//! | spread of a word | `p(c│w)`: the share of category `c` among the documents with `w`, each category's count divided by its size (a category with a long history does not drown a small one), smoothed by one document spread evenly ([`CHARACTER_SMOOTHING`] for a character) |
+//! | weight of a word | `1 − H(p(·│w)) / ln K` over the `K` categories: 1 for a word of one category (电梯, 困人, 路灯), near 0 for one of every category (晚上 in a long history) |
+//! | confidence | `Σ weight·p(c│w) / Σ weight` over the distinct words: the share of the evidence for `c`; the shares add up to 1 |
+//! | answer ([`Classifier::choices`]) | no idea: evidence below [`MIN_EVIDENCE`]; sure: the best has at least the minimum confidence and [`SURE_RATIO`] times the second's; unsure otherwise: the best two, and the third when it has at least [`CHOICE_SHARE`] of the best's confidence |
 //!
-//! Training interns each distinct token once and counts in flat vectors, so 100,000
-//! texts train in a small fraction of a second in a release build.
+//! Averaging the words' votes instead of multiplying likelihoods (naive Bayes) keeps a
+//! long, rambling message from looking surer than a short one, and lets a message
+//! about two things (a lift and the property company's silence about it) show both.
+//! Generic words carry little because they spread over categories, from the seeds at
+//! first ([`seeds::is_stop_word`] lists the commonest) and from the community's own
+//! history as it grows; seeds weigh less as history grows, since every category's
+//! counts are divided by its size.
+//!
+//! Training interns each distinct word once and counts in flat vectors; jieba's
+//! segmentation is most of the cost of [`Classifier::add`], and a suggestion looks up a
+//! few dozen words.
+
+mod seeds;
+
+#[cfg(test)]
+mod eval;
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use serde::{Deserialize, Serialize};
 
-use super::text::for_each_token;
+use super::category::{Category, default_catalogue};
+use super::text::for_each_word;
+use crate::ledger::search_terms::is_cjk;
+
+pub use seeds::{is_stop_word, seed_keywords};
 
 /// Below this confidence [`Classifier::suggest`] suggests nothing, by default.
 pub const DEFAULT_MIN_CONFIDENCE: f64 = 0.5;
 /// How much one seed keyword counts, in past requests.
 pub const SEED_WEIGHT: u32 = 5;
-
-/// Seed keywords of a default category; empty for other codes.
-pub fn seed_keywords(code: &str) -> &'static [&'static str] {
-    match code {
-        "parking" => &[
-            "停车",
-            "车位",
-            "乱停",
-            "违停",
-            "占道",
-            "挡路",
-            "堵住出口",
-            "车库",
-            "停车场",
-            "电动车乱放",
-            "自行车",
-            "僵尸车",
-            "parking",
-            "parked",
-            "car",
-            "vehicle",
-        ],
-        "noise" => &[
-            "噪音",
-            "噪声",
-            "吵",
-            "吵闹",
-            "扰民",
-            "装修声",
-            "半夜",
-            "广场舞",
-            "狗叫",
-            "音响",
-            "施工噪音",
-            "noise",
-            "noisy",
-            "loud",
-            "music",
-            "barking",
-        ],
-        "sanitation" => &[
-            "垃圾",
-            "垃圾桶",
-            "卫生",
-            "没人清理",
-            "臭",
-            "异味",
-            "老鼠",
-            "蟑螂",
-            "蚊虫",
-            "垃圾分类",
-            "粪便",
-            "rubbish",
-            "garbage",
-            "trash",
-            "litter",
-            "smell",
-            "rats",
-        ],
-        "repairs_water" => &[
-            "漏水",
-            "水管",
-            "渗水",
-            "滴水",
-            "爆管",
-            "下水道",
-            "堵塞",
-            "停水",
-            "水压",
-            "马桶",
-            "leak",
-            "leaking",
-            "pipe",
-            "water",
-            "drain",
-            "blocked",
-        ],
-        "repairs_electricity" => &[
-            "停电",
-            "电路",
-            "跳闸",
-            "电线",
-            "漏电",
-            "插座",
-            "电表",
-            "楼道灯",
-            "灯不亮",
-            "power",
-            "electricity",
-            "outage",
-            "wiring",
-            "light",
-        ],
-        "repairs_lift" => &[
-            "电梯",
-            "电梯坏了",
-            "困人",
-            "电梯停运",
-            "电梯异响",
-            "梯",
-            "lift",
-            "elevator",
-            "stuck",
-        ],
-        "greenery" => &[
-            "绿化",
-            "树木",
-            "树枝",
-            "草坪",
-            "修剪",
-            "枯树",
-            "杂草",
-            "毁绿种菜",
-            "tree",
-            "trees",
-            "grass",
-            "lawn",
-            "branches",
-            "hedge",
-        ],
-        "safety_hazard" => &[
-            "隐患",
-            "安全隐患",
-            "消防",
-            "灭火器",
-            "飞线充电",
-            "电动车进楼",
-            "高空坠物",
-            "危险",
-            "火灾",
-            "燃气泄漏",
-            "煤气味",
-            "hazard",
-            "danger",
-            "dangerous",
-            "fire",
-            "gas",
-        ],
-        "neighbour_dispute" => &[
-            "邻居",
-            "邻里",
-            "纠纷",
-            "矛盾",
-            "吵架",
-            "争执",
-            "楼上楼下",
-            "neighbour",
-            "neighbor",
-            "dispute",
-            "quarrel",
-            "argument",
-        ],
-        "property_management" => &[
-            "物业",
-            "物业费",
-            "物业公司",
-            "收费",
-            "保安",
-            "服务差",
-            "不作为",
-            "property",
-            "management",
-            "fee",
-            "fees",
-            "security",
-        ],
-        "public_facilities" => &[
-            "路灯",
-            "健身器材",
-            "路面",
-            "坑洼",
-            "座椅",
-            "公厕",
-            "人行道",
-            "无障碍",
-            "道路",
-            "streetlight",
-            "bench",
-            "road",
-            "pavement",
-            "pothole",
-            "playground",
-        ],
-        _ => &[],
-    }
-}
+/// How much a category's name (each language) counts, in past requests.
+pub const NAME_WEIGHT: u32 = 10;
+/// How much a category's description counts, in past requests.
+pub const DESCRIPTION_WEIGHT: u32 = 3;
+/// How much a staff correction counts, in past requests.
+pub const CORRECTION_WEIGHT: u32 = 5;
+/// How much a character of an unseen Chinese word counts, against 1 for a known word.
+pub const CHARACTER_WEIGHT: f64 = 0.4;
+/// Documents of smoothing for a character (against 1 for a word): a character is
+/// specific only when many documents of one category have it (梯 of 电梯, 扶梯, 直梯…).
+pub const CHARACTER_SMOOTHING: f64 = 15.0;
+/// Below this much evidence (the sum of the known words' weights) there is no idea.
+pub const MIN_EVIDENCE: f64 = 0.35;
+/// The best category is sure only with at least this many times the second's confidence.
+pub const SURE_RATIO: f64 = 2.0;
+/// A third unsure choice needs at least this share of the first's confidence.
+pub const CHOICE_SHARE: f64 = 0.25;
+/// Most choices offered when unsure.
+pub const MAX_CHOICES: usize = 3;
+/// A category counts as at least this many documents when its counts are divided by its
+/// size, so that a category known only from seeds is not inflated.
+const MIN_CATEGORY_DOCS: u64 = 500;
 
 /// A category and how sure the classifier is of it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Prediction {
     pub category: String,
-    /// Posterior probability, 0..1.
+    /// The share of the text's evidence that points to the category, 0..1.
     pub confidence: f64,
+}
+
+/// How sure a suggestion is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Certainty {
+    /// One category: fill it in.
+    Sure,
+    /// Two or three categories: let the person pick.
+    Unsure,
+    /// Nothing worth showing: the person chooses from the whole list.
+    NoIdea,
+}
+
+/// What to offer for a text: one category when sure, two or three when unsure,
+/// none when there is no idea.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Choices {
+    pub certainty: Certainty,
+    /// Most likely first: 1 when sure, 2..=[`MAX_CHOICES`] when unsure, 0 otherwise.
+    pub choices: Vec<Prediction>,
+}
+
+impl Choices {
+    /// The one category when sure.
+    pub fn sure(self) -> Option<Prediction> {
+        match self.certainty {
+            Certainty::Sure => self.choices.into_iter().next(),
+            Certainty::Unsure | Certainty::NoIdea => None,
+        }
+    }
 }
 
 /// FxHash: a fast, non-cryptographic hash for the vocabulary, which comes from the
@@ -262,18 +146,92 @@ type Vocab = HashMap<Box<str>, u32, BuildHasherDefault<FxHasher>>;
 #[derive(Debug, Clone)]
 struct ClassStats {
     code: String,
-    /// Weighted number of examples.
+    /// Weighted number of documents.
     docs: u64,
-    /// Weighted number of tokens.
-    tokens: u64,
-    /// Weighted count per token id (shorter than the vocabulary: missing means 0).
+    /// Weighted number of documents with each word id (shorter than the vocabulary:
+    /// missing means 0).
     counts: Vec<u32>,
+    /// Weighted corrections away from this category, per word id.
+    penalties: Vec<u32>,
+}
+
+impl ClassStats {
+    /// Documents with word `id`, less the corrections away from here.
+    fn count(&self, id: usize) -> u32 {
+        let n = self.counts.get(id).copied().unwrap_or(0);
+        n.saturating_sub(self.penalties.get(id).copied().unwrap_or(0))
+    }
+}
+
+fn bump(v: &mut Vec<u32>, id: usize, weight: u32) {
+    if v.len() <= id {
+        v.resize(id + 1, 0);
+    }
+    v[id] = v[id].saturating_add(weight);
+}
+
+/// Marks a character feature, so that the character 停 of 停车 is not the word 停.
+const CHARACTER_MARK: char = '\u{1}';
+
+/// Calls `f` with each feature of `text` and its weight, backing off from what the
+/// model does not know: a word (at 1) when `known` says it is known; otherwise its known
+/// parts (at 1); otherwise, for a Chinese word, its characters as character features
+/// (at [`CHARACTER_WEIGHT`]). Stop words, as words, parts or characters, are never
+/// features. When `known` is `None` (training) the word, its parts and, for a Chinese
+/// word of two or more characters, its characters are all features.
+fn for_each_feature(
+    text: &str,
+    known: Option<&dyn Fn(&str) -> bool>,
+    mut f: impl FnMut(&str, f64),
+) {
+    let mut buf = String::new();
+    let mut characters = |w: &str, f: &mut dyn FnMut(&str, f64)| {
+        for c in w.chars() {
+            buf.clear();
+            buf.push(c);
+            if !is_stop_word(&buf) {
+                buf.insert(0, CHARACTER_MARK);
+                f(&buf, CHARACTER_WEIGHT);
+            }
+        }
+    };
+    for_each_word(text, |w, parts| {
+        if is_stop_word(w) {
+            return;
+        }
+        let cjk = w.chars().all(is_cjk);
+        let parts = parts.iter().filter(|p| !is_stop_word(p));
+        match known {
+            Some(known) => {
+                if known(w) {
+                    f(w, 1.0);
+                    return;
+                }
+                let mut any = false;
+                for p in parts.filter(|p| known(p)) {
+                    f(p, 1.0);
+                    any = true;
+                }
+                if !any && cjk {
+                    characters(w, &mut f);
+                }
+            }
+            None => {
+                f(w, 1.0);
+                for p in parts {
+                    f(p, 1.0);
+                }
+                if cjk && w.chars().nth(1).is_some() {
+                    characters(w, &mut f);
+                }
+            }
+        }
+    });
 }
 
 /// A trained (or seeded) model.
 #[derive(Debug, Clone)]
 pub struct Classifier {
-    alpha: f64,
     vocab: Vocab,
     classes: Vec<ClassStats>,
     docs: u64,
@@ -286,25 +244,47 @@ impl Default for Classifier {
 }
 
 impl Classifier {
-    /// An empty model with Laplace smoothing (α = 1).
+    /// An empty model.
     pub fn new() -> Classifier {
         Classifier {
-            alpha: 1.0,
             vocab: Vocab::default(),
             classes: Vec::new(),
             docs: 0,
         }
     }
 
-    /// A model seeded with the keywords of those of `codes` that have seeds.
+    /// A model seeded with the default catalogue's names, descriptions and seed
+    /// keywords for those of `codes` that are default categories.
     pub fn with_seeds<'a>(codes: impl IntoIterator<Item = &'a str>) -> Classifier {
+        let defaults = default_catalogue();
         let mut c = Classifier::new();
         for code in codes {
-            for kw in seed_keywords(code) {
-                c.add_weighted(kw, code, SEED_WEIGHT);
+            if let Some(cat) = defaults.iter().find(|d| d.code == code) {
+                c.seed(cat);
             }
         }
         c
+    }
+
+    /// A model seeded with each category's names and description, and the seed
+    /// keywords of the default categories among them: a community's own categories
+    /// are known by their names until history teaches more.
+    pub fn with_catalogue<'a>(categories: impl IntoIterator<Item = &'a Category>) -> Classifier {
+        let mut c = Classifier::new();
+        for cat in categories {
+            c.seed(cat);
+        }
+        c
+    }
+
+    fn seed(&mut self, cat: &Category) {
+        let code = cat.code.as_str();
+        self.add_weighted(&cat.name_zh, code, NAME_WEIGHT);
+        self.add_weighted(&cat.name_en, code, NAME_WEIGHT);
+        self.add_weighted(&cat.description, code, DESCRIPTION_WEIGHT);
+        for kw in seed_keywords(code) {
+            self.add_weighted(kw, code, SEED_WEIGHT);
+        }
     }
 
     /// Adds one past request of `category`.
@@ -312,28 +292,59 @@ impl Classifier {
         self.add_weighted(text, category, 1);
     }
 
+    /// Adds a staff correction: `text` was filed under `from` and belongs in `to`. It
+    /// counts [`CORRECTION_WEIGHT`] past requests for `to`, and takes as much from
+    /// `from` for the same words (never below none), however the two are ordered
+    /// with the other training. Pass the request's current text; `from == to` is an
+    /// ordinary, heavier example.
+    pub fn add_correction(&mut self, text: &str, from: &str, to: &str) {
+        self.add_weighted(text, to, CORRECTION_WEIGHT);
+        if from == to {
+            return;
+        }
+        let from = self.class_index(from);
+        let ids = self.intern(text);
+        let stats = &mut self.classes[from];
+        for id in ids {
+            bump(&mut stats.penalties, id, CORRECTION_WEIGHT);
+        }
+    }
+
     /// Adds an example that counts `weight` times.
     pub fn add_weighted(&mut self, text: &str, category: &str, weight: u32) {
         if weight == 0 {
             return;
         }
-        let class = match self.classes.iter().position(|c| c.code == category) {
+        let class = self.class_index(category);
+        let ids = self.intern(text);
+        let stats = &mut self.classes[class];
+        stats.docs += u64::from(weight);
+        self.docs += u64::from(weight);
+        for id in ids {
+            bump(&mut stats.counts, id, weight);
+        }
+    }
+
+    fn class_index(&mut self, category: &str) -> usize {
+        match self.classes.iter().position(|c| c.code == category) {
             Some(i) => i,
             None => {
                 self.classes.push(ClassStats {
                     code: category.to_owned(),
                     docs: 0,
-                    tokens: 0,
                     counts: Vec::new(),
+                    penalties: Vec::new(),
                 });
                 self.classes.len() - 1
             }
-        };
+        }
+    }
+
+    /// The distinct features of `text` as word ids, interned on the way.
+    fn intern(&mut self, text: &str) -> Vec<usize> {
         let vocab = &mut self.vocab;
-        let stats = &mut self.classes[class];
-        stats.docs += u64::from(weight);
-        self.docs += u64::from(weight);
-        for_each_token(text, true, |t| {
+        let mut ids: Vec<usize> = Vec::new();
+        for_each_feature(text, None, |t, _| {
             let id = match vocab.get(t) {
                 Some(&id) => id,
                 None => {
@@ -342,13 +353,11 @@ impl Classifier {
                     id
                 }
             };
-            let i = id as usize;
-            if stats.counts.len() <= i {
-                stats.counts.resize(i + 1, 0);
-            }
-            stats.counts[i] = stats.counts[i].saturating_add(weight);
-            stats.tokens += u64::from(weight);
+            ids.push(id as usize);
         });
+        ids.sort_unstable();
+        ids.dedup();
+        ids
     }
 
     /// Category codes the model knows, in the order first seen.
@@ -356,51 +365,127 @@ impl Classifier {
         self.classes.iter().map(|c| c.code.as_str())
     }
 
-    /// Number of distinct tokens seen.
+    /// Number of distinct words seen.
     pub fn vocabulary_len(&self) -> usize {
         self.vocab.len()
     }
 
-    /// Every known category with its confidence, most likely first. Empty when the
-    /// model is empty or the text has no token the model has seen.
-    pub fn ranked(&self, text: &str) -> Vec<Prediction> {
+    /// The known features of `text`: word ids with their weights, distinct.
+    fn features(&self, text: &str) -> Vec<(usize, f64)> {
+        let known = |w: &str| self.vocab.contains_key(w);
         let mut ids = Vec::new();
-        for_each_token(text, true, |t| {
+        for_each_feature(text, Some(&known), |t, w| {
             if let Some(&id) = self.vocab.get(t) {
-                ids.push(id as usize);
+                ids.push((id as usize, w));
             }
         });
-        if ids.is_empty() || self.classes.is_empty() {
-            return Vec::new();
+        dedup_max(&mut ids);
+        ids
+    }
+
+    /// Each category's share of the evidence in `text`, and the evidence (the sum of
+    /// the known words' weights); `None` without any.
+    fn evidence(&self, text: &str) -> Option<(Vec<f64>, f64)> {
+        self.evidence_traced(text, None)
+    }
+
+    /// The word of id `id` (slow: for explanations).
+    fn word(&self, id: usize) -> String {
+        self.vocab
+            .iter()
+            .find(|(_, v)| **v as usize == id)
+            .map(|(k, _)| k.replace(CHARACTER_MARK, "#"))
+            .unwrap_or_default()
+    }
+
+    /// How each word of `text` voted: `word:weight→category share`.
+    pub fn explain(&self, text: &str) -> Vec<String> {
+        let mut trace = Vec::new();
+        self.evidence_traced(text, Some(&mut trace));
+        trace
+    }
+
+    fn evidence_traced(
+        &self,
+        text: &str,
+        mut trace: Option<&mut Vec<String>>,
+    ) -> Option<(Vec<f64>, f64)> {
+        let k = self.classes.len();
+        if k == 0 {
+            return None;
         }
-        let v = self.vocab.len() as f64;
-        let k = self.classes.len() as f64;
-        let scores: Vec<f64> = self
+        let features = self.features(text);
+        if features.is_empty() {
+            return None;
+        }
+        // Counts are divided by each category's size (at least MIN_CATEGORY_DOCS) and
+        // multiplied by the mean size, so that they stay in documents.
+        let sizes: Vec<f64> = self
             .classes
             .iter()
-            .map(|c| {
-                let prior = ((c.docs as f64 + 1.0) / (self.docs as f64 + k)).ln();
-                let denom = (c.tokens as f64 + self.alpha * v).ln();
-                prior
-                    + ids
-                        .iter()
-                        .map(|&i| {
-                            let n = c.counts.get(i).copied().unwrap_or(0);
-                            (f64::from(n) + self.alpha).ln() - denom
-                        })
-                        .sum::<f64>()
-            })
+            .map(|c| c.docs.max(MIN_CATEGORY_DOCS) as f64)
             .collect();
-        let max = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let exp: Vec<f64> = scores.iter().map(|s| (s - max).exp()).collect();
-        let total: f64 = exp.iter().sum();
+        let mean = sizes.iter().sum::<f64>() / k as f64;
+        let scale: Vec<f64> = sizes.iter().map(|s| mean / s).collect();
+        let ln_k = (k as f64).ln();
+        let mut scores = vec![0.0; k];
+        let mut total = 0.0;
+        let mut spread = vec![0.0; k];
+        for (id, q) in features {
+            let word = self.word(id);
+            let mut mass = 0.0;
+            for (i, c) in self.classes.iter().enumerate() {
+                spread[i] = f64::from(c.count(id)) * scale[i];
+                mass += spread[i];
+            }
+            if mass <= 0.0 {
+                continue;
+            }
+            // Smoothing spread evenly: one document for a word, more for a character.
+            let alpha = if q < 1.0 { CHARACTER_SMOOTHING } else { 1.0 };
+            let smooth = alpha / k as f64;
+            let denom = mass + alpha;
+            let mut entropy = 0.0;
+            for p in spread.iter_mut() {
+                *p = (*p + smooth) / denom;
+                if *p > 0.0 {
+                    entropy -= *p * p.ln();
+                }
+            }
+            let weight = if k == 1 {
+                1.0
+            } else {
+                (1.0 - entropy / ln_k).max(0.0)
+            } * q;
+            for (s, p) in scores.iter_mut().zip(&spread) {
+                *s += weight * p;
+            }
+            total += weight;
+            if let Some(trace) = trace.as_deref_mut() {
+                let (best, p) = spread
+                    .iter()
+                    .enumerate()
+                    .max_by(|a, b| a.1.total_cmp(b.1))
+                    .map_or(("", 0.0), |(i, p)| (self.classes[i].code.as_str(), *p));
+                trace.push(format!("{word}:{weight:.2}→{best} {p:.2}"));
+            }
+        }
+        (total > 0.0).then(|| {
+            for s in scores.iter_mut() {
+                *s /= total;
+            }
+            (scores, total)
+        })
+    }
+
+    fn rank(&self, scores: Vec<f64>) -> Vec<Prediction> {
         let mut out: Vec<Prediction> = self
             .classes
             .iter()
-            .zip(exp)
-            .map(|(c, e)| Prediction {
+            .zip(scores)
+            .map(|(c, confidence)| Prediction {
                 category: c.code.clone(),
-                confidence: e / total,
+                confidence,
             })
             .collect();
         out.sort_by(|a, b| {
@@ -411,16 +496,77 @@ impl Classifier {
         out
     }
 
+    /// Every known category with its confidence, most likely first. Empty when the
+    /// model is empty or the text has no word the model has seen.
+    pub fn ranked(&self, text: &str) -> Vec<Prediction> {
+        self.evidence(text)
+            .map(|(scores, _)| self.rank(scores))
+            .unwrap_or_default()
+    }
+
+    /// The `k` most likely categories with their confidences, whatever they are.
+    pub fn suggest_top(&self, text: &str, k: usize) -> Vec<Prediction> {
+        let mut r = self.ranked(text);
+        r.truncate(k);
+        r
+    }
+
+    /// What to offer for `text` (see the table above): sure when the best category
+    /// has at least `min_confidence` and [`SURE_RATIO`] times the second's.
+    pub fn choices(&self, text: &str, min_confidence: f64) -> Choices {
+        let no_idea = Choices {
+            certainty: Certainty::NoIdea,
+            choices: Vec::new(),
+        };
+        let Some((scores, evidence)) = self.evidence(text) else {
+            return no_idea;
+        };
+        if evidence < MIN_EVIDENCE {
+            return no_idea;
+        }
+        let mut ranked = self.rank(scores);
+        let best = ranked.first().map_or(0.0, |p| p.confidence);
+        let second = ranked.get(1).map_or(0.0, |p| p.confidence);
+        if best >= min_confidence && best >= SURE_RATIO * second {
+            ranked.truncate(1);
+            return Choices {
+                certainty: Certainty::Sure,
+                choices: ranked,
+            };
+        }
+        let keep = ranked
+            .iter()
+            .take(MAX_CHOICES)
+            .enumerate()
+            .take_while(|(i, p)| *i < 2 || p.confidence >= CHOICE_SHARE * best)
+            .count();
+        ranked.truncate(keep);
+        if ranked.len() < 2 {
+            // A single category known but below the minimum: not worth a guess.
+            return no_idea;
+        }
+        Choices {
+            certainty: Certainty::Unsure,
+            choices: ranked,
+        }
+    }
+
     /// The most likely category, whatever the confidence.
     pub fn classify(&self, text: &str) -> Option<Prediction> {
         self.ranked(text).into_iter().next()
     }
 
-    /// The most likely category when its confidence is at least `min_confidence`.
+    /// The category when the model is sure of it ([`Classifier::choices`] with
+    /// `min_confidence`).
     pub fn suggest(&self, text: &str, min_confidence: f64) -> Option<Prediction> {
-        self.classify(text)
-            .filter(|p| p.confidence >= min_confidence)
+        self.choices(text, min_confidence).sure()
     }
+}
+
+/// Sorts by id and keeps one entry per id, with its largest weight.
+fn dedup_max(ids: &mut Vec<(usize, f64)>) {
+    ids.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
+    ids.dedup_by_key(|e| e.0);
 }
 
 #[cfg(test)]
@@ -434,18 +580,14 @@ mod tests {
     }
 
     #[test]
-    fn every_default_category_but_other_has_seeds() {
+    fn every_default_category_has_seeds() {
         for c in default_catalogue() {
-            assert_eq!(
-                seed_keywords(&c.code).is_empty(),
-                c.code == "other",
-                "{}",
-                c.code
-            );
+            assert!(seed_keywords(&c.code).len() >= 20, "{}", c.code);
         }
+        assert!(seed_keywords("canteen").is_empty());
         let m = seeded();
-        assert_eq!(m.categories().count(), 11);
-        assert!(m.vocabulary_len() > 100);
+        assert_eq!(m.categories().count(), 12);
+        assert!(m.vocabulary_len() > 500);
     }
 
     #[test]
@@ -477,6 +619,41 @@ mod tests {
     }
 
     #[test]
+    fn a_stairwell_lamp_is_not_a_lift() {
+        // The demo's sentence: 上下楼 (going up and down stairs) once made it a lift.
+        let m = seeded();
+        let text = "3栋2单元楼道灯坏了，晚上很黑，老人上下楼不安全";
+        let c = m.choices(text, DEFAULT_MIN_CONFIDENCE);
+        assert_eq!(c.certainty, Certainty::Sure, "{c:?} {:?}", m.explain(text));
+        assert_eq!(c.choices[0].category, "repairs_electricity");
+        let top = m.suggest_top(text, 3);
+        assert_eq!(top[0].category, "repairs_electricity");
+        assert!(top.iter().all(|p| p.category != "repairs_lift"), "{top:?}");
+        // Lamps of any kind point to lighting, never to the lift.
+        for text in [
+            "楼道灯不亮",
+            "路灯坏了",
+            "感应灯坏了好几天",
+            "The stairwell light is broken",
+            "street lamp out",
+        ] {
+            let top = m.suggest_top(text, 1);
+            assert!(
+                top.iter()
+                    .all(|p| ["repairs_electricity", "public_facilities"]
+                        .contains(&p.category.as_str())),
+                "{text}: {top:?}"
+            );
+        }
+        // The lift is still the lift.
+        assert_eq!(
+            m.suggest("电梯停在5楼不动，老人上下楼很困难", DEFAULT_MIN_CONFIDENCE)
+                .map(|p| p.category),
+            Some("repairs_lift".to_owned())
+        );
+    }
+
+    #[test]
     fn unclear_text_asks_a_person() {
         let m = seeded();
         // Nothing the model has seen.
@@ -494,7 +671,7 @@ mod tests {
     fn confidences_form_a_distribution() {
         let m = seeded();
         let r = m.ranked("电梯坏了困人");
-        assert_eq!(r.len(), 11);
+        assert_eq!(r.len(), 12);
         let sum: f64 = r.iter().map(|p| p.confidence).sum();
         assert!((sum - 1.0).abs() < 1e-9);
         assert!(r.windows(2).all(|w| w[0].confidence >= w[1].confidence));
@@ -521,9 +698,12 @@ mod tests {
                 .map(|p| p.category),
             Some("repairs_water".to_owned())
         );
-        // History can add categories the seeds never knew.
-        m.add("社区食堂菜品太咸", "canteen");
-        m.add("食堂排队太久", "canteen");
+        // History can add categories the seeds never knew; a word seeded elsewhere
+        // (食堂 is one of other's) follows after a few requests.
+        for _ in 0..5 {
+            m.add("社区食堂菜品太咸", "canteen");
+            m.add("食堂排队太久", "canteen");
+        }
         assert_eq!(
             m.classify("食堂的菜").map(|p| p.category),
             Some("canteen".to_owned())
