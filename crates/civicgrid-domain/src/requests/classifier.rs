@@ -711,6 +711,125 @@ mod tests {
     }
 
     #[test]
+    fn sure_unsure_and_no_idea() {
+        let m = seeded();
+        let sure = m.choices("电梯困人了，快来", DEFAULT_MIN_CONFIDENCE);
+        assert_eq!(sure.certainty, Certainty::Sure);
+        assert_eq!(sure.choices.len(), 1);
+        assert_eq!(
+            sure.clone().sure().map(|p| p.category),
+            Some("repairs_lift".into())
+        );
+        // A lift and the property company's silence about it: both are offered.
+        let text = "电梯坏了一个礼拜，物业公司一直拖着不修";
+        let unsure = m.choices(text, DEFAULT_MIN_CONFIDENCE);
+        assert_eq!(unsure.certainty, Certainty::Unsure, "{:?}", m.explain(text));
+        assert!((2..=MAX_CHOICES).contains(&unsure.choices.len()));
+        let codes: Vec<&str> = unsure.choices.iter().map(|p| p.category.as_str()).collect();
+        assert!(codes.contains(&"repairs_lift") && codes.contains(&"property_management"));
+        assert!(unsure.clone().sure().is_none());
+        assert!(m.suggest(text, DEFAULT_MIN_CONFIDENCE).is_none());
+        assert!(
+            unsure
+                .choices
+                .windows(2)
+                .all(|w| w[0].confidence >= w[1].confidence)
+        );
+        for text in ["你好，在吗", "", "谢谢！", "12345"] {
+            let c = m.choices(text, DEFAULT_MIN_CONFIDENCE);
+            assert_eq!(c.certainty, Certainty::NoIdea, "{text}");
+            assert!(c.choices.is_empty());
+        }
+        // A stricter minimum turns a sure answer into choices.
+        assert_eq!(
+            m.choices("楼道灯坏了，楼下垃圾也没人收", 0.99).certainty,
+            Certainty::Unsure
+        );
+        let json = serde_json::to_value(&sure).unwrap();
+        assert_eq!(json["certainty"], "sure");
+    }
+
+    #[test]
+    fn top_k() {
+        let m = seeded();
+        let top = m.suggest_top("楼道灯坏了，楼下垃圾也没人收", 3);
+        assert_eq!(top.len(), 3);
+        let codes: Vec<&str> = top.iter().map(|p| p.category.as_str()).collect();
+        assert!(codes[..2].contains(&"repairs_electricity"), "{codes:?}");
+        assert!(codes[..2].contains(&"sanitation"), "{codes:?}");
+        assert!(m.suggest_top("楼道灯坏了", 0).is_empty());
+        assert!(m.suggest_top("你好", 3).is_empty());
+        assert_eq!(m.suggest_top("电梯", 99).len(), 12);
+    }
+
+    #[test]
+    fn english_words_are_stemmed() {
+        let m = seeded();
+        for (text, want) in [
+            ("Rubbish bins overflowing again", "sanitation"),
+            ("Street lights are out on our road", "public_facilities"),
+            ("Cars parked in the fire lane", "parking"),
+            ("Trees need pruning, branches touching windows", "greenery"),
+        ] {
+            let top = m.suggest_top(text, 1);
+            assert_eq!(
+                top.first().map(|p| p.category.as_str()),
+                Some(want),
+                "{text}: {:?}",
+                m.explain(text)
+            );
+        }
+    }
+
+    #[test]
+    fn corrections_teach_faster_than_requests() {
+        // In this community the lamps of the car park are the property company's.
+        let text = "地下车库的灯坏了";
+        let mut plain = seeded();
+        let mut corrected = seeded();
+        let before = plain.classify(text).map(|p| p.category);
+        assert_ne!(before.as_deref(), Some("property_management"));
+        plain.add(text, "property_management");
+        corrected.add_correction(
+            text,
+            before.as_deref().unwrap_or("other"),
+            "property_management",
+        );
+        let share = |m: &Classifier| {
+            m.ranked(text)
+                .into_iter()
+                .find(|p| p.category == "property_management")
+                .map_or(0.0, |p| p.confidence)
+        };
+        assert!(share(&corrected) > share(&plain));
+        assert_eq!(
+            corrected.classify(text).map(|p| p.category),
+            Some("property_management".to_owned())
+        );
+        // A correction also weakens the wrong category for those words, in any
+        // order with the rest of the training.
+        let mut late = Classifier::new();
+        late.add_correction("楼顶平台积水", "repairs_water", "greenery");
+        for _ in 0..3 {
+            late.add("楼顶平台积水", "repairs_water");
+        }
+        let mut early = Classifier::new();
+        for _ in 0..3 {
+            early.add("楼顶平台积水", "repairs_water");
+        }
+        early.add_correction("楼顶平台积水", "repairs_water", "greenery");
+        assert_eq!(late.ranked("楼顶平台积水"), early.ranked("楼顶平台积水"));
+        assert_eq!(
+            early.classify("楼顶平台积水").map(|p| p.category),
+            Some("greenery".to_owned())
+        );
+        // Correcting to the same category is a heavier example.
+        let mut same = Classifier::new();
+        same.add_correction("食堂", "canteen", "canteen");
+        assert_eq!(same.categories().collect::<Vec<_>>(), ["canteen"]);
+    }
+
+    #[test]
     fn seeds_only_for_the_codes_asked() {
         let m = Classifier::with_seeds(["parking", "noise", "no_such_code"]);
         assert_eq!(m.categories().collect::<Vec<_>>(), ["parking", "noise"]);

@@ -383,6 +383,55 @@ mod tests {
     }
 
     #[test]
+    fn classifier_words() {
+        // Whole words, each after its shorter dictionary words; numbers dropped.
+        let w = words("3栋2单元楼道灯坏了，晚上很黑");
+        assert!(w.contains(&"楼道灯".to_owned()), "{w:?}");
+        assert!(w.contains(&"楼道".to_owned()), "{w:?}");
+        assert!(w.contains(&"晚上".to_owned()), "{w:?}");
+        assert!(
+            !w.iter().any(|x| x.contains('3') || x.contains('2')),
+            "{w:?}"
+        );
+        // A seed keyword stays one word.
+        assert!(words("有人飞线充电").contains(&"飞线充电".to_owned()));
+        let mut seen = Vec::new();
+        for_each_word("下水道堵了", |w, parts| {
+            seen.push((w.to_owned(), parts.to_vec().join("+")));
+        });
+        assert_eq!(seen[0], ("下水道".to_owned(), "下水+水道".to_owned()));
+        // Latin words: lower-case, plural stripped, one letter and numbers dropped.
+        assert_eq!(
+            words("The LIGHTS in Block-3 are OUT, 2 bulbs"),
+            ["the", "light", "in", "block", "are", "out", "bulb"]
+        );
+        assert_eq!(words("Ｌｉｆｔｓ"), ["lift"]);
+        assert!(words("").is_empty());
+        assert!(words("，。!?").is_empty());
+    }
+
+    #[test]
+    fn plurals() {
+        for (word, stemmed) in [
+            ("lights", "light"),
+            ("batteries", "battery"),
+            ("bushes", "bush"),
+            ("branches", "branch"),
+            ("boxes", "box"),
+            ("glasses", "glass"),
+            ("noises", "noise"),
+            ("glass", "glass"),
+            ("bus", "bus"),
+            ("this", "this"),
+            ("gas", "gas"),
+            ("lift", "lift"),
+            ("电梯", "电梯"),
+        ] {
+            assert_eq!(stem(word), stemmed, "{word}");
+        }
+    }
+
+    #[test]
     fn mixed_text() {
         assert_eq!(
             tokens("3号楼302室water漏水", false),
