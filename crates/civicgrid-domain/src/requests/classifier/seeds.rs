@@ -9,6 +9,12 @@
 //! category the word 坏了, which belongs to every category. A word listed under two
 //! categories (楼道 is a corridor's lamp, e-bike or clutter) says less for either.
 
+use std::collections::HashSet;
+use std::hash::BuildHasherDefault;
+use std::sync::LazyLock;
+
+use super::FxHasher;
+
 /// Seed keywords of a default category; empty for other codes.
 pub fn seed_keywords(code: &str) -> &'static [&'static str] {
     match code {
@@ -827,13 +833,10 @@ const STOP_WORDS: &[&str] = &[
 
 /// Is `word` one that says nothing about the category?
 pub fn is_stop_word(word: &str) -> bool {
-    STOP_SORTED.binary_search(&word).is_ok()
+    // Longer than any stop word (four CJK characters): not one.
+    word.len() <= 12 && STOP_SET.contains(word)
 }
 
-/// [`STOP_WORDS`] sorted once, for a binary search.
-static STOP_SORTED: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
-    let mut v = STOP_WORDS.to_vec();
-    v.sort_unstable();
-    v.dedup();
-    v
-});
+/// [`STOP_WORDS`] as a set, built at first use.
+static STOP_SET: LazyLock<HashSet<&'static str, BuildHasherDefault<FxHasher>>> =
+    LazyLock::new(|| STOP_WORDS.iter().copied().collect());
