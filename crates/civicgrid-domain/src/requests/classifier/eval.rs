@@ -487,9 +487,10 @@ fn debug_words() {
     let _ = m;
 }
 
-/// A second set, written after the model was tuned on [`CASES`] and never used to
-/// tune it: the honest figure.
-pub(super) const HELD_OUT: &[(&str, &[&str])] = &[
+/// A second set, written after the model was first tuned on [`CASES`]. Its figures
+/// before it was looked at: top-1 84.1%, acceptable 81.8% (5 without a suggestion);
+/// the seed lists were broadened after, so it now counts as tuning too.
+pub(super) const SECOND: &[(&str, &[&str])] = &[
     (
         "小区东边那块空地天天有人停大货车，小孩在那玩很危险",
         &["parking", "safety_hazard"],
@@ -618,4 +619,56 @@ pub(super) const HELD_OUT: &[(&str, &[&str])] = &[
     ("请问社区有没有给残疾人发的补助，怎么领", &["other"]),
     ("我们想在社区办个读书会，有没有场地可以借", &["other"]),
     ("捡到一个钱包，里面有身份证，怎么交给失主", &["other"]),
+];
+
+/// A third set, written after all the tuning and never used for it: the honest figure.
+pub(super) const HELD_OUT: &[(&str, &[&str])] = &[
+    ("楼下理发店门口天天停着三四辆三轮车，送货的车都进不来", &["parking"]),
+    ("有人把私家车停在单元门口的无障碍通道上，轮椅推不出去", &["parking", "public_facilities"]),
+    ("小区车位本来就少，还有人一个人占两个", &["parking"]),
+    ("An SUV has been left in the visitor bay for three weeks with flat tyres.", &["parking"]),
+    ("楼上的洗衣机半夜脱水，咣咣咣的整栋楼都能听到", &["noise", "neighbour_dispute"]),
+    ("隔壁小学门口的大喇叭每天早上七点放广播", &["noise"]),
+    ("对面楼有人养了只鹦鹉，天天一大早就叫", &["noise"]),
+    ("Dogs barking all night in unit 3, nobody can sleep.", &["noise", "neighbour_dispute"]),
+    ("单元门口放了几袋厨余垃圾，招了好多苍蝇蛆虫", &["sanitation"]),
+    ("电梯里有人吐了也没人打扫，一进去就想吐", &["sanitation", "property_management"]),
+    ("小区的垃圾车每天中午收垃圾，路上滴的都是臭水", &["sanitation"]),
+    ("楼道墙上被人乱贴小广告，贴得到处都是", &["sanitation"]),
+    ("热水器接口漏水，地板都泡起来了", &["repairs_water"]),
+    ("二楼以上水龙头一开就是咕噜咕噜的声音，水出不来", &["repairs_water"]),
+    ("阳台的地漏往上冒水，一下雨就这样", &["repairs_water"]),
+    ("The bathroom tap won't stop running and the shut-off valve is stuck.", &["repairs_water"]),
+    ("单元门的门禁没电了，开不了门", &["repairs_electricity", "property_management"]),
+    ("车棚里的充电插座烧黑了，还有股塑料味", &["repairs_electricity", "safety_hazard"]),
+    ("我家一用微波炉整层楼就跳闸", &["repairs_electricity"]),
+    ("We have had no electricity since the storm last night.", &["repairs_electricity"]),
+    ("电梯下行的时候一顿一顿的，还有很大的摩擦声", &["repairs_lift"]),
+    ("高层住户反映电梯经常等十几分钟都不来，只有一台在用", &["repairs_lift"]),
+    ("电梯轿厢里的通风扇不转了，夏天闷得喘不过气", &["repairs_lift"]),
+    ("The lift doors close too fast and hit my kid.", &["repairs_lift", "safety_hazard"]),
+    ("小区门口的行道树长得太密，把路灯都挡住了", &["greenery", "public_facilities"]),
+    ("楼下草坪被人踩出一条路来，草都秃了", &["greenery"]),
+    ("花坛里的月季全死了，也不补种", &["greenery"]),
+    ("The hedges along the path are so overgrown we have to walk on the road.", &["greenery"]),
+    ("有人在楼道里烧纸，烟很大，怕着火", &["safety_hazard"]),
+    ("三楼窗户上的防盗网锈断了一半，挂在外面晃", &["safety_hazard"]),
+    ("小区门口的下水道井盖翘起来了，电动车压上去差点翻", &["safety_hazard", "public_facilities"]),
+    ("Someone keeps leaving a gas cylinder in the stairwell.", &["safety_hazard"]),
+    ("楼下的人说我家地板漏水到他家，非要我砸开地面，我不同意", &["neighbour_dispute", "repairs_water"]),
+    ("隔壁老太太天天说我们家孩子偷了她的东西，骂了好几回", &["neighbour_dispute"]),
+    ("邻居在楼道里养了几十盆花，我们出门都要侧着身子", &["neighbour_dispute", "safety_hazard"]),
+    ("Neighbours keep smoking on the shared balcony and the smoke comes into our flat.", &["neighbour_dispute"]),
+    ("物业说好的每周消杀一次，三个月了一次都没做过", &["property_management", "sanitation"]),
+    ("停车场收费员乱收钱，不给发票", &["property_management", "parking"]),
+    ("物业经理换了三个了，每次都说要解决，没一个落实的", &["property_management"]),
+    ("The management company raised the service charge without asking the owners.", &["property_management"]),
+    ("公园里的健身步道塌了一块", &["public_facilities"]),
+    ("小区门口没有斑马线，老人过马路很危险", &["public_facilities", "safety_hazard"]),
+    ("社区活动中心的空调坏了一个夏天了", &["public_facilities", "other"]),
+    ("The bus shelter glass is smashed and there is glass all over the pavement.", &["public_facilities"]),
+    ("我妈八十岁了，想申请高龄补贴，要去哪里办", &["other"]),
+    ("社区什么时候有免费体检，老人可以参加吗", &["other"]),
+    ("我家的狗走丢了，白色的泰迪，看到的请联系我", &["other"]),
+    ("想给孩子报名暑假托管班，社区还有名额吗", &["other"]),
 ];
