@@ -6,12 +6,20 @@
 //! | top-1 | the single best category is one of the acceptable ones |
 //! | acceptable | sure: the one suggestion is acceptable; unsure: one of the 2–3 choices is; no idea: never |
 //!
+//! | set | messages | written | top-1 | acceptable |
+//! |---|---|---|---|---|
+//! | [`CASES`] | 103 | before any tuning, then tuned on | 96.1% | 98.1% |
+//! | [`SECOND`] | 44 | after the first tuning (84.1% and 81.8% then), tuned on since | 97.7% | 100% |
+//! | [`HELD_OUT`] | 48 | after all tuning, never tuned on | 81.2% | 89.6% |
+//!
 //! Each case is a message as residents write them (colloquial, typos such as 拉圾,
 //! 燥音, 电悌 and 物叶, Wuhan turns of phrase such as 冒得 and 搞么斯, long messages
 //! with several clauses; about one in seven in English) with every category a
-//! dispatcher would accept for it, the usual one first. The cases were written before
-//! the model was tuned and are not to be tuned to it. Run with
-//! `cargo test -p civicgrid-domain classifier::eval -- --nocapture` for the figures.
+//! dispatcher would accept for it, the usual one first. Each set was written before it
+//! was first run; [`HELD_OUT`] stays untuned (a seed added for one of its messages
+//! would make its figure meaningless: write a new set instead). Run with
+//! `cargo test -p civicgrid-domain classifier::eval -- --nocapture` for the figures; the
+//! test fails below 85% acceptable or 75% top-1 on the tuning and held-out sets.
 
 use super::{Certainty, Classifier};
 use crate::requests::category::default_catalogue;
@@ -457,7 +465,11 @@ fn the_case_set_is_broad() {
 fn seed_knowledge_suggests_what_a_dispatcher_accepts() {
     let cat = default_catalogue();
     let m = Classifier::with_catalogue(&cat);
-    for (name, cases) in [("tuning set", CASES), ("held-out set", HELD_OUT)] {
+    for (name, cases) in [
+        ("tuning set", CASES),
+        ("second set (tuning since)", SECOND),
+        ("held-out set", HELD_OUT),
+    ] {
         let (top1, acceptable, none) = figures(&m, cases, true);
         println!(
             "{name}, {} messages: top-1 {:.1}%, acceptable (sure and right, or unsure with the right one among the choices) {:.1}%, no suggestion {none}",
@@ -466,25 +478,11 @@ fn seed_knowledge_suggests_what_a_dispatcher_accepts() {
             acceptable * 100.0
         );
     }
-    let (top1, acceptable, _) = figures(&m, CASES, false);
-    assert!(acceptable >= 0.85, "acceptable {acceptable}");
-    assert!(top1 >= 0.75, "top-1 {top1}");
-}
-
-#[test]
-#[ignore = "debug"]
-fn debug_words() {
-    let cat = default_catalogue();
-    let start = std::time::Instant::now();
-    crate::requests::text::warm_up();
-    println!("jieba ready in {:?}", start.elapsed());
-    let start = std::time::Instant::now();
-    let m = Classifier::with_catalogue(&cat);
-    println!("seeded in {:?}", start.elapsed());
-    for (text, _) in CASES {
-        println!("{:?}", crate::requests::text::words(text));
+    for cases in [CASES, HELD_OUT] {
+        let (top1, acceptable, _) = figures(&m, cases, false);
+        assert!(acceptable >= 0.85, "acceptable {acceptable}");
+        assert!(top1 >= 0.75, "top-1 {top1}");
     }
-    let _ = m;
 }
 
 /// A second set, written after the model was first tuned on [`CASES`]. Its figures
@@ -623,50 +621,149 @@ pub(super) const SECOND: &[(&str, &[&str])] = &[
 
 /// A third set, written after all the tuning and never used for it: the honest figure.
 pub(super) const HELD_OUT: &[(&str, &[&str])] = &[
-    ("楼下理发店门口天天停着三四辆三轮车，送货的车都进不来", &["parking"]),
-    ("有人把私家车停在单元门口的无障碍通道上，轮椅推不出去", &["parking", "public_facilities"]),
+    (
+        "楼下理发店门口天天停着三四辆三轮车，送货的车都进不来",
+        &["parking"],
+    ),
+    (
+        "有人把私家车停在单元门口的无障碍通道上，轮椅推不出去",
+        &["parking", "public_facilities"],
+    ),
     ("小区车位本来就少，还有人一个人占两个", &["parking"]),
-    ("An SUV has been left in the visitor bay for three weeks with flat tyres.", &["parking"]),
-    ("楼上的洗衣机半夜脱水，咣咣咣的整栋楼都能听到", &["noise", "neighbour_dispute"]),
+    (
+        "An SUV has been left in the visitor bay for three weeks with flat tyres.",
+        &["parking"],
+    ),
+    (
+        "楼上的洗衣机半夜脱水，咣咣咣的整栋楼都能听到",
+        &["noise", "neighbour_dispute"],
+    ),
     ("隔壁小学门口的大喇叭每天早上七点放广播", &["noise"]),
     ("对面楼有人养了只鹦鹉，天天一大早就叫", &["noise"]),
-    ("Dogs barking all night in unit 3, nobody can sleep.", &["noise", "neighbour_dispute"]),
-    ("单元门口放了几袋厨余垃圾，招了好多苍蝇蛆虫", &["sanitation"]),
-    ("电梯里有人吐了也没人打扫，一进去就想吐", &["sanitation", "property_management"]),
-    ("小区的垃圾车每天中午收垃圾，路上滴的都是臭水", &["sanitation"]),
+    (
+        "Dogs barking all night in unit 3, nobody can sleep.",
+        &["noise", "neighbour_dispute"],
+    ),
+    (
+        "单元门口放了几袋厨余垃圾，招了好多苍蝇蛆虫",
+        &["sanitation"],
+    ),
+    (
+        "电梯里有人吐了也没人打扫，一进去就想吐",
+        &["sanitation", "property_management"],
+    ),
+    (
+        "小区的垃圾车每天中午收垃圾，路上滴的都是臭水",
+        &["sanitation"],
+    ),
     ("楼道墙上被人乱贴小广告，贴得到处都是", &["sanitation"]),
     ("热水器接口漏水，地板都泡起来了", &["repairs_water"]),
-    ("二楼以上水龙头一开就是咕噜咕噜的声音，水出不来", &["repairs_water"]),
+    (
+        "二楼以上水龙头一开就是咕噜咕噜的声音，水出不来",
+        &["repairs_water"],
+    ),
     ("阳台的地漏往上冒水，一下雨就这样", &["repairs_water"]),
-    ("The bathroom tap won't stop running and the shut-off valve is stuck.", &["repairs_water"]),
-    ("单元门的门禁没电了，开不了门", &["repairs_electricity", "property_management"]),
-    ("车棚里的充电插座烧黑了，还有股塑料味", &["repairs_electricity", "safety_hazard"]),
+    (
+        "The bathroom tap won't stop running and the shut-off valve is stuck.",
+        &["repairs_water"],
+    ),
+    (
+        "单元门的门禁没电了，开不了门",
+        &["repairs_electricity", "property_management"],
+    ),
+    (
+        "车棚里的充电插座烧黑了，还有股塑料味",
+        &["repairs_electricity", "safety_hazard"],
+    ),
     ("我家一用微波炉整层楼就跳闸", &["repairs_electricity"]),
-    ("We have had no electricity since the storm last night.", &["repairs_electricity"]),
-    ("电梯下行的时候一顿一顿的，还有很大的摩擦声", &["repairs_lift"]),
-    ("高层住户反映电梯经常等十几分钟都不来，只有一台在用", &["repairs_lift"]),
-    ("电梯轿厢里的通风扇不转了，夏天闷得喘不过气", &["repairs_lift"]),
-    ("The lift doors close too fast and hit my kid.", &["repairs_lift", "safety_hazard"]),
-    ("小区门口的行道树长得太密，把路灯都挡住了", &["greenery", "public_facilities"]),
+    (
+        "We have had no electricity since the storm last night.",
+        &["repairs_electricity"],
+    ),
+    (
+        "电梯下行的时候一顿一顿的，还有很大的摩擦声",
+        &["repairs_lift"],
+    ),
+    (
+        "高层住户反映电梯经常等十几分钟都不来，只有一台在用",
+        &["repairs_lift"],
+    ),
+    (
+        "电梯轿厢里的通风扇不转了，夏天闷得喘不过气",
+        &["repairs_lift"],
+    ),
+    (
+        "The lift doors close too fast and hit my kid.",
+        &["repairs_lift", "safety_hazard"],
+    ),
+    (
+        "小区门口的行道树长得太密，把路灯都挡住了",
+        &["greenery", "public_facilities"],
+    ),
     ("楼下草坪被人踩出一条路来，草都秃了", &["greenery"]),
     ("花坛里的月季全死了，也不补种", &["greenery"]),
-    ("The hedges along the path are so overgrown we have to walk on the road.", &["greenery"]),
+    (
+        "The hedges along the path are so overgrown we have to walk on the road.",
+        &["greenery"],
+    ),
     ("有人在楼道里烧纸，烟很大，怕着火", &["safety_hazard"]),
-    ("三楼窗户上的防盗网锈断了一半，挂在外面晃", &["safety_hazard"]),
-    ("小区门口的下水道井盖翘起来了，电动车压上去差点翻", &["safety_hazard", "public_facilities"]),
-    ("Someone keeps leaving a gas cylinder in the stairwell.", &["safety_hazard"]),
-    ("楼下的人说我家地板漏水到他家，非要我砸开地面，我不同意", &["neighbour_dispute", "repairs_water"]),
-    ("隔壁老太太天天说我们家孩子偷了她的东西，骂了好几回", &["neighbour_dispute"]),
-    ("邻居在楼道里养了几十盆花，我们出门都要侧着身子", &["neighbour_dispute", "safety_hazard"]),
-    ("Neighbours keep smoking on the shared balcony and the smoke comes into our flat.", &["neighbour_dispute"]),
-    ("物业说好的每周消杀一次，三个月了一次都没做过", &["property_management", "sanitation"]),
-    ("停车场收费员乱收钱，不给发票", &["property_management", "parking"]),
-    ("物业经理换了三个了，每次都说要解决，没一个落实的", &["property_management"]),
-    ("The management company raised the service charge without asking the owners.", &["property_management"]),
+    (
+        "三楼窗户上的防盗网锈断了一半，挂在外面晃",
+        &["safety_hazard"],
+    ),
+    (
+        "小区门口的下水道井盖翘起来了，电动车压上去差点翻",
+        &["safety_hazard", "public_facilities"],
+    ),
+    (
+        "Someone keeps leaving a gas cylinder in the stairwell.",
+        &["safety_hazard"],
+    ),
+    (
+        "楼下的人说我家地板漏水到他家，非要我砸开地面，我不同意",
+        &["neighbour_dispute", "repairs_water"],
+    ),
+    (
+        "隔壁老太太天天说我们家孩子偷了她的东西，骂了好几回",
+        &["neighbour_dispute"],
+    ),
+    (
+        "邻居在楼道里养了几十盆花，我们出门都要侧着身子",
+        &["neighbour_dispute", "safety_hazard"],
+    ),
+    (
+        "Neighbours keep smoking on the shared balcony and the smoke comes into our flat.",
+        &["neighbour_dispute"],
+    ),
+    (
+        "物业说好的每周消杀一次，三个月了一次都没做过",
+        &["property_management", "sanitation"],
+    ),
+    (
+        "停车场收费员乱收钱，不给发票",
+        &["property_management", "parking"],
+    ),
+    (
+        "物业经理换了三个了，每次都说要解决，没一个落实的",
+        &["property_management"],
+    ),
+    (
+        "The management company raised the service charge without asking the owners.",
+        &["property_management"],
+    ),
     ("公园里的健身步道塌了一块", &["public_facilities"]),
-    ("小区门口没有斑马线，老人过马路很危险", &["public_facilities", "safety_hazard"]),
-    ("社区活动中心的空调坏了一个夏天了", &["public_facilities", "other"]),
-    ("The bus shelter glass is smashed and there is glass all over the pavement.", &["public_facilities"]),
+    (
+        "小区门口没有斑马线，老人过马路很危险",
+        &["public_facilities", "safety_hazard"],
+    ),
+    (
+        "社区活动中心的空调坏了一个夏天了",
+        &["public_facilities", "other"],
+    ),
+    (
+        "The bus shelter glass is smashed and there is glass all over the pavement.",
+        &["public_facilities"],
+    ),
     ("我妈八十岁了，想申请高龄补贴，要去哪里办", &["other"]),
     ("社区什么时候有免费体检，老人可以参加吗", &["other"]),
     ("我家的狗走丢了，白色的泰迪，看到的请联系我", &["other"]),
