@@ -5,8 +5,8 @@
 //! |---|---|
 //! | words | [`super::text::for_each_word`]: jieba's words in search mode, Latin words lower-cased with a plural stripped; [`seeds::is_stop_word`]s dropped. A Chinese word the model has never seen falls back to its characters, at [`CHARACTER_WEIGHT`] |
 //! | knowledge | per category, documents counted by weight: its names ([`NAME_WEIGHT`]), description ([`DESCRIPTION_WEIGHT`]), [`seed_keywords`] ([`SEED_WEIGHT`] each), past requests (1 each, [`Classifier::add`]), staff corrections ([`CORRECTION_WEIGHT`], [`Classifier::add_correction`], which also takes as much from the wrong category) |
-//! | spread of a word | `p(c│w)`: the share of category `c` among the documents with `w`, each category's count divided by its size (a category with a long history does not drown a small one), smoothed by one document spread evenly ([`CHARACTER_SMOOTHING`] for a character) |
-//! | weight of a word | `1 − H(p(·│w)) / ln K` over the `K` categories: 1 for a word of one category (电梯, 困人, 路灯), near 0 for one of every category (晚上 in a long history) |
+//! | spread of a word | `p(c│w)`: the share of category `c` among the documents with `w`, each category's count divided by its size (a category with a long history does not drown a small one), smoothed by `α`, one document spread evenly ([`CHARACTER_SMOOTHING`] for a character) |
+//! | weight of a word | `(1 − H(w) / H₀) · m / (m + α)`: `H(w)` the entropy of the word's spread (unsmoothed), `H₀` that of a word that says nothing (spread evenly over the `K` categories, `ln K`, before any history; as the community's requests are spread after [`HISTORY_FOR_REFERENCE`] of them); `m` the documents with the word, `α` its smoothing. Near 1 for a word of one category (电梯, 困人, 路灯), 0 for one spread like everything else (晚上, the estate's name, in a long history) |
 //! | confidence | `Σ weight·p(c│w) / Σ weight` over the distinct words: the share of the evidence for `c`; the shares add up to 1 |
 //! | answer ([`Classifier::choices`]) | no idea: evidence below [`MIN_EVIDENCE`]; sure: the best has at least the minimum confidence and [`SURE_RATIO`] times the second's; unsure otherwise: the best two, and the third when it has at least [`CHOICE_SHARE`] of the best's confidence |
 //!
@@ -61,6 +61,9 @@ pub const SURE_RATIO: f64 = 2.0;
 pub const CHOICE_SHARE: f64 = 0.25;
 /// Most choices offered when unsure.
 pub const MAX_CHOICES: usize = 3;
+/// Past requests over which the spread of a word that says nothing moves from even over
+/// all categories to the spread of the community's requests.
+pub const HISTORY_FOR_REFERENCE: f64 = 50.0;
 /// A category counts as at least this many documents when its counts are divided by its
 /// size, so that a category known only from seeds is not inflated.
 const MIN_CATEGORY_DOCS: u64 = 500;
@@ -148,6 +151,8 @@ struct ClassStats {
     code: String,
     /// Weighted number of documents.
     docs: u64,
+    /// Weighted number of them that are past requests or corrections, not seeds.
+    history: u64,
     /// Weighted number of documents with each word id (shorter than the vocabulary:
     /// missing means 0).
     counts: Vec<u32>,
@@ -288,11 +293,11 @@ impl Classifier {
 
     fn seed(&mut self, cat: &Category) {
         let code = cat.code.as_str();
-        self.add_weighted(&cat.name_zh, code, NAME_WEIGHT);
-        self.add_weighted(&cat.name_en, code, NAME_WEIGHT);
-        self.add_weighted(&cat.description, code, DESCRIPTION_WEIGHT);
+        self.train(&cat.name_zh, code, NAME_WEIGHT, true);
+        self.train(&cat.name_en, code, NAME_WEIGHT, true);
+        self.train(&cat.description, code, DESCRIPTION_WEIGHT, true);
         for kw in seed_keywords(code) {
-            self.add_weighted(kw, code, SEED_WEIGHT);
+            self.train(kw, code, SEED_WEIGHT, true);
         }
     }
 
@@ -319,8 +324,12 @@ impl Classifier {
         }
     }
 
-    /// Adds an example that counts `weight` times.
+    /// Adds a past request that counts `weight` times.
     pub fn add_weighted(&mut self, text: &str, category: &str, weight: u32) {
+        self.train(text, category, weight, false);
+    }
+
+    fn train(&mut self, text: &str, category: &str, weight: u32, seed: bool) {
         if weight == 0 {
             return;
         }
@@ -328,6 +337,9 @@ impl Classifier {
         let ids = self.intern(text);
         let stats = &mut self.classes[class];
         stats.docs += u64::from(weight);
+        if !seed {
+            stats.history += u64::from(weight);
+        }
         self.docs += u64::from(weight);
         for id in ids {
             bump(&mut stats.counts, id, weight);
@@ -341,6 +353,7 @@ impl Classifier {
                 self.classes.push(ClassStats {
                     code: category.to_owned(),
                     docs: 0,
+                    history: 0,
                     counts: Vec::new(),
                     penalties: Vec::new(),
                 });
@@ -444,7 +457,7 @@ impl Classifier {
             .collect();
         let mean = sizes.iter().sum::<f64>() / k as f64;
         let scale: Vec<f64> = sizes.iter().map(|s| mean / s).collect();
-        let ln_k = (k as f64).ln();
+        let reference = self.reference_entropy(&scale);
         let mut scores = vec![0.0; k];
         let mut total = 0.0;
         let mut spread = vec![0.0; k];
@@ -457,21 +470,23 @@ impl Classifier {
             if mass <= 0.0 {
                 continue;
             }
-            // Smoothing spread evenly: one document for a word, more for a character.
-            let smooth = alpha / k as f64;
-            let denom = mass + alpha;
-            let mut entropy = 0.0;
-            for p in spread.iter_mut() {
-                *p = (*p + smooth) / denom;
-                if *p > 0.0 {
-                    entropy -= *p * p.ln();
-                }
-            }
-            let weight = if k == 1 {
-                1.0
+            let entropy: f64 = spread
+                .iter()
+                .filter(|&&n| n > 0.0)
+                .map(|&n| -(n / mass) * (n / mass).ln())
+                .sum();
+            let specific = if reference > 0.0 {
+                (1.0 - entropy / reference).max(0.0)
             } else {
-                (1.0 - entropy / ln_k).max(0.0)
-            } * q;
+                1.0
+            };
+            // Seen in few documents, a word is trusted less; and its votes are smoothed
+            // evenly: one document for a word, more for a character.
+            let weight = specific * mass / (mass + alpha) * q;
+            let smooth = alpha / k as f64;
+            for p in spread.iter_mut() {
+                *p = (*p + smooth) / (mass + alpha);
+            }
             for (s, p) in scores.iter_mut().zip(&spread) {
                 *s += weight * p;
             }
@@ -491,6 +506,33 @@ impl Classifier {
             }
             (scores, total)
         })
+    }
+
+    /// The entropy of a word that says nothing: spread over the categories as the
+    /// community's past requests are (each category divided by its size, as words
+    /// are), or evenly over all categories before there is any history, blending from
+    /// one to the other over the first [`HISTORY_FOR_REFERENCE`] requests.
+    fn reference_entropy(&self, scale: &[f64]) -> f64 {
+        let k = self.classes.len() as f64;
+        let even = k.ln();
+        let history: u64 = self.classes.iter().map(|c| c.history).sum();
+        let spread: Vec<f64> = self
+            .classes
+            .iter()
+            .zip(scale)
+            .map(|(c, s)| c.history as f64 * s)
+            .collect();
+        let mass: f64 = spread.iter().sum();
+        if history == 0 || mass <= 0.0 {
+            return even;
+        }
+        let seen: f64 = spread
+            .iter()
+            .filter(|&&n| n > 0.0)
+            .map(|&n| -(n / mass) * (n / mass).ln())
+            .sum();
+        let t = history as f64 / (history as f64 + HISTORY_FOR_REFERENCE);
+        (1.0 - t) * even + t * seen
     }
 
     fn rank(&self, scores: Vec<f64>) -> Vec<Prediction> {
@@ -836,6 +878,46 @@ mod tests {
         let mut same = Classifier::new();
         same.add_correction("食堂", "canteen", "canteen");
         assert_eq!(same.categories().collect::<Vec<_>>(), ["canteen"]);
+    }
+
+    #[test]
+    fn history_makes_everyday_words_weigh_little() {
+        let mut m = seeded();
+        // 江汉 (the street) and 业主 (owner) come up in every kind of request here.
+        for (i, code) in [
+            "parking",
+            "noise",
+            "sanitation",
+            "repairs_water",
+            "repairs_lift",
+        ]
+        .iter()
+        .cycle()
+        .take(200)
+        .enumerate()
+        {
+            m.add(&format!("江汉花园业主反映第{i}次"), code);
+        }
+        let weight = |m: &Classifier, word: &str| {
+            m.explain(word)
+                .first()
+                .and_then(|t| t.split(':').nth(1)?.split('→').next()?.parse::<f64>().ok())
+                .unwrap_or(0.0)
+        };
+        assert!(weight(&m, "江汉") < 0.15, "{:?}", m.explain("江汉"));
+        assert!(weight(&m, "电梯") > 0.5, "{:?}", m.explain("电梯"));
+        // So they do not drown the word that matters.
+        assert_eq!(
+            m.suggest("江汉花园业主：楼道灯不亮", DEFAULT_MIN_CONFIDENCE)
+                .map(|p| p.category),
+            Some("repairs_electricity".to_owned())
+        );
+        // A long history does not drown a category known only from its seeds.
+        assert_eq!(
+            m.suggest("草坪很久没人修剪", DEFAULT_MIN_CONFIDENCE)
+                .map(|p| p.category),
+            Some("greenery".to_owned())
+        );
     }
 
     #[test]
