@@ -307,6 +307,33 @@ pub fn group_of(code: &str, lang: Language) -> &'static str {
     }
 }
 
+/// The family of a category code for duplicate suggestions: the categories one
+/// problem may be filed under by different residents. Finer than [`group_of`] (the
+/// intake page's sections), whose repairs put a lamp beside a lift:
+///
+/// | family | categories |
+/// |---|---|
+/// | `lift` | repairs_lift |
+/// | `water` | repairs_water |
+/// | `power_and_facilities` | repairs_electricity, public_facilities (a lamp is either) |
+/// | `neighbourhood_order` | parking, noise, neighbour_dispute |
+/// | `environment` | sanitation, greenery |
+/// | `safety` | safety_hazard |
+/// | `property` | property_management |
+/// | `other` | other, and any code not above |
+pub fn family_of(code: &str) -> &'static str {
+    match code {
+        "repairs_lift" => "lift",
+        "repairs_water" => "water",
+        "repairs_electricity" | "public_facilities" => "power_and_facilities",
+        "parking" | "noise" | "neighbour_dispute" => "neighbourhood_order",
+        "sanitation" | "greenery" => "environment",
+        "safety_hazard" => "safety",
+        "property_management" => "property",
+        _ => "other",
+    }
+}
+
 /// One business day with the default hours.
 const DAY: u32 = 450;
 
@@ -665,6 +692,21 @@ mod tests {
         assert_eq!(group_of("repairs_water", Language::Zh), "维修");
         assert_eq!(group_of("noise", Language::En), "Neighbourhood order");
         assert_eq!(group_of("something_local", Language::En), "Other");
+    }
+
+    #[test]
+    fn families() {
+        assert_ne!(family_of("repairs_lift"), family_of("repairs_electricity"));
+        assert_eq!(
+            family_of("repairs_electricity"),
+            family_of("public_facilities")
+        );
+        assert_eq!(family_of("noise"), family_of("neighbour_dispute"));
+        assert_eq!(family_of("canteen"), "other");
+        // Every default category has a family of its own list.
+        for c in default_catalogue() {
+            assert!(!family_of(&c.code).is_empty());
+        }
     }
 
     #[test]

@@ -1,17 +1,26 @@
 //! Duplicate suggestions: which earlier requests a new one may repeat.
 //!
-//! A candidate scores on four things, weighted and summed to 0..1:
-//! the similarity of the texts (cosine of their token sets, see [`super::text`]), the
-//! same category, nearness (the same building, or points within a radius), and recency.
-//! Candidates older than the window are left out, and so are candidates known to be
-//! elsewhere (another building and not within the radius). Those at or above the
-//! threshold come back, best first. The store pre-selects candidates (same community,
+//! | part of the score | weight (default) | 0..1 |
+//! |---|---|---|
+//! | text | 0.45 | cosine of the token sets (see [`super::text`]) |
+//! | category | 0.25 | 1 for the same category |
+//! | location | 0.2 | 1 in the same building; within the radius, 1 down to 0.5 at its edge |
+//! | recency | 0.1 | 1 at the same moment, down to 0 at the window's edge |
+//!
+//! The weighted sum, divided by the weights' sum, is the score. Left out: candidates
+//! older than the window; candidates known to be elsewhere (another building and not
+//! within the radius); and candidates of another category family
+//! ([`family_of`]: a lamp is not a lift) unless their texts are nearly the same
+//! (at least [`CROSS_FAMILY_MIN_TEXT`]). A request in `other` may duplicate any
+//! family, since it is where residents put what they could not place. Those at or
+//! above the threshold come back, best first. The store pre-selects candidates (same community,
 //! recent, not closed long ago); everything here works on that slice.
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use super::RequestId;
+use super::category::family_of;
 use super::text::{set_cosine, token_hashes, token_set};
 use crate::geo::EARTH_RADIUS_M;
 
@@ -25,6 +34,15 @@ pub enum SimilarityError {
     BadThreshold,
     #[error("weights must not be negative, and at least one must be positive")]
     BadWeights,
+}
+
+/// Across category families, a candidate needs at least this text similarity.
+pub const CROSS_FAMILY_MIN_TEXT: f64 = 0.8;
+
+/// May requests of categories `a` and `b` be duplicates whatever their texts? The same
+/// category, the same [`family_of`], or one of them in `other`.
+pub fn related_categories(a: &str, b: &str) -> bool {
+    a == b || a == "other" || b == "other" || family_of(a) == family_of(b)
 }
 
 /// What is compared of a request: the new one, or a candidate.
@@ -206,6 +224,11 @@ pub fn suggest_duplicates(
                 Nearness::Unknown => 0.0,
             };
             let text = set_cosine(&probe_tokens, c.tokens);
+            if text < CROSS_FAMILY_MIN_TEXT
+                && !related_categories(probe.category, c.summary.category)
+            {
+                return None;
+            }
             let same_category = probe.category == c.summary.category;
             let recency = 1.0 - age as f64 / window as f64;
             let score = (policy.text_weight * text
@@ -413,6 +436,79 @@ mod tests {
         // Equal scores: the newest request (highest id) first.
         assert_eq!(got.iter().map(|s| s.id.0).collect::<Vec<_>>(), [3]);
         assert!(suggest_duplicates(&probe(), &[], &one).is_empty());
+    }
+
+    #[test]
+    fn a_lamp_is_not_a_lift() {
+        let policy = DuplicatePolicy::default();
+        let lamp = Summary {
+            category: "repairs_electricity",
+            text: "3栋2单元楼道灯坏了，晚上很黑，老人上下楼不安全",
+            ..probe()
+        };
+        // Same building, an hour apart, words in common (3栋2单元, 坏了, 上下楼).
+        let lift = cand(
+            1,
+            Summary {
+                category: "repairs_lift",
+                text: "3栋2单元电梯坏了，老人上下楼很不方便",
+                created_ms: 99 * HOUR,
+                ..probe()
+            },
+        );
+        // The same lamp, filed under public facilities by a neighbour.
+        let lamp_elsewhere = cand(
+            2,
+            Summary {
+                category: "public_facilities",
+                text: "3栋2单元的楼道灯坏了，晚上很黑",
+                created_ms: 98 * HOUR,
+                ..probe()
+            },
+        );
+        // The same words filed under the lift by mistake: nearly identical text still
+        // counts across families.
+        let misfiled = cand(
+            3,
+            Summary {
+                category: "repairs_lift",
+                text: "3栋2单元楼道灯坏了，晚上很黑，老人上下楼不安全！",
+                created_ms: 97 * HOUR,
+                ..probe()
+            },
+        );
+        // Filed under other: any family.
+        let other = cand(
+            4,
+            Summary {
+                category: "other",
+                text: "3栋2单元楼道灯坏了",
+                created_ms: 96 * HOUR,
+                ..probe()
+            },
+        );
+        let got = suggest_duplicates(&lamp, &[lift, lamp_elsewhere, misfiled, other], &policy);
+        let ids: Vec<i64> = got.iter().map(|s| s.id.0).collect();
+        assert!(!ids.contains(&1), "{got:?}");
+        assert!(
+            ids.contains(&2) && ids.contains(&3) && ids.contains(&4),
+            "{got:?}"
+        );
+        // Without the family rule the lift would have scored above the threshold.
+        let text = text_similarity(lamp.text, lift.summary.text);
+        assert!(text < CROSS_FAMILY_MIN_TEXT);
+        let unfamilied = (policy.text_weight * text
+            + policy.location_weight
+            + policy.recency_weight * (1.0 - 1.0 / 168.0))
+            / 1.0;
+        assert!(unfamilied >= policy.threshold, "{unfamilied}");
+        assert!(related_categories(
+            "repairs_electricity",
+            "public_facilities"
+        ));
+        assert!(related_categories("canteen", "canteen"));
+        assert!(!related_categories("repairs_electricity", "repairs_lift"));
+        assert!(!related_categories("canteen", "parking"));
     }
 
     #[test]
