@@ -55,6 +55,9 @@ pub(crate) async fn load_actor(conn: &mut AnyConnection, user: &User) -> AppResu
     })
 }
 
+/// How long a throttle key waits, given its attempts in the window.
+type DelaySecs = fn(i64) -> i64;
+
 /// Longest user name or address kept in a throttle key.
 const MAX_KEY_CHARS: usize = 128;
 
@@ -162,7 +165,7 @@ impl App {
     /// time ([`throttle_delay_secs`]). An address waits only far past one account's
     /// limit ([`address_throttle_delay_secs`]).
     async fn begin_attempt(&self, keys: &AttemptKeys, address: bool, now: i64) -> AppResult<()> {
-        let limits: [(&str, fn(i64) -> i64); 2] = [
+        let limits: [(&str, DelaySecs); 2] = [
             (&keys.account, throttle_delay_secs),
             (&keys.address, address_throttle_delay_secs),
         ];
@@ -174,7 +177,7 @@ impl App {
             if s.locked_until > now {
                 // Dropping the transaction takes back what it counted.
                 return Err(AppError::Throttled {
-                    retry_after_secs: (s.locked_until - now + 999) / 1000,
+                    retry_after_secs: s.locked_until.saturating_sub(now).saturating_add(999) / 1000,
                 });
             }
             let delay = delay_secs(s.failures);
