@@ -2,7 +2,9 @@
 
 use base64::Engine;
 use civicgrid_domain::access::{Actor, Assignment};
-use civicgrid_domain::account::{THROTTLE_MAX_FAILURES, THROTTLE_WINDOW_SECS, throttle_delay_secs};
+use civicgrid_domain::account::{
+    THROTTLE_WINDOW_SECS, address_throttle_delay_secs, throttle_delay_secs,
+};
 use civicgrid_store::accounts::{self, User};
 use civicgrid_store::sessions::{self, Session};
 use civicgrid_store::{AnyConnection, now_ms, tokens};
@@ -53,6 +55,30 @@ pub(crate) async fn load_actor(conn: &mut AnyConnection, user: &User) -> AppResu
     })
 }
 
+/// How long a throttle key waits, given its attempts in the window.
+type DelaySecs = fn(i64) -> i64;
+
+/// Longest user name or address kept in a throttle key.
+const MAX_KEY_CHARS: usize = 128;
+
+/// The throttle keys of one password attempt.
+struct AttemptKeys {
+    /// `user:NAME`.
+    account: String,
+    /// `ip:ADDR`.
+    address: String,
+}
+
+impl AttemptKeys {
+    fn new(username: &str, client: &str) -> AttemptKeys {
+        let cut = |s: &str| s.chars().take(MAX_KEY_CHARS).collect::<String>();
+        AttemptKeys {
+            account: format!("user:{}", cut(username)),
+            address: format!("ip:{}", cut(client)),
+        }
+    }
+}
+
 impl App {
     /// Signs a user in. `replaces` is the session token the browser already had, if
     /// any: it is revoked, so the session id always changes at sign-in.
@@ -65,19 +91,10 @@ impl App {
         replaces: Option<&str>,
     ) -> AppResult<NewSession> {
         let username = username.trim().to_lowercase();
-        let keys = [format!("user:{username}"), format!("ip:{client}")];
+        let keys = AttemptKeys::new(&username, client);
         let now = now_ms();
-        {
-            let mut conn = self.db.read().await?;
-            for key in &keys {
-                let s = sessions::throttle_get(&mut conn, key).await?;
-                if s.locked_until > now {
-                    return Err(AppError::Throttled {
-                        retry_after_secs: (s.locked_until - now + 999) / 1000,
-                    });
-                }
-            }
-        }
+        // Counted before the password is checked: parallel guesses cannot all pass.
+        self.begin_attempt(&keys, true, now).await?;
         let creds = {
             let mut conn = self.db.read().await?;
             accounts::find_credentials(&mut conn, &username).await?
@@ -91,10 +108,8 @@ impl App {
             .await?;
         let creds = match creds {
             Some(c) if ok && c.user.active => c,
-            _ => {
-                self.note_failure(&keys, now).await?;
-                return Err(AppError::Unauthenticated);
-            }
+            // The failure was counted when the attempt began.
+            _ => return Err(AppError::Unauthenticated),
         };
         let token = new_secret();
         let mut tx = self.db.begin_write().await?;
@@ -116,7 +131,8 @@ impl App {
             &ua,
         )
         .await?;
-        sessions::throttle_clear(&mut tx, &keys[0]).await?;
+        sessions::throttle_clear(&mut tx, &keys.account).await?;
+        sessions::throttle_forgive(&mut tx, &keys.address).await?;
         let actor = load_actor(&mut tx, &creds.user).await?;
         record(
             &mut tx,
@@ -142,13 +158,31 @@ impl App {
         })
     }
 
-    async fn note_failure(&self, keys: &[String], now: i64) -> AppResult<()> {
+    /// Counts one password attempt on the account (and, with `address`, from the
+    /// client address) in one write transaction, before the password is checked: a
+    /// key already waiting refuses it (and nothing is counted); the attempt that
+    /// reaches a key's limit is let through but makes the next ones wait, longer each
+    /// time ([`throttle_delay_secs`]). An address waits only far past one account's
+    /// limit ([`address_throttle_delay_secs`]).
+    async fn begin_attempt(&self, keys: &AttemptKeys, address: bool, now: i64) -> AppResult<()> {
+        let limits: [(&str, DelaySecs); 2] = [
+            (&keys.account, throttle_delay_secs),
+            (&keys.address, address_throttle_delay_secs),
+        ];
+        let limits = if address { &limits[..] } else { &limits[..1] };
         let mut tx = self.db.begin_write().await?;
-        for key in keys {
-            let s = sessions::throttle_fail(&mut tx, key, now, THROTTLE_WINDOW_SECS * 1000).await?;
-            if s.failures >= THROTTLE_MAX_FAILURES {
-                let until = now + throttle_delay_secs(s.failures) * 1000;
-                sessions::throttle_lock(&mut tx, key, until).await?;
+        for (key, delay_secs) in limits {
+            let s =
+                sessions::throttle_begin(&mut tx, key, now, THROTTLE_WINDOW_SECS * 1000).await?;
+            if s.locked_until > now {
+                // Dropping the transaction takes back what it counted.
+                return Err(AppError::Throttled {
+                    retry_after_secs: s.locked_until.saturating_sub(now).saturating_add(999) / 1000,
+                });
+            }
+            let delay = delay_secs(s.failures);
+            if delay > 0 {
+                sessions::throttle_lock(&mut tx, key, now.saturating_add(delay * 1000)).await?;
             }
         }
         civicgrid_store::commit(tx).await?;
@@ -250,6 +284,9 @@ impl App {
     ) -> AppResult<()> {
         civicgrid_domain::account::validate_password(&me.user.username, new)
             .map_err(|e| AppError::invalid("new_password", e))?;
+        // Guesses of the current password count against the account as sign-ins do.
+        let keys = AttemptKeys::new(&me.user.username, "");
+        self.begin_attempt(&keys, false, now_ms()).await?;
         let creds = {
             let mut conn = self.db.read().await?;
             accounts::find_credentials(&mut conn, &me.user.username).await?
@@ -264,6 +301,7 @@ impl App {
         let hash = self.hasher.hash(new.to_owned()).await?;
         let now = now_ms();
         let mut tx = self.db.begin_write().await?;
+        sessions::throttle_clear(&mut tx, &keys.account).await?;
         accounts::set_password_hash(&mut tx, me.user.id, &hash).await?;
         for s in sessions::live_of_user(&mut tx, me.user.id, now).await? {
             if s.id != me.session.id {

@@ -151,10 +151,11 @@ async fn failed_sign_ins_are_throttled_across_restarts() {
     let again = App::new(w.app.db().clone(), AppConfig::default());
     let e = again.login("bob", PW, "5.6.7.8", "ua", None).await;
     assert!(matches!(e, Err(AppError::Throttled { .. })), "{e:?}");
-    // The address that failed is throttled for other accounts too.
+    // The address that failed is not locked for other accounts by one account's
+    // failures (an office behind one address keeps working).
     w.user("carol", Role::Resident, w.grid).await;
     let e = w.app.login("carol", PW, "1.2.3.4", "ua", None).await;
-    assert!(matches!(e, Err(AppError::Throttled { .. })), "{e:?}");
+    assert!(e.is_ok(), "{e:?}");
     // Unknown users fail the same way as wrong passwords.
     let e = w.app.login("nobody", PW, "9.9.9.9", "ua", None).await;
     assert!(matches!(e, Err(AppError::Unauthenticated)), "{e:?}");

@@ -54,10 +54,15 @@ pub fn validate_display_name(raw: &str) -> Result<String, AccountError> {
     }
 }
 
-/// Failed logins allowed within [`THROTTLE_WINDOW_SECS`] before the account (or the
-/// client address) must wait.
+/// Sign-in attempts on one account within [`THROTTLE_WINDOW_SECS`] before it must
+/// wait. Attempts are counted before the password is checked (so parallel guesses are
+/// counted too); a success clears the account's count.
 pub const THROTTLE_MAX_FAILURES: i64 = 5;
 pub const THROTTLE_WINDOW_SECS: i64 = 15 * 60;
+/// Failed sign-ins from one client address within the window before the address must
+/// wait: far above one account's limit, so that an office behind one address keeps
+/// working while one account is attacked from it.
+pub const THROTTLE_ADDRESS_MAX_FAILURES: i64 = 100;
 
 /// How long a throttled key must wait, given its failures in the current window:
 /// nothing up to the limit, then doubling from 30 s, capped at 15 min.
@@ -67,6 +72,19 @@ pub fn throttle_delay_secs(failures_in_window: i64) -> i64 {
     }
     let over = (failures_in_window - THROTTLE_MAX_FAILURES).min(5) as u32;
     (30_i64 << over).min(THROTTLE_WINDOW_SECS)
+}
+
+/// How long a client address must wait, given its failed sign-ins in the window:
+/// nothing up to [`THROTTLE_ADDRESS_MAX_FAILURES`], then as an account past its limit.
+pub fn address_throttle_delay_secs(failures_in_window: i64) -> i64 {
+    if failures_in_window < THROTTLE_ADDRESS_MAX_FAILURES {
+        return 0;
+    }
+    throttle_delay_secs(
+        failures_in_window
+            .saturating_sub(THROTTLE_ADDRESS_MAX_FAILURES)
+            .saturating_add(THROTTLE_MAX_FAILURES),
+    )
 }
 
 #[cfg(test)]
@@ -105,5 +123,16 @@ mod tests {
         assert_eq!(throttle_delay_secs(5), 30);
         assert_eq!(throttle_delay_secs(6), 60);
         assert_eq!(throttle_delay_secs(100), 900);
+        assert_eq!(throttle_delay_secs(i64::MAX), 900);
+    }
+
+    #[test]
+    fn addresses_wait_only_far_past_one_account() {
+        assert_eq!(address_throttle_delay_secs(0), 0);
+        assert_eq!(address_throttle_delay_secs(THROTTLE_MAX_FAILURES), 0);
+        assert_eq!(address_throttle_delay_secs(99), 0);
+        assert_eq!(address_throttle_delay_secs(100), 30);
+        assert_eq!(address_throttle_delay_secs(101), 60);
+        assert_eq!(address_throttle_delay_secs(i64::MAX), 900);
     }
 }

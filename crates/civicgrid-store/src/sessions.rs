@@ -241,6 +241,49 @@ pub async fn throttle_fail(
     })
 }
 
+/// Counts one sign-in attempt for `key` before its password is checked, in one
+/// statement (concurrent attempts are all counted, in order, on both backends): unless
+/// `key` is locked at `now`, its count goes up by one (a window older than `window_ms`
+/// starts afresh at `now`). Returns the state after; a `locked_until` after `now` says
+/// the attempt was refused and not counted.
+pub async fn throttle_begin(
+    conn: &mut AnyConnection,
+    key: &str,
+    now: i64,
+    window_ms: i64,
+) -> StoreResult<ThrottleState> {
+    let row = sqlx::query(
+        "INSERT INTO login_throttle (key, failures, window_start, locked_until) VALUES ($1, 1, $2, 0) \
+         ON CONFLICT (key) DO UPDATE SET \
+         failures = CASE WHEN login_throttle.locked_until > $2 THEN login_throttle.failures \
+           WHEN login_throttle.window_start < $3 THEN 1 ELSE login_throttle.failures + 1 END, \
+         window_start = CASE WHEN login_throttle.locked_until > $2 THEN login_throttle.window_start \
+           WHEN login_throttle.window_start < $3 THEN $2 ELSE login_throttle.window_start END \
+         RETURNING failures, window_start, locked_until",
+    )
+    .bind(key)
+    .bind(now)
+    .bind(now.saturating_sub(window_ms))
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(ThrottleState {
+        failures: row.try_get("failures")?,
+        window_start: row.try_get("window_start")?,
+        locked_until: row.try_get("locked_until")?,
+    })
+}
+
+/// Takes back one attempt counted by [`throttle_begin`] (it succeeded); never below 0.
+pub async fn throttle_forgive(conn: &mut AnyConnection, key: &str) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE login_throttle SET failures = failures - 1 WHERE key = $1 AND failures > 0",
+    )
+    .bind(key)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
 /// Makes `key` wait until `until` (never shortening an existing wait).
 pub async fn throttle_lock(conn: &mut AnyConnection, key: &str, until: i64) -> StoreResult<()> {
     sqlx::query(

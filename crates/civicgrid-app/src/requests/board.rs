@@ -1,13 +1,19 @@
 //! Reading across requests: the duplicate suggestions staff see beside one request
 //! (to merge it with one action), and the public board of open, publicly showable
 //! requests (no personal data: category, status, grid, community, age).
+//!
+//! [`PublicRequest`] is what anyone may read of a request, decided here once for every
+//! public surface (this board, Open311 reads without a token that may view it): free
+//! text without contact details, the address no finer than building and unit, the
+//! point rounded to about 100 m (the rules of `domain::requests::public`).
 
 use civicgrid_domain::access::Actor;
 use civicgrid_domain::org::OrgPath;
+use civicgrid_domain::requests::public::{public_address, public_point, redact_contacts};
 use civicgrid_domain::requests::similarity::{Candidate, Summary, suggest_duplicates};
 use civicgrid_domain::requests::{RequestId, Status};
 use civicgrid_store::now_ms;
-use civicgrid_store::requests::{self as repo, Narrowing, Queue};
+use civicgrid_store::requests::{self as repo, Narrowing, Queue, RequestRecord};
 use serde::Serialize;
 
 use super::intake::DUPLICATE_CANDIDATES;
@@ -27,7 +33,8 @@ pub struct DuplicateSuggestion {
     pub request: RequestView,
 }
 
-/// An open request on the public board: nothing that could identify anyone.
+/// A request as anyone may read it (the public board, Open311): nothing that could
+/// identify or reach anyone.
 #[derive(Debug, Clone, Serialize)]
 pub struct PublicRequest {
     /// `R-2026-000123`.
@@ -37,6 +44,35 @@ pub struct PublicRequest {
     pub grid_id: i64,
     pub community_id: i64,
     pub created_at: i64,
+    /// The description without phone numbers, ID numbers or e-mail addresses.
+    pub description: String,
+    /// The address no finer than building and unit, without contact details.
+    pub address: String,
+    /// (longitude, latitude), rounded to about 100 m.
+    pub point: Option<(f64, f64)>,
+}
+
+impl PublicRequest {
+    /// The public reading of `rec`; times shown at `utc_offset_minutes`.
+    pub(crate) fn of(rec: &RequestRecord, utc_offset_minutes: i32) -> PublicRequest {
+        PublicRequest {
+            number: public_number(rec.id, rec.created_at, utc_offset_minutes),
+            category: rec.category.clone(),
+            status: rec.status,
+            grid_id: rec.grid_id,
+            community_id: rec.community_id,
+            created_at: rec.created_at,
+            description: public_text(&rec.description),
+            address: public_address(&rec.address).into_owned(),
+            point: rec.point.map(public_point),
+        }
+    }
+}
+
+/// Any other text shown publicly beside a request (names of categories and
+/// responsible parties, status notes): without contact details.
+pub fn public_text(text: &str) -> String {
+    redact_contacts(text).into_owned()
 }
 
 /// The public board: its requests and the grids and communities they lie in (names
@@ -134,14 +170,7 @@ impl App {
         let requests: Vec<PublicRequest> = rows
             .into_iter()
             .filter(|r| public.contains(&r.category))
-            .map(|r| PublicRequest {
-                number: public_number(r.id, r.created_at, offset),
-                category: r.category,
-                status: r.status,
-                grid_id: r.grid_id,
-                community_id: r.community_id,
-                created_at: r.created_at,
-            })
+            .map(|r| PublicRequest::of(&r, offset))
             .collect();
         let mut ids: Vec<i64> = requests
             .iter()

@@ -5,8 +5,10 @@
 //! Reading needs no credentials and shows only publicly showable requests (the
 //! request's own flag and its category being public now) with no personal data: no
 //! contact, no requester, no staff names, and status notes without free-text detail.
-//! A caller who also presents an API token sees, in the same shape, the requests that
-//! token may view.
+//! What it shows of them is the public board's reading ([`PublicRequest`]): text
+//! without contact details, the address no finer than building and unit, the point
+//! rounded to about 100 m. A caller who also presents an API token sees, in the same
+//! shape, the requests that token may view, and those in full.
 
 use std::collections::HashMap;
 
@@ -19,9 +21,10 @@ use civicgrid_domain::requests::{Channel, Language, RequestId};
 use civicgrid_store::requests::{self as repo, PublicQuery, RequestRecord};
 use civicgrid_store::{AnyConnection, org};
 
+use super::board::{PublicRequest, public_text};
 use super::intake::{NewRequest, OnBehalf, Submitted};
 use super::settings::load_rules;
-use super::visible_request;
+use super::{standing, visible_request};
 use crate::{App, AppError, AppResult};
 
 /// A `GET requests` query, its values already parsed by the domain's helpers.
@@ -96,36 +99,81 @@ impl Agencies {
     }
 }
 
+/// How much of a request the reader may see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reading {
+    /// The public's reading ([`PublicRequest`]).
+    Public,
+    /// In full: the reader's token may view the request.
+    Full,
+}
+
 fn shown(
     rec: &RequestRecord,
+    reading: Reading,
     names: &HashMap<String, String>,
     agency: Option<String>,
     lang: Language,
     offset: i32,
 ) -> ServiceRequest {
     let open = rec.status.is_open();
+    let service_name = names
+        .get(&rec.category)
+        .cloned()
+        .unwrap_or_else(|| rec.category.clone());
+    let status_notes = rec.status.status_notes(lang, None);
+    let (description, address, point, service_name, agency, status_notes) = match reading {
+        Reading::Full => (
+            rec.description.clone(),
+            rec.address.clone(),
+            rec.point,
+            service_name,
+            agency,
+            status_notes,
+        ),
+        Reading::Public => {
+            let p = PublicRequest::of(rec, offset);
+            (
+                p.description,
+                p.address,
+                p.point,
+                public_text(&service_name),
+                agency.as_deref().map(public_text),
+                public_text(&status_notes),
+            )
+        }
+    };
     ServiceRequest {
         service_request_id: rec.id.0.to_string(),
         status: Open311Status::of(rec.status),
-        status_notes: Some(rec.status.status_notes(lang, None)),
-        service_name: names
-            .get(&rec.category)
-            .cloned()
-            .unwrap_or_else(|| rec.category.clone()),
+        status_notes: Some(status_notes),
+        service_name,
         service_code: rec.category.clone(),
-        description: Some(rec.description.clone()),
+        description: Some(description),
         agency_responsible: agency,
         service_notice: None,
         requested_datetime: format_datetime(rec.created_at, offset),
         updated_datetime: Some(format_datetime(rec.updated_at, offset)),
         expected_datetime: open.then(|| format_datetime(rec.deadlines.resolution_due_ms, offset)),
-        address: Some(rec.address.clone()).filter(|a| !a.is_empty()),
+        address: Some(address).filter(|a| !a.is_empty()),
         address_id: None,
         zipcode: None,
-        lat: rec.point.map(|p| p.1),
-        long: rec.point.map(|p| p.0),
+        lat: point.map(|p| p.1),
+        long: point.map(|p| p.0),
         media_url: None,
     }
+}
+
+/// How `viewer` may read `rec`, a publicly showable request or one it may view.
+async fn reading(
+    conn: &mut AnyConnection,
+    viewer: Option<&Actor>,
+    rec: &RequestRecord,
+) -> AppResult<Reading> {
+    Ok(match viewer {
+        Some(actor) if standing(conn, actor, rec).await?.may_view() => Reading::Full,
+        _ => Reading::Public,
+    })
 }
 
 impl App {
@@ -218,7 +266,8 @@ impl App {
         let mut out = Vec::with_capacity(recs.len());
         for rec in &recs {
             let agency = agencies.of(&mut conn, rec, lang).await?;
-            out.push(shown(rec, &names, agency, lang, offset));
+            let how = reading(&mut conn, viewer, rec).await?;
+            out.push(shown(rec, how, &names, agency, lang, offset));
         }
         Ok(out)
     }
@@ -283,7 +332,7 @@ impl App {
                 service_request_id: u.request_id.0.to_string(),
                 status: Open311Status::of(u.status),
                 updated_datetime: format_datetime(u.at_ms, offset),
-                description: u.status.status_notes(lang, None),
+                description: public_text(&u.status.status_notes(lang, None)),
                 media_url: None,
             })
             .collect())
@@ -292,8 +341,9 @@ impl App {
     /// `POST requests`: raises a request through the `open311` channel as the token's
     /// holder. A point chooses the grid whose boundary contains it; `address_id` is a
     /// building of the ledger. The contact's name and phone are kept as for a phone
-    /// intake (the phone sealed, both shown masked); the request may appear publicly
-    /// when its category is public.
+    /// intake (the phone sealed, both shown masked). Whether the request appears
+    /// publicly is its category's rule, as on the pages: a public category's requests
+    /// do (read as the public board reads them), a private one's never.
     pub async fn submit_open311(&self, actor: &Actor, post: Open311Post) -> AppResult<Submitted> {
         if post.point.is_none() && post.address_string.is_none() && post.address_id.is_none() {
             return Err(AppError::invalid(
@@ -301,8 +351,13 @@ impl App {
                 "give lat and long, address_string or address_id",
             ));
         }
-        self.open311_service(post.service_code.trim(), Language::En)
-            .await?;
+        let code = post.service_code.trim();
+        let category = self
+            .request_categories()
+            .await?
+            .into_iter()
+            .find(|c| c.active && c.code == code)
+            .ok_or(AppError::NotFound("service_code"))?;
         let name = [post.last_name.as_deref(), post.first_name.as_deref()]
             .into_iter()
             .flatten()
@@ -318,7 +373,7 @@ impl App {
         });
         let input = NewRequest {
             channel: Channel::Open311,
-            category: Some(post.service_code.clone()),
+            category: Some(category.code.clone()),
             description: post.description.clone(),
             grid_id: None,
             building_id: post.address_id,
@@ -326,7 +381,8 @@ impl App {
             point: post.point,
             address: post.address_string.clone().unwrap_or_default(),
             on_behalf: contact,
-            public: true,
+            // Posting to Open311 is asking for a public request; the category decides.
+            public: category.public,
         };
         self.submit_request(actor, input).await
     }

@@ -12,6 +12,7 @@
 //! - [`similarity`]: which earlier requests a new one may duplicate;
 //! - [`classifier`]: a suggested category for free text;
 //! - [`open311`]: the GeoReport v2 vocabulary;
+//! - [`public`]: what a request shows to the public (contacts, rooms, points removed);
 //! - [`text`]: the tokens that similarity and the classifier share.
 //!
 //! This module holds the small values every layer uses: [`RequestId`], the intake
@@ -27,6 +28,7 @@ pub mod calendar;
 pub mod category;
 pub mod classifier;
 pub mod open311;
+pub mod public;
 pub mod routing;
 pub mod similarity;
 pub mod sla;

@@ -342,3 +342,124 @@ conformance!(
         civicgrid_store::commit(tx).await.unwrap();
     }
 );
+
+conformance!(
+    throttle_begin_counts_unless_locked_and_windows,
+    |db: Db| async move {
+        let window = 60_000;
+        let mut tx = db.begin_write().await.unwrap();
+        let a = sessions::throttle_begin(&mut tx, "user:a", 1_000, window)
+            .await
+            .unwrap();
+        assert_eq!((a.failures, a.window_start, a.locked_until), (1, 1_000, 0));
+        let b = sessions::throttle_begin(&mut tx, "user:a", 2_000, window)
+            .await
+            .unwrap();
+        assert_eq!((b.failures, b.window_start, b.locked_until), (2, 1_000, 0));
+        sessions::throttle_lock(&mut tx, "user:a", 10_000)
+            .await
+            .unwrap();
+        // While locked, an attempt is refused and not counted.
+        let c = sessions::throttle_begin(&mut tx, "user:a", 5_000, window)
+            .await
+            .unwrap();
+        assert_eq!(
+            (c.failures, c.window_start, c.locked_until),
+            (2, 1_000, 10_000)
+        );
+        // At the end of the wait it counts again.
+        let d = sessions::throttle_begin(&mut tx, "user:a", 10_000, window)
+            .await
+            .unwrap();
+        assert_eq!((d.failures, d.locked_until), (3, 10_000));
+        // A window over starts afresh.
+        let e = sessions::throttle_begin(&mut tx, "user:a", 100_000, window)
+            .await
+            .unwrap();
+        assert_eq!(
+            (e.failures, e.window_start, e.locked_until),
+            (1, 100_000, 10_000)
+        );
+        // A success takes its attempt back, never below zero; other keys untouched.
+        sessions::throttle_begin(&mut tx, "ip:x", 100_000, window)
+            .await
+            .unwrap();
+        sessions::throttle_forgive(&mut tx, "user:a").await.unwrap();
+        sessions::throttle_forgive(&mut tx, "user:a").await.unwrap();
+        sessions::throttle_forgive(&mut tx, "user:nobody")
+            .await
+            .unwrap();
+        assert_eq!(
+            sessions::throttle_get(&mut tx, "user:a").await.unwrap(),
+            ThrottleState {
+                failures: 0,
+                window_start: 100_000,
+                locked_until: 10_000
+            }
+        );
+        assert_eq!(
+            sessions::throttle_get(&mut tx, "user:nobody")
+                .await
+                .unwrap(),
+            ThrottleState::default()
+        );
+        assert_eq!(
+            sessions::throttle_get(&mut tx, "ip:x")
+                .await
+                .unwrap()
+                .failures,
+            1
+        );
+        commit(tx).await.unwrap();
+    }
+);
+
+conformance!(
+    throttle_begin_admits_no_more_than_the_limit_in_parallel,
+    |db: Db| async move {
+        // As sign-in does: each attempt begins in its own write transaction, and the one
+        // reaching the limit locks the key before it commits. However many run at once,
+        // exactly LIMIT get through, and every count is handed out once.
+        const TASKS: usize = 24;
+        const LIMIT: i64 = 3;
+        let now = T0;
+        let mut handles = Vec::new();
+        for _ in 0..TASKS {
+            let db = db.clone();
+            handles.push(tokio::spawn(async move {
+                let mut tx = db.begin_write().await.unwrap();
+                let s = sessions::throttle_begin(&mut tx, "user:victim", now, 15 * MINUTE)
+                    .await
+                    .unwrap();
+                if s.locked_until > now {
+                    return None;
+                }
+                if s.failures >= LIMIT {
+                    sessions::throttle_lock(&mut tx, "user:victim", now + MINUTE)
+                        .await
+                        .unwrap();
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+                commit(tx).await.unwrap();
+                Some(s.failures)
+            }));
+        }
+        let mut admitted = Vec::new();
+        for h in handles {
+            if let Some(n) = h.await.unwrap() {
+                admitted.push(n);
+            }
+        }
+        admitted.sort_unstable();
+        assert_eq!(admitted, (1..=LIMIT).collect::<Vec<_>>());
+        let mut c = db.read().await.unwrap();
+        assert_eq!(
+            sessions::throttle_get(&mut c, "user:victim").await.unwrap(),
+            ThrottleState {
+                failures: LIMIT,
+                window_start: now,
+                locked_until: now + MINUTE
+            }
+        );
+    }
+);

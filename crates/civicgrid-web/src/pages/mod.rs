@@ -194,13 +194,88 @@ pub fn url_encode(s: &str) -> String {
     out
 }
 
+/// Longest `next` kept; a longer one goes to `/`.
+const MAX_NEXT_LEN: usize = 2048;
+/// Layers of percent-encoding `next` is decoded through before it is given up on.
+const MAX_NEXT_DECODINGS: usize = 4;
+
 /// A local path to go back to after signing in or switching language; anything that
-/// could lead off-site becomes `/`.
+/// could lead off-site (or is not a plain path of this site) becomes `/`.
+///
+/// Kept only when it is a same-site relative reference: it starts with one `/` not
+/// followed by `/` or `\`, and holds no control character and no backslash, raw or
+/// percent-encoded (`%09`, `%0a`, `%5C`, also encoded twice): browsers drop tabs and
+/// line breaks from a `Location`, so `/%09/evil.example` would read `//evil.example`.
+/// What is kept is visible ASCII only (other bytes percent-encoded), so it is always a
+/// valid header value.
 pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
-        _ => "/".to_owned(),
+    next.and_then(local_path).unwrap_or_else(|| "/".to_owned())
+}
+
+fn local_path(next: &str) -> Option<String> {
+    if next.is_empty() || next.len() > MAX_NEXT_LEN {
+        return None;
     }
+    let mut layer = next.as_bytes().to_vec();
+    let mut plain = false;
+    for _ in 0..MAX_NEXT_DECODINGS {
+        if !plain_local(&layer) {
+            return None;
+        }
+        let decoded = percent_decode(&layer);
+        if decoded == layer {
+            plain = true;
+            break;
+        }
+        layer = decoded;
+    }
+    if !plain {
+        return None;
+    }
+    let mut out = String::with_capacity(next.len());
+    for b in next.bytes() {
+        if (0x21..=0x7e).contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    // It must read as a path (and query) of this site.
+    out.parse::<axum::http::uri::PathAndQuery>().ok()?;
+    Some(out)
+}
+
+/// One layer of a `next`: starts with a single `/`, no control character, no `\`.
+fn plain_local(b: &[u8]) -> bool {
+    b.first() == Some(&b'/')
+        && !matches!(b.get(1), Some(b'/' | b'\\'))
+        && !b.iter().any(|c| c.is_ascii_control() || *c == b'\\')
+}
+
+/// Decodes `%XX` escapes once; a `%` not followed by two hex digits stays as it is.
+fn percent_decode(s: &[u8]) -> Vec<u8> {
+    fn hex(b: u8) -> Option<u8> {
+        char::from(b)
+            .to_digit(16)
+            .and_then(|d| u8::try_from(d).ok())
+    }
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        if s[i] == b'%'
+            && let (Some(h), Some(l)) = (
+                s.get(i + 1).copied().and_then(hex),
+                s.get(i + 2).copied().and_then(hex),
+            )
+        {
+            out.push(h * 16 + l);
+            i += 3;
+        } else {
+            out.push(s[i]);
+            i += 1;
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -209,11 +284,73 @@ mod tests {
 
     #[test]
     fn next_stays_on_site() {
-        assert_eq!(safe_next(Some("/org/3")), "/org/3");
-        assert_eq!(safe_next(Some("//evil.example")), "/");
-        assert_eq!(safe_next(Some("https://evil.example")), "/");
-        assert_eq!(safe_next(Some("/\\evil")), "/");
-        assert_eq!(safe_next(None), "/");
+        let cases: &[(Option<&str>, &str)] = &[
+            // Kept: paths of this site, with queries and harmless escapes.
+            (Some("/org/3"), "/org/3"),
+            (Some("/"), "/"),
+            (
+                Some("/requests?status=open&page=2"),
+                "/requests?status=open&page=2",
+            ),
+            (
+                Some("/ledger/search?q=%E5%BC%A0"),
+                "/ledger/search?q=%E5%BC%A0",
+            ),
+            (Some("/a%20b"), "/a%20b"),
+            (Some("/a/b//c"), "/a/b//c"),
+            (Some("/search?q=%2F%2Fx"), "/search?q=%2F%2Fx"),
+            // Non-ASCII and spaces come back percent-encoded (a valid header value).
+            (Some("/搜索"), "/%E6%90%9C%E7%B4%A2"),
+            (Some("/a b"), "/a%20b"),
+            // Off-site or not a path.
+            (None, "/"),
+            (Some(""), "/"),
+            (Some("//evil.example"), "/"),
+            (Some("///evil.example"), "/"),
+            (Some("https://evil.example"), "/"),
+            (Some("evil.example"), "/"),
+            (Some("javascript:alert(1)"), "/"),
+            (Some("/\\evil"), "/"),
+            (Some("\\\\evil"), "/"),
+            (Some("/a\\b"), "/"),
+            // Control characters, raw or encoded: browsers drop them from a URL.
+            (Some("/\t/evil.example"), "/"),
+            (Some("/\n/evil.example"), "/"),
+            (Some("/\r\nSet-Cookie: x=1"), "/"),
+            (Some("/a\u{7f}"), "/"),
+            (Some("/%09/evil.example"), "/"),
+            (Some("/%0a/evil.example"), "/"),
+            (Some("/%0D%0ASet-Cookie:%20x=1"), "/"),
+            (Some("/%00"), "/"),
+            (Some("/%1f"), "/"),
+            (Some("/%7F"), "/"),
+            (Some("/%2509/evil.example"), "/"),
+            (Some("/%252509/evil.example"), "/"),
+            // Slashes and backslashes hidden behind escapes.
+            (Some("/%2Fevil.example"), "/"),
+            (Some("/%2fevil.example"), "/"),
+            (Some("/%5Cevil.example"), "/"),
+            (Some("/%5cevil.example"), "/"),
+            (Some("/a%5Cb"), "/"),
+            (Some("/%252F/evil.example"), "/"),
+            (Some("%2F%2Fevil.example"), "/"),
+        ];
+        for (next, want) in cases {
+            assert_eq!(safe_next(*next), *want, "{next:?}");
+            assert!(
+                axum::http::HeaderValue::from_str(&safe_next(*next)).is_ok(),
+                "{next:?}"
+            );
+        }
+        let long = format!("/{}", "a".repeat(MAX_NEXT_LEN));
+        assert_eq!(safe_next(Some(&long)), "/", "absurdly long");
+        assert_eq!(safe_next(Some(&long[1..])), "/");
+    }
+
+    #[test]
+    fn percent_decoding_leaves_broken_escapes() {
+        assert_eq!(percent_decode(b"/%41%4a%zz%4"), b"/AJ%zz%4");
+        assert_eq!(percent_decode(b"%"), b"%");
     }
 
     #[test]
