@@ -483,3 +483,26 @@ async fn the_public_board_shows_public_requests_without_personal_data() {
         assert!(!page.body.contains(secret), "{secret} shown publicly");
     }
 }
+
+/// The category field suggests from the whole sentence: a stairwell light that is out,
+/// with old people on the stairs, is an electrical repair, not a lift breakdown.
+#[tokio::test]
+async fn the_category_field_suggests_from_the_whole_sentence() {
+    let t = TestApp::new().await;
+    let resident = t.login("resident").await;
+    let text = common::form_encode("3栋2单元楼道灯坏了，晚上很黑，老人上下楼不安全");
+    let res = t
+        .get_in(
+            &format!("/requests/suggest?description={text}"),
+            &resident,
+            "zh-CN",
+        )
+        .await;
+    res.assert_status(StatusCode::OK);
+    assert!(
+        res.body.contains("value=\"repairs_electricity\" selected"),
+        "{}",
+        res.body
+    );
+    assert!(!res.body.contains("value=\"repairs_lift\" selected"));
+}

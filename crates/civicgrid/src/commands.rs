@@ -191,6 +191,9 @@ pub async fn serve_app(
         .await
         .with_context(|| format!("listening on {}", s.listen))?;
     let addr = listener.local_addr()?;
+    // The word segmenter's dictionary loads once per process (about 0.1 s): load it
+    // now, not in the first resident's request.
+    tokio::task::spawn_blocking(civicgrid_app::domain::requests::text::warm_up);
     let state = civicgrid_web::AppState::new(app, s.web.clone());
     let (stop_jobs, jobs) = spawn_request_jobs(&state);
     let router = civicgrid_web::build_router(state);

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use civicgrid_domain::access::{Actor, Permission};
 use civicgrid_domain::ledger::phone::Phone;
 use civicgrid_domain::org::NodeKind;
-use civicgrid_domain::requests::classifier::{Classifier, Prediction};
+use civicgrid_domain::requests::classifier::{Choices, Classifier};
 use civicgrid_domain::requests::routing::route_or_default;
 use civicgrid_domain::requests::similarity::{
     Candidate, SimilarRequest, Summary, suggest_duplicates,
@@ -432,15 +432,16 @@ impl App {
         })
     }
 
-    /// A suggested category for free text, learned from the community's own history
-    /// (and seed words for every active category); `None` below the configured
-    /// confidence, when a person should choose. `grid_id` says which community.
+    /// Suggested categories for free text, learned from the community's own history
+    /// (and the names, descriptions and seed words of every active category): one when
+    /// the text is clear, two or three to choose from when it is not, none when it says
+    /// nothing the catalogue knows. `grid_id` says which community.
     pub async fn suggest_request_category(
         &self,
         actor: &Actor,
         grid_id: i64,
         text: &str,
-    ) -> AppResult<Option<Prediction>> {
+    ) -> AppResult<Choices> {
         let mut tx = self.db.begin_write().await?;
         self.ensure_request_catalogue(&mut tx).await?;
         let grid = org::get(&mut tx, grid_id)
@@ -457,7 +458,7 @@ impl App {
         let min = load_rules(&mut tx).await?.policy.min_confidence;
         let clf = self.classifier(&mut tx, community).await?;
         commit(tx).await?;
-        Ok(clf.suggest(text, min))
+        Ok(clf.choices(text, min))
     }
 
     /// Drops the cached classifiers so the next suggestion retrains (after a
@@ -487,7 +488,7 @@ impl App {
             .filter(|c| c.active)
             .map(|c| c.code.as_str())
             .collect();
-        let mut clf = Classifier::with_seeds(active.iter().copied());
+        let mut clf = Classifier::with_catalogue(categories.iter().filter(|c| c.active));
         for (text, category) in
             repo::training_samples(conn, community_id, CLASSIFIER_SAMPLES).await?
         {

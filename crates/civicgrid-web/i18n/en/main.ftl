@@ -465,6 +465,7 @@ request-number = Number
 request-category = Category
 request-category-auto = Suggest from the description
 request-category-hint = Leave it to the suggestion, or choose yourself.
+request-maybe = Could be:
 request-suggested = Suggested
 request-description = What is the problem?
 request-where = Where

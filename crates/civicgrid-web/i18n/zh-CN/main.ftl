@@ -465,6 +465,7 @@ request-number = 编号
 request-category = 分类
 request-category-auto = 根据描述推荐
 request-category-hint = 可以采用推荐，也可以自己选择。
+request-maybe = 可能是：
 request-suggested = 推荐
 request-description = 遇到了什么问题？
 request-where = 地点

@@ -239,6 +239,7 @@ struct IntakePage {
     grids: Vec<(i64, String)>,
     f: ReportFields,
     suggested: Option<String>,
+    choices: Vec<String>,
     problems: Problems,
     pick: ResidentPick,
 }
@@ -384,6 +385,7 @@ async fn intake_page(
         grids,
         f,
         suggested: None,
+        choices: Vec::new(),
         problems,
         pick,
     }))

@@ -14,6 +14,7 @@ use civicgrid_app::auth::SignedIn;
 use civicgrid_app::domain::access::Permission;
 use civicgrid_app::domain::org::NodeKind;
 use civicgrid_app::domain::requests::Channel;
+use civicgrid_app::domain::requests::classifier::Certainty;
 use civicgrid_app::requests::intake::NewRequest;
 use civicgrid_app::requests::reading::{QueueKind, QueueQuery};
 use serde::Deserialize;
@@ -173,6 +174,7 @@ struct NewPage {
     home: Option<Home>,
     f: ReportFields,
     suggested: Option<String>,
+    choices: Vec<String>,
     problems: Problems,
 }
 
@@ -183,6 +185,8 @@ struct CategoryField {
     categories: Vec<(String, String)>,
     f: ReportFields,
     suggested: Option<String>,
+    /// Two or three likely categories when the text is not clear enough for one.
+    choices: Vec<String>,
     problems: Problems,
 }
 
@@ -222,6 +226,7 @@ async fn new_page(
         home,
         f,
         suggested: None,
+        choices: Vec::new(),
         problems,
     }))
 }
@@ -258,17 +263,33 @@ async fn suggest(
         None => grids_of(&st, &ctx, &me).await.first().map(|g| g.0),
     };
     let mut suggested = None;
+    let mut choices = Vec::new();
     if let Some(g) = grid
         && q.description.trim().chars().count() >= 4
-        && let Some(p) = st
+    {
+        let found = st
             .app
             .suggest_request_category(&me.actor, g, &q.description)
-            .await?
-    {
-        suggested = categories
-            .iter()
-            .find(|(c, _)| *c == p.category)
-            .map(|(c, _)| c.clone());
+            .await?;
+        let known = |code: &str| categories.iter().any(|(c, _)| c == code);
+        match found.certainty {
+            Certainty::Sure => {
+                suggested = found
+                    .choices
+                    .first()
+                    .filter(|p| known(&p.category))
+                    .map(|p| p.category.clone());
+            }
+            Certainty::Unsure => {
+                choices = found
+                    .choices
+                    .iter()
+                    .filter(|p| known(&p.category))
+                    .map(|p| p.category.clone())
+                    .collect();
+            }
+            Certainty::NoIdea => {}
+        }
     }
     let mut f = ReportFields {
         category: q.category,
@@ -284,6 +305,7 @@ async fn suggest(
         categories,
         f,
         suggested,
+        choices,
         problems: Problems::none(),
     }))
 }
