@@ -28,10 +28,9 @@ pub(crate) async fn check_party(
             let serves = at.is_within(&o.scope);
             // An organisation neither serving this place nor listed to the actor is as
             // absent as a missing one.
-            if !serves
-                && !(actor.can(Permission::ViewRequests, &o.scope)
-                    || actor.can(Permission::ManageResponders, &o.scope))
-            {
+            let listed = actor.can(Permission::ViewRequests, &o.scope)
+                || actor.can(Permission::ManageResponders, &o.scope);
+            if !serves && !listed {
                 return Err(no_such());
             }
             if !o.active {

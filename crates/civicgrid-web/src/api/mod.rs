@@ -212,6 +212,7 @@ struct Constraints;
 
 impl utoipa::Modify for Constraints {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use civicgrid_app::domain::ledger::person::{Gender, Relation, ResidenceStatus};
         use utoipa::openapi::schema::{Object, Schema};
         use utoipa::openapi::{RefOr, schema::SchemaType};
 
@@ -254,10 +255,43 @@ impl utoipa::Modify for Constraints {
             p.description = Some("10–256 characters, not the username".into());
         });
         field("NewToken", "name", &text(1, 64));
-        field("ResidentInput", "name", &text(1, 50));
+        let one_of = |values: Vec<&'static str>| {
+            move |p: &mut Object| {
+                p.enum_values = Some(values.iter().map(|v| (*v).into()).collect());
+            }
+        };
+        let genders: Vec<&str> = Gender::ALL.iter().map(|g| g.code()).collect();
+        let relations: Vec<&str> = Relation::ALL.iter().map(|r| r.code()).collect();
+        // Deaths and moves out are recorded with their own actions.
+        let present: Vec<&str> = ResidenceStatus::ALL
+            .iter()
+            .filter(|s| s.is_present())
+            .map(|s| s.code())
+            .collect();
+        let pattern = |re: &'static str| move |p: &mut Object| p.pattern = Some(re.into());
+        for schema in ["ResidentInput", "ResidentPatch"] {
+            field(schema, "name", &text(1, 50));
+            field(schema, "gender", &one_of(genders.clone()));
+            field(schema, "relation", &one_of(relations.clone()));
+            field(schema, "residence_status", &one_of(present.clone()));
+            // A date of birth in the past (days past the 28th are left out so that
+            // every value the pattern allows is a real date).
+            field(
+                schema,
+                "birth_date",
+                &pattern("^(19[0-9]{2}|200[0-9]|201[0-9])-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$"),
+            );
+            // A mobile (11 digits from 13…) or a landline with its area code.
+            field(
+                schema,
+                "phone",
+                &pattern("^(1[3-9][0-9]{9}|0[1-9][0-9]{8,10})$"),
+            );
+            // 17 digits and a check character (the check is the server's).
+            field(schema, "id_number", &pattern("^[0-9]{17}[0-9Xx]$"));
+        }
     }
 }
-
 pub(crate) fn routes(r: Routes) -> Routes {
     let r = session::routes(r);
     let r = me::routes(r);

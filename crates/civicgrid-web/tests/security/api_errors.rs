@@ -586,7 +586,7 @@ fn csrf_cookie(res: &TestResponse) -> Option<String> {
         .filter_map(|c| c.strip_prefix("cg_csrf="))
         .filter_map(|c| c.split(';').next())
         .map(str::to_owned)
-        .last()
+        .next_back()
 }
 
 #[tokio::test]
