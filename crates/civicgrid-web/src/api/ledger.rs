@@ -42,7 +42,7 @@ pub struct CreateResident {
 pub struct UpdateResident {
     #[serde(flatten)]
     pub patch: ResidentPatch,
-    #[schema(min_length = 1, max_length = 500, pattern = "\\S")]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 500, pattern = "\\S")]
     pub reason: Option<String>,
 }
 

@@ -660,7 +660,7 @@ pub async fn rate(
 #[serde(deny_unknown_fields)]
 pub struct ClearFlagBody {
     /// Required; kept in the timeline (staff only) and the audit log.
-    #[schema(min_length = 1, max_length = 500, pattern = "\\S")]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 500, pattern = "\\S")]
     pub reason: Option<String>,
 }
 
