@@ -107,8 +107,9 @@ pub struct ErrorBody {
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
-    /// Stable, snake_case: unauthenticated, forbidden, not_found, invalid_input,
-    /// malformed_json, conflict, too_many_attempts, payload_too_large, csrf_failed, internal…
+    /// Stable, snake_case: unauthenticated, forbidden, not_found, method_not_allowed,
+    /// invalid_input, malformed_json, invalid_path, invalid_query, unsupported_media_type,
+    /// conflict, too_many_attempts, payload_too_large, csrf_failed, internal…
     pub code: String,
     pub message: String,
 }
