@@ -19,6 +19,29 @@ pub fn require(actor: &Actor, permission: Permission, target: &OrgPath) -> AppRe
     }
 }
 
+/// Allows `permission` on something at `target` without revealing what the actor may
+/// not see: where the actor has no `sight` of `target` the answer is `hidden()` (what a
+/// missing record answers, so that ids cannot be probed); where they see it but may
+/// not do this, [`AppError::Forbidden`] (which reveals nothing new).
+///
+/// Call [`require_somewhere`] for `permission` *before* loading the record: one who may
+/// do this nowhere is refused alike for every id, existing or not.
+pub fn require_in_sight(
+    actor: &Actor,
+    permission: Permission,
+    sight: Permission,
+    target: &OrgPath,
+    hidden: impl FnOnce() -> AppError,
+) -> AppResult<()> {
+    if actor.can(permission, target) {
+        Ok(())
+    } else if actor.can(sight, target) || !actor.can_somewhere(permission) {
+        Err(AppError::Forbidden)
+    } else {
+        Err(hidden())
+    }
+}
+
 /// Allows the action when `actor` holds `permission` anywhere (for actions that are
 /// then narrowed to the actor's scopes, such as listings).
 pub fn require_somewhere(actor: &Actor, permission: Permission) -> AppResult<()> {
@@ -83,5 +106,58 @@ pub fn reason(raw: Option<&str>) -> AppResult<Option<String>> {
             "must be at most 500 characters",
         )),
         Some(r) => Ok(Some(r.to_owned())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use civicgrid_domain::access::Assignment;
+
+    fn actor(role: Role, path: &OrgPath) -> Actor {
+        Actor {
+            user_id: Some(1),
+            token_id: None,
+            label: "t".into(),
+            assignments: vec![Assignment {
+                id: 1,
+                role,
+                node_id: path.ids().last().copied().unwrap_or(0),
+                path: path.clone(),
+            }],
+        }
+    }
+
+    #[test]
+    fn what_cannot_be_seen_is_not_found() {
+        let community = OrgPath::root(1).child(2).child(3).child(4);
+        let mine = community.child(5);
+        let other = OrgPath::root(1).child(2).child(3).child(6).child(7);
+        let hidden = || AppError::NotFound("resident");
+        let check = |a: &Actor, p: Permission, at: &OrgPath| {
+            require_in_sight(a, p, Permission::ViewLedger, at, hidden).map_err(|e| e.code())
+        };
+        let worker = actor(Role::GridWorker, &mine);
+        assert_eq!(check(&worker, Permission::EditLedger, &mine), Ok(()));
+        assert_eq!(
+            check(&worker, Permission::EditLedger, &other),
+            Err("not_found")
+        );
+        // A street admin sees the ledger but may not edit it: refused, not hidden.
+        let street = actor(Role::StreetAdmin, &OrgPath::root(1).child(2).child(3));
+        assert_eq!(
+            check(&street, Permission::EditLedger, &mine),
+            Err("forbidden")
+        );
+        // One who may do this nowhere is refused alike everywhere.
+        let resident = actor(Role::Resident, &mine);
+        assert_eq!(
+            check(&resident, Permission::ViewLedger, &mine),
+            Err("forbidden")
+        );
+        assert_eq!(
+            check(&resident, Permission::ViewLedger, &other),
+            Err("forbidden")
+        );
     }
 }

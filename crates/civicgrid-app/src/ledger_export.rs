@@ -13,7 +13,7 @@ use civicgrid_store::org as org_repo;
 use civicgrid_store::pii;
 use civicgrid_store::prefix_end;
 
-use crate::authz::{Change, record, require, require_somewhere};
+use crate::authz::{Change, record, require_somewhere};
 use crate::{App, AppError, AppResult};
 
 /// The file formats of an export.
@@ -83,10 +83,9 @@ impl App {
         let mut conn = self.db.read().await?;
         let paths: Vec<OrgPath> = match scope {
             Some(id) => {
-                let node = org_repo::get(&mut conn, id)
-                    .await
-                    .map_err(|_| AppError::NotFound("node"))?;
-                require(actor, Permission::ExportLedger, &node.path)?;
+                let node =
+                    crate::org::node_in_sight(&mut conn, actor, Permission::ExportLedger, id)
+                        .await?;
                 vec![node.path]
             }
             None => match actor.scopes(Permission::ExportLedger) {

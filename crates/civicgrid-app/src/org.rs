@@ -6,7 +6,7 @@ use civicgrid_domain::org::{self as rules, NodeKind};
 use civicgrid_store::org::{self as repo, NewNode, NodeUpdate, OrgNode};
 use serde::Deserialize;
 
-use crate::authz::{Change, reason, record, require, require_somewhere};
+use crate::authz::{Change, reason, record, require, require_in_sight, require_somewhere};
 use crate::{App, AppError, AppResult};
 
 /// A node as a screen shows it: where it sits and what it contains.
@@ -81,8 +81,7 @@ impl App {
 
     pub async fn node(&self, actor: &Actor, id: i64) -> AppResult<NodeView> {
         let mut conn = self.db.read().await?;
-        let node = get_node(&mut conn, id).await?;
-        require(actor, Permission::ViewOrg, &node.path)?;
+        let node = node_in_sight(&mut conn, actor, Permission::ViewOrg, id).await?;
         let ancestors = repo::ancestors(&mut conn, &node.path)
             .await?
             .into_iter()
@@ -101,8 +100,7 @@ impl App {
     /// A node and all its descendants (for maps and pickers).
     pub async fn subtree(&self, actor: &Actor, id: i64) -> AppResult<Vec<OrgNode>> {
         let mut conn = self.db.read().await?;
-        let node = get_node(&mut conn, id).await?;
-        require(actor, Permission::ViewOrg, &node.path)?;
+        let node = node_in_sight(&mut conn, actor, Permission::ViewOrg, id).await?;
         Ok(repo::subtree(&mut conn, &node.path).await?)
     }
 
@@ -144,13 +142,23 @@ impl App {
         let name_en = rules::validate_name("name_en", &input.name_en)
             .map_err(|e| AppError::invalid("name_en", e))?;
         let boundary = parse_boundary(input.boundary.as_deref())?;
-        let parent =
-            match input.parent_id {
-                Some(pid) => Some(repo::get(&mut *tx, pid).await.map_err(|_| {
-                    AppError::invalid("parent_id", format!("no node has id {pid}"))
-                })?),
-                None => None,
-            };
+        require_somewhere(actor, Permission::ManageOrg)?;
+        let parent = match input.parent_id {
+            Some(pid) => {
+                // A parent the actor cannot see is as absent as a missing one.
+                let no_node = || AppError::invalid("parent_id", format!("no node has id {pid}"));
+                let p = repo::get(&mut *tx, pid).await.map_err(|_| no_node())?;
+                require_in_sight(
+                    actor,
+                    Permission::ManageOrg,
+                    Permission::ViewOrg,
+                    &p.path,
+                    no_node,
+                )?;
+                Some(p)
+            }
+            None => None,
+        };
         let kind = match (
             input
                 .kind
@@ -254,8 +262,7 @@ impl App {
             .map(|b| parse_boundary(b.as_deref()))
             .transpose()?;
         let mut tx = self.db.begin_write().await?;
-        let before = get_node(&mut tx, id).await?;
-        require(actor, Permission::ManageOrg, &before.path)?;
+        let before = node_in_sight(&mut tx, actor, Permission::ManageOrg, id).await?;
         let node = repo::update(
             &mut tx,
             id,
@@ -311,9 +318,27 @@ pub(crate) async fn get_node(
     })
 }
 
+/// Loads a node for `permission`; a node the actor cannot see (no
+/// [`Permission::ViewOrg`] there) is not found, as a missing one. One who may use
+/// `permission` nowhere is refused before anything is read.
+pub(crate) async fn node_in_sight(
+    conn: &mut civicgrid_store::AnyConnection,
+    actor: &Actor,
+    permission: Permission,
+    id: i64,
+) -> AppResult<OrgNode> {
+    require_somewhere(actor, permission)?;
+    let node = get_node(conn, id).await?;
+    require_in_sight(actor, permission, Permission::ViewOrg, &node.path, || {
+        AppError::NotFound("org node")
+    })?;
+    Ok(node)
+}
+
 impl App {
     /// A node as its edit and add-child forms show it: only for those who may change it.
     pub async fn manageable_node(&self, actor: &Actor, id: i64) -> AppResult<NodeView> {
+        require_somewhere(actor, Permission::ManageOrg)?;
         let view = self.node(actor, id).await?;
         require(actor, Permission::ManageOrg, &view.node.path)?;
         Ok(view)

@@ -6,7 +6,7 @@ use civicgrid_store::tokens::{self as repo, ApiToken};
 use serde::Deserialize;
 
 use crate::auth::{new_secret, secret_hash};
-use crate::authz::{Change, reason, record, require, require_somewhere};
+use crate::authz::{Change, reason, record, require_in_sight, require_somewhere};
 use crate::org::get_node;
 use crate::{App, AppError, AppResult};
 
@@ -40,11 +40,20 @@ impl App {
             return Err(AppError::invalid("name", "must be 1–64 characters"));
         }
         let role = Role::parse(input.role.trim()).map_err(|e| AppError::invalid("role", e))?;
+        require_somewhere(actor, Permission::ManageTokens)?;
         let mut tx = self.db.begin_write().await?;
-        let node = get_node(&mut tx, input.node_id).await.map_err(|_| {
-            AppError::invalid("node_id", format!("no node has id {}", input.node_id))
-        })?;
-        require(actor, Permission::ManageTokens, &node.path)?;
+        // A node the actor cannot see is as absent as a missing one.
+        let no_node = || AppError::invalid("node_id", format!("no node has id {}", input.node_id));
+        let node = get_node(&mut tx, input.node_id)
+            .await
+            .map_err(|_| no_node())?;
+        require_in_sight(
+            actor,
+            Permission::ManageTokens,
+            Permission::ViewOrg,
+            &node.path,
+            no_node,
+        )?;
         role.check_scope_kind(node.kind)
             .map_err(|e| AppError::invalid("node_id", e))?;
         let secret = format!("{TOKEN_PREFIX}{}", new_secret());
@@ -79,11 +88,20 @@ impl App {
 
     pub async fn revoke_token(&self, actor: &Actor, id: i64, why: Option<&str>) -> AppResult<()> {
         let why = reason(why)?;
+        require_somewhere(actor, Permission::ManageTokens)?;
         let mut tx = self.db.begin_write().await?;
         let token = repo::get(&mut tx, id)
             .await
             .map_err(|_| AppError::NotFound("api token"))?;
-        require(actor, Permission::ManageTokens, &token.node_path)?;
+        // Tokens are listed to those who manage them there; to anyone else a token
+        // outside their scope is not found.
+        require_in_sight(
+            actor,
+            Permission::ManageTokens,
+            Permission::ManageTokens,
+            &token.node_path,
+            || AppError::NotFound("api token"),
+        )?;
         repo::revoke(&mut tx, id, now_ms())
             .await
             .map_err(|_| AppError::Conflict("the token is already revoked".into()))?;

@@ -166,22 +166,26 @@ async fn scope_is_enforced_and_unmasking_needs_a_purpose() {
         .await
         .unwrap();
 
-    // Outside the scope: nothing visible, nothing editable.
+    // Outside the scope: nothing visible, nothing editable — and nothing revealed:
+    // the answers are those of records that do not exist.
     assert!(matches!(
         w.app.resident_card(&outsider, id).await,
-        Err(AppError::Forbidden)
+        Err(AppError::NotFound("resident"))
     ));
     assert!(matches!(
         w.app.ledger_board(&outsider, w.grid).await,
-        Err(AppError::Forbidden)
+        Err(AppError::NotFound("grid"))
     ));
     assert!(matches!(
         w.app.household_card(&outsider, w.household).await,
-        Err(AppError::Forbidden)
+        Err(AppError::NotFound("household"))
     ));
     assert!(matches!(
         w.add(&outsider, w.household, "李四", None, "spouse").await,
-        Err(AppError::Forbidden)
+        Err(AppError::Invalid {
+            field: "household_id",
+            ..
+        })
     ));
     // A street admin may view but neither edit nor unmask.
     assert!(w.app.resident_card(&street, id).await.is_ok());
@@ -507,11 +511,15 @@ async fn split_and_merge_keep_every_member_once() {
         .add_household(&Actor::system(), other_room, "owner", None)
         .await
         .unwrap();
+    // (A household outside the worker's sight is refused as a missing one.)
     assert!(matches!(
         w.app
             .move_resident(&worker, b, other_h, "head", Some("moved"))
             .await,
-        Err(AppError::Forbidden)
+        Err(AppError::Invalid {
+            field: "household_id",
+            ..
+        })
     ));
 }
 

@@ -335,13 +335,14 @@ async fn search_and_summary_stay_in_scope() {
         page: 1,
         ..SearchRequest::default()
     };
+    // Nodes outside the worker's sight answer as missing ones do.
     assert!(matches!(
         w.app.search_residents(&worker, &outside).await,
-        Err(AppError::Forbidden)
+        Err(AppError::NotFound(_))
     ));
     assert!(matches!(
         w.app.population(&worker, w.community).await,
-        Err(AppError::Forbidden)
+        Err(AppError::NotFound(_))
     ));
     let resident = actor(&w.app, Role::Resident, w.grids[0]).await;
     assert!(matches!(

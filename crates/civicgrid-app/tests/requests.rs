@@ -210,12 +210,16 @@ async fn intake_routes_and_sets_due_times_on_the_business_calendar() {
             ..
         })
     ));
-    // Not in their grid, not their channel.
+    // Not in their grid (a grid out of their sight, refused as a missing one), not
+    // their channel.
     let mut elsewhere = w.input(Channel::ResidentWeb, "parking", "别处的车");
     elsewhere.grid_id = Some(w.other_grid);
     assert!(matches!(
         w.app.submit_request(&resident, elsewhere).await,
-        Err(AppError::Forbidden)
+        Err(AppError::Invalid {
+            field: "grid_id",
+            ..
+        })
     ));
     assert!(matches!(
         w.app

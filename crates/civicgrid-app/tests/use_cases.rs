@@ -306,9 +306,10 @@ async fn api_tokens_act_with_one_role_until_revoked() {
     let actor = w.app.api_token(&issued.secret).await.unwrap();
     assert_eq!(actor.roles(), vec![Role::CommunityStaff]);
     assert!(w.app.node(&actor, w.grid).await.is_ok());
+    // Outside its scope: not found, as a missing node.
     assert!(matches!(
         w.app.node(&actor, w.street[1]).await,
-        Err(AppError::Forbidden)
+        Err(AppError::NotFound(_))
     ));
     w.app
         .revoke_token(&Actor::system(), issued.token.id, Some("rotated"))
@@ -367,7 +368,7 @@ async fn every_change_is_audited_with_its_reason_and_the_chain_holds() {
         ),
         "{bad:?}"
     );
-    // Out of scope: another street.
+    // Out of scope: another street (out of sight, so refused as a missing parent).
     let e = w
         .app
         .create_node(
@@ -383,7 +384,16 @@ async fn every_change_is_audited_with_its_reason_and_the_chain_holds() {
             None,
         )
         .await;
-    assert!(matches!(e, Err(AppError::Forbidden)), "{e:?}");
+    assert!(
+        matches!(
+            e,
+            Err(AppError::Invalid {
+                field: "parent_id",
+                ..
+            })
+        ),
+        "{e:?}"
+    );
     let entries = w
         .app
         .audit_entries(

@@ -176,7 +176,7 @@ pub async fn list_users(
                 .bind(&pattern)
                 .bind(scope.as_str())
                 .bind(prefix_end(scope.as_str()))
-                .bind(limit + offset)
+                .bind(limit.saturating_add(offset))
                 .fetch_all(&mut *conn)
                 .await?;
                 all.extend(rows);

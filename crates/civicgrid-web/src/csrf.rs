@@ -49,6 +49,33 @@ pub fn check(cookie: Option<&str>, sent: Option<&str>) -> Result<(), Failure> {
 #[derive(Debug, Clone)]
 pub struct CsrfToken(pub String);
 
+/// `Set-Cookie` giving the browser `token` as its CSRF cookie.
+fn cookie_header(token: &str, secure: bool) -> Option<HeaderValue> {
+    HeaderValue::from_str(&format!(
+        "{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{}",
+        if secure { "; Secure" } else { "" }
+    ))
+    .ok()
+}
+
+/// Gives the browser a new CSRF token (at sign-in and sign-out: a token planted or
+/// read before the session changed does not outlive the change). Returns the token.
+pub fn rotate(res: &mut Response, secure: bool) -> String {
+    let token = civicgrid_app::auth::new_secret();
+    if let Some(v) = cookie_header(&token, secure) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    token
+}
+
+/// Does `res` already set the CSRF cookie?
+fn sets_cookie(res: &Response) -> bool {
+    res.headers().get_all(header::SET_COOKIE).iter().any(|v| {
+        v.as_bytes().starts_with(CSRF_COOKIE.as_bytes())
+            && v.as_bytes().get(CSRF_COOKIE.len()) == Some(&b'=')
+    })
+}
+
 /// Makes sure every browser holds a CSRF cookie, and exposes its value to handlers.
 pub async fn ensure_cookie(mut req: Request, next: Next, secure: bool) -> Response {
     let existing = cookie_token(req.headers()).filter(|t| t.len() <= 128);
@@ -57,14 +84,11 @@ pub async fn ensure_cookie(mut req: Request, next: Next, secure: bool) -> Respon
         .unwrap_or_else(civicgrid_app::auth::new_secret);
     req.extensions_mut().insert(CsrfToken(token.clone()));
     let mut res = next.run(req).await;
-    if existing.is_none() {
-        let cookie = format!(
-            "{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{}",
-            if secure { "; Secure" } else { "" }
-        );
-        if let Ok(v) = HeaderValue::from_str(&cookie) {
-            res.headers_mut().append(header::SET_COOKIE, v);
-        }
+    if existing.is_none()
+        && !sets_cookie(&res)
+        && let Some(v) = cookie_header(&token, secure)
+    {
+        res.headers_mut().append(header::SET_COOKIE, v);
     }
     res
 }

@@ -4,10 +4,14 @@
 //! logged with the request id and never sent.
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::extract::Request;
+use axum::http::{StatusCode, Uri, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use civicgrid_app::AppError;
 use serde::Serialize;
+
+use crate::open311::{Format, Open311Failure};
 
 /// A failure as the client sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +39,38 @@ impl Failure {
             "not_found",
             "no such page or resource",
         )
+    }
+
+    pub fn method_not_allowed() -> Failure {
+        Failure::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "this resource does not accept that method; the Allow header lists those it does",
+        )
+    }
+
+    /// A failure known only by its status (a layer answered without a body).
+    pub fn of_status(status: StatusCode) -> Failure {
+        let (code, message) = match status {
+            StatusCode::BAD_REQUEST => ("bad_request", "the request could not be read"),
+            StatusCode::UNAUTHORIZED => ("unauthenticated", "sign in first"),
+            StatusCode::FORBIDDEN => ("forbidden", "you may not do this here"),
+            StatusCode::NOT_FOUND => ("not_found", "no such page or resource"),
+            StatusCode::METHOD_NOT_ALLOWED => return Failure::method_not_allowed(),
+            StatusCode::REQUEST_TIMEOUT => ("request_timeout", "the request took too long"),
+            StatusCode::CONFLICT => ("conflict", "the request conflicts with the current state"),
+            StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "the body is too large"),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+                "unsupported_media_type",
+                "the body's content type is not accepted here",
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY => ("invalid_input", "the input is not valid"),
+            StatusCode::TOO_MANY_REQUESTS => ("too_many_attempts", "too many requests"),
+            StatusCode::SERVICE_UNAVAILABLE => ("unavailable", "the service is not available"),
+            s if s.is_server_error() => ("internal", "internal error"),
+            _ => ("bad_request", "the request was refused"),
+        };
+        Failure::new(status, code, message)
     }
 }
 
@@ -71,8 +107,9 @@ pub struct ErrorBody {
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
-    /// Stable, snake_case: unauthenticated, forbidden, not_found, invalid_input,
-    /// malformed_json, conflict, too_many_attempts, payload_too_large, csrf_failed, internal…
+    /// Stable, snake_case: unauthenticated, forbidden, not_found, method_not_allowed,
+    /// invalid_input, malformed_json, invalid_path, invalid_query, unsupported_media_type,
+    /// conflict, too_many_attempts, payload_too_large, csrf_failed, internal…
     pub code: String,
     pub message: String,
 }
@@ -132,3 +169,83 @@ impl IntoResponse for PageError {
 }
 
 pub type PageResult<T> = Result<T, PageError>;
+
+/// Who reads the answers under a path: API clients (JSON errors), Open311 clients (the
+/// specification's error document) or browsers (an HTML page).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Surface {
+    Api,
+    Open311,
+    Page,
+}
+
+fn surface(path: &str) -> Surface {
+    if path == "/api" || path.starts_with("/api/") {
+        Surface::Api
+    } else if path == "/open311" || path.starts_with("/open311/") {
+        Surface::Open311
+    } else {
+        Surface::Page
+    }
+}
+
+/// An Open311 error is written in the format the resource's extension asks for (XML,
+/// the specification's default, without one).
+fn open311_format(path: &str) -> Format {
+    let last = path.rsplit('/').next().unwrap_or("");
+    Format::split(last).map_or(Format::Xml, |(_, f)| f)
+}
+
+/// `failure` in the shape the clients of `path` read.
+fn answer(path: &str, failure: Failure) -> Response {
+    match surface(path) {
+        Surface::Api => ApiError(failure).into_response(),
+        Surface::Open311 => {
+            Open311Failure::new(failure.status, open311_format(path), failure.message)
+                .into_response()
+        }
+        Surface::Page => PageError(failure).into_response(),
+    }
+}
+
+/// No route has this path.
+pub(crate) async fn unmatched_path(uri: Uri) -> Response {
+    answer(uri.path(), Failure::not_found())
+}
+
+/// A route has this path but not this method (`Allow` is added by the router).
+pub(crate) async fn unmatched_method(uri: Uri) -> Response {
+    answer(uri.path(), Failure::method_not_allowed())
+}
+
+/// The outermost layer: an error answered without a body (a timeout, a layer's
+/// refusal, a mounted service) gets the document its clients read — JSON under
+/// `/api/`, the Open311 error document under `/open311/`, an HTML page elsewhere —
+/// keeping the headers it had (`Allow`, `Retry-After`, …).
+pub(crate) async fn error_bodies(req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_owned();
+    let (parts, body) = req.into_parts();
+    let lang = crate::i18n::lang_of(&parts);
+    let res = next.run(Request::from_parts(parts, body)).await;
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error())
+        || res.headers().contains_key(header::CONTENT_TYPE)
+    {
+        return res;
+    }
+    let (parts, _) = res.into_parts();
+    let failure = Failure::of_status(status);
+    let mut fresh = match surface(&path) {
+        Surface::Page => crate::pages::error_page(lang, "", &failure),
+        _ => answer(&path, failure),
+    };
+    for (name, value) in &parts.headers {
+        if name != header::CONTENT_LENGTH
+            && name != header::CONTENT_ENCODING
+            && !fresh.headers().contains_key(name)
+        {
+            fresh.headers_mut().append(name.clone(), value.clone());
+        }
+    }
+    fresh
+}

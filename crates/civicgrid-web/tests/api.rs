@@ -471,8 +471,9 @@ async fn callers_must_authenticate_and_stay_in_scope() {
 
     let staff = &api.staff_token;
     let other = format!("/api/v1/org/nodes/{}", api.community_b);
+    // Outside the caller's sight: not found, as a node that does not exist.
     let r = api.call(Method::GET, &other, staff, None).await;
-    assert_eq!((r.status, r.code()), (StatusCode::FORBIDDEN, "forbidden"));
+    assert_eq!((r.status, r.code()), (StatusCode::NOT_FOUND, "not_found"));
     let own = format!("/api/v1/org/nodes/{}", api.grid_a);
     assert_eq!(
         api.call(Method::GET, &own, staff, None).await.status,
@@ -491,5 +492,9 @@ async fn callers_must_authenticate_and_stay_in_scope() {
     let r = api
         .call(Method::POST, "/api/v1/org/nodes", staff, Some(grid))
         .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // A parent outside the caller's sight is refused as a missing one is.
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input")
+    );
 }

@@ -58,7 +58,10 @@ enum Rule {
     /// nothing there, so every caller without one, signed in or not, gets 400.
     ApiKeyOnly,
     /// Like `Scoped`, for things whose existence is hidden from those who may not see
-    /// them: "not found" counts as denied too.
+    /// them: "not found" (404), or for a target named in the body the objection a
+    /// missing one gets (422), counts as denied too. A role that may do this in its
+    /// own scope (in `inside`) but not at the outside target must get exactly that
+    /// answer there, never 403: what lies outside its sight is not revealed.
     Hidden {
         inside: &'static [Role],
         outside: &'static [Role],
@@ -238,8 +241,8 @@ const LEDGER_TAG_FORM: &[(&str, &str)] = &[
 
 fn ledger_cases() -> Vec<Case> {
     let signed_in = Rule::SignedIn;
-    let view = scoped(LEDGER_VIEWERS, ADMIN);
-    let edit = scoped(LEDGER_EDITORS, ADMIN);
+    let view = hidden(LEDGER_VIEWERS, ADMIN);
+    let edit = hidden(LEDGER_EDITORS, ADMIN);
     vec![
         case(
             "GET",
@@ -431,7 +434,7 @@ fn import_export_cases() -> Vec<Case> {
 /// Ledger search and the population summary (ViewLedger).
 fn search_cases() -> Vec<Case> {
     let anywhere = scoped(LEDGER_VIEWERS, LEDGER_VIEWERS);
-    let view = scoped(LEDGER_VIEWERS, ADMIN);
+    let view = hidden(LEDGER_VIEWERS, ADMIN);
     vec![
         case("GET", "/ledger/search", anywhere, S::None, Empty),
         case("GET", "/ledger/population/{id}", view, S::Node, Empty),
@@ -480,39 +483,39 @@ fn core_cases() -> Vec<Case> {
         case("DELETE", "/api/v1/session", signed_in, S::None, Empty),
         // organisation
         case("GET", "/org", scoped(ALL, ALL), S::None, Empty),
-        case("GET", "/org/{id}", scoped(ALL, CITY_WIDE), S::Node, Empty),
+        case("GET", "/org/{id}", hidden(ALL, CITY_WIDE), S::Node, Empty),
         case(
             "GET",
             "/org/{id}/map.svg",
-            scoped(ALL, CITY_WIDE),
+            hidden(ALL, CITY_WIDE),
             S::Node,
             Empty,
         ),
         case(
             "GET",
             "/org/{id}/new",
-            scoped(ORG_MANAGERS, ADMIN),
+            hidden(ORG_MANAGERS, ADMIN),
             S::ParentNode,
             Empty,
         ),
         case(
             "POST",
             "/org/{id}/children",
-            scoped(ORG_MANAGERS, ADMIN),
+            hidden(ORG_MANAGERS, ADMIN),
             S::ParentNode,
             Form(NEW_GRID_FORM),
         ),
         case(
             "GET",
             "/org/{id}/edit",
-            scoped(ORG_MANAGERS, ADMIN),
+            hidden(ORG_MANAGERS, ADMIN),
             S::Node,
             Empty,
         ),
         case(
             "POST",
             "/org/{id}/edit",
-            scoped(ORG_MANAGERS, ADMIN),
+            hidden(ORG_MANAGERS, ADMIN),
             S::Node,
             Form(EDIT_NODE_FORM),
         ),
@@ -520,7 +523,7 @@ fn core_cases() -> Vec<Case> {
         case(
             "POST",
             "/api/v1/org/nodes",
-            scoped(ORG_MANAGERS, ADMIN),
+            hidden(ORG_MANAGERS, ADMIN),
             S::ParentNode,
             Json(
                 r#"{"parent_id":{node},"code":"{code}","name_zh":"新网格","name_en":"New grid","reason":"test"}"#,
@@ -529,14 +532,14 @@ fn core_cases() -> Vec<Case> {
         case(
             "GET",
             "/api/v1/org/nodes/{id}",
-            scoped(ALL, CITY_WIDE),
+            hidden(ALL, CITY_WIDE),
             S::Node,
             Empty,
         ),
         case(
             "PATCH",
             "/api/v1/org/nodes/{id}",
-            scoped(ORG_MANAGERS, ADMIN),
+            hidden(ORG_MANAGERS, ADMIN),
             S::Node,
             Json(r#"{"code":"{code}","name_zh":"网格","name_en":"Grid","reason":"test"}"#),
         ),
@@ -1093,6 +1096,22 @@ fn urlencode(s: &str) -> String {
         .collect()
 }
 
+/// What a missing target answers: 404, or the form's or body's objection (422) when
+/// the body names one (`{node}`, `{household}`, …). Inside the scope a 422 is an
+/// objection to the fixture's data (e.g. a member already split off), so it counts as
+/// a hidden target only outside (`side` 1).
+fn hidden_answer(c: &Case, status: StatusCode, side: usize) -> bool {
+    const TARGETS: [&str; 4] = ["{node}", "{room}", "{household}", "{member}"];
+    let names = |text: &str| TARGETS.iter().any(|t| text.contains(t));
+    let names_target = match c.body {
+        Empty => false,
+        Form(fields) => fields.iter().any(|(k, v)| names(k) || names(v)),
+        Json(text) => names(text),
+    };
+    status == StatusCode::NOT_FOUND
+        || (side == 1 && names_target && status == StatusCode::UNPROCESSABLE_ENTITY)
+}
+
 /// Denied means 401/403, or a page sending the visitor to sign in.
 fn denied(status: StatusCode, location: &str) -> bool {
     status == StatusCode::FORBIDDEN
@@ -1147,8 +1166,22 @@ async fn every_route_allows_and_denies_as_the_table_says() {
                 };
                 let (status, location) = send(&fx, &c, role, side).await;
                 let was_denied = denied(status, &location)
-                    || (matches!(c.rule, Rule::Hidden { .. }) && status == StatusCode::NOT_FOUND);
+                    || (matches!(c.rule, Rule::Hidden { .. }) && hidden_answer(&c, status, side));
                 let side_name = if side == 0 { "inside" } else { "outside" };
+                // Hidden: a role allowed at home but not at the outside target must not
+                // learn that the target exists there.
+                if let (Rule::Hidden { inside, outside }, Some(r), 1) = (c.rule, role, side)
+                    && inside.contains(&r)
+                    && !outside.contains(&r)
+                    && !hidden_answer(&c, status, side)
+                {
+                    failures.push(format!(
+                        "{} {} as {} outside: expected it hidden (404 or 422), got {status}",
+                        c.method,
+                        c.path,
+                        r.as_str(),
+                    ));
+                }
                 if expected_allow == was_denied {
                     failures.push(format!(
                         "{} {} as {:?} {side_name}: expected {}, got {status} {location}",
@@ -1419,7 +1452,7 @@ fn request_cases() -> Vec<Case> {
     let signed_in = Rule::SignedIn;
     let view = hidden(VIEWERS, CITY_WIDE);
     let handle = hidden(HANDLERS, ADMIN);
-    let manage = scoped(ORG_MANAGERS, ADMIN);
+    let manage = hidden(ORG_MANAGERS, ADMIN);
     vec![
         case("GET", "/requests/public", Rule::Public, S::None, Empty),
         case(
@@ -1432,7 +1465,7 @@ fn request_cases() -> Vec<Case> {
         case(
             "POST",
             "/requests",
-            scoped(SUBMITTERS, ADMIN),
+            hidden(SUBMITTERS, ADMIN),
             S::Node,
             Form(REPORT),
         ),
@@ -1521,7 +1554,7 @@ fn request_cases() -> Vec<Case> {
         case(
             "POST",
             "/requests/intake",
-            scoped(HANDLERS, ADMIN),
+            hidden(HANDLERS, ADMIN),
             S::Node,
             Form(INTAKE),
         ),
@@ -1614,7 +1647,7 @@ fn request_cases() -> Vec<Case> {
         case(
             "POST",
             "/api/v1/requests",
-            scoped(SUBMITTERS, ADMIN),
+            hidden(SUBMITTERS, ADMIN),
             S::Node,
             Json(
                 r#"{"description":"楼道灯坏了好几天","category":"public_facilities","grid_id":{node}}"#,

@@ -134,7 +134,8 @@ async fn grid_worker_sees_the_board_and_masked_cards() {
     let res = t
         .get(&format!("/ledger/grids/{}", t.nodes.grid), &other_staff)
         .await;
-    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    // Another community's grid is out of sight: not found, as a missing one.
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]

@@ -118,12 +118,23 @@ async fn a_resident_sees_the_org_but_nothing_else() {
         "/tokens".to_owned(),
         format!("/org/{}/edit", n.grid),
         format!("/org/{}/new", n.community),
-        format!("/org/{}", n.other_community),
-        format!("/org/{}", n.district),
     ] {
         for (lang, text) in [(EN, "Not allowed"), (ZH, "无权操作")] {
             let res = t.get_in(&path, &resident, lang).await;
             assert_eq!(res.status, StatusCode::FORBIDDEN, "{path}: {}", res.body);
+            assert!(res.header(header::CONTENT_TYPE).starts_with("text/html"));
+            assert!(res.body.contains(text), "{path} in {lang}");
+        }
+    }
+    // Nodes outside what the resident may browse are not found, like missing ones.
+    for path in [
+        format!("/org/{}", n.other_community),
+        format!("/org/{}", n.district),
+        "/org/9999999".to_owned(),
+    ] {
+        for (lang, text) in [(EN, "Not found"), (ZH, "未找到")] {
+            let res = t.get_in(&path, &resident, lang).await;
+            assert_eq!(res.status, StatusCode::NOT_FOUND, "{path}: {}", res.body);
             assert!(res.header(header::CONTENT_TYPE).starts_with("text/html"));
             assert!(res.body.contains(text), "{path} in {lang}");
         }
@@ -141,12 +152,13 @@ async fn staff_are_bounded_by_their_community() {
     t.get(&format!("/org/{}/new", n.community), &staff)
         .await
         .assert_status(StatusCode::OK);
+    // Above or beside the community: out of the staff's sight, so not found.
     t.get(&format!("/org/{}/edit", n.street), &staff)
         .await
-        .assert_status(StatusCode::FORBIDDEN);
+        .assert_status(StatusCode::NOT_FOUND);
     t.get(&format!("/org/{}", n.other_community), &staff)
         .await
-        .assert_status(StatusCode::FORBIDDEN);
+        .assert_status(StatusCode::NOT_FOUND);
     // The list of accounts holds only people of the community.
     let list = t.get("/users", &staff).await;
     list.assert_status(StatusCode::OK)
@@ -167,7 +179,7 @@ async fn staff_are_bounded_by_their_community() {
             &staff,
         )
         .await;
-    res.assert_status(StatusCode::FORBIDDEN);
+    res.assert_status(StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]

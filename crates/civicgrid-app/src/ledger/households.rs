@@ -7,8 +7,8 @@ use civicgrid_store::ledger as repo;
 use civicgrid_store::{AnyConnection, commit};
 use serde::Deserialize;
 
-use super::{household_in_scope, parse_area, require_reason, write_history};
-use crate::authz::{Change, record, require};
+use super::{household_in_scope, parse_area, require_reason, room_in_scope, write_history};
+use crate::authz::{Change, record};
 use crate::{App, AppError, AppResult};
 
 /// Splitting part of a household into a new one.
@@ -36,10 +36,8 @@ impl App {
             Ownership::parse(ownership).map_err(|e| AppError::invalid("ownership", e))?;
         let area = parse_area(area_m2.unwrap_or(""))?;
         let mut tx = self.db.begin_write().await?;
-        let place = repo::place_of_room(&mut tx, room_id)
-            .await
-            .map_err(|_| AppError::invalid("room_id", "no such room"))?;
-        require(actor, Permission::EditLedger, &place.grid_path)?;
+        let place =
+            room_in_scope(&mut tx, actor, Permission::EditLedger, room_id, "room_id").await?;
         let h = repo::insert_household(&mut tx, room_id, ownership, area).await?;
         record(
             &mut tx,
@@ -97,10 +95,14 @@ impl App {
                 "the household is no longer active",
             ));
         }
-        let place = repo::place_of_room(&mut tx, input.room_id)
-            .await
-            .map_err(|_| AppError::invalid("room_id", "no such room"))?;
-        require(actor, Permission::EditLedger, &place.grid_path)?;
+        room_in_scope(
+            &mut tx,
+            actor,
+            Permission::EditLedger,
+            input.room_id,
+            "room_id",
+        )
+        .await?;
         let current = repo::members(&mut tx, h.id).await?;
         if members.iter().any(|m| !current.iter().any(|c| c.id == *m)) {
             return Err(AppError::invalid(

@@ -28,7 +28,7 @@ use civicgrid_store::crypto::FieldKeys;
 use civicgrid_store::ledger::{self as repo, NewHistory, ResidentRecord};
 use civicgrid_store::{AnyConnection, org, pii};
 
-use crate::authz::{reason, require};
+use crate::authz::{reason, require_in_sight, require_somewhere};
 use crate::{App, AppError, AppResult};
 
 /// Today's date (UTC) for ages and derived tags.
@@ -44,50 +44,96 @@ pub(crate) async fn grid_path(conn: &mut AnyConnection, grid_id: i64) -> AppResu
     Ok(node.path)
 }
 
-/// Loads a resident and checks `permission` in its grid.
+/// Checks `permission` on a ledger record in the grid at `path`. A record the actor
+/// cannot see (no [`Permission::ViewLedger`] there) is "not found", as a missing one:
+/// its existence is not revealed. Callers check [`require_somewhere`] before loading.
+pub(crate) fn require_on_record(
+    actor: &Actor,
+    permission: Permission,
+    path: &OrgPath,
+    what: &'static str,
+) -> AppResult<()> {
+    require_in_sight(actor, permission, Permission::ViewLedger, path, || {
+        AppError::NotFound(what)
+    })
+}
+
+/// Loads a resident and checks `permission` in its grid; a resident the actor cannot
+/// see is not found.
 pub(crate) async fn resident_in_scope(
     conn: &mut AnyConnection,
     actor: &Actor,
     permission: Permission,
     id: i64,
 ) -> AppResult<(ResidentRecord, OrgPath)> {
+    require_somewhere(actor, permission)?;
     let r = repo::get_resident(conn, id)
         .await
         .map_err(|_| AppError::NotFound("resident"))?;
     let path = grid_path(conn, r.grid_id).await?;
-    require(actor, permission, &path)?;
+    require_on_record(actor, permission, &path, "resident")?;
     Ok((r, path))
 }
 
-/// Loads a household and checks `permission` in its grid.
+/// Loads a household and checks `permission` in its grid; a household the actor
+/// cannot see is not found.
 pub(crate) async fn household_in_scope(
     conn: &mut AnyConnection,
     actor: &Actor,
     permission: Permission,
     id: i64,
 ) -> AppResult<(repo::Household, OrgPath)> {
+    require_somewhere(actor, permission)?;
     let h = repo::get_household(conn, id)
         .await
         .map_err(|_| AppError::NotFound("household"))?;
     let path = grid_path(conn, h.grid_id).await?;
-    require(actor, permission, &path)?;
+    require_on_record(actor, permission, &path, "household")?;
     Ok((h, path))
 }
 
-/// Loads a grid node and checks `permission` there.
+/// Loads the place of a room and checks `permission` in its grid; a room that does
+/// not exist or that the actor cannot see is the same objection on `field`.
+pub(crate) async fn room_in_scope(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    permission: Permission,
+    room_id: i64,
+    field: &'static str,
+) -> AppResult<repo::Place> {
+    require_somewhere(actor, permission)?;
+    let no_such = || AppError::invalid(field, "no such room");
+    let place = repo::place_of_room(conn, room_id)
+        .await
+        .map_err(|_| no_such())?;
+    require_in_sight(
+        actor,
+        permission,
+        Permission::ViewLedger,
+        &place.grid_path,
+        no_such,
+    )?;
+    Ok(place)
+}
+
+/// Loads a grid node and checks `permission` there; a grid the actor cannot see
+/// (no [`Permission::ViewOrg`] there) is not found.
 pub(crate) async fn grid_in_scope(
     conn: &mut AnyConnection,
     actor: &Actor,
     permission: Permission,
     id: i64,
 ) -> AppResult<org::OrgNode> {
+    require_somewhere(actor, permission)?;
     let node = org::get(conn, id)
         .await
         .map_err(|_| AppError::NotFound("grid"))?;
+    require_in_sight(actor, permission, Permission::ViewOrg, &node.path, || {
+        AppError::NotFound("grid")
+    })?;
     if node.kind != NodeKind::Grid {
         return Err(AppError::NotFound("grid"));
     }
-    require(actor, permission, &node.path)?;
     Ok(node)
 }
 

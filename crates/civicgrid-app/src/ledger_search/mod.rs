@@ -8,14 +8,14 @@ use civicgrid_domain::access::{Actor, Permission};
 use civicgrid_domain::ledger::person::ResidenceStatus;
 use civicgrid_domain::ledger::tags::{AGE_TAGS, TagDef};
 use civicgrid_domain::org::NodeKind;
-use civicgrid_store::org::{self as org_repo, OrgNode};
+use civicgrid_store::org::OrgNode;
 use civicgrid_store::population::{self as pop_repo, Population, born_by};
 use civicgrid_store::search::{self as repo, Hit, SearchFilter};
 use civicgrid_store::{AnyConnection, ledger, pii};
 
 pub use query::ParsedQuery;
 
-use crate::authz::{require, require_somewhere};
+use crate::authz::require_somewhere;
 use crate::{App, AppError, AppResult};
 
 /// Results per page.
@@ -93,10 +93,8 @@ impl App {
         let mut conn = self.db.read().await?;
         let scopes = match req.node_id {
             Some(id) => {
-                let node = org_repo::get(&mut conn, id)
-                    .await
-                    .map_err(|_| AppError::NotFound("node"))?;
-                require(actor, Permission::ViewLedger, &node.path)?;
+                let node =
+                    crate::org::node_in_sight(&mut conn, actor, Permission::ViewLedger, id).await?;
                 Some(vec![node.path.as_str().to_owned()])
             }
             None => actor
@@ -170,10 +168,8 @@ impl App {
     /// Population of a grid, community or any node in the actor's ledger scope.
     pub async fn population(&self, actor: &Actor, node_id: i64) -> AppResult<PopulationView> {
         let mut conn = self.db.read().await?;
-        let node = org_repo::get(&mut conn, node_id)
-            .await
-            .map_err(|_| AppError::NotFound("node"))?;
-        require(actor, Permission::ViewLedger, &node.path)?;
+        let node =
+            crate::org::node_in_sight(&mut conn, actor, Permission::ViewLedger, node_id).await?;
         let today = today_ym();
         let mut population = pop_repo::population(&mut conn, node.path.as_str(), today).await?;
         add_derived_tags(&mut population);

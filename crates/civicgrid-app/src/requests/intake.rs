@@ -20,7 +20,7 @@ use civicgrid_store::{AnyConnection, commit, ledger, now_ms, org};
 use super::intake_cache::{IntakeCache, KnownCandidate, LazyRead};
 use super::settings::{RequestPolicy, load_rules};
 use super::{Step, group_commit, public_number, set_clock};
-use crate::authz::require;
+use crate::authz::{require_in_sight, require_somewhere};
 use crate::{App, AppError, AppResult};
 
 /// How long a community's trained classifier is reused before it is trained again.
@@ -92,11 +92,16 @@ struct Location {
     room_id: Option<i64>,
 }
 
+/// Where `input` says the request is (or `point_grid`, the grid containing its point
+/// when that is all it gives), checked for `permission` there (the caller has checked
+/// that the actor holds it somewhere).
 async fn locate(
     conn: &mut LazyRead<'_>,
     cache: &IntakeCache,
     actor: &Actor,
+    permission: Permission,
     input: &NewRequest,
+    point_grid: Option<i64>,
 ) -> AppResult<Location> {
     let (grid_id, building_id, room_id) = if let Some(room) = input.room_id {
         let place = ledger::place_of_room(conn.get().await?, room)
@@ -108,7 +113,7 @@ async fn locate(
             .await
             .map_err(|_| AppError::invalid("building_id", "no such building"))?;
         (building.grid_id, Some(b), None)
-    } else if let Some(g) = input.grid_id {
+    } else if let Some(g) = input.grid_id.or(point_grid) {
         (g, None, None)
     } else {
         // The grid the actor holds a submitting role at, if exactly one.
@@ -128,16 +133,29 @@ async fn locate(
             }
         }
     };
+    let grid = cache
+        .node(conn, grid_id)
+        .await
+        .map_err(|_| AppError::invalid("grid_id", "no such grid"))?;
+    // A place the actor cannot see is as absent as a missing one (nothing more is
+    // said about it).
+    require_in_sight(actor, permission, Permission::ViewOrg, &grid.path, || {
+        if input.room_id.is_some() {
+            AppError::invalid("room_id", "no such room")
+        } else if input.building_id.is_some() {
+            AppError::invalid("building_id", "no such building")
+        } else if input.grid_id.is_some() {
+            AppError::invalid("grid_id", "no such grid")
+        } else {
+            AppError::Forbidden
+        }
+    })?;
     if input.grid_id.is_some_and(|g| g != grid_id) {
         return Err(AppError::invalid(
             "grid_id",
             "the room or building lies in another grid",
         ));
     }
-    let grid = cache
-        .node(conn, grid_id)
-        .await
-        .map_err(|_| AppError::invalid("grid_id", "no such grid"))?;
     if grid.kind != NodeKind::Grid {
         return Err(AppError::invalid("grid_id", "not a grid"));
     }
@@ -186,40 +204,43 @@ impl App {
     /// specific rule, or the category's default party), gets its due times from the
     /// business calendar, and is audited with its first timeline line in one
     /// transaction.
-    pub async fn submit_request(
-        &self,
-        actor: &Actor,
-        mut input: NewRequest,
-    ) -> AppResult<Submitted> {
+    pub async fn submit_request(&self, actor: &Actor, input: NewRequest) -> AppResult<Submitted> {
         let description = validate_description(&input.description)
             .map_err(|e| AppError::invalid(e.field(), e))?;
         check_point(input.point)?;
         // A point alone says where: the grid whose boundary contains it.
-        if let (None, None, None, Some((lon, lat))) =
-            (input.grid_id, input.building_id, input.room_id, input.point)
-        {
-            input.grid_id = Some(self.require_grid_at_point(lon, lat).await?);
-        }
+        let point_grid = match (input.grid_id, input.building_id, input.room_id, input.point) {
+            (None, None, None, Some((lon, lat))) => {
+                Some(self.require_grid_at_point(lon, lat).await?)
+            }
+            _ => None,
+        };
         let address = check_text("address", Some(&input.address), 200)?.unwrap_or_default();
         let now = now_ms();
         self.ensure_request_catalogue_once().await?;
         // Everything is read, checked and decided on a read connection; only the
         // writing goes through the group-commit writer.
-        let mut conn = LazyRead::new(&self.db);
-        let loc = locate(&mut conn, &self.requests.intake_cache, actor, &input).await?;
-        let path = loc.grid.path.clone();
-
-        // Who may raise it through which channel.
+        // Who may raise it through which channel: one who may do so nowhere is refused
+        // before any id is looked up, and a place the actor cannot see is as absent as
+        // a missing one.
         let staff_intake = input.channel.is_staff_intake();
-        require(
+        let permission = if staff_intake {
+            Permission::HandleRequests
+        } else {
+            Permission::SubmitRequest
+        };
+        require_somewhere(actor, permission)?;
+        let mut conn = LazyRead::new(&self.db);
+        let loc = locate(
+            &mut conn,
+            &self.requests.intake_cache,
             actor,
-            if staff_intake {
-                Permission::HandleRequests
-            } else {
-                Permission::SubmitRequest
-            },
-            &path,
-        )?;
+            permission,
+            &input,
+            point_grid,
+        )
+        .await?;
+        let path = loc.grid.path.clone();
         let (requester_user_id, intake_user_id, intake_token_id) = match input.channel {
             Channel::ResidentWeb => {
                 let Some(user) = actor.user_id else {
@@ -267,11 +288,20 @@ impl App {
                 .map_err(|_| AppError::invalid("user_id", "no such user"))?;
         }
         if let Some(r) = behalf.resident_id {
+            // A resident the actor cannot see is as absent as a missing one.
+            require_somewhere(actor, Permission::HandleRequests)?;
+            let no_such = || AppError::invalid("resident_id", "no such resident");
             let resident = ledger::get_resident(conn.get().await?, r)
                 .await
-                .map_err(|_| AppError::invalid("resident_id", "no such resident"))?;
+                .map_err(|_| no_such())?;
             let at = org::get(conn.get().await?, resident.grid_id).await?;
-            require(actor, Permission::HandleRequests, &at.path)?;
+            require_in_sight(
+                actor,
+                Permission::HandleRequests,
+                Permission::ViewLedger,
+                &at.path,
+                no_such,
+            )?;
         }
 
         // Category: given, or suggested with enough confidence.
@@ -442,15 +472,24 @@ impl App {
         grid_id: i64,
         text: &str,
     ) -> AppResult<Choices> {
+        if !(actor.can_somewhere(Permission::SubmitRequest)
+            || actor.can_somewhere(Permission::HandleRequests))
+        {
+            return Err(AppError::Forbidden);
+        }
         let mut tx = self.db.begin_write().await?;
         self.ensure_request_catalogue(&mut tx).await?;
-        let grid = org::get(&mut tx, grid_id)
-            .await
-            .map_err(|_| AppError::invalid("grid_id", "no such grid"))?;
+        let no_such = || AppError::invalid("grid_id", "no such grid");
+        let grid = org::get(&mut tx, grid_id).await.map_err(|_| no_such())?;
         if !(actor.can(Permission::SubmitRequest, &grid.path)
             || actor.can(Permission::HandleRequests, &grid.path))
         {
-            return Err(AppError::Forbidden);
+            // A grid the actor cannot see is as absent as a missing one.
+            return Err(if actor.can(Permission::ViewOrg, &grid.path) {
+                AppError::Forbidden
+            } else {
+                no_such()
+            });
         }
         let community = grid
             .parent_id

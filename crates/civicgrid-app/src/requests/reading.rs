@@ -259,12 +259,15 @@ impl App {
         let now = now_ms();
         let mut conn = self.db.read().await?;
         let within = match q.within_node {
-            Some(n) => Some(
-                org::get(&mut conn, n)
-                    .await
-                    .map_err(|_| AppError::invalid("within_node", "no such node"))?
-                    .path,
-            ),
+            Some(n) => {
+                // A node the actor cannot see is as absent as a missing one.
+                let no_such = || AppError::invalid("within_node", "no such node");
+                let node = org::get(&mut conn, n).await.map_err(|_| no_such())?;
+                if !actor.can(Permission::ViewOrg, &node.path) {
+                    return Err(no_such());
+                }
+                Some(node.path)
+            }
             None => None,
         };
         let base = Narrowing {

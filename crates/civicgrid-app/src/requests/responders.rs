@@ -4,9 +4,9 @@
 use civicgrid_domain::access::{Actor, Permission, Role};
 use civicgrid_domain::requests::category::ResponderKind;
 use civicgrid_store::requests::{self as repo, ResponderOrg};
-use civicgrid_store::{accounts, commit, now_ms, org};
+use civicgrid_store::{AnyConnection, accounts, commit, now_ms, org};
 
-use crate::authz::{Change, record, require, require_somewhere};
+use crate::authz::{Change, record, require_in_sight, require_somewhere};
 use crate::{App, AppError, AppResult};
 
 fn check_name(name: &str) -> AppResult<String> {
@@ -15,6 +15,23 @@ fn check_name(name: &str) -> AppResult<String> {
         return Err(AppError::invalid("name", "give a name of 1–100 characters"));
     }
     Ok(name.to_owned())
+}
+
+/// Loads an organisation for a change; one the actor cannot see (outside the scopes in
+/// which organisations are listed to them) is not found, as a missing one.
+async fn org_in_sight(conn: &mut AnyConnection, actor: &Actor, id: i64) -> AppResult<ResponderOrg> {
+    require_somewhere(actor, Permission::ManageResponders)?;
+    let o = repo::get_org(conn, id)
+        .await
+        .map_err(|_| AppError::NotFound("responder organisation"))?;
+    require_in_sight(
+        actor,
+        Permission::ManageResponders,
+        Permission::ViewRequests,
+        &o.scope,
+        || AppError::NotFound("responder organisation"),
+    )?;
+    Ok(o)
 }
 
 impl App {
@@ -27,11 +44,17 @@ impl App {
         node_id: i64,
     ) -> AppResult<ResponderOrg> {
         let name = check_name(name)?;
+        require_somewhere(actor, Permission::ManageResponders)?;
         let mut tx = self.db.begin_write().await?;
-        let node = org::get(&mut tx, node_id)
-            .await
-            .map_err(|_| AppError::invalid("node_id", "no such node"))?;
-        require(actor, Permission::ManageResponders, &node.path)?;
+        let no_node = || AppError::invalid("node_id", "no such node");
+        let node = org::get(&mut tx, node_id).await.map_err(|_| no_node())?;
+        require_in_sight(
+            actor,
+            Permission::ManageResponders,
+            Permission::ViewOrg,
+            &node.path,
+            no_node,
+        )?;
         let o = repo::insert_org(&mut tx, kind, &name, node.id, &node.path, now_ms()).await?;
         record(
             &mut tx,
@@ -63,10 +86,7 @@ impl App {
     ) -> AppResult<ResponderOrg> {
         let name = check_name(name)?;
         let mut tx = self.db.begin_write().await?;
-        let before = repo::get_org(&mut tx, id)
-            .await
-            .map_err(|_| AppError::NotFound("responder organisation"))?;
-        require(actor, Permission::ManageResponders, &before.scope)?;
+        let before = org_in_sight(&mut tx, actor, id).await?;
         repo::update_org(&mut tx, id, kind, &name, active, now_ms()).await?;
         record(
             &mut tx,
@@ -98,10 +118,7 @@ impl App {
         member: bool,
     ) -> AppResult<bool> {
         let mut tx = self.db.begin_write().await?;
-        let o = repo::get_org(&mut tx, org_id)
-            .await
-            .map_err(|_| AppError::NotFound("responder organisation"))?;
-        require(actor, Permission::ManageResponders, &o.scope)?;
+        let o = org_in_sight(&mut tx, actor, org_id).await?;
         if member {
             // The account touched is checked too: only an account holding the responder
             // role where the organisation works, and visible to the actor, may join it.

@@ -7,13 +7,14 @@ use civicgrid_domain::requests::routing::{Party, RoutingRule, check_conflict};
 use civicgrid_store::requests::{self as repo, StoredRule};
 use civicgrid_store::{AnyConnection, commit, now_ms, org};
 
-use crate::authz::{Change, record, require, require_somewhere};
+use crate::authz::{Change, record, require_in_sight, require_somewhere};
 use crate::{App, AppError, AppResult};
 
 /// Checks that `party` may take requests located at `at`: an active organisation
 /// whose scope contains it, or a routable role.
 pub(crate) async fn check_party(
     conn: &mut AnyConnection,
+    actor: &Actor,
     party: Party,
     at: &OrgPath,
 ) -> AppResult<()> {
@@ -22,13 +23,20 @@ pub(crate) async fn check_party(
             .map(|_| ())
             .map_err(|e| AppError::invalid("party", e)),
         Party::Org(id) => {
-            let o = repo::get_org(conn, id)
-                .await
-                .map_err(|_| AppError::invalid("party", "no such responder organisation"))?;
+            let no_such = || AppError::invalid("party", "no such responder organisation");
+            let o = repo::get_org(conn, id).await.map_err(|_| no_such())?;
+            let serves = at.is_within(&o.scope);
+            // An organisation neither serving this place nor listed to the actor is as
+            // absent as a missing one.
+            let listed = actor.can(Permission::ViewRequests, &o.scope)
+                || actor.can(Permission::ManageResponders, &o.scope);
+            if !serves && !listed {
+                return Err(no_such());
+            }
             if !o.active {
                 return Err(AppError::invalid("party", "that organisation is inactive"));
             }
-            if !at.is_within(&o.scope) {
+            if !serves {
                 return Err(AppError::invalid(
                     "party",
                     "that organisation does not serve this place",
@@ -49,11 +57,17 @@ impl App {
         node_id: i64,
         party: Party,
     ) -> AppResult<StoredRule> {
+        require_somewhere(actor, Permission::ManageRouting)?;
         let mut tx = self.db.begin_write().await?;
-        let node = org::get(&mut tx, node_id)
-            .await
-            .map_err(|_| AppError::invalid("node_id", "no such node"))?;
-        require(actor, Permission::ManageRouting, &node.path)?;
+        let no_node = || AppError::invalid("node_id", "no such node");
+        let node = org::get(&mut tx, node_id).await.map_err(|_| no_node())?;
+        require_in_sight(
+            actor,
+            Permission::ManageRouting,
+            Permission::ViewOrg,
+            &node.path,
+            no_node,
+        )?;
         let rule = RoutingRule {
             id: 0,
             category: category.map(str::to_owned),
@@ -72,7 +86,7 @@ impl App {
                 e,
             )
         })?;
-        self.check_rule(&mut tx, &rule).await?;
+        self.check_rule(&mut tx, actor, &rule).await?;
         let id = repo::insert_rule(&mut tx, &rule, node.id, now_ms()).await?;
         record(
             &mut tx,
@@ -102,11 +116,19 @@ impl App {
         party: Party,
         active: bool,
     ) -> AppResult<StoredRule> {
+        require_somewhere(actor, Permission::ManageRouting)?;
         let mut tx = self.db.begin_write().await?;
         let before = repo::get_rule(&mut tx, id)
             .await
             .map_err(|_| AppError::NotFound("routing rule"))?;
-        require(actor, Permission::ManageRouting, &before.rule.scope)?;
+        // Rules are listed where the actor views requests; elsewhere one is not found.
+        require_in_sight(
+            actor,
+            Permission::ManageRouting,
+            Permission::ViewRequests,
+            &before.rule.scope,
+            || AppError::NotFound("routing rule"),
+        )?;
         let rule = RoutingRule {
             id,
             category: category.map(str::to_owned),
@@ -125,7 +147,7 @@ impl App {
                 e,
             )
         })?;
-        self.check_rule(&mut tx, &rule).await?;
+        self.check_rule(&mut tx, actor, &rule).await?;
         repo::update_rule(&mut tx, &rule, now_ms()).await?;
         record(
             &mut tx,
@@ -149,14 +171,19 @@ impl App {
         Ok(stored)
     }
 
-    async fn check_rule(&self, conn: &mut AnyConnection, rule: &RoutingRule) -> AppResult<()> {
+    async fn check_rule(
+        &self,
+        conn: &mut AnyConnection,
+        actor: &Actor,
+        rule: &RoutingRule,
+    ) -> AppResult<()> {
         if let Some(code) = &rule.category {
             self.ensure_request_catalogue(conn).await?;
             if repo::category(conn, code).await?.is_none() {
                 return Err(AppError::invalid("category", "no such category"));
             }
         }
-        check_party(conn, rule.party, &rule.scope).await?;
+        check_party(conn, actor, rule.party, &rule.scope).await?;
         let same_scope: Vec<RoutingRule> = repo::list_rules(conn, Some(&rule.scope))
             .await?
             .into_iter()

@@ -7,13 +7,14 @@
 //! they may take it. The change, its timeline line, its audit entry and the
 //! notifications are written in one transaction.
 
-use civicgrid_domain::access::Actor;
+use civicgrid_domain::access::{Actor, Permission};
+use civicgrid_domain::org::OrgPath;
 use civicgrid_domain::requests::routing::Party;
 use civicgrid_domain::requests::sla::{EscalationLevel, Targets};
 use civicgrid_domain::requests::status::{self, ActorKind, TransitionContext};
 use civicgrid_domain::requests::{Action, ActionKind, RequestId, Status};
 use civicgrid_store::requests::{self as repo, RequestRecord};
-use civicgrid_store::{AnyConnection, commit, now_ms};
+use civicgrid_store::{AnyConnection, StoreError, accounts, commit, now_ms};
 
 use super::routing::check_party;
 use super::settings::{Rules, load_rules};
@@ -121,6 +122,55 @@ pub(crate) async fn apply_action(
     write_step(conn, actor, &role, rec, step, now).await
 }
 
+/// Checks that `user` can work on a request located at `at` for `party`: an active
+/// account holding the party's role at a node containing the place (a role party), or
+/// a member of the organisation holding a role there that responds to or handles
+/// requests (an organisation). Anyone else, existing or not, is the same objection.
+async fn check_assignee(
+    conn: &mut AnyConnection,
+    party: Party,
+    user: i64,
+    at: &OrgPath,
+) -> AppResult<()> {
+    let refused = || {
+        AppError::invalid(
+            "user_id",
+            match party {
+                Party::Role(_) => "not someone holding that role where the request is",
+                Party::Org(_) => {
+                    "not a member of that organisation who can work where the request is"
+                }
+            },
+        )
+    };
+    let active = accounts::get_user(conn, user)
+        .await
+        .map(|u| u.active)
+        .or_else(|e| match e {
+            StoreError::NotFound => Ok(false),
+            other => Err(AppError::from(other)),
+        })?;
+    if !active {
+        return Err(refused());
+    }
+    let held = accounts::assignments_of(conn, user).await?;
+    let here = |a: &&accounts::AssignmentView| at.is_within(&a.assignment.path);
+    let fits = match party {
+        Party::Role(role) => held
+            .iter()
+            .filter(here)
+            .any(|a| a.assignment.role == role && role.has(Permission::HandleRequests)),
+        Party::Org(org) => {
+            repo::members(conn, org).await?.contains(&user)
+                && held.iter().filter(here).any(|a| {
+                    a.assignment.role.has(Permission::RespondToRequests)
+                        || a.assignment.role.has(Permission::HandleRequests)
+                })
+        }
+    };
+    if fits { Ok(()) } else { Err(refused()) }
+}
+
 impl App {
     /// Loads a request for a change: visible to the actor, at the version they saw.
     async fn for_change(
@@ -177,14 +227,9 @@ impl App {
                         "say why it goes to someone else",
                     ));
                 }
-                check_party(&mut tx, a.party, &rec.path).await?;
-                if let (Party::Org(org), Some(user)) = (a.party, a.user_id)
-                    && !repo::members(&mut tx, org).await?.contains(&user)
-                {
-                    return Err(AppError::invalid(
-                        "user_id",
-                        "not a member of that organisation",
-                    ));
+                check_party(&mut tx, actor, a.party, &rec.path).await?;
+                if let Some(user) = a.user_id {
+                    check_assignee(&mut tx, a.party, user, &rec.path).await?;
                 }
                 rec.party = a.party;
                 rec.assignee_user_id = a.user_id;

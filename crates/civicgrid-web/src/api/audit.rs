@@ -27,6 +27,7 @@ pub struct AuditQuery {
     /// Only entries older than this sequence number (to page backwards).
     pub before_seq: Option<i64>,
     /// 1–500, default 100.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }
 

@@ -33,6 +33,7 @@ pub struct CreateResident {
     #[serde(flatten)]
     pub resident: ResidentInput,
     /// Why (kept in the audit log and the history).
+    #[schema(max_length = 500)]
     pub reason: Option<String>,
 }
 
@@ -41,12 +42,14 @@ pub struct CreateResident {
 pub struct UpdateResident {
     #[serde(flatten)]
     pub patch: ResidentPatch,
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 500, pattern = "\\S")]
     pub reason: Option<String>,
 }
 
 /// Why the full values are needed (recorded in the audit log, shown to the resident).
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct UnmaskRequest {
+    #[schema(min_length = 1, max_length = 500, pattern = "\\S")]
     pub purpose: String,
 }
 

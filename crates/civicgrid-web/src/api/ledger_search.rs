@@ -34,6 +34,7 @@ pub struct SearchParams {
     /// registered, floating, moved_out or deceased (or the Chinese word).
     pub status: Option<String>,
     /// Page number from 1; 20 results per page.
+    #[param(minimum = 1)]
     pub page: Option<i64>,
 }
 

@@ -29,6 +29,7 @@ pub fn created<T: Serialize>(location: String, body: T) -> Response {
 #[into_params(parameter_in = Query)]
 pub struct ReasonQuery {
     /// Why this is done (kept in the audit log; at most 500 characters).
+    #[param(max_length = 500)]
     pub reason: Option<String>,
 }
 
@@ -135,5 +136,74 @@ impl From<AssignmentView> for RoleAssignment {
             node_name_zh: a.node_name_zh,
             node_name_en: a.node_name_en,
         }
+    }
+}
+
+/// Schemas of the words the API accepts, from the lists the server checks them
+/// against (so the document cannot drift from what is accepted).
+pub mod words {
+    use civicgrid_app::domain::access::Role;
+    use civicgrid_app::domain::org::NodeKind;
+    use civicgrid_app::domain::requests::routing::ROUTABLE_ROLES;
+    use civicgrid_app::domain::requests::{ActionKind, Channel, Status};
+    use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
+
+    fn one_of<'a>(values: impl IntoIterator<Item = &'a str>, description: &str) -> Object {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(values))
+            .description(Some(description))
+            .build()
+    }
+
+    pub fn role() -> Object {
+        one_of(Role::ALL.iter().map(|r| r.as_str()), "A role")
+    }
+
+    pub fn node_kind() -> Object {
+        one_of(
+            NodeKind::ALL.iter().map(|k| k.as_str()),
+            "The node's level; defaults to the level below the parent",
+        )
+    }
+
+    pub fn request_status() -> Object {
+        one_of(Status::ALL.iter().map(|s| s.code()), "A request's status")
+    }
+
+    pub fn action() -> Object {
+        one_of(
+            ActionKind::ALL.iter().map(|a| a.code()),
+            "An action of the state machine",
+        )
+    }
+
+    /// The channels an API caller may name (`api` for integrations, the others for
+    /// staff taking a request on a resident's behalf).
+    pub fn intake_channel() -> Object {
+        one_of(
+            Channel::ALL
+                .iter()
+                .filter(|c| c.is_staff_intake() || **c == Channel::Api)
+                .map(|c| c.code()),
+            "api (default for tokens), staff_phone, staff_walk_in or patrol (staff only)",
+        )
+    }
+
+    pub fn poor_rating() -> Object {
+        one_of(["reopen", "flag"], "What a poor rating leads to")
+    }
+
+    /// `org:<id>` or `role:<role>` for a role requests can be routed to.
+    pub fn party() -> Object {
+        let roles: Vec<&str> = ROUTABLE_ROLES.iter().map(|r| r.as_str()).collect();
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some(format!(
+                "^(org:[1-9][0-9]{{0,17}}|role:({}))$",
+                roles.join("|")
+            )))
+            .description(Some("`org:<id>` or `role:<role>`"))
+            .build()
     }
 }

@@ -9,7 +9,7 @@ use axum::response::Response;
 use civicgrid_app::org::{NodeInput, NodePatch};
 use serde::{Deserialize, Serialize};
 
-use super::model::{Node, boundary_text, created, present};
+use super::model::{Node, boundary_text, created, present, words};
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiCaller, ApiJson, ApiPath, ApiQuery};
 use crate::routes::Routes;
@@ -47,13 +47,19 @@ pub struct CreateNode {
     /// The parent node; absent only for a new city.
     pub parent_id: Option<i64>,
     /// Defaults to the level below the parent.
+    #[schema(schema_with = words::node_kind)]
     pub kind: Option<String>,
+    /// Letters, digits, `-` and `_`; unique.
+    #[schema(min_length = 1, max_length = 32, pattern = "^[A-Za-z0-9_-]+$")]
     pub code: String,
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
     pub name_zh: String,
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
     pub name_en: String,
     #[schema(value_type = Option<Object>)]
     pub boundary: Option<serde_json::Value>,
     /// Why (kept in the audit log).
+    #[schema(max_length = 500)]
     pub reason: Option<String>,
 }
 
@@ -61,13 +67,17 @@ pub struct CreateNode {
 /// boundary.
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct UpdateNode {
+    #[schema(min_length = 1, max_length = 32, pattern = "^[A-Za-z0-9_-]+$")]
     pub code: Option<String>,
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
     pub name_zh: Option<String>,
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
     pub name_en: Option<String>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<Object>)]
     pub boundary: Option<Option<serde_json::Value>>,
     /// Why (kept in the audit log).
+    #[schema(max_length = 500)]
     pub reason: Option<String>,
 }
 

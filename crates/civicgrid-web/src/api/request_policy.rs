@@ -20,33 +20,47 @@ pub const MAX_ESCALATION_MINUTES: i64 = 366 * 8 * 60;
 #[serde(deny_unknown_fields)]
 pub struct PolicyBody {
     /// A request shows "due soon" once this share of its target has elapsed (1–99).
+    #[schema(minimum = 1, maximum = 99)]
     pub sla_warning_percent: i64,
     /// Community staff are alerted this many business minutes after the due time
     /// (0: at the due time).
+    #[schema(minimum = 0, maximum = 175680)]
     pub community_staff_after_minutes: i64,
     /// The street office is alerted this many business minutes after the due time; no
     /// sooner than community staff.
+    #[schema(minimum = 0, maximum = 175680)]
     pub street_admin_after_minutes: i64,
     /// What a poor rating (1 or 2 of 5) leads to: `reopen` (at once) or `flag` (the
     /// request stays resolved and waits for a supervisor to clear the flag).
+    #[schema(schema_with = super::model::words::poor_rating)]
     pub poor_rating: String,
     /// Hours after resolution during which the resident may reopen; a resolved request
     /// nobody confirmed is closed after them (0 to 8784).
+    #[schema(minimum = 0, maximum = 8784)]
     pub reopen_window_hours: i64,
     /// Below this confidence (0–1) no category is suggested.
+    #[schema(minimum = 0.0, maximum = 1.0)]
     pub min_confidence: f64,
     /// Requests this close, in metres, count as nearby (more than 0).
+    #[schema(exclusive_minimum = 0.0)]
     pub duplicate_radius_m: f64,
     /// Earlier requests older than this many hours are not suggested (1 to 8784).
+    #[schema(minimum = 1, maximum = 8784)]
     pub duplicate_window_hours: i64,
     /// Suggested from this combined score on (0–1).
+    #[schema(minimum = 0.0, maximum = 1.0)]
     pub duplicate_threshold: f64,
     /// Weights of the score's parts; none negative, at least one above 0.
+    #[schema(minimum = 0.0)]
     pub duplicate_text_weight: f64,
+    #[schema(minimum = 0.0)]
     pub duplicate_category_weight: f64,
+    #[schema(minimum = 0.0)]
     pub duplicate_location_weight: f64,
+    #[schema(minimum = 0.0)]
     pub duplicate_recency_weight: f64,
     /// Most suggestions offered (0 to 50; 0 offers none).
+    #[schema(minimum = 0, maximum = 50)]
     pub duplicate_max_results: i64,
 }
 

@@ -20,7 +20,7 @@ use civicgrid_app::requests::{RequestView, parse_public_number};
 use civicgrid_app::store::requests::PhotoMeta;
 use serde::{Deserialize, Serialize};
 
-use super::model::{created, time};
+use super::model::{created, time, words};
 use super::request_policy::PolicyBody;
 use crate::error::{ApiError, ApiResult, ErrorBody, Failure};
 use crate::extract::{ApiCaller, ApiJson, ApiPath, ApiQuery};
@@ -153,23 +153,30 @@ impl From<RequestView> for Request {
 pub struct NewRequestBody {
     /// A category code; omitted, the suggested category is used when it is confident.
     pub category: Option<String>,
+    #[schema(min_length = 1, max_length = 2000, pattern = "\\S")]
     pub description: String,
     /// Where: a grid, a building or a room (the grid is found from either), or a
     /// point alone (the grid containing it). A resident bound to one grid may omit all.
     pub grid_id: Option<i64>,
     pub building_id: Option<i64>,
     pub room_id: Option<i64>,
+    /// WGS-84; give both or neither.
+    #[schema(minimum = -180.0, maximum = 180.0)]
     pub longitude: Option<f64>,
+    #[schema(minimum = -90.0, maximum = 90.0)]
     pub latitude: Option<f64>,
     /// A hint of where, without personal data.
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub address: String,
     /// May be shown publicly (when its category allows).
     #[serde(default)]
     pub public: bool,
     /// api (default), staff_phone, staff_walk_in or patrol (staff only).
+    #[schema(schema_with = words::intake_channel)]
     pub channel: Option<String>,
     /// For staff intake: whom to call back (stored sealed, shown masked).
+    #[schema(max_length = 50)]
     pub contact_name: Option<String>,
     pub contact_phone: Option<String>,
     /// For staff intake: the resident's ledger record (find it with
@@ -191,12 +198,15 @@ pub struct Submitted {
 pub struct TransitionBody {
     /// accept, assign, start, resolve, close, reject, mark_duplicate, refer, hold,
     /// resume, reopen.
+    #[schema(schema_with = words::action)]
     pub action: String,
     /// The version read; a stale one is refused (409).
     pub version: Option<i64>,
     /// Required for reject, refer, hold, reopen and reassignment; the note of resolve.
+    #[schema(max_length = 500)]
     pub reason: Option<String>,
     /// For assign: `org:<id>` or `role:<role>`.
+    #[schema(schema_with = words::party)]
     pub party: Option<String>,
     /// For assign: a person within the party.
     pub user_id: Option<i64>,
@@ -208,7 +218,9 @@ pub struct TransitionBody {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RatingBody {
+    #[schema(minimum = 1, maximum = 5)]
     pub rating: i64,
+    #[schema(max_length = 500)]
     pub comment: Option<String>,
 }
 
@@ -262,16 +274,21 @@ pub struct QueuePage {
 #[into_params(parameter_in = Query)]
 pub struct QueueParams {
     /// mine (default), my_orgs, scope, overdue, all, return_visits, flagged, raised.
+    #[param(pattern = "^(mine|my_orgs|scope|overdue|all|return_visits|flagged|raised)$")]
     pub queue: Option<String>,
     /// Only under this node.
     pub within_node: Option<i64>,
+    #[param(schema_with = words::request_status)]
     pub status: Option<String>,
     pub category: Option<String>,
     /// `org:<id>` or `role:<role>`.
+    #[param(schema_with = words::party)]
     pub party: Option<String>,
     /// From 1.
+    #[param(minimum = 1)]
     pub page: Option<u32>,
     /// 1 to 200 (50 when omitted).
+    #[param(minimum = 1, maximum = 200)]
     pub page_size: Option<u32>,
 }
 
@@ -298,6 +315,7 @@ pub struct InboxParams {
     /// Lines older than this line id (the next page).
     pub before: Option<i64>,
     /// 1 to 200 (50 when omitted).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 
@@ -642,6 +660,7 @@ pub async fn rate(
 #[serde(deny_unknown_fields)]
 pub struct ClearFlagBody {
     /// Required; kept in the timeline (staff only) and the audit log.
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 500, pattern = "\\S")]
     pub reason: Option<String>,
 }
 
@@ -676,6 +695,7 @@ pub async fn clear_flag(
 #[serde(deny_unknown_fields)]
 pub struct CommentBody {
     /// 1–500 characters.
+    #[schema(min_length = 1, max_length = 500, pattern = "\\S")]
     pub text: String,
     /// Staff and responders: the resident may read it (false when omitted). The
     /// requester's own comments are always shown to them.

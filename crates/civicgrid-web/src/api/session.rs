@@ -3,7 +3,7 @@
 //! `csrf_token` in `X-CSRF-Token`. Integrations use API tokens instead.
 
 use axum::Json;
-use axum::extract::{Extension, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -12,7 +12,6 @@ use serde::{Deserialize, Serialize};
 
 use super::me::RoleAt;
 use super::model::{User, time};
-use crate::csrf::CsrfToken;
 use crate::error::{ApiError, ApiResult, ErrorBody, Failure};
 use crate::extract::{ApiCaller, ApiJson, ClientAddr, session_cookie, session_token};
 use crate::routes::Routes;
@@ -51,7 +50,6 @@ pub struct SessionInfo {
 pub async fn login(
     State(st): State<AppState>,
     ClientAddr(client): ClientAddr,
-    csrf: Option<Extension<CsrfToken>>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<Credentials>,
 ) -> ApiResult<Response> {
@@ -73,6 +71,9 @@ pub async fn login(
             other => ApiError::from(other),
         })?;
     let signed_in = s.signed_in;
+    // A new CSRF token comes with the new session (sent below with the cookies).
+    let mut res = StatusCode::OK.into_response();
+    let csrf_token = crate::csrf::rotate(&mut res, st.config.secure_cookies);
     let info = SessionInfo {
         roles: signed_in
             .actor
@@ -81,10 +82,11 @@ pub async fn login(
             .map(RoleAt::from)
             .collect(),
         user: User::from(signed_in.user),
-        csrf_token: csrf.map(|Extension(t)| t.0).unwrap_or_default(),
+        csrf_token,
         expires_at: time(signed_in.session.expires_at),
     };
-    let mut res = Json(info).into_response();
+    let (parts, _) = res.into_parts();
+    let mut res = (parts, Json(info)).into_response();
     let max_age = st.app.config().session_idle_secs;
     if let Some(c) = session_cookie(&s.token, st.config.secure_cookies, max_age) {
         res.headers_mut().append(header::SET_COOKIE, c);
@@ -120,5 +122,6 @@ pub async fn logout(
     if let Some(c) = session_cookie("", st.config.secure_cookies, 0) {
         res.headers_mut().append(header::SET_COOKIE, c);
     }
+    crate::csrf::rotate(&mut res, st.config.secure_cookies);
     Ok(res)
 }

@@ -56,6 +56,7 @@ pub struct CreateToken {
     #[serde(flatten)]
     pub token: NewToken,
     /// Why (kept in the audit log).
+    #[schema(max_length = 500)]
     pub reason: Option<String>,
 }
 

@@ -25,6 +25,7 @@ pub struct GrantRole {
     #[serde(flatten)]
     pub grant: RoleGrant,
     /// Why (kept in the audit log).
+    #[schema(max_length = 500)]
     pub reason: Option<String>,
 }
 

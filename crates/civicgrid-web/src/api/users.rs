@@ -28,8 +28,10 @@ pub struct UserQuery {
     /// A fragment of the username or display name.
     pub q: Option<String>,
     /// 1–500, default 50.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// Default 0.
+    #[param(minimum = 0)]
     pub offset: Option<i64>,
 }
 
@@ -48,6 +50,7 @@ pub struct CreateUser {
     #[serde(flatten)]
     pub user: NewUser,
     /// Why (kept in the audit log).
+    #[schema(max_length = 500)]
     pub reason: Option<String>,
 }
 
@@ -55,17 +58,22 @@ pub struct CreateUser {
 /// out everywhere.
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct UpdateUser {
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
     pub display_name: Option<String>,
     pub active: Option<bool>,
     /// Why (kept in the audit log).
+    #[schema(max_length = 500)]
     pub reason: Option<String>,
 }
 
 /// A new password set by an administrator; the user is signed out everywhere.
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct ResetPassword {
+    /// Not the username.
+    #[schema(min_length = 10, max_length = 256)]
     pub password: String,
     /// Why (kept in the audit log).
+    #[schema(max_length = 500)]
     pub reason: Option<String>,
 }
 

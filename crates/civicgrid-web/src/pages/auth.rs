@@ -82,6 +82,7 @@ async fn login(
             ) {
                 res.headers_mut().append(header::SET_COOKIE, c);
             }
+            crate::csrf::rotate(&mut res, st.config.secure_cookies);
             Ok(res)
         }
         Err(e @ (AppError::Unauthenticated | AppError::Throttled { .. })) => {
@@ -122,6 +123,7 @@ async fn logout(
     if let Some(c) = session_cookie("", st.config.secure_cookies, 0) {
         res.headers_mut().append(header::SET_COOKIE, c);
     }
+    crate::csrf::rotate(&mut res, st.config.secure_cookies);
     Ok(res)
 }
 

@@ -176,10 +176,6 @@ pub fn error_page(lang: Lang, csrf: &str, failure: &Failure) -> Response {
     (failure.status, Html(body)).into_response()
 }
 
-pub(crate) async fn not_found() -> PageError {
-    PageError(Failure::not_found())
-}
-
 /// Percent-encodes a value for a query string.
 pub fn url_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

@@ -144,11 +144,16 @@ fn all_routes() -> Routes {
 pub fn build_router(state: AppState) -> Router {
     let config: WebConfig = state.config.clone();
     let routes = all_routes();
+    // Unknown paths and methods answer in the shape their clients read: JSON under
+    // /api/, the Open311 error document under /open311/, an HTML page elsewhere. The
+    // method fallback must come after every route (it is set on those registered).
     let router = routes
         .router
-        .fallback(crate::pages::not_found)
+        .fallback(crate::error::unmatched_path)
+        .method_not_allowed_fallback(crate::error::unmatched_method)
         .with_state(state);
     crate::middleware::apply(router, &config)
+        .layer(axum::middleware::from_fn(crate::error::error_bodies))
 }
 
 /// Every registered route, sorted.
