@@ -117,6 +117,11 @@ impl ImportJobView {
         }
     }
 
+    /// Rejected rows counted only (past the first ones kept).
+    pub fn rejects_not_kept(&self) -> u64 {
+        self.rejects_kept().map_or(0, |(_, not_kept, _)| not_kept)
+    }
+
     pub fn rejects_expired(&self) -> bool {
         self.rejects == RejectsKept::Expired
     }
