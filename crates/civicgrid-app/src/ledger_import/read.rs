@@ -317,6 +317,9 @@ fn read_header<R: Read>(
 const BLOCK: usize = 64 * 1024;
 /// Text a stream keeps behind the last record at most before it lets go of it.
 const KEEP_BEHIND: usize = 256 * 1024;
+/// Longest record of a CSV file read as a stream, in bytes of text: a residents row is
+/// far shorter; a quote left open would make the rest of the file one record.
+pub const MAX_RECORD_BYTES: usize = 4 * 1024 * 1024;
 
 /// Whether the rest of `file` is UTF-8 throughout, read a block at a time.
 fn is_utf8(file: &mut std::fs::File) -> std::io::Result<bool> {
@@ -438,6 +441,12 @@ impl Read for TextStream {
         }
         let ready = self.text.get(self.at..).unwrap_or_default();
         let n = ready.len().min(out.len());
+        if self.kept.len() + n > KEEP_BEHIND + MAX_RECORD_BYTES {
+            return Err(std::io::Error::other(format!(
+                "a row is longer than {} MB: is a quote left open? Close it, or split the row",
+                MAX_RECORD_BYTES / (1024 * 1024)
+            )));
+        }
         let (ready, out) = (ready.get(..n).unwrap_or_default(), out.get_mut(..n));
         if let Some(out) = out {
             out.copy_from_slice(ready);
@@ -1273,6 +1282,18 @@ mod tests {
                     .collect()
             ))
         );
+    }
+
+    #[test]
+    fn a_streamed_row_is_bounded() {
+        let mut text = b"community,grid,building,unit,room,name,id_number\n\"".to_vec();
+        text.extend(std::iter::repeat_n(
+            b'x',
+            MAX_RECORD_BYTES + KEEP_BEHIND + 1,
+        ));
+        let mut o = open(temp_file(&text), Format::Csv).unwrap();
+        let e = o.rows.next_row().unwrap().err().unwrap();
+        assert!(e.contains("quote left open"), "{e}");
     }
 
     #[test]
