@@ -1,6 +1,8 @@
 //! Import jobs: an upload runs in the background and its page follows the progress.
-//! The summary holds counts and the header row only; the rejected rows (what staff
-//! typed, personal values included) are stored sealed by the caller.
+//! The summary holds counts and the header row only. The rejected rows (what staff
+//! typed, ID numbers and phones masked by the caller) are sealed by the caller and
+//! kept apart, in `import_job_rejects`, until they expire: a short preview for the
+//! job's page and the file to download, so showing the page never reads the file.
 
 use sqlx::{AnyConnection, Row, any::AnyRow};
 
@@ -22,8 +24,6 @@ pub struct ImportJob {
     pub total_units: i64,
     /// JSON of the summary's counts (no personal values), once finished.
     pub summary: Option<String>,
-    /// The rejected rows as a sealed CSV, once finished with rejects.
-    pub rejects_enc: Option<String>,
     /// What stopped a failed job, in words for the uploader.
     pub error: Option<String>,
     pub started_at: i64,
@@ -33,7 +33,7 @@ pub struct ImportJob {
 }
 
 const COLUMNS: &str = "id, user_id, file_name, dry_run, create_missing, status, done_units, \
-     total_units, summary, rejects_enc, error, started_at, heartbeat_at, finished_at";
+     total_units, summary, error, started_at, heartbeat_at, finished_at";
 
 fn job(r: &AnyRow) -> StoreResult<ImportJob> {
     Ok(ImportJob {
@@ -46,7 +46,6 @@ fn job(r: &AnyRow) -> StoreResult<ImportJob> {
         done_units: r.try_get("done_units")?,
         total_units: r.try_get("total_units")?,
         summary: r.try_get("summary")?,
-        rejects_enc: r.try_get("rejects_enc")?,
         error: r.try_get("error")?,
         started_at: r.try_get("started_at")?,
         heartbeat_at: r.try_get("heartbeat_at")?,
@@ -91,24 +90,99 @@ pub async fn progress(conn: &mut AnyConnection, id: i64, done: i64, total: i64) 
     Ok(())
 }
 
-/// Ends a running job as `done` with its summary and sealed rejects.
-pub async fn finish(
-    conn: &mut AnyConnection,
-    id: i64,
-    summary: &str,
-    rejects_enc: Option<&str>,
-) -> StoreResult<()> {
+/// Ends a running job as `done` with its summary (its rejected rows go in with
+/// [`put_rejects`], in the same transaction).
+pub async fn finish(conn: &mut AnyConnection, id: i64, summary: &str) -> StoreResult<()> {
     sqlx::query(
         "UPDATE import_jobs SET status = 'done', done_units = total_units, summary = $1, \
-         rejects_enc = $2, finished_at = $3 WHERE id = $4 AND status = 'running'",
+         finished_at = $2 WHERE id = $3 AND status = 'running'",
     )
     .bind(summary.to_owned())
-    .bind(rejects_enc.map(str::to_owned))
     .bind(now_ms())
     .bind(id)
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+/// A job's rejected rows as stored: sealed by the caller, kept until `expires_at`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRejects<'a> {
+    pub expires_at: i64,
+    /// Rows in the file (the first of the job's rejected rows).
+    pub kept_rows: i64,
+    /// The first rows' lines and reasons, for the job's page.
+    pub preview_enc: &'a str,
+    /// The rows as a file to download.
+    pub file_enc: &'a str,
+}
+
+/// Keeps a job's rejected rows (once: a second call leaves the first).
+pub async fn put_rejects(
+    conn: &mut AnyConnection,
+    job_id: i64,
+    r: &NewRejects<'_>,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO import_job_rejects (job_id, expires_at, kept_rows, preview_enc, file_enc) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (job_id) DO NOTHING",
+    )
+    .bind(job_id)
+    .bind(r.expires_at)
+    .bind(r.kept_rows)
+    .bind(r.preview_enc.to_owned())
+    .bind(r.file_enc.to_owned())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// A job's preview of rejected rows, unless they expired by `now`.
+pub async fn rejects_preview(
+    conn: &mut AnyConnection,
+    job_id: i64,
+    now: i64,
+) -> StoreResult<Option<String>> {
+    let row = sqlx::query(
+        "SELECT preview_enc FROM import_job_rejects WHERE job_id = $1 AND expires_at > $2",
+    )
+    .bind(job_id)
+    .bind(now)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(match row {
+        Some(r) => Some(r.try_get("preview_enc")?),
+        None => None,
+    })
+}
+
+/// A job's file of rejected rows and how many rows it holds, unless they expired by
+/// `now`.
+pub async fn rejects_file(
+    conn: &mut AnyConnection,
+    job_id: i64,
+    now: i64,
+) -> StoreResult<Option<(String, i64)>> {
+    let row = sqlx::query(
+        "SELECT kept_rows, file_enc FROM import_job_rejects WHERE job_id = $1 AND expires_at > $2",
+    )
+    .bind(job_id)
+    .bind(now)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(match row {
+        Some(r) => Some((r.try_get("file_enc")?, r.try_get("kept_rows")?)),
+        None => None,
+    })
+}
+
+/// Deletes the rejected rows that expired by `now`; returns how many jobs had some.
+pub async fn delete_expired_rejects(conn: &mut AnyConnection, now: i64) -> StoreResult<u64> {
+    let done = sqlx::query("DELETE FROM import_job_rejects WHERE expires_at <= $1")
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected())
 }
 
 /// Ends a running job as `failed`, saying why.

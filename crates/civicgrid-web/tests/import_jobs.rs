@@ -87,6 +87,14 @@ async fn upload_runs_as_a_job_with_progress_summary_and_rejects() {
     assert!(rejects.header(header::CONTENT_TYPE).starts_with("text/csv"));
     assert!(rejects.body.contains("王错号"), "{}", rejects.body);
     assert!(!rejects.body.contains("刘轩博"));
+    // ID numbers and phones are masked in it; the line finds the row in the file.
+    assert!(
+        rejects.body.contains("420106********1234"),
+        "{}",
+        rejects.body
+    );
+    assert!(rejects.body.contains("138****0000"), "{}", rejects.body);
+    assert!(!rejects.body.contains("420106198001011234"));
 
     // The import page lists the job.
     t.get("/ledger/import", &staff)
@@ -109,14 +117,19 @@ async fn upload_runs_as_a_job_with_progress_summary_and_rejects() {
         .await
         .assert_status(StatusCode::NOT_FOUND);
 
-    // The rejected rows are sealed at rest, like every personal value.
+    // The rejected rows are sealed at rest, like every personal value, and kept
+    // apart from the job.
     let mut conn = t.app.db().read().await.unwrap();
     let id: i64 = job.rsplit('/').next().unwrap().parse().unwrap();
-    let stored = civicgrid_app::store::import_jobs::get(&mut conn, id)
-        .await
-        .unwrap();
-    let sealed = stored.rejects_enc.unwrap();
-    assert!(!sealed.contains("420106198001011234") && !sealed.contains("王错号"));
+    let sealed: Vec<String> = sqlx::query_scalar(
+        "SELECT preview_enc || file_enc FROM import_job_rejects WHERE job_id = $1",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap();
+    assert_eq!(sealed.len(), 1);
+    assert!(!sealed[0].contains("4201061980") && !sealed[0].contains("王错号"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

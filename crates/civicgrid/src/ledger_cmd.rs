@@ -107,6 +107,14 @@ fn print_summary(s: &ImportSummary, elapsed: std::time::Duration) {
     if s.rejects.len() > 20 {
         println!("  … and {} more", s.rejects.len() - 20);
     }
+    if s.rejects_not_kept() > 0 {
+        println!(
+            "  the first {} rejected rows are kept (ID numbers and phones masked); {} more were \
+             counted only: fix these and import again to list the rest",
+            s.rejects.len(),
+            s.rejects_not_kept()
+        );
+    }
 }
 
 /// The communities and grids an import created: the first dozen codes, then a count.

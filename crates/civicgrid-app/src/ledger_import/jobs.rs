@@ -1,6 +1,12 @@
 //! Imports as background jobs: an upload returns at once with a job id; the import
 //! runs on its own task, its progress and heartbeat saved about once a second, and its
-//! summary and (sealed) rejected rows saved when it ends. Only the uploader sees a job.
+//! summary and rejected rows saved when it ends. Only the uploader sees a job.
+//!
+//! The rejected rows kept are the first of the file (see [`super::ImportOptions`]),
+//! ID numbers and phones masked, sealed, for [`REJECTS_KEPT_MS`]: then they are
+//! deleted (when a later import ends or starts) and the job says they expired. The
+//! counts stay in the summary; the job's page opens only a short preview of lines and
+//! reasons, and each download of the file is audited.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -10,12 +16,16 @@ use civicgrid_domain::access::{Actor, Permission};
 use civicgrid_store::import_jobs::{self as repo, ImportJob};
 use serde_json::{Value, json};
 
-use super::{ImportOptions, ImportSummary, RejectedRow};
-use crate::authz::require_somewhere;
+use super::{ImportFile, ImportOptions, ImportSummary, RejectedRow};
+use crate::authz::{Change, record, require_somewhere};
 use crate::{App, AppError, AppResult};
 
-/// Field name (associated data) the rejected rows are sealed under.
-const F_REJECTS: &str = "import_jobs.rejects";
+/// Field names (associated data) the rejected rows are sealed under: the file, and
+/// the preview of lines and reasons.
+const F_REJECTS: &str = "import_job_rejects.file";
+const F_PREVIEW: &str = "import_job_rejects.preview";
+/// How long an import's rejected rows are kept.
+pub const REJECTS_KEPT_MS: i64 = 7 * 24 * 3600 * 1000;
 /// Rows per transaction of an upload: the server is answering requests meanwhile, and
 /// their writes wait while a chunk is written (about a second at this size).
 const LIVE_CHUNK_ROWS: usize = 10_000;
@@ -57,11 +67,65 @@ pub struct ImportJobView {
     pub started_at: i64,
     pub finished_at: Option<i64>,
     pub error: Option<String>,
-    /// Once done: counts, encoding, created nodes, and the first rejected rows.
+    /// Once done: counts, encoding, created nodes, and (on the job's own page) the
+    /// line and reason of the first rejected rows.
     pub summary: Option<ImportSummary>,
+    /// What is kept of the rejected rows.
+    pub rejects: RejectsKept,
 }
 
+/// What a finished job keeps of its rejected rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RejectsKept {
+    /// None were rejected (or the job has not finished).
+    None,
+    /// The first `rows` are in the file until `expires_at`; `not_kept` more were
+    /// counted only.
+    Kept {
+        rows: u64,
+        not_kept: u64,
+        expires_at: i64,
+    },
+    /// They were deleted when their time was up.
+    Expired,
+}
+
+/// A job's rejected rows as a file, or why not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RejectsFile {
+    /// The CSV file (UTF-8 with BOM).
+    Csv(Vec<u8>),
+    /// Their time was up: they are no longer kept.
+    Expired,
+}
+
+/// What the uploader is told when the rejected rows are gone.
+pub const REJECTS_EXPIRED: &str = "the rejected rows of this import were kept for 7 days \
+     and have been deleted; import the file again (as a dry run, to change nothing) to \
+     list them";
+
 impl ImportJobView {
+    /// The first rows kept, and how many were counted only, while they are kept.
+    pub fn rejects_kept(&self) -> Option<(u64, u64, i64)> {
+        match self.rejects {
+            RejectsKept::Kept {
+                rows,
+                not_kept,
+                expires_at,
+            } => Some((rows, not_kept, expires_at)),
+            _ => None,
+        }
+    }
+
+    /// Rejected rows counted only (past the first ones kept).
+    pub fn rejects_not_kept(&self) -> u64 {
+        self.rejects_kept().map_or(0, |(_, not_kept, _)| not_kept)
+    }
+
+    pub fn rejects_expired(&self) -> bool {
+        self.rejects == RejectsKept::Expired
+    }
+
     /// Progress in whole percent (0 while the size is unknown).
     pub fn percent(&self) -> u64 {
         match self.state {
@@ -72,16 +136,44 @@ impl ImportJobView {
     }
 }
 
-fn summary_json(s: &ImportSummary) -> Value {
+fn summary_json(s: &ImportSummary, rejects_expire_at: Option<i64>) -> Value {
     json!({
         "encoding": s.encoding,
         "inserted": s.inserted,
         "updated": s.updated,
         "unchanged": s.unchanged,
         "rejected": s.rejected,
+        "rejects_kept": s.rejects.len(),
+        "rejects_expire_at": rejects_expire_at,
         "created_nodes": s.created_nodes,
         "header": s.header,
     })
+}
+
+/// The line and reason of the first rejected rows, as JSON, for the job's page.
+fn preview_json(rejects: &[RejectedRow]) -> String {
+    let rows: Vec<Value> = rejects
+        .iter()
+        .take(SHOWN_REJECTS)
+        .map(|r| json!([r.line, r.reason]))
+        .collect();
+    Value::Array(rows).to_string()
+}
+
+fn parse_preview(text: &str) -> Vec<RejectedRow> {
+    let Ok(Value::Array(rows)) = serde_json::from_str::<Value>(text) else {
+        return Vec::new();
+    };
+    rows.iter()
+        .take(SHOWN_REJECTS)
+        .filter_map(|r| {
+            Some(RejectedRow {
+                line: r.get(0)?.as_u64()?,
+                reason: r.get(1)?.as_str()?.to_owned(),
+                cells: Vec::new(),
+            })
+        })
+        .collect()
 }
 
 fn strings(v: &Value) -> Vec<String> {
@@ -94,43 +186,29 @@ fn strings(v: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Reads rows of a rejects CSV back (line, cells…, reason).
-fn parse_rejects(csv_bytes: &[u8], limit: usize) -> Vec<RejectedRow> {
-    let text = csv_bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(csv_bytes);
-    let mut r = csv::ReaderBuilder::new()
-        .flexible(true)
-        .has_headers(true)
-        .from_reader(text);
-    let mut out = Vec::new();
-    for rec in r.records().take(limit).flatten() {
-        let mut cells: Vec<String> = rec.iter().map(str::to_owned).collect();
-        if cells.len() < 2 {
-            continue;
-        }
-        let reason = cells.pop().unwrap_or_default();
-        let line = cells.remove(0);
-        out.push(RejectedRow {
-            line: line.parse().unwrap_or(0),
-            reason,
-            cells,
-        });
-    }
-    out
-}
-
 impl App {
-    /// Starts importing `bytes` in the background; returns the job id at once.
+    /// Starts importing `file` in the background; returns the job id at once. A file
+    /// too large, or a workbook whose parts would unpack past their limits, is
+    /// refused here, before any job.
     pub async fn start_import(
         &self,
         actor: &Actor,
         file_name: &str,
-        bytes: Vec<u8>,
+        file: impl Into<ImportFile>,
         opts: ImportOptions,
     ) -> AppResult<i64> {
         require_somewhere(actor, Permission::ImportLedger)?;
-        super::check_size(bytes.len(), opts.max_bytes)?;
+        let file = file.into();
+        super::check_size(&file, opts.max_bytes)?;
+        let name = file_name.to_owned();
+        let (file, checked) =
+            tokio::task::spawn_blocking(move || super::read::precheck(&name, file))
+                .await
+                .map_err(|e| AppError::Internal(Box::new(e)))?;
+        checked.map_err(super::file_error)?;
         let id = {
             let mut tx = self.db.begin_write().await?;
+            repo::delete_expired_rejects(&mut tx, civicgrid_store::now_ms()).await?;
             let id = repo::create(
                 &mut tx,
                 actor.user_id,
@@ -145,7 +223,7 @@ impl App {
         let app = self.clone();
         let actor = actor.clone();
         let file_name = file_name.to_owned();
-        tokio::spawn(async move { app.run_import_job(id, actor, file_name, bytes, opts).await });
+        tokio::spawn(async move { app.run_import_job(id, actor, file_name, file, opts).await });
         Ok(id)
     }
 
@@ -154,7 +232,7 @@ impl App {
         id: i64,
         actor: Actor,
         file_name: String,
-        bytes: Vec<u8>,
+        file: ImportFile,
         mut opts: ImportOptions,
     ) {
         let done = Arc::new(AtomicU64::new(0));
@@ -170,7 +248,7 @@ impl App {
         let app = self.clone();
         let mut import =
             tokio::spawn(
-                async move { app.import_residents(&actor, &file_name, bytes, &opts).await },
+                async move { app.import_residents(&actor, &file_name, file, &opts).await },
             );
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         let result = loop {
@@ -221,26 +299,41 @@ impl App {
     }
 
     async fn save_finished(&self, id: i64, s: &ImportSummary) -> AppResult<()> {
-        let rejects = if s.rejects.is_empty() {
-            None
-        } else {
+        let now = civicgrid_store::now_ms();
+        let expires_at = now + REJECTS_KEPT_MS;
+        let keys = &self.config.field_keys;
+        let rejects = (!s.rejects.is_empty()).then(|| {
             let csv = s.rejects_csv();
-            Some(
-                self.config
-                    .field_keys
-                    .seal(F_REJECTS, &String::from_utf8_lossy(&csv)),
+            (
+                keys.seal(F_PREVIEW, &preview_json(&s.rejects)),
+                keys.seal(F_REJECTS, &String::from_utf8_lossy(&csv)),
             )
-        };
+        });
+        let summary = summary_json(s, rejects.is_some().then_some(expires_at));
         let mut tx = self.db.begin_write().await?;
-        repo::finish(
-            &mut tx,
-            id,
-            &summary_json(s).to_string(),
-            rejects.as_deref(),
-        )
-        .await?;
+        repo::finish(&mut tx, id, &summary.to_string()).await?;
+        if let Some((preview_enc, file_enc)) = &rejects {
+            let kept_rows = i64::try_from(s.rejects.len()).unwrap_or(i64::MAX);
+            let new = repo::NewRejects {
+                expires_at,
+                kept_rows,
+                preview_enc,
+                file_enc,
+            };
+            repo::put_rejects(&mut tx, id, &new).await?;
+        }
+        repo::delete_expired_rejects(&mut tx, now).await?;
         civicgrid_store::commit(tx).await?;
         Ok(())
+    }
+
+    /// Deletes the rejected rows of imports whose time is up; returns how many imports
+    /// had some. Imports call it as they start and end; a periodic job may too.
+    pub async fn delete_expired_import_rejects(&self) -> AppResult<u64> {
+        let mut tx = self.db.begin_write().await?;
+        let n = repo::delete_expired_rejects(&mut tx, civicgrid_store::now_ms()).await?;
+        civicgrid_store::commit(tx).await?;
+        Ok(n)
     }
 
     async fn save_failed(&self, id: i64, message: &str) -> AppResult<()> {
@@ -267,44 +360,63 @@ impl App {
         Ok(job)
     }
 
-    fn job_view(&self, job: ImportJob) -> ImportJobView {
+    /// A job as shown. On its own page `preview` is what was found of its rejected
+    /// rows: `Some(None)` when they are gone; a listing looks for none (`None`).
+    fn job_view(&self, job: ImportJob, preview: Option<Option<&str>>) -> ImportJobView {
+        let now = civicgrid_store::now_ms();
         let state = match job.status.as_str() {
             "done" => JobState::Done,
             "failed" => JobState::Failed,
-            _ if civicgrid_store::now_ms() - job.heartbeat_at > STALE_AFTER_MS => {
-                JobState::Interrupted
-            }
+            _ if now - job.heartbeat_at > STALE_AFTER_MS => JobState::Interrupted,
             _ => JobState::Running,
         };
-        let summary = job
+        let summary_json = job
             .summary
             .as_deref()
-            .and_then(|s| serde_json::from_str::<Value>(s).ok())
-            .map(|v| {
-                let count = |k: &str| v.get(k).and_then(Value::as_u64).unwrap_or(0);
-                let rejects = job
-                    .rejects_enc
-                    .as_deref()
-                    .and_then(|sealed| self.config.field_keys.open(F_REJECTS, sealed).ok())
-                    .map(|csv| parse_rejects(csv.as_bytes(), SHOWN_REJECTS))
-                    .unwrap_or_default();
-                ImportSummary {
-                    file_name: job.file_name.clone(),
-                    encoding: v
-                        .get("encoding")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_owned(),
-                    dry_run: job.dry_run,
-                    inserted: count("inserted"),
-                    updated: count("updated"),
-                    unchanged: count("unchanged"),
-                    rejected: count("rejected"),
-                    created_nodes: strings(v.get("created_nodes").unwrap_or(&Value::Null)),
-                    header: strings(v.get("header").unwrap_or(&Value::Null)),
-                    rejects,
-                }
-            });
+            .and_then(|s| serde_json::from_str::<Value>(s).ok());
+        let mut rejects = RejectsKept::None;
+        let summary = summary_json.map(|v| {
+            let count = |k: &str| v.get(k).and_then(Value::as_u64).unwrap_or(0);
+            let rejected = count("rejected");
+            let kept = count("rejects_kept");
+            let expires_at = v.get("rejects_expire_at").and_then(Value::as_i64);
+            let gone = preview == Some(None);
+            rejects = match expires_at {
+                Some(at) if at > now && kept > 0 && !gone => RejectsKept::Kept {
+                    rows: kept,
+                    not_kept: rejected.saturating_sub(kept),
+                    expires_at: at,
+                },
+                // Those of an import before rejected rows expired were deleted then.
+                _ if rejected > 0 => RejectsKept::Expired,
+                _ => RejectsKept::None,
+            };
+            let shown = match (rejects, preview) {
+                (RejectsKept::Kept { .. }, Some(Some(sealed))) => self
+                    .config
+                    .field_keys
+                    .open(F_PREVIEW, sealed)
+                    .map(|text| parse_preview(&text))
+                    .unwrap_or_default(),
+                _ => Vec::new(),
+            };
+            ImportSummary {
+                file_name: job.file_name.clone(),
+                encoding: v
+                    .get("encoding")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned(),
+                dry_run: job.dry_run,
+                inserted: count("inserted"),
+                updated: count("updated"),
+                unchanged: count("unchanged"),
+                rejected,
+                created_nodes: strings(v.get("created_nodes").unwrap_or(&Value::Null)),
+                header: strings(v.get("header").unwrap_or(&Value::Null)),
+                rejects: shown,
+            }
+        });
         ImportJobView {
             id: job.id,
             file_name: job.file_name,
@@ -316,13 +428,20 @@ impl App {
             finished_at: job.finished_at,
             error: job.error,
             summary,
+            rejects,
         }
     }
 
     /// One of the caller's import jobs.
     pub async fn import_job(&self, actor: &Actor, id: i64) -> AppResult<ImportJobView> {
         let job = self.own_job(actor, id).await?;
-        Ok(self.job_view(job))
+        let preview = if job.status == "done" {
+            let mut conn = self.db.read().await?;
+            Some(repo::rejects_preview(&mut conn, id, civicgrid_store::now_ms()).await?)
+        } else {
+            None
+        };
+        Ok(self.job_view(job, preview.as_ref().map(Option::as_deref)))
     }
 
     /// The caller's latest import jobs, newest first.
@@ -333,19 +452,46 @@ impl App {
         };
         let mut conn = self.db.read().await?;
         let jobs = repo::list_for_user(&mut conn, user_id, limit.clamp(1, 100)).await?;
-        Ok(jobs.into_iter().map(|j| self.job_view(j)).collect())
+        Ok(jobs.into_iter().map(|j| self.job_view(j, None)).collect())
     }
 
-    /// A finished job's rejected rows as a CSV file (UTF-8 with BOM), for the uploader.
-    pub async fn import_job_rejects(&self, actor: &Actor, id: i64) -> AppResult<Vec<u8>> {
+    /// A finished job's rejected rows as a CSV file (UTF-8 with BOM), for the uploader,
+    /// while they are kept. Each download is audited.
+    pub async fn import_job_rejects(&self, actor: &Actor, id: i64) -> AppResult<RejectsFile> {
         let job = self.own_job(actor, id).await?;
-        let sealed = job.rejects_enc.ok_or(AppError::NotFound("import job"))?;
+        let now = civicgrid_store::now_ms();
+        let stored = {
+            let mut conn = self.db.read().await?;
+            repo::rejects_file(&mut conn, id, now).await?
+        };
+        let Some((sealed, rows)) = stored else {
+            let view = self.job_view(job, None);
+            return match view.rejects {
+                RejectsKept::None => Err(AppError::NotFound("import job")),
+                _ => Ok(RejectsFile::Expired),
+            };
+        };
         let csv = self
             .config
             .field_keys
             .open(F_REJECTS, &sealed)
             .map_err(|e| AppError::Internal(Box::new(e)))?;
-        Ok(csv.into_bytes())
+        let mut tx = self.db.begin_write().await?;
+        record(
+            &mut tx,
+            actor,
+            Change {
+                action: "ledger.import.rejects.download",
+                target_type: "import_job",
+                target_id: id.to_string(),
+                scope: None,
+                reason: None,
+                details: json!({ "rows": rows, "file_name": job.file_name }),
+            },
+        )
+        .await?;
+        civicgrid_store::commit(tx).await?;
+        Ok(RejectsFile::Csv(csv.into_bytes()))
     }
 }
 
@@ -354,24 +500,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn rejects_round_trip_through_csv() {
-        let s = ImportSummary {
-            header: vec!["name".into(), "phone".into()],
-            rejects: vec![RejectedRow {
-                line: 7,
-                reason: "phone: not a phone number".into(),
-                cells: vec!["张三".into(), "=1+1".into()],
-            }],
-            ..ImportSummary::default()
-        };
-        let back = parse_rejects(&s.rejects_csv(), 10);
-        assert_eq!(back.len(), 1);
-        assert_eq!(back[0].line, 7);
-        assert_eq!(back[0].reason, "phone: not a phone number");
-        assert_eq!(back[0].cells[0], "张三");
-        assert!(parse_rejects(b"garbage", 10).is_empty());
-        assert!(parse_rejects(b"line,reason\n3\n", 10).is_empty());
-        assert_eq!(parse_rejects(b"line,reason\n3,bad\n", 10)[0].cells.len(), 0);
-        assert!(parse_rejects(b"", 10).is_empty());
+    fn previews_round_trip_through_json() {
+        let rejects: Vec<RejectedRow> = (1..=SHOWN_REJECTS as u64 + 5)
+            .map(|line| RejectedRow {
+                line,
+                reason: format!("phone: not a phone number ({line})"),
+                cells: vec!["张*".into(), "138****5678".into()],
+            })
+            .collect();
+        let back = parse_preview(&preview_json(&rejects));
+        assert_eq!(back.len(), SHOWN_REJECTS);
+        assert_eq!(back[6].line, 7);
+        assert_eq!(back[6].reason, "phone: not a phone number (7)");
+        // Only lines and reasons: no cell goes into the preview.
+        assert!(back.iter().all(|r| r.cells.is_empty()));
+        assert!(!preview_json(&rejects).contains("****"));
+        assert!(parse_preview("garbage").is_empty());
+        assert!(parse_preview("[[1]]").is_empty());
+        assert!(parse_preview("{}").is_empty());
     }
 }

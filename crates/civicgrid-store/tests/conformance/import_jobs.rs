@@ -27,9 +27,7 @@ conformance!(job_lifecycle, |db: Db| async move {
     drop(conn);
 
     let mut tx = db.begin_write().await.unwrap();
-    jobs::finish(&mut tx, a, r#"{"inserted":3}"#, Some("sealed"))
-        .await
-        .unwrap();
+    jobs::finish(&mut tx, a, r#"{"inserted":3}"#).await.unwrap();
     jobs::fail(&mut tx, b, "file: no name column")
         .await
         .unwrap();
@@ -43,7 +41,6 @@ conformance!(job_lifecycle, |db: Db| async move {
     assert_eq!(a.status, "done");
     assert_eq!((a.done_units, a.total_units), (100, 100));
     assert_eq!(a.summary.as_deref(), Some(r#"{"inserted":3}"#));
-    assert_eq!(a.rejects_enc.as_deref(), Some("sealed"));
     assert!(a.error.is_none() && a.finished_at.is_some());
     let b = jobs::get(&mut conn, b).await.unwrap();
     assert_eq!(b.status, "failed");
@@ -79,3 +76,77 @@ conformance!(jobs_listed_per_user_newest_first, |db: Db| async move {
         1
     );
 });
+
+conformance!(
+    rejects_are_kept_apart_until_they_expire,
+    |db: Db| async move {
+        let mut tx = db.begin_write().await.unwrap();
+        let a = jobs::create(&mut tx, None, "a.csv", false, false)
+            .await
+            .unwrap();
+        let b = jobs::create(&mut tx, None, "b.csv", false, false)
+            .await
+            .unwrap();
+        let c = jobs::create(&mut tx, None, "c.csv", false, false)
+            .await
+            .unwrap();
+        jobs::finish(&mut tx, a, "{}").await.unwrap();
+        let keep = |expires_at, preview_enc, file_enc| jobs::NewRejects {
+            expires_at,
+            kept_rows: 2,
+            preview_enc,
+            file_enc,
+        };
+        jobs::put_rejects(&mut tx, a, &keep(1_000, "preview-a", "file-a"))
+            .await
+            .unwrap();
+        // Kept once: a second call leaves the first.
+        jobs::put_rejects(&mut tx, a, &keep(9_000, "other", "other"))
+            .await
+            .unwrap();
+        jobs::put_rejects(&mut tx, b, &keep(2_000, "preview-b", "file-b"))
+            .await
+            .unwrap();
+        commit(tx).await.unwrap();
+
+        let mut conn = db.read().await.unwrap();
+        assert_eq!(
+            jobs::rejects_preview(&mut conn, a, 999).await.unwrap(),
+            Some("preview-a".to_owned())
+        );
+        assert_eq!(
+            jobs::rejects_file(&mut conn, a, 999).await.unwrap(),
+            Some(("file-a".to_owned(), 2))
+        );
+        // Expired is as good as gone, deleted or not.
+        assert_eq!(
+            jobs::rejects_preview(&mut conn, a, 1_000).await.unwrap(),
+            None
+        );
+        assert_eq!(jobs::rejects_file(&mut conn, a, 1_000).await.unwrap(), None);
+        assert_eq!(jobs::rejects_file(&mut conn, c, 0).await.unwrap(), None);
+        // The job itself does not carry them.
+        assert_eq!(
+            jobs::get(&mut conn, a).await.unwrap().summary.as_deref(),
+            Some("{}")
+        );
+        drop(conn);
+
+        let mut tx = db.begin_write().await.unwrap();
+        assert_eq!(
+            jobs::delete_expired_rejects(&mut tx, 1_500).await.unwrap(),
+            1
+        );
+        assert_eq!(
+            jobs::delete_expired_rejects(&mut tx, 1_500).await.unwrap(),
+            0
+        );
+        commit(tx).await.unwrap();
+        let mut conn = db.read().await.unwrap();
+        assert_eq!(jobs::rejects_file(&mut conn, a, 0).await.unwrap(), None);
+        assert_eq!(
+            jobs::rejects_preview(&mut conn, b, 1_500).await.unwrap(),
+            Some("preview-b".to_owned())
+        );
+    }
+);

@@ -395,6 +395,10 @@ import-download-rejects = Download the rejected rows (CSV)
 import-rejects = Rejected rows
 import-line = Line
 import-reason = Reason
+import-rejects-masked = In the file, ID numbers and phones are masked: the line number finds each row in your spreadsheet.
+import-rejects-kept-until = The file is kept until
+import-rejects-not-kept = Only the first rejected rows are in the file; fix them and import again to list the rest. Rejected rows not listed:
+import-rejects-expired = The rejected rows were kept for 7 days and have been deleted. Import the file again as a dry run to list them.
 import-again = Import another file
 export-csv = Export residents (CSV, masked)
 export-xlsx = Export residents (XLSX, masked)
@@ -418,12 +422,14 @@ action-ledger-household-view = Viewed a household card (masked)
 action-ledger-tag-upsert = Changed the tag catalogue
 action-ledger-export = Exported residents
 action-ledger-import = Imported residents
+action-ledger-import-rejects-download = Downloaded the rejected rows of an import
 target-resident = Resident
 target-household = Household
 target-room = Room
 target-tag = Tag
 target-export = Export
 target-import = Import
+target-import_job = Import job
 
 ## Card views (the data-access log)
 audit-views = Card views

@@ -395,6 +395,10 @@ import-download-rejects = 下载被拒绝的行（CSV）
 import-rejects = 被拒绝的行
 import-line = 行号
 import-reason = 原因
+import-rejects-masked = 文件中的身份证号和电话已脱敏：按行号可在原表格中找到每一行。
+import-rejects-kept-until = 文件保留至
+import-rejects-not-kept = 文件只列出前面的被拒绝行；请修正后重新导入以列出其余各行。未列出的被拒绝行数：
+import-rejects-expired = 被拒绝的行已保留 7 天并已删除。请以试运行方式重新导入该文件以列出它们。
 import-again = 导入其他文件
 export-csv = 导出居民（CSV，已脱敏）
 export-xlsx = 导出居民（XLSX，已脱敏）
@@ -418,12 +422,14 @@ action-ledger-household-view = 查看住户卡片（已脱敏）
 action-ledger-tag-upsert = 修改标签目录
 action-ledger-export = 导出居民
 action-ledger-import = 导入居民
+action-ledger-import-rejects-download = 下载导入的被拒绝行
 target-resident = 居民
 target-household = 住户
 target-room = 房间
 target-tag = 标签
 target-export = 导出
 target-import = 导入
+target-import_job = 导入任务
 
 ## Card views (the data-access log)
 audit-views = 信息查看记录

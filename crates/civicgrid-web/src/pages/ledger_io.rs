@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use civicgrid_app::AppError;
 use civicgrid_app::domain::access::Permission;
 use civicgrid_app::ledger_export::ExportFormat;
-use civicgrid_app::ledger_import::jobs::{ImportJobView, JobState};
+use civicgrid_app::ledger_import::jobs::{ImportJobView, JobState, REJECTS_EXPIRED, RejectsFile};
 use civicgrid_app::ledger_import::{self, ImportOptions, RejectedRow};
 use serde::Deserialize;
 
@@ -100,26 +100,66 @@ fn state_key(s: &JobState) -> &'static str {
 struct Upload {
     csrf: String,
     file_name: String,
-    bytes: Vec<u8>,
+    /// The file, written to a temporary file as it arrived (deleted when closed).
+    file: Option<std::fs::File>,
+    size: u64,
     dry_run: bool,
     create_missing: bool,
 }
 
-async fn read_upload(mut mp: Multipart) -> Result<Upload, String> {
+/// Why an upload could not be read.
+enum UploadError {
+    /// The form itself (what the browser sent), said to the user.
+    Form(String),
+    /// Saving it to a temporary file.
+    Io(std::io::Error),
+}
+
+/// Reads the upload form, the file a chunk at a time into a temporary file (never
+/// whole in memory), at most `max` bytes of it.
+async fn read_upload(mut mp: Multipart, max: u64) -> Result<Upload, UploadError> {
+    use tokio::io::AsyncWriteExt;
     let mut u = Upload::default();
     loop {
-        let field = match mp.next_field().await {
+        let mut field = match mp.next_field().await {
             Ok(Some(f)) => f,
             Ok(None) => break,
-            Err(e) => return Err(e.body_text()),
+            Err(e) => return Err(UploadError::Form(e.body_text())),
         };
         let name = field.name().unwrap_or("").to_owned();
         match name.as_str() {
             "file" => {
                 u.file_name = field.file_name().unwrap_or("upload.csv").to_owned();
-                u.bytes = field.bytes().await.map_err(|e| e.body_text())?.to_vec();
+                let temp = tokio::task::spawn_blocking(tempfile::tempfile)
+                    .await
+                    .map_err(|e| UploadError::Io(std::io::Error::other(e)))?
+                    .map_err(UploadError::Io)?;
+                let mut out = tokio::fs::File::from_std(temp);
+                let mut size: u64 = 0;
+                while let Some(chunk) = field
+                    .chunk()
+                    .await
+                    .map_err(|e| UploadError::Form(e.body_text()))?
+                {
+                    size += chunk.len() as u64;
+                    if size > max {
+                        return Err(UploadError::Form(format!(
+                            "file: the file is larger than {} MB; split it",
+                            max / (1024 * 1024)
+                        )));
+                    }
+                    out.write_all(&chunk).await.map_err(UploadError::Io)?;
+                }
+                out.flush().await.map_err(UploadError::Io)?;
+                u.file = Some(out.into_std().await);
+                u.size = size;
             }
-            "_csrf" => u.csrf = field.text().await.map_err(|e| e.body_text())?,
+            "_csrf" => {
+                u.csrf = field
+                    .text()
+                    .await
+                    .map_err(|e| UploadError::Form(e.body_text()))?;
+            }
             "dry_run" => u.dry_run = true,
             "create_missing" => u.create_missing = true,
             _ => {}
@@ -144,12 +184,21 @@ async fn upload(
         .map(str::to_owned);
     let cookie = csrf::cookie_token(req.headers());
     let mp = super::forms::open_multipart(req, &st).await?;
-    let upload = read_upload(mp)
-        .await
-        .map_err(|m| PageError(Failure::new(StatusCode::BAD_REQUEST, "invalid_form", m)))?;
+    let upload = match read_upload(mp, MAX_UPLOAD_BYTES as u64).await {
+        Ok(u) => u,
+        Err(UploadError::Form(m)) => {
+            return Err(PageError(Failure::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_form",
+                m,
+            )));
+        }
+        Err(UploadError::Io(e)) => return Err(AppError::Internal(Box::new(e)).into()),
+    };
     let sent = header_token.unwrap_or_else(|| upload.csrf.clone());
     csrf::check(cookie.as_deref(), Some(&sent)).map_err(PageError)?;
-    if upload.bytes.is_empty() {
+    let file = upload.file.filter(|_| upload.size > 0);
+    let Some(file) = file else {
         let msg = ctx.t("import-no-file");
         let jobs = st.app.my_import_jobs(&me.actor, 10).await?;
         return Ok((
@@ -157,7 +206,7 @@ async fn upload(
             import_page(ctx, Some(msg), jobs),
         )
             .into_response());
-    }
+    };
     let opts = ImportOptions {
         dry_run: upload.dry_run,
         create_missing: upload.create_missing,
@@ -166,7 +215,7 @@ async fn upload(
     // The import runs in the background; its page follows it.
     match st
         .app
-        .start_import(&me.actor, &upload.file_name, upload.bytes, opts)
+        .start_import(&me.actor, &upload.file_name, file, opts)
         .await
     {
         Ok(id) => Ok(Redirect::to(&format!("/ledger/import/jobs/{id}")).into_response()),
@@ -210,7 +259,16 @@ async fn rejects(
     PagePath(id): PagePath<String>,
 ) -> PageResult<Response> {
     let id = job_id(&me, &id)?;
-    let bytes = st.app.import_job_rejects(&me.actor, id).await?;
+    let bytes = match st.app.import_job_rejects(&me.actor, id).await? {
+        RejectsFile::Csv(bytes) => bytes,
+        RejectsFile::Expired => {
+            return Err(PageError(Failure::new(
+                StatusCode::GONE,
+                "rejects_expired",
+                REJECTS_EXPIRED,
+            )));
+        }
+    };
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
