@@ -251,6 +251,10 @@ fn spawn_request_jobs(
             if let Err(e) = app.deliver_request_notifications(500).await {
                 tracing::warn!(error = %e, "request notifications failed");
             }
+            // Rejected import rows are kept for a week; an idle server drops them too.
+            if let Err(e) = app.delete_expired_import_rejects().await {
+                tracing::warn!(error = %e, "deleting expired import rejects failed");
+            }
         }
     });
     (stop, handle)
