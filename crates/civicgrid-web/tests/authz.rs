@@ -312,7 +312,7 @@ fn ledger_cases() -> Vec<Case> {
         case(
             "POST",
             "/ledger/residents/{id}/link",
-            scoped(ACCOUNT_LINKERS, ADMIN),
+            hidden(ACCOUNT_LINKERS, ADMIN),
             S::LedgerResident,
             Form(LEDGER_LINK_FORM),
         ),
