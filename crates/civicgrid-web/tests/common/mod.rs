@@ -108,6 +108,21 @@ impl TestResponse {
     }
 
     #[track_caller]
+    /// A refusal: 403 (seen but not allowed), 404 (out of sight, as if missing) or 422
+    /// (a record named in the form that is out of sight, as if missing).
+    pub fn assert_refused(&self) -> &Self {
+        assert!(
+            matches!(
+                self.status,
+                StatusCode::FORBIDDEN | StatusCode::NOT_FOUND | StatusCode::UNPROCESSABLE_ENTITY
+            ),
+            "expected a refusal, got {}; body:\n{}",
+            self.status,
+            self.body
+        );
+        self
+    }
+
     pub fn assert_contains(&self, needle: &str) -> &Self {
         assert!(
             self.body.contains(needle),

@@ -258,14 +258,14 @@ async fn a_grid_worker_cannot_reach_a_resident_of_another_community_by_id_number
     // And stays out of the grid worker's reach.
     t.get(&format!("/ledger/residents/{}", l.other.0), &grid)
         .await
-        .assert_status(StatusCode::FORBIDDEN);
+        .assert_status(StatusCode::NOT_FOUND);
     t.post_form(
         &format!("/ledger/residents/{}/unmask", l.other.0),
         &[("_csrf", CSRF), ("purpose", "check")],
         &grid,
     )
     .await
-    .assert_status(StatusCode::FORBIDDEN);
+    .assert_status(StatusCode::NOT_FOUND);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -350,21 +350,21 @@ async fn moving_a_resident_by_hand_needs_the_old_place_and_the_new() {
     for target in [l.other.1, l.g2.1] {
         post(&t, &move_path(l.g1.0), moving(target), &grid)
             .await
-            .assert_status(StatusCode::FORBIDDEN);
+            .assert_refused();
     }
     assert_eq!(state(&t, l.g1.0).await, g1_before);
     // Nor pull anyone in from a place they do not hold.
     for from in [l.other.0, l.g2.0] {
         post(&t, &move_path(from), moving(l.g1.1), &grid)
             .await
-            .assert_status(StatusCode::FORBIDDEN);
+            .assert_refused();
     }
     // The other community's staff may not push theirs into grid 1, nor the community's
     // staff pull them in.
     for who in [&other_staff, &staff] {
         post(&t, &move_path(l.other.0), moving(l.g1.1), who)
             .await
-            .assert_status(StatusCode::FORBIDDEN);
+            .assert_refused();
     }
     assert_eq!(state(&t, l.other.0).await, other_before);
 
@@ -385,7 +385,7 @@ async fn moving_a_resident_by_hand_needs_the_old_place_and_the_new() {
             &staff,
         )
         .await
-        .assert_status(StatusCode::FORBIDDEN);
+        .assert_refused();
     }
     let splitting = vec![
         ("_csrf".to_owned(), CSRF.to_owned()),
@@ -401,7 +401,7 @@ async fn moving_a_resident_by_hand_needs_the_old_place_and_the_new() {
         &grid,
     )
     .await
-    .assert_status(StatusCode::FORBIDDEN);
+    .assert_refused();
     assert_eq!(state(&t, l.g1.0).await, g1_before);
     assert_eq!(state(&t, l.other.0).await, other_before);
 
@@ -416,7 +416,7 @@ async fn moving_a_resident_by_hand_needs_the_old_place_and_the_new() {
             .to_string(),
         ))
         .expect("request");
-    t.send(req).await.assert_status(StatusCode::FORBIDDEN);
+    t.send(req).await.assert_refused();
 
     // Staff holding both grids of their community move a resident between them.
     post(&t, &move_path(l.g1.0), moving(l.g2.1), &staff)
