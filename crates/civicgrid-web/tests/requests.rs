@@ -48,15 +48,7 @@ async fn act(t: &TestApp, cookies: &str, id: i64, fields: &[(&str, &str)]) -> Te
 }
 
 async fn json(t: &TestApp, method: &str, path: &str, cookies: &str, body: &str) -> TestResponse {
-    let req = Request::builder()
-        .method(method)
-        .uri(path)
-        .header(header::COOKIE, cookies)
-        .header("x-csrf-token", CSRF)
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(body.to_owned()))
-        .expect("request");
-    t.send(req).await
+    t.json(method, path, cookies, body).await
 }
 
 /// Staff take it through to resolution with the page's action forms.

@@ -66,15 +66,7 @@ fn policy_json(changes: &[(&str, serde_json::Value)]) -> String {
 }
 
 async fn json(t: &TestApp, method: &str, path: &str, cookies: &str, body: &str) -> TestResponse {
-    let req = Request::builder()
-        .method(method)
-        .uri(path)
-        .header(header::COOKIE, cookies)
-        .header("x-csrf-token", CSRF)
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(body.to_owned()))
-        .expect("request");
-    t.send(req).await
+    t.json(method, path, cookies, body).await
 }
 
 fn parsed(res: &TestResponse) -> serde_json::Value {

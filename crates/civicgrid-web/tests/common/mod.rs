@@ -347,6 +347,61 @@ impl TestApp {
             .await
     }
 
+    /// A JSON call from a signed-in browser: the session cookie plus the CSRF header.
+    pub async fn json(&self, method: &str, path: &str, cookies: &str, body: &str) -> TestResponse {
+        let req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::COOKIE, cookies)
+            .header("x-csrf-token", CSRF)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_owned()))
+            .expect("request");
+        self.send(req).await
+    }
+
+    /// A household of one resident (`name`, head, no personal numbers) in room `room`
+    /// of building `building`, unit 1, made by the system: (room, household, resident).
+    pub async fn household_of_one(
+        &self,
+        grid: i64,
+        building: &str,
+        room: &str,
+        name: &str,
+    ) -> (i64, i64, i64) {
+        let sys = Actor::system();
+        let room = self
+            .app
+            .add_room(&sys, grid, building, "1", room, Some(1))
+            .await
+            .expect("room");
+        let household = self
+            .app
+            .add_household(&sys, room, "owner", None)
+            .await
+            .expect("household");
+        let resident = self
+            .app
+            .add_resident(
+                &sys,
+                &civicgrid_app::ledger::ResidentInput {
+                    household_id: household,
+                    name: name.into(),
+                    gender: Some("female".into()),
+                    birth_date: Some("1980-01-02".into()),
+                    id_number: None,
+                    phone: None,
+                    relation: "head".into(),
+                    residence_status: None,
+                    tags: Vec::new(),
+                },
+                None,
+            )
+            .await
+            .expect("resident");
+        (room, household, resident)
+    }
+
     /// Signs `username` in through the login form; returns the `Cookie` header value
     /// (CSRF and session cookies) to send with later requests.
     pub async fn login(&self, username: &str) -> String {

@@ -3,15 +3,13 @@
 //! holds; the objects a link touches (the account, the new and the old record) are all
 //! checked. Each path is tried through the API and through the pages.
 
-use axum::body::Body;
-use axum::http::{Method, Request, StatusCode, header};
+use axum::http::{Method, StatusCode};
 use civicgrid_app::domain::access::Actor;
-use civicgrid_app::ledger::ResidentInput;
 use civicgrid_app::users::RoleGrant;
 
 use crate::common::*;
 
-/// A JSON call from a signed-in browser (session cookie plus the CSRF header).
+/// A JSON call from a signed-in browser.
 async fn api(
     t: &TestApp,
     method: Method,
@@ -19,15 +17,8 @@ async fn api(
     cookies: &str,
     body: serde_json::Value,
 ) -> TestResponse {
-    let req = Request::builder()
-        .method(method)
-        .uri(path)
-        .header(header::COOKIE, cookies)
-        .header("x-csrf-token", CSRF)
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(body.to_string()))
-        .expect("request");
-    t.send(req).await
+    t.json(method.as_str(), path, cookies, &body.to_string())
+        .await
 }
 
 async fn user_id(t: &TestApp, username: &str) -> i64 {
@@ -246,35 +237,7 @@ async fn staff_still_manage_the_accounts_they_could_have_granted() {
 
 /// A household of one resident in `grid`, made by the system; returns the resident.
 async fn resident_in(t: &TestApp, grid: i64, room: &str, name: &str) -> i64 {
-    let sys = Actor::system();
-    let room = t
-        .app
-        .add_room(&sys, grid, "1栋", "1", room, None)
-        .await
-        .expect("room");
-    let household = t
-        .app
-        .add_household(&sys, room, "owner", None)
-        .await
-        .expect("household");
-    t.app
-        .add_resident(
-            &sys,
-            &ResidentInput {
-                household_id: household,
-                name: name.into(),
-                gender: Some("female".into()),
-                birth_date: Some("1980-01-02".into()),
-                id_number: None,
-                phone: None,
-                relation: "head".into(),
-                residence_status: None,
-                tags: Vec::new(),
-            },
-            None,
-        )
-        .await
-        .expect("resident")
+    t.household_of_one(grid, "1栋", room, name).await.2
 }
 
 async fn linked(t: &TestApp, username: &str) -> Option<i64> {

@@ -365,35 +365,7 @@ async fn ledger_records_out_of_sight_are_not_found_like_missing_ones() {
 
 /// A resident record in grid G1 of S1.
 async fn ledger_elsewhere_in_s1(t: &TestApp) -> i64 {
-    let sys = Actor::system();
-    let room = t
-        .app
-        .add_room(&sys, t.nodes.grid, "1", "1", "101", Some(1))
-        .await
-        .expect("room");
-    let household = t
-        .app
-        .add_household(&sys, room, "owner", None)
-        .await
-        .expect("household");
-    t.app
-        .add_resident(
-            &sys,
-            &ResidentInput {
-                household_id: household,
-                name: "孙八".into(),
-                gender: Some("female".into()),
-                birth_date: Some("1980-01-02".into()),
-                id_number: None,
-                phone: None,
-                relation: "head".into(),
-                residence_status: None,
-                tags: Vec::new(),
-            },
-            None,
-        )
-        .await
-        .expect("resident")
+    t.household_of_one(t.nodes.grid, "1", "101", "孙八").await.2
 }
 
 #[tokio::test]
