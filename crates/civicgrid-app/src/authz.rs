@@ -3,10 +3,10 @@
 //! Use cases call [`require`] (or [`require_grant`]) before touching data, and
 //! [`record`] inside the transaction of every governance change.
 
-use civicgrid_domain::access::{Actor, Permission, Role};
-use civicgrid_domain::audit::AuditFields;
-use civicgrid_domain::org::OrgPath;
-use civicgrid_store::{AnyConnection, audit, now_ms};
+use civicgrid_domain::platform::access::{Actor, Permission, Role};
+use civicgrid_domain::platform::audit::AuditFields;
+use civicgrid_domain::platform::org::OrgPath;
+use civicgrid_store::{AnyConnection, now_ms, platform::audit};
 
 use crate::{AppError, AppResult};
 
@@ -112,7 +112,7 @@ pub fn reason(raw: Option<&str>) -> AppResult<Option<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use civicgrid_domain::access::Assignment;
+    use civicgrid_domain::platform::access::Assignment;
 
     fn actor(role: Role, path: &OrgPath) -> Actor {
         Actor {

@@ -3,20 +3,12 @@
 //! transaction as the change.
 #![forbid(unsafe_code)]
 
-pub mod audit_log;
-pub mod auth;
 pub mod authz;
 mod error;
 pub mod ledger;
-pub mod ledger_export;
-pub mod ledger_import;
-pub mod ledger_search;
-pub mod org;
-mod password;
+pub mod platform;
+pub mod privacy;
 pub mod requests;
-mod token_cache;
-pub mod tokens;
-pub mod users;
 
 use std::sync::Arc;
 
@@ -53,20 +45,22 @@ impl Default for AppConfig {
 pub struct App {
     db: Db,
     config: AppConfig,
-    hasher: Arc<password::Hasher>,
+    hasher: Arc<platform::password::Hasher>,
     requests: Arc<requests::Shared>,
-    verified_tokens: Arc<token_cache::TokenCache>,
+    verified_tokens: Arc<platform::token_cache::TokenCache>,
 }
 
 impl App {
     pub fn new(db: Db, config: AppConfig) -> App {
-        let hasher = Arc::new(password::Hasher::new(config.password_hash_concurrency));
+        let hasher = Arc::new(platform::password::Hasher::new(
+            config.password_hash_concurrency,
+        ));
         App {
             db,
             config,
             hasher,
             requests: Arc::new(requests::Shared::default()),
-            verified_tokens: Arc::new(token_cache::TokenCache::default()),
+            verified_tokens: Arc::new(platform::token_cache::TokenCache::default()),
         }
     }
 
@@ -83,7 +77,7 @@ impl App {
     /// Checks that the database answers.
     pub async fn health(&self) -> AppResult<()> {
         let mut conn = self.db.read().await?;
-        civicgrid_store::org::count(&mut conn).await?;
+        civicgrid_store::platform::org::count(&mut conn).await?;
         Ok(())
     }
 }

@@ -1,12 +1,12 @@
 //! Ledger use cases: scope denials, unmasking with a purpose, history on every change,
 //! split/merge invariants, residents' own view, nothing personal in the audit log.
 
-use civicgrid_app::domain::access::{Actor, Role};
+use civicgrid_app::domain::platform::access::{Actor, Role};
 use civicgrid_app::ledger::{ResidentInput, ResidentPatch, SplitInput};
-use civicgrid_app::org::NodeInput;
+use civicgrid_app::platform::org::NodeInput;
+use civicgrid_app::platform::users::NewUser;
 use civicgrid_app::store::Db;
-use civicgrid_app::store::audit::AuditFilter;
-use civicgrid_app::users::NewUser;
+use civicgrid_app::store::platform::audit::AuditFilter;
 use civicgrid_app::{App, AppConfig, AppError};
 
 const PW: &str = "a-long-password";
@@ -91,7 +91,12 @@ async fn world() -> World {
 }
 
 impl World {
-    async fn signed_in(&self, name: &str, role: Role, node: i64) -> civicgrid_app::auth::SignedIn {
+    async fn signed_in(
+        &self,
+        name: &str,
+        role: Role,
+        node: i64,
+    ) -> civicgrid_app::platform::auth::SignedIn {
         self.app
             .create_user(
                 &Actor::system(),

@@ -2,16 +2,16 @@
 //! line numbers, create-missing, idempotent re-import, updates, XLSX, dry run, export,
 //! and no plaintext personal data in the database file.
 
-use civicgrid_app::domain::access::{Actor, Assignment, Role};
 use civicgrid_app::domain::ledger::date::Date;
 use civicgrid_app::domain::ledger::id_number::compose;
-use civicgrid_app::domain::org::NodeKind;
-use civicgrid_app::ledger_export::ExportFormat;
-use civicgrid_app::ledger_import::{ImportOptions, ImportSummary};
-use civicgrid_app::org::NodeInput;
+use civicgrid_app::domain::platform::access::{Actor, Assignment, Role};
+use civicgrid_app::domain::platform::org::NodeKind;
+use civicgrid_app::ledger::export::ExportFormat;
+use civicgrid_app::ledger::import::{ImportOptions, ImportSummary};
+use civicgrid_app::platform::org::NodeInput;
+use civicgrid_app::platform::users::NewUser;
 use civicgrid_app::store::Db;
-use civicgrid_app::store::org::OrgNode;
-use civicgrid_app::users::NewUser;
+use civicgrid_app::store::platform::org::OrgNode;
 use civicgrid_app::{App, AppConfig, AppError};
 
 struct World {
@@ -311,7 +311,7 @@ async fn file_level_problems_are_errors() {
 
 /// The actions and reasons on the history of the one resident named `name`.
 async fn history_of(w: &World, name: &str) -> Vec<(String, Option<String>)> {
-    let req = civicgrid_app::ledger_search::SearchRequest {
+    let req = civicgrid_app::ledger::search::SearchRequest {
         q: name.into(),
         page: 1,
         ..Default::default()
@@ -328,7 +328,7 @@ async fn history_of(w: &World, name: &str) -> Vec<(String, Option<String>)> {
 
 /// Names found by a system-wide search for `q`.
 async fn names_found(w: &World, q: &str) -> Vec<String> {
-    let req = civicgrid_app::ledger_search::SearchRequest {
+    let req = civicgrid_app::ledger::search::SearchRequest {
         q: q.into(),
         page: 1,
         ..Default::default()
@@ -440,12 +440,12 @@ async fn a_first_load_held_in_one_transaction_writes_everything() {
     let again = import(&w, "messy.csv", csv.into_bytes(), &held).await;
     assert_eq!(counts(&again), (0, 0, 4, 4));
     let mut conn = w.app.db().read().await.unwrap();
-    let built = civicgrid_app::store::bulk_indexes::existing(&mut conn)
+    let built = civicgrid_app::store::ledger::import::indexes::existing(&mut conn)
         .await
         .unwrap();
     assert_eq!(
         built.len(),
-        civicgrid_app::store::bulk_indexes::DEFERRABLE.len()
+        civicgrid_app::store::ledger::import::indexes::DEFERRABLE.len()
     );
 }
 
@@ -457,7 +457,7 @@ const OUTSIDE: &str = "grid: outside the places where you may import";
 async fn add_node(w: &World, kind: NodeKind, parent_code: &str, code: &str) -> OrgNode {
     let parent = {
         let mut conn = w.app.db().read().await.unwrap();
-        civicgrid_app::store::org::find_by_code_or_name(&mut conn, kind, parent_code)
+        civicgrid_app::store::platform::org::find_by_code_or_name(&mut conn, kind, parent_code)
             .await
             .unwrap()
             .unwrap()
@@ -483,7 +483,7 @@ async fn add_node(w: &World, kind: NodeKind, parent_code: &str, code: &str) -> O
 async fn account(w: &World, name: &str, role: Role, kind: NodeKind, code: &str) -> Actor {
     let node = {
         let mut conn = w.app.db().read().await.unwrap();
-        civicgrid_app::store::org::find_by_code_or_name(&mut conn, kind, code)
+        civicgrid_app::store::platform::org::find_by_code_or_name(&mut conn, kind, code)
             .await
             .unwrap()
             .unwrap()
@@ -642,10 +642,14 @@ async fn an_import_creates_a_grid_only_where_its_rows_may_go() {
     let mut actor = account(&w, "mixed", Role::GridWorker, NodeKind::Grid, "HG-01").await;
     let street = {
         let mut conn = w.app.db().read().await.unwrap();
-        civicgrid_app::store::org::find_by_code_or_name(&mut conn, NodeKind::Street, "C-D-S")
-            .await
-            .unwrap()
-            .unwrap()
+        civicgrid_app::store::platform::org::find_by_code_or_name(
+            &mut conn,
+            NodeKind::Street,
+            "C-D-S",
+        )
+        .await
+        .unwrap()
+        .unwrap()
     };
     actor.assignments.push(Assignment {
         id: 0,
@@ -678,8 +682,12 @@ async fn an_import_creates_a_grid_only_where_its_rows_may_go() {
     assert!(s.created_nodes.is_empty());
     assert!(s.rejects[0].reason.contains("you may not create it"));
     let mut conn = w.app.db().read().await.unwrap();
-    let made = civicgrid_app::store::org::find_by_code_or_name(&mut conn, NodeKind::Grid, "HG-09")
-        .await
-        .unwrap();
+    let made = civicgrid_app::store::platform::org::find_by_code_or_name(
+        &mut conn,
+        NodeKind::Grid,
+        "HG-09",
+    )
+    .await
+    .unwrap();
     assert!(made.is_none());
 }

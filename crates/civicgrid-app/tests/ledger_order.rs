@@ -1,10 +1,10 @@
 //! Buildings, units and rooms come in natural order on the room board and in exports:
 //! `2` before `10`, `101` before `1001`, `3栋` before `12栋` — not as text sorts them.
 
-use civicgrid_app::domain::access::Actor;
+use civicgrid_app::domain::platform::access::Actor;
 use civicgrid_app::ledger::ResidentInput;
-use civicgrid_app::ledger_export::ExportFormat;
-use civicgrid_app::org::NodeInput;
+use civicgrid_app::ledger::export::ExportFormat;
+use civicgrid_app::platform::org::NodeInput;
 use civicgrid_app::store::Db;
 use civicgrid_app::{App, AppConfig};
 

@@ -3,14 +3,14 @@
 
 use std::collections::BTreeMap;
 
-use civicgrid_app::domain::access::{Actor, Assignment, Role};
 use civicgrid_app::domain::ledger::date::Date;
 use civicgrid_app::domain::ledger::phone::Phone;
-use civicgrid_app::ledger_search::{SearchRequest, today_ym};
-use civicgrid_app::org::NodeInput;
-use civicgrid_app::store::population::age_band;
-use civicgrid_app::store::synthetic::{SynthResident, Writer};
-use civicgrid_app::store::{Db, commit, ledger, org};
+use civicgrid_app::domain::platform::access::{Actor, Assignment, Role};
+use civicgrid_app::ledger::search::{SearchRequest, today_ym};
+use civicgrid_app::platform::org::NodeInput;
+use civicgrid_app::store::ledger::population::age_band;
+use civicgrid_app::store::ledger::synthetic::{SynthResident, Writer};
+use civicgrid_app::store::{Db, commit, ledger, platform::org};
 use civicgrid_app::{App, AppConfig, AppError};
 
 struct World {
@@ -110,7 +110,7 @@ async fn world() -> World {
         )
         .await
         .unwrap();
-        let ym = civicgrid_app::store::pii::birth_ym(birth);
+        let ym = civicgrid_app::store::ledger::pii::birth_ym(birth);
         (grid, gender, ym, status, tags)
     };
     // The ones the tests look for.

@@ -3,12 +3,12 @@
 //! growing the hash-chained audit log; the resident sees it among who accessed their
 //! data, and auditors see it in their scope.
 
-use civicgrid_app::domain::access::{Actor, Role};
+use civicgrid_app::domain::platform::access::{Actor, Role};
 use civicgrid_app::ledger::{ResidentInput, VIEW_HOUSEHOLD, VIEW_RESIDENT};
-use civicgrid_app::org::NodeInput;
-use civicgrid_app::store::data_access::ViewFilter;
+use civicgrid_app::platform::org::NodeInput;
+use civicgrid_app::platform::users::NewUser;
+use civicgrid_app::store::privacy::data_access::ViewFilter;
 use civicgrid_app::store::{Db, raw_execute};
-use civicgrid_app::users::NewUser;
 use civicgrid_app::{App, AppConfig, AppError};
 
 const PW: &str = "a-long-password";
@@ -110,7 +110,12 @@ async fn world() -> World {
 }
 
 impl World {
-    async fn signed_in(&self, name: &str, role: Role, node: i64) -> civicgrid_app::auth::SignedIn {
+    async fn signed_in(
+        &self,
+        name: &str,
+        role: Role,
+        node: i64,
+    ) -> civicgrid_app::platform::auth::SignedIn {
         self.app
             .create_user(
                 &Actor::system(),

@@ -2,21 +2,21 @@
 //! every transition allowed or refused by role and scope, ratings that reopen, return
 //! visits, duplicates, queues, the inbox, and an escalation job that runs twice safely.
 
-use civicgrid_app::domain::access::{Actor, Role};
+use civicgrid_app::domain::platform::access::{Actor, Role};
 use civicgrid_app::domain::requests::category::ResponderKind;
 use civicgrid_app::domain::requests::routing::Party;
 use civicgrid_app::domain::requests::sla::Targets;
 use civicgrid_app::domain::requests::{
     ActionKind, BusinessCalendar, Channel, PoorRatingPolicy, SlaPolicy, Status, default_catalogue,
 };
-use civicgrid_app::org::NodeInput;
+use civicgrid_app::platform::org::NodeInput;
+use civicgrid_app::platform::users::NewUser;
 use civicgrid_app::requests::intake::{NewRequest, OnBehalf};
 use civicgrid_app::requests::reading::{QueueKind, QueueQuery};
 use civicgrid_app::requests::transitions::Assignment;
 use civicgrid_app::requests::{RequestPolicy, parse_public_number};
 use civicgrid_app::store::Db;
-use civicgrid_app::store::audit::AuditFilter;
-use civicgrid_app::users::NewUser;
+use civicgrid_app::store::platform::audit::AuditFilter;
 use civicgrid_app::{App, AppConfig, AppError};
 
 const PW: &str = "a-long-password";

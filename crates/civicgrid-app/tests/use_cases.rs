@@ -1,12 +1,12 @@
 //! Use cases against a real (SQLite) database: sign-in, throttling, sessions, grants,
 //! and the audit entry every change leaves behind.
 
-use civicgrid_app::domain::access::{Actor, Role};
-use civicgrid_app::org::NodeInput;
+use civicgrid_app::domain::platform::access::{Actor, Role};
+use civicgrid_app::platform::org::NodeInput;
+use civicgrid_app::platform::tokens::NewToken;
+use civicgrid_app::platform::users::{NewUser, RoleGrant, UserEdit};
 use civicgrid_app::store::Db;
-use civicgrid_app::store::audit::AuditFilter;
-use civicgrid_app::tokens::NewToken;
-use civicgrid_app::users::{NewUser, RoleGrant, UserEdit};
+use civicgrid_app::store::platform::audit::AuditFilter;
 use civicgrid_app::{App, AppConfig, AppError};
 
 struct World {

@@ -12,7 +12,7 @@
 //! (which rows hold the same number). Two different values share a nonce only if the
 //! first 96 bits of their indexes collide: about N²/2⁹⁷ for N values, 10⁻¹³ for a
 //! hundred million. A value and its index are written together, from one
-//! [`crate::pii::seal`]: an index rewritten alone would leave its value unopenable.
+//! [`crate::ledger::pii::seal`]: an index rewritten alone would leave its value unopenable.
 //! With the processor's AES instructions this seals a short value several times
 //! faster than XChaCha20-Poly1305, which seals a value without an index (an exact
 //! birth date) under a random 192-bit nonce stored with it.

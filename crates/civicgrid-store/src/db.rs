@@ -122,15 +122,15 @@ impl Db {
         }
         // An import stopped half-way may have left deferred indexes unbuilt.
         let mut conn = self.pool.acquire().await?;
-        crate::bulk_indexes::ensure(&mut conn).await?;
+        crate::ledger::import::indexes::ensure(&mut conn).await?;
         // A migration that recreated the name index left it for Rust to refill; the
         // write lock is taken only then (and the check made again under it).
-        let refill =
-            self.backend == Backend::Sqlite && crate::name_index::needs_fill(&mut conn).await?;
+        let refill = self.backend == Backend::Sqlite
+            && crate::ledger::search::name_index::needs_fill(&mut conn).await?;
         drop(conn);
         if refill {
             let mut tx = self.begin_write().await?;
-            crate::name_index::ensure_filled(&mut tx).await?;
+            crate::ledger::search::name_index::ensure_filled(&mut tx).await?;
             tx.commit().await?;
         }
         Ok(())

@@ -6,34 +6,13 @@
 //! backends (`$1` placeholders, `RETURNING`, BIGINT times in milliseconds).
 #![forbid(unsafe_code)]
 
-pub mod accounts;
-pub mod audit;
-pub mod bulk_conn;
-pub mod bulk_indexes;
-mod bulk_worker;
 pub mod crypto;
-pub mod data_access;
 mod db;
-pub mod import_jobs;
 pub mod ledger;
-pub mod ledger_bulk;
-pub mod load_names;
-pub mod name_index;
-pub mod name_postings;
-pub mod org;
-pub mod pii;
-pub mod population;
+pub mod platform;
+pub mod privacy;
 pub mod requests;
-pub mod search;
-pub mod sessions;
-pub mod sqlite_bulk;
-pub mod sqlite_bulk_rows;
-mod sqlite_index_build;
-pub mod synthetic;
-pub mod tokens;
-mod writeback;
 
-pub use bulk_conn::{BulkConn, BulkTx};
 pub use db::{Backend, Db, ReadConn, WriteTx, commit, savepoint};
 pub use sqlx::AnyConnection;
 

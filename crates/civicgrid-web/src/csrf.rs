@@ -61,7 +61,7 @@ fn cookie_header(token: &str, secure: bool) -> Option<HeaderValue> {
 /// Gives the browser a new CSRF token (at sign-in and sign-out: a token planted or
 /// read before the session changed does not outlive the change). Returns the token.
 pub fn rotate(res: &mut Response, secure: bool) -> String {
-    let token = civicgrid_app::auth::new_secret();
+    let token = civicgrid_app::platform::auth::new_secret();
     if let Some(v) = cookie_header(&token, secure) {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
@@ -81,7 +81,7 @@ pub async fn ensure_cookie(mut req: Request, next: Next, secure: bool) -> Respon
     let existing = cookie_token(req.headers()).filter(|t| t.len() <= 128);
     let token = existing
         .clone()
-        .unwrap_or_else(civicgrid_app::auth::new_secret);
+        .unwrap_or_else(civicgrid_app::platform::auth::new_secret);
     req.extensions_mut().insert(CsrfToken(token.clone()));
     let mut res = next.run(req).await;
     if existing.is_none()

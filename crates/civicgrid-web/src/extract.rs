@@ -9,8 +9,8 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};
 use axum_extra::extract::CookieJar;
 use civicgrid_app::AppError;
-use civicgrid_app::auth::SignedIn;
-use civicgrid_app::domain::access::Actor;
+use civicgrid_app::domain::platform::access::Actor;
+use civicgrid_app::platform::auth::SignedIn;
 use serde::de::DeserializeOwned;
 
 use crate::csrf;

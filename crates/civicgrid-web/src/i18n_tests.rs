@@ -82,8 +82,8 @@ fn templates_name_only_existing_messages() {
 
 #[test]
 fn prefixed_keys_cover_every_variant() {
-    use civicgrid_app::domain::access::{Permission, Role};
-    use civicgrid_app::domain::org::NodeKind;
+    use civicgrid_app::domain::platform::access::{Permission, Role};
+    use civicgrid_app::domain::platform::org::NodeKind;
     let en = ids_of("en");
     let mut wanted: Vec<String> = Vec::new();
     wanted.extend(Role::ALL.iter().map(|r| format!("role-{}", r.as_str())));

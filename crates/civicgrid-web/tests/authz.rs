@@ -10,10 +10,10 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use civicgrid_app::domain::access::{Actor, Role};
-use civicgrid_app::org::NodeInput;
-use civicgrid_app::store::{Db, accounts};
-use civicgrid_app::users::{NewUser, RoleGrant};
+use civicgrid_app::domain::platform::access::{Actor, Role};
+use civicgrid_app::platform::org::NodeInput;
+use civicgrid_app::platform::users::{NewUser, RoleGrant};
+use civicgrid_app::store::{Db, platform::accounts};
 use civicgrid_app::{App, AppConfig};
 use civicgrid_web::{AppState, WebConfig, build_router, route_list};
 use tower::ServiceExt;
@@ -982,7 +982,7 @@ impl Fixture {
         self.app
             .create_token(
                 &Actor::system(),
-                &civicgrid_app::tokens::NewToken {
+                &civicgrid_app::platform::tokens::NewToken {
                     name: format!("t{n}"),
                     role: "auditor".into(),
                     node_id: self.community[side],

@@ -5,9 +5,9 @@
 mod common;
 
 use axum::http::StatusCode;
-use civicgrid_app::domain::access::Actor;
+use civicgrid_app::domain::platform::access::Actor;
 use civicgrid_app::ledger::ResidentInput;
-use civicgrid_app::store::data_access::ViewFilter;
+use civicgrid_app::store::privacy::data_access::ViewFilter;
 use common::{CSRF, TestApp};
 
 const ID1: &str = "11010519491231002X";

@@ -6,10 +6,10 @@
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use civicgrid_app::domain::access::Actor;
-use civicgrid_app::org::NodeInput;
+use civicgrid_app::domain::platform::access::Actor;
+use civicgrid_app::platform::org::NodeInput;
+use civicgrid_app::platform::tokens::NewToken;
 use civicgrid_app::store::Db;
-use civicgrid_app::tokens::NewToken;
 use civicgrid_app::{App, AppConfig};
 use civicgrid_web::{AppState, WebConfig, build_router};
 use http_body_util::BodyExt;

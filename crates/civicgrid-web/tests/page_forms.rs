@@ -3,7 +3,7 @@
 mod common;
 
 use axum::http::StatusCode;
-use civicgrid_app::domain::access::Actor;
+use civicgrid_app::domain::platform::access::Actor;
 use common::{CSRF, PASSWORD, TestApp};
 
 async fn user_id(t: &TestApp, username: &str) -> i64 {

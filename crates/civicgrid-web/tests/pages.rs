@@ -24,7 +24,7 @@ async fn every_page_renders_for_the_admin_in_both_languages() {
     let resident_id = t
         .app
         .list_users(
-            &civicgrid_app::domain::access::Actor::system(),
+            &civicgrid_app::domain::platform::access::Actor::system(),
             Some("resident"),
             1,
             0,

@@ -7,7 +7,7 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use civicgrid_app::domain::access::Actor;
+use civicgrid_app::domain::platform::access::Actor;
 use civicgrid_app::ledger::ResidentInput;
 use common::{CSRF, TestApp, TestResponse};
 

@@ -11,9 +11,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use civicgrid_app::domain::access::Actor;
-use civicgrid_app::org::NodeInput;
-use civicgrid_app::tokens::NewToken;
+use civicgrid_app::domain::platform::access::Actor;
+use civicgrid_app::platform::org::NodeInput;
+use civicgrid_app::platform::tokens::NewToken;
 use clap::Args;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;

@@ -10,14 +10,14 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use civicgrid_app::App;
-use civicgrid_app::domain::access::{Actor, Assignment, Role};
+use civicgrid_app::domain::platform::access::{Actor, Assignment, Role};
 use civicgrid_app::domain::requests::routing::Party;
 use civicgrid_app::domain::requests::sla::{Deadlines, EscalationLevel};
 use civicgrid_app::domain::requests::{Channel, RequestId, Status};
-use civicgrid_app::org::NodeInput;
+use civicgrid_app::platform::org::NodeInput;
 use civicgrid_app::requests::reading::{QueueKind, QueueQuery};
 use civicgrid_app::store::requests::{self as repo, RequestRecord};
-use civicgrid_app::store::{commit, now_ms, org};
+use civicgrid_app::store::{commit, now_ms, platform::org};
 use clap::Args;
 
 use crate::bench_stats::{Rng, percentile};

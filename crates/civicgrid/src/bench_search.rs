@@ -9,11 +9,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use civicgrid_app::App;
-use civicgrid_app::domain::access::Actor;
-use civicgrid_app::domain::ledger::search_terms::name_terms;
-use civicgrid_app::ledger_import::ImportOptions;
-use civicgrid_app::ledger_search::SearchRequest;
-use civicgrid_app::store::{pii, search, synthetic};
+use civicgrid_app::domain::ledger::search::name_terms;
+use civicgrid_app::domain::platform::access::Actor;
+use civicgrid_app::ledger::import::ImportOptions;
+use civicgrid_app::ledger::search::SearchRequest;
+use civicgrid_app::store::{ledger::pii, ledger::search, ledger::synthetic};
 use clap::Args;
 
 use crate::bench_stats::{Rng, percentile};

@@ -6,9 +6,9 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use civicgrid_app::App;
-use civicgrid_app::domain::access::Actor;
-use civicgrid_app::domain::org::NodeKind;
-use civicgrid_app::store::org as org_repo;
+use civicgrid_app::domain::platform::access::Actor;
+use civicgrid_app::domain::platform::org::NodeKind;
+use civicgrid_app::store::platform::org as org_repo;
 use clap::Subcommand;
 
 use crate::config::Settings;
@@ -91,7 +91,7 @@ pub async fn user(s: &Settings, cmd: UserCommand) -> anyhow::Result<()> {
                 .read_to_string(&mut password)
                 .context("reading the password from standard input")?;
             let password = password.trim_end_matches(['\r', '\n']).to_owned();
-            let input = civicgrid_app::users::NewUser {
+            let input = civicgrid_app::platform::users::NewUser {
                 display_name: display_name.unwrap_or_else(|| username.clone()),
                 username,
                 password,
@@ -119,7 +119,7 @@ pub async fn token(s: &Settings, cmd: TokenCommand) -> anyhow::Result<()> {
             let issued = app
                 .create_token(
                     &Actor::system(),
-                    &civicgrid_app::tokens::NewToken {
+                    &civicgrid_app::platform::tokens::NewToken {
                         name,
                         role,
                         node_id,

@@ -5,12 +5,12 @@ use std::time::Instant;
 
 use anyhow::Context;
 use civicgrid_app::App;
-use civicgrid_app::domain::access::Actor;
 use civicgrid_app::domain::geo::{BBox, Boundary, jittered_subdivide};
-use civicgrid_app::org::NodeInput;
-use civicgrid_app::store::org as org_repo;
-use civicgrid_app::store::org::OrgNode;
-use civicgrid_app::users::NewUser;
+use civicgrid_app::domain::platform::access::Actor;
+use civicgrid_app::platform::org::NodeInput;
+use civicgrid_app::platform::users::NewUser;
+use civicgrid_app::store::platform::org as org_repo;
+use civicgrid_app::store::platform::org::OrgNode;
 
 use crate::commands::{open_app, serve_app};
 use crate::config::Settings;
@@ -179,7 +179,7 @@ pub async fn seed(app: &App) -> anyhow::Result<(usize, u64)> {
             &Actor::system(),
             "demo-residents.csv",
             file,
-            &civicgrid_app::ledger_import::ImportOptions::default(),
+            &civicgrid_app::ledger::import::ImportOptions::default(),
         )
         .await
         .map_err(|e| anyhow::anyhow!("importing the demo residents: {e}"))?;
@@ -189,7 +189,7 @@ pub async fn seed(app: &App) -> anyhow::Result<(usize, u64)> {
 
 /// The actor of a demo account, as if it had signed in.
 async fn demo_actor(app: &App, username: &str) -> anyhow::Result<Actor> {
-    use civicgrid_app::store::accounts;
+    use civicgrid_app::store::platform::accounts;
     let mut conn = app.db().read().await?;
     let user = accounts::find_credentials(&mut conn, username)
         .await?
@@ -265,7 +265,7 @@ async fn seed_requests(app: &App) -> anyhow::Result<()> {
     let p = app.submit_request(&staff, phone).await.map_err(fail)?;
     app.accept_request(&staff, p.id, None).await.map_err(fail)?;
     let to = Assignment {
-        party: Party::role(civicgrid_app::domain::access::Role::GridWorker)?,
+        party: Party::role(civicgrid_app::domain::platform::access::Role::GridWorker)?,
         user_id: grid.user_id,
     };
     app.assign_request(&staff, p.id, None, to, None)
@@ -388,7 +388,7 @@ pub async fn seed_city(app: &App) -> anyhow::Result<usize> {
         let node_id = {
             let mut conn = app.db().read().await?;
             let mut found = None;
-            for kind in civicgrid_app::domain::org::NodeKind::ALL {
+            for kind in civicgrid_app::domain::platform::org::NodeKind::ALL {
                 if let Some(n) = org_repo::find_by_code_or_name(&mut conn, kind, scope).await? {
                     found = Some(n.id);
                 }

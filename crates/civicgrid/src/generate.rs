@@ -471,7 +471,7 @@ mod tests {
         let mut streets: std::collections::BTreeMap<&str, HashSet<&str>> = Default::default();
         for (c, g) in &grids {
             assert!(g.starts_with(c.as_str()) && g.len() == c.len() + 3, "{g}");
-            civicgrid_app::domain::org::validate_code(g).unwrap();
+            civicgrid_app::domain::platform::org::validate_code(g).unwrap();
             *per_community.entry(c).or_default() += 1;
             streets.entry(&c[..9]).or_default().insert(c);
         }

@@ -6,9 +6,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use civicgrid_app::domain::access::Actor;
-use civicgrid_app::ledger_export::ExportFormat;
-use civicgrid_app::ledger_import::{DEFAULT_MAX_BYTES, ImportOptions, ImportSummary};
+use civicgrid_app::domain::platform::access::Actor;
+use civicgrid_app::ledger::export::ExportFormat;
+use civicgrid_app::ledger::import::{DEFAULT_MAX_BYTES, ImportOptions, ImportSummary};
 use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -321,7 +321,7 @@ fn time_bare_import(file: &Path, db: &Path) -> anyhow::Result<f64> {
 async fn time_full_import(
     file: &Path,
     data_dir: &Path,
-) -> anyhow::Result<(f64, civicgrid_app::ledger_import::ImportSummary)> {
+) -> anyhow::Result<(f64, civicgrid_app::ledger::import::ImportSummary)> {
     std::fs::create_dir_all(data_dir)?;
     let settings = Settings::resolve(data_dir.to_path_buf(), None, None)?;
     let app = open_app(&settings).await?;

@@ -11,8 +11,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use civicgrid_app::domain::access::Actor;
-use civicgrid_app::org::NodeInput;
+use civicgrid_app::domain::platform::access::Actor;
+use civicgrid_app::platform::org::NodeInput;
 use civicgrid_app::{App, AppConfig};
 use civicgrid_store::Db;
 

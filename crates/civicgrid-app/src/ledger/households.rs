@@ -1,8 +1,8 @@
 //! Households: recording a new one in a room, splitting members off into a new
 //! household, and merging one household into another.
 
-use civicgrid_domain::access::{Actor, Permission};
 use civicgrid_domain::ledger::person::Ownership;
+use civicgrid_domain::platform::access::{Actor, Permission};
 use civicgrid_store::ledger as repo;
 use civicgrid_store::{AnyConnection, commit};
 use serde::Deserialize;

@@ -1,14 +1,14 @@
 //! Linking a user account to a resident record, so its holder sees their own household
 //! and who accessed their data.
 
-use civicgrid_domain::access::{Actor, Permission, Role};
-use civicgrid_domain::org::OrgPath;
+use civicgrid_domain::platform::access::{Actor, Permission, Role};
+use civicgrid_domain::platform::org::OrgPath;
 use civicgrid_store::commit;
 use civicgrid_store::ledger as repo;
 
 use super::resident_in_scope;
 use crate::authz::{Change, record};
-use crate::users::require_manageable_user;
+use crate::platform::users::require_manageable_user;
 use crate::{App, AppError, AppResult};
 
 /// May `actor` link residents' accounts to records at `path`? Linking is managing an
@@ -114,10 +114,11 @@ impl App {
             let (_, path) =
                 resident_in_scope(&mut conn, actor, Permission::EditLedger, resident_id).await?;
             require_link_at(actor, &path)?;
-            let user_id = civicgrid_store::accounts::find_credentials(&mut conn, &username)
-                .await?
-                .map(|c| c.user.id)
-                .ok_or_else(no_such_account)?;
+            let user_id =
+                civicgrid_store::platform::accounts::find_credentials(&mut conn, &username)
+                    .await?
+                    .map(|c| c.user.id)
+                    .ok_or_else(no_such_account)?;
             match require_manageable_user(&mut conn, actor, user_id).await {
                 Ok(held) if held.iter().any(|a| a.assignment.role == Role::Resident) => user_id,
                 Ok(_) | Err(AppError::Forbidden) => return Err(no_such_account()),

@@ -1,14 +1,14 @@
 //! What a signed-in resident sees of the ledger: their own household, and who viewed
 //! or changed their data, when and for what stated purpose.
 
-use civicgrid_store::audit::{self as audit_repo, AuditFilter};
-use civicgrid_store::data_access::{self, ViewFilter};
 use civicgrid_store::ledger as repo;
+use civicgrid_store::platform::audit::{self as audit_repo, AuditFilter};
+use civicgrid_store::privacy::data_access::{self, ViewFilter};
 use serde::Serialize;
 
-use super::trace::VIEW_HOUSEHOLD;
 use super::view::{HouseholdCard, ResidentView, household_card_unchecked, resident_views};
-use crate::auth::SignedIn;
+use crate::platform::auth::SignedIn;
+use crate::privacy::trace::VIEW_HOUSEHOLD;
 use crate::{App, AppError, AppResult};
 
 /// A resident's own record and household.

@@ -4,29 +4,31 @@
 //! is authorised there too, audited in the same transaction (without personal values),
 //! and written to the ledger history (personal values masked).
 
+pub mod export;
 mod households;
+pub mod import;
 mod link;
 mod mine;
 mod places;
 mod residents;
+pub mod search;
 mod tags;
-mod trace;
 mod view;
 
+pub use crate::privacy::trace::{VIEW_HOUSEHOLD, VIEW_RESIDENT};
 pub use households::*;
 pub use mine::*;
 pub use residents::*;
-pub use trace::{VIEW_HOUSEHOLD, VIEW_RESIDENT};
 pub use view::*;
 
-use civicgrid_domain::access::{Actor, Permission};
 use civicgrid_domain::ledger::date::Date;
 use civicgrid_domain::ledger::id_number::IdNumber;
 use civicgrid_domain::ledger::phone::Phone;
-use civicgrid_domain::org::{NodeKind, OrgPath};
+use civicgrid_domain::platform::access::{Actor, Permission};
+use civicgrid_domain::platform::org::{NodeKind, OrgPath};
 use civicgrid_store::crypto::FieldKeys;
 use civicgrid_store::ledger::{self as repo, NewHistory, ResidentRecord};
-use civicgrid_store::{AnyConnection, org, pii};
+use civicgrid_store::{AnyConnection, ledger::pii, platform::org};
 
 use crate::authz::{reason, require_in_sight, require_somewhere};
 use crate::{App, AppError, AppResult};

@@ -1,6 +1,6 @@
 //! Places on the ground: finding or creating a building, unit and room in a grid.
 
-use civicgrid_domain::access::{Actor, Permission};
+use civicgrid_domain::platform::access::{Actor, Permission};
 use civicgrid_store::commit;
 use civicgrid_store::ledger as repo;
 

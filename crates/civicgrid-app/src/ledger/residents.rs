@@ -1,13 +1,13 @@
 //! Residents: adding one to a household, editing, moving to another household, and
 //! recording a death or a move-out.
 
-use civicgrid_domain::access::{Actor, Permission};
 use civicgrid_domain::ledger::date::{Date, not_after, parse_date};
 use civicgrid_domain::ledger::id_number::IdNumber;
 use civicgrid_domain::ledger::person::{Gender, Relation, ResidenceStatus, validate_name};
 use civicgrid_domain::ledger::phone::Phone;
+use civicgrid_domain::platform::access::{Actor, Permission};
 use civicgrid_store::ledger::{self as repo, ResidentFields, ResidentRecord};
-use civicgrid_store::{StoreError, commit, pii};
+use civicgrid_store::{StoreError, commit, ledger::pii};
 use serde::Deserialize;
 
 use super::tags::resolve_tags;

@@ -1,7 +1,7 @@
 //! Tags: a resident's manual tags and the city-wide tag catalogue.
 
-use civicgrid_domain::access::{Actor, Permission};
 use civicgrid_domain::ledger::tags::{self, TagDef};
+use civicgrid_domain::platform::access::{Actor, Permission};
 use civicgrid_store::ledger as repo;
 use civicgrid_store::{AnyConnection, commit};
 

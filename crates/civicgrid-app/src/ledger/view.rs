@@ -3,20 +3,20 @@
 
 use std::collections::BTreeSet;
 
-use civicgrid_domain::access::{Actor, Permission};
 use civicgrid_domain::ledger::date::age_on;
 use civicgrid_domain::ledger::natural::natural_cmp;
 use civicgrid_domain::ledger::tags::{self, AGE_TAGS};
-use civicgrid_domain::org::NodeKind;
+use civicgrid_domain::platform::access::{Actor, Permission};
+use civicgrid_domain::platform::org::NodeKind;
 use civicgrid_store::ledger::{self as repo, CatalogueTag, HistoryEntry, ResidentRecord};
-use civicgrid_store::{AnyConnection, org};
+use civicgrid_store::{AnyConnection, platform::org};
 use serde::Serialize;
 
-use super::trace::{VIEW_HOUSEHOLD, VIEW_RESIDENT, record_view};
 use super::{
     format_area, grid_in_scope, household_in_scope, mask, open_pii, resident_in_scope, today,
 };
 use crate::authz::{Change, record, require_somewhere};
+use crate::privacy::trace::{VIEW_HOUSEHOLD, VIEW_RESIDENT, record_view};
 use crate::{App, AppError, AppResult};
 
 /// How a room is used, as the board colours it.

@@ -7,8 +7,8 @@
 //! text without contact details, the address no finer than building and unit, the
 //! point rounded to about 100 m (the rules of `domain::requests::public`).
 
-use civicgrid_domain::access::Actor;
-use civicgrid_domain::org::OrgPath;
+use civicgrid_domain::platform::access::Actor;
+use civicgrid_domain::platform::org::OrgPath;
 use civicgrid_domain::requests::public::{public_address, public_point, redact_contacts};
 use civicgrid_domain::requests::similarity::{Candidate, Summary, suggest_duplicates};
 use civicgrid_domain::requests::{RequestId, Status};
@@ -80,7 +80,7 @@ pub fn public_text(text: &str) -> String {
 #[derive(Debug, Clone, Default)]
 pub struct PublicBoard {
     pub requests: Vec<PublicRequest>,
-    pub places: Vec<civicgrid_store::org::OrgNode>,
+    pub places: Vec<civicgrid_store::platform::org::OrgNode>,
 }
 
 impl App {
@@ -180,7 +180,7 @@ impl App {
         ids.dedup();
         let mut places = Vec::with_capacity(ids.len());
         for id in ids {
-            if let Ok(n) = civicgrid_store::org::get(&mut conn, id).await {
+            if let Ok(n) = civicgrid_store::platform::org::get(&mut conn, id).await {
                 places.push(n);
             }
         }

@@ -3,7 +3,7 @@
 //! policy: a satisfactory one closes a resolved request; a poor one (≤ 2) reopens it
 //! or flags it for a supervisor.
 
-use civicgrid_domain::access::Actor;
+use civicgrid_domain::platform::access::Actor;
 use civicgrid_domain::requests::status::ActorKind;
 use civicgrid_domain::requests::{
     Action, Feedback, Rating, RatingOutcome, RequestId, Status, after_rating,

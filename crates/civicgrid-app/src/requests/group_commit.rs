@@ -10,7 +10,7 @@
 //! kept and the batch is written again one submission at a time, each in its own
 //! savepoint, so that only the faulty submission is refused.
 
-use civicgrid_domain::access::Actor;
+use civicgrid_domain::platform::access::Actor;
 use civicgrid_domain::requests::RequestId;
 use civicgrid_store::requests::{self as repo, NewRequests, Open311TokenRow, RequestRecord};
 use civicgrid_store::{AnyConnection, Db, ReadConn, commit, savepoint};

@@ -4,9 +4,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use civicgrid_domain::access::{Actor, Permission};
 use civicgrid_domain::ledger::phone::Phone;
-use civicgrid_domain::org::NodeKind;
+use civicgrid_domain::platform::access::{Actor, Permission};
+use civicgrid_domain::platform::org::NodeKind;
 use civicgrid_domain::requests::classifier::{Choices, Classifier};
 use civicgrid_domain::requests::routing::route_or_default;
 use civicgrid_domain::requests::similarity::{
@@ -15,7 +15,7 @@ use civicgrid_domain::requests::similarity::{
 use civicgrid_domain::requests::sla::{Deadlines, EscalationLevel, Targets};
 use civicgrid_domain::requests::{Channel, RequestId, Routed, Status, validate_description};
 use civicgrid_store::requests::{self as repo, CandidateRow, RequestRecord};
-use civicgrid_store::{AnyConnection, commit, ledger, now_ms, org};
+use civicgrid_store::{AnyConnection, commit, ledger, now_ms, platform::org};
 
 use super::intake_cache::{IntakeCache, KnownCandidate, LazyRead};
 use super::settings::{RequestPolicy, load_rules};
@@ -283,7 +283,7 @@ impl App {
             ));
         }
         if let Some(user) = requester_user_id.filter(|_| input.channel != Channel::ResidentWeb) {
-            civicgrid_store::accounts::get_user(conn.get().await?, user)
+            civicgrid_store::platform::accounts::get_user(conn.get().await?, user)
                 .await
                 .map_err(|_| AppError::invalid("user_id", "no such user"))?;
         }

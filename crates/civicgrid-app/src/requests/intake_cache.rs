@@ -13,7 +13,7 @@ use civicgrid_domain::requests::category::Category;
 use civicgrid_domain::requests::routing::RoutingRule;
 use civicgrid_domain::requests::similarity::{Candidate, Summary};
 use civicgrid_domain::requests::text::token_hashes;
-use civicgrid_store::org::{self, OrgNode};
+use civicgrid_store::platform::org::{self, OrgNode};
 use civicgrid_store::requests::{self as repo, CandidateRow};
 use civicgrid_store::{AnyConnection, Db, ReadConn};
 
@@ -196,7 +196,7 @@ impl IntakeCache {
     pub async fn routing(
         &self,
         conn: &mut LazyRead<'_>,
-        path: &civicgrid_domain::org::OrgPath,
+        path: &civicgrid_domain::platform::org::OrgPath,
     ) -> AppResult<Arc<Vec<RoutingRule>>> {
         let key = path.as_str().to_owned();
         if let Some(v) = self

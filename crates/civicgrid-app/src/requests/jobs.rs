@@ -6,7 +6,7 @@
 //! transactions are serialised; and each step is written with
 //! `WHERE escalation_level < target`, so a step is never taken twice.
 
-use civicgrid_domain::access::Actor;
+use civicgrid_domain::platform::access::Actor;
 use civicgrid_domain::requests::Action;
 use civicgrid_domain::requests::status::{ActorKind, may_auto_close};
 use civicgrid_store::requests::{self as repo, ESCALATION_LOCK_KEY};

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use civicgrid_domain::geo::{BBox, Boundary};
-use civicgrid_domain::org::NodeKind;
-use civicgrid_store::{AnyConnection, org};
+use civicgrid_domain::platform::org::NodeKind;
+use civicgrid_store::{AnyConnection, platform::org};
 
 use crate::{App, AppError, AppResult};
 

@@ -42,7 +42,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 
-use civicgrid_domain::access::{Actor, Permission};
+use civicgrid_domain::platform::access::{Actor, Permission};
 use civicgrid_domain::requests::classifier::Classifier;
 use civicgrid_domain::requests::routing::Party;
 use civicgrid_domain::requests::sla::SlaState;
@@ -52,7 +52,7 @@ use civicgrid_store::AnyConnection;
 use civicgrid_store::requests::{self as repo, NewEvent, RequestRecord};
 use serde::Serialize;
 
-use civicgrid_domain::audit::AuditFields;
+use civicgrid_domain::platform::audit::AuditFields;
 
 use crate::authz::{Change, audit_fields};
 use crate::{AppError, AppResult};
@@ -512,7 +512,7 @@ pub(crate) async fn write_step(
 ) -> AppResult<i64> {
     let event_id = repo::insert_event(conn, &step_event(actor, role, rec, &step, at_ms, 0)).await?;
     let rows = step_rows(actor, role, rec, step, at_ms, event_id);
-    civicgrid_store::audit::append(conn, &rows.audit).await?;
+    civicgrid_store::platform::audit::append(conn, &rows.audit).await?;
     repo::insert_inbox_rows(conn, rows.inbox.as_slice()).await?;
     repo::insert_outbox_rows(conn, &rows.outbox).await?;
     Ok(event_id)

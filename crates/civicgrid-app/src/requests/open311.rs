@@ -12,14 +12,14 @@
 
 use std::collections::HashMap;
 
-use civicgrid_domain::access::Actor;
+use civicgrid_domain::platform::access::Actor;
 use civicgrid_domain::requests::open311::{
     Open311Status, Page, Service, ServiceRequest, format_datetime, service,
 };
 use civicgrid_domain::requests::routing::Party;
 use civicgrid_domain::requests::{Channel, Language, RequestId};
 use civicgrid_store::requests::{self as repo, PublicQuery, RequestRecord};
-use civicgrid_store::{AnyConnection, org};
+use civicgrid_store::{AnyConnection, platform::org};
 
 use super::board::{PublicRequest, public_text};
 use super::intake::{NewRequest, OnBehalf, Submitted};

@@ -2,14 +2,14 @@
 //! inbox. Everything is masked (contact name and phone) and limited to what the
 //! reader may see.
 
-use civicgrid_domain::access::{Actor, Permission};
-use civicgrid_domain::org::OrgPath;
+use civicgrid_domain::platform::access::{Actor, Permission};
+use civicgrid_domain::platform::org::OrgPath;
 use civicgrid_domain::requests::routing::Party;
 use civicgrid_domain::requests::{RequestId, Status};
 use civicgrid_store::requests::{
     self as repo, InboxItem, Narrowing, PhotoMeta, Queue, RequestEvent, RequestRecord,
 };
-use civicgrid_store::{commit, now_ms, org};
+use civicgrid_store::{commit, now_ms, platform::org};
 use serde::Serialize;
 
 use super::settings::load_rules;

@@ -1,10 +1,10 @@
 //! Responder organisations and their members ([`Permission::ManageResponders`] at the
 //! node the organisation serves).
 
-use civicgrid_domain::access::{Actor, Permission, Role};
+use civicgrid_domain::platform::access::{Actor, Permission, Role};
 use civicgrid_domain::requests::category::ResponderKind;
 use civicgrid_store::requests::{self as repo, ResponderOrg};
-use civicgrid_store::{AnyConnection, accounts, commit, now_ms, org};
+use civicgrid_store::{AnyConnection, commit, now_ms, platform::accounts, platform::org};
 
 use crate::authz::{Change, record, require_in_sight, require_somewhere};
 use crate::{App, AppError, AppResult};

@@ -1,11 +1,11 @@
 //! Routing rules: category × scope → responsible party ([`Permission::ManageRouting`]
 //! at the rule's node).
 
-use civicgrid_domain::access::{Actor, Permission};
-use civicgrid_domain::org::OrgPath;
+use civicgrid_domain::platform::access::{Actor, Permission};
+use civicgrid_domain::platform::org::OrgPath;
 use civicgrid_domain::requests::routing::{Party, RoutingRule, check_conflict};
 use civicgrid_store::requests::{self as repo, StoredRule};
-use civicgrid_store::{AnyConnection, commit, now_ms, org};
+use civicgrid_store::{AnyConnection, commit, now_ms, platform::org};
 
 use crate::authz::{Change, record, require_in_sight, require_somewhere};
 use crate::{App, AppError, AppResult};

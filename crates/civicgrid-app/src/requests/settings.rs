@@ -4,7 +4,7 @@
 
 use std::sync::atomic::Ordering;
 
-use civicgrid_domain::access::{Actor, Permission};
+use civicgrid_domain::platform::access::{Actor, Permission};
 use civicgrid_domain::requests::category::{Category, validate_catalogue};
 use civicgrid_domain::requests::classifier::DEFAULT_MIN_CONFIDENCE;
 use civicgrid_domain::requests::status::DEFAULT_REOPEN_WINDOW_MS;

@@ -7,14 +7,14 @@
 //! they may take it. The change, its timeline line, its audit entry and the
 //! notifications are written in one transaction.
 
-use civicgrid_domain::access::{Actor, Permission};
-use civicgrid_domain::org::OrgPath;
+use civicgrid_domain::platform::access::{Actor, Permission};
+use civicgrid_domain::platform::org::OrgPath;
 use civicgrid_domain::requests::routing::Party;
 use civicgrid_domain::requests::sla::{EscalationLevel, Targets};
 use civicgrid_domain::requests::status::{self, ActorKind, TransitionContext};
 use civicgrid_domain::requests::{Action, ActionKind, RequestId, Status};
 use civicgrid_store::requests::{self as repo, RequestRecord};
-use civicgrid_store::{AnyConnection, StoreError, accounts, commit, now_ms};
+use civicgrid_store::{AnyConnection, StoreError, commit, now_ms, platform::accounts};
 
 use super::routing::check_party;
 use super::settings::{Rules, load_rules};

@@ -2,9 +2,9 @@
 
 pub mod date;
 pub mod id_number;
-pub mod import_row;
+pub mod import;
 pub mod natural;
 pub mod person;
 pub mod phone;
-pub mod search_terms;
+pub mod search;
 pub mod tags;

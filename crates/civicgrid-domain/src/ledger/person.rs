@@ -21,7 +21,7 @@ pub fn lowercase(s: &str) -> std::borrow::Cow<'_, str> {
         if c.is_ascii() {
             !c.is_ascii_uppercase()
         } else {
-            crate::ledger::search_terms::is_cjk(c)
+            crate::ledger::search::is_cjk(c)
         }
     };
     if s.chars().all(caseless) {

@@ -34,7 +34,7 @@ use serde::{Deserialize, Serialize};
 
 use super::category::{Category, default_catalogue};
 use super::text::for_each_word;
-use crate::ledger::search_terms::is_cjk;
+use crate::ledger::search::is_cjk;
 
 pub use seeds::{is_stop_word, seed_keywords};
 

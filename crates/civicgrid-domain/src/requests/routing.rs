@@ -18,8 +18,8 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use super::category::{Category, PartyKind, valid_code};
-use crate::access::Role;
-use crate::org::OrgPath;
+use crate::platform::access::Role;
+use crate::platform::org::OrgPath;
 
 #[derive(Debug, Clone, Error, PartialEq, Eq)]
 pub enum RoutingError {

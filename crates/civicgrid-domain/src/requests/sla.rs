@@ -22,7 +22,7 @@ use super::Language;
 use super::calendar::BusinessCalendar;
 use super::category::Category;
 use super::status::Status;
-use crate::access::Role;
+use crate::platform::access::Role;
 
 #[derive(Debug, Clone, Error, PartialEq, Eq)]
 pub enum SlaError {

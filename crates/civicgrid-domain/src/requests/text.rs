@@ -23,7 +23,7 @@ use jieba_rs::Jieba;
 
 use super::category::default_catalogue;
 use super::classifier::seed_keywords;
-use crate::ledger::search_terms::is_cjk;
+use crate::ledger::search::is_cjk;
 
 /// CJK characters too common to tell texts apart on their own.
 const STOP_CHARS: &[char] = &[

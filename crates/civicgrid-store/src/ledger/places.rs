@@ -1,6 +1,6 @@
 //! Buildings, units and rooms, and where a room is.
 
-use civicgrid_domain::org::OrgPath;
+use civicgrid_domain::platform::org::OrgPath;
 use sqlx::{AnyConnection, Row, any::AnyRow};
 
 use super::corrupt;

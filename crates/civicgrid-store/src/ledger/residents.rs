@@ -1,10 +1,10 @@
-//! Residents, their personal fields stored sealed (see [`crate::pii`]).
+//! Residents, their personal fields stored sealed (see [`crate::ledger::pii`]).
 
 use civicgrid_domain::ledger::person::{Gender, Relation, ResidenceStatus};
 use sqlx::{AnyConnection, Row, any::AnyRow};
 
 use super::{corrupt, get_household};
-use crate::pii::SealedPii;
+use crate::ledger::pii::SealedPii;
 use crate::{StoreError, StoreResult, now_ms};
 
 /// A resident as stored: personal fields sealed.
@@ -103,8 +103,8 @@ pub async fn insert_resident(
     .fetch_one(&mut *conn)
     .await?;
     // A new resident: nothing indexed under its id to replace.
-    let terms = civicgrid_domain::ledger::search_terms::name_terms(f.name);
-    crate::search::index_residents(conn, &[(id, terms)], false).await?;
+    let terms = civicgrid_domain::ledger::search::name_terms(f.name);
+    crate::ledger::search::index_residents(conn, &[(id, terms)], false).await?;
     get_resident(conn, id).await
 }
 
@@ -182,10 +182,10 @@ pub async fn update_resident(
             "the resident was changed by someone else".into(),
         ));
     }
-    crate::search::index_resident(
+    crate::ledger::search::index_resident(
         conn,
         id,
-        &civicgrid_domain::ledger::search_terms::name_terms(f.name),
+        &civicgrid_domain::ledger::search::name_terms(f.name),
     )
     .await?;
     get_resident(conn, id).await

@@ -5,16 +5,16 @@
 //! batch costs four calls (begin, start, write, commit) however large it is. A
 //! transition of a single request uses the same writers with one row.
 
-use civicgrid_domain::audit::AuditFields;
+use civicgrid_domain::platform::audit::AuditFields;
 use civicgrid_domain::requests::{RequestId, Status};
 use sqlx::any::AnyArguments;
 use sqlx::query::Query;
 use sqlx::{Any, AnyConnection, AssertSqlSafe, Row};
 
 use super::{NewEvent, REQUEST_COLUMNS, RequestRecord, flag};
-use crate::ledger_bulk::{anon, query, values_sql};
-use crate::search::backend_of;
-use crate::{Backend, StoreResult, audit};
+use crate::ledger::import::rows::{anon, query, values_sql};
+use crate::ledger::search::backend_of;
+use crate::{Backend, StoreResult, platform::audit};
 
 /// Most rows per statement: the widest row (a request) has 48 columns, well within
 /// both backends' parameter limits.

@@ -70,7 +70,7 @@ pub use routing::*;
 
 use crate::StoreError;
 
-pub use crate::search::backend_of;
+pub use crate::ledger::search::backend_of;
 
 fn corrupt(e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(e.to_string())

@@ -12,7 +12,7 @@
 //!
 //! The [`Narrowing`] filters apply on top of any queue.
 
-use civicgrid_domain::org::OrgPath;
+use civicgrid_domain::platform::org::OrgPath;
 use civicgrid_domain::requests::{RequestId, Status};
 use sqlx::AnyConnection;
 

@@ -1,7 +1,7 @@
 //! The requests themselves: intake, reading, and writing back a changed state under
 //! optimistic locking.
 
-use civicgrid_domain::org::OrgPath;
+use civicgrid_domain::platform::org::OrgPath;
 use civicgrid_domain::requests::routing::Party;
 use civicgrid_domain::requests::sla::{Deadlines, EscalationLevel};
 use civicgrid_domain::requests::{Channel, Rating, RequestId, Status};

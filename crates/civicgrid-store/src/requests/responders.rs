@@ -1,7 +1,7 @@
 //! Responder organisations (property companies, owners' committees, police stations,
 //! urban management, utilities) and their members.
 
-use civicgrid_domain::org::OrgPath;
+use civicgrid_domain::platform::org::OrgPath;
 use civicgrid_domain::requests::category::ResponderKind;
 use sqlx::{AnyConnection, Row, any::AnyRow};
 

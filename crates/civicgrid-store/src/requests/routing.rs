@@ -1,6 +1,6 @@
 //! Routing rules: category × scope → responsible party.
 
-use civicgrid_domain::org::OrgPath;
+use civicgrid_domain::platform::org::OrgPath;
 use civicgrid_domain::requests::routing::{Party, RoutingRule};
 use sqlx::{AnyConnection, Row, any::AnyRow};
 

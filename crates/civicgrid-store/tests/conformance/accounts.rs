@@ -1,8 +1,8 @@
 //! Users and role assignments.
 
-use civicgrid_domain::access::Role;
-use civicgrid_domain::org::{NodeKind, OrgPath};
-use civicgrid_store::accounts::{self, User};
+use civicgrid_domain::platform::access::Role;
+use civicgrid_domain::platform::org::{NodeKind, OrgPath};
+use civicgrid_store::platform::accounts::{self, User};
 use civicgrid_store::{Db, StoreError, commit, now_ms};
 
 use crate::support::{node, wide_tree};
@@ -204,7 +204,7 @@ conformance!(
         commit(tx).await.unwrap();
 
         let mut c = db.read().await.unwrap();
-        let p = |n: &civicgrid_store::org::OrgNode| n.path.clone();
+        let p = |n: &civicgrid_store::platform::org::OrgNode| n.path.clone();
         let list = async |c: &mut civicgrid_store::AnyConnection,
                           scopes: &[OrgPath],
                           query: Option<&str>,

@@ -1,7 +1,9 @@
 //! The hash-chained audit log.
 
-use civicgrid_domain::audit::{AuditFields, ChainBreak, GENESIS_HASH, StoredEntry, chain_hash};
-use civicgrid_store::audit::{self, AuditFilter, Verification};
+use civicgrid_domain::platform::audit::{
+    AuditFields, ChainBreak, GENESIS_HASH, StoredEntry, chain_hash,
+};
+use civicgrid_store::platform::audit::{self, AuditFilter, Verification};
 use civicgrid_store::{Db, commit, raw_execute};
 
 use crate::support::audit_fields;

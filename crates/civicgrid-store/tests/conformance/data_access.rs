@@ -4,10 +4,10 @@
 use civicgrid_domain::ledger::date::Date;
 use civicgrid_domain::ledger::person::{Gender, Ownership, Relation, ResidenceStatus};
 use civicgrid_store::crypto::FieldKeys;
-use civicgrid_store::data_access::{self, DataView, NewView, ViewFilter};
 use civicgrid_store::ledger::{self, ResidentFields};
-use civicgrid_store::org::OrgNode;
-use civicgrid_store::{AnyConnection, Db, commit, pii};
+use civicgrid_store::platform::org::OrgNode;
+use civicgrid_store::privacy::data_access::{self, DataView, NewView, ViewFilter};
+use civicgrid_store::{AnyConnection, Db, commit, ledger::pii};
 
 use crate::support::{MINUTE, T0, wide_tree};
 

@@ -4,9 +4,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use civicgrid_domain::org::NodeKind;
-use civicgrid_store::sessions::{self, ThrottleState};
-use civicgrid_store::{Backend, Db, StoreError, commit, now_ms, org, raw_execute};
+use civicgrid_domain::platform::org::NodeKind;
+use civicgrid_store::platform::sessions::{self, ThrottleState};
+use civicgrid_store::{Backend, Db, StoreError, commit, now_ms, platform::org, raw_execute};
 
 use crate::support::{POSTGRES_ENV, node};
 

@@ -1,6 +1,6 @@
 //! Import jobs: created running, progress with a heartbeat, finished or failed once.
 
-use civicgrid_store::{Db, commit, import_jobs as jobs};
+use civicgrid_store::{Db, commit, ledger::import::jobs};
 
 conformance!(job_lifecycle, |db: Db| async move {
     let mut tx = db.begin_write().await.unwrap();
@@ -49,10 +49,11 @@ conformance!(job_lifecycle, |db: Db| async move {
 
 conformance!(jobs_listed_per_user_newest_first, |db: Db| async move {
     let mut tx = db.begin_write().await.unwrap();
-    let user = civicgrid_store::accounts::insert_user(&mut tx, "importer", "Importer", "hash")
-        .await
-        .unwrap()
-        .id;
+    let user =
+        civicgrid_store::platform::accounts::insert_user(&mut tx, "importer", "Importer", "hash")
+            .await
+            .unwrap()
+            .id;
     let first = jobs::create(&mut tx, Some(user), "1.csv", false, false)
         .await
         .unwrap();

@@ -6,14 +6,14 @@ use civicgrid_domain::ledger::id_number::{self, IdNumber};
 use civicgrid_domain::ledger::person::{Gender, Ownership, Relation, ResidenceStatus};
 use civicgrid_domain::ledger::phone::Phone;
 use civicgrid_domain::ledger::tags::{TagDef, default_catalogue};
-use civicgrid_domain::org::NodeKind;
+use civicgrid_domain::platform::org::NodeKind;
 use civicgrid_store::crypto::FieldKeys;
 use civicgrid_store::ledger::{self, NewHistory, ResidentFields};
-use civicgrid_store::{AnyConnection, Db, StoreError, accounts, commit, pii};
+use civicgrid_store::{AnyConnection, Db, StoreError, commit, ledger::pii, platform::accounts};
 
 use crate::support::{T0, node};
 
-async fn grid(conn: &mut AnyConnection) -> civicgrid_store::org::OrgNode {
+async fn grid(conn: &mut AnyConnection) -> civicgrid_store::platform::org::OrgNode {
     let city = node(conn, None, NodeKind::City, "C").await;
     let district = node(conn, Some(&city), NodeKind::District, "D").await;
     let street = node(conn, Some(&district), NodeKind::Street, "S").await;

@@ -4,11 +4,13 @@
 use civicgrid_domain::ledger::date::Date;
 use civicgrid_domain::ledger::id_number::compose;
 use civicgrid_domain::ledger::phone::Phone;
-use civicgrid_domain::org::NodeKind;
+use civicgrid_domain::platform::org::NodeKind;
 use civicgrid_store::crypto::FieldKeys;
-use civicgrid_store::ledger_bulk::{self as bulk, HistoryRow, NewHousehold, ResidentRow};
-use civicgrid_store::org::OrgNode;
-use civicgrid_store::{Db, audit, commit, ledger, pii, prefix_end, search};
+use civicgrid_store::ledger::import::rows::{self as bulk, HistoryRow, NewHousehold, ResidentRow};
+use civicgrid_store::platform::org::OrgNode;
+use civicgrid_store::{
+    Db, commit, ledger, ledger::pii, ledger::search, platform::audit, prefix_end,
+};
 
 use crate::support::{audit_fields, node};
 

@@ -1,12 +1,12 @@
 //! The name index across loads, renames and removals. On SQLite a held load indexes
-//! its new residents itself (`civicgrid_store::name_postings`) and every later change
+//! its new residents itself (`civicgrid_store::ledger::import::postings`) and every later change
 //! goes to FTS5; a search sees one index either way.
 
-use civicgrid_domain::ledger::search_terms::QueryTerm;
+use civicgrid_domain::ledger::search::QueryTerm;
 use civicgrid_store::crypto::FieldKeys;
-use civicgrid_store::ledger_bulk::{self as bulk, NewHousehold};
-use civicgrid_store::load_names::LoadNames;
-use civicgrid_store::{Backend, Db, commit, name_index, search};
+use civicgrid_store::ledger::import::names::LoadNames;
+use civicgrid_store::ledger::import::rows::{self as bulk, NewHousehold};
+use civicgrid_store::{Backend, Db, commit, ledger::search, ledger::search::name_index};
 
 use crate::ledger_bulk::{catalogue_and_grid, resident};
 

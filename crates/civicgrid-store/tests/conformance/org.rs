@@ -1,7 +1,7 @@
 //! The organisation hierarchy repository.
 
-use civicgrid_domain::org::{NodeKind, OrgPath};
-use civicgrid_store::org::{self, NewNode, NodeUpdate};
+use civicgrid_domain::platform::org::{NodeKind, OrgPath};
+use civicgrid_store::platform::org::{self, NewNode, NodeUpdate};
 use civicgrid_store::{Db, StoreError, commit, now_ms, prefix_end};
 
 use crate::support::{node, wide_tree};

@@ -2,8 +2,8 @@
 //! updates, queues through their indexes, the timeline, and escalation steps that are
 //! taken once.
 
-use civicgrid_domain::access::Role;
-use civicgrid_domain::org::{NodeKind, OrgPath};
+use civicgrid_domain::platform::access::Role;
+use civicgrid_domain::platform::org::{NodeKind, OrgPath};
 use civicgrid_domain::requests::routing::{Party, RoutingRule};
 use civicgrid_domain::requests::sla::{Deadlines, EscalationLevel};
 use civicgrid_domain::requests::{Channel, RequestId, Status};
@@ -419,7 +419,9 @@ conformance!(
             repo::pending_outbox(&mut conn, 100).await.unwrap().len(),
             10
         );
-        let v = civicgrid_store::audit::verify(&mut conn).await.unwrap();
+        let v = civicgrid_store::platform::audit::verify(&mut conn)
+            .await
+            .unwrap();
         assert_eq!((v.checked, v.head_seq, v.first_break), (10, 10, None));
     }
 );

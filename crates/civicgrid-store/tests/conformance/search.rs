@@ -2,13 +2,13 @@
 
 use civicgrid_domain::ledger::date::Date;
 use civicgrid_domain::ledger::phone::Phone;
-use civicgrid_domain::ledger::search_terms::query_terms;
-use civicgrid_domain::org::NodeKind;
+use civicgrid_domain::ledger::search::query_terms;
+use civicgrid_domain::platform::org::NodeKind;
 use civicgrid_store::crypto::FieldKeys;
-use civicgrid_store::org::OrgNode;
-use civicgrid_store::population::population;
-use civicgrid_store::search::{Hit, SearchFilter, search_residents, unindex_resident};
-use civicgrid_store::synthetic::{SynthResident, Writer};
+use civicgrid_store::ledger::population::population;
+use civicgrid_store::ledger::search::{Hit, SearchFilter, search_residents, unindex_resident};
+use civicgrid_store::ledger::synthetic::{SynthResident, Writer};
+use civicgrid_store::platform::org::OrgNode;
 use civicgrid_store::{AnyConnection, Db, commit, ledger};
 
 use crate::support::node;
@@ -275,7 +275,9 @@ conformance!(search_by_phone_place_tag_status, |db: Db| async move {
     let f = fixture(&db).await;
     let mut conn = db.read().await.unwrap();
     let phone = SearchFilter {
-        phone_last4_idx: Some(civicgrid_store::pii::phone_last4_index(&f.keys, "5678")),
+        phone_last4_idx: Some(civicgrid_store::ledger::pii::phone_last4_index(
+            &f.keys, "5678",
+        )),
         ..within(&f)
     };
     assert_eq!(
@@ -284,7 +286,7 @@ conformance!(search_by_phone_place_tag_status, |db: Db| async move {
     );
     // A whole number finds its owner only, though another phone ends the same.
     let whole = SearchFilter {
-        phone: Some(civicgrid_store::pii::phone_keys(
+        phone: Some(civicgrid_store::ledger::pii::phone_keys(
             &f.keys,
             &Phone::parse("13812345678").unwrap(),
         )),
@@ -304,7 +306,9 @@ conformance!(search_by_phone_place_tag_status, |db: Db| async move {
         vec!["张三丰"]
     );
     let other = SearchFilter {
-        phone_last4_idx: Some(civicgrid_store::pii::phone_last4_index(&f.keys, "0000")),
+        phone_last4_idx: Some(civicgrid_store::ledger::pii::phone_last4_index(
+            &f.keys, "0000",
+        )),
         ..whole.clone()
     };
     assert!(

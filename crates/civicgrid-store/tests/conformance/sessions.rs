@@ -1,7 +1,7 @@
 //! Browser sessions and login throttling.
 
-use civicgrid_store::sessions::{self, Session, ThrottleState};
-use civicgrid_store::{AnyConnection, Db, StoreError, accounts, commit};
+use civicgrid_store::platform::sessions::{self, Session, ThrottleState};
+use civicgrid_store::{AnyConnection, Db, StoreError, commit, platform::accounts};
 
 use crate::support::{HOUR, MINUTE, T0};
 

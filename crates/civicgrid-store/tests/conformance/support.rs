@@ -5,9 +5,9 @@ use std::future::Future;
 use std::io::Write;
 use std::sync::Once;
 
-use civicgrid_domain::audit::AuditFields;
-use civicgrid_domain::org::NodeKind;
-use civicgrid_store::org::{self, NewNode, OrgNode};
+use civicgrid_domain::platform::audit::AuditFields;
+use civicgrid_domain::platform::org::NodeKind;
+use civicgrid_store::platform::org::{self, NewNode, OrgNode};
 use civicgrid_store::{AnyConnection, Db, StoreError, StoreResult, commit};
 use sqlx::AssertSqlSafe;
 use tokio::task::JoinError;

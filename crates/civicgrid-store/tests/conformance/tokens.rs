@@ -1,8 +1,8 @@
 //! API tokens.
 
-use civicgrid_domain::access::Role;
-use civicgrid_domain::org::NodeKind;
-use civicgrid_store::{Db, StoreError, commit, now_ms, tokens};
+use civicgrid_domain::platform::access::Role;
+use civicgrid_domain::platform::org::NodeKind;
+use civicgrid_store::{Db, StoreError, commit, now_ms, platform::tokens};
 
 use crate::support::{MINUTE, T0, node};
 

@@ -3,10 +3,10 @@
 use civicgrid_domain::ledger::date::Date;
 use civicgrid_domain::ledger::id_number;
 use civicgrid_domain::ledger::phone::Phone;
-use civicgrid_domain::org::NodeKind;
+use civicgrid_domain::platform::org::NodeKind;
 use civicgrid_store::crypto::FieldKeys;
-use civicgrid_store::search::{SearchFilter, search_residents};
-use civicgrid_store::{Db, commit, ledger, pii};
+use civicgrid_store::ledger::search::{SearchFilter, search_residents};
+use civicgrid_store::{Db, commit, ledger, ledger::pii};
 use sqlx::Executor;
 
 use crate::support::node;
@@ -136,7 +136,7 @@ upgrade!(
     13,
     |db: Db| async move {
         use civicgrid_domain::ledger::person::{Gender, Relation, ResidenceStatus};
-        use civicgrid_domain::ledger::search_terms::query_terms;
+        use civicgrid_domain::ledger::search::query_terms;
         let keys = FieldKeys::ephemeral();
         let birth = Date::from_ymd_opt(1980, 1, 1).unwrap();
         let sealed = pii::seal(&keys, None, None, birth);

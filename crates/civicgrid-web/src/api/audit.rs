@@ -3,8 +3,8 @@
 use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, Utc};
-use civicgrid_app::domain::audit::StoredEntry;
-use civicgrid_app::store::audit::AuditFilter;
+use civicgrid_app::domain::platform::audit::StoredEntry;
+use civicgrid_app::store::platform::audit::AuditFilter;
 use serde::{Deserialize, Serialize};
 
 use super::model::time;

@@ -1,7 +1,7 @@
 //! `GET /api/v1/me`: who the caller is and what roles they hold.
 
 use axum::Json;
-use civicgrid_app::domain::access::Assignment;
+use civicgrid_app::domain::platform::access::Assignment;
 use serde::Serialize;
 
 use crate::error::{ApiResult, ErrorBody};

@@ -5,8 +5,8 @@ use axum::Json;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use civicgrid_app::store::accounts::{AssignmentView, User as StoredUser};
-use civicgrid_app::store::org::OrgNode;
+use civicgrid_app::store::platform::accounts::{AssignmentView, User as StoredUser};
+use civicgrid_app::store::platform::org::OrgNode;
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// A stored UTC millisecond timestamp as a time (serialised as RFC 3339).
@@ -142,8 +142,8 @@ impl From<AssignmentView> for RoleAssignment {
 /// Schemas of the words the API accepts, from the lists the server checks them
 /// against (so the document cannot drift from what is accepted).
 pub mod words {
-    use civicgrid_app::domain::access::Role;
-    use civicgrid_app::domain::org::NodeKind;
+    use civicgrid_app::domain::platform::access::Role;
+    use civicgrid_app::domain::platform::org::NodeKind;
     use civicgrid_app::domain::requests::routing::ROUTABLE_ROLES;
     use civicgrid_app::domain::requests::{ActionKind, Channel, Status};
     use utoipa::openapi::schema::{Object, ObjectBuilder, Type};

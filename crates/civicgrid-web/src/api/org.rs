@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use axum::Json;
 use axum::extract::State;
 use axum::response::Response;
-use civicgrid_app::org::{NodeInput, NodePatch};
+use civicgrid_app::platform::org::{NodeInput, NodePatch};
 use serde::{Deserialize, Serialize};
 
 use super::model::{Node, boundary_text, created, present, words};

@@ -978,7 +978,7 @@ pub async fn set_policy(
     // Who may change it is answered before what was sent is judged.
     if !caller
         .actor
-        .can_somewhere(civicgrid_app::domain::access::Permission::ManageRequestCatalogue)
+        .can_somewhere(civicgrid_app::domain::platform::access::Permission::ManageRequestCatalogue)
     {
         return Err(AppError::Forbidden.into());
     }

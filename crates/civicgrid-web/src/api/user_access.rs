@@ -4,7 +4,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use civicgrid_app::users::RoleGrant;
+use civicgrid_app::platform::users::RoleGrant;
 use serde::Deserialize;
 
 use super::model::{ReasonQuery, RoleAssignment, created};

@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use civicgrid_app::users::{NewUser, UserPatch};
+use civicgrid_app::platform::users::{NewUser, UserPatch};
 use serde::{Deserialize, Serialize};
 
 use super::model::{RoleAssignment, User, created};

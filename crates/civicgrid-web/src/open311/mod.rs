@@ -15,7 +15,7 @@ use axum::extract::rejection::{FormRejection, PathRejection, QueryRejection};
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use civicgrid_app::AppError;
-use civicgrid_app::domain::access::Actor;
+use civicgrid_app::domain::platform::access::Actor;
 use civicgrid_app::domain::requests::Language;
 use civicgrid_app::domain::requests::open311::{
     self as spec, Open311Error, Open311Status, Page, Service, ServiceRequest,

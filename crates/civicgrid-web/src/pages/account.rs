@@ -4,9 +4,9 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use civicgrid_app::auth::SignedIn;
-use civicgrid_app::domain::access::Permission;
-use civicgrid_app::store::accounts::User;
+use civicgrid_app::domain::platform::access::Permission;
+use civicgrid_app::platform::auth::SignedIn;
+use civicgrid_app::store::platform::accounts::User;
 use serde::Deserialize;
 
 use super::forms::{Problems, notice, problems_of};

@@ -7,11 +7,11 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
-use civicgrid_app::audit_log::ScopeStep;
-use civicgrid_app::domain::access::Permission;
-use civicgrid_app::domain::audit::StoredEntry;
-use civicgrid_app::store::audit::AuditFilter;
-use civicgrid_app::store::data_access::{DataView, ViewFilter};
+use civicgrid_app::domain::platform::access::Permission;
+use civicgrid_app::domain::platform::audit::StoredEntry;
+use civicgrid_app::platform::audit::ScopeStep;
+use civicgrid_app::store::platform::audit::AuditFilter;
+use civicgrid_app::store::privacy::data_access::{DataView, ViewFilter};
 use serde::Deserialize;
 
 use super::forms::{optional, query_number};

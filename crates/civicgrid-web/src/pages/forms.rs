@@ -5,8 +5,8 @@ use std::collections::{HashMap, HashSet};
 
 use axum::http::StatusCode;
 use civicgrid_app::AppError;
-use civicgrid_app::domain::access::{Actor, Permission, Role};
-use civicgrid_app::store::org::OrgNode;
+use civicgrid_app::domain::platform::access::{Actor, Permission, Role};
+use civicgrid_app::store::platform::org::OrgNode;
 
 use crate::error::{Failure, PageError};
 use crate::i18n::Lang;
@@ -255,11 +255,11 @@ mod tests {
         OrgNode {
             id,
             parent_id: parent,
-            kind: civicgrid_app::domain::org::NodeKind::Grid,
+            kind: civicgrid_app::domain::platform::org::NodeKind::Grid,
             code: code.into(),
             name_zh: code.into(),
             name_en: code.into(),
-            path: civicgrid_app::domain::org::OrgPath::from_stored(path.into()),
+            path: civicgrid_app::domain::platform::org::OrgPath::from_stored(path.into()),
             boundary: None,
             created_at: 0,
             updated_at: 0,

@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::response::Response;
-use civicgrid_app::domain::access::Permission;
+use civicgrid_app::domain::platform::access::Permission;
 
 use super::{PageCtx, render};
 use crate::error::PageResult;

@@ -6,10 +6,10 @@ use axum::extract::{Multipart, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use civicgrid_app::AppError;
-use civicgrid_app::domain::access::Permission;
-use civicgrid_app::ledger_export::ExportFormat;
-use civicgrid_app::ledger_import::jobs::{ImportJobView, JobState, REJECTS_EXPIRED, RejectsFile};
-use civicgrid_app::ledger_import::{self, ImportOptions, RejectedRow};
+use civicgrid_app::domain::platform::access::Permission;
+use civicgrid_app::ledger::export::ExportFormat;
+use civicgrid_app::ledger::import::jobs::{ImportJobView, JobState, REJECTS_EXPIRED, RejectsFile};
+use civicgrid_app::ledger::import::{self, ImportOptions, RejectedRow};
 use serde::Deserialize;
 
 use super::{PageCtx, render};
@@ -21,7 +21,7 @@ use crate::routes::Routes;
 use crate::state::AppState;
 
 /// Largest upload accepted by the import page.
-pub const MAX_UPLOAD_BYTES: usize = ledger_import::DEFAULT_MAX_BYTES;
+pub const MAX_UPLOAD_BYTES: usize = import::DEFAULT_MAX_BYTES;
 
 pub(super) fn routes(r: Routes) -> Routes {
     r.get("/ledger/import", form)
@@ -48,7 +48,7 @@ struct ImportPage {
 fn import_page(ctx: PageCtx, error: Option<String>, jobs: Vec<ImportJobView>) -> Response {
     render(&ImportPage {
         ctx,
-        columns: ledger_import::columns(),
+        columns: import::columns(),
         max_mb: MAX_UPLOAD_BYTES / (1024 * 1024),
         error,
         jobs,
@@ -78,7 +78,7 @@ struct JobPage {
 
 /// A job id from the path, once the caller may import at all (so a refusal does not
 /// depend on how the id is spelled).
-fn job_id(me: &civicgrid_app::auth::SignedIn, raw: &str) -> Result<i64, PageError> {
+fn job_id(me: &civicgrid_app::platform::auth::SignedIn, raw: &str) -> Result<i64, PageError> {
     if !me.actor.can_somewhere(Permission::ImportLedger) {
         return Err(forbidden());
     }

@@ -6,9 +6,9 @@ use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{Html, IntoResponse, Response};
-use civicgrid_app::auth::SignedIn;
-use civicgrid_app::domain::access::Permission;
-use civicgrid_app::store::org::OrgNode;
+use civicgrid_app::domain::platform::access::Permission;
+use civicgrid_app::platform::auth::SignedIn;
+use civicgrid_app::store::platform::org::OrgNode;
 
 use crate::csrf::CsrfToken;
 use crate::error::{Failure, PageError};

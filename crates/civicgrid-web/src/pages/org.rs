@@ -7,11 +7,11 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use civicgrid_app::domain::access::Permission;
 use civicgrid_app::domain::geo::{Boundary, MapFeature, render_svg_map};
-use civicgrid_app::domain::org::NodeKind;
-use civicgrid_app::org::{NodeEdit, NodeInput, NodeView};
-use civicgrid_app::store::org::OrgNode;
+use civicgrid_app::domain::platform::access::Permission;
+use civicgrid_app::domain::platform::org::NodeKind;
+use civicgrid_app::platform::org::{NodeEdit, NodeInput, NodeView};
+use civicgrid_app::store::platform::org::OrgNode;
 use serde::Deserialize;
 
 use super::forms::{Problems, node_name, notice, optional, problems_of, tree_order};

@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
-use civicgrid_app::domain::access::Permission;
-use civicgrid_app::ledger_search::PopulationView;
-use civicgrid_app::store::population::{AGE_BANDS, Counts};
+use civicgrid_app::domain::platform::access::Permission;
+use civicgrid_app::ledger::search::PopulationView;
+use civicgrid_app::store::ledger::population::{AGE_BANDS, Counts};
 
 use crate::error::PageResult;
 use crate::extract::{CurrentUser, PagePath};

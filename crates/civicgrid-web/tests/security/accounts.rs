@@ -4,8 +4,8 @@
 //! checked. Each path is tried through the API and through the pages.
 
 use axum::http::{Method, StatusCode};
-use civicgrid_app::domain::access::Actor;
-use civicgrid_app::users::RoleGrant;
+use civicgrid_app::domain::platform::access::Actor;
+use civicgrid_app::platform::users::RoleGrant;
 
 use crate::common::*;
 
@@ -256,7 +256,7 @@ async fn a_link_checks_the_account_and_the_record_it_replaces() {
         .app
         .create_node(
             &Actor::system(),
-            &civicgrid_app::org::NodeInput {
+            &civicgrid_app::platform::org::NodeInput {
                 parent_id: Some(t.nodes.other_community),
                 kind: None,
                 code: "OG1".into(),

@@ -6,10 +6,10 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use civicgrid_app::domain::access::Actor;
+use civicgrid_app::domain::platform::access::Actor;
 use civicgrid_app::domain::requests::{Channel, RequestId};
 use civicgrid_app::ledger::ResidentInput;
-use civicgrid_app::org::NodeInput;
+use civicgrid_app::platform::org::NodeInput;
 use civicgrid_app::requests::intake::{NewRequest, OnBehalf};
 use serde_json::Value;
 
@@ -530,7 +530,7 @@ async fn a_request_is_assigned_only_to_someone_who_can_work_on_it_there() {
         .app
         .create_user(
             &sys,
-            &civicgrid_app::users::NewUser {
+            &civicgrid_app::platform::users::NewUser {
                 username: "grid2-worker".into(),
                 display_name: "Grid two".into(),
                 password: PASSWORD.into(),

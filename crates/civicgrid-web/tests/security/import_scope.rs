@@ -8,11 +8,11 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use civicgrid_app::domain::access::Actor;
 use civicgrid_app::domain::ledger::date::Date;
 use civicgrid_app::domain::ledger::id_number::compose;
+use civicgrid_app::domain::platform::access::Actor;
 use civicgrid_app::ledger::ResidentInput;
-use civicgrid_app::org::NodeInput;
+use civicgrid_app::platform::org::NodeInput;
 use civicgrid_app::store::ledger::{self as repo, ResidentRecord};
 
 use crate::common::*;

@@ -6,8 +6,8 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use civicgrid_app::domain::access::Actor;
-use civicgrid_app::tokens::NewToken;
+use civicgrid_app::domain::platform::access::Actor;
+use civicgrid_app::platform::tokens::NewToken;
 use serde_json::Value;
 
 use crate::common::*;

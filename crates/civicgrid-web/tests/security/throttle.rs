@@ -6,8 +6,10 @@
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use civicgrid_app::domain::account::{THROTTLE_ADDRESS_MAX_FAILURES, THROTTLE_MAX_FAILURES};
-use civicgrid_app::store::sessions::{self, ThrottleState};
+use civicgrid_app::domain::platform::account::{
+    THROTTLE_ADDRESS_MAX_FAILURES, THROTTLE_MAX_FAILURES,
+};
+use civicgrid_app::store::platform::sessions::{self, ThrottleState};
 use tokio::task::JoinSet;
 use tower::ServiceExt;
 

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use civicgrid_app::store::audit::{AuditFilter, list};
+use civicgrid_app::store::platform::audit::{AuditFilter, list};
 
 use crate::common::*;
 

@@ -5,7 +5,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use civicgrid_app::ledger::{Board, BoardRoomView};
-use civicgrid_app::store::org::OrgNode;
+use civicgrid_app::store::platform::org::OrgNode;
 use serde::Deserialize;
 
 use super::{Badge, TagNames, badges};
@@ -18,7 +18,7 @@ use crate::pages::{PageCtx, render};
 use crate::routes::Routes;
 use crate::state::AppState;
 #[allow(unused_imports)]
-use civicgrid_app::domain::access::Permission;
+use civicgrid_app::domain::platform::access::Permission;
 
 pub(super) fn routes(r: Routes) -> Routes {
     r.get("/ledger", grids)
@@ -97,7 +97,7 @@ struct DoneQuery {
 async fn board_page(
     st: &AppState,
     ctx: PageCtx,
-    me: &civicgrid_app::auth::SignedIn,
+    me: &civicgrid_app::platform::auth::SignedIn,
     id: i64,
     fields: RoomFields,
     notice: Option<String>,

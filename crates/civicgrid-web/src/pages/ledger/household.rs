@@ -6,10 +6,10 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
-use civicgrid_app::auth::SignedIn;
-use civicgrid_app::domain::access::Permission;
 use civicgrid_app::domain::ledger::person::{Gender, Ownership, Relation};
+use civicgrid_app::domain::platform::access::Permission;
 use civicgrid_app::ledger::{HouseholdCard, ResidentInput, SplitInput};
+use civicgrid_app::platform::auth::SignedIn;
 use serde::Deserialize;
 
 use super::{Badge, TagNames, badges, checked_ids};

@@ -17,7 +17,7 @@ use crate::pages::{PageCtx, render};
 use crate::routes::Routes;
 use crate::state::AppState;
 #[allow(unused_imports)]
-use civicgrid_app::domain::access::Permission;
+use civicgrid_app::domain::platform::access::Permission;
 
 pub(super) fn routes(r: Routes) -> Routes {
     r.get("/me/household", household)

@@ -85,7 +85,7 @@ impl crate::pages::PageCtx {
         self.user.as_ref().is_some_and(|u| {
             u.actor
                 .roles()
-                .contains(&civicgrid_app::domain::access::Role::Resident)
+                .contains(&civicgrid_app::domain::platform::access::Role::Resident)
         })
     }
 }

@@ -7,10 +7,10 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use civicgrid_app::auth::SignedIn;
-use civicgrid_app::domain::access::Permission;
 use civicgrid_app::domain::ledger::person::{Gender, Relation};
+use civicgrid_app::domain::platform::access::Permission;
 use civicgrid_app::ledger::{ResidentCard, ResidentPatch, Unmasked};
+use civicgrid_app::platform::auth::SignedIn;
 use serde::Deserialize;
 
 use super::household::{HistoryLine, history_lines};

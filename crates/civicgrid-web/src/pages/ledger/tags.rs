@@ -4,8 +4,8 @@
 use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
-use civicgrid_app::auth::SignedIn;
-use civicgrid_app::domain::access::Permission;
+use civicgrid_app::domain::platform::access::Permission;
+use civicgrid_app::platform::auth::SignedIn;
 use civicgrid_app::store::ledger::CatalogueTag;
 use serde::Deserialize;
 

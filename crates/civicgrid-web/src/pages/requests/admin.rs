@@ -8,13 +8,13 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use civicgrid_app::AppError;
-use civicgrid_app::auth::SignedIn;
 #[allow(unused_imports)]
-use civicgrid_app::domain::access::Permission;
-use civicgrid_app::domain::org::NodeKind;
+use civicgrid_app::domain::platform::access::Permission;
+use civicgrid_app::domain::platform::org::NodeKind;
 use civicgrid_app::domain::requests::calendar::{parse_dates, parse_spans};
 use civicgrid_app::domain::requests::category::{Category, PartyKind, ResponderKind};
 use civicgrid_app::domain::requests::routing::{Party, ROUTABLE_ROLES};
+use civicgrid_app::platform::auth::SignedIn;
 use serde::Deserialize;
 
 use super::resident::field_number;

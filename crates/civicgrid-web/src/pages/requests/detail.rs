@@ -8,11 +8,11 @@ use axum::extract::{Request, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use civicgrid_app::AppError;
-use civicgrid_app::auth::SignedIn;
 #[allow(unused_imports)]
-use civicgrid_app::domain::access::Permission;
+use civicgrid_app::domain::platform::access::Permission;
 use civicgrid_app::domain::requests::routing::{Party, ROUTABLE_ROLES};
 use civicgrid_app::domain::requests::{ActionKind, RequestId};
+use civicgrid_app::platform::auth::SignedIn;
 use civicgrid_app::requests::RequestView;
 use civicgrid_app::requests::transitions::Assignment;
 use serde::Deserialize;

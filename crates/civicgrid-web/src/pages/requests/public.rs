@@ -7,10 +7,10 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
-#[allow(unused_imports)]
-use civicgrid_app::domain::access::Permission;
 use civicgrid_app::domain::geo::{Boundary, MapFeature, render_svg_map};
-use civicgrid_app::domain::org::NodeKind;
+#[allow(unused_imports)]
+use civicgrid_app::domain::platform::access::Permission;
+use civicgrid_app::domain::platform::org::NodeKind;
 
 use super::{CategoryNames, age};
 use crate::error::PageResult;

@@ -11,12 +11,12 @@ use axum::extract::{Request, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Redirect, Response};
 use civicgrid_app::AppError;
-use civicgrid_app::auth::SignedIn;
 #[allow(unused_imports)]
-use civicgrid_app::domain::access::Permission;
+use civicgrid_app::domain::platform::access::Permission;
 use civicgrid_app::domain::requests::routing::Party;
 use civicgrid_app::domain::requests::{Channel, Status};
-use civicgrid_app::ledger_search::SearchRequest;
+use civicgrid_app::ledger::search::SearchRequest;
+use civicgrid_app::platform::auth::SignedIn;
 use civicgrid_app::requests::intake::OnBehalf;
 use civicgrid_app::requests::mask_name;
 use civicgrid_app::requests::reading::{QueueKind, QueueQuery};

@@ -9,12 +9,12 @@ use axum::extract::{FromRequest, Request, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use civicgrid_app::AppError;
-use civicgrid_app::auth::SignedIn;
 #[allow(unused_imports)]
-use civicgrid_app::domain::access::Permission;
-use civicgrid_app::domain::org::NodeKind;
+use civicgrid_app::domain::platform::access::Permission;
+use civicgrid_app::domain::platform::org::NodeKind;
 use civicgrid_app::domain::requests::Channel;
 use civicgrid_app::domain::requests::classifier::Certainty;
+use civicgrid_app::platform::auth::SignedIn;
 use civicgrid_app::requests::intake::NewRequest;
 use civicgrid_app::requests::reading::{QueueKind, QueueQuery};
 use serde::Deserialize;

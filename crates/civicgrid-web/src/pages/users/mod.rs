@@ -4,9 +4,9 @@
 use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
-use civicgrid_app::domain::access::Permission;
-use civicgrid_app::store::accounts::User;
-use civicgrid_app::users::NewUser;
+use civicgrid_app::domain::platform::access::Permission;
+use civicgrid_app::platform::users::NewUser;
+use civicgrid_app::store::platform::accounts::User;
 use serde::Deserialize;
 
 use super::forms::{
@@ -107,7 +107,7 @@ struct NewUserPage {
 async fn new_user_page(
     st: &AppState,
     ctx: PageCtx,
-    me: &civicgrid_app::auth::SignedIn,
+    me: &civicgrid_app::platform::auth::SignedIn,
     mut fields: NewUserFields,
     problems: Problems,
 ) -> PageResult<Response> {

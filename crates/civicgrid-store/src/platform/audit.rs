@@ -1,0 +1,235 @@
+//! The append-only, hash-chained audit log.
+//!
+//! [`append`] must run inside the write transaction of the change it records. It bumps
+//! the single `audit_head` row first, which serialises appends on both backends (a row
+//! lock on PostgreSQL, the write lock on SQLite), so sequence numbers have no gaps.
+
+use civicgrid_domain::platform::audit::{
+    AuditFields, ChainBreak, ChainVerifier, StoredEntry, chain_hash,
+};
+use futures_util::TryStreamExt;
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::query::Query;
+use sqlx::{Any, AnyConnection, Row};
+
+use crate::ledger::import::rows::{anon, query, values_sql};
+use crate::{StoreError, StoreResult, prefix_end};
+
+/// Appends one entry; returns its sequence number.
+pub async fn append(conn: &mut AnyConnection, fields: &AuditFields) -> StoreResult<i64> {
+    let seqs = append_many(conn, std::slice::from_ref(fields)).await?;
+    seqs.first()
+        .copied()
+        .ok_or_else(|| StoreError::Corrupt("no audit sequence number was taken".into()))
+}
+
+/// Appends several entries in order, chained one after another, with one statement
+/// per step however many there are (group-committed intake). Returns their sequence
+/// numbers.
+pub async fn append_many(
+    conn: &mut AnyConnection,
+    entries: &[AuditFields],
+) -> StoreResult<Vec<i64>> {
+    if entries.is_empty() {
+        return Ok(Vec::new());
+    }
+    let n = i64::try_from(entries.len()).unwrap_or(i64::MAX);
+    let head = sqlx::query("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
+        .bind(n)
+        .fetch_one(&mut *conn)
+        .await?;
+    let last: i64 = head.try_get("seq")?;
+    let chained = chain(last - n, head.try_get("hash")?, entries);
+    for chunk in chained.chunks(APPEND_CHUNK) {
+        let q = query(insert_sql(chunk.len(), anon(conn)));
+        bind_chained(q, chunk).execute(&mut *conn).await?;
+    }
+    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+        .bind(chained.last().map(|c| c.hash.clone()))
+        .execute(&mut *conn)
+        .await?;
+    Ok(chained.iter().map(|c| c.seq).collect())
+}
+
+/// Entries per multi-row insert (13 columns each).
+const APPEND_CHUNK: usize = 500;
+
+/// An entry with its place in the chain.
+pub(crate) struct Chained<'a> {
+    pub seq: i64,
+    pub fields: &'a AuditFields,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// Links `entries` after the entry `head_seq` whose hash is `head_hash`.
+pub(crate) fn chain(head_seq: i64, head_hash: String, entries: &[AuditFields]) -> Vec<Chained<'_>> {
+    let mut prev_hash = head_hash;
+    let mut out = Vec::with_capacity(entries.len());
+    for (seq, fields) in (head_seq + 1..).zip(entries) {
+        let hash = chain_hash(&prev_hash, seq, fields);
+        let prev_hash = std::mem::replace(&mut prev_hash, hash.clone());
+        out.push(Chained {
+            seq,
+            fields,
+            prev_hash,
+            hash,
+        });
+    }
+    out
+}
+
+/// `INSERT INTO audit_log … VALUES` for `rows` entries.
+pub(crate) fn insert_sql(rows: usize, anon: bool) -> String {
+    values_sql(
+        "INSERT INTO audit_log (seq, at_ms, actor_user_id, actor_token_id, actor_label, \
+         action, target_type, target_id, scope_path, reason, details, prev_hash, hash)",
+        13,
+        rows,
+        "",
+        anon,
+    )
+}
+
+/// Binds the entries of [`insert_sql`], in order.
+pub(crate) fn bind_chained<'q>(
+    mut q: Query<'q, Any, AnyArguments>,
+    entries: &'q [Chained<'q>],
+) -> Query<'q, Any, AnyArguments> {
+    for c in entries {
+        let f = c.fields;
+        q = q
+            .bind(c.seq)
+            .bind(f.at_ms)
+            .bind(f.actor_user_id)
+            .bind(f.actor_token_id)
+            .bind(&f.actor_label)
+            .bind(&f.action)
+            .bind(&f.target_type)
+            .bind(&f.target_id)
+            .bind(f.scope_path.as_deref())
+            .bind(f.reason.as_deref())
+            .bind(&f.details)
+            .bind(&c.prev_hash)
+            .bind(&c.hash);
+    }
+    q
+}
+
+macro_rules! select_entries {
+    ($rest:literal) => {
+        concat!(
+            "SELECT seq, at_ms, actor_user_id, actor_token_id, actor_label, action, target_type, \
+             target_id, scope_path, reason, details, prev_hash, hash FROM audit_log ",
+            $rest
+        )
+    };
+}
+
+fn from_row(row: &AnyRow) -> StoreResult<StoredEntry> {
+    Ok(StoredEntry {
+        seq: row.try_get("seq")?,
+        fields: AuditFields {
+            at_ms: row.try_get("at_ms")?,
+            actor_user_id: row.try_get("actor_user_id")?,
+            actor_token_id: row.try_get("actor_token_id")?,
+            actor_label: row.try_get("actor_label")?,
+            action: row.try_get("action")?,
+            target_type: row.try_get("target_type")?,
+            target_id: row.try_get("target_id")?,
+            scope_path: row.try_get("scope_path")?,
+            reason: row.try_get("reason")?,
+            details: row.try_get("details")?,
+        },
+        prev_hash: row.try_get("prev_hash")?,
+        hash: row.try_get("hash")?,
+    })
+}
+
+/// Filters for reading the log; every field narrows the result.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// Only entries whose scope lies inside one of these subtrees (all when `None`).
+    pub scope: Option<String>,
+    pub target_type: Option<String>,
+    pub target_id: Option<String>,
+    pub actor_user_id: Option<i64>,
+    /// Entries with a sequence number below this (for paging backwards).
+    pub before_seq: Option<i64>,
+}
+
+/// Newest entries first, at most `limit`.
+pub async fn list(
+    conn: &mut AnyConnection,
+    f: &AuditFilter,
+    limit: i64,
+) -> StoreResult<Vec<StoredEntry>> {
+    let scope_end = f.scope.as_deref().map(prefix_end);
+    let rows = sqlx::query(select_entries!(
+        "WHERE (CAST($1 AS TEXT) IS NULL OR (scope_path >= $1 AND scope_path < $2)) \
+         AND (CAST($3 AS TEXT) IS NULL OR target_type = $3) \
+         AND (CAST($4 AS TEXT) IS NULL OR target_id = $4) \
+         AND (CAST($5 AS BIGINT) IS NULL OR actor_user_id = $5) \
+         AND (CAST($6 AS BIGINT) IS NULL OR seq < $6) \
+         ORDER BY seq DESC LIMIT $7"
+    ))
+    .bind(f.scope.as_deref())
+    .bind(scope_end.as_deref())
+    .bind(f.target_type.as_deref())
+    .bind(f.target_id.as_deref())
+    .bind(f.actor_user_id)
+    .bind(f.before_seq)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// The outcome of walking the whole chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verification {
+    pub checked: u64,
+    pub head_seq: i64,
+    pub first_break: Option<ChainBreak>,
+}
+
+/// Walks every entry in order and checks each link, then that the chain ends where
+/// the head says it does (so deleting the newest entries is found too).
+pub async fn verify(conn: &mut AnyConnection) -> StoreResult<Verification> {
+    let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| StoreError::Corrupt("the audit head row is missing".into()))?;
+    let head_seq: i64 = head.try_get("seq")?;
+    let head_hash: String = head.try_get("hash")?;
+    let mut verifier = ChainVerifier::default();
+    let mut last_hash = civicgrid_domain::platform::audit::GENESIS_HASH.to_owned();
+    let mut last_seq = 0;
+    {
+        let mut rows = sqlx::query(select_entries!("ORDER BY seq")).fetch(&mut *conn);
+        while let Some(row) = rows.try_next().await? {
+            let entry = from_row(&row)?;
+            if let Err(b) = verifier.check(&entry) {
+                return Ok(Verification {
+                    checked: verifier.checked(),
+                    head_seq,
+                    first_break: Some(b),
+                });
+            }
+            last_seq = entry.seq;
+            last_hash = entry.hash;
+        }
+    }
+    let first_break = if last_seq != head_seq {
+        Some(ChainBreak::Truncated { last_seq, head_seq })
+    } else if last_hash != head_hash {
+        Some(ChainBreak::Link { seq: head_seq })
+    } else {
+        None
+    };
+    Ok(Verification {
+        checked: verifier.checked(),
+        head_seq,
+        first_break,
+    })
+}
