@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use civicgrid_app::AppError;
 use serde::Serialize;
 
-use crate::open311::{Format, Open311Failure};
+use crate::requests::open311::{Format, Open311Failure};
 
 /// A failure as the client sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -236,7 +236,7 @@ pub(crate) async fn error_bodies(req: Request, next: Next) -> Response {
     let (parts, _) = res.into_parts();
     let failure = Failure::of_status(status);
     let mut fresh = match surface(&path) {
-        Surface::Page => crate::pages::error_page(lang, "", &failure),
+        Surface::Page => crate::page::error_page(lang, "", &failure),
         _ => answer(&path, failure),
     };
     for (name, value) in &parts.headers {

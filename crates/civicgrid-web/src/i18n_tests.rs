@@ -15,19 +15,57 @@ fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
 }
 
-/// The message and term ids an .ftl file defines, after checking it parses.
-fn ids_of(lang: &str) -> BTreeSet<String> {
-    let path = crate_dir().join("i18n").join(lang).join("main.ftl");
-    let text = read(&path);
-    if let Err((_, errors)) = FluentResource::try_new(text.clone()) {
-        panic!("{} has Fluent syntax errors: {errors:?}", path.display());
+/// The files of a directory with the given extension, in subfolders too, sorted.
+fn files_under(dir: &Path, extension: &str) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    for entry in entries {
+        let path = entry.map(|e| e.path()).unwrap_or_default();
+        if path.is_dir() {
+            out.extend(files_under(&path, extension));
+        } else if path.extension().is_some_and(|x| x == extension) {
+            out.push(path);
+        }
     }
-    text.lines()
-        .filter(|l| !l.starts_with([' ', '\t', '#', '.', '[', '*', '}']))
-        .filter_map(|l| l.split_once('='))
-        .map(|(id, _)| id.trim().to_owned())
-        .filter(|id| !id.is_empty())
-        .collect()
+    out.sort();
+    out
+}
+
+/// The message and term ids a language's .ftl files (one per capability) define, after
+/// checking each parses and no id is defined twice.
+fn ids_of(lang: &str) -> BTreeSet<String> {
+    let mut ids = BTreeSet::new();
+    for path in files_under(&crate_dir().join("i18n").join(lang), "ftl") {
+        let text = read(&path);
+        if let Err((_, errors)) = FluentResource::try_new(text.clone()) {
+            panic!("{} has Fluent syntax errors: {errors:?}", path.display());
+        }
+        let defined = text
+            .lines()
+            .filter(|l| !l.starts_with([' ', '\t', '#', '.', '[', '*', '}']))
+            .filter_map(|l| l.split_once('='))
+            .map(|(id, _)| id.trim().to_owned())
+            .filter(|id| !id.is_empty());
+        for id in defined {
+            assert!(
+                ids.insert(id.clone()),
+                "{id} is defined twice ({})",
+                path.display()
+            );
+        }
+    }
+    ids
+}
+
+#[test]
+fn both_languages_split_their_messages_into_the_same_files() {
+    let names = |lang: &str| -> Vec<String> {
+        files_under(&crate_dir().join("i18n").join(lang), "ftl")
+            .iter()
+            .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .collect()
+    };
+    assert_eq!(names("en"), names("zh-CN"));
 }
 
 #[test]
@@ -61,16 +99,11 @@ fn literal_keys(template: &str) -> Vec<String> {
 #[test]
 fn templates_name_only_existing_messages() {
     let en = ids_of("en");
-    let dir = crate_dir().join("templates");
     let mut missing = Vec::new();
-    let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-    for entry in entries {
-        let path = entry.map(|e| e.path()).unwrap_or_default();
-        if path.extension().is_some_and(|x| x == "html") {
-            for key in literal_keys(&read(&path)) {
-                if !en.contains(&key) {
-                    missing.push(format!("{}: {key}", path.display()));
-                }
+    for path in files_under(&crate_dir().join("templates"), "html") {
+        for key in literal_keys(&read(&path)) {
+            if !en.contains(&key) {
+                missing.push(format!("{}: {key}", path.display()));
             }
         }
     }

@@ -6,14 +6,23 @@ pub mod api;
 pub mod csrf;
 pub mod error;
 pub mod extract;
+pub(crate) mod forms;
+mod health;
 pub mod i18n;
 pub mod middleware;
-pub mod open311;
-pub mod pages;
+pub mod openapi;
+pub mod page;
+pub mod router;
 pub mod routes;
 pub mod state;
+mod static_files;
 
-pub use routes::{RouteInfo, build_router, route_list};
+mod ledger;
+mod platform;
+mod requests;
+
+pub use router::{build_router, route_list};
+pub use routes::RouteInfo;
 pub use state::{AppState, WebConfig};
 
 /// Serves `router` on `listener` until `shutdown` resolves, then finishes the requests

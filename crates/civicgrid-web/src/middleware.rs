@@ -117,8 +117,8 @@ async fn render_page_failures(req: Request, next: Next) -> Response {
         } else {
             "/".to_owned()
         };
-        let target = format!("/login?next={}", crate::pages::url_encode(&next_path));
+        let target = format!("/login?next={}", crate::page::url_encode(&next_path));
         return Redirect::to(&target).into_response();
     }
-    crate::pages::error_page(lang, &csrf, &failure)
+    crate::page::error_page(lang, &csrf, &failure)
 }

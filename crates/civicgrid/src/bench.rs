@@ -1,27 +1,56 @@
-//! `civicgrid bench …`: each benchmark is one variant, implemented in its own module.
+//! `civicgrid bench …`: each benchmark is one variant, implemented in its capability's
+//! folder (`ledger/`, `requests/`); and what they share: a seeded generator so every run
+//! asks the same, and percentiles of measured latencies.
 
 use clap::Subcommand;
+use std::time::Duration;
 
 #[derive(Subcommand)]
 pub enum BenchCommand {
     #[command(flatten)]
-    Ledger(crate::ledger_cmd::BenchCommand),
+    Ledger(crate::ledger::BenchCommand),
     /// Time ledger searches (and the room board) at N residents against a bare indexed
     /// point read measured in the same run.
-    Search(crate::bench_search::SearchArgs),
+    Search(crate::ledger::search_bench::SearchArgs),
     /// Post requests through the whole stack (Open311 with an API token) and, in the
     /// same run, to a bare axum + SQLite insert server; prints both and the ratio.
-    Intake(crate::bench_intake::IntakeArgs),
+    Intake(crate::requests::intake_bench::IntakeArgs),
     /// Time staff work-queue reads over N requests against a bare indexed point read
     /// measured in the same run.
-    Queue(crate::bench_queue::QueueArgs),
+    Queue(crate::requests::queue_bench::QueueArgs),
 }
 
 pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
     match cmd {
-        BenchCommand::Ledger(c) => crate::ledger_cmd::bench(c).await,
-        BenchCommand::Search(a) => crate::bench_search::run(a).await,
-        BenchCommand::Intake(a) => crate::bench_intake::run(a).await,
-        BenchCommand::Queue(a) => crate::bench_queue::run(a).await,
+        BenchCommand::Ledger(c) => crate::ledger::bench(c).await,
+        BenchCommand::Search(a) => crate::ledger::search_bench::run(a).await,
+        BenchCommand::Intake(a) => crate::requests::intake_bench::run(a).await,
+        BenchCommand::Queue(a) => crate::requests::queue_bench::run(a).await,
     }
+}
+
+/// A small deterministic generator (xorshift64*), so every run loads and asks the same.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// Uniform in `0..n` (0 when `n` is 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+/// The `p` quantile (0..=1) of latencies sorted ascending; zero when there are none.
+pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
 }

@@ -173,7 +173,7 @@ pub const DEMO_RESIDENTS: usize = 2_000;
 pub async fn seed(app: &App) -> anyhow::Result<(usize, u64)> {
     let grids = seed_city(app).await?;
     let mut file = Vec::new();
-    crate::generate::generate_city(DEMO_RESIDENTS, 1, &mut file)?;
+    crate::ledger::generate::generate_city(DEMO_RESIDENTS, 1, &mut file)?;
     let summary = app
         .import_residents(
             &Actor::system(),

@@ -2,15 +2,12 @@
 #![forbid(unsafe_code)]
 
 mod bench;
-mod bench_intake;
-mod bench_queue;
-mod bench_search;
-mod bench_stats;
 mod commands;
 mod config;
 mod demo;
-mod generate;
-mod ledger_cmd;
+
+mod ledger;
+mod requests;
 
 use std::path::PathBuf;
 
@@ -97,21 +94,21 @@ enum Command {
     /// Import data from spreadsheets.
     Import {
         #[command(subcommand)]
-        command: ledger_cmd::ImportCommand,
+        command: ledger::ImportCommand,
         #[command(flatten)]
         data: DataArgs,
     },
     /// Export data to spreadsheets (personal data masked).
     Export {
         #[command(subcommand)]
-        command: ledger_cmd::ExportCommand,
+        command: ledger::ExportCommand,
         #[command(flatten)]
         data: DataArgs,
     },
     /// Generate synthetic data for demos and benchmarks.
     Generate {
         #[command(subcommand)]
-        command: ledger_cmd::GenerateCommand,
+        command: ledger::GenerateCommand,
     },
     /// Run a benchmark against a raw baseline measured in the same run.
     Bench {
@@ -184,16 +181,16 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         }
         Command::Import { command, data } => {
             let s = Settings::resolve(data.data_dir, None, data.database_url)?;
-            ledger_cmd::import(&s, command).await?;
+            ledger::import(&s, command).await?;
             Ok(ok)
         }
         Command::Export { command, data } => {
             let s = Settings::resolve(data.data_dir, None, data.database_url)?;
-            ledger_cmd::export(&s, command).await?;
+            ledger::export(&s, command).await?;
             Ok(ok)
         }
         Command::Generate { command } => {
-            ledger_cmd::generate(command)?;
+            ledger::generate(command)?;
             Ok(ok)
         }
         Command::Bench { command } => {

@@ -1,0 +1,305 @@
+//! The audit log: newest entries first, filtered by target and paged backwards, with
+//! each scope shown as the names of its units; the verification of its hash chain; and
+//! the data-access log of residents' records shown on cards.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+use civicgrid_app::domain::platform::access::Permission;
+use civicgrid_app::domain::platform::audit::StoredEntry;
+use civicgrid_app::platform::audit::ScopeStep;
+use civicgrid_app::store::platform::audit::AuditFilter;
+use civicgrid_app::store::privacy::data_access::{DataView, ViewFilter};
+use serde::Deserialize;
+
+use crate::error::PageResult;
+use crate::extract::{CurrentUser, PageQuery};
+use crate::forms::{optional, query_number};
+use crate::i18n::Lang;
+use crate::page::{PageCtx, render, url_encode};
+use crate::routes::Routes;
+use crate::state::AppState;
+
+pub(super) fn routes(r: Routes) -> Routes {
+    r.get("/audit", entries)
+        .get("/audit/verify", verify)
+        .get("/audit/views", views)
+}
+
+/// Entries shown on one page.
+const PAGE_SIZE: i64 = 100;
+
+/// Target types a reader can filter by (what the use cases record).
+const TARGET_TYPES: [&str; 6] = [
+    "org_node",
+    "user",
+    "api_token",
+    "session",
+    "resident",
+    "household",
+];
+
+#[derive(Deserialize)]
+struct AuditQuery {
+    target_type: Option<String>,
+    target_id: Option<String>,
+    before_seq: Option<String>,
+}
+
+struct EntryLine {
+    seq: i64,
+    at_ms: i64,
+    actor: String,
+    action: String,
+    action_code: String,
+    target: String,
+    target_href: Option<String>,
+    scope: Scope,
+    reason: String,
+    details: String,
+}
+
+/// A scope as the names of the units its path runs through (`江城市 › 望湖街道 ›
+/// 湖光社区`), linked to the innermost; the raw path when its units are unknown.
+#[derive(Default)]
+struct Scope {
+    path: String,
+    names: String,
+    href: Option<String>,
+}
+
+/// The scope shown for `path` (empty when there is none).
+fn scope(lang: Lang, names: &HashMap<String, Vec<ScopeStep>>, path: Option<&str>) -> Scope {
+    let Some(path) = path else {
+        return Scope::default();
+    };
+    match names.get(path) {
+        Some(steps) => Scope {
+            path: path.to_owned(),
+            names: steps
+                .iter()
+                .map(|s| match lang {
+                    Lang::ZhCn => s.name_zh.as_str(),
+                    Lang::En => s.name_en.as_str(),
+                })
+                .collect::<Vec<_>>()
+                .join(" › "),
+            href: steps.last().map(|s| format!("/org/{}", s.id)),
+        },
+        None => Scope {
+            path: path.to_owned(),
+            names: path.to_owned(),
+            href: None,
+        },
+    }
+}
+
+/// A translated label for `prefix` + `code` when the files have one, else the code.
+pub(crate) fn label(lang: Lang, prefix: &str, code: &str) -> String {
+    let key = format!("{prefix}{}", code.replace('.', "-"));
+    if lang.has(&key) {
+        lang.t(&key)
+    } else {
+        code.to_owned()
+    }
+}
+
+fn target_href(target_type: &str, target_id: &str) -> Option<String> {
+    let id: i64 = target_id.parse().ok()?;
+    match target_type {
+        "org_node" => Some(format!("/org/{id}")),
+        "user" => Some(format!("/users/{id}")),
+        _ => None,
+    }
+}
+
+fn line(lang: Lang, names: &HashMap<String, Vec<ScopeStep>>, e: StoredEntry) -> EntryLine {
+    let f = e.fields;
+    EntryLine {
+        scope: scope(lang, names, f.scope_path.as_deref()),
+        seq: e.seq,
+        at_ms: f.at_ms,
+        action: label(lang, "action-", &f.action),
+        target: format!("{} {}", label(lang, "target-", &f.target_type), f.target_id),
+        target_href: target_href(&f.target_type, &f.target_id),
+        actor: f.actor_label,
+        action_code: f.action,
+        reason: f.reason.unwrap_or_default(),
+        details: if f.details == "{}" {
+            String::new()
+        } else {
+            f.details
+        },
+    }
+}
+
+#[derive(Template)]
+#[template(path = "platform/audit.html")]
+struct AuditPage {
+    ctx: PageCtx,
+    target_types: Vec<(&'static str, String)>,
+    target_type: String,
+    target_id: String,
+    entries: Vec<EntryLine>,
+    older: Option<String>,
+}
+
+async fn entries(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    CurrentUser(me): CurrentUser,
+    PageQuery(q): PageQuery<AuditQuery>,
+) -> PageResult<Response> {
+    let target_type = q
+        .target_type
+        .as_deref()
+        .and_then(optional)
+        .map(str::to_owned);
+    let target_id = q.target_id.as_deref().and_then(optional).map(str::to_owned);
+    let filter = AuditFilter {
+        target_type: target_type.clone(),
+        target_id: target_id.clone(),
+        before_seq: query_number("before_seq", q.before_seq.as_deref())?,
+        ..AuditFilter::default()
+    };
+    let found = st.app.audit_entries(&me.actor, filter, PAGE_SIZE).await?;
+    let (target_type, target_id) = (
+        target_type.unwrap_or_default(),
+        target_id.unwrap_or_default(),
+    );
+    let full = found.len() >= usize::try_from(PAGE_SIZE).unwrap_or(usize::MAX);
+    let older = match found.last() {
+        Some(last) if full => Some(format!(
+            "/audit?target_type={}&target_id={}&before_seq={}",
+            url_encode(&target_type),
+            url_encode(&target_id),
+            last.seq
+        )),
+        _ => None,
+    };
+    let lang = ctx.lang;
+    let paths: Vec<&str> = found
+        .iter()
+        .filter_map(|e| e.fields.scope_path.as_deref())
+        .collect();
+    let names = st.app.scope_names(&me.actor, &paths).await?;
+    Ok(render(&AuditPage {
+        target_types: TARGET_TYPES
+            .iter()
+            .map(|t| (*t, label(lang, "target-", t)))
+            .collect(),
+        entries: found.into_iter().map(|e| line(lang, &names, e)).collect(),
+        target_type,
+        target_id,
+        older,
+        ctx,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "platform/audit_verify.html")]
+struct VerifyPage {
+    ctx: PageCtx,
+    checked: u64,
+    head_seq: i64,
+    first_break: Option<String>,
+}
+
+async fn verify(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    CurrentUser(me): CurrentUser,
+) -> PageResult<Response> {
+    let v = st.app.verify_audit(&me.actor).await?;
+    Ok(render(&VerifyPage {
+        ctx,
+        checked: v.checked,
+        head_seq: v.head_seq,
+        first_break: v.first_break.map(|b| b.to_string()),
+    }))
+}
+
+#[derive(Deserialize)]
+struct ViewsQuery {
+    resident_id: Option<String>,
+    user_id: Option<String>,
+    before_id: Option<String>,
+}
+
+struct ViewLine {
+    at_ms: i64,
+    actor: String,
+    actor_href: Option<String>,
+    role: Option<String>,
+    action: String,
+    action_code: String,
+    resident_id: i64,
+    household_id: Option<i64>,
+    scope: Scope,
+}
+
+#[derive(Template)]
+#[template(path = "platform/audit_views.html")]
+struct ViewsPage {
+    ctx: PageCtx,
+    resident_id: String,
+    user_id: String,
+    lines: Vec<ViewLine>,
+    older: Option<String>,
+}
+
+/// Who was shown which resident's record (masked cards), newest first, in the
+/// reader's audit scope; by resident or by account.
+async fn views(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    CurrentUser(me): CurrentUser,
+    PageQuery(q): PageQuery<ViewsQuery>,
+) -> PageResult<Response> {
+    let filter = ViewFilter {
+        resident_id: query_number("resident_id", q.resident_id.as_deref())?,
+        actor_user_id: query_number("user_id", q.user_id.as_deref())?,
+        before_id: query_number("before_id", q.before_id.as_deref())?,
+        ..ViewFilter::default()
+    };
+    let found: Vec<DataView> = st
+        .app
+        .data_views(&me.actor, filter.clone(), PAGE_SIZE)
+        .await?;
+    let paths: Vec<&str> = found.iter().map(|v| v.scope_path.as_str()).collect();
+    let names = st.app.scope_names(&me.actor, &paths).await?;
+    let shown = |v: Option<i64>| v.map(|n| n.to_string()).unwrap_or_default();
+    let (resident_id, user_id) = (shown(filter.resident_id), shown(filter.actor_user_id));
+    let full = found.len() >= usize::try_from(PAGE_SIZE).unwrap_or(usize::MAX);
+    let older = match found.last() {
+        Some(last) if full => Some(format!(
+            "/audit/views?resident_id={resident_id}&user_id={user_id}&before_id={}",
+            last.id
+        )),
+        _ => None,
+    };
+    let lang = ctx.lang;
+    let lines = found
+        .into_iter()
+        .map(|v| ViewLine {
+            at_ms: v.at_ms,
+            actor_href: v.actor_user_id.map(|id| format!("/users/{id}")),
+            actor: v.actor_label,
+            role: v.actor_role,
+            action: label(lang, "action-", &v.action),
+            action_code: v.action,
+            resident_id: v.resident_id,
+            household_id: v.household_id,
+            scope: scope(lang, &names, Some(&v.scope_path)),
+        })
+        .collect();
+    Ok(render(&ViewsPage {
+        ctx,
+        resident_id,
+        user_id,
+        lines,
+        older,
+    }))
+}

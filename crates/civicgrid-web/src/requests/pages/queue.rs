@@ -1,0 +1,464 @@
+//! Staff work: the work queues (mine, my organisations, my scope, overdue, return
+//! visits, flagged, everything) with filters and pages, refreshed live by server-sent
+//! events; and intake on a resident's behalf (phone, walk-in) or from patrol, with the
+//! resident's ledger record found by a search that shows masked names only.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use askama::Template;
+use axum::extract::{Request, State};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Redirect, Response};
+use civicgrid_app::AppError;
+#[allow(unused_imports)]
+use civicgrid_app::domain::platform::access::Permission;
+use civicgrid_app::domain::requests::routing::Party;
+use civicgrid_app::domain::requests::{Channel, Status};
+use civicgrid_app::ledger::search::SearchRequest;
+use civicgrid_app::platform::auth::SignedIn;
+use civicgrid_app::requests::intake::OnBehalf;
+use civicgrid_app::requests::mask_name;
+use civicgrid_app::requests::reading::{QueueKind, QueueQuery};
+use futures_util::stream::Stream;
+use serde::Deserialize;
+use tokio::sync::broadcast::error::RecvError;
+
+use super::resident::{
+    ReportFields, active_categories, attach_photo, field_number, grids_of, new_request, read_posted,
+};
+use super::{CategoryNames, Line, changed, line, org_names, utc_offset};
+use crate::error::PageResult;
+use crate::extract::{CurrentUser, PageQuery};
+use crate::forms::{Problems, optional, problems_of, query_number};
+#[allow(unused_imports)]
+use crate::i18n::Lang;
+use crate::page::{PageCtx, render, url_encode};
+use crate::routes::Routes;
+use crate::state::AppState;
+
+pub(super) fn routes(r: Routes) -> Routes {
+    r.get("/requests/queue", queue)
+        .get("/requests/queue/events", events)
+        .get("/requests/intake", intake_form)
+        .get("/requests/intake/residents", intake_residents)
+        .post_with_body_limit(
+            "/requests/intake",
+            intake,
+            super::resident::MAX_PHOTO_BYTES + 64 * 1024,
+        )
+}
+
+const PAGE_SIZE: u32 = 25;
+
+fn kind_code(k: QueueKind) -> &'static str {
+    match k {
+        QueueKind::Mine => "mine",
+        QueueKind::MyOrgs => "my_orgs",
+        QueueKind::Scope => "scope",
+        QueueKind::Overdue => "overdue",
+        QueueKind::All => "all",
+        QueueKind::ReturnVisits => "return_visits",
+        QueueKind::Flagged => "flagged",
+        QueueKind::Raised => "raised",
+    }
+}
+
+/// The queues this user may open, in the order the tabs show them.
+fn kinds_for(me: &SignedIn) -> Vec<QueueKind> {
+    let a = &me.actor;
+    let mut out = Vec::new();
+    if a.can_somewhere(Permission::HandleRequests) {
+        out.push(QueueKind::Mine);
+    }
+    if a.can_somewhere(Permission::RespondToRequests) {
+        out.push(QueueKind::MyOrgs);
+    }
+    if a.can_somewhere(Permission::ViewRequests) {
+        out.extend([
+            QueueKind::Scope,
+            QueueKind::Overdue,
+            QueueKind::ReturnVisits,
+            QueueKind::Flagged,
+            QueueKind::All,
+        ]);
+    }
+    out
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct QueueParams {
+    kind: String,
+    status: String,
+    category: String,
+    party: String,
+    page: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "requests/queue.html")]
+struct QueuePage {
+    ctx: PageCtx,
+    kinds: Vec<&'static str>,
+    kind: &'static str,
+    statuses: Vec<&'static str>,
+    categories: Vec<(String, String)>,
+    parties: Vec<(String, String)>,
+    p: QueueParams,
+    lines: Vec<Line>,
+    page: u32,
+    more: bool,
+    /// The query string of this view without the page, for the pager and live refresh.
+    base: String,
+}
+
+async fn queue(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    CurrentUser(me): CurrentUser,
+    PageQuery(p): PageQuery<QueueParams>,
+) -> PageResult<Response> {
+    let kinds = kinds_for(&me);
+    let Some(first) = kinds.first().copied() else {
+        return Err(AppError::Forbidden.into());
+    };
+    let kind = match p.kind.trim() {
+        "" => first,
+        k => kinds
+            .iter()
+            .copied()
+            .find(|q| kind_code(*q) == k)
+            .ok_or_else(|| AppError::invalid("kind", "choose one of the listed queues"))?,
+    };
+    let page = query_number("page", p.page.as_deref())?
+        .and_then(|n| u32::try_from(n).ok())
+        .filter(|n| *n >= 1)
+        .unwrap_or(1);
+    let status = match optional(&p.status) {
+        None => None,
+        Some(s) => {
+            Some(Status::parse(s).map_err(|_| AppError::invalid("status", "no such status"))?)
+        }
+    };
+    let party = match optional(&p.party) {
+        None => None,
+        Some(s) => Some(Party::decode(s).map_err(|_| AppError::invalid("party", "no such party"))?),
+    };
+    let list = st
+        .app
+        .request_queue(
+            &me.actor,
+            &QueueQuery {
+                kind,
+                within_node: None,
+                status,
+                category: optional(&p.category).map(str::to_owned),
+                party,
+                page,
+                page_size: PAGE_SIZE,
+            },
+        )
+        .await?;
+    let cats = st.app.request_categories().await?;
+    let names = CategoryNames::new(ctx.lang, &cats);
+    let orgs = org_names(&st, &ctx).await;
+    let offset = utc_offset(&st).await?;
+    let now = civicgrid_app::store::now_ms();
+    let lines = list
+        .items
+        .iter()
+        .map(|v| line(&ctx, v, &names, &orgs, offset, now))
+        .collect();
+    let mut parties: Vec<(String, String)> =
+        civicgrid_app::domain::requests::routing::ROUTABLE_ROLES
+            .iter()
+            .filter_map(|r| Party::role(*r).ok())
+            .map(|x| (x.encode(), super::party_label(&ctx, &x.encode(), &orgs)))
+            .collect();
+    let mut org_list: Vec<(&i64, &String)> = orgs.iter().collect();
+    org_list.sort();
+    parties.extend(
+        org_list
+            .into_iter()
+            .map(|(id, n)| (Party::Org(*id).encode(), n.clone())),
+    );
+    let base = format!(
+        "kind={}&status={}&category={}&party={}",
+        kind_code(kind),
+        url_encode(p.status.trim()),
+        url_encode(p.category.trim()),
+        url_encode(p.party.trim()),
+    );
+    let categories = active_categories(&st, &ctx).await?;
+    Ok(render(&QueuePage {
+        kinds: kinds.into_iter().map(kind_code).collect(),
+        kind: kind_code(kind),
+        statuses: Status::ALL.iter().map(|s| s.code()).collect(),
+        categories,
+        parties,
+        p,
+        lines,
+        page,
+        more: list.more,
+        base,
+        ctx,
+    }))
+}
+
+/// Server-sent events telling an open queue page that requests changed (`changed`),
+/// so that it reloads its list. No request data travels here.
+async fn events(
+    State(st): State<AppState>,
+    CurrentUser(me): CurrentUser,
+) -> PageResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+    if kinds_for(&me).is_empty() {
+        return Err(AppError::Forbidden.into());
+    }
+    let rx = st.request_changes.subscribe();
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        match rx.recv().await {
+            Ok(_) | Err(RecvError::Lagged(_)) => {
+                // Several changes at once make one refresh.
+                while rx.try_recv().is_ok() {}
+                let ev = Event::default().event("changed").data("1");
+                Some((Ok(ev), rx))
+            }
+            Err(RecvError::Closed) => None,
+        }
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(20))))
+}
+
+#[derive(Template)]
+#[template(path = "requests/intake.html")]
+struct IntakePage {
+    ctx: PageCtx,
+    channels: Vec<&'static str>,
+    categories: Vec<(String, String)>,
+    grids: Vec<(i64, String)>,
+    f: ReportFields,
+    suggested: Option<String>,
+    choices: Vec<String>,
+    problems: Problems,
+    pick: ResidentPick,
+}
+
+/// One ledger record found for the intake form: the name masked, the place plain.
+pub(crate) struct ResidentMatch {
+    id: i64,
+    name: String,
+    place: String,
+}
+
+/// The intake form's resident picker: what was searched, what was found, what is
+/// chosen (a record number, or empty for none).
+#[derive(Default)]
+pub(crate) struct ResidentPick {
+    /// The viewer may search the ledger at all.
+    may_search: bool,
+    q: String,
+    searched: bool,
+    matches: Vec<ResidentMatch>,
+    chosen: String,
+}
+
+impl ResidentPick {
+    /// The chosen record is among the matches shown (else it is carried hidden).
+    fn shows_chosen(&self) -> bool {
+        self.matches.iter().any(|m| m.id.to_string() == self.chosen)
+    }
+}
+
+/// The picker's part of the form, alone (htmx swaps it in after a search).
+#[derive(Template)]
+#[template(path = "requests/intake_residents.html")]
+struct ResidentsFragment {
+    ctx: PageCtx,
+    pick: ResidentPick,
+}
+
+/// Finds ledger records for the picker: at most one page, names masked. A blank
+/// query finds nothing (rather than everyone in the viewer's scope).
+async fn find_residents(
+    st: &AppState,
+    ctx: &PageCtx,
+    me: &SignedIn,
+    q: &str,
+    chosen: &str,
+) -> PageResult<ResidentPick> {
+    let may_search = me.actor.can_somewhere(Permission::ViewLedger);
+    let q = q.trim();
+    let mut pick = ResidentPick {
+        may_search,
+        q: q.chars().take(100).collect(),
+        chosen: chosen.trim().to_owned(),
+        ..ResidentPick::default()
+    };
+    if !may_search || q.is_empty() {
+        return Ok(pick);
+    }
+    let found = st
+        .app
+        .search_residents(
+            &me.actor,
+            &SearchRequest {
+                q: pick.q.clone(),
+                page: 1,
+                ..SearchRequest::default()
+            },
+        )
+        .await?;
+    let grids = grids_of(st, ctx, me).await;
+    pick.searched = true;
+    pick.matches = found
+        .hits
+        .iter()
+        .map(|h| {
+            let grid = grids
+                .iter()
+                .find(|(id, _)| *id == h.grid_id)
+                .map_or_else(|| h.grid_name.clone(), |(_, name)| name.clone());
+            let place = [&h.building, &h.unit, &h.room]
+                .iter()
+                .filter_map(|p| p.as_deref())
+                .chain(std::iter::once(grid.as_str()))
+                .collect::<Vec<_>>()
+                .join(" ");
+            ResidentMatch {
+                id: h.id,
+                name: mask_name(&h.name),
+                place,
+            }
+        })
+        .collect();
+    Ok(pick)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct ResidentQuery {
+    resident_q: String,
+    resident_id: String,
+}
+
+async fn intake_residents(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    CurrentUser(me): CurrentUser,
+    PageQuery(q): PageQuery<ResidentQuery>,
+) -> PageResult<Response> {
+    if !me.actor.can_somewhere(Permission::HandleRequests) {
+        return Err(AppError::Forbidden.into());
+    }
+    let pick = find_residents(&st, &ctx, &me, &q.resident_q, &q.resident_id).await?;
+    if !pick.may_search {
+        return Err(AppError::Forbidden.into());
+    }
+    Ok(render(&ResidentsFragment { ctx, pick }))
+}
+
+const STAFF_CHANNELS: [Channel; 3] = [Channel::StaffPhone, Channel::StaffWalkIn, Channel::Patrol];
+
+async fn intake_page(
+    st: &AppState,
+    ctx: PageCtx,
+    me: &SignedIn,
+    mut f: ReportFields,
+    problems: Problems,
+    pick: (&str, &str),
+) -> PageResult<Response> {
+    if !me.actor.can_somewhere(Permission::HandleRequests) {
+        return Err(AppError::Forbidden.into());
+    }
+    let pick = find_residents(st, &ctx, me, pick.0, pick.1).await?;
+    if f.channel.is_empty() {
+        f.channel = Channel::StaffPhone.code().into();
+    }
+    f.place = "grid".into();
+    let categories = active_categories(st, &ctx).await?;
+    let grids = grids_of(st, &ctx, me).await;
+    Ok(render(&IntakePage {
+        ctx,
+        channels: STAFF_CHANNELS.iter().map(|c| c.code()).collect(),
+        categories,
+        grids,
+        f,
+        suggested: None,
+        choices: Vec::new(),
+        problems,
+        pick,
+    }))
+}
+
+#[derive(Deserialize)]
+struct IntakeQuery {
+    channel: Option<String>,
+}
+
+async fn intake_form(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    CurrentUser(me): CurrentUser,
+    PageQuery(q): PageQuery<IntakeQuery>,
+) -> PageResult<Response> {
+    let f = ReportFields {
+        channel: q.channel.unwrap_or_default(),
+        ..ReportFields::default()
+    };
+    intake_page(&st, ctx, &me, f, Problems::none(), ("", "")).await
+}
+
+async fn intake(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    CurrentUser(me): CurrentUser,
+    req: Request,
+) -> PageResult<Response> {
+    let posted = read_posted(&st, req).await?;
+    let mut f = ReportFields::from_map(&posted.fields);
+    f.place = "grid".into();
+    let field = |k: &str| posted.fields.get(k).map_or("", String::as_str);
+    let (resident_q, chosen) = (field("resident_q"), field("resident_id"));
+    // "Find" re-renders the form with the records found; nothing is submitted.
+    if posted.fields.contains_key("find_resident") {
+        return intake_page(&st, ctx, &me, f, Problems::none(), (resident_q, chosen)).await;
+    }
+    let resident_id = field_number("resident_id", chosen);
+    let channel = STAFF_CHANNELS
+        .iter()
+        .copied()
+        .find(|c| c.code() == f.channel.trim())
+        .ok_or_else(|| AppError::invalid("channel", "phone, walk-in or patrol"));
+    let result = match channel.and_then(|c| Ok((c, new_request(&f, c)?, resident_id?))) {
+        Ok((c, mut input, resident_id)) => {
+            if c != Channel::Patrol || optional(&f.contact_phone).is_some() || resident_id.is_some()
+            {
+                input.on_behalf = Some(OnBehalf {
+                    user_id: None,
+                    resident_id,
+                    contact_name: optional(&f.contact_name).map(str::to_owned),
+                    contact_phone: optional(&f.contact_phone).map(str::to_owned),
+                });
+            }
+            st.app.submit_request(&me.actor, input).await
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(done) => {
+            if let Ok(v) = st.app.request(&me.actor, done.id).await {
+                changed(&st, &v);
+            }
+            let notice = attach_photo(&st, &me, done.id, posted.photo)
+                .await
+                .unwrap_or("request_submitted");
+            Ok(Redirect::to(&format!("/requests/{}?done={notice}", done.id.0)).into_response())
+        }
+        Err(e) => {
+            let (status, problems) = problems_of(ctx.lang, e, "description")?;
+            let page = intake_page(&st, ctx, &me, f, problems, (resident_q, chosen)).await?;
+            Ok((status, page).into_response())
+        }
+    }
+}
