@@ -55,7 +55,8 @@ impl Settings {
     ) -> anyhow::Result<Settings> {
         let file = FileConfig::load(&data_dir)?;
         let mut web = civicgrid_web::WebConfig::default();
-        if let Some(v) = file.secure_cookies.or(env_bool("CIVICGRID_SECURE_COOKIES")) {
+        // The environment wins over the file, as for DATABASE_URL.
+        if let Some(v) = env_bool("CIVICGRID_SECURE_COOKIES").or(file.secure_cookies) {
             web.secure_cookies = v;
         }
         if let Some(v) = file.max_body_bytes {
@@ -67,9 +68,10 @@ impl Settings {
         if let Some(v) = file.trust_forwarded_for {
             web.trust_forwarded_for = v;
         }
-        if let Some(v) = file
-            .open311_jurisdiction
-            .or_else(|| std::env::var("CIVICGRID_OPEN311_JURISDICTION").ok())
+        if let Some(v) = std::env::var("CIVICGRID_OPEN311_JURISDICTION")
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+            .or(file.open311_jurisdiction)
             .filter(|v| !v.trim().is_empty())
         {
             web.open311_jurisdiction = Some(v.trim().to_owned());
