@@ -8,6 +8,7 @@
 
 pub mod crypto;
 mod db;
+pub mod dialect;
 pub mod ledger;
 pub mod platform;
 pub mod privacy;

@@ -62,6 +62,8 @@ mod bulk_indexes;
 mod data_access;
 #[path = "conformance/db.rs"]
 mod db;
+#[path = "conformance/dialect.rs"]
+mod dialect;
 #[path = "conformance/import_jobs.rs"]
 mod import_jobs;
 #[path = "conformance/ledger.rs"]

@@ -15,15 +15,7 @@ use civicgrid_store::{
 use crate::support::{audit_fields, node};
 
 #[test]
-fn statements_and_floors() {
-    assert_eq!(
-        bulk::values_sql("INSERT INTO t (a, b)", 2, 2, "RETURNING id", false),
-        "INSERT INTO t (a, b) VALUES ($1,$2),($3,$4) RETURNING id"
-    );
-    assert_eq!(
-        bulk::values_sql("INSERT INTO t (a)", 1, 2, "", true),
-        "INSERT INTO t (a) VALUES (?),(?) "
-    );
+fn floors_from_room_names() {
     assert_eq!(bulk::floor_of("302"), Some(3));
     assert_eq!(bulk::floor_of("1203"), Some(12));
     assert_eq!(bulk::floor_of("B1"), None);
