@@ -82,5 +82,7 @@ mod search;
 mod sessions;
 #[path = "conformance/tokens.rs"]
 mod tokens;
+#[path = "conformance/unique.rs"]
+mod unique;
 #[path = "conformance/upgrades.rs"]
 mod upgrades;

@@ -416,7 +416,12 @@ conformance!(
         ledger::insert_resident(&mut tx, &fields).await.unwrap();
         let twice = ledger::insert_resident(&mut tx, &fields).await;
         assert!(
-            matches!(twice, Err(civicgrid_store::StoreError::Conflict(_))),
+            matches!(
+                twice,
+                Err(civicgrid_store::StoreError::Conflict(
+                    civicgrid_store::Unique::ResidentIdNumber
+                ))
+            ),
             "{twice:?}"
         );
     }

@@ -51,7 +51,8 @@ impl From<rusqlite::Error> for StoreError {
                 if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
                     || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY =>
             {
-                StoreError::Conflict(msg.clone().unwrap_or_else(|| e.to_string()))
+                let message = msg.clone().unwrap_or_else(|| e.to_string());
+                StoreError::Conflict(crate::Unique::of_violation(None, &message))
             }
             _ => StoreError::Native(e.to_string()),
         }
