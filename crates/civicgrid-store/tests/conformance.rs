@@ -7,7 +7,8 @@
 
 /// `conformance!(name, |db: Db| async move { ... });` defines `mod name` with the
 /// tests `name::sqlite` and `name::postgres`. The body gets a freshly migrated [`Db`];
-/// the postgres variant passes without running when the variable is unset.
+/// the postgres variant passes without running when the variable is unset, and fails
+/// when it is set but PostgreSQL cannot be reached.
 macro_rules! conformance {
     ($(#[$meta:meta])* $name:ident, $body:expr $(,)?) => {
         $(#[$meta])*
@@ -64,6 +65,8 @@ mod data_access;
 mod db;
 #[path = "conformance/dialect.rs"]
 mod dialect;
+#[path = "conformance/harness.rs"]
+mod harness;
 #[path = "conformance/import_jobs.rs"]
 mod import_jobs;
 #[path = "conformance/ledger.rs"]
