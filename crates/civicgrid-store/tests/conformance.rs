@@ -79,6 +79,8 @@ mod name_index;
 mod org;
 #[path = "conformance/requests.rs"]
 mod requests;
+#[path = "conformance/requests_side.rs"]
+mod requests_side;
 #[path = "conformance/search.rs"]
 mod search;
 #[path = "conformance/sessions.rs"]
