@@ -73,6 +73,8 @@ mod import_jobs;
 mod ledger;
 #[path = "conformance/ledger_bulk.rs"]
 mod ledger_bulk;
+#[path = "conformance/ledger_places.rs"]
+mod ledger_places;
 #[path = "conformance/name_index.rs"]
 mod name_index;
 #[path = "conformance/org.rs"]

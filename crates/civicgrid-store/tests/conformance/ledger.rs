@@ -15,7 +15,7 @@ use civicgrid_store::{
 
 use crate::support::{T0, node};
 
-async fn grid(conn: &mut AnyConnection) -> civicgrid_store::platform::org::OrgNode {
+pub(crate) async fn grid(conn: &mut AnyConnection) -> civicgrid_store::platform::org::OrgNode {
     let city = node(conn, None, NodeKind::City, "C").await;
     let district = node(conn, Some(&city), NodeKind::District, "D").await;
     let street = node(conn, Some(&district), NodeKind::Street, "S").await;
@@ -33,14 +33,14 @@ fn idn(seq: u16) -> IdNumber {
     id_number::compose("110105", birth, seq).unwrap()
 }
 
-fn sealed(keys: &FieldKeys, seq: u16, phone: Option<&str>) -> pii::SealedPii {
+pub(crate) fn sealed(keys: &FieldKeys, seq: u16, phone: Option<&str>) -> pii::SealedPii {
     let id = idn(seq);
     let birth = id.birth_date().unwrap();
     let phone = phone.map(|p| Phone::parse(p).unwrap());
     pii::seal(keys, Some(&id), phone.as_ref(), birth)
 }
 
-async fn resident(
+pub(crate) async fn resident(
     conn: &mut AnyConnection,
     grid_id: i64,
     household: i64,
