@@ -94,6 +94,9 @@ fn insert_numbered<T>(
 }
 
 /// (parent id, name) → id of places inserted in that order.
+///
+/// Covered by: crates/civicgrid-store/tests/conformance/ledger_bulk.rs
+/// (places written by a bulk load on SQLite)
 pub fn named_ids(rows: &[(i64, String)], ids: impl IntoIterator<Item = i64>) -> Named {
     rows.iter().cloned().zip(ids).collect()
 }
@@ -107,6 +110,9 @@ pub enum PlaceLevel {
 }
 
 /// Inserts buildings, units or rooms as (parent id, name); see [`insert_named`].
+///
+/// Covered by: crates/civicgrid-store/tests/conformance/ledger_bulk.rs
+/// (places written by a bulk load on SQLite)
 pub fn insert_places(
     c: &Connection,
     level: PlaceLevel,
@@ -169,6 +175,9 @@ pub fn insert_households(
 }
 
 /// (room id, ownership) → id of households inserted in that order.
+///
+/// Covered by: crates/civicgrid-store/tests/conformance/ledger_bulk.rs
+/// (households written by a bulk load on SQLite)
 pub fn household_ids(rows: &[NewHousehold], ids: impl IntoIterator<Item = i64>) -> Named {
     rows.iter()
         .zip(ids)
