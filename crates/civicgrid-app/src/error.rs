@@ -1,4 +1,4 @@
-use civicgrid_store::StoreError;
+use civicgrid_store::{StoreError, Unique};
 use thiserror::Error;
 
 /// What a use case can answer instead of a result. The web layer maps each variant to
@@ -49,27 +49,34 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => AppError::NotFound("record"),
-            StoreError::Conflict(m) => AppError::Conflict(conflict_message(&m)),
+            StoreError::Conflict(rule) => AppError::Conflict(conflict_message(&rule).to_owned()),
+            StoreError::Stale => {
+                AppError::Conflict("the record was changed meanwhile; reload and try again".into())
+            }
+            StoreError::Refused(why) => AppError::Conflict(why.to_owned()),
             other => AppError::Internal(Box::new(other)),
         }
     }
 }
 
-/// Turns a database's uniqueness message into one a user can act on.
-fn conflict_message(db_message: &str) -> String {
-    let m = db_message.to_lowercase();
-    let what = if m.contains("username") {
-        "that username is taken"
-    } else if m.contains("code") {
-        "that code is already used by another node"
-    } else if m.contains("role_assignments") || m.contains("user_id") {
-        "the user already holds that role there"
-    } else if m.contains("api_tokens") || m.contains("name") {
-        "that name is already used"
-    } else {
-        "that already exists"
-    };
-    what.to_owned()
+/// What a user reads when a write broke the uniqueness rule `rule`.
+fn conflict_message(rule: &Unique) -> &'static str {
+    match rule {
+        Unique::Username => "that username is taken",
+        Unique::NodeCode => "that code is already used by another node",
+        Unique::RoleAssignment => "the user already holds that role there",
+        Unique::TokenName
+        | Unique::TokenHash
+        | Unique::BuildingName
+        | Unique::UnitName
+        | Unique::RoomName => "that name is already used",
+        Unique::NodePath
+        | Unique::SessionToken
+        | Unique::ResidentIdNumber
+        | Unique::ResidentTag
+        | Unique::Open311Token
+        | Unique::Other(_) => "that already exists",
+    }
 }
 
 pub type AppResult<T> = Result<T, AppError>;

@@ -91,6 +91,8 @@ fn derive(master: &[u8; 32], label: &[u8]) -> [u8; 32] {
 }
 
 impl FieldKeys {
+    /// Covered by: crates/civicgrid-store/src/crypto.rs::tests
+    /// (every test derives its keys from a master key)
     pub fn from_master(master: &[u8; 32]) -> FieldKeys {
         let enc = derive(master, b"civicgrid field encryption v1");
         FieldKeys {
@@ -109,6 +111,7 @@ impl FieldKeys {
         FieldKeys::from_master(&master)
     }
 
+    /// Covered by: crates/civicgrid-store/src/crypto.rs::tests::blind_indexes_are_keyed_and_per_field
     pub fn from_hex(text: &str) -> Result<FieldKeys, CryptoError> {
         let bytes = hex::decode(text.trim()).map_err(|_| CryptoError::BadKey)?;
         let master: [u8; 32] = bytes.try_into().map_err(|_| CryptoError::BadKey)?;
@@ -117,6 +120,8 @@ impl FieldKeys {
 
     /// The key from `CIVICGRID_MASTER_KEY` if set, else from the key file in
     /// `data_dir`, which is created (mode 0600) on first use.
+    ///
+    /// Covered by: crates/civicgrid-store/src/crypto.rs::tests::key_file_is_created_private_and_reused
     pub fn load_or_create(data_dir: &Path) -> Result<FieldKeys, CryptoError> {
         if let Ok(v) = std::env::var(KEY_ENV)
             && !v.trim().is_empty()
@@ -173,6 +178,8 @@ impl FieldKeys {
     /// Seals `plain` for the column `field` in binary form: a version byte, the
     /// nonce and the ciphertext with its tag — 41 bytes more than the value, where the
     /// text form of [`FieldKeys::seal`] needs about twice that.
+    ///
+    /// Covered by: crates/civicgrid-store/src/crypto.rs::tests::binary_seal_opens_and_reads_older_text_values
     pub fn seal_bytes(&self, field: &str, plain: &str) -> Vec<u8> {
         let mut out = Vec::with_capacity(1 + 24 + plain.len() + 16);
         out.push(BINARY_V2);
@@ -184,6 +191,8 @@ impl FieldKeys {
     /// beside it (see the module's notes): a version byte, then the ciphertext with its
     /// tag, 17 bytes more than the value. An index shorter than 12 bytes cannot make a
     /// nonce: the value is sealed under a random one instead (see [`Self::seal_bytes`]).
+    ///
+    /// Covered by: crates/civicgrid-store/src/crypto.rs::tests::a_value_sealed_under_its_index_opens_only_with_it
     pub fn seal_under_index(&self, field: &str, plain: &str, index: &[u8]) -> Vec<u8> {
         let Some(nonce) = index_nonce(Some(index)) else {
             return self.seal_bytes(field, plain);
@@ -197,6 +206,8 @@ impl FieldKeys {
     /// Opens a value sealed by [`FieldKeys::seal_under_index`] (given the `index`
     /// stored beside it) or [`FieldKeys::seal_bytes`], or the bytes of a value sealed
     /// by [`FieldKeys::seal`] (stored before personal data went binary).
+    ///
+    /// Covered by: crates/civicgrid-store/src/crypto.rs::tests::binary_seal_opens_and_reads_older_text_values
     pub fn open_bytes(
         &self,
         field: &str,
@@ -234,6 +245,8 @@ impl FieldKeys {
     /// The same index as [`FieldKeys::blind_index`] as its first `len` bytes (at most
     /// 32): 16 where a collision would join two people, fewer where a match is
     /// only a candidate.
+    ///
+    /// Covered by: crates/civicgrid-store/src/crypto.rs::tests::blind_indexes_are_keyed_and_per_field
     pub fn blind_index_bytes(&self, field: &str, normalised: &str, len: usize) -> Vec<u8> {
         let tag = self.index_tag(field, normalised);
         tag[..len.min(tag.len())].to_vec()

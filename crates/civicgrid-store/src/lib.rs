@@ -8,13 +8,16 @@
 
 pub mod crypto;
 mod db;
+pub mod dialect;
 pub mod ledger;
 pub mod platform;
 pub mod privacy;
 pub mod requests;
+mod unique;
 
 pub use db::{Backend, Db, ReadConn, WriteTx, commit, savepoint};
 pub use sqlx::AnyConnection;
+pub use unique::Unique;
 
 use thiserror::Error;
 
@@ -22,9 +25,16 @@ use thiserror::Error;
 pub enum StoreError {
     #[error("not found")]
     NotFound,
-    /// A uniqueness rule was broken; the text names the constraint as the database did.
+    /// A uniqueness rule was broken: which one, by its constraint's name.
     #[error("already exists: {0}")]
-    Conflict(String),
+    Conflict(Unique),
+    /// The record was changed by someone else since the caller read it (its version
+    /// moved on).
+    #[error("the record was changed by someone else")]
+    Stale,
+    /// A change that cannot apply to the records as they stand.
+    #[error("refused: {0}")]
+    Refused(&'static str),
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
     #[error("database error: {0}")]
@@ -41,7 +51,7 @@ impl From<sqlx::Error> for StoreError {
         match &e {
             sqlx::Error::RowNotFound => StoreError::NotFound,
             sqlx::Error::Database(d) if d.is_unique_violation() => {
-                StoreError::Conflict(d.message().to_owned())
+                StoreError::Conflict(Unique::of_violation(d.constraint(), d.message()))
             }
             _ => StoreError::Database(e),
         }

@@ -7,7 +7,8 @@
 
 /// `conformance!(name, |db: Db| async move { ... });` defines `mod name` with the
 /// tests `name::sqlite` and `name::postgres`. The body gets a freshly migrated [`Db`];
-/// the postgres variant passes without running when the variable is unset.
+/// the postgres variant passes without running when the variable is unset, and fails
+/// when it is set but PostgreSQL cannot be reached.
 macro_rules! conformance {
     ($(#[$meta:meta])* $name:ident, $body:expr $(,)?) => {
         $(#[$meta])*
@@ -58,27 +59,39 @@ mod accounts;
 mod audit;
 #[path = "conformance/bulk_indexes.rs"]
 mod bulk_indexes;
+#[path = "conformance/coverage.rs"]
+mod coverage;
 #[path = "conformance/data_access.rs"]
 mod data_access;
 #[path = "conformance/db.rs"]
 mod db;
+#[path = "conformance/dialect.rs"]
+mod dialect;
+#[path = "conformance/harness.rs"]
+mod harness;
 #[path = "conformance/import_jobs.rs"]
 mod import_jobs;
 #[path = "conformance/ledger.rs"]
 mod ledger;
 #[path = "conformance/ledger_bulk.rs"]
 mod ledger_bulk;
+#[path = "conformance/ledger_places.rs"]
+mod ledger_places;
 #[path = "conformance/name_index.rs"]
 mod name_index;
 #[path = "conformance/org.rs"]
 mod org;
 #[path = "conformance/requests.rs"]
 mod requests;
+#[path = "conformance/requests_side.rs"]
+mod requests_side;
 #[path = "conformance/search.rs"]
 mod search;
 #[path = "conformance/sessions.rs"]
 mod sessions;
 #[path = "conformance/tokens.rs"]
 mod tokens;
+#[path = "conformance/unique.rs"]
+mod unique;
 #[path = "conformance/upgrades.rs"]
 mod upgrades;

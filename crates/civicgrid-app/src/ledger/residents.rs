@@ -156,10 +156,10 @@ fn present_status(raw: Option<&str>) -> AppResult<ResidenceStatus> {
 
 fn id_conflict(e: StoreError) -> AppError {
     match e {
-        StoreError::Conflict(m) if m.to_lowercase().contains("id_number") => {
+        StoreError::Conflict(civicgrid_store::Unique::ResidentIdNumber) => {
             AppError::invalid("id_number", "another resident already holds this ID number")
         }
-        StoreError::Conflict(m) if m.contains("changed by someone else") => {
+        StoreError::Stale => {
             AppError::Conflict("the resident was changed meanwhile; reload and try again".into())
         }
         other => other.into(),

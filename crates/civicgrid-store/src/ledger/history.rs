@@ -1,11 +1,11 @@
 //! The change history of ledger records, and the link from a user account to a
 //! resident.
 
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 
 use crate::{StoreError, StoreResult};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct HistoryEntry {
     pub id: i64,
     pub subject_type: String,
@@ -83,7 +83,7 @@ pub async fn history(
     subject_id: i64,
     limit: i64,
 ) -> StoreResult<Vec<HistoryEntry>> {
-    let rows = sqlx::query(
+    Ok(sqlx::query_as(
         "SELECT id, subject_type, subject_id, at_ms, actor_user_id, actor_label, action, \
          reason, changes FROM ledger_history WHERE subject_type = $1 AND subject_id = $2 \
          UNION ALL \
@@ -97,22 +97,7 @@ pub async fn history(
     .bind(subject_id)
     .bind(limit)
     .fetch_all(&mut *conn)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(HistoryEntry {
-                id: r.try_get("id")?,
-                subject_type: r.try_get("subject_type")?,
-                subject_id: r.try_get("subject_id")?,
-                at_ms: r.try_get("at_ms")?,
-                actor_user_id: r.try_get("actor_user_id")?,
-                actor_label: r.try_get("actor_label")?,
-                action: r.try_get("action")?,
-                reason: r.try_get("reason")?,
-                changes: r.try_get("changes")?,
-            })
-        })
-        .collect()
+    .await?)
 }
 
 // ---------------------------------------------------------------------------------

@@ -173,9 +173,7 @@ pub async fn merge_households(
     into: i64,
 ) -> StoreResult<Vec<i64>> {
     if from == into {
-        return Err(StoreError::Conflict(
-            "a household cannot merge into itself".into(),
-        ));
+        return Err(StoreError::Refused("a household cannot merge into itself"));
     }
     let target = get_household(conn, into).await?;
     get_household(conn, from).await?;

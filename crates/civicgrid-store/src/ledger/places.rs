@@ -1,12 +1,12 @@
 //! Buildings, units and rooms, and where a room is.
 
 use civicgrid_domain::platform::org::OrgPath;
-use sqlx::{AnyConnection, Row, any::AnyRow};
+use sqlx::{AnyConnection, FromRow, Row};
 
 use super::corrupt;
 use crate::{StoreError, StoreResult, now_ms};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Building {
     pub id: i64,
     pub grid_id: i64,
@@ -15,14 +15,14 @@ pub struct Building {
     pub created_at: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Unit {
     pub id: i64,
     pub building_id: i64,
     pub name: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Room {
     pub id: i64,
     pub unit_id: i64,
@@ -43,23 +43,13 @@ pub struct Place {
     pub grid_name_en: String,
 }
 
-fn building_from_row(row: &AnyRow) -> StoreResult<Building> {
-    Ok(Building {
-        id: row.try_get("id")?,
-        grid_id: row.try_get("grid_id")?,
-        name: row.try_get("name")?,
-        address: row.try_get("address")?,
-        created_at: row.try_get("created_at")?,
-    })
-}
-
 pub async fn insert_building(
     conn: &mut AnyConnection,
     grid_id: i64,
     name: &str,
     address: &str,
 ) -> StoreResult<Building> {
-    let row = sqlx::query(
+    Ok(sqlx::query_as(
         "INSERT INTO buildings (grid_id, name, address, created_at) VALUES ($1, $2, $3, $4) \
          RETURNING id, grid_id, name, address, created_at",
     )
@@ -68,18 +58,15 @@ pub async fn insert_building(
     .bind(address)
     .bind(now_ms())
     .fetch_one(&mut *conn)
-    .await?;
-    building_from_row(&row)
+    .await?)
 }
 
 pub async fn get_building(conn: &mut AnyConnection, id: i64) -> StoreResult<Building> {
-    let row =
-        sqlx::query("SELECT id, grid_id, name, address, created_at FROM buildings WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-    building_from_row(&row)
+    sqlx::query_as("SELECT id, grid_id, name, address, created_at FROM buildings WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::NotFound)
 }
 
 pub async fn update_building(
@@ -102,13 +89,12 @@ pub async fn update_building(
 }
 
 pub async fn list_buildings(conn: &mut AnyConnection, grid_id: i64) -> StoreResult<Vec<Building>> {
-    let rows = sqlx::query(
+    Ok(sqlx::query_as(
         "SELECT id, grid_id, name, address, created_at FROM buildings WHERE grid_id = $1 ORDER BY name, id",
     )
     .bind(grid_id)
     .fetch_all(&mut *conn)
-    .await?;
-    rows.iter().map(building_from_row).collect()
+    .await?)
 }
 
 pub async fn find_building(
@@ -116,14 +102,13 @@ pub async fn find_building(
     grid_id: i64,
     name: &str,
 ) -> StoreResult<Option<Building>> {
-    let row = sqlx::query(
+    Ok(sqlx::query_as(
         "SELECT id, grid_id, name, address, created_at FROM buildings WHERE grid_id = $1 AND name = $2",
     )
     .bind(grid_id)
     .bind(name)
     .fetch_optional(&mut *conn)
-    .await?;
-    row.as_ref().map(building_from_row).transpose()
+    .await?)
 }
 
 pub async fn insert_unit(
@@ -145,21 +130,12 @@ pub async fn insert_unit(
 }
 
 pub async fn list_units(conn: &mut AnyConnection, building_id: i64) -> StoreResult<Vec<Unit>> {
-    let rows = sqlx::query(
+    Ok(sqlx::query_as(
         "SELECT id, building_id, name FROM units WHERE building_id = $1 ORDER BY name, id",
     )
     .bind(building_id)
     .fetch_all(&mut *conn)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Unit {
-                id: r.try_get("id")?,
-                building_id: r.try_get("building_id")?,
-                name: r.try_get("name")?,
-            })
-        })
-        .collect()
+    .await?)
 }
 
 pub async fn delete_unit(conn: &mut AnyConnection, id: i64) -> StoreResult<()> {
@@ -174,15 +150,6 @@ pub async fn delete_unit(conn: &mut AnyConnection, id: i64) -> StoreResult<()> {
         return Err(StoreError::NotFound);
     }
     Ok(())
-}
-
-fn room_from_row(row: &AnyRow) -> StoreResult<Room> {
-    Ok(Room {
-        id: row.try_get("id")?,
-        unit_id: row.try_get("unit_id")?,
-        name: row.try_get("name")?,
-        floor: row.try_get("floor")?,
-    })
 }
 
 pub async fn insert_room(
@@ -227,13 +194,12 @@ pub async fn update_room(
 }
 
 pub async fn list_rooms(conn: &mut AnyConnection, unit_id: i64) -> StoreResult<Vec<Room>> {
-    let rows = sqlx::query(
+    Ok(sqlx::query_as(
         "SELECT id, unit_id, name, floor FROM rooms WHERE unit_id = $1 ORDER BY floor, name, id",
     )
     .bind(unit_id)
     .fetch_all(&mut *conn)
-    .await?;
-    rows.iter().map(room_from_row).collect()
+    .await?)
 }
 
 /// A room with its building, unit and grid.
@@ -251,7 +217,7 @@ pub async fn place_of_room(conn: &mut AnyConnection, room_id: i64) -> StoreResul
     .ok_or(StoreError::NotFound)?;
     let path: Option<String> = row.try_get("grid_path")?;
     Ok(Place {
-        room: room_from_row(&row)?,
+        room: Room::from_row(&row)?,
         unit_name: row.try_get("unit_name")?,
         building_id: row.try_get("building_id")?,
         building_name: row.try_get("building_name")?,

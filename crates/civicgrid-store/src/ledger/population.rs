@@ -157,7 +157,7 @@ pub async fn population(
          WHERE r.grid_id = g.id AND t.resident_id = r.id AND g.path >= $1 AND g.path < $2 \
          AND g.kind = 'grid' AND {PRESENT} GROUP BY r.grid_id, t.tag_code"
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let rows = crate::dialect::query(sql)
         .bind(scope)
         .bind(&hi)
         .fetch_all(&mut *conn)

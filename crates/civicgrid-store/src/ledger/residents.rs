@@ -144,7 +144,7 @@ pub async fn members(
 }
 
 /// Replaces a resident's fields when `expected_version` is still current (optimistic
-/// locking); a stale version is a [`StoreError::Conflict`]. Re-indexes the name.
+/// locking); a stale version is [`StoreError::Stale`]. Re-indexes the name.
 pub async fn update_resident(
     conn: &mut AnyConnection,
     id: i64,
@@ -178,9 +178,7 @@ pub async fn update_resident(
     .rows_affected();
     if n == 0 {
         get_resident(conn, id).await?;
-        return Err(StoreError::Conflict(
-            "the resident was changed by someone else".into(),
-        ));
+        return Err(StoreError::Stale);
     }
     crate::ledger::search::index_resident(
         conn,

@@ -12,7 +12,7 @@ use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query;
 use sqlx::{Any, AnyConnection, Row};
 
-use crate::ledger::import::rows::{anon, query, values_sql};
+use crate::dialect::{anon, query, values_sql};
 use crate::{StoreError, StoreResult, prefix_end};
 
 /// Appends one entry; returns its sequence number.
@@ -34,22 +34,38 @@ pub async fn append_many(
         return Ok(Vec::new());
     }
     let n = i64::try_from(entries.len()).unwrap_or(i64::MAX);
-    let head = sqlx::query("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
+    let head = sqlx::query(TAKE_SEQS_SQL)
         .bind(n)
         .fetch_one(&mut *conn)
         .await?;
-    let last: i64 = head.try_get("seq")?;
-    let chained = chain(last - n, head.try_get("hash")?, entries);
+    let chained = chain_taken(head.try_get("seq")?, head.try_get("hash")?, entries);
     for chunk in chained.chunks(APPEND_CHUNK) {
         let q = query(insert_sql(chunk.len(), anon(conn)));
         bind_chained(q, chunk).execute(&mut *conn).await?;
     }
-    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+    sqlx::query(SET_HEAD_HASH_SQL)
         .bind(chained.last().map(|c| c.hash.clone()))
         .execute(&mut *conn)
         .await?;
     Ok(chained.iter().map(|c| c.seq).collect())
 }
+
+/// Every append goes in three steps, on the sqlx connection ([`append_many`]) and on
+/// a bulk load's native SQLite connection alike:
+///
+/// 1. `TAKE_SEQS_SQL` moves the head's sequence number past `$1` new entries (which
+///    serialises appenders) and returns it with the hash of the last entry;
+/// 2. [`chain_taken`] links the entries after that hash, and [`insert_sql`] writes
+///    each entry's [`Chained::row`];
+/// 3. `SET_HEAD_HASH_SQL` records the hash of the newest entry in the head.
+///
+/// A batch of new requests on SQLite, which holds the write lock from its start, reads
+/// the head there instead and sets it in the same call as its rows
+/// ([`crate::requests::write_batch`]); it links its entries with [`chain`] all the same.
+pub(crate) const TAKE_SEQS_SQL: &str =
+    "UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash";
+/// See [`TAKE_SEQS_SQL`].
+pub(crate) const SET_HEAD_HASH_SQL: &str = "UPDATE audit_head SET hash = $1 WHERE id = 1";
 
 /// Entries per multi-row insert (13 columns each).
 const APPEND_CHUNK: usize = 500;
@@ -60,6 +76,45 @@ pub(crate) struct Chained<'a> {
     pub fields: &'a AuditFields,
     pub prev_hash: String,
     pub hash: String,
+}
+
+/// The values of one `audit_log` row, in the column order of [`insert_sql`].
+pub(crate) type AuditRow<'a> = (
+    i64,
+    i64,
+    Option<i64>,
+    Option<i64>,
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+    Option<&'a str>,
+    Option<&'a str>,
+    &'a str,
+    &'a str,
+    &'a str,
+);
+
+impl Chained<'_> {
+    /// The entry as the row [`insert_sql`] writes.
+    pub(crate) fn row(&self) -> AuditRow<'_> {
+        let f = self.fields;
+        (
+            self.seq,
+            f.at_ms,
+            f.actor_user_id,
+            f.actor_token_id,
+            &f.actor_label,
+            &f.action,
+            &f.target_type,
+            &f.target_id,
+            f.scope_path.as_deref(),
+            f.reason.as_deref(),
+            &f.details,
+            &self.prev_hash,
+            &self.hash,
+        )
+    }
 }
 
 /// Links `entries` after the entry `head_seq` whose hash is `head_hash`.
@@ -77,6 +132,18 @@ pub(crate) fn chain(head_seq: i64, head_hash: String, entries: &[AuditFields]) -
         });
     }
     out
+}
+
+/// Links `entries` into the sequence numbers that [`TAKE_SEQS_SQL`] took for them:
+/// the head now stands at `taken_seq`, the last of them, and `head_hash` is the hash
+/// of the entry before the first.
+pub(crate) fn chain_taken(
+    taken_seq: i64,
+    head_hash: String,
+    entries: &[AuditFields],
+) -> Vec<Chained<'_>> {
+    let n = i64::try_from(entries.len()).unwrap_or(i64::MAX);
+    chain(taken_seq - n, head_hash, entries)
 }
 
 /// `INSERT INTO audit_log … VALUES` for `rows` entries.
@@ -97,21 +164,22 @@ pub(crate) fn bind_chained<'q>(
     entries: &'q [Chained<'q>],
 ) -> Query<'q, Any, AnyArguments> {
     for c in entries {
-        let f = c.fields;
+        let (seq, at, user, token, label, action, ttype, tid, scope, reason, details, prev, hash) =
+            c.row();
         q = q
-            .bind(c.seq)
-            .bind(f.at_ms)
-            .bind(f.actor_user_id)
-            .bind(f.actor_token_id)
-            .bind(&f.actor_label)
-            .bind(&f.action)
-            .bind(&f.target_type)
-            .bind(&f.target_id)
-            .bind(f.scope_path.as_deref())
-            .bind(f.reason.as_deref())
-            .bind(&f.details)
-            .bind(&c.prev_hash)
-            .bind(&c.hash);
+            .bind(seq)
+            .bind(at)
+            .bind(user)
+            .bind(token)
+            .bind(label)
+            .bind(action)
+            .bind(ttype)
+            .bind(tid)
+            .bind(scope)
+            .bind(reason)
+            .bind(details)
+            .bind(prev)
+            .bind(hash);
     }
     q
 }

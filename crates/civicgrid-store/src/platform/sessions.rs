@@ -2,11 +2,11 @@
 //!
 //! Session tokens are stored only as hashes; the app layer hashes before calling.
 
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 
 use crate::{StoreError, StoreResult};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Session {
     pub id: i64,
     pub user_id: i64,
@@ -25,18 +25,6 @@ macro_rules! select_sessions {
             $rest
         )
     };
-}
-
-fn from_row(row: &sqlx::any::AnyRow) -> StoreResult<Session> {
-    Ok(Session {
-        id: row.try_get("id")?,
-        user_id: row.try_get("user_id")?,
-        created_at: row.try_get("created_at")?,
-        last_seen_at: row.try_get("last_seen_at")?,
-        expires_at: row.try_get("expires_at")?,
-        revoked_at: row.try_get("revoked_at")?,
-        user_agent: row.try_get("user_agent")?,
-    })
 }
 
 pub async fn insert(
@@ -58,11 +46,10 @@ pub async fn insert(
     .bind(user_agent)
     .fetch_one(&mut *conn)
     .await?;
-    let row = sqlx::query(select_sessions!("WHERE id = $1"))
+    Ok(sqlx::query_as(select_sessions!("WHERE id = $1"))
         .bind(id)
         .fetch_one(&mut *conn)
-        .await?;
-    from_row(&row)
+        .await?)
 }
 
 /// The live (not revoked, not expired) session with this token hash.
@@ -71,14 +58,13 @@ pub async fn find_live(
     token_hash: &str,
     now: i64,
 ) -> StoreResult<Option<Session>> {
-    let row = sqlx::query(select_sessions!(
+    Ok(sqlx::query_as(select_sessions!(
         "WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2"
     ))
     .bind(token_hash)
     .bind(now)
     .fetch_optional(&mut *conn)
-    .await?;
-    row.as_ref().map(from_row).transpose()
+    .await?)
 }
 
 /// Slides the session's expiry forward; called at most once a minute per session.
@@ -132,23 +118,21 @@ pub async fn live_of_user(
     user_id: i64,
     now: i64,
 ) -> StoreResult<Vec<Session>> {
-    let rows = sqlx::query(select_sessions!(
+    Ok(sqlx::query_as(select_sessions!(
         "WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 ORDER BY created_at DESC"
     ))
     .bind(user_id)
     .bind(now)
     .fetch_all(&mut *conn)
-    .await?;
-    rows.iter().map(from_row).collect()
+    .await?)
 }
 
 pub async fn get(conn: &mut AnyConnection, session_id: i64) -> StoreResult<Session> {
-    let row = sqlx::query(select_sessions!("WHERE id = $1"))
+    sqlx::query_as(select_sessions!("WHERE id = $1"))
         .bind(session_id)
         .fetch_optional(&mut *conn)
         .await?
-        .ok_or(StoreError::NotFound)?;
-    from_row(&row)
+        .ok_or(StoreError::NotFound)
 }
 
 /// Deletes sessions that expired or were revoked before `before`.
@@ -163,7 +147,7 @@ pub async fn purge(conn: &mut AnyConnection, before: i64) -> StoreResult<u64> {
 }
 
 /// Throttle state of one key (`user:NAME` or `ip:ADDR`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, sqlx::FromRow)]
 pub struct ThrottleState {
     pub failures: i64,
     pub window_start: i64,
@@ -171,20 +155,13 @@ pub struct ThrottleState {
 }
 
 pub async fn throttle_get(conn: &mut AnyConnection, key: &str) -> StoreResult<ThrottleState> {
-    let row = sqlx::query(
+    let row: Option<ThrottleState> = sqlx::query_as(
         "SELECT failures, window_start, locked_until FROM login_throttle WHERE key = $1",
     )
     .bind(key)
     .fetch_optional(&mut *conn)
     .await?;
-    match row {
-        None => Ok(ThrottleState::default()),
-        Some(r) => Ok(ThrottleState {
-            failures: r.try_get("failures")?,
-            window_start: r.try_get("window_start")?,
-            locked_until: r.try_get("locked_until")?,
-        }),
-    }
+    Ok(row.unwrap_or_default())
 }
 
 pub async fn throttle_put(
@@ -222,7 +199,7 @@ pub async fn throttle_fail(
     now: i64,
     window_ms: i64,
 ) -> StoreResult<ThrottleState> {
-    let row = sqlx::query(
+    let row = sqlx::query_as(
         "INSERT INTO login_throttle (key, failures, window_start, locked_until) VALUES ($1, 1, $2, 0) \
          ON CONFLICT (key) DO UPDATE SET \
          failures = CASE WHEN login_throttle.window_start < $3 THEN 1 ELSE login_throttle.failures + 1 END, \
@@ -234,11 +211,7 @@ pub async fn throttle_fail(
     .bind(now - window_ms)
     .fetch_one(&mut *conn)
     .await?;
-    Ok(ThrottleState {
-        failures: row.try_get("failures")?,
-        window_start: row.try_get("window_start")?,
-        locked_until: row.try_get("locked_until")?,
-    })
+    Ok(row)
 }
 
 /// Counts one sign-in attempt for `key` before its password is checked, in one
@@ -252,7 +225,7 @@ pub async fn throttle_begin(
     now: i64,
     window_ms: i64,
 ) -> StoreResult<ThrottleState> {
-    let row = sqlx::query(
+    let row = sqlx::query_as(
         "INSERT INTO login_throttle (key, failures, window_start, locked_until) VALUES ($1, 1, $2, 0) \
          ON CONFLICT (key) DO UPDATE SET \
          failures = CASE WHEN login_throttle.locked_until > $2 THEN login_throttle.failures \
@@ -266,11 +239,7 @@ pub async fn throttle_begin(
     .bind(now.saturating_sub(window_ms))
     .fetch_one(&mut *conn)
     .await?;
-    Ok(ThrottleState {
-        failures: row.try_get("failures")?,
-        window_start: row.try_get("window_start")?,
-        locked_until: row.try_get("locked_until")?,
-    })
+    Ok(row)
 }
 
 /// Takes back one attempt counted by [`throttle_begin`] (it succeeded); never below 0.

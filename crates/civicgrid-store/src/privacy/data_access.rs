@@ -5,12 +5,12 @@
 //! A row holds ids, the actor and the path of the grid holding the record — never a
 //! personal value. Residents read their own rows; auditors read the rows of their scope.
 
-use sqlx::{AnyConnection, Row, any::AnyRow};
+use sqlx::AnyConnection;
 
 use crate::{StoreResult, prefix_end};
 
 /// One resident shown to someone.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct DataView {
     pub id: i64,
     pub at_ms: i64,
@@ -80,21 +80,6 @@ pub struct ViewFilter {
     pub before_id: Option<i64>,
 }
 
-fn from_row(row: &AnyRow) -> StoreResult<DataView> {
-    Ok(DataView {
-        id: row.try_get("id")?,
-        at_ms: row.try_get("at_ms")?,
-        resident_id: row.try_get("resident_id")?,
-        household_id: row.try_get("household_id")?,
-        actor_user_id: row.try_get("actor_user_id")?,
-        actor_token_id: row.try_get("actor_token_id")?,
-        actor_label: row.try_get("actor_label")?,
-        actor_role: row.try_get("actor_role")?,
-        action: row.try_get("action")?,
-        scope_path: row.try_get("scope_path")?,
-    })
-}
-
 /// Newest rows first, at most `limit`.
 pub async fn list(
     conn: &mut AnyConnection,
@@ -102,7 +87,7 @@ pub async fn list(
     limit: i64,
 ) -> StoreResult<Vec<DataView>> {
     let scope_end = f.scope.as_deref().map(prefix_end);
-    let rows = sqlx::query(
+    Ok(sqlx::query_as(
         "SELECT id, at_ms, resident_id, household_id, actor_user_id, actor_token_id, \
          actor_label, actor_role, action, scope_path FROM data_access_log \
          WHERE (CAST($1 AS TEXT) IS NULL OR (scope_path >= $1 AND scope_path < $2)) \
@@ -118,6 +103,5 @@ pub async fn list(
     .bind(f.before_id)
     .bind(limit)
     .fetch_all(&mut *conn)
-    .await?;
-    rows.iter().map(from_row).collect()
+    .await?)
 }

@@ -7,8 +7,8 @@ use civicgrid_domain::requests::RequestId;
 use civicgrid_domain::requests::sla::EscalationLevel;
 use sqlx::AnyConnection;
 
-use super::backend_of;
 use super::records::{RequestRecord, from_row};
+use crate::dialect::backend_of;
 use crate::{Backend, StoreResult};
 
 /// Key of the advisory lock the escalation job holds ("cg-escalate").

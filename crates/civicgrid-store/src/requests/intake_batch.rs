@@ -9,11 +9,10 @@ use civicgrid_domain::platform::audit::AuditFields;
 use civicgrid_domain::requests::{RequestId, Status};
 use sqlx::any::AnyArguments;
 use sqlx::query::Query;
-use sqlx::{Any, AnyConnection, AssertSqlSafe, Row};
+use sqlx::{Any, AnyConnection, Row};
 
 use super::{NewEvent, REQUEST_COLUMNS, RequestRecord, flag};
-use crate::ledger::import::rows::{anon, query, values_sql};
-use crate::ledger::search::backend_of;
+use crate::dialect::{anon, backend_of, query, values_sql};
 use crate::{Backend, StoreResult, platform::audit};
 
 /// Most rows per statement: the widest row (a request) has 48 columns, well within
@@ -46,10 +45,10 @@ async fn draw_ids(conn: &mut AnyConnection, series: IdSeries, n: usize) -> Store
     }
     let count = i64::try_from(n).unwrap_or(i64::MAX);
     let table = series.table();
-    let rows = sqlx::query(AssertSqlSafe(format!(
+    let rows = query(format!(
         "SELECT nextval(pg_get_serial_sequence('{table}', 'id')) AS id \
          FROM generate_series(1, $1)"
-    )))
+    ))
     .bind(count)
     .fetch_all(&mut *conn)
     .await?;

@@ -5,8 +5,8 @@
 //!
 //! The rules (state machine, deadlines, routing, duplicates) are the domain's
 //! ([`civicgrid_domain::requests`]); this module stores what they decided. One query
-//! text serves both backends except where [`backend_of`] says otherwise (the advisory
-//! lock of the escalation job).
+//! text serves both backends except where [`crate::dialect::backend_of`] says otherwise
+//! (the advisory lock of the escalation job).
 //!
 //! One module per kind of record; everything is re-exported here.
 
@@ -69,8 +69,6 @@ pub use responders::*;
 pub use routing::*;
 
 use crate::StoreError;
-
-pub use crate::ledger::search::backend_of;
 
 fn corrupt(e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(e.to_string())

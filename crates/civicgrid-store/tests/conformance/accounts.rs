@@ -3,7 +3,7 @@
 use civicgrid_domain::platform::access::Role;
 use civicgrid_domain::platform::org::{NodeKind, OrgPath};
 use civicgrid_store::platform::accounts::{self, User};
-use civicgrid_store::{Db, StoreError, commit, now_ms};
+use civicgrid_store::{Db, StoreError, Unique, commit, now_ms};
 
 use crate::support::{node, wide_tree};
 
@@ -85,7 +85,10 @@ conformance!(
         let err = accounts::insert_user(&mut tx, "alice", "B", "h")
             .await
             .unwrap_err();
-        assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+        assert!(
+            matches!(err, StoreError::Conflict(Unique::Username)),
+            "{err:?}"
+        );
         drop(tx);
         let mut c = db.read().await.unwrap();
         assert_eq!(accounts::count_users(&mut c).await.unwrap(), 1);
@@ -348,7 +351,10 @@ conformance!(
 
         let mut tx = db.begin_write().await.unwrap();
         let dup = accounts::insert_assignment(&mut tx, user.id, Role::StreetAdmin, city.id).await;
-        assert!(matches!(dup, Err(StoreError::Conflict(_))), "{dup:?}");
+        assert!(
+            matches!(dup, Err(StoreError::Conflict(Unique::RoleAssignment))),
+            "{dup:?}"
+        );
         drop(tx);
 
         let mut tx = db.begin_write().await.unwrap();

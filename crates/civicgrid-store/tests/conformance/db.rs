@@ -8,7 +8,7 @@ use civicgrid_domain::platform::org::NodeKind;
 use civicgrid_store::platform::sessions::{self, ThrottleState};
 use civicgrid_store::{Backend, Db, StoreError, commit, now_ms, platform::org, raw_execute};
 
-use crate::support::{POSTGRES_ENV, node};
+use crate::support::{node, postgres_url};
 
 conformance!(migrations_apply_twice_idempotently, |db: Db| async move {
     // The harness migrated once already; twice more must change nothing.
@@ -42,7 +42,7 @@ conformance!(backend_matches_the_url, |db: Db| async move {
     };
     assert_eq!(db.backend().name(), expected);
     // The sqlite variant of this test runs on SQLite whatever the environment says.
-    if std::env::var(POSTGRES_ENV).is_err() {
+    if postgres_url().is_none() {
         assert_eq!(db.backend(), Backend::Sqlite);
     }
 });

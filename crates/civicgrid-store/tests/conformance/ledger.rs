@@ -9,11 +9,13 @@ use civicgrid_domain::ledger::tags::{TagDef, default_catalogue};
 use civicgrid_domain::platform::org::NodeKind;
 use civicgrid_store::crypto::FieldKeys;
 use civicgrid_store::ledger::{self, NewHistory, ResidentFields};
-use civicgrid_store::{AnyConnection, Db, StoreError, commit, ledger::pii, platform::accounts};
+use civicgrid_store::{
+    AnyConnection, Db, StoreError, Unique, commit, ledger::pii, platform::accounts,
+};
 
 use crate::support::{T0, node};
 
-async fn grid(conn: &mut AnyConnection) -> civicgrid_store::platform::org::OrgNode {
+pub(crate) async fn grid(conn: &mut AnyConnection) -> civicgrid_store::platform::org::OrgNode {
     let city = node(conn, None, NodeKind::City, "C").await;
     let district = node(conn, Some(&city), NodeKind::District, "D").await;
     let street = node(conn, Some(&district), NodeKind::Street, "S").await;
@@ -31,14 +33,14 @@ fn idn(seq: u16) -> IdNumber {
     id_number::compose("110105", birth, seq).unwrap()
 }
 
-fn sealed(keys: &FieldKeys, seq: u16, phone: Option<&str>) -> pii::SealedPii {
+pub(crate) fn sealed(keys: &FieldKeys, seq: u16, phone: Option<&str>) -> pii::SealedPii {
     let id = idn(seq);
     let birth = id.birth_date().unwrap();
     let phone = phone.map(|p| Phone::parse(p).unwrap());
     pii::seal(keys, Some(&id), phone.as_ref(), birth)
 }
 
-async fn resident(
+pub(crate) async fn resident(
     conn: &mut AnyConnection,
     grid_id: i64,
     household: i64,
@@ -117,7 +119,7 @@ conformance!(ledger_places_and_board, |db: Db| async move {
     let mut tx = db.begin_write().await.unwrap();
     assert!(matches!(
         ledger::insert_building(&mut tx, g.id, "1栋", "").await,
-        Err(StoreError::Conflict(_))
+        Err(StoreError::Conflict(Unique::BuildingName))
     ));
     drop(tx);
 
@@ -216,7 +218,10 @@ conformance!(ledger_resident_update_move_status, |db: Db| async move {
         },
     )
     .await;
-    assert!(matches!(dup, Err(StoreError::Conflict(_))), "{dup:?}");
+    assert!(
+        matches!(dup, Err(StoreError::Conflict(Unique::ResidentIdNumber))),
+        "{dup:?}"
+    );
     drop(tx);
 
     let mut tx = db.begin_write().await.unwrap();
@@ -244,7 +249,7 @@ conformance!(ledger_resident_update_move_status, |db: Db| async move {
     assert_eq!(e.pii.birth_ym, 195001);
     assert!(matches!(
         ledger::update_resident(&mut tx, a.id, a.version, &fields).await,
-        Err(StoreError::Conflict(_))
+        Err(StoreError::Stale)
     ));
     assert!(matches!(
         ledger::update_resident(&mut tx, 99_999, 1, &fields).await,
@@ -342,7 +347,7 @@ conformance!(ledger_split_and_merge, |db: Db| async move {
     let mut tx = db.begin_write().await.unwrap();
     assert!(matches!(
         ledger::merge_households(&mut tx, h.id, h.id).await,
-        Err(StoreError::Conflict(_))
+        Err(StoreError::Refused(_))
     ));
     let ids = ledger::merge_households(&mut tx, new.id, h.id)
         .await

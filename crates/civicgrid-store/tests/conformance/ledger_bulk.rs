@@ -15,15 +15,7 @@ use civicgrid_store::{
 use crate::support::{audit_fields, node};
 
 #[test]
-fn statements_and_floors() {
-    assert_eq!(
-        bulk::values_sql("INSERT INTO t (a, b)", 2, 2, "RETURNING id", false),
-        "INSERT INTO t (a, b) VALUES ($1,$2),($3,$4) RETURNING id"
-    );
-    assert_eq!(
-        bulk::values_sql("INSERT INTO t (a)", 1, 2, "", true),
-        "INSERT INTO t (a) VALUES (?),(?) "
-    );
+fn floors_from_room_names() {
     assert_eq!(bulk::floor_of("302"), Some(3));
     assert_eq!(bulk::floor_of("1203"), Some(12));
     assert_eq!(bulk::floor_of("B1"), None);
@@ -424,7 +416,12 @@ conformance!(
         ledger::insert_resident(&mut tx, &fields).await.unwrap();
         let twice = ledger::insert_resident(&mut tx, &fields).await;
         assert!(
-            matches!(twice, Err(civicgrid_store::StoreError::Conflict(_))),
+            matches!(
+                twice,
+                Err(civicgrid_store::StoreError::Conflict(
+                    civicgrid_store::Unique::ResidentIdNumber
+                ))
+            ),
             "{twice:?}"
         );
     }
@@ -613,3 +610,31 @@ conformance!(
         assert_eq!(residents, 0);
     }
 );
+
+#[test]
+fn grid_places_keep_the_first_household_of_each_ownership() {
+    let mut p = bulk::GridPlaces::default();
+    p.buildings.insert("1栋".into(), 1);
+    p.add_unit(1, "1单元".into(), 10);
+    p.add_room(10, "101".into(), 100);
+    assert_eq!(p.unit(1, "1单元"), Some(10));
+    assert_eq!(p.room(10, "101"), Some(100));
+    assert_eq!(p.unit(1, "2单元"), None);
+    let owner = |id| bulk::PlacedHousehold {
+        ownership: "owner".into(),
+        id,
+        area_centi: None,
+    };
+    p.add_household(100, owner(7));
+    p.add_household(100, owner(8));
+    assert_eq!(p.household(100, "owner").map(|h| h.id), Some(7));
+    if let Some(h) = p.household_mut(100, "owner") {
+        h.area_centi = Some(8_950);
+    }
+    assert_eq!(
+        p.household(100, "owner").and_then(|h| h.area_centi),
+        Some(8_950)
+    );
+    assert!(p.household_mut(100, "tenant").is_none());
+    assert_eq!(p.households[&100].len(), 1);
+}

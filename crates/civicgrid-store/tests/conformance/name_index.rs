@@ -6,7 +6,7 @@ use civicgrid_domain::ledger::search::QueryTerm;
 use civicgrid_store::crypto::FieldKeys;
 use civicgrid_store::ledger::import::names::LoadNames;
 use civicgrid_store::ledger::import::rows::{self as bulk, NewHousehold};
-use civicgrid_store::{Backend, Db, commit, ledger::search, ledger::search::name_index};
+use civicgrid_store::{Backend, Db, commit, dialect, ledger::search, ledger::search::name_index};
 
 use crate::ledger_bulk::{catalogue_and_grid, resident};
 
@@ -101,7 +101,7 @@ conformance!(
         let one = format!("zhang{}", ids[6]);
         assert_eq!(found(&db, &[(&one, true)]).await, vec![ids[6]]);
         let mut conn = db.read().await.unwrap();
-        if search::backend_of(&conn) == Backend::Sqlite {
+        if dialect::backend_of(&conn) == Backend::Sqlite {
             // Each load wrote its own index, FTS5 holds no one, and nothing is left
             // for a start-up to refill.
             let loads: Vec<(i64, i64)> =
@@ -187,7 +187,7 @@ conformance!(
         assert_eq!(found(&db, &[("c0", false)]).await, ids[..3].to_vec());
         assert_eq!(found(&db, &[("c2", false)]).await, ids[6..].to_vec());
         let mut tx = db.begin_write().await.unwrap();
-        if search::backend_of(&tx) == Backend::Sqlite {
+        if dialect::backend_of(&tx) == Backend::Sqlite {
             sqlx::raw_sql("INSERT INTO resident_search(resident_search) VALUES('integrity-check')")
                 .execute(&mut *tx)
                 .await

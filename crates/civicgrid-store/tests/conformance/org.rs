@@ -2,7 +2,7 @@
 
 use civicgrid_domain::platform::org::{NodeKind, OrgPath};
 use civicgrid_store::platform::org::{self, NewNode, NodeUpdate};
-use civicgrid_store::{Db, StoreError, commit, now_ms, prefix_end};
+use civicgrid_store::{Db, StoreError, Unique, commit, now_ms, prefix_end};
 
 use crate::support::{node, wide_tree};
 
@@ -84,7 +84,10 @@ conformance!(org_duplicate_code_is_a_conflict, |db: Db| async move {
     )
     .await
     .unwrap_err();
-    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    assert!(
+        matches!(err, StoreError::Conflict(Unique::NodeCode)),
+        "{err:?}"
+    );
     drop(tx);
     let mut c = db.read().await.unwrap();
     assert_eq!(org::count(&mut c).await.unwrap(), 0);
@@ -362,7 +365,10 @@ conformance!(
             },
         )
         .await;
-        assert!(matches!(taken, Err(StoreError::Conflict(_))), "{taken:?}");
+        assert!(
+            matches!(taken, Err(StoreError::Conflict(Unique::NodeCode))),
+            "{taken:?}"
+        );
         drop(tx);
 
         let mut tx = db.begin_write().await.unwrap();

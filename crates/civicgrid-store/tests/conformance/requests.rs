@@ -12,7 +12,7 @@ use civicgrid_store::{Db, commit};
 
 use crate::support::{HOUR, T0, audit_fields, node};
 
-fn record(grid: i64, community: i64, path: &OrgPath, due: i64) -> RequestRecord {
+pub(crate) fn record(grid: i64, community: i64, path: &OrgPath, due: i64) -> RequestRecord {
     RequestRecord {
         id: RequestId(0),
         category: "noise".into(),

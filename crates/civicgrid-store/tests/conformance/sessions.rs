@@ -1,7 +1,7 @@
 //! Browser sessions and login throttling.
 
 use civicgrid_store::platform::sessions::{self, Session, ThrottleState};
-use civicgrid_store::{AnyConnection, Db, StoreError, commit, platform::accounts};
+use civicgrid_store::{AnyConnection, Db, StoreError, Unique, commit, platform::accounts};
 
 use crate::support::{HOUR, MINUTE, T0};
 
@@ -103,7 +103,10 @@ conformance!(
         let err = sessions::insert(&mut tx, "same", u, T0, T0 + HOUR, "")
             .await
             .unwrap_err();
-        assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+        assert!(
+            matches!(err, StoreError::Conflict(Unique::SessionToken)),
+            "{err:?}"
+        );
     }
 );
 

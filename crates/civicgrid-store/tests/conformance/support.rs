@@ -3,7 +3,7 @@
 
 use std::future::Future;
 use std::io::Write;
-use std::sync::Once;
+use std::sync::{Once, OnceLock};
 
 use civicgrid_domain::platform::audit::AuditFields;
 use civicgrid_domain::platform::org::NodeKind;
@@ -63,25 +63,30 @@ where
     F: FnOnce(Db) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let admin_url = match std::env::var(POSTGRES_ENV) {
-        Ok(url) if !url.trim().is_empty() => url,
-        _ => {
-            static NOTE: Once = Once::new();
-            NOTE.call_once(|| {
-                // Straight to stderr, past the test harness's capture, and only once.
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "note: {POSTGRES_ENV} is not set; the PostgreSQL conformance tests pass \
-                     without running"
-                );
-            });
-            return;
+    let Some(admin_url) = postgres_url() else {
+        static NOTE: Once = Once::new();
+        NOTE.call_once(|| {
+            // Straight to stderr, past the test harness's capture, and only once.
+            let _ = writeln!(
+                std::io::stderr(),
+                "note: {POSTGRES_ENV} is not set; the PostgreSQL conformance tests pass \
+                 without running"
+            );
+        });
+        return;
+    };
+    if let Some(why) = UNREACHABLE.get() {
+        panic!("{POSTGRES_ENV} is set, but PostgreSQL could not be reached: {why}");
+    }
+    let name = format!("cg_test_{}", uuid::Uuid::new_v4().simple());
+    let admin = match Db::connect(&admin_url).await {
+        Ok(admin) => admin,
+        Err(e) => {
+            // The rest of the suite fails at once instead of waiting out the same error.
+            let why = UNREACHABLE.get_or_init(|| e.to_string());
+            panic!("{POSTGRES_ENV} is set, but PostgreSQL could not be reached: {why}");
         }
     };
-    let name = format!("cg_test_{}", uuid::Uuid::new_v4().simple());
-    let admin = Db::connect(&admin_url)
-        .await
-        .expect("connect to the PostgreSQL admin URL");
     create_database(&admin, &name).await;
 
     let setup = async {
@@ -115,6 +120,25 @@ where
         panic!("could not drop database {name}: {e}");
     }
 }
+
+/// The admin URL the PostgreSQL variants run against; `None` when the variable is not
+/// set. Set, it must be a PostgreSQL URL: a blank or other value fails the test rather
+/// than letting the PostgreSQL variants pass without running (or run on SQLite).
+pub fn postgres_url() -> Option<String> {
+    let raw = std::env::var_os(POSTGRES_ENV)?;
+    let url = raw
+        .to_str()
+        .unwrap_or_else(|| panic!("{POSTGRES_ENV} is not valid UTF-8"))
+        .trim();
+    assert!(
+        url.starts_with("postgres://") || url.starts_with("postgresql://"),
+        "{POSTGRES_ENV} must be a postgres:// URL (unset it to run on SQLite only), not {url:?}"
+    );
+    Some(url.to_owned())
+}
+
+/// Why the first PostgreSQL test could not connect, if one could not.
+static UNREACHABLE: OnceLock<String> = OnceLock::new();
 
 enum Failure {
     Setup(StoreError),

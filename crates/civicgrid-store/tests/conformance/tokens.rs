@@ -2,7 +2,7 @@
 
 use civicgrid_domain::platform::access::Role;
 use civicgrid_domain::platform::org::NodeKind;
-use civicgrid_store::{Db, StoreError, commit, now_ms, platform::tokens};
+use civicgrid_store::{Db, StoreError, Unique, commit, now_ms, platform::tokens};
 
 use crate::support::{MINUTE, T0, node};
 
@@ -107,14 +107,14 @@ conformance!(tokens_unique_names_and_hashes, |db: Db| async move {
     let mut tx = db.begin_write().await.unwrap();
     let same_name = tokens::insert(&mut tx, "t", "h2", Role::Auditor, city.id).await;
     assert!(
-        matches!(same_name, Err(StoreError::Conflict(_))),
+        matches!(same_name, Err(StoreError::Conflict(Unique::TokenName))),
         "{same_name:?}"
     );
     drop(tx);
     let mut tx = db.begin_write().await.unwrap();
     let same_hash = tokens::insert(&mut tx, "t2", "h", Role::Auditor, city.id).await;
     assert!(
-        matches!(same_hash, Err(StoreError::Conflict(_))),
+        matches!(same_hash, Err(StoreError::Conflict(Unique::TokenHash))),
         "{same_hash:?}"
     );
     drop(tx);

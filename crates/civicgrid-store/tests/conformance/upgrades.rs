@@ -114,7 +114,12 @@ upgrade!(
         );
         let twice = ledger::insert_resident(&mut tx, &fields).await;
         assert!(
-            matches!(twice, Err(civicgrid_store::StoreError::Conflict(_))),
+            matches!(
+                twice,
+                Err(civicgrid_store::StoreError::Conflict(
+                    civicgrid_store::Unique::ResidentIdNumber
+                ))
+            ),
             "{twice:?}"
         );
         drop(tx);

@@ -117,6 +117,9 @@ impl BulkTx<'_> {
     /// Whether this load is the only connection to its database (see
     /// [`SqliteBulk::hold`]): nothing else may read or write it until the load ends,
     /// so the load reads what it needs through its own connection.
+    ///
+    /// Covered by: crates/civicgrid-app/tests/ledger_import.rs
+    /// (the importer asks it of every held load)
     pub fn exclusive(&self) -> bool {
         match self {
             BulkTx::Native(n) => n.exclusive(),

@@ -79,7 +79,7 @@ const READ_UNLESS_HELD: &[&str] = &["households_grid"];
 /// Drops the deferrable indexes (in the caller's transaction) that a load of this
 /// kind does not read: `held`, a load held on SQLite.
 pub async fn drop_deferrable(conn: &mut AnyConnection, held: bool) -> StoreResult<()> {
-    let held = held && crate::ledger::search::backend_of(conn) == crate::Backend::Sqlite;
+    let held = held && crate::dialect::backend_of(conn) == crate::Backend::Sqlite;
     for (name, _) in DEFERRABLE {
         if !held && READ_UNLESS_HELD.contains(name) {
             continue;
@@ -104,7 +104,7 @@ pub async fn ensure(conn: &mut AnyConnection) -> StoreResult<()> {
 /// Refreshes the planner's statistics of the ledger tables after a bulk load (on
 /// PostgreSQL; SQLite plans without statistics, as the application always runs it).
 pub async fn analyze(conn: &mut AnyConnection) -> StoreResult<()> {
-    if crate::ledger::search::backend_of(conn) == crate::Backend::Postgres {
+    if crate::dialect::backend_of(conn) == crate::Backend::Postgres {
         sqlx::raw_sql(
             "ANALYZE residents; ANALYZE resident_tags; ANALYZE resident_search; \
              ANALYZE households; ANALYZE rooms; ANALYZE units; ANALYZE buildings",
@@ -118,7 +118,7 @@ pub async fn analyze(conn: &mut AnyConnection) -> StoreResult<()> {
 /// Names of the deferrable indexes that exist now.
 pub async fn existing(conn: &mut AnyConnection) -> StoreResult<Vec<String>> {
     use sqlx::Row;
-    let sql = match crate::ledger::search::backend_of(conn) {
+    let sql = match crate::dialect::backend_of(conn) {
         crate::Backend::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'index'",
         crate::Backend::Postgres => {
             "SELECT CAST(indexname AS TEXT) AS name FROM pg_indexes \

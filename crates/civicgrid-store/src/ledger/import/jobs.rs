@@ -201,7 +201,7 @@ pub async fn fail(conn: &mut AnyConnection, id: i64, error: &str) -> StoreResult
 
 pub async fn get(conn: &mut AnyConnection, id: i64) -> StoreResult<ImportJob> {
     let sql = format!("SELECT {COLUMNS} FROM import_jobs WHERE id = $1");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let row = crate::dialect::query(sql)
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?
@@ -217,7 +217,7 @@ pub async fn list_for_user(
 ) -> StoreResult<Vec<ImportJob>> {
     let sql =
         format!("SELECT {COLUMNS} FROM import_jobs WHERE user_id = $1 ORDER BY id DESC LIMIT $2");
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let rows = crate::dialect::query(sql)
         .bind(user_id)
         .bind(limit)
         .fetch_all(&mut *conn)

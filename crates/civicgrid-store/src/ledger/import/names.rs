@@ -44,6 +44,8 @@ impl LoadNames {
 
     /// Copies the names of `later` beyond the ones this holds: `later` is this
     /// catalogue as it has grown since.
+    ///
+    /// Covered by: crates/civicgrid-store/src/ledger/import/names.rs::tests::names_are_numbered_and_expanded
     pub fn catch_up(&mut self, later: &LoadNames) {
         if let Some(new) = later.terms.get(self.terms.len()..) {
             self.terms.extend_from_slice(new);
@@ -62,6 +64,8 @@ impl LoadNames {
     }
 
     /// `(resident id, terms)` of each `(resident id, name number)`.
+    ///
+    /// Covered by: crates/civicgrid-store/src/ledger/import/names.rs::tests::names_are_numbered_and_expanded
     pub fn expand(&self, residents: &[(i64, u32)]) -> StoreResult<Vec<(i64, String)>> {
         self.check(residents)?;
         Ok(residents

@@ -51,6 +51,8 @@ impl Postings {
 /// The terms of each distinct name are looked up once; each term's residents are then
 /// laid out by counting (how many hold it, then every resident in id order at its
 /// term's next slot), without a list per term to grow or sort.
+///
+/// Covered by: crates/civicgrid-store/src/ledger/import/postings.rs::tests::each_term_lists_its_residents_in_id_order
 pub fn build(names: &LoadNames, entries: &[(i64, u32)]) -> Postings {
     let entries: Vec<(i64, u32)> = entries
         .iter()
@@ -182,6 +184,8 @@ fn corrupt() -> crate::StoreError {
 }
 
 /// `[1,2,3]`: ids as a JSON array, for `json_each`.
+///
+/// Covered by: crates/civicgrid-store/src/ledger/import/postings.rs::tests::ids_round_trip_through_their_gaps
 pub fn json_array(ids: &[i64]) -> String {
     let mut out = String::with_capacity(ids.len() * 8 + 2);
     let mut digits = itoa::Buffer::new();
@@ -199,6 +203,9 @@ pub fn json_array(ids: &[i64]) -> String {
 /// The residents the loads indexed whose names hold every one of `terms`, ascending
 /// (those changed since included: the caller leaves out `resident_name_stale`). Each
 /// term is one indexed read of its rows, a prefix a range of them.
+///
+/// Covered by: crates/civicgrid-store/tests/conformance/name_index.rs
+/// (name searches after a load, on SQLite)
 pub async fn loaded_matches(
     conn: &mut sqlx::AnyConnection,
     terms: &[QueryTerm],

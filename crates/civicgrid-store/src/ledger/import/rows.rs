@@ -6,10 +6,9 @@
 use compact_str::CompactString;
 use foldhash::{HashMap, HashMapExt};
 
-use sqlx::any::AnyArguments;
-use sqlx::query::Query;
-use sqlx::{Any, AnyConnection, AssertSqlSafe, Row};
+use sqlx::{AnyConnection, Row};
 
+use crate::dialect::{anon, in_list, query, values_sql};
 use crate::ledger::pii::SealedPii;
 use crate::{StoreResult, now_ms};
 
@@ -20,61 +19,6 @@ pub type Named = HashMap<(i64, String), i64>;
 /// Rows per multi-row statement (the widest has 15 columns: 6,000 parameters, within
 /// both backends' limits).
 pub const BATCH: usize = 2000;
-
-/// `INSERT … VALUES ($1,…,$k),(…)` for `rows` rows of `cols` columns, then `suffix`.
-/// With `anon` the placeholders are `?` (for SQLite, which finds a numbered
-/// parameter by a linear search of its names: quadratic in a wide statement).
-pub fn values_sql(prefix: &str, cols: usize, rows: usize, suffix: &str, anon: bool) -> String {
-    let mut s = String::with_capacity(prefix.len() + rows * cols * 6 + suffix.len());
-    s.push_str(prefix);
-    s.push_str(" VALUES ");
-    let mut n = 1;
-    for r in 0..rows {
-        if r > 0 {
-            s.push(',');
-        }
-        s.push('(');
-        for c in 0..cols {
-            if c > 0 {
-                s.push(',');
-            }
-            if anon {
-                s.push('?');
-            } else {
-                s.push('$');
-                s.push_str(&n.to_string());
-                n += 1;
-            }
-        }
-        s.push(')');
-    }
-    s.push(' ');
-    s.push_str(suffix);
-    s
-}
-
-/// `$1,$2,…,$n` (or `?,?,…`) for an `IN (…)` list.
-fn in_list(n: usize, anon: bool) -> String {
-    (1..=n)
-        .map(|i| {
-            if anon {
-                "?".to_owned()
-            } else {
-                format!("${i}")
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
-/// Whether generated statements use anonymous `?` placeholders on this connection.
-pub fn anon(conn: &AnyConnection) -> bool {
-    crate::ledger::search::backend_of(conn) == crate::Backend::Sqlite
-}
-
-pub(crate) fn query(sql: String) -> Query<'static, Any, AnyArguments> {
-    sqlx::query(AssertSqlSafe(sql))
-}
 
 /// The places of one grid: building, unit and room ids by name, and active households
 /// by room and ownership. Looked up by borrowed names, so a row's place is found

@@ -6,16 +6,8 @@ pub mod name_index;
 use civicgrid_domain::ledger::search::{QueryTerm, fts5_match, tsquery};
 use sqlx::{AnyConnection, Row};
 
+use crate::dialect::backend_of;
 use crate::{Backend, StoreResult};
-
-/// Which backend a connection talks to.
-pub fn backend_of(conn: &AnyConnection) -> Backend {
-    if conn.backend_name().eq_ignore_ascii_case("PostgreSQL") {
-        Backend::Postgres
-    } else {
-        Backend::Sqlite
-    }
-}
 
 /// Sets the search terms of one resident (replacing earlier ones): the one-resident
 /// case of [`index_residents`].
@@ -60,7 +52,8 @@ pub async fn index_residents(
     entries: &[(i64, String)],
     replace: bool,
 ) -> StoreResult<()> {
-    use crate::ledger::import::rows::{BATCH, values_sql};
+    use crate::dialect::values_sql;
+    use crate::ledger::import::rows::BATCH;
     let backend = backend_of(conn);
     if replace && backend == Backend::Sqlite {
         // One point delete each: FTS5 finds a rowid fast only when it is compared by `=`.
@@ -90,7 +83,7 @@ pub async fn index_residents(
                 false,
             )),
         };
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let mut q = crate::dialect::query(sql);
         for (id, terms) in chunk {
             q = q.bind(*id).bind(terms.clone());
         }
@@ -410,7 +403,7 @@ pub async fn search_residents(
          LEFT JOIN buildings b ON b.id = u.building_id \
          ORDER BY r.id"
     );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    let mut query = crate::dialect::query(sql);
     for a in args.0 {
         query = match a {
             Arg::Text(s) => query.bind(s),
@@ -452,7 +445,7 @@ async fn attach_tags(conn: &mut AnyConnection, hits: &mut [Hit]) -> StoreResult<
          ORDER BY resident_id, tag_code",
         marks.join(", ")
     );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    let mut query = crate::dialect::query(sql);
     for h in hits.iter() {
         query = query.bind(h.id);
     }

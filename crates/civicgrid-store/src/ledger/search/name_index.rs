@@ -34,6 +34,9 @@ pub async fn needs_fill(conn: &mut AnyConnection) -> StoreResult<bool> {
 /// Refills an empty name index from residents' names, in the caller's (write)
 /// transaction; a no-op when the index holds anything or the ledger is empty. Returns
 /// how many residents it indexed. SQLite only.
+///
+/// Covered by: crates/civicgrid-store/tests/conformance/upgrades.rs::names_are_found_after_the_name_index_is_recreated
+/// (through Db::migrate)
 pub async fn ensure_filled(conn: &mut AnyConnection) -> StoreResult<u64> {
     if !needs_fill(conn).await? {
         return Ok(0);

@@ -21,6 +21,8 @@ const RUN_CACHE_KIB: i64 = 2048;
 
 /// Runs each `(name, definition)` of `indexes` on `c` (each `CREATE … IF NOT EXISTS`,
 /// so a retry skips what is built), sorting in runs; logs the time of each.
+///
+/// Covered by: crates/civicgrid-store/src/ledger/import/sqlite/index_build.rs::tests::builds_in_runs_and_restores_the_connection
 pub fn build(c: &Connection, indexes: &[(&str, &str)]) -> StoreResult<()> {
     let cache: i64 = c.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
     let temp: i64 = c.query_row("PRAGMA temp_store", [], |r| r.get(0))?;

@@ -51,7 +51,8 @@ impl From<rusqlite::Error> for StoreError {
                 if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
                     || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY =>
             {
-                StoreError::Conflict(msg.clone().unwrap_or_else(|| e.to_string()))
+                let message = msg.clone().unwrap_or_else(|| e.to_string());
+                StoreError::Conflict(crate::Unique::of_violation(None, &message))
             }
             _ => StoreError::Native(e.to_string()),
         }
@@ -230,6 +231,9 @@ impl SqliteBulk {
     }
 
     /// Runs `f` on the connection after everything queued before it.
+    ///
+    /// Covered by: crates/civicgrid-store/tests/conformance/ledger_bulk.rs
+    /// (every BulkTx write on SQLite runs through it)
     pub async fn call<R, F>(&mut self, f: F) -> StoreResult<R>
     where
         R: Send + 'static,
@@ -281,6 +285,9 @@ impl SqliteBulk {
     }
 
     /// Whether this load has the database to itself (see [`Self::hold`]).
+    ///
+    /// Covered by: crates/civicgrid-app/tests/ledger_import.rs
+    /// (through BulkConn::exclusive on held loads)
     pub fn exclusive(&self) -> bool {
         self.rollback_journal
     }
@@ -365,6 +372,9 @@ impl SqliteBulk {
     }
 
     /// Inserts buildings, units or rooms as (parent id, name).
+    ///
+    /// Covered by: crates/civicgrid-store/tests/conformance/ledger_bulk.rs
+    /// (BulkTx::insert_buildings, insert_units and insert_rooms on SQLite)
     pub async fn insert_places(
         &mut self,
         level: PlaceLevel,

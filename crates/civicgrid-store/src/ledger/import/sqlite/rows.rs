@@ -10,6 +10,7 @@ use crate::ledger::import::rows::{
     GridPlaces, HistoryRow, Named, NewHousehold, PlacedHousehold, ResidentRow, StoredResident,
     floor_of,
 };
+use crate::platform::audit;
 use crate::{StoreError, StoreResult, now_ms};
 
 /// See [`crate::ledger::import::rows::grid_places`].
@@ -93,6 +94,9 @@ fn insert_numbered<T>(
 }
 
 /// (parent id, name) → id of places inserted in that order.
+///
+/// Covered by: crates/civicgrid-store/tests/conformance/ledger_bulk.rs
+/// (places written by a bulk load on SQLite)
 pub fn named_ids(rows: &[(i64, String)], ids: impl IntoIterator<Item = i64>) -> Named {
     rows.iter().cloned().zip(ids).collect()
 }
@@ -106,6 +110,9 @@ pub enum PlaceLevel {
 }
 
 /// Inserts buildings, units or rooms as (parent id, name); see [`insert_named`].
+///
+/// Covered by: crates/civicgrid-store/tests/conformance/ledger_bulk.rs
+/// (places written by a bulk load on SQLite)
 pub fn insert_places(
     c: &Connection,
     level: PlaceLevel,
@@ -168,6 +175,9 @@ pub fn insert_households(
 }
 
 /// (room id, ownership) → id of households inserted in that order.
+///
+/// Covered by: crates/civicgrid-store/tests/conformance/ledger_bulk.rs
+/// (households written by a bulk load on SQLite)
 pub fn household_ids(rows: &[NewHousehold], ids: impl IntoIterator<Item = i64>) -> Named {
     rows.iter()
         .zip(ids)
@@ -401,38 +411,15 @@ pub fn insert_history(
     Ok(())
 }
 
-/// Appends one audit entry to the chain (see [`crate::platform::audit::append`]).
+/// Appends one audit entry to the chain, in the steps of [`audit::TAKE_SEQS_SQL`].
 pub fn audit_append(c: &Connection, fields: &AuditFields) -> StoreResult<i64> {
-    let (last, head_hash): (i64, String) = c.query_row(
-        "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash",
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    let chained = crate::platform::audit::chain(last - 1, head_hash, std::slice::from_ref(fields));
+    let (taken, head_hash): (i64, String) =
+        c.query_row(audit::TAKE_SEQS_SQL, [1i64], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let chained = audit::chain_taken(taken, head_hash, std::slice::from_ref(fields));
     let Some(e) = chained.first() else {
         return Err(StoreError::Corrupt("no audit entry was chained".into()));
     };
-    let f = e.fields;
-    c.execute(
-        "INSERT INTO audit_log (seq, at_ms, actor_user_id, actor_token_id, actor_label, \
-         action, target_type, target_id, scope_path, reason, details, prev_hash, hash) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-        params![
-            e.seq,
-            f.at_ms,
-            f.actor_user_id,
-            f.actor_token_id,
-            f.actor_label,
-            f.action,
-            f.target_type,
-            f.target_id,
-            f.scope_path,
-            f.reason,
-            f.details,
-            e.prev_hash,
-            e.hash
-        ],
-    )?;
-    c.execute("UPDATE audit_head SET hash = ?1 WHERE id = 1", [&e.hash])?;
+    c.execute(&audit::insert_sql(1, true), e.row())?;
+    c.execute(audit::SET_HEAD_HASH_SQL, [&e.hash])?;
     Ok(e.seq)
 }

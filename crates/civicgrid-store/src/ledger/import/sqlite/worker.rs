@@ -112,6 +112,8 @@ impl BulkWorker {
 
     /// Runs `f` after everything queued before it and returns its result, or the
     /// error of a queued write that failed.
+    ///
+    /// Covered by: crates/civicgrid-store/src/ledger/import/sqlite/worker.rs::tests::a_failed_write_is_returned_by_the_next_call_and_stops_the_rest
     pub async fn call<R, F>(&self, f: F) -> StoreResult<R>
     where
         R: Send + 'static,
@@ -160,6 +162,8 @@ impl BulkWorker {
     }
 
     /// The time spent in the database so far.
+    ///
+    /// Covered by: crates/civicgrid-store/src/ledger/import/sqlite/worker.rs::tests::calls_run_after_what_was_queued_before_them
     pub fn busy(&self) -> Busy {
         self.busy.lock().map(|b| b.clone()).unwrap_or_default()
     }
