@@ -31,7 +31,6 @@ pub mod jobs;
 pub mod locate;
 pub mod notify;
 pub mod open311;
-pub mod photo_check;
 pub mod reading;
 pub mod responders;
 pub mod routing;

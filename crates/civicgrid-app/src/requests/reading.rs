@@ -178,7 +178,7 @@ impl App {
     }
 
     /// Stores a photo. Its type and size are decided by the content
-    /// ([`super::photo_check`]: JPEG, PNG or WebP, whatever the upload claims; the
+    /// ([`civicgrid_domain::requests::photo`]: JPEG, PNG or WebP, whatever the upload claims; the
     /// size is read from the image) and location metadata is stripped before it is
     /// stored. The requester, handlers and responders may add them; `stage` is
     /// `intake` or `resolution`.
@@ -194,8 +194,8 @@ impl App {
         if !matches!(stage, "intake" | "resolution") {
             return Err(AppError::invalid("stage", "intake or resolution"));
         }
-        let checked =
-            super::photo_check::check_photo(data).map_err(|e| AppError::invalid("photo", e))?;
+        let checked = civicgrid_domain::requests::photo::check_photo(data)
+            .map_err(|e| AppError::invalid("photo", e))?;
         let content_type = checked.kind.content_type();
         let size = Some((i64::from(checked.width), i64::from(checked.height)));
         let data = checked.data.as_slice();

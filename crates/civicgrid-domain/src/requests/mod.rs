@@ -12,6 +12,7 @@
 //! - [`similarity`]: which earlier requests a new one may duplicate;
 //! - [`classifier`]: a suggested category for free text;
 //! - [`open311`]: the GeoReport v2 vocabulary;
+//! - [`photo`]: what a photo must be, and the location metadata removed from it;
 //! - [`public`]: what a request shows to the public (contacts, rooms, points removed);
 //! - [`text`]: the tokens that similarity and the classifier share.
 //!
@@ -28,6 +29,7 @@ pub mod calendar;
 pub mod category;
 pub mod classifier;
 pub mod open311;
+pub mod photo;
 pub mod public;
 pub mod routing;
 pub mod similarity;

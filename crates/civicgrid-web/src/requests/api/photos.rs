@@ -6,7 +6,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use civicgrid_app::AppError;
-use civicgrid_app::requests::photo_check::MAX_PHOTO_BYTES;
+use civicgrid_app::domain::requests::photo::MAX_PHOTO_BYTES;
 use civicgrid_app::store::requests::PhotoMeta;
 use serde::Serialize;
 
