@@ -42,6 +42,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 
 use civicgrid_domain::platform::access::{Actor, Permission};
+use civicgrid_domain::privacy::mask_name;
 use civicgrid_domain::requests::classifier::Classifier;
 use civicgrid_domain::requests::routing::Party;
 use civicgrid_domain::requests::sla::SlaState;
@@ -235,15 +236,6 @@ pub(crate) async fn visible_request(
         return Err(AppError::NotFound("request"));
     }
     Ok((rec, s))
-}
-
-/// Masks a contact's name: the first character, then `*` for each other one.
-pub fn mask_name(name: &str) -> String {
-    let mut chars = name.chars();
-    match chars.next() {
-        Some(first) => std::iter::once(first).chain(chars.map(|_| '*')).collect(),
-        None => String::new(),
-    }
 }
 
 pub(crate) fn view(

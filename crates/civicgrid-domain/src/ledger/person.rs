@@ -146,20 +146,6 @@ pub fn validate_name(raw: &str) -> Result<CompactString, &'static str> {
     Ok(name)
 }
 
-/// `张*`, `欧阳**`, `J*** S****`: first character of each part kept.
-pub fn mask_name(name: &str) -> String {
-    name.split(' ')
-        .map(|part| {
-            let mut cs = part.chars();
-            match cs.next() {
-                Some(first) => std::iter::once(first).chain(cs.map(|_| '*')).collect(),
-                None => String::new(),
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,8 +196,5 @@ mod tests {
         );
         assert!(validate_name("=cmd|' /C calc'!A0").is_err());
         assert!(validate_name("").is_err());
-        assert_eq!(mask_name("张三"), "张*");
-        assert_eq!(mask_name("欧阳娜娜"), "欧***");
-        assert_eq!(mask_name("John Smith"), "J*** S****");
     }
 }
