@@ -45,6 +45,9 @@ pub use similarity::{Candidate, DuplicatePolicy, SimilarRequest, Summary};
 pub use sla::{Deadlines, EscalationLevel, EscalationPolicy, SlaPolicy, SlaState, Targets};
 pub use status::{Action, ActionKind, ActorKind, Status, TransitionContext, TransitionError};
 
+/// Longest reopen or duplicate window, in milliseconds (a leap year).
+pub const MAX_WINDOW_MS: i64 = 366 * 24 * 60 * 60 * 1000;
+
 /// Longest description a resident may write, in characters.
 pub const MAX_DESCRIPTION_CHARS: usize = 2000;
 /// Longest comment that may accompany a rating, in characters.
