@@ -425,18 +425,18 @@ async fn add_photo(
         return Err(AppError::Forbidden.into());
     }
     let posted = read_posted(&st, req).await?;
-    let stage = posted
-        .fields
-        .get("stage")
-        .map_or("intake", String::as_str)
-        .to_owned();
-    let Some((ct, bytes)) = posted.photo else {
+    let Some((_, bytes)) = posted.photo else {
         let e = AppError::invalid("photo", "choose a photo");
         return outcome(&st, ctx, &me, id, Err(e), "", ActFields::default()).await;
     };
     let result = st
         .app
-        .add_request_photo(&me.actor, id, &stage, &ct, &bytes, None)
+        .add_request_photo(
+            &me.actor,
+            id,
+            posted.fields.get("stage").map(String::as_str),
+            &bytes,
+        )
         .await
         .map(|_| None);
     outcome(
