@@ -41,14 +41,8 @@ fn keep_ends(text: &str, head: usize, tail: usize) -> String {
 /// characters when it is long enough, else its last two, else nothing.
 pub fn mask_id_number_text(text: &str) -> String {
     let raw = text.trim();
-    match IdNumber::parse(raw) {
-        Ok(id) => id.masked(),
-        Err(_) => match raw.chars().count() {
-            n if n >= 12 => keep_ends(raw, 6, 4),
-            n if n >= 5 => keep_ends(raw, 0, 2),
-            _ => keep_ends(raw, 0, 0),
-        },
-    }
+    let valid = IdNumber::parse(raw).ok().map(|id| id.masked());
+    valid.unwrap_or_else(|| mask_shape(raw, 12, 6))
 }
 
 /// A typed phone masked as on screen (`138****5678`); one that is not a valid number
@@ -56,13 +50,17 @@ pub fn mask_id_number_text(text: &str) -> String {
 /// last two, else nothing.
 pub fn mask_phone_text(text: &str) -> String {
     let raw = text.trim();
-    match Phone::parse(raw) {
-        Ok(phone) => phone.masked(),
-        Err(_) => match raw.chars().count() {
-            n if n >= 9 => keep_ends(raw, 3, 4),
-            n if n >= 5 => keep_ends(raw, 0, 2),
-            _ => keep_ends(raw, 0, 0),
-        },
+    let valid = Phone::parse(raw).ok().map(|phone| phone.masked());
+    valid.unwrap_or_else(|| mask_shape(raw, 9, 3))
+}
+
+/// `raw` with `head` characters at its start and four at its end kept when it has
+/// `long` characters or more, else its last two when it has five or more, else none.
+fn mask_shape(raw: &str, long: usize, head: usize) -> String {
+    match raw.chars().count() {
+        n if n >= long => keep_ends(raw, head, 4),
+        n if n >= 5 => keep_ends(raw, 0, 2),
+        _ => keep_ends(raw, 0, 0),
     }
 }
 
