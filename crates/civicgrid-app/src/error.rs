@@ -45,6 +45,13 @@ impl AppError {
     }
 }
 
+/// A missing or unreadable input of a request action, on the field it names.
+impl From<civicgrid_domain::requests::ActionInputError> for AppError {
+    fn from(e: civicgrid_domain::requests::ActionInputError) -> Self {
+        AppError::invalid(e.field(), e)
+    }
+}
+
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {

@@ -7,13 +7,13 @@ use civicgrid_app::domain::requests::category::ResponderKind;
 use civicgrid_app::domain::requests::routing::Party;
 use civicgrid_app::domain::requests::sla::Targets;
 use civicgrid_app::domain::requests::{
-    ActionKind, BusinessCalendar, Channel, PoorRatingPolicy, SlaPolicy, Status, default_catalogue,
+    Action, ActionKind, BusinessCalendar, Channel, PoorRatingPolicy, SlaPolicy, Status,
+    default_catalogue,
 };
 use civicgrid_app::platform::org::NodeInput;
 use civicgrid_app::platform::users::NewUser;
 use civicgrid_app::requests::intake::{NewRequest, OnBehalf};
 use civicgrid_app::requests::reading::{QueueKind, QueueQuery};
-use civicgrid_app::requests::transitions::Assignment;
 use civicgrid_app::requests::{RequestPolicy, parse_public_number};
 use civicgrid_app::store::Db;
 use civicgrid_app::store::platform::audit::AuditFilter;
@@ -273,7 +273,7 @@ async fn transitions_by_role_and_scope() {
         Err(AppError::NotFound(_))
     ));
     assert!(matches!(
-        w.app.accept_request(&other, id, None).await,
+        w.app.act_on_request(&other, id, None, Action::Accept).await,
         Err(AppError::NotFound(_))
     ));
     assert!(
@@ -285,11 +285,15 @@ async fn transitions_by_role_and_scope() {
             .is_empty()
     );
     assert!(matches!(
-        w.app.accept_request(&auditor, id, None).await,
+        w.app
+            .act_on_request(&auditor, id, None, Action::Accept)
+            .await,
         Err(AppError::Forbidden)
     ));
     assert!(matches!(
-        w.app.accept_request(&resident, id, None).await,
+        w.app
+            .act_on_request(&resident, id, None, Action::Accept)
+            .await,
         Err(AppError::Forbidden)
     ));
     assert!(matches!(
@@ -298,20 +302,37 @@ async fn transitions_by_role_and_scope() {
     ));
     // Not allowed from submitted, whoever asks.
     assert!(matches!(
-        w.app.resolve_request(&grid, id, None, None).await,
+        w.app
+            .act_on_request(&grid, id, None, Action::Resolve { note: None })
+            .await,
         Err(AppError::Conflict(_))
     ));
 
-    let v = w.app.accept_request(&grid, id, Some(1)).await.unwrap();
+    let v = w
+        .app
+        .act_on_request(&grid, id, Some(1), Action::Accept)
+        .await
+        .unwrap();
     assert_eq!(v.status, Status::Accepted);
     assert!(v.responded_at.is_some());
     // A stale version is refused.
     assert!(matches!(
-        w.app.hold_request(&grid, id, Some(1), "等待").await,
+        w.app
+            .act_on_request(
+                &grid,
+                id,
+                Some(1),
+                Action::Hold {
+                    reason: "等待".into()
+                }
+            )
+            .await,
         Err(AppError::Conflict(_))
     ));
     assert!(matches!(
-        w.app.hold_request(&grid, id, None, " ").await,
+        w.app
+            .act_on_request(&grid, id, None, Action::Hold { reason: " ".into() })
+            .await,
         Err(AppError::Invalid {
             field: "reason",
             ..
@@ -319,15 +340,15 @@ async fn transitions_by_role_and_scope() {
     ));
     let v = w
         .app
-        .assign_request(
+        .act_on_request(
             &grid,
             id,
             None,
-            Assignment {
+            Action::Assign {
                 party: Party::Org(org.id),
                 user_id: None,
+                reason: None,
             },
-            None,
         )
         .await
         .unwrap();
@@ -338,15 +359,15 @@ async fn transitions_by_role_and_scope() {
     // Reassigning needs a reason.
     assert!(matches!(
         w.app
-            .assign_request(
+            .act_on_request(
                 &grid,
                 id,
                 None,
-                Assignment {
+                Action::Assign {
                     party: Party::Role(Role::CommunityStaff),
-                    user_id: None
-                },
-                None
+                    user_id: None,
+                    reason: None
+                }
             )
             .await,
         Err(AppError::Invalid {
@@ -356,42 +377,95 @@ async fn transitions_by_role_and_scope() {
     ));
     // The responder now sees it and works on it; another responder does not.
     assert!(matches!(
-        w.app.start_request(&bystander, id, None).await,
+        w.app
+            .act_on_request(&bystander, id, None, Action::Start)
+            .await,
         Err(AppError::NotFound(_))
     ));
-    let v = w.app.start_request(&responder, id, None).await.unwrap();
+    let v = w
+        .app
+        .act_on_request(&responder, id, None, Action::Start)
+        .await
+        .unwrap();
     assert_eq!(v.status, Status::InProgress);
     assert_eq!(v.assignee_user_id, responder.user_id);
     assert!(matches!(
-        w.app.reject_request(&responder, id, None, "不管").await,
+        w.app
+            .act_on_request(
+                &responder,
+                id,
+                None,
+                Action::Reject {
+                    reason: "不管".into()
+                }
+            )
+            .await,
         Err(AppError::Forbidden)
     ));
     let v = w
         .app
-        .hold_request(&responder, id, None, "等待配件")
+        .act_on_request(
+            &responder,
+            id,
+            None,
+            Action::Hold {
+                reason: "等待配件".into(),
+            },
+        )
         .await
         .unwrap();
     assert_eq!((v.status, v.due_at), (Status::OnHold, None));
-    let v = w.app.resume_request(&responder, id, None).await.unwrap();
+    let v = w
+        .app
+        .act_on_request(&responder, id, None, Action::Resume)
+        .await
+        .unwrap();
     assert_eq!(v.status, Status::InProgress);
     let v = w
         .app
-        .resolve_request(&responder, id, None, Some("已更换水管"))
+        .act_on_request(
+            &responder,
+            id,
+            None,
+            Action::Resolve {
+                note: Some("已更换水管".into()),
+            },
+        )
         .await
         .unwrap();
     assert_eq!(v.status, Status::Resolved);
     // The resident confirms; staff cannot reopen without a poor rating.
     assert!(matches!(
-        w.app.reopen_request(&staff, id, None, "再看看").await,
+        w.app
+            .act_on_request(
+                &staff,
+                id,
+                None,
+                Action::Reopen {
+                    reason: "再看看".into()
+                }
+            )
+            .await,
         Err(AppError::Forbidden)
     ));
-    let v = w.app.close_request(&resident, id, None).await.unwrap();
+    let v = w
+        .app
+        .act_on_request(&resident, id, None, Action::Close)
+        .await
+        .unwrap();
     assert_eq!(v.status, Status::Closed);
     assert!(v.may_rate);
     // Within the window the resident may reopen.
     let v = w
         .app
-        .reopen_request(&resident, id, None, "又漏了")
+        .act_on_request(
+            &resident,
+            id,
+            None,
+            Action::Reopen {
+                reason: "又漏了".into(),
+            },
+        )
         .await
         .unwrap();
     assert_eq!(v.status, Status::Reopened);
@@ -415,12 +489,21 @@ async fn transitions_by_role_and_scope() {
         .id;
     let v = w
         .app
-        .reject_request(&staff, id2, None, "不属于本社区")
+        .act_on_request(
+            &staff,
+            id2,
+            None,
+            Action::Reject {
+                reason: "不属于本社区".into(),
+            },
+        )
         .await
         .unwrap();
     assert_eq!(v.status, Status::Rejected);
     assert!(matches!(
-        w.app.accept_request(&staff, id2, None).await,
+        w.app
+            .act_on_request(&staff, id2, None, Action::Accept)
+            .await,
         Err(AppError::Conflict(_))
     ));
 }
@@ -440,22 +523,31 @@ async fn ratings_reopen_or_flag_and_staff_make_return_visits() {
         .await
         .unwrap()
         .id;
-    w.app.start_request(&grid, id, None).await.unwrap_err();
     w.app
-        .assign_request(
+        .act_on_request(&grid, id, None, Action::Start)
+        .await
+        .unwrap_err();
+    w.app
+        .act_on_request(
             &grid,
             id,
             None,
-            Assignment {
+            Action::Assign {
                 party: Party::Role(Role::GridWorker),
                 user_id: grid.user_id,
+                reason: None,
             },
-            None,
         )
         .await
         .unwrap();
-    w.app.start_request(&grid, id, None).await.unwrap();
-    w.app.resolve_request(&grid, id, None, None).await.unwrap();
+    w.app
+        .act_on_request(&grid, id, None, Action::Start)
+        .await
+        .unwrap();
+    w.app
+        .act_on_request(&grid, id, None, Action::Resolve { note: None })
+        .await
+        .unwrap();
     assert!(matches!(
         w.app.rate_request(&grid, id, 5, None).await,
         Err(AppError::Forbidden)
@@ -481,8 +573,14 @@ async fn ratings_reopen_or_flag_and_staff_make_return_visits() {
         ..RequestPolicy::default()
     };
     w.app.set_request_policy(&admin, policy).await.unwrap();
-    w.app.start_request(&grid, id, None).await.unwrap();
-    w.app.resolve_request(&grid, id, None, None).await.unwrap();
+    w.app
+        .act_on_request(&grid, id, None, Action::Start)
+        .await
+        .unwrap();
+    w.app
+        .act_on_request(&grid, id, None, Action::Resolve { note: None })
+        .await
+        .unwrap();
     let v = w.app.rate_request(&resident, id, 2, None).await.unwrap();
     assert_eq!(
         (v.status, v.flagged, v.rating),
@@ -515,22 +613,32 @@ async fn ratings_reopen_or_flag_and_staff_make_return_visits() {
     let v = w.app.request(&grid, pid).await.unwrap();
     assert_eq!(v.contact_phone.as_deref(), Some("138****5678"));
     assert_eq!(v.contact_name.as_deref(), Some("张*"));
-    w.app.accept_request(&grid, pid, None).await.unwrap();
     w.app
-        .assign_request(
+        .act_on_request(&grid, pid, None, Action::Accept)
+        .await
+        .unwrap();
+    w.app
+        .act_on_request(
             &grid,
             pid,
             None,
-            Assignment {
+            Action::Assign {
                 party: Party::Role(Role::GridWorker),
                 user_id: None,
+                reason: None,
             },
-            None,
         )
         .await
         .unwrap();
-    w.app.start_request(&grid, pid, None).await.unwrap();
-    let v = w.app.resolve_request(&grid, pid, None, None).await.unwrap();
+    w.app
+        .act_on_request(&grid, pid, None, Action::Start)
+        .await
+        .unwrap();
+    let v = w
+        .app
+        .act_on_request(&grid, pid, None, Action::Resolve { note: None })
+        .await
+        .unwrap();
     assert!(v.return_visit_pending);
     let visits = w
         .app
@@ -592,7 +700,12 @@ async fn duplicates_are_suggested_and_merged_with_both_timelines() {
     assert_eq!(second.duplicates.first().map(|d| d.id), Some(first.id));
     let v = w
         .app
-        .mark_request_duplicate(&staff, second.id, None, first.id)
+        .act_on_request(
+            &staff,
+            second.id,
+            None,
+            Action::MarkDuplicate { original: first.id },
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -611,7 +724,12 @@ async fn duplicates_are_suggested_and_merged_with_both_timelines() {
     ));
     assert!(matches!(
         w.app
-            .mark_request_duplicate(&staff, first.id, None, first.id)
+            .act_on_request(
+                &staff,
+                first.id,
+                None,
+                Action::MarkDuplicate { original: first.id }
+            )
             .await,
         Err(AppError::Invalid {
             field: "original",

@@ -4,4 +4,5 @@
 pub mod geo;
 pub mod ledger;
 pub mod platform;
+pub mod privacy;
 pub mod requests;

@@ -1346,10 +1346,8 @@ async fn request_fixture(app: &App, grid: i64, community: i64) -> RequestFixture
         .add_request_photo(
             &sys,
             civicgrid_app::domain::requests::RequestId(request),
-            "intake",
-            "image/png",
+            Some("intake"),
             &tiny_png(),
-            None,
         )
         .await
         .unwrap();

@@ -211,10 +211,10 @@ async fn demo_actor(app: &App, username: &str) -> anyhow::Result<Actor> {
 /// A handful of requests in Huguang Grid 1 in different states, so that the work
 /// queues, the resident's pages and the public board are not empty.
 async fn seed_requests(app: &App) -> anyhow::Result<()> {
+    use civicgrid_app::domain::requests::Action;
     use civicgrid_app::domain::requests::Channel;
     use civicgrid_app::domain::requests::routing::Party;
     use civicgrid_app::requests::intake::{NewRequest, OnBehalf};
-    use civicgrid_app::requests::transitions::Assignment;
     let resident = demo_actor(app, "resident").await?;
     let grid = demo_actor(app, "grid").await?;
     let staff = demo_actor(app, "staff").await?;
@@ -263,12 +263,15 @@ async fn seed_requests(app: &App) -> anyhow::Result<()> {
         ..OnBehalf::default()
     });
     let p = app.submit_request(&staff, phone).await.map_err(fail)?;
-    app.accept_request(&staff, p.id, None).await.map_err(fail)?;
-    let to = Assignment {
+    app.act_on_request(&staff, p.id, None, Action::Accept)
+        .await
+        .map_err(fail)?;
+    let to = Action::Assign {
         party: Party::role(civicgrid_app::domain::platform::access::Role::GridWorker)?,
         user_id: grid.user_id,
+        reason: None,
     };
-    app.assign_request(&staff, p.id, None, to, None)
+    app.act_on_request(&staff, p.id, None, to.clone())
         .await
         .map_err(fail)?;
     // Found on patrol, being worked on.
@@ -285,13 +288,13 @@ async fn seed_requests(app: &App) -> anyhow::Result<()> {
         )
         .await
         .map_err(fail)?;
-    app.accept_request(&grid, patrol.id, None)
+    app.act_on_request(&grid, patrol.id, None, Action::Accept)
         .await
         .map_err(fail)?;
-    app.assign_request(&grid, patrol.id, None, to, None)
+    app.act_on_request(&grid, patrol.id, None, to.clone())
         .await
         .map_err(fail)?;
-    app.start_request(&grid, patrol.id, None)
+    app.act_on_request(&grid, patrol.id, None, Action::Start)
         .await
         .map_err(fail)?;
     // Resolved, waiting for the resident's rating.
@@ -308,18 +311,25 @@ async fn seed_requests(app: &App) -> anyhow::Result<()> {
         )
         .await
         .map_err(fail)?;
-    app.accept_request(&grid, done.id, None)
+    app.act_on_request(&grid, done.id, None, Action::Accept)
         .await
         .map_err(fail)?;
-    app.assign_request(&grid, done.id, None, to, None)
+    app.act_on_request(&grid, done.id, None, to.clone())
         .await
         .map_err(fail)?;
-    app.start_request(&grid, done.id, None)
+    app.act_on_request(&grid, done.id, None, Action::Start)
         .await
         .map_err(fail)?;
-    app.resolve_request(&grid, done.id, None, Some("已更换漏水阀门"))
-        .await
-        .map_err(fail)?;
+    app.act_on_request(
+        &grid,
+        done.id,
+        None,
+        Action::Resolve {
+            note: Some("已更换漏水阀门".into()),
+        },
+    )
+    .await
+    .map_err(fail)?;
     Ok(())
 }
 

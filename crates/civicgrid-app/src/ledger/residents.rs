@@ -3,7 +3,9 @@
 
 use civicgrid_domain::ledger::date::{Date, not_after, parse_date};
 use civicgrid_domain::ledger::id_number::IdNumber;
-use civicgrid_domain::ledger::person::{Gender, Relation, ResidenceStatus, validate_name};
+use civicgrid_domain::ledger::person::{
+    Gender, Relation, ResidenceStatus, birth_and_gender, validate_name,
+};
 use civicgrid_domain::ledger::phone::Phone;
 use civicgrid_domain::platform::access::{Actor, Permission};
 use civicgrid_store::ledger::{self as repo, ResidentFields, ResidentRecord};
@@ -66,13 +68,8 @@ pub struct ResidentPatch {
     pub version: Option<i64>,
 }
 
-fn parse_birth(raw: &str) -> AppResult<Date> {
-    let d = parse_date(raw).map_err(|e| AppError::invalid("birth_date", e))?;
-    not_after(d, today()).map_err(|e| AppError::invalid("birth_date", e))
-}
-
 /// Personal values checked together: the ID number's birth date and gender must agree
-/// with the typed ones.
+/// with the typed ones (the domain's rule, the same as an import row's).
 struct Person {
     id: Option<IdNumber>,
     phone: Option<Phone>,
@@ -92,44 +89,8 @@ fn check_person(
     let phone = phone
         .map(|v| Phone::parse(v).map_err(|e| AppError::invalid("phone", e)))
         .transpose()?;
-    let typed_birth = birth.map(parse_birth).transpose()?;
-    let id_birth = id
-        .as_ref()
-        .map(|i| {
-            i.birth_date()
-                .map_err(|e| AppError::invalid("id_number", e))
-        })
-        .transpose()?;
-    let birth = match (typed_birth, id_birth) {
-        (Some(t), Some(i)) if t != i => {
-            return Err(AppError::invalid(
-                "birth_date",
-                "does not agree with the birth date in the ID number",
-            ));
-        }
-        (Some(t), _) => t,
-        (None, Some(i)) => i,
-        (None, None) => {
-            return Err(AppError::invalid(
-                "birth_date",
-                "give a birth date or an ID number",
-            ));
-        }
-    };
-    let typed_gender = gender
-        .map(|g| Gender::parse(g).map_err(|e| AppError::invalid("gender", e)))
-        .transpose()?;
-    let gender = match (typed_gender, id.as_ref().map(IdNumber::gender)) {
-        (Some(t), Some(i)) if t != i => {
-            return Err(AppError::invalid(
-                "gender",
-                "does not agree with the ID number",
-            ));
-        }
-        (Some(t), _) => t,
-        (None, Some(i)) => i,
-        (None, None) => return Err(AppError::invalid("gender", "choose a gender")),
-    };
+    let (birth, gender) = birth_and_gender(id.as_ref(), birth, gender, today())
+        .map_err(|e| AppError::invalid(e.field(), e))?;
     Ok(Person {
         id,
         phone,

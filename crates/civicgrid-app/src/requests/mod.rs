@@ -31,7 +31,6 @@ pub mod jobs;
 pub mod locate;
 pub mod notify;
 pub mod open311;
-pub mod photo_check;
 pub mod reading;
 pub mod responders;
 pub mod routing;
@@ -43,11 +42,13 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 
 use civicgrid_domain::platform::access::{Actor, Permission};
+use civicgrid_domain::privacy::mask_name;
 use civicgrid_domain::requests::classifier::Classifier;
 use civicgrid_domain::requests::routing::Party;
 use civicgrid_domain::requests::sla::SlaState;
 use civicgrid_domain::requests::status::TransitionError;
 use civicgrid_domain::requests::{ActionKind, BusinessCalendar, RequestId, Status};
+pub use civicgrid_domain::requests::{parse_public_number, public_number};
 use civicgrid_store::AnyConnection;
 use civicgrid_store::requests::{self as repo, NewEvent, RequestRecord};
 use serde::Serialize;
@@ -85,35 +86,6 @@ impl Default for Shared {
             intake_cache: intake_cache::IntakeCache::default(),
         }
     }
-}
-
-/// A request's public number: `R-<year>-<id, six digits or more>`, the year of its
-/// creation in the community's time zone.
-pub fn public_number(id: RequestId, created_at_ms: i64, utc_offset_minutes: i32) -> String {
-    let local = created_at_ms + i64::from(utc_offset_minutes) * 60_000;
-    let year = chrono::DateTime::from_timestamp_millis(local)
-        .map(|d| chrono::Datelike::year(&d.date_naive()))
-        .unwrap_or(1970);
-    format!("R-{year}-{:06}", id.0)
-}
-
-/// The id in a public number (`R-2026-000123`) or a bare id (`123`).
-pub fn parse_public_number(s: &str) -> Option<RequestId> {
-    let s = s.trim();
-    let digits = match s.strip_prefix("R-").or_else(|| s.strip_prefix("r-")) {
-        Some(rest) => {
-            let (year, id) = rest.split_once('-')?;
-            if year.len() != 4 || !year.bytes().all(|b| b.is_ascii_digit()) {
-                return None;
-            }
-            id
-        }
-        None => s,
-    };
-    if digits.is_empty() || digits.len() > 18 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    digits.parse().ok().filter(|id| *id > 0).map(RequestId)
 }
 
 /// A request as shown to someone allowed to see it: personal data masked.
@@ -236,15 +208,6 @@ pub(crate) async fn visible_request(
         return Err(AppError::NotFound("request"));
     }
     Ok((rec, s))
-}
-
-/// Masks a contact's name: the first character, then `*` for each other one.
-pub fn mask_name(name: &str) -> String {
-    let mut chars = name.chars();
-    match chars.next() {
-        Some(first) => std::iter::once(first).chain(chars.map(|_| '*')).collect(),
-        None => String::new(),
-    }
 }
 
 pub(crate) fn view(

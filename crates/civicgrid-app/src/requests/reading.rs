@@ -178,24 +178,24 @@ impl App {
     }
 
     /// Stores a photo. Its type and size are decided by the content
-    /// ([`super::photo_check`]: JPEG, PNG or WebP, whatever the upload claims; the
-    /// size is read from the image) and location metadata is stripped before it is
-    /// stored. The requester, handlers and responders may add them; `stage` is
-    /// `intake` or `resolution`.
+    /// ([`civicgrid_domain::requests::photo`]: JPEG, PNG or WebP, whatever the upload
+    /// claims; the size is read from the image) and location metadata is stripped
+    /// before it is stored. The requester, handlers and responders may add them;
+    /// `stage` is `intake` or `resolution`; when not given (or blank), `intake` for the
+    /// requester and `resolution` for those working on it.
     pub async fn add_request_photo(
         &self,
         actor: &Actor,
         id: RequestId,
-        stage: &str,
-        _claimed_type: &str,
+        stage: Option<&str>,
         data: &[u8],
-        _claimed_size: Option<(i64, i64)>,
     ) -> AppResult<i64> {
-        if !matches!(stage, "intake" | "resolution") {
+        let stage = stage.map(str::trim).filter(|s| !s.is_empty());
+        if stage.is_some_and(|s| !matches!(s, "intake" | "resolution")) {
             return Err(AppError::invalid("stage", "intake or resolution"));
         }
-        let checked =
-            super::photo_check::check_photo(data).map_err(|e| AppError::invalid("photo", e))?;
+        let checked = civicgrid_domain::requests::photo::check_photo(data)
+            .map_err(|e| AppError::invalid("photo", e))?;
         let content_type = checked.kind.content_type();
         let size = Some((i64::from(checked.width), i64::from(checked.height)));
         let data = checked.data.as_slice();
@@ -205,6 +205,7 @@ impl App {
         if !(s.requester || s.handler || s.responder) {
             return Err(AppError::Forbidden);
         }
+        let stage = stage.unwrap_or(if s.requester { "intake" } else { "resolution" });
         let sha = {
             use sha2::Digest;
             hex::encode(sha2::Sha256::digest(data))

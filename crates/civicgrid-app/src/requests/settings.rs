@@ -9,8 +9,8 @@ use civicgrid_domain::requests::category::{Category, validate_catalogue};
 use civicgrid_domain::requests::classifier::DEFAULT_MIN_CONFIDENCE;
 use civicgrid_domain::requests::status::DEFAULT_REOPEN_WINDOW_MS;
 use civicgrid_domain::requests::{
-    BusinessCalendar, CalendarConfig, DuplicatePolicy, EscalationPolicy, PoorRatingPolicy,
-    SlaPolicy,
+    BusinessCalendar, CalendarConfig, DuplicatePolicy, EscalationPolicy, MAX_WINDOW_MS,
+    PoorRatingPolicy, SlaPolicy,
 };
 use civicgrid_store::requests::{self as repo, SETTING_CALENDAR, SETTING_POLICY};
 use civicgrid_store::{AnyConnection, commit, now_ms};
@@ -50,7 +50,8 @@ impl Default for RequestPolicy {
 }
 
 impl RequestPolicy {
-    /// Checks every part; errors name the field.
+    /// Checks every part against its range (the domain's bounds: [`MAX_WINDOW_MS`],
+    /// the SLA's and the duplicates' own); errors name the field.
     pub fn validate(self) -> AppResult<RequestPolicy> {
         let sla = self
             .sla
@@ -64,10 +65,10 @@ impl RequestPolicy {
             .duplicates
             .validate()
             .map_err(|e| AppError::invalid("duplicates", e))?;
-        if self.reopen_window_ms < 0 {
+        if !(0..=MAX_WINDOW_MS).contains(&self.reopen_window_ms) {
             return Err(AppError::invalid(
                 "reopen_window_ms",
-                "must not be negative",
+                "must not be negative, nor longer than a year",
             ));
         }
         if !(0.0..=1.0).contains(&self.min_confidence) {

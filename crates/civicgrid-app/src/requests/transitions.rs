@@ -1,8 +1,9 @@
 //! What staff, responders and the resident do to a request: accept, assign, start,
 //! resolve, close, reject, refer, hold, resume, reopen, merge a duplicate, comment.
 //!
-//! Each call names the request and, optionally, the version the caller saw (stale
-//! versions are refused). The domain state machine decides whether the status allows
+//! Every state-machine action goes through one call, [`App::act_on_request`], with
+//! the domain's [`Action`] carrying what the action needs; it names the request and,
+//! optionally, the version the caller saw (stale versions are refused). The domain state machine decides whether the status allows
 //! the action; the caller's standing (requester, handler, responder) decides whether
 //! they may take it. The change, its timeline line, its audit entry and the
 //! notifications are written in one transaction.
@@ -24,15 +25,6 @@ use super::{
 };
 use crate::authz::reason;
 use crate::{App, AppError, AppResult};
-
-/// Where an assignment goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Assignment {
-    pub party: Party,
-    /// A person within the party who takes it (a member of the organisation, or
-    /// anyone for a role party); `None` leaves it to the party.
-    pub user_id: Option<i64>,
-}
 
 /// Applies `action` to `rec` (already loaded and seen by `actor` with standing `s`),
 /// updating its fields, and writes everything. Shared by every transition, the rating
@@ -187,16 +179,27 @@ impl App {
         Ok((rec, s))
     }
 
-    /// One state-machine action by `actor`; returns the request as they now see it.
-    async fn transition(
+    /// `action` taken by `actor` on request `id` (at the `version` they saw, if given):
+    /// every action of the state machine goes through here, from the page and the API
+    /// alike. Returns the request as the actor now sees it.
+    ///
+    /// Besides the state machine's own rules: reassigning to another party needs a
+    /// reason, the party must be one the actor may route to and the person within it
+    /// one who can work there; the original of a duplicate must be a request the actor
+    /// handles; a responder who starts work nobody had taken takes it.
+    pub async fn act_on_request(
         &self,
         actor: &Actor,
         id: RequestId,
         version: Option<i64>,
         action: Action,
-        assignment: Option<Assignment>,
-        note: Option<String>,
     ) -> AppResult<RequestView> {
+        // The optional notes of an assignment and a resolution, trimmed and bounded.
+        let note = match &action {
+            Action::Assign { reason: why, .. } => reason(why.as_deref())?,
+            Action::Resolve { note } => reason(note.as_deref())?,
+            _ => None,
+        };
         let now = now_ms();
         let mut tx = self.db.begin_write().await?;
         let (mut rec, s) = self.for_change(&mut tx, actor, id, version).await?;
@@ -217,30 +220,30 @@ impl App {
         let rules = load_rules(&mut tx).await?;
         let mut step = Step::new(kind.code());
         step.note = note;
-        match (&action, assignment) {
-            (Action::Assign, Some(a)) => {
+        match &action {
+            Action::Assign { party, user_id, .. } => {
+                let (party, user_id) = (*party, *user_id);
                 let reassigning = matches!(rec.status, Status::Assigned | Status::InProgress)
-                    && rec.party != a.party;
+                    && rec.party != party;
                 if reassigning && step.note.is_none() {
                     return Err(AppError::invalid(
                         "reason",
                         "say why it goes to someone else",
                     ));
                 }
-                check_party(&mut tx, actor, a.party, &rec.path).await?;
-                if let Some(user) = a.user_id {
-                    check_assignee(&mut tx, a.party, user, &rec.path).await?;
+                check_party(&mut tx, actor, party, &rec.path).await?;
+                if let Some(user) = user_id {
+                    check_assignee(&mut tx, party, user, &rec.path).await?;
                 }
-                rec.party = a.party;
-                rec.assignee_user_id = a.user_id;
-                step.party = Some(a.party.encode());
-                step.notify.push(format!("party:{}", a.party.encode()));
-                if let Some(u) = a.user_id {
+                rec.party = party;
+                rec.assignee_user_id = user_id;
+                step.party = Some(party.encode());
+                step.notify.push(format!("party:{}", party.encode()));
+                if let Some(u) = user_id {
                     step.notify.push(format!("user:{u}"));
                 }
             }
-            (Action::Assign, None) => return Err(AppError::invalid("party", "say who takes it")),
-            (Action::MarkDuplicate { original }, _) => {
+            Action::MarkDuplicate { original } => {
                 let (orig, os) = visible_request(&mut tx, actor, *original)
                     .await
                     .map_err(|_| AppError::invalid("original", "no such request"))?;
@@ -254,7 +257,7 @@ impl App {
                 linked.visible = false;
                 write_step(&mut tx, actor, &actor_role(actor, os), &orig, linked, now).await?;
             }
-            (Action::Start, _) if s.responder && rec.assignee_user_id.is_none() => {
+            Action::Start if s.responder && rec.assignee_user_id.is_none() => {
                 rec.assignee_user_id = actor.user_id;
             }
             _ => {}
@@ -272,184 +275,6 @@ impl App {
         );
         commit(tx).await?;
         Ok(out)
-    }
-
-    /// Acknowledges a submitted (or reopened) request: the response target is met.
-    pub async fn accept_request(
-        &self,
-        actor: &Actor,
-        id: RequestId,
-        version: Option<i64>,
-    ) -> AppResult<RequestView> {
-        self.transition(actor, id, version, Action::Accept, None, None)
-            .await
-    }
-
-    /// Assigns, or reassigns, a request to a party (and optionally a person in it).
-    /// Handing it to another party once it was assigned needs a `reason`.
-    pub async fn assign_request(
-        &self,
-        actor: &Actor,
-        id: RequestId,
-        version: Option<i64>,
-        to: Assignment,
-        why: Option<&str>,
-    ) -> AppResult<RequestView> {
-        let why = reason(why)?;
-        self.transition(actor, id, version, Action::Assign, Some(to), why)
-            .await
-    }
-
-    /// Work begins (the responder or staff member starting it takes it, if nobody has).
-    pub async fn start_request(
-        &self,
-        actor: &Actor,
-        id: RequestId,
-        version: Option<i64>,
-    ) -> AppResult<RequestView> {
-        self.transition(actor, id, version, Action::Start, None, None)
-            .await
-    }
-
-    /// The work is done; the resident is asked to confirm and rate (or staff owe a
-    /// return visit for requests taken by phone or at the desk). `note` says what was done.
-    pub async fn resolve_request(
-        &self,
-        actor: &Actor,
-        id: RequestId,
-        version: Option<i64>,
-        note: Option<&str>,
-    ) -> AppResult<RequestView> {
-        let note = reason(note)?;
-        self.transition(actor, id, version, Action::Resolve, None, note)
-            .await
-    }
-
-    /// The resident confirms a resolved request, or staff close it.
-    pub async fn close_request(
-        &self,
-        actor: &Actor,
-        id: RequestId,
-        version: Option<i64>,
-    ) -> AppResult<RequestView> {
-        self.transition(actor, id, version, Action::Close, None, None)
-            .await
-    }
-
-    /// Not for the community (with a reason the resident reads).
-    pub async fn reject_request(
-        &self,
-        actor: &Actor,
-        id: RequestId,
-        version: Option<i64>,
-        why: &str,
-    ) -> AppResult<RequestView> {
-        self.transition(
-            actor,
-            id,
-            version,
-            Action::Reject {
-                reason: why.to_owned(),
-            },
-            None,
-            None,
-        )
-        .await
-    }
-
-    /// Handed to a body outside the platform (court, 12345 hotline, another jurisdiction).
-    pub async fn refer_request(
-        &self,
-        actor: &Actor,
-        id: RequestId,
-        version: Option<i64>,
-        why: &str,
-    ) -> AppResult<RequestView> {
-        self.transition(
-            actor,
-            id,
-            version,
-            Action::Refer {
-                reason: why.to_owned(),
-            },
-            None,
-            None,
-        )
-        .await
-    }
-
-    /// Paused (waiting for parts, for the owner): the clock stops.
-    pub async fn hold_request(
-        &self,
-        actor: &Actor,
-        id: RequestId,
-        version: Option<i64>,
-        why: &str,
-    ) -> AppResult<RequestView> {
-        self.transition(
-            actor,
-            id,
-            version,
-            Action::Hold {
-                reason: why.to_owned(),
-            },
-            None,
-            None,
-        )
-        .await
-    }
-
-    /// Back to where it was before the hold; deadlines move by the business time held.
-    pub async fn resume_request(
-        &self,
-        actor: &Actor,
-        id: RequestId,
-        version: Option<i64>,
-    ) -> AppResult<RequestView> {
-        self.transition(actor, id, version, Action::Resume, None, None)
-            .await
-    }
-
-    /// Reopened: by the resident within the window after resolution, or by staff after
-    /// a poor rating. A fresh resolution deadline runs from now.
-    pub async fn reopen_request(
-        &self,
-        actor: &Actor,
-        id: RequestId,
-        version: Option<i64>,
-        why: &str,
-    ) -> AppResult<RequestView> {
-        self.transition(
-            actor,
-            id,
-            version,
-            Action::Reopen {
-                reason: why.to_owned(),
-            },
-            None,
-            None,
-        )
-        .await
-    }
-
-    /// Merges `id` into `original`: `id` becomes a duplicate linked to it, and both
-    /// timelines say so.
-    pub async fn mark_request_duplicate(
-        &self,
-        actor: &Actor,
-        id: RequestId,
-        version: Option<i64>,
-        original: RequestId,
-    ) -> AppResult<RequestView> {
-        self.transition(
-            actor,
-            id,
-            version,
-            Action::MarkDuplicate { original },
-            None,
-            None,
-        )
-        .await
     }
 
     /// Adds a note to the timeline: staff and responders (shown to the resident when

@@ -8,9 +8,11 @@ use compact_str::CompactString;
 
 use thiserror::Error;
 
-use super::date::{Date, age_on, not_after, parse_date};
+use super::date::{Date, age_on};
 use super::id_number::IdNumber;
-use super::person::{Gender, Ownership, Relation, ResidenceStatus, validate_name};
+use super::person::{
+    Gender, Ownership, Relation, ResidenceStatus, birth_and_gender, validate_name,
+};
 use super::phone::Phone;
 use super::tags::{TagDef, derived_tags, lookup, split_tags};
 
@@ -291,37 +293,21 @@ pub fn validate_row<S: AsRef<str>>(
         return Err(RowReject::new(Column::IdNumber, "is empty"));
     }
     let id_number = IdNumber::parse(id_raw).map_err(|e| RowReject::new(Column::IdNumber, e))?;
-    let id_birth = id_number
-        .birth_date()
-        .map_err(|e| RowReject::new(Column::IdNumber, e))?;
-    not_after(id_birth, today)
-        .map_err(|e| RowReject::new(Column::IdNumber, format!("the birth date inside it: {e}")))?;
-    let birth_raw = h.cell(row, Column::BirthDate);
-    if !birth_raw.is_empty() {
-        let typed = parse_date(birth_raw).map_err(|e| RowReject::new(Column::BirthDate, e))?;
-        if typed != id_birth {
-            return Err(RowReject::new(
-                Column::BirthDate,
-                format!("{typed} does not agree with the ID number, which says {id_birth}"),
-            ));
-        }
-    }
-    let gender_raw = h.cell(row, Column::Gender);
-    let gender = if gender_raw.is_empty() {
-        id_number.gender()
-    } else {
-        let g = Gender::parse(gender_raw).map_err(|e| RowReject::new(Column::Gender, e))?;
-        if g != id_number.gender() {
-            return Err(RowReject::new(
-                Column::Gender,
-                format!(
-                    "'{gender_raw}' does not agree with the ID number, which says {}",
-                    id_number.gender().code()
-                ),
-            ));
-        }
-        g
-    };
+    let typed = |col| Some(h.cell(row, col)).filter(|v| !v.is_empty());
+    let (birth_date, gender) = birth_and_gender(
+        Some(&id_number),
+        typed(Column::BirthDate),
+        typed(Column::Gender),
+        today,
+    )
+    .map_err(|e| {
+        let col = match e.field() {
+            "id_number" => Column::IdNumber,
+            "birth_date" => Column::BirthDate,
+            _ => Column::Gender,
+        };
+        RowReject::new(col, e)
+    })?;
     let phone_raw = h.cell(row, Column::Phone);
     let phone = if phone_raw.is_empty() {
         None
@@ -343,7 +329,7 @@ pub fn validate_row<S: AsRef<str>>(
         Ownership::Owner,
         Ownership::parse,
     )?;
-    let tags = parse_tags(h.cell(row, Column::Tags), catalogue, id_birth, today)?;
+    let tags = parse_tags(h.cell(row, Column::Tags), catalogue, birth_date, today)?;
     let area_centi = parse_area(h.cell(row, Column::AreaM2))?;
     Ok(ValidRow {
         community,
@@ -353,7 +339,7 @@ pub fn validate_row<S: AsRef<str>>(
         room,
         name,
         gender,
-        birth_date: id_birth,
+        birth_date,
         id_number,
         phone,
         relation,

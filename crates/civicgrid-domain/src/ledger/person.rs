@@ -6,6 +6,9 @@ use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use super::date::{Date, DateError, not_after, parse_date};
+use super::id_number::IdNumber;
+
 #[derive(Debug, Error, PartialEq, Eq)]
 #[error("'{value}' is not a known {field} (use one of: {allowed})")]
 pub struct UnknownValue {
@@ -146,18 +149,95 @@ pub fn validate_name(raw: &str) -> Result<CompactString, &'static str> {
     Ok(name)
 }
 
-/// `张*`, `欧阳**`, `J*** S****`: first character of each part kept.
-pub fn mask_name(name: &str) -> String {
-    name.split(' ')
-        .map(|part| {
-            let mut cs = part.chars();
-            match cs.next() {
-                Some(first) => std::iter::once(first).chain(cs.map(|_| '*')).collect(),
-                None => String::new(),
+/// Why a person's birth date and gender cannot be settled from their ID number and
+/// what was typed beside it. [`PersonError::field`] names the field to point at.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum PersonError {
+    #[error("the birth date inside it: {0}")]
+    BirthInIdNumber(DateError),
+    #[error(transparent)]
+    Birth(DateError),
+    #[error("{typed} does not agree with the ID number, which says {in_id}")]
+    BirthDisagrees { typed: Date, in_id: Date },
+    #[error("give a birth date or an ID number")]
+    NoBirth,
+    #[error(transparent)]
+    Gender(UnknownValue),
+    #[error("'{typed}' does not agree with the ID number, which says {}", in_id.code())]
+    GenderDisagrees { typed: String, in_id: Gender },
+    #[error("choose a gender")]
+    NoGender,
+}
+
+impl PersonError {
+    /// `id_number`, `birth_date` or `gender`: the field the objection is about.
+    pub fn field(&self) -> &'static str {
+        match self {
+            PersonError::BirthInIdNumber(_) => "id_number",
+            PersonError::Birth(_) | PersonError::BirthDisagrees { .. } | PersonError::NoBirth => {
+                "birth_date"
             }
+            PersonError::Gender(_)
+            | PersonError::GenderDisagrees { .. }
+            | PersonError::NoGender => "gender",
+        }
+    }
+}
+
+/// A person's birth date and gender, the same for a form, the API and an import row.
+///
+/// | ID number | typed value | result |
+/// |---|---|---|
+/// | given | none | the ID number's |
+/// | given | the same | it |
+/// | given | another | refused: they must agree |
+/// | none | given | the typed one |
+/// | none | none | refused: one of them is needed |
+///
+/// `birth` and `gender` are the typed texts (`None` when left blank). The birth date,
+/// wherever it comes from, is not after `today`.
+pub fn birth_and_gender(
+    id: Option<&IdNumber>,
+    birth: Option<&str>,
+    gender: Option<&str>,
+    today: Date,
+) -> Result<(Date, Gender), PersonError> {
+    let id_birth = id
+        .map(|i| {
+            i.birth_date()
+                .and_then(|d| not_after(d, today))
+                .map_err(PersonError::BirthInIdNumber)
         })
-        .collect::<Vec<_>>()
-        .join(" ")
+        .transpose()?;
+    let typed_birth = birth
+        .map(|raw| parse_date(raw).map_err(PersonError::Birth))
+        .transpose()?;
+    let birth = match (typed_birth, id_birth) {
+        (Some(typed), Some(in_id)) if typed != in_id => {
+            return Err(PersonError::BirthDisagrees { typed, in_id });
+        }
+        (_, Some(in_id)) => in_id,
+        (Some(typed), None) => not_after(typed, today).map_err(PersonError::Birth)?,
+        (None, None) => return Err(PersonError::NoBirth),
+    };
+    let id_gender = id.map(IdNumber::gender);
+    let gender = match (gender, id_gender) {
+        (Some(raw), _) => {
+            let typed = Gender::parse(raw).map_err(PersonError::Gender)?;
+            match id_gender {
+                Some(in_id) if in_id != typed => {
+                    return Err(PersonError::GenderDisagrees {
+                        typed: raw.trim().to_owned(),
+                        in_id,
+                    });
+                }
+                _ => typed,
+            }
+        }
+        (None, Some(in_id)) => in_id,
+        (None, None) => return Err(PersonError::NoGender),
+    };
+    Ok((birth, gender))
 }
 
 #[cfg(test)]
@@ -210,8 +290,51 @@ mod tests {
         );
         assert!(validate_name("=cmd|' /C calc'!A0").is_err());
         assert!(validate_name("").is_err());
-        assert_eq!(mask_name("张三"), "张*");
-        assert_eq!(mask_name("欧阳娜娜"), "欧***");
-        assert_eq!(mask_name("John Smith"), "J*** S****");
+    }
+
+    #[test]
+    fn birth_date_and_gender_agree_with_the_id_number() {
+        let today = Date::from_ymd_opt(2026, 1, 1).unwrap();
+        let man =
+            super::super::id_number::compose("420102", Date::from_ymd_opt(1985, 3, 7).unwrap(), 11)
+                .unwrap();
+        let born = Date::from_ymd_opt(1985, 3, 7).unwrap();
+        assert_eq!(
+            birth_and_gender(Some(&man), None, None, today),
+            Ok((born, Gender::Male))
+        );
+        assert_eq!(
+            birth_and_gender(Some(&man), Some("1985/3/7"), Some("男"), today),
+            Ok((born, Gender::Male))
+        );
+        let e = birth_and_gender(Some(&man), Some("1985-03-08"), None, today).unwrap_err();
+        assert_eq!(e.field(), "birth_date");
+        assert_eq!(
+            e.to_string(),
+            "1985-03-08 does not agree with the ID number, which says 1985-03-07"
+        );
+        let e = birth_and_gender(Some(&man), None, Some(" 女 "), today).unwrap_err();
+        assert_eq!(e.field(), "gender");
+        assert_eq!(
+            e.to_string(),
+            "'女' does not agree with the ID number, which says male"
+        );
+        let e = birth_and_gender(
+            Some(&man),
+            None,
+            None,
+            Date::from_ymd_opt(1980, 1, 1).unwrap(),
+        );
+        assert_eq!(e.map_err(|e| e.field()), Err("id_number"));
+        assert_eq!(
+            birth_and_gender(None, Some("1990-01-01"), Some("female"), today),
+            Ok((Date::from_ymd_opt(1990, 1, 1).unwrap(), Gender::Female))
+        );
+        let field = |b, g| birth_and_gender(None, b, g, today).map_err(|e| e.field());
+        assert_eq!(field(Some("2030-01-01"), Some("male")), Err("birth_date"));
+        assert_eq!(field(Some("yesterday"), Some("male")), Err("birth_date"));
+        assert_eq!(field(None, Some("male")), Err("birth_date"));
+        assert_eq!(field(Some("1990-01-01"), Some("x")), Err("gender"));
+        assert_eq!(field(Some("1990-01-01"), None), Err("gender"));
     }
 }

@@ -12,6 +12,7 @@
 //! - [`similarity`]: which earlier requests a new one may duplicate;
 //! - [`classifier`]: a suggested category for free text;
 //! - [`open311`]: the GeoReport v2 vocabulary;
+//! - [`photo`]: what a photo must be, and the location metadata removed from it;
 //! - [`public`]: what a request shows to the public (contacts, rooms, points removed);
 //! - [`text`]: the tokens that similarity and the classifier share.
 //!
@@ -28,6 +29,7 @@ pub mod calendar;
 pub mod category;
 pub mod classifier;
 pub mod open311;
+pub mod photo;
 pub mod public;
 pub mod routing;
 pub mod similarity;
@@ -41,7 +43,42 @@ pub use classifier::{Classifier, Prediction};
 pub use routing::{Party, Routed, RoutingRule};
 pub use similarity::{Candidate, DuplicatePolicy, SimilarRequest, Summary};
 pub use sla::{Deadlines, EscalationLevel, EscalationPolicy, SlaPolicy, SlaState, Targets};
-pub use status::{Action, ActionKind, ActorKind, Status, TransitionContext, TransitionError};
+pub use status::{
+    Action, ActionInput, ActionInputError, ActionKind, ActorKind, Status, TransitionContext,
+    TransitionError,
+};
+
+/// A request's public number: `R-<year>-<id, six digits or more>`, the year of its
+/// creation in the community's time zone.
+pub fn public_number(id: RequestId, created_at_ms: i64, utc_offset_minutes: i32) -> String {
+    let local = created_at_ms + i64::from(utc_offset_minutes) * 60_000;
+    let year = chrono::DateTime::from_timestamp_millis(local)
+        .map(|d| chrono::Datelike::year(&d.date_naive()))
+        .unwrap_or(1970);
+    format!("R-{year}-{:06}", id.0)
+}
+
+/// The id in a public number (`R-2026-000123`) or a bare id (`123`).
+pub fn parse_public_number(s: &str) -> Option<RequestId> {
+    let s = s.trim();
+    let digits = match s.strip_prefix("R-").or_else(|| s.strip_prefix("r-")) {
+        Some(rest) => {
+            let (year, id) = rest.split_once('-')?;
+            if year.len() != 4 || !year.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            id
+        }
+        None => s,
+    };
+    if digits.is_empty() || digits.len() > 18 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok().filter(|id| *id > 0).map(RequestId)
+}
+
+/// Longest reopen or duplicate window, in milliseconds (a leap year).
+pub const MAX_WINDOW_MS: i64 = 366 * 24 * 60 * 60 * 1000;
 
 /// Longest description a resident may write, in characters.
 pub const MAX_DESCRIPTION_CHARS: usize = 2000;

@@ -19,22 +19,28 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use super::RequestId;
 use super::category::family_of;
 use super::text::{set_cosine, token_hashes, token_set};
+use super::{MAX_WINDOW_MS, RequestId};
 use crate::geo::EARTH_RADIUS_M;
 
 #[derive(Debug, Clone, Error, PartialEq)]
 pub enum SimilarityError {
     #[error("the radius must be more than 0 metres")]
     BadRadius,
-    #[error("the recency window must be longer than 0")]
+    #[error("the recency window must be longer than 0 and at most {} days", MAX_WINDOW_MS / DAY_MS)]
     BadWindow,
     #[error("the threshold must be between 0 and 1")]
     BadThreshold,
     #[error("weights must not be negative, and at least one must be positive")]
     BadWeights,
+    #[error("at most {MAX_DUPLICATE_RESULTS} suggestions are offered")]
+    TooManyResults,
 }
+
+/// Most duplicate suggestions offered at once.
+pub const MAX_DUPLICATE_RESULTS: usize = 50;
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
 /// Across category families, a candidate needs at least this text similarity.
 pub const CROSS_FAMILY_MIN_TEXT: f64 = 0.8;
@@ -105,7 +111,7 @@ impl DuplicatePolicy {
         if !(self.radius_m.is_finite() && self.radius_m > 0.0) {
             return Err(SimilarityError::BadRadius);
         }
-        if self.window_ms <= 0 {
+        if self.window_ms <= 0 || self.window_ms > MAX_WINDOW_MS {
             return Err(SimilarityError::BadWindow);
         }
         if !(0.0..=1.0).contains(&self.threshold) {
@@ -114,6 +120,9 @@ impl DuplicatePolicy {
         let w = self.weights();
         if w.iter().any(|x| !x.is_finite() || *x < 0.0) || w.iter().sum::<f64>() <= 0.0 {
             return Err(SimilarityError::BadWeights);
+        }
+        if self.max_results > MAX_DUPLICATE_RESULTS {
+            return Err(SimilarityError::TooManyResults);
         }
         Ok(self)
     }

@@ -30,6 +30,10 @@ pub enum SlaError {
     BadWarningPercent,
     #[error("street admins must be alerted no earlier than community staff")]
     LadderOutOfOrder,
+    #[error(
+        "an escalation comes at most {MAX_ESCALATION_MINUTES} business minutes after the due time"
+    )]
+    EscalationTooLate,
     #[error("unknown SLA state '{0}' (expected on_track, warning or overdue)")]
     UnknownState(String),
     #[error(
@@ -44,6 +48,7 @@ impl SlaError {
         match self {
             SlaError::BadWarningPercent => "bad_warning_percent",
             SlaError::LadderOutOfOrder => "escalation_ladder_out_of_order",
+            SlaError::EscalationTooLate => "escalation_too_late",
             SlaError::UnknownState(_) => "unknown_sla_state",
             SlaError::UnknownLevel(_) => "unknown_escalation_level",
         }
@@ -65,6 +70,11 @@ impl Targets {
         }
     }
 }
+
+/// The shares of its target, in percent, at which a request may be put in warning.
+pub const WARNING_PERCENTS: std::ops::RangeInclusive<u8> = 1..=99;
+/// Longest escalation delay, in business minutes (a year of eight-hour days).
+pub const MAX_ESCALATION_MINUTES: u32 = 366 * 8 * 60;
 
 /// How early a warning comes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -92,7 +102,7 @@ pub struct Deadlines {
 
 impl SlaPolicy {
     pub fn validate(self) -> Result<SlaPolicy, SlaError> {
-        if (1..=99).contains(&self.warning_percent) {
+        if WARNING_PERCENTS.contains(&self.warning_percent) {
             Ok(self)
         } else {
             Err(SlaError::BadWarningPercent)
@@ -359,6 +369,8 @@ impl EscalationPolicy {
     pub fn validate(self) -> Result<EscalationPolicy, SlaError> {
         if self.street_admin_after_minutes < self.community_staff_after_minutes {
             Err(SlaError::LadderOutOfOrder)
+        } else if self.street_admin_after_minutes > MAX_ESCALATION_MINUTES {
+            Err(SlaError::EscalationTooLate)
         } else {
             Ok(self)
         }

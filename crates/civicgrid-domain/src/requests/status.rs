@@ -32,7 +32,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use super::{Language, Rating, RequestId};
+use super::routing::{Party, RoutingError};
+use super::{Language, Rating, RequestId, parse_public_number};
 
 /// Longest reason for a transition, in characters.
 pub const MAX_REASON_CHARS: usize = 500;
@@ -212,15 +213,25 @@ impl fmt::Display for Status {
     }
 }
 
-/// What someone does to a request.
+/// What someone does to a request, with what the action needs: the party of an
+/// assignment, the reason of a rejection, the original of a duplicate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum Action {
     Accept,
-    /// Assign, or reassign, to a responsible party (which party is the caller's record).
-    Assign,
+    /// Assign, or reassign, to a responsible party (and a person within it); handing
+    /// it to another party once assigned needs a reason (the application's rule: it
+    /// knows the party of record).
+    Assign {
+        party: Party,
+        user_id: Option<i64>,
+        reason: Option<String>,
+    },
     Start,
-    Resolve,
+    /// The work is done; `note` says what was done.
+    Resolve {
+        note: Option<String>,
+    },
     Close,
     Reject {
         reason: String,
@@ -244,9 +255,9 @@ impl Action {
     pub fn kind(&self) -> ActionKind {
         match self {
             Action::Accept => ActionKind::Accept,
-            Action::Assign => ActionKind::Assign,
+            Action::Assign { .. } => ActionKind::Assign,
             Action::Start => ActionKind::Start,
-            Action::Resolve => ActionKind::Resolve,
+            Action::Resolve { .. } => ActionKind::Resolve,
             Action::Close => ActionKind::Close,
             Action::Reject { .. } => ActionKind::Reject,
             Action::MarkDuplicate { .. } => ActionKind::MarkDuplicate,
@@ -257,7 +268,8 @@ impl Action {
         }
     }
 
-    /// The reason as it should be stored (trimmed), for the actions that carry one.
+    /// The reason as it should be stored (trimmed), for the actions that must carry
+    /// one ([`ActionKind::needs_reason`]).
     pub fn reason(&self) -> Option<&str> {
         match self {
             Action::Reject { reason }
@@ -265,6 +277,89 @@ impl Action {
             | Action::Hold { reason }
             | Action::Reopen { reason } => Some(reason.trim()),
             _ => None,
+        }
+    }
+
+    /// The action of `kind` with what came with it from a form or a JSON body: the
+    /// one place that says which inputs each action needs and how they are read, for
+    /// the page and the API alike.
+    ///
+    /// | action | needs |
+    /// |---|---|
+    /// | assign | `party` (`org:<id>` or `role:<role>`); `user_id` and `reason` optional |
+    /// | resolve | `reason` optional (the note of what was done) |
+    /// | reject, refer, hold, reopen | `reason` |
+    /// | mark_duplicate | `original` (an id or a number, `R-2026-000123`) |
+    /// | accept, start, close, resume | nothing |
+    ///
+    /// Inputs an action does not need are not read.
+    pub fn from_input(
+        kind: ActionKind,
+        input: ActionInput<'_>,
+    ) -> Result<Action, ActionInputError> {
+        let reason = input
+            .reason
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(str::to_owned);
+        let needed = || reason.clone().ok_or(ActionInputError::NoReason);
+        Ok(match kind {
+            ActionKind::Accept => Action::Accept,
+            ActionKind::Assign => Action::Assign {
+                party: Party::decode(input.party.ok_or(ActionInputError::NoParty)?.trim())
+                    .map_err(ActionInputError::BadParty)?,
+                user_id: input.user_id,
+                reason: input.reason.map(str::to_owned),
+            },
+            ActionKind::Start => Action::Start,
+            ActionKind::Resolve => Action::Resolve {
+                note: input.reason.map(str::to_owned),
+            },
+            ActionKind::Close => Action::Close,
+            ActionKind::Reject => Action::Reject { reason: needed()? },
+            ActionKind::Refer => Action::Refer { reason: needed()? },
+            ActionKind::Hold => Action::Hold { reason: needed()? },
+            ActionKind::Resume => Action::Resume,
+            ActionKind::Reopen => Action::Reopen { reason: needed()? },
+            ActionKind::MarkDuplicate => Action::MarkDuplicate {
+                original: input
+                    .original
+                    .and_then(parse_public_number)
+                    .ok_or(ActionInputError::NoOriginal)?,
+            },
+        })
+    }
+}
+
+/// What may come with an action, as typed or sent (absent fields `None`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ActionInput<'a> {
+    pub reason: Option<&'a str>,
+    pub party: Option<&'a str>,
+    pub user_id: Option<i64>,
+    pub original: Option<&'a str>,
+}
+
+/// An input an action needs that is missing or unreadable; [`ActionInputError::field`]
+/// names it.
+#[derive(Debug, Clone, Error, PartialEq, Eq)]
+pub enum ActionInputError {
+    #[error("say why")]
+    NoReason,
+    #[error("say who takes it")]
+    NoParty,
+    #[error(transparent)]
+    BadParty(RoutingError),
+    #[error("give the original's id or number")]
+    NoOriginal,
+}
+
+impl ActionInputError {
+    pub fn field(&self) -> &'static str {
+        match self {
+            ActionInputError::NoReason => "reason",
+            ActionInputError::NoParty | ActionInputError::BadParty(_) => "party",
+            ActionInputError::NoOriginal => "original",
         }
     }
 }
@@ -528,6 +623,18 @@ mod tests {
         TransitionContext::new(RequestId(7), ActorKind::Requester, 100 * DAY)
     }
 
+    fn assign() -> Action {
+        Action::Assign {
+            party: Party::Org(4),
+            user_id: None,
+            reason: None,
+        }
+    }
+
+    fn resolve() -> Action {
+        Action::Resolve { note: None }
+    }
+
     fn reason(kind: ActionKind, text: &str) -> Action {
         let reason = text.to_owned();
         match kind {
@@ -543,9 +650,9 @@ mod tests {
     fn sample(kind: ActionKind) -> Action {
         match kind {
             ActionKind::Accept => Action::Accept,
-            ActionKind::Assign => Action::Assign,
+            ActionKind::Assign => assign(),
             ActionKind::Start => Action::Start,
-            ActionKind::Resolve => Action::Resolve,
+            ActionKind::Resolve => resolve(),
             ActionKind::Close => Action::Close,
             ActionKind::MarkDuplicate => Action::MarkDuplicate {
                 original: RequestId(3),
@@ -583,9 +690,9 @@ mod tests {
         let mut s = Status::Submitted;
         for a in [
             Action::Accept,
-            Action::Assign,
+            assign(),
             Action::Start,
-            Action::Resolve,
+            resolve(),
             Action::Close,
         ] {
             s = apply(s, &a, &ctx).unwrap();
@@ -621,18 +728,18 @@ mod tests {
     fn direct_assignment_and_reassignment() {
         let ctx = staff();
         assert_eq!(
-            apply(Status::Submitted, &Action::Assign, &ctx),
+            apply(Status::Submitted, &assign(), &ctx),
             Ok(Status::Assigned)
         );
         assert_eq!(
-            apply(Status::Assigned, &Action::Assign, &ctx),
+            apply(Status::Assigned, &assign(), &ctx),
             Ok(Status::Assigned)
         );
         assert_eq!(
-            apply(Status::InProgress, &Action::Assign, &ctx),
+            apply(Status::InProgress, &assign(), &ctx),
             Ok(Status::Assigned)
         );
-        let err = apply(Status::Submitted, &Action::Resolve, &ctx).unwrap_err();
+        let err = apply(Status::Submitted, &resolve(), &ctx).unwrap_err();
         assert_eq!(
             err.to_string(),
             "the action 'resolve' is not allowed on a request that is submitted"
@@ -834,7 +941,7 @@ mod tests {
             apply(Status::Resolved, &Action::Close, &ctx),
             Ok(Status::Closed)
         );
-        for a in [Action::Accept, Action::Resolve, Action::Assign] {
+        for a in [Action::Accept, resolve(), assign()] {
             assert_eq!(
                 apply(Status::Submitted, &a, &ctx),
                 Err(TransitionError::NotForRequester)
@@ -901,6 +1008,66 @@ mod tests {
         assert_eq!(
             serde_json::from_str::<Action>(r#"{"action":"accept"}"#).unwrap(),
             Action::Accept
+        );
+    }
+
+    #[test]
+    fn each_action_reads_what_it_needs_from_the_input() {
+        let given = ActionInput {
+            reason: Some("  no parking space  "),
+            party: Some(" org:4 "),
+            user_id: Some(9),
+            original: Some("R-2026-000003"),
+        };
+        for kind in ActionKind::ALL {
+            let a = Action::from_input(kind, given).unwrap();
+            assert_eq!(a.kind(), kind);
+        }
+        assert_eq!(
+            Action::from_input(ActionKind::Reject, given),
+            Ok(Action::Reject {
+                reason: "no parking space".into()
+            })
+        );
+        assert_eq!(
+            Action::from_input(ActionKind::MarkDuplicate, given),
+            Ok(Action::MarkDuplicate {
+                original: RequestId(3)
+            })
+        );
+        assert!(matches!(
+            Action::from_input(ActionKind::Assign, given),
+            Ok(Action::Assign {
+                party: Party::Org(4),
+                user_id: Some(9),
+                ..
+            })
+        ));
+        // What an action does not need is not read, however it looks.
+        let junk = ActionInput {
+            reason: Some(" "),
+            party: Some("nobody"),
+            user_id: None,
+            original: Some("yesterday's"),
+        };
+        assert_eq!(
+            Action::from_input(ActionKind::Accept, junk),
+            Ok(Action::Accept)
+        );
+        let field = |kind, input| Action::from_input(kind, input).map_err(|e| e.field());
+        for kind in ActionKind::ALL.into_iter().filter(|k| k.needs_reason()) {
+            let e = Action::from_input(kind, junk).unwrap_err();
+            assert_eq!((e.field(), e.to_string().as_str()), ("reason", "say why"));
+        }
+        assert_eq!(field(ActionKind::Assign, junk), Err("party"));
+        assert_eq!(
+            field(ActionKind::Assign, ActionInput::default()),
+            Err("party")
+        );
+        assert_eq!(field(ActionKind::MarkDuplicate, junk), Err("original"));
+        assert_eq!(
+            field(ActionKind::MarkDuplicate, ActionInput::default()),
+            Err("original")
         );
     }
 }

@@ -7,10 +7,9 @@
 
 use std::sync::Arc;
 
-use civicgrid_domain::ledger::id_number::IdNumber;
 use civicgrid_domain::ledger::import::{Column, HeaderMap};
-use civicgrid_domain::ledger::phone::Phone;
 use civicgrid_domain::platform::access::{Actor, Permission};
+use civicgrid_domain::privacy::{mask_id_number_text, mask_numbers_in, mask_phone_text};
 
 use crate::authz::require_somewhere;
 use crate::{App, AppError, AppResult};
@@ -197,7 +196,7 @@ impl KeptRejects {
         header
             .iter()
             .take(self.width)
-            .map(|c| cut(mask_numbers(c)))
+            .map(|c| cut(mask_numbers_in(c)))
             .collect()
     }
 
@@ -230,11 +229,11 @@ impl KeptRejects {
         cells.truncate(self.width);
         for (i, c) in cells.iter_mut().enumerate() {
             let masked = if Some(i) == self.id_col {
-                mask_id_number(c)
+                mask_id_number_text(c)
             } else if Some(i) == self.phone_col {
-                mask_phone(c)
+                mask_phone_text(c)
             } else {
-                mask_numbers(c)
+                mask_numbers_in(c)
             };
             *c = cut(masked);
         }
@@ -247,79 +246,6 @@ fn cut(text: String) -> String {
         None => text,
         Some((at, _)) => format!("{}…", text.get(..at).unwrap_or_default()),
     }
-}
-
-/// `text` with all but `head` characters at its start and `tail` at its end as `*`.
-fn keep_ends(text: &str, head: usize, tail: usize) -> String {
-    let n = text.chars().count();
-    text.chars()
-        .enumerate()
-        .map(|(i, c)| if i < head || i + tail >= n { c } else { '*' })
-        .collect()
-}
-
-/// An ID-number cell masked as on screen (`420102********1234`); one that is not a
-/// valid number keeps as much of the same shape: its first six and last four
-/// characters when it is long enough, else its last two, else nothing.
-fn mask_id_number(cell: &str) -> String {
-    let raw = cell.trim();
-    match IdNumber::parse(raw) {
-        Ok(id) => id.masked(),
-        Err(_) => match raw.chars().count() {
-            n if n >= 12 => keep_ends(raw, 6, 4),
-            n if n >= 5 => keep_ends(raw, 0, 2),
-            _ => keep_ends(raw, 0, 0),
-        },
-    }
-}
-
-/// A phone cell masked as on screen (`138****5678`); one that is not a valid number
-/// keeps its first three and last four characters when it is long enough, else its
-/// last two, else nothing.
-fn mask_phone(cell: &str) -> String {
-    let raw = cell.trim();
-    match Phone::parse(raw) {
-        Ok(phone) => phone.masked(),
-        Err(_) => match raw.chars().count() {
-            n if n >= 9 => keep_ends(raw, 3, 4),
-            n if n >= 5 => keep_ends(raw, 0, 2),
-            _ => keep_ends(raw, 0, 0),
-        },
-    }
-}
-
-/// Any other cell with the numbers in it that could be an ID number or a phone (a run
-/// of eleven digits or more, an `X` after it too) masked as one.
-fn mask_numbers(cell: &str) -> String {
-    let bytes = cell.as_bytes();
-    let mut out = String::with_capacity(cell.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let run = bytes
-            .get(i..)
-            .unwrap_or_default()
-            .iter()
-            .take_while(|b| b.is_ascii_digit())
-            .count();
-        if run == 0 {
-            let c = cell
-                .get(i..)
-                .and_then(|s| s.chars().next())
-                .unwrap_or('\u{FFFD}');
-            out.push(c);
-            i += c.len_utf8().max(1);
-            continue;
-        }
-        let check = usize::from(run >= 17 && matches!(bytes.get(i + run), Some(b'X' | b'x')));
-        let number = cell.get(i..i + run + check).unwrap_or_default();
-        out.push_str(&match run {
-            n if n >= 15 => keep_ends(number, 6, 4),
-            n if n >= 11 => keep_ends(number, 3, 4),
-            _ => number.to_owned(),
-        });
-        i += run + check;
-    }
-    out
 }
 
 impl App {
@@ -480,23 +406,6 @@ impl App {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn personal_numbers_are_masked_as_on_screen() {
-        assert_eq!(mask_id_number(" 11010519491231002X "), "110105********002X");
-        assert_eq!(mask_id_number("11010519491231002"), "110105*******1002");
-        assert_eq!(mask_id_number("123456"), "****56");
-        assert_eq!(mask_id_number("1234"), "****");
-        assert_eq!(mask_id_number(""), "");
-        assert_eq!(mask_phone("13812345678"), "138****5678");
-        assert_eq!(mask_phone("12812345678"), "128****5678");
-        assert_eq!(mask_phone("call me"), "*****me");
-        assert_eq!(
-            mask_numbers("电话13812345678，身份证11010519491231002x；房1201"),
-            "电话138****5678，身份证110105********002x；房1201"
-        );
-        assert_eq!(mask_numbers("1990-01-01 85.5"), "1990-01-01 85.5");
-    }
 
     fn rejected(line: u64, cells: &[&str]) -> RejectedRow {
         RejectedRow {

@@ -5,10 +5,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::response::Response;
 use civicgrid_app::AppError;
-use civicgrid_app::domain::requests::ActionKind;
-use civicgrid_app::domain::requests::routing::Party;
-use civicgrid_app::requests::parse_public_number;
-use civicgrid_app::requests::transitions::Assignment;
+use civicgrid_app::domain::requests::{Action, ActionInput, ActionKind};
 use serde::Deserialize;
 
 use crate::api::{created, words};
@@ -51,13 +48,6 @@ pub struct RatingBody {
     pub comment: Option<String>,
 }
 
-fn need_reason(reason: Option<&str>) -> Result<&str, AppError> {
-    reason
-        .map(str::trim)
-        .filter(|r| !r.is_empty())
-        .ok_or_else(|| AppError::invalid("reason", "say why"))
-}
-
 #[utoipa::path(post, path = "/api/v1/requests/{id}/transitions", tag = "requests",
     params(("id" = String, Path, description = "An id or a number")),
     request_body = TransitionBody,
@@ -77,39 +67,17 @@ pub async fn transition(
 ) -> ApiResult<Json<Request>> {
     let id = id_of(&raw)?;
     let kind = ActionKind::parse(b.action.trim()).map_err(|e| AppError::invalid("action", e))?;
-    let (app, a, v) = (&st.app, &caller.actor, b.version);
-    let why = b.reason.as_deref();
-    let out = match kind {
-        ActionKind::Accept => app.accept_request(a, id, v).await,
-        ActionKind::Assign => {
-            let party = b
-                .party
-                .as_deref()
-                .ok_or_else(|| AppError::invalid("party", "say who takes it"))
-                .and_then(|p| Party::decode(p.trim()).map_err(|e| AppError::invalid("party", e)))?;
-            let to = Assignment {
-                party,
-                user_id: b.user_id,
-            };
-            app.assign_request(a, id, v, to, why).await
-        }
-        ActionKind::Start => app.start_request(a, id, v).await,
-        ActionKind::Resolve => app.resolve_request(a, id, v, why).await,
-        ActionKind::Close => app.close_request(a, id, v).await,
-        ActionKind::Reject => app.reject_request(a, id, v, need_reason(why)?).await,
-        ActionKind::Refer => app.refer_request(a, id, v, need_reason(why)?).await,
-        ActionKind::Hold => app.hold_request(a, id, v, need_reason(why)?).await,
-        ActionKind::Resume => app.resume_request(a, id, v).await,
-        ActionKind::Reopen => app.reopen_request(a, id, v, need_reason(why)?).await,
-        ActionKind::MarkDuplicate => {
-            let original = b
-                .original
-                .as_deref()
-                .and_then(parse_public_number)
-                .ok_or_else(|| AppError::invalid("original", "give the original's id or number"))?;
-            app.mark_request_duplicate(a, id, v, original).await
-        }
-    }?;
+    let input = ActionInput {
+        reason: b.reason.as_deref(),
+        party: b.party.as_deref(),
+        user_id: b.user_id,
+        original: b.original.as_deref(),
+    };
+    let action = Action::from_input(kind, input).map_err(AppError::from)?;
+    let out = st
+        .app
+        .act_on_request(&caller.actor, id, b.version, action)
+        .await?;
     notify(&st, &out);
     Ok(Json(out.into()))
 }

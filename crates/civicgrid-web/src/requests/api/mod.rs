@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, Utc};
 use civicgrid_app::domain::requests::RequestId;
-use civicgrid_app::requests::photo_check::MAX_PHOTO_BYTES;
+use civicgrid_app::domain::requests::photo::MAX_PHOTO_BYTES;
 use civicgrid_app::requests::{RequestView, parse_public_number};
 use serde::Serialize;
 

@@ -6,7 +6,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use civicgrid_app::AppError;
-use civicgrid_app::requests::photo_check::MAX_PHOTO_BYTES;
+use civicgrid_app::domain::requests::photo::MAX_PHOTO_BYTES;
 use civicgrid_app::store::requests::PhotoMeta;
 use serde::Serialize;
 
@@ -170,12 +170,9 @@ pub async fn add_photo(
     let data = photo
         .filter(|p| !p.is_empty())
         .ok_or_else(|| AppError::invalid("photo", "send the image in a part named `photo`"))?;
-    let stage = stage
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| if v.mine { "intake" } else { "resolution" }.to_owned());
     let photo_id = st
         .app
-        .add_request_photo(&caller.actor, id, &stage, "", &data, None)
+        .add_request_photo(&caller.actor, id, stage.as_deref(), &data)
         .await?;
     let meta = st
         .app

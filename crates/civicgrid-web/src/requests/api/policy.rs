@@ -5,7 +5,7 @@
 use axum::Json;
 use axum::extract::State;
 use civicgrid_app::AppError;
-use civicgrid_app::domain::requests::PoorRatingPolicy;
+use civicgrid_app::domain::requests::{MAX_WINDOW_MS, PoorRatingPolicy, similarity, sla};
 use civicgrid_app::requests::RequestPolicy;
 use serde::{Deserialize, Serialize};
 
@@ -14,12 +14,12 @@ use crate::extract::{ApiCaller, ApiJson};
 use crate::state::AppState;
 
 const HOUR_MS: i64 = 3_600_000;
-/// Longest reopen or duplicate window, in hours (a leap year).
-pub const MAX_WINDOW_HOURS: i64 = 366 * 24;
-/// Most duplicate suggestions offered at once.
-pub const MAX_DUPLICATE_RESULTS: i64 = 50;
-/// Longest escalation delay, in business minutes (a year of eight-hour days).
-pub const MAX_ESCALATION_MINUTES: i64 = 366 * 8 * 60;
+/// Longest reopen or duplicate window, in hours (the domain's bound).
+const MAX_WINDOW_HOURS: i64 = MAX_WINDOW_MS / HOUR_MS;
+/// Most duplicate suggestions offered at once (the domain's bound).
+const MAX_DUPLICATE_RESULTS: i64 = similarity::MAX_DUPLICATE_RESULTS as i64;
+/// Longest escalation delay, in business minutes (the domain's bound).
+const MAX_ESCALATION_MINUTES: i64 = sla::MAX_ESCALATION_MINUTES as i64;
 
 /// How requests are handled beyond the catalogue's targets.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -130,7 +130,12 @@ fn weight(field: &'static str, v: f64) -> Result<f64, AppError> {
 impl PolicyBody {
     /// `base` with these values in place; every field checked on its own first.
     pub fn apply(&self, mut base: RequestPolicy) -> Result<RequestPolicy, AppError> {
-        let percent = whole("sla_warning_percent", self.sla_warning_percent, 1, 99)?;
+        let percent = whole(
+            "sla_warning_percent",
+            self.sla_warning_percent,
+            i64::from(*sla::WARNING_PERCENTS.start()),
+            i64::from(*sla::WARNING_PERCENTS.end()),
+        )?;
         let staff = whole(
             "community_staff_after_minutes",
             self.community_staff_after_minutes,
@@ -326,6 +331,15 @@ mod tests {
                 .map_err(field_of);
             assert_eq!(got, Err(field), "{field}");
         }
+    }
+
+    #[test]
+    fn the_documented_ranges_are_the_domains() {
+        // The OpenAPI attributes above take literals: they must say what is enforced.
+        assert_eq!(MAX_ESCALATION_MINUTES, 175_680);
+        assert_eq!(MAX_WINDOW_HOURS, 8_784);
+        assert_eq!(MAX_DUPLICATE_RESULTS, 50);
+        assert_eq!(sla::WARNING_PERCENTS, 1..=99);
     }
 
     #[test]

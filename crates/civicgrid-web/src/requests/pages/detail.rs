@@ -11,10 +11,9 @@ use civicgrid_app::AppError;
 #[allow(unused_imports)]
 use civicgrid_app::domain::platform::access::Permission;
 use civicgrid_app::domain::requests::routing::{Party, ROUTABLE_ROLES};
-use civicgrid_app::domain::requests::{ActionKind, RequestId};
+use civicgrid_app::domain::requests::{Action, ActionInput, ActionKind, RequestId};
 use civicgrid_app::platform::auth::SignedIn;
 use civicgrid_app::requests::RequestView;
-use civicgrid_app::requests::transitions::Assignment;
 use serde::Deserialize;
 
 use super::resident::{field_number, read_posted};
@@ -258,38 +257,14 @@ async fn take_action(
     let kind = ActionKind::parse(f.action.trim())
         .map_err(|_| AppError::invalid("action", "choose one of the listed actions"))?;
     let version = field_number("version", &f.version)?;
-    let why = optional(&f.reason);
-    let app = &st.app;
-    let a = &me.actor;
-    let needs = |why: Option<&str>| -> Result<String, AppError> {
-        why.map(str::to_owned)
-            .ok_or_else(|| AppError::invalid("reason", "say why"))
+    let input = ActionInput {
+        reason: optional(&f.reason),
+        party: optional(&f.party),
+        user_id: field_number("user_id", &f.user_id)?,
+        original: optional(&f.original),
     };
-    match kind {
-        ActionKind::Accept => app.accept_request(a, id, version).await,
-        ActionKind::Assign => {
-            let party = Party::decode(f.party.trim())
-                .map_err(|_| AppError::invalid("party", "choose who takes it"))?;
-            let to = Assignment {
-                party,
-                user_id: field_number("user_id", &f.user_id)?,
-            };
-            app.assign_request(a, id, version, to, why).await
-        }
-        ActionKind::Start => app.start_request(a, id, version).await,
-        ActionKind::Resolve => app.resolve_request(a, id, version, why).await,
-        ActionKind::Close => app.close_request(a, id, version).await,
-        ActionKind::Reject => app.reject_request(a, id, version, &needs(why)?).await,
-        ActionKind::Refer => app.refer_request(a, id, version, &needs(why)?).await,
-        ActionKind::Hold => app.hold_request(a, id, version, &needs(why)?).await,
-        ActionKind::Resume => app.resume_request(a, id, version).await,
-        ActionKind::Reopen => app.reopen_request(a, id, version, &needs(why)?).await,
-        ActionKind::MarkDuplicate => {
-            let original = civicgrid_app::requests::parse_public_number(&f.original)
-                .ok_or_else(|| AppError::invalid("original", "give the original's number"))?;
-            app.mark_request_duplicate(a, id, version, original).await
-        }
-    }
+    let action = Action::from_input(kind, input)?;
+    st.app.act_on_request(&me.actor, id, version, action).await
 }
 
 async fn act(
@@ -425,18 +400,18 @@ async fn add_photo(
         return Err(AppError::Forbidden.into());
     }
     let posted = read_posted(&st, req).await?;
-    let stage = posted
-        .fields
-        .get("stage")
-        .map_or("intake", String::as_str)
-        .to_owned();
-    let Some((ct, bytes)) = posted.photo else {
+    let Some((_, bytes)) = posted.photo else {
         let e = AppError::invalid("photo", "choose a photo");
         return outcome(&st, ctx, &me, id, Err(e), "", ActFields::default()).await;
     };
     let result = st
         .app
-        .add_request_photo(&me.actor, id, &stage, &ct, &bytes, None)
+        .add_request_photo(
+            &me.actor,
+            id,
+            posted.fields.get("stage").map(String::as_str),
+            &bytes,
+        )
         .await
         .map(|_| None);
     outcome(

@@ -13,12 +13,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use civicgrid_app::AppError;
 #[allow(unused_imports)]
 use civicgrid_app::domain::platform::access::Permission;
+use civicgrid_app::domain::privacy::mask_name;
 use civicgrid_app::domain::requests::routing::Party;
 use civicgrid_app::domain::requests::{Channel, Status};
 use civicgrid_app::ledger::search::SearchRequest;
 use civicgrid_app::platform::auth::SignedIn;
 use civicgrid_app::requests::intake::OnBehalf;
-use civicgrid_app::requests::mask_name;
 use civicgrid_app::requests::reading::{QueueKind, QueueQuery};
 use futures_util::stream::Stream;
 use serde::Deserialize;

@@ -30,8 +30,8 @@ use crate::page::{PageCtx, render};
 use crate::routes::Routes;
 use crate::state::AppState;
 
-/// Largest photo accepted with a report.
-pub(crate) const MAX_PHOTO_BYTES: usize = 8 * 1024 * 1024;
+/// Largest photo accepted with a report (the domain's rule).
+pub(crate) use civicgrid_app::domain::requests::photo::MAX_PHOTO_BYTES;
 
 pub(super) fn routes(r: Routes) -> Routes {
     r.get("/requests/new", new_form)
@@ -349,13 +349,10 @@ pub(crate) async fn attach_photo(
     id: civicgrid_app::domain::requests::RequestId,
     photo: Option<(String, Vec<u8>)>,
 ) -> Option<&'static str> {
-    let (ct, bytes) = photo?;
-    if bytes.len() > MAX_PHOTO_BYTES {
-        return Some("request_photo_refused");
-    }
+    let (_, bytes) = photo?;
     match st
         .app
-        .add_request_photo(&me.actor, id, "intake", &ct, &bytes, None)
+        .add_request_photo(&me.actor, id, Some("intake"), &bytes)
         .await
     {
         Ok(_) => None,
