@@ -501,3 +501,55 @@ fn narrower(scope: &OrgPath, within: Option<&OrgPath>) -> OrgPath {
         _ => scope.clone(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::requests::settings::settings_access;
+    use civicgrid_domain::platform::access::{Assignment, Role};
+
+    fn actor(roles: &[Role]) -> Actor {
+        let grid = OrgPath::root(1).child(2).child(3).child(4).child(5);
+        Actor {
+            user_id: Some(1),
+            token_id: None,
+            label: "t".into(),
+            assignments: roles
+                .iter()
+                .enumerate()
+                .map(|(i, role)| Assignment {
+                    id: i64::try_from(i).unwrap_or(0),
+                    role: *role,
+                    node_id: 5,
+                    path: grid.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn queues_follow_the_request_permissions() {
+        let codes = |a: &Actor| queue_kinds(a).map(|k| k.all().collect::<Vec<_>>());
+        let worker = codes(&actor(&[Role::GridWorker])).unwrap();
+        assert_eq!(worker.first(), Some(&QueueKind::Mine));
+        assert!(worker.contains(&QueueKind::Scope));
+        assert_eq!(
+            codes(&actor(&[Role::Responder])).unwrap(),
+            [QueueKind::MyOrgs]
+        );
+        assert_eq!(
+            codes(&actor(&[Role::Resident])).map_err(|e| e.code()),
+            Err("forbidden")
+        );
+    }
+
+    #[test]
+    fn settings_open_to_who_manages_a_part_of_them() {
+        let admin = settings_access(&actor(&[Role::SystemAdmin])).unwrap();
+        assert!(admin.catalogue && admin.routing);
+        assert_eq!(
+            settings_access(&actor(&[Role::Resident])).map_err(|e| e.code()),
+            Err("forbidden")
+        );
+    }
+}

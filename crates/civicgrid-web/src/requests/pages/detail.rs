@@ -95,7 +95,7 @@ struct DetailPage {
     actions: Vec<&'static str>,
     parties: Vec<(String, String)>,
     duplicates: Vec<Dup>,
-    /// The app's answers ([`civicgrid_app::requests::RequestPermits`]).
+    // What the viewer may do, as the app answers (`RequestView::permits`).
     staff: bool,
     may_comment: bool,
     may_clear_flag: bool,
