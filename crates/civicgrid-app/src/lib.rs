@@ -16,6 +16,12 @@ pub use civicgrid_domain as domain;
 pub use civicgrid_store as store;
 pub use error::{AppError, AppResult};
 
+/// Milliseconds since the Unix epoch, now: the clock the use cases and their callers
+/// read (times are stored in UTC milliseconds).
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
 use civicgrid_store::Db;
 
 /// Settings the use cases need.

@@ -5,8 +5,8 @@ use axum::Json;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use civicgrid_app::store::platform::accounts::{AssignmentView, User as StoredUser};
-use civicgrid_app::store::platform::org::OrgNode;
+use civicgrid_app::platform::org::OrgNode;
+use civicgrid_app::platform::users::{AssignmentView, User as StoredUser};
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// A stored UTC millisecond timestamp as a time (serialised as RFC 3339).

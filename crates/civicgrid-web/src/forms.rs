@@ -5,8 +5,8 @@ use std::collections::{HashMap, HashSet};
 
 use axum::http::StatusCode;
 use civicgrid_app::AppError;
-use civicgrid_app::domain::platform::access::{Actor, Permission, Role};
-use civicgrid_app::store::platform::org::OrgNode;
+use civicgrid_app::domain::platform::access::{Actor, Role};
+use civicgrid_app::platform::org::OrgNode;
 
 use crate::error::{Failure, PageError};
 use crate::i18n::Lang;
@@ -216,22 +216,13 @@ pub fn node_name(lang: Lang, node: &OrgNode) -> &str {
     }
 }
 
-/// The roles this actor may hand out somewhere (what a role picker offers; the use
-/// case still checks the node).
+/// The roles this actor may hand out somewhere, as the app answers (what a role
+/// picker offers; the use case still checks the node).
 pub fn grantable_roles(actor: &Actor) -> Vec<&'static str> {
-    let mut roles: Vec<Role> = if actor.is_system() {
-        Role::ALL.to_vec()
-    } else {
-        actor
-            .assignments
-            .iter()
-            .filter(|a| a.role.has(Permission::ManageUsers))
-            .flat_map(|a| a.role.grantable().iter().copied())
-            .collect()
-    };
-    roles.sort();
-    roles.dedup();
-    roles.into_iter().map(Role::as_str).collect()
+    civicgrid_app::platform::users::grantable_roles(actor)
+        .into_iter()
+        .map(Role::as_str)
+        .collect()
 }
 
 /// Every role, for pickers that are not bounded by the grant rules (API tokens).

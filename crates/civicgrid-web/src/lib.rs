@@ -21,6 +21,9 @@ mod ledger;
 mod platform;
 mod requests;
 
+#[cfg(test)]
+mod seams_tests;
+
 pub use router::{build_router, route_list};
 pub use routes::RouteInfo;
 pub use state::{AppState, WebConfig};

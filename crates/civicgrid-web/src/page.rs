@@ -9,7 +9,8 @@ use axum::http::request::Parts;
 use axum::response::{Html, IntoResponse, Response};
 use civicgrid_app::domain::platform::access::Permission;
 use civicgrid_app::platform::auth::SignedIn;
-use civicgrid_app::store::platform::org::OrgNode;
+use civicgrid_app::platform::menu::may_reach;
+use civicgrid_app::platform::org::OrgNode;
 
 use crate::csrf::CsrfToken;
 use crate::error::{Failure, PageError};
@@ -41,12 +42,12 @@ impl PageCtx {
         self.lang.t_args(key, &[(name, value.to_owned())])
     }
 
-    /// May the signed-in user use `permission` somewhere? (Decides which links show;
-    /// the use cases decide what is allowed.)
+    /// May the signed-in user reach the part of the site that needs `permission`? The
+    /// app answers ([`may_reach`]); menus show their links from it.
     pub fn can(&self, permission: Permission) -> bool {
         self.user
             .as_ref()
-            .is_some_and(|u| u.actor.can_somewhere(permission))
+            .is_some_and(|u| may_reach(&u.actor, permission))
     }
 
     pub fn username(&self) -> &str {

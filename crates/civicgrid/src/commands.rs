@@ -5,10 +5,8 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use civicgrid_app::App;
 use civicgrid_app::domain::platform::access::Actor;
-use civicgrid_app::domain::platform::org::NodeKind;
-use civicgrid_app::store::platform::org as org_repo;
+use civicgrid_app::{App, AppError};
 use clap::Subcommand;
 
 use crate::config::Settings;
@@ -62,18 +60,11 @@ pub async fn open_app(s: &Settings) -> anyhow::Result<App> {
 
 /// Finds a node by id or by code (any level).
 pub async fn resolve_scope(app: &App, scope: &str) -> anyhow::Result<i64> {
-    let mut conn = app.db().read().await?;
-    if let Ok(id) = scope.trim().parse::<i64>()
-        && org_repo::get(&mut conn, id).await.is_ok()
-    {
-        return Ok(id);
+    match app.find_node(&Actor::system(), scope).await {
+        Ok(node) => Ok(node.id),
+        Err(AppError::NotFound(_)) => bail!("no organisation node has the code or id '{scope}'"),
+        Err(e) => Err(e.into()),
     }
-    for kind in NodeKind::ALL {
-        if let Some(n) = org_repo::find_by_code_or_name(&mut conn, kind, scope.trim()).await? {
-            return Ok(n.id);
-        }
-    }
-    bail!("no organisation node has the code or id '{scope}'")
 }
 
 pub async fn user(s: &Settings, cmd: UserCommand) -> anyhow::Result<()> {
@@ -236,7 +227,7 @@ fn spawn_request_jobs(
                 _ = tick.tick() => {}
                 _ = stopped.changed() => break,
             }
-            match app.run_escalations(civicgrid_app::store::now_ms()).await {
+            match app.run_escalations(civicgrid_app::now_ms()).await {
                 Ok(r) if r.escalated + r.auto_closed > 0 => {
                     tracing::info!(
                         escalated = r.escalated,

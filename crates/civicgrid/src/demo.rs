@@ -7,10 +7,8 @@ use anyhow::Context;
 use civicgrid_app::App;
 use civicgrid_app::domain::geo::{BBox, Boundary, jittered_subdivide};
 use civicgrid_app::domain::platform::access::Actor;
-use civicgrid_app::platform::org::NodeInput;
+use civicgrid_app::platform::org::{NodeInput, OrgNode};
 use civicgrid_app::platform::users::NewUser;
-use civicgrid_app::store::platform::org as org_repo;
-use civicgrid_app::store::platform::org::OrgNode;
 
 use crate::commands::{open_app, serve_app};
 use crate::config::Settings;
@@ -189,23 +187,9 @@ pub async fn seed(app: &App) -> anyhow::Result<(usize, u64)> {
 
 /// The actor of a demo account, as if it had signed in.
 async fn demo_actor(app: &App, username: &str) -> anyhow::Result<Actor> {
-    use civicgrid_app::store::platform::accounts;
-    let mut conn = app.db().read().await?;
-    let user = accounts::find_credentials(&mut conn, username)
-        .await?
-        .with_context(|| format!("demo account {username} missing"))?
-        .user;
-    let assignments = accounts::assignments_of(&mut conn, user.id)
-        .await?
-        .into_iter()
-        .map(|a| a.assignment)
-        .collect();
-    Ok(Actor {
-        user_id: Some(user.id),
-        token_id: None,
-        label: user.username,
-        assignments,
-    })
+    app.actor_of_account(&Actor::system(), username)
+        .await
+        .with_context(|| format!("demo account {username} missing"))
 }
 
 /// A handful of requests in Huguang Grid 1 in different states, so that the work
@@ -395,16 +379,11 @@ pub async fn seed_city(app: &App) -> anyhow::Result<usize> {
         }
     }
     for (username, display, role, scope) in DEMO_ACCOUNTS {
-        let node_id = {
-            let mut conn = app.db().read().await?;
-            let mut found = None;
-            for kind in civicgrid_app::domain::platform::org::NodeKind::ALL {
-                if let Some(n) = org_repo::find_by_code_or_name(&mut conn, kind, scope).await? {
-                    found = Some(n.id);
-                }
-            }
-            found.with_context(|| format!("demo scope {scope} missing"))?
-        };
+        let node_id = app
+            .find_node(&Actor::system(), scope)
+            .await
+            .with_context(|| format!("demo scope {scope} missing"))?
+            .id;
         app.create_user(
             &Actor::system(),
             &NewUser {
@@ -426,10 +405,7 @@ pub async fn run(s: &Settings) -> anyhow::Result<()> {
     let opened = Instant::now();
     let app = open_app(s).await?;
     let open_ms = opened.elapsed().as_millis();
-    let existing = {
-        let mut conn = app.db().read().await?;
-        org_repo::count(&mut conn).await?
-    };
+    let existing = app.org_node_count(&Actor::system()).await?;
     let mut banner = String::new();
     if existing == 0 {
         let started = Instant::now();

@@ -67,6 +67,13 @@ impl App {
         })
     }
 
+    /// [`App::my_household`] for a caller of the API, who may be an integration: only a
+    /// signed-in person has a household of their own; a token is refused.
+    pub async fn callers_household(&self, caller: Option<&SignedIn>) -> AppResult<MyHousehold> {
+        let me = caller.ok_or(AppError::Forbidden)?;
+        self.my_household(me).await
+    }
+
     /// Who accessed the signed-in resident's data, newest first: audit entries whose
     /// target is their record or household (changes, unmasking with its purpose), and
     /// the cards that showed their record, masked (from the data-access log).
@@ -129,7 +136,7 @@ impl App {
 
 impl App {
     /// The tag catalogue's names, for showing a resident their own tags.
-    pub async fn default_tag_names(&self) -> AppResult<Vec<civicgrid_store::ledger::CatalogueTag>> {
+    pub async fn default_tag_names(&self) -> AppResult<Vec<super::CatalogueTag>> {
         let mut conn = self.db.read().await?;
         Ok(repo::catalogue(&mut conn).await?)
     }

@@ -19,6 +19,7 @@ pub use crate::privacy::trace::{VIEW_HOUSEHOLD, VIEW_RESIDENT};
 pub use households::*;
 pub use mine::*;
 pub use residents::*;
+pub use tags::may_manage_catalogue;
 pub use view::*;
 
 use civicgrid_domain::ledger::date::Date;

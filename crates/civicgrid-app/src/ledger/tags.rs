@@ -38,6 +38,12 @@ pub(super) async fn resolve_tags(
     Ok(out)
 }
 
+/// May `actor` add and edit catalogue tags? (The catalogue page shows its form from
+/// this; [`App::upsert_catalogue_tag`] checks the same.)
+pub fn may_manage_catalogue(actor: &Actor) -> bool {
+    actor.can_somewhere(Permission::ManageCatalogue)
+}
+
 impl App {
     /// Replaces a resident's manual tags (known, non-derived catalogue tags only).
     pub async fn set_resident_tags(

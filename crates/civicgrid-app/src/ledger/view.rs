@@ -8,7 +8,7 @@ use civicgrid_domain::ledger::natural::natural_cmp;
 use civicgrid_domain::ledger::tags::{self, AGE_TAGS};
 use civicgrid_domain::platform::access::{Actor, Permission};
 use civicgrid_domain::platform::org::NodeKind;
-use civicgrid_store::ledger::{self as repo, CatalogueTag, HistoryEntry, ResidentRecord};
+use civicgrid_store::ledger::{self as repo, HistoryEntry, ResidentRecord};
 use civicgrid_store::{AnyConnection, platform::org};
 use serde::Serialize;
 
@@ -18,6 +18,10 @@ use super::{
 use crate::authz::{Change, record, require_somewhere};
 use crate::privacy::trace::{VIEW_HOUSEHOLD, VIEW_RESIDENT, record_view};
 use crate::{App, AppError, AppResult};
+
+/// A catalogue tag with whether it is offered for new assignments: a plain record,
+/// the app's view of the stored one.
+pub use civicgrid_store::ledger::CatalogueTag;
 
 /// How a room is used, as the board colours it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]

@@ -6,13 +6,18 @@ use std::collections::HashMap;
 use civicgrid_domain::platform::access::{Actor, Permission};
 use civicgrid_domain::platform::audit::StoredEntry;
 use civicgrid_domain::platform::org::OrgPath;
-use civicgrid_store::platform::audit::{self as repo, AuditFilter, Verification};
-use civicgrid_store::privacy::data_access::{self, DataView, ViewFilter};
+use civicgrid_store::platform::audit as repo;
+use civicgrid_store::privacy::data_access;
 use civicgrid_store::{StoreError, platform::org};
 use serde::Serialize;
 
 use crate::authz::require_somewhere;
+use crate::privacy::{DataView, ViewFilter};
 use crate::{App, AppResult};
+
+/// The filters of an audit-log read and the answer of a chain check: plain records,
+/// the app's view of the store's.
+pub use civicgrid_store::platform::audit::{AuditFilter, Verification};
 
 /// What an actor holding `ViewAudit` may read: everything, or the subtrees listed.
 enum Reach {

@@ -80,6 +80,21 @@ impl AttemptKeys {
 }
 
 impl App {
+    /// The actor of the account `username` with its roles, as if it had signed in: for
+    /// the command line acting in someone's name (seeding the demo). Only the system
+    /// may.
+    pub async fn actor_of_account(&self, actor: &Actor, username: &str) -> AppResult<Actor> {
+        if !actor.is_system() {
+            return Err(AppError::Forbidden);
+        }
+        let mut conn = self.db.read().await?;
+        let user = accounts::find_credentials(&mut conn, username)
+            .await?
+            .ok_or(AppError::NotFound("user"))?
+            .user;
+        load_actor(&mut conn, &user).await
+    }
+
     /// Signs a user in. `replaces` is the session token the browser already had, if
     /// any: it is revoked, so the session id always changes at sign-in.
     pub async fn login(

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod menu;
 pub mod org;
 pub(crate) mod password;
 pub(crate) mod token_cache;

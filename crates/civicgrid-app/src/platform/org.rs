@@ -3,11 +3,15 @@
 use civicgrid_domain::geo::Boundary;
 use civicgrid_domain::platform::access::{Actor, Permission, Role};
 use civicgrid_domain::platform::org::{self as rules, NodeKind};
-use civicgrid_store::platform::org::{self as repo, NewNode, NodeUpdate, OrgNode};
+use civicgrid_store::platform::org::{self as repo, NewNode, NodeUpdate};
 use serde::Deserialize;
 
 use crate::authz::{Change, reason, record, require, require_in_sight, require_somewhere};
 use crate::{App, AppError, AppResult};
+
+/// A node of the hierarchy as the use cases hand it out: a plain record (id, parent,
+/// kind, code, names, path, boundary, times), the app's view of the stored one.
+pub use civicgrid_store::platform::org::OrgNode;
 
 /// A node as a screen shows it: where it sits and what it contains.
 #[derive(Debug, Clone)]
@@ -95,6 +99,39 @@ impl App {
             children,
             counts,
         })
+    }
+
+    /// A node named by its id, or by its code or name at any level (what the command
+    /// line's `--scope` takes). A node the actor may not see is not found.
+    pub async fn find_node(&self, actor: &Actor, id_or_code: &str) -> AppResult<OrgNode> {
+        require_somewhere(actor, Permission::ViewOrg)?;
+        let wanted = id_or_code.trim();
+        let mut conn = self.db.read().await?;
+        let mut found = match wanted.parse::<i64>() {
+            Ok(id) => match get_node(&mut conn, id).await {
+                Ok(node) => Some(node),
+                Err(AppError::NotFound(_)) => None,
+                Err(e) => return Err(e),
+            },
+            Err(_) => None,
+        };
+        for kind in NodeKind::ALL {
+            if found.is_some() {
+                break;
+            }
+            found = repo::find_by_code_or_name(&mut conn, kind, wanted).await?;
+        }
+        found
+            .filter(|n| actor.can(Permission::ViewOrg, &n.path))
+            .ok_or(AppError::NotFound("org node"))
+    }
+
+    /// How many nodes the hierarchy has (none in a fresh database), for who may browse
+    /// it somewhere.
+    pub async fn org_node_count(&self, actor: &Actor) -> AppResult<i64> {
+        require_somewhere(actor, Permission::ViewOrg)?;
+        let mut conn = self.db.read().await?;
+        Ok(repo::count(&mut conn).await?)
     }
 
     /// A node and all its descendants (for maps and pickers).

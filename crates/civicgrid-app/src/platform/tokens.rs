@@ -2,13 +2,17 @@
 
 use civicgrid_domain::platform::access::{Actor, Permission, Role};
 use civicgrid_store::now_ms;
-use civicgrid_store::platform::tokens::{self as repo, ApiToken};
+use civicgrid_store::platform::tokens as repo;
 use serde::Deserialize;
 
 use crate::authz::{Change, reason, record, require_in_sight, require_somewhere};
 use crate::platform::auth::{new_secret, secret_hash};
 use crate::platform::org::get_node;
 use crate::{App, AppError, AppResult};
+
+/// An API token as listed (never its secret): a plain record, the app's view of the
+/// stored one.
+pub use civicgrid_store::platform::tokens::ApiToken;
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct NewToken {

@@ -2,14 +2,19 @@
 
 use civicgrid_domain::platform::access::{Actor, Permission, Role};
 use civicgrid_domain::platform::account;
-use civicgrid_store::platform::accounts::{self as repo, AssignmentView, User};
-use civicgrid_store::platform::sessions::{self, Session};
+use civicgrid_store::platform::accounts as repo;
+use civicgrid_store::platform::sessions;
 use civicgrid_store::{AnyConnection, StoreError, now_ms};
 use serde::Deserialize;
 
 use crate::authz::{Change, reason, record, require_grant, require_somewhere};
 use crate::platform::org::get_node;
 use crate::{App, AppError, AppResult};
+
+/// An account, a role assignment with its node's names, and a live session as the use
+/// cases hand them out: plain records, the app's view of the stored ones.
+pub use civicgrid_store::platform::accounts::{AssignmentView, User};
+pub use civicgrid_store::platform::sessions::Session;
 
 #[derive(Debug, Clone)]
 pub struct UserView {
@@ -81,6 +86,24 @@ fn require_user_visible(
     } else {
         Err(AppError::Forbidden)
     }
+}
+
+/// The roles `actor` may hand out somewhere, in role order: what a role picker offers
+/// (granting checks the node as well).
+pub fn grantable_roles(actor: &Actor) -> Vec<Role> {
+    let mut roles: Vec<Role> = if actor.is_system() {
+        Role::ALL.to_vec()
+    } else {
+        actor
+            .assignments
+            .iter()
+            .filter(|a| a.role.has(Permission::ManageUsers))
+            .flat_map(|a| a.role.grantable().iter().copied())
+            .collect()
+    };
+    roles.sort();
+    roles.dedup();
+    roles
 }
 
 /// May `actor` manage the account holding `assignments`? See

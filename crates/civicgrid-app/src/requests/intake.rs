@@ -196,6 +196,31 @@ fn check_text(field: &'static str, v: Option<&str>, max: usize) -> AppResult<Opt
     }
 }
 
+/// Refuses one who may raise a request of their own nowhere
+/// ([`Permission::SubmitRequest`]): the resident's report form is theirs.
+pub fn require_reporter(actor: &Actor) -> AppResult<()> {
+    require_somewhere(actor, Permission::SubmitRequest)
+}
+
+/// Refuses one who handles requests nowhere ([`Permission::HandleRequests`]): staff
+/// intake (phone, walk-in, patrol) and its resident picker are theirs.
+pub fn require_staff_intake(actor: &Actor) -> AppResult<()> {
+    require_somewhere(actor, Permission::HandleRequests)
+}
+
+/// May the staff intake form look the resident up in the ledger? Who may view the
+/// ledger somewhere (the search is then narrowed to their scope, names masked).
+pub fn may_search_residents(actor: &Actor) -> bool {
+    actor.can_somewhere(Permission::ViewLedger)
+}
+
+/// Refuses a search of the intake form's resident picker unless `actor` takes staff
+/// intake and may look residents up ([`may_search_residents`]).
+pub fn require_resident_search(actor: &Actor) -> AppResult<()> {
+    require_staff_intake(actor)?;
+    require_somewhere(actor, Permission::ViewLedger)
+}
+
 impl App {
     /// Raises a request. Residents raise their own (`resident_web`); staff take one for
     /// a resident who called or walked in (`staff_phone`, `staff_walk_in`, with

@@ -133,10 +133,28 @@ pub struct RequestView {
     pub actions: Vec<ActionKind>,
     /// The viewer may rate it now.
     pub may_rate: bool,
+    /// What else the viewer may do on it (the forms a page shows).
+    #[serde(skip)]
+    pub permits: RequestPermits,
     pub created_at: i64,
     pub updated_at: i64,
     /// For optimistic locking: pass it back with a change.
     pub version: i64,
+}
+
+/// What a viewer may do on a request besides the state machine's actions and the
+/// rating, so that pages show only the forms the use cases accept.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RequestPermits {
+    /// Reads it as staff (the queue to go back to, internal comments, resolution
+    /// photos): anyone but its requester, or a requester who handles requests somewhere.
+    pub staff: bool,
+    /// May comment on it: its requester, its handlers and its responders.
+    pub may_comment: bool,
+    /// May add a photo: its requester, or one who may act on it now.
+    pub may_add_photo: bool,
+    /// May clear the flag a poor rating left: a supervisor at its place, while flagged.
+    pub may_clear_flag: bool,
 }
 
 /// How an actor stands to one request.
@@ -153,6 +171,8 @@ pub(crate) struct Standing {
     pub viewer: bool,
     /// Holds [`Permission::SuperviseRequests`] at its place.
     pub supervisor: bool,
+    /// Handles requests somewhere (not necessarily here).
+    pub handles_somewhere: bool,
 }
 
 impl Standing {
@@ -190,6 +210,7 @@ pub(crate) async fn standing(
         responder,
         viewer: actor.can(Permission::ViewRequests, &rec.path),
         supervisor: actor.can(Permission::SuperviseRequests, &rec.path),
+        handles_somewhere: actor.can_somewhere(Permission::HandleRequests),
     })
 }
 
@@ -223,13 +244,19 @@ pub(crate) fn view(
             .and_then(|p| civicgrid_domain::ledger::phone::Phone::parse(&p).ok())
             .map_or_else(|| "****".to_owned(), |p| p.masked())
     });
-    let actions = rec
+    let actions: Vec<ActionKind> = rec
         .status
         .actions()
         .iter()
         .copied()
         .filter(|k| s.may_take(*k))
         .collect();
+    let permits = RequestPermits {
+        staff: !s.requester || s.handles_somewhere,
+        may_comment: s.requester || s.handler || s.responder,
+        may_add_photo: s.requester || !actions.is_empty(),
+        may_clear_flag: rec.flagged && s.supervisor,
+    };
     RequestView {
         number: public_number(rec.id, rec.created_at, cal.utc_offset_minutes()),
         id: rec.id,
@@ -266,6 +293,7 @@ pub(crate) fn view(
         may_rate: s.requester
             && rec.rating.is_none()
             && matches!(rec.status, Status::Resolved | Status::Closed),
+        permits,
         created_at: rec.created_at,
         updated_at: rec.updated_at,
         version: rec.version,

@@ -6,9 +6,7 @@ use civicgrid_domain::platform::access::{Actor, Permission};
 use civicgrid_domain::platform::org::OrgPath;
 use civicgrid_domain::requests::routing::Party;
 use civicgrid_domain::requests::{RequestId, Status};
-use civicgrid_store::requests::{
-    self as repo, InboxItem, Narrowing, PhotoMeta, Queue, RequestEvent, RequestRecord,
-};
+use civicgrid_store::requests::{self as repo, Narrowing, Queue, RequestEvent, RequestRecord};
 use civicgrid_store::{commit, now_ms, platform::org};
 use serde::Serialize;
 
@@ -16,6 +14,10 @@ use super::settings::load_rules;
 use super::{RequestView, standing, view, visible_request};
 use crate::authz::require_somewhere;
 use crate::{App, AppError, AppResult};
+
+/// A photo's metadata and a line of the resident's inbox: plain records, the app's
+/// view of the stored ones.
+pub use civicgrid_store::requests::{InboxItem, PhotoMeta};
 
 /// Largest page of a queue.
 pub const MAX_PAGE_SIZE: u32 = 200;
@@ -40,6 +42,53 @@ pub enum QueueKind {
     Flagged,
     /// The requests I raised, newest first.
     Raised,
+}
+
+/// The queues an actor may open, in the order tabs show them; never empty.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueKinds {
+    first: QueueKind,
+    rest: Vec<QueueKind>,
+}
+
+impl QueueKinds {
+    /// The queue opened when none is asked for.
+    pub fn first(&self) -> QueueKind {
+        self.first
+    }
+
+    /// Every queue, the first one first.
+    pub fn all(&self) -> impl Iterator<Item = QueueKind> + '_ {
+        std::iter::once(self.first).chain(self.rest.iter().copied())
+    }
+}
+
+/// The work queues `actor` may open: [`QueueKind::Mine`] for who handles requests,
+/// [`QueueKind::MyOrgs`] for responders, the scope's queues for who views them.
+/// Refused when none.
+pub fn queue_kinds(actor: &Actor) -> AppResult<QueueKinds> {
+    let mut kinds = Vec::new();
+    if actor.can_somewhere(Permission::HandleRequests) {
+        kinds.push(QueueKind::Mine);
+    }
+    if actor.can_somewhere(Permission::RespondToRequests) {
+        kinds.push(QueueKind::MyOrgs);
+    }
+    if actor.can_somewhere(Permission::ViewRequests) {
+        kinds.extend([
+            QueueKind::Scope,
+            QueueKind::Overdue,
+            QueueKind::ReturnVisits,
+            QueueKind::Flagged,
+            QueueKind::All,
+        ]);
+    }
+    let mut kinds = kinds.into_iter();
+    let first = kinds.next().ok_or(AppError::Forbidden)?;
+    Ok(QueueKinds {
+        first,
+        rest: kinds.collect(),
+    })
 }
 
 /// A queue read: filters and a page.
@@ -152,6 +201,17 @@ impl App {
         let staff = s.handler || s.responder || s.viewer;
         let events = repo::events(&mut conn, rec.id, !staff).await?;
         Ok(events.into_iter().map(|e| entry(e, staff)).collect())
+    }
+
+    /// The request a photo is about to be added to, once `actor` may add one (see
+    /// [`super::RequestPermits::may_add_photo`]); called before the upload is read.
+    pub async fn request_for_photo(&self, actor: &Actor, id: RequestId) -> AppResult<RequestView> {
+        let v = self.request(actor, id).await?;
+        if v.permits.may_add_photo {
+            Ok(v)
+        } else {
+            Err(AppError::Forbidden)
+        }
     }
 
     /// A request's photos (metadata; the bytes through [`App::request_photo`]).
@@ -440,5 +500,57 @@ fn narrower(scope: &OrgPath, within: Option<&OrgPath>) -> OrgPath {
         Some(w) if w.is_within(scope) => w.clone(),
         Some(w) if !scope.is_within(w) => OrgPath::from_stored(format!("{}x/", scope.as_str())),
         _ => scope.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::requests::settings::settings_access;
+    use civicgrid_domain::platform::access::{Assignment, Role};
+
+    fn actor(roles: &[Role]) -> Actor {
+        let grid = OrgPath::root(1).child(2).child(3).child(4).child(5);
+        Actor {
+            user_id: Some(1),
+            token_id: None,
+            label: "t".into(),
+            assignments: roles
+                .iter()
+                .enumerate()
+                .map(|(i, role)| Assignment {
+                    id: i64::try_from(i).unwrap_or(0),
+                    role: *role,
+                    node_id: 5,
+                    path: grid.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn queues_follow_the_request_permissions() {
+        let codes = |a: &Actor| queue_kinds(a).map(|k| k.all().collect::<Vec<_>>());
+        let worker = codes(&actor(&[Role::GridWorker])).unwrap();
+        assert_eq!(worker.first(), Some(&QueueKind::Mine));
+        assert!(worker.contains(&QueueKind::Scope));
+        assert_eq!(
+            codes(&actor(&[Role::Responder])).unwrap(),
+            [QueueKind::MyOrgs]
+        );
+        assert_eq!(
+            codes(&actor(&[Role::Resident])).map_err(|e| e.code()),
+            Err("forbidden")
+        );
+    }
+
+    #[test]
+    fn settings_open_to_who_manages_a_part_of_them() {
+        let admin = settings_access(&actor(&[Role::SystemAdmin])).unwrap();
+        assert!(admin.catalogue && admin.routing);
+        assert_eq!(
+            settings_access(&actor(&[Role::Resident])).map_err(|e| e.code()),
+            Err("forbidden")
+        );
     }
 }

@@ -112,6 +112,32 @@ pub(crate) async fn load_rules(conn: &mut AnyConnection) -> AppResult<Rules> {
     Ok(Rules { calendar, policy })
 }
 
+/// The parts of the request settings an actor may open: the catalogue (categories,
+/// calendar, policies), routing rules, responder organisations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SettingsAccess {
+    /// [`Permission::ManageRequestCatalogue`] somewhere.
+    pub catalogue: bool,
+    /// [`Permission::ManageRouting`] somewhere.
+    pub routing: bool,
+    /// [`Permission::ManageResponders`] somewhere.
+    pub responders: bool,
+}
+
+/// What of the request settings `actor` may open; refused when nothing.
+pub fn settings_access(actor: &Actor) -> AppResult<SettingsAccess> {
+    let access = SettingsAccess {
+        catalogue: actor.can_somewhere(Permission::ManageRequestCatalogue),
+        routing: actor.can_somewhere(Permission::ManageRouting),
+        responders: actor.can_somewhere(Permission::ManageResponders),
+    };
+    if access.catalogue || access.routing || access.responders {
+        Ok(access)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
 impl App {
     /// Adds the default categories that are missing, once per process.
     /// Seeds the default catalogue in a short write transaction of its own, the first
@@ -230,6 +256,19 @@ impl App {
     pub async fn request_policy(&self) -> AppResult<RequestPolicy> {
         let mut conn = self.db.read().await?;
         Ok(load_rules(&mut conn).await?.policy)
+    }
+
+    /// Changes the policies with `edit`, applied to the ones in force
+    /// ([`Permission::ManageRequestCatalogue`]). Who may change them is answered before
+    /// `edit` judges what was sent.
+    pub async fn edit_request_policy(
+        &self,
+        actor: &Actor,
+        edit: impl FnOnce(RequestPolicy) -> AppResult<RequestPolicy>,
+    ) -> AppResult<()> {
+        require_somewhere(actor, Permission::ManageRequestCatalogue)?;
+        let next = edit(self.request_policy().await?)?;
+        self.set_request_policy(actor, next).await
     }
 
     /// Replaces the policies ([`Permission::ManageRequestCatalogue`]).

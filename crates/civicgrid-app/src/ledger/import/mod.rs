@@ -22,6 +22,13 @@ mod write;
 
 pub use read::ImportFile;
 
+/// Refuses one who may import nowhere ([`Permission::ImportLedger`]). The import pages
+/// ask this before reading an upload or a job number, so that the refusal does not
+/// depend on what was sent.
+pub fn require_importer(actor: &Actor) -> AppResult<()> {
+    require_somewhere(actor, Permission::ImportLedger)
+}
+
 /// Largest file an import accepts by default (bytes).
 pub const DEFAULT_MAX_BYTES: usize = 200 * 1024 * 1024;
 /// Rejected rows kept with their cells by default (the first of a file; the rest are

@@ -8,14 +8,21 @@ use civicgrid_domain::ledger::person::ResidenceStatus;
 use civicgrid_domain::ledger::tags::{AGE_TAGS, TagDef};
 use civicgrid_domain::platform::access::{Actor, Permission};
 use civicgrid_domain::platform::org::NodeKind;
-use civicgrid_store::ledger::population::{self as pop_repo, Population, born_by};
-use civicgrid_store::ledger::search::{self as repo, Hit, SearchFilter};
-use civicgrid_store::platform::org::OrgNode;
+use civicgrid_store::ledger::population::{self as pop_repo, born_by};
+use civicgrid_store::ledger::search::{self as repo, SearchFilter};
 use civicgrid_store::{AnyConnection, ledger, ledger::pii};
 
 pub use query::ParsedQuery;
 
+/// A resident found, a population's counts (per grid and in total) and its age bands:
+/// plain records and the band rule, the app's view of the store's.
+pub use civicgrid_store::ledger::population::{
+    AGE_BANDS, Counts, GridCounts, Population, age_band,
+};
+pub use civicgrid_store::ledger::search::Hit;
+
 use crate::authz::require_somewhere;
+use crate::platform::org::OrgNode;
 use crate::{App, AppError, AppResult};
 
 /// Results per page.
@@ -191,7 +198,7 @@ impl App {
 
 /// Age-derived tags counted from the age bands (they are computed, never recorded).
 fn add_derived_tags(p: &mut Population) {
-    let apply = |c: &mut pop_repo::Counts| {
+    let apply = |c: &mut Counts| {
         let b = c.by_age_band;
         for (code, n) in [
             ("minor", b[0]),

@@ -5,7 +5,6 @@
 use axum::Json;
 use axum::extract::State;
 use axum::response::Response;
-use civicgrid_app::AppError;
 use civicgrid_app::ledger::{
     Board, HouseholdCard, MyHousehold, ResidentCard, ResidentInput, ResidentPatch, Unmasked,
 };
@@ -171,6 +170,7 @@ pub async fn my_household(
     State(st): State<AppState>,
     caller: ApiCaller,
 ) -> ApiResult<Json<MyHousehold>> {
-    let me = caller.signed_in.ok_or(AppError::Forbidden)?;
-    Ok(Json(st.app.my_household(&me).await?))
+    Ok(Json(
+        st.app.callers_household(caller.signed_in.as_ref()).await?,
+    ))
 }

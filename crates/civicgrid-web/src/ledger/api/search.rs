@@ -5,8 +5,7 @@ use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::extract::State;
-use civicgrid_app::ledger::search::{SearchRequest, today_ym};
-use civicgrid_app::store::ledger::population::{AGE_BANDS, Counts};
+use civicgrid_app::ledger::search::{AGE_BANDS, Counts, SearchRequest, today_ym};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiResult, ErrorBody};

@@ -5,7 +5,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use civicgrid_app::ledger::{Board, BoardRoomView};
-use civicgrid_app::store::platform::org::OrgNode;
+use civicgrid_app::platform::org::OrgNode;
 use serde::Deserialize;
 
 use super::{Badge, TagNames, badges};

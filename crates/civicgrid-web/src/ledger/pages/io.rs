@@ -6,6 +6,7 @@ use axum::extract::{Multipart, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use civicgrid_app::AppError;
+#[allow(unused_imports)]
 use civicgrid_app::domain::platform::access::Permission;
 use civicgrid_app::ledger::export::ExportFormat;
 use civicgrid_app::ledger::import::jobs::{ImportJobView, JobState, REJECTS_EXPIRED, RejectsFile};
@@ -29,10 +30,6 @@ pub(super) fn routes(r: Routes) -> Routes {
         .get("/ledger/import/jobs/{id}", job)
         .get("/ledger/import/jobs/{id}/rejects", rejects)
         .get("/ledger/export", export)
-}
-
-fn forbidden() -> PageError {
-    PageError(Failure::from(AppError::Forbidden))
 }
 
 #[derive(Template)]
@@ -60,9 +57,6 @@ async fn form(
     ctx: PageCtx,
     CurrentUser(me): CurrentUser,
 ) -> PageResult<Response> {
-    if !me.actor.can_somewhere(Permission::ImportLedger) {
-        return Err(forbidden());
-    }
     let jobs = st.app.my_import_jobs(&me.actor, 10).await?;
     Ok(import_page(ctx, None, jobs))
 }
@@ -79,9 +73,7 @@ struct JobPage {
 /// A job id from the path, once the caller may import at all (so a refusal does not
 /// depend on how the id is spelled).
 fn job_id(me: &civicgrid_app::platform::auth::SignedIn, raw: &str) -> Result<i64, PageError> {
-    if !me.actor.can_somewhere(Permission::ImportLedger) {
-        return Err(forbidden());
-    }
+    import::require_importer(&me.actor)?;
     raw.parse()
         .map_err(|_| PageError(Failure::from(AppError::NotFound("import job"))))
 }
@@ -174,9 +166,7 @@ async fn upload(
     CurrentUser(me): CurrentUser,
     req: Request,
 ) -> PageResult<Response> {
-    if !me.actor.can_somewhere(Permission::ImportLedger) {
-        return Err(forbidden());
-    }
+    import::require_importer(&me.actor)?;
     let header_token = req
         .headers()
         .get(csrf::CSRF_HEADER)

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use civicgrid_app::store::ledger::CatalogueTag;
+use civicgrid_app::ledger::CatalogueTag;
 
 use crate::i18n::Lang;
 use crate::routes::Routes;

@@ -7,8 +7,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
 use civicgrid_app::domain::platform::access::Permission;
-use civicgrid_app::ledger::search::PopulationView;
-use civicgrid_app::store::ledger::population::{AGE_BANDS, Counts};
+use civicgrid_app::ledger::search::{AGE_BANDS, Counts, PopulationView};
 
 use crate::error::PageResult;
 use crate::extract::{CurrentUser, PagePath};

@@ -5,10 +5,8 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
 use civicgrid_app::domain::platform::access::Permission;
-use civicgrid_app::ledger::search::{SearchRequest, today_ym};
-use civicgrid_app::store::ledger::population::age_band;
-use civicgrid_app::store::ledger::search::Hit;
-use civicgrid_app::store::platform::org::OrgNode;
+use civicgrid_app::ledger::search::{Hit, SearchRequest, age_band, today_ym};
+use civicgrid_app::platform::org::OrgNode;
 use serde::Deserialize;
 
 use crate::error::PageResult;

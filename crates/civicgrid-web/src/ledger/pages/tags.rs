@@ -4,9 +4,10 @@
 use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
+#[allow(unused_imports)]
 use civicgrid_app::domain::platform::access::Permission;
+use civicgrid_app::ledger::{CatalogueTag, may_manage_catalogue};
 use civicgrid_app::platform::auth::SignedIn;
-use civicgrid_app::store::ledger::CatalogueTag;
 use serde::Deserialize;
 
 use crate::error::PageResult;
@@ -53,7 +54,7 @@ async fn tags_page(
 ) -> PageResult<Response> {
     let tags = st.app.tag_catalogue(&me.actor).await?;
     Ok(render(&TagsPage {
-        can_manage: me.actor.can_somewhere(Permission::ManageCatalogue),
+        can_manage: may_manage_catalogue(&me.actor),
         ctx,
         tags,
         fields,

@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, Utc};
 use civicgrid_app::domain::platform::audit::StoredEntry;
-use civicgrid_app::store::platform::audit::AuditFilter;
+use civicgrid_app::platform::audit::AuditFilter;
 use serde::{Deserialize, Serialize};
 
 use crate::api::time;

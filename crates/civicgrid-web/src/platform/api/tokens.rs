@@ -6,8 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
-use civicgrid_app::platform::tokens::NewToken;
-use civicgrid_app::store::platform::tokens::ApiToken;
+use civicgrid_app::platform::tokens::{ApiToken, NewToken};
 use serde::{Deserialize, Serialize};
 
 use crate::api::{ReasonQuery, created, time};

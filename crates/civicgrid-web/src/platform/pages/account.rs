@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use civicgrid_app::domain::platform::access::Permission;
 use civicgrid_app::platform::auth::SignedIn;
-use civicgrid_app::store::platform::accounts::User;
+use civicgrid_app::platform::users::User;
 use serde::Deserialize;
 
 use crate::error::PageResult;

@@ -9,9 +9,8 @@ use axum::extract::State;
 use axum::response::Response;
 use civicgrid_app::domain::platform::access::Permission;
 use civicgrid_app::domain::platform::audit::StoredEntry;
-use civicgrid_app::platform::audit::ScopeStep;
-use civicgrid_app::store::platform::audit::AuditFilter;
-use civicgrid_app::store::privacy::data_access::{DataView, ViewFilter};
+use civicgrid_app::platform::audit::{AuditFilter, ScopeStep};
+use civicgrid_app::privacy::{DataView, ViewFilter};
 use serde::Deserialize;
 
 use crate::error::PageResult;

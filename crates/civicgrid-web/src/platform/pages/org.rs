@@ -10,8 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use civicgrid_app::domain::geo::{Boundary, MapFeature, render_svg_map};
 use civicgrid_app::domain::platform::access::Permission;
 use civicgrid_app::domain::platform::org::NodeKind;
-use civicgrid_app::platform::org::{NodeEdit, NodeInput, NodeView};
-use civicgrid_app::store::platform::org::OrgNode;
+use civicgrid_app::platform::org::{NodeEdit, NodeInput, NodeView, OrgNode};
 use serde::Deserialize;
 
 use crate::error::PageResult;

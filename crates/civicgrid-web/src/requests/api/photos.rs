@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use civicgrid_app::AppError;
 use civicgrid_app::domain::requests::photo::MAX_PHOTO_BYTES;
-use civicgrid_app::store::requests::PhotoMeta;
+use civicgrid_app::requests::reading::PhotoMeta;
 use serde::Serialize;
 
 use crate::api::{created, time};
@@ -162,10 +162,7 @@ pub async fn add_photo(
     let id = id_of(&raw)?;
     // The same rule as the page: the requester, or someone who may act on it now; the
     // body is read only after that.
-    let v = st.app.request(&caller.actor, id).await?;
-    if !v.mine && v.actions.is_empty() {
-        return Err(AppError::Forbidden.into());
-    }
+    st.app.request_for_photo(&caller.actor, id).await?;
     let (stage, photo) = read_upload(&st, req).await?;
     let data = photo
         .filter(|p| !p.is_empty())

@@ -239,15 +239,9 @@ pub async fn set_policy(
     ApiJson(b): ApiJson<PolicyBody>,
 ) -> ApiResult<Json<PolicyBody>> {
     // Who may change it is answered before what was sent is judged.
-    if !caller
-        .actor
-        .can_somewhere(civicgrid_app::domain::platform::access::Permission::ManageRequestCatalogue)
-    {
-        return Err(AppError::Forbidden.into());
-    }
-    let current = st.app.request_policy().await?;
-    let next = b.apply(current)?;
-    st.app.set_request_policy(&caller.actor, next).await?;
+    st.app
+        .edit_request_policy(&caller.actor, |current| b.apply(current))
+        .await?;
     Ok(Json(PolicyBody::from(&st.app.request_policy().await?)))
 }
 

@@ -395,7 +395,7 @@ async fn list_requests(
         .map(|s| spec::parse_datetime("end_date", s, offset))
         .transpose()
         .map_err(err)?;
-    let (from, to) = spec::date_range(start, end, civicgrid_app::store::now_ms()).map_err(err)?;
+    let (from, to) = spec::date_range(start, end, civicgrid_app::now_ms()).map_err(err)?;
     let status = p
         .get("status")
         .map(Open311Status::parse)
@@ -503,7 +503,7 @@ async fn updates(
         .map(|s| spec::parse_datetime("end_date", s, offset))
         .transpose()
         .map_err(err)?;
-    let (from, to) = spec::date_range(start, end, civicgrid_app::store::now_ms()).map_err(err)?;
+    let (from, to) = spec::date_range(start, end, civicgrid_app::now_ms()).map_err(err)?;
     let page = Page::parse(p.get("page"), p.get("page_size")).map_err(err)?;
     let list = st
         .app

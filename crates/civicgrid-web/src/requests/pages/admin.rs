@@ -15,6 +15,7 @@ use civicgrid_app::domain::requests::calendar::{parse_dates, parse_spans};
 use civicgrid_app::domain::requests::category::{Category, PartyKind, ResponderKind};
 use civicgrid_app::domain::requests::routing::{Party, ROUTABLE_ROLES};
 use civicgrid_app::platform::auth::SignedIn;
+use civicgrid_app::requests::settings::{SettingsAccess, settings_access};
 use serde::Deserialize;
 
 use super::resident::field_number;
@@ -94,15 +95,6 @@ struct SettingsPage {
     problems: Problems,
 }
 
-fn may_open(me: &SignedIn) -> (bool, bool, bool) {
-    let a = &me.actor;
-    (
-        a.can_somewhere(Permission::ManageRequestCatalogue),
-        a.can_somewhere(Permission::ManageRouting),
-        a.can_somewhere(Permission::ManageResponders),
-    )
-}
-
 async fn show(
     st: &AppState,
     ctx: PageCtx,
@@ -111,10 +103,11 @@ async fn show(
     problems: Problems,
     kept_policy: Option<PolicyFields>,
 ) -> PageResult<Response> {
-    let (catalogue, routing, responders) = may_open(me);
-    if !(catalogue || routing || responders) {
-        return Err(AppError::Forbidden.into());
-    }
+    let SettingsAccess {
+        catalogue,
+        routing,
+        responders,
+    } = settings_access(&me.actor)?;
     let cats = st.app.request_categories().await?;
     let names = CategoryNames::new(ctx.lang, &cats);
     let lang = language(ctx.lang);
@@ -629,16 +622,11 @@ async fn save_policy(
     CurrentUser(me): CurrentUser,
     PageForm(f): PageForm<PolicyFields>,
 ) -> PageResult<Response> {
-    let result = async {
-        // Who may change it is answered before what was typed is judged.
-        if !me.actor.can_somewhere(Permission::ManageRequestCatalogue) {
-            return Err(AppError::Forbidden);
-        }
-        let current = st.app.request_policy().await?;
-        let next = f.body()?.apply(current)?;
-        st.app.set_request_policy(&me.actor, next).await
-    }
-    .await;
+    // Who may change it is answered before what was typed is judged.
+    let result = st
+        .app
+        .edit_request_policy(&me.actor, |current| f.body()?.apply(current))
+        .await;
     match result {
         Ok(()) => Ok(Redirect::to("/requests/settings?done=request_saved#policy").into_response()),
         Err(e) => {

@@ -94,9 +94,9 @@ struct DetailPage {
     actions: Vec<&'static str>,
     parties: Vec<(String, String)>,
     duplicates: Vec<Dup>,
+    // What the viewer may do, as the app answers (`RequestView::permits`).
     staff: bool,
     may_comment: bool,
-    /// The viewer supervises requests somewhere (the use case decides at this place).
     may_clear_flag: bool,
     kept: ActFields,
     notice: Option<String>,
@@ -132,8 +132,6 @@ async fn show(
     let names = CategoryNames::new(ctx.lang, &st.app.request_categories().await?);
     let orgs = org_names(st, &ctx).await;
     let offset = utc_offset(st).await?;
-    let staff = !v.mine || me.actor.can_somewhere(Permission::HandleRequests);
-    let staff_view = timeline.iter().any(|e| e.actor_label.is_some()) || !v.mine;
     let actions: Vec<&'static str> = v.actions.iter().map(|a| a.code()).collect();
     let duplicates = if v.actions.contains(&ActionKind::MarkDuplicate) {
         st.app
@@ -178,8 +176,6 @@ async fn show(
             internal: !e.visible,
         })
         .collect();
-    let may_comment = staff_view || v.mine;
-    let may_clear_flag = v.flagged && me.actor.can_somewhere(Permission::SuperviseRequests);
     Ok(render(&DetailPage {
         category: names.name(&v.category),
         status: v.status.code(),
@@ -195,9 +191,9 @@ async fn show(
         actions,
         parties,
         duplicates,
-        staff,
-        may_comment,
-        may_clear_flag,
+        staff: v.permits.staff,
+        may_comment: v.permits.may_comment,
+        may_clear_flag: v.permits.may_clear_flag,
         kept,
         notice,
         problems,
@@ -395,10 +391,7 @@ async fn add_photo(
 ) -> PageResult<Response> {
     let id = request_id(&raw)?;
     // Only those who work on it (or raised it) add photos; others learn nothing more.
-    let v = st.app.request(&me.actor, id).await?;
-    if !v.mine && v.actions.is_empty() {
-        return Err(AppError::Forbidden.into());
-    }
+    st.app.request_for_photo(&me.actor, id).await?;
     let posted = read_posted(&st, req).await?;
     let Some((_, bytes)) = posted.photo else {
         let e = AppError::invalid("photo", "choose a photo");

@@ -45,7 +45,7 @@ struct BoardPage {
 async fn board(State(st): State<AppState>, ctx: PageCtx) -> PageResult<Response> {
     let b = st.app.public_request_board(None).await?;
     let names = CategoryNames::new(ctx.lang, &st.app.request_categories().await?);
-    let now = civicgrid_app::store::now_ms();
+    let now = civicgrid_app::now_ms();
     let place = |id: i64| {
         b.places
             .iter()

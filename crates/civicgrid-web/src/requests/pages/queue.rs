@@ -18,8 +18,10 @@ use civicgrid_app::domain::requests::routing::Party;
 use civicgrid_app::domain::requests::{Channel, Status};
 use civicgrid_app::ledger::search::SearchRequest;
 use civicgrid_app::platform::auth::SignedIn;
-use civicgrid_app::requests::intake::OnBehalf;
-use civicgrid_app::requests::reading::{QueueKind, QueueQuery};
+use civicgrid_app::requests::intake::{
+    OnBehalf, may_search_residents, require_resident_search, require_staff_intake,
+};
+use civicgrid_app::requests::reading::{QueueKind, QueueQuery, queue_kinds};
 use futures_util::stream::Stream;
 use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
@@ -64,28 +66,6 @@ fn kind_code(k: QueueKind) -> &'static str {
     }
 }
 
-/// The queues this user may open, in the order the tabs show them.
-fn kinds_for(me: &SignedIn) -> Vec<QueueKind> {
-    let a = &me.actor;
-    let mut out = Vec::new();
-    if a.can_somewhere(Permission::HandleRequests) {
-        out.push(QueueKind::Mine);
-    }
-    if a.can_somewhere(Permission::RespondToRequests) {
-        out.push(QueueKind::MyOrgs);
-    }
-    if a.can_somewhere(Permission::ViewRequests) {
-        out.extend([
-            QueueKind::Scope,
-            QueueKind::Overdue,
-            QueueKind::ReturnVisits,
-            QueueKind::Flagged,
-            QueueKind::All,
-        ]);
-    }
-    out
-}
-
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 struct QueueParams {
@@ -119,15 +99,11 @@ async fn queue(
     CurrentUser(me): CurrentUser,
     PageQuery(p): PageQuery<QueueParams>,
 ) -> PageResult<Response> {
-    let kinds = kinds_for(&me);
-    let Some(first) = kinds.first().copied() else {
-        return Err(AppError::Forbidden.into());
-    };
+    let kinds = queue_kinds(&me.actor)?;
     let kind = match p.kind.trim() {
-        "" => first,
+        "" => kinds.first(),
         k => kinds
-            .iter()
-            .copied()
+            .all()
             .find(|q| kind_code(*q) == k)
             .ok_or_else(|| AppError::invalid("kind", "choose one of the listed queues"))?,
     };
@@ -164,7 +140,7 @@ async fn queue(
     let names = CategoryNames::new(ctx.lang, &cats);
     let orgs = org_names(&st, &ctx).await;
     let offset = utc_offset(&st).await?;
-    let now = civicgrid_app::store::now_ms();
+    let now = civicgrid_app::now_ms();
     let lines = list
         .items
         .iter()
@@ -192,7 +168,7 @@ async fn queue(
     );
     let categories = active_categories(&st, &ctx).await?;
     Ok(render(&QueuePage {
-        kinds: kinds.into_iter().map(kind_code).collect(),
+        kinds: kinds.all().map(kind_code).collect(),
         kind: kind_code(kind),
         statuses: Status::ALL.iter().map(|s| s.code()).collect(),
         categories,
@@ -212,9 +188,7 @@ async fn events(
     State(st): State<AppState>,
     CurrentUser(me): CurrentUser,
 ) -> PageResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
-    if kinds_for(&me).is_empty() {
-        return Err(AppError::Forbidden.into());
-    }
+    queue_kinds(&me.actor)?;
     let rx = st.request_changes.subscribe();
     let stream = futures_util::stream::unfold(rx, |mut rx| async move {
         match rx.recv().await {
@@ -287,7 +261,7 @@ async fn find_residents(
     q: &str,
     chosen: &str,
 ) -> PageResult<ResidentPick> {
-    let may_search = me.actor.can_somewhere(Permission::ViewLedger);
+    let may_search = may_search_residents(&me.actor);
     let q = q.trim();
     let mut pick = ResidentPick {
         may_search,
@@ -348,13 +322,8 @@ async fn intake_residents(
     CurrentUser(me): CurrentUser,
     PageQuery(q): PageQuery<ResidentQuery>,
 ) -> PageResult<Response> {
-    if !me.actor.can_somewhere(Permission::HandleRequests) {
-        return Err(AppError::Forbidden.into());
-    }
+    require_resident_search(&me.actor)?;
     let pick = find_residents(&st, &ctx, &me, &q.resident_q, &q.resident_id).await?;
-    if !pick.may_search {
-        return Err(AppError::Forbidden.into());
-    }
     Ok(render(&ResidentsFragment { ctx, pick }))
 }
 
@@ -368,9 +337,7 @@ async fn intake_page(
     problems: Problems,
     pick: (&str, &str),
 ) -> PageResult<Response> {
-    if !me.actor.can_somewhere(Permission::HandleRequests) {
-        return Err(AppError::Forbidden.into());
-    }
+    require_staff_intake(&me.actor)?;
     let pick = find_residents(st, &ctx, me, pick.0, pick.1).await?;
     if f.channel.is_empty() {
         f.channel = Channel::StaffPhone.code().into();

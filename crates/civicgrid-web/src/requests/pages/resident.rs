@@ -15,7 +15,7 @@ use civicgrid_app::domain::platform::org::NodeKind;
 use civicgrid_app::domain::requests::Channel;
 use civicgrid_app::domain::requests::classifier::Certainty;
 use civicgrid_app::platform::auth::SignedIn;
-use civicgrid_app::requests::intake::NewRequest;
+use civicgrid_app::requests::intake::{NewRequest, require_reporter};
 use civicgrid_app::requests::reading::{QueueKind, QueueQuery};
 use serde::Deserialize;
 
@@ -210,9 +210,7 @@ async fn new_page(
     mut f: ReportFields,
     problems: Problems,
 ) -> PageResult<Response> {
-    if !me.actor.can_somewhere(Permission::SubmitRequest) {
-        return Err(AppError::Forbidden.into());
-    }
+    require_reporter(&me.actor)?;
     let categories = active_categories(st, &ctx).await?;
     let grids = grids_of(st, &ctx, me).await;
     let home = home_of(st, me).await;
@@ -436,7 +434,7 @@ async fn mine(
     let names = CategoryNames::new(ctx.lang, &st.app.request_categories().await?);
     let orgs = org_names(&st, &ctx).await;
     let offset = utc_offset(&st).await?;
-    let now = civicgrid_app::store::now_ms();
+    let now = civicgrid_app::now_ms();
     let lines = list
         .items
         .iter()

@@ -8,8 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use civicgrid_app::AppError;
 use civicgrid_app::domain::platform::access::Permission;
 use civicgrid_app::platform::auth::SignedIn;
-use civicgrid_app::platform::users::{RoleGrant, UserEdit};
-use civicgrid_app::store::platform::accounts::User;
+use civicgrid_app::platform::users::{RoleGrant, User, UserEdit};
 use serde::Deserialize;
 
 use crate::error::PageResult;

@@ -5,8 +5,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use civicgrid_app::domain::platform::access::Permission;
-use civicgrid_app::platform::users::NewUser;
-use civicgrid_app::store::platform::accounts::User;
+use civicgrid_app::platform::users::{NewUser, User};
 use serde::Deserialize;
 
 use crate::error::PageResult;
