@@ -26,6 +26,11 @@ async fn one_request(conn: &mut AnyConnection) -> (OrgNode, OrgNode, RequestId) 
     (community, grid, r)
 }
 
+/// A user account named `name`.
+async fn user(conn: &mut AnyConnection, name: &str) -> accounts::User {
+    accounts::insert_user(conn, name, name, "h").await.unwrap()
+}
+
 /// A city, its district, street, a community and a grid beneath it.
 async fn tree(conn: &mut AnyConnection) -> (OrgNode, OrgNode, OrgNode) {
     let city = node(conn, None, NodeKind::City, "C").await;
@@ -39,12 +44,8 @@ async fn tree(conn: &mut AnyConnection) -> (OrgNode, OrgNode, OrgNode) {
 conformance!(responder_orgs_and_their_members, |db: Db| async move {
     let mut tx = db.begin_write().await.unwrap();
     let (city, community, grid) = tree(&mut tx).await;
-    let alice = accounts::insert_user(&mut tx, "alice", "A", "h")
-        .await
-        .unwrap();
-    let bob = accounts::insert_user(&mut tx, "bob", "B", "h")
-        .await
-        .unwrap();
+    let alice = user(&mut tx, "alice").await;
+    let bob = user(&mut tx, "bob").await;
     let property = repo::insert_org(
         &mut tx,
         ResponderKind::PropertyCompany,
@@ -298,12 +299,8 @@ conformance!(catalogue_and_settings, |db: Db| async move {
 conformance!(inbox_and_outbox, |db: Db| async move {
     let mut tx = db.begin_write().await.unwrap();
     let (_, _, r) = one_request(&mut tx).await;
-    let alice = accounts::insert_user(&mut tx, "alice", "A", "h")
-        .await
-        .unwrap();
-    let bob = accounts::insert_user(&mut tx, "bob", "B", "h")
-        .await
-        .unwrap();
+    let alice = user(&mut tx, "alice").await;
+    let bob = user(&mut tx, "bob").await;
     let mut rows = Vec::new();
     for (i, status) in [Status::Submitted, Status::Accepted, Status::Resolved]
         .into_iter()
@@ -428,9 +425,7 @@ conformance!(inbox_and_outbox, |db: Db| async move {
 conformance!(photos_keep_their_bytes, |db: Db| async move {
     let mut tx = db.begin_write().await.unwrap();
     let (_, _, r) = one_request(&mut tx).await;
-    let alice = accounts::insert_user(&mut tx, "alice", "A", "h")
-        .await
-        .unwrap();
+    let alice = user(&mut tx, "alice").await;
     let meta = |stage: &str| PhotoMeta {
         id: 0,
         request_id: r,
