@@ -8,9 +8,10 @@ use civicgrid_store::crypto::FieldKeys;
 use civicgrid_store::ledger::import::indexes;
 use civicgrid_store::ledger::{self, pii, search, synthetic};
 use civicgrid_store::platform::accounts::like_escape;
-use civicgrid_store::{Db, StoreError, commit, savepoint};
+use civicgrid_store::{Db, commit, savepoint};
 
 use crate::ledger::{grid, resident, sealed};
+use crate::support::not_found;
 
 conformance!(places_are_kept_up_by_hand, |db: Db| async move {
     let mut tx = db.begin_write().await.unwrap();
@@ -47,10 +48,7 @@ conformance!(places_are_kept_up_by_hand, |db: Db| async move {
         ledger::find_building(&mut tx, g.id, "2栋").await.unwrap(),
         None
     );
-    assert!(matches!(
-        ledger::get_building(&mut tx, 999).await,
-        Err(StoreError::NotFound)
-    ));
+    assert!(not_found(ledger::get_building(&mut tx, 999).await));
 
     let u2 = ledger::insert_unit(&mut tx, b1.id, "2单元").await.unwrap();
     let u1 = ledger::insert_unit(&mut tx, b1.id, "1单元").await.unwrap();
@@ -82,16 +80,10 @@ conformance!(places_are_kept_up_by_hand, |db: Db| async move {
     );
 
     // A unit with rooms stays; an empty one goes.
-    assert!(matches!(
-        ledger::delete_unit(&mut tx, u1.id).await,
-        Err(StoreError::NotFound)
-    ));
+    assert!(not_found(ledger::delete_unit(&mut tx, u1.id).await));
     ledger::delete_unit(&mut tx, u2.id).await.unwrap();
     assert_eq!(ledger::list_units(&mut tx, b1.id).await.unwrap().len(), 1);
-    assert!(matches!(
-        ledger::delete_unit(&mut tx, u2.id).await,
-        Err(StoreError::NotFound)
-    ));
+    assert!(not_found(ledger::delete_unit(&mut tx, u2.id).await));
     commit(tx).await.unwrap();
 });
 
@@ -130,9 +122,8 @@ conformance!(households_are_changed_and_closed, |db: Db| async move {
         .map(|h| (h.id, h.active))
         .collect();
     assert_eq!(lived, [(new.id, true), (old.id, false)], "newest first");
-    assert!(matches!(
-        ledger::set_household_active(&mut tx, 999, true).await,
-        Err(StoreError::NotFound)
+    assert!(not_found(
+        ledger::set_household_active(&mut tx, 999, true).await
     ));
 
     // What a benchmark reads about a resident, and the bare point read it compares with.

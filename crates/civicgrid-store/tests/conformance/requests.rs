@@ -65,6 +65,31 @@ pub(crate) fn record(grid: i64, community: i64, path: &OrgPath, due: i64) -> Req
     }
 }
 
+/// A timeline line of `kind` by the system, as written before its id is known.
+pub(crate) fn event(
+    request_id: RequestId,
+    kind: &str,
+    to: Option<Status>,
+    visible: bool,
+) -> NewEvent {
+    NewEvent {
+        id: 0,
+        request_id,
+        at_ms: T0,
+        kind: kind.into(),
+        from_status: None,
+        to_status: to,
+        actor_user_id: None,
+        actor_token_id: None,
+        actor_label: "system".into(),
+        actor_role: None,
+        party: None,
+        related_id: None,
+        note: None,
+        visible,
+    }
+}
+
 conformance!(
     requests_round_trip_queues_and_escalation,
     |db: Db| async move {
@@ -179,20 +204,8 @@ conformance!(
             repo::insert_event(
                 &mut conn,
                 &NewEvent {
-                    id: 0,
-                    request_id: b,
-                    at_ms: T0,
-                    kind: "comment".into(),
-                    from_status: None,
-                    to_status: None,
-                    actor_user_id: None,
-                    actor_token_id: None,
-                    actor_label: "system".into(),
-                    actor_role: None,
-                    party: None,
-                    related_id: None,
                     note: Some("n".into()),
-                    visible,
+                    ..event(b, "comment", None, visible)
                 },
             )
             .await

@@ -10,11 +10,26 @@ use civicgrid_domain::requests::routing::{Party, RoutingRule};
 use civicgrid_domain::requests::{RequestId, Status};
 use civicgrid_store::platform::accounts;
 use civicgrid_store::platform::org::OrgNode;
-use civicgrid_store::requests::{self as repo, NewEvent, PhotoMeta, PublicQuery};
-use civicgrid_store::{AnyConnection, Db, StoreError, commit};
+use civicgrid_store::requests::{self as repo, PhotoMeta, PublicQuery};
+use civicgrid_store::{AnyConnection, Db, commit};
 
-use crate::requests::record;
-use crate::support::{HOUR, MINUTE, T0, node};
+use crate::requests::{event, record};
+use crate::support::{HOUR, MINUTE, T0, node, not_found};
+
+/// A request in a fresh tree, with the default catalogue: (community, grid, request).
+async fn one_request(conn: &mut AnyConnection) -> (OrgNode, OrgNode, RequestId) {
+    repo::ensure_default_categories(conn).await.unwrap();
+    let (_, community, grid) = tree(conn).await;
+    let r = repo::insert_request(conn, &record(grid.id, community.id, &grid.path, T0 + HOUR))
+        .await
+        .unwrap();
+    (community, grid, r)
+}
+
+/// A user account named `name`.
+async fn user(conn: &mut AnyConnection, name: &str) -> accounts::User {
+    accounts::insert_user(conn, name, name, "h").await.unwrap()
+}
 
 /// A city, its district, street, a community and a grid beneath it.
 async fn tree(conn: &mut AnyConnection) -> (OrgNode, OrgNode, OrgNode) {
@@ -26,34 +41,11 @@ async fn tree(conn: &mut AnyConnection) -> (OrgNode, OrgNode, OrgNode) {
     (city, community, grid)
 }
 
-fn event(request_id: RequestId, kind: &str, to: Option<Status>, visible: bool) -> NewEvent {
-    NewEvent {
-        id: 0,
-        request_id,
-        at_ms: T0,
-        kind: kind.into(),
-        from_status: None,
-        to_status: to,
-        actor_user_id: None,
-        actor_token_id: None,
-        actor_label: "system".into(),
-        actor_role: None,
-        party: None,
-        related_id: None,
-        note: None,
-        visible,
-    }
-}
-
 conformance!(responder_orgs_and_their_members, |db: Db| async move {
     let mut tx = db.begin_write().await.unwrap();
     let (city, community, grid) = tree(&mut tx).await;
-    let alice = accounts::insert_user(&mut tx, "alice", "A", "h")
-        .await
-        .unwrap();
-    let bob = accounts::insert_user(&mut tx, "bob", "B", "h")
-        .await
-        .unwrap();
+    let alice = user(&mut tx, "alice").await;
+    let bob = user(&mut tx, "bob").await;
     let property = repo::insert_org(
         &mut tx,
         ResponderKind::PropertyCompany,
@@ -169,14 +161,10 @@ conformance!(responder_orgs_and_their_members, |db: Db| async move {
         repo::orgs_of_user(&mut tx, alice.id).await.unwrap(),
         [property.id]
     );
-    assert!(matches!(
-        repo::update_org(&mut tx, 999, ResponderKind::Utility, "x", true, T0).await,
-        Err(StoreError::NotFound)
+    assert!(not_found(
+        repo::update_org(&mut tx, 999, ResponderKind::Utility, "x", true, T0).await
     ));
-    assert!(matches!(
-        repo::get_org(&mut tx, 999).await,
-        Err(StoreError::NotFound)
-    ));
+    assert!(not_found(repo::get_org(&mut tx, 999).await));
     commit(tx).await.unwrap();
 });
 
@@ -242,14 +230,8 @@ conformance!(routing_rules_are_kept_up, |db: Db| async move {
         id: 999,
         ..rule.clone()
     };
-    assert!(matches!(
-        repo::update_rule(&mut tx, &missing, T0).await,
-        Err(StoreError::NotFound)
-    ));
-    assert!(matches!(
-        repo::get_rule(&mut tx, 999).await,
-        Err(StoreError::NotFound)
-    ));
+    assert!(not_found(repo::update_rule(&mut tx, &missing, T0).await));
+    assert!(not_found(repo::get_rule(&mut tx, 999).await));
     commit(tx).await.unwrap();
 });
 
@@ -316,20 +298,9 @@ conformance!(catalogue_and_settings, |db: Db| async move {
 
 conformance!(inbox_and_outbox, |db: Db| async move {
     let mut tx = db.begin_write().await.unwrap();
-    repo::ensure_default_categories(&mut tx).await.unwrap();
-    let (_, community, grid) = tree(&mut tx).await;
-    let alice = accounts::insert_user(&mut tx, "alice", "A", "h")
-        .await
-        .unwrap();
-    let bob = accounts::insert_user(&mut tx, "bob", "B", "h")
-        .await
-        .unwrap();
-    let r = repo::insert_request(
-        &mut tx,
-        &record(grid.id, community.id, &grid.path, T0 + HOUR),
-    )
-    .await
-    .unwrap();
+    let (_, _, r) = one_request(&mut tx).await;
+    let alice = user(&mut tx, "alice").await;
+    let bob = user(&mut tx, "bob").await;
     let mut rows = Vec::new();
     for (i, status) in [Status::Submitted, Status::Accepted, Status::Resolved]
         .into_iter()
@@ -453,17 +424,8 @@ conformance!(inbox_and_outbox, |db: Db| async move {
 
 conformance!(photos_keep_their_bytes, |db: Db| async move {
     let mut tx = db.begin_write().await.unwrap();
-    repo::ensure_default_categories(&mut tx).await.unwrap();
-    let (_, community, grid) = tree(&mut tx).await;
-    let alice = accounts::insert_user(&mut tx, "alice", "A", "h")
-        .await
-        .unwrap();
-    let r = repo::insert_request(
-        &mut tx,
-        &record(grid.id, community.id, &grid.path, T0 + HOUR),
-    )
-    .await
-    .unwrap();
+    let (_, _, r) = one_request(&mut tx).await;
+    let alice = user(&mut tx, "alice").await;
     let meta = |stage: &str| PhotoMeta {
         id: 0,
         request_id: r,
@@ -506,10 +468,7 @@ conformance!(photos_keep_their_bytes, |db: Db| async move {
         ("resolution", &b"\xff\xd8"[..])
     );
     assert_eq!(repo::photo(&mut conn, a).await.unwrap().1, bytes);
-    assert!(matches!(
-        repo::photo(&mut conn, 999).await,
-        Err(StoreError::NotFound)
-    ));
+    assert!(not_found(repo::photo(&mut conn, 999).await));
     assert!(
         repo::photos(&mut conn, RequestId(999))
             .await

@@ -204,6 +204,11 @@ impl ExecuteSql for sqlx::AnyPool {
     }
 }
 
+/// Whether a repository answered "not found".
+pub fn not_found<T>(r: StoreResult<T>) -> bool {
+    matches!(r, Err(StoreError::NotFound))
+}
+
 /// A fixed "now" for tests that pass times explicitly: 2023-11-14T22:13:20Z.
 pub const T0: i64 = 1_700_000_000_000;
 pub const MINUTE: i64 = 60_000;

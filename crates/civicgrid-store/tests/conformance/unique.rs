@@ -1,10 +1,9 @@
 //! Broken uniqueness rules come back named, the same on both backends: PostgreSQL by
 //! the constraint's name, SQLite by the columns of its message.
 
-use civicgrid_domain::platform::org::NodeKind;
 use civicgrid_store::{Db, StoreError, Unique, commit, ledger};
 
-use crate::support::node;
+use crate::ledger::grid;
 
 #[test]
 fn violations_are_named_from_either_backend() {
@@ -100,11 +99,7 @@ conformance!(
     places_are_unique_by_name_within_their_parent,
     |db: Db| async move {
         let mut tx = db.begin_write().await.unwrap();
-        let city = node(&mut tx, None, NodeKind::City, "C").await;
-        let district = node(&mut tx, Some(&city), NodeKind::District, "D").await;
-        let street = node(&mut tx, Some(&district), NodeKind::Street, "S").await;
-        let community = node(&mut tx, Some(&street), NodeKind::Community, "M").await;
-        let grid = node(&mut tx, Some(&community), NodeKind::Grid, "G").await;
+        let grid = grid(&mut tx).await;
         let building = ledger::insert_building(&mut tx, grid.id, "1栋", "")
             .await
             .unwrap();
