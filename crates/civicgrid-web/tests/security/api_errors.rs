@@ -13,7 +13,7 @@ use civicgrid_app::platform::org::NodeInput;
 use civicgrid_app::requests::intake::{NewRequest, OnBehalf};
 use serde_json::Value;
 
-use crate::common::*;
+use crate::support::*;
 
 fn json(res: &TestResponse) -> Value {
     serde_json::from_str(&res.body)

@@ -15,7 +15,7 @@ use civicgrid_app::ledger::ResidentInput;
 use civicgrid_app::platform::org::NodeInput;
 use civicgrid_app::store::ledger::{self as repo, ResidentRecord};
 
-use crate::common::*;
+use crate::support::*;
 
 const HEADER: &str = "社区,网格,楼栋,单元,房号,姓名,性别,出生日期,身份证号,联系电话,与户主关系,居住状态,标签,建筑面积,产权";
 /// The one reason of every row reaching outside the importer's places.

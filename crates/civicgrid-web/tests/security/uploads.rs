@@ -10,7 +10,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use civicgrid_app::store::platform::audit::{AuditFilter, list};
 
-use crate::common::*;
+use crate::support::*;
 
 const HEADER: &str = "社区,网格,楼栋,单元,房号,姓名,性别,出生日期,身份证号,联系电话,与户主关系,居住状态,标签,建筑面积,产权";
 const GOOD: &str = "TC-D-S1-C1,TC-D-S1-C1-G1,1,1,101,刘轩博,男,1979-02-15,420106197902152796,19078002145,户主,户籍,,142.4,自有";

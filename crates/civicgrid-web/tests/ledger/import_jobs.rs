@@ -2,13 +2,12 @@
 //! page, which follows the import in the background and ends with the summary and a
 //! download of the rejected rows, for the uploader only.
 
-mod common;
-
 use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use common::{CSRF, TestApp};
+
+use crate::support::{CSRF, TestApp};
 
 const CSV: &str = "社区,网格,楼栋,单元,房号,姓名,性别,出生日期,身份证号,联系电话,与户主关系,居住状态,标签,建筑面积,产权
 TC-D-S1-C1,TC-D-S1-C1-G1,1,1,101,刘轩博,男,1979-02-15,420106197902152796,19078002145,户主,户籍,,142.4,自有
@@ -37,7 +36,7 @@ fn multipart(file: &str, fields: &[(&str, &str)]) -> (String, Vec<u8>) {
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
-async fn upload(t: &TestApp, cookies: &str, file: &str) -> common::TestResponse {
+async fn upload(t: &TestApp, cookies: &str, file: &str) -> crate::support::TestResponse {
     let (content_type, body) = multipart(file, &[("_csrf", CSRF)]);
     let req = Request::post("/ledger/import")
         .header(header::CONTENT_TYPE, content_type)
@@ -49,7 +48,7 @@ async fn upload(t: &TestApp, cookies: &str, file: &str) -> common::TestResponse 
 }
 
 /// Follows the job page until the import has ended.
-async fn finished(t: &TestApp, cookies: &str, path: &str) -> common::TestResponse {
+async fn finished(t: &TestApp, cookies: &str, path: &str) -> crate::support::TestResponse {
     for _ in 0..200 {
         let page = t.get(path, cookies).await;
         page.assert_status(StatusCode::OK);

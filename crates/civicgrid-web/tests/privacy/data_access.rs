@@ -2,13 +2,12 @@
 //! API) leaves a trace that the resident reads on /me/data-access and auditors on
 //! /audit/views; the audit log shows scopes as the names of their units.
 
-mod common;
-
 use axum::http::StatusCode;
 use civicgrid_app::domain::platform::access::Actor;
 use civicgrid_app::ledger::ResidentInput;
 use civicgrid_app::store::privacy::data_access::ViewFilter;
-use common::{CSRF, TestApp};
+
+use crate::support::{CSRF, TestApp};
 
 const ID1: &str = "11010519491231002X";
 

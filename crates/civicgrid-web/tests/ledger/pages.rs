@@ -2,13 +2,12 @@
 //! unmasking with a purpose (audited), a resident's own pages, and forms that keep
 //! what was typed when they reject it.
 
-mod common;
-
 use axum::http::StatusCode;
 use civicgrid_app::domain::platform::access::Actor;
 use civicgrid_app::ledger::ResidentInput;
 use civicgrid_app::store::platform::audit::AuditFilter;
-use common::{CSRF, TestApp};
+
+use crate::support::{CSRF, TestApp};
 
 const ID1: &str = "11010519491231002X";
 
