@@ -15,9 +15,9 @@ use civicgrid_app::ledger::ResidentInput;
 use civicgrid_app::platform::org::NodeInput;
 use civicgrid_app::store::ledger::{self as repo, ResidentRecord};
 
+use crate::support::ledger::{HEADER, finished, upload_file};
 use crate::support::*;
 
-const HEADER: &str = "社区,网格,楼栋,单元,房号,姓名,性别,出生日期,身份证号,联系电话,与户主关系,居住状态,标签,建筑面积,产权";
 /// The one reason of every row reaching outside the importer's places.
 const OUTSIDE: &str = "grid: outside the places where you may import";
 const G1: (&str, &str) = ("TC-D-S1-C1", "TC-D-S1-C1-G1");
@@ -132,37 +132,14 @@ fn csv(rows: &[String]) -> String {
 }
 
 async fn upload(t: &TestApp, cookies: &str, file: &str, dry_run: bool) -> TestResponse {
-    let boundary = "cgboundary7MA4YWxkTrZu0gW";
-    let mut fields = vec![("_csrf", CSRF)];
-    if dry_run {
-        fields.push(("dry_run", "1"));
-    }
-    let mut body = Vec::new();
-    for (k, v) in fields {
-        body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
-                .as_bytes(),
-        );
-    }
-    body.extend_from_slice(
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; \
-             filename=\"residents.csv\"\r\nContent-Type: text/csv\r\n\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(file.as_bytes());
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let req = Request::post("/ledger/import")
-        .header(
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .header(header::COOKIE, cookies)
-        .header(header::ACCEPT_LANGUAGE, "en")
-        .body(Body::from(body))
-        .expect("request");
-    t.send(req).await
+    let fields: &[(&str, &str)] = if dry_run { &[("dry_run", "1")] } else { &[] };
+    upload_file(
+        t,
+        cookies,
+        fields,
+        ("residents.csv", "text/csv", file.as_bytes()),
+    )
+    .await
 }
 
 /// What an import through the upload page ended with: its job page and rejects file.
@@ -203,22 +180,15 @@ async fn import(t: &TestApp, cookies: &str, file: &str, dry_run: bool) -> Outcom
     let res = upload(t, cookies, file, dry_run).await;
     assert!(res.status.is_redirection(), "{}: {}", res.status, res.body);
     let job = res.location().to_owned();
-    for _ in 0..200 {
-        let page = t.get(&job, cookies).await;
-        page.assert_status(StatusCode::OK);
-        if !page.body.contains("Importing…") {
-            page.assert_contains("Finished");
-            // A job without rejected rows has no rejects file.
-            let rejects = t.get(&format!("{job}/rejects"), cookies).await;
-            let rejects = match rejects.status {
-                StatusCode::NOT_FOUND => String::new(),
-                _ => rejects.assert_status(StatusCode::OK).body.clone(),
-            };
-            return Outcome { page, rejects };
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the import job at {job} did not finish");
+    let page = finished(t, cookies, &job).await;
+    page.assert_contains("Finished");
+    // A job without rejected rows has no rejects file.
+    let rejects = t.get(&format!("{job}/rejects"), cookies).await;
+    let rejects = match rejects.status {
+        StatusCode::NOT_FOUND => String::new(),
+        _ => rejects.assert_status(StatusCode::OK).body.clone(),
+    };
+    Outcome { page, rejects }
 }
 
 /// Whether a building of that name shows on the board of grid 1.

@@ -10,6 +10,7 @@
 
 pub mod api;
 pub mod authz;
+pub mod ledger;
 pub mod open311;
 pub mod requests;
 
