@@ -17,34 +17,25 @@ struct Ledger {
 }
 
 async fn seed(t: &TestApp) -> Ledger {
-    let sys = Actor::system();
     t.app.prepare().await.unwrap();
-    let room = t
-        .app
-        .add_room(&sys, t.nodes.grid, "3栋", "2单元", "501", Some(5))
-        .await
-        .unwrap();
-    let household = t
-        .app
-        .add_household(&sys, room, "owner", None)
-        .await
-        .unwrap();
-    let resident = t
-        .app
-        .add_resident(
-            &sys,
-            &ResidentInput {
-                household_id: household,
-                name: "张秀英".into(),
-                id_number: Some(ID1.into()),
-                phone: Some("13812345678".into()),
-                relation: "head".into(),
-                ..ResidentInput::default()
-            },
+    let (_, household) = t
+        .household_in(
+            t.nodes.grid,
+            ("3栋", "2单元", "501", Some(5)),
+            "owner",
             None,
         )
-        .await
-        .unwrap();
+        .await;
+    let resident = t
+        .resident(ResidentInput {
+            household_id: household,
+            name: "张秀英".into(),
+            id_number: Some(ID1.into()),
+            phone: Some("13812345678".into()),
+            relation: "head".into(),
+            ..ResidentInput::default()
+        })
+        .await;
     Ledger {
         household,
         resident,

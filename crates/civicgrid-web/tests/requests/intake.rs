@@ -1,7 +1,6 @@
 //! Staff intake picks the caller's ledger record from a masked search.
 
 use axum::http::StatusCode;
-use civicgrid_app::domain::platform::access::Actor;
 use civicgrid_app::ledger::ResidentInput;
 
 use crate::support::requests::{id_from, json, parsed, take_call};
@@ -9,35 +8,24 @@ use crate::support::{CSRF, TestApp};
 
 /// A resident record in the test grid: 王小明, phone ending 5678, 3栋 1单元 201.
 async fn ledger_resident(t: &TestApp) -> i64 {
-    let sys = Actor::system();
-    let room = t
-        .app
-        .add_room(&sys, t.nodes.grid, "3", "1", "201", Some(2))
-        .await
-        .expect("room");
-    let household = t
-        .app
-        .add_household(&sys, room, "owner", Some("90"))
-        .await
-        .expect("household");
-    t.app
-        .add_resident(
-            &sys,
-            &ResidentInput {
-                household_id: household,
-                name: "王小明".into(),
-                gender: Some("male".into()),
-                birth_date: Some("1950-05-06".into()),
-                id_number: None,
-                phone: Some("13912345678".into()),
-                relation: "head".into(),
-                residence_status: None,
-                tags: Vec::new(),
-            },
-            None,
+    let (_, household) = t
+        .household_in(
+            t.nodes.grid,
+            ("3", "1", "201", Some(2)),
+            "owner",
+            Some("90"),
         )
-        .await
-        .expect("resident")
+        .await;
+    t.resident(ResidentInput {
+        household_id: household,
+        name: "王小明".into(),
+        gender: Some("male".into()),
+        birth_date: Some("1950-05-06".into()),
+        phone: Some("13912345678".into()),
+        relation: "head".into(),
+        ..ResidentInput::default()
+    })
+    .await
 }
 
 #[tokio::test]

@@ -43,55 +43,33 @@ struct Ledger {
 }
 
 async fn place(t: &TestApp, grid: i64, room: &str, name: &str, seq: u16) -> (i64, i64, i64) {
-    let sys = Actor::system();
-    let room = t
-        .app
-        .add_room(&sys, grid, "1栋", "1", room, Some(1))
-        .await
-        .expect("room");
-    let household = t
-        .app
-        .add_household(&sys, room, "owner", None)
-        .await
-        .expect("household");
+    let (room, household) = t
+        .household_in(grid, ("1栋", "1", room, Some(1)), "owner", None)
+        .await;
     let resident = t
-        .app
-        .add_resident(
-            &sys,
-            &ResidentInput {
-                household_id: household,
-                name: name.into(),
-                id_number: Some(id_number(seq)),
-                phone: Some("13811112222".into()),
-                relation: "head".into(),
-                ..ResidentInput::default()
-            },
-            None,
-        )
-        .await
-        .expect("resident");
+        .resident(ResidentInput {
+            household_id: household,
+            name: name.into(),
+            id_number: Some(id_number(seq)),
+            phone: Some("13811112222".into()),
+            relation: "head".into(),
+            ..ResidentInput::default()
+        })
+        .await;
     (resident, household, room)
 }
 
 async fn seed(t: &TestApp) -> Ledger {
     t.app.prepare().await.expect("catalogue");
-    let other_grid = t
-        .app
-        .create_node(
-            &Actor::system(),
-            &NodeInput {
-                parent_id: Some(t.nodes.other_community),
-                kind: None,
-                code: OTHER.1.into(),
-                name_zh: "和平第一网格".into(),
-                name_en: "Heping Grid One".into(),
-                boundary: None,
-            },
-            None,
-        )
-        .await
-        .expect("grid")
-        .id;
+    let other_grid = node(
+        &t.app,
+        Some(t.nodes.other_community),
+        OTHER.1,
+        "和平第一网格",
+        "Heping Grid One",
+        None,
+    )
+    .await;
     Ledger {
         other_grid,
         g1: place(t, t.nodes.grid, "101", "甲一", 1).await,

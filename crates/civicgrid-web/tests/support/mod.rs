@@ -18,6 +18,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use civicgrid_app::domain::platform::access::Actor;
+use civicgrid_app::ledger::ResidentInput;
 use civicgrid_app::platform::org::NodeInput;
 use civicgrid_app::platform::tokens::NewToken;
 use civicgrid_app::platform::users::NewUser;
@@ -425,6 +426,37 @@ impl TestApp {
         self.send(req).await
     }
 
+    /// A room (`building`, `unit`, `room`, `floor`) in `grid` with one household in it
+    /// (`ownership`, `area` m²), made by the system: (room, household).
+    pub async fn household_in(
+        &self,
+        grid: i64,
+        (building, unit, room, floor): (&str, &str, &str, Option<i64>),
+        ownership: &str,
+        area: Option<&str>,
+    ) -> (i64, i64) {
+        let sys = Actor::system();
+        let room = self
+            .app
+            .add_room(&sys, grid, building, unit, room, floor)
+            .await
+            .expect("room");
+        let household = self
+            .app
+            .add_household(&sys, room, ownership, area)
+            .await
+            .expect("household");
+        (room, household)
+    }
+
+    /// A resident record, made by the system.
+    pub async fn resident(&self, input: ResidentInput) -> i64 {
+        self.app
+            .add_resident(&Actor::system(), &input, None)
+            .await
+            .expect("resident")
+    }
+
     /// A household of one resident (`name`, head, no personal numbers) in room `room`
     /// of building `building`, unit 1, made by the system: (room, household, resident).
     pub async fn household_of_one(
@@ -434,36 +466,19 @@ impl TestApp {
         room: &str,
         name: &str,
     ) -> (i64, i64, i64) {
-        let sys = Actor::system();
-        let room = self
-            .app
-            .add_room(&sys, grid, building, "1", room, Some(1))
-            .await
-            .expect("room");
-        let household = self
-            .app
-            .add_household(&sys, room, "owner", None)
-            .await
-            .expect("household");
+        let (room, household) = self
+            .household_in(grid, (building, "1", room, Some(1)), "owner", None)
+            .await;
         let resident = self
-            .app
-            .add_resident(
-                &sys,
-                &civicgrid_app::ledger::ResidentInput {
-                    household_id: household,
-                    name: name.into(),
-                    gender: Some("female".into()),
-                    birth_date: Some("1980-01-02".into()),
-                    id_number: None,
-                    phone: None,
-                    relation: "head".into(),
-                    residence_status: None,
-                    tags: Vec::new(),
-                },
-                None,
-            )
-            .await
-            .expect("resident");
+            .resident(ResidentInput {
+                household_id: household,
+                name: name.into(),
+                gender: Some("female".into()),
+                birth_date: Some("1980-01-02".into()),
+                relation: "head".into(),
+                ..ResidentInput::default()
+            })
+            .await;
         (room, household, resident)
     }
 
