@@ -32,8 +32,6 @@ use support::{form_encode, send};
 
 use Role::*;
 
-use Role::*;
-
 pub const CITY_WIDE: &[Role] = &[SystemAdmin, Auditor];
 pub const ORG_MANAGERS: &[Role] = &[SystemAdmin, StreetAdmin, CommunityStaff];
 pub const USER_VIEWERS: &[Role] = &[

@@ -1,6 +1,6 @@
 //! Resident requests: pages, API and Open311 GeoReport v2.
 
-use civicgrid_app::domain::platform::access::Role::*;
+use civicgrid_app::domain::platform::access::Role::{self, *};
 
 use crate::ADMIN;
 use crate::{Case, Empty, Form, Json, Rule, S, case, hidden, scoped};
