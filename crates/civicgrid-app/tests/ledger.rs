@@ -4,8 +4,13 @@
 
 mod support;
 
+#[path = "ledger/import.rs"]
 mod import;
+#[path = "ledger/order.rs"]
 mod order;
+#[path = "ledger/records.rs"]
 mod records;
+#[path = "ledger/search.rs"]
 mod search;
+#[path = "ledger/trace.rs"]
 mod trace;

@@ -4,6 +4,7 @@
 
 mod support;
 
+use civicgrid_app::AppError;
 use civicgrid_app::domain::platform::access::{Actor, Role};
 use civicgrid_app::domain::requests::category::ResponderKind;
 use civicgrid_app::domain::requests::routing::Party;
@@ -16,7 +17,6 @@ use civicgrid_app::requests::reading::{QueueKind, QueueQuery};
 use civicgrid_app::requests::transitions::Assignment;
 use civicgrid_app::requests::{RequestPolicy, parse_public_number};
 use civicgrid_app::store::platform::audit::AuditFilter;
-use civicgrid_app::{App, AppConfig, AppError};
 use support::World;
 
 /// A request as a test describes it: from `channel`, in the world's grid.

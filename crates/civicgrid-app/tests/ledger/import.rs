@@ -2,6 +2,7 @@
 //! line numbers, create-missing, idempotent re-import, updates, XLSX, dry run, export,
 //! and no plaintext personal data in the database file.
 
+use civicgrid_app::AppError;
 use civicgrid_app::domain::ledger::date::Date;
 use civicgrid_app::domain::ledger::id_number::compose;
 use civicgrid_app::domain::platform::access::{Actor, Assignment, Role};
@@ -9,7 +10,6 @@ use civicgrid_app::domain::platform::org::NodeKind;
 use civicgrid_app::ledger::export::ExportFormat;
 use civicgrid_app::ledger::import::{ImportOptions, ImportSummary};
 use civicgrid_app::store::platform::org::OrgNode;
-use civicgrid_app::{App, AppConfig, AppError};
 
 use crate::support::{CITY, City, World, node_input};
 

@@ -11,7 +11,7 @@ use civicgrid_app::ledger::search::{SearchRequest, today_ym};
 use civicgrid_app::store::ledger::population::age_band;
 use civicgrid_app::store::ledger::synthetic::{SynthResident, Writer};
 use civicgrid_app::store::{commit, ledger, platform::org};
-use civicgrid_app::{App, AppConfig, AppError};
+use civicgrid_app::{App, AppError};
 
 use crate::support::World;
 

@@ -5,11 +5,11 @@
 
 use std::ops::Deref;
 
+use civicgrid_app::AppError;
 use civicgrid_app::domain::platform::access::{Actor, Role};
 use civicgrid_app::ledger::{ResidentInput, VIEW_HOUSEHOLD, VIEW_RESIDENT};
 use civicgrid_app::store::privacy::data_access::ViewFilter;
 use civicgrid_app::store::raw_execute;
-use civicgrid_app::{App, AppConfig, AppError};
 
 use crate::support::{ID1, World};
 

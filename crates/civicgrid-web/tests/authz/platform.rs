@@ -1,6 +1,7 @@
 //! Platform core: infrastructure and public pages, signing in and out, one's own
 //! account, the org tree, accounts and roles, the audit log and API tokens.
 
+use crate::support::authz::ALL;
 use crate::{ADMIN, CITY_WIDE, ORG_MANAGERS, USER_VIEWERS};
 use crate::{Case, Empty, Form, Json, Rule, S, case, hidden, scoped};
 

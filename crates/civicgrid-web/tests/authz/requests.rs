@@ -2,7 +2,8 @@
 
 use civicgrid_app::domain::platform::access::Role::{self, *};
 
-use crate::ADMIN;
+use crate::support::requests::POLICY_DEFAULTS;
+use crate::{ADMIN, CITY_WIDE, ORG_MANAGERS};
 use crate::{Case, Empty, Form, Json, Rule, S, case, hidden, scoped};
 
 pub fn cases() -> Vec<Case> {
@@ -47,22 +48,7 @@ fn request_cases() -> Vec<Case> {
     const NOBODY: &[Role] = &[];
     const SUPERVISORS: &[Role] = &[CommunityStaff, StreetAdmin, SystemAdmin];
     // The defaults, so that saving them changes nothing for the other cases.
-    const POLICY: &[(&str, &str)] = &[
-        ("sla_warning_percent", "80"),
-        ("community_staff_after_minutes", "0"),
-        ("street_admin_after_minutes", "450"),
-        ("poor_rating", "reopen"),
-        ("reopen_window_hours", "168"),
-        ("min_confidence", "0.5"),
-        ("duplicate_radius_m", "150"),
-        ("duplicate_window_hours", "168"),
-        ("duplicate_threshold", "0.5"),
-        ("duplicate_text_weight", "0.45"),
-        ("duplicate_category_weight", "0.25"),
-        ("duplicate_location_weight", "0.2"),
-        ("duplicate_recency_weight", "0.1"),
-        ("duplicate_max_results", "5"),
-    ];
+    const POLICY: &[(&str, &str)] = POLICY_DEFAULTS;
     const POLICY_JSON: &str = r#"{"sla_warning_percent":80,"community_staff_after_minutes":0,
         "street_admin_after_minutes":450,"poor_rating":"reopen","reopen_window_hours":168,
         "min_confidence":0.5,"duplicate_radius_m":150,"duplicate_window_hours":168,

@@ -2,13 +2,10 @@
 //! page, which follows the import in the background and ends with the summary and a
 //! download of the rejected rows, for the uploader only.
 
-use std::time::Duration;
-
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+use axum::http::{StatusCode, header};
 
 use crate::support::ledger::{finished, upload_file};
-use crate::support::{CSRF, TestApp, TestResponse};
+use crate::support::{TestApp, TestResponse};
 
 const CSV: &str = "社区,网格,楼栋,单元,房号,姓名,性别,出生日期,身份证号,联系电话,与户主关系,居住状态,标签,建筑面积,产权
 TC-D-S1-C1,TC-D-S1-C1-G1,1,1,101,刘轩博,男,1979-02-15,420106197902152796,19078002145,户主,户籍,,142.4,自有

@@ -3,8 +3,8 @@
 use axum::http::StatusCode;
 use civicgrid_app::ledger::ResidentInput;
 
+use crate::support::TestApp;
 use crate::support::requests::{id_from, json, parsed, take_call};
-use crate::support::{CSRF, TestApp};
 
 /// A resident record in the test grid: 王小明, phone ending 5678, 3栋 1单元 201.
 async fn ledger_resident(t: &TestApp) -> i64 {

@@ -5,7 +5,9 @@
 
 use axum::http::StatusCode;
 
-use crate::support::open311::{call, fixture};
+use civicgrid_app::domain::platform::access::Actor;
+
+use crate::support::open311::{Fx, call, fixture};
 
 fn is_iso_with_offset(s: &str) -> bool {
     chrono::DateTime::parse_from_rfc3339(s).is_ok() && (s.ends_with('Z') || s[19..].contains(':'))

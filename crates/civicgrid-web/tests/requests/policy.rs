@@ -3,37 +3,18 @@
 
 use axum::http::StatusCode;
 
-use crate::support::requests::{json, parsed, policy_json};
+use crate::support::requests::{POLICY_DEFAULTS, json, parsed, policy_json};
 use crate::support::{CSRF, TestApp};
 
-const POLICY_FORM: &[(&str, &str)] = &[
-    ("_csrf", CSRF),
-    ("sla_warning_percent", "80"),
-    ("community_staff_after_minutes", "0"),
-    ("street_admin_after_minutes", "450"),
-    ("poor_rating", "reopen"),
-    ("reopen_window_hours", "168"),
-    ("min_confidence", "0.5"),
-    ("duplicate_radius_m", "150"),
-    ("duplicate_window_hours", "168"),
-    ("duplicate_threshold", "0.5"),
-    ("duplicate_text_weight", "0.45"),
-    ("duplicate_category_weight", "0.25"),
-    ("duplicate_location_weight", "0.2"),
-    ("duplicate_recency_weight", "0.1"),
-    ("duplicate_max_results", "5"),
-];
-
-/// The policy form with some fields changed.
+/// The policy form (the defaults) with some fields changed.
 fn policy_form<'a>(changes: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
-    POLICY_FORM
-        .iter()
-        .map(|(k, v)| {
+    std::iter::once(("_csrf", CSRF))
+        .chain(POLICY_DEFAULTS.iter().map(|(k, v)| {
             changes
                 .iter()
                 .find(|(ck, _)| ck == k)
                 .map_or((*k, *v), |(ck, cv)| (*ck, *cv))
-        })
+        }))
         .collect()
 }
 

@@ -9,7 +9,6 @@ use axum::http::{Request, StatusCode, header};
 use civicgrid_app::domain::platform::access::Actor;
 use civicgrid_app::domain::requests::{Channel, RequestId};
 use civicgrid_app::ledger::ResidentInput;
-use civicgrid_app::platform::org::NodeInput;
 use civicgrid_app::requests::intake::{NewRequest, OnBehalf};
 use serde_json::Value;
 

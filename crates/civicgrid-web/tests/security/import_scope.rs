@@ -4,15 +4,11 @@
 //! naming a grid outside them, in a dry run too; moving a resident, by import or by
 //! hand, needs the actor's scope over both the old place and the new one.
 
-use std::time::Duration;
-
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use civicgrid_app::domain::ledger::date::Date;
 use civicgrid_app::domain::ledger::id_number::compose;
-use civicgrid_app::domain::platform::access::Actor;
 use civicgrid_app::ledger::ResidentInput;
-use civicgrid_app::platform::org::NodeInput;
 use civicgrid_app::store::ledger::{self as repo, ResidentRecord};
 
 use crate::support::ledger::{HEADER, finished, upload_file};

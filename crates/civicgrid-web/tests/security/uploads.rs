@@ -6,8 +6,7 @@
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+use axum::http::StatusCode;
 use civicgrid_app::store::platform::audit::{AuditFilter, list};
 
 use crate::support::ledger::{HEADER, finished, upload_file};

@@ -113,7 +113,7 @@ async fn ledger_fixture(app: &App, grid: i64, side: usize) -> LedgerFixture {
 pub const CSRF: &str = "csrf-token-for-tests";
 
 /// Password of every account of the fixture.
-pub const PASSWORD: &str = PASSWORD;
+pub const PASSWORD: &str = "fixture-password";
 
 async fn user(app: &App, username: &str, role: Role, node_id: i64) -> i64 {
     super::user(app, username, PASSWORD, role.as_str(), node_id).await
@@ -128,9 +128,9 @@ impl Fixture {
         let mut community = [0; 2];
         let mut grid = [0; 2];
         for i in 0..2 {
-            street[i] = plain_node(&app, Some(district), &format!("C-D-S{i}")).await;
-            community[i] = plain_node(&app, Some(street[i]), &format!("C-D-S{i}-C")).await;
-            grid[i] = plain_node(&app, Some(community[i]), &format!("C-D-S{i}-C-G")).await;
+            street[i] = plain_node(&app, Some(district), &format!("C-D-S{i}"), None).await;
+            community[i] = plain_node(&app, Some(street[i]), &format!("C-D-S{i}-C"), None).await;
+            grid[i] = plain_node(&app, Some(community[i]), &format!("C-D-S{i}-C-G"), None).await;
         }
         let scope_of = |role: Role| match role {
             SystemAdmin | Auditor => city,

@@ -1,8 +1,6 @@
 //! What the request tests share: reading ids and JSON out of answers, the action and
 //! intake forms, and the request policy as JSON.
 
-use axum::http::StatusCode;
-
 use super::{CSRF, TestApp, TestResponse};
 
 /// The id in a `Location: /requests/<id>?done=…` redirect.
@@ -54,6 +52,24 @@ pub async fn take_call(t: &TestApp, staff: &str, fields: &[(&str, &str)]) -> Tes
     all.extend_from_slice(fields);
     t.post_form("/requests/intake", &all, staff).await
 }
+
+/// The request policy's defaults as form fields.
+pub const POLICY_DEFAULTS: &[(&str, &str)] = &[
+    ("sla_warning_percent", "80"),
+    ("community_staff_after_minutes", "0"),
+    ("street_admin_after_minutes", "450"),
+    ("poor_rating", "reopen"),
+    ("reopen_window_hours", "168"),
+    ("min_confidence", "0.5"),
+    ("duplicate_radius_m", "150"),
+    ("duplicate_window_hours", "168"),
+    ("duplicate_threshold", "0.5"),
+    ("duplicate_text_weight", "0.45"),
+    ("duplicate_category_weight", "0.25"),
+    ("duplicate_location_weight", "0.2"),
+    ("duplicate_recency_weight", "0.1"),
+    ("duplicate_max_results", "5"),
+];
 
 /// The request policy as JSON: the defaults, with `changes`.
 pub fn policy_json(changes: &[(&str, serde_json::Value)]) -> String {
