@@ -2,6 +2,9 @@
 //! every transition allowed or refused by role and scope, ratings that reopen, return
 //! visits, duplicates, queues, the inbox, and an escalation job that runs twice safely.
 
+mod support;
+
+use civicgrid_app::AppError;
 use civicgrid_app::domain::platform::access::{Actor, Role};
 use civicgrid_app::domain::requests::category::ResponderKind;
 use civicgrid_app::domain::requests::routing::Party;
@@ -10,102 +13,18 @@ use civicgrid_app::domain::requests::{
     Action, ActionKind, BusinessCalendar, Channel, PoorRatingPolicy, SlaPolicy, Status,
     default_catalogue,
 };
-use civicgrid_app::platform::org::NodeInput;
-use civicgrid_app::platform::users::NewUser;
 use civicgrid_app::requests::intake::{NewRequest, OnBehalf};
 use civicgrid_app::requests::reading::{QueueKind, QueueQuery};
 use civicgrid_app::requests::{RequestPolicy, parse_public_number};
-use civicgrid_app::store::Db;
 use civicgrid_app::store::platform::audit::AuditFilter;
-use civicgrid_app::{App, AppConfig, AppError};
+use support::World;
 
-const PW: &str = "a-long-password";
-
-struct World {
-    app: App,
-    street: i64,
-    community: i64,
-    grid: i64,
-    other_community: i64,
-    other_grid: i64,
-    _dir: tempfile::TempDir,
+/// A request as a test describes it: from `channel`, in the world's grid.
+trait Describe {
+    fn input(&self, channel: Channel, category: &str, text: &str) -> NewRequest;
 }
 
-async fn world() -> World {
-    let dir = tempfile::tempdir().unwrap();
-    let db = Db::open_sqlite(&dir.path().join("db.sqlite"))
-        .await
-        .unwrap();
-    db.migrate().await.unwrap();
-    let app = App::new(db, AppConfig::default());
-    let sys = Actor::system();
-    let mut ids = Vec::new();
-    let mut parent = None;
-    for code in ["C", "D", "S", "M", "G"] {
-        let id = app
-            .create_node(&sys, &node(parent, code), None)
-            .await
-            .unwrap()
-            .id;
-        ids.push(id);
-        parent = Some(id);
-    }
-    let other_community = app
-        .create_node(&sys, &node(Some(ids[2]), "M2"), None)
-        .await
-        .unwrap()
-        .id;
-    let other_grid = app
-        .create_node(&sys, &node(Some(other_community), "G2"), None)
-        .await
-        .unwrap()
-        .id;
-    World {
-        app,
-        street: ids[2],
-        community: ids[3],
-        grid: ids[4],
-        other_community,
-        other_grid,
-        _dir: dir,
-    }
-}
-
-fn node(parent: Option<i64>, code: &str) -> NodeInput {
-    NodeInput {
-        parent_id: parent,
-        kind: None,
-        code: code.into(),
-        name_zh: code.into(),
-        name_en: code.into(),
-        boundary: None,
-    }
-}
-
-impl World {
-    async fn actor(&self, name: &str, role: Role, node_id: i64) -> Actor {
-        self.app
-            .create_user(
-                &Actor::system(),
-                &NewUser {
-                    username: name.into(),
-                    display_name: name.into(),
-                    password: PW.into(),
-                    role: role.as_str().into(),
-                    node_id,
-                },
-                Some("setup"),
-            )
-            .await
-            .unwrap();
-        self.app
-            .login(name, PW, "10.0.0.1", "test", None)
-            .await
-            .unwrap()
-            .signed_in
-            .actor
-    }
-
+impl Describe for World {
     fn input(&self, channel: Channel, category: &str, text: &str) -> NewRequest {
         NewRequest {
             channel,
@@ -124,7 +43,7 @@ impl World {
 
 #[tokio::test]
 async fn intake_routes_and_sets_due_times_on_the_business_calendar() {
-    let w = world().await;
+    let w = World::new().await;
     let resident = w.actor("res", Role::Resident, w.grid).await;
     let staff = w.actor("staff", Role::CommunityStaff, w.community).await;
     let got = w
@@ -238,13 +157,11 @@ async fn intake_routes_and_sets_due_times_on_the_business_calendar() {
 
 #[tokio::test]
 async fn transitions_by_role_and_scope() {
-    let w = world().await;
+    let w = World::new().await;
     let resident = w.actor("res", Role::Resident, w.grid).await;
     let grid = w.actor("grid", Role::GridWorker, w.grid).await;
     let staff = w.actor("staff", Role::CommunityStaff, w.community).await;
-    let other = w
-        .actor("other", Role::CommunityStaff, w.other_community)
-        .await;
+    let other = w.actor("other", Role::CommunityStaff, w.neighbour).await;
     let auditor = w.actor("auditor", Role::Auditor, w.street).await;
     let responder = w.actor("resp", Role::Responder, w.community).await;
     let bystander = w.actor("bystander", Role::Responder, w.community).await;
@@ -510,7 +427,7 @@ async fn transitions_by_role_and_scope() {
 
 #[tokio::test]
 async fn ratings_reopen_or_flag_and_staff_make_return_visits() {
-    let w = world().await;
+    let w = World::new().await;
     let resident = w.actor("res", Role::Resident, w.grid).await;
     let grid = w.actor("grid", Role::GridWorker, w.grid).await;
     let admin = Actor::system();
@@ -673,7 +590,7 @@ async fn ratings_reopen_or_flag_and_staff_make_return_visits() {
 
 #[tokio::test]
 async fn duplicates_are_suggested_and_merged_with_both_timelines() {
-    let w = world().await;
+    let w = World::new().await;
     let resident = w.actor("res", Role::Resident, w.grid).await;
     let neighbour = w.actor("neighbour", Role::Resident, w.grid).await;
     let staff = w.actor("staff", Role::CommunityStaff, w.community).await;
@@ -740,13 +657,11 @@ async fn duplicates_are_suggested_and_merged_with_both_timelines() {
 
 #[tokio::test]
 async fn queues_and_an_escalation_job_that_runs_twice_safely() {
-    let w = world().await;
+    let w = World::new().await;
     let resident = w.actor("res", Role::Resident, w.grid).await;
     let grid = w.actor("grid", Role::GridWorker, w.grid).await;
     let street = w.actor("street", Role::StreetAdmin, w.street).await;
-    let other = w
-        .actor("other", Role::CommunityStaff, w.other_community)
-        .await;
+    let other = w.actor("other", Role::CommunityStaff, w.neighbour).await;
     let a = w
         .app
         .submit_request(
@@ -871,7 +786,7 @@ async fn queues_and_an_escalation_job_that_runs_twice_safely() {
 /// the audit chain stays intact.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_intake_is_group_committed_one_audit_entry_each() {
-    let w = world().await;
+    let w = World::new().await;
     let grid = w.actor("grid", Role::GridWorker, w.grid).await;
     let auditor = w.actor("aud", Role::Auditor, w.street).await;
     let before = w.app.verify_audit(&auditor).await.unwrap().checked;

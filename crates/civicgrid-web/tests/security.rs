@@ -2,7 +2,7 @@
 //! one module per class of hole, each covering the route named in the review and the
 //! others of the same shape.
 
-mod common;
+mod support;
 
 #[path = "security/accounts.rs"]
 mod accounts;

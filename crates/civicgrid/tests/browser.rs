@@ -7,6 +7,8 @@
 //! chromium-driver`); `.ci/run` installs them and sets `CIVICGRID_REQUIRE_BROWSER=1`,
 //! which turns their absence into a failure instead of a skip.
 
+mod support;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
@@ -15,7 +17,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-const BIN: &str = env!("CARGO_BIN_EXE_civicgrid");
+use support::BIN;
+
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
 /// The W3C WebDriver key for an element reference.

@@ -1,6 +1,8 @@
 //! The command line as a newcomer and an operator use it: the demo seeds and serves,
 //! keeps its data on a second run, and the audit chain catches tampering.
 
+mod support;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
@@ -9,16 +11,10 @@ use std::time::{Duration, Instant};
 
 use civicgrid_store::Db;
 
-const BIN: &str = env!("CARGO_BIN_EXE_civicgrid");
+use support::{BIN, civicgrid_at};
 
 fn civicgrid(dir: &Path, args: &[&str]) -> Command {
-    let mut c = Command::new(BIN);
-    c.args(args)
-        .arg("--data-dir")
-        .arg(dir)
-        .env_remove("DATABASE_URL")
-        .env("CIVICGRID_LOG", "warn");
-    c
+    civicgrid_at(dir, args, "warn")
 }
 
 /// Starts `civicgrid demo` on a free port; returns the child and its address once it

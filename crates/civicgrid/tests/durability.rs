@@ -2,6 +2,8 @@
 //! clients at once through Open311, is killed with SIGKILL in the middle of the load,
 //! and after a restart every request it acknowledged (2xx with an id) is there.
 
+mod support;
+
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -16,17 +18,12 @@ use civicgrid_app::platform::org::NodeInput;
 use civicgrid_app::{App, AppConfig};
 use civicgrid_store::Db;
 
-const BIN: &str = env!("CARGO_BIN_EXE_civicgrid");
+use support::civicgrid_at;
+
 const CLIENTS: usize = 4;
 
 fn civicgrid(dir: &Path, args: &[&str]) -> Command {
-    let mut c = Command::new(BIN);
-    c.args(args)
-        .arg("--data-dir")
-        .arg(dir)
-        .env_remove("DATABASE_URL")
-        .env("CIVICGRID_LOG", "error");
-    c
+    civicgrid_at(dir, args, "error")
 }
 
 /// Starts `civicgrid serve` on a free port; returns the child and its address.

@@ -7,7 +7,7 @@ use axum::http::{Method, StatusCode};
 use civicgrid_app::domain::platform::access::Actor;
 use civicgrid_app::platform::users::RoleGrant;
 
-use crate::common::*;
+use crate::support::*;
 
 /// A JSON call from a signed-in browser.
 async fn api(

@@ -9,11 +9,10 @@ use axum::http::{Request, StatusCode, header};
 use civicgrid_app::domain::platform::access::Actor;
 use civicgrid_app::domain::requests::{Channel, RequestId};
 use civicgrid_app::ledger::ResidentInput;
-use civicgrid_app::platform::org::NodeInput;
 use civicgrid_app::requests::intake::{NewRequest, OnBehalf};
 use serde_json::Value;
 
-use crate::common::*;
+use crate::support::*;
 
 fn json(res: &TestResponse) -> Value {
     serde_json::from_str(&res.body)
@@ -208,53 +207,29 @@ async fn a_huge_offset_does_not_overflow() {
 /// Ledger records in a grid of the other community (outside every S1 account's scope):
 /// (grid, room, household, resident).
 async fn ledger_elsewhere(t: &TestApp) -> (i64, i64, i64, i64) {
-    let sys = Actor::system();
-    let grid = t
-        .app
-        .create_node(
-            &sys,
-            &NodeInput {
-                parent_id: Some(t.nodes.other_community),
-                kind: None,
-                code: "TC-D-S2-C1-G1".into(),
-                name_zh: "和平一网格".into(),
-                name_en: "Heping Grid One".into(),
-                boundary: None,
-            },
-            None,
-        )
-        .await
-        .expect("grid");
-    let room = t
-        .app
-        .add_room(&sys, grid.id, "5", "1", "501", Some(5))
-        .await
-        .expect("room");
-    let household = t
-        .app
-        .add_household(&sys, room, "owner", None)
-        .await
-        .expect("household");
+    let grid = node(
+        &t.app,
+        Some(t.nodes.other_community),
+        "TC-D-S2-C1-G1",
+        "和平一网格",
+        "Heping Grid One",
+        None,
+    )
+    .await;
+    let (room, household) = t
+        .household_in(grid, ("5", "1", "501", Some(5)), "owner", None)
+        .await;
     let resident = t
-        .app
-        .add_resident(
-            &sys,
-            &ResidentInput {
-                household_id: household,
-                name: "赵六".into(),
-                gender: Some("male".into()),
-                birth_date: Some("1960-05-06".into()),
-                id_number: None,
-                phone: None,
-                relation: "head".into(),
-                residence_status: None,
-                tags: Vec::new(),
-            },
-            None,
-        )
-        .await
-        .expect("resident");
-    (grid.id, room, household, resident)
+        .resident(ResidentInput {
+            household_id: household,
+            name: "赵六".into(),
+            gender: Some("male".into()),
+            birth_date: Some("1960-05-06".into()),
+            relation: "head".into(),
+            ..ResidentInput::default()
+        })
+        .await;
+    (grid, room, household, resident)
 }
 
 /// What a missing record answers, with the id replaced so bodies compare equal.

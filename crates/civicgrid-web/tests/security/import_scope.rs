@@ -4,20 +4,16 @@
 //! naming a grid outside them, in a dry run too; moving a resident, by import or by
 //! hand, needs the actor's scope over both the old place and the new one.
 
-use std::time::Duration;
-
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use civicgrid_app::domain::ledger::date::Date;
 use civicgrid_app::domain::ledger::id_number::compose;
-use civicgrid_app::domain::platform::access::Actor;
 use civicgrid_app::ledger::ResidentInput;
-use civicgrid_app::platform::org::NodeInput;
 use civicgrid_app::store::ledger::{self as repo, ResidentRecord};
 
-use crate::common::*;
+use crate::support::ledger::{HEADER, finished, upload_file};
+use crate::support::*;
 
-const HEADER: &str = "社区,网格,楼栋,单元,房号,姓名,性别,出生日期,身份证号,联系电话,与户主关系,居住状态,标签,建筑面积,产权";
 /// The one reason of every row reaching outside the importer's places.
 const OUTSIDE: &str = "grid: outside the places where you may import";
 const G1: (&str, &str) = ("TC-D-S1-C1", "TC-D-S1-C1-G1");
@@ -43,55 +39,33 @@ struct Ledger {
 }
 
 async fn place(t: &TestApp, grid: i64, room: &str, name: &str, seq: u16) -> (i64, i64, i64) {
-    let sys = Actor::system();
-    let room = t
-        .app
-        .add_room(&sys, grid, "1栋", "1", room, Some(1))
-        .await
-        .expect("room");
-    let household = t
-        .app
-        .add_household(&sys, room, "owner", None)
-        .await
-        .expect("household");
+    let (room, household) = t
+        .household_in(grid, ("1栋", "1", room, Some(1)), "owner", None)
+        .await;
     let resident = t
-        .app
-        .add_resident(
-            &sys,
-            &ResidentInput {
-                household_id: household,
-                name: name.into(),
-                id_number: Some(id_number(seq)),
-                phone: Some("13811112222".into()),
-                relation: "head".into(),
-                ..ResidentInput::default()
-            },
-            None,
-        )
-        .await
-        .expect("resident");
+        .resident(ResidentInput {
+            household_id: household,
+            name: name.into(),
+            id_number: Some(id_number(seq)),
+            phone: Some("13811112222".into()),
+            relation: "head".into(),
+            ..ResidentInput::default()
+        })
+        .await;
     (resident, household, room)
 }
 
 async fn seed(t: &TestApp) -> Ledger {
     t.app.prepare().await.expect("catalogue");
-    let other_grid = t
-        .app
-        .create_node(
-            &Actor::system(),
-            &NodeInput {
-                parent_id: Some(t.nodes.other_community),
-                kind: None,
-                code: OTHER.1.into(),
-                name_zh: "和平第一网格".into(),
-                name_en: "Heping Grid One".into(),
-                boundary: None,
-            },
-            None,
-        )
-        .await
-        .expect("grid")
-        .id;
+    let other_grid = node(
+        &t.app,
+        Some(t.nodes.other_community),
+        OTHER.1,
+        "和平第一网格",
+        "Heping Grid One",
+        None,
+    )
+    .await;
     Ledger {
         other_grid,
         g1: place(t, t.nodes.grid, "101", "甲一", 1).await,
@@ -132,37 +106,14 @@ fn csv(rows: &[String]) -> String {
 }
 
 async fn upload(t: &TestApp, cookies: &str, file: &str, dry_run: bool) -> TestResponse {
-    let boundary = "cgboundary7MA4YWxkTrZu0gW";
-    let mut fields = vec![("_csrf", CSRF)];
-    if dry_run {
-        fields.push(("dry_run", "1"));
-    }
-    let mut body = Vec::new();
-    for (k, v) in fields {
-        body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
-                .as_bytes(),
-        );
-    }
-    body.extend_from_slice(
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; \
-             filename=\"residents.csv\"\r\nContent-Type: text/csv\r\n\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(file.as_bytes());
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let req = Request::post("/ledger/import")
-        .header(
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .header(header::COOKIE, cookies)
-        .header(header::ACCEPT_LANGUAGE, "en")
-        .body(Body::from(body))
-        .expect("request");
-    t.send(req).await
+    let fields: &[(&str, &str)] = if dry_run { &[("dry_run", "1")] } else { &[] };
+    upload_file(
+        t,
+        cookies,
+        fields,
+        ("residents.csv", "text/csv", file.as_bytes()),
+    )
+    .await
 }
 
 /// What an import through the upload page ended with: its job page and rejects file.
@@ -203,22 +154,15 @@ async fn import(t: &TestApp, cookies: &str, file: &str, dry_run: bool) -> Outcom
     let res = upload(t, cookies, file, dry_run).await;
     assert!(res.status.is_redirection(), "{}: {}", res.status, res.body);
     let job = res.location().to_owned();
-    for _ in 0..200 {
-        let page = t.get(&job, cookies).await;
-        page.assert_status(StatusCode::OK);
-        if !page.body.contains("Importing…") {
-            page.assert_contains("Finished");
-            // A job without rejected rows has no rejects file.
-            let rejects = t.get(&format!("{job}/rejects"), cookies).await;
-            let rejects = match rejects.status {
-                StatusCode::NOT_FOUND => String::new(),
-                _ => rejects.assert_status(StatusCode::OK).body.clone(),
-            };
-            return Outcome { page, rejects };
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the import job at {job} did not finish");
+    let page = finished(t, cookies, &job).await;
+    page.assert_contains("Finished");
+    // A job without rejected rows has no rejects file.
+    let rejects = t.get(&format!("{job}/rejects"), cookies).await;
+    let rejects = match rejects.status {
+        StatusCode::NOT_FOUND => String::new(),
+        _ => rejects.assert_status(StatusCode::OK).body.clone(),
+    };
+    Outcome { page, rejects }
 }
 
 /// Whether a building of that name shows on the board of grid 1.

@@ -10,7 +10,7 @@ use civicgrid_app::domain::platform::access::Actor;
 use civicgrid_app::platform::tokens::NewToken;
 use serde_json::Value;
 
-use crate::common::*;
+use crate::support::*;
 
 const DESCRIPTION: &str = "车辆占用消防通道，请联系王先生13812345678或座机010-12345678，\
      +86 139 8765 4321，身份证11010519491231002X，邮箱wang@example.org，3栋2单元门口";

@@ -4,7 +4,7 @@
 
 use axum::http::StatusCode;
 
-use crate::common::*;
+use crate::support::*;
 
 /// `next` values as they stand in a query string (already percent-encoded once).
 const HOSTILE_QUERIES: &[&str] = &[

@@ -13,7 +13,7 @@ use civicgrid_app::store::platform::sessions::{self, ThrottleState};
 use tokio::task::JoinSet;
 use tower::ServiceExt;
 
-use crate::common::*;
+use crate::support::*;
 
 /// Every test request comes from the same (unknown) address.
 const ADDRESS_KEY: &str = "ip:unknown";

@@ -6,27 +6,13 @@
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+use axum::http::StatusCode;
 use civicgrid_app::store::platform::audit::{AuditFilter, list};
 
-use crate::common::*;
+use crate::support::ledger::{HEADER, finished, upload_file};
+use crate::support::*;
 
-const HEADER: &str = "社区,网格,楼栋,单元,房号,姓名,性别,出生日期,身份证号,联系电话,与户主关系,居住状态,标签,建筑面积,产权";
 const GOOD: &str = "TC-D-S1-C1,TC-D-S1-C1-G1,1,1,101,刘轩博,男,1979-02-15,420106197902152796,19078002145,户主,户籍,,142.4,自有";
-
-fn multipart(name: &str, content_type: &str, file: &[u8]) -> (String, Vec<u8>) {
-    let boundary = "cgboundary7MA4YWxkTrZu0gW";
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{CSRF}\r\n\
-         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; \
-         filename=\"{name}\"\r\nContent-Type: {content_type}\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(file);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
-}
 
 async fn upload(t: &TestApp, cookies: &str, name: &str, file: &[u8]) -> TestResponse {
     let kind = if name.ends_with(".xlsx") {
@@ -34,27 +20,7 @@ async fn upload(t: &TestApp, cookies: &str, name: &str, file: &[u8]) -> TestResp
     } else {
         "text/csv"
     };
-    let (content_type, body) = multipart(name, kind, file);
-    let req = Request::post("/ledger/import")
-        .header(header::CONTENT_TYPE, content_type)
-        .header(header::COOKIE, cookies)
-        .header(header::ACCEPT_LANGUAGE, "en")
-        .body(Body::from(body))
-        .expect("request");
-    t.send(req).await
-}
-
-/// Follows a job's page until its import has ended.
-async fn finished(t: &TestApp, cookies: &str, path: &str) -> TestResponse {
-    for _ in 0..600 {
-        let page = t.get(path, cookies).await;
-        page.assert_status(StatusCode::OK);
-        if !page.body.contains("Importing…") {
-            return page;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the import job at {path} did not finish");
+    upload_file(t, cookies, &[], (name, kind, file)).await
 }
 
 /// Uploads `file` and gives the page that answers in the end: the form again (422)

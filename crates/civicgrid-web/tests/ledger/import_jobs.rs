@@ -2,13 +2,10 @@
 //! page, which follows the import in the background and ends with the summary and a
 //! download of the rejected rows, for the uploader only.
 
-mod common;
+use axum::http::{StatusCode, header};
 
-use std::time::Duration;
-
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
-use common::{CSRF, TestApp};
+use crate::support::ledger::{finished, upload_file};
+use crate::support::{TestApp, TestResponse};
 
 const CSV: &str = "社区,网格,楼栋,单元,房号,姓名,性别,出生日期,身份证号,联系电话,与户主关系,居住状态,标签,建筑面积,产权
 TC-D-S1-C1,TC-D-S1-C1-G1,1,1,101,刘轩博,男,1979-02-15,420106197902152796,19078002145,户主,户籍,,142.4,自有
@@ -16,50 +13,14 @@ TC-D-S1-C1,TC-D-S1-C1-G1,1,1,101,杨诗诗,女,1975-11-12,420105197511123502,187
 TC-D-S1-C1,TC-D-S1-C1-G1,1,1,102,王错号,男,1980-01-01,420106198001011234,13800000000,户主,户籍,,,自有
 ";
 
-fn multipart(file: &str, fields: &[(&str, &str)]) -> (String, Vec<u8>) {
-    let boundary = "cgboundary7MA4YWxkTrZu0gW";
-    let mut body = Vec::new();
-    for (k, v) in fields {
-        body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
-                .as_bytes(),
-        );
-    }
-    body.extend_from_slice(
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; \
-             filename=\"residents.csv\"\r\nContent-Type: text/csv\r\n\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(file.as_bytes());
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
-}
-
-async fn upload(t: &TestApp, cookies: &str, file: &str) -> common::TestResponse {
-    let (content_type, body) = multipart(file, &[("_csrf", CSRF)]);
-    let req = Request::post("/ledger/import")
-        .header(header::CONTENT_TYPE, content_type)
-        .header(header::COOKIE, cookies)
-        .header(header::ACCEPT_LANGUAGE, "en")
-        .body(Body::from(body))
-        .unwrap();
-    t.send(req).await
-}
-
-/// Follows the job page until the import has ended.
-async fn finished(t: &TestApp, cookies: &str, path: &str) -> common::TestResponse {
-    for _ in 0..200 {
-        let page = t.get(path, cookies).await;
-        page.assert_status(StatusCode::OK);
-        if !page.body.contains("Importing…") {
-            return page;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let last = t.get(path, cookies).await;
-    panic!("the import job at {path} did not finish: {}", last.body);
+async fn upload(t: &TestApp, cookies: &str, file: &str) -> TestResponse {
+    upload_file(
+        t,
+        cookies,
+        &[],
+        ("residents.csv", "text/csv", file.as_bytes()),
+    )
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -2,77 +2,43 @@
 //! residents written straight to the tables.
 
 use std::collections::BTreeMap;
+use std::ops::Deref;
 
 use civicgrid_app::domain::ledger::date::Date;
 use civicgrid_app::domain::ledger::phone::Phone;
 use civicgrid_app::domain::platform::access::{Actor, Assignment, Role};
 use civicgrid_app::ledger::search::{SearchRequest, today_ym};
-use civicgrid_app::platform::org::NodeInput;
 use civicgrid_app::store::ledger::population::age_band;
 use civicgrid_app::store::ledger::synthetic::{SynthResident, Writer};
-use civicgrid_app::store::{Db, commit, ledger, platform::org};
-use civicgrid_app::{App, AppConfig, AppError};
+use civicgrid_app::store::{commit, ledger, platform::org};
+use civicgrid_app::{App, AppError};
 
-struct World {
-    app: App,
-    community: i64,
+use crate::support::World;
+
+/// The standard city with a few hundred residents written straight to the tables: in
+/// its two grids and in the neighbouring community's grid.
+struct Ledger {
+    world: World,
     grids: [i64; 2],
-    other_grid: i64,
     /// (grid index 0/1 or 2 for the other community, gender, birth_ym, status, tags)
     people: Vec<(usize, &'static str, i64, &'static str, Vec<&'static str>)>,
-    _dir: tempfile::TempDir,
+}
+
+impl Deref for Ledger {
+    type Target = World;
+    fn deref(&self) -> &World {
+        &self.world
+    }
 }
 
 const SURNAMES: [&str; 6] = ["王", "李", "刘", "陈", "杨", "黄"];
 const GIVEN: [&str; 7] = ["伟", "芳", "秀英", "敏", "静", "建国", "丽"];
 const STATUSES: [&str; 4] = ["registered", "registered", "floating", "moved_out"];
 
-async fn world() -> World {
-    let dir = tempfile::tempdir().unwrap();
-    let db = Db::open_sqlite(&dir.path().join("db.sqlite"))
-        .await
-        .unwrap();
-    db.migrate().await.unwrap();
-    let app = App::new(db, AppConfig::default());
-    let sys = Actor::system();
-    let mk = |parent: Option<i64>, code: &str| NodeInput {
-        parent_id: parent,
-        kind: None,
-        code: code.into(),
-        name_zh: format!("{code}名"),
-        name_en: code.into(),
-        boundary: None,
-    };
-    let mut id = None;
-    for code in ["C", "C-D", "C-D-S"] {
-        id = Some(app.create_node(&sys, &mk(id, code), None).await.unwrap().id);
-    }
-    let street = id;
-    let community = app
-        .create_node(&sys, &mk(street, "A"), None)
-        .await
-        .unwrap()
-        .id;
-    let g1 = app
-        .create_node(&sys, &mk(Some(community), "A-1"), None)
-        .await
-        .unwrap()
-        .id;
-    let g2 = app
-        .create_node(&sys, &mk(Some(community), "A-2"), None)
-        .await
-        .unwrap()
-        .id;
-    let other = app
-        .create_node(&sys, &mk(street, "B"), None)
-        .await
-        .unwrap()
-        .id;
-    let og = app
-        .create_node(&sys, &mk(Some(other), "B-1"), None)
-        .await
-        .unwrap()
-        .id;
+async fn world() -> Ledger {
+    let world = World::new().await;
+    let app = &world.app;
+    let (g1, g2, og) = (world.grid, world.grid2, world.other_grid);
     let grid_ids = [g1, g2, og];
 
     let keys = app.config().field_keys.clone();
@@ -175,13 +141,10 @@ async fn world() -> World {
         );
     }
     commit(tx).await.unwrap();
-    World {
-        app,
-        community,
+    Ledger {
         grids: [g1, g2],
-        other_grid: og,
         people,
-        _dir: dir,
+        world,
     }
 }
 

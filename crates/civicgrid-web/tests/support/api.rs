@@ -1,32 +1,20 @@
-//! Fixture for the JSON API tests: a fresh SQLite database with a small hierarchy, an
-//! administrator account, and API tokens, behind the real router.
+//! The JSON API's city: a small hierarchy, an administrator account and API tokens,
+//! behind the real router; answers come back parsed as JSON.
 
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
-use civicgrid_app::domain::platform::access::Actor;
-use civicgrid_app::platform::org::NodeInput;
-use civicgrid_app::platform::tokens::NewToken;
-use civicgrid_app::platform::users::NewUser;
-use civicgrid_app::store::Db;
 use civicgrid_app::{App, AppConfig};
 use civicgrid_web::{AppState, WebConfig, build_router};
-use http_body_util::BodyExt;
 use serde_json::Value;
-use tower::ServiceExt;
+
+use super::{fresh_app, plain_node, send, token, user};
 
 pub const ADMIN_PASSWORD: &str = "admin-password-1";
 
-/// A square around (lon, lat) as GeoJSON text.
+/// A square of 0.01° from (lon, lat) as GeoJSON text.
 pub fn square(lon: f64, lat: f64) -> String {
-    let d = 0.01;
-    format!(
-        r#"{{"type":"Polygon","coordinates":[[[{lon},{lat}],[{},{lat}],[{},{}],[{lon},{}],[{lon},{lat}]]]}}"#,
-        lon + d,
-        lon + d,
-        lat + d,
-        lat + d
-    )
+    super::corner_square(lon, lat, 0.01)
 }
 
 /// City C → district C-D → street C-D-S → communities C-D-S-A and C-D-S-B; grid
@@ -70,69 +58,26 @@ impl Reply {
     }
 }
 
-async fn node(app: &App, parent: Option<i64>, code: &str, boundary: Option<String>) -> i64 {
-    let input = NodeInput {
-        parent_id: parent,
-        kind: None,
-        code: code.into(),
-        name_zh: format!("节点 {code}"),
-        name_en: format!("Node {code}"),
-        boundary,
-    };
-    app.create_node(&Actor::system(), &input, None)
-        .await
-        .unwrap()
-        .id
-}
-
-async fn token(app: &App, name: &str, role: &str, node_id: i64) -> String {
-    let input = NewToken {
-        name: name.into(),
-        role: role.into(),
-        node_id,
-    };
-    app.create_token(&Actor::system(), &input, None)
-        .await
-        .unwrap()
-        .secret
-}
-
 impl Api {
     pub async fn new() -> Api {
         Api::with_config(WebConfig::default()).await
     }
 
     pub async fn with_config(config: WebConfig) -> Api {
-        let dir = tempfile::tempdir().unwrap();
-        let db = Db::open_sqlite(&dir.path().join("db.sqlite"))
-            .await
-            .unwrap();
-        db.migrate().await.unwrap();
-        let app = App::new(db, AppConfig::default());
-        let city = node(&app, None, "C", None).await;
-        let district = node(&app, Some(city), "C-D", None).await;
-        let street = node(&app, Some(district), "C-D-S", None).await;
-        let community_a = node(&app, Some(street), "C-D-S-A", None).await;
-        let community_b = node(&app, Some(street), "C-D-S-B", None).await;
-        let grid_a = node(
+        let (app, dir) = fresh_app(AppConfig::default()).await;
+        let city = plain_node(&app, None, "C", None).await;
+        let district = plain_node(&app, Some(city), "C-D", None).await;
+        let street = plain_node(&app, Some(district), "C-D-S", None).await;
+        let community_a = plain_node(&app, Some(street), "C-D-S-A", None).await;
+        let community_b = plain_node(&app, Some(street), "C-D-S-B", None).await;
+        let grid_a = plain_node(
             &app,
             Some(community_a),
             "C-D-S-A-1",
             Some(square(120.0, 30.0)),
         )
         .await;
-        let admin = NewUser {
-            username: "admin".into(),
-            display_name: "Admin".into(),
-            password: ADMIN_PASSWORD.into(),
-            role: "system_admin".into(),
-            node_id: city,
-        };
-        let admin_id = app
-            .create_user(&Actor::system(), &admin, None)
-            .await
-            .unwrap()
-            .id;
+        let admin_id = user(&app, "admin", ADMIN_PASSWORD, "system_admin", city).await;
         let admin_token = token(&app, "admin-token", "system_admin", city).await;
         let staff_token = token(&app, "staff-token", "community_staff", community_a).await;
         let router = build_router(AppState::new(app.clone(), config.clone()));
@@ -153,15 +98,11 @@ impl Api {
 
     /// Sends a request through the whole router.
     pub async fn send(&self, req: Request<Body>) -> Reply {
-        let res = self.router.clone().oneshot(req).await.unwrap();
-        let status = res.status();
-        let headers = res.headers().clone();
-        let bytes = res.into_body().collect().await.unwrap().to_bytes();
-        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        let res = send(&self.router, req).await;
         Reply {
-            status,
-            headers,
-            body,
+            status: res.status,
+            body: serde_json::from_str(&res.body).unwrap_or(Value::Null),
+            headers: res.headers,
         }
     }
 

@@ -4,40 +4,8 @@
 use civicgrid_app::domain::platform::access::Actor;
 use civicgrid_app::ledger::ResidentInput;
 use civicgrid_app::ledger::export::ExportFormat;
-use civicgrid_app::platform::org::NodeInput;
-use civicgrid_app::store::Db;
-use civicgrid_app::{App, AppConfig};
 
-async fn app_with_grid() -> (App, i64, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = Db::open_sqlite(&dir.path().join("db.sqlite"))
-        .await
-        .unwrap();
-    db.migrate().await.unwrap();
-    let app = App::new(db, AppConfig::default());
-    app.prepare().await.unwrap();
-    let mut parent = None;
-    for code in ["C", "D", "S", "M", "G"] {
-        let id = app
-            .create_node(
-                &Actor::system(),
-                &NodeInput {
-                    parent_id: parent,
-                    kind: None,
-                    code: code.into(),
-                    name_zh: code.into(),
-                    name_en: code.into(),
-                    boundary: None,
-                },
-                None,
-            )
-            .await
-            .unwrap()
-            .id;
-        parent = Some(id);
-    }
-    (app, parent.unwrap_or_default(), dir)
-}
+use crate::support::World;
 
 /// Rooms added in text order, each with one household of one resident.
 const PLACES: &[(&str, &str, &str, Option<i64>)] = &[
@@ -53,7 +21,8 @@ const PLACES: &[(&str, &str, &str, Option<i64>)] = &[
 
 #[tokio::test]
 async fn board_and_export_follow_the_natural_order() {
-    let (app, grid, _dir) = app_with_grid().await;
+    let w = World::new().await;
+    let (app, grid) = (&w.app, w.grid);
     let sys = Actor::system();
     let names = ["甲", "乙", "丙", "丁", "戊", "己", "庚", "辛"];
     for ((b, u, r, floor), name) in PLACES.iter().zip(names) {

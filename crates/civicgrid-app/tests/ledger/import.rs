@@ -2,57 +2,26 @@
 //! line numbers, create-missing, idempotent re-import, updates, XLSX, dry run, export,
 //! and no plaintext personal data in the database file.
 
+use civicgrid_app::AppError;
 use civicgrid_app::domain::ledger::date::Date;
 use civicgrid_app::domain::ledger::id_number::compose;
 use civicgrid_app::domain::platform::access::{Actor, Assignment, Role};
 use civicgrid_app::domain::platform::org::NodeKind;
 use civicgrid_app::ledger::export::ExportFormat;
 use civicgrid_app::ledger::import::{ImportOptions, ImportSummary};
-use civicgrid_app::platform::org::NodeInput;
-use civicgrid_app::platform::users::NewUser;
-use civicgrid_app::store::Db;
 use civicgrid_app::store::platform::org::OrgNode;
-use civicgrid_app::{App, AppConfig, AppError};
 
-struct World {
-    app: App,
-    dir: tempfile::TempDir,
-}
+use crate::support::{CITY, City, World, node_input};
 
+/// The standard city, with the community and grid the files below name: 湖光社区 (HG)
+/// and 湖光社区第1网格 (HG-01).
 async fn world() -> World {
-    let dir = tempfile::tempdir().unwrap();
-    let db = Db::open_sqlite(&dir.path().join("db.sqlite"))
-        .await
-        .unwrap();
-    db.migrate().await.unwrap();
-    let app = App::new(db, AppConfig::default());
-    let sys = Actor::system();
-    let mut parent = None;
-    for (code, zh) in [
-        ("C", "江城市"),
-        ("C-D", "滨江区"),
-        ("C-D-S", "望湖街道"),
-        ("HG", "湖光社区"),
-        ("HG-01", "湖光社区第1网格"),
-    ] {
-        let n = app
-            .create_node(
-                &sys,
-                &NodeInput {
-                    parent_id: parent,
-                    kind: None,
-                    code: code.into(),
-                    name_zh: zh.into(),
-                    name_en: code.into(),
-                    boundary: None,
-                },
-                None,
-            )
-            .await
-            .unwrap();
-        parent = Some(n.id);
-    }
-    World { app, dir }
+    World::of(City {
+        community: ("HG", "湖光社区"),
+        grid: ("HG-01", "湖光社区第1网格"),
+        ..CITY
+    })
+    .await
 }
 
 fn id(y: i32, m: u32, d: u32, seq: u16) -> String {
@@ -465,14 +434,7 @@ async fn add_node(w: &World, kind: NodeKind, parent_code: &str, code: &str) -> O
     w.app
         .create_node(
             &Actor::system(),
-            &NodeInput {
-                parent_id: Some(parent.id),
-                kind: None,
-                code: code.into(),
-                name_zh: code.into(),
-                name_en: code.into(),
-                boundary: None,
-            },
+            &node_input(Some(parent.id), code, code),
             None,
         )
         .await
@@ -488,26 +450,7 @@ async fn account(w: &World, name: &str, role: Role, kind: NodeKind, code: &str) 
             .unwrap()
             .unwrap()
     };
-    w.app
-        .create_user(
-            &Actor::system(),
-            &NewUser {
-                username: name.into(),
-                display_name: name.into(),
-                password: "a-long-test-password".into(),
-                role: role.as_str().into(),
-                node_id: node.id,
-            },
-            None,
-        )
-        .await
-        .unwrap();
-    w.app
-        .login(name, "a-long-test-password", "ip", "ua", None)
-        .await
-        .unwrap()
-        .signed_in
-        .actor
+    w.actor(name, role, node.id).await
 }
 
 /// Grid code of each resident, by name.

@@ -1,10 +1,9 @@
 //! The server-rendered pages through the real router: who may see what, both
 //! languages, the forms (success, objections, CSRF), and the HTML error pages.
 
-mod common;
-
 use axum::http::{StatusCode, header};
-use common::{CSRF, TestApp};
+
+use crate::support::{CSRF, TestApp};
 
 const ZH: &str = "zh-CN,zh;q=0.9";
 const EN: &str = "en-US,en;q=0.9";
@@ -187,7 +186,7 @@ async fn a_node_created_through_the_form_shows_up() {
     let t = TestApp::new().await;
     let staff = t.login("staff").await;
     let n = t.nodes;
-    let boundary = common::square(114.28, 30.505, 0.002);
+    let boundary = crate::support::square(114.28, 30.505, 0.002);
     let res = t
         .post_form(
             &format!("/org/{}/children", n.community),

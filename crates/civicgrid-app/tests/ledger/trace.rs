@@ -3,70 +3,50 @@
 //! growing the hash-chained audit log; the resident sees it among who accessed their
 //! data, and auditors see it in their scope.
 
+use std::ops::Deref;
+
+use civicgrid_app::AppError;
 use civicgrid_app::domain::platform::access::{Actor, Role};
 use civicgrid_app::ledger::{ResidentInput, VIEW_HOUSEHOLD, VIEW_RESIDENT};
-use civicgrid_app::platform::org::NodeInput;
-use civicgrid_app::platform::users::NewUser;
 use civicgrid_app::store::privacy::data_access::ViewFilter;
-use civicgrid_app::store::{Db, raw_execute};
-use civicgrid_app::{App, AppConfig, AppError};
+use civicgrid_app::store::raw_execute;
 
-const PW: &str = "a-long-password";
-const ID1: &str = "11010519491231002X";
+use crate::support::{ID1, World};
+
 const PHONE: &str = "13812345678";
 
-struct World {
-    app: App,
-    city: i64,
-    street: i64,
-    grid: i64,
-    other_community: i64,
+/// The standard city with a household in the grid: its head 张秀英 (identity number
+/// and phone on file) and her child 李小明.
+struct Ledger {
+    world: World,
     household: i64,
     head: i64,
     child: i64,
-    _dir: tempfile::TempDir,
 }
 
-async fn node(app: &App, parent: Option<i64>, code: &str, zh: &str) -> i64 {
-    app.create_node(
-        &Actor::system(),
-        &NodeInput {
-            parent_id: parent,
-            kind: None,
-            code: code.into(),
-            name_zh: zh.into(),
-            name_en: code.into(),
-            boundary: None,
-        },
-        None,
-    )
-    .await
-    .unwrap()
-    .id
+impl Deref for Ledger {
+    type Target = World;
+    fn deref(&self) -> &World {
+        &self.world
+    }
 }
 
-async fn world() -> World {
-    let dir = tempfile::tempdir().unwrap();
-    let db = Db::open_sqlite(&dir.path().join("db.sqlite"))
-        .await
-        .unwrap();
-    db.migrate().await.unwrap();
-    let app = App::new(db, AppConfig::default());
-    app.prepare().await.unwrap();
-    let city = node(&app, None, "C", "江城市").await;
-    let district = node(&app, Some(city), "C-D", "江岸区").await;
-    let street = node(&app, Some(district), "C-D-S", "望湖街道").await;
-    let community = node(&app, Some(street), "C-D-S-M", "湖光社区").await;
-    let grid = node(&app, Some(community), "C-D-S-M-G", "第1网格").await;
-    let other_street = node(&app, Some(district), "C-D-T", "另一街道").await;
-    let other_community = node(&app, Some(other_street), "C-D-T-M", "另一社区").await;
+async fn world() -> Ledger {
+    let world = World::new().await;
+    let grid = world.grid;
     let sys = Actor::system();
-    let room = app
+    let room = world
+        .app
         .add_room(&sys, grid, "3栋", "1", "101", Some(1))
         .await
         .unwrap();
-    let household = app.add_household(&sys, room, "owner", None).await.unwrap();
-    let head = app
+    let household = world
+        .app
+        .add_household(&sys, room, "owner", None)
+        .await
+        .unwrap();
+    let head = world
+        .app
         .add_resident(
             &sys,
             &ResidentInput {
@@ -81,7 +61,8 @@ async fn world() -> World {
         )
         .await
         .unwrap();
-    let child = app
+    let child = world
+        .app
         .add_resident(
             &sys,
             &ResidentInput {
@@ -96,47 +77,15 @@ async fn world() -> World {
         )
         .await
         .unwrap();
-    World {
-        app,
-        city,
-        street,
-        grid,
-        other_community,
+    Ledger {
+        world,
         household,
         head,
         child,
-        _dir: dir,
     }
 }
 
-impl World {
-    async fn signed_in(
-        &self,
-        name: &str,
-        role: Role,
-        node: i64,
-    ) -> civicgrid_app::platform::auth::SignedIn {
-        self.app
-            .create_user(
-                &Actor::system(),
-                &NewUser {
-                    username: name.into(),
-                    display_name: name.into(),
-                    password: PW.into(),
-                    role: role.as_str().into(),
-                    node_id: node,
-                },
-                None,
-            )
-            .await
-            .unwrap();
-        self.app
-            .login(name, PW, "ip", "ua", None)
-            .await
-            .unwrap()
-            .signed_in
-    }
-
+impl Ledger {
     async fn audit_head(&self) -> i64 {
         self.app
             .verify_audit(&Actor::system())

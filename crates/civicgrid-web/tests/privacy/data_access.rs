@@ -2,13 +2,12 @@
 //! API) leaves a trace that the resident reads on /me/data-access and auditors on
 //! /audit/views; the audit log shows scopes as the names of their units.
 
-mod common;
-
 use axum::http::StatusCode;
 use civicgrid_app::domain::platform::access::Actor;
 use civicgrid_app::ledger::ResidentInput;
 use civicgrid_app::store::privacy::data_access::ViewFilter;
-use common::{CSRF, TestApp};
+
+use crate::support::{CSRF, TestApp};
 
 const ID1: &str = "11010519491231002X";
 
@@ -18,34 +17,25 @@ struct Ledger {
 }
 
 async fn seed(t: &TestApp) -> Ledger {
-    let sys = Actor::system();
     t.app.prepare().await.unwrap();
-    let room = t
-        .app
-        .add_room(&sys, t.nodes.grid, "3栋", "2单元", "501", Some(5))
-        .await
-        .unwrap();
-    let household = t
-        .app
-        .add_household(&sys, room, "owner", None)
-        .await
-        .unwrap();
-    let resident = t
-        .app
-        .add_resident(
-            &sys,
-            &ResidentInput {
-                household_id: household,
-                name: "张秀英".into(),
-                id_number: Some(ID1.into()),
-                phone: Some("13812345678".into()),
-                relation: "head".into(),
-                ..ResidentInput::default()
-            },
+    let (_, household) = t
+        .household_in(
+            t.nodes.grid,
+            ("3栋", "2单元", "501", Some(5)),
+            "owner",
             None,
         )
-        .await
-        .unwrap();
+        .await;
+    let resident = t
+        .resident(ResidentInput {
+            household_id: household,
+            name: "张秀英".into(),
+            id_number: Some(ID1.into()),
+            phone: Some("13812345678".into()),
+            relation: "head".into(),
+            ..ResidentInput::default()
+        })
+        .await;
     Ledger {
         household,
         resident,

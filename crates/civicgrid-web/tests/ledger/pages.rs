@@ -2,13 +2,12 @@
 //! unmasking with a purpose (audited), a resident's own pages, and forms that keep
 //! what was typed when they reject it.
 
-mod common;
-
 use axum::http::StatusCode;
 use civicgrid_app::domain::platform::access::Actor;
 use civicgrid_app::ledger::ResidentInput;
 use civicgrid_app::store::platform::audit::AuditFilter;
-use common::{CSRF, TestApp};
+
+use crate::support::{CSRF, TestApp};
 
 const ID1: &str = "11010519491231002X";
 
@@ -19,61 +18,44 @@ struct Ledger {
 }
 
 async fn seed(t: &TestApp) -> Ledger {
-    let sys = Actor::system();
     t.app.prepare().await.unwrap();
-    let room = t
-        .app
-        .add_room(&sys, t.nodes.grid, "3栋", "2单元", "501", Some(5))
-        .await
-        .unwrap();
-    let household = t
-        .app
-        .add_household(&sys, room, "owner", Some("92.5"))
-        .await
-        .unwrap();
+    let (_, household) = t
+        .household_in(
+            t.nodes.grid,
+            ("3栋", "2单元", "501", Some(5)),
+            "owner",
+            Some("92.5"),
+        )
+        .await;
     let resident = t
-        .app
-        .add_resident(
-            &sys,
-            &ResidentInput {
-                household_id: household,
-                name: "张秀英".into(),
-                id_number: Some(ID1.into()),
-                phone: Some("13812345678".into()),
-                relation: "head".into(),
-                tags: vec!["独居老人".into()],
-                ..ResidentInput::default()
-            },
+        .resident(ResidentInput {
+            household_id: household,
+            name: "张秀英".into(),
+            id_number: Some(ID1.into()),
+            phone: Some("13812345678".into()),
+            relation: "head".into(),
+            tags: vec!["独居老人".into()],
+            ..ResidentInput::default()
+        })
+        .await;
+    let (_, h2) = t
+        .household_in(
+            t.nodes.grid,
+            ("3栋", "2单元", "502", Some(5)),
+            "tenant",
             None,
         )
-        .await
-        .unwrap();
-    let room2 = t
-        .app
-        .add_room(&sys, t.nodes.grid, "3栋", "2单元", "502", Some(5))
-        .await
-        .unwrap();
-    let h2 = t
-        .app
-        .add_household(&sys, room2, "tenant", None)
-        .await
-        .unwrap();
+        .await;
     let other = t
-        .app
-        .add_resident(
-            &sys,
-            &ResidentInput {
-                household_id: h2,
-                name: "刘德明".into(),
-                gender: Some("male".into()),
-                birth_date: Some("1988-08-08".into()),
-                relation: "head".into(),
-                ..ResidentInput::default()
-            },
-            None,
-        )
-        .await
-        .unwrap();
+        .resident(ResidentInput {
+            household_id: h2,
+            name: "刘德明".into(),
+            gender: Some("male".into()),
+            birth_date: Some("1988-08-08".into()),
+            relation: "head".into(),
+            ..ResidentInput::default()
+        })
+        .await;
     Ledger {
         household,
         resident,

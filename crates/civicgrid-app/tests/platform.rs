@@ -1,111 +1,19 @@
 //! Use cases against a real (SQLite) database: sign-in, throttling, sessions, grants,
 //! and the audit entry every change leaves behind.
 
+mod support;
+
 use civicgrid_app::domain::platform::access::{Actor, Role};
 use civicgrid_app::platform::org::NodeInput;
 use civicgrid_app::platform::tokens::NewToken;
-use civicgrid_app::platform::users::{NewUser, RoleGrant, UserEdit};
-use civicgrid_app::store::Db;
+use civicgrid_app::platform::users::{RoleGrant, UserEdit};
 use civicgrid_app::store::platform::audit::AuditFilter;
 use civicgrid_app::{App, AppConfig, AppError};
-
-struct World {
-    app: App,
-    street: [i64; 2],
-    community: i64,
-    grid: i64,
-    _dir: tempfile::TempDir,
-}
-
-const PW: &str = "a-long-password";
-
-async fn world() -> World {
-    let dir = tempfile::tempdir().unwrap();
-    let db = Db::open_sqlite(&dir.path().join("db.sqlite"))
-        .await
-        .unwrap();
-    db.migrate().await.unwrap();
-    let app = App::new(db, AppConfig::default());
-    let sys = Actor::system();
-    let mk = |parent: Option<i64>, code: &str| NodeInput {
-        parent_id: parent,
-        kind: None,
-        code: code.into(),
-        name_zh: code.into(),
-        name_en: code.into(),
-        boundary: None,
-    };
-    let city = app
-        .create_node(&sys, &mk(None, "C"), None)
-        .await
-        .unwrap()
-        .id;
-    let district = app
-        .create_node(&sys, &mk(Some(city), "D"), None)
-        .await
-        .unwrap()
-        .id;
-    let s0 = app
-        .create_node(&sys, &mk(Some(district), "S0"), None)
-        .await
-        .unwrap()
-        .id;
-    let s1 = app
-        .create_node(&sys, &mk(Some(district), "S1"), None)
-        .await
-        .unwrap()
-        .id;
-    let community = app
-        .create_node(&sys, &mk(Some(s0), "S0-C"), None)
-        .await
-        .unwrap()
-        .id;
-    let grid = app
-        .create_node(&sys, &mk(Some(community), "S0-C-G"), None)
-        .await
-        .unwrap()
-        .id;
-    World {
-        app,
-        street: [s0, s1],
-        community,
-        grid,
-        _dir: dir,
-    }
-}
-
-impl World {
-    async fn user(&self, name: &str, role: Role, node_id: i64) -> i64 {
-        self.app
-            .create_user(
-                &Actor::system(),
-                &NewUser {
-                    username: name.into(),
-                    display_name: name.into(),
-                    password: PW.into(),
-                    role: role.as_str().into(),
-                    node_id,
-                },
-                Some("setup"),
-            )
-            .await
-            .unwrap()
-            .id
-    }
-
-    async fn actor(&self, name: &str) -> Actor {
-        let s = self
-            .app
-            .login(name, PW, "10.0.0.1", "test", None)
-            .await
-            .unwrap();
-        s.signed_in.actor
-    }
-}
+use support::{PW, World};
 
 #[tokio::test]
 async fn sign_in_rotates_and_sign_out_ends_the_session() {
-    let w = world().await;
+    let w = World::new().await;
     w.user("alice", Role::GridWorker, w.grid).await;
     let first = w.app.login("alice", PW, "ip", "ua", None).await.unwrap();
     assert!(w.app.session(&first.token).await.is_ok());
@@ -133,7 +41,7 @@ async fn sign_in_rotates_and_sign_out_ends_the_session() {
 
 #[tokio::test]
 async fn failed_sign_ins_are_throttled_across_restarts() {
-    let w = world().await;
+    let w = World::new().await;
     w.user("bob", Role::Resident, w.grid).await;
     for _ in 0..5 {
         let e = w
@@ -163,9 +71,9 @@ async fn failed_sign_ins_are_throttled_across_restarts() {
 
 #[tokio::test]
 async fn grants_are_bounded_by_role_and_scope() {
-    let w = world().await;
+    let w = World::new().await;
     w.user("staff", Role::CommunityStaff, w.community).await;
-    let staff = w.actor("staff").await;
+    let staff = w.sign_in("staff").await.actor;
     let worker = w.user("worker", Role::Resident, w.grid).await;
     let grant = |role: &str, node_id| RoleGrant {
         role: role.into(),
@@ -189,7 +97,7 @@ async fn grants_are_bounded_by_role_and_scope() {
     assert!(matches!(e, Err(AppError::Forbidden)), "{e:?}");
     let e = w
         .app
-        .grant_role(&staff, worker, &grant("grid_worker", w.street[1]), None)
+        .grant_role(&staff, worker, &grant("grid_worker", w.other_street), None)
         .await;
     assert!(matches!(e, Err(AppError::Forbidden)), "{e:?}");
     // A role is bound at its own level of the hierarchy.
@@ -220,14 +128,14 @@ async fn grants_are_bounded_by_role_and_scope() {
     assert!(matches!(e, Err(AppError::Conflict(_))), "{e:?}");
     // A resident may not see accounts at all.
     w.user("plain", Role::Resident, w.grid).await;
-    let resident = w.actor("plain").await;
+    let resident = w.sign_in("plain").await.actor;
     let e = w.app.list_users(&resident, None, 50, 0).await;
     assert!(matches!(e, Err(AppError::Forbidden)), "{e:?}");
 }
 
 #[tokio::test]
 async fn deactivating_an_account_ends_its_sessions() {
-    let w = world().await;
+    let w = World::new().await;
     let id = w.user("dave", Role::Resident, w.grid).await;
     let s = w.app.login("dave", PW, "ip", "ua", None).await.unwrap();
     w.app
@@ -254,7 +162,7 @@ async fn deactivating_an_account_ends_its_sessions() {
 
 #[tokio::test]
 async fn changing_ones_password_signs_out_other_sessions() {
-    let w = world().await;
+    let w = World::new().await;
     w.user("erin", Role::Volunteer, w.community).await;
     let phone = w.app.login("erin", PW, "ip", "phone", None).await.unwrap();
     let laptop = w.app.login("erin", PW, "ip", "laptop", None).await.unwrap();
@@ -288,7 +196,7 @@ async fn changing_ones_password_signs_out_other_sessions() {
 
 #[tokio::test]
 async fn api_tokens_act_with_one_role_until_revoked() {
-    let w = world().await;
+    let w = World::new().await;
     let issued = w
         .app
         .create_token(
@@ -308,7 +216,7 @@ async fn api_tokens_act_with_one_role_until_revoked() {
     assert!(w.app.node(&actor, w.grid).await.is_ok());
     // Outside its scope: not found, as a missing node.
     assert!(matches!(
-        w.app.node(&actor, w.street[1]).await,
+        w.app.node(&actor, w.other_street).await,
         Err(AppError::NotFound(_))
     ));
     w.app
@@ -323,9 +231,9 @@ async fn api_tokens_act_with_one_role_until_revoked() {
 
 #[tokio::test]
 async fn every_change_is_audited_with_its_reason_and_the_chain_holds() {
-    let w = world().await;
-    w.user("frank", Role::StreetAdmin, w.street[0]).await;
-    let frank = w.actor("frank").await;
+    let w = World::new().await;
+    w.user("frank", Role::StreetAdmin, w.street).await;
+    let frank = w.sign_in("frank").await.actor;
     let node = w
         .app
         .create_node(
@@ -374,7 +282,7 @@ async fn every_change_is_audited_with_its_reason_and_the_chain_holds() {
         .create_node(
             &frank,
             &NodeInput {
-                parent_id: Some(w.street[1]),
+                parent_id: Some(w.other_street),
                 kind: None,
                 code: "S1-C".into(),
                 name_zh: "x".into(),

@@ -1,13 +1,26 @@
-//! Shared setup for the web tests: a fresh SQLite database with a small city, one
-//! account per role, and helpers that send requests through the real router (with
-//! every middleware) without opening a socket.
+//! The one harness of the web tests: a fresh SQLite database in a temporary data
+//! directory, a small city, one account per role, and helpers that send requests
+//! through the real router (with every middleware) without opening a socket.
+//!
+//! [`TestApp`] is the city most tests use, signed in through the login form. The JSON
+//! API tests drive it with tokens ([`api`]), Open311 clients with an API key
+//! ([`open311`]), and the authorization table walks its own two-sided city
+//! ([`authz`]); all are built from the pieces here.
 #![allow(dead_code)]
+
+pub mod api;
+pub mod authz;
+pub mod ledger;
+pub mod open311;
+pub mod requests;
 
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use civicgrid_app::domain::platform::access::Actor;
+use civicgrid_app::ledger::ResidentInput;
 use civicgrid_app::platform::org::NodeInput;
+use civicgrid_app::platform::tokens::NewToken;
 use civicgrid_app::platform::users::NewUser;
 use civicgrid_app::store::Db;
 use civicgrid_app::{App, AppConfig};
@@ -144,7 +157,19 @@ pub fn square(lon: f64, lat: f64, half: f64) -> String {
     )
 }
 
-async fn node(
+/// A square with its south-west corner at (lon, lat), `side` degrees wide, as GeoJSON.
+pub fn corner_square(lon: f64, lat: f64, side: f64) -> String {
+    format!(
+        r#"{{"type":"Polygon","coordinates":[[[{lon},{lat}],[{},{lat}],[{},{}],[{lon},{}],[{lon},{lat}]]]}}"#,
+        lon + side,
+        lon + side,
+        lat + side,
+        lat + side
+    )
+}
+
+/// A node made by the system.
+pub async fn node(
     app: &App,
     parent: Option<i64>,
     code: &str,
@@ -167,6 +192,77 @@ async fn node(
     .await
     .unwrap_or_else(|e| panic!("seeding {code}: {e}"))
     .id
+}
+
+/// A node named after its code (`节点{code}`, `Node {code}`).
+pub async fn plain_node(
+    app: &App,
+    parent: Option<i64>,
+    code: &str,
+    boundary: Option<String>,
+) -> i64 {
+    let (zh, en) = (format!("节点{code}"), format!("Node {code}"));
+    node(app, parent, code, &zh, &en, boundary).await
+}
+
+/// An account holding `role` at `node_id`, made by the system; its id.
+pub async fn user(app: &App, username: &str, password: &str, role: &str, node_id: i64) -> i64 {
+    app.create_user(
+        &Actor::system(),
+        &NewUser {
+            username: username.into(),
+            display_name: format!("Test {username}"),
+            password: password.into(),
+            role: role.into(),
+            node_id,
+        },
+        Some("test seed"),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("seeding {username}: {e}"))
+    .id
+}
+
+/// An API token holding `role` at `node_id`; its secret.
+pub async fn token(app: &App, name: &str, role: &str, node_id: i64) -> String {
+    app.create_token(
+        &Actor::system(),
+        &NewToken {
+            name: name.into(),
+            role: role.into(),
+            node_id,
+        },
+        None,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("seeding token {name}: {e}"))
+    .secret
+}
+
+/// A fresh, migrated SQLite database in a temporary data directory, with the default
+/// catalogue in place.
+pub async fn fresh_app(config: AppConfig) -> (App, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = Db::open_sqlite(&dir.path().join("db.sqlite"))
+        .await
+        .expect("open sqlite");
+    db.migrate().await.expect("migrate");
+    let app = App::new(db, config);
+    app.prepare().await.expect("prepare");
+    (app, dir)
+}
+
+/// Sends `req` through `router` and reads the whole answer.
+pub async fn send(router: &Router, req: Request<Body>) -> TestResponse {
+    let res = router.clone().oneshot(req).await.expect("router answers");
+    let status = res.status();
+    let headers = res.headers().clone();
+    let bytes = res.into_body().collect().await.expect("body").to_bytes();
+    TestResponse {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
 }
 
 async fn seed_nodes(app: &App) -> Nodes {
@@ -249,31 +345,14 @@ async fn seed_nodes(app: &App) -> Nodes {
 impl TestApp {
     /// A fresh database with the seeded city and one account per entry of [`ACCOUNTS`].
     pub async fn new() -> TestApp {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let db = Db::open_sqlite(&dir.path().join("db.sqlite"))
-            .await
-            .expect("open sqlite");
-        db.migrate().await.expect("migrate");
-        let config = AppConfig {
+        let (app, dir) = fresh_app(AppConfig {
             password_hash_concurrency: 4,
             ..AppConfig::default()
-        };
-        let app = App::new(db, config);
+        })
+        .await;
         let nodes = seed_nodes(&app).await;
         for (username, role, at) in ACCOUNTS {
-            app.create_user(
-                &Actor::system(),
-                &NewUser {
-                    username: (*username).into(),
-                    display_name: format!("Test {username}"),
-                    password: PASSWORD.into(),
-                    role: (*role).into(),
-                    node_id: nodes.at(*at),
-                },
-                Some("test seed"),
-            )
-            .await
-            .unwrap_or_else(|e| panic!("seeding {username}: {e}"));
+            user(&app, username, PASSWORD, role, nodes.at(*at)).await;
         }
         let router = build_router(AppState::new(app.clone(), WebConfig::default()));
         TestApp {
@@ -285,20 +364,7 @@ impl TestApp {
     }
 
     pub async fn send(&self, req: Request<Body>) -> TestResponse {
-        let res = self
-            .router
-            .clone()
-            .oneshot(req)
-            .await
-            .expect("router answers");
-        let status = res.status();
-        let headers = res.headers().clone();
-        let bytes = res.into_body().collect().await.expect("body").to_bytes();
-        TestResponse {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        }
+        send(&self.router, req).await
     }
 
     /// GET with the given `Cookie` header (may be empty), in English.
@@ -360,6 +426,37 @@ impl TestApp {
         self.send(req).await
     }
 
+    /// A room (`building`, `unit`, `room`, `floor`) in `grid` with one household in it
+    /// (`ownership`, `area` m²), made by the system: (room, household).
+    pub async fn household_in(
+        &self,
+        grid: i64,
+        (building, unit, room, floor): (&str, &str, &str, Option<i64>),
+        ownership: &str,
+        area: Option<&str>,
+    ) -> (i64, i64) {
+        let sys = Actor::system();
+        let room = self
+            .app
+            .add_room(&sys, grid, building, unit, room, floor)
+            .await
+            .expect("room");
+        let household = self
+            .app
+            .add_household(&sys, room, ownership, area)
+            .await
+            .expect("household");
+        (room, household)
+    }
+
+    /// A resident record, made by the system.
+    pub async fn resident(&self, input: ResidentInput) -> i64 {
+        self.app
+            .add_resident(&Actor::system(), &input, None)
+            .await
+            .expect("resident")
+    }
+
     /// A household of one resident (`name`, head, no personal numbers) in room `room`
     /// of building `building`, unit 1, made by the system: (room, household, resident).
     pub async fn household_of_one(
@@ -369,36 +466,19 @@ impl TestApp {
         room: &str,
         name: &str,
     ) -> (i64, i64, i64) {
-        let sys = Actor::system();
-        let room = self
-            .app
-            .add_room(&sys, grid, building, "1", room, Some(1))
-            .await
-            .expect("room");
-        let household = self
-            .app
-            .add_household(&sys, room, "owner", None)
-            .await
-            .expect("household");
+        let (room, household) = self
+            .household_in(grid, (building, "1", room, Some(1)), "owner", None)
+            .await;
         let resident = self
-            .app
-            .add_resident(
-                &sys,
-                &civicgrid_app::ledger::ResidentInput {
-                    household_id: household,
-                    name: name.into(),
-                    gender: Some("female".into()),
-                    birth_date: Some("1980-01-02".into()),
-                    id_number: None,
-                    phone: None,
-                    relation: "head".into(),
-                    residence_status: None,
-                    tags: Vec::new(),
-                },
-                None,
-            )
-            .await
-            .expect("resident");
+            .resident(ResidentInput {
+                household_id: household,
+                name: name.into(),
+                gender: Some("female".into()),
+                birth_date: Some("1980-01-02".into()),
+                relation: "head".into(),
+                ..ResidentInput::default()
+            })
+            .await;
         (room, household, resident)
     }
 

@@ -1,10 +1,9 @@
 //! The account, user-card and token forms through the real router.
 
-mod common;
-
 use axum::http::StatusCode;
 use civicgrid_app::domain::platform::access::Actor;
-use common::{CSRF, PASSWORD, TestApp};
+
+use crate::support::{CSRF, PASSWORD, TestApp};
 
 async fn user_id(t: &TestApp, username: &str) -> i64 {
     t.app

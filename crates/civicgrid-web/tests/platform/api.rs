@@ -2,15 +2,14 @@
 //! happy path, the error contract for bad input and bad credentials, scopes, CSRF,
 //! throttling, and the OpenAPI document against the route table.
 
-mod api_support;
-
 use std::collections::BTreeSet;
 
-use api_support::{ADMIN_PASSWORD, Api, cookies_from, square};
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use civicgrid_web::route_list;
 use serde_json::{Value, json};
+
+use crate::support::api::{ADMIN_PASSWORD, Api, cookies_from, square};
 
 fn ids(list: &Value) -> BTreeSet<i64> {
     list.as_array()

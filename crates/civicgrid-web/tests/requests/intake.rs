@@ -1,0 +1,138 @@
+//! Staff intake picks the caller's ledger record from a masked search.
+
+use axum::http::StatusCode;
+use civicgrid_app::ledger::ResidentInput;
+
+use crate::support::TestApp;
+use crate::support::requests::{id_from, json, parsed, take_call};
+
+/// A resident record in the test grid: 王小明, phone ending 5678, 3栋 1单元 201.
+async fn ledger_resident(t: &TestApp) -> i64 {
+    let (_, household) = t
+        .household_in(
+            t.nodes.grid,
+            ("3", "1", "201", Some(2)),
+            "owner",
+            Some("90"),
+        )
+        .await;
+    t.resident(ResidentInput {
+        household_id: household,
+        name: "王小明".into(),
+        gender: Some("male".into()),
+        birth_date: Some("1950-05-06".into()),
+        phone: Some("13912345678".into()),
+        relation: "head".into(),
+        ..ResidentInput::default()
+    })
+    .await
+}
+
+#[tokio::test]
+async fn staff_intake_picks_the_residents_ledger_record() {
+    let t = TestApp::new().await;
+    let staff = t.login("staff").await;
+    let other_staff = t.login("other_staff").await;
+    let resident = t.login("resident").await;
+    let auditor = t.login("auditor").await;
+    let rid = ledger_resident(&t).await;
+    let radio = format!("name=\"resident_id\" value=\"{rid}\"");
+
+    t.get("/requests/intake", &staff)
+        .await
+        .assert_status(StatusCode::OK)
+        .assert_contains("name=\"resident_q\"")
+        .assert_contains("name=\"find_resident\"")
+        .assert_contains("hx-get=\"/requests/intake/residents\"");
+
+    // Without JavaScript: "Find" re-renders the form, what was typed kept, matches as
+    // radio buttons with the name masked.
+    let found = take_call(
+        &t,
+        &staff,
+        &[("find_resident", "1"), ("resident_q", "5678")],
+    )
+    .await;
+    found
+        .assert_status(StatusCode::OK)
+        .assert_contains(&radio)
+        .assert_contains("王**")
+        .assert_contains("小区东门路灯不亮")
+        .assert_contains("value=\"13812345678\"");
+    assert!(!found.body.contains("王小明"), "name not masked");
+    assert!(!found.body.contains("13912345678"), "phone shown");
+    let by_name = take_call(
+        &t,
+        &staff,
+        &[("find_resident", "1"), ("resident_q", "王小明")],
+    )
+    .await;
+    by_name
+        .assert_status(StatusCode::OK)
+        .assert_contains(&radio);
+    // Nothing was submitted by searching.
+    let queue = json(&t, "GET", "/api/v1/requests?queue=scope", &staff, "").await;
+    assert_eq!(parsed(&queue)["items"].as_array().map(Vec::len), Some(0));
+
+    // With htmx: the fragment alone.
+    let fragment = t
+        .get("/requests/intake/residents?resident_q=5678", &staff)
+        .await;
+    fragment
+        .assert_status(StatusCode::OK)
+        .assert_contains("id=\"resident-matches\"")
+        .assert_contains(&radio)
+        .assert_contains("王**");
+    assert!(!fragment.body.contains("<html"));
+    assert!(!fragment.body.contains("王小明"));
+    // Outside the searcher's area nothing is found.
+    t.get("/requests/intake/residents?resident_q=5678", &other_staff)
+        .await
+        .assert_status(StatusCode::OK)
+        .assert_contains("No record found");
+    t.get("/requests/intake/residents?resident_q=5678", &resident)
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    t.get("/requests/intake/residents?resident_q=5678", &auditor)
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+
+    // Bad choices are named; a good one is stored with the request.
+    take_call(&t, &staff, &[("resident_id", "abc")])
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY)
+        .assert_contains("id=\"resident_id-error\"");
+    take_call(&t, &staff, &[("resident_id", "999999")])
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY)
+        .assert_contains("id=\"resident_id-error\"");
+    let taken = take_call(
+        &t,
+        &staff,
+        &[("resident_q", "5678"), ("resident_id", &rid.to_string())],
+    )
+    .await;
+    taken.assert_status(StatusCode::SEE_OTHER);
+    let id = id_from(&taken);
+    let mut conn = t.app.db().read().await.expect("read");
+    let rec = civicgrid_app::store::requests::get_request(
+        &mut conn,
+        civicgrid_app::domain::requests::RequestId(id),
+    )
+    .await
+    .expect("stored");
+    assert_eq!(rec.requester_resident_id, Some(rid));
+    drop(conn);
+    // Choosing "no record" leaves it empty.
+    let none = take_call(
+        &t,
+        &staff,
+        &[
+            ("resident_q", "5678"),
+            ("resident_id", ""),
+            ("description", "另一件事：楼道堆物"),
+        ],
+    )
+    .await;
+    none.assert_status(StatusCode::SEE_OTHER);
+}

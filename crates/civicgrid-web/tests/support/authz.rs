@@ -1,0 +1,318 @@
+//! The authorization table's city: a city and two streets, each with a community and a
+//! grid, and in each grid the same things to act on (an account, ledger records, a
+//! request with a photo, a routing rule, a responder organisation). Every role is held
+//! inside street 1, signed in once; street 2 is outside all but city-wide roles.
+
+use std::collections::HashMap;
+
+use axum::Router;
+use civicgrid_app::domain::platform::access::{Actor, Role};
+use civicgrid_app::platform::users::RoleGrant;
+use civicgrid_app::store::platform::accounts;
+use civicgrid_app::{App, AppConfig};
+use civicgrid_web::{AppState, WebConfig, build_router};
+
+use Role::*;
+
+use super::{fresh_app, plain_node};
+
+/// Every role, in the order the table walks them.
+pub const ALL: &[Role] = &[
+    Resident,
+    Volunteer,
+    Responder,
+    GridWorker,
+    CommunityStaff,
+    StreetAdmin,
+    Auditor,
+    SystemAdmin,
+];
+
+/// Ids of the fixture: a city, and two streets each with a community and a grid.
+/// Every role is held inside street 1; street 2 is outside all but city-wide roles.
+pub struct Fixture {
+    pub router: Router,
+    pub app: App,
+    pub cookies: HashMap<Role, String>,
+    pub community: [i64; 2],
+    pub grid: [i64; 2],
+    /// A resident in each grid, the subject of account routes.
+    pub resident: [i64; 2],
+    /// Ledger subjects in each grid: a room, two households, a resident record (head
+    /// of the first household) and a second member who can be split off.
+    pub ledger: [LedgerFixture; 2],
+    /// Requests: a request, a routing rule and a responder organisation on each side.
+    pub requests: [RequestFixture; 2],
+    _dir: tempfile::TempDir,
+}
+
+#[derive(Clone, Copy, Default)]
+pub struct LedgerFixture {
+    pub room: i64,
+    pub household: i64,
+    pub household2: i64,
+    pub resident: i64,
+    pub member: i64,
+}
+
+async fn ledger_fixture(app: &App, grid: i64, side: usize) -> LedgerFixture {
+    use civicgrid_app::ledger::ResidentInput;
+    let sys = Actor::system();
+    let room = app
+        .add_room(&sys, grid, "1", "1", "101", Some(1))
+        .await
+        .unwrap();
+    let household = app
+        .add_household(&sys, room, "owner", Some("80"))
+        .await
+        .unwrap();
+    let room2 = app
+        .add_room(&sys, grid, "1", "1", "102", Some(1))
+        .await
+        .unwrap();
+    let household2 = app
+        .add_household(&sys, room2, "tenant", None)
+        .await
+        .unwrap();
+    let add = |name: &str, relation: &str, h: i64, id: Option<&str>| ResidentInput {
+        household_id: h,
+        name: name.into(),
+        gender: Some("female".into()),
+        birth_date: None,
+        id_number: id.map(Into::into),
+        phone: Some("13812345678".into()),
+        relation: relation.into(),
+        residence_status: None,
+        tags: Vec::new(),
+    };
+    let mut head = add(
+        "张三",
+        "head",
+        household,
+        (side == 0).then_some("11010519491231002X"),
+    );
+    if side == 1 {
+        head.birth_date = Some("1949-12-31".into());
+    }
+    let resident = app.add_resident(&sys, &head, None).await.unwrap();
+    let mut m = add("李四", "child", household, None);
+    m.birth_date = Some("2001-02-03".into());
+    let member = app.add_resident(&sys, &m, None).await.unwrap();
+    let mut h2 = add("王二", "head", household2, None);
+    h2.birth_date = Some("1970-02-03".into());
+    app.add_resident(&sys, &h2, None).await.unwrap();
+    LedgerFixture {
+        room,
+        household,
+        household2,
+        resident,
+        member,
+    }
+}
+
+pub const CSRF: &str = "csrf-token-for-tests";
+
+/// Password of every account of the fixture.
+pub const PASSWORD: &str = "fixture-password";
+
+async fn user(app: &App, username: &str, role: Role, node_id: i64) -> i64 {
+    super::user(app, username, PASSWORD, role.as_str(), node_id).await
+}
+
+impl Fixture {
+    pub async fn new() -> Fixture {
+        let (app, dir) = fresh_app(AppConfig::default()).await;
+        let city = plain_node(&app, None, "C", None).await;
+        let district = plain_node(&app, Some(city), "C-D", None).await;
+        let mut street = [0; 2];
+        let mut community = [0; 2];
+        let mut grid = [0; 2];
+        for i in 0..2 {
+            street[i] = plain_node(&app, Some(district), &format!("C-D-S{i}"), None).await;
+            community[i] = plain_node(&app, Some(street[i]), &format!("C-D-S{i}-C"), None).await;
+            grid[i] = plain_node(&app, Some(community[i]), &format!("C-D-S{i}-C-G"), None).await;
+        }
+        let scope_of = |role: Role| match role {
+            SystemAdmin | Auditor => city,
+            StreetAdmin => street[0],
+            CommunityStaff | Responder | Volunteer => community[0],
+            GridWorker | Resident => grid[0],
+        };
+        let mut cookies = HashMap::new();
+        for role in ALL {
+            let name = format!("as-{}", role.as_str().replace('_', "-"));
+            user(&app, &name, *role, scope_of(*role)).await;
+            let s = app
+                .login(&name, PASSWORD, "test", "test", None)
+                .await
+                .unwrap();
+            cookies.insert(*role, format!("cg_session={}; cg_csrf={CSRF}", s.token));
+        }
+        let resident = [
+            user(&app, "resident-in", Resident, grid[0]).await,
+            user(&app, "resident-out", Resident, grid[1]).await,
+        ];
+        let ledger = [
+            ledger_fixture(&app, grid[0], 0).await,
+            ledger_fixture(&app, grid[1], 1).await,
+        ];
+        let requests = [
+            request_fixture(&app, grid[0], community[0]).await,
+            request_fixture(&app, grid[1], community[1]).await,
+        ];
+        let router = build_router(AppState::new(app.clone(), WebConfig::default()));
+        Fixture {
+            router,
+            app,
+            cookies,
+            community,
+            grid,
+            resident,
+            ledger,
+            requests,
+            _dir: dir,
+        }
+    }
+
+    pub async fn sign_in_again(&mut self, role: Role) {
+        let name = format!("as-{}", role.as_str().replace('_', "-"));
+        let s = self
+            .app
+            .login(&name, PASSWORD, "test", "test", None)
+            .await
+            .unwrap();
+        self.cookies
+            .insert(role, format!("cg_session={}; cg_csrf={CSRF}", s.token));
+    }
+
+    /// Makes sure the resident `side` holds a volunteer role in their grid; returns it.
+    pub async fn assignment(&self, side: usize) -> i64 {
+        let mut conn = self.app.db().read().await.unwrap();
+        let existing = accounts::assignments_of(&mut conn, self.resident[side])
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|a| a.assignment.role == Volunteer);
+        drop(conn);
+        match existing {
+            Some(a) => a.assignment.id,
+            None => {
+                self.app
+                    .grant_role(
+                        &Actor::system(),
+                        self.resident[side],
+                        &RoleGrant {
+                            role: "volunteer".into(),
+                            node_id: self.grid[side],
+                        },
+                        None,
+                    )
+                    .await
+                    .unwrap()
+                    .assignment
+                    .id
+            }
+        }
+    }
+
+    pub async fn token(&self, side: usize, n: u32) -> i64 {
+        self.app
+            .create_token(
+                &Actor::system(),
+                &civicgrid_app::platform::tokens::NewToken {
+                    name: format!("t{n}"),
+                    role: "auditor".into(),
+                    node_id: self.community[side],
+                },
+                None,
+            )
+            .await
+            .unwrap()
+            .token
+            .id
+    }
+}
+
+#[derive(Clone, Copy, Default)]
+pub struct RequestFixture {
+    pub request: i64,
+    pub rule: i64,
+    pub org: i64,
+    pub photo: i64,
+}
+
+/// A 2×2 PNG with nothing around it.
+fn tiny_png() -> Vec<u8> {
+    fn chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
+        let mut v = u32::try_from(data.len()).unwrap().to_be_bytes().to_vec();
+        v.extend_from_slice(kind);
+        v.extend_from_slice(data);
+        v.extend_from_slice(&[0, 0, 0, 0]);
+        v
+    }
+    let mut v = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = 2u32.to_be_bytes().to_vec();
+    ihdr.extend_from_slice(&2u32.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    v.extend(chunk(b"IHDR", &ihdr));
+    v.extend(chunk(b"IDAT", &[1, 2, 3, 4]));
+    v.extend(chunk(b"IEND", &[]));
+    v
+}
+
+async fn request_fixture(app: &App, grid: i64, community: i64) -> RequestFixture {
+    use civicgrid_app::domain::requests::Channel;
+    use civicgrid_app::domain::requests::ResponderKind;
+    use civicgrid_app::domain::requests::routing::Party;
+    use civicgrid_app::requests::intake::{NewRequest, OnBehalf};
+    let sys = Actor::system();
+    let request = app
+        .submit_request(
+            &sys,
+            NewRequest {
+                channel: Channel::StaffPhone,
+                category: Some("noise".into()),
+                description: "楼下装修噪音从早上七点开始".into(),
+                grid_id: Some(grid),
+                building_id: None,
+                room_id: None,
+                point: None,
+                address: "1栋".into(),
+                on_behalf: Some(OnBehalf {
+                    contact_phone: Some("13812345678".into()),
+                    ..OnBehalf::default()
+                }),
+                public: true,
+            },
+        )
+        .await
+        .unwrap()
+        .id
+        .0;
+    let rule = app
+        .create_routing_rule(&sys, Some("greenery"), grid, Party::Role(CommunityStaff))
+        .await
+        .unwrap()
+        .rule
+        .id;
+    let org = app
+        .create_responder_org(&sys, ResponderKind::PropertyCompany, "物业", community)
+        .await
+        .unwrap()
+        .id;
+    let photo = app
+        .add_request_photo(
+            &sys,
+            civicgrid_app::domain::requests::RequestId(request),
+            Some("intake"),
+            &tiny_png(),
+        )
+        .await
+        .unwrap();
+    RequestFixture {
+        request,
+        rule,
+        org,
+        photo,
+    }
+}
