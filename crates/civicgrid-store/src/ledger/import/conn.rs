@@ -118,7 +118,7 @@ impl BulkTx<'_> {
     /// [`SqliteBulk::hold`]): nothing else may read or write it until the load ends,
     /// so the load reads what it needs through its own connection.
     ///
-    /// Covered by: crates/civicgrid-app/tests/ledger_import.rs
+    /// Covered by: crates/civicgrid-app/tests/ledger/import.rs
     /// (the importer asks it of every held load)
     pub fn exclusive(&self) -> bool {
         match self {

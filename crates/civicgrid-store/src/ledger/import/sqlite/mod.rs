@@ -286,7 +286,7 @@ impl SqliteBulk {
 
     /// Whether this load has the database to itself (see [`Self::hold`]).
     ///
-    /// Covered by: crates/civicgrid-app/tests/ledger_import.rs
+    /// Covered by: crates/civicgrid-app/tests/ledger/import.rs
     /// (through BulkConn::exclusive on held loads)
     pub fn exclusive(&self) -> bool {
         self.rollback_journal
