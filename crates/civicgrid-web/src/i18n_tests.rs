@@ -5,6 +5,8 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use crate::test_files::files_under;
+
 use fluent_templates::fluent_bundle::FluentResource;
 
 fn crate_dir() -> PathBuf {
@@ -13,22 +15,6 @@ fn crate_dir() -> PathBuf {
 
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
-}
-
-/// The files of a directory with the given extension, in subfolders too, sorted.
-fn files_under(dir: &Path, extension: &str) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-    for entry in entries {
-        let path = entry.map(|e| e.path()).unwrap_or_default();
-        if path.is_dir() {
-            out.extend(files_under(&path, extension));
-        } else if path.extension().is_some_and(|x| x == extension) {
-            out.push(path);
-        }
-    }
-    out.sort();
-    out
 }
 
 /// The message and term ids a language's .ftl files (one per capability) define, after

@@ -23,6 +23,8 @@ mod requests;
 
 #[cfg(test)]
 mod seams_tests;
+#[cfg(test)]
+mod test_files;
 
 pub use router::{build_router, route_list};
 pub use routes::RouteInfo;

@@ -2,32 +2,18 @@
 //! `src/` reaches past the app into the store. The app hands out the views pages and
 //! the API show; what it re-exports of the store it does deliberately, as its own.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+use crate::test_files::files_under;
 
 /// What naming the store looks like (spelled in two halves, so that this file does
 /// not name it either).
 const STORE_NAMES: [&str; 2] = [concat!("civicgrid", "_store"), concat!("::", "store", "::")];
 
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let entries =
-        std::fs::read_dir(dir).unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()));
-    for entry in entries {
-        let path = entry
-            .unwrap_or_else(|e| panic!("listing {}: {e}", dir.display()))
-            .path();
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|x| x == "rs") {
-            out.push(path);
-        }
-    }
-}
-
 #[test]
 fn web_names_no_store_type_or_function() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = Vec::new();
-    rust_files(&src, &mut files);
+    let files = files_under(&src, "rs");
     assert!(
         files.len() > 20,
         "found only {} files under src/",
