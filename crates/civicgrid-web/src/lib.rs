@@ -12,6 +12,7 @@ pub mod i18n;
 pub mod middleware;
 pub mod openapi;
 pub mod page;
+pub(crate) mod picker;
 pub mod router;
 pub mod routes;
 pub mod state;

@@ -134,12 +134,9 @@ request-policy-weight-recency = Weight of recency
 request-policy-duplicate-max = Most suggestions shown
 request-resident = Resident's ledger record
 request-resident-hint = Optional: search by name, the phone number or its last 4 digits, or building and room (3栋 201). Names are shown masked.
-request-resident-search = Search the ledger
 request-resident-placeholder = name, phone or its last 4 digits, building and room
-request-resident-find = Find
-request-resident-none-found = No record found in your area.
 request-resident-no-record = No ledger record
-request-resident-chosen = Ledger record #{ $id } chosen
+
 request-status-submitted = Submitted
 request-status-accepted = Accepted
 request-status-assigned = Assigned

@@ -134,12 +134,9 @@ request-policy-weight-recency = 时间权重
 request-policy-duplicate-max = 最多推荐条数
 request-resident = 居民台账记录
 request-resident-hint = 选填：按姓名、电话号码或尾号 4 位、楼栋房号（3栋 201）查找；姓名脱敏显示。
-request-resident-search = 查找台账
 request-resident-placeholder = 姓名、电话或尾号、楼栋房号
-request-resident-find = 查找
-request-resident-none-found = 您的辖区内未找到记录。
 request-resident-no-record = 不关联台账记录
-request-resident-chosen = 已选台账记录 #{ $id }
+
 request-status-submitted = 已提交
 request-status-accepted = 已受理
 request-status-assigned = 已派单

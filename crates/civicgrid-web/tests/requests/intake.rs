@@ -89,7 +89,7 @@ async fn staff_intake_picks_the_residents_ledger_record() {
     t.get("/requests/intake/residents?resident_q=5678", &other_staff)
         .await
         .assert_status(StatusCode::OK)
-        .assert_contains("No record found");
+        .assert_contains("Nothing found");
     t.get("/requests/intake/residents?resident_q=5678", &resident)
         .await
         .assert_status(StatusCode::FORBIDDEN);

@@ -3,6 +3,7 @@
 //! events; and intake on a resident's behalf (phone, walk-in) or from patrol, with the
 //! resident's ledger record found by a search that shows masked names only.
 
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::time::Duration;
 
@@ -36,6 +37,7 @@ use crate::forms::{Problems, optional, problems_of, query_number};
 #[allow(unused_imports)]
 use crate::i18n::Lang;
 use crate::page::{PageCtx, render, url_encode};
+use crate::picker::{Pick, PickMatch, is_search};
 use crate::routes::Routes;
 use crate::state::AppState;
 
@@ -215,61 +217,32 @@ struct IntakePage {
     suggested: Option<String>,
     choices: Vec<String>,
     problems: Problems,
-    pick: ResidentPick,
-}
-
-/// One ledger record found for the intake form: the name masked, the place plain.
-pub(crate) struct ResidentMatch {
-    id: i64,
-    name: String,
-    place: String,
-}
-
-/// The intake form's resident picker: what was searched, what was found, what is
-/// chosen (a record number, or empty for none).
-#[derive(Default)]
-pub(crate) struct ResidentPick {
-    /// The viewer may search the ledger at all.
+    /// The viewer may search the ledger for the resident's record.
     may_search: bool,
-    q: String,
-    searched: bool,
-    matches: Vec<ResidentMatch>,
-    chosen: String,
-}
-
-impl ResidentPick {
-    /// The chosen record is among the matches shown (else it is carried hidden).
-    fn shows_chosen(&self) -> bool {
-        self.matches.iter().any(|m| m.id.to_string() == self.chosen)
-    }
+    pick: Pick,
 }
 
 /// The picker's part of the form, alone (htmx swaps it in after a search).
 #[derive(Template)]
-#[template(path = "requests/intake_residents.html")]
-struct ResidentsFragment {
+#[template(path = "picker_matches.html")]
+struct MatchesFragment {
     ctx: PageCtx,
-    pick: ResidentPick,
+    pick: Pick,
 }
 
-/// Finds ledger records for the picker: at most one page, names masked. A blank
-/// query finds nothing (rather than everyone in the viewer's scope).
-async fn find_residents(
+/// The intake form's resident picker, with the ledger records its search text finds:
+/// at most one page, names masked, places as people say them. A blank search finds
+/// nothing (rather than everyone in the viewer's scope).
+async fn resident_pick(
     st: &AppState,
     ctx: &PageCtx,
     me: &SignedIn,
-    q: &str,
-    chosen: &str,
-) -> PageResult<ResidentPick> {
-    let may_search = may_search_residents(&me.actor);
-    let q = q.trim();
-    let mut pick = ResidentPick {
-        may_search,
-        q: q.chars().take(100).collect(),
-        chosen: chosen.trim().to_owned(),
-        ..ResidentPick::default()
-    };
-    if !may_search || q.is_empty() {
+    fields: &HashMap<String, String>,
+) -> PageResult<Pick> {
+    let pick = Pick::new("resident_id", "resident", "/requests/intake/residents", "")
+        .read(fields)
+        .with_none(ctx.t("request-resident-no-record"));
+    if !may_search_residents(&me.actor) || pick.q.is_empty() {
         return Ok(pick);
     }
     let found = st
@@ -284,8 +257,7 @@ async fn find_residents(
         )
         .await?;
     let grids = grids_of(st, ctx, me).await;
-    pick.searched = true;
-    pick.matches = found
+    let matches = found
         .hits
         .iter()
         .map(|h| {
@@ -299,32 +271,25 @@ async fn find_residents(
                 .chain(std::iter::once(grid.as_str()))
                 .collect::<Vec<_>>()
                 .join(" ");
-            ResidentMatch {
-                id: h.id,
-                name: mask_name(&h.name),
-                place,
+            PickMatch {
+                value: h.id.to_string(),
+                label: mask_name(&h.name),
+                detail: place,
             }
         })
         .collect();
-    Ok(pick)
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct ResidentQuery {
-    resident_q: String,
-    resident_id: String,
+    Ok(pick.found(matches))
 }
 
 async fn intake_residents(
     State(st): State<AppState>,
     ctx: PageCtx,
     CurrentUser(me): CurrentUser,
-    PageQuery(q): PageQuery<ResidentQuery>,
+    PageQuery(q): PageQuery<HashMap<String, String>>,
 ) -> PageResult<Response> {
     require_resident_search(&me.actor)?;
-    let pick = find_residents(&st, &ctx, &me, &q.resident_q, &q.resident_id).await?;
-    Ok(render(&ResidentsFragment { ctx, pick }))
+    let pick = resident_pick(&st, &ctx, &me, &q).await?;
+    Ok(render(&MatchesFragment { ctx, pick }))
 }
 
 const STAFF_CHANNELS: [Channel; 3] = [Channel::StaffPhone, Channel::StaffWalkIn, Channel::Patrol];
@@ -335,10 +300,11 @@ async fn intake_page(
     me: &SignedIn,
     mut f: ReportFields,
     problems: Problems,
-    pick: (&str, &str),
+    fields: &HashMap<String, String>,
 ) -> PageResult<Response> {
     require_staff_intake(&me.actor)?;
-    let pick = find_residents(st, &ctx, me, pick.0, pick.1).await?;
+    let may_search = may_search_residents(&me.actor);
+    let pick = resident_pick(st, &ctx, me, fields).await?;
     if f.channel.is_empty() {
         f.channel = Channel::StaffPhone.code().into();
     }
@@ -354,6 +320,7 @@ async fn intake_page(
         suggested: None,
         choices: Vec::new(),
         problems,
+        may_search,
         pick,
     }))
 }
@@ -373,7 +340,7 @@ async fn intake_form(
         channel: q.channel.unwrap_or_default(),
         ..ReportFields::default()
     };
-    intake_page(&st, ctx, &me, f, Problems::none(), ("", "")).await
+    intake_page(&st, ctx, &me, f, Problems::none(), &HashMap::new()).await
 }
 
 async fn intake(
@@ -386,12 +353,11 @@ async fn intake(
     let mut f = ReportFields::from_map(&posted.fields);
     f.place = "grid".into();
     let field = |k: &str| posted.fields.get(k).map_or("", String::as_str);
-    let (resident_q, chosen) = (field("resident_q"), field("resident_id"));
     // "Find" re-renders the form with the records found; nothing is submitted.
-    if posted.fields.contains_key("find_resident") {
-        return intake_page(&st, ctx, &me, f, Problems::none(), (resident_q, chosen)).await;
+    if is_search(&posted.fields, "resident") {
+        return intake_page(&st, ctx, &me, f, Problems::none(), &posted.fields).await;
     }
-    let resident_id = field_number("resident_id", chosen);
+    let resident_id = field_number("resident_id", field("resident_id"));
     let channel = STAFF_CHANNELS
         .iter()
         .copied()
@@ -424,7 +390,7 @@ async fn intake(
         }
         Err(e) => {
             let (status, problems) = problems_of(ctx.lang, e, "description")?;
-            let page = intake_page(&st, ctx, &me, f, problems, (resident_q, chosen)).await?;
+            let page = intake_page(&st, ctx, &me, f, problems, &posted.fields).await?;
             Ok((status, page).into_response())
         }
     }
