@@ -236,7 +236,7 @@ pub(crate) async fn error_bodies(req: Request, next: Next) -> Response {
     let (parts, _) = res.into_parts();
     let failure = Failure::of_status(status);
     let mut fresh = match surface(&path) {
-        Surface::Page => crate::page::error_page(lang, "", &failure),
+        Surface::Page => crate::page::error_page(lang, "", None, &failure),
         _ => answer(&path, failure),
     };
     for (name, value) in &parts.headers {

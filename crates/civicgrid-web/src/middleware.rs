@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
+use axum::extract::{FromRequestParts, State};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
-use axum::middleware::{Next, from_fn};
+use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Redirect, Response};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
@@ -16,7 +17,8 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::error::Failure;
-use crate::state::WebConfig;
+use crate::extract::MaybeUser;
+use crate::state::{AppState, WebConfig};
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -29,10 +31,10 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
 const CSP_DOCS: &str = "default-src 'self'; script-src 'self' 'unsafe-inline'; \
      style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'";
 
-pub fn apply(router: Router, config: &WebConfig) -> Router {
+pub fn apply(router: Router, config: &WebConfig, state: AppState) -> Router {
     let secure = config.secure_cookies;
     router
-        .layer(from_fn(render_page_failures))
+        .layer(from_fn_with_state(state, render_page_failures))
         .layer(from_fn(move |req, next| crate::csrf::ensure_cookie(req, next, secure)))
         .layer(from_fn(security_headers))
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
@@ -97,8 +99,10 @@ impl Failure {
 
 /// Turns a [`Failure`] left on a page response into an HTML error page, or into a
 /// redirect to the sign-in page when the visitor is not signed in.
-async fn render_page_failures(req: Request, next: Next) -> Response {
+async fn render_page_failures(State(st): State<AppState>, req: Request, next: Next) -> Response {
     let (parts, body) = req.into_parts();
+    // Kept to name the signed-in user on an error page (looked up only then).
+    let headers = parts.headers.clone();
     let lang = crate::i18n::lang_of(&parts);
     let method = parts.method.clone();
     let uri = parts.uri.clone();
@@ -120,5 +124,12 @@ async fn render_page_failures(req: Request, next: Next) -> Response {
         let target = format!("/login?next={}", crate::page::url_encode(&next_path));
         return Redirect::to(&target).into_response();
     }
-    crate::page::error_page(lang, &csrf, &failure)
+    let mut asking = Request::new(());
+    *asking.headers_mut() = headers;
+    let (mut asking, ()) = asking.into_parts();
+    let user = match MaybeUser::from_request_parts(&mut asking, &st).await {
+        Ok(MaybeUser(user)) => user,
+        Err(_) => None,
+    };
+    crate::page::error_page(lang, &csrf, user, &failure)
 }

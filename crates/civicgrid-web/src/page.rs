@@ -129,13 +129,14 @@ struct ErrorPage<'a> {
     failure: &'a Failure,
 }
 
-/// The HTML page for a failure, in the reader's language.
-pub fn error_page(lang: Lang, csrf: &str, failure: &Failure) -> Response {
+/// The HTML page for a failure, in the reader's language, with the menu of the user
+/// who is still signed in.
+pub fn error_page(lang: Lang, csrf: &str, user: Option<SignedIn>, failure: &Failure) -> Response {
     let page = ErrorPage {
         ctx: PageCtx {
             lang,
             csrf: csrf.to_owned(),
-            user: None,
+            user,
             here: "/".into(),
         },
         failure,

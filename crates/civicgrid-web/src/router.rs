@@ -27,8 +27,8 @@ pub fn build_router(state: AppState) -> Router {
         .router
         .fallback(crate::error::unmatched_path)
         .method_not_allowed_fallback(crate::error::unmatched_method)
-        .with_state(state);
-    crate::middleware::apply(router, &config)
+        .with_state(state.clone());
+    crate::middleware::apply(router, &config, state)
         .layer(axum::middleware::from_fn(crate::error::error_bodies))
 }
 

@@ -393,3 +393,22 @@ async fn malformed_ids_and_queries_are_client_errors() {
         .await
         .assert_status(StatusCode::BAD_REQUEST);
 }
+
+/// A refusal reads as the product, in the reader's language, and the user stays
+/// signed in on it (their name and sign-out in the top bar).
+#[tokio::test]
+async fn a_refusal_page_is_in_chinese_and_keeps_the_user_signed_in() {
+    let t = TestApp::new().await;
+    let resident = t.login("resident").await;
+    let res = t.get_in("/audit", &resident, "zh-CN").await;
+    res.assert_status(StatusCode::FORBIDDEN)
+        .assert_contains("无权操作")
+        .assert_contains("您的账号没有在这里进行此操作的权限")
+        .assert_contains("action=\"/logout\"");
+    for english in ["forbidden", "you may not"] {
+        assert!(!res.body.contains(english), "{english} on the page");
+    }
+    let missing = t.get_in("/users/999999", &resident, "zh-CN").await;
+    assert!(missing.status.is_client_error());
+    missing.assert_contains("action=\"/logout\"");
+}

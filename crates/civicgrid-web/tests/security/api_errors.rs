@@ -106,11 +106,11 @@ async fn unknown_pages_and_methods_answer_an_html_page() {
     let t = TestApp::new().await;
     let res = t.get("/no-such-page", "").await;
     res.assert_status(StatusCode::NOT_FOUND)
-        .assert_contains("not_found");
+        .assert_contains("This page or record does not exist");
     assert!(res.header(header::CONTENT_TYPE).starts_with("text/html"));
     let res = call(&t, "DELETE", "/login", "", None, Body::empty()).await;
     res.assert_status(StatusCode::METHOD_NOT_ALLOWED)
-        .assert_contains("method_not_allowed");
+        .assert_contains("This page does not take that action");
     assert!(res.header(header::CONTENT_TYPE).starts_with("text/html"));
     assert!(res.header(header::ALLOW).contains("GET"));
 }
