@@ -33,8 +33,16 @@ async fn creating_an_account_and_managing_its_roles() {
     t.post_form("/users", &short, &staff)
         .await
         .assert_status(StatusCode::UNPROCESSABLE_ENTITY)
-        .assert_contains("Choose another password")
+        .assert_contains("A password is at least 10 characters")
         .assert_contains("value=\"li.ming\"");
+    // In Chinese the objection is Chinese only: no English rule text beside it.
+    let zh = t.post_form_in("/users", &short, &staff, "zh-CN").await;
+    zh.assert_status(StatusCode::UNPROCESSABLE_ENTITY)
+        .assert_contains("密码至少 10 个字符");
+    assert!(
+        !zh.body.contains("must be at least"),
+        "English on a Chinese page"
+    );
     // A node that is not a number is named too.
     let no_node = [
         ("_csrf", CSRF),
