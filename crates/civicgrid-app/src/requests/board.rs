@@ -7,6 +7,8 @@
 //! text without contact details, the address no finer than building and unit, the
 //! point rounded to about 100 m (the rules of `domain::requests::public`).
 
+use std::collections::HashMap;
+
 use civicgrid_domain::platform::access::Actor;
 use civicgrid_domain::platform::org::{NodeKind, OrgPath};
 use civicgrid_domain::requests::public::{public_address, public_point, redact_contacts};
@@ -211,5 +213,19 @@ impl App {
             .await?
             .ok_or(AppError::NotFound("request"))?;
         Ok(PublicRequest::of(&rec, offset))
+    }
+
+    /// The public numbers (`R-2026-000123`) of requests by id, for pages that name
+    /// requests they refer to (the audit log). Numbers say nothing about anyone; ids
+    /// that do not exist are left out.
+    pub async fn request_numbers(&self, ids: &[i64]) -> AppResult<HashMap<i64, String>> {
+        let mut conn = self.db.read().await?;
+        let offset = load_rules(&mut conn).await?.calendar.utc_offset_minutes();
+        let ids: Vec<RequestId> = ids.iter().copied().map(RequestId).collect();
+        Ok(repo::requests_by_ids(&mut conn, &ids)
+            .await?
+            .into_iter()
+            .map(|r| (r.id.0, public_number(r.id, r.created_at, offset)))
+            .collect())
     }
 }

@@ -13,11 +13,13 @@ use civicgrid_app::platform::audit::{AuditFilter, ScopeStep};
 use civicgrid_app::privacy::{DataView, ViewFilter};
 use serde::Deserialize;
 
+use super::audit_details::{DetailLine, DetailWords};
 use crate::error::PageResult;
 use crate::extract::{CurrentUser, PageQuery};
 use crate::forms::{optional, query_number};
 use crate::i18n::Lang;
 use crate::page::{PageCtx, render, url_encode};
+use crate::requests::pages::{language, org_names};
 use crate::routes::Routes;
 use crate::state::AppState;
 
@@ -31,13 +33,17 @@ pub(super) fn routes(r: Routes) -> Routes {
 const PAGE_SIZE: i64 = 100;
 
 /// Target types a reader can filter by (what the use cases record).
-const TARGET_TYPES: [&str; 6] = [
+const TARGET_TYPES: [&str; 10] = [
     "org_node",
     "user",
     "api_token",
     "session",
     "resident",
     "household",
+    "request",
+    "responder_org",
+    "routing_rule",
+    "request_settings",
 ];
 
 #[derive(Deserialize)]
@@ -57,6 +63,8 @@ struct EntryLine {
     target_href: Option<String>,
     scope: Scope,
     reason: String,
+    /// The details in words, and as stored (for auditors, behind a disclosure).
+    summary: Vec<DetailLine>,
     details: String,
 }
 
@@ -110,22 +118,73 @@ fn target_href(target_type: &str, target_id: &str) -> Option<String> {
     match target_type {
         "org_node" => Some(format!("/org/{id}")),
         "user" => Some(format!("/users/{id}")),
+        "request" => Some(format!("/requests/{id}")),
+        "household" => Some(format!("/ledger/households/{id}")),
+        "resident" => Some(format!("/ledger/residents/{id}")),
         _ => None,
     }
 }
 
-fn line(lang: Lang, names: &HashMap<String, Vec<ScopeStep>>, e: StoredEntry) -> EntryLine {
+/// What an entry's target is called: a request's number, an organisation's name, or
+/// the name its details carry; nothing when only its number is known (the link says
+/// the rest).
+fn target_name(names: &TargetNames, target_type: &str, target_id: &str, details: &str) -> String {
+    let id: Option<i64> = target_id.parse().ok();
+    let known = match (target_type, id) {
+        ("request", Some(id)) => names.requests.get(&id).cloned(),
+        ("responder_org", Some(id)) => names.orgs.get(&id).cloned(),
+        _ => None,
+    };
+    known.unwrap_or_else(|| {
+        let Ok(serde_json::Value::Object(map)) = serde_json::from_str(details) else {
+            return String::new();
+        };
+        ["name_zh", "username", "name", "code"]
+            .iter()
+            .find_map(|k| map.get(*k)?.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    })
+}
+
+/// Names of the requests and organisations the entries on a page refer to.
+struct TargetNames {
+    requests: HashMap<i64, String>,
+    orgs: HashMap<i64, String>,
+    categories: HashMap<String, String>,
+}
+
+fn line(
+    lang: Lang,
+    scopes: &HashMap<String, Vec<ScopeStep>>,
+    names: &TargetNames,
+    e: StoredEntry,
+) -> EntryLine {
     let f = e.fields;
+    let words = DetailWords {
+        lang,
+        categories: &names.categories,
+        orgs: &names.orgs,
+    };
+    let name = target_name(names, &f.target_type, &f.target_id, &f.details);
     EntryLine {
-        scope: scope(lang, names, f.scope_path.as_deref()),
+        scope: scope(lang, scopes, f.scope_path.as_deref()),
         seq: e.seq,
         at_ms: f.at_ms,
         action: label(lang, "action-", &f.action),
-        target: format!("{} {}", label(lang, "target-", &f.target_type), f.target_id),
+        target: [label(lang, "target-", &f.target_type), name]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(" "),
         target_href: target_href(&f.target_type, &f.target_id),
-        actor: f.actor_label,
+        actor: if f.actor_label == "system" {
+            lang.t("audit-actor-system")
+        } else {
+            f.actor_label
+        },
         action_code: f.action,
         reason: f.reason.unwrap_or_default(),
+        summary: words.lines(&f.details),
         details: if f.details == "{}" {
             String::new()
         } else {
@@ -183,13 +242,32 @@ async fn entries(
         .iter()
         .filter_map(|e| e.fields.scope_path.as_deref())
         .collect();
-    let names = st.app.scope_names(&me.actor, &paths).await?;
+    let scopes = st.app.scope_names(&me.actor, &paths).await?;
+    let request_ids: Vec<i64> = found
+        .iter()
+        .filter(|e| e.fields.target_type == "request")
+        .filter_map(|e| e.fields.target_id.parse().ok())
+        .collect();
+    let names = TargetNames {
+        requests: st.app.request_numbers(&request_ids).await?,
+        orgs: org_names(&st, &ctx).await,
+        categories: st
+            .app
+            .request_categories()
+            .await?
+            .iter()
+            .map(|c| (c.code.clone(), c.name(language(lang)).to_owned()))
+            .collect(),
+    };
     Ok(render(&AuditPage {
         target_types: TARGET_TYPES
             .iter()
             .map(|t| (*t, label(lang, "target-", t)))
             .collect(),
-        entries: found.into_iter().map(|e| line(lang, &names, e)).collect(),
+        entries: found
+            .into_iter()
+            .map(|e| line(lang, &scopes, &names, e))
+            .collect(),
         target_type,
         target_id,
         older,

@@ -3,6 +3,7 @@
 
 mod account;
 pub(crate) mod audit;
+mod audit_details;
 mod auth;
 mod home;
 mod org;

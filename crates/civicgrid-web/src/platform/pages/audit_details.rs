@@ -1,0 +1,164 @@
+//! An audit entry's details (a JSON object written by the use case) as lines people
+//! read: statuses, categories, parties and times in words, other fields under their
+//! translated names. The raw JSON stays available behind a disclosure for auditors.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use crate::i18n::Lang;
+use crate::page::format_time;
+
+/// What the reader of details needs to put codes into words.
+pub(super) struct DetailWords<'a> {
+    pub lang: Lang,
+    /// Request category code → name.
+    pub categories: &'a HashMap<String, String>,
+    /// Responder organisation id → name.
+    pub orgs: &'a HashMap<i64, String>,
+}
+
+/// Keys that only tie rows together (event numbers, empty links): never shown.
+const QUIET: [&str; 4] = ["event", "related", "rule", "suggested_duplicates"];
+
+/// One line of a readable summary: a name and a value.
+pub(super) struct DetailLine {
+    pub name: String,
+    pub value: String,
+}
+
+fn label(lang: Lang, prefix: &str, code: &str) -> String {
+    let key = format!("{prefix}{code}");
+    if lang.has(&key) {
+        lang.t(&key)
+    } else {
+        code.to_owned()
+    }
+}
+
+impl DetailWords<'_> {
+    fn status(&self, v: &Value) -> Option<String> {
+        v.as_str().map(|s| label(self.lang, "request-status-", s))
+    }
+
+    fn party(&self, v: &Value) -> Option<String> {
+        let p = v.as_str()?;
+        if let Some(role) = p.strip_prefix("role:") {
+            return Some(label(self.lang, "role-", role));
+        }
+        let id: i64 = p.strip_prefix("org:")?.parse().ok()?;
+        Some(
+            self.orgs
+                .get(&id)
+                .cloned()
+                .unwrap_or_else(|| self.lang.t("audit-detail-an-organisation")),
+        )
+    }
+
+    fn value(&self, key: &str, v: &Value) -> Option<String> {
+        match (key, v) {
+            (_, Value::Null) => None,
+            (_, Value::Array(a)) if a.is_empty() => None,
+            ("category", Value::String(c)) => {
+                Some(self.categories.get(c).cloned().unwrap_or_else(|| c.clone()))
+            }
+            ("party", _) => self.party(v),
+            ("channel", Value::String(c)) => Some(label(self.lang, "request-channel-", c)),
+            (k, Value::Number(n)) if k.ends_with("_at") => n.as_i64().map(format_time),
+            (_, Value::String(s)) => Some(s.clone()),
+            (_, Value::Bool(b)) => Some(self.lang.t(if *b {
+                "audit-detail-yes"
+            } else {
+                "audit-detail-no"
+            })),
+            (_, Value::Number(n)) => Some(n.to_string()),
+            (_, other) => Some(other.to_string()),
+        }
+    }
+
+    /// The details in words; nothing for an empty or unreadable object.
+    pub fn lines(&self, details: &str) -> Vec<DetailLine> {
+        let Ok(Value::Object(map)) = serde_json::from_str::<Value>(details) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        // A status change reads as one line: 已受理 → 已派单.
+        let from = map.get("from").and_then(|v| self.status(v));
+        let to = map.get("to").and_then(|v| self.status(v));
+        if from.is_some() || to.is_some() {
+            out.push(DetailLine {
+                name: self.lang.t("audit-detail-status"),
+                value: match (from, to) {
+                    (Some(f), Some(t)) => format!("{f} → {t}"),
+                    (f, t) => f.or(t).unwrap_or_default(),
+                },
+            });
+        }
+        for (key, v) in &map {
+            if QUIET.contains(&key.as_str()) || key == "from" || key == "to" {
+                continue;
+            }
+            // Places and records are named by the entry's scope and target instead.
+            if key == "grid" || key.ends_with("_id") {
+                continue;
+            }
+            if let Some(value) = self.value(key, v) {
+                out.push(DetailLine {
+                    name: label(self.lang, "audit-field-", key),
+                    value,
+                });
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_request_step_reads_in_words() {
+        let categories = HashMap::from([("noise".to_owned(), "噪音扰民".to_owned())]);
+        let orgs = HashMap::from([(3, "湖光物业".to_owned())]);
+        let words = DetailWords {
+            lang: Lang::ZhCn,
+            categories: &categories,
+            orgs: &orgs,
+        };
+        let lines = words.lines(
+            r#"{"category":"noise","event":4,"from":"accepted","party":"org:3","related":null,"to":"assigned","grid":5,"resolution_due_at":0}"#,
+        );
+        let text: Vec<String> = lines
+            .iter()
+            .map(|l| format!("{}={}", l.name, l.value))
+            .collect();
+        assert_eq!(text[0], "状态=已受理 → 已派单");
+        assert!(text.contains(&"分类=噪音扰民".to_owned()), "{text:?}");
+        assert!(text.contains(&"责任方=湖光物业".to_owned()), "{text:?}");
+        assert!(
+            text.contains(&"办结时限=1970-01-01 08:00".to_owned()),
+            "{text:?}"
+        );
+        assert!(
+            !text
+                .iter()
+                .any(|t| t.contains("event") || t.contains("grid")),
+            "{text:?}"
+        );
+    }
+
+    #[test]
+    fn unreadable_details_give_nothing() {
+        let none = HashMap::new();
+        let orgs = HashMap::new();
+        let words = DetailWords {
+            lang: Lang::En,
+            categories: &none,
+            orgs: &orgs,
+        };
+        assert!(words.lines("not json").is_empty());
+        assert!(words.lines("[1,2]").is_empty());
+        assert!(words.lines("{}").is_empty());
+    }
+}
