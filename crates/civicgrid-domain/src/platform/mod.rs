@@ -4,4 +4,5 @@
 pub mod access;
 pub mod account;
 pub mod audit;
+pub mod device;
 pub mod org;

@@ -392,3 +392,4 @@ audit-detail-no = no
 audit-detail-an-organisation = a responder organisation
 audit-raw = Raw record (JSON)
 audit-actor-system = System (scheduled job)
+account-session-unknown-device = Unknown device

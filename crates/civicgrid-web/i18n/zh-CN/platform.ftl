@@ -392,3 +392,4 @@ audit-detail-no = 否
 audit-detail-an-organisation = 承办单位
 audit-raw = 原始记录（JSON）
 audit-actor-system = 系统（定时任务）
+account-session-unknown-device = 未知设备

@@ -412,3 +412,31 @@ async fn a_refusal_page_is_in_chinese_and_keeps_the_user_signed_in() {
     assert!(missing.status.is_client_error());
     missing.assert_contains("action=\"/logout\"");
 }
+
+/// Sessions are listed by the device people signed in with, not its raw text.
+#[tokio::test]
+async fn sessions_show_device_names() {
+    let t = TestApp::new().await;
+    let req = axum::http::Request::builder()
+        .method("POST")
+        .uri("/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::COOKIE, format!("cg_csrf={CSRF}"))
+        .header(
+            header::USER_AGENT,
+            "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36",
+        )
+        .body(axum::body::Body::from(format!(
+            "_csrf={CSRF}&username=staff&password={}&next=%2F",
+            crate::support::PASSWORD
+        )))
+        .expect("a request");
+    let res = t.send(req).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let staff = t.login("staff").await;
+    let page = t.get_in("/account", &staff, "zh-CN").await;
+    page.assert_status(StatusCode::OK)
+        .assert_contains("Chrome · Android")
+        .assert_contains("未知设备");
+    assert!(!page.body.contains("Mozilla/5.0"), "raw user agent shown");
+}

@@ -5,6 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use civicgrid_app::domain::platform::access::Permission;
+use civicgrid_app::domain::platform::device::Device;
 use civicgrid_app::platform::auth::SignedIn;
 use civicgrid_app::platform::users::User;
 use serde::Deserialize;
@@ -32,7 +33,8 @@ struct SessionLine {
     created_at: i64,
     last_seen_at: i64,
     expires_at: i64,
-    user_agent: String,
+    /// "Chrome · Android", when the browser said enough.
+    device: Option<String>,
     current: bool,
 }
 
@@ -75,7 +77,7 @@ async fn account_page(
             created_at: s.created_at,
             last_seen_at: s.last_seen_at,
             expires_at: s.expires_at,
-            user_agent: s.user_agent.clone(),
+            device: Device::of(&s.user_agent).name(),
             current: s.id == me.session.id,
         })
         .collect();
