@@ -18,6 +18,8 @@ mod platform;
 mod privacy;
 #[path = "authz/requests.rs"]
 mod requests;
+#[path = "authz/zh_pages.rs"]
+mod zh_pages;
 
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -191,6 +193,29 @@ async fn send_case(
     role: Option<Role>,
     side: usize,
 ) -> (StatusCode, String) {
+    let req = case_request(fx, c, role, side, "en").await;
+    // Only the head is read: some answers (live updates) stream for as long as the
+    // client listens.
+    let res = fx.router.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let location = res
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    (status, location)
+}
+
+/// `case` as a request from `role` at the inside (0) or outside (1) target, read in
+/// `language`.
+async fn case_request(
+    fx: &Fixture,
+    c: &Case,
+    role: Option<Role>,
+    side: usize,
+    language: &str,
+) -> Request<Body> {
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     let code = format!("X{n}");
     let node = match c.subject {
@@ -241,7 +266,10 @@ async fn send_case(
             .replace("{household2}", &lf.household2.to_string())
             .replace("{member}", &lf.member.to_string())
     };
-    let mut req = Request::builder().method(c.method).uri(&path);
+    let mut req = Request::builder()
+        .method(c.method)
+        .uri(&path)
+        .header(header::ACCEPT_LANGUAGE, language);
     // Signing in replaces the browser's session; keep the fixture's sessions alive.
     let signs_in = c.method == "POST" && (c.path == "/login" || c.path == "/api/v1/session");
     if let (Some(r), false) = (role, signs_in) {
@@ -251,7 +279,7 @@ async fn send_case(
     } else {
         req = req.header(header::COOKIE, format!("cg_csrf={CSRF}"));
     }
-    let req = match c.body {
+    match c.body {
         Empty => req.body(Body::empty()),
         Form(fields) => {
             let mut body: Vec<String> = fields
@@ -266,18 +294,7 @@ async fn send_case(
             .header(header::CONTENT_TYPE, "application/json")
             .body(Body::from(fill(text))),
     }
-    .unwrap();
-    // Only the head is read: some answers (live updates) stream for as long as the
-    // client listens.
-    let res = fx.router.clone().oneshot(req).await.unwrap();
-    let status = res.status();
-    let location = res
-        .headers()
-        .get(header::LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
-    (status, location)
+    .unwrap()
 }
 
 /// What a missing target answers: 404, or the form's or body's objection (422) when

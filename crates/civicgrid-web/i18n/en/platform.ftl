@@ -393,3 +393,6 @@ audit-detail-an-organisation = a responder organisation
 audit-raw = Raw record (JSON)
 audit-actor-system = System (scheduled job)
 account-session-unknown-device = Unknown device
+audit-field-sha256 = File fingerprint
+audit-photo-stage-intake = When reported
+audit-photo-stage-resolution = When resolved

@@ -393,3 +393,6 @@ audit-detail-an-organisation = 承办单位
 audit-raw = 原始记录（JSON）
 audit-actor-system = 系统（定时任务）
 account-session-unknown-device = 未知设备
+audit-field-sha256 = 文件指纹
+audit-photo-stage-intake = 反映时
+audit-photo-stage-resolution = 办结时

@@ -120,6 +120,15 @@ async fn user(app: &App, username: &str, role: Role, node_id: i64) -> i64 {
 }
 
 impl Fixture {
+    /// The fixture's account names (shown in the top bar of every page).
+    #[allow(dead_code)]
+    pub fn usernames(&self) -> std::collections::BTreeSet<String> {
+        ALL.iter()
+            .map(|r| format!("as-{}", r.as_str().replace('_', "-")))
+            .chain(["resident-in".to_owned(), "resident-out".to_owned()])
+            .collect()
+    }
+
     pub async fn new() -> Fixture {
         let (app, dir) = fresh_app(AppConfig::default()).await;
         let city = plain_node(&app, None, "C", None).await;

@@ -36,6 +36,21 @@ fn label(lang: Lang, prefix: &str, code: &str) -> String {
     }
 }
 
+/// The message prefix of a field whose values are codes (`role` → `role-grid_worker`).
+fn code_prefix(key: &str) -> Option<&'static str> {
+    Some(match key {
+        "role" => "role-",
+        "kind" => "kind-",
+        "status" => "request-status-",
+        "ownership" => "ledger-own-",
+        "relation" => "ledger-rel-",
+        "gender" => "ledger-gender-",
+        "residence_status" => "ledger-status-",
+        "stage" => "audit-photo-stage-",
+        _ => return None,
+    })
+}
+
 impl DetailWords<'_> {
     fn status(&self, v: &Value) -> Option<String> {
         v.as_str().map(|s| label(self.lang, "request-status-", s))
@@ -64,6 +79,16 @@ impl DetailWords<'_> {
             }
             ("party", _) => self.party(v),
             ("channel", Value::String(c)) => Some(label(self.lang, "request-channel-", c)),
+            (k, Value::String(c)) if code_prefix(k).is_some() => {
+                Some(label(self.lang, code_prefix(k).unwrap_or_default(), c))
+            }
+            (_, Value::Array(items)) => Some(
+                items
+                    .iter()
+                    .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
+                    .collect::<Vec<_>>()
+                    .join("、"),
+            ),
             (k, Value::Number(n)) if k.ends_with("_at") => n.as_i64().map(format_time),
             (_, Value::String(s)) => Some(s.clone()),
             (_, Value::Bool(b)) => Some(self.lang.t(if *b {
