@@ -16,7 +16,7 @@ use civicgrid_app::domain::requests::{
 use civicgrid_app::requests::intake::{NewRequest, OnBehalf};
 use civicgrid_app::requests::reading::{QueueKind, QueueQuery};
 use civicgrid_app::requests::{RequestPolicy, parse_public_number};
-use civicgrid_app::store::platform::audit::AuditFilter;
+use civicgrid_store::platform::audit::AuditFilter;
 use support::World;
 
 /// A request as a test describes it: from `channel`, in the world's grid.

@@ -443,7 +443,7 @@ mod tests {
     #[tokio::test]
     async fn the_demo_has_requests_in_several_states() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let db = civicgrid_app::store::Db::open_sqlite(&dir.path().join("db.sqlite"))
+        let db = civicgrid_store::Db::open_sqlite(&dir.path().join("db.sqlite"))
             .await
             .expect("open");
         db.migrate().await.expect("migrate");

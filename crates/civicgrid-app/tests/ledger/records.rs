@@ -6,7 +6,7 @@ use std::ops::Deref;
 use civicgrid_app::AppError;
 use civicgrid_app::domain::platform::access::{Actor, Role};
 use civicgrid_app::ledger::{ResidentInput, ResidentPatch, SplitInput};
-use civicgrid_app::store::platform::audit::AuditFilter;
+use civicgrid_store::platform::audit::AuditFilter;
 
 use crate::support::{ID1, World};
 

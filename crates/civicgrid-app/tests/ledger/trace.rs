@@ -8,8 +8,8 @@ use std::ops::Deref;
 use civicgrid_app::AppError;
 use civicgrid_app::domain::platform::access::{Actor, Role};
 use civicgrid_app::ledger::{ResidentInput, VIEW_HOUSEHOLD, VIEW_RESIDENT};
-use civicgrid_app::store::privacy::data_access::ViewFilter;
-use civicgrid_app::store::raw_execute;
+use civicgrid_store::privacy::data_access::ViewFilter;
+use civicgrid_store::raw_execute;
 
 use crate::support::{ID1, World};
 

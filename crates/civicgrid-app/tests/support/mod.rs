@@ -7,8 +7,8 @@ use civicgrid_app::domain::platform::access::{Actor, Role};
 use civicgrid_app::platform::auth::SignedIn;
 use civicgrid_app::platform::org::NodeInput;
 use civicgrid_app::platform::users::NewUser;
-use civicgrid_app::store::Db;
 use civicgrid_app::{App, AppConfig};
+use civicgrid_store::Db;
 
 /// Password of every account the harness makes.
 pub const PW: &str = "a-long-password";
