@@ -23,10 +23,9 @@ pub use tags::may_manage_catalogue;
 pub use view::*;
 
 use civicgrid_domain::ledger::date::Date;
-use civicgrid_domain::ledger::id_number::IdNumber;
-use civicgrid_domain::ledger::phone::Phone;
 use civicgrid_domain::platform::access::{Actor, Permission};
 use civicgrid_domain::platform::org::{NodeKind, OrgPath};
+use civicgrid_domain::privacy::{mask_stored_id_number, mask_stored_phone};
 use civicgrid_store::crypto::FieldKeys;
 use civicgrid_store::ledger::{self as repo, NewHistory, ResidentRecord};
 use civicgrid_store::{AnyConnection, ledger::pii, platform::org};
@@ -194,16 +193,8 @@ pub(crate) fn mask(keys: &FieldKeys, r: &ResidentRecord) -> AppResult<Masked> {
     let opened = open_pii(keys, r)?;
     let birth_date = civicgrid_domain::ledger::date::parse_date(&opened.birth_date).ok();
     Ok(Masked {
-        id_number: opened.id_number.as_deref().map(|v| {
-            IdNumber::parse(v)
-                .map(|i| i.masked())
-                .unwrap_or_else(|_| "******************".into())
-        }),
-        phone: opened.phone.as_deref().map(|v| {
-            Phone::parse(v)
-                .map(|p| p.masked())
-                .unwrap_or_else(|_| "****".into())
-        }),
+        id_number: opened.id_number.as_deref().map(mask_stored_id_number),
+        phone: opened.phone.as_deref().map(mask_stored_phone),
         birth: format!("{:04}-{:02}-**", r.pii.birth_ym / 100, r.pii.birth_ym % 100),
         birth_date,
     })
