@@ -231,6 +231,22 @@ pub(crate) async fn visible_request(
     Ok((rec, s))
 }
 
+impl crate::App {
+    /// The request as `actor` stands to it after a change: their standing is read again,
+    /// since the change may have made them its responder or ended what they may do.
+    pub(crate) async fn view_after_change(
+        &self,
+        conn: &mut AnyConnection,
+        actor: &Actor,
+        rec: &RequestRecord,
+        cal: &BusinessCalendar,
+        now_ms: i64,
+    ) -> AppResult<RequestView> {
+        let s = standing(conn, actor, rec).await?;
+        Ok(view(rec, s, &self.config.field_keys, cal, now_ms))
+    }
+}
+
 pub(crate) fn view(
     rec: &RequestRecord,
     s: Standing,
