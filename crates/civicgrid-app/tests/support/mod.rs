@@ -136,6 +136,29 @@ impl World {
         place(&self.app, Some(parent), (code, name_zh)).await
     }
 
+    /// A room at `(building, unit, room)` on `floor` of `grid`, and an owner household
+    /// living in it of `area_m2`, both recorded by the system: (room, household).
+    pub async fn owner_household(
+        &self,
+        grid: i64,
+        (building, unit, room): (&str, &str, &str),
+        floor: Option<i64>,
+        area_m2: Option<&str>,
+    ) -> (i64, i64) {
+        let sys = Actor::system();
+        let room_id = self
+            .app
+            .add_room(&sys, grid, building, unit, room, floor)
+            .await
+            .unwrap_or_else(|e| panic!("seeding room {building}-{unit}-{room}: {e}"));
+        let household = self
+            .app
+            .add_household(&sys, room_id, "owner", area_m2)
+            .await
+            .unwrap_or_else(|e| panic!("seeding the household of {room}: {e}"));
+        (room_id, household)
+    }
+
     /// An account `name` (password [`PW`]) holding `role` at `node_id`; its id.
     pub async fn user(&self, name: &str, role: Role, node_id: i64) -> i64 {
         self.app
