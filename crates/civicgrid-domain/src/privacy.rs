@@ -155,15 +155,23 @@ mod tests {
 
     #[test]
     fn stored_values_that_no_longer_read_show_nothing_of_themselves() {
-        assert_eq!(
-            mask_stored_id_number("11010519491231002X"),
-            "110105********002X"
-        );
-        assert_eq!(
-            mask_stored_id_number("11010519491231002"),
-            "******************"
-        );
-        assert_eq!(mask_stored_phone("13812345678"), "138****5678");
-        assert_eq!(mask_stored_phone("call me"), "****");
+        type Mask = fn(&str) -> String;
+        let cases: [(Mask, &str, &str); 4] = [
+            (
+                mask_stored_id_number,
+                "11010519491231002X",
+                "110105********002X",
+            ),
+            (
+                mask_stored_id_number,
+                "11010519491231002",
+                "******************",
+            ),
+            (mask_stored_phone, "13812345678", "138****5678"),
+            (mask_stored_phone, "call me", UNREADABLE_PHONE),
+        ];
+        for (mask, stored, shown) in cases {
+            assert_eq!(mask(stored), shown, "{stored}");
+        }
     }
 }
