@@ -4,7 +4,7 @@
 //! [`record`] inside the transaction of every governance change.
 
 use civicgrid_domain::platform::access::{Actor, Permission, Role};
-use civicgrid_domain::platform::audit::AuditFields;
+use civicgrid_domain::platform::audit::{AuditFields, MAX_REASON_CHARS};
 use civicgrid_domain::platform::org::OrgPath;
 use civicgrid_store::{AnyConnection, now_ms, platform::audit};
 
@@ -101,11 +101,20 @@ pub fn audit_fields(actor: &Actor, change: Change<'_>) -> AuditFields {
 pub fn reason(raw: Option<&str>) -> AppResult<Option<String>> {
     match raw.map(str::trim).filter(|r| !r.is_empty()) {
         None => Ok(None),
-        Some(r) if r.chars().count() > 500 => Err(AppError::invalid(
-            "reason",
-            "must be at most 500 characters",
-        )),
-        Some(r) => Ok(Some(r.to_owned())),
+        Some(r) => within_reason_limit("reason", r).map(|r| Some(r.to_owned())),
+    }
+}
+
+/// `stated` (a reason, a purpose) when it is no longer than the audit log keeps, else
+/// an error on `field`.
+pub(crate) fn within_reason_limit<'a>(field: &'static str, stated: &'a str) -> AppResult<&'a str> {
+    if stated.chars().count() > MAX_REASON_CHARS {
+        Err(AppError::invalid(
+            field,
+            format_args!("must be at most {MAX_REASON_CHARS} characters"),
+        ))
+    } else {
+        Ok(stated)
     }
 }
 

@@ -7,8 +7,8 @@ use civicgrid_app::domain::platform::access::{Actor, Role};
 use civicgrid_app::platform::org::NodeInput;
 use civicgrid_app::platform::tokens::NewToken;
 use civicgrid_app::platform::users::{RoleGrant, UserEdit};
-use civicgrid_app::store::platform::audit::AuditFilter;
 use civicgrid_app::{App, AppConfig, AppError};
+use civicgrid_store::platform::audit::AuditFilter;
 use support::{PW, World};
 
 #[tokio::test]

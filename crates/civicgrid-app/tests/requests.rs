@@ -4,27 +4,34 @@
 
 mod support;
 
-use civicgrid_app::AppError;
 use civicgrid_app::domain::platform::access::{Actor, Role};
 use civicgrid_app::domain::requests::category::ResponderKind;
 use civicgrid_app::domain::requests::routing::Party;
 use civicgrid_app::domain::requests::sla::Targets;
 use civicgrid_app::domain::requests::{
-    Action, ActionKind, BusinessCalendar, Channel, PoorRatingPolicy, SlaPolicy, Status,
+    Action, ActionKind, BusinessCalendar, Channel, PoorRatingPolicy, RequestId, SlaPolicy, Status,
     default_catalogue,
 };
-use civicgrid_app::requests::intake::{NewRequest, OnBehalf};
-use civicgrid_app::requests::reading::{QueueKind, QueueQuery};
-use civicgrid_app::requests::{RequestPolicy, parse_public_number};
-use civicgrid_app::store::platform::audit::AuditFilter;
+use civicgrid_app::requests::intake::{NewRequest, OnBehalf, Submitted};
+use civicgrid_app::requests::reading::{QueueKind, QueuePage, QueueQuery};
+use civicgrid_app::requests::{RequestPolicy, RequestView, parse_public_number};
+use civicgrid_app::{AppError, AppResult};
+use civicgrid_store::platform::audit::AuditFilter;
 use support::World;
 
-/// A request as a test describes it: from `channel`, in the world's grid.
-trait Describe {
+/// What the request tests do again and again, on the world's grid.
+trait Desk {
+    /// A request as a test describes it: from `channel`, in the world's grid.
     fn input(&self, channel: Channel, category: &str, text: &str) -> NewRequest;
+    /// `resident` reports a small thing from the web.
+    async fn report(&self, resident: &Actor, category: &str, text: &str) -> Submitted;
+    /// `actor` takes `action` on the request, whatever its version.
+    async fn act(&self, actor: &Actor, id: RequestId, action: Action) -> AppResult<RequestView>;
+    /// The first page of `actor`'s queue of `kind`.
+    async fn queue(&self, actor: &Actor, kind: QueueKind) -> AppResult<QueuePage>;
 }
 
-impl Describe for World {
+impl Desk for World {
     fn input(&self, channel: Channel, category: &str, text: &str) -> NewRequest {
         NewRequest {
             channel,
@@ -39,6 +46,42 @@ impl Describe for World {
             public: true,
         }
     }
+
+    async fn report(&self, resident: &Actor, category: &str, text: &str) -> Submitted {
+        self.app
+            .submit_request(resident, self.input(Channel::ResidentWeb, category, text))
+            .await
+            .unwrap_or_else(|e| panic!("reporting {text}: {e}"))
+    }
+
+    async fn act(&self, actor: &Actor, id: RequestId, action: Action) -> AppResult<RequestView> {
+        self.app.act_on_request(actor, id, None, action).await
+    }
+
+    async fn queue(&self, actor: &Actor, kind: QueueKind) -> AppResult<QueuePage> {
+        let q = QueueQuery {
+            kind,
+            ..QueueQuery::default()
+        };
+        self.app.request_queue(actor, &q).await
+    }
+}
+
+/// Assigns to `party` (and to `user_id` there), stating no reason.
+fn assign(party: Party, user_id: Option<i64>) -> Action {
+    Action::Assign {
+        party,
+        user_id,
+        reason: None,
+    }
+}
+
+/// The field an input error names, if the action was refused for bad input.
+fn field_refused<T>(result: AppResult<T>) -> Option<&'static str> {
+    match result {
+        Err(AppError::Invalid { field, .. }) => Some(field),
+        _ => None,
+    }
 }
 
 #[tokio::test]
@@ -46,14 +89,7 @@ async fn intake_routes_and_sets_due_times_on_the_business_calendar() {
     let w = World::new().await;
     let resident = w.actor("res", Role::Resident, w.grid).await;
     let staff = w.actor("staff", Role::CommunityStaff, w.community).await;
-    let got = w
-        .app
-        .submit_request(
-            &resident,
-            w.input(Channel::ResidentWeb, "noise", "楼上半夜一直有噪音"),
-        )
-        .await
-        .unwrap();
+    let got = w.report(&resident, "noise", "楼上半夜一直有噪音").await;
     assert_eq!(got.routed.party, Party::Role(Role::GridWorker));
     assert_eq!(parse_public_number(&got.number), Some(got.id));
     let noise = default_catalogue()
@@ -90,13 +126,8 @@ async fn intake_routes_and_sets_due_times_on_the_business_calendar() {
         .await
         .unwrap();
     let lift = w
-        .app
-        .submit_request(
-            &resident,
-            w.input(Channel::ResidentWeb, "repairs_lift", "电梯停在三楼不动了"),
-        )
-        .await
-        .unwrap();
+        .report(&resident, "repairs_lift", "电梯停在三楼不动了")
+        .await;
     assert_eq!(lift.routed.party, Party::Org(org.id));
     // A second rule for the same category and scope conflicts.
     assert!(matches!(
@@ -113,33 +144,24 @@ async fn intake_routes_and_sets_due_times_on_the_business_calendar() {
 
     // Bad input names its field.
     let mut bad = w.input(Channel::ResidentWeb, "parking", "  ");
-    assert!(matches!(
-        w.app.submit_request(&resident, bad.clone()).await,
-        Err(AppError::Invalid {
-            field: "description",
-            ..
-        })
-    ));
+    assert_eq!(
+        field_refused(w.app.submit_request(&resident, bad.clone()).await),
+        Some("description")
+    );
     bad.description = "有事".into();
     bad.category = Some("nope".into());
-    assert!(matches!(
-        w.app.submit_request(&resident, bad).await,
-        Err(AppError::Invalid {
-            field: "category",
-            ..
-        })
-    ));
+    assert_eq!(
+        field_refused(w.app.submit_request(&resident, bad).await),
+        Some("category")
+    );
     // Not in their grid (a grid out of their sight, refused as a missing one), not
     // their channel.
     let mut elsewhere = w.input(Channel::ResidentWeb, "parking", "别处的车");
     elsewhere.grid_id = Some(w.other_grid);
-    assert!(matches!(
-        w.app.submit_request(&resident, elsewhere).await,
-        Err(AppError::Invalid {
-            field: "grid_id",
-            ..
-        })
-    ));
+    assert_eq!(
+        field_refused(w.app.submit_request(&resident, elsewhere).await),
+        Some("grid_id")
+    );
     assert!(matches!(
         w.app
             .submit_request(&resident, w.input(Channel::Patrol, "parking", "巡查"))
@@ -175,13 +197,8 @@ async fn transitions_by_role_and_scope() {
         .await
         .unwrap();
     let id = w
-        .app
-        .submit_request(
-            &resident,
-            w.input(Channel::ResidentWeb, "repairs_water", "楼道水管漏水"),
-        )
+        .report(&resident, "repairs_water", "楼道水管漏水")
         .await
-        .unwrap()
         .id;
 
     // Out of scope: not even found. Auditors read but do not act.
@@ -190,7 +207,7 @@ async fn transitions_by_role_and_scope() {
         Err(AppError::NotFound(_))
     ));
     assert!(matches!(
-        w.app.act_on_request(&other, id, None, Action::Accept).await,
+        w.act(&other, id, Action::Accept).await,
         Err(AppError::NotFound(_))
     ));
     assert!(
@@ -202,15 +219,11 @@ async fn transitions_by_role_and_scope() {
             .is_empty()
     );
     assert!(matches!(
-        w.app
-            .act_on_request(&auditor, id, None, Action::Accept)
-            .await,
+        w.act(&auditor, id, Action::Accept).await,
         Err(AppError::Forbidden)
     ));
     assert!(matches!(
-        w.app
-            .act_on_request(&resident, id, None, Action::Accept)
-            .await,
+        w.act(&resident, id, Action::Accept).await,
         Err(AppError::Forbidden)
     ));
     assert!(matches!(
@@ -219,9 +232,7 @@ async fn transitions_by_role_and_scope() {
     ));
     // Not allowed from submitted, whoever asks.
     assert!(matches!(
-        w.app
-            .act_on_request(&grid, id, None, Action::Resolve { note: None })
-            .await,
+        w.act(&grid, id, Action::Resolve { note: None }).await,
         Err(AppError::Conflict(_))
     ));
 
@@ -246,27 +257,12 @@ async fn transitions_by_role_and_scope() {
             .await,
         Err(AppError::Conflict(_))
     ));
-    assert!(matches!(
-        w.app
-            .act_on_request(&grid, id, None, Action::Hold { reason: " ".into() })
-            .await,
-        Err(AppError::Invalid {
-            field: "reason",
-            ..
-        })
-    ));
+    assert_eq!(
+        field_refused(w.act(&grid, id, Action::Hold { reason: " ".into() }).await),
+        Some("reason")
+    );
     let v = w
-        .app
-        .act_on_request(
-            &grid,
-            id,
-            None,
-            Action::Assign {
-                party: Party::Org(org.id),
-                user_id: None,
-                reason: None,
-            },
-        )
+        .act(&grid, id, assign(Party::Org(org.id), None))
         .await
         .unwrap();
     assert_eq!(
@@ -274,57 +270,36 @@ async fn transitions_by_role_and_scope() {
         (Status::Assigned, format!("org:{}", org.id).as_str())
     );
     // Reassigning needs a reason.
-    assert!(matches!(
-        w.app
-            .act_on_request(
-                &grid,
-                id,
-                None,
-                Action::Assign {
-                    party: Party::Role(Role::CommunityStaff),
-                    user_id: None,
-                    reason: None
-                }
-            )
-            .await,
-        Err(AppError::Invalid {
-            field: "reason",
-            ..
-        })
-    ));
+    assert_eq!(
+        field_refused(
+            w.act(&grid, id, assign(Party::Role(Role::CommunityStaff), None))
+                .await
+        ),
+        Some("reason")
+    );
     // The responder now sees it and works on it; another responder does not.
     assert!(matches!(
-        w.app
-            .act_on_request(&bystander, id, None, Action::Start)
-            .await,
+        w.act(&bystander, id, Action::Start).await,
         Err(AppError::NotFound(_))
     ));
-    let v = w
-        .app
-        .act_on_request(&responder, id, None, Action::Start)
-        .await
-        .unwrap();
+    let v = w.act(&responder, id, Action::Start).await.unwrap();
     assert_eq!(v.status, Status::InProgress);
     assert_eq!(v.assignee_user_id, responder.user_id);
     assert!(matches!(
-        w.app
-            .act_on_request(
-                &responder,
-                id,
-                None,
-                Action::Reject {
-                    reason: "不管".into()
-                }
-            )
-            .await,
+        w.act(
+            &responder,
+            id,
+            Action::Reject {
+                reason: "不管".into()
+            }
+        )
+        .await,
         Err(AppError::Forbidden)
     ));
     let v = w
-        .app
-        .act_on_request(
+        .act(
             &responder,
             id,
-            None,
             Action::Hold {
                 reason: "等待配件".into(),
             },
@@ -332,18 +307,12 @@ async fn transitions_by_role_and_scope() {
         .await
         .unwrap();
     assert_eq!((v.status, v.due_at), (Status::OnHold, None));
-    let v = w
-        .app
-        .act_on_request(&responder, id, None, Action::Resume)
-        .await
-        .unwrap();
+    let v = w.act(&responder, id, Action::Resume).await.unwrap();
     assert_eq!(v.status, Status::InProgress);
     let v = w
-        .app
-        .act_on_request(
+        .act(
             &responder,
             id,
-            None,
             Action::Resolve {
                 note: Some("已更换水管".into()),
             },
@@ -353,32 +322,24 @@ async fn transitions_by_role_and_scope() {
     assert_eq!(v.status, Status::Resolved);
     // The resident confirms; staff cannot reopen without a poor rating.
     assert!(matches!(
-        w.app
-            .act_on_request(
-                &staff,
-                id,
-                None,
-                Action::Reopen {
-                    reason: "再看看".into()
-                }
-            )
-            .await,
+        w.act(
+            &staff,
+            id,
+            Action::Reopen {
+                reason: "再看看".into()
+            }
+        )
+        .await,
         Err(AppError::Forbidden)
     ));
-    let v = w
-        .app
-        .act_on_request(&resident, id, None, Action::Close)
-        .await
-        .unwrap();
+    let v = w.act(&resident, id, Action::Close).await.unwrap();
     assert_eq!(v.status, Status::Closed);
     assert!(v.may_rate);
     // Within the window the resident may reopen.
     let v = w
-        .app
-        .act_on_request(
+        .act(
             &resident,
             id,
-            None,
             Action::Reopen {
                 reason: "又漏了".into(),
             },
@@ -398,18 +359,11 @@ async fn transitions_by_role_and_scope() {
     assert!(unread > 0 && inbox.iter().all(|i| i.request_id == id));
 
     // Reject and refer end it.
-    let id2 = w
-        .app
-        .submit_request(&resident, w.input(Channel::ResidentWeb, "other", "别的事"))
-        .await
-        .unwrap()
-        .id;
+    let id2 = w.report(&resident, "other", "别的事").await.id;
     let v = w
-        .app
-        .act_on_request(
+        .act(
             &staff,
             id2,
-            None,
             Action::Reject {
                 reason: "不属于本社区".into(),
             },
@@ -418,9 +372,7 @@ async fn transitions_by_role_and_scope() {
         .unwrap();
     assert_eq!(v.status, Status::Rejected);
     assert!(matches!(
-        w.app
-            .act_on_request(&staff, id2, None, Action::Accept)
-            .await,
+        w.act(&staff, id2, Action::Accept).await,
         Err(AppError::Conflict(_))
     ));
 }
@@ -431,51 +383,27 @@ async fn ratings_reopen_or_flag_and_staff_make_return_visits() {
     let resident = w.actor("res", Role::Resident, w.grid).await;
     let grid = w.actor("grid", Role::GridWorker, w.grid).await;
     let admin = Actor::system();
-    let id = w
-        .app
-        .submit_request(
-            &resident,
-            w.input(Channel::ResidentWeb, "sanitation", "垃圾没人清"),
-        )
-        .await
-        .unwrap()
-        .id;
-    w.app
-        .act_on_request(&grid, id, None, Action::Start)
-        .await
-        .unwrap_err();
-    w.app
-        .act_on_request(
-            &grid,
-            id,
-            None,
-            Action::Assign {
-                party: Party::Role(Role::GridWorker),
-                user_id: grid.user_id,
-                reason: None,
-            },
-        )
-        .await
-        .unwrap();
-    w.app
-        .act_on_request(&grid, id, None, Action::Start)
-        .await
-        .unwrap();
-    w.app
-        .act_on_request(&grid, id, None, Action::Resolve { note: None })
+    let id = w.report(&resident, "sanitation", "垃圾没人清").await.id;
+    w.act(&grid, id, Action::Start).await.unwrap_err();
+    w.act(
+        &grid,
+        id,
+        assign(Party::Role(Role::GridWorker), grid.user_id),
+    )
+    .await
+    .unwrap();
+    w.act(&grid, id, Action::Start).await.unwrap();
+    w.act(&grid, id, Action::Resolve { note: None })
         .await
         .unwrap();
     assert!(matches!(
         w.app.rate_request(&grid, id, 5, None).await,
         Err(AppError::Forbidden)
     ));
-    assert!(matches!(
-        w.app.rate_request(&resident, id, 9, None).await,
-        Err(AppError::Invalid {
-            field: "rating",
-            ..
-        })
-    ));
+    assert_eq!(
+        field_refused(w.app.rate_request(&resident, id, 9, None).await),
+        Some("rating")
+    );
     let v = w
         .app
         .rate_request(&resident, id, 1, Some("还是很脏"))
@@ -490,12 +418,8 @@ async fn ratings_reopen_or_flag_and_staff_make_return_visits() {
         ..RequestPolicy::default()
     };
     w.app.set_request_policy(&admin, policy).await.unwrap();
-    w.app
-        .act_on_request(&grid, id, None, Action::Start)
-        .await
-        .unwrap();
-    w.app
-        .act_on_request(&grid, id, None, Action::Resolve { note: None })
+    w.act(&grid, id, Action::Start).await.unwrap();
+    w.act(&grid, id, Action::Resolve { note: None })
         .await
         .unwrap();
     let v = w.app.rate_request(&resident, id, 2, None).await.unwrap();
@@ -514,13 +438,10 @@ async fn ratings_reopen_or_flag_and_staff_make_return_visits() {
 
     // A request taken by phone needs a number, and owes a return visit.
     let mut phoned = w.input(Channel::StaffPhone, "noise", "楼上装修太吵");
-    assert!(matches!(
-        w.app.submit_request(&grid, phoned.clone()).await,
-        Err(AppError::Invalid {
-            field: "contact_phone",
-            ..
-        })
-    ));
+    assert_eq!(
+        field_refused(w.app.submit_request(&grid, phoned.clone()).await),
+        Some("contact_phone")
+    );
     phoned.on_behalf = Some(OnBehalf {
         contact_name: Some("张三".into()),
         contact_phone: Some("13812345678".into()),
@@ -530,44 +451,17 @@ async fn ratings_reopen_or_flag_and_staff_make_return_visits() {
     let v = w.app.request(&grid, pid).await.unwrap();
     assert_eq!(v.contact_phone.as_deref(), Some("138****5678"));
     assert_eq!(v.contact_name.as_deref(), Some("张*"));
-    w.app
-        .act_on_request(&grid, pid, None, Action::Accept)
+    w.act(&grid, pid, Action::Accept).await.unwrap();
+    w.act(&grid, pid, assign(Party::Role(Role::GridWorker), None))
         .await
         .unwrap();
-    w.app
-        .act_on_request(
-            &grid,
-            pid,
-            None,
-            Action::Assign {
-                party: Party::Role(Role::GridWorker),
-                user_id: None,
-                reason: None,
-            },
-        )
-        .await
-        .unwrap();
-    w.app
-        .act_on_request(&grid, pid, None, Action::Start)
-        .await
-        .unwrap();
+    w.act(&grid, pid, Action::Start).await.unwrap();
     let v = w
-        .app
-        .act_on_request(&grid, pid, None, Action::Resolve { note: None })
+        .act(&grid, pid, Action::Resolve { note: None })
         .await
         .unwrap();
     assert!(v.return_visit_pending);
-    let visits = w
-        .app
-        .request_queue(
-            &grid,
-            &QueueQuery {
-                kind: QueueKind::ReturnVisits,
-                ..QueueQuery::default()
-            },
-        )
-        .await
-        .unwrap();
+    let visits = w.queue(&grid, QueueKind::ReturnVisits).await.unwrap();
     assert_eq!(visits.items.iter().map(|v| v.id).collect::<Vec<_>>(), [pid]);
     let v = w
         .app
@@ -595,32 +489,14 @@ async fn duplicates_are_suggested_and_merged_with_both_timelines() {
     let neighbour = w.actor("neighbour", Role::Resident, w.grid).await;
     let staff = w.actor("staff", Role::CommunityStaff, w.community).await;
     let first = w
-        .app
-        .submit_request(
-            &resident,
-            w.input(
-                Channel::ResidentWeb,
-                "repairs_lift",
-                "3栋电梯坏了，困在里面",
-            ),
-        )
-        .await
-        .unwrap();
-    let second = w
-        .app
-        .submit_request(
-            &neighbour,
-            w.input(Channel::ResidentWeb, "repairs_lift", "3栋电梯坏了"),
-        )
-        .await
-        .unwrap();
+        .report(&resident, "repairs_lift", "3栋电梯坏了，困在里面")
+        .await;
+    let second = w.report(&neighbour, "repairs_lift", "3栋电梯坏了").await;
     assert_eq!(second.duplicates.first().map(|d| d.id), Some(first.id));
     let v = w
-        .app
-        .act_on_request(
+        .act(
             &staff,
             second.id,
-            None,
             Action::MarkDuplicate { original: first.id },
         )
         .await
@@ -639,20 +515,17 @@ async fn duplicates_are_suggested_and_merged_with_both_timelines() {
         w.app.request(&resident, second.id).await,
         Err(AppError::NotFound(_))
     ));
-    assert!(matches!(
-        w.app
-            .act_on_request(
+    assert_eq!(
+        field_refused(
+            w.act(
                 &staff,
                 first.id,
-                None,
                 Action::MarkDuplicate { original: first.id }
             )
-            .await,
-        Err(AppError::Invalid {
-            field: "original",
-            ..
-        })
-    ));
+            .await
+        ),
+        Some("original")
+    );
 }
 
 #[tokio::test]
@@ -662,73 +535,30 @@ async fn queues_and_an_escalation_job_that_runs_twice_safely() {
     let grid = w.actor("grid", Role::GridWorker, w.grid).await;
     let street = w.actor("street", Role::StreetAdmin, w.street).await;
     let other = w.actor("other", Role::CommunityStaff, w.neighbour).await;
-    let a = w
-        .app
-        .submit_request(
-            &resident,
-            w.input(Channel::ResidentWeb, "noise", "楼下广场舞太吵"),
-        )
-        .await
-        .unwrap();
-    let b = w
-        .app
-        .submit_request(
-            &resident,
-            w.input(Channel::ResidentWeb, "repairs_lift", "电梯异响"),
-        )
-        .await
-        .unwrap();
+    let a = w.report(&resident, "noise", "楼下广场舞太吵").await;
+    let b = w.report(&resident, "repairs_lift", "电梯异响").await;
 
-    let mine = w
-        .app
-        .request_queue(&grid, &QueueQuery::default())
-        .await
-        .unwrap();
+    let mine = w.queue(&grid, QueueKind::Mine).await.unwrap();
     assert_eq!(
         mine.items.iter().map(|v| v.id).collect::<Vec<_>>(),
         [a.id],
         "noise waits for the grid worker"
     );
-    let scope = w
-        .app
-        .request_queue(
-            &street,
-            &QueueQuery {
-                kind: QueueKind::Scope,
-                ..QueueQuery::default()
-            },
-        )
-        .await
-        .unwrap();
+    let scope = w.queue(&street, QueueKind::Scope).await.unwrap();
     // Earliest due first: the lift's response target is shortest.
     assert_eq!(
         scope.items.iter().map(|v| v.id).collect::<Vec<_>>(),
         [b.id, a.id]
     );
     assert!(
-        w.app
-            .request_queue(
-                &other,
-                &QueueQuery {
-                    kind: QueueKind::Scope,
-                    ..QueueQuery::default()
-                }
-            )
+        w.queue(&other, QueueKind::Scope)
             .await
             .unwrap()
             .items
             .is_empty()
     );
     assert!(matches!(
-        w.app
-            .request_queue(
-                &resident,
-                &QueueQuery {
-                    kind: QueueKind::Scope,
-                    ..QueueQuery::default()
-                }
-            )
-            .await,
+        w.queue(&resident, QueueKind::Scope).await,
         Err(AppError::Forbidden)
     ));
     let raised = w
@@ -763,17 +593,7 @@ async fn queues_and_an_escalation_job_that_runs_twice_safely() {
         .filter(|e| e.kind == "escalate")
         .count();
     assert_eq!(steps, 1);
-    let overdue = w
-        .app
-        .request_queue(
-            &street,
-            &QueueQuery {
-                kind: QueueKind::Overdue,
-                ..QueueQuery::default()
-            },
-        )
-        .await
-        .unwrap();
+    let overdue = w.queue(&street, QueueKind::Overdue).await.unwrap();
     assert!(overdue.items.is_empty(), "not overdue yet at the real now");
     // Notifications reach the notifier.
     assert!(w.app.deliver_request_notifications(100).await.unwrap() > 0);
@@ -823,11 +643,7 @@ async fn concurrent_intake_is_group_committed_one_audit_entry_each() {
     ids.dedup();
     assert_eq!(ids.len(), 36);
     for id in &ids {
-        let timeline = w
-            .app
-            .request_timeline(&grid, civicgrid_app::domain::requests::RequestId(*id))
-            .await
-            .unwrap();
+        let timeline = w.app.request_timeline(&grid, RequestId(*id)).await.unwrap();
         assert!(!timeline.is_empty());
     }
     let after = w.app.verify_audit(&auditor).await.unwrap();

@@ -8,6 +8,8 @@
 //! | a valid phone | `138****5678`, `027-****5678` | [`Phone::masked`] |
 //! | a typed ID number, valid or not | as above, or its ends kept | [`mask_id_number_text`] |
 //! | a typed phone, valid or not | as above, or its ends kept | [`mask_phone_text`] |
+//! | a stored ID number that no longer reads as one | `******************` | [`mask_stored_id_number`] |
+//! | a stored phone that no longer opens or reads as one | `****` | [`mask_stored_phone`], [`UNREADABLE_PHONE`] |
 //! | any other text | its runs of digits that could be one of those, masked | [`mask_numbers_in`] |
 //!
 //! Unmasking is not a rule of this module: who may see a value in full, and for what
@@ -52,6 +54,22 @@ pub fn mask_phone_text(text: &str) -> String {
     let raw = text.trim();
     let valid = Phone::parse(raw).ok().map(|phone| phone.masked());
     valid.unwrap_or_else(|| mask_shape(raw, 9, 3))
+}
+
+/// What a stored phone that cannot be shown masked (it no longer opens, or no longer
+/// reads as a phone) is shown as: none of its characters.
+pub const UNREADABLE_PHONE: &str = "****";
+
+/// A stored ID number as on screen; one that no longer reads as a valid number shows
+/// none of its characters.
+pub fn mask_stored_id_number(stored: &str) -> String {
+    IdNumber::parse(stored).map_or_else(|_| "*".repeat(18), |id| id.masked())
+}
+
+/// A stored phone as on screen; one that no longer reads as a phone is
+/// [`UNREADABLE_PHONE`].
+pub fn mask_stored_phone(stored: &str) -> String {
+    Phone::parse(stored).map_or_else(|_| UNREADABLE_PHONE.to_owned(), |p| p.masked())
 }
 
 /// `raw` with `head` characters at its start and four at its end kept when it has
@@ -133,5 +151,27 @@ mod tests {
             "电话138****5678，身份证110105********002x；房1201"
         );
         assert_eq!(mask_numbers_in("1990-01-01 85.5"), "1990-01-01 85.5");
+    }
+
+    #[test]
+    fn stored_values_that_no_longer_read_show_nothing_of_themselves() {
+        type Mask = fn(&str) -> String;
+        let cases: [(Mask, &str, &str); 4] = [
+            (
+                mask_stored_id_number,
+                "11010519491231002X",
+                "110105********002X",
+            ),
+            (
+                mask_stored_id_number,
+                "11010519491231002",
+                "******************",
+            ),
+            (mask_stored_phone, "13812345678", "138****5678"),
+            (mask_stored_phone, "call me", UNREADABLE_PHONE),
+        ];
+        for (mask, stored, shown) in cases {
+            assert_eq!(mask(stored), shown, "{stored}");
+        }
     }
 }

@@ -52,7 +52,7 @@ pub async fn open_app(s: &Settings) -> anyhow::Result<App> {
     std::fs::create_dir_all(&s.data_dir)
         .with_context(|| format!("creating {}", s.data_dir.display()))?;
     let mut config = s.app.clone();
-    config.field_keys = civicgrid_app::store::crypto::FieldKeys::load_or_create(&s.data_dir)?;
+    config.field_keys = civicgrid_store::crypto::FieldKeys::load_or_create(&s.data_dir)?;
     let app = App::new(db, config);
     app.prepare().await?;
     Ok(app)

@@ -195,9 +195,9 @@ async fn demo_actor(app: &App, username: &str) -> anyhow::Result<Actor> {
 /// A handful of requests in Huguang Grid 1 in different states, so that the work
 /// queues, the resident's pages and the public board are not empty.
 async fn seed_requests(app: &App) -> anyhow::Result<()> {
-    use civicgrid_app::domain::requests::Action;
     use civicgrid_app::domain::requests::Channel;
     use civicgrid_app::domain::requests::routing::Party;
+    use civicgrid_app::domain::requests::{Action, RequestId};
     use civicgrid_app::requests::intake::{NewRequest, OnBehalf};
     let resident = demo_actor(app, "resident").await?;
     let grid = demo_actor(app, "grid").await?;
@@ -220,6 +220,15 @@ async fn seed_requests(app: &App) -> anyhow::Result<()> {
         public,
     };
     let fail = |e: civicgrid_app::AppError| anyhow::Error::new(e).context("seeding demo requests");
+    // `actor` takes the request's steps one after another.
+    let walk = async |actor: &Actor, id: RequestId, steps: Vec<Action>| -> anyhow::Result<()> {
+        for step in steps {
+            app.act_on_request(actor, id, None, step)
+                .await
+                .map_err(fail)?;
+        }
+        Ok(())
+    };
     // Waiting for someone to accept it.
     app.submit_request(
         &resident,
@@ -247,17 +256,12 @@ async fn seed_requests(app: &App) -> anyhow::Result<()> {
         ..OnBehalf::default()
     });
     let p = app.submit_request(&staff, phone).await.map_err(fail)?;
-    app.act_on_request(&staff, p.id, None, Action::Accept)
-        .await
-        .map_err(fail)?;
     let to = Action::Assign {
         party: Party::role(civicgrid_app::domain::platform::access::Role::GridWorker)?,
         user_id: grid.user_id,
         reason: None,
     };
-    app.act_on_request(&staff, p.id, None, to.clone())
-        .await
-        .map_err(fail)?;
+    walk(&staff, p.id, vec![Action::Accept, to.clone()]).await?;
     // Found on patrol, being worked on.
     let patrol = app
         .submit_request(
@@ -272,15 +276,8 @@ async fn seed_requests(app: &App) -> anyhow::Result<()> {
         )
         .await
         .map_err(fail)?;
-    app.act_on_request(&grid, patrol.id, None, Action::Accept)
-        .await
-        .map_err(fail)?;
-    app.act_on_request(&grid, patrol.id, None, to.clone())
-        .await
-        .map_err(fail)?;
-    app.act_on_request(&grid, patrol.id, None, Action::Start)
-        .await
-        .map_err(fail)?;
+    let taken_up = || vec![Action::Accept, to.clone(), Action::Start];
+    walk(&grid, patrol.id, taken_up()).await?;
     // Resolved, waiting for the resident's rating.
     let done = app
         .submit_request(
@@ -295,25 +292,10 @@ async fn seed_requests(app: &App) -> anyhow::Result<()> {
         )
         .await
         .map_err(fail)?;
-    app.act_on_request(&grid, done.id, None, Action::Accept)
-        .await
-        .map_err(fail)?;
-    app.act_on_request(&grid, done.id, None, to.clone())
-        .await
-        .map_err(fail)?;
-    app.act_on_request(&grid, done.id, None, Action::Start)
-        .await
-        .map_err(fail)?;
-    app.act_on_request(
-        &grid,
-        done.id,
-        None,
-        Action::Resolve {
-            note: Some("已更换漏水阀门".into()),
-        },
-    )
-    .await
-    .map_err(fail)?;
+    let resolved = Action::Resolve {
+        note: Some("已更换漏水阀门".into()),
+    };
+    walk(&grid, done.id, [taken_up(), vec![resolved]].concat()).await?;
     Ok(())
 }
 
@@ -443,7 +425,7 @@ mod tests {
     #[tokio::test]
     async fn the_demo_has_requests_in_several_states() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let db = civicgrid_app::store::Db::open_sqlite(&dir.path().join("db.sqlite"))
+        let db = civicgrid_store::Db::open_sqlite(&dir.path().join("db.sqlite"))
             .await
             .expect("open");
         db.migrate().await.expect("migrate");

@@ -49,6 +49,13 @@ pub struct DataArgs {
     pub database_url: Option<String>,
 }
 
+impl DataArgs {
+    /// The settings of a command run on this data, listening on `listen` if it serves.
+    fn settings(self, listen: Option<String>) -> anyhow::Result<config::Settings> {
+        config::Settings::resolve(self.data_dir, listen, self.database_url)
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Seed a demo city (once) and serve it.
@@ -146,46 +153,45 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
-    use config::Settings;
     let ok = std::process::ExitCode::SUCCESS;
     match cli.command {
         Command::Demo { listen, data } => {
-            let s = Settings::resolve(data.data_dir, listen, data.database_url)?;
+            let s = data.settings(listen)?;
             demo::run(&s).await?;
             Ok(ok)
         }
         Command::Serve { listen, data } => {
-            let s = Settings::resolve(data.data_dir, listen, data.database_url)?;
+            let s = data.settings(listen)?;
             commands::serve(&s).await?;
             Ok(ok)
         }
         Command::Migrate { data } => {
-            let s = Settings::resolve(data.data_dir, None, data.database_url)?;
+            let s = data.settings(None)?;
             s.open_db().await?;
             println!("migrations applied to {}", s.database_label());
             Ok(ok)
         }
         Command::User { command, data } => {
-            let s = Settings::resolve(data.data_dir, None, data.database_url)?;
+            let s = data.settings(None)?;
             commands::user(&s, command).await?;
             Ok(ok)
         }
         Command::Token { command, data } => {
-            let s = Settings::resolve(data.data_dir, None, data.database_url)?;
+            let s = data.settings(None)?;
             commands::token(&s, command).await?;
             Ok(ok)
         }
         Command::Audit { command, data } => {
-            let s = Settings::resolve(data.data_dir, None, data.database_url)?;
+            let s = data.settings(None)?;
             commands::audit(&s, command).await
         }
         Command::Import { command, data } => {
-            let s = Settings::resolve(data.data_dir, None, data.database_url)?;
+            let s = data.settings(None)?;
             ledger::import(&s, command).await?;
             Ok(ok)
         }
         Command::Export { command, data } => {
-            let s = Settings::resolve(data.data_dir, None, data.database_url)?;
+            let s = data.settings(None)?;
             ledger::export(&s, command).await?;
             Ok(ok)
         }
@@ -198,7 +204,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             Ok(ok)
         }
         Command::Backup { file, data } => {
-            let s = Settings::resolve(data.data_dir, None, data.database_url)?;
+            let s = data.settings(None)?;
             commands::backup(&s, &file).await?;
             Ok(ok)
         }

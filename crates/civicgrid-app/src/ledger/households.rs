@@ -7,8 +7,10 @@ use civicgrid_store::ledger as repo;
 use civicgrid_store::{AnyConnection, commit};
 use serde::Deserialize;
 
-use super::{household_in_scope, parse_area, require_reason, room_in_scope, write_history};
-use crate::authz::{Change, record};
+use super::{
+    Changed, household_in_scope, household_named, parse_area, require_active, require_reason,
+    room_in_scope, write_history,
+};
 use crate::{App, AppError, AppResult};
 
 /// Splitting part of a household into a new one.
@@ -39,30 +41,16 @@ impl App {
         let place =
             room_in_scope(&mut tx, actor, Permission::EditLedger, room_id, "room_id").await?;
         let h = repo::insert_household(&mut tx, room_id, ownership, area).await?;
-        record(
-            &mut tx,
-            actor,
-            Change {
-                action: "ledger.household.create",
-                target_type: "household",
-                target_id: h.id.to_string(),
-                scope: Some(&place.grid_path),
-                reason: None,
-                details: serde_json::json!({"room_id": room_id, "ownership": ownership.code()}),
-            },
-        )
-        .await?;
-        write_history(
-            &mut tx,
-            actor,
-            "household",
-            h.id,
-            "household.create",
-            None,
-            &serde_json::json!({"room_id": room_id, "ownership": ownership.code(),
-                "area_m2": area.map(super::format_area)}),
-        )
-        .await?;
+        let changed = Changed::household(h.id, &place.grid_path, None);
+        let details = serde_json::json!({"room_id": room_id, "ownership": ownership.code()});
+        changed
+            .audit(&mut tx, actor, "ledger.household.create", details)
+            .await?;
+        let changes = serde_json::json!({"room_id": room_id, "ownership": ownership.code(),
+            "area_m2": area.map(super::format_area)});
+        changed
+            .history(&mut tx, actor, "household.create", &changes)
+            .await?;
         commit(tx).await?;
         Ok(h.id)
     }
@@ -89,12 +77,7 @@ impl App {
         }
         let mut tx = self.db.begin_write().await?;
         let (h, path) = household_in_scope(&mut tx, actor, Permission::EditLedger, id).await?;
-        if !h.active {
-            return Err(AppError::invalid(
-                "household_id",
-                "the household is no longer active",
-            ));
-        }
+        require_active(&h)?;
         room_in_scope(
             &mut tx,
             actor,
@@ -118,29 +101,15 @@ impl App {
         }
         let new =
             repo::split_household(&mut tx, h.id, input.room_id, ownership, area, &members).await?;
-        record(
-            &mut tx,
-            actor,
-            Change {
-                action: "ledger.household.split",
-                target_type: "household",
-                target_id: h.id.to_string(),
-                scope: Some(&path),
-                reason: Some(&why),
-                details: serde_json::json!({"new_household": new.id, "room_id": input.room_id, "members": members}),
-            },
-        )
-        .await?;
-        write_history(
-            &mut tx,
-            actor,
-            "household",
-            h.id,
-            "household.split",
-            Some(&why),
-            &serde_json::json!({"new_household": new.id, "members": members}),
-        )
-        .await?;
+        let changed = Changed::household(h.id, &path, Some(&why));
+        let details = serde_json::json!({"new_household": new.id, "room_id": input.room_id, "members": members});
+        changed
+            .audit(&mut tx, actor, "ledger.household.split", details)
+            .await?;
+        let changes = serde_json::json!({"new_household": new.id, "members": members});
+        changed
+            .history(&mut tx, actor, "household.split", &changes)
+            .await?;
         write_history(
             &mut tx,
             actor,
@@ -175,14 +144,7 @@ impl App {
         let mut tx = self.db.begin_write().await?;
         let (h_from, path) =
             household_in_scope(&mut tx, actor, Permission::EditLedger, from).await?;
-        let (h_into, _) = household_in_scope(&mut tx, actor, Permission::EditLedger, into)
-            .await
-            .map_err(|e| match e {
-                AppError::NotFound(_) => {
-                    AppError::invalid("into_household_id", "no such household")
-                }
-                other => other,
-            })?;
+        let (h_into, _) = household_named(&mut tx, actor, into, "into_household_id").await?;
         if !h_from.active || !h_into.active {
             return Err(AppError::invalid(
                 "into_household_id",
@@ -190,21 +152,16 @@ impl App {
             ));
         }
         let moved = repo::merge_households(&mut tx, h_from.id, h_into.id).await?;
-        record(
-            &mut tx,
-            actor,
-            Change {
-                action: "ledger.household.merge",
-                target_type: "household",
-                target_id: h_from.id.to_string(),
-                scope: Some(&path),
-                reason: Some(&why),
-                details: serde_json::json!({"into_household": h_into.id, "members": moved}),
-            },
-        )
-        .await?;
-        write_history(&mut tx, actor, "household", h_from.id, "household.merged_into", Some(&why),
-            &serde_json::json!({"into_household": h_into.id, "members": moved, "active": {"from": true, "to": false}})).await?;
+        let changed = Changed::household(h_from.id, &path, Some(&why));
+        let details = serde_json::json!({"into_household": h_into.id, "members": moved});
+        changed
+            .audit(&mut tx, actor, "ledger.household.merge", details)
+            .await?;
+        let changes = serde_json::json!({"into_household": h_into.id, "members": moved,
+            "active": {"from": true, "to": false}});
+        changed
+            .history(&mut tx, actor, "household.merged_into", &changes)
+            .await?;
         write_history(
             &mut tx,
             actor,

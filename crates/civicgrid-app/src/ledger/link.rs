@@ -6,8 +6,7 @@ use civicgrid_domain::platform::org::OrgPath;
 use civicgrid_store::commit;
 use civicgrid_store::ledger as repo;
 
-use super::resident_in_scope;
-use crate::authz::{Change, record};
+use super::{Changed, resident_in_scope};
 use crate::platform::users::require_manageable_user;
 use crate::{App, AppError, AppResult};
 
@@ -68,23 +67,15 @@ impl App {
             return Ok(());
         };
         repo::link_user(&mut tx, user_id, resident_id).await?;
-        record(
-            &mut tx,
-            actor,
-            Change {
-                action: if resident_id.is_some() {
-                    "ledger.resident.link_user"
-                } else {
-                    "ledger.resident.unlink_user"
-                },
-                target_type: "resident",
-                target_id: r.id.to_string(),
-                scope: Some(&path),
-                reason: None,
-                details: serde_json::json!({"user_id": user_id, "replaced_resident_id": previous}),
-            },
-        )
-        .await?;
+        let action = if resident_id.is_some() {
+            "ledger.resident.link_user"
+        } else {
+            "ledger.resident.unlink_user"
+        };
+        let details = serde_json::json!({"user_id": user_id, "replaced_resident_id": previous});
+        Changed::resident(r.id, &path, None)
+            .audit(&mut tx, actor, action, details)
+            .await?;
         commit(tx).await?;
         Ok(())
     }

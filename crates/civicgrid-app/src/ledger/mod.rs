@@ -23,15 +23,14 @@ pub use tags::may_manage_catalogue;
 pub use view::*;
 
 use civicgrid_domain::ledger::date::Date;
-use civicgrid_domain::ledger::id_number::IdNumber;
-use civicgrid_domain::ledger::phone::Phone;
 use civicgrid_domain::platform::access::{Actor, Permission};
 use civicgrid_domain::platform::org::{NodeKind, OrgPath};
+use civicgrid_domain::privacy::{mask_stored_id_number, mask_stored_phone};
 use civicgrid_store::crypto::FieldKeys;
 use civicgrid_store::ledger::{self as repo, NewHistory, ResidentRecord};
 use civicgrid_store::{AnyConnection, ledger::pii, platform::org};
 
-use crate::authz::{reason, require_in_sight, require_somewhere};
+use crate::authz::{Change, reason, record, require_in_sight, require_somewhere};
 use crate::{App, AppError, AppResult};
 
 /// Today's date (UTC) for ages and derived tags.
@@ -167,6 +166,111 @@ pub(crate) async fn write_history(
     Ok(())
 }
 
+/// A ledger record a change is about, where it is and why it changes: what the change's
+/// audit entry and the record's own history both say.
+pub(crate) struct Changed<'a> {
+    /// `resident`, `household`.
+    pub subject_type: &'static str,
+    pub subject_id: i64,
+    /// The grid the record is in.
+    pub scope: &'a OrgPath,
+    pub reason: Option<&'a str>,
+}
+
+impl<'a> Changed<'a> {
+    pub(crate) fn resident(id: i64, scope: &'a OrgPath, reason: Option<&'a str>) -> Self {
+        Self::of("resident", id, scope, reason)
+    }
+
+    pub(crate) fn household(id: i64, scope: &'a OrgPath, reason: Option<&'a str>) -> Self {
+        Self::of("household", id, scope, reason)
+    }
+
+    fn of(
+        subject_type: &'static str,
+        subject_id: i64,
+        scope: &'a OrgPath,
+        reason: Option<&'a str>,
+    ) -> Self {
+        Changed {
+            subject_type,
+            subject_id,
+            scope,
+            reason,
+        }
+    }
+
+    /// Appends the audit entry of `action` on the record.
+    pub(crate) async fn audit(
+        &self,
+        conn: &mut AnyConnection,
+        actor: &Actor,
+        action: &'static str,
+        details: serde_json::Value,
+    ) -> AppResult<()> {
+        let change = Change {
+            action,
+            target_type: self.subject_type,
+            target_id: self.subject_id.to_string(),
+            scope: Some(self.scope),
+            reason: self.reason,
+            details,
+        };
+        record(conn, actor, change).await?;
+        Ok(())
+    }
+
+    /// Appends `action` to the record's own history.
+    pub(crate) async fn history(
+        &self,
+        conn: &mut AnyConnection,
+        actor: &Actor,
+        action: &str,
+        changes: &serde_json::Value,
+    ) -> AppResult<()> {
+        let (subject_type, subject_id) = (self.subject_type, self.subject_id);
+        write_history(
+            conn,
+            actor,
+            subject_type,
+            subject_id,
+            action,
+            self.reason,
+            changes,
+        )
+        .await
+    }
+}
+
+/// A household a change names in `field` as the one to join, loaded with
+/// [`household_in_scope`]: one that does not exist, or that the actor cannot see, is an
+/// objection on `field`.
+pub(crate) async fn household_named(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id: i64,
+    field: &'static str,
+) -> AppResult<(repo::Household, OrgPath)> {
+    household_in_scope(conn, actor, Permission::EditLedger, id)
+        .await
+        .map_err(|e| match e {
+            AppError::NotFound(_) => AppError::invalid(field, "no such household"),
+            other => other,
+        })
+}
+
+/// Refuses a change to a household that has been split off or merged away.
+pub(crate) fn require_active(h: &repo::Household) -> AppResult<()> {
+    if h.active {
+        Ok(())
+    } else {
+        Err(AppError::invalid(
+            "household_id",
+            "the household is no longer active",
+        ))
+    }
+}
+
 /// A typed value, trimmed; `None` when absent or blank.
 fn blank(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
@@ -194,16 +298,8 @@ pub(crate) fn mask(keys: &FieldKeys, r: &ResidentRecord) -> AppResult<Masked> {
     let opened = open_pii(keys, r)?;
     let birth_date = civicgrid_domain::ledger::date::parse_date(&opened.birth_date).ok();
     Ok(Masked {
-        id_number: opened.id_number.as_deref().map(|v| {
-            IdNumber::parse(v)
-                .map(|i| i.masked())
-                .unwrap_or_else(|_| "******************".into())
-        }),
-        phone: opened.phone.as_deref().map(|v| {
-            Phone::parse(v)
-                .map(|p| p.masked())
-                .unwrap_or_else(|_| "****".into())
-        }),
+        id_number: opened.id_number.as_deref().map(mask_stored_id_number),
+        phone: opened.phone.as_deref().map(mask_stored_phone),
         birth: format!("{:04}-{:02}-**", r.pii.birth_ym / 100, r.pii.birth_ym % 100),
         birth_date,
     })

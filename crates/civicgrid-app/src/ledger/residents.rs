@@ -14,10 +14,10 @@ use serde::Deserialize;
 
 use super::tags::resolve_tags;
 use super::{
-    blank, household_in_scope, mask, open_pii, require_reason, resident_in_scope, today,
-    write_history,
+    Changed, blank, household_named, mask, open_pii, require_active, require_reason,
+    resident_in_scope, today, write_history,
 };
-use crate::authz::{Change, reason, record};
+use crate::authz::reason;
 use crate::{App, AppError, AppResult};
 
 /// A new resident, as typed.
@@ -181,19 +181,8 @@ impl App {
             Relation::parse(&input.relation).map_err(|e| AppError::invalid("relation", e))?;
         let status = present_status(blank(&input.residence_status))?;
         let mut tx = self.db.begin_write().await?;
-        let (h, path) =
-            household_in_scope(&mut tx, actor, Permission::EditLedger, input.household_id)
-                .await
-                .map_err(|e| match e {
-                    AppError::NotFound(_) => AppError::invalid("household_id", "no such household"),
-                    other => other,
-                })?;
-        if !h.active {
-            return Err(AppError::invalid(
-                "household_id",
-                "the household is no longer active",
-            ));
-        }
+        let (h, path) = household_named(&mut tx, actor, input.household_id, "household_id").await?;
+        require_active(&h)?;
         let tags = resolve_tags(&mut tx, &input.tags).await?;
         let sealed = pii::seal(
             &self.config.field_keys,
@@ -216,33 +205,18 @@ impl App {
         .await
         .map_err(id_conflict)?;
         repo::set_tags(&mut tx, r.id, &tags).await?;
-        record(
-            &mut tx,
-            actor,
-            Change {
-                action: "ledger.resident.create",
-                target_type: "resident",
-                target_id: r.id.to_string(),
-                scope: Some(&path),
-                reason: why.as_deref(),
-                details: serde_json::json!({"household_id": h.id, "tags": tags}),
-            },
-        )
-        .await?;
+        let changed = Changed::resident(r.id, &path, why.as_deref());
+        let details = serde_json::json!({"household_id": h.id, "tags": tags});
+        changed
+            .audit(&mut tx, actor, "ledger.resident.create", details)
+            .await?;
         let mut changes = masked_json(&self.config.field_keys, &r);
         if let Some(o) = changes.as_object_mut() {
             o.insert("tags".into(), serde_json::json!(tags));
         }
-        write_history(
-            &mut tx,
-            actor,
-            "resident",
-            r.id,
-            "resident.create",
-            why.as_deref(),
-            &changes,
-        )
-        .await?;
+        changed
+            .history(&mut tx, actor, "resident.create", &changes)
+            .await?;
         write_history(
             &mut tx,
             actor,
@@ -322,29 +296,14 @@ impl App {
         .map_err(id_conflict)?;
         let (changes, fields) = diff(&masked_json(keys, &r), &masked_json(keys, &updated));
         // A re-typed identical value still counts (the ciphertext changed); note unchanged.
-        record(
-            &mut tx,
-            actor,
-            Change {
-                action: "ledger.resident.update",
-                target_type: "resident",
-                target_id: r.id.to_string(),
-                scope: Some(&path),
-                reason: Some(&why),
-                details: serde_json::json!({"fields": fields}),
-            },
-        )
-        .await?;
-        write_history(
-            &mut tx,
-            actor,
-            "resident",
-            r.id,
-            "resident.update",
-            Some(&why),
-            &changes,
-        )
-        .await?;
+        let changed = Changed::resident(r.id, &path, Some(&why));
+        let details = serde_json::json!({"fields": fields});
+        changed
+            .audit(&mut tx, actor, "ledger.resident.update", details)
+            .await?;
+        changed
+            .history(&mut tx, actor, "resident.update", &changes)
+            .await?;
         commit(tx).await?;
         Ok(())
     }
@@ -363,18 +322,8 @@ impl App {
         let mut tx = self.db.begin_write().await?;
         let (r, path) = resident_in_scope(&mut tx, actor, Permission::EditLedger, id).await?;
         let (target, target_path) =
-            household_in_scope(&mut tx, actor, Permission::EditLedger, household_id)
-                .await
-                .map_err(|e| match e {
-                    AppError::NotFound(_) => AppError::invalid("household_id", "no such household"),
-                    other => other,
-                })?;
-        if !target.active {
-            return Err(AppError::invalid(
-                "household_id",
-                "the household is no longer active",
-            ));
-        }
+            household_named(&mut tx, actor, household_id, "household_id").await?;
+        require_active(&target)?;
         if r.household_id == Some(target.id) {
             return Err(AppError::invalid(
                 "household_id",
@@ -382,32 +331,17 @@ impl App {
             ));
         }
         repo::move_resident(&mut tx, r.id, target.id, relation).await?;
-        record(
-            &mut tx,
-            actor,
-            Change {
-                action: "ledger.resident.move",
-                target_type: "resident",
-                target_id: r.id.to_string(),
-                scope: Some(&path),
-                reason: Some(&why),
-                details: serde_json::json!({"from_household": r.household_id, "to_household": target.id,
-                    "to_scope": target_path.as_str()}),
-            },
-        )
-        .await?;
+        let changed = Changed::resident(r.id, &path, Some(&why));
+        let details = serde_json::json!({"from_household": r.household_id, "to_household": target.id,
+            "to_scope": target_path.as_str()});
+        changed
+            .audit(&mut tx, actor, "ledger.resident.move", details)
+            .await?;
         let changes = serde_json::json!({"household_id": {"from": r.household_id, "to": target.id},
             "relation": {"from": r.relation.code(), "to": relation.code()}});
-        write_history(
-            &mut tx,
-            actor,
-            "resident",
-            r.id,
-            "resident.move",
-            Some(&why),
-            &changes,
-        )
-        .await?;
+        changed
+            .history(&mut tx, actor, "resident.move", &changes)
+            .await?;
         if let Some(old) = r.household_id {
             write_history(&mut tx, actor, "household", old, "household.member_left", Some(&why),
                 &serde_json::json!({"resident_id": r.id, "name": r.name, "to_household": target.id})).await?;
@@ -448,31 +382,19 @@ impl App {
             ResidenceStatus::Deceased => "death",
             _ => "move_out",
         };
-        record(
-            &mut tx,
-            actor,
-            Change {
-                action: if action == "death" { "ledger.resident.death" } else { "ledger.resident.move_out" },
-                target_type: "resident",
-                target_id: r.id.to_string(),
-                scope: Some(&path),
-                reason: Some(&why),
-                details: serde_json::json!({"status": status.code(), "household_id": r.household_id}),
-            },
-        )
-        .await?;
+        let changed = Changed::resident(r.id, &path, Some(&why));
+        let audited = if action == "death" {
+            "ledger.resident.death"
+        } else {
+            "ledger.resident.move_out"
+        };
+        let details = serde_json::json!({"status": status.code(), "household_id": r.household_id});
+        changed.audit(&mut tx, actor, audited, details).await?;
         let changes = serde_json::json!({"residence_status": {"from": r.status.code(), "to": status.code()},
             "date": date.to_string()});
-        write_history(
-            &mut tx,
-            actor,
-            "resident",
-            r.id,
-            &format!("resident.{action}"),
-            Some(&why),
-            &changes,
-        )
-        .await?;
+        changed
+            .history(&mut tx, actor, &format!("resident.{action}"), &changes)
+            .await?;
         if let Some(h) = r.household_id {
             write_history(
                 &mut tx,

@@ -5,7 +5,7 @@ use civicgrid_domain::platform::access::{Actor, Permission};
 use civicgrid_store::ledger as repo;
 use civicgrid_store::{AnyConnection, commit};
 
-use super::{resident_in_scope, write_history};
+use super::{Changed, resident_in_scope};
 use crate::authz::{Change, reason, record, require_somewhere};
 use crate::{App, AppError, AppResult};
 
@@ -59,29 +59,15 @@ impl App {
         let codes = resolve_tags(&mut tx, typed).await?;
         let before = repo::tags_of(&mut tx, r.id).await?;
         repo::set_tags(&mut tx, r.id, &codes).await?;
-        record(
-            &mut tx,
-            actor,
-            Change {
-                action: "ledger.resident.tags",
-                target_type: "resident",
-                target_id: r.id.to_string(),
-                scope: Some(&path),
-                reason: why.as_deref(),
-                details: serde_json::json!({"from": before, "to": codes}),
-            },
-        )
-        .await?;
-        write_history(
-            &mut tx,
-            actor,
-            "resident",
-            r.id,
-            "resident.tags",
-            why.as_deref(),
-            &serde_json::json!({"tags": {"from": before, "to": codes}}),
-        )
-        .await?;
+        let changed = Changed::resident(r.id, &path, why.as_deref());
+        let details = serde_json::json!({"from": before, "to": codes});
+        changed
+            .audit(&mut tx, actor, "ledger.resident.tags", details)
+            .await?;
+        let changes = serde_json::json!({"tags": {"from": before, "to": codes}});
+        changed
+            .history(&mut tx, actor, "resident.tags", &changes)
+            .await?;
         commit(tx).await?;
         Ok(codes)
     }

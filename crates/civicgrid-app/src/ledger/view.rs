@@ -15,7 +15,7 @@ use serde::Serialize;
 use super::{
     format_area, grid_in_scope, household_in_scope, mask, open_pii, resident_in_scope, today,
 };
-use crate::authz::{Change, record, require_somewhere};
+use crate::authz::{Change, record, require_somewhere, within_reason_limit};
 use crate::privacy::trace::{VIEW_HOUSEHOLD, VIEW_RESIDENT, record_view};
 use crate::{App, AppError, AppResult};
 
@@ -496,12 +496,7 @@ impl App {
                 "state why you need the full values",
             ));
         }
-        if purpose.chars().count() > 500 {
-            return Err(AppError::invalid(
-                "purpose",
-                "must be at most 500 characters",
-            ));
-        }
+        within_reason_limit("purpose", purpose)?;
         let mut tx = self.db.begin_write().await?;
         let (r, path) =
             resident_in_scope(&mut tx, actor, Permission::UnmaskPersonalData, id).await?;

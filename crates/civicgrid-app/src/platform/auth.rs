@@ -149,19 +149,7 @@ impl App {
         sessions::throttle_clear(&mut tx, &keys.account).await?;
         sessions::throttle_forgive(&mut tx, &keys.address).await?;
         let actor = load_actor(&mut tx, &creds.user).await?;
-        record(
-            &mut tx,
-            &actor,
-            Change {
-                action: "auth.login",
-                target_type: "session",
-                target_id: session.id.to_string(),
-                scope: None,
-                reason: None,
-                details: serde_json::json!({}),
-            },
-        )
-        .await?;
+        record_session(&mut tx, &actor, "auth.login", session.id).await?;
         civicgrid_store::commit(tx).await?;
         Ok(NewSession {
             token,
@@ -238,19 +226,7 @@ impl App {
             sessions::revoke(&mut tx, s.id, now).await?;
             let user = accounts::get_user(&mut tx, s.user_id).await?;
             let actor = load_actor(&mut tx, &user).await?;
-            record(
-                &mut tx,
-                &actor,
-                Change {
-                    action: "auth.logout",
-                    target_type: "session",
-                    target_id: s.id.to_string(),
-                    scope: None,
-                    reason: None,
-                    details: serde_json::json!({}),
-                },
-            )
-            .await?;
+            record_session(&mut tx, &actor, "auth.logout", s.id).await?;
         }
         civicgrid_store::commit(tx).await?;
         Ok(())
@@ -345,4 +321,23 @@ impl App {
         let mut conn = self.db.read().await?;
         Ok(sessions::live_of_user(&mut conn, me.user.id, now_ms()).await?)
     }
+}
+
+/// Records a session's sign-in or sign-out (`action`): no scope, no reason, no details.
+async fn record_session(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    action: &'static str,
+    session_id: i64,
+) -> AppResult<()> {
+    let change = Change {
+        action,
+        target_type: "session",
+        target_id: session_id.to_string(),
+        scope: None,
+        reason: None,
+        details: serde_json::json!({}),
+    };
+    record(conn, actor, change).await?;
+    Ok(())
 }

@@ -12,7 +12,7 @@ use civicgrid_store::{commit, now_ms};
 
 use super::settings::load_rules;
 use super::transitions::apply_action;
-use super::{RequestView, Step, actor_role, stale, standing, view, visible_request, write_step};
+use super::{RequestView, Step, actor_role, stale, view, visible_request, write_step};
 use crate::{App, AppError, AppResult};
 
 impl App {
@@ -179,13 +179,9 @@ impl App {
             }
             RatingOutcome::Close => {}
         }
-        let out = view(
-            &rec,
-            standing(&mut tx, actor, &rec).await?,
-            &self.config.field_keys,
-            &rules.calendar,
-            now,
-        );
+        let out = self
+            .view_after_change(&mut tx, actor, &rec, &rules.calendar, now)
+            .await?;
         commit(tx).await?;
         Ok(out)
     }

@@ -42,7 +42,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 
 use civicgrid_domain::platform::access::{Actor, Permission};
-use civicgrid_domain::privacy::mask_name;
+use civicgrid_domain::privacy::{UNREADABLE_PHONE, mask_name, mask_stored_phone};
 use civicgrid_domain::requests::classifier::Classifier;
 use civicgrid_domain::requests::routing::Party;
 use civicgrid_domain::requests::sla::SlaState;
@@ -231,6 +231,22 @@ pub(crate) async fn visible_request(
     Ok((rec, s))
 }
 
+impl crate::App {
+    /// The request as `actor` stands to it after a change: their standing is read again,
+    /// since the change may have made them its responder or ended what they may do.
+    pub(crate) async fn view_after_change(
+        &self,
+        conn: &mut AnyConnection,
+        actor: &Actor,
+        rec: &RequestRecord,
+        cal: &BusinessCalendar,
+        now_ms: i64,
+    ) -> AppResult<RequestView> {
+        let s = standing(conn, actor, rec).await?;
+        Ok(view(rec, s, &self.config.field_keys, cal, now_ms))
+    }
+}
+
 pub(crate) fn view(
     rec: &RequestRecord,
     s: Standing,
@@ -240,9 +256,7 @@ pub(crate) fn view(
 ) -> RequestView {
     let contact_phone = rec.contact_phone_enc.as_deref().map(|enc| {
         keys.open(repo::F_CONTACT_PHONE, enc)
-            .ok()
-            .and_then(|p| civicgrid_domain::ledger::phone::Phone::parse(&p).ok())
-            .map_or_else(|| "****".to_owned(), |p| p.masked())
+            .map_or_else(|_| UNREADABLE_PHONE.to_owned(), |p| mask_stored_phone(&p))
     });
     let actions: Vec<ActionKind> = rec
         .status

@@ -47,6 +47,18 @@ pub(crate) async fn check_party(
     }
 }
 
+/// `rule` as the domain accepts it; an objection names the field it is about.
+fn validated(rule: RoutingRule) -> AppResult<RoutingRule> {
+    rule.validate().map_err(|e| {
+        let field = if e.code() == "bad_category" {
+            "category"
+        } else {
+            "party"
+        };
+        AppError::invalid(field, e)
+    })
+}
+
 impl App {
     /// Adds a rule at `node_id`: requests of `category` (any when `None`) located in
     /// its subtree go to `party`.
@@ -68,23 +80,12 @@ impl App {
             &node.path,
             no_node,
         )?;
-        let rule = RoutingRule {
+        let rule = validated(RoutingRule {
             id: 0,
             category: category.map(str::to_owned),
             scope: node.path.clone(),
             party,
             active: true,
-        }
-        .validate()
-        .map_err(|e| {
-            AppError::invalid(
-                if e.code() == "bad_category" {
-                    "category"
-                } else {
-                    "party"
-                },
-                e,
-            )
         })?;
         self.check_rule(&mut tx, actor, &rule).await?;
         let id = repo::insert_rule(&mut tx, &rule, node.id, now_ms()).await?;
@@ -129,23 +130,12 @@ impl App {
             &before.rule.scope,
             || AppError::NotFound("routing rule"),
         )?;
-        let rule = RoutingRule {
+        let rule = validated(RoutingRule {
             id,
             category: category.map(str::to_owned),
             scope: before.rule.scope.clone(),
             party,
             active,
-        }
-        .validate()
-        .map_err(|e| {
-            AppError::invalid(
-                if e.code() == "bad_category" {
-                    "category"
-                } else {
-                    "party"
-                },
-                e,
-            )
         })?;
         self.check_rule(&mut tx, actor, &rule).await?;
         repo::update_rule(&mut tx, &rule, now_ms()).await?;

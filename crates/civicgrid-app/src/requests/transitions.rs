@@ -20,8 +20,8 @@ use civicgrid_store::{AnyConnection, StoreError, commit, now_ms, platform::accou
 use super::routing::check_party;
 use super::settings::{Rules, load_rules};
 use super::{
-    RequestView, Standing, Step, actor_role, set_clock, stale, standing, transition_error, view,
-    visible_request, write_step,
+    RequestView, Standing, Step, actor_role, set_clock, stale, transition_error, visible_request,
+    write_step,
 };
 use crate::authz::reason;
 use crate::{App, AppError, AppResult};
@@ -266,13 +266,9 @@ impl App {
             &mut tx, actor, s, &mut rec, &action, actor_kind, &rules, step, now,
         )
         .await?;
-        let out = view(
-            &rec,
-            standing(&mut tx, actor, &rec).await?,
-            &self.config.field_keys,
-            &rules.calendar,
-            now,
-        );
+        let out = self
+            .view_after_change(&mut tx, actor, &rec, &rules.calendar, now)
+            .await?;
         commit(tx).await?;
         Ok(out)
     }

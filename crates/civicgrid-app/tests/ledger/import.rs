@@ -9,7 +9,7 @@ use civicgrid_app::domain::platform::access::{Actor, Assignment, Role};
 use civicgrid_app::domain::platform::org::NodeKind;
 use civicgrid_app::ledger::export::ExportFormat;
 use civicgrid_app::ledger::import::{ImportOptions, ImportSummary};
-use civicgrid_app::store::platform::org::OrgNode;
+use civicgrid_store::platform::org::OrgNode;
 
 use crate::support::{CITY, City, World, node_input};
 
@@ -409,12 +409,12 @@ async fn a_first_load_held_in_one_transaction_writes_everything() {
     let again = import(&w, "messy.csv", csv.into_bytes(), &held).await;
     assert_eq!(counts(&again), (0, 0, 4, 4));
     let mut conn = w.app.db().read().await.unwrap();
-    let built = civicgrid_app::store::ledger::import::indexes::existing(&mut conn)
+    let built = civicgrid_store::ledger::import::indexes::existing(&mut conn)
         .await
         .unwrap();
     assert_eq!(
         built.len(),
-        civicgrid_app::store::ledger::import::indexes::DEFERRABLE.len()
+        civicgrid_store::ledger::import::indexes::DEFERRABLE.len()
     );
 }
 
@@ -426,7 +426,7 @@ const OUTSIDE: &str = "grid: outside the places where you may import";
 async fn add_node(w: &World, kind: NodeKind, parent_code: &str, code: &str) -> OrgNode {
     let parent = {
         let mut conn = w.app.db().read().await.unwrap();
-        civicgrid_app::store::platform::org::find_by_code_or_name(&mut conn, kind, parent_code)
+        civicgrid_store::platform::org::find_by_code_or_name(&mut conn, kind, parent_code)
             .await
             .unwrap()
             .unwrap()
@@ -445,7 +445,7 @@ async fn add_node(w: &World, kind: NodeKind, parent_code: &str, code: &str) -> O
 async fn account(w: &World, name: &str, role: Role, kind: NodeKind, code: &str) -> Actor {
     let node = {
         let mut conn = w.app.db().read().await.unwrap();
-        civicgrid_app::store::platform::org::find_by_code_or_name(&mut conn, kind, code)
+        civicgrid_store::platform::org::find_by_code_or_name(&mut conn, kind, code)
             .await
             .unwrap()
             .unwrap()
@@ -585,14 +585,10 @@ async fn an_import_creates_a_grid_only_where_its_rows_may_go() {
     let mut actor = account(&w, "mixed", Role::GridWorker, NodeKind::Grid, "HG-01").await;
     let street = {
         let mut conn = w.app.db().read().await.unwrap();
-        civicgrid_app::store::platform::org::find_by_code_or_name(
-            &mut conn,
-            NodeKind::Street,
-            "C-D-S",
-        )
-        .await
-        .unwrap()
-        .unwrap()
+        civicgrid_store::platform::org::find_by_code_or_name(&mut conn, NodeKind::Street, "C-D-S")
+            .await
+            .unwrap()
+            .unwrap()
     };
     actor.assignments.push(Assignment {
         id: 0,
@@ -625,12 +621,9 @@ async fn an_import_creates_a_grid_only_where_its_rows_may_go() {
     assert!(s.created_nodes.is_empty());
     assert!(s.rejects[0].reason.contains("you may not create it"));
     let mut conn = w.app.db().read().await.unwrap();
-    let made = civicgrid_app::store::platform::org::find_by_code_or_name(
-        &mut conn,
-        NodeKind::Grid,
-        "HG-09",
-    )
-    .await
-    .unwrap();
+    let made =
+        civicgrid_store::platform::org::find_by_code_or_name(&mut conn, NodeKind::Grid, "HG-09")
+            .await
+            .unwrap();
     assert!(made.is_none());
 }

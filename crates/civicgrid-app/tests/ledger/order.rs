@@ -26,8 +26,7 @@ async fn board_and_export_follow_the_natural_order() {
     let sys = Actor::system();
     let names = ["甲", "乙", "丙", "丁", "戊", "己", "庚", "辛"];
     for ((b, u, r, floor), name) in PLACES.iter().zip(names) {
-        let room = app.add_room(&sys, grid, b, u, r, *floor).await.unwrap();
-        let h = app.add_household(&sys, room, "owner", None).await.unwrap();
+        let (_, h) = w.owner_household(grid, (b, u, r), *floor, None).await;
         app.add_resident(
             &sys,
             &ResidentInput {

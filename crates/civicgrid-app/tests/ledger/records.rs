@@ -6,7 +6,7 @@ use std::ops::Deref;
 use civicgrid_app::AppError;
 use civicgrid_app::domain::platform::access::{Actor, Role};
 use civicgrid_app::ledger::{ResidentInput, ResidentPatch, SplitInput};
-use civicgrid_app::store::platform::audit::AuditFilter;
+use civicgrid_store::platform::audit::AuditFilter;
 
 use crate::support::{ID1, World};
 
@@ -29,17 +29,9 @@ async fn world() -> Ledger {
     let world = World::new().await;
     // Preparing again changes nothing.
     world.app.prepare().await.unwrap();
-    let sys = Actor::system();
-    let room = world
-        .app
-        .add_room(&sys, world.grid, "1栋", "1单元", "101", Some(1))
-        .await
-        .unwrap();
-    let household = world
-        .app
-        .add_household(&sys, room, "owner", Some("89.5"))
-        .await
-        .unwrap();
+    let (room, household) = world
+        .owner_household(world.grid, ("1栋", "1单元", "101"), Some(1), Some("89.5"))
+        .await;
     Ledger {
         world,
         room,
@@ -82,24 +74,22 @@ impl Ledger {
             )
             .await
     }
+
+    /// A new member of the room's household, added by `actor`.
+    async fn member(&self, actor: &Actor, name: &str, id: Option<&str>, relation: &str) -> i64 {
+        self.add(actor, self.household, name, id, relation)
+            .await
+            .unwrap_or_else(|e| panic!("adding {name}: {e}"))
+    }
 }
 
 #[tokio::test]
 async fn scope_is_enforced_and_unmasking_needs_a_purpose() {
     let w = world().await;
-    let worker = w.signed_in("worker", Role::GridWorker, w.grid).await.actor;
-    let outsider = w
-        .signed_in("outsider", Role::GridWorker, w.grid2)
-        .await
-        .actor;
-    let street = w
-        .signed_in("streetadm", Role::StreetAdmin, w.street)
-        .await
-        .actor;
-    let id = w
-        .add(&worker, w.household, "张三", Some(ID1), "head")
-        .await
-        .unwrap();
+    let worker = w.actor("worker", Role::GridWorker, w.grid).await;
+    let outsider = w.actor("outsider", Role::GridWorker, w.grid2).await;
+    let street = w.actor("streetadm", Role::StreetAdmin, w.street).await;
+    let id = w.member(&worker, "张三", Some(ID1), "head").await;
 
     // Outside the scope: nothing visible, nothing editable — and nothing revealed:
     // the answers are those of records that do not exist.
@@ -214,11 +204,8 @@ async fn scope_is_enforced_and_unmasking_needs_a_purpose() {
 #[tokio::test]
 async fn every_change_is_kept_in_the_history() {
     let w = world().await;
-    let worker = w.signed_in("worker", Role::GridWorker, w.grid).await.actor;
-    let id = w
-        .add(&worker, w.household, "张三", Some(ID1), "head")
-        .await
-        .unwrap();
+    let worker = w.actor("worker", Role::GridWorker, w.grid).await;
+    let id = w.member(&worker, "张三", Some(ID1), "head").await;
     // Invalid input names the field and writes nothing.
     let bad = w
         .add(
@@ -340,19 +327,10 @@ async fn every_change_is_kept_in_the_history() {
 #[tokio::test]
 async fn split_and_merge_keep_every_member_once() {
     let w = world().await;
-    let worker = w.signed_in("worker", Role::GridWorker, w.grid).await.actor;
-    let a = w
-        .add(&worker, w.household, "甲", Some(ID1), "head")
-        .await
-        .unwrap();
-    let b = w
-        .add(&worker, w.household, "乙", None, "child")
-        .await
-        .unwrap();
-    let c = w
-        .add(&worker, w.household, "丙", None, "child_in_law")
-        .await
-        .unwrap();
+    let worker = w.actor("worker", Role::GridWorker, w.grid).await;
+    let a = w.member(&worker, "甲", Some(ID1), "head").await;
+    let b = w.member(&worker, "乙", None, "child").await;
+    let c = w.member(&worker, "丙", None, "child_in_law").await;
     let room2 = w
         .app
         .add_room(&worker, w.grid, "1栋", "1单元", "102", Some(1))
@@ -436,16 +414,9 @@ async fn split_and_merge_keep_every_member_once() {
     );
 
     // Moving a resident into another grid needs scope there too.
-    let other_room = w
-        .app
-        .add_room(&Actor::system(), w.grid2, "9", "1", "901", None)
-        .await
-        .unwrap();
-    let other_h = w
-        .app
-        .add_household(&Actor::system(), other_room, "owner", None)
-        .await
-        .unwrap();
+    let (_, other_h) = w
+        .owner_household(w.grid2, ("9", "1", "901"), None, None)
+        .await;
     // (A household outside the worker's sight is refused as a missing one.)
     assert!(matches!(
         w.app
@@ -461,11 +432,8 @@ async fn split_and_merge_keep_every_member_once() {
 #[tokio::test]
 async fn residents_see_their_own_household_and_who_accessed_it() {
     let w = world().await;
-    let worker = w.signed_in("worker", Role::GridWorker, w.grid).await.actor;
-    let a = w
-        .add(&worker, w.household, "甲", Some(ID1), "head")
-        .await
-        .unwrap();
+    let worker = w.actor("worker", Role::GridWorker, w.grid).await;
+    let a = w.member(&worker, "甲", Some(ID1), "head").await;
     let room2 = w
         .app
         .add_room(&worker, w.grid, "2栋", "1", "201", None)
@@ -501,10 +469,7 @@ async fn residents_see_their_own_household_and_who_accessed_it() {
         .node
         .parent_id
         .unwrap();
-    let staff = w
-        .signed_in("staff", Role::CommunityStaff, community)
-        .await
-        .actor;
+    let staff = w.actor("staff", Role::CommunityStaff, community).await;
     w.app
         .link_user_resident(&staff, me.user.id, Some(a))
         .await
@@ -537,17 +502,14 @@ async fn residents_see_their_own_household_and_who_accessed_it() {
 #[tokio::test]
 async fn catalogue_needs_its_permission() {
     let w = world().await;
-    let worker = w.signed_in("worker", Role::GridWorker, w.grid).await.actor;
+    let worker = w.actor("worker", Role::GridWorker, w.grid).await;
     assert!(matches!(
         w.app
             .upsert_catalogue_tag(&worker, "dialysis", "透析", "Dialysis", true, true)
             .await,
         Err(AppError::Forbidden)
     ));
-    let admin = w
-        .signed_in("root", Role::SystemAdmin, w.grid - 4)
-        .await
-        .actor;
+    let admin = w.actor("root", Role::SystemAdmin, w.grid - 4).await;
     w.app
         .upsert_catalogue_tag(&admin, "dialysis", "透析", "Dialysis", true, true)
         .await

@@ -8,10 +8,10 @@ use civicgrid_app::domain::ledger::date::Date;
 use civicgrid_app::domain::ledger::phone::Phone;
 use civicgrid_app::domain::platform::access::{Actor, Assignment, Role};
 use civicgrid_app::ledger::search::{SearchRequest, today_ym};
-use civicgrid_app::store::ledger::population::age_band;
-use civicgrid_app::store::ledger::synthetic::{SynthResident, Writer};
-use civicgrid_app::store::{commit, ledger, platform::org};
 use civicgrid_app::{App, AppError};
+use civicgrid_store::ledger::population::age_band;
+use civicgrid_store::ledger::synthetic::{SynthResident, Writer};
+use civicgrid_store::{commit, ledger, platform::org};
 
 use crate::support::World;
 
@@ -47,7 +47,7 @@ async fn world() -> Ledger {
     let mut w = Writer::default();
     let mut people = Vec::new();
     let write = async |w: &mut Writer,
-                       tx: &mut civicgrid_app::store::WriteTx,
+                       tx: &mut civicgrid_store::WriteTx,
                        grid: usize,
                        place: (&str, &str),
                        name: &str,
@@ -76,7 +76,7 @@ async fn world() -> Ledger {
         )
         .await
         .unwrap();
-        let ym = civicgrid_app::store::ledger::pii::birth_ym(birth);
+        let ym = civicgrid_store::ledger::pii::birth_ym(birth);
         (grid, gender, ym, status, tags)
     };
     // The ones the tests look for.

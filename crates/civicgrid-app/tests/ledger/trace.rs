@@ -8,8 +8,8 @@ use std::ops::Deref;
 use civicgrid_app::AppError;
 use civicgrid_app::domain::platform::access::{Actor, Role};
 use civicgrid_app::ledger::{ResidentInput, VIEW_HOUSEHOLD, VIEW_RESIDENT};
-use civicgrid_app::store::privacy::data_access::ViewFilter;
-use civicgrid_app::store::raw_execute;
+use civicgrid_store::privacy::data_access::ViewFilter;
+use civicgrid_store::raw_execute;
 
 use crate::support::{ID1, World};
 
@@ -35,16 +35,9 @@ async fn world() -> Ledger {
     let world = World::new().await;
     let grid = world.grid;
     let sys = Actor::system();
-    let room = world
-        .app
-        .add_room(&sys, grid, "3栋", "1", "101", Some(1))
-        .await
-        .unwrap();
-    let household = world
-        .app
-        .add_household(&sys, room, "owner", None)
-        .await
-        .unwrap();
+    let (_, household) = world
+        .owner_household(grid, ("3栋", "1", "101"), Some(1), None)
+        .await;
     let head = world
         .app
         .add_resident(
@@ -98,11 +91,8 @@ impl Ledger {
 #[tokio::test]
 async fn a_card_shown_leaves_a_trace_the_resident_sees() {
     let w = world().await;
-    let worker = w.signed_in("worker", Role::GridWorker, w.grid).await.actor;
-    let street = w
-        .signed_in("streetadm", Role::StreetAdmin, w.street)
-        .await
-        .actor;
+    let worker = w.actor("worker", Role::GridWorker, w.grid).await;
+    let street = w.actor("streetadm", Role::StreetAdmin, w.street).await;
     let me = w.signed_in("zhang", Role::Resident, w.grid).await;
     w.app
         .link_user_resident(&Actor::system(), me.user.id, Some(w.head))
@@ -167,10 +157,9 @@ async fn a_card_shown_leaves_a_trace_the_resident_sees() {
 async fn no_card_no_trace_and_no_trace_no_card() {
     let w = world().await;
     let outsider = w
-        .signed_in("outsider", Role::CommunityStaff, w.other_community)
-        .await
-        .actor;
-    let resident = w.signed_in("someone", Role::Resident, w.grid).await.actor;
+        .actor("outsider", Role::CommunityStaff, w.other_community)
+        .await;
+    let resident = w.actor("someone", Role::Resident, w.grid).await;
     // Refused (the resident may not use the ledger anywhere) or not found (outside
     // the other community's staff's sight): either way, no card and no trace.
     for actor in [&outsider, &resident] {
@@ -195,7 +184,7 @@ async fn no_card_no_trace_and_no_trace_no_card() {
     assert!(all.is_empty(), "refused views leave no rows: {all:?}");
 
     // When the trace cannot be written, the card is not shown.
-    let worker = w.signed_in("worker", Role::GridWorker, w.grid).await.actor;
+    let worker = w.actor("worker", Role::GridWorker, w.grid).await;
     let mut conn = w.app.db().read().await.unwrap();
     raw_execute(&mut conn, "DROP TABLE data_access_log")
         .await
@@ -208,16 +197,13 @@ async fn no_card_no_trace_and_no_trace_no_card() {
 #[tokio::test]
 async fn the_trace_holds_nothing_personal_and_auditors_see_their_scope() {
     let w = world().await;
-    let worker = w.signed_in("worker", Role::GridWorker, w.grid).await.actor;
+    let worker = w.actor("worker", Role::GridWorker, w.grid).await;
     w.app.resident_card(&worker, w.head).await.unwrap();
     w.app.household_card(&worker, w.household).await.unwrap();
 
-    let city_auditor = w.signed_in("audit1", Role::Auditor, w.city).await.actor;
-    let street_auditor = w.signed_in("audit2", Role::Auditor, w.street).await.actor;
-    let other_auditor = w
-        .signed_in("audit3", Role::Auditor, w.other_community)
-        .await
-        .actor;
+    let city_auditor = w.actor("audit1", Role::Auditor, w.city).await;
+    let street_auditor = w.actor("audit2", Role::Auditor, w.street).await;
+    let other_auditor = w.actor("audit3", Role::Auditor, w.other_community).await;
     let rows = w
         .app
         .data_views(&city_auditor, ViewFilter::default(), 500)

@@ -7,8 +7,8 @@ use civicgrid_app::domain::platform::access::{Actor, Role};
 use civicgrid_app::platform::auth::SignedIn;
 use civicgrid_app::platform::org::NodeInput;
 use civicgrid_app::platform::users::NewUser;
-use civicgrid_app::store::Db;
 use civicgrid_app::{App, AppConfig};
+use civicgrid_store::Db;
 
 /// Password of every account the harness makes.
 pub const PW: &str = "a-long-password";
@@ -134,6 +134,29 @@ impl World {
     /// A new node under `parent`, made by the system.
     pub async fn node(&self, parent: i64, code: &str, name_zh: &str) -> i64 {
         place(&self.app, Some(parent), (code, name_zh)).await
+    }
+
+    /// A room at `(building, unit, room)` on `floor` of `grid`, and an owner household
+    /// living in it of `area_m2`, both recorded by the system: (room, household).
+    pub async fn owner_household(
+        &self,
+        grid: i64,
+        (building, unit, room): (&str, &str, &str),
+        floor: Option<i64>,
+        area_m2: Option<&str>,
+    ) -> (i64, i64) {
+        let sys = Actor::system();
+        let room_id = self
+            .app
+            .add_room(&sys, grid, building, unit, room, floor)
+            .await
+            .unwrap_or_else(|e| panic!("seeding room {building}-{unit}-{room}: {e}"));
+        let household = self
+            .app
+            .add_household(&sys, room_id, "owner", area_m2)
+            .await
+            .unwrap_or_else(|e| panic!("seeding the household of {room}: {e}"));
+        (room_id, household)
     }
 
     /// An account `name` (password [`PW`]) holding `role` at `node_id`; its id.

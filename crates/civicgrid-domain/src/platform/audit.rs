@@ -7,6 +7,11 @@ use sha2::{Digest, Sha256};
 /// The hash that precedes the first entry.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
+/// Longest reason an audited change may carry, in characters: the reason of a
+/// request's transition, of an account or organisation change, the purpose stated to
+/// unmask a resident's personal data.
+pub const MAX_REASON_CHARS: usize = 500;
+
 /// What is recorded about one governance change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditFields {

@@ -678,28 +678,33 @@ mod tests {
         assert_eq!(cal.add_business_minutes(mon(6, 0), 15), mon(8, 45));
     }
 
+    /// `cal` adds each case's business minutes to its start and lands on its end:
+    /// (start, minutes, end).
+    fn assert_adds(cal: &BusinessCalendar, cases: &[(i64, u32, i64)]) {
+        for &(start, minutes, end) in cases {
+            assert_eq!(
+                cal.add_business_minutes(start, minutes),
+                end,
+                "{minutes} business minutes from {start}"
+            );
+        }
+    }
+
     #[test]
     fn across_nights_and_weekends() {
         let cal = BusinessCalendar::default();
-        // Friday 2025-03-07 17:00 + 60 minutes: 30 on Friday, 30 on Monday.
-        assert_eq!(
-            cal.add_business_minutes(at(2025, 3, 7, 17, 0), 60),
-            at(2025, 3, 10, 9, 0)
-        );
-        // Saturday evening + 1 minute: Monday 08:31.
-        assert_eq!(
-            cal.add_business_minutes(at(2025, 3, 8, 20, 0), 1),
-            at(2025, 3, 10, 8, 31)
-        );
-        // Wednesday 16:00 + one business day (450 minutes): Thursday 16:00.
-        assert_eq!(
-            cal.add_business_minutes(at(2025, 3, 5, 16, 0), 450),
-            at(2025, 3, 6, 16, 0)
-        );
-        // Exactly one week of work from Monday opening: Friday closing.
-        assert_eq!(
-            cal.add_business_minutes(at(2025, 3, 3, 8, 30), 5 * 450),
-            at(2025, 3, 7, 17, 30)
+        assert_adds(
+            &cal,
+            &[
+                // Friday 2025-03-07 17:00 + 60 minutes: 30 on Friday, 30 on Monday.
+                (at(2025, 3, 7, 17, 0), 60, at(2025, 3, 10, 9, 0)),
+                // Saturday evening + 1 minute: Monday 08:31.
+                (at(2025, 3, 8, 20, 0), 1, at(2025, 3, 10, 8, 31)),
+                // Wednesday 16:00 + one business day (450 minutes): Thursday 16:00.
+                (at(2025, 3, 5, 16, 0), 450, at(2025, 3, 6, 16, 0)),
+                // Exactly one week of work from Monday opening: Friday closing.
+                (at(2025, 3, 3, 8, 30), 5 * 450, at(2025, 3, 7, 17, 30)),
+            ],
         );
     }
 
@@ -711,19 +716,15 @@ mod tests {
         assert!(!cal.is_working_day(date(2025, 10, 1)));
         assert!(!cal.is_working_day(date(2025, 10, 5)));
         assert!(cal.is_working_day(date(2025, 10, 11)));
-        assert_eq!(
-            cal.add_business_minutes(at(2025, 9, 27, 10, 0), 30),
-            at(2025, 9, 28, 9, 0)
-        );
-        // Tuesday 2025-09-30 17:00 + 60: 30 before the holiday, 30 on Thursday 10-09.
-        assert_eq!(
-            cal.add_business_minutes(at(2025, 9, 30, 17, 0), 60),
-            at(2025, 10, 9, 9, 0)
-        );
-        // Thursday 10-09 and Friday 10-10 are 900 minutes, then the make-up Saturday.
-        assert_eq!(
-            cal.add_business_minutes(at(2025, 10, 9, 8, 30), 901),
-            at(2025, 10, 11, 8, 31)
+        assert_adds(
+            &cal,
+            &[
+                (at(2025, 9, 27, 10, 0), 30, at(2025, 9, 28, 9, 0)),
+                // Tuesday 2025-09-30 17:00 + 60: 30 before the holiday, 30 on Thursday 10-09.
+                (at(2025, 9, 30, 17, 0), 60, at(2025, 10, 9, 9, 0)),
+                // Thursday 10-09 and Friday 10-10 are 900 minutes, then the make-up Saturday.
+                (at(2025, 10, 9, 8, 30), 901, at(2025, 10, 11, 8, 31)),
+            ],
         );
     }
 

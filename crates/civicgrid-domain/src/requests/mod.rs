@@ -388,23 +388,20 @@ mod tests {
 
     #[test]
     fn what_a_rating_leads_to() {
-        let r = |v| Rating::new(v).unwrap();
-        assert_eq!(
-            after_rating(r(3), PoorRatingPolicy::Reopen),
-            RatingOutcome::Close
-        );
-        assert_eq!(
-            after_rating(r(5), PoorRatingPolicy::Flag),
-            RatingOutcome::Close
-        );
-        assert_eq!(
-            after_rating(r(2), PoorRatingPolicy::Reopen),
-            RatingOutcome::Reopen
-        );
-        assert_eq!(
-            after_rating(r(1), PoorRatingPolicy::Flag),
-            RatingOutcome::Flag
-        );
+        use PoorRatingPolicy::{Flag, Reopen};
+        for (score, policy, outcome) in [
+            (3, Reopen, RatingOutcome::Close),
+            (5, Flag, RatingOutcome::Close),
+            (2, Reopen, RatingOutcome::Reopen),
+            (1, Flag, RatingOutcome::Flag),
+        ] {
+            let rating = Rating::new(score).unwrap();
+            assert_eq!(
+                after_rating(rating, policy),
+                outcome,
+                "{score} under {policy:?}"
+            );
+        }
     }
 
     #[test]

@@ -34,9 +34,8 @@ use thiserror::Error;
 
 use super::routing::{Party, RoutingError};
 use super::{Language, Rating, RequestId, parse_public_number};
+use crate::platform::audit::MAX_REASON_CHARS;
 
-/// Longest reason for a transition, in characters.
-pub const MAX_REASON_CHARS: usize = 500;
 /// How long after resolution the resident may reopen a request by default.
 pub const DEFAULT_REOPEN_WINDOW_MS: i64 = 7 * 24 * 60 * 60 * 1000;
 

@@ -13,7 +13,7 @@ use civicgrid_app::domain::ledger::search::name_terms;
 use civicgrid_app::domain::platform::access::Actor;
 use civicgrid_app::ledger::import::ImportOptions;
 use civicgrid_app::ledger::search::SearchRequest;
-use civicgrid_app::store::{ledger::pii, ledger::search, ledger::synthetic};
+use civicgrid_store::{ledger::pii, ledger::search, ledger::synthetic};
 use clap::Args;
 
 use crate::bench::{Rng, percentile};

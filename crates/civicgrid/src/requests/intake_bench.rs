@@ -249,7 +249,7 @@ mod bare {
         .bind(p.description)
         .bind(p.lat)
         .bind(p.long)
-        .bind(civicgrid_app::store::now_ms())
+        .bind(civicgrid_store::now_ms())
         .fetch_one(&pool)
         .await
         .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?;

@@ -16,8 +16,8 @@ use civicgrid_app::domain::requests::sla::{Deadlines, EscalationLevel};
 use civicgrid_app::domain::requests::{Channel, RequestId, Status};
 use civicgrid_app::platform::org::NodeInput;
 use civicgrid_app::requests::reading::{QueueKind, QueueQuery};
-use civicgrid_app::store::requests::{self as repo, RequestRecord};
-use civicgrid_app::store::{commit, now_ms, platform::org};
+use civicgrid_store::requests::{self as repo, RequestRecord};
+use civicgrid_store::{commit, now_ms, platform::org};
 use clap::Args;
 
 use crate::bench::{Rng, percentile};

@@ -8,6 +8,7 @@ use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use civicgrid_domain::ledger::phone::Phone;
 use civicgrid_domain::ledger::search::name_terms;
 use civicgrid_domain::platform::access::{Actor, Permission};
+use civicgrid_domain::privacy::mask_stored_phone;
 use civicgrid_store::ledger::import::BulkTx;
 use civicgrid_store::ledger::import::names::LoadNames;
 use civicgrid_store::ledger::import::rows::{
@@ -462,7 +463,7 @@ impl<'a> Writer<'a> {
         let keys = &self.app.config.field_keys;
         let plain =
             civicgrid_store::ledger::pii::open_phone(keys, sealed, s.phone_idx.as_deref()).ok()?;
-        Some(Phone::parse(&plain).map_or_else(|_| "****".into(), |p| p.masked()))
+        Some(mask_stored_phone(&plain))
     }
 
     /// Creates the buildings, units, rooms and households the rows need, and sets
