@@ -3,13 +3,17 @@
 
 use std::collections::{HashMap, HashSet};
 
+use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use civicgrid_app::AppError;
 use civicgrid_app::domain::platform::access::{Actor, Role};
 use civicgrid_app::platform::org::OrgNode;
+use serde::Deserialize;
 
 use crate::error::{Failure, PageError};
-use crate::i18n::Lang;
+use crate::extract::PageQuery;
+use crate::i18n::{Lang, lang_of};
 
 /// One objection to what was typed: which field, a translated summary, and the use
 /// case's own words (English) as detail.
@@ -146,6 +150,25 @@ pub fn optional(s: &str) -> Option<&str> {
 pub fn notice(lang: Lang, done: Option<&str>) -> Option<String> {
     let key = format!("done-{}", done?);
     lang.has(&key).then(|| lang.t(&key))
+}
+
+#[derive(Deserialize)]
+struct DoneQuery {
+    done: Option<String>,
+}
+
+/// The [`notice`] a page shows when a successful post redirected back to it with
+/// `?done=…`, in the reader's language; a query that cannot be read is a 400 like any
+/// other page query.
+pub struct DoneNotice(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for DoneNotice {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let PageQuery(q) = PageQuery::<DoneQuery>::from_request_parts(parts, state).await?;
+        Ok(DoneNotice(notice(lang_of(parts), q.done.as_deref())))
+    }
 }
 
 /// One option of a node picker: the node's place in the hierarchy, in the reader's

@@ -277,155 +277,70 @@ async fn error(
     }
 }
 
+/// The fields of a post that is accepted (a service, a point inside grid 2, a
+/// description), less the fields named in `without` and with those in `with` set.
+fn post_form<'a>(
+    key: &'a str,
+    without: &[&str],
+    with: &[(&'a str, &'a str)],
+) -> Vec<(&'a str, &'a str)> {
+    let mut form: Vec<(&str, &str)> = [
+        ("api_key", key),
+        ("service_code", "parking"),
+        ("lat", "30.585"),
+        ("long", "114.305"),
+        ("description", "x"),
+    ]
+    .into_iter()
+    .filter(|(name, _)| !without.contains(name) && !with.iter().any(|(n, _)| n == name))
+    .collect();
+    form.extend_from_slice(with);
+    form
+}
+
+/// A call the specification refuses: the status it answers and a word its description
+/// must contain.
+struct Refusal<'a> {
+    method: &'a str,
+    uri: &'a str,
+    form: Option<Vec<(&'a str, &'a str)>>,
+    status: u16,
+    says: &'a str,
+}
+
+fn refused_post<'a>(
+    uri: &'a str,
+    form: Vec<(&'a str, &'a str)>,
+    status: u16,
+    says: &'a str,
+) -> Refusal<'a> {
+    Refusal {
+        method: "POST",
+        uri,
+        form: Some(form),
+        status,
+        says,
+    }
+}
+
+fn refused_get<'a>(uri: &'a str, status: u16, says: &'a str) -> Refusal<'a> {
+    Refusal {
+        method: "GET",
+        uri,
+        form: None,
+        status,
+        says,
+    }
+}
+
 #[tokio::test]
 async fn errors_follow_the_specification() {
     let fx = fixture(Some("jiangcheng.gov.cn")).await;
-    let key = fx.key.clone();
+    let key = fx.key.as_str();
     let post = "/open311/v2/requests.json";
     let xml_post = "/open311/v2/requests.xml";
-    // Missing api_key: 400; an invalid one: 403.
-    let d = error(
-        &fx,
-        "POST",
-        post,
-        Some(&[
-            ("service_code", "parking"),
-            ("lat", "30.585"),
-            ("long", "114.305"),
-            ("description", "x"),
-        ]),
-        400,
-    )
-    .await;
-    assert!(d.contains("api_key"), "{d}");
-    let d = error(
-        &fx,
-        "POST",
-        xml_post,
-        Some(&[
-            ("api_key", "cg_not-a-token"),
-            ("service_code", "parking"),
-            ("lat", "30.585"),
-            ("long", "114.305"),
-            ("description", "x"),
-        ]),
-        403,
-    )
-    .await;
-    assert!(d.contains("api_key"), "{d}");
-    // Missing service_code or location: 400; an unknown service: 404.
-    let d = error(
-        &fx,
-        "POST",
-        post,
-        Some(&[
-            ("api_key", &key),
-            ("lat", "30.585"),
-            ("long", "114.305"),
-            ("description", "x"),
-        ]),
-        400,
-    )
-    .await;
-    assert!(d.contains("service_code"), "{d}");
-    let d = error(
-        &fx,
-        "POST",
-        post,
-        Some(&[
-            ("api_key", &key),
-            ("service_code", "parking"),
-            ("description", "x"),
-        ]),
-        400,
-    )
-    .await;
-    assert!(d.contains("lat"), "{d}");
-    error(
-        &fx,
-        "POST",
-        post,
-        Some(&[
-            ("api_key", &key),
-            ("service_code", "potholes"),
-            ("lat", "30.585"),
-            ("long", "114.305"),
-            ("description", "x"),
-        ]),
-        404,
-    )
-    .await;
-    // A point outside every grid: a clear 400.
-    let d = error(
-        &fx,
-        "POST",
-        xml_post,
-        Some(&[
-            ("api_key", &key),
-            ("service_code", "parking"),
-            ("lat", "31.5"),
-            ("long", "114.305"),
-            ("description", "x"),
-        ]),
-        400,
-    )
-    .await;
-    assert!(d.contains("outside every grid"), "{d}");
-    let d = error(
-        &fx,
-        "POST",
-        post,
-        Some(&[
-            ("api_key", &key),
-            ("service_code", "parking"),
-            ("lat", "95"),
-            ("long", "114.305"),
-            ("description", "x"),
-        ]),
-        400,
-    )
-    .await;
-    assert!(d.contains("lat"), "{d}");
-    // A phone that is not one, an empty description.
-    let d = error(
-        &fx,
-        "POST",
-        post,
-        Some(&[
-            ("api_key", &key),
-            ("service_code", "parking"),
-            ("lat", "30.585"),
-            ("long", "114.305"),
-            ("description", "x"),
-            ("phone", "12"),
-        ]),
-        400,
-    )
-    .await;
-    assert!(d.starts_with("phone"), "{d}");
-    let d = error(
-        &fx,
-        "POST",
-        post,
-        Some(&[
-            ("api_key", &key),
-            ("service_code", "parking"),
-            ("lat", "30.585"),
-            ("long", "114.305"),
-        ]),
-        400,
-    )
-    .await;
-    assert!(d.contains("description"), "{d}");
-    // Another jurisdiction: 404; this one (any case) is accepted.
-    error(
-        &fx,
-        "GET",
-        "/open311/v2/services.xml?jurisdiction_id=example.org",
-        None,
-        404,
-    )
-    .await;
+
+    // This jurisdiction (any case) is accepted.
     let ok = call(
         &fx,
         "GET",
@@ -434,80 +349,91 @@ async fn errors_follow_the_specification() {
     )
     .await;
     assert_eq!(ok.status, StatusCode::OK);
-    let ok = call(
-        &fx,
-        "POST",
-        post,
-        Some(&[
-            ("api_key", &key),
+    let form = post_form(
+        key,
+        &[],
+        &[
             ("jurisdiction_id", "jiangcheng.gov.cn"),
-            ("service_code", "parking"),
-            ("lat", "30.585"),
-            ("long", "114.305"),
             ("description", "占道"),
-        ]),
-    )
-    .await;
+        ],
+    );
+    let ok = call(&fx, "POST", post, Some(&form)).await;
     assert_eq!(ok.status, StatusCode::CREATED, "{}", ok.body);
-    // Unknown ids, services and tokens: 404.
-    error(&fx, "GET", "/open311/v2/requests/999999.json", None, 404).await;
-    error(&fx, "GET", "/open311/v2/requests/abc.xml", None, 404).await;
-    error(&fx, "GET", "/open311/v2/services/potholes.xml", None, 404).await;
-    error(&fx, "GET", "/open311/v2/tokens/00ff.json", None, 404).await;
-    error(&fx, "GET", "/open311/v2/tokens/%3Cscript%3E.xml", None, 404).await;
-    // Bad filters: 400 naming the parameter.
-    let d = error(
-        &fx,
-        "GET",
-        "/open311/v2/requests.json?start_date=yesterday",
-        None,
-        400,
-    )
-    .await;
-    assert!(d.contains("start_date"), "{d}");
-    let d = error(
-        &fx,
-        "GET",
-        "/open311/v2/requests.xml?status=pending",
-        None,
-        400,
-    )
-    .await;
-    assert!(d.contains("status"), "{d}");
-    let d = error(
-        &fx,
-        "GET",
-        "/open311/v2/requests.json?page_size=5000",
-        None,
-        400,
-    )
-    .await;
-    assert!(d.contains("page_size"), "{d}");
-    let d = error(
-        &fx,
-        "GET",
-        "/open311/v2/requests.json?start_date=2025-01-01T00:00:00Z&end_date=2025-12-01T00:00:00Z",
-        None,
-        400,
-    )
-    .await;
-    assert!(d.contains("90 days"), "{d}");
-    let d = error(
-        &fx,
-        "GET",
-        "/open311/v2/requests.json?service_request_id=1,x",
-        None,
-        400,
-    )
-    .await;
-    assert!(d.contains("service_request_id"), "{d}");
-    // A read with an invalid api_key is refused rather than silently anonymous.
-    error(
-        &fx,
-        "GET",
-        "/open311/v2/requests.json?api_key=nope",
-        None,
-        403,
-    )
-    .await;
+
+    let refusals = [
+        // Missing api_key: 400; an invalid one: 403.
+        refused_post(post, post_form(key, &["api_key"], &[]), 400, "api_key"),
+        refused_post(
+            xml_post,
+            post_form(key, &[], &[("api_key", "cg_not-a-token")]),
+            403,
+            "api_key",
+        ),
+        // Missing service_code or location: 400; an unknown service: 404.
+        refused_post(
+            post,
+            post_form(key, &["service_code"], &[]),
+            400,
+            "service_code",
+        ),
+        refused_post(post, post_form(key, &["lat", "long"], &[]), 400, "lat"),
+        refused_post(
+            post,
+            post_form(key, &[], &[("service_code", "potholes")]),
+            404,
+            "",
+        ),
+        // A point outside every grid: a clear 400.
+        refused_post(
+            xml_post,
+            post_form(key, &[], &[("lat", "31.5")]),
+            400,
+            "outside every grid",
+        ),
+        refused_post(post, post_form(key, &[], &[("lat", "95")]), 400, "lat"),
+        // A phone that is not one, an empty description.
+        refused_post(post, post_form(key, &[], &[("phone", "12")]), 400, "phone:"),
+        refused_post(
+            post,
+            post_form(key, &["description"], &[]),
+            400,
+            "description",
+        ),
+        // Another jurisdiction: 404.
+        refused_get(
+            "/open311/v2/services.xml?jurisdiction_id=example.org",
+            404,
+            "",
+        ),
+        // Unknown ids, services and tokens: 404.
+        refused_get("/open311/v2/requests/999999.json", 404, ""),
+        refused_get("/open311/v2/requests/abc.xml", 404, ""),
+        refused_get("/open311/v2/services/potholes.xml", 404, ""),
+        refused_get("/open311/v2/tokens/00ff.json", 404, ""),
+        refused_get("/open311/v2/tokens/%3Cscript%3E.xml", 404, ""),
+        // Bad filters: 400 naming the parameter.
+        refused_get(
+            "/open311/v2/requests.json?start_date=yesterday",
+            400,
+            "start_date",
+        ),
+        refused_get("/open311/v2/requests.xml?status=pending", 400, "status"),
+        refused_get("/open311/v2/requests.json?page_size=5000", 400, "page_size"),
+        refused_get(
+            "/open311/v2/requests.json?start_date=2025-01-01T00:00:00Z&end_date=2025-12-01T00:00:00Z",
+            400,
+            "90 days",
+        ),
+        refused_get(
+            "/open311/v2/requests.json?service_request_id=1,x",
+            400,
+            "service_request_id",
+        ),
+        // A read with an invalid api_key is refused rather than silently anonymous.
+        refused_get("/open311/v2/requests.json?api_key=nope", 403, ""),
+    ];
+    for r in refusals {
+        let d = error(&fx, r.method, r.uri, r.form.as_deref(), r.status).await;
+        assert!(d.contains(r.says), "{} {}: {d}", r.method, r.uri);
+    }
 }

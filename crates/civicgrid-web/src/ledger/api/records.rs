@@ -54,11 +54,7 @@ pub struct UnmaskRequest {
 
 #[utoipa::path(get, path = "/api/v1/ledger/grids/{id}/board", tag = "ledger",
     params(("id" = i64, Path, description = "A grid")),
-    responses(
-        (status = 200, body = Board),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-    ))]
+    responses((status = 200, body = Board)))]
 pub async fn board(
     State(st): State<AppState>,
     caller: ApiCaller,
@@ -69,11 +65,7 @@ pub async fn board(
 
 #[utoipa::path(get, path = "/api/v1/ledger/households/{id}", tag = "ledger",
     params(("id" = i64, Path)),
-    responses(
-        (status = 200, body = HouseholdCard),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-    ))]
+    responses((status = 200, body = HouseholdCard)))]
 pub async fn household(
     State(st): State<AppState>,
     caller: ApiCaller,
@@ -84,11 +76,7 @@ pub async fn household(
 
 #[utoipa::path(get, path = "/api/v1/ledger/residents/{id}", tag = "ledger",
     params(("id" = i64, Path)),
-    responses(
-        (status = 200, body = ResidentCard, description = "Personal values masked"),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-    ))]
+    responses((status = 200, body = ResidentCard, description = "Personal values masked")))]
 pub async fn resident(
     State(st): State<AppState>,
     caller: ApiCaller,
@@ -99,11 +87,7 @@ pub async fn resident(
 
 #[utoipa::path(post, path = "/api/v1/ledger/residents", tag = "ledger",
     request_body = CreateResident,
-    responses(
-        (status = 201, body = ResidentCard, headers(("Location" = String))),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 422, body = ErrorBody),
-    ))]
+    responses((status = 201, body = ResidentCard, headers(("Location" = String)))))]
 pub async fn create_resident(
     State(st): State<AppState>,
     caller: ApiCaller,
@@ -121,10 +105,7 @@ pub async fn create_resident(
     params(("id" = i64, Path)), request_body = UpdateResident,
     responses(
         (status = 200, body = ResidentCard),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody, description = "Changed meanwhile (stale version)"),
-        (status = 422, body = ErrorBody),
     ))]
 pub async fn update_resident(
     State(st): State<AppState>,
@@ -142,8 +123,6 @@ pub async fn update_resident(
     params(("id" = i64, Path)), request_body = UnmaskRequest,
     responses(
         (status = 200, body = Unmasked, description = "Full values; the access is audited"),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 422, body = ErrorBody, description = "No purpose stated"),
     ))]
 pub async fn unmask(
@@ -162,7 +141,6 @@ pub async fn unmask(
 #[utoipa::path(get, path = "/api/v1/me/household", tag = "ledger",
     responses(
         (status = 200, body = MyHousehold),
-        (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody, description = "Not a signed-in user"),
         (status = 404, body = ErrorBody, description = "The account is not linked to a resident"),
     ))]

@@ -73,8 +73,7 @@ fn age(birth_ym: i64) -> i64 {
     params(SearchParams),
     responses(
         (status = 200, body = SearchResponse),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 404, body = ErrorBody, description = "No such node (`node_id`)"),
     ))]
 pub async fn search(
     State(st): State<AppState>,
@@ -162,11 +161,7 @@ pub struct PopulationBody {
 
 #[utoipa::path(get, path = "/api/v1/ledger/population/{id}", tag = "ledger",
     params(("id" = i64, Path, description = "A grid, community or wider node")),
-    responses(
-        (status = 200, body = PopulationBody),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-    ))]
+    responses((status = 200, body = PopulationBody)))]
 pub async fn population(
     State(st): State<AppState>,
     caller: ApiCaller,

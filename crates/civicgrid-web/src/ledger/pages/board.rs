@@ -10,8 +10,8 @@ use serde::Deserialize;
 
 use super::{Badge, TagNames, badges};
 use crate::error::PageResult;
-use crate::extract::{CurrentUser, PageForm, PagePath, PageQuery};
-use crate::forms::{Problems, notice, optional, problems_of};
+use crate::extract::{CurrentUser, PageForm, PagePath};
+use crate::forms::{DoneNotice, Problems, optional, problems_of};
 #[allow(unused_imports)]
 use crate::i18n::Lang;
 use crate::page::{PageCtx, render};
@@ -89,11 +89,6 @@ struct BoardPage {
     problems: Problems,
 }
 
-#[derive(Deserialize)]
-struct DoneQuery {
-    done: Option<String>,
-}
-
 async fn board_page(
     st: &AppState,
     ctx: PageCtx,
@@ -152,9 +147,8 @@ async fn board(
     ctx: PageCtx,
     CurrentUser(me): CurrentUser,
     PagePath(id): PagePath<i64>,
-    PageQuery(q): PageQuery<DoneQuery>,
+    DoneNotice(n): DoneNotice,
 ) -> PageResult<Response> {
-    let n = notice(ctx.lang, q.done.as_deref());
     board_page(
         &st,
         ctx,

@@ -16,8 +16,8 @@ use serde::Deserialize;
 use super::household::{HistoryLine, history_lines};
 use super::{Badge, TagNames, badges};
 use crate::error::PageResult;
-use crate::extract::{CurrentUser, PageForm, PagePath, PageQuery};
-use crate::forms::{Problems, form_id, notice, optional, problems_of};
+use crate::extract::{CurrentUser, PageForm, PagePath};
+use crate::forms::{DoneNotice, Problems, form_id, optional, problems_of};
 #[allow(unused_imports)]
 use crate::i18n::Lang;
 use crate::page::{PageCtx, render};
@@ -187,19 +187,13 @@ async fn page(
     }))
 }
 
-#[derive(Deserialize)]
-struct DoneQuery {
-    done: Option<String>,
-}
-
 async fn card(
     State(st): State<AppState>,
     ctx: PageCtx,
     CurrentUser(me): CurrentUser,
     PagePath(id): PagePath<i64>,
-    PageQuery(q): PageQuery<DoneQuery>,
+    DoneNotice(n): DoneNotice,
 ) -> PageResult<Response> {
-    let n = notice(ctx.lang, q.done.as_deref());
     let kept = Kept {
         notice: n,
         ..Kept::default()

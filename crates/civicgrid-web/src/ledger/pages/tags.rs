@@ -11,8 +11,8 @@ use civicgrid_app::platform::auth::SignedIn;
 use serde::Deserialize;
 
 use crate::error::PageResult;
-use crate::extract::{CurrentUser, PageForm, PageQuery};
-use crate::forms::{Problems, notice, problems_of};
+use crate::extract::{CurrentUser, PageForm};
+use crate::forms::{DoneNotice, Problems, problems_of};
 #[allow(unused_imports)]
 use crate::i18n::Lang;
 use crate::page::{PageCtx, render};
@@ -63,18 +63,12 @@ async fn tags_page(
     }))
 }
 
-#[derive(Deserialize)]
-struct DoneQuery {
-    done: Option<String>,
-}
-
 async fn list(
     State(st): State<AppState>,
     ctx: PageCtx,
     CurrentUser(me): CurrentUser,
-    PageQuery(q): PageQuery<DoneQuery>,
+    DoneNotice(n): DoneNotice,
 ) -> PageResult<Response> {
-    let n = notice(ctx.lang, q.done.as_deref());
     let fields = TagFields {
         active: "1".into(),
         ..TagFields::default()

@@ -4,7 +4,7 @@ use axum::Json;
 use civicgrid_app::domain::platform::access::Assignment;
 use serde::Serialize;
 
-use crate::error::{ApiResult, ErrorBody};
+use crate::error::ApiResult;
 use crate::extract::ApiCaller;
 use crate::routes::Routes;
 
@@ -36,7 +36,7 @@ impl From<&Assignment> for RoleAt {
 }
 
 #[utoipa::path(get, path = "/api/v1/me", tag = "accounts",
-    responses((status = 200, body = Me), (status = 401, body = ErrorBody)),
+    responses((status = 200, body = Me)),
     security(("api_token" = []), ("session_cookie" = [])))]
 pub async fn me(caller: ApiCaller) -> ApiResult<Json<Me>> {
     Ok(Json(Me {

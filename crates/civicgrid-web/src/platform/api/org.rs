@@ -84,7 +84,6 @@ pub struct UpdateNode {
 #[utoipa::path(get, path = "/api/v1/org/nodes", tag = "org", params(NodeQuery),
     responses(
         (status = 200, body = Vec<Node>, description = "Parents before children"),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody, description = "No such parent"),
     ))]
 pub async fn list_nodes(
@@ -102,9 +101,7 @@ pub async fn list_nodes(
 #[utoipa::path(post, path = "/api/v1/org/nodes", tag = "org", request_body = CreateNode,
     responses(
         (status = 201, body = Node, headers(("Location" = String))),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 409, body = ErrorBody, description = "The code is taken"),
-        (status = 422, body = ErrorBody),
     ))]
 pub async fn create_node(
     State(st): State<AppState>,
@@ -131,11 +128,7 @@ pub async fn create_node(
 
 #[utoipa::path(get, path = "/api/v1/org/nodes/{id}", tag = "org",
     params(("id" = i64, Path)),
-    responses(
-        (status = 200, body = NodeDetail),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-    ))]
+    responses((status = 200, body = NodeDetail)))]
 pub async fn get_node(
     State(st): State<AppState>,
     caller: ApiCaller,
@@ -158,9 +151,7 @@ pub async fn get_node(
     params(("id" = i64, Path)), request_body = UpdateNode,
     responses(
         (status = 200, body = Node),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 409, body = ErrorBody),
     ))]
 pub async fn update_node(
     State(st): State<AppState>,

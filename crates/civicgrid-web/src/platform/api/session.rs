@@ -98,7 +98,6 @@ pub async fn login(
     responses(
         (status = 204, description = "Signed out; the session cookie is cleared"),
         (status = 400, body = ErrorBody, description = "Called with an API token, which has no session"),
-        (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody, description = "Missing or wrong X-CSRF-Token"),
     ),
     security(("session_cookie" = [])))]

@@ -69,7 +69,6 @@ pub struct IssuedToken {
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens",
     responses(
         (status = 200, body = Vec<Token>, description = "Tokens inside the caller's scope, revoked ones included"),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
     ))]
 pub async fn list_tokens(
     State(st): State<AppState>,
@@ -82,9 +81,7 @@ pub async fn list_tokens(
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "tokens", request_body = CreateToken,
     responses(
         (status = 201, body = IssuedToken, headers(("Location" = String))),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 409, body = ErrorBody, description = "The name is taken"),
-        (status = 422, body = ErrorBody),
     ))]
 pub async fn create_token(
     State(st): State<AppState>,
@@ -108,8 +105,6 @@ pub async fn create_token(
     params(("id" = i64, Path), ReasonQuery),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody, description = "Already revoked"),
     ))]
 pub async fn revoke_token(

@@ -78,10 +78,7 @@ pub struct ResetPassword {
 }
 
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", params(UserQuery),
-    responses(
-        (status = 200, body = Vec<User>, description = "Ordered by username"),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-    ))]
+    responses((status = 200, body = Vec<User>, description = "Ordered by username")))]
 pub async fn list_users(
     State(st): State<AppState>,
     caller: ApiCaller,
@@ -102,10 +99,8 @@ pub async fn list_users(
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = CreateUser,
     responses(
         (status = 201, body = User, headers(("Location" = String))),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody, description = "No such node"),
         (status = 409, body = ErrorBody, description = "The username is taken"),
-        (status = 422, body = ErrorBody),
     ))]
 pub async fn create_user(
     State(st): State<AppState>,
@@ -124,11 +119,7 @@ pub async fn create_user(
 
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users",
     params(("id" = i64, Path)),
-    responses(
-        (status = 200, body = UserDetail),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-    ))]
+    responses((status = 200, body = UserDetail)))]
 pub async fn get_user(
     State(st): State<AppState>,
     caller: ApiCaller,
@@ -148,12 +139,7 @@ pub async fn get_user(
 
 #[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users",
     params(("id" = i64, Path)), request_body = UpdateUser,
-    responses(
-        (status = 200, body = User),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 422, body = ErrorBody),
-    ))]
+    responses((status = 200, body = User)))]
 pub async fn update_user(
     State(st): State<AppState>,
     caller: ApiCaller,
@@ -173,12 +159,7 @@ pub async fn update_user(
 
 #[utoipa::path(post, path = "/api/v1/users/{id}/password", tag = "users",
     params(("id" = i64, Path)), request_body = ResetPassword,
-    responses(
-        (status = 204, description = "Password set; the user's sessions are ended"),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 422, body = ErrorBody),
-    ))]
+    responses((status = 204, description = "Password set; the user's sessions are ended")))]
 pub async fn reset_password(
     State(st): State<AppState>,
     caller: ApiCaller,

@@ -11,8 +11,8 @@ use civicgrid_app::platform::users::User;
 use serde::Deserialize;
 
 use crate::error::PageResult;
-use crate::extract::{CurrentUser, PageForm, PageQuery};
-use crate::forms::{Problems, notice, problems_of};
+use crate::extract::{CurrentUser, PageForm};
+use crate::forms::{DoneNotice, Problems, problems_of};
 use crate::i18n::Lang;
 use crate::page::{PageCtx, render};
 use crate::routes::Routes;
@@ -91,18 +91,12 @@ async fn account_page(
     }))
 }
 
-#[derive(Deserialize)]
-struct DoneQuery {
-    done: Option<String>,
-}
-
 async fn account(
     State(st): State<AppState>,
     ctx: PageCtx,
     CurrentUser(me): CurrentUser,
-    PageQuery(q): PageQuery<DoneQuery>,
+    DoneNotice(n): DoneNotice,
 ) -> PageResult<Response> {
-    let n = notice(ctx.lang, q.done.as_deref());
     account_page(&st, ctx, &me, n, Problems::none()).await
 }
 

@@ -14,8 +14,8 @@ use civicgrid_app::platform::org::{NodeEdit, NodeInput, NodeView, OrgNode};
 use serde::Deserialize;
 
 use crate::error::PageResult;
-use crate::extract::{CurrentUser, PageForm, PagePath, PageQuery};
-use crate::forms::{Problems, node_name, notice, optional, problems_of, tree_order};
+use crate::extract::{CurrentUser, PageForm, PagePath};
+use crate::forms::{DoneNotice, Problems, node_name, optional, problems_of, tree_order};
 use crate::i18n::Lang;
 use crate::page::{PageCtx, render};
 use crate::routes::Routes;
@@ -131,11 +131,6 @@ struct NodePage {
     notice: Option<String>,
 }
 
-#[derive(Deserialize)]
-struct DoneQuery {
-    done: Option<String>,
-}
-
 /// An area of a map, owning what a [`MapFeature`] borrows.
 struct Area {
     id: i64,
@@ -189,7 +184,7 @@ async fn node_page(
     ctx: PageCtx,
     CurrentUser(me): CurrentUser,
     PagePath(id): PagePath<i64>,
-    PageQuery(q): PageQuery<DoneQuery>,
+    DoneNotice(n): DoneNotice,
 ) -> PageResult<Response> {
     let view = st.app.node(&me.actor, id).await?;
     let lang = ctx.lang;
@@ -214,7 +209,7 @@ async fn node_page(
             .map(|(k, n)| (k.as_str(), *n))
             .collect(),
         may_have_children: own_kind.child_kind().is_some(),
-        notice: notice(lang, q.done.as_deref()),
+        notice: n,
         node: view.node,
         ctx,
     }))

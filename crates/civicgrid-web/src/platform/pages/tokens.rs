@@ -13,9 +13,9 @@ use civicgrid_app::platform::tokens::NewToken;
 use serde::Deserialize;
 
 use crate::error::PageResult;
-use crate::extract::{CurrentUser, PageForm, PagePath, PageQuery};
+use crate::extract::{CurrentUser, PageForm, PagePath};
 use crate::forms::{
-    NodeChoice, Problems, all_roles, form_id, node_choices, notice, optional, problems_of,
+    DoneNotice, NodeChoice, Problems, all_roles, form_id, node_choices, optional, problems_of,
 };
 use crate::i18n::Lang;
 use crate::page::{PageCtx, render};
@@ -103,18 +103,12 @@ async fn tokens_page(
     }))
 }
 
-#[derive(Deserialize)]
-struct DoneQuery {
-    done: Option<String>,
-}
-
 async fn list(
     State(st): State<AppState>,
     ctx: PageCtx,
     CurrentUser(me): CurrentUser,
-    PageQuery(q): PageQuery<DoneQuery>,
+    DoneNotice(n): DoneNotice,
 ) -> PageResult<Response> {
-    let n = notice(ctx.lang, q.done.as_deref());
     tokens_page(&st, ctx, &me, TokenFields::default(), n, Problems::none()).await
 }
 

@@ -53,11 +53,8 @@ pub struct RatingBody {
     request_body = TransitionBody,
     responses(
         (status = 200, body = Request),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody, description = "The caller may not take this action"),
-        (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody, description = "The status does not allow it, or the version is stale"),
-        (status = 422, body = ErrorBody),
     ))]
 pub async fn transition(
     State(st): State<AppState>,
@@ -87,11 +84,8 @@ pub async fn transition(
     request_body = RatingBody,
     responses(
         (status = 200, body = Request),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody, description = "Only the requester rates"),
-        (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody, description = "Not resolved, or already rated"),
-        (status = 422, body = ErrorBody),
     ))]
 pub async fn rate(
     State(st): State<AppState>,
@@ -126,9 +120,7 @@ pub struct ClearFlagBody {
     request_body = ClearFlagBody,
     responses(
         (status = 200, body = Request),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody, description = "Only supervisors (community staff, street office) clear flags"),
-        (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody, description = "The request is not flagged"),
         (status = 422, body = ErrorBody, description = "No reason given; the code names the field"),
     ))]
@@ -165,10 +157,7 @@ pub struct CommentBody {
     request_body = CommentBody,
     responses(
         (status = 201, body = TimelineLine, headers(("Location" = String)), description = "The new timeline line"),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody, description = "Only the requester, handlers and the assigned responders comment"),
-        (status = 404, body = ErrorBody),
-        (status = 422, body = ErrorBody),
     ))]
 pub async fn comment(
     State(st): State<AppState>,

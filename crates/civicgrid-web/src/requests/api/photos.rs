@@ -54,10 +54,7 @@ impl From<PhotoMeta> for Photo {
 
 #[utoipa::path(get, path = "/api/v1/requests/{id}/photos", tag = "requests",
     params(("id" = String, Path, description = "An id or a number")),
-    responses(
-        (status = 200, body = Vec<Photo>),
-        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
-    ))]
+    responses((status = 200, body = Vec<Photo>)))]
 pub async fn photos(
     State(st): State<AppState>,
     caller: ApiCaller,
@@ -146,9 +143,7 @@ async fn read_upload(
         `intake` for the requester, `resolution` for staff)."),
     responses(
         (status = 201, body = Photo, headers(("Location" = String))),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody, description = "Only the requester and those working on it add photos"),
-        (status = 404, body = ErrorBody),
         (status = 413, body = ErrorBody, description = "More than 8 MB"),
         (status = 415, body = ErrorBody, description = "Not multipart/form-data"),
         (status = 422, body = ErrorBody, description = "Not a JPEG, PNG or WebP image, or a bad stage; the code names the field"),
@@ -189,7 +184,6 @@ pub async fn add_photo(
     ),
     responses(
         (status = 200, description = "The image bytes (image/jpeg, image/png or image/webp)", content_type = "image/*"),
-        (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody, description = "No such photo of this request, or not one the caller may see"),
     ))]
 pub async fn photo(

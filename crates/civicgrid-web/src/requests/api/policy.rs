@@ -220,7 +220,7 @@ impl PolicyBody {
 }
 
 #[utoipa::path(get, path = "/api/v1/requests/policy", tag = "requests",
-    responses((status = 200, body = PolicyBody), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = PolicyBody)))]
 pub async fn policy(State(st): State<AppState>, _caller: ApiCaller) -> ApiResult<Json<PolicyBody>> {
     Ok(Json(PolicyBody::from(&st.app.request_policy().await?)))
 }
@@ -229,7 +229,6 @@ pub async fn policy(State(st): State<AppState>, _caller: ApiCaller) -> ApiResult
     request_body = PolicyBody,
     responses(
         (status = 200, body = PolicyBody, description = "The policy now in force"),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody, description = "Needs the request catalogue permission (system administrators)"),
         (status = 422, body = ErrorBody, description = "A field is out of range; the message names it"),
     ))]

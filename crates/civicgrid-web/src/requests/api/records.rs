@@ -191,7 +191,7 @@ impl From<Category> for CategoryEntry {
 }
 
 #[utoipa::path(get, path = "/api/v1/requests/categories", tag = "requests",
-    responses((status = 200, body = Vec<CategoryEntry>), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = Vec<CategoryEntry>)))]
 pub async fn categories(
     State(st): State<AppState>,
     _caller: ApiCaller,
@@ -204,8 +204,6 @@ pub async fn categories(
     request_body = NewRequestBody,
     responses(
         (status = 201, body = Submitted, headers(("Location" = String))),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody),
         (status = 422, body = ErrorBody, description = "A field is invalid; the message and code name it"),
     ))]
 pub async fn submit(
@@ -279,11 +277,7 @@ pub async fn submit(
 
 #[utoipa::path(get, path = "/api/v1/requests", tag = "requests",
     params(QueueParams),
-    responses(
-        (status = 200, body = QueuePage),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 422, body = ErrorBody),
-    ))]
+    responses((status = 200, body = QueuePage)))]
 pub async fn queue(
     State(st): State<AppState>,
     caller: ApiCaller,
@@ -333,7 +327,7 @@ pub async fn queue(
 
 #[utoipa::path(get, path = "/api/v1/requests/inbox", tag = "requests",
     params(InboxParams),
-    responses((status = 200, body = Inbox), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = Inbox)))]
 pub async fn inbox(
     State(st): State<AppState>,
     caller: ApiCaller,
@@ -363,7 +357,6 @@ pub async fn inbox(
     params(("id" = String, Path, description = "An id or a number (R-2026-000123)")),
     responses(
         (status = 200, body = Request),
-        (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody, description = "No such request, or not one the caller may see"),
     ))]
 pub async fn get_request(
@@ -379,7 +372,6 @@ pub async fn get_request(
     params(("id" = String, Path, description = "An id or a number")),
     responses(
         (status = 200, body = Vec<TimelineLine>, description = "Oldest first; the requester sees only the lines meant for them"),
-        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
     ))]
 pub async fn timeline(
     State(st): State<AppState>,

@@ -2,6 +2,10 @@
 //! in the specification's order) and written as XML (with quick-xml, text escaped) or
 //! JSON (lists as arrays).
 
+use std::convert::Infallible;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use quick_xml::Writer;
@@ -32,6 +36,17 @@ impl Format {
             Format::Xml => "text/xml; charset=utf-8",
             Format::Json => "application/json; charset=utf-8",
         }
+    }
+}
+
+/// The format of a resource routed by its full name (`services.json`,
+/// `requests.xml`, …), read from the request path's extension; XML, the
+/// specification's default, when it has none.
+impl<S: Send + Sync> FromRequestParts<S> for Format {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Format::split(parts.uri.path()).map_or(Format::Xml, |(_, format)| format))
     }
 }
 

@@ -35,6 +35,12 @@ pub const CHANGESET: &str = "2026-01-15T00:00:00+08:00";
 /// The base path.
 pub const BASE: &str = "/open311/v2";
 
+/// The query string as name–value pairs, or why it could not be read.
+type RawQuery = Result<Query<Vec<(String, String)>>, QueryRejection>;
+
+/// A form body as name–value pairs, or why it could not be read.
+type RawForm = Result<Form<Vec<(String, String)>>, FormRejection>;
+
 /// Request parameters (query string and form body), first occurrence wins.
 #[derive(Debug, Default)]
 struct Params(Vec<(String, String)>);
@@ -48,9 +54,7 @@ impl Params {
             .filter(|v| !v.is_empty())
     }
 
-    fn from_query(
-        q: Result<Query<Vec<(String, String)>>, QueryRejection>,
-    ) -> Result<Params, String> {
+    fn from_query(q: RawQuery) -> Result<Params, String> {
         match q {
             Ok(Query(v)) => Ok(Params(v)),
             Err(e) => Err(e.body_text()),
@@ -164,12 +168,32 @@ impl Call {
     fn fail(&self, e: AppError) -> Open311Failure {
         app_error(self.format, e)
     }
+
+    /// The `start_date`–`end_date` window asked for (dates without an offset read in
+    /// the configured one), bounded as the specification says.
+    async fn date_window(&self, st: &AppState) -> Result<(i64, i64), Open311Failure> {
+        let offset = st
+            .app
+            .open311_utc_offset()
+            .await
+            .map_err(|e| self.fail(e))?;
+        let date = |name: &'static str| {
+            self.params
+                .get(name)
+                .map(|s| spec::parse_datetime(name, s, offset))
+                .transpose()
+                .map_err(|e| spec_error(self.format, &e))
+        };
+        let (start, end) = (date("start_date")?, date("end_date")?);
+        spec::date_range(start, end, civicgrid_app::now_ms())
+            .map_err(|e| spec_error(self.format, &e))
+    }
 }
 
 fn query_call(
     st: &AppState,
     format: Format,
-    q: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    q: RawQuery,
     lang: Lang,
 ) -> Result<Call, Open311Failure> {
     let params = Params::from_query(q).map_err(|m| bad(format, m))?;
@@ -266,9 +290,9 @@ fn update_doc(u: &ServiceRequestUpdate) -> Doc {
 // ---- handlers --------------------------------------------------------------
 
 async fn discovery(
-    st: AppState,
+    State(st): State<AppState>,
     format: Format,
-    q: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    q: RawQuery,
     lang: Lang,
     headers: HeaderMap,
 ) -> Answer {
@@ -323,12 +347,7 @@ async fn discovery(
     ))
 }
 
-async fn services(
-    st: AppState,
-    format: Format,
-    q: Result<Query<Vec<(String, String)>>, QueryRejection>,
-    lang: Lang,
-) -> Answer {
+async fn services(State(st): State<AppState>, format: Format, q: RawQuery, lang: Lang) -> Answer {
     let call = query_call(&st, format, q, lang)?;
     let list = st
         .app
@@ -345,7 +364,7 @@ async fn services(
 async fn service_definition(
     State(st): State<AppState>,
     p: Result<Path<String>, PathRejection>,
-    q: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    q: RawQuery,
     lang: Lang,
 ) -> Answer {
     let (code, format) = path_resource(p)?;
@@ -366,36 +385,21 @@ async fn service_definition(
 }
 
 async fn list_requests(
-    st: AppState,
+    State(st): State<AppState>,
     format: Format,
-    q: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    q: RawQuery,
     lang: Lang,
 ) -> Answer {
     let call = query_call(&st, format, q, lang)?;
     let viewer = call.viewer(&st).await?;
     let p = &call.params;
     let err = |e: Open311Error| spec_error(call.format, &e);
-    let offset = st
-        .app
-        .open311_utc_offset()
-        .await
-        .map_err(|e| call.fail(e))?;
     let ids = p
         .get("service_request_id")
         .map(spec::parse_request_ids)
         .transpose()
         .map_err(err)?;
-    let start = p
-        .get("start_date")
-        .map(|s| spec::parse_datetime("start_date", s, offset))
-        .transpose()
-        .map_err(err)?;
-    let end = p
-        .get("end_date")
-        .map(|s| spec::parse_datetime("end_date", s, offset))
-        .transpose()
-        .map_err(err)?;
-    let (from, to) = spec::date_range(start, end, civicgrid_app::now_ms()).map_err(err)?;
+    let (from, to) = call.date_window(&st).await?;
     let status = p
         .get("status")
         .map(Open311Status::parse)
@@ -425,7 +429,7 @@ async fn list_requests(
 async fn one_request(
     State(st): State<AppState>,
     p: Result<Path<String>, PathRejection>,
-    q: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    q: RawQuery,
     lang: Lang,
 ) -> Answer {
     let (id, format) = path_resource(p)?;
@@ -456,7 +460,7 @@ async fn one_request(
 async fn token(
     State(st): State<AppState>,
     p: Result<Path<String>, PathRejection>,
-    q: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    q: RawQuery,
     lang: Lang,
 ) -> Answer {
     let (token, format) = path_resource(p)?;
@@ -479,32 +483,12 @@ async fn token(
     ))
 }
 
-async fn updates(
-    st: AppState,
-    format: Format,
-    q: Result<Query<Vec<(String, String)>>, QueryRejection>,
-    lang: Lang,
-) -> Answer {
+async fn updates(State(st): State<AppState>, format: Format, q: RawQuery, lang: Lang) -> Answer {
     let call = query_call(&st, format, q, lang)?;
     let p = &call.params;
-    let err = |e: Open311Error| spec_error(call.format, &e);
-    let offset = st
-        .app
-        .open311_utc_offset()
-        .await
-        .map_err(|e| call.fail(e))?;
-    let start = p
-        .get("start_date")
-        .map(|s| spec::parse_datetime("start_date", s, offset))
-        .transpose()
-        .map_err(err)?;
-    let end = p
-        .get("end_date")
-        .map(|s| spec::parse_datetime("end_date", s, offset))
-        .transpose()
-        .map_err(err)?;
-    let (from, to) = spec::date_range(start, end, civicgrid_app::now_ms()).map_err(err)?;
-    let page = Page::parse(p.get("page"), p.get("page_size")).map_err(err)?;
+    let (from, to) = call.date_window(&st).await?;
+    let page =
+        Page::parse(p.get("page"), p.get("page_size")).map_err(|e| spec_error(call.format, &e))?;
     let list = st
         .app
         .open311_updates(from, to, page, call.lang)
@@ -518,11 +502,11 @@ async fn updates(
 }
 
 async fn post_request(
-    st: AppState,
+    State(st): State<AppState>,
     format: Format,
-    q: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    q: RawQuery,
     lang: Lang,
-    body: Result<Form<Vec<(String, String)>>, FormRejection>,
+    body: RawForm,
 ) -> Answer {
     let mut params = Params::from_query(q).map_err(|m| bad(format, m))?;
     match body {
@@ -607,61 +591,18 @@ async fn post_request(
     Ok(reply)
 }
 
-type Q = Result<Query<Vec<(String, String)>>, QueryRejection>;
-
 pub(crate) fn routes(r: Routes) -> Routes {
-    use Format::{Json, Xml};
-    r.get(
-        "/open311/v2/discovery.json",
-        |State(st): State<AppState>, q: Q, l: Lang, h: HeaderMap| discovery(st, Json, q, l, h),
-    )
-    .get(
-        "/open311/v2/discovery.xml",
-        |State(st): State<AppState>, q: Q, l: Lang, h: HeaderMap| discovery(st, Xml, q, l, h),
-    )
-    .get(
-        "/open311/v2/services.json",
-        |State(st): State<AppState>, q: Q, l: Lang| services(st, Json, q, l),
-    )
-    .get(
-        "/open311/v2/services.xml",
-        |State(st): State<AppState>, q: Q, l: Lang| services(st, Xml, q, l),
-    )
-    .get("/open311/v2/services/{service_code}", service_definition)
-    .get(
-        "/open311/v2/requests.json",
-        |State(st): State<AppState>, q: Q, l: Lang| list_requests(st, Json, q, l),
-    )
-    .get(
-        "/open311/v2/requests.xml",
-        |State(st): State<AppState>, q: Q, l: Lang| list_requests(st, Xml, q, l),
-    )
-    .post(
-        "/open311/v2/requests.json",
-        |State(st): State<AppState>,
-         q: Q,
-         l: Lang,
-         b: Result<Form<Vec<(String, String)>>, FormRejection>| {
-            post_request(st, Json, q, l, b)
-        },
-    )
-    .post(
-        "/open311/v2/requests.xml",
-        |State(st): State<AppState>,
-         q: Q,
-         l: Lang,
-         b: Result<Form<Vec<(String, String)>>, FormRejection>| {
-            post_request(st, Xml, q, l, b)
-        },
-    )
-    .get("/open311/v2/requests/{service_request_id}", one_request)
-    .get("/open311/v2/tokens/{token}", token)
-    .get(
-        "/open311/v2/servicerequestupdates.json",
-        |State(st): State<AppState>, q: Q, l: Lang| updates(st, Json, q, l),
-    )
-    .get(
-        "/open311/v2/servicerequestupdates.xml",
-        |State(st): State<AppState>, q: Q, l: Lang| updates(st, Xml, q, l),
-    )
+    r.get("/open311/v2/discovery.json", discovery)
+        .get("/open311/v2/discovery.xml", discovery)
+        .get("/open311/v2/services.json", services)
+        .get("/open311/v2/services.xml", services)
+        .get("/open311/v2/services/{service_code}", service_definition)
+        .get("/open311/v2/requests.json", list_requests)
+        .get("/open311/v2/requests.xml", list_requests)
+        .post("/open311/v2/requests.json", post_request)
+        .post("/open311/v2/requests.xml", post_request)
+        .get("/open311/v2/requests/{service_request_id}", one_request)
+        .get("/open311/v2/tokens/{token}", token)
+        .get("/open311/v2/servicerequestupdates.json", updates)
+        .get("/open311/v2/servicerequestupdates.xml", updates)
 }

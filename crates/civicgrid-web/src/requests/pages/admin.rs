@@ -21,8 +21,8 @@ use serde::Deserialize;
 use super::resident::field_number;
 use super::{CategoryNames, language, party_label};
 use crate::error::PageResult;
-use crate::extract::{CurrentUser, PageForm, PagePath, PageQuery};
-use crate::forms::{NodeChoice, Problems, node_choices, notice, optional, problems_of};
+use crate::extract::{CurrentUser, PageForm, PagePath};
+use crate::forms::{DoneNotice, NodeChoice, Problems, node_choices, optional, problems_of};
 #[allow(unused_imports)]
 use crate::i18n::Lang;
 use crate::page::{PageCtx, render};
@@ -248,18 +248,12 @@ async fn show(
     }))
 }
 
-#[derive(Deserialize)]
-struct DoneQuery {
-    done: Option<String>,
-}
-
 async fn page(
     State(st): State<AppState>,
     ctx: PageCtx,
     CurrentUser(me): CurrentUser,
-    PageQuery(q): PageQuery<DoneQuery>,
+    DoneNotice(n): DoneNotice,
 ) -> PageResult<Response> {
-    let n = notice(ctx.lang, q.done.as_deref());
     show(&st, ctx, &me, n, Problems::none(), None).await
 }
 

@@ -22,8 +22,8 @@ use super::{
     utc_offset,
 };
 use crate::error::{Failure, PageError, PageResult};
-use crate::extract::{CurrentUser, PageForm, PagePath, PageQuery};
-use crate::forms::{Problems, notice, optional, problems_of};
+use crate::extract::{CurrentUser, PageForm, PagePath};
+use crate::forms::{DoneNotice, Problems, optional, problems_of};
 #[allow(unused_imports)]
 use crate::i18n::Lang;
 use crate::page::{PageCtx, render};
@@ -202,20 +202,14 @@ async fn show(
     }))
 }
 
-#[derive(Deserialize)]
-struct DoneQuery {
-    done: Option<String>,
-}
-
 async fn page(
     State(st): State<AppState>,
     ctx: PageCtx,
     CurrentUser(me): CurrentUser,
     PagePath(raw): PagePath<String>,
-    PageQuery(q): PageQuery<DoneQuery>,
+    DoneNotice(n): DoneNotice,
 ) -> PageResult<Response> {
     let id = request_id(&raw)?;
-    let n = notice(ctx.lang, q.done.as_deref());
     show(&st, ctx, &me, id, ActFields::default(), n, Problems::none()).await
 }
 

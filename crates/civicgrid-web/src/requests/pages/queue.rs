@@ -10,7 +10,7 @@ use std::time::Duration;
 use askama::Template;
 use axum::extract::{Request, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use civicgrid_app::AppError;
 #[allow(unused_imports)]
 use civicgrid_app::domain::platform::access::Permission;
@@ -28,9 +28,9 @@ use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::resident::{
-    ReportFields, active_categories, attach_photo, field_number, grids_of, new_request, read_posted,
+    ReportFields, active_categories, field_number, grids_of, new_request, read_posted, submitted,
 };
-use super::{CategoryNames, Line, changed, line, org_names, utc_offset};
+use super::{CategoryNames, Line, line, org_names, utc_offset};
 use crate::error::PageResult;
 use crate::extract::{CurrentUser, PageQuery};
 use crate::forms::{Problems, optional, problems_of, query_number};
@@ -379,15 +379,7 @@ async fn intake(
         Err(e) => Err(e),
     };
     match result {
-        Ok(done) => {
-            if let Ok(v) = st.app.request(&me.actor, done.id).await {
-                changed(&st, &v);
-            }
-            let notice = attach_photo(&st, &me, done.id, posted.photo)
-                .await
-                .unwrap_or("request_submitted");
-            Ok(Redirect::to(&format!("/requests/{}?done={notice}", done.id.0)).into_response())
-        }
+        Ok(done) => Ok(submitted(&st, &me, done.id, posted.photo).await),
         Err(e) => {
             let (status, problems) = problems_of(ctx.lang, e, "description")?;
             let page = intake_page(&st, ctx, &me, f, problems, &posted.fields).await?;

@@ -353,8 +353,26 @@ pub(crate) fn new_request(f: &ReportFields, channel: Channel) -> Result<NewReque
     })
 }
 
+/// Where a report just taken leads: whoever watches the request is told, its photo is
+/// stored (a refused photo does not undo the report, the notice says so) and the
+/// request's page is shown.
+pub(crate) async fn submitted(
+    st: &AppState,
+    me: &SignedIn,
+    id: civicgrid_app::domain::requests::RequestId,
+    photo: Option<(String, Vec<u8>)>,
+) -> Response {
+    if let Ok(v) = st.app.request(&me.actor, id).await {
+        changed(st, &v);
+    }
+    let notice = attach_photo(st, me, id, photo)
+        .await
+        .unwrap_or("request_submitted");
+    Redirect::to(&format!("/requests/{}?done={notice}", id.0)).into_response()
+}
+
 /// Stores the photo of a report; a refused photo does not undo the report.
-pub(crate) async fn attach_photo(
+async fn attach_photo(
     st: &AppState,
     me: &SignedIn,
     id: civicgrid_app::domain::requests::RequestId,
@@ -387,15 +405,7 @@ async fn submit(
         Err(e) => Err(e),
     };
     match result {
-        Ok(done) => {
-            if let Ok(v) = st.app.request(&me.actor, done.id).await {
-                changed(&st, &v);
-            }
-            let notice = attach_photo(&st, &me, done.id, posted.photo)
-                .await
-                .unwrap_or("request_submitted");
-            Ok(Redirect::to(&format!("/requests/{}?done={notice}", done.id.0)).into_response())
-        }
+        Ok(done) => Ok(submitted(&st, &me, done.id, posted.photo).await),
         Err(e) => {
             let (status, problems) = problems_of(ctx.lang, e, "description")?;
             let page = new_page(&st, ctx, &me, f, problems).await?;

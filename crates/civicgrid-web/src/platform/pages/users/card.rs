@@ -12,9 +12,9 @@ use civicgrid_app::platform::users::{RoleGrant, User, UserEdit};
 use serde::Deserialize;
 
 use crate::error::PageResult;
-use crate::extract::{CurrentUser, PageForm, PagePath, PageQuery};
+use crate::extract::{CurrentUser, PageForm, PagePath};
 use crate::forms::{
-    NodeChoice, Problems, form_id, grantable_roles, node_choices, notice, optional, problems_of,
+    DoneNotice, NodeChoice, Problems, form_id, grantable_roles, node_choices, optional, problems_of,
 };
 use crate::i18n::Lang;
 use crate::page::{PageCtx, render};
@@ -115,20 +115,15 @@ async fn render_card(
     }))
 }
 
-#[derive(Deserialize)]
-struct DoneQuery {
-    done: Option<String>,
-}
-
 async fn card(
     State(st): State<AppState>,
     ctx: PageCtx,
     CurrentUser(me): CurrentUser,
     PagePath(id): PagePath<i64>,
-    PageQuery(q): PageQuery<DoneQuery>,
+    DoneNotice(n): DoneNotice,
 ) -> PageResult<Response> {
     let state = CardState {
-        notice: notice(ctx.lang, q.done.as_deref()),
+        notice: n,
         ..CardState::default()
     };
     render_card(&st, ctx, &me, id, state).await
