@@ -13,7 +13,6 @@ pub mod requests;
 use std::sync::Arc;
 
 pub use civicgrid_domain as domain;
-pub use civicgrid_store as store;
 pub use error::{AppError, AppResult};
 
 /// Milliseconds since the Unix epoch, now: the clock the use cases and their callers

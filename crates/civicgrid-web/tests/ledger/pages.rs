@@ -5,7 +5,7 @@
 use axum::http::StatusCode;
 use civicgrid_app::domain::platform::access::Actor;
 use civicgrid_app::ledger::ResidentInput;
-use civicgrid_app::store::platform::audit::AuditFilter;
+use civicgrid_store::platform::audit::AuditFilter;
 
 use crate::support::{CSRF, TestApp};
 

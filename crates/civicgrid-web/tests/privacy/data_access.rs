@@ -5,7 +5,7 @@
 use axum::http::StatusCode;
 use civicgrid_app::domain::platform::access::Actor;
 use civicgrid_app::ledger::ResidentInput;
-use civicgrid_app::store::privacy::data_access::ViewFilter;
+use civicgrid_store::privacy::data_access::ViewFilter;
 
 use crate::support::{CSRF, TestApp};
 

@@ -115,7 +115,7 @@ async fn staff_intake_picks_the_residents_ledger_record() {
     taken.assert_status(StatusCode::SEE_OTHER);
     let id = id_from(&taken);
     let mut conn = t.app.db().read().await.expect("read");
-    let rec = civicgrid_app::store::requests::get_request(
+    let rec = civicgrid_store::requests::get_request(
         &mut conn,
         civicgrid_app::domain::requests::RequestId(id),
     )

@@ -243,7 +243,7 @@ async fn resident_in(t: &TestApp, grid: i64, room: &str, name: &str) -> i64 {
 async fn linked(t: &TestApp, username: &str) -> Option<i64> {
     let id = user_id(t, username).await;
     let mut conn = t.app.db().read().await.expect("read");
-    civicgrid_app::store::ledger::resident_of_user(&mut conn, id)
+    civicgrid_store::ledger::resident_of_user(&mut conn, id)
         .await
         .expect("link")
 }

@@ -9,7 +9,7 @@ use axum::http::{Request, StatusCode, header};
 use civicgrid_app::domain::ledger::date::Date;
 use civicgrid_app::domain::ledger::id_number::compose;
 use civicgrid_app::ledger::ResidentInput;
-use civicgrid_app::store::ledger::{self as repo, ResidentRecord};
+use civicgrid_store::ledger::{self as repo, ResidentRecord};
 
 use crate::support::ledger::{HEADER, finished, upload_file};
 use crate::support::*;

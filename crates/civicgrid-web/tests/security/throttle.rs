@@ -9,7 +9,7 @@ use axum::http::{Request, StatusCode, header};
 use civicgrid_app::domain::platform::account::{
     THROTTLE_ADDRESS_MAX_FAILURES, THROTTLE_MAX_FAILURES,
 };
-use civicgrid_app::store::platform::sessions::{self, ThrottleState};
+use civicgrid_store::platform::sessions::{self, ThrottleState};
 use tokio::task::JoinSet;
 use tower::ServiceExt;
 
@@ -57,7 +57,7 @@ async fn state(t: &TestApp, key: &str) -> ThrottleState {
 async fn set_state(t: &TestApp, key: &str, s: ThrottleState) {
     let mut tx = t.app.db().begin_write().await.expect("write");
     sessions::throttle_put(&mut tx, key, s).await.expect("put");
-    civicgrid_app::store::commit(tx).await.expect("commit");
+    civicgrid_store::commit(tx).await.expect("commit");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -98,7 +98,7 @@ async fn parallel_guesses_get_no_more_checks_than_the_limit() {
         locked.failures, THROTTLE_MAX_FAILURES,
         "refused ones not counted"
     );
-    assert!(locked.locked_until > civicgrid_app::store::now_ms());
+    assert!(locked.locked_until > civicgrid_store::now_ms());
 
     // Another account behind the same address still signs in.
     t.login("staff").await;
@@ -108,7 +108,7 @@ async fn parallel_guesses_get_no_more_checks_than_the_limit() {
         &t,
         "user:grid",
         ThrottleState {
-            locked_until: civicgrid_app::store::now_ms() - 1,
+            locked_until: civicgrid_store::now_ms() - 1,
             ..locked
         },
     )
@@ -129,7 +129,7 @@ async fn after_a_wait_one_more_guess_is_checked_and_the_wait_grows() {
             <= THROTTLE_MAX_FAILURES
     );
     let locked = state(&t, "user:resident").await;
-    let now = civicgrid_app::store::now_ms();
+    let now = civicgrid_store::now_ms();
     let first_wait = locked.locked_until - now;
     set_state(
         &t,
@@ -153,7 +153,7 @@ async fn after_a_wait_one_more_guess_is_checked_and_the_wait_grows() {
     let again = state(&t, "user:resident").await;
     assert_eq!(again.failures, THROTTLE_MAX_FAILURES + 1);
     assert!(
-        again.locked_until - civicgrid_app::store::now_ms() > first_wait,
+        again.locked_until - civicgrid_store::now_ms() > first_wait,
         "the wait grows"
     );
 }
@@ -177,7 +177,7 @@ async fn an_address_waits_only_far_past_one_account() {
         ADDRESS_KEY,
         ThrottleState {
             failures: THROTTLE_ADDRESS_MAX_FAILURES - 1,
-            window_start: civicgrid_app::store::now_ms(),
+            window_start: civicgrid_store::now_ms(),
             locked_until: 0,
         },
     )

@@ -7,7 +7,7 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
-use civicgrid_app::store::platform::audit::{AuditFilter, list};
+use civicgrid_store::platform::audit::{AuditFilter, list};
 
 use crate::support::ledger::{HEADER, finished, upload_file};
 use crate::support::*;

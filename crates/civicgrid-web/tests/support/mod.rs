@@ -22,7 +22,7 @@ use civicgrid_app::ledger::ResidentInput;
 use civicgrid_app::platform::org::NodeInput;
 use civicgrid_app::platform::tokens::NewToken;
 use civicgrid_app::platform::users::NewUser;
-use civicgrid_app::store::Db;
+use civicgrid_store::Db;
 use civicgrid_app::{App, AppConfig};
 use civicgrid_web::{AppState, WebConfig, build_router};
 use http_body_util::BodyExt;
