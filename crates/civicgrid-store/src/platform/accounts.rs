@@ -4,6 +4,7 @@ use civicgrid_domain::platform::access::{Assignment, Role};
 use civicgrid_domain::platform::org::OrgPath;
 use sqlx::{AnyConnection, Row, any::AnyRow};
 
+use crate::repo::found;
 use crate::{StoreError, StoreResult, now_ms, prefix_end};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,16 +107,14 @@ pub async fn set_password_hash(
     user_id: i64,
     password_hash: &str,
 ) -> StoreResult<()> {
-    let done = sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
-        .bind(password_hash)
-        .bind(now_ms())
-        .bind(user_id)
-        .execute(&mut *conn)
-        .await?;
-    if done.rows_affected() == 0 {
-        return Err(StoreError::NotFound);
-    }
-    Ok(())
+    found(
+        sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+            .bind(password_hash)
+            .bind(now_ms())
+            .bind(user_id)
+            .execute(&mut *conn)
+            .await?,
+    )
 }
 
 pub async fn update_user(
@@ -124,18 +123,17 @@ pub async fn update_user(
     display_name: &str,
     active: bool,
 ) -> StoreResult<User> {
-    let done = sqlx::query(
-        "UPDATE users SET display_name = $1, active = $2, updated_at = $3 WHERE id = $4",
-    )
-    .bind(display_name)
-    .bind(i64::from(active))
-    .bind(now_ms())
-    .bind(user_id)
-    .execute(&mut *conn)
-    .await?;
-    if done.rows_affected() == 0 {
-        return Err(StoreError::NotFound);
-    }
+    found(
+        sqlx::query(
+            "UPDATE users SET display_name = $1, active = $2, updated_at = $3 WHERE id = $4",
+        )
+        .bind(display_name)
+        .bind(i64::from(active))
+        .bind(now_ms())
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?,
+    )?;
     get_user(conn, user_id).await
 }
 
@@ -234,14 +232,12 @@ pub async fn insert_assignment(
 }
 
 pub async fn delete_assignment(conn: &mut AnyConnection, assignment_id: i64) -> StoreResult<()> {
-    let done = sqlx::query("DELETE FROM role_assignments WHERE id = $1")
-        .bind(assignment_id)
-        .execute(&mut *conn)
-        .await?;
-    if done.rows_affected() == 0 {
-        return Err(StoreError::NotFound);
-    }
-    Ok(())
+    found(
+        sqlx::query("DELETE FROM role_assignments WHERE id = $1")
+            .bind(assignment_id)
+            .execute(&mut *conn)
+            .await?,
+    )
 }
 
 /// A user's assignments with their nodes, ordered by role then node path.

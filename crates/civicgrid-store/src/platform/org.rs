@@ -3,6 +3,7 @@
 use civicgrid_domain::platform::org::{NodeKind, OrgPath};
 use sqlx::{AnyConnection, Row, any::AnyRow};
 
+use crate::repo::found;
 use crate::{StoreError, StoreResult, now_ms, prefix_end};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -183,7 +184,7 @@ pub struct NodeUpdate<'a> {
 }
 
 pub async fn update(conn: &mut AnyConnection, id: i64, u: &NodeUpdate<'_>) -> StoreResult<OrgNode> {
-    let done = sqlx::query(
+    found(sqlx::query(
         "UPDATE org_nodes SET code = $1, name_zh = $2, name_en = $3, boundary = $4, updated_at = $5 \
          WHERE id = $6",
     )
@@ -194,10 +195,7 @@ pub async fn update(conn: &mut AnyConnection, id: i64, u: &NodeUpdate<'_>) -> St
     .bind(now_ms())
     .bind(id)
     .execute(&mut *conn)
-    .await?;
-    if done.rows_affected() == 0 {
-        return Err(StoreError::NotFound);
-    }
+    .await?)?;
     get(conn, id).await
 }
 

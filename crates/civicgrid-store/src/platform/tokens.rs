@@ -4,6 +4,7 @@ use civicgrid_domain::platform::access::Role;
 use civicgrid_domain::platform::org::OrgPath;
 use sqlx::{AnyConnection, Row};
 
+use crate::repo::found;
 use crate::{StoreError, StoreResult, now_ms};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,16 +105,13 @@ pub async fn mark_used(conn: &mut AnyConnection, id: i64, now: i64) -> StoreResu
 }
 
 pub async fn revoke(conn: &mut AnyConnection, id: i64, now: i64) -> StoreResult<()> {
-    let done =
+    found(
         sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
             .bind(now)
             .bind(id)
             .execute(&mut *conn)
-            .await?;
-    if done.rows_affected() == 0 {
-        return Err(StoreError::NotFound);
-    }
-    Ok(())
+            .await?,
+    )
 }
 
 pub async fn list(conn: &mut AnyConnection) -> StoreResult<Vec<ApiToken>> {
