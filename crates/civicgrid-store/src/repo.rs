@@ -5,6 +5,7 @@
 //! codes is read into a row struct of the stored columns first and converted with
 //! `TryFrom`, where a code the domain does not know is [`StoreError::Corrupt`].
 
+use civicgrid_domain::platform::org::OrgPath;
 use sqlx::any::AnyQueryResult;
 
 use crate::{StoreError, StoreResult};
@@ -17,6 +18,14 @@ pub(crate) fn corrupt(e: impl std::fmt::Display) -> StoreError {
 /// A boolean as stored: `0` or `1`.
 pub(crate) fn flag(b: bool) -> i64 {
     i64::from(b)
+}
+
+/// An org node's materialised path as stored: set right after the node is inserted,
+/// so a node without one is corrupt.
+pub(crate) fn node_path(path: Option<String>) -> StoreResult<OrgPath> {
+    Ok(OrgPath::from_stored(path.ok_or_else(|| {
+        StoreError::Corrupt("org node without a path".into())
+    })?))
 }
 
 /// An update or delete of one record by its key: no row changed means no such record

@@ -5,9 +5,9 @@ use civicgrid_domain::platform::org::OrgPath;
 use civicgrid_domain::requests::routing::Party;
 use civicgrid_domain::requests::sla::{Deadlines, EscalationLevel};
 use civicgrid_domain::requests::{Channel, Rating, RequestId, Status};
-use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::any::AnyArguments;
 use sqlx::query::Query;
-use sqlx::{Any, AnyConnection, FromRow, Row};
+use sqlx::{Any, AnyConnection, Row};
 
 use super::{corrupt, degrees_to_e7, e7_to_degrees, flag};
 use crate::repo::records;
@@ -212,11 +212,6 @@ impl TryFrom<RequestRow> for RequestRecord {
             version: r.version,
         })
     }
-}
-
-/// A request read by [`select_requests!`] through a query built as text.
-pub(super) fn from_row(r: &AnyRow) -> StoreResult<RequestRecord> {
-    RequestRow::from_row(r)?.try_into()
 }
 
 /// The stored point (WGS-84 × 10^7) as degrees, when both halves are there.
