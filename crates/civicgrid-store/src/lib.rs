@@ -12,6 +12,7 @@ pub mod dialect;
 pub mod ledger;
 pub mod platform;
 pub mod privacy;
+mod repo;
 pub mod requests;
 mod unique;
 

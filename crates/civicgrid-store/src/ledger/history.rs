@@ -3,7 +3,8 @@
 
 use sqlx::AnyConnection;
 
-use crate::{StoreError, StoreResult};
+use crate::StoreResult;
+use crate::repo::found;
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct HistoryEntry {
@@ -109,16 +110,13 @@ pub async fn link_user(
     user_id: i64,
     resident_id: Option<i64>,
 ) -> StoreResult<()> {
-    let n = sqlx::query("UPDATE users SET resident_id = $1 WHERE id = $2")
-        .bind(resident_id)
-        .bind(user_id)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
-    if n == 0 {
-        return Err(StoreError::NotFound);
-    }
-    Ok(())
+    found(
+        sqlx::query("UPDATE users SET resident_id = $1 WHERE id = $2")
+            .bind(resident_id)
+            .bind(user_id)
+            .execute(&mut *conn)
+            .await?,
+    )
 }
 
 /// The resident record a user account is linked to.

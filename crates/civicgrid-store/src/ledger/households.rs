@@ -1,9 +1,10 @@
 //! Households: who lives in a room together, and splitting and merging them.
 
 use civicgrid_domain::ledger::person::{Ownership, Relation};
-use sqlx::{AnyConnection, Row, any::AnyRow};
+use sqlx::AnyConnection;
 
 use super::{corrupt, flag, get_resident, members, move_resident, place_of_room};
+use crate::repo::{found, records};
 use crate::{StoreError, StoreResult, now_ms};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,19 +29,34 @@ macro_rules! select_households {
     };
 }
 
-fn household_from_row(row: &AnyRow) -> StoreResult<Household> {
-    let ownership: String = row.try_get("ownership")?;
-    let active: i64 = row.try_get("active")?;
-    Ok(Household {
-        id: row.try_get("id")?,
-        room_id: row.try_get("room_id")?,
-        grid_id: row.try_get("grid_id")?,
-        ownership: Ownership::parse(&ownership).map_err(corrupt)?,
-        area_centi: row.try_get("area_centi")?,
-        active: active != 0,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
-    })
+/// A `households` row as stored: the ownership as its code, `active` as 0 or 1.
+#[derive(sqlx::FromRow)]
+struct HouseholdRow {
+    id: i64,
+    room_id: i64,
+    grid_id: i64,
+    ownership: String,
+    area_centi: Option<i64>,
+    active: i64,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl TryFrom<HouseholdRow> for Household {
+    type Error = StoreError;
+
+    fn try_from(r: HouseholdRow) -> StoreResult<Self> {
+        Ok(Household {
+            id: r.id,
+            room_id: r.room_id,
+            grid_id: r.grid_id,
+            ownership: Ownership::parse(&r.ownership).map_err(corrupt)?,
+            area_centi: r.area_centi,
+            active: r.active != 0,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
 }
 
 /// Inserts an active household in `room_id`; its grid is the room's.
@@ -67,12 +83,11 @@ pub async fn insert_household(
 }
 
 pub async fn get_household(conn: &mut AnyConnection, id: i64) -> StoreResult<Household> {
-    let row = sqlx::query(select_households!("WHERE id = $1"))
+    sqlx::query_as::<_, HouseholdRow>(select_households!("WHERE id = $1"))
         .bind(id)
-        .fetch_optional(&mut *conn)
+        .fetch_one(&mut *conn)
         .await?
-        .ok_or(StoreError::NotFound)?;
-    household_from_row(&row)
+        .try_into()
 }
 
 /// Active and former households that lived in a room, newest first.
@@ -80,13 +95,14 @@ pub async fn households_in_room(
     conn: &mut AnyConnection,
     room_id: i64,
 ) -> StoreResult<Vec<Household>> {
-    let rows = sqlx::query(select_households!(
-        "WHERE room_id = $1 ORDER BY active DESC, id DESC"
-    ))
-    .bind(room_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter().map(household_from_row).collect()
+    records(
+        sqlx::query_as::<_, HouseholdRow>(select_households!(
+            "WHERE room_id = $1 ORDER BY active DESC, id DESC"
+        ))
+        .bind(room_id)
+        .fetch_all(&mut *conn)
+        .await?,
+    )
 }
 
 pub async fn update_household(
@@ -95,19 +111,17 @@ pub async fn update_household(
     ownership: Ownership,
     area_centi: Option<i64>,
 ) -> StoreResult<Household> {
-    let n = sqlx::query(
-        "UPDATE households SET ownership = $1, area_centi = $2, updated_at = $3 WHERE id = $4",
-    )
-    .bind(ownership.code())
-    .bind(area_centi)
-    .bind(now_ms())
-    .bind(id)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    if n == 0 {
-        return Err(StoreError::NotFound);
-    }
+    found(
+        sqlx::query(
+            "UPDATE households SET ownership = $1, area_centi = $2, updated_at = $3 WHERE id = $4",
+        )
+        .bind(ownership.code())
+        .bind(area_centi)
+        .bind(now_ms())
+        .bind(id)
+        .execute(&mut *conn)
+        .await?,
+    )?;
     get_household(conn, id).await
 }
 
@@ -116,17 +130,14 @@ pub async fn set_household_active(
     id: i64,
     active: bool,
 ) -> StoreResult<()> {
-    let n = sqlx::query("UPDATE households SET active = $1, updated_at = $2 WHERE id = $3")
-        .bind(flag(active))
-        .bind(now_ms())
-        .bind(id)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
-    if n == 0 {
-        return Err(StoreError::NotFound);
-    }
-    Ok(())
+    found(
+        sqlx::query("UPDATE households SET active = $1, updated_at = $2 WHERE id = $3")
+            .bind(flag(active))
+            .bind(now_ms())
+            .bind(id)
+            .execute(&mut *conn)
+            .await?,
+    )
 }
 
 /// Moves `member_ids` (all members of `from`) into a new household in `room_id`; the

@@ -25,12 +25,4 @@ pub use places::*;
 pub use residents::*;
 pub use tags::*;
 
-use crate::StoreError;
-
-fn corrupt(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(e.to_string())
-}
-
-fn flag(b: bool) -> i64 {
-    i64::from(b)
-}
+use crate::repo::{corrupt, flag};

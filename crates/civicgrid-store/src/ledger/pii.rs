@@ -15,7 +15,7 @@ pub const F_BIRTH_DATE: &str = "residents.birth_date";
 
 /// The stored form of a resident's personal data: sealed values and blind indexes in
 /// binary (see [`FieldKeys::seal_bytes`]), about half the size of their text forms.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct SealedPii {
     pub id_number_enc: Option<Vec<u8>>,
     pub id_number_idx: Option<Vec<u8>>,

@@ -4,6 +4,7 @@ use civicgrid_domain::platform::org::OrgPath;
 use sqlx::{AnyConnection, FromRow, Row};
 
 use super::corrupt;
+use crate::repo::found;
 use crate::{StoreError, StoreResult, now_ms};
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -75,16 +76,14 @@ pub async fn update_building(
     name: &str,
     address: &str,
 ) -> StoreResult<Building> {
-    let n = sqlx::query("UPDATE buildings SET name = $1, address = $2 WHERE id = $3")
-        .bind(name)
-        .bind(address)
-        .bind(id)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
-    if n == 0 {
-        return Err(StoreError::NotFound);
-    }
+    found(
+        sqlx::query("UPDATE buildings SET name = $1, address = $2 WHERE id = $3")
+            .bind(name)
+            .bind(address)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?,
+    )?;
     get_building(conn, id).await
 }
 
@@ -139,17 +138,13 @@ pub async fn list_units(conn: &mut AnyConnection, building_id: i64) -> StoreResu
 }
 
 pub async fn delete_unit(conn: &mut AnyConnection, id: i64) -> StoreResult<()> {
-    let n = sqlx::query(
+    found(sqlx::query(
         "DELETE FROM units WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM rooms WHERE unit_id = $1)",
     )
     .bind(id)
     .execute(&mut *conn)
     .await?
-    .rows_affected();
-    if n == 0 {
-        return Err(StoreError::NotFound);
-    }
-    Ok(())
+    )
 }
 
 pub async fn insert_room(
@@ -180,17 +175,14 @@ pub async fn update_room(
     name: &str,
     floor: Option<i64>,
 ) -> StoreResult<()> {
-    let n = sqlx::query("UPDATE rooms SET name = $1, floor = $2 WHERE id = $3")
-        .bind(name)
-        .bind(floor)
-        .bind(id)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
-    if n == 0 {
-        return Err(StoreError::NotFound);
-    }
-    Ok(())
+    found(
+        sqlx::query("UPDATE rooms SET name = $1, floor = $2 WHERE id = $3")
+            .bind(name)
+            .bind(floor)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?,
+    )
 }
 
 pub async fn list_rooms(conn: &mut AnyConnection, unit_id: i64) -> StoreResult<Vec<Room>> {

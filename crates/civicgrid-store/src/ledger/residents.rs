@@ -1,10 +1,13 @@
 //! Residents, their personal fields stored sealed (see [`crate::ledger::pii`]).
 
 use civicgrid_domain::ledger::person::{Gender, Relation, ResidenceStatus};
-use sqlx::{AnyConnection, Row, any::AnyRow};
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
+use sqlx::{Any, AnyConnection, Row};
 
 use super::{corrupt, get_household};
 use crate::ledger::pii::SealedPii;
+use crate::repo::{found, records};
 use crate::{StoreError, StoreResult, now_ms};
 
 /// A resident as stored: personal fields sealed.
@@ -46,31 +49,62 @@ macro_rules! select_residents {
     };
 }
 
-fn resident_from_row(row: &AnyRow) -> StoreResult<ResidentRecord> {
-    let gender: String = row.try_get("gender")?;
-    let relation: String = row.try_get("relation")?;
-    let status: String = row.try_get("residence_status")?;
-    Ok(ResidentRecord {
-        id: row.try_get("id")?,
-        household_id: row.try_get("household_id")?,
-        grid_id: row.try_get("grid_id")?,
-        name: row.try_get("name")?,
-        gender: Gender::parse(&gender).map_err(corrupt)?,
-        relation: Relation::parse(&relation).map_err(corrupt)?,
-        status: ResidenceStatus::parse(&status).map_err(corrupt)?,
-        pii: SealedPii {
-            id_number_enc: row.try_get("id_number_enc")?,
-            id_number_idx: row.try_get("id_number_idx")?,
-            phone_enc: row.try_get("phone_enc")?,
-            phone_idx: row.try_get("phone_idx")?,
-            phone_last4_idx: row.try_get("phone_last4_idx")?,
-            birth_date_enc: row.try_get("birth_date_enc")?,
-            birth_ym: row.try_get("birth_ym")?,
-        },
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
-        version: row.try_get("version")?,
-    })
+/// A `residents` row as stored: gender, relation and status as their codes.
+#[derive(sqlx::FromRow)]
+struct ResidentRow {
+    id: i64,
+    household_id: Option<i64>,
+    grid_id: i64,
+    name: String,
+    gender: String,
+    relation: String,
+    residence_status: String,
+    #[sqlx(flatten)]
+    pii: SealedPii,
+    created_at: i64,
+    updated_at: i64,
+    version: i64,
+}
+
+impl TryFrom<ResidentRow> for ResidentRecord {
+    type Error = StoreError;
+
+    fn try_from(r: ResidentRow) -> StoreResult<Self> {
+        Ok(ResidentRecord {
+            id: r.id,
+            household_id: r.household_id,
+            grid_id: r.grid_id,
+            name: r.name,
+            gender: Gender::parse(&r.gender).map_err(corrupt)?,
+            relation: Relation::parse(&r.relation).map_err(corrupt)?,
+            status: ResidenceStatus::parse(&r.residence_status).map_err(corrupt)?,
+            pii: r.pii,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            version: r.version,
+        })
+    }
+}
+
+/// Binds what a resident holds ($1 to $13 of the insert and of the update), in the
+/// order both name the columns.
+fn bind_fields<'q>(
+    q: Query<'q, Any, AnyArguments>,
+    f: &'q ResidentFields<'_>,
+) -> Query<'q, Any, AnyArguments> {
+    q.bind(f.household_id)
+        .bind(f.grid_id)
+        .bind(f.name)
+        .bind(f.gender.code())
+        .bind(f.pii.birth_ym)
+        .bind(&f.pii.birth_date_enc)
+        .bind(f.pii.id_number_enc.as_deref())
+        .bind(f.pii.id_number_idx.as_deref())
+        .bind(f.pii.phone_enc.as_deref())
+        .bind(f.pii.phone_idx.as_deref())
+        .bind(f.pii.phone_last4_idx.as_deref())
+        .bind(f.relation.code())
+        .bind(f.status.code())
 }
 
 /// Inserts a resident and indexes the name for search. A second resident with the
@@ -80,28 +114,19 @@ pub async fn insert_resident(
     f: &ResidentFields<'_>,
 ) -> StoreResult<ResidentRecord> {
     let now = now_ms();
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO residents (household_id, grid_id, name, gender, birth_ym, birth_date_enc, \
-         id_number_enc, id_number_idx, phone_enc, phone_idx, phone_last4_idx, relation, \
-         residence_status, created_at, updated_at, version) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, 1) RETURNING id",
+    let inserted = bind_fields(
+        sqlx::query(
+            "INSERT INTO residents (household_id, grid_id, name, gender, birth_ym, birth_date_enc, \
+             id_number_enc, id_number_idx, phone_enc, phone_idx, phone_last4_idx, relation, \
+             residence_status, created_at, updated_at, version) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, 1) RETURNING id",
+        ),
+        f,
     )
-    .bind(f.household_id)
-    .bind(f.grid_id)
-    .bind(f.name)
-    .bind(f.gender.code())
-    .bind(f.pii.birth_ym)
-    .bind(&f.pii.birth_date_enc)
-    .bind(f.pii.id_number_enc.as_deref())
-    .bind(f.pii.id_number_idx.as_deref())
-    .bind(f.pii.phone_enc.as_deref())
-    .bind(f.pii.phone_idx.as_deref())
-    .bind(f.pii.phone_last4_idx.as_deref())
-    .bind(f.relation.code())
-    .bind(f.status.code())
     .bind(now)
     .fetch_one(&mut *conn)
     .await?;
+    let id: i64 = inserted.try_get("id")?;
     // A new resident: nothing indexed under its id to replace.
     let terms = civicgrid_domain::ledger::search::name_terms(f.name);
     crate::ledger::search::index_residents(conn, &[(id, terms)], false).await?;
@@ -109,12 +134,11 @@ pub async fn insert_resident(
 }
 
 pub async fn get_resident(conn: &mut AnyConnection, id: i64) -> StoreResult<ResidentRecord> {
-    let row = sqlx::query(select_residents!("WHERE id = $1"))
+    sqlx::query_as::<_, ResidentRow>(select_residents!("WHERE id = $1"))
         .bind(id)
-        .fetch_optional(&mut *conn)
+        .fetch_one(&mut *conn)
         .await?
-        .ok_or(StoreError::NotFound)?;
-    resident_from_row(&row)
+        .try_into()
 }
 
 /// The resident holding an ID number (by its blind index).
@@ -122,11 +146,12 @@ pub async fn find_resident_by_id_index(
     conn: &mut AnyConnection,
     id_number_idx: &[u8],
 ) -> StoreResult<Option<ResidentRecord>> {
-    let row = sqlx::query(select_residents!("WHERE id_number_idx = $1"))
+    sqlx::query_as::<_, ResidentRow>(select_residents!("WHERE id_number_idx = $1"))
         .bind(id_number_idx)
         .fetch_optional(&mut *conn)
-        .await?;
-    row.as_ref().map(resident_from_row).transpose()
+        .await?
+        .map(ResidentRecord::try_from)
+        .transpose()
 }
 
 /// Every member of a household, present or not, the head first.
@@ -134,13 +159,14 @@ pub async fn members(
     conn: &mut AnyConnection,
     household_id: i64,
 ) -> StoreResult<Vec<ResidentRecord>> {
-    let rows = sqlx::query(select_residents!(
-        "WHERE household_id = $1 ORDER BY CASE WHEN relation = 'head' THEN 0 ELSE 1 END, birth_ym, id"
-    ))
-    .bind(household_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter().map(resident_from_row).collect()
+    records(
+        sqlx::query_as::<_, ResidentRow>(select_residents!(
+            "WHERE household_id = $1 ORDER BY CASE WHEN relation = 'head' THEN 0 ELSE 1 END, birth_ym, id"
+        ))
+        .bind(household_id)
+        .fetch_all(&mut *conn)
+        .await?,
+    )
 }
 
 /// Replaces a resident's fields when `expected_version` is still current (optimistic
@@ -151,25 +177,15 @@ pub async fn update_resident(
     expected_version: i64,
     f: &ResidentFields<'_>,
 ) -> StoreResult<ResidentRecord> {
-    let n = sqlx::query(
-        "UPDATE residents SET household_id = $1, grid_id = $2, name = $3, gender = $4, birth_ym = $5, \
-         birth_date_enc = $6, id_number_enc = $7, id_number_idx = $8, phone_enc = $9, phone_idx = $10, \
-         phone_last4_idx = $11, relation = $12, residence_status = $13, updated_at = $14, \
-         version = version + 1 WHERE id = $15 AND version = $16",
+    let n = bind_fields(
+        sqlx::query(
+            "UPDATE residents SET household_id = $1, grid_id = $2, name = $3, gender = $4, birth_ym = $5, \
+             birth_date_enc = $6, id_number_enc = $7, id_number_idx = $8, phone_enc = $9, phone_idx = $10, \
+             phone_last4_idx = $11, relation = $12, residence_status = $13, updated_at = $14, \
+             version = version + 1 WHERE id = $15 AND version = $16",
+        ),
+        f,
     )
-    .bind(f.household_id)
-    .bind(f.grid_id)
-    .bind(f.name)
-    .bind(f.gender.code())
-    .bind(f.pii.birth_ym)
-    .bind(&f.pii.birth_date_enc)
-    .bind(f.pii.id_number_enc.as_deref())
-    .bind(f.pii.id_number_idx.as_deref())
-    .bind(f.pii.phone_enc.as_deref())
-    .bind(f.pii.phone_idx.as_deref())
-    .bind(f.pii.phone_last4_idx.as_deref())
-    .bind(f.relation.code())
-    .bind(f.status.code())
     .bind(now_ms())
     .bind(id)
     .bind(expected_version)
@@ -197,21 +213,19 @@ pub async fn move_resident(
     relation: Relation,
 ) -> StoreResult<ResidentRecord> {
     let target = get_household(conn, household_id).await?;
-    let n = sqlx::query(
-        "UPDATE residents SET household_id = $1, grid_id = $2, relation = $3, updated_at = $4, \
-         version = version + 1 WHERE id = $5",
-    )
-    .bind(target.id)
-    .bind(target.grid_id)
-    .bind(relation.code())
-    .bind(now_ms())
-    .bind(id)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    if n == 0 {
-        return Err(StoreError::NotFound);
-    }
+    found(
+        sqlx::query(
+            "UPDATE residents SET household_id = $1, grid_id = $2, relation = $3, updated_at = $4, \
+             version = version + 1 WHERE id = $5",
+        )
+        .bind(target.id)
+        .bind(target.grid_id)
+        .bind(relation.code())
+        .bind(now_ms())
+        .bind(id)
+        .execute(&mut *conn)
+        .await?,
+    )?;
     get_resident(conn, id).await
 }
 
@@ -220,17 +234,15 @@ pub async fn set_status(
     id: i64,
     status: ResidenceStatus,
 ) -> StoreResult<ResidentRecord> {
-    let n = sqlx::query(
-        "UPDATE residents SET residence_status = $1, updated_at = $2, version = version + 1 WHERE id = $3",
-    )
-    .bind(status.code())
-    .bind(now_ms())
-    .bind(id)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    if n == 0 {
-        return Err(StoreError::NotFound);
-    }
+    found(
+    sqlx::query(
+            "UPDATE residents SET residence_status = $1, updated_at = $2, version = version + 1 WHERE id = $3",
+        )
+        .bind(status.code())
+        .bind(now_ms())
+        .bind(id)
+        .execute(&mut *conn)
+        .await?,
+    )?;
     get_resident(conn, id).await
 }

@@ -2,8 +2,9 @@
 
 use civicgrid_domain::platform::access::{Assignment, Role};
 use civicgrid_domain::platform::org::OrgPath;
-use sqlx::{AnyConnection, Row, any::AnyRow};
+use sqlx::AnyConnection;
 
+use crate::repo::{corrupt, found, node_path, records};
 use crate::{StoreError, StoreResult, now_ms, prefix_end};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,16 +44,39 @@ macro_rules! select_users {
     };
 }
 
-fn user_from_row(row: &AnyRow) -> StoreResult<User> {
-    let active: i64 = row.try_get("active")?;
-    Ok(User {
-        id: row.try_get("id")?,
-        username: row.try_get("username")?,
-        display_name: row.try_get("display_name")?,
-        active: active != 0,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
-    })
+/// A `users` row as [`select_users!`] reads it: `active` as 0 or 1, and the password
+/// hash, which only [`Credentials`] carry on.
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: i64,
+    username: String,
+    display_name: String,
+    active: i64,
+    created_at: i64,
+    updated_at: i64,
+    password_hash: String,
+}
+
+impl From<UserRow> for Credentials {
+    fn from(r: UserRow) -> Self {
+        Credentials {
+            user: User {
+                id: r.id,
+                username: r.username,
+                display_name: r.display_name,
+                active: r.active != 0,
+                created_at: r.created_at,
+                updated_at: r.updated_at,
+            },
+            password_hash: r.password_hash,
+        }
+    }
+}
+
+impl From<UserRow> for User {
+    fn from(r: UserRow) -> Self {
+        Credentials::from(r).user
+    }
 }
 
 pub async fn insert_user(
@@ -76,29 +100,22 @@ pub async fn insert_user(
 }
 
 pub async fn get_user(conn: &mut AnyConnection, id: i64) -> StoreResult<User> {
-    let row = sqlx::query(select_users!("WHERE id = $1"))
+    let row: UserRow = sqlx::query_as(select_users!("WHERE id = $1"))
         .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-    user_from_row(&row)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(row.into())
 }
 
 pub async fn find_credentials(
     conn: &mut AnyConnection,
     username: &str,
 ) -> StoreResult<Option<Credentials>> {
-    let row = sqlx::query(select_users!("WHERE username = $1"))
+    let row: Option<UserRow> = sqlx::query_as(select_users!("WHERE username = $1"))
         .bind(username)
         .fetch_optional(&mut *conn)
         .await?;
-    match row {
-        None => Ok(None),
-        Some(row) => Ok(Some(Credentials {
-            user: user_from_row(&row)?,
-            password_hash: row.try_get("password_hash")?,
-        })),
-    }
+    Ok(row.map(Credentials::from))
 }
 
 pub async fn set_password_hash(
@@ -106,16 +123,14 @@ pub async fn set_password_hash(
     user_id: i64,
     password_hash: &str,
 ) -> StoreResult<()> {
-    let done = sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
-        .bind(password_hash)
-        .bind(now_ms())
-        .bind(user_id)
-        .execute(&mut *conn)
-        .await?;
-    if done.rows_affected() == 0 {
-        return Err(StoreError::NotFound);
-    }
-    Ok(())
+    found(
+        sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+            .bind(password_hash)
+            .bind(now_ms())
+            .bind(user_id)
+            .execute(&mut *conn)
+            .await?,
+    )
 }
 
 pub async fn update_user(
@@ -124,18 +139,17 @@ pub async fn update_user(
     display_name: &str,
     active: bool,
 ) -> StoreResult<User> {
-    let done = sqlx::query(
-        "UPDATE users SET display_name = $1, active = $2, updated_at = $3 WHERE id = $4",
-    )
-    .bind(display_name)
-    .bind(i64::from(active))
-    .bind(now_ms())
-    .bind(user_id)
-    .execute(&mut *conn)
-    .await?;
-    if done.rows_affected() == 0 {
-        return Err(StoreError::NotFound);
-    }
+    found(
+        sqlx::query(
+            "UPDATE users SET display_name = $1, active = $2, updated_at = $3 WHERE id = $4",
+        )
+        .bind(display_name)
+        .bind(i64::from(active))
+        .bind(now_ms())
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?,
+    )?;
     get_user(conn, user_id).await
 }
 
@@ -151,9 +165,9 @@ pub async fn list_users(
     let pattern = query
         .map(|q| format!("%{}%", like_escape(&q.trim().to_lowercase())))
         .unwrap_or_else(|| "%".into());
-    let rows = match scopes {
+    let rows: Vec<UserRow> = match scopes {
         None => {
-            sqlx::query(select_users!(
+            sqlx::query_as(select_users!(
                 "WHERE (LOWER(username) LIKE $1 ESCAPE '\\' OR LOWER(display_name) LIKE $1 ESCAPE '\\') \
                  ORDER BY username LIMIT $2 OFFSET $3"
             ))
@@ -167,7 +181,7 @@ pub async fn list_users(
             // One query per scope keeps the SQL static; scopes are few (a user's roles).
             let mut all = Vec::new();
             for scope in scopes {
-                let rows = sqlx::query(select_users!(
+                let rows: Vec<UserRow> = sqlx::query_as(select_users!(
                     "WHERE (LOWER(username) LIKE $1 ESCAPE '\\' OR LOWER(display_name) LIKE $1 ESCAPE '\\') \
                      AND id IN (SELECT ra.user_id FROM role_assignments ra \
                      JOIN org_nodes n ON n.id = ra.node_id WHERE n.path >= $2 AND n.path < $3) \
@@ -181,10 +195,7 @@ pub async fn list_users(
                 .await?;
                 all.extend(rows);
             }
-            let mut users = all
-                .iter()
-                .map(user_from_row)
-                .collect::<StoreResult<Vec<_>>>()?;
+            let mut users: Vec<User> = all.into_iter().map(User::from).collect();
             users.sort_by(|a, b| a.username.cmp(&b.username));
             users.dedup_by_key(|u| u.id);
             return Ok(users
@@ -194,7 +205,7 @@ pub async fn list_users(
                 .collect());
         }
     };
-    rows.iter().map(user_from_row).collect()
+    Ok(rows.into_iter().map(User::from).collect())
 }
 
 /// Escapes `%`, `_` and `\` so a search text matches literally inside a LIKE pattern.
@@ -234,14 +245,12 @@ pub async fn insert_assignment(
 }
 
 pub async fn delete_assignment(conn: &mut AnyConnection, assignment_id: i64) -> StoreResult<()> {
-    let done = sqlx::query("DELETE FROM role_assignments WHERE id = $1")
-        .bind(assignment_id)
-        .execute(&mut *conn)
-        .await?;
-    if done.rows_affected() == 0 {
-        return Err(StoreError::NotFound);
-    }
-    Ok(())
+    found(
+        sqlx::query("DELETE FROM role_assignments WHERE id = $1")
+            .bind(assignment_id)
+            .execute(&mut *conn)
+            .await?,
+    )
 }
 
 /// A user's assignments with their nodes, ordered by role then node path.
@@ -249,7 +258,7 @@ pub async fn assignments_of(
     conn: &mut AnyConnection,
     user_id: i64,
 ) -> StoreResult<Vec<AssignmentView>> {
-    let rows = sqlx::query(
+    let rows: Vec<AssignmentRow> = sqlx::query_as(
         "SELECT ra.id, ra.user_id, ra.role, ra.node_id, n.path, n.code, n.name_zh, n.name_en, n.kind \
          FROM role_assignments ra JOIN org_nodes n ON n.id = ra.node_id \
          WHERE ra.user_id = $1 ORDER BY ra.role, n.path",
@@ -257,40 +266,53 @@ pub async fn assignments_of(
     .bind(user_id)
     .fetch_all(&mut *conn)
     .await?;
-    rows.iter().map(assignment_from_row).collect()
+    records(rows)
 }
 
 pub async fn get_assignment(
     conn: &mut AnyConnection,
     assignment_id: i64,
 ) -> StoreResult<AssignmentView> {
-    let row = sqlx::query(
+    sqlx::query_as::<_, AssignmentRow>(
         "SELECT ra.id, ra.user_id, ra.role, ra.node_id, n.path, n.code, n.name_zh, n.name_en, n.kind \
          FROM role_assignments ra JOIN org_nodes n ON n.id = ra.node_id WHERE ra.id = $1",
     )
     .bind(assignment_id)
-    .fetch_optional(&mut *conn)
+    .fetch_one(&mut *conn)
     .await?
-    .ok_or(StoreError::NotFound)?;
-    assignment_from_row(&row)
+    .try_into()
 }
 
-fn assignment_from_row(row: &AnyRow) -> StoreResult<AssignmentView> {
-    let role: String = row.try_get("role")?;
-    let path: Option<String> = row.try_get("path")?;
-    Ok(AssignmentView {
-        assignment: Assignment {
-            id: row.try_get("id")?,
-            role: Role::parse(&role).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-            node_id: row.try_get("node_id")?,
-            path: OrgPath::from_stored(
-                path.ok_or_else(|| StoreError::Corrupt("org node without a path".into()))?,
-            ),
-        },
-        user_id: row.try_get("user_id")?,
-        node_code: row.try_get("code")?,
-        node_name_zh: row.try_get("name_zh")?,
-        node_name_en: row.try_get("name_en")?,
-        node_kind: row.try_get("kind")?,
-    })
+/// A `role_assignments` row joined with its node: the role as its code.
+#[derive(sqlx::FromRow)]
+struct AssignmentRow {
+    id: i64,
+    user_id: i64,
+    role: String,
+    node_id: i64,
+    path: Option<String>,
+    code: String,
+    name_zh: String,
+    name_en: String,
+    kind: String,
+}
+
+impl TryFrom<AssignmentRow> for AssignmentView {
+    type Error = StoreError;
+
+    fn try_from(r: AssignmentRow) -> StoreResult<Self> {
+        Ok(AssignmentView {
+            assignment: Assignment {
+                id: r.id,
+                role: Role::parse(&r.role).map_err(corrupt)?,
+                node_id: r.node_id,
+                path: node_path(r.path)?,
+            },
+            user_id: r.user_id,
+            node_code: r.code,
+            node_name_zh: r.name_zh,
+            node_name_en: r.name_en,
+            node_kind: r.kind,
+        })
+    }
 }

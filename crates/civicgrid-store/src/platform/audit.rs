@@ -8,7 +8,7 @@ use civicgrid_domain::platform::audit::{
     AuditFields, ChainBreak, ChainVerifier, StoredEntry, chain_hash,
 };
 use futures_util::TryStreamExt;
-use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::any::AnyArguments;
 use sqlx::query::Query;
 use sqlx::{Any, AnyConnection, Row};
 
@@ -194,24 +194,44 @@ macro_rules! select_entries {
     };
 }
 
-fn from_row(row: &AnyRow) -> StoreResult<StoredEntry> {
-    Ok(StoredEntry {
-        seq: row.try_get("seq")?,
-        fields: AuditFields {
-            at_ms: row.try_get("at_ms")?,
-            actor_user_id: row.try_get("actor_user_id")?,
-            actor_token_id: row.try_get("actor_token_id")?,
-            actor_label: row.try_get("actor_label")?,
-            action: row.try_get("action")?,
-            target_type: row.try_get("target_type")?,
-            target_id: row.try_get("target_id")?,
-            scope_path: row.try_get("scope_path")?,
-            reason: row.try_get("reason")?,
-            details: row.try_get("details")?,
-        },
-        prev_hash: row.try_get("prev_hash")?,
-        hash: row.try_get("hash")?,
-    })
+/// An `audit_log` row as stored.
+#[derive(sqlx::FromRow)]
+struct EntryRow {
+    seq: i64,
+    at_ms: i64,
+    actor_user_id: Option<i64>,
+    actor_token_id: Option<i64>,
+    actor_label: String,
+    action: String,
+    target_type: String,
+    target_id: String,
+    scope_path: Option<String>,
+    reason: Option<String>,
+    details: String,
+    prev_hash: String,
+    hash: String,
+}
+
+impl From<EntryRow> for StoredEntry {
+    fn from(r: EntryRow) -> Self {
+        StoredEntry {
+            seq: r.seq,
+            fields: AuditFields {
+                at_ms: r.at_ms,
+                actor_user_id: r.actor_user_id,
+                actor_token_id: r.actor_token_id,
+                actor_label: r.actor_label,
+                action: r.action,
+                target_type: r.target_type,
+                target_id: r.target_id,
+                scope_path: r.scope_path,
+                reason: r.reason,
+                details: r.details,
+            },
+            prev_hash: r.prev_hash,
+            hash: r.hash,
+        }
+    }
 }
 
 /// Filters for reading the log; every field narrows the result.
@@ -233,7 +253,7 @@ pub async fn list(
     limit: i64,
 ) -> StoreResult<Vec<StoredEntry>> {
     let scope_end = f.scope.as_deref().map(prefix_end);
-    let rows = sqlx::query(select_entries!(
+    let rows: Vec<EntryRow> = sqlx::query_as(select_entries!(
         "WHERE (CAST($1 AS TEXT) IS NULL OR (scope_path >= $1 AND scope_path < $2)) \
          AND (CAST($3 AS TEXT) IS NULL OR target_type = $3) \
          AND (CAST($4 AS TEXT) IS NULL OR target_id = $4) \
@@ -250,7 +270,7 @@ pub async fn list(
     .bind(limit)
     .fetch_all(&mut *conn)
     .await?;
-    rows.iter().map(from_row).collect()
+    Ok(rows.into_iter().map(StoredEntry::from).collect())
 }
 
 /// The outcome of walking the whole chain.
@@ -274,9 +294,10 @@ pub async fn verify(conn: &mut AnyConnection) -> StoreResult<Verification> {
     let mut last_hash = civicgrid_domain::platform::audit::GENESIS_HASH.to_owned();
     let mut last_seq = 0;
     {
-        let mut rows = sqlx::query(select_entries!("ORDER BY seq")).fetch(&mut *conn);
+        let mut rows =
+            sqlx::query_as::<_, EntryRow>(select_entries!("ORDER BY seq")).fetch(&mut *conn);
         while let Some(row) = rows.try_next().await? {
-            let entry = from_row(&row)?;
+            let entry = StoredEntry::from(row);
             if let Err(b) = verifier.check(&entry) {
                 return Ok(Verification {
                     checked: verifier.checked(),

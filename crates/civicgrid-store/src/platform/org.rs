@@ -1,8 +1,9 @@
 //! Repository of the organisation hierarchy.
 
 use civicgrid_domain::platform::org::{NodeKind, OrgPath};
-use sqlx::{AnyConnection, Row, any::AnyRow};
+use sqlx::{AnyConnection, Row};
 
+use crate::repo::{corrupt, found, node_path, records};
 use crate::{StoreError, StoreResult, now_ms, prefix_end};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -41,23 +42,39 @@ macro_rules! select_nodes {
     };
 }
 
-fn from_row(row: &AnyRow) -> StoreResult<OrgNode> {
-    let kind: String = row.try_get("kind")?;
-    let path: Option<String> = row.try_get("path")?;
-    Ok(OrgNode {
-        id: row.try_get("id")?,
-        parent_id: row.try_get("parent_id")?,
-        kind: NodeKind::parse(&kind).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        code: row.try_get("code")?,
-        name_zh: row.try_get("name_zh")?,
-        name_en: row.try_get("name_en")?,
-        path: OrgPath::from_stored(
-            path.ok_or_else(|| StoreError::Corrupt("org node without a path".into()))?,
-        ),
-        boundary: row.try_get("boundary")?,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
-    })
+/// An `org_nodes` row as stored: the kind as its code, the path text (set right after
+/// the insert).
+#[derive(sqlx::FromRow)]
+struct NodeRow {
+    id: i64,
+    parent_id: Option<i64>,
+    kind: String,
+    code: String,
+    name_zh: String,
+    name_en: String,
+    path: Option<String>,
+    boundary: Option<String>,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl TryFrom<NodeRow> for OrgNode {
+    type Error = StoreError;
+
+    fn try_from(r: NodeRow) -> StoreResult<Self> {
+        Ok(OrgNode {
+            id: r.id,
+            parent_id: r.parent_id,
+            kind: NodeKind::parse(&r.kind).map_err(corrupt)?,
+            code: r.code,
+            name_zh: r.name_zh,
+            name_en: r.name_en,
+            path: node_path(r.path)?,
+            boundary: r.boundary,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
 }
 
 /// Inserts a node and sets its materialised path.
@@ -89,12 +106,11 @@ pub async fn insert(conn: &mut AnyConnection, n: &NewNode<'_>) -> StoreResult<Or
 }
 
 pub async fn get(conn: &mut AnyConnection, id: i64) -> StoreResult<OrgNode> {
-    let row = sqlx::query(select_nodes!("WHERE id = $1"))
+    sqlx::query_as::<_, NodeRow>(select_nodes!("WHERE id = $1"))
         .bind(id)
-        .fetch_optional(&mut *conn)
+        .fetch_one(&mut *conn)
         .await?
-        .ok_or(StoreError::NotFound)?;
-    from_row(&row)
+        .try_into()
 }
 
 /// Finds a node by its code, or failing that by its Chinese or English name.
@@ -103,7 +119,7 @@ pub async fn find_by_code_or_name(
     kind: NodeKind,
     key: &str,
 ) -> StoreResult<Option<OrgNode>> {
-    let row = sqlx::query(select_nodes!(
+    let row: Option<NodeRow> = sqlx::query_as(select_nodes!(
         "WHERE kind = $1 AND (code = $2 OR name_zh = $2 OR name_en = $2) \
          ORDER BY CASE WHEN code = $2 THEN 0 ELSE 1 END, id LIMIT 1"
     ))
@@ -111,36 +127,36 @@ pub async fn find_by_code_or_name(
     .bind(key)
     .fetch_optional(&mut *conn)
     .await?;
-    row.as_ref().map(from_row).transpose()
+    row.map(OrgNode::try_from).transpose()
 }
 
 /// Direct children of a node, ordered by code.
 pub async fn children(conn: &mut AnyConnection, parent_id: i64) -> StoreResult<Vec<OrgNode>> {
-    let rows = sqlx::query(select_nodes!("WHERE parent_id = $1 ORDER BY code"))
+    let rows: Vec<NodeRow> = sqlx::query_as(select_nodes!("WHERE parent_id = $1 ORDER BY code"))
         .bind(parent_id)
         .fetch_all(&mut *conn)
         .await?;
-    rows.iter().map(from_row).collect()
+    records(rows)
 }
 
 /// Roots of the hierarchy (cities).
 pub async fn roots(conn: &mut AnyConnection) -> StoreResult<Vec<OrgNode>> {
-    let rows = sqlx::query(select_nodes!("WHERE parent_id IS NULL ORDER BY code"))
+    let rows: Vec<NodeRow> = sqlx::query_as(select_nodes!("WHERE parent_id IS NULL ORDER BY code"))
         .fetch_all(&mut *conn)
         .await?;
-    rows.iter().map(from_row).collect()
+    records(rows)
 }
 
 /// A node and everything beneath it, in path order (parents before children).
 pub async fn subtree(conn: &mut AnyConnection, root: &OrgPath) -> StoreResult<Vec<OrgNode>> {
-    let rows = sqlx::query(select_nodes!(
+    let rows: Vec<NodeRow> = sqlx::query_as(select_nodes!(
         "WHERE path >= $1 AND path < $2 ORDER BY path"
     ))
     .bind(root.as_str())
     .bind(prefix_end(root.as_str()))
     .fetch_all(&mut *conn)
     .await?;
-    rows.iter().map(from_row).collect()
+    records(rows)
 }
 
 /// The nodes on the path from the root down to (and including) `path`.
@@ -167,7 +183,7 @@ pub async fn count_by_kind(
     let mut out = Vec::new();
     for row in rows {
         let kind: String = row.try_get("kind")?;
-        let kind = NodeKind::parse(&kind).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let kind = NodeKind::parse(&kind).map_err(corrupt)?;
         out.push((kind, row.try_get("n")?));
     }
     out.sort();
@@ -183,7 +199,7 @@ pub struct NodeUpdate<'a> {
 }
 
 pub async fn update(conn: &mut AnyConnection, id: i64, u: &NodeUpdate<'_>) -> StoreResult<OrgNode> {
-    let done = sqlx::query(
+    found(sqlx::query(
         "UPDATE org_nodes SET code = $1, name_zh = $2, name_en = $3, boundary = $4, updated_at = $5 \
          WHERE id = $6",
     )
@@ -194,10 +210,7 @@ pub async fn update(conn: &mut AnyConnection, id: i64, u: &NodeUpdate<'_>) -> St
     .bind(now_ms())
     .bind(id)
     .execute(&mut *conn)
-    .await?;
-    if done.rows_affected() == 0 {
-        return Err(StoreError::NotFound);
-    }
+    .await?)?;
     get(conn, id).await
 }
 

@@ -4,6 +4,7 @@
 
 use sqlx::AnyConnection;
 
+use crate::repo::found;
 use crate::{StoreError, StoreResult};
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -84,16 +85,13 @@ pub async fn touch(
 }
 
 pub async fn revoke(conn: &mut AnyConnection, session_id: i64, now: i64) -> StoreResult<()> {
-    let done =
+    found(
         sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
             .bind(now)
             .bind(session_id)
             .execute(&mut *conn)
-            .await?;
-    if done.rows_affected() == 0 {
-        return Err(StoreError::NotFound);
-    }
-    Ok(())
+            .await?,
+    )
 }
 
 /// Revokes every live session of a user; returns how many were revoked.

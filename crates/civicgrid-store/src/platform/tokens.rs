@@ -2,8 +2,9 @@
 
 use civicgrid_domain::platform::access::Role;
 use civicgrid_domain::platform::org::OrgPath;
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 
+use crate::repo::{corrupt, found, node_path, records};
 use crate::{StoreError, StoreResult, now_ms};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,21 +29,34 @@ macro_rules! select_tokens {
     };
 }
 
-fn from_row(row: &sqlx::any::AnyRow) -> StoreResult<ApiToken> {
-    let role: String = row.try_get("role")?;
-    let path: Option<String> = row.try_get("path")?;
-    Ok(ApiToken {
-        id: row.try_get("id")?,
-        name: row.try_get("name")?,
-        role: Role::parse(&role).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        node_id: row.try_get("node_id")?,
-        node_path: OrgPath::from_stored(
-            path.ok_or_else(|| StoreError::Corrupt("org node without a path".into()))?,
-        ),
-        created_at: row.try_get("created_at")?,
-        last_used_at: row.try_get("last_used_at")?,
-        revoked_at: row.try_get("revoked_at")?,
-    })
+/// An `api_tokens` row joined with its node's path: the role as its code.
+#[derive(sqlx::FromRow)]
+struct TokenRow {
+    id: i64,
+    name: String,
+    role: String,
+    node_id: i64,
+    path: Option<String>,
+    created_at: i64,
+    last_used_at: Option<i64>,
+    revoked_at: Option<i64>,
+}
+
+impl TryFrom<TokenRow> for ApiToken {
+    type Error = StoreError;
+
+    fn try_from(r: TokenRow) -> StoreResult<Self> {
+        Ok(ApiToken {
+            id: r.id,
+            name: r.name,
+            role: Role::parse(&r.role).map_err(corrupt)?,
+            node_id: r.node_id,
+            node_path: node_path(r.path)?,
+            created_at: r.created_at,
+            last_used_at: r.last_used_at,
+            revoked_at: r.revoked_at,
+        })
+    }
 }
 
 pub async fn insert(
@@ -67,12 +81,11 @@ pub async fn insert(
 }
 
 pub async fn get(conn: &mut AnyConnection, id: i64) -> StoreResult<ApiToken> {
-    let row = sqlx::query(select_tokens!("WHERE t.id = $1"))
+    sqlx::query_as::<_, TokenRow>(select_tokens!("WHERE t.id = $1"))
         .bind(id)
-        .fetch_optional(&mut *conn)
+        .fetch_one(&mut *conn)
         .await?
-        .ok_or(StoreError::NotFound)?;
-    from_row(&row)
+        .try_into()
 }
 
 /// The unrevoked token with this hash.
@@ -80,13 +93,13 @@ pub async fn find_live(
     conn: &mut AnyConnection,
     token_hash: &str,
 ) -> StoreResult<Option<ApiToken>> {
-    let row = sqlx::query(select_tokens!(
+    let row: Option<TokenRow> = sqlx::query_as(select_tokens!(
         "WHERE t.token_hash = $1 AND t.revoked_at IS NULL"
     ))
     .bind(token_hash)
     .fetch_optional(&mut *conn)
     .await?;
-    row.as_ref().map(from_row).transpose()
+    row.map(ApiToken::try_from).transpose()
 }
 
 /// Records use, at most once a minute per token, to keep reads cheap.
@@ -104,21 +117,19 @@ pub async fn mark_used(conn: &mut AnyConnection, id: i64, now: i64) -> StoreResu
 }
 
 pub async fn revoke(conn: &mut AnyConnection, id: i64, now: i64) -> StoreResult<()> {
-    let done =
+    found(
         sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
             .bind(now)
             .bind(id)
             .execute(&mut *conn)
-            .await?;
-    if done.rows_affected() == 0 {
-        return Err(StoreError::NotFound);
-    }
-    Ok(())
+            .await?,
+    )
 }
 
 pub async fn list(conn: &mut AnyConnection) -> StoreResult<Vec<ApiToken>> {
-    let rows = sqlx::query(select_tokens!("ORDER BY t.name"))
-        .fetch_all(&mut *conn)
-        .await?;
-    rows.iter().map(from_row).collect()
+    records(
+        sqlx::query_as::<_, TokenRow>(select_tokens!("ORDER BY t.name"))
+            .fetch_all(&mut *conn)
+            .await?,
+    )
 }

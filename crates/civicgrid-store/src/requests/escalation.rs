@@ -7,8 +7,9 @@ use civicgrid_domain::requests::RequestId;
 use civicgrid_domain::requests::sla::EscalationLevel;
 use sqlx::AnyConnection;
 
-use super::records::{RequestRecord, from_row};
+use super::records::{RequestRecord, RequestRow};
 use crate::dialect::backend_of;
+use crate::repo::records;
 use crate::{Backend, StoreResult};
 
 /// Key of the advisory lock the escalation job holds ("cg-escalate").
@@ -35,7 +36,7 @@ pub async fn due_steps(
     now_ms: i64,
     limit: i64,
 ) -> StoreResult<Vec<RequestRecord>> {
-    let rows = sqlx::query(select_requests!(
+    let rows: Vec<RequestRow> = sqlx::query_as(select_requests!(
         "WHERE next_step_at IS NOT NULL AND next_step_at <= $1 AND open = 1 \
          ORDER BY next_step_at, id LIMIT $2"
     ))
@@ -43,7 +44,7 @@ pub async fn due_steps(
     .bind(limit)
     .fetch_all(&mut *conn)
     .await?;
-    rows.iter().map(from_row).collect()
+    records(rows)
 }
 
 /// Moves a request up to `target` and sets its next step, unless it is already there
@@ -91,12 +92,12 @@ pub async fn stale_resolved(
     resolved_before: i64,
     limit: i64,
 ) -> StoreResult<Vec<RequestRecord>> {
-    let rows = sqlx::query(select_requests!(
+    let rows: Vec<RequestRow> = sqlx::query_as(select_requests!(
         "WHERE status = 'resolved' AND resolved_at < $1 ORDER BY resolved_at, id LIMIT $2"
     ))
     .bind(resolved_before)
     .bind(limit)
     .fetch_all(&mut *conn)
     .await?;
-    rows.iter().map(from_row).collect()
+    records(rows)
 }

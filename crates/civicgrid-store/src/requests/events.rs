@@ -1,10 +1,13 @@
 //! The timeline of a request, the residents' inbox and the outbox of notifications.
 
 use civicgrid_domain::requests::{RequestId, Status};
-use sqlx::{AnyConnection, Row, any::AnyRow};
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
+use sqlx::{Any, AnyConnection, Row};
 
 use super::{corrupt, flag};
-use crate::StoreResult;
+use crate::repo::records;
+use crate::{StoreError, StoreResult};
 
 /// One line of a request's timeline.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,53 +38,89 @@ pub struct RequestEvent {
 /// A timeline line to append; `id` is ignored.
 pub type NewEvent = RequestEvent;
 
-fn from_row(r: &AnyRow) -> StoreResult<RequestEvent> {
-    let status = |col: &str| -> StoreResult<Option<Status>> {
-        let s: Option<String> = r.try_get(col)?;
-        s.as_deref().map(Status::parse).transpose().map_err(corrupt)
-    };
-    let related: Option<i64> = r.try_get("related_id")?;
-    let visible: i64 = r.try_get("visible")?;
-    Ok(RequestEvent {
-        id: r.try_get("id")?,
-        request_id: RequestId(r.try_get("request_id")?),
-        at_ms: r.try_get("at_ms")?,
-        kind: r.try_get("kind")?,
-        from_status: status("from_status")?,
-        to_status: status("to_status")?,
-        actor_user_id: r.try_get("actor_user_id")?,
-        actor_token_id: r.try_get("actor_token_id")?,
-        actor_label: r.try_get("actor_label")?,
-        actor_role: r.try_get("actor_role")?,
-        party: r.try_get("party")?,
-        related_id: related.map(RequestId),
-        note: r.try_get("note")?,
-        visible: visible != 0,
-    })
+/// A status as stored, `NULL` for none.
+fn status_of(code: Option<String>) -> StoreResult<Option<Status>> {
+    code.as_deref()
+        .map(Status::parse)
+        .transpose()
+        .map_err(corrupt)
+}
+
+/// A `request_events` row as stored: statuses as their codes, `visible` as 0 or 1.
+#[derive(sqlx::FromRow)]
+struct EventRow {
+    id: i64,
+    request_id: i64,
+    at_ms: i64,
+    kind: String,
+    from_status: Option<String>,
+    to_status: Option<String>,
+    actor_user_id: Option<i64>,
+    actor_token_id: Option<i64>,
+    actor_label: String,
+    actor_role: Option<String>,
+    party: Option<String>,
+    related_id: Option<i64>,
+    note: Option<String>,
+    visible: i64,
+}
+
+impl TryFrom<EventRow> for RequestEvent {
+    type Error = StoreError;
+
+    fn try_from(r: EventRow) -> StoreResult<Self> {
+        Ok(RequestEvent {
+            id: r.id,
+            request_id: RequestId(r.request_id),
+            at_ms: r.at_ms,
+            kind: r.kind,
+            from_status: status_of(r.from_status)?,
+            to_status: status_of(r.to_status)?,
+            actor_user_id: r.actor_user_id,
+            actor_token_id: r.actor_token_id,
+            actor_label: r.actor_label,
+            actor_role: r.actor_role,
+            party: r.party,
+            related_id: r.related_id.map(RequestId),
+            note: r.note,
+            visible: r.visible != 0,
+        })
+    }
+}
+
+/// Binds the [`event_columns!`] of `e`, in order (its id is not among them).
+pub(super) fn bind_event<'q>(
+    q: Query<'q, Any, AnyArguments>,
+    e: &'q NewEvent,
+) -> Query<'q, Any, AnyArguments> {
+    q.bind(e.request_id.0)
+        .bind(e.at_ms)
+        .bind(&e.kind)
+        .bind(e.from_status.map(Status::code))
+        .bind(e.to_status.map(Status::code))
+        .bind(e.actor_user_id)
+        .bind(e.actor_token_id)
+        .bind(&e.actor_label)
+        .bind(e.actor_role.as_deref())
+        .bind(e.party.as_deref())
+        .bind(e.related_id.map(|r| r.0))
+        .bind(e.note.as_deref())
+        .bind(flag(e.visible))
 }
 
 /// Appends a timeline line; returns its id.
 pub async fn insert_event(conn: &mut AnyConnection, e: &NewEvent) -> StoreResult<i64> {
-    Ok(sqlx::query_scalar(
-        "INSERT INTO request_events (request_id, at_ms, kind, from_status, to_status, \
-         actor_user_id, actor_token_id, actor_label, actor_role, party, related_id, note, \
-         visible) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+    let inserted = bind_event(
+        sqlx::query(concat!(
+            "INSERT INTO request_events (",
+            event_columns!(),
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id"
+        )),
+        e,
     )
-    .bind(e.request_id.0)
-    .bind(e.at_ms)
-    .bind(&e.kind)
-    .bind(e.from_status.map(Status::code))
-    .bind(e.to_status.map(Status::code))
-    .bind(e.actor_user_id)
-    .bind(e.actor_token_id)
-    .bind(&e.actor_label)
-    .bind(e.actor_role.as_deref())
-    .bind(e.party.as_deref())
-    .bind(e.related_id.map(|r| r.0))
-    .bind(e.note.as_deref())
-    .bind(flag(e.visible))
     .fetch_one(&mut *conn)
-    .await?)
+    .await?;
+    Ok(inserted.try_get("id")?)
 }
 
 /// A request's timeline, oldest first; only resident-visible lines when `visible_only`.
@@ -90,16 +129,17 @@ pub async fn events(
     id: RequestId,
     visible_only: bool,
 ) -> StoreResult<Vec<RequestEvent>> {
-    let rows = sqlx::query(
-        "SELECT id, request_id, at_ms, kind, from_status, to_status, actor_user_id, \
-         actor_token_id, actor_label, actor_role, party, related_id, note, visible \
-         FROM request_events WHERE request_id = $1 AND ($2 = 0 OR visible = 1) ORDER BY id",
+    records(
+        sqlx::query_as::<_, EventRow>(concat!(
+            "SELECT id, ",
+            event_columns!(),
+            " FROM request_events WHERE request_id = $1 AND ($2 = 0 OR visible = 1) ORDER BY id"
+        ))
+        .bind(id.0)
+        .bind(flag(visible_only))
+        .fetch_all(&mut *conn)
+        .await?,
     )
-    .bind(id.0)
-    .bind(flag(visible_only))
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter().map(from_row).collect()
 }
 
 /// One line of a resident's inbox.
@@ -117,6 +157,36 @@ pub struct InboxItem {
     pub read_at: Option<i64>,
 }
 
+/// A `request_inbox` row as stored: the status as its code.
+#[derive(sqlx::FromRow)]
+struct InboxItemRow {
+    id: i64,
+    user_id: i64,
+    request_id: i64,
+    event_id: i64,
+    at_ms: i64,
+    kind: String,
+    status: String,
+    read_at: Option<i64>,
+}
+
+impl TryFrom<InboxItemRow> for InboxItem {
+    type Error = StoreError;
+
+    fn try_from(r: InboxItemRow) -> StoreResult<Self> {
+        Ok(InboxItem {
+            id: r.id,
+            user_id: r.user_id,
+            request_id: RequestId(r.request_id),
+            event_id: r.event_id,
+            at_ms: r.at_ms,
+            kind: r.kind,
+            status: Status::parse(&r.status).map_err(corrupt)?,
+            read_at: r.read_at,
+        })
+    }
+}
+
 /// A resident's inbox, newest first: lines with an id below `before_id` when given.
 pub async fn inbox(
     conn: &mut AnyConnection,
@@ -124,7 +194,7 @@ pub async fn inbox(
     before_id: Option<i64>,
     limit: i64,
 ) -> StoreResult<Vec<InboxItem>> {
-    let rows = sqlx::query(
+    let rows: Vec<InboxItemRow> = sqlx::query_as(
         "SELECT id, user_id, request_id, event_id, at_ms, kind, status, read_at FROM request_inbox \
          WHERE user_id = $1 AND (CAST($2 AS BIGINT) IS NULL OR id < $2) ORDER BY id DESC LIMIT $3",
     )
@@ -133,21 +203,7 @@ pub async fn inbox(
     .bind(limit)
     .fetch_all(&mut *conn)
     .await?;
-    rows.iter()
-        .map(|r| {
-            let status: String = r.try_get("status")?;
-            Ok(InboxItem {
-                id: r.try_get("id")?,
-                user_id: r.try_get("user_id")?,
-                request_id: RequestId(r.try_get("request_id")?),
-                event_id: r.try_get("event_id")?,
-                at_ms: r.try_get("at_ms")?,
-                kind: r.try_get("kind")?,
-                status: Status::parse(&status).map_err(corrupt)?,
-                read_at: r.try_get("read_at")?,
-            })
-        })
-        .collect()
+    records(rows)
 }
 
 pub async fn unread_count(conn: &mut AnyConnection, user_id: i64) -> StoreResult<i64> {
@@ -191,28 +247,42 @@ pub struct OutboxItem {
     pub attempts: i64,
 }
 
+/// A pending `request_outbox` row as stored.
+#[derive(sqlx::FromRow)]
+struct PendingOutboxRow {
+    id: i64,
+    at_ms: i64,
+    request_id: i64,
+    event_id: i64,
+    recipient: String,
+    payload: String,
+    attempts: i64,
+}
+
+impl From<PendingOutboxRow> for OutboxItem {
+    fn from(r: PendingOutboxRow) -> Self {
+        OutboxItem {
+            id: r.id,
+            at_ms: r.at_ms,
+            request_id: RequestId(r.request_id),
+            event_id: r.event_id,
+            recipient: r.recipient,
+            payload: r.payload,
+            attempts: r.attempts,
+        }
+    }
+}
+
 /// The oldest pending notifications, at most `limit`.
 pub async fn pending_outbox(conn: &mut AnyConnection, limit: i64) -> StoreResult<Vec<OutboxItem>> {
-    let rows = sqlx::query(
+    let rows: Vec<PendingOutboxRow> = sqlx::query_as(
         "SELECT id, at_ms, request_id, event_id, recipient, payload, attempts FROM request_outbox \
          WHERE state = 'pending' ORDER BY id LIMIT $1",
     )
     .bind(limit)
     .fetch_all(&mut *conn)
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(OutboxItem {
-                id: r.try_get("id")?,
-                at_ms: r.try_get("at_ms")?,
-                request_id: RequestId(r.try_get("request_id")?),
-                event_id: r.try_get("event_id")?,
-                recipient: r.try_get("recipient")?,
-                payload: r.try_get("payload")?,
-                attempts: r.try_get("attempts")?,
-            })
-        })
-        .collect()
+    Ok(rows.into_iter().map(OutboxItem::from).collect())
 }
 
 /// Records a delivery attempt: `delivered`, or still `pending` until `max_attempts`,

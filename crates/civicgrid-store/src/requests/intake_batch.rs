@@ -11,7 +11,8 @@ use sqlx::any::AnyArguments;
 use sqlx::query::Query;
 use sqlx::{Any, AnyConnection, Row};
 
-use super::{NewEvent, REQUEST_COLUMNS, RequestRecord, flag};
+use super::events::bind_event;
+use super::{NewEvent, REQUEST_COLUMNS, RequestRecord};
 use crate::dialect::{anon, backend_of, query, values_sql};
 use crate::{Backend, StoreResult, platform::audit};
 
@@ -224,9 +225,7 @@ pub async fn insert_requests_with_ids(
 
 fn events_sql(rows: usize, anon: bool) -> String {
     values_sql(
-        "INSERT INTO request_events (id, request_id, at_ms, kind, from_status, to_status, \
-         actor_user_id, actor_token_id, actor_label, actor_role, party, related_id, note, \
-         visible)",
+        concat!("INSERT INTO request_events (id, ", event_columns!(), ")"),
         14,
         rows,
         "",
@@ -236,21 +235,7 @@ fn events_sql(rows: usize, anon: bool) -> String {
 
 fn bind_events<'q>(mut q: Q<'q>, events: &'q [NewEvent]) -> Q<'q> {
     for e in events {
-        q = q
-            .bind(e.id)
-            .bind(e.request_id.0)
-            .bind(e.at_ms)
-            .bind(&e.kind)
-            .bind(e.from_status.map(Status::code))
-            .bind(e.to_status.map(Status::code))
-            .bind(e.actor_user_id)
-            .bind(e.actor_token_id)
-            .bind(&e.actor_label)
-            .bind(e.actor_role.as_deref())
-            .bind(e.party.as_deref())
-            .bind(e.related_id.map(|r| r.0))
-            .bind(e.note.as_deref())
-            .bind(flag(e.visible));
+        q = bind_event(q.bind(e.id), e);
     }
     q
 }

@@ -43,6 +43,15 @@ macro_rules! request_columns {
     };
 }
 
+/// The columns of a timeline line (all but its id), in the order
+/// [`events::bind_event`] binds them.
+macro_rules! event_columns {
+    () => {
+        "request_id, at_ms, kind, from_status, to_status, actor_user_id, actor_token_id, \
+         actor_label, actor_role, party, related_id, note, visible"
+    };
+}
+
 /// How many columns [`request_columns!`] names.
 const REQUEST_COLUMNS: usize = 46;
 
@@ -68,15 +77,7 @@ pub use records::*;
 pub use responders::*;
 pub use routing::*;
 
-use crate::StoreError;
-
-fn corrupt(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(e.to_string())
-}
-
-fn flag(b: bool) -> i64 {
-    i64::from(b)
-}
+use crate::repo::{corrupt, flag};
 
 /// Degrees as stored: WGS-84 × 10^7, rounded (about a centimetre).
 pub fn degrees_to_e7(deg: f64) -> i64 {

@@ -9,8 +9,9 @@ use civicgrid_domain::requests::{RequestId, Status};
 use sqlx::{AnyConnection, Row};
 
 use super::corrupt;
-use super::records::{RequestRecord, from_row};
+use super::records::{RequestRecord, RequestRow};
 use crate::StoreResult;
+use crate::repo::records;
 
 /// A `GET requests` query; `None` does not narrow.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -30,7 +31,7 @@ pub async fn public_requests(
     conn: &mut AnyConnection,
     q: &PublicQuery,
 ) -> StoreResult<Vec<RequestRecord>> {
-    let rows = sqlx::query(select_requests!(
+    let rows: Vec<RequestRow> = sqlx::query_as(select_requests!(
         "WHERE public = 1 AND created_at >= $1 AND created_at <= $2 \
          AND (CAST($3 AS TEXT) IS NULL OR category = $3) \
          AND ($4 = 0 OR open = $5) \
@@ -46,7 +47,7 @@ pub async fn public_requests(
     .bind(q.offset)
     .fetch_all(&mut *conn)
     .await?;
-    rows.iter().map(from_row).collect()
+    records(rows)
 }
 
 /// One publicly showable request, if it is one.
@@ -54,14 +55,14 @@ pub async fn public_request(
     conn: &mut AnyConnection,
     id: RequestId,
 ) -> StoreResult<Option<RequestRecord>> {
-    let row = sqlx::query(select_requests!(
+    let row: Option<RequestRow> = sqlx::query_as(select_requests!(
         "WHERE id = $1 AND public = 1 \
          AND category IN (SELECT code FROM request_categories WHERE public = 1)"
     ))
     .bind(id.0)
     .fetch_optional(&mut *conn)
     .await?;
-    row.as_ref().map(from_row).transpose()
+    row.map(RequestRecord::try_from).transpose()
 }
 
 /// A change of status of a publicly showable request.

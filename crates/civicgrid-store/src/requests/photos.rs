@@ -4,9 +4,9 @@
 //! before a photo gets here.
 
 use civicgrid_domain::requests::RequestId;
-use sqlx::{AnyConnection, Row, any::AnyRow};
+use sqlx::AnyConnection;
 
-use crate::{StoreError, StoreResult};
+use crate::StoreResult;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PhotoMeta {
@@ -53,19 +53,44 @@ pub async fn insert_photo(
     Ok(id)
 }
 
-fn from_row(r: &AnyRow) -> StoreResult<PhotoMeta> {
-    Ok(PhotoMeta {
-        id: r.try_get("id")?,
-        request_id: RequestId(r.try_get("request_id")?),
-        stage: r.try_get("stage")?,
-        content_type: r.try_get("content_type")?,
-        byte_len: r.try_get("byte_len")?,
-        sha256: r.try_get("sha256")?,
-        width: r.try_get("width")?,
-        height: r.try_get("height")?,
-        uploaded_by: r.try_get("uploaded_by")?,
-        uploaded_at: r.try_get("uploaded_at")?,
-    })
+/// A `request_photos` row as stored.
+#[derive(sqlx::FromRow)]
+struct PhotoRow {
+    id: i64,
+    request_id: i64,
+    stage: String,
+    content_type: String,
+    byte_len: i64,
+    sha256: String,
+    width: Option<i64>,
+    height: Option<i64>,
+    uploaded_by: Option<i64>,
+    uploaded_at: i64,
+}
+
+impl From<PhotoRow> for PhotoMeta {
+    fn from(r: PhotoRow) -> Self {
+        PhotoMeta {
+            id: r.id,
+            request_id: RequestId(r.request_id),
+            stage: r.stage,
+            content_type: r.content_type,
+            byte_len: r.byte_len,
+            sha256: r.sha256,
+            width: r.width,
+            height: r.height,
+            uploaded_by: r.uploaded_by,
+            uploaded_at: r.uploaded_at,
+        }
+    }
+}
+
+/// A photo's row with its bytes.
+#[derive(sqlx::FromRow)]
+struct PhotoWithData {
+    #[sqlx(flatten)]
+    meta: PhotoRow,
+    data: Vec<u8>,
 }
 
 /// A request's photos, in upload order.
@@ -73,26 +98,25 @@ pub async fn photos(
     conn: &mut AnyConnection,
     request_id: RequestId,
 ) -> StoreResult<Vec<PhotoMeta>> {
-    let rows = sqlx::query(
+    let rows: Vec<PhotoRow> = sqlx::query_as(
         "SELECT id, request_id, stage, content_type, byte_len, sha256, width, height, \
          uploaded_by, uploaded_at FROM request_photos WHERE request_id = $1 ORDER BY id",
     )
     .bind(request_id.0)
     .fetch_all(&mut *conn)
     .await?;
-    rows.iter().map(from_row).collect()
+    Ok(rows.into_iter().map(PhotoMeta::from).collect())
 }
 
 /// One photo with its bytes.
 pub async fn photo(conn: &mut AnyConnection, id: i64) -> StoreResult<(PhotoMeta, Vec<u8>)> {
-    let row = sqlx::query(
+    let row: PhotoWithData = sqlx::query_as(
         "SELECT p.id, p.request_id, p.stage, p.content_type, p.byte_len, p.sha256, p.width, \
          p.height, p.uploaded_by, p.uploaded_at, d.data FROM request_photos p \
          JOIN request_photo_data d ON d.photo_id = p.id WHERE p.id = $1",
     )
     .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?
-    .ok_or(StoreError::NotFound)?;
-    Ok((from_row(&row)?, row.try_get("data")?))
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok((row.meta.into(), row.data))
 }

@@ -16,7 +16,8 @@ use civicgrid_domain::platform::org::OrgPath;
 use civicgrid_domain::requests::{RequestId, Status};
 use sqlx::AnyConnection;
 
-use super::records::{RequestRecord, from_row};
+use super::records::{RequestRecord, RequestRow};
+use crate::repo::records;
 use crate::{StoreResult, prefix_end};
 
 /// Which requests, in which order.
@@ -144,7 +145,7 @@ pub async fn queue(
         ),
     };
     let within_end = n.within.as_ref().map(|p| prefix_end(p.as_str()));
-    let mut q = sqlx::query(sql);
+    let mut q = sqlx::query_as::<_, RequestRow>(sql);
     q = match key_num {
         Some(v) => q.bind(v),
         None => q.bind(key_text),
@@ -166,7 +167,7 @@ pub async fn queue(
         .bind(offset)
         .fetch_all(&mut *conn)
         .await?;
-    rows.iter().map(from_row).collect()
+    records(rows)
 }
 
 /// How many open requests lie in a subtree, and how many of them are overdue at `now`.
@@ -202,12 +203,12 @@ pub async fn requests_by_ids(
 ) -> StoreResult<Vec<RequestRecord>> {
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
-        let row = sqlx::query(select_requests!("WHERE id = $1"))
+        let row: Option<RequestRow> = sqlx::query_as(select_requests!("WHERE id = $1"))
             .bind(id.0)
             .fetch_optional(&mut *conn)
             .await?;
         if let Some(row) = row {
-            out.push(from_row(&row)?);
+            out.push(row.try_into()?);
         }
     }
     Ok(out)

@@ -5,11 +5,12 @@ use civicgrid_domain::platform::org::OrgPath;
 use civicgrid_domain::requests::routing::Party;
 use civicgrid_domain::requests::sla::{Deadlines, EscalationLevel};
 use civicgrid_domain::requests::{Channel, Rating, RequestId, Status};
-use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::any::AnyArguments;
 use sqlx::query::Query;
 use sqlx::{Any, AnyConnection, Row};
 
 use super::{corrupt, degrees_to_e7, e7_to_degrees, flag};
+use crate::repo::records;
 use crate::{StoreError, StoreResult};
 
 /// Stored in `due_at` while a request is on hold: no clock runs, and it sorts after
@@ -87,85 +88,137 @@ pub struct RequestRecord {
 /// Associated-data label of the sealed contact phone.
 pub const F_CONTACT_PHONE: &str = "requests.contact_phone";
 
-pub(super) fn from_row(r: &AnyRow) -> StoreResult<RequestRecord> {
-    let channel: String = r.try_get("channel")?;
-    let status: String = r.try_get("status")?;
-    let held_from: Option<String> = r.try_get("held_from")?;
-    let party: String = r.try_get("party")?;
-    let level: i64 = r.try_get("escalation_level")?;
-    let lon: Option<i64> = r.try_get("lon_e7")?;
-    let lat: Option<i64> = r.try_get("lat_e7")?;
-    let rating: Option<i64> = r.try_get("rating")?;
-    let due_at: Option<i64> = r.try_get("due_at")?;
-    let flagged: i64 = r.try_get("flagged")?;
-    let return_visit: i64 = r.try_get("return_visit")?;
-    let public: i64 = r.try_get("public")?;
-    let duplicate_of: Option<i64> = r.try_get("duplicate_of")?;
-    Ok(RequestRecord {
-        id: RequestId(r.try_get("id")?),
-        category: r.try_get("category")?,
-        channel: Channel::parse(&channel).map_err(corrupt)?,
-        description: r.try_get("description")?,
-        grid_id: r.try_get("grid_id")?,
-        community_id: r.try_get("community_id")?,
-        path: OrgPath::from_stored(r.try_get("path")?),
-        building_id: r.try_get("building_id")?,
-        room_id: r.try_get("room_id")?,
-        point: lon
-            .zip(lat)
-            .map(|(x, y)| (e7_to_degrees(x), e7_to_degrees(y))),
-        address: r.try_get("address")?,
-        requester_user_id: r.try_get("requester_user_id")?,
-        requester_resident_id: r.try_get("requester_resident_id")?,
-        contact_name: r.try_get("contact_name")?,
-        contact_phone_enc: r.try_get("contact_phone_enc")?,
-        contact_phone_idx: r.try_get("contact_phone_idx")?,
-        intake_user_id: r.try_get("intake_user_id")?,
-        intake_token_id: r.try_get("intake_token_id")?,
-        status: Status::parse(&status).map_err(corrupt)?,
-        held_from: held_from
-            .as_deref()
-            .map(Status::parse)
-            .transpose()
-            .map_err(corrupt)?,
-        party: Party::decode(&party).map_err(corrupt)?,
-        assignee_user_id: r.try_get("assignee_user_id")?,
-        routed_rule_id: r.try_get("routed_rule_id")?,
-        escalation_level: u8::try_from(level)
-            .ok()
-            .and_then(EscalationLevel::from_rank)
-            .ok_or_else(|| corrupt(format!("escalation level {level}")))?,
-        next_step_at: r.try_get("next_step_at")?,
-        deadlines: Deadlines {
-            response_warn_ms: r.try_get("response_warn_at")?,
-            response_due_ms: r.try_get("response_due_at")?,
-            resolution_warn_ms: r.try_get("resolution_warn_at")?,
-            resolution_due_ms: r.try_get("resolution_due_at")?,
-        },
-        warn_at: r.try_get("warn_at")?,
-        due_at: due_at.filter(|d| *d != HELD_DUE),
-        held_at: r.try_get("held_at")?,
-        responded_at: r.try_get("responded_at")?,
-        resolved_at: r.try_get("resolved_at")?,
-        closed_at: r.try_get("closed_at")?,
-        rating: rating
-            .map(|v| {
-                u8::try_from(v)
-                    .map_err(corrupt)
-                    .and_then(|v| Rating::new(v).map_err(corrupt))
-            })
-            .transpose()?,
-        rating_comment: r.try_get("rating_comment")?,
-        rated_at: r.try_get("rated_at")?,
-        flagged: flagged != 0,
-        return_visit_pending: return_visit != 0,
-        return_visit_at: r.try_get("return_visit_at")?,
-        public: public != 0,
-        duplicate_of: duplicate_of.map(RequestId),
-        created_at: r.try_get("created_at")?,
-        updated_at: r.try_get("updated_at")?,
-        version: r.try_get("version")?,
-    })
+/// A `requests` row as [`select_requests!`] reads it: codes as text, the point as
+/// two integers, booleans as 0 or 1.
+#[derive(sqlx::FromRow)]
+pub(super) struct RequestRow {
+    id: i64,
+    category: String,
+    channel: String,
+    description: String,
+    grid_id: i64,
+    community_id: i64,
+    path: String,
+    building_id: Option<i64>,
+    room_id: Option<i64>,
+    lon_e7: Option<i64>,
+    lat_e7: Option<i64>,
+    address: String,
+    requester_user_id: Option<i64>,
+    requester_resident_id: Option<i64>,
+    contact_name: Option<String>,
+    contact_phone_enc: Option<String>,
+    contact_phone_idx: Option<String>,
+    intake_user_id: Option<i64>,
+    intake_token_id: Option<i64>,
+    status: String,
+    held_from: Option<String>,
+    party: String,
+    assignee_user_id: Option<i64>,
+    routed_rule_id: Option<i64>,
+    escalation_level: i64,
+    next_step_at: Option<i64>,
+    response_warn_at: i64,
+    response_due_at: i64,
+    resolution_warn_at: i64,
+    resolution_due_at: i64,
+    warn_at: Option<i64>,
+    due_at: Option<i64>,
+    held_at: Option<i64>,
+    responded_at: Option<i64>,
+    resolved_at: Option<i64>,
+    closed_at: Option<i64>,
+    rating: Option<i64>,
+    rating_comment: Option<String>,
+    rated_at: Option<i64>,
+    flagged: i64,
+    return_visit: i64,
+    return_visit_at: Option<i64>,
+    public: i64,
+    duplicate_of: Option<i64>,
+    created_at: i64,
+    updated_at: i64,
+    version: i64,
+}
+
+impl TryFrom<RequestRow> for RequestRecord {
+    type Error = StoreError;
+
+    fn try_from(r: RequestRow) -> StoreResult<Self> {
+        let level = r.escalation_level;
+        Ok(RequestRecord {
+            id: RequestId(r.id),
+            category: r.category,
+            channel: Channel::parse(&r.channel).map_err(corrupt)?,
+            description: r.description,
+            grid_id: r.grid_id,
+            community_id: r.community_id,
+            path: OrgPath::from_stored(r.path),
+            building_id: r.building_id,
+            room_id: r.room_id,
+            point: point_of(r.lon_e7, r.lat_e7),
+            address: r.address,
+            requester_user_id: r.requester_user_id,
+            requester_resident_id: r.requester_resident_id,
+            contact_name: r.contact_name,
+            contact_phone_enc: r.contact_phone_enc,
+            contact_phone_idx: r.contact_phone_idx,
+            intake_user_id: r.intake_user_id,
+            intake_token_id: r.intake_token_id,
+            status: Status::parse(&r.status).map_err(corrupt)?,
+            held_from: r
+                .held_from
+                .as_deref()
+                .map(Status::parse)
+                .transpose()
+                .map_err(corrupt)?,
+            party: Party::decode(&r.party).map_err(corrupt)?,
+            assignee_user_id: r.assignee_user_id,
+            routed_rule_id: r.routed_rule_id,
+            escalation_level: u8::try_from(level)
+                .ok()
+                .and_then(EscalationLevel::from_rank)
+                .ok_or_else(|| corrupt(format!("escalation level {level}")))?,
+            next_step_at: r.next_step_at,
+            deadlines: Deadlines {
+                response_warn_ms: r.response_warn_at,
+                response_due_ms: r.response_due_at,
+                resolution_warn_ms: r.resolution_warn_at,
+                resolution_due_ms: r.resolution_due_at,
+            },
+            warn_at: r.warn_at,
+            due_at: r.due_at.filter(|d| *d != HELD_DUE),
+            held_at: r.held_at,
+            responded_at: r.responded_at,
+            resolved_at: r.resolved_at,
+            closed_at: r.closed_at,
+            rating: r
+                .rating
+                .map(|v| {
+                    u8::try_from(v)
+                        .map_err(corrupt)
+                        .and_then(|v| Rating::new(v).map_err(corrupt))
+                })
+                .transpose()?,
+            rating_comment: r.rating_comment,
+            rated_at: r.rated_at,
+            flagged: r.flagged != 0,
+            return_visit_pending: r.return_visit != 0,
+            return_visit_at: r.return_visit_at,
+            public: r.public != 0,
+            duplicate_of: r.duplicate_of.map(RequestId),
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            version: r.version,
+        })
+    }
+}
+
+/// The stored point (WGS-84 × 10^7) as degrees, when both halves are there.
+fn point_of(lon_e7: Option<i64>, lat_e7: Option<i64>) -> Option<(f64, f64)> {
+    lon_e7
+        .zip(lat_e7)
+        .map(|(x, y)| (e7_to_degrees(x), e7_to_degrees(y)))
 }
 
 /// What `due_at` holds for a record: its due time, [`HELD_DUE`] while open without a
@@ -199,7 +252,8 @@ pub(super) fn bind_request<'q>(
     q: Query<'q, Any, AnyArguments>,
     rec: &'q RequestRecord,
 ) -> Query<'q, Any, AnyArguments> {
-    q.bind(&rec.category)
+    let q = q
+        .bind(&rec.category)
         .bind(rec.channel.code())
         .bind(&rec.description)
         .bind(rec.grid_id)
@@ -222,8 +276,20 @@ pub(super) fn bind_request<'q>(
         .bind(flag(rec.status.is_open()))
         .bind(rec.party.encode())
         .bind(rec.assignee_user_id)
-        .bind(rec.routed_rule_id)
-        .bind(i64::from(rec.escalation_level.rank()))
+        .bind(rec.routed_rule_id);
+    bind_progress(q, rec)
+        .bind(rec.created_at)
+        .bind(rec.updated_at)
+}
+
+/// Binds what changes as a request is handled, from `escalation_level` to
+/// `duplicate_of` in [`request_columns!`] order: the same run an insert and an update
+/// write.
+fn bind_progress<'q>(
+    q: Query<'q, Any, AnyArguments>,
+    rec: &'q RequestRecord,
+) -> Query<'q, Any, AnyArguments> {
+    q.bind(i64::from(rec.escalation_level.rank()))
         .bind(rec.next_step_at)
         .bind(rec.deadlines.response_warn_ms)
         .bind(rec.deadlines.response_due_ms)
@@ -243,17 +309,14 @@ pub(super) fn bind_request<'q>(
         .bind(rec.return_visit_at)
         .bind(flag(rec.public))
         .bind(rec.duplicate_of.map(|d| d.0))
-        .bind(rec.created_at)
-        .bind(rec.updated_at)
 }
 
 pub async fn get_request(conn: &mut AnyConnection, id: RequestId) -> StoreResult<RequestRecord> {
-    let row = sqlx::query(select_requests!("WHERE id = $1"))
+    sqlx::query_as::<_, RequestRow>(select_requests!("WHERE id = $1"))
         .bind(id.0)
-        .fetch_optional(&mut *conn)
+        .fetch_one(&mut *conn)
         .await?
-        .ok_or(StoreError::NotFound)?;
-    from_row(&row)
+        .try_into()
 }
 
 /// Writes back the changeable part of `rec` (status, party, deadlines, escalation,
@@ -264,7 +327,7 @@ pub async fn update_request(
     conn: &mut AnyConnection,
     rec: &RequestRecord,
 ) -> StoreResult<Option<i64>> {
-    let n = sqlx::query(
+    let q = sqlx::query(
         "UPDATE requests SET category = $3, status = $4, held_from = $5, open = $6, party = $7, \
          assignee_user_id = $8, escalation_level = $9, next_step_at = $10, \
          response_warn_at = $11, response_due_at = $12, resolution_warn_at = $13, \
@@ -281,31 +344,12 @@ pub async fn update_request(
     .bind(rec.held_from.map(Status::code))
     .bind(flag(rec.status.is_open()))
     .bind(rec.party.encode())
-    .bind(rec.assignee_user_id)
-    .bind(i64::from(rec.escalation_level.rank()))
-    .bind(rec.next_step_at)
-    .bind(rec.deadlines.response_warn_ms)
-    .bind(rec.deadlines.response_due_ms)
-    .bind(rec.deadlines.resolution_warn_ms)
-    .bind(rec.deadlines.resolution_due_ms)
-    .bind(rec.warn_at)
-    .bind(stored_due(rec))
-    .bind(rec.held_at)
-    .bind(rec.responded_at)
-    .bind(rec.resolved_at)
-    .bind(rec.closed_at)
-    .bind(rec.rating.map(|r| i64::from(r.value())))
-    .bind(rec.rating_comment.as_deref())
-    .bind(rec.rated_at)
-    .bind(flag(rec.flagged))
-    .bind(flag(rec.return_visit_pending))
-    .bind(rec.return_visit_at)
-    .bind(flag(rec.public))
-    .bind(rec.duplicate_of.map(|d| d.0))
-    .bind(rec.updated_at)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
+    .bind(rec.assignee_user_id);
+    let n = bind_progress(q, rec)
+        .bind(rec.updated_at)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
     Ok((n == 1).then_some(rec.version + 1))
 }
 
@@ -321,6 +365,35 @@ pub struct CandidateRow {
     pub created_at: i64,
 }
 
+/// A duplicate candidate as stored: the status as its code, the point as two integers.
+#[derive(sqlx::FromRow)]
+struct CandidateColumns {
+    id: i64,
+    category: String,
+    description: String,
+    building_id: Option<i64>,
+    lon_e7: Option<i64>,
+    lat_e7: Option<i64>,
+    status: String,
+    created_at: i64,
+}
+
+impl TryFrom<CandidateColumns> for CandidateRow {
+    type Error = StoreError;
+
+    fn try_from(r: CandidateColumns) -> StoreResult<Self> {
+        Ok(CandidateRow {
+            id: RequestId(r.id),
+            category: r.category,
+            description: r.description,
+            building_id: r.building_id,
+            point: point_of(r.lon_e7, r.lat_e7),
+            status: Status::parse(&r.status).map_err(corrupt)?,
+            created_at: r.created_at,
+        })
+    }
+}
+
 /// Duplicate candidates: requests of the community created at or after `since_ms`
 /// that are not themselves duplicates or rejected, newest first, at most `limit`.
 pub async fn duplicate_candidates(
@@ -329,7 +402,7 @@ pub async fn duplicate_candidates(
     since_ms: i64,
     limit: i64,
 ) -> StoreResult<Vec<CandidateRow>> {
-    let rows = sqlx::query(
+    let rows: Vec<CandidateColumns> = sqlx::query_as(
         "SELECT id, category, description, building_id, lon_e7, lat_e7, status, created_at \
          FROM requests WHERE community_id = $1 AND created_at >= $2 \
          AND status NOT IN ('duplicate', 'rejected') ORDER BY created_at DESC, id DESC LIMIT $3",
@@ -339,24 +412,7 @@ pub async fn duplicate_candidates(
     .bind(limit)
     .fetch_all(&mut *conn)
     .await?;
-    rows.iter()
-        .map(|r| {
-            let lon: Option<i64> = r.try_get("lon_e7")?;
-            let lat: Option<i64> = r.try_get("lat_e7")?;
-            let status: String = r.try_get("status")?;
-            Ok(CandidateRow {
-                id: RequestId(r.try_get("id")?),
-                category: r.try_get("category")?,
-                description: r.try_get("description")?,
-                building_id: r.try_get("building_id")?,
-                point: lon
-                    .zip(lat)
-                    .map(|(x, y)| (e7_to_degrees(x), e7_to_degrees(y))),
-                status: Status::parse(&status).map_err(corrupt)?,
-                created_at: r.try_get("created_at")?,
-            })
-        })
-        .collect()
+    records(rows)
 }
 
 /// (description, category) of the community's latest requests whose category stands
@@ -366,17 +422,14 @@ pub async fn training_samples(
     community_id: i64,
     limit: i64,
 ) -> StoreResult<Vec<(String, String)>> {
-    let rows = sqlx::query(
+    Ok(sqlx::query_as(
         "SELECT description, category FROM requests WHERE community_id = $1 \
          AND status NOT IN ('duplicate', 'rejected') ORDER BY created_at DESC, id DESC LIMIT $2",
     )
     .bind(community_id)
     .bind(limit)
     .fetch_all(&mut *conn)
-    .await?;
-    rows.iter()
-        .map(|r| Ok((r.try_get("description")?, r.try_get("category")?)))
-        .collect()
+    .await?)
 }
 
 /// The request an Open311 token stands for.

@@ -3,9 +3,11 @@
 
 use civicgrid_domain::platform::org::OrgPath;
 use civicgrid_domain::requests::category::ResponderKind;
-use sqlx::{AnyConnection, Row, any::AnyRow};
+use sqlx::AnyConnection;
 
 use super::{corrupt, flag};
+use crate::repo::found;
+use crate::repo::records;
 use crate::{StoreError, StoreResult, prefix_end};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,19 +23,34 @@ pub struct ResponderOrg {
     pub updated_at: i64,
 }
 
-fn from_row(r: &AnyRow) -> StoreResult<ResponderOrg> {
-    let kind: String = r.try_get("kind")?;
-    let active: i64 = r.try_get("active")?;
-    Ok(ResponderOrg {
-        id: r.try_get("id")?,
-        kind: ResponderKind::parse(&kind).map_err(corrupt)?,
-        name: r.try_get("name")?,
-        node_id: r.try_get("node_id")?,
-        scope: OrgPath::from_stored(r.try_get("scope_path")?),
-        active: active != 0,
-        created_at: r.try_get("created_at")?,
-        updated_at: r.try_get("updated_at")?,
-    })
+/// A `responder_orgs` row as stored: the kind as its code, `active` as 0 or 1.
+#[derive(sqlx::FromRow)]
+struct OrgRow {
+    id: i64,
+    kind: String,
+    name: String,
+    node_id: i64,
+    scope_path: String,
+    active: i64,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl TryFrom<OrgRow> for ResponderOrg {
+    type Error = StoreError;
+
+    fn try_from(r: OrgRow) -> StoreResult<Self> {
+        Ok(ResponderOrg {
+            id: r.id,
+            kind: ResponderKind::parse(&r.kind).map_err(corrupt)?,
+            name: r.name,
+            node_id: r.node_id,
+            scope: OrgPath::from_stored(r.scope_path),
+            active: r.active != 0,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
 }
 
 /// `SELECT <columns> FROM ... <rest>` as one static query text.
@@ -67,12 +84,11 @@ pub async fn insert_org(
 }
 
 pub async fn get_org(conn: &mut AnyConnection, id: i64) -> StoreResult<ResponderOrg> {
-    let row = sqlx::query(select_orgs!("WHERE id = $1"))
+    sqlx::query_as::<_, OrgRow>(select_orgs!("WHERE id = $1"))
         .bind(id)
-        .fetch_optional(&mut *conn)
+        .fetch_one(&mut *conn)
         .await?
-        .ok_or(StoreError::NotFound)?;
-    from_row(&row)
+        .try_into()
 }
 
 /// Renames, changes the kind of, or (de)activates an organisation.
@@ -84,22 +100,19 @@ pub async fn update_org(
     active: bool,
     at_ms: i64,
 ) -> StoreResult<()> {
-    let n = sqlx::query(
-        "UPDATE responder_orgs SET kind = $2, name = $3, active = $4, updated_at = $5 \
+    found(
+        sqlx::query(
+            "UPDATE responder_orgs SET kind = $2, name = $3, active = $4, updated_at = $5 \
          WHERE id = $1",
+        )
+        .bind(id)
+        .bind(kind.code())
+        .bind(name)
+        .bind(flag(active))
+        .bind(at_ms)
+        .execute(&mut *conn)
+        .await?,
     )
-    .bind(id)
-    .bind(kind.code())
-    .bind(name)
-    .bind(flag(active))
-    .bind(at_ms)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    if n == 0 {
-        return Err(StoreError::NotFound);
-    }
-    Ok(())
 }
 
 /// Organisations whose node lies inside `scope` (all of them for `None`), by name.
@@ -109,15 +122,16 @@ pub async fn list_orgs(
 ) -> StoreResult<Vec<ResponderOrg>> {
     let start = scope.map(OrgPath::as_str);
     let end = start.map(prefix_end);
-    let rows = sqlx::query(select_orgs!(
-        "WHERE CAST($1 AS TEXT) IS NULL OR (scope_path >= $1 AND scope_path < $2) \
-         ORDER BY name, id"
-    ))
-    .bind(start)
-    .bind(end.as_deref())
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter().map(from_row).collect()
+    records(
+        sqlx::query_as::<_, OrgRow>(select_orgs!(
+            "WHERE CAST($1 AS TEXT) IS NULL OR (scope_path >= $1 AND scope_path < $2) \
+             ORDER BY name, id"
+        ))
+        .bind(start)
+        .bind(end.as_deref())
+        .fetch_all(&mut *conn)
+        .await?,
+    )
 }
 
 /// Adds a member; adding one twice is no change. Returns whether a row was added.

@@ -2,9 +2,11 @@
 
 use civicgrid_domain::platform::org::OrgPath;
 use civicgrid_domain::requests::routing::{Party, RoutingRule};
-use sqlx::{AnyConnection, Row, any::AnyRow};
+use sqlx::AnyConnection;
 
 use super::{corrupt, flag};
+use crate::repo::found;
+use crate::repo::records;
 use crate::{StoreError, StoreResult, prefix_end};
 
 /// A stored rule with the node its scope is.
@@ -16,21 +18,36 @@ pub struct StoredRule {
     pub updated_at: i64,
 }
 
-fn from_row(r: &AnyRow) -> StoreResult<StoredRule> {
-    let party: String = r.try_get("party")?;
-    let active: i64 = r.try_get("active")?;
-    Ok(StoredRule {
-        rule: RoutingRule {
-            id: r.try_get("id")?,
-            category: r.try_get("category")?,
-            scope: OrgPath::from_stored(r.try_get("scope_path")?),
-            party: Party::decode(&party).map_err(corrupt)?,
-            active: active != 0,
-        },
-        node_id: r.try_get("node_id")?,
-        created_at: r.try_get("created_at")?,
-        updated_at: r.try_get("updated_at")?,
-    })
+/// A `routing_rules` row as stored: the party encoded, `active` as 0 or 1.
+#[derive(sqlx::FromRow)]
+struct RuleRow {
+    id: i64,
+    category: Option<String>,
+    node_id: i64,
+    scope_path: String,
+    party: String,
+    active: i64,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl TryFrom<RuleRow> for StoredRule {
+    type Error = StoreError;
+
+    fn try_from(r: RuleRow) -> StoreResult<Self> {
+        Ok(StoredRule {
+            rule: RoutingRule {
+                id: r.id,
+                category: r.category,
+                scope: OrgPath::from_stored(r.scope_path),
+                party: Party::decode(&r.party).map_err(corrupt)?,
+                active: r.active != 0,
+            },
+            node_id: r.node_id,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
 }
 
 /// `SELECT <columns> FROM ... <rest>` as one static query text.
@@ -67,31 +84,27 @@ pub async fn update_rule(
     rule: &RoutingRule,
     at_ms: i64,
 ) -> StoreResult<()> {
-    let n = sqlx::query(
-        "UPDATE routing_rules SET category = $2, party = $3, active = $4, updated_at = $5 \
+    found(
+        sqlx::query(
+            "UPDATE routing_rules SET category = $2, party = $3, active = $4, updated_at = $5 \
          WHERE id = $1",
+        )
+        .bind(rule.id)
+        .bind(rule.category.as_deref())
+        .bind(rule.party.encode())
+        .bind(flag(rule.active))
+        .bind(at_ms)
+        .execute(&mut *conn)
+        .await?,
     )
-    .bind(rule.id)
-    .bind(rule.category.as_deref())
-    .bind(rule.party.encode())
-    .bind(flag(rule.active))
-    .bind(at_ms)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    if n == 0 {
-        return Err(StoreError::NotFound);
-    }
-    Ok(())
 }
 
 pub async fn get_rule(conn: &mut AnyConnection, id: i64) -> StoreResult<StoredRule> {
-    let row = sqlx::query(select_rules!("WHERE id = $1"))
+    sqlx::query_as::<_, RuleRow>(select_rules!("WHERE id = $1"))
         .bind(id)
-        .fetch_optional(&mut *conn)
+        .fetch_one(&mut *conn)
         .await?
-        .ok_or(StoreError::NotFound)?;
-    from_row(&row)
+        .try_into()
 }
 
 /// Rules whose scope lies inside `scope` (all for `None`), by scope then id.
@@ -101,15 +114,16 @@ pub async fn list_rules(
 ) -> StoreResult<Vec<StoredRule>> {
     let start = scope.map(OrgPath::as_str);
     let end = start.map(prefix_end);
-    let rows = sqlx::query(select_rules!(
-        "WHERE CAST($1 AS TEXT) IS NULL OR (scope_path >= $1 AND scope_path < $2) \
-         ORDER BY scope_path, id"
-    ))
-    .bind(start)
-    .bind(end.as_deref())
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter().map(from_row).collect()
+    records(
+        sqlx::query_as::<_, RuleRow>(select_rules!(
+            "WHERE CAST($1 AS TEXT) IS NULL OR (scope_path >= $1 AND scope_path < $2) \
+             ORDER BY scope_path, id"
+        ))
+        .bind(start)
+        .bind(end.as_deref())
+        .fetch_all(&mut *conn)
+        .await?,
+    )
 }
 
 /// The active rules that may route a request located at `location`: those whose scope
@@ -134,14 +148,14 @@ pub async fn rules_for(
     let mut rules = Vec::new();
     // A path is at most five levels deep (city → grid); one indexed read per level.
     for a in &ancestors {
-        let rows = sqlx::query(select_rules!(
+        let rows: Vec<RuleRow> = sqlx::query_as(select_rules!(
             "WHERE scope_path = $1 AND active = 1 ORDER BY id"
         ))
         .bind(a.as_str())
         .fetch_all(&mut *conn)
         .await?;
-        for r in &rows {
-            rules.push(from_row(r)?.rule);
+        for r in rows {
+            rules.push(StoredRule::try_from(r)?.rule);
         }
     }
     Ok(rules)

@@ -64,6 +64,35 @@ pub(crate) async fn resident(
     .unwrap()
 }
 
+/// Building "1" of the grid with its unit "1", and rooms of that unit named `names`
+/// (no floor).
+async fn rooms_in_new_unit<const N: usize>(
+    conn: &mut AnyConnection,
+    grid_id: i64,
+    names: [&str; N],
+) -> [ledger::Room; N] {
+    let b = ledger::insert_building(conn, grid_id, "1", "")
+        .await
+        .unwrap();
+    let u = ledger::insert_unit(conn, b.id, "1").await.unwrap();
+    let mut rooms = Vec::with_capacity(N);
+    for name in names {
+        rooms.push(ledger::insert_room(conn, u.id, name, None).await.unwrap());
+    }
+    rooms.try_into().unwrap()
+}
+
+/// A household of `ownership` in the room, its area not given.
+async fn household(
+    conn: &mut AnyConnection,
+    room_id: i64,
+    ownership: Ownership,
+) -> ledger::Household {
+    ledger::insert_household(conn, room_id, ownership, None)
+        .await
+        .unwrap()
+}
+
 conformance!(ledger_places_and_board, |db: Db| async move {
     let keys = FieldKeys::ephemeral();
     let mut tx = db.begin_write().await.unwrap();
@@ -187,19 +216,9 @@ conformance!(ledger_resident_update_move_status, |db: Db| async move {
     let keys = FieldKeys::ephemeral();
     let mut tx = db.begin_write().await.unwrap();
     let g = grid(&mut tx).await;
-    let b = ledger::insert_building(&mut tx, g.id, "1", "")
-        .await
-        .unwrap();
-    let u = ledger::insert_unit(&mut tx, b.id, "1").await.unwrap();
-    let r = ledger::insert_room(&mut tx, u.id, "101", None)
-        .await
-        .unwrap();
-    let h1 = ledger::insert_household(&mut tx, r.id, Ownership::Owner, None)
-        .await
-        .unwrap();
-    let h2 = ledger::insert_household(&mut tx, r.id, Ownership::Tenant, None)
-        .await
-        .unwrap();
+    let [r] = rooms_in_new_unit(&mut tx, g.id, ["101"]).await;
+    let h1 = household(&mut tx, r.id, Ownership::Owner).await;
+    let h2 = household(&mut tx, r.id, Ownership::Tenant).await;
     let p = sealed(&keys, 1, None);
     let a = resident(&mut tx, g.id, h1.id, "张三", Relation::Head, &p).await;
     commit(tx).await.unwrap();
@@ -279,46 +298,21 @@ conformance!(ledger_split_and_merge, |db: Db| async move {
     let keys = FieldKeys::ephemeral();
     let mut tx = db.begin_write().await.unwrap();
     let g = grid(&mut tx).await;
-    let b = ledger::insert_building(&mut tx, g.id, "1", "")
-        .await
-        .unwrap();
-    let u = ledger::insert_unit(&mut tx, b.id, "1").await.unwrap();
-    let r1 = ledger::insert_room(&mut tx, u.id, "101", None)
-        .await
-        .unwrap();
-    let r2 = ledger::insert_room(&mut tx, u.id, "102", None)
-        .await
-        .unwrap();
-    let h = ledger::insert_household(&mut tx, r1.id, Ownership::Owner, None)
-        .await
-        .unwrap();
-    let a = resident(
-        &mut tx,
-        g.id,
-        h.id,
-        "甲",
-        Relation::Head,
-        &sealed(&keys, 1, None),
-    )
-    .await;
-    let c = resident(
-        &mut tx,
-        g.id,
-        h.id,
-        "乙",
-        Relation::Child,
-        &sealed(&keys, 2, None),
-    )
-    .await;
-    let d = resident(
-        &mut tx,
-        g.id,
-        h.id,
-        "丙",
-        Relation::ChildInLaw,
-        &sealed(&keys, 3, None),
-    )
-    .await;
+    let [r1, r2] = rooms_in_new_unit(&mut tx, g.id, ["101", "102"]).await;
+    let h = household(&mut tx, r1.id, Ownership::Owner).await;
+    let mut family = Vec::new();
+    for (seq, (name, relation)) in [
+        ("甲", Relation::Head),
+        ("乙", Relation::Child),
+        ("丙", Relation::ChildInLaw),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let pii = sealed(&keys, seq as u16 + 1, None);
+        family.push(resident(&mut tx, g.id, h.id, name, relation, &pii).await);
+    }
+    let [a, c, d]: [ledger::ResidentRecord; 3] = family.try_into().unwrap();
     commit(tx).await.unwrap();
 
     let mut tx = db.begin_write().await.unwrap();
@@ -396,16 +390,8 @@ conformance!(ledger_catalogue_history_and_links, |db: Db| async move {
     };
     ledger::upsert_tag(&mut tx, &renamed, false).await.unwrap();
     let g = grid(&mut tx).await;
-    let b = ledger::insert_building(&mut tx, g.id, "1", "")
-        .await
-        .unwrap();
-    let u = ledger::insert_unit(&mut tx, b.id, "1").await.unwrap();
-    let r = ledger::insert_room(&mut tx, u.id, "101", None)
-        .await
-        .unwrap();
-    let h = ledger::insert_household(&mut tx, r.id, Ownership::Owner, None)
-        .await
-        .unwrap();
+    let [r] = rooms_in_new_unit(&mut tx, g.id, ["101"]).await;
+    let h = household(&mut tx, r.id, Ownership::Owner).await;
     let a = resident(
         &mut tx,
         g.id,

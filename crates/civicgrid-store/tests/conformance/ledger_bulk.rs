@@ -9,7 +9,7 @@ use civicgrid_store::crypto::FieldKeys;
 use civicgrid_store::ledger::import::rows::{self as bulk, HistoryRow, NewHousehold, ResidentRow};
 use civicgrid_store::platform::org::OrgNode;
 use civicgrid_store::{
-    Db, commit, ledger, ledger::pii, ledger::search, platform::audit, prefix_end,
+    Db, StoreResult, commit, ledger, ledger::pii, ledger::search, platform::audit, prefix_end,
 };
 
 use crate::support::{audit_fields, node};
@@ -364,6 +364,26 @@ conformance!(
     }
 );
 
+/// Writes one resident in a held load and finishes it, as the importer does: a load
+/// whose step fails is dropped, which rolls it back.
+async fn held_load_of(db: &Db, row: ResidentRow) -> StoreResult<()> {
+    let mut load = db.bulk_conn().await.unwrap();
+    load.hold().await.unwrap();
+    let written = async {
+        let mut btx = load.begin().await?;
+        btx.insert_residents(vec![row], None).await?;
+        btx.commit().await
+    }
+    .await;
+    match written {
+        Ok(()) => load.finish(true).await,
+        Err(e) => {
+            drop(load);
+            Err(e)
+        }
+    }
+}
+
 // A held load (on SQLite one transaction, without the unique ID-number index until it
 // commits) that refers to a household that does not exist fails and leaves nothing
 // behind, and the unique ID-number index is there afterwards.
@@ -375,23 +395,7 @@ conformance!(
         let g = committed_grid(&db).await;
 
         let row = resident(&keys, 999_999, g.id, 1);
-        let mut load = db.bulk_conn().await.unwrap();
-        load.hold().await.unwrap();
-        let written = {
-            let mut btx = load.begin().await.unwrap();
-            match btx.insert_residents(vec![row.clone()], None).await {
-                Err(e) => Err(e),
-                Ok(_) => btx.commit().await,
-            }
-        };
-        // A load that fails is dropped, as the importer drops it: that rolls it back.
-        let outcome = match written {
-            Ok(()) => load.finish(true).await,
-            Err(e) => {
-                drop(load);
-                Err(e)
-            }
-        };
+        let outcome = held_load_of(&db, row.clone()).await;
         assert!(outcome.is_err(), "a dangling household was accepted");
 
         let mut conn = db.read().await.unwrap();
@@ -585,16 +589,7 @@ conformance!(
     |db: Db| async move {
         let keys = FieldKeys::ephemeral();
         let g = committed_grid(&db).await;
-        let mut load = db.bulk_conn().await.unwrap();
-        load.hold().await.unwrap();
-        let failed = async {
-            let mut btx = load.begin().await?;
-            btx.insert_residents(vec![resident(&keys, 999_999, g.id, 1)], None)
-                .await?;
-            btx.commit().await?;
-            load.finish(true).await
-        }
-        .await;
+        let failed = held_load_of(&db, resident(&keys, 999_999, g.id, 1)).await;
         let message = failed
             .expect_err("a missing household is refused")
             .to_string();
