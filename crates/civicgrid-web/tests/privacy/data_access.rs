@@ -189,5 +189,5 @@ async fn auditors_read_card_views_and_scopes_by_name() {
         .await
         .assert_status(StatusCode::OK)
         .assert_contains("Added a resident")
-        .assert_contains(&format!("Resident {}", l.resident));
+        .assert_contains(&format!("href=\"/ledger/residents/{}\"", l.resident));
 }

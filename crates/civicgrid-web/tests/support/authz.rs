@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use axum::Router;
 use civicgrid_app::domain::platform::access::{Actor, Role};
 use civicgrid_app::platform::users::RoleGrant;
-use civicgrid_store::platform::accounts;
 use civicgrid_app::{App, AppConfig};
+use civicgrid_store::platform::accounts;
 use civicgrid_web::{AppState, WebConfig, build_router};
 
 use Role::*;
