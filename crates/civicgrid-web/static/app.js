@@ -41,3 +41,25 @@ document.addEventListener("click", function (event) {
   });
   scan();
 })();
+
+// A file input with data-fills="<textarea id>" puts the chosen file's text into that
+// textarea (a boundary uploaded as a .geojson file); the form's 预览 button then draws
+// it. Without JavaScript the textarea is filled by pasting.
+document.addEventListener("change", function (event) {
+  var input = event.target;
+  if (!input.matches || !input.matches("input[type=file][data-fills]") || !input.files || !input.files[0]) {
+    return;
+  }
+  var target = document.getElementById(input.getAttribute("data-fills"));
+  if (!target || input.files[0].size > 1048576) {
+    return;
+  }
+  input.files[0].text().then(function (text) {
+    target.value = text;
+    var form = input.form;
+    var preview = form && form.querySelector("button[name=preview]");
+    if (preview) {
+      preview.click();
+    }
+  });
+});

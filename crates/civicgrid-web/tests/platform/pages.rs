@@ -440,3 +440,55 @@ async fn sessions_show_device_names() {
         .assert_contains("未知设备");
     assert!(!page.body.contains("Mozilla/5.0"), "raw user agent shown");
 }
+
+/// A boundary is checked on a map before it is saved: 预览 draws it and saves nothing;
+/// one that does not read is named on the field.
+#[tokio::test]
+async fn a_boundary_is_previewed_before_it_is_saved() {
+    let t = TestApp::new().await;
+    let staff = t.login("staff").await;
+    let path = format!("/org/{}/edit", t.nodes.grid);
+    let form = t.get_in(&path, &staff, "zh-CN").await;
+    form.assert_status(StatusCode::OK)
+        .assert_contains("上传边界文件")
+        .assert_contains("name=\"preview\"");
+    let square = r#"{"type":"Polygon","coordinates":[[[114.30,30.50],[114.31,30.50],[114.31,30.51],[114.30,30.51],[114.30,30.50]]]}"#;
+    let before = t.get(&format!("/org/{}", t.nodes.grid), &staff).await.body;
+    let preview = t
+        .post_form(
+            &path,
+            &[
+                ("_csrf", CSRF),
+                ("code", "TC-D-S1-C1-G1"),
+                ("name_zh", "第一网格"),
+                ("name_en", "Grid One"),
+                ("boundary", square),
+                ("preview", "1"),
+            ],
+            &staff,
+        )
+        .await;
+    preview
+        .assert_status(StatusCode::OK)
+        .assert_contains("<svg")
+        .assert_contains("grid-area highlight");
+    // Nothing was saved.
+    let after = t.get(&format!("/org/{}", t.nodes.grid), &staff).await.body;
+    assert_eq!(before.contains("114.3"), after.contains("114.3"));
+    let bad = t
+        .post_form(
+            &path,
+            &[
+                ("_csrf", CSRF),
+                ("code", "TC-D-S1-C1-G1"),
+                ("name_zh", "第一网格"),
+                ("name_en", "Grid One"),
+                ("boundary", "{\"type\":\"Point\"}"),
+                ("preview", "1"),
+            ],
+            &staff,
+        )
+        .await;
+    bad.assert_status(StatusCode::UNPROCESSABLE_ENTITY)
+        .assert_contains("id=\"boundary-error\"");
+}

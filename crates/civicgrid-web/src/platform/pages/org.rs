@@ -245,6 +245,29 @@ struct NodeFields {
     name_en: String,
     boundary: String,
     reason: String,
+    /// Set by the 预览 button: show the boundary drawn, save nothing.
+    preview: Option<String>,
+}
+
+/// The boundary typed or uploaded, drawn alone; nothing when it is empty, and a
+/// problem on the field when it does not read.
+fn boundary_preview(lang: Lang, text: &str) -> Result<String, Problems> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(String::new());
+    }
+    let boundary = Boundary::parse_geojson(text)
+        .map_err(|e| Problems::one(lang, "boundary", &e.to_string()))?;
+    let label = lang.t("org-boundary-preview");
+    let feature = MapFeature {
+        id: 0,
+        label: &label,
+        boundary: &boundary,
+        href: None,
+        highlight: true,
+        labelled: false,
+    };
+    Ok(render_svg_map(&[feature], MAP_SIZE.0, MAP_SIZE.1 / 2, ""))
 }
 
 #[derive(Template)]
@@ -260,9 +283,24 @@ struct NodeFormPage {
     allowed: bool,
     fields: NodeFields,
     problems: Problems,
+    /// The boundary in the form, drawn (empty when there is none or it does not read).
+    preview_svg: String,
 }
 
 impl NodeFormPage {
+    /// Draws the form's boundary; a boundary that does not read is named on the field
+    /// when no other problem is.
+    fn with_preview(mut self) -> Self {
+        match boundary_preview(self.ctx.lang, &self.fields.boundary) {
+            Ok(svg) => self.preview_svg = svg,
+            Err(p) if self.fields.preview.is_some() && self.problems.is_empty() => {
+                self.problems = p
+            }
+            Err(_) => {}
+        }
+        self
+    }
+
     fn new_child(ctx: PageCtx, view: &NodeView, fields: NodeFields, problems: Problems) -> Self {
         let lang = ctx.lang;
         let subject = NodeLink::of(lang, &view.node);
@@ -285,8 +323,10 @@ impl NodeFormPage {
             heading,
             fields,
             problems,
+            preview_svg: String::new(),
             ctx,
         }
+        .with_preview()
     }
 
     fn edit(ctx: PageCtx, view: &NodeView, fields: NodeFields, problems: Problems) -> Self {
@@ -300,8 +340,10 @@ impl NodeFormPage {
             subject,
             fields,
             problems,
+            preview_svg: String::new(),
             ctx,
         }
+        .with_preview()
     }
 }
 
@@ -312,6 +354,15 @@ fn crumbs_through(lang: Lang, view: &NodeView) -> Vec<NodeLink> {
         .chain(std::iter::once(&view.node))
         .map(|n| NodeLink::of(lang, n))
         .collect()
+}
+
+/// A preview that found the boundary unreadable answers like a refused form.
+fn preview_status(page: &NodeFormPage) -> StatusCode {
+    if page.problems.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    }
 }
 
 fn with_status(status: StatusCode, page: Response) -> Response {
@@ -336,6 +387,11 @@ async fn create_child(
     PagePath(id): PagePath<i64>,
     PageForm(fields): PageForm<NodeFields>,
 ) -> PageResult<Response> {
+    if fields.preview.is_some() {
+        let view = st.app.manageable_node(&me.actor, id).await?;
+        let page = NodeFormPage::new_child(ctx, &view, fields, Problems::none());
+        return Ok(with_status(preview_status(&page), render(&page)));
+    }
     let input = NodeInput {
         parent_id: Some(id),
         kind: None,
@@ -373,6 +429,7 @@ async fn edit_form(
         name_en: n.name_en.clone(),
         boundary: n.boundary.clone().unwrap_or_default(),
         reason: String::new(),
+        preview: None,
     };
     Ok(render(&NodeFormPage::edit(
         ctx,
@@ -389,6 +446,11 @@ async fn update(
     PagePath(id): PagePath<i64>,
     PageForm(fields): PageForm<NodeFields>,
 ) -> PageResult<Response> {
+    if fields.preview.is_some() {
+        let view = st.app.manageable_node(&me.actor, id).await?;
+        let page = NodeFormPage::edit(ctx, &view, fields, Problems::none());
+        return Ok(with_status(preview_status(&page), render(&page)));
+    }
     let edit = NodeEdit {
         code: fields.code.clone(),
         name_zh: fields.name_zh.clone(),
