@@ -401,4 +401,4 @@ org-boundary-none = 尚未设置边界。
 org-boundary-upload = 上传边界文件
 org-boundary-edit-text = 直接编辑边界数据
 org-boundary-show = 预览边界
-hint-boundary-upload = 选择测绘部门或地图软件导出的 .geojson 文件，选好后自动预览；保存前可以先看图核对。
+hint-boundary-upload = 选择测绘部门或地图软件导出的边界文件（GeoJSON），选好后自动预览；保存前可以先看图核对。
