@@ -324,6 +324,20 @@ pub struct MapFeature<'a> {
     pub boundary: &'a Boundary,
     pub href: Option<&'a str>,
     pub highlight: bool,
+    /// Its label is written on the map (else only shown on hover, as its title).
+    pub labelled: bool,
+}
+
+/// One point on a rendered map (an open request): a dot of `class`, with a title and
+/// an optional link.
+#[derive(Debug, Clone, Copy)]
+pub struct MapPin<'a> {
+    pub lon: f64,
+    pub lat: f64,
+    /// CSS class of the dot (e.g. the category family), letters, digits and `-` only.
+    pub class: &'a str,
+    pub label: &'a str,
+    pub href: Option<&'a str>,
 }
 
 /// Only relative links and http(s) URLs are emitted; anything else (`javascript:` …) is dropped.
@@ -346,6 +360,18 @@ fn r1(v: f64) -> String {
 /// Returns a standalone `<svg>` element for inlining in HTML.
 pub fn render_svg_map(
     features: &[MapFeature<'_>],
+    width: u32,
+    height: u32,
+    empty_message: &str,
+) -> String {
+    render_svg_map_with_pins(features, &[], width, height, empty_message)
+}
+
+/// [`render_svg_map`] with `pins` drawn over the areas (pins outside the areas' extent
+/// are left out).
+pub fn render_svg_map_with_pins(
+    features: &[MapFeature<'_>],
+    pins: &[MapPin<'_>],
     width: u32,
     height: u32,
     empty_message: &str,
@@ -417,7 +443,7 @@ pub fn render_svg_map(
         }
     }
     // Labels after all areas so that no neighbouring fill covers them.
-    for f in features {
+    for f in features.iter().filter(|f| f.labelled) {
         let (x, y) = project(f.boundary.centroid());
         let _ = write!(
             svg,
@@ -425,8 +451,53 @@ pub fn render_svg_map(
             xml_escape(f.label)
         );
     }
+    let radius = r1((w.min(h) / 40.0).clamp(4.0, 12.0));
+    for p in pins {
+        let inside = (bb.min_lon..=bb.max_lon).contains(&p.lon)
+            && (bb.min_lat..=bb.max_lat).contains(&p.lat);
+        if !inside {
+            continue;
+        }
+        let (x, y) = project((p.lon, p.lat));
+        let class: String = p
+            .class
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .collect();
+        let dot = format!(
+            r#"<circle class="pin pin-{class}" cx="{x}" cy="{y}" r="{radius}"><title>{}</title></circle>"#,
+            xml_escape(p.label)
+        );
+        match p.href.filter(|h| is_safe_href(h)) {
+            Some(href) => {
+                let _ = write!(svg, r#"<a href="{}">{dot}</a>"#, xml_escape(href));
+            }
+            None => svg.push_str(&dot),
+        }
+    }
     svg.push_str("</svg>");
     svg
+}
+
+/// A point inside `boundary` for the `n`th item without a position of its own: on a
+/// small spiral around the centroid, so that several items in one area do not cover
+/// each other; the centroid itself when the spiral leaves the area.
+pub fn spread_point(boundary: &Boundary, n: usize) -> (f64, f64) {
+    let (cx, cy) = boundary.centroid();
+    if n == 0 {
+        return (cx, cy);
+    }
+    let bb = boundary.bbox();
+    let step = (bb.max_lon - bb.min_lon).min(bb.max_lat - bb.min_lat) * 0.06;
+    // The golden angle spreads the points evenly around the centre.
+    let angle = n as f64 * 2.399_963_229_728_653;
+    let dist = step * (n as f64).sqrt();
+    let p = (cx + dist * angle.cos(), cy + dist * angle.sin());
+    if boundary.contains(p.0, p.1) {
+        p
+    } else {
+        (cx, cy)
+    }
 }
 
 /// Most cells [`subdivide`] and [`jittered_subdivide`] will produce.
@@ -667,6 +738,53 @@ mod tests {
     }
 
     #[test]
+    fn geo_svg_map_pins() {
+        let b = Boundary::new(vec![rect(0.0, 0.0, 10.0, 10.0)]).unwrap();
+        let features = [MapFeature {
+            id: 1,
+            label: "第1网格",
+            boundary: &b,
+            href: None,
+            highlight: false,
+            labelled: true,
+        }];
+        let pin = |lon: f64, class: &'static str, href| MapPin {
+            lon,
+            lat: 5.0,
+            class,
+            label: "路灯 <坏>",
+            href,
+        };
+        let pins = [
+            pin(5.0, "lighting", Some("/requests/public/R-1")),
+            pin(3.0, "x\"><script", None),
+            pin(50.0, "outside", None),
+            pin(4.0, "js", Some("javascript:alert(1)")),
+        ];
+        let svg = render_svg_map_with_pins(&features, &pins, 600, 400, "nothing");
+        assert_eq!(
+            svg.matches("<circle ").count(),
+            3,
+            "the pin outside is left out"
+        );
+        assert!(svg.contains(r#"<a href="/requests/public/R-1"><circle class="pin pin-lighting""#));
+        assert!(svg.contains(r#"class="pin pin-xscript""#) && !svg.contains("<script"));
+        assert!(svg.contains("<title>路灯 &lt;坏&gt;</title>"));
+        assert!(!svg.contains("javascript"));
+        // Pins come after the labels, so that they stay on top.
+        assert!(svg.find("<circle").unwrap() > svg.find("grid-label").unwrap());
+    }
+
+    #[test]
+    fn geo_spread_points_stay_inside() {
+        let b = Boundary::new(vec![rect(0.0, 0.0, 10.0, 10.0)]).unwrap();
+        assert_eq!(spread_point(&b, 0), (5.0, 5.0));
+        let points: Vec<(f64, f64)> = (0..30).map(|n| spread_point(&b, n)).collect();
+        assert!(points.iter().all(|&(x, y)| b.contains(x, y)));
+        assert_ne!(points[1], points[2]);
+    }
+
+    #[test]
     fn geo_svg_map() {
         let cells = jittered_subdivide(WUHAN, 3, 2, 1);
         let features: Vec<MapFeature> = cells
@@ -678,6 +796,7 @@ mod tests {
                 boundary: b,
                 href: (i % 2 == 0).then_some("/grids/1?a=1&b=2"),
                 highlight: i == 1,
+                labelled: i != 2,
             })
             .collect();
         let svg = render_svg_map(&features, 600, 400, "nothing");
@@ -686,7 +805,8 @@ mod tests {
         assert_eq!(svg.matches("<path ").count(), cells.len());
         assert_eq!(
             svg.matches(r#"<text class="grid-label""#).count(),
-            cells.len()
+            cells.len() - 1,
+            "an area not labelled has only its title"
         );
         assert_eq!(svg.matches(r#"class="grid-area highlight""#).count(), 1);
         assert_eq!(svg.matches(r#"<a href="/grids/1?a=1&amp;b=2">"#).count(), 3);

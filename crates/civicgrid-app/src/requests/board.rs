@@ -8,11 +8,12 @@
 //! point rounded to about 100 m (the rules of `domain::requests::public`).
 
 use civicgrid_domain::platform::access::Actor;
-use civicgrid_domain::platform::org::OrgPath;
+use civicgrid_domain::platform::org::{NodeKind, OrgPath};
 use civicgrid_domain::requests::public::{public_address, public_point, redact_contacts};
 use civicgrid_domain::requests::similarity::{Candidate, Summary, suggest_duplicates};
 use civicgrid_domain::requests::{RequestId, Status};
 use civicgrid_store::now_ms;
+use civicgrid_store::platform::org;
 use civicgrid_store::requests::{self as repo, Narrowing, Queue, RequestRecord};
 use serde::Serialize;
 
@@ -75,12 +76,17 @@ pub fn public_text(text: &str) -> String {
     redact_contacts(text).into_owned()
 }
 
-/// The public board: its requests and the grids and communities they lie in (names
-/// and boundaries, for the map).
+/// The public board: its requests and every place of its scope (names and
+/// boundaries, for the map and the scope chooser).
 #[derive(Debug, Clone, Default)]
 pub struct PublicBoard {
+    /// The node the board is narrowed to, if any.
+    pub scope: Option<civicgrid_store::platform::org::OrgNode>,
     pub requests: Vec<PublicRequest>,
+    /// The scope's nodes (the whole tree without a scope), the scope first.
     pub places: Vec<civicgrid_store::platform::org::OrgNode>,
+    /// The streets and communities people may narrow the board to.
+    pub scopes: Vec<civicgrid_store::platform::org::OrgNode>,
 }
 
 impl App {
@@ -144,20 +150,28 @@ impl App {
     /// Open requests that may be shown publicly (their own flag and their category's),
     /// earliest due first, under `within` (a node's path) or everywhere. Anyone may
     /// read it, signed in or not.
-    pub async fn public_request_board(&self, within: Option<&OrgPath>) -> AppResult<PublicBoard> {
+    pub async fn public_request_board(&self, within: Option<i64>) -> AppResult<PublicBoard> {
         let mut conn = self.db.read().await?;
+        let scope = match within {
+            Some(id) => Some(
+                org::get(&mut conn, id)
+                    .await
+                    .map_err(|_| AppError::NotFound("place"))?,
+            ),
+            None => None,
+        };
         let public: Vec<String> = repo::categories(&mut conn)
             .await?
             .into_iter()
             .filter(|c| c.public)
             .map(|c| c.code)
             .collect();
-        let root = within
-            .cloned()
-            .unwrap_or_else(|| OrgPath::from_stored("/".into()));
+        let root = scope
+            .as_ref()
+            .map_or_else(|| OrgPath::from_stored("/".into()), |n| n.path.clone());
         let rows = repo::queue(
             &mut conn,
-            &Queue::OpenIn(root),
+            &Queue::OpenIn(root.clone()),
             &Narrowing {
                 public_only: true,
                 ..Narrowing::default()
@@ -172,18 +186,30 @@ impl App {
             .filter(|r| public.contains(&r.category))
             .map(|r| PublicRequest::of(&r, offset))
             .collect();
-        let mut ids: Vec<i64> = requests
-            .iter()
-            .flat_map(|r| [r.grid_id, r.community_id])
+        let mut places = org::subtree(&mut conn, &root).await?;
+        // The scope first, then the tree in path order.
+        places.sort_by(|a, b| a.path.as_str().cmp(b.path.as_str()));
+        let scopes = org::subtree(&mut conn, &OrgPath::from_stored("/".into()))
+            .await?
+            .into_iter()
+            .filter(|n| matches!(n.kind, NodeKind::Street | NodeKind::Community))
             .collect();
-        ids.sort_unstable();
-        ids.dedup();
-        let mut places = Vec::with_capacity(ids.len());
-        for id in ids {
-            if let Ok(n) = civicgrid_store::platform::org::get(&mut conn, id).await {
-                places.push(n);
-            }
-        }
-        Ok(PublicBoard { requests, places })
+        Ok(PublicBoard {
+            scope,
+            requests,
+            places,
+            scopes,
+        })
+    }
+
+    /// One request as anyone may read it, when it may be shown publicly (its own flag
+    /// and its category's); otherwise not found, as if it did not exist.
+    pub async fn public_request(&self, id: RequestId) -> AppResult<PublicRequest> {
+        let mut conn = self.db.read().await?;
+        let offset = load_rules(&mut conn).await?.calendar.utc_offset_minutes();
+        let rec = repo::public_request(&mut conn, id)
+            .await?
+            .ok_or(AppError::NotFound("request"))?;
+        Ok(PublicRequest::of(&rec, offset))
     }
 }

@@ -278,3 +278,23 @@ invalid-calendar = Check the calendar
 invalid-holidays = Check the dates (YYYY-MM-DD)
 invalid-make_up_days = Check the dates (YYYY-MM-DD)
 invalid-make_up_hours = Check the hours (08:30-12:00)
+
+# The public board
+request-public-title-in = { $place } · public requests
+request-public-scope = Area
+request-public-everywhere = All streets and communities
+request-public-show = Show
+request-public-report-here = Report a problem here
+request-public-legend = Legend
+request-public-map-hint = Tap a grid to zoom into it; tap a dot to open the request.
+request-public-open-count = { $n } being handled
+request-public-none = No public requests here at the moment.
+request-public-back = ← Back to public requests
+request-family-lift = Lifts
+request-family-water = Water and drains
+request-family-power_and_facilities = Power and public facilities
+request-family-neighbourhood_order = Neighbourhood order
+request-family-environment = Environment
+request-family-safety = Safety hazards
+request-family-property = Property services
+request-family-other = Other

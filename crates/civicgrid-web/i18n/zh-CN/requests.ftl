@@ -278,3 +278,23 @@ invalid-calendar = 请检查工作日历
 invalid-holidays = 请检查日期（YYYY-MM-DD）
 invalid-make_up_days = 请检查日期（YYYY-MM-DD）
 invalid-make_up_hours = 请检查时间（08:30-12:00）
+
+# The public board
+request-public-title-in = { $place } · 公开诉求
+request-public-scope = 查看范围
+request-public-everywhere = 全部街道和社区
+request-public-show = 查看
+request-public-report-here = 在这里反映
+request-public-legend = 图例
+request-public-map-hint = 点网格放大查看该网格；点圆点查看诉求。
+request-public-open-count = 正在办理 { $n } 件
+request-public-none = 这里暂时没有公开的诉求。
+request-public-back = ← 返回公开诉求
+request-family-lift = 电梯
+request-family-water = 供水排水
+request-family-power_and_facilities = 电力与公共设施
+request-family-neighbourhood_order = 邻里秩序
+request-family-environment = 环境卫生
+request-family-safety = 安全隐患
+request-family-property = 物业服务
+request-family-other = 其他

@@ -93,6 +93,13 @@ fn request_cases() -> Vec<Case> {
         case("GET", "/requests/public", Rule::Public, S::None, Empty),
         case(
             "GET",
+            "/requests/public/{id}",
+            Rule::Public,
+            S::Request,
+            Empty,
+        ),
+        case(
+            "GET",
             "/requests/new",
             scoped(SUBMITTERS, SUBMITTERS),
             S::None,

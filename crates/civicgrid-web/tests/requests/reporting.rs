@@ -454,6 +454,62 @@ async fn the_public_board_shows_public_requests_without_personal_data() {
     for secret in ["李雷", "13812345678", "5678"] {
         assert!(!page.body.contains(secret), "{secret} shown publicly");
     }
+    // Its pin on the map and its row in the list open the request's public page.
+    let number = page
+        .body
+        .split("href=\"/requests/public/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a link to the request's public page")
+        .to_owned();
+    assert!(number.ends_with(&format!("-{id:06}")), "{number}");
+    page.assert_contains("href=\"/requests/new\"");
+    let one = t.get(&format!("/requests/public/{number}"), "").await;
+    // The category, status and place; not the free text, which may name people.
+    one.assert_status(StatusCode::OK)
+        .assert_contains(&number);
+    assert!(!one.body.contains("路灯坏了"), "free text shown publicly");
+    for secret in ["李雷", "13812345678"] {
+        assert!(!one.body.contains(secret), "{secret} shown publicly");
+    }
+    // Narrowed to the grid: the report action carries the grid.
+    t.get(&format!("/requests/public?place={grid}"), "")
+        .await
+        .assert_status(StatusCode::OK)
+        .assert_contains(&format!("href=\"/requests/new?grid_id={grid}\""));
+    t.get("/requests/public?place=999999", "")
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    t.get("/requests/public?place=abc", "")
+        .await
+        .assert_status(StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn a_request_not_shown_publicly_has_no_public_page() {
+    let t = TestApp::new().await;
+    let staff = t.login("staff").await;
+    let grid = t.nodes.grid.to_string();
+    let taken = t
+        .post_form(
+            "/requests/intake",
+            &[
+                ("_csrf", CSRF),
+                ("channel", "patrol"),
+                ("description", "楼上漏水到我家厨房"),
+                ("category", "repairs_water"),
+                ("grid_id", &grid),
+            ],
+            &staff,
+        )
+        .await;
+    let id = id_from(&taken);
+    t.get(&format!("/requests/public/{id}"), "")
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    t.get("/requests/public/R-2026-99999999", "")
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
 }
 
 /// The category field suggests from the whole sentence: a stairwell light that is out,

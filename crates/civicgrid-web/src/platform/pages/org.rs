@@ -178,6 +178,7 @@ fn node_map(lang: Lang, view: &NodeView) -> String {
             boundary: &a.boundary,
             href: a.href.as_deref(),
             highlight: false,
+            labelled: true,
         })
         .collect();
     render_svg_map(&features, MAP_SIZE.0, MAP_SIZE.1, &lang.t("map-empty"))

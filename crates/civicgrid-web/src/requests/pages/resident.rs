@@ -229,12 +229,25 @@ async fn new_page(
     }))
 }
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct NewQuery {
+    /// A grid chosen beforehand (the public board's 在这里反映).
+    grid_id: Option<String>,
+}
+
 async fn new_form(
     State(st): State<AppState>,
     ctx: PageCtx,
     CurrentUser(me): CurrentUser,
+    PageQuery(q): PageQuery<NewQuery>,
 ) -> PageResult<Response> {
-    new_page(&st, ctx, &me, ReportFields::default(), Problems::none()).await
+    let mut f = ReportFields::default();
+    if let Some(grid) = query_number("grid_id", q.grid_id.as_deref())? {
+        f.place = "grid".into();
+        f.grid_id = grid.to_string();
+    }
+    new_page(&st, ctx, &me, f, Problems::none()).await
 }
 
 #[derive(Deserialize)]
