@@ -38,7 +38,7 @@ pub struct CommunityLine {
 
 /// The scopes in which `permission` holds, the unrestricted actor's as its roots.
 async fn scope_paths(
-    conn: &mut sqlx::AnyConnection,
+    conn: &mut civicgrid_store::AnyConnection,
     actor: &Actor,
     permission: Permission,
 ) -> AppResult<Vec<OrgPath>> {

@@ -1,7 +1,7 @@
 //! Home-page figures: a scope's work counts and each community's results, grouped.
 
 use civicgrid_domain::platform::org::NodeKind;
-use civicgrid_domain::requests::Status;
+use civicgrid_domain::requests::{Rating, Status};
 use civicgrid_store::requests as repo;
 use civicgrid_store::{Db, commit};
 
@@ -34,13 +34,13 @@ conformance!(
         good.status = Status::Closed;
         good.resolved_at = Some(T0 + HOUR);
         good.closed_at = Some(T0 + 2 * HOUR);
-        good.rating = Some(5);
+        good.rating = Some(Rating::new(5).unwrap());
         good.rated_at = Some(T0 + 2 * HOUR);
         repo::insert_request(&mut tx, &good).await.unwrap();
         let mut late = good.clone();
         late.resolved_at = Some(T0 + 9 * HOUR);
         late.closed_at = Some(T0 + 9 * HOUR);
-        late.rating = Some(2);
+        late.rating = Some(Rating::new(2).unwrap());
         late.flagged = true;
         repo::insert_request(&mut tx, &late).await.unwrap();
         // In B: one open, not yet due.
