@@ -21,14 +21,20 @@ async fn actor(t: &TestApp, username: &str) -> Actor {
 async fn seed_requests(t: &TestApp) {
     let resident = actor(t, "resident").await;
     let mut ids = Vec::new();
-    for text in ["楼道灯坏了", "电梯停运", "垃圾未清运"] {
+    // Noise goes to the grid worker; sanitation to the property company, and without
+    // one to the community staff.
+    for (text, category) in [
+        ("楼道灯坏了", "sanitation"),
+        ("楼上深夜装修噪音", "noise"),
+        ("垃圾未清运", "sanitation"),
+    ] {
         let v = t
             .app
             .submit_request(
                 &resident,
                 NewRequest {
                     channel: Channel::ResidentWeb,
-                    category: Some("sanitation".into()),
+                    category: Some(category.into()),
                     description: text.into(),
                     grid_id: Some(t.nodes.grid),
                     building_id: None,
@@ -102,7 +108,7 @@ async fn each_role_lands_on_its_work_not_its_permissions() {
     let c = t.login("grid").await;
     let r = t.get_in("/", &c, ZH).await;
     r.assert_contains("今日任务")
-        .assert_contains("电梯停运")
+        .assert_contains("楼上深夜装修噪音")
         .assert_contains(&format!("href=\"/ledger/grids/{}\"", t.nodes.grid));
 
     // The responder: its organisations' open requests.
