@@ -83,6 +83,8 @@ mod name_index;
 mod org;
 #[path = "conformance/requests.rs"]
 mod requests;
+#[path = "conformance/requests_overview.rs"]
+mod requests_overview;
 #[path = "conformance/requests_side.rs"]
 mod requests_side;
 #[path = "conformance/search.rs"]

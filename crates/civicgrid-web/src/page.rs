@@ -70,6 +70,14 @@ impl PageCtx {
     pub fn here_encoded(&self) -> String {
         url_encode(&self.here)
     }
+
+    /// The signed-in user's menu, main entries first (the app decides what it holds).
+    pub fn menu(&self) -> Vec<civicgrid_app::platform::menu::MenuLink> {
+        self.user
+            .as_ref()
+            .map(|u| civicgrid_app::platform::menu::menu(&u.actor))
+            .unwrap_or_default()
+    }
 }
 
 /// Formats a UTC millisecond timestamp in the communities' time zone (UTC+8).

@@ -5,6 +5,8 @@ mod support;
 
 #[path = "platform/api.rs"]
 mod api;
+#[path = "platform/home.rs"]
+mod home;
 #[path = "platform/page_forms.rs"]
 mod page_forms;
 #[path = "platform/pages.rs"]

@@ -296,6 +296,182 @@ async fn seed_requests(app: &App) -> anyhow::Result<()> {
         note: Some("已更换漏水阀门".into()),
     };
     walk(&grid, done.id, [taken_up(), vec![resolved]].concat()).await?;
+    seed_more_requests(app, grid_id).await?;
+    Ok(())
+}
+
+/// The rest of the journeys: the property company and its member, the resident's own
+/// ledger record, and requests that were routed to the company, closed with a good
+/// rating, rated poorly and reopened, or rejected with a reason.
+async fn seed_more_requests(app: &App, grid_id: i64) -> anyhow::Result<()> {
+    use civicgrid_app::domain::requests::category::ResponderKind;
+    use civicgrid_app::domain::requests::routing::Party;
+    use civicgrid_app::domain::requests::{Action, Channel, Status};
+    use civicgrid_app::requests::intake::NewRequest;
+    let fail = |e: civicgrid_app::AppError| anyhow::Error::new(e).context("seeding demo requests");
+    let resident = demo_actor(app, "resident").await?;
+    let grid = demo_actor(app, "grid").await?;
+    let staff = demo_actor(app, "staff").await?;
+    let responder = demo_actor(app, "responder").await?;
+    let community = staff
+        .assignments
+        .first()
+        .map(|a| a.node_id)
+        .context("the demo staff account has no community")?;
+    // 湖光物业, with the responder account as its member.
+    let company = app
+        .create_responder_org(
+            &staff,
+            ResponderKind::PropertyCompany,
+            "湖光物业",
+            community,
+        )
+        .await
+        .map_err(fail)?;
+    let responder_id = responder
+        .user_id
+        .context("the demo responder has no account")?;
+    app.set_responder_member(&staff, company.id, responder_id, true)
+        .await
+        .map_err(fail)?;
+    // The resident account is a person of the ledger: the first one living in Grid 1.
+    let board = app
+        .ledger_board(&Actor::system(), grid_id)
+        .await
+        .map_err(fail)?;
+    // (Without imported residents, as in the seed's own test, there is nobody to link.)
+    let household = board
+        .buildings
+        .iter()
+        .flat_map(|b| &b.units)
+        .flat_map(|u| &u.rooms)
+        .flat_map(|r| &r.households)
+        .find(|h| h.members > 0)
+        .map(|h| h.id);
+    if let Some(household) = household {
+        let card = app
+            .household_card(&Actor::system(), household)
+            .await
+            .map_err(fail)?;
+        if let Some(person) = card.members.first() {
+            app.link_username_to_resident(&Actor::system(), person.id, "resident")
+                .await
+                .map_err(fail)?;
+        }
+    }
+    let new = |category: &str, text: &str, address: &str| NewRequest {
+        channel: Channel::ResidentWeb,
+        category: Some(category.to_owned()),
+        description: text.to_owned(),
+        grid_id: Some(grid_id),
+        building_id: None,
+        room_id: None,
+        point: None,
+        address: address.to_owned(),
+        on_behalf: None,
+        public: true,
+    };
+    let to_company = Action::Assign {
+        party: Party::Org(company.id),
+        user_id: None,
+        reason: None,
+    };
+    // With the property company: one waiting for it to start, one being repaired.
+    for (category, text, address, start) in [
+        ("repairs_lift", "1栋2单元电梯按钮失灵", "1栋2单元", false),
+        ("repairs_water", "地下车库入口积水", "地下车库", true),
+    ] {
+        let r = app
+            .submit_request(&resident, new(category, text, address))
+            .await
+            .map_err(fail)?;
+        app.act_on_request(&staff, r.id, None, Action::Accept)
+            .await
+            .map_err(fail)?;
+        app.act_on_request(&staff, r.id, None, to_company.clone())
+            .await
+            .map_err(fail)?;
+        if start {
+            app.act_on_request(&responder, r.id, None, Action::Start)
+                .await
+                .map_err(fail)?;
+        }
+    }
+    // Done by the company and rated: one well, one poorly (flagged, then reopened).
+    for (category, text, address, score, comment) in [
+        (
+            "sanitation",
+            "单元门口堆放装修垃圾",
+            "4栋1单元",
+            5,
+            "清理得很及时，谢谢",
+        ),
+        (
+            "repairs_lift",
+            "电梯异响",
+            "6栋1单元",
+            1,
+            "修完第二天又响了",
+        ),
+    ] {
+        let r = app
+            .submit_request(&resident, new(category, text, address))
+            .await
+            .map_err(fail)?;
+        app.act_on_request(&staff, r.id, None, Action::Accept)
+            .await
+            .map_err(fail)?;
+        app.act_on_request(&staff, r.id, None, to_company.clone())
+            .await
+            .map_err(fail)?;
+        app.act_on_request(&responder, r.id, None, Action::Start)
+            .await
+            .map_err(fail)?;
+        app.act_on_request(
+            &responder,
+            r.id,
+            None,
+            Action::Resolve {
+                note: Some("已处理".into()),
+            },
+        )
+        .await
+        .map_err(fail)?;
+        let rated = app
+            .rate_request(&resident, r.id, score, Some(comment))
+            .await
+            .map_err(fail)?;
+        if score < 3 && matches!(rated.status, Status::Resolved | Status::Closed) {
+            app.act_on_request(
+                &staff,
+                r.id,
+                None,
+                Action::Reopen {
+                    reason: "居民反映问题未解决，请物业再次上门".into(),
+                },
+            )
+            .await
+            .map_err(fail)?;
+        }
+    }
+    // Not for the community to handle: rejected with a reason the resident reads.
+    let r = app
+        .submit_request(
+            &resident,
+            new("noise", "对面小区工地夜间施工", "小区外东侧"),
+        )
+        .await
+        .map_err(fail)?;
+    app.act_on_request(
+        &grid,
+        r.id,
+        None,
+        Action::Reject {
+            reason: "工地不在本社区，已告知居民拨打12345向城管反映".into(),
+        },
+    )
+    .await
+    .map_err(fail)?;
     Ok(())
 }
 
@@ -444,12 +620,18 @@ mod tests {
             )
             .await
             .expect("queue");
-        let mut statuses: Vec<&str> = all.items.iter().map(|v| v.status.code()).collect();
-        statuses.sort_unstable();
-        assert_eq!(
-            statuses,
-            ["assigned", "in_progress", "resolved", "submitted"]
-        );
+        let statuses: Vec<&str> = all.items.iter().map(|v| v.status.code()).collect();
+        for status in [
+            "submitted",
+            "assigned",
+            "in_progress",
+            "resolved",
+            "closed",
+            "reopened",
+            "rejected",
+        ] {
+            assert!(statuses.contains(&status), "no {status} in {statuses:?}");
+        }
         let board = app.public_request_board(None).await.expect("board");
         assert!(!board.requests.is_empty());
     }

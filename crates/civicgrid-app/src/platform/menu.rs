@@ -1,10 +1,117 @@
 //! What an actor may reach: the parts of the site that menus and home tiles link to.
 
-use civicgrid_domain::platform::access::{Actor, Permission};
+use civicgrid_domain::platform::access::{Actor, Permission, Role};
 
 /// May `actor` reach the part of the site that needs `permission`: does it hold it
 /// somewhere? Menus show their links from this; each use case still decides at the
 /// place it acts on.
 pub fn may_reach(actor: &Actor, permission: Permission) -> bool {
     actor.can_somewhere(permission)
+}
+
+/// One link of the menu: the message naming it (`nav-…`) and where it goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MenuLink {
+    pub key: &'static str,
+    pub href: String,
+    /// One of the few main entries (shown first, and outside "more" on a phone).
+    pub main: bool,
+}
+
+/// The node whose population the actor may open: the place of its first assignment
+/// that may view the ledger.
+pub fn population_node(actor: &Actor) -> Option<i64> {
+    actor
+        .assignments
+        .iter()
+        .find(|a| a.role.has(Permission::ViewLedger))
+        .map(|a| a.node_id)
+}
+
+/// The menu of a signed-in actor, main entries first: only what it may reach.
+pub fn menu(actor: &Actor) -> Vec<MenuLink> {
+    let mut out = Vec::new();
+    let mut add = |key: &'static str, href: String, main: bool, shown: bool| {
+        if shown {
+            out.push(MenuLink { key, href, main });
+        }
+    };
+    let resident = actor.assignments.iter().any(|a| a.role == Role::Resident);
+    let requests = may_reach(actor, Permission::ViewRequests)
+        || may_reach(actor, Permission::RespondToRequests);
+    add("nav-requests", "/requests/queue".into(), true, requests);
+    add(
+        "nav-my-requests",
+        "/requests/mine".into(),
+        !requests,
+        may_reach(actor, Permission::SubmitRequest),
+    );
+    add("nav-my-household", "/me/household".into(), true, resident);
+    add(
+        "nav-ledger",
+        "/ledger".into(),
+        true,
+        may_reach(actor, Permission::ViewLedger),
+    );
+    add(
+        "nav-search",
+        "/ledger/search".into(),
+        true,
+        may_reach(actor, Permission::ViewLedger),
+    );
+    if let Some(node) = population_node(actor) {
+        add(
+            "nav-population",
+            format!("/ledger/population/{node}"),
+            false,
+            true,
+        );
+    }
+    add(
+        "nav-import",
+        "/ledger/import".into(),
+        false,
+        may_reach(actor, Permission::ImportLedger),
+    );
+    add(
+        "nav-export",
+        "/ledger/export".into(),
+        false,
+        may_reach(actor, Permission::ExportLedger),
+    );
+    add(
+        "nav-request-settings",
+        "/requests/settings".into(),
+        false,
+        crate::requests::settings::settings_access(actor).is_ok(),
+    );
+    add(
+        "nav-org",
+        "/org".into(),
+        false,
+        may_reach(actor, Permission::ViewOrg) && !resident,
+    );
+    add(
+        "nav-users",
+        "/users".into(),
+        false,
+        may_reach(actor, Permission::ViewUsers),
+    );
+    let audit = may_reach(actor, Permission::ViewAudit);
+    add("nav-audit", "/audit".into(), audit, audit);
+    add("nav-data-views", "/audit/views".into(), audit, audit);
+    add(
+        "nav-tokens",
+        "/tokens".into(),
+        false,
+        may_reach(actor, Permission::ManageTokens),
+    );
+    add(
+        "nav-my-data-access",
+        "/me/data-access".into(),
+        false,
+        resident,
+    );
+    out.sort_by_key(|l| !l.main);
+    out
 }

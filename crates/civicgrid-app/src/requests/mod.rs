@@ -31,6 +31,7 @@ pub mod jobs;
 pub mod locate;
 pub mod notify;
 pub mod open311;
+pub mod overview;
 pub mod reading;
 pub mod responders;
 pub mod routing;

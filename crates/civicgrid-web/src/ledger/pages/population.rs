@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
-use civicgrid_app::domain::platform::access::Permission;
 use civicgrid_app::ledger::search::{AGE_BANDS, Counts, PopulationView};
 
 use crate::error::PageResult;

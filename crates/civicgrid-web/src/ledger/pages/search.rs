@@ -4,7 +4,6 @@
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
-use civicgrid_app::domain::platform::access::Permission;
 use civicgrid_app::ledger::search::{Hit, SearchRequest, age_band, today_ym};
 use civicgrid_app::platform::org::OrgNode;
 use serde::Deserialize;

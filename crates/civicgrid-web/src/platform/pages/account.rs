@@ -4,7 +4,6 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use civicgrid_app::domain::platform::access::Permission;
 use civicgrid_app::domain::platform::device::Device;
 use civicgrid_app::platform::auth::SignedIn;
 use civicgrid_app::platform::users::User;

@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
-use civicgrid_app::domain::platform::access::Permission;
 use civicgrid_app::domain::platform::audit::StoredEntry;
 use civicgrid_app::platform::audit::{AuditFilter, ScopeStep};
 use civicgrid_app::privacy::{DataView, ViewFilter};

@@ -5,7 +5,6 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use civicgrid_app::AppError;
-use civicgrid_app::domain::platform::access::Permission;
 use serde::Deserialize;
 
 use crate::error::PageResult;

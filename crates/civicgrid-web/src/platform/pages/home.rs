@@ -1,12 +1,18 @@
-//! The home page: what each signed-in role may do, or an invitation to sign in.
+//! The home page: each signed-in role lands on what it works on (a resident on their
+//! requests, staff on what waits, a street on its communities, a grid worker on today's
+//! tasks and their grid), or an invitation to sign in.
 
 use askama::Template;
 use axum::response::Response;
-use civicgrid_app::domain::platform::access::Permission;
+use civicgrid_app::domain::platform::access::{Permission, Role};
+use civicgrid_app::platform::menu::may_reach;
+use civicgrid_app::requests::overview::{CommunityLine, RESULT_DAYS, WorkCounts};
+use civicgrid_app::requests::reading::{QueueKind, QueueQuery};
 
 use crate::error::PageResult;
 use crate::i18n::Lang;
 use crate::page::{PageCtx, render};
+use crate::requests::pages::{CategoryNames, Line, line, org_names, utc_offset};
 use crate::routes::Routes;
 use crate::state::AppState;
 
@@ -14,67 +20,161 @@ pub(super) fn routes(r: Routes) -> Routes {
     r.get("/", home)
 }
 
-struct RoleLine {
-    role: &'static str,
-    node: String,
-    may: Vec<&'static str>,
+/// The grid worker's grid: where its room board is, and who lives there.
+struct GridCard {
+    id: i64,
+    name: String,
+    households: i64,
+    residents: i64,
+    care_households: i64,
+}
+
+/// A community's line in the reader's language.
+struct CommunityRow {
+    name: String,
+    line: CommunityLine,
 }
 
 #[derive(Template)]
 #[template(path = "platform/home.html")]
 struct HomePage {
     ctx: PageCtx,
-    roles: Vec<RoleLine>,
-}
-
-fn permission_key(p: Permission) -> &'static str {
-    match p {
-        Permission::ViewOrg => "view_org",
-        Permission::ManageOrg => "manage_org",
-        Permission::ViewUsers => "view_users",
-        Permission::ManageUsers => "manage_users",
-        Permission::ViewAudit => "view_audit",
-        Permission::ManageTokens => "manage_tokens",
-        Permission::ViewLedger => "view_ledger",
-        Permission::EditLedger => "edit_ledger",
-        Permission::UnmaskPersonalData => "unmask_personal_data",
-        Permission::ImportLedger => "import_ledger",
-        Permission::ExportLedger => "export_ledger",
-        Permission::ManageCatalogue => "manage_catalogue",
-        Permission::SubmitRequest => "submit_request",
-        Permission::ViewRequests => "view_requests",
-        Permission::HandleRequests => "handle_requests",
-        Permission::RespondToRequests => "respond_to_requests",
-        Permission::SuperviseRequests => "supervise_requests",
-        Permission::ManageRequestCatalogue => "manage_request_catalogue",
-        Permission::ManageRouting => "manage_routing",
-        Permission::ManageResponders => "manage_responders",
-    }
+    /// The resident's own open requests (None: not a resident).
+    my_open: Option<Vec<Line>>,
+    /// What waits in the reader's places (community staff).
+    work: Option<WorkCounts>,
+    /// Each community of the street (street admins).
+    communities: Option<Vec<CommunityRow>>,
+    result_days: i64,
+    /// Today's tasks: open requests taken by the reader or waiting for their role.
+    tasks: Option<Vec<Line>>,
+    grid: Option<GridCard>,
+    /// The responder organisations' open requests (responders).
+    org_open: Option<Vec<Line>>,
+    org_more: bool,
+    may_intake: bool,
 }
 
 async fn home(
     axum::extract::State(st): axum::extract::State<AppState>,
     ctx: PageCtx,
 ) -> PageResult<Response> {
-    let mut roles = Vec::new();
-    if let Some(u) = &ctx.user {
-        let view = st.app.user(&u.actor, u.user.id).await?;
-        for a in &view.assignments {
-            roles.push(RoleLine {
-                role: a.assignment.role.as_str(),
-                node: match ctx.lang {
-                    Lang::ZhCn => a.node_name_zh.clone(),
-                    Lang::En => a.node_name_en.clone(),
-                },
-                may: a
-                    .assignment
-                    .role
-                    .permissions()
+    let mut page = HomePage {
+        ctx: ctx.clone(),
+        my_open: None,
+        work: None,
+        communities: None,
+        result_days: RESULT_DAYS,
+        tasks: None,
+        grid: None,
+        org_open: None,
+        org_more: false,
+        may_intake: false,
+    };
+    let Some(u) = &ctx.user else {
+        return Ok(render(&page));
+    };
+    let actor = &u.actor;
+    let roles = actor.roles();
+    let has = |r: Role| roles.contains(&r);
+    page.may_intake = may_reach(actor, Permission::HandleRequests);
+    let wants_lines = has(Role::Resident) || has(Role::GridWorker) || has(Role::Responder);
+    let lines_of = |items: &[civicgrid_app::requests::RequestView],
+                    names: &CategoryNames,
+                    orgs: &std::collections::HashMap<i64, String>,
+                    offset: i32| {
+        let now = civicgrid_app::now_ms();
+        items
+            .iter()
+            .map(|v| line(&ctx, v, names, orgs, offset, now))
+            .collect::<Vec<Line>>()
+    };
+    let (names, orgs, offset) = if wants_lines {
+        (
+            CategoryNames::new(ctx.lang, &st.app.request_categories().await?),
+            org_names(&st, &ctx).await,
+            utc_offset(&st).await?,
+        )
+    } else {
+        (CategoryNames::new(ctx.lang, &[]), Default::default(), 0)
+    };
+    let queue = |kind: QueueKind, page_size: u32| QueueQuery {
+        kind,
+        page_size,
+        ..QueueQuery::default()
+    };
+    if has(Role::Resident) {
+        let mine = st
+            .app
+            .request_queue(actor, &queue(QueueKind::Raised, 50))
+            .await?;
+        let open: Vec<_> = mine
+            .items
+            .into_iter()
+            .filter(|v| v.status.is_open() || v.may_rate)
+            .collect();
+        page.my_open = Some(lines_of(&open, &names, &orgs, offset));
+    }
+    if has(Role::CommunityStaff) {
+        page.work = Some(st.app.work_counts(actor).await?);
+    }
+    if has(Role::StreetAdmin) {
+        let lines = st.app.community_overview(actor).await?;
+        page.communities = Some(
+            lines
+                .into_iter()
+                .map(|l| CommunityRow {
+                    name: match ctx.lang {
+                        Lang::ZhCn => l.name_zh.clone(),
+                        Lang::En => l.name_en.clone(),
+                    },
+                    line: l,
+                })
+                .collect(),
+        );
+    }
+    if has(Role::GridWorker) {
+        let tasks = st
+            .app
+            .request_queue(actor, &queue(QueueKind::Mine, 20))
+            .await?;
+        page.tasks = Some(lines_of(&tasks.items, &names, &orgs, offset));
+        let grid_id = actor
+            .assignments
+            .iter()
+            .find(|a| a.role == Role::GridWorker)
+            .map(|a| a.node_id);
+        if let Some(id) = grid_id {
+            // A grid worker bound to a community has no single grid to show.
+            if let Ok(board) = st.app.ledger_board(actor, id).await {
+                let care_households = board
+                    .buildings
                     .iter()
-                    .map(|p| permission_key(*p))
-                    .collect(),
-            });
+                    .flat_map(|b| &b.units)
+                    .flat_map(|u| &u.rooms)
+                    .flat_map(|r| &r.households)
+                    .filter(|h| h.care)
+                    .count();
+                page.grid = Some(GridCard {
+                    id: board.grid.id,
+                    name: match ctx.lang {
+                        Lang::ZhCn => board.grid.name_zh.clone(),
+                        Lang::En => board.grid.name_en.clone(),
+                    },
+                    households: board.households,
+                    residents: board.residents,
+                    care_households: i64::try_from(care_households).unwrap_or(i64::MAX),
+                });
+            }
         }
     }
-    Ok(render(&HomePage { ctx, roles }))
+    if has(Role::Responder) {
+        let list = st
+            .app
+            .request_queue(actor, &queue(QueueKind::MyOrgs, 10))
+            .await?;
+        page.org_more = list.more;
+        page.org_open = Some(lines_of(&list.items, &names, &orgs, offset));
+    }
+    Ok(render(&page))
 }
