@@ -220,7 +220,14 @@ async fn transitions_by_role_and_scope() {
     // Not allowed from submitted, whoever asks.
     assert!(matches!(
         w.app
-            .act_on_request(&grid, id, None, Action::Resolve { note: None })
+            .act_on_request(
+                &grid,
+                id,
+                None,
+                Action::Resolve {
+                    note: Some("已处理".into())
+                }
+            )
             .await,
         Err(AppError::Conflict(_))
     ));
@@ -462,7 +469,14 @@ async fn ratings_reopen_or_flag_and_staff_make_return_visits() {
         .await
         .unwrap();
     w.app
-        .act_on_request(&grid, id, None, Action::Resolve { note: None })
+        .act_on_request(
+            &grid,
+            id,
+            None,
+            Action::Resolve {
+                note: Some("已处理".into()),
+            },
+        )
         .await
         .unwrap();
     assert!(matches!(
@@ -495,7 +509,14 @@ async fn ratings_reopen_or_flag_and_staff_make_return_visits() {
         .await
         .unwrap();
     w.app
-        .act_on_request(&grid, id, None, Action::Resolve { note: None })
+        .act_on_request(
+            &grid,
+            id,
+            None,
+            Action::Resolve {
+                note: Some("已处理".into()),
+            },
+        )
         .await
         .unwrap();
     let v = w.app.rate_request(&resident, id, 2, None).await.unwrap();
@@ -553,7 +574,14 @@ async fn ratings_reopen_or_flag_and_staff_make_return_visits() {
         .unwrap();
     let v = w
         .app
-        .act_on_request(&grid, pid, None, Action::Resolve { note: None })
+        .act_on_request(
+            &grid,
+            pid,
+            None,
+            Action::Resolve {
+                note: Some("已处理".into()),
+            },
+        )
         .await
         .unwrap();
     assert!(v.return_visit_pending);

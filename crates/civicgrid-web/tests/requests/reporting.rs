@@ -466,8 +466,7 @@ async fn the_public_board_shows_public_requests_without_personal_data() {
     page.assert_contains("href=\"/requests/new\"");
     let one = t.get(&format!("/requests/public/{number}"), "").await;
     // The category, status and place; not the free text, which may name people.
-    one.assert_status(StatusCode::OK)
-        .assert_contains(&number);
+    one.assert_status(StatusCode::OK).assert_contains(&number);
     assert!(!one.body.contains("路灯坏了"), "free text shown publicly");
     for secret in ["李雷", "13812345678"] {
         assert!(!one.body.contains(secret), "{secret} shown publicly");
