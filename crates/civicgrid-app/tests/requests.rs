@@ -232,7 +232,14 @@ async fn transitions_by_role_and_scope() {
     ));
     // Not allowed from submitted, whoever asks.
     assert!(matches!(
-        w.act(&grid, id, Action::Resolve { note: None }).await,
+        w.act(
+            &grid,
+            id,
+            Action::Resolve {
+                note: Some("已处理".into()),
+            }
+        )
+        .await,
         Err(AppError::Conflict(_))
     ));
 
@@ -393,9 +400,15 @@ async fn ratings_reopen_or_flag_and_staff_make_return_visits() {
     .await
     .unwrap();
     w.act(&grid, id, Action::Start).await.unwrap();
-    w.act(&grid, id, Action::Resolve { note: None })
-        .await
-        .unwrap();
+    w.act(
+        &grid,
+        id,
+        Action::Resolve {
+            note: Some("已处理".into()),
+        },
+    )
+    .await
+    .unwrap();
     assert!(matches!(
         w.app.rate_request(&grid, id, 5, None).await,
         Err(AppError::Forbidden)
@@ -419,9 +432,15 @@ async fn ratings_reopen_or_flag_and_staff_make_return_visits() {
     };
     w.app.set_request_policy(&admin, policy).await.unwrap();
     w.act(&grid, id, Action::Start).await.unwrap();
-    w.act(&grid, id, Action::Resolve { note: None })
-        .await
-        .unwrap();
+    w.act(
+        &grid,
+        id,
+        Action::Resolve {
+            note: Some("已处理".into()),
+        },
+    )
+    .await
+    .unwrap();
     let v = w.app.rate_request(&resident, id, 2, None).await.unwrap();
     assert_eq!(
         (v.status, v.flagged, v.rating),
@@ -457,7 +476,13 @@ async fn ratings_reopen_or_flag_and_staff_make_return_visits() {
         .unwrap();
     w.act(&grid, pid, Action::Start).await.unwrap();
     let v = w
-        .act(&grid, pid, Action::Resolve { note: None })
+        .act(
+            &grid,
+            pid,
+            Action::Resolve {
+                note: Some("已处理".into()),
+            },
+        )
         .await
         .unwrap();
     assert!(v.return_visit_pending);

@@ -171,6 +171,19 @@ impl<S: Send + Sync> FromRequestParts<S> for DoneNotice {
     }
 }
 
+/// The `?done=…` code itself, for a page that shows more than the notice after a
+/// particular outcome (the request page after a rating reopened the request).
+pub struct DoneCode(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for DoneCode {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let PageQuery(q) = PageQuery::<DoneQuery>::from_request_parts(parts, state).await?;
+        Ok(DoneCode(q.done))
+    }
+}
+
 /// One option of a node picker: the node's place in the hierarchy, in the reader's
 /// language, e.g. "滨江区 / 望湖街道 / 湖光社区".
 #[derive(Debug, Clone)]

@@ -9,6 +9,8 @@ mod comments_and_photos;
 mod flags;
 #[path = "requests/intake.rs"]
 mod intake;
+#[path = "requests/loop_closing.rs"]
+mod loop_closing;
 #[path = "requests/open311.rs"]
 mod open311;
 #[path = "requests/policy.rs"]

@@ -20,30 +20,10 @@ pub const DEMO_PASSWORD: &str = "civicgrid-demo";
 pub const DEMO_ACCOUNTS: &[(&str, &str, &str, &str)] = &[
     ("admin", "系统管理员 赵磊", "system_admin", "JC"),
     ("auditor", "审计员 周敏", "auditor", "JC"),
-    (
-        "street",
-        "望湖街道 陈丽",
-        "street_admin",
-        "JC-BJ-WH",
-    ),
-    (
-        "staff",
-        "湖光社区 王芳",
-        "community_staff",
-        "JC-BJ-WH-HG",
-    ),
-    (
-        "grid",
-        "网格员 李强",
-        "grid_worker",
-        "JC-BJ-WH-HG-01",
-    ),
-    (
-        "responder",
-        "湖光物业 张伟",
-        "responder",
-        "JC-BJ-WH-HG",
-    ),
+    ("street", "望湖街道 陈丽", "street_admin", "JC-BJ-WH"),
+    ("staff", "湖光社区 王芳", "community_staff", "JC-BJ-WH-HG"),
+    ("grid", "网格员 李强", "grid_worker", "JC-BJ-WH-HG-01"),
+    ("responder", "湖光物业 张伟", "responder", "JC-BJ-WH-HG"),
     ("volunteer", "志愿者 刘洋", "volunteer", "JC-BJ-WH-HG"),
     ("resident", "居民 黄秀英", "resident", "JC-BJ-WH-HG-01"),
 ];

@@ -108,7 +108,11 @@ pub struct RequestView {
     pub status: Status,
     /// `org:<id>` or `role:<role>`.
     pub party: String,
+    /// The responder organisation's name when the party is one (湖光物业).
+    pub party_name: Option<String>,
     pub assignee_user_id: Option<i64>,
+    /// The assignee's name, for those who work on it (not for the requester).
+    pub assignee_name: Option<String>,
     pub escalation_level: String,
     pub response_due_at: i64,
     pub resolution_due_at: i64,
@@ -152,7 +156,9 @@ pub struct RequestPermits {
     pub staff: bool,
     /// May comment on it: its requester, its handlers and its responders.
     pub may_comment: bool,
-    /// May add a photo: its requester, or one who may act on it now.
+    /// May add a photo: its requester, its handlers and its responders (also once it
+    /// is resolved, to show the finished work), as [`crate::App::add_request_photo`]
+    /// accepts.
     pub may_add_photo: bool,
     /// May clear the flag a poor rating left: a supervisor at its place, while flagged.
     pub may_clear_flag: bool,
@@ -269,7 +275,7 @@ pub(crate) fn view(
     let permits = RequestPermits {
         staff: !s.requester || s.handles_somewhere,
         may_comment: s.requester || s.handler || s.responder,
-        may_add_photo: s.requester || !actions.is_empty(),
+        may_add_photo: s.requester || s.handler || s.responder,
         may_clear_flag: rec.flagged && s.supervisor,
     };
     RequestView {
@@ -286,7 +292,9 @@ pub(crate) fn view(
         address: rec.address.clone(),
         status: rec.status,
         party: rec.party.encode(),
+        party_name: None,
         assignee_user_id: rec.assignee_user_id,
+        assignee_name: None,
         escalation_level: rec.escalation_level.code().to_owned(),
         response_due_at: rec.deadlines.response_due_ms,
         resolution_due_at: rec.deadlines.resolution_due_ms,
@@ -313,6 +321,36 @@ pub(crate) fn view(
         updated_at: rec.updated_at,
         version: rec.version,
     }
+}
+
+/// Fills in the names people read: the responder organisation's, and the assignee's
+/// for those who work on the request (the requester sees who in roles, not names).
+pub(crate) async fn name_view(
+    conn: &mut AnyConnection,
+    v: &mut RequestView,
+    s: Standing,
+    orgs: &mut HashMap<i64, Option<String>>,
+) -> AppResult<()> {
+    if let Ok(Party::Org(org)) = Party::decode(&v.party) {
+        let name = match orgs.get(&org) {
+            Some(n) => n.clone(),
+            None => {
+                let n = repo::get_org(conn, org).await.ok().map(|o| o.name);
+                orgs.insert(org, n.clone());
+                n
+            }
+        };
+        v.party_name = name;
+    }
+    if let Some(user) = v.assignee_user_id
+        && (s.handler || s.responder || s.viewer)
+    {
+        v.assignee_name = civicgrid_store::platform::accounts::get_user(conn, user)
+            .await
+            .ok()
+            .map(|u| u.display_name);
+    }
+    Ok(())
 }
 
 /// A state-machine refusal as the caller should see it.

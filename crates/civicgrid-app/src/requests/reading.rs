@@ -2,6 +2,8 @@
 //! inbox. Everything is masked (contact name and phone) and limited to what the
 //! reader may see.
 
+use std::collections::HashMap;
+
 use civicgrid_domain::platform::access::{Actor, Permission};
 use civicgrid_domain::platform::org::OrgPath;
 use civicgrid_domain::requests::routing::Party;
@@ -180,13 +182,9 @@ impl App {
         let mut conn = self.db.read().await?;
         let (rec, s) = visible_request(&mut conn, actor, id).await?;
         let rules = load_rules(&mut conn).await?;
-        Ok(view(
-            &rec,
-            s,
-            &self.config.field_keys,
-            &rules.calendar,
-            now_ms(),
-        ))
+        let mut v = view(&rec, s, &self.config.field_keys, &rules.calendar, now_ms());
+        super::name_view(&mut conn, &mut v, s, &mut HashMap::new()).await?;
+        Ok(v)
     }
 
     /// A request's timeline, oldest first. The requester sees only the lines meant for
@@ -455,9 +453,12 @@ impl App {
         all.truncate(q.page_size as usize);
         let rules = load_rules(&mut conn).await?;
         let mut items = Vec::with_capacity(all.len());
+        let mut orgs = HashMap::new();
         for rec in &all {
             let s = standing(&mut conn, actor, rec).await?;
-            items.push(view(rec, s, &self.config.field_keys, &rules.calendar, now));
+            let mut v = view(rec, s, &self.config.field_keys, &rules.calendar, now);
+            super::name_view(&mut conn, &mut v, s, &mut orgs).await?;
+            items.push(v);
         }
         Ok(QueuePage {
             items,

@@ -34,7 +34,100 @@ async fn org_in_sight(conn: &mut AnyConnection, actor: &Actor, id: i64) -> AppRe
     Ok(o)
 }
 
+/// The account may join the organisation: it holds the responder role where the
+/// organisation works, somewhere the actor may see accounts.
+async fn may_join(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    o: &ResponderOrg,
+    user_id: i64,
+) -> AppResult<bool> {
+    let held = accounts::assignments_of(conn, user_id).await?;
+    Ok(held.iter().any(|a| {
+        a.assignment.role == Role::Responder
+            && (a.assignment.path.is_within(&o.scope) || o.scope.is_within(&a.assignment.path))
+            && actor.can(Permission::ViewUsers, &a.assignment.path)
+    }))
+}
+
+/// The most accounts one search of would-be members looks at, and the most it returns.
+const MEMBER_SCAN: i64 = 200;
+const MEMBER_MAX: usize = 20;
+
 impl App {
+    /// Accounts whose name contains `q` that may join organisation `org_id` (those
+    /// [`App::set_responder_member`] would accept and that are not members yet), as
+    /// (user id, name). For those who may change its members.
+    pub async fn responder_member_candidates(
+        &self,
+        actor: &Actor,
+        org_id: i64,
+        q: &str,
+    ) -> AppResult<Vec<(i64, String)>> {
+        let mut conn = self.db.read().await?;
+        let o = org_in_sight(&mut conn, actor, org_id).await?;
+        let members = repo::members(&mut conn, org_id).await?;
+        let q = q.trim();
+        let users = accounts::list_users(
+            &mut conn,
+            None,
+            (!q.is_empty()).then_some(q),
+            MEMBER_SCAN,
+            0,
+        )
+        .await?;
+        let mut out = Vec::new();
+        for u in users {
+            if u.active && !members.contains(&u.id) && may_join(&mut conn, actor, &o, u.id).await? {
+                out.push((u.id, u.display_name));
+                if out.len() >= MEMBER_MAX {
+                    break;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// One organisation with its members' names (user id, name), for those who may
+    /// change its members; others find no such organisation.
+    pub async fn responder_org_members(
+        &self,
+        actor: &Actor,
+        org_id: i64,
+    ) -> AppResult<(ResponderOrg, Vec<(i64, String)>)> {
+        let mut conn = self.db.read().await?;
+        let o = org_in_sight(&mut conn, actor, org_id).await?;
+        let mut named = Vec::new();
+        for id in repo::members(&mut conn, org_id).await? {
+            let name = accounts::get_user(&mut conn, id)
+                .await
+                .map_or_else(|_| String::new(), |u| u.display_name);
+            named.push((id, name));
+        }
+        Ok((o, named))
+    }
+
+    /// [`App::responder_orgs`] with each member's name, as (user id, name).
+    pub async fn responder_orgs_named(
+        &self,
+        actor: &Actor,
+    ) -> AppResult<Vec<(ResponderOrg, Vec<(i64, String)>)>> {
+        let orgs = self.responder_orgs(actor).await?;
+        let mut conn = self.db.read().await?;
+        let mut out = Vec::with_capacity(orgs.len());
+        for (o, ids) in orgs {
+            let mut named = Vec::with_capacity(ids.len());
+            for id in ids {
+                let name = accounts::get_user(&mut conn, id)
+                    .await
+                    .map_or_else(|_| String::new(), |u| u.display_name);
+                named.push((id, name));
+            }
+            out.push((o, named));
+        }
+        Ok(out)
+    }
+
     /// Creates an organisation serving the subtree of `node_id`.
     pub async fn create_responder_org(
         &self,
@@ -123,14 +216,7 @@ impl App {
             // The account touched is checked too: only an account holding the responder
             // role where the organisation works, and visible to the actor, may join it.
             // Any other is answered as one that does not exist.
-            let held = accounts::assignments_of(&mut tx, user_id).await?;
-            let fits = held.iter().any(|a| {
-                a.assignment.role == Role::Responder
-                    && (a.assignment.path.is_within(&o.scope)
-                        || o.scope.is_within(&a.assignment.path))
-                    && actor.can(Permission::ViewUsers, &a.assignment.path)
-            });
-            if !fits {
+            if !may_join(&mut tx, actor, &o, user_id).await? {
                 return Err(AppError::invalid(
                     "user_id",
                     "no account holding the responder role here has this id",

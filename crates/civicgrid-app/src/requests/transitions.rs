@@ -163,7 +163,88 @@ async fn check_assignee(
     if fits { Ok(()) } else { Err(refused()) }
 }
 
+/// Someone a request may be assigned to, with the parties under which they may take it.
+#[derive(Debug, Clone)]
+pub struct AssigneeCandidate {
+    pub user_id: i64,
+    pub name: String,
+    /// `role:<role>` or `org:<id>`: the parties with which the assignment is accepted.
+    pub parties: Vec<Party>,
+}
+
+/// The most people one search of assignees looks at, and the most it returns.
+const ASSIGNEE_SCAN: i64 = 200;
+const ASSIGNEE_MAX: usize = 20;
+
 impl App {
+    /// People request `id` may be assigned to whose name or account contains `q`: only
+    /// those [`App::act_on_request`] would accept as assignee (an active account holding
+    /// a role that works where the request is, directly or through a responder
+    /// organisation serving it). For those who may assign it; others are refused as
+    /// they would be for the assignment.
+    pub async fn request_assignee_candidates(
+        &self,
+        actor: &Actor,
+        id: RequestId,
+        q: &str,
+    ) -> AppResult<Vec<AssigneeCandidate>> {
+        let mut conn = self.db.read().await?;
+        let (rec, s) = visible_request(&mut conn, actor, id).await?;
+        if !s.may_take(ActionKind::Assign) {
+            return Err(AppError::Forbidden);
+        }
+        let q = q.trim();
+        let users = accounts::list_users(
+            &mut conn,
+            None,
+            (!q.is_empty()).then_some(q),
+            ASSIGNEE_SCAN,
+            0,
+        )
+        .await?;
+        let mut out = Vec::new();
+        for u in users {
+            if !u.active {
+                continue;
+            }
+            let held = accounts::assignments_of(&mut conn, u.id).await?;
+            let here: Vec<_> = held
+                .iter()
+                .filter(|a| rec.path.is_within(&a.assignment.path))
+                .collect();
+            let mut parties: Vec<Party> = here
+                .iter()
+                .filter(|a| a.assignment.role.has(Permission::HandleRequests))
+                .filter_map(|a| Party::role(a.assignment.role).ok())
+                .collect();
+            if here.iter().any(|a| {
+                a.assignment.role.has(Permission::RespondToRequests)
+                    || a.assignment.role.has(Permission::HandleRequests)
+            }) {
+                for org in repo::orgs_of_user(&mut conn, u.id).await? {
+                    if check_party(&mut conn, actor, Party::Org(org), &rec.path)
+                        .await
+                        .is_ok()
+                    {
+                        parties.push(Party::Org(org));
+                    }
+                }
+            }
+            parties.dedup();
+            if !parties.is_empty() {
+                out.push(AssigneeCandidate {
+                    user_id: u.id,
+                    name: u.display_name,
+                    parties,
+                });
+            }
+            if out.len() >= ASSIGNEE_MAX {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
     /// Loads a request for a change: visible to the actor, at the version they saw.
     async fn for_change(
         &self,
@@ -197,7 +278,10 @@ impl App {
         // The optional notes of an assignment and a resolution, trimmed and bounded.
         let note = match &action {
             Action::Assign { reason: why, .. } => reason(why.as_deref())?,
-            Action::Resolve { note } => reason(note.as_deref())?,
+            Action::Resolve { note } => Some(
+                reason(note.as_deref())?
+                    .ok_or_else(|| AppError::invalid("reason", "say what was done"))?,
+            ),
             _ => None,
         };
         let now = now_ms();

@@ -286,7 +286,7 @@ impl Action {
     /// | action | needs |
     /// |---|---|
     /// | assign | `party` (`org:<id>` or `role:<role>`); `user_id` and `reason` optional |
-    /// | resolve | `reason` optional (the note of what was done) |
+    /// | resolve | `reason` (the note of what was done) |
     /// | reject, refer, hold, reopen | `reason` |
     /// | mark_duplicate | `original` (an id or a number, `R-2026-000123`) |
     /// | accept, start, close, resume | nothing |
@@ -312,7 +312,7 @@ impl Action {
             },
             ActionKind::Start => Action::Start,
             ActionKind::Resolve => Action::Resolve {
-                note: input.reason.map(str::to_owned),
+                note: Some(needed()?),
             },
             ActionKind::Close => Action::Close,
             ActionKind::Reject => Action::Reject { reason: needed()? },
@@ -1058,6 +1058,7 @@ mod tests {
             let e = Action::from_input(kind, junk).unwrap_err();
             assert_eq!((e.field(), e.to_string().as_str()), ("reason", "say why"));
         }
+        assert_eq!(field(ActionKind::Resolve, junk), Err("reason"));
         assert_eq!(field(ActionKind::Assign, junk), Err("party"));
         assert_eq!(
             field(ActionKind::Assign, ActionInput::default()),

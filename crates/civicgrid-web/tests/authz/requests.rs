@@ -73,8 +73,8 @@ fn request_cases() -> Vec<Case> {
         ("name_zh", "测试"),
         ("name_en", "Test"),
         ("party_kind", "community_staff"),
-        ("response_minutes", "60"),
-        ("resolution_minutes", "600"),
+        ("response_hours", "1"),
+        ("resolution_hours", "10"),
         ("active", "1"),
     ];
     const CALENDAR: &[(&str, &str)] = &[
@@ -129,6 +129,14 @@ fn request_cases() -> Vec<Case> {
             handle,
             S::Request,
             Form(&[("action", "accept")]),
+        ),
+        case("GET", "/requests/{id}/assignees", handle, S::Request, Empty),
+        case(
+            "POST",
+            "/requests/{id}/resolve",
+            handle,
+            S::Request,
+            Form(&[("reason", "已处理")]),
         ),
         case(
             "POST",
@@ -224,6 +232,17 @@ fn request_cases() -> Vec<Case> {
         ),
         case(
             "POST",
+            "/requests/settings/calendar/dates",
+            scoped(ADMIN, ADMIN),
+            S::None,
+            Form(&[
+                ("list", "holidays"),
+                ("date", "2031-01-02"),
+                ("op", "remove"),
+            ]),
+        ),
+        case(
+            "POST",
             "/requests/settings/policy",
             scoped(ADMIN, ADMIN),
             S::None,
@@ -264,6 +283,20 @@ fn request_cases() -> Vec<Case> {
                 ("name", "物业公司"),
                 ("active", "1"),
             ]),
+        ),
+        case(
+            "GET",
+            "/requests/settings/responders/{id}/members",
+            manage,
+            S::ResponderOrg,
+            Empty,
+        ),
+        case(
+            "GET",
+            "/requests/settings/responders/{id}/members/search",
+            manage,
+            S::ResponderOrg,
+            Empty,
         ),
         case(
             "POST",

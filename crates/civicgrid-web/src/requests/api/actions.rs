@@ -26,7 +26,7 @@ pub struct TransitionBody {
     pub action: String,
     /// The version read; a stale one is refused (409).
     pub version: Option<i64>,
-    /// Required for reject, refer, hold, reopen and reassignment; the note of resolve.
+    /// Required for reject, refer, hold, reopen, resolve (what was done) and reassignment.
     #[schema(max_length = 500)]
     pub reason: Option<String>,
     /// For assign: `org:<id>` or `role:<role>`.

@@ -17,15 +17,17 @@ use civicgrid_app::domain::requests::routing::{Party, ROUTABLE_ROLES};
 use civicgrid_app::platform::auth::SignedIn;
 use civicgrid_app::requests::settings::{SettingsAccess, settings_access};
 use serde::Deserialize;
+use std::collections::HashMap;
 
 use super::resident::field_number;
 use super::{CategoryNames, language, party_label};
 use crate::error::PageResult;
-use crate::extract::{CurrentUser, PageForm, PagePath};
+use crate::extract::{CurrentUser, PageForm, PagePath, PageQuery};
 use crate::forms::{DoneNotice, NodeChoice, Problems, node_choices, optional, problems_of};
 #[allow(unused_imports)]
 use crate::i18n::Lang;
 use crate::page::{PageCtx, render};
+use crate::picker::{MAX_QUERY_CHARS, Pick, PickMatch};
 use crate::requests::api::policy::PolicyBody;
 use crate::routes::Routes;
 use crate::state::AppState;
@@ -34,11 +36,17 @@ pub(super) fn routes(r: Routes) -> Routes {
     r.get("/requests/settings", page)
         .post("/requests/settings/categories", save_category)
         .post("/requests/settings/calendar", save_calendar)
+        .post("/requests/settings/calendar/dates", calendar_date)
         .post("/requests/settings/policy", save_policy)
         .post("/requests/settings/routing", add_rule)
         .post("/requests/settings/routing/{id}", edit_rule)
         .post("/requests/settings/responders", add_org)
         .post("/requests/settings/responders/{id}", edit_org)
+        .get("/requests/settings/responders/{id}/members", members_page)
+        .get(
+            "/requests/settings/responders/{id}/members/search",
+            member_search,
+        )
         .post("/requests/settings/responders/{id}/members", member)
 }
 
@@ -65,7 +73,8 @@ struct OrgRow {
     name: String,
     node: String,
     active: bool,
-    members: Vec<i64>,
+    /// (user id, name).
+    members: Vec<(i64, String)>,
 }
 
 #[derive(Template)]
@@ -79,8 +88,8 @@ struct SettingsPage {
     blank: Category,
     party_kinds: Vec<&'static str>,
     week: Vec<(&'static str, String)>,
-    holidays: String,
-    make_up_days: String,
+    holidays: Vec<String>,
+    make_up_days: Vec<String>,
     make_up_hours: String,
     policy: PolicyFields,
     policy_inputs: Vec<PolicyInput>,
@@ -126,7 +135,10 @@ async fn show(
             .map_or_else(|| format!("#{id}"), |n| ctx.node_name(n).to_owned())
     };
     let orgs = if responders || routing {
-        st.app.responder_orgs(&me.actor).await.unwrap_or_default()
+        st.app
+            .responder_orgs_named(&me.actor)
+            .await
+            .unwrap_or_default()
     } else {
         Vec::new()
     };
@@ -207,18 +219,8 @@ async fn show(
             .zip(cal.week.iter())
             .map(|(d, s)| (*d, spans(s)))
             .collect(),
-        holidays: cal
-            .holidays
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(", "),
-        make_up_days: cal
-            .make_up_days
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(", "),
+        holidays: cal.holidays.iter().map(ToString::to_string).collect(),
+        make_up_days: cal.make_up_days.iter().map(ToString::to_string).collect(),
         make_up_hours: spans(&cal.make_up_hours),
         policy,
         policy_inputs,
@@ -285,17 +287,38 @@ struct CategoryFields {
     name_en: String,
     description: String,
     party_kind: String,
-    response_minutes: String,
-    resolution_minutes: String,
+    response_hours: String,
+    resolution_hours: String,
     public: String,
     active: String,
     position: String,
 }
 
-fn minutes(field: &'static str, raw: &str) -> Result<u32, AppError> {
-    raw.trim()
-        .parse::<u32>()
-        .map_err(|_| AppError::invalid(field, "a whole number of business minutes"))
+/// Working hours as typed ("2", "0.5", "1.5") → business minutes, as stored.
+fn hours_to_minutes(field: &'static str, raw: &str) -> Result<u32, AppError> {
+    let bad = || AppError::invalid(field, "a number of working hours, such as 2 or 0.5");
+    let hours = raw
+        .trim()
+        .replace('，', ".")
+        .parse::<f64>()
+        .map_err(|_| bad())?;
+    if !hours.is_finite() || hours <= 0.0 || hours > 10_000.0 {
+        return Err(bad());
+    }
+    let minutes = (hours * 60.0).round();
+    if minutes < 1.0 {
+        return Err(bad());
+    }
+    // Bounded above, so the cast keeps the value.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let minutes = minutes as u32;
+    Ok(minutes)
+}
+
+/// Business minutes as working hours for the form ("24", "1.5", "0.75").
+pub(crate) fn minutes_as_hours(minutes: &u32) -> String {
+    let text = format!("{:.2}", f64::from(*minutes) / 60.0);
+    text.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
 async fn save_category(
@@ -312,8 +335,8 @@ async fn save_category(
             description: f.description.trim().to_owned(),
             party_kind: PartyKind::parse(f.party_kind.trim())
                 .map_err(|e| AppError::invalid("party_kind", e))?,
-            response_minutes: minutes("response_minutes", &f.response_minutes)?,
-            resolution_minutes: minutes("resolution_minutes", &f.resolution_minutes)?,
+            response_minutes: hours_to_minutes("response_hours", &f.response_hours)?,
+            resolution_minutes: hours_to_minutes("resolution_hours", &f.resolution_hours)?,
             public: !f.public.is_empty(),
             active: !f.active.is_empty(),
         };
@@ -324,7 +347,19 @@ async fn save_category(
         st.app.refresh_request_classifiers();
         Ok(())
     }
-    .await;
+    .await
+    .map_err(|e| match e {
+        // The catalogue's objections name the stored minutes; the form asks hours.
+        AppError::Invalid { field, message } => AppError::Invalid {
+            field: match field {
+                "response_minutes" => "response_hours",
+                "resolution_minutes" => "resolution_hours",
+                other => other,
+            },
+            message,
+        },
+        other => other,
+    });
     after(&st, ctx, &me, "categories", result).await
 }
 
@@ -339,8 +374,9 @@ struct CalendarFields {
     sat: String,
     sun: String,
     make_up_hours: String,
-    holidays: String,
-    make_up_days: String,
+    /// Kept as they are when not posted (they have their own add and remove forms).
+    holidays: Option<String>,
+    make_up_days: Option<String>,
 }
 
 async fn save_calendar(
@@ -361,9 +397,57 @@ async fn save_calendar(
         }
         cal.make_up_hours =
             parse_spans(&f.make_up_hours).map_err(|e| AppError::invalid("make_up_hours", e))?;
-        cal.holidays = parse_dates(&f.holidays).map_err(|e| AppError::invalid("holidays", e))?;
-        cal.make_up_days =
-            parse_dates(&f.make_up_days).map_err(|e| AppError::invalid("make_up_days", e))?;
+        if let Some(raw) = &f.holidays {
+            cal.holidays = parse_dates(raw).map_err(|e| AppError::invalid("holidays", e))?;
+        }
+        if let Some(raw) = &f.make_up_days {
+            cal.make_up_days =
+                parse_dates(raw).map_err(|e| AppError::invalid("make_up_days", e))?;
+        }
+        st.app.set_request_calendar(&me.actor, cal).await
+    }
+    .await;
+    after(&st, ctx, &me, "calendar", result).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct DateFields {
+    /// `holidays` or `make_up_days`.
+    list: String,
+    date: String,
+    /// `add` or `remove`.
+    op: String,
+}
+
+/// Adds one date to, or removes one from, the holidays or the make-up working days.
+async fn calendar_date(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    CurrentUser(me): CurrentUser,
+    PageForm(f): PageForm<DateFields>,
+) -> PageResult<Response> {
+    let result = async {
+        let field: &'static str = match f.list.trim() {
+            "make_up_days" => "make_up_days",
+            _ => "holidays",
+        };
+        let date = parse_dates(f.date.trim())
+            .ok()
+            .and_then(|d| (d.len() == 1).then(|| d.into_iter().next()).flatten())
+            .ok_or_else(|| AppError::invalid(field, "choose a date"))?;
+        let mut cal = st.app.request_calendar().await?;
+        let list = if field == "holidays" {
+            &mut cal.holidays
+        } else {
+            &mut cal.make_up_days
+        };
+        if f.op.trim() == "remove" {
+            list.retain(|d| *d != date);
+        } else if !list.contains(&date) {
+            list.push(date);
+            list.sort();
+        }
         st.app.set_request_calendar(&me.actor, cal).await
     }
     .await;
@@ -745,6 +829,113 @@ struct MemberFields {
     user_id: String,
     /// `add` or `remove`.
     op: String,
+    /// The member picker's search text and button (no-JavaScript path).
+    member_q: String,
+    find_member: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "requests/responder_members.html")]
+struct MembersPage {
+    ctx: PageCtx,
+    id: i64,
+    name: String,
+    kind: &'static str,
+    members: Vec<(i64, String)>,
+    pick: Pick,
+    notice: Option<String>,
+    problems: Problems,
+}
+
+/// The picker's matches alone, for htmx.
+#[derive(Template)]
+#[template(path = "picker_matches.html")]
+struct MatchesFragment {
+    ctx: PageCtx,
+    pick: Pick,
+}
+
+fn member_pick(id: i64, q: &str, chosen: &str) -> Pick {
+    let mut pick = Pick::new(
+        "user_id",
+        "member",
+        &format!("/requests/settings/responders/{id}/members/search"),
+        chosen,
+    );
+    pick.q = q.trim().chars().take(MAX_QUERY_CHARS).collect();
+    pick
+}
+
+/// The accounts that may join, whose name holds the picker's text (nothing for a
+/// blank search).
+async fn member_matches(st: &AppState, me: &SignedIn, id: i64, pick: Pick) -> PageResult<Pick> {
+    if pick.q.is_empty() {
+        return Ok(pick.found(Vec::new()));
+    }
+    let found = st
+        .app
+        .responder_member_candidates(&me.actor, id, &pick.q)
+        .await?;
+    Ok(pick.found(
+        found
+            .into_iter()
+            .map(|(user, name)| PickMatch {
+                value: user.to_string(),
+                label: name,
+                detail: String::new(),
+            })
+            .collect(),
+    ))
+}
+
+/// One organisation's members by name, with the form to add (a people picker) and
+/// remove them.
+async fn show_members(
+    st: &AppState,
+    ctx: PageCtx,
+    me: &SignedIn,
+    id: i64,
+    pick: Pick,
+    notice: Option<String>,
+    problems: Problems,
+) -> PageResult<Response> {
+    // Only those who may change its members see this page.
+    let (o, members) = st.app.responder_org_members(&me.actor, id).await?;
+    Ok(render(&MembersPage {
+        id,
+        name: o.name,
+        kind: o.kind.code(),
+        members,
+        pick,
+        notice,
+        problems,
+        ctx,
+    }))
+}
+
+async fn members_page(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    CurrentUser(me): CurrentUser,
+    PagePath(id): PagePath<i64>,
+    DoneNotice(n): DoneNotice,
+) -> PageResult<Response> {
+    let pick = member_pick(id, "", "");
+    show_members(&st, ctx, &me, id, pick, n, Problems::none()).await
+}
+
+async fn member_search(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    CurrentUser(me): CurrentUser,
+    PagePath(id): PagePath<i64>,
+    PageQuery(q): PageQuery<HashMap<String, String>>,
+) -> PageResult<Response> {
+    let pick = member_pick(id, "", "").read(&q);
+    // Refused, as adding would be, for those who may not change its members.
+    st.app.responder_org_members(&me.actor, id).await?;
+    let pick = member_matches(&st, &me, id, pick).await?;
+    Ok(render(&MatchesFragment { ctx, pick }))
 }
 
 async fn member(
@@ -754,14 +945,29 @@ async fn member(
     PagePath(id): PagePath<i64>,
     PageForm(f): PageForm<MemberFields>,
 ) -> PageResult<Response> {
+    let pick = member_pick(id, &f.member_q, &f.user_id);
+    if f.find_member.is_some() {
+        let pick = member_matches(&st, &me, id, pick).await?;
+        return show_members(&st, ctx, &me, id, pick, None, Problems::none()).await;
+    }
     let result = async {
         let user = field_number("user_id", &f.user_id)?
-            .ok_or_else(|| AppError::invalid("user_id", "give the account's number"))?;
+            .ok_or_else(|| AppError::invalid("user_id", "choose a person"))?;
         st.app
             .set_responder_member(&me.actor, id, user, f.op.trim() != "remove")
             .await
             .map(|_| ())
     }
     .await;
-    after(&st, ctx, &me, "responders", result).await
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!(
+            "/requests/settings/responders/{id}/members?done=request_saved"
+        ))
+        .into_response()),
+        Err(e) => {
+            let (status, problems) = problems_of(ctx.lang, e, "user_id")?;
+            let page = show_members(&st, ctx, &me, id, pick, None, problems).await?;
+            Ok((status, page).into_response())
+        }
+    }
 }

@@ -5,16 +5,18 @@
 
 use askama::Template;
 use axum::extract::{Request, State};
-use axum::http::header;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use civicgrid_app::AppError;
 #[allow(unused_imports)]
 use civicgrid_app::domain::platform::access::Permission;
 use civicgrid_app::domain::requests::routing::{Party, ROUTABLE_ROLES};
-use civicgrid_app::domain::requests::{Action, ActionInput, ActionKind, RequestId};
+use civicgrid_app::domain::requests::{Action, ActionInput, ActionKind, RequestId, Status};
 use civicgrid_app::platform::auth::SignedIn;
 use civicgrid_app::requests::RequestView;
+use civicgrid_app::requests::transitions::AssigneeCandidate;
 use serde::Deserialize;
+use std::collections::HashMap;
 
 use super::resident::{field_number, read_posted};
 use super::{
@@ -22,17 +24,24 @@ use super::{
     utc_offset,
 };
 use crate::error::{Failure, PageError, PageResult};
-use crate::extract::{CurrentUser, PageForm, PagePath};
-use crate::forms::{DoneNotice, Problems, optional, problems_of};
+use crate::extract::{CurrentUser, PageForm, PagePath, PageQuery};
+use crate::forms::{DoneCode, DoneNotice, Problem, Problems, optional, problems_of};
 #[allow(unused_imports)]
 use crate::i18n::Lang;
 use crate::page::{PageCtx, render};
+use crate::picker::{Pick, PickMatch};
 use crate::routes::Routes;
 use crate::state::AppState;
 
 pub(super) fn routes(r: Routes) -> Routes {
     r.get("/requests/{id}", page)
+        .get("/requests/{id}/assignees", assignees)
         .post("/requests/{id}/act", act)
+        .post_with_body_limit(
+            "/requests/{id}/resolve",
+            resolve,
+            super::resident::MAX_PHOTO_BYTES + 64 * 1024,
+        )
         .post("/requests/{id}/rate", rate)
         .post("/requests/{id}/return-visit", return_visit)
         .post("/requests/{id}/comment", comment)
@@ -75,6 +84,9 @@ struct ActFields {
     party: String,
     user_id: String,
     original: String,
+    /// The assignee picker's search text, and its search button (no-JavaScript path).
+    assignee_q: String,
+    find_assignee: Option<String>,
 }
 
 #[derive(Template)]
@@ -85,13 +97,23 @@ struct DetailPage {
     category: String,
     status: &'static str,
     party: String,
-    due: String,
+    /// Who works on it now, by name (staff see the person too).
+    assignee: String,
+    due: Option<String>,
     response_due: String,
     resolution_due: String,
     created: String,
     timeline: Vec<Event>,
     photos: Vec<i64>,
-    actions: Vec<&'static str>,
+    /// The one next step shown open for the current status, and the others.
+    primary: Option<&'static str>,
+    more: Vec<&'static str>,
+    /// The assign form's assignee picker.
+    pick: Pick,
+    /// The original of a duplicate, by its number.
+    original: Option<(i64, String)>,
+    /// After a poor rating reopened it: what happens next (the resident's panel).
+    reopened: bool,
     parties: Vec<(String, String)>,
     duplicates: Vec<Dup>,
     // What the viewer may do, as the app answers (`RequestView::permits`).
@@ -101,6 +123,47 @@ struct DetailPage {
     kept: ActFields,
     notice: Option<String>,
     problems: Problems,
+}
+
+/// The next step for each status, most pressing first: the one shown open.
+const PRIMARY: [ActionKind; 6] = [
+    ActionKind::Resolve,
+    ActionKind::Start,
+    ActionKind::Resume,
+    ActionKind::Accept,
+    ActionKind::Assign,
+    ActionKind::Close,
+];
+
+/// The primary next action among those the viewer may take, and the rest.
+fn split_actions(actions: &[ActionKind]) -> (Option<&'static str>, Vec<&'static str>) {
+    let primary = PRIMARY.iter().find(|k| actions.contains(*k)).copied();
+    let more = actions
+        .iter()
+        .filter(|k| Some(**k) != primary)
+        .map(|k| k.code())
+        .collect();
+    (primary.map(ActionKind::code), more)
+}
+
+/// A timeline note as the reader's language says it: the note a poor rating leaves
+/// on the reopening ("rated 2 of 5") is the system's, not a person's words.
+fn timeline_note(ctx: &PageCtx, note: &str) -> String {
+    match note
+        .strip_prefix("rated ")
+        .and_then(|r| r.strip_suffix(" of 5"))
+        .and_then(|n| n.parse::<u8>().ok())
+    {
+        Some(n) => ctx.t1("request-note-rated", "n", &n.to_string()),
+        None => note.to_owned(),
+    }
+}
+
+/// The party in words: the organisation's name when the app gave it.
+fn party_words(ctx: &PageCtx, v: &RequestView, orgs: &HashMap<i64, String>) -> String {
+    v.party_name
+        .clone()
+        .unwrap_or_else(|| party_label(ctx, &v.party, orgs))
 }
 
 impl DetailPage {
@@ -117,6 +180,97 @@ impl DetailPage {
     }
 }
 
+/// The assign form's assignee picker: the people the request may go to whose name
+/// holds the search text (a search was asked for), with how each may take it.
+async fn assignee_pick(
+    st: &AppState,
+    ctx: &PageCtx,
+    me: &SignedIn,
+    id: RequestId,
+    kept: &ActFields,
+) -> Pick {
+    let mut pick = Pick::new(
+        "user_id",
+        "assignee",
+        &format!("/requests/{}/assignees", id.0),
+        &kept.user_id,
+    );
+    pick.q = kept
+        .assignee_q
+        .trim()
+        .chars()
+        .take(crate::picker::MAX_QUERY_CHARS)
+        .collect();
+    let pick = pick.with_none(ctx.t("request-assignee-none"));
+    if kept.find_assignee.is_none() {
+        return pick;
+    }
+    let found = st
+        .app
+        .request_assignee_candidates(&me.actor, id, &pick.q)
+        .await
+        .unwrap_or_default();
+    assignee_matches(st, ctx, pick, found).await
+}
+
+/// The people found, as the picker's choices: name, and how each may take it.
+async fn assignee_matches(
+    st: &AppState,
+    ctx: &PageCtx,
+    pick: Pick,
+    found: Vec<AssigneeCandidate>,
+) -> Pick {
+    let orgs = org_names(st, ctx).await;
+    let matches = found
+        .into_iter()
+        .map(|c| PickMatch {
+            value: c.user_id.to_string(),
+            label: c.name,
+            detail: c
+                .parties
+                .iter()
+                .map(|p| party_label(ctx, &p.encode(), &orgs))
+                .collect::<Vec<_>>()
+                .join("、"),
+        })
+        .collect();
+    pick.found(matches)
+}
+
+/// The picker's matches alone, for htmx.
+#[derive(Template)]
+#[template(path = "picker_matches.html")]
+struct MatchesFragment {
+    ctx: PageCtx,
+    pick: Pick,
+}
+
+/// Searches the people a request may be assigned to: for those who may assign it.
+async fn assignees(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    CurrentUser(me): CurrentUser,
+    PagePath(raw): PagePath<String>,
+    PageQuery(q): PageQuery<HashMap<String, String>>,
+) -> PageResult<Response> {
+    let id = request_id(&raw)?;
+    let pick = Pick::new(
+        "user_id",
+        "assignee",
+        &format!("/requests/{}/assignees", id.0),
+        "",
+    )
+    .read(&q)
+    .with_none(ctx.t("request-assignee-none"));
+    // Refused as the assignment would be.
+    let found = st
+        .app
+        .request_assignee_candidates(&me.actor, id, &pick.q)
+        .await?;
+    let pick = assignee_matches(&st, &ctx, pick, found).await;
+    Ok(render(&MatchesFragment { ctx, pick }))
+}
+
 async fn show(
     st: &AppState,
     ctx: PageCtx,
@@ -126,13 +280,38 @@ async fn show(
     notice: Option<String>,
     problems: Problems,
 ) -> PageResult<Response> {
+    show_after(st, ctx, me, id, kept, notice, problems, false).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn show_after(
+    st: &AppState,
+    ctx: PageCtx,
+    me: &SignedIn,
+    id: RequestId,
+    kept: ActFields,
+    notice: Option<String>,
+    problems: Problems,
+    reopened: bool,
+) -> PageResult<Response> {
     let v = st.app.request(&me.actor, id).await?;
     let timeline = st.app.request_timeline(&me.actor, id).await?;
     let photos = st.app.request_photos(&me.actor, id).await?;
     let names = CategoryNames::new(ctx.lang, &st.app.request_categories().await?);
     let orgs = org_names(st, &ctx).await;
     let offset = utc_offset(st).await?;
-    let actions: Vec<&'static str> = v.actions.iter().map(|a| a.code()).collect();
+    let (primary, more) = split_actions(&v.actions);
+    let pick = assignee_pick(st, &ctx, me, id, &kept).await;
+    let original = match v.duplicate_of {
+        Some(d) => Some((
+            d.0,
+            st.app
+                .request(&me.actor, d)
+                .await
+                .map_or_else(|_| ctx.t("request-original"), |o| o.number),
+        )),
+        None => None,
+    };
     let duplicates = if v.actions.contains(&ActionKind::MarkDuplicate) {
         st.app
             .request_duplicates(&me.actor, id)
@@ -171,7 +350,7 @@ async fn show(
             to: e.to_status.map(|s| s.code()),
             who: actor_label(&ctx, e.actor_role.as_deref()),
             name: e.actor_label.unwrap_or_default(),
-            note: e.note.unwrap_or_default(),
+            note: timeline_note(&ctx, e.note.as_deref().unwrap_or_default()),
             related: e.related_id.map(|r| r.0),
             internal: !e.visible,
         })
@@ -179,16 +358,19 @@ async fn show(
     Ok(render(&DetailPage {
         category: names.name(&v.category),
         status: v.status.code(),
-        party: party_label(&ctx, &v.party, &orgs),
-        due: v
-            .due_at
-            .map_or_else(|| "-".to_owned(), |d| local_time(d, offset)),
+        party: party_words(&ctx, &v, &orgs),
+        assignee: v.assignee_name.clone().unwrap_or_default(),
+        due: v.due_at.map(|d| local_time(d, offset)),
         response_due: local_time(v.response_due_at, offset),
         resolution_due: local_time(v.resolution_due_at, offset),
         created: local_time(v.created_at, offset),
         timeline,
         photos: photos.iter().map(|p| p.id).collect(),
-        actions,
+        primary,
+        more,
+        pick,
+        original,
+        reopened: reopened && v.mine && v.status == Status::Reopened,
         parties,
         duplicates,
         staff: v.permits.staff,
@@ -208,9 +390,21 @@ async fn page(
     CurrentUser(me): CurrentUser,
     PagePath(raw): PagePath<String>,
     DoneNotice(n): DoneNotice,
+    DoneCode(done): DoneCode,
 ) -> PageResult<Response> {
     let id = request_id(&raw)?;
-    show(&st, ctx, &me, id, ActFields::default(), n, Problems::none()).await
+    let reopened = done.as_deref() == Some("request_reopened_after_rating");
+    show_after(
+        &st,
+        ctx,
+        &me,
+        id,
+        ActFields::default(),
+        n,
+        Problems::none(),
+        reopened,
+    )
+    .await
 }
 
 /// Re-renders the page with the use case's objection, or goes back to it.
@@ -265,8 +459,53 @@ async fn act(
     PageForm(f): PageForm<ActFields>,
 ) -> PageResult<Response> {
     let id = request_id(&raw)?;
+    // "Find" in the assignee picker shows the page again with the people found.
+    if f.find_assignee.is_some() {
+        return show(&st, ctx, &me, id, f, None, Problems::none()).await;
+    }
     let result = take_action(&st, &me, id, &f).await.map(Some);
     outcome(&st, ctx, &me, id, result, "request_updated", f).await
+}
+
+/// Resolving: the note of what was done (required) and, optionally, a photo of the
+/// finished work in the same form. The photo is stored once the request is resolved;
+/// one the app refuses leaves the resolution standing and says so.
+async fn resolve(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    CurrentUser(me): CurrentUser,
+    PagePath(raw): PagePath<String>,
+    req: Request,
+) -> PageResult<Response> {
+    let id = request_id(&raw)?;
+    let posted = read_posted(&st, req).await?;
+    let field = |k: &str| posted.fields.get(k).cloned().unwrap_or_default();
+    let f = ActFields {
+        action: ActionKind::Resolve.code().into(),
+        version: field("version"),
+        reason: field("reason"),
+        ..ActFields::default()
+    };
+    let v = match take_action(&st, &me, id, &f).await {
+        Ok(v) => v,
+        Err(e) => return outcome(&st, ctx, &me, id, Err(e), "", f).await,
+    };
+    changed(&st, &v);
+    let mut done = "request_updated";
+    if let Some((_, bytes)) = posted.photo {
+        done = match st
+            .app
+            .add_request_photo(&me.actor, id, Some("resolution"), &bytes)
+            .await
+        {
+            Ok(_) => "request_resolved_with_photo",
+            Err(e) => {
+                tracing::info!(request = id.0, code = e.code(), "photo refused");
+                "request_resolved_photo_refused"
+            }
+        };
+    }
+    Ok(Redirect::to(&format!("/requests/{}?done={done}", id.0)).into_response())
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -317,7 +556,11 @@ async fn feedback(
         reason: f.comment.clone(),
         ..ActFields::default()
     };
-    outcome(st, ctx, me, id, result.map(Some), "request_rated", kept).await
+    let done = match &result {
+        Ok(v) if v.status == Status::Reopened => "request_reopened_after_rating",
+        _ => "request_rated",
+    };
+    outcome(st, ctx, me, id, result.map(Some), done, kept).await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -385,7 +628,21 @@ async fn add_photo(
 ) -> PageResult<Response> {
     let id = request_id(&raw)?;
     // Only those who work on it (or raised it) add photos; others learn nothing more.
-    st.app.request_for_photo(&me.actor, id).await?;
+    // One who may see it but not add to it now is told so on the page.
+    match st.app.request_for_photo(&me.actor, id).await {
+        Ok(_) => {}
+        Err(AppError::Forbidden) => {
+            let problems = Problems(vec![Problem {
+                field: "photo".into(),
+                summary: ctx.t("request-photo-not-now"),
+                detail: String::new(),
+            }]);
+            let kept = ActFields::default();
+            let page = show(&st, ctx, &me, id, kept, None, problems).await?;
+            return Ok((StatusCode::FORBIDDEN, page).into_response());
+        }
+        Err(e) => return Err(e.into()),
+    }
     let posted = read_posted(&st, req).await?;
     let Some((_, bytes)) = posted.photo else {
         let e = AppError::invalid("photo", "choose a photo");

@@ -68,13 +68,22 @@ pub(crate) fn local_time(ms: i64, offset_minutes: i32) -> String {
     }
 }
 
-/// How long ago, in whole days or hours ("3 d", "5 h").
+/// How long ago, in the largest whole unit that fits ("45 分钟", "3 小时", "2 天");
+/// under a minute reads "1 分钟".
 pub(crate) fn age(ctx: &PageCtx, created_ms: i64, now_ms: i64) -> String {
-    let hours = (now_ms - created_ms).max(0) / 3_600_000;
-    if hours >= 24 {
-        ctx.t1("request-age-days", "n", &(hours / 24).to_string())
+    let (key, n) = age_parts(created_ms, now_ms);
+    ctx.t1(key, "n", &n.to_string())
+}
+
+/// The message and the number of [`age`].
+pub(crate) fn age_parts(created_ms: i64, now_ms: i64) -> (&'static str, i64) {
+    let minutes = now_ms.saturating_sub(created_ms).max(0) / 60_000;
+    if minutes >= 24 * 60 {
+        ("request-age-days", minutes / (24 * 60))
+    } else if minutes >= 60 {
+        ("request-age-hours", minutes / 60)
     } else {
-        ctx.t1("request-age-hours", "n", &hours.to_string())
+        ("request-age-minutes", minutes.max(1))
     }
 }
 
@@ -85,7 +94,7 @@ pub(crate) fn party_label(ctx: &PageCtx, party: &str, orgs: &HashMap<i64, String
         Ok(Party::Org(id)) => orgs
             .get(&id)
             .cloned()
-            .unwrap_or_else(|| ctx.t1("request-org-number", "id", &id.to_string())),
+            .unwrap_or_else(|| ctx.t("request-org-number")),
         Err(_) => party.to_owned(),
     }
 }
@@ -111,7 +120,7 @@ pub(crate) struct Line {
     pub category: String,
     pub status: &'static str,
     pub sla: Option<&'static str>,
-    pub due: String,
+    pub due: Option<String>,
     pub age: String,
     pub party: String,
     pub flagged: bool,
@@ -133,11 +142,12 @@ pub(crate) fn line(
         category: names.name(&v.category),
         status: v.status.code(),
         sla: v.sla.map(|s| s.code()),
-        due: v
-            .due_at
-            .map_or_else(|| "-".to_owned(), |d| local_time(d, offset)),
+        due: v.due_at.map(|d| local_time(d, offset)),
         age: age(ctx, v.created_at, now),
-        party: party_label(ctx, &v.party, orgs),
+        party: v
+            .party_name
+            .clone()
+            .unwrap_or_else(|| party_label(ctx, &v.party, orgs)),
         flagged: v.flagged,
         return_visit: v.return_visit_pending,
         description: short(&v.description, 60),
@@ -219,6 +229,20 @@ mod tests {
         assert!(score("0").is_err());
         assert!(score("6").is_err());
         assert!(score("").is_err());
+    }
+
+    #[test]
+    fn ages_read_in_the_largest_whole_unit() {
+        let m = 60_000;
+        assert_eq!(age_parts(0, 10 * 1000), ("request-age-minutes", 1));
+        assert_eq!(age_parts(0, 45 * m), ("request-age-minutes", 45));
+        assert_eq!(age_parts(0, 59 * m), ("request-age-minutes", 59));
+        assert_eq!(age_parts(0, 60 * m), ("request-age-hours", 1));
+        assert_eq!(age_parts(0, 3 * 60 * m + 20 * m), ("request-age-hours", 3));
+        assert_eq!(age_parts(0, 24 * 60 * m), ("request-age-days", 1));
+        assert_eq!(age_parts(0, 50 * 60 * m), ("request-age-days", 2));
+        // A clock a little behind never gives a negative age.
+        assert_eq!(age_parts(5 * m, 0), ("request-age-minutes", 1));
     }
 
     #[test]

@@ -473,7 +473,13 @@ async fn mine(
 
 struct InboxLine {
     request_id: i64,
+    /// Which request: its number, category and a short place.
+    number: String,
+    category: String,
+    place: String,
     at: String,
+    /// How long ago ("45 分钟").
+    ago: String,
     kind: String,
     status: &'static str,
     unread: bool,
@@ -511,14 +517,40 @@ async fn inbox(
     let next_before = (items.len() == INBOX_PAGE as usize)
         .then(|| items.iter().map(|i| i.id).min())
         .flatten();
+    let names = CategoryNames::new(ctx.lang, &st.app.request_categories().await?);
+    let now = civicgrid_app::now_ms();
+    // Each request once, as the reader may see it now (one that is no longer theirs
+    // to see keeps the line without its details).
+    let mut about: HashMap<i64, (String, String, String)> = HashMap::new();
+    for i in &items {
+        if about.contains_key(&i.request_id.0) {
+            continue;
+        }
+        let facts = match st.app.request(&me.actor, i.request_id).await {
+            Ok(v) => (
+                v.number.clone(),
+                names.name(&v.category),
+                super::short(&v.address, 16),
+            ),
+            Err(_) => Default::default(),
+        };
+        about.insert(i.request_id.0, facts);
+    }
     let lines = items
         .iter()
-        .map(|i| InboxLine {
-            request_id: i.request_id.0,
-            at: local_time(i.at_ms, offset),
-            kind: ctx.tk("request-event-", &i.kind),
-            status: i.status.code(),
-            unread: i.read_at.is_none(),
+        .map(|i| {
+            let (number, category, place) = about.get(&i.request_id.0).cloned().unwrap_or_default();
+            InboxLine {
+                request_id: i.request_id.0,
+                number,
+                category,
+                place,
+                ago: super::age(&ctx, i.at_ms, now),
+                at: local_time(i.at_ms, offset),
+                kind: ctx.tk("request-event-", &i.kind),
+                status: i.status.code(),
+                unread: i.read_at.is_none(),
+            }
         })
         .collect();
     let notice = crate::forms::notice(ctx.lang, q.done.as_deref());
