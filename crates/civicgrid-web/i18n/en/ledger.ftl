@@ -266,3 +266,5 @@ ledger-tags-set = Set tags
 ledger-move-to = Move into which household
 
 population-no-grids = There are no grids here.
+
+ledger-import-of = Import of { $file }

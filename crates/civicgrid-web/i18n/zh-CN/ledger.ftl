@@ -266,3 +266,5 @@ ledger-tags-set = 设置标签
 ledger-move-to = 迁入哪一户
 
 population-no-grids = 此范围内没有网格。
+
+ledger-import-of = 导入文件 { $file }

@@ -127,7 +127,14 @@ pub(super) fn history_lines(
                 e.actor.clone()
             },
             action: lang.t(&format!("ledger-hist-{}", e.action.replace('.', "-"))),
-            reason: e.reason.clone().unwrap_or_default(),
+            reason: match e.reason.as_deref() {
+                // The import's own reason names its file.
+                Some(r) => match r.strip_prefix("import of ") {
+                    Some(file) => lang.t_args("ledger-import-of", &[("file", file.to_owned())]),
+                    None => r.to_owned(),
+                },
+                None => String::new(),
+            },
             changes: changes_text(lang, names, &e.changes),
         })
         .collect()
