@@ -7,3 +7,5 @@ mod support;
 mod import_jobs;
 #[path = "ledger/pages.rs"]
 mod pages;
+#[path = "ledger/places.rs"]
+mod places;

@@ -552,3 +552,25 @@ impl App {
         }
     }
 }
+
+impl App {
+    /// Checks that the actor may edit this household (its forms' pickers search only
+    /// for someone who may use them) and gives its grid. Leaves no trace: nothing of
+    /// the household is shown.
+    pub async fn household_for_edit(&self, actor: &Actor, id: i64) -> AppResult<i64> {
+        let mut conn = self.db.read().await?;
+        let (h, _) = household_in_scope(&mut conn, actor, Permission::EditLedger, id).await?;
+        Ok(h.grid_id)
+    }
+}
+
+impl App {
+    /// Checks that the actor may edit this resident's record (the move form's
+    /// household picker searches only for someone who may move them). Leaves no
+    /// trace: nothing of the resident is shown. Gives the resident's household.
+    pub async fn resident_for_edit(&self, actor: &Actor, id: i64) -> AppResult<Option<i64>> {
+        let mut conn = self.db.read().await?;
+        let (r, _) = resident_in_scope(&mut conn, actor, Permission::EditLedger, id).await?;
+        Ok(r.household_id)
+    }
+}

@@ -6,5 +6,6 @@ pub mod import;
 pub mod natural;
 pub mod person;
 pub mod phone;
+pub mod place;
 pub mod search;
 pub mod tags;

@@ -209,3 +209,62 @@ import-job-running = Importing…
 import-job-done = Finished
 import-job-failed = Failed
 import-job-interrupted = Interrupted: the server stopped during the import. Rows saved before stay; import the file again to merge the rest.
+
+## The room board as floors × rooms
+ledger-floor-n = F{ $floor }
+ledger-floor-none = Other
+ledger-tile-members = { $n } ppl
+
+## Household forms: pickers instead of typed numbers
+ledger-split-room = Room of the new household
+ledger-hint-split-room = This household's room unless you choose another; find rooms by building, unit and room, e.g. "3-2-302".
+ledger-room-placeholder = e.g. 3-2-302
+ledger-merge-into-household = Merge into which household
+ledger-hint-merge-into = Find it by address (e.g. "3栋 302") or a member's name.
+ledger-household-placeholder = e.g. 3栋 302, Zhang San
+
+ledger-members-none = No one lives in this household yet.
+
+## Change history in words
+ledger-actor-system = System
+ledger-hist-household-create = Household added
+ledger-hist-household-split = New household split off
+ledger-hist-household-split_from = Split off from a household
+ledger-hist-household-merged_into = Merged into another household
+ledger-hist-household-merged_from = Another household merged in
+ledger-hist-household-member_added = Member added
+ledger-hist-household-member_joined = Member moved in
+ledger-hist-household-member_left = Member moved out
+ledger-hist-resident-create = Resident added
+ledger-hist-resident-update = Details changed
+ledger-hist-resident-move = Moved to another household
+ledger-hist-resident-tags = Tags changed
+ledger-hist-resident-death = Death recorded
+ledger-hist-resident-move_out = Move-out recorded
+ledger-hist-import-create = Added by import
+ledger-hist-import-update = Updated by import
+ledger-hist-room-create = Room added
+ledger-field-name = Name
+ledger-field-gender = Gender
+ledger-field-birth_date = Date of birth
+ledger-field-id_number = ID number
+ledger-field-phone = Phone
+ledger-field-relation = Relation to head
+ledger-field-residence_status = Residence status
+ledger-field-ownership = Tenure
+ledger-field-tags = Tags
+ledger-field-members = Members
+ledger-field-area_centi = Floor area (m²)
+ledger-field-area_m2 = Floor area (m²)
+ledger-field-building = Building
+ledger-field-unit = Unit
+ledger-field-room = Room
+ledger-field-floor = Floor
+ledger-field-date = Date
+
+ledger-tags-set = Set tags
+ledger-move-to = Move into which household
+
+population-no-grids = There are no grids here.
+
+ledger-import-of = Import of { $file }

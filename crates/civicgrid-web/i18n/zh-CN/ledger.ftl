@@ -108,7 +108,7 @@ nav-search = 查询
 search-title = 查找居民
 search-query = 姓名、电话号码或后四位、楼栋房号、标签或居住状态
 search-placeholder = 例如 张三丰、zsf、5678、3栋 302、独居老人
-search-hint = 姓名可用汉字、全拼（zhangsanfeng）或首字母（zsf）；完整电话号码或四位数字（电话后四位）可查到机主；“3栋 302”或“3-1-302”为楼栋和房号。
+search-hint = 姓名可用汉字、拼音全拼或拼音首字母；完整电话号码或四位数字（电话后四位）可查到机主；“3栋 302”或“3-1-302”为楼栋和房号。
 search-grid = 网格
 search-tag = 标签
 search-status = 居住状态
@@ -209,3 +209,62 @@ import-job-running = 正在导入…
 import-job-done = 已完成
 import-job-failed = 失败
 import-job-interrupted = 已中断：导入期间服务器停止。已保存的行会保留，再次导入该文件即可合并其余行。
+
+## The room board as floors × rooms
+ledger-floor-n = { $floor }层
+ledger-floor-none = 其他
+ledger-tile-members = { $n }人
+
+## Household forms: pickers instead of typed numbers
+ledger-split-room = 新户所在房屋
+ledger-hint-split-room = 默认为本户房屋；可按楼栋、单元、房号查找其他房屋，如“3栋2单元302”或“3-2-302”。
+ledger-room-placeholder = 例如 3栋2单元302
+ledger-merge-into-household = 并入哪一户
+ledger-hint-merge-into = 按地址（如“3栋 302”）或户内居民姓名查找。
+ledger-household-placeholder = 例如 3栋 302、张三
+
+ledger-members-none = 本户暂无居民。
+
+## Change history in words
+ledger-actor-system = 系统
+ledger-hist-household-create = 新增住户
+ledger-hist-household-split = 分出新户
+ledger-hist-household-split_from = 由原户分出
+ledger-hist-household-merged_into = 并入他户
+ledger-hist-household-merged_from = 他户并入
+ledger-hist-household-member_added = 新增成员
+ledger-hist-household-member_joined = 成员迁入
+ledger-hist-household-member_left = 成员迁出
+ledger-hist-resident-create = 新增居民
+ledger-hist-resident-update = 修改信息
+ledger-hist-resident-move = 迁入其他户
+ledger-hist-resident-tags = 修改标签
+ledger-hist-resident-death = 登记死亡
+ledger-hist-resident-move_out = 登记迁出
+ledger-hist-import-create = 导入新增
+ledger-hist-import-update = 导入更新
+ledger-hist-room-create = 新增房屋
+ledger-field-name = 姓名
+ledger-field-gender = 性别
+ledger-field-birth_date = 出生日期
+ledger-field-id_number = 身份证号
+ledger-field-phone = 电话
+ledger-field-relation = 与户主关系
+ledger-field-residence_status = 居住状态
+ledger-field-ownership = 产权
+ledger-field-tags = 标签
+ledger-field-members = 成员
+ledger-field-area_centi = 建筑面积（平方米）
+ledger-field-area_m2 = 建筑面积（平方米）
+ledger-field-building = 楼栋
+ledger-field-unit = 单元
+ledger-field-room = 房号
+ledger-field-floor = 楼层
+ledger-field-date = 日期
+
+ledger-tags-set = 设置标签
+ledger-move-to = 迁入哪一户
+
+population-no-grids = 此范围内没有网格。
+
+ledger-import-of = 导入文件 { $file }

@@ -86,6 +86,29 @@ fn records_cases() -> Vec<Case> {
             Form(LEDGER_HOUSEHOLD_FORM),
         ),
         case("GET", "/ledger/households/{id}", view, S::Household, Empty),
+        // The split and merge forms' pickers search only for those who may split or
+        // merge this household; the move form's, for those who may move this resident.
+        case(
+            "GET",
+            "/ledger/households/{id}/rooms",
+            edit,
+            S::Household,
+            Empty,
+        ),
+        case(
+            "GET",
+            "/ledger/households/{id}/merge-targets",
+            edit,
+            S::Household,
+            Empty,
+        ),
+        case(
+            "GET",
+            "/ledger/residents/{id}/households",
+            edit,
+            S::LedgerResident,
+            Empty,
+        ),
         case(
             "POST",
             "/ledger/households/{id}/residents",

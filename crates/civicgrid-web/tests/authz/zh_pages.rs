@@ -132,13 +132,6 @@ fn problems(text: &str, usernames: &BTreeSet<String>) -> Vec<String> {
 /// must shrink to nothing as the pages are finished (#25). An empty second part
 /// excuses the whole page.
 const KNOWN: &[(&str, &str)] = &[
-    // Being rewritten: addresses instead of ids, history lines in words.
-    ("/ledger/grids/{id}", ""),
-    ("/ledger/households/{id}", ""),
-    ("/ledger/residents/{id}", ""),
-    ("/ledger/import", ""),
-    ("/ledger/tags", ""),
-    ("/ledger/search", ""),
     // Being rewritten: category names per language, durations, the request page.
     ("/requests/settings", ""),
     ("/requests/{id}", ""),

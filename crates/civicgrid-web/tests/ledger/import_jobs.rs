@@ -40,7 +40,7 @@ async fn upload_runs_as_a_job_with_progress_summary_and_rejects() {
         .assert_contains("<th>Rejected</th><td>1</td>")
         .assert_contains(&format!("{job}/rejects"));
     // The rejected row is named by its line; the reason says what is wrong.
-    page.assert_contains("<td>4</td>")
+    page.assert_contains("data-label=\"Line\">4</td>")
         .assert_contains("id_number");
 
     let rejects = t.get(&format!("{job}/rejects"), &staff).await;

@@ -1,5 +1,6 @@
-//! Choosing a grid, and its room board: buildings as sections, units as columns,
-//! rooms as cells coloured by occupied / vacant / rented.
+//! Choosing a grid, and its room board (每栋每户): per building and unit a block of
+//! floors (top floor first) × rooms, each tile coloured by occupied / rented / vacant
+//! with its member count and care badges.
 
 use askama::Template;
 use axum::extract::State;
@@ -8,7 +9,7 @@ use civicgrid_app::ledger::{Board, BoardRoomView};
 use civicgrid_app::platform::org::OrgNode;
 use serde::Deserialize;
 
-use super::{Badge, TagNames, badges};
+use super::{Badge, TagNames, address, badges, speech};
 use crate::error::PageResult;
 use crate::extract::{CurrentUser, PageForm, PagePath};
 use crate::forms::{DoneNotice, Problems, optional, problems_of};
@@ -17,6 +18,7 @@ use crate::i18n::Lang;
 use crate::page::{PageCtx, render};
 use crate::routes::Routes;
 use crate::state::AppState;
+use civicgrid_app::domain::ledger::place;
 #[allow(unused_imports)]
 use civicgrid_app::domain::platform::access::Permission;
 
@@ -45,20 +47,31 @@ async fn grids(
 
 struct Cell {
     room: BoardRoomView,
+    /// The whole place, for the tile's title: 1栋1单元204室.
+    address: String,
     badges: Vec<Badge>,
     members: i64,
     household_id: Option<i64>,
 }
 
-struct Column {
-    name: String,
+/// One floor of a unit, its rooms left to right.
+struct FloorRow {
+    label: String,
     cells: Vec<Cell>,
+}
+
+/// A unit as a block of floors (top floor first) × rooms, headed "1栋 1单元".
+struct UnitBlock {
+    heading: String,
+    /// The most rooms on one floor (the grid's columns).
+    columns: usize,
+    floors: Vec<FloorRow>,
 }
 
 struct Section {
     name: String,
     address: String,
-    columns: Vec<Column>,
+    units: Vec<UnitBlock>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -84,6 +97,8 @@ struct BoardPage {
     ctx: PageCtx,
     board: Board,
     sections: Vec<Section>,
+    /// Every room, as people say it, for the add-a-household choice.
+    rooms: Vec<(i64, String)>,
     fields: RoomFields,
     notice: Option<String>,
     problems: Problems,
@@ -100,42 +115,75 @@ async fn board_page(
 ) -> PageResult<Response> {
     let board = st.app.ledger_board(&me.actor, id).await?;
     let names = TagNames::new(ctx.lang, &st.app.tag_catalogue(&me.actor).await?);
-    let sections = board
-        .buildings
-        .iter()
-        .map(|b| Section {
-            name: b.name.clone(),
+    let lang = ctx.lang;
+    let mut rooms = Vec::new();
+    let mut sections = Vec::new();
+    for b in &board.buildings {
+        let building = place::building(&b.name, speech(lang));
+        let mut units = Vec::new();
+        for u in &b.units {
+            // Rooms come sorted by floor, then by name; a room without a stored floor
+            // takes the one its number tells (1203 → 12). The top floor shows first.
+            let mut floors: Vec<(Option<i64>, Vec<Cell>)> = Vec::new();
+            for r in &u.rooms {
+                let said = address(lang, &b.name, &u.name, &r.name);
+                rooms.push((r.id, said.clone()));
+                let mut codes: Vec<String> =
+                    r.households.iter().flat_map(|h| h.tags.clone()).collect();
+                codes.sort();
+                codes.dedup();
+                codes.retain(|c| names.care(c));
+                let cell = Cell {
+                    address: said,
+                    badges: badges(&names, &codes),
+                    members: r.households.iter().map(|h| h.members).sum(),
+                    household_id: r.households.first().map(|h| h.id),
+                    room: r.clone(),
+                };
+                let floor = r.floor.or_else(|| place::floor_from_room(&r.name));
+                match floors.iter_mut().find(|(f, _)| *f == floor) {
+                    Some((_, cells)) => cells.push(cell),
+                    None => floors.push((floor, vec![cell])),
+                }
+            }
+            floors.sort_by(|(a, _), (b, _)| match (a, b) {
+                (Some(x), Some(y)) => y.cmp(x),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => std::cmp::Ordering::Equal,
+            });
+            let unit = place::unit(&u.name, speech(lang));
+            units.push(UnitBlock {
+                heading: [building.as_str(), unit.as_str()]
+                    .iter()
+                    .filter(|p| !p.is_empty())
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                columns: floors.iter().map(|(_, c)| c.len()).max().unwrap_or(1),
+                floors: floors
+                    .into_iter()
+                    .map(|(f, cells)| FloorRow {
+                        label: match f {
+                            Some(n) => ctx.t1("ledger-floor-n", "floor", &n.to_string()),
+                            None => ctx.t("ledger-floor-none"),
+                        },
+                        cells,
+                    })
+                    .collect(),
+            });
+        }
+        sections.push(Section {
+            name: building,
             address: b.address.clone(),
-            columns: b
-                .units
-                .iter()
-                .map(|u| Column {
-                    name: u.name.clone(),
-                    cells: u
-                        .rooms
-                        .iter()
-                        .map(|r| {
-                            let mut codes: Vec<String> =
-                                r.households.iter().flat_map(|h| h.tags.clone()).collect();
-                            codes.sort();
-                            codes.dedup();
-                            codes.retain(|c| names.care(c));
-                            Cell {
-                                badges: badges(&names, &codes),
-                                members: r.households.iter().map(|h| h.members).sum(),
-                                household_id: r.households.first().map(|h| h.id),
-                                room: r.clone(),
-                            }
-                        })
-                        .collect(),
-                })
-                .collect(),
-        })
-        .collect();
+            units,
+        });
+    }
     Ok(render(&BoardPage {
         ctx,
         board,
         sections,
+        rooms,
         fields,
         notice,
         problems,

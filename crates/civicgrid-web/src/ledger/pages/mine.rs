@@ -32,6 +32,13 @@ struct MinePage {
     members: Vec<MemberLine>,
 }
 
+impl MinePage {
+    /// Where the household lives, as people say it: 1栋1单元204室.
+    fn address(&self, p: &civicgrid_app::ledger::PlaceView) -> String {
+        super::place_address(self.ctx.lang, p)
+    }
+}
+
 async fn household(
     State(st): State<AppState>,
     ctx: PageCtx,

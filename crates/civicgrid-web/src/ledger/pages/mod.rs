@@ -96,3 +96,30 @@ impl crate::page::PageCtx {
         })
     }
 }
+
+/// How places are said in the reader's language.
+pub(crate) fn speech(lang: Lang) -> civicgrid_app::domain::ledger::place::Speech {
+    use civicgrid_app::domain::ledger::place::Speech;
+    match lang {
+        Lang::ZhCn => Speech::Zh,
+        Lang::En => Speech::En,
+    }
+}
+
+/// A place as people say it: 1栋1单元204室.
+pub(crate) fn address(lang: Lang, building: &str, unit: &str, room: &str) -> String {
+    civicgrid_app::domain::ledger::place::address(building, unit, room, speech(lang))
+}
+
+/// Where a household lives: 1栋1单元204室.
+pub(crate) fn place_address(lang: Lang, p: &civicgrid_app::ledger::PlaceView) -> String {
+    address(lang, &p.building, &p.unit, &p.room)
+}
+
+/// A grid's name in the reader's language.
+pub(crate) fn grid_name(lang: Lang, g: &civicgrid_app::ledger::GridRef) -> String {
+    match lang {
+        Lang::ZhCn => g.name_zh.clone(),
+        Lang::En => g.name_en.clone(),
+    }
+}

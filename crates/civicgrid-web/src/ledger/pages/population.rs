@@ -63,7 +63,6 @@ pub(crate) fn bar_chart(title: &str, items: &[(String, i64)]) -> String {
 struct GridRow {
     id: i64,
     name: String,
-    code: String,
     c: Counts,
 }
 
@@ -165,7 +164,6 @@ async fn population(
                 Lang::ZhCn => g.name_zh.clone(),
                 Lang::En => g.name_en.clone(),
             },
-            code: g.code.clone(),
             c: g.counts.clone(),
         })
         .collect();

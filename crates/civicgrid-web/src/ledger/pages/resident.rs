@@ -13,20 +13,22 @@ use civicgrid_app::ledger::{ResidentCard, ResidentPatch, Unmasked};
 use civicgrid_app::platform::auth::SignedIn;
 use serde::Deserialize;
 
-use super::household::{HistoryLine, history_lines};
-use super::{Badge, TagNames, badges};
+use super::household::{HistoryLine, MatchesFragment, history_lines, household_matches};
+use super::{Badge, TagNames, badges, grid_name, place_address};
 use crate::error::PageResult;
-use crate::extract::{CurrentUser, PageForm, PagePath};
+use crate::extract::{CurrentUser, PageForm, PagePath, PageQuery};
 use crate::forms::{DoneNotice, Problems, form_id, optional, problems_of};
 #[allow(unused_imports)]
 use crate::i18n::Lang;
 use crate::page::{PageCtx, render};
+use crate::picker::{Pick, is_search};
 use crate::routes::Routes;
 use crate::state::AppState;
 
 pub(super) fn routes(r: Routes) -> Routes {
     r.get("/ledger/residents/{id}", card)
         .post("/ledger/residents/{id}/edit", edit)
+        .get("/ledger/residents/{id}/households", household_choices)
         .post("/ledger/residents/{id}/move", move_to)
         .post("/ledger/residents/{id}/departure", departure)
         .post("/ledger/residents/{id}/tags", set_tags)
@@ -54,6 +56,8 @@ struct MoveFields {
     household_id: String,
     relation: String,
     reason: String,
+    #[serde(flatten)]
+    rest: HashMap<String, String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -89,6 +93,8 @@ struct Kept {
     form: &'static str,
     edit: Option<EditFields>,
     mv: MoveFields,
+    /// The move form's household picker as the form left it.
+    move_pick: Option<Pick>,
     dep: DepartureFields,
     tags: Option<Vec<String>>,
     purpose: String,
@@ -106,6 +112,9 @@ struct ResidentPage {
     derived: Vec<Badge>,
     manual: Vec<Badge>,
     history: Vec<HistoryLine>,
+    /// Where the resident lives, as people say it: 1栋1单元204室 · 湖光社区第1网格.
+    place: String,
+    move_pick: Pick,
     genders: Vec<&'static str>,
     relations: Vec<&'static str>,
     catalogue: Vec<(String, String, bool)>,
@@ -156,7 +165,15 @@ async fn page(
     Ok(render(&ResidentPage {
         derived: badges(&names, &r.derived_tags),
         manual: badges(&names, &r.tags),
-        history: history_lines(&card.history),
+        history: history_lines(ctx.lang, &names, &card.history),
+        place: card.place.as_ref().map_or_else(String::new, |p| {
+            format!(
+                "{} · {}",
+                place_address(ctx.lang, p),
+                grid_name(ctx.lang, &p.grid)
+            )
+        }),
+        move_pick: kept.move_pick.unwrap_or_else(|| move_pick_new(id)),
         genders: Gender::ALL.iter().map(|g| g.code()).collect(),
         relations: Relation::ALL.iter().map(|g| g.code()).collect(),
         catalogue: catalogue
@@ -261,6 +278,16 @@ async fn move_to(
     PagePath(id): PagePath<i64>,
     PageForm(f): PageForm<MoveFields>,
 ) -> PageResult<Response> {
+    if is_search(&f.rest, "household") {
+        let pick = move_pick(&st, &ctx, &me, id, &move_pick_fields(&f)).await?;
+        let kept = Kept {
+            form: "move",
+            mv: f,
+            move_pick: Some(pick),
+            ..Kept::default()
+        };
+        return page(&st, ctx, &me, id, kept, Problems::none()).await;
+    }
     let result = match form_id("household_id", &f.household_id) {
         Ok(h) => {
             st.app
@@ -273,9 +300,11 @@ async fn move_to(
         Ok(()) => Ok(done(id, "ledger_moved")),
         Err(e) => {
             let reason = f.reason.clone();
+            let pick = move_pick(&st, &ctx, &me, id, &move_pick_fields(&f)).await?;
             let kept = Kept {
                 form: "move",
                 mv: f,
+                move_pick: Some(pick),
                 reason,
                 ..Kept::default()
             };
@@ -392,4 +421,48 @@ async fn link(
             failed(&st, ctx, &me, id, e, kept).await
         }
     }
+}
+
+fn move_pick_new(id: i64) -> Pick {
+    Pick::new(
+        "household_id",
+        "household",
+        &format!("/ledger/residents/{id}/households"),
+        "",
+    )
+}
+
+fn move_pick_fields(f: &MoveFields) -> HashMap<String, String> {
+    let mut m = f.rest.clone();
+    m.insert("household_id".into(), f.household_id.clone());
+    m
+}
+
+/// The move form's household picker with the households its search text finds
+/// (where the actor may edit the ledger, the resident's own left out). Only someone
+/// who may edit this resident searches.
+async fn move_pick(
+    st: &AppState,
+    ctx: &PageCtx,
+    me: &SignedIn,
+    id: i64,
+    fields: &HashMap<String, String>,
+) -> PageResult<Pick> {
+    let own = st.app.resident_for_edit(&me.actor, id).await?;
+    let pick = move_pick_new(id).read(fields);
+    Ok(match household_matches(st, ctx, me, own, &pick.q).await? {
+        Some(m) => pick.found(m),
+        None => pick,
+    })
+}
+
+async fn household_choices(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    CurrentUser(me): CurrentUser,
+    PagePath(id): PagePath<i64>,
+    PageQuery(q): PageQuery<HashMap<String, String>>,
+) -> PageResult<Response> {
+    let pick = move_pick(&st, &ctx, &me, id, &q).await?;
+    Ok(render(&MatchesFragment { ctx, pick }))
 }

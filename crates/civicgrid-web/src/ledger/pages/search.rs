@@ -64,12 +64,14 @@ pub(crate) fn age_of(birth_ym: i64) -> i64 {
     (ty - y - i64::from(tm < m)).max(0)
 }
 
-fn place(h: &Hit) -> String {
-    [&h.building, &h.unit, &h.room]
-        .iter()
-        .filter_map(|p| p.as_deref())
-        .collect::<Vec<_>>()
-        .join(" ")
+/// Where the resident lives, as people say it: 1栋1单元204室.
+fn place(lang: Lang, h: &Hit) -> String {
+    super::address(
+        lang,
+        h.building.as_deref().unwrap_or_default(),
+        h.unit.as_deref().unwrap_or_default(),
+        h.room.as_deref().unwrap_or_default(),
+    )
 }
 
 #[derive(Template)]
@@ -133,7 +135,7 @@ async fn search(
             grid: Some(grid_name(h.grid_id))
                 .filter(|n| !n.is_empty())
                 .unwrap_or_else(|| h.grid_name.clone()),
-            place: place(h),
+            place: place(ctx.lang, h),
             status: h.residence_status.clone(),
             badges: h
                 .tags
