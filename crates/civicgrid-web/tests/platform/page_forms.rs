@@ -3,6 +3,7 @@
 use axum::http::StatusCode;
 use civicgrid_app::domain::platform::access::Actor;
 
+use crate::support::requests::take_call;
 use crate::support::{CSRF, PASSWORD, TestApp};
 
 async fn user_id(t: &TestApp, username: &str) -> i64 {
@@ -322,20 +323,9 @@ async fn audit_entries_read_in_words() {
     let t = TestApp::new().await;
     let staff = t.login("staff").await;
     let auditor = t.login("auditor").await;
-    let grid = t.nodes.grid.to_string();
-    t.post_form(
-        "/requests/intake",
-        &[
-            ("_csrf", CSRF),
-            ("channel", "patrol"),
-            ("description", "小区东门路灯不亮"),
-            ("category", "public_facilities"),
-            ("grid_id", &grid),
-        ],
-        &staff,
-    )
-    .await
-    .assert_status(StatusCode::SEE_OTHER);
+    take_call(&t, &staff, &[])
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
     let page = t
         .get_in("/audit?target_type=request", &auditor, "zh-CN")
         .await;

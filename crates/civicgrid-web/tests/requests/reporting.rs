@@ -5,7 +5,7 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 
-use crate::support::requests::{act, id_from, json};
+use crate::support::requests::{act, id_from, json, take_call};
 use crate::support::{CSRF, TestApp, form_encode};
 
 /// A resident reports `text` in the test grid, publicly.
@@ -488,20 +488,8 @@ async fn the_public_board_shows_public_requests_without_personal_data() {
 async fn a_request_not_shown_publicly_has_no_public_page() {
     let t = TestApp::new().await;
     let staff = t.login("staff").await;
-    let grid = t.nodes.grid.to_string();
-    let taken = t
-        .post_form(
-            "/requests/intake",
-            &[
-                ("_csrf", CSRF),
-                ("channel", "patrol"),
-                ("description", "楼上漏水到我家厨房"),
-                ("category", "repairs_water"),
-                ("grid_id", &grid),
-            ],
-            &staff,
-        )
-        .await;
+    // Taken by phone without the resident's consent to show it publicly.
+    let taken = take_call(&t, &staff, &[]).await;
     let id = id_from(&taken);
     t.get(&format!("/requests/public/{id}"), "")
         .await
