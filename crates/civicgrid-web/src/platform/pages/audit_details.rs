@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
+use super::audit::label;
 use crate::i18n::Lang;
 use crate::page::format_time;
 
@@ -25,15 +26,6 @@ const QUIET: [&str; 4] = ["event", "related", "rule", "suggested_duplicates"];
 pub(super) struct DetailLine {
     pub name: String,
     pub value: String,
-}
-
-fn label(lang: Lang, prefix: &str, code: &str) -> String {
-    let key = format!("{prefix}{code}");
-    if lang.has(&key) {
-        lang.t(&key)
-    } else {
-        code.to_owned()
-    }
 }
 
 /// The message prefix of a field whose values are codes (`role` → `role-grid_worker`).
