@@ -50,8 +50,11 @@ impl PageCtx {
             .is_some_and(|u| may_reach(&u.actor, permission))
     }
 
-    pub fn username(&self) -> &str {
-        self.user.as_ref().map_or("", |u| u.user.username.as_str())
+    /// The signed-in person's name as others know them (王芳), for the top bar.
+    pub fn display_name(&self) -> &str {
+        self.user
+            .as_ref()
+            .map_or("", |u| u.user.display_name.as_str())
     }
 
     /// A node's name in the reader's language.

@@ -138,7 +138,7 @@ async fn node(
             name_en: en,
             boundary,
         },
-        Some("demo city"),
+        Some("建立演示城市"),
     )
     .await
     .map_err(|e| anyhow::anyhow!("seeding the demo city: {e}"))
@@ -531,7 +531,7 @@ pub async fn seed_city(app: &App) -> anyhow::Result<usize> {
                 role: (*role).into(),
                 node_id,
             },
-            Some("demo account"),
+            Some("建立演示账号"),
         )
         .await
         .map_err(|e| anyhow::anyhow!("creating demo account {username}: {e}"))?;

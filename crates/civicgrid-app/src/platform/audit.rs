@@ -6,6 +6,8 @@ use std::collections::HashMap;
 use civicgrid_domain::platform::access::{Actor, Permission};
 use civicgrid_domain::platform::audit::StoredEntry;
 use civicgrid_domain::platform::org::OrgPath;
+use civicgrid_domain::privacy::mask_name;
+use civicgrid_store::platform::accounts;
 use civicgrid_store::platform::audit as repo;
 use civicgrid_store::privacy::data_access;
 use civicgrid_store::{StoreError, platform::org};
@@ -87,7 +89,8 @@ impl App {
     }
 
     /// Who was shown which resident's record (masked cards), newest first, inside the
-    /// actor's audit scope.
+    /// actor's audit scope. Each line names the resident by masked name (张*明) and the
+    /// household by its room, never by a personal value in full.
     pub async fn data_views(
         &self,
         actor: &Actor,
@@ -97,8 +100,8 @@ impl App {
         require_somewhere(actor, Permission::ViewAudit)?;
         let limit = limit.clamp(1, 500);
         let mut conn = self.db.read().await?;
-        match reach(actor, filter.scope.as_deref()) {
-            Reach::Everything => Ok(data_access::list(&mut conn, &filter, limit).await?),
+        let mut out = match reach(actor, filter.scope.as_deref()) {
+            Reach::Everything => data_access::list(&mut conn, &filter, limit).await?,
             Reach::Within(scopes) => {
                 let mut out = Vec::new();
                 for s in scopes {
@@ -111,9 +114,38 @@ impl App {
                 out.sort_by_key(|v| std::cmp::Reverse(v.id));
                 out.dedup_by_key(|v| v.id);
                 out.truncate(usize::try_from(limit).unwrap_or(0));
-                Ok(out)
+                out
+            }
+        };
+        for v in &mut out {
+            v.resident_name = v.resident_name.as_deref().map(mask_name);
+        }
+        Ok(out)
+    }
+
+    /// The display names of the accounts an audit page refers to (as targets, or in
+    /// an entry's details); accounts since deleted are left out.
+    pub async fn audit_account_names(
+        &self,
+        actor: &Actor,
+        ids: &[i64],
+    ) -> AppResult<HashMap<i64, String>> {
+        require_somewhere(actor, Permission::ViewAudit)?;
+        let mut conn = self.db.read().await?;
+        let mut out = HashMap::new();
+        for id in ids {
+            if out.contains_key(id) {
+                continue;
+            }
+            match accounts::get_user(&mut conn, *id).await {
+                Ok(u) => {
+                    out.insert(*id, u.display_name);
+                }
+                Err(StoreError::NotFound) => {}
+                Err(e) => return Err(e.into()),
             }
         }
+        Ok(out)
     }
 
     /// The units each of `paths` (materialised paths as the logs keep them) runs

@@ -8,8 +8,9 @@ use civicgrid_domain::platform::access::{Actor, Permission};
 use civicgrid_domain::platform::org::OrgPath;
 use civicgrid_domain::requests::routing::Party;
 use civicgrid_domain::requests::{RequestId, Status};
+use civicgrid_store::platform::accounts;
 use civicgrid_store::requests::{self as repo, Narrowing, Queue, RequestEvent, RequestRecord};
-use civicgrid_store::{commit, now_ms, platform::org};
+use civicgrid_store::{StoreError, commit, now_ms, platform::org};
 use serde::Serialize;
 
 use super::settings::load_rules;
@@ -141,7 +142,8 @@ pub struct TimelineEntry {
     pub to_status: Option<Status>,
     /// `requester`, `grid_worker`, `community_staff`, `responder`, `system`, …
     pub actor_role: Option<String>,
-    /// The staff account's name; only for readers who handle or view requests.
+    /// The display name of the account that acted (王芳); only for readers who handle
+    /// or view requests, and never for the system itself.
     pub actor_label: Option<String>,
     pub party: Option<String>,
     pub related_id: Option<RequestId>,
@@ -149,7 +151,7 @@ pub struct TimelineEntry {
     pub visible: bool,
 }
 
-fn entry(e: RequestEvent, with_names: bool) -> TimelineEntry {
+fn entry(e: RequestEvent, name: Option<String>) -> TimelineEntry {
     TimelineEntry {
         id: e.id,
         at_ms: e.at_ms,
@@ -157,7 +159,7 @@ fn entry(e: RequestEvent, with_names: bool) -> TimelineEntry {
         from_status: e.from_status,
         to_status: e.to_status,
         actor_role: e.actor_role,
-        actor_label: with_names.then_some(e.actor_label),
+        actor_label: name,
         party: e.party,
         related_id: e.related_id,
         note: e.note,
@@ -198,7 +200,27 @@ impl App {
         let (rec, s) = visible_request(&mut conn, actor, id).await?;
         let staff = s.handler || s.responder || s.viewer;
         let events = repo::events(&mut conn, rec.id, !staff).await?;
-        Ok(events.into_iter().map(|e| entry(e, staff)).collect())
+        let mut names: HashMap<i64, Option<String>> = HashMap::new();
+        let mut out = Vec::with_capacity(events.len());
+        for e in events {
+            let name = match e.actor_user_id.filter(|_| staff) {
+                Some(user) => match names.get(&user) {
+                    Some(n) => n.clone(),
+                    None => {
+                        let n = match accounts::get_user(&mut conn, user).await {
+                            Ok(u) => Some(u.display_name),
+                            Err(StoreError::NotFound) => None,
+                            Err(e) => return Err(e.into()),
+                        };
+                        names.insert(user, n.clone());
+                        n
+                    }
+                },
+                None => None,
+            };
+            out.push(entry(e, name));
+        }
+        Ok(out)
     }
 
     /// The request a photo is about to be added to, once `actor` may add one (see

@@ -3,7 +3,9 @@
 //! Reads of personal data are far more frequent than changes, so they are kept here
 //! rather than in the hash-chained audit log (which keeps unmasking and every change).
 //! A row holds ids, the actor and the path of the grid holding the record — never a
-//! personal value. Residents read their own rows; auditors read the rows of their scope.
+//! personal value. Residents read their own rows; auditors read the rows of their scope,
+//! which the read joins to the resident's name and the household's room so that the app
+//! can show them masked, as a name and an address rather than record numbers.
 
 use sqlx::AnyConnection;
 
@@ -28,6 +30,13 @@ pub struct DataView {
     pub action: String,
     /// Materialised path of the grid holding the record.
     pub scope_path: String,
+    /// The resident's name as the ledger holds it now (unmasked: the app masks it);
+    /// `None` when the record is gone.
+    pub resident_name: Option<String>,
+    /// The building, unit and room of the household the resident was shown in.
+    pub building: Option<String>,
+    pub unit: Option<String>,
+    pub room: Option<String>,
 }
 
 /// A view to record; `at_ms` and the actor are the same for every resident shown at once.
@@ -88,13 +97,20 @@ pub async fn list(
 ) -> StoreResult<Vec<DataView>> {
     let scope_end = f.scope.as_deref().map(prefix_end);
     Ok(sqlx::query_as(
-        "SELECT id, at_ms, resident_id, household_id, actor_user_id, actor_token_id, \
-         actor_label, actor_role, action, scope_path FROM data_access_log \
-         WHERE (CAST($1 AS TEXT) IS NULL OR (scope_path >= $1 AND scope_path < $2)) \
-         AND (CAST($3 AS BIGINT) IS NULL OR resident_id = $3) \
-         AND (CAST($4 AS BIGINT) IS NULL OR actor_user_id = $4) \
-         AND (CAST($5 AS BIGINT) IS NULL OR id < $5) \
-         ORDER BY id DESC LIMIT $6",
+        "SELECT v.id, v.at_ms, v.resident_id, v.household_id, v.actor_user_id, \
+         v.actor_token_id, v.actor_label, v.actor_role, v.action, v.scope_path, \
+         r.name AS resident_name, b.name AS building, u.name AS unit, ro.name AS room \
+         FROM data_access_log v \
+         LEFT JOIN residents r ON r.id = v.resident_id \
+         LEFT JOIN households h ON h.id = v.household_id \
+         LEFT JOIN rooms ro ON ro.id = h.room_id \
+         LEFT JOIN units u ON u.id = ro.unit_id \
+         LEFT JOIN buildings b ON b.id = u.building_id \
+         WHERE (CAST($1 AS TEXT) IS NULL OR (v.scope_path >= $1 AND v.scope_path < $2)) \
+         AND (CAST($3 AS BIGINT) IS NULL OR v.resident_id = $3) \
+         AND (CAST($4 AS BIGINT) IS NULL OR v.actor_user_id = $4) \
+         AND (CAST($5 AS BIGINT) IS NULL OR v.id < $5) \
+         ORDER BY v.id DESC LIMIT $6",
     )
     .bind(f.scope.as_deref())
     .bind(scope_end.as_deref())

@@ -127,10 +127,17 @@ conformance!(data_access_append_and_read_back, |db: Db| async move {
             actor_role: Some("grid_worker".into()),
             action: "ledger.household.view".into(),
             scope_path: "/1/4/".into(),
+            // Joined from the ledger: who and where, for the app to show masked.
+            resident_name: Some("居民0".into()),
+            building: Some("4栋".into()),
+            unit: Some("1".into()),
+            room: Some("101".into()),
         }
     );
     let by_token = &all[0];
     assert_eq!(by_token.household_id, None);
+    assert_eq!(by_token.resident_name.as_deref(), Some("居民1"));
+    assert_eq!(by_token.room, None, "no household, no room");
     assert_eq!(by_token.actor_user_id, None);
     assert_eq!(by_token.actor_token_id, Some(3));
     assert_eq!(by_token.actor_role.as_deref(), Some("community_staff"));

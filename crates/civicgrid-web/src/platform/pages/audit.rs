@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
-use civicgrid_app::domain::platform::audit::StoredEntry;
+use civicgrid_app::domain::ledger::place;
+use civicgrid_app::domain::platform::audit::{ChainBreak, StoredEntry};
 use civicgrid_app::platform::audit::{AuditFilter, ScopeStep};
 use civicgrid_app::privacy::{DataView, ViewFilter};
 use serde::Deserialize;
@@ -18,7 +19,7 @@ use crate::extract::{CurrentUser, PageQuery};
 use crate::forms::{optional, query_number};
 use crate::i18n::Lang;
 use crate::page::{PageCtx, render, url_encode};
-use crate::requests::pages::{language, org_names};
+use crate::requests::pages::{language, machine_note, org_names};
 use crate::routes::Routes;
 use crate::state::AppState;
 
@@ -132,6 +133,7 @@ fn target_name(names: &TargetNames, target_type: &str, target_id: &str, details:
     let known = match (target_type, id) {
         ("request", Some(id)) => names.requests.get(&id).cloned(),
         ("responder_org", Some(id)) => names.orgs.get(&id).cloned(),
+        ("user", Some(id)) => names.users.get(&id).cloned(),
         _ => None,
     };
     known.unwrap_or_else(|| {
@@ -145,10 +147,20 @@ fn target_name(names: &TargetNames, target_type: &str, target_id: &str, details:
     })
 }
 
-/// Names of the requests and organisations the entries on a page refer to.
+/// The account an entry is about: its target, or the member its details name.
+fn account_of(e: &StoredEntry) -> Option<i64> {
+    if e.fields.target_type == "user" {
+        return e.fields.target_id.parse().ok();
+    }
+    let details: serde_json::Value = serde_json::from_str(&e.fields.details).ok()?;
+    details.get("user")?.as_i64()
+}
+
+/// Names of the requests, organisations and accounts the entries on a page refer to.
 struct TargetNames {
     requests: HashMap<i64, String>,
     orgs: HashMap<i64, String>,
+    users: HashMap<i64, String>,
     categories: HashMap<String, String>,
 }
 
@@ -163,6 +175,7 @@ fn line(
         lang,
         categories: &names.categories,
         orgs: &names.orgs,
+        users: &names.users,
     };
     let name = target_name(names, &f.target_type, &f.target_id, &f.details);
     EntryLine {
@@ -182,7 +195,7 @@ fn line(
             f.actor_label
         },
         action_code: f.action,
-        reason: f.reason.unwrap_or_default(),
+        reason: machine_note(lang, f.reason.as_deref().unwrap_or_default()),
         summary: words.lines(&f.details),
         details: if f.details == "{}" {
             String::new()
@@ -247,8 +260,10 @@ async fn entries(
         .filter(|e| e.fields.target_type == "request")
         .filter_map(|e| e.fields.target_id.parse().ok())
         .collect();
+    let account_ids: Vec<i64> = found.iter().filter_map(account_of).collect();
     let names = TargetNames {
         requests: st.app.request_numbers(&request_ids).await?,
+        users: st.app.audit_account_names(&me.actor, &account_ids).await?,
         orgs: org_names(&st, &ctx).await,
         categories: st
             .app
@@ -289,12 +304,33 @@ async fn verify(
     CurrentUser(me): CurrentUser,
 ) -> PageResult<Response> {
     let v = st.app.verify_audit(&me.actor).await?;
+    let ctx_lang = ctx.lang;
     Ok(render(&VerifyPage {
         ctx,
         checked: v.checked,
         head_seq: v.head_seq,
-        first_break: v.first_break.map(|b| b.to_string()),
+        first_break: v.first_break.map(|b| break_words(ctx_lang, &b)),
     }))
+}
+
+/// Where and how the chain breaks, in the reader's words.
+fn break_words(lang: Lang, b: &ChainBreak) -> String {
+    let n = |v: &i64| v.to_string();
+    match b {
+        ChainBreak::Gap {
+            expected_seq,
+            found_seq,
+        } => lang.t_args(
+            "audit-break-gap",
+            &[("seq", n(expected_seq)), ("found", n(found_seq))],
+        ),
+        ChainBreak::Link { seq } => lang.t_args("audit-break-link", &[("seq", n(seq))]),
+        ChainBreak::Content { seq } => lang.t_args("audit-break-content", &[("seq", n(seq))]),
+        ChainBreak::Truncated { last_seq, head_seq } => lang.t_args(
+            "audit-break-truncated",
+            &[("last", n(last_seq)), ("head", n(head_seq))],
+        ),
+    }
 }
 
 #[derive(Deserialize)]
@@ -312,22 +348,30 @@ struct ViewLine {
     action: String,
     action_code: String,
     resident_id: i64,
-    household_id: Option<i64>,
+    /// The resident's masked name (张**); empty when the record is gone.
+    resident: String,
+    /// The household's room as people say it (3栋1单元101室).
+    address: String,
     scope: Scope,
+}
+
+/// The filter a reader followed a link to, named: whose record, or which account.
+struct ViewsFilter {
+    name: String,
+    account: bool,
 }
 
 #[derive(Template)]
 #[template(path = "platform/audit_views.html")]
 struct ViewsPage {
     ctx: PageCtx,
-    resident_id: String,
-    user_id: String,
+    filter: Option<ViewsFilter>,
     lines: Vec<ViewLine>,
     older: Option<String>,
 }
 
 /// Who was shown which resident's record (masked cards), newest first, in the
-/// reader's audit scope; by resident or by account.
+/// reader's audit scope; by resident or by account, each reached by following its name.
 async fn views(
     State(st): State<AppState>,
     ctx: PageCtx,
@@ -357,24 +401,53 @@ async fn views(
         _ => None,
     };
     let lang = ctx.lang;
+    let filter = match (filter.resident_id, filter.actor_user_id) {
+        (Some(_), _) => Some(ViewsFilter {
+            name: found
+                .first()
+                .and_then(|v| v.resident_name.clone())
+                .unwrap_or_else(|| lang.t("audit-views-this-resident")),
+            account: false,
+        }),
+        (None, Some(_)) => Some(ViewsFilter {
+            name: found
+                .first()
+                .map(|v| v.actor_label.clone())
+                .unwrap_or_else(|| lang.t("audit-views-this-account")),
+            account: true,
+        }),
+        (None, None) => None,
+    };
+    let speech = crate::ledger::pages::speech(lang);
     let lines = found
         .into_iter()
         .map(|v| ViewLine {
             at_ms: v.at_ms,
-            actor_href: v.actor_user_id.map(|id| format!("/users/{id}")),
-            actor: v.actor_label,
+            actor_href: v
+                .actor_user_id
+                .map(|id| format!("/audit/views?user_id={id}")),
+            actor: if v.actor_user_id.is_none() && v.actor_token_id.is_none() {
+                lang.t("audit-actor-system")
+            } else {
+                v.actor_label
+            },
             role: v.actor_role,
             action: label(lang, "action-", &v.action),
             action_code: v.action,
             resident_id: v.resident_id,
-            household_id: v.household_id,
+            resident: v.resident_name.unwrap_or_default(),
+            address: place::address(
+                v.building.as_deref().unwrap_or_default(),
+                v.unit.as_deref().unwrap_or_default(),
+                v.room.as_deref().unwrap_or_default(),
+                speech,
+            ),
             scope: scope(lang, &names, Some(&v.scope_path)),
         })
         .collect();
     Ok(render(&ViewsPage {
         ctx,
-        resident_id,
-        user_id,
+        filter,
         lines,
         older,
     }))

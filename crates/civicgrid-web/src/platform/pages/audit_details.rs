@@ -17,22 +17,31 @@ pub(super) struct DetailWords<'a> {
     pub categories: &'a HashMap<String, String>,
     /// Responder organisation id → name.
     pub orgs: &'a HashMap<i64, String>,
+    /// Account id → display name.
+    pub users: &'a HashMap<i64, String>,
 }
 
-/// Keys that only tie rows together (event numbers, empty links): never shown.
-const QUIET: [&str; 4] = ["event", "related", "rule", "suggested_duplicates"];
+/// Keys that only tie rows together (event numbers, empty links, the unit an entry's
+/// scope already names): never shown.
+const QUIET: [&str; 5] = ["event", "related", "rule", "suggested_duplicates", "node"];
+
+/// Keys whose values are data as it was typed, in whatever language (an English name,
+/// a file's name, a sign-in name): shown as they are, not read as interface text.
+const AS_TYPED: [&str; 5] = ["name_en", "file_name", "file", "username", "code"];
 
 /// One line of a readable summary: a name and a value.
 pub(super) struct DetailLine {
     pub name: String,
     pub value: String,
+    /// The value is data as typed (see [`AS_TYPED`]).
+    pub raw: bool,
 }
 
 /// The message prefix of a field whose values are codes (`role` → `role-grid_worker`).
 fn code_prefix(key: &str) -> Option<&'static str> {
     Some(match key {
         "role" => "role-",
-        "kind" => "kind-",
+        "outcome" => "audit-outcome-",
         "status" => "request-status-",
         "ownership" => "ledger-own-",
         "relation" => "ledger-rel-",
@@ -70,6 +79,17 @@ impl DetailWords<'_> {
                 Some(self.categories.get(c).cloned().unwrap_or_else(|| c.clone()))
             }
             ("party", _) => self.party(v),
+            // An organisation unit's level, or a responder organisation's kind.
+            ("kind", Value::String(c)) => Some(if self.lang.has(&format!("kind-{c}")) {
+                label(self.lang, "kind-", c)
+            } else {
+                label(self.lang, "responder-kind-", c)
+            }),
+            ("user", Value::Number(n)) => Some(
+                n.as_i64()
+                    .and_then(|id| self.users.get(&id).cloned())
+                    .unwrap_or_else(|| self.lang.t("audit-detail-an-account")),
+            ),
             ("channel", Value::String(c)) => Some(label(self.lang, "request-channel-", c)),
             (k, Value::String(c)) if code_prefix(k).is_some() => {
                 Some(label(self.lang, code_prefix(k).unwrap_or_default(), c))
@@ -109,6 +129,7 @@ impl DetailWords<'_> {
                     (Some(f), Some(t)) => format!("{f} → {t}"),
                     (f, t) => f.or(t).unwrap_or_default(),
                 },
+                raw: false,
             });
         }
         for (key, v) in &map {
@@ -123,6 +144,7 @@ impl DetailWords<'_> {
                 out.push(DetailLine {
                     name: label(self.lang, "audit-field-", key),
                     value,
+                    raw: AS_TYPED.contains(&key.as_str()),
                 });
             }
         }
@@ -138,10 +160,12 @@ mod tests {
     fn a_request_step_reads_in_words() {
         let categories = HashMap::from([("noise".to_owned(), "噪音扰民".to_owned())]);
         let orgs = HashMap::from([(3, "湖光物业".to_owned())]);
+        let users = HashMap::from([(6, "湖光物业 张伟".to_owned())]);
         let words = DetailWords {
             lang: Lang::ZhCn,
             categories: &categories,
             orgs: &orgs,
+            users: &users,
         };
         let lines = words.lines(
             r#"{"category":"noise","event":4,"from":"accepted","party":"org:3","related":null,"to":"assigned","grid":5,"resolution_due_at":0}"#,
@@ -166,6 +190,44 @@ mod tests {
     }
 
     #[test]
+    fn codes_and_accounts_read_as_words_and_typed_names_stay_as_typed() {
+        let none = HashMap::new();
+        let no_orgs = HashMap::new();
+        let users = HashMap::from([(6, "湖光物业 张伟".to_owned())]);
+        let words = DetailWords {
+            lang: Lang::ZhCn,
+            categories: &none,
+            orgs: &no_orgs,
+            users: &users,
+        };
+        let text = |details: &str| -> Vec<String> {
+            words
+                .lines(details)
+                .iter()
+                .map(|l| {
+                    format!(
+                        "{}={}{}",
+                        l.name,
+                        l.value,
+                        if l.raw { " (raw)" } else { "" }
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(text(r#"{"user":6}"#), ["账号=湖光物业 张伟"]);
+        assert_eq!(text(r#"{"user":99}"#), ["账号=一个账号"]);
+        let made = text(r#"{"kind":"property_company","name":"湖光物业","node":4}"#);
+        assert!(made.contains(&"层级=物业服务企业".to_owned()), "{made:?}");
+        assert!(!made.iter().any(|l| l.contains('4')), "{made:?}");
+        assert_eq!(text(r#"{"kind":"grid"}"#), ["层级=网格"]);
+        assert!(text(r#"{"outcome":"reopen","rating":1}"#).contains(&"结果=重新办理".to_owned()));
+        assert_eq!(
+            text(r#"{"name_en":"Huguang Community"}"#),
+            ["英文名称=Huguang Community (raw)"]
+        );
+    }
+
+    #[test]
     fn unreadable_details_give_nothing() {
         let none = HashMap::new();
         let orgs = HashMap::new();
@@ -173,6 +235,7 @@ mod tests {
             lang: Lang::En,
             categories: &none,
             orgs: &orgs,
+            users: &orgs,
         };
         assert!(words.lines("not json").is_empty());
         assert!(words.lines("[1,2]").is_empty());

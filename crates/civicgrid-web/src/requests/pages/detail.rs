@@ -20,8 +20,8 @@ use std::collections::HashMap;
 
 use super::resident::{field_number, read_posted};
 use super::{
-    CategoryNames, actor_label, changed, local_time, org_names, party_label, request_id, score,
-    utc_offset,
+    CategoryNames, actor_label, changed, local_time, machine_note, org_names, party_label,
+    request_id, score, utc_offset,
 };
 use crate::error::{Failure, PageError, PageResult};
 use crate::extract::{CurrentUser, PageForm, PagePath, PageQuery};
@@ -144,19 +144,6 @@ fn split_actions(actions: &[ActionKind]) -> (Option<&'static str>, Vec<&'static 
         .map(|k| k.code())
         .collect();
     (primary.map(ActionKind::code), more)
-}
-
-/// A timeline note as the reader's language says it: the note a poor rating leaves
-/// on the reopening ("rated 2 of 5") is the system's, not a person's words.
-fn timeline_note(ctx: &PageCtx, note: &str) -> String {
-    match note
-        .strip_prefix("rated ")
-        .and_then(|r| r.strip_suffix(" of 5"))
-        .and_then(|n| n.parse::<u8>().ok())
-    {
-        Some(n) => ctx.t1("request-note-rated", "n", &n.to_string()),
-        None => note.to_owned(),
-    }
 }
 
 /// The party in words: the organisation's name when the app gave it.
@@ -350,7 +337,7 @@ async fn show_after(
             to: e.to_status.map(|s| s.code()),
             who: actor_label(&ctx, e.actor_role.as_deref()),
             name: e.actor_label.unwrap_or_default(),
-            note: timeline_note(&ctx, e.note.as_deref().unwrap_or_default()),
+            note: machine_note(ctx.lang, e.note.as_deref().unwrap_or_default()),
             related: e.related_id.map(|r| r.0),
             internal: !e.visible,
         })

@@ -100,6 +100,19 @@ pub(crate) fn party_label(ctx: &PageCtx, party: &str, orgs: &HashMap<i64, String
 }
 
 /// Who acted, as the timeline says it: a role, the requester, the system or a channel.
+/// A note the system wrote itself ("rated 2 of 5", on a reopening) in the reader's
+/// words; a person's note as it was written.
+pub(crate) fn machine_note(lang: Lang, note: &str) -> String {
+    match note
+        .strip_prefix("rated ")
+        .and_then(|r| r.strip_suffix(" of 5"))
+        .and_then(|n| n.parse::<u8>().ok())
+    {
+        Some(n) => lang.t_args("request-note-rated", &[("n", n.to_string())]),
+        None => note.to_owned(),
+    }
+}
+
 pub(crate) fn actor_label(ctx: &PageCtx, role: Option<&str>) -> String {
     let Some(role) = role else {
         return String::new();

@@ -9,8 +9,7 @@ use axum::extract::{FromRequest, Request, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use civicgrid_app::AppError;
-#[allow(unused_imports)]
-use civicgrid_app::domain::platform::access::Permission;
+use civicgrid_app::domain::ledger::place;
 use civicgrid_app::domain::platform::org::NodeKind;
 use civicgrid_app::domain::requests::Channel;
 use civicgrid_app::domain::requests::classifier::Certainty;
@@ -155,13 +154,18 @@ pub(crate) async fn grids_of(st: &AppState, ctx: &PageCtx, me: &SignedIn) -> Vec
     }
 }
 
-async fn home_of(st: &AppState, me: &SignedIn) -> Option<Home> {
+async fn home_of(st: &AppState, lang: Lang, me: &SignedIn) -> Option<Home> {
     let mine = st.app.my_household(me).await.ok()?;
     let card = mine.household?;
     let p = &card.place;
     Some(Home {
         room_id: p.room_id,
-        label: format!("{} {} {}", p.building, p.unit, p.room),
+        label: place::address(
+            &p.building,
+            &p.unit,
+            &p.room,
+            crate::ledger::pages::speech(lang),
+        ),
     })
 }
 
@@ -213,7 +217,7 @@ async fn new_page(
     require_reporter(&me.actor)?;
     let categories = active_categories(st, &ctx).await?;
     let grids = grids_of(st, &ctx, me).await;
-    let home = home_of(st, me).await;
+    let home = home_of(st, ctx.lang, me).await;
     if f.place.is_empty() {
         f.place = if home.is_some() { "home" } else { "grid" }.into();
     }

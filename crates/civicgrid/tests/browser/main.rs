@@ -1,12 +1,15 @@
 //! The progressively enhanced pages in a real browser: headless Chromium driven over
 //! WebDriver (chromedriver) against the real demo server. A staff member signs in,
 //! searches the ledger live as they type (htmx swaps the results in place), and
-//! uploads a spreadsheet whose import page follows the background job to its end.
+//! uploads a spreadsheet whose import page follows the background job to its end; and
+//! each role walks its journey in Chinese on a phone and a desktop (`journeys`).
 //!
 //! Needs `chromium` and `chromedriver` (Debian: `apt-get install chromium
 //! chromium-driver`); `.ci/run` installs them and sets `CIVICGRID_REQUIRE_BROWSER=1`,
 //! which turns their absence into a failure instead of a skip.
 
+mod journeys;
+#[path = "../support/mod.rs"]
 mod support;
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -125,6 +128,15 @@ impl Browser {
         v["value"].clone()
     }
 
+    /// Sets the window (the page's viewport, headless) to `width`×`height`.
+    fn resize(&self, width: u32, height: u32) {
+        self.call(
+            "POST",
+            "/window/rect",
+            Some(json!({ "width": width, "height": height })),
+        );
+    }
+
     fn open(&self, url: &str) {
         self.call("POST", "/url", Some(json!({ "url": url })));
     }
@@ -228,7 +240,8 @@ fn start_demo(dir: &Path) -> (Running, String) {
     panic!("the demo exited before serving");
 }
 
-fn start_browser() -> Option<(Running, Browser)> {
+/// A browser reading pages in `lang` (`en-US`, `zh-CN`).
+fn start_browser(lang: &str) -> Option<(Running, Browser)> {
     if !Path::new(CHROMEDRIVER).exists() || !Path::new(CHROMIUM).exists() {
         assert!(
             std::env::var_os("CIVICGRID_REQUIRE_BROWSER").is_none(),
@@ -261,8 +274,8 @@ fn start_browser() -> Option<(Running, Browser)> {
             "binary": CHROMIUM,
             "args": ["--headless", "--no-sandbox", "--disable-gpu",
                      "--disable-background-networking", "--disable-dev-shm-usage",
-                     "--lang=en-US"],
-            "prefs": {"intl.accept_languages": "en-US,en"}
+                     format!("--lang={lang}")],
+            "prefs": {"intl.accept_languages": lang}
         }
     }}});
     let (status, text) = http(&addr, "POST", "/session", Some(&caps));
@@ -283,7 +296,7 @@ fn start_browser() -> Option<(Running, Browser)> {
 
 #[test]
 fn staff_search_live_and_follow_an_import_in_a_real_browser() {
-    let Some((_driver, b)) = start_browser() else {
+    let Some((_driver, b)) = start_browser("en-US") else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
