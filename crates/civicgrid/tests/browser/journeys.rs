@@ -372,6 +372,9 @@ fn admin_and_auditor(w: &mut Walk) {
     w.open("/audit/verify");
 }
 
+/// A role's name and its walk.
+type Journey = (&'static str, fn(&mut Walk));
+
 #[test]
 fn every_role_walks_its_journey_in_chinese_on_a_phone_and_a_desktop() {
     let Some((_driver, b)) = start_browser("zh-CN") else {
@@ -382,7 +385,7 @@ fn every_role_walks_its_journey_in_chinese_on_a_phone_and_a_desktop() {
         .map_or_else(|| PathBuf::from("target"), Path::to_path_buf)
         .join("journeys");
     std::fs::create_dir_all(&shots).unwrap();
-    let journeys: [(&'static str, fn(&mut Walk)); 6] = [
+    let journeys: [Journey; 6] = [
         ("resident", resident),
         ("staff", staff),
         ("responder", responder),
