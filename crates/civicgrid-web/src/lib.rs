@@ -9,6 +9,7 @@ pub mod extract;
 pub(crate) mod forms;
 mod health;
 pub mod i18n;
+pub mod map_tiles;
 pub mod middleware;
 pub mod openapi;
 pub mod page;
@@ -27,6 +28,7 @@ mod seams_tests;
 #[cfg(test)]
 mod test_files;
 
+pub use map_tiles::MapTiles;
 pub use router::{build_router, route_list};
 pub use routes::RouteInfo;
 pub use state::{AppState, WebConfig};

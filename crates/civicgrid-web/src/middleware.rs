@@ -33,10 +33,11 @@ const CSP_DOCS: &str = "default-src 'self'; script-src 'self' 'unsafe-inline'; \
 
 pub fn apply(router: Router, config: &WebConfig, state: AppState) -> Router {
     let secure = config.secure_cookies;
+    let csp = page_csp(config);
     router
         .layer(from_fn_with_state(state, render_page_failures))
         .layer(from_fn(move |req, next| crate::csrf::ensure_cookie(req, next, secure)))
-        .layer(from_fn(security_headers))
+        .layer(from_fn(move |req, next| security_headers(req, next, csp.clone())))
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .layer(CompressionLayer::new())
         .layer(TimeoutLayer::with_status_code(
@@ -76,14 +77,31 @@ pub fn apply(router: Router, config: &WebConfig, state: AppState) -> Router {
         ))
 }
 
-async fn security_headers(req: Request, next: Next) -> Response {
+/// The pages' policy: [`CSP`], with the base map's tile host allowed for images when
+/// one is configured.
+fn page_csp(config: &WebConfig) -> HeaderValue {
+    let policy = match &config.map_tiles {
+        Some(t) => CSP.replace(
+            "img-src 'self' data:;",
+            &format!("img-src 'self' data: {};", t.csp_source()),
+        ),
+        None => CSP.to_owned(),
+    };
+    // The source is checked when configured (no quotes or separators); should it
+    // still not make a header value, the plain policy applies.
+    HeaderValue::from_str(&policy).unwrap_or(HeaderValue::from_static(CSP))
+}
+
+async fn security_headers(req: Request, next: Next, csp: HeaderValue) -> Response {
     let docs = req.uri().path().starts_with("/api/docs");
     let mut res = next.run(req).await;
-    let csp = if docs { CSP_DOCS } else { CSP };
-    res.headers_mut().insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(csp),
-    );
+    let csp = if docs {
+        HeaderValue::from_static(CSP_DOCS)
+    } else {
+        csp
+    };
+    res.headers_mut()
+        .insert(header::CONTENT_SECURITY_POLICY, csp);
     if !res.headers().contains_key(header::CACHE_CONTROL) {
         res.headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

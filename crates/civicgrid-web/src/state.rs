@@ -14,6 +14,8 @@ pub struct WebConfig {
     /// The Open311 `jurisdiction_id` this server answers for; when set, a request
     /// naming another is refused (404). Requests naming none are always accepted.
     pub open311_jurisdiction: Option<String>,
+    /// A base map under the public map (e.g. 天地图); none keeps it offline.
+    pub map_tiles: Option<crate::MapTiles>,
 }
 
 impl Default for WebConfig {
@@ -24,6 +26,7 @@ impl Default for WebConfig {
             request_timeout_secs: 30,
             trust_forwarded_for: false,
             open311_jurisdiction: None,
+            map_tiles: None,
         }
     }
 }

@@ -27,6 +27,17 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         "text/javascript; charset=utf-8",
         include_bytes!("../static/app.js"),
     ),
+    // The optional base map's library (see map_tiles.rs), BSD-2-Clause.
+    (
+        "leaflet.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../static/leaflet.js"),
+    ),
+    (
+        "leaflet.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../static/leaflet.css"),
+    ),
     (
         "favicon.svg",
         "image/svg+xml",

@@ -63,3 +63,73 @@ document.addEventListener("change", function (event) {
     }
   });
 });
+
+// The public map over base tiles, when the operator configured a tile source: the
+// page carries the grids and pins as JSON beside the server-drawn SVG, which stays in
+// place when the map library is not loaded (or the page arrived through htmx).
+function drawTileMaps(root) {
+  if (!window.L) {
+    return;
+  }
+  root.querySelectorAll(".tile-map[hidden]").forEach(function (el) {
+    var source = document.getElementById(el.getAttribute("data-layers"));
+    var layers;
+    try {
+      layers = JSON.parse(source.textContent);
+    } catch (e) {
+      return;
+    }
+    el.hidden = false;
+    var map = window.L.map(el, { scrollWheelZoom: false });
+    var options = { attribution: el.getAttribute("data-attribution") || "", maxZoom: 18 };
+    if (el.getAttribute("data-subdomains")) {
+      options.subdomains = el.getAttribute("data-subdomains");
+    }
+    window.L.tileLayer(el.getAttribute("data-tiles"), options).addTo(map);
+    var go = function (href) {
+      return function () {
+        if (href) {
+          window.location.href = href;
+        }
+      };
+    };
+    var grids = window.L.geoJSON(
+      layers.grids.map(function (g) {
+        return { type: "Feature", geometry: g.geometry, properties: g };
+      }),
+      {
+        style: function (f) {
+          return { className: "tile-grid" + (f.properties.open ? " open" : "") };
+        },
+        onEachFeature: function (f, layer) {
+          layer.bindTooltip(f.properties.name);
+          layer.on("click", go(f.properties.href));
+        },
+      }
+    );
+    // The view first: vector layers are placed against it.
+    var bounds = grids.getBounds();
+    if (bounds.isValid()) {
+      map.fitBounds(bounds);
+    } else {
+      map.setView([30.6, 114.3], 12);
+    }
+    grids.addTo(map);
+    layers.pins.forEach(function (p) {
+      window.L.circleMarker([p.lat, p.lon], { radius: 8, className: "tile-pin pin-" + p.family })
+        .bindTooltip(p.label)
+        .on("click", go(p.href))
+        .addTo(map);
+    });
+    var figure = el.parentNode.querySelector("figure.map");
+    if (figure) {
+      figure.hidden = true;
+    }
+  });
+}
+window.addEventListener("load", function () {
+  drawTileMaps(document);
+});
+document.addEventListener("htmx:load", function (event) {
+  drawTileMaps(event.target);
+});

@@ -3,6 +3,8 @@
 
 mod support;
 
+#[path = "requests/base_map.rs"]
+mod base_map;
 #[path = "requests/comments_and_photos.rs"]
 mod comments_and_photos;
 #[path = "requests/flags.rs"]

@@ -19,6 +19,11 @@ pub struct FileConfig {
     pub trust_forwarded_for: Option<bool>,
     /// The Open311 `jurisdiction_id` served (e.g. `jiangcheng.gov.cn`).
     pub open311_jurisdiction: Option<String>,
+    /// A base-map tile URL template for the public map (e.g. 天地图's, with its key).
+    pub map_tiles: Option<String>,
+    pub map_tiles_attribution: Option<String>,
+    /// What `{s}` in the template stands for (`01234567` for 天地图).
+    pub map_tiles_subdomains: Option<String>,
 }
 
 impl FileConfig {
@@ -75,6 +80,25 @@ impl Settings {
             .filter(|v| !v.trim().is_empty())
         {
             web.open311_jurisdiction = Some(v.trim().to_owned());
+        }
+        let tiles = std::env::var("CIVICGRID_MAP_TILES")
+            .ok()
+            .or(file.map_tiles)
+            .filter(|v| !v.trim().is_empty());
+        if let Some(url) = tiles {
+            let attribution = std::env::var("CIVICGRID_MAP_TILES_ATTRIBUTION")
+                .ok()
+                .or(file.map_tiles_attribution)
+                .unwrap_or_default();
+            let subdomains = std::env::var("CIVICGRID_MAP_TILES_SUBDOMAINS")
+                .ok()
+                .or(file.map_tiles_subdomains)
+                .unwrap_or_default();
+            web.map_tiles = Some(
+                civicgrid_web::MapTiles::new(&url, &attribution, &subdomains)
+                    .map_err(anyhow::Error::msg)
+                    .context("CIVICGRID_MAP_TILES / map_tiles")?,
+            );
         }
         let mut app = civicgrid_app::AppConfig::default();
         if let Some(v) = file.session_idle_secs {

@@ -345,6 +345,11 @@ async fn seed_nodes(app: &App) -> Nodes {
 impl TestApp {
     /// A fresh database with the seeded city and one account per entry of [`ACCOUNTS`].
     pub async fn new() -> TestApp {
+        TestApp::with_config(WebConfig::default()).await
+    }
+
+    /// The same, served with `config`.
+    pub async fn with_config(config: WebConfig) -> TestApp {
         let (app, dir) = fresh_app(AppConfig {
             password_hash_concurrency: 4,
             ..AppConfig::default()
@@ -354,7 +359,7 @@ impl TestApp {
         for (username, role, at) in ACCOUNTS {
             user(&app, username, PASSWORD, role, nodes.at(*at)).await;
         }
-        let router = build_router(AppState::new(app.clone(), WebConfig::default()));
+        let router = build_router(AppState::new(app.clone(), config));
         TestApp {
             router,
             app,

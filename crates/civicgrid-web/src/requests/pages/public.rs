@@ -20,6 +20,7 @@ use civicgrid_app::domain::requests::category::family_of;
 use civicgrid_app::platform::org::OrgNode;
 use civicgrid_app::requests::board::PublicRequest;
 use serde::Deserialize;
+use serde_json::json;
 
 use super::{CategoryNames, age, request_id};
 use crate::error::PageResult;
@@ -27,6 +28,7 @@ use crate::extract::{PagePath, PageQuery};
 use crate::forms::{node_name, query_number};
 #[allow(unused_imports)]
 use crate::i18n::Lang;
+use crate::map_tiles::MapTiles;
 use crate::page::{PageCtx, render};
 use crate::routes::Routes;
 use crate::state::AppState;
@@ -80,6 +82,49 @@ struct BoardPage {
     scope_id: Option<i64>,
     /// Where 在这里反映 leads: the report form, with the grid when one is chosen.
     report_href: String,
+    /// The same layers over base tiles, when the operator configured a source.
+    tile_map: Option<TileMap>,
+}
+
+/// What the page's script needs to draw the grids and pins over base tiles.
+struct TileMap {
+    url: String,
+    attribution: String,
+    subdomains: String,
+    /// `{"grids": [...], "pins": [...]}`, safe inside a `<script>` element.
+    layers: String,
+}
+
+fn tile_map(
+    tiles: &MapTiles,
+    features: &[MapFeature<'_>],
+    raw: &HashMap<i64, &str>,
+    pins: &[MapPin<'_>],
+) -> TileMap {
+    let grids: Vec<serde_json::Value> = features
+        .iter()
+        .filter_map(|f| {
+            let geometry: serde_json::Value = serde_json::from_str(raw.get(&f.id)?).ok()?;
+            Some(json!({
+                "name": f.label, "href": f.href, "open": f.highlight, "geometry": geometry,
+            }))
+        })
+        .collect();
+    let pins: Vec<serde_json::Value> = pins
+        .iter()
+        .map(|p| json!({"lon": p.lon, "lat": p.lat, "family": p.class, "label": p.label, "href": p.href}))
+        .collect();
+    let layers = json!({"grids": grids, "pins": pins})
+        .to_string()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026");
+    TileMap {
+        url: tiles.url.clone(),
+        attribution: tiles.attribution.clone(),
+        subdomains: tiles.subdomains.clone(),
+        layers,
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -238,6 +283,16 @@ async fn board(
         MAP_SIZE.1,
         &ctx.t("map-empty"),
     );
+    let raw: HashMap<i64, &str> = b
+        .places
+        .iter()
+        .filter_map(|n| Some((n.id, n.boundary.as_deref()?)))
+        .collect();
+    let tile_map = st
+        .config
+        .map_tiles
+        .as_ref()
+        .map(|t| tile_map(t, &features, &raw, &pins));
 
     let scope_id = b.scope.as_ref().map(|n| n.id);
     let title = match &b.scope {
@@ -274,6 +329,7 @@ async fn board(
         scopes,
         scope_id,
         report_href,
+        tile_map,
     }))
 }
 
