@@ -47,24 +47,17 @@ pub struct ResidentInput {
 
 /// A partial edit of a resident; absent or empty fields are kept.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
 pub struct ResidentPatch {
-    #[serde(default)]
     pub name: Option<String>,
-    #[serde(default)]
     pub gender: Option<String>,
-    #[serde(default)]
     pub birth_date: Option<String>,
-    #[serde(default)]
     pub id_number: Option<String>,
-    #[serde(default)]
     pub phone: Option<String>,
-    #[serde(default)]
     pub relation: Option<String>,
     /// `registered` or `floating` (record a death or a move-out with its own action).
-    #[serde(default)]
     pub residence_status: Option<String>,
     /// The version the edit was based on; a newer stored version is a conflict.
-    #[serde(default)]
     pub version: Option<i64>,
 }
 
@@ -97,6 +90,20 @@ fn check_person(
         birth,
         gender,
     })
+}
+
+/// The value an edit leaves: the typed one; else none when a new ID number is typed
+/// (it brings its own birth date and gender); else the stored one.
+fn typed_or_kept<'a>(
+    typed: Option<&'a str>,
+    new_id: Option<&str>,
+    stored: &'a str,
+) -> Option<&'a str> {
+    match (typed, new_id) {
+        (Some(v), _) => Some(v),
+        (None, Some(_)) => None,
+        (None, None) => Some(stored),
+    }
 }
 
 fn present_status(raw: Option<&str>) -> AppResult<ResidenceStatus> {
@@ -252,17 +259,9 @@ impl App {
         };
         let id_text = blank(&patch.id_number).or(opened.id_number.as_deref());
         let phone_text = blank(&patch.phone).or(opened.phone.as_deref());
-        // A new ID number brings its own birth date unless one is typed too.
-        let birth_text = match (blank(&patch.birth_date), blank(&patch.id_number)) {
-            (Some(b), _) => Some(b),
-            (None, Some(_)) => None,
-            (None, None) => Some(opened.birth_date.as_str()),
-        };
-        let gender_text = match (blank(&patch.gender), blank(&patch.id_number)) {
-            (Some(g), _) => Some(g),
-            (None, Some(_)) => None,
-            (None, None) => Some(r.gender.code()),
-        };
+        let new_id = blank(&patch.id_number);
+        let birth_text = typed_or_kept(blank(&patch.birth_date), new_id, &opened.birth_date);
+        let gender_text = typed_or_kept(blank(&patch.gender), new_id, r.gender.code());
         let person = check_person(id_text, phone_text, birth_text, gender_text)?;
         let relation = match blank(&patch.relation) {
             Some(v) => Relation::parse(v).map_err(|e| AppError::invalid("relation", e))?,
