@@ -5,52 +5,10 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 
-use crate::support::requests::{act, id_from, json, take_call};
+use crate::support::requests::{
+    act, api_get, id_from, json, rate, report_publicly, resolve, take_call,
+};
 use crate::support::{CSRF, TestApp, form_encode};
-
-/// A resident reports `text` in the test grid, publicly.
-async fn report(t: &TestApp, cookies: &str, text: &str, category: &str) -> i64 {
-    let grid = t.nodes.grid.to_string();
-    let res = t
-        .post_form(
-            "/requests",
-            &[
-                ("_csrf", CSRF),
-                ("description", text),
-                ("category", category),
-                ("place", "grid"),
-                ("grid_id", &grid),
-                ("address", "3栋东侧"),
-                ("public", "1"),
-            ],
-            cookies,
-        )
-        .await;
-    res.assert_status(StatusCode::SEE_OTHER);
-    assert!(res.location().contains("done=request_submitted"));
-    id_from(&res)
-}
-
-/// Staff take it through to resolution with the page's action forms.
-async fn work_through(t: &TestApp, staff: &str, id: i64) {
-    act(t, staff, id, &[("action", "accept")])
-        .await
-        .assert_status(StatusCode::SEE_OTHER);
-    act(
-        t,
-        staff,
-        id,
-        &[("action", "assign"), ("party", "role:grid_worker")],
-    )
-    .await
-    .assert_status(StatusCode::SEE_OTHER);
-    act(t, staff, id, &[("action", "start")])
-        .await
-        .assert_status(StatusCode::SEE_OTHER);
-    act(t, staff, id, &[("action", "resolve"), ("reason", "已修好")])
-        .await
-        .assert_status(StatusCode::SEE_OTHER);
-}
 
 #[tokio::test]
 async fn a_resident_reports_follows_rates_and_reopens() {
@@ -63,7 +21,7 @@ async fn a_resident_reports_follows_rates_and_reopens() {
         .assert_status(StatusCode::OK)
         .assert_contains("name=\"description\"")
         .assert_contains("name=\"photo\"");
-    let id = report(&t, &resident, "楼道水管漏水，地面都是水", "repairs_water").await;
+    let id = report_publicly(&t, &resident, "楼道水管漏水，地面都是水", "repairs_water").await;
     let page = t
         .get(&format!("/requests/{id}?done=request_submitted"), &resident)
         .await;
@@ -86,7 +44,7 @@ async fn a_resident_reports_follows_rates_and_reopens() {
     t.get(&format!("/requests/{id}"), &grid)
         .await
         .assert_contains("value=\"accept\"");
-    work_through(&t, &grid, id).await;
+    resolve(&t, &grid, id, "已修好").await;
 
     // The resident reads the timeline (no staff names) and rates.
     let page = t.get(&format!("/requests/{id}"), &resident).await;
@@ -99,30 +57,21 @@ async fn a_resident_reports_follows_rates_and_reopens() {
         "staff names leak: {}",
         page.body
     );
-    let rated = t
-        .post_form(
-            &format!("/requests/{id}/rate"),
-            &[("_csrf", CSRF), ("rating", "5"), ("comment", "很及时")],
-            &resident,
-        )
-        .await;
-    rated.assert_status(StatusCode::SEE_OTHER);
+    rate(&t, &resident, id, &[("rating", "5"), ("comment", "很及时")])
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
     t.get(&format!("/requests/{id}"), &resident)
         .await
         .assert_contains("5/5")
         .assert_contains("Closed");
     // Rating twice is a conflict shown on the page.
-    t.post_form(
-        &format!("/requests/{id}/rate"),
-        &[("_csrf", CSRF), ("rating", "4")],
-        &resident,
-    )
-    .await
-    .assert_status(StatusCode::CONFLICT);
+    rate(&t, &resident, id, &[("rating", "4")])
+        .await
+        .assert_status(StatusCode::CONFLICT);
 
     // A second one, resolved, is reopened by the resident within the window.
-    let id2 = report(&t, &resident, "小区路灯不亮，晚上很黑", "public_facilities").await;
-    work_through(&t, &grid, id2).await;
+    let id2 = report_publicly(&t, &resident, "小区路灯不亮，晚上很黑", "public_facilities").await;
+    resolve(&t, &grid, id2, "已修好").await;
     let missing_reason = act(&t, &resident, id2, &[("action", "reopen")]).await;
     missing_reason.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     act(
@@ -144,7 +93,7 @@ async fn a_resident_reports_follows_rates_and_reopens() {
         .assert_status(StatusCode::OK)
         .assert_contains("Resolved")
         .assert_contains("unread");
-    let api = json(&t, "GET", "/api/v1/requests/inbox", &resident, "").await;
+    let api = api_get(&t, "/api/v1/requests/inbox", &resident).await;
     api.assert_status(StatusCode::OK);
     let v: serde_json::Value = serde_json::from_str(&api.body).expect("json");
     let newest = v["items"][0]["id"].as_i64().expect("an inbox line");
@@ -156,7 +105,7 @@ async fn a_resident_reports_follows_rates_and_reopens() {
     )
     .await
     .assert_status(StatusCode::SEE_OTHER);
-    let api = json(&t, "GET", "/api/v1/requests/inbox", &resident, "").await;
+    let api = api_get(&t, "/api/v1/requests/inbox", &resident).await;
     let v: serde_json::Value = serde_json::from_str(&api.body).expect("json");
     assert_eq!(v["unread"], 0);
 }
@@ -223,7 +172,7 @@ async fn staff_take_calls_work_the_queue_and_act_through_the_api() {
         .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
 
     // The API: read, act with the version, a stale version is a conflict.
-    let got = json(&t, "GET", &format!("/api/v1/requests/{id}"), &staff, "").await;
+    let got = api_get(&t, &format!("/api/v1/requests/{id}"), &staff).await;
     got.assert_status(StatusCode::OK);
     let v: serde_json::Value = serde_json::from_str(&got.body).expect("json");
     assert_eq!(v["status"], "submitted");
@@ -247,28 +196,14 @@ async fn staff_take_calls_work_the_queue_and_act_through_the_api() {
     )
     .await;
     stale.assert_status(StatusCode::CONFLICT);
-    let tl = json(
-        &t,
-        "GET",
-        &format!("/api/v1/requests/{id}/timeline"),
-        &staff,
-        "",
-    )
-    .await;
+    let tl = api_get(&t, &format!("/api/v1/requests/{id}/timeline"), &staff).await;
     tl.assert_status(StatusCode::OK)
         .assert_contains("\"accept\"");
-    let queue = json(
-        &t,
-        "GET",
-        "/api/v1/requests?queue=scope&status=accepted",
-        &staff,
-        "",
-    )
-    .await;
+    let queue = api_get(&t, "/api/v1/requests?queue=scope&status=accepted", &staff).await;
     queue
         .assert_status(StatusCode::OK)
         .assert_contains(&format!("\"id\":{id}"));
-    let cats = json(&t, "GET", "/api/v1/requests/categories", &staff, "").await;
+    let cats = api_get(&t, "/api/v1/requests/categories", &staff).await;
     cats.assert_status(StatusCode::OK)
         .assert_contains("repairs_water");
 
@@ -327,7 +262,7 @@ async fn forms_need_their_csrf_token() {
         )
         .await;
     res.assert_status(StatusCode::FORBIDDEN);
-    let id = report(&t, &resident, "小区门禁坏了，进不去", "public_facilities").await;
+    let id = report_publicly(&t, &resident, "小区门禁坏了，进不去", "public_facilities").await;
     let staff = t.login("staff").await;
     t.post_form(
         &format!("/requests/{id}/act"),
@@ -357,11 +292,11 @@ async fn bad_input_gets_clear_answers() {
     t.get("/requests/not-a-number", &staff)
         .await
         .assert_status(StatusCode::NOT_FOUND);
-    json(&t, "GET", "/api/v1/requests/999999", &staff, "")
+    api_get(&t, "/api/v1/requests/999999", &staff)
         .await
         .assert_status(StatusCode::NOT_FOUND);
     // Another resident's request is not found for a resident who did not raise it.
-    let id = report(&t, &staff, "消防通道被车堵住了", "parking").await;
+    let id = report_publicly(&t, &staff, "消防通道被车堵住了", "parking").await;
     t.get(&format!("/requests/{id}"), &resident)
         .await
         .assert_status(StatusCode::NOT_FOUND);
