@@ -4,7 +4,7 @@ use civicgrid_domain::platform::org::{NodeKind, OrgPath};
 use civicgrid_store::platform::org::{self, NewNode, NodeUpdate};
 use civicgrid_store::{Db, StoreError, Unique, commit, now_ms, prefix_end};
 
-use crate::support::{node, wide_tree};
+use crate::support::{Chain, chain, node, wide_tree};
 
 fn codes(nodes: &[org::OrgNode]) -> Vec<&str> {
     nodes.iter().map(|n| n.code.as_str()).collect()
@@ -171,16 +171,18 @@ conformance!(
 
 conformance!(org_ancestors_run_from_the_root_down, |db: Db| async move {
     let mut tx = db.begin_write().await.unwrap();
-    let city = node(&mut tx, None, NodeKind::City, "C").await;
-    let district = node(&mut tx, Some(&city), NodeKind::District, "D").await;
-    let street = node(&mut tx, Some(&district), NodeKind::Street, "S").await;
-    let community = node(&mut tx, Some(&street), NodeKind::Community, "CO").await;
-    let grid = node(&mut tx, Some(&community), NodeKind::Grid, "G").await;
+    let Chain {
+        city,
+        district,
+        street,
+        community,
+        grid,
+    } = chain(&mut tx).await;
     commit(tx).await.unwrap();
 
     let mut c = db.read().await.unwrap();
-    let chain = org::ancestors(&mut c, &grid.path).await.unwrap();
-    assert_eq!(chain, vec![city.clone(), district, street, community, grid]);
+    let line = org::ancestors(&mut c, &grid.path).await.unwrap();
+    assert_eq!(line, vec![city.clone(), district, street, community, grid]);
     assert_eq!(
         org::ancestors(&mut c, &city.path).await.unwrap(),
         vec![city.clone()]
