@@ -392,6 +392,21 @@ impl TestApp {
         self.post_form_in(path, fields, cookies, "en").await
     }
 
+    /// POSTs a page's form as the browser does: its CSRF token, then each group of
+    /// `fields` in turn.
+    pub async fn submit(
+        &self,
+        path: &str,
+        fields: &[&[(&str, &str)]],
+        cookies: &str,
+    ) -> TestResponse {
+        let mut all = vec![("_csrf", CSRF)];
+        for group in fields {
+            all.extend_from_slice(group);
+        }
+        self.post_form(path, &all, cookies).await
+    }
+
     pub async fn post_form_in(
         &self,
         path: &str,
