@@ -4,8 +4,7 @@
 //! a poor one, the resolution note and photo, the inbox and the timeline in words, and
 //! the settings in hours and dates.
 
-use axum::body::Body;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 
 use crate::support::requests::{
     act, act_ok, flag_poor_ratings, photo, png, poorly_rated, rate, report, resolve, start_work,
@@ -277,15 +276,9 @@ async fn post_multipart(
     fields: &[(&str, &str)],
     with_photo: bool,
 ) -> TestResponse {
-    let mut all = vec![("_csrf", CSRF)];
-    all.extend_from_slice(fields);
     let png = png(32, 24, None);
     let file = with_photo.then(|| photo("image/png", &png));
-    let req = multipart::post(path, cookies)
-        .header(header::ACCEPT_LANGUAGE, "en")
-        .body(Body::from(multipart::body(&all, file)))
-        .unwrap_or_default();
-    t.send(req).await
+    multipart::submit(t, path, cookies, fields, file).await
 }
 
 #[tokio::test]

@@ -6,7 +6,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 
 use crate::support::requests::{
-    act, api_get, id_from, json, rate, report_publicly, resolve, take_call,
+    act, api_get, id_from, json, rate, report_publicly, resolve, take, take_call,
 };
 use crate::support::{CSRF, TestApp, form_encode};
 
@@ -114,43 +114,28 @@ async fn a_resident_reports_follows_rates_and_reopens() {
 async fn staff_take_calls_work_the_queue_and_act_through_the_api() {
     let t = TestApp::new().await;
     let staff = t.login("staff").await;
-    let grid = t.nodes.grid.to_string();
     t.get("/requests/intake", &staff)
         .await
         .assert_status(StatusCode::OK)
         .assert_contains("staff_walk_in");
     // A call without a number to call back is refused, naming the field.
-    let refused = t
-        .post_form(
-            "/requests/intake",
-            &[
-                ("_csrf", CSRF),
-                ("channel", "staff_phone"),
-                ("description", "楼上漏水到我家天花板"),
-                ("category", "repairs_water"),
-                ("grid_id", &grid),
-            ],
-            &staff,
-        )
-        .await;
+    let refused = take(
+        &t,
+        &staff,
+        ("staff_phone", "repairs_water", "楼上漏水到我家天花板"),
+        &[],
+    )
+    .await;
     refused
         .assert_status(StatusCode::UNPROCESSABLE_ENTITY)
         .assert_contains("id=\"contact_phone-error\"");
-    let taken = t
-        .post_form(
-            "/requests/intake",
-            &[
-                ("_csrf", CSRF),
-                ("channel", "staff_phone"),
-                ("contact_name", "王芳"),
-                ("contact_phone", "13812345678"),
-                ("description", "楼上漏水到我家天花板"),
-                ("category", "repairs_water"),
-                ("grid_id", &grid),
-            ],
-            &staff,
-        )
-        .await;
+    let taken = take(
+        &t,
+        &staff,
+        ("staff_phone", "repairs_water", "楼上漏水到我家天花板"),
+        &[("contact_name", "王芳"), ("contact_phone", "13812345678")],
+    )
+    .await;
     taken.assert_status(StatusCode::SEE_OTHER);
     let id = id_from(&taken);
     // Contact data is masked on the page.
@@ -208,20 +193,13 @@ async fn staff_take_calls_work_the_queue_and_act_through_the_api() {
         .assert_contains("repairs_water");
 
     // A duplicate is suggested for a second call about the same thing, and merged.
-    let second = t
-        .post_form(
-            "/requests/intake",
-            &[
-                ("_csrf", CSRF),
-                ("channel", "staff_walk_in"),
-                ("contact_phone", "13912345678"),
-                ("description", "楼上漏水到我家天花板了"),
-                ("category", "repairs_water"),
-                ("grid_id", &grid),
-            ],
-            &staff,
-        )
-        .await;
+    let second = take(
+        &t,
+        &staff,
+        ("staff_walk_in", "repairs_water", "楼上漏水到我家天花板了"),
+        &[("contact_phone", "13912345678")],
+    )
+    .await;
     let id2 = id_from(&second);
     let page = t.get(&format!("/requests/{id2}"), &staff).await;
     page.assert_contains("id=\"duplicates\"")
@@ -286,12 +264,11 @@ async fn bad_input_gets_clear_answers() {
     let resident = t.login("resident").await;
     let staff = t.login("staff").await;
     // Wrong ids: 404 on pages and API.
-    t.get("/requests/999999", &staff)
-        .await
-        .assert_status(StatusCode::NOT_FOUND);
-    t.get("/requests/not-a-number", &staff)
-        .await
-        .assert_status(StatusCode::NOT_FOUND);
+    for path in ["/requests/999999", "/requests/not-a-number"] {
+        t.get(path, &staff)
+            .await
+            .assert_status(StatusCode::NOT_FOUND);
+    }
     api_get(&t, "/api/v1/requests/999999", &staff)
         .await
         .assert_status(StatusCode::NOT_FOUND);
@@ -365,22 +342,17 @@ async fn the_public_board_shows_public_requests_without_personal_data() {
     let t = TestApp::new().await;
     let staff = t.login("staff").await;
     let grid = t.nodes.grid.to_string();
-    let taken = t
-        .post_form(
-            "/requests/intake",
-            &[
-                ("_csrf", CSRF),
-                ("channel", "staff_phone"),
-                ("contact_name", "李雷"),
-                ("contact_phone", "13812345678"),
-                ("description", "李雷家门口的路灯坏了"),
-                ("category", "public_facilities"),
-                ("grid_id", &grid),
-                ("public", "1"),
-            ],
-            &staff,
-        )
-        .await;
+    let taken = take(
+        &t,
+        &staff,
+        ("staff_phone", "public_facilities", "李雷家门口的路灯坏了"),
+        &[
+            ("contact_name", "李雷"),
+            ("contact_phone", "13812345678"),
+            ("public", "1"),
+        ],
+    )
+    .await;
     let id = id_from(&taken);
     let page = t.get("/requests/public", "").await;
     page.assert_status(StatusCode::OK)
@@ -411,12 +383,14 @@ async fn the_public_board_shows_public_requests_without_personal_data() {
         .await
         .assert_status(StatusCode::OK)
         .assert_contains(&format!("href=\"/requests/new?grid_id={grid}\""));
-    t.get("/requests/public?place=999999", "")
-        .await
-        .assert_status(StatusCode::NOT_FOUND);
-    t.get("/requests/public?place=abc", "")
-        .await
-        .assert_status(StatusCode::BAD_REQUEST);
+    for (place, status) in [
+        ("999999", StatusCode::NOT_FOUND),
+        ("abc", StatusCode::BAD_REQUEST),
+    ] {
+        t.get(&format!("/requests/public?place={place}"), "")
+            .await
+            .assert_status(status);
+    }
 }
 
 #[tokio::test]
@@ -426,12 +400,11 @@ async fn a_request_not_shown_publicly_has_no_public_page() {
     // Taken by phone without the resident's consent to show it publicly.
     let taken = take_call(&t, &staff, &[]).await;
     let id = id_from(&taken);
-    t.get(&format!("/requests/public/{id}"), "")
-        .await
-        .assert_status(StatusCode::NOT_FOUND);
-    t.get("/requests/public/R-2026-99999999", "")
-        .await
-        .assert_status(StatusCode::NOT_FOUND);
+    for number in [id.to_string(), "R-2026-99999999".to_owned()] {
+        t.get(&format!("/requests/public/{number}"), "")
+            .await
+            .assert_status(StatusCode::NOT_FOUND);
+    }
 }
 
 /// The category field suggests from the whole sentence: a stairwell light that is out,

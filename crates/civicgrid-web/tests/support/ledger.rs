@@ -3,12 +3,11 @@
 
 use std::time::Duration;
 
-use axum::body::Body;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 
 use civicgrid_app::ledger::ResidentInput;
 
-use super::{CSRF, TestApp, TestResponse, multipart};
+use super::{TestApp, TestResponse, multipart};
 
 /// 张秀英's ID number.
 pub const ZHANG_ID: &str = "11010519491231002X";
@@ -51,19 +50,13 @@ pub async fn upload_file(
     fields: &[(&str, &str)],
     (name, content_type, file): (&str, &str, &[u8]),
 ) -> TestResponse {
-    let mut all = vec![("_csrf", CSRF)];
-    all.extend_from_slice(fields);
     let file = multipart::File {
         field: "file",
         name,
         content_type,
         data: file,
     };
-    let req = multipart::post("/ledger/import", cookies)
-        .header(header::ACCEPT_LANGUAGE, "en")
-        .body(Body::from(multipart::body(&all, Some(file))))
-        .expect("request");
-    t.send(req).await
+    multipart::submit(t, "/ledger/import", cookies, fields, Some(file)).await
 }
 
 /// Follows a job's page until its import has ended.

@@ -1,6 +1,9 @@
 //! Multipart forms, as a browser sends an upload: text fields, then at most one file.
 
+use axum::body::Body;
 use axum::http::{Request, header, request};
+
+use super::{CSRF, TestApp, TestResponse};
 
 /// The boundary between the parts of every test upload.
 pub const BOUNDARY: &str = "civicgrid-test-boundary";
@@ -50,4 +53,22 @@ pub fn post(path: &str, cookies: &str) -> request::Builder {
         header::CONTENT_TYPE,
         format!("multipart/form-data; boundary={BOUNDARY}"),
     )
+}
+
+/// POSTs a page's multipart form as the browser does, in English: its CSRF token,
+/// `fields`, then `file` if there is one.
+pub async fn submit(
+    t: &TestApp,
+    path: &str,
+    cookies: &str,
+    fields: &[(&str, &str)],
+    file: Option<File<'_>>,
+) -> TestResponse {
+    let mut all = vec![("_csrf", CSRF)];
+    all.extend_from_slice(fields);
+    let req = post(path, cookies)
+        .header(header::ACCEPT_LANGUAGE, "en")
+        .body(Body::from(body(&all, file)))
+        .expect("request");
+    t.send(req).await
 }

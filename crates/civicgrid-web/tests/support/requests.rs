@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use civicgrid_app::domain::requests::Channel;
 use civicgrid_app::requests::intake::{NewRequest, OnBehalf};
 
-use super::{CSRF, TestApp, TestResponse, multipart};
+use super::{TestApp, TestResponse, multipart};
 
 /// The id in a `Location: /requests/<id>?done=…` redirect.
 pub fn id_from(res: &TestResponse) -> i64 {
@@ -41,9 +41,7 @@ pub async fn api_get(t: &TestApp, path: &str, cookies: &str) -> TestResponse {
 
 /// Posts the action form of request `id` with `fields`.
 pub async fn act(t: &TestApp, cookies: &str, id: i64, fields: &[(&str, &str)]) -> TestResponse {
-    let mut all = vec![("_csrf", CSRF)];
-    all.extend_from_slice(fields);
-    t.post_form(&format!("/requests/{id}/act"), &all, cookies)
+    t.submit(&format!("/requests/{id}/act"), &[fields], cookies)
         .await
 }
 
@@ -57,16 +55,14 @@ async fn raise(
     extra: &[(&str, &str)],
 ) -> i64 {
     let grid = t.nodes.grid.to_string();
-    let mut all = vec![
-        ("_csrf", CSRF),
+    let report = [
         ("description", text),
         ("category", category),
         ("place", "grid"),
         ("grid_id", grid.as_str()),
         ("address", "3栋东侧"),
     ];
-    all.extend_from_slice(extra);
-    let res = t.post_form("/requests", &all, cookies).await;
+    let res = t.submit("/requests", &[&report, extra], cookies).await;
     res.assert_status(StatusCode::SEE_OTHER);
     assert!(res.location().contains("done=request_submitted"));
     id_from(&res)
@@ -110,9 +106,7 @@ pub async fn resolve(t: &TestApp, staff: &str, id: i64, note: &str) {
 
 /// Posts the rating form of request `id` with `fields`.
 pub async fn rate(t: &TestApp, cookies: &str, id: i64, fields: &[(&str, &str)]) -> TestResponse {
-    let mut all = vec![("_csrf", CSRF)];
-    all.extend_from_slice(fields);
-    t.post_form(&format!("/requests/{id}/rate"), &all, cookies)
+    t.submit(&format!("/requests/{id}/rate"), &[fields], cookies)
         .await
 }
 
@@ -191,20 +185,35 @@ pub fn noise_by_phone(grid: i64, public: bool) -> NewRequest {
     }
 }
 
+/// Staff take a call (channel, category, description) in the test grid, with the
+/// caller's contact and any `more` fields.
+pub async fn take(
+    t: &TestApp,
+    staff: &str,
+    (channel, category, description): (&str, &str, &str),
+    more: &[(&str, &str)],
+) -> TestResponse {
+    let grid = t.nodes.grid.to_string();
+    let call = [
+        ("channel", channel),
+        ("description", description),
+        ("category", category),
+        ("grid_id", grid.as_str()),
+    ];
+    t.submit("/requests/intake", &[&call, more], staff).await
+}
+
 /// Staff take a phone call about a dark street lamp in the test grid; `fields` add to
 /// or override the form.
 pub async fn take_call(t: &TestApp, staff: &str, fields: &[(&str, &str)]) -> TestResponse {
-    let grid = t.nodes.grid.to_string();
-    let mut all = vec![
-        ("_csrf", CSRF),
-        ("channel", "staff_phone"),
-        ("contact_phone", "13812345678"),
-        ("description", "小区东门路灯不亮，晚上很黑"),
-        ("category", "public_facilities"),
-        ("grid_id", grid.as_str()),
-    ];
-    all.extend_from_slice(fields);
-    t.post_form("/requests/intake", &all, staff).await
+    let mut more = vec![("contact_phone", "13812345678")];
+    more.extend_from_slice(fields);
+    let call = (
+        "staff_phone",
+        "public_facilities",
+        "小区东门路灯不亮，晚上很黑",
+    );
+    take(t, staff, call, &more).await
 }
 
 /// The request policy's defaults as form fields.
