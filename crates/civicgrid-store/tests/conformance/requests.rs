@@ -65,6 +65,17 @@ pub(crate) fn record(grid: i64, community: i64, path: &OrgPath, due: i64) -> Req
     }
 }
 
+/// The default categories and a [`Chain`] down to a grid.
+async fn catalogued_chain(tx: &mut civicgrid_store::AnyConnection) -> Chain {
+    repo::ensure_default_categories(tx).await.unwrap();
+    chain(tx).await
+}
+
+/// A request about noise in the chain's grid, first due at `due`.
+fn record_in(c: &Chain, due: i64) -> RequestRecord {
+    record(c.grid.id, c.community.id, &c.grid.path, due)
+}
+
 /// The "submitted" line of a request an Open311 client sent, with its reserved id.
 fn submitted_by_open311(id: i64, request_id: RequestId) -> NewEvent {
     NewEvent {
@@ -265,17 +276,11 @@ conformance!(
     requests_written_as_a_batch_keep_their_reserved_ids,
     |db: Db| async move {
         let mut tx = db.begin_write().await.unwrap();
-        repo::ensure_default_categories(&mut tx).await.unwrap();
-        let Chain {
-            community, grid, ..
-        } = chain(&mut tx).await;
+        let (place, due) = (catalogued_chain(&mut tx).await, T0 + HOUR);
         // One written the ordinary way first: reserved ids continue after it.
-        let first = repo::insert_request(
-            &mut tx,
-            &record(grid.id, community.id, &grid.path, T0 + HOUR),
-        )
-        .await
-        .unwrap();
+        let first = repo::insert_request(&mut tx, &record_in(&place, due))
+            .await
+            .unwrap();
         let start = repo::start_batch(&mut tx, 3).await.unwrap();
         let (ids, event_ids) = (start.request_ids.clone(), start.event_ids.clone());
         assert_eq!(ids.len(), 3);
@@ -286,7 +291,7 @@ conformance!(
             .iter()
             .enumerate()
             .map(|(i, id)| {
-                let mut r = record(grid.id, community.id, &grid.path, T0 + HOUR);
+                let mut r = record_in(&place, due);
                 r.id = RequestId(*id);
                 r.description = format!("第{i}件");
                 r
@@ -346,12 +351,9 @@ conformance!(
         // The identity sequence (PostgreSQL) or the largest id (SQLite) moved on: an
         // ordinary insert afterwards takes a fresh id.
         let mut tx = db.begin_write().await.unwrap();
-        let after = repo::insert_request(
-            &mut tx,
-            &record(grid.id, community.id, &grid.path, T0 + HOUR),
-        )
-        .await
-        .unwrap();
+        let after = repo::insert_request(&mut tx, &record_in(&place, due))
+            .await
+            .unwrap();
         assert!(after.0 > ids[2], "{after:?}");
         commit(tx).await.unwrap();
     }
@@ -361,10 +363,7 @@ conformance!(
     a_batch_of_new_requests_is_written_whole_with_its_audit_chain,
     |db: Db| async move {
         let mut tx = db.begin_write().await.unwrap();
-        repo::ensure_default_categories(&mut tx).await.unwrap();
-        let Chain {
-            community, grid, ..
-        } = chain(&mut tx).await;
+        let (place, due) = (catalogued_chain(&mut tx).await, T0 + HOUR);
         commit(tx).await.unwrap();
 
         for round in 0..2 {
@@ -372,13 +371,13 @@ conformance!(
             let start = repo::start_batch(&mut tx, 5).await.unwrap();
             let mut b = repo::NewRequests::default();
             for (i, (id, event_id)) in start.request_ids.iter().zip(&start.event_ids).enumerate() {
-                let mut r = record(grid.id, community.id, &grid.path, T0 + HOUR);
+                let mut r = record_in(&place, due);
                 r.id = RequestId(*id);
                 r.description = format!("第{round}批第{i}件");
                 b.events.push(submitted_by_open311(*event_id, r.id));
                 b.audits.push(audit_fields(
                     "request.submit",
-                    Some(grid.path.as_str()),
+                    Some(place.grid.path.as_str()),
                     None,
                     ("request", &id.to_string()),
                 ));

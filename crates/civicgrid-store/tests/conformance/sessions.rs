@@ -123,9 +123,7 @@ conformance!(
     |db: Db| async move {
         let mut tx = db.begin_write().await.unwrap();
         let u = user(&mut tx, "u").await;
-        sessions::insert(&mut tx, "same", u, T0, T0 + HOUR, "")
-            .await
-            .unwrap();
+        session(&mut tx, "same", u, (T0, T0 + HOUR)).await;
         let err = sessions::insert(&mut tx, "same", u, T0, T0 + HOUR, "")
             .await
             .unwrap_err();
