@@ -4,7 +4,6 @@
 use std::time::Duration;
 
 use axum::http::StatusCode;
-
 use civicgrid_app::ledger::ResidentInput;
 
 use super::{TestApp, TestResponse, multipart};
