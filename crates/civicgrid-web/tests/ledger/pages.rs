@@ -218,20 +218,15 @@ async fn forms_reject_bad_input_and_keep_what_was_typed() {
     let t = TestApp::new().await;
     let l = seed(&t).await;
     let grid = t.login("grid").await;
-    let res = t
-        .post_form(
-            &format!("/ledger/households/{}/residents", l.household),
-            &[
-                ("_csrf", CSRF),
-                ("name", "陈小红"),
-                ("id_number", "110105194912310021"),
-                ("phone", "13900001111"),
-                ("relation", "child"),
-                ("tag_low_income", "1"),
-            ],
-            &grid,
-        )
-        .await;
+    let add = format!("/ledger/households/{}/residents", l.household);
+    let typed = [
+        ("name", "陈小红"),
+        ("id_number", "110105194912310021"),
+        ("phone", "13900001111"),
+        ("relation", "child"),
+        ("tag_low_income", "1"),
+    ];
+    let res = t.submit(&add, &[&typed], &grid).await;
     res.assert_status(StatusCode::UNPROCESSABLE_ENTITY)
         .assert_contains("value=\"陈小红\"")
         .assert_contains("value=\"13900001111\"")
@@ -253,20 +248,14 @@ async fn forms_reject_bad_input_and_keep_what_was_typed() {
     res.assert_status(StatusCode::UNPROCESSABLE_ENTITY)
         .assert_contains("value=\"张秀兰\"");
     // A valid add goes through and lands on the new card with its history.
-    let res = t
-        .post_form(
-            &format!("/ledger/households/{}/residents", l.household),
-            &[
-                ("_csrf", CSRF),
-                ("name", "陈小红"),
-                ("gender", "female"),
-                ("birth_date", "2015-06-01"),
-                ("relation", "grandchild"),
-                ("reason", "birth registration"),
-            ],
-            &grid,
-        )
-        .await;
+    let born = [
+        ("name", "陈小红"),
+        ("gender", "female"),
+        ("birth_date", "2015-06-01"),
+        ("relation", "grandchild"),
+        ("reason", "birth registration"),
+    ];
+    let res = t.submit(&add, &[&born], &grid).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
     let card = t.get(res.location(), &grid).await;
     card.assert_status(StatusCode::OK)
@@ -276,31 +265,12 @@ async fn forms_reject_bad_input_and_keep_what_was_typed() {
         .assert_contains("Minor");
     // A death with a bad date is refused, then recorded.
     let path = format!("/ledger/residents/{}/departure", l.resident);
-    t.post_form(
-        &path,
-        &[
-            ("_csrf", CSRF),
-            ("status", "deceased"),
-            ("date", "2999-01-01"),
-            ("reason", "family"),
-        ],
-        &grid,
-    )
-    .await
-    .assert_status(StatusCode::UNPROCESSABLE_ENTITY)
-    .assert_contains("value=\"2999-01-01\"");
-    let res = t
-        .post_form(
-            &path,
-            &[
-                ("_csrf", CSRF),
-                ("status", "deceased"),
-                ("date", "2026-01-05"),
-                ("reason", "family"),
-            ],
-            &grid,
-        )
-        .await;
+    let death = |date| [("status", "deceased"), ("date", date), ("reason", "family")];
+    t.submit(&path, &[&death("2999-01-01")], &grid)
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY)
+        .assert_contains("value=\"2999-01-01\"");
+    let res = t.submit(&path, &[&death("2026-01-05")], &grid).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
     t.get(&format!("/ledger/residents/{}", l.resident), &grid)
         .await
