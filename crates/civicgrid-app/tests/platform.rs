@@ -11,6 +11,24 @@ use civicgrid_app::{App, AppConfig, AppError};
 use civicgrid_store::platform::audit::AuditFilter;
 use support::{PW, World};
 
+/// A unit under `parent` with `code`, its (Chinese, English) names and `boundary`, of
+/// the kind that comes next below the parent.
+fn unit_under(
+    parent: i64,
+    code: &str,
+    (zh, en): (&str, &str),
+    boundary: Option<&str>,
+) -> NodeInput {
+    NodeInput {
+        parent_id: Some(parent),
+        kind: None,
+        code: code.into(),
+        name_zh: zh.into(),
+        name_en: en.into(),
+        boundary: boundary.map(Into::into),
+    }
+}
+
 #[tokio::test]
 async fn sign_in_rotates_and_sign_out_ends_the_session() {
     let w = World::new().await;
@@ -234,20 +252,16 @@ async fn every_change_is_audited_with_its_reason_and_the_chain_holds() {
     let w = World::new().await;
     w.user("frank", Role::StreetAdmin, w.street).await;
     let frank = w.sign_in("frank").await.actor;
+    let polygon = r#"{"type":"Polygon","coordinates":[[[114.3,30.5],[114.31,30.5],[114.31,30.51],[114.3,30.5]]]}"#;
+    let grid2 = unit_under(
+        w.community,
+        "S0-C-G2",
+        ("第二网格", "Grid 2"),
+        Some(polygon),
+    );
     let node = w
         .app
-        .create_node(
-            &frank,
-            &NodeInput {
-                parent_id: Some(w.community),
-                kind: None,
-                code: "S0-C-G2".into(),
-                name_zh: "第二网格".into(),
-                name_en: "Grid 2".into(),
-                boundary: Some(r#"{"type":"Polygon","coordinates":[[[114.3,30.5],[114.31,30.5],[114.31,30.51],[114.3,30.5]]]}"#.into()),
-            },
-            Some("split the grid"),
-        )
+        .create_node(&frank, &grid2, Some("split the grid"))
         .await
         .unwrap();
     // Bad input is refused before anything is written.
@@ -255,14 +269,12 @@ async fn every_change_is_audited_with_its_reason_and_the_chain_holds() {
         .app
         .create_node(
             &frank,
-            &NodeInput {
-                parent_id: Some(w.community),
-                kind: None,
-                code: "S0-C-G3".into(),
-                name_zh: "x".into(),
-                name_en: "x".into(),
-                boundary: Some(r#"{"type":"Point","coordinates":[1,2]}"#.into()),
-            },
+            &unit_under(
+                w.community,
+                "S0-C-G3",
+                ("x", "x"),
+                Some(r#"{"type":"Point","coordinates":[1,2]}"#),
+            ),
             None,
         )
         .await;
@@ -281,14 +293,7 @@ async fn every_change_is_audited_with_its_reason_and_the_chain_holds() {
         .app
         .create_node(
             &frank,
-            &NodeInput {
-                parent_id: Some(w.other_street),
-                kind: None,
-                code: "S1-C".into(),
-                name_zh: "x".into(),
-                name_en: "x".into(),
-                boundary: None,
-            },
+            &unit_under(w.other_street, "S1-C", ("x", "x"), None),
             None,
         )
         .await;

@@ -76,6 +76,34 @@ fn assign(party: Party, user_id: Option<i64>) -> Action {
     }
 }
 
+/// Resolves, saying `note` was done.
+fn resolve(note: &str) -> Action {
+    Action::Resolve {
+        note: Some(note.into()),
+    }
+}
+
+/// Puts the request on hold for `reason`.
+fn hold(reason: &str) -> Action {
+    Action::Hold {
+        reason: reason.into(),
+    }
+}
+
+/// Rejects the request for `reason`.
+fn reject(reason: &str) -> Action {
+    Action::Reject {
+        reason: reason.into(),
+    }
+}
+
+/// Reopens the request for `reason`.
+fn reopen(reason: &str) -> Action {
+    Action::Reopen {
+        reason: reason.into(),
+    }
+}
+
 /// The field an input error names, if the action was refused for bad input.
 fn field_refused<T>(result: AppResult<T>) -> Option<&'static str> {
     match result {
@@ -232,14 +260,7 @@ async fn transitions_by_role_and_scope() {
     ));
     // Not allowed from submitted, whoever asks.
     assert!(matches!(
-        w.act(
-            &grid,
-            id,
-            Action::Resolve {
-                note: Some("已处理".into()),
-            }
-        )
-        .await,
+        w.act(&grid, id, resolve("已处理")).await,
         Err(AppError::Conflict(_))
     ));
 
@@ -252,20 +273,11 @@ async fn transitions_by_role_and_scope() {
     assert!(v.responded_at.is_some());
     // A stale version is refused.
     assert!(matches!(
-        w.app
-            .act_on_request(
-                &grid,
-                id,
-                Some(1),
-                Action::Hold {
-                    reason: "等待".into()
-                }
-            )
-            .await,
+        w.app.act_on_request(&grid, id, Some(1), hold("等待")).await,
         Err(AppError::Conflict(_))
     ));
     assert_eq!(
-        field_refused(w.act(&grid, id, Action::Hold { reason: " ".into() }).await),
+        field_refused(w.act(&grid, id, hold(" ")).await),
         Some("reason")
     );
     let v = w
@@ -293,66 +305,25 @@ async fn transitions_by_role_and_scope() {
     assert_eq!(v.status, Status::InProgress);
     assert_eq!(v.assignee_user_id, responder.user_id);
     assert!(matches!(
-        w.act(
-            &responder,
-            id,
-            Action::Reject {
-                reason: "不管".into()
-            }
-        )
-        .await,
+        w.act(&responder, id, reject("不管")).await,
         Err(AppError::Forbidden)
     ));
-    let v = w
-        .act(
-            &responder,
-            id,
-            Action::Hold {
-                reason: "等待配件".into(),
-            },
-        )
-        .await
-        .unwrap();
+    let v = w.act(&responder, id, hold("等待配件")).await.unwrap();
     assert_eq!((v.status, v.due_at), (Status::OnHold, None));
     let v = w.act(&responder, id, Action::Resume).await.unwrap();
     assert_eq!(v.status, Status::InProgress);
-    let v = w
-        .act(
-            &responder,
-            id,
-            Action::Resolve {
-                note: Some("已更换水管".into()),
-            },
-        )
-        .await
-        .unwrap();
+    let v = w.act(&responder, id, resolve("已更换水管")).await.unwrap();
     assert_eq!(v.status, Status::Resolved);
     // The resident confirms; staff cannot reopen without a poor rating.
     assert!(matches!(
-        w.act(
-            &staff,
-            id,
-            Action::Reopen {
-                reason: "再看看".into()
-            }
-        )
-        .await,
+        w.act(&staff, id, reopen("再看看")).await,
         Err(AppError::Forbidden)
     ));
     let v = w.act(&resident, id, Action::Close).await.unwrap();
     assert_eq!(v.status, Status::Closed);
     assert!(v.may_rate);
     // Within the window the resident may reopen.
-    let v = w
-        .act(
-            &resident,
-            id,
-            Action::Reopen {
-                reason: "又漏了".into(),
-            },
-        )
-        .await
-        .unwrap();
+    let v = w.act(&resident, id, reopen("又漏了")).await.unwrap();
     assert_eq!(v.status, Status::Reopened);
     assert!(v.actions.is_empty());
 
@@ -367,16 +338,7 @@ async fn transitions_by_role_and_scope() {
 
     // Reject and refer end it.
     let id2 = w.report(&resident, "other", "别的事").await.id;
-    let v = w
-        .act(
-            &staff,
-            id2,
-            Action::Reject {
-                reason: "不属于本社区".into(),
-            },
-        )
-        .await
-        .unwrap();
+    let v = w.act(&staff, id2, reject("不属于本社区")).await.unwrap();
     assert_eq!(v.status, Status::Rejected);
     assert!(matches!(
         w.act(&staff, id2, Action::Accept).await,
@@ -400,15 +362,7 @@ async fn ratings_reopen_or_flag_and_staff_make_return_visits() {
     .await
     .unwrap();
     w.act(&grid, id, Action::Start).await.unwrap();
-    w.act(
-        &grid,
-        id,
-        Action::Resolve {
-            note: Some("已处理".into()),
-        },
-    )
-    .await
-    .unwrap();
+    w.act(&grid, id, resolve("已处理")).await.unwrap();
     assert!(matches!(
         w.app.rate_request(&grid, id, 5, None).await,
         Err(AppError::Forbidden)
@@ -432,15 +386,7 @@ async fn ratings_reopen_or_flag_and_staff_make_return_visits() {
     };
     w.app.set_request_policy(&admin, policy).await.unwrap();
     w.act(&grid, id, Action::Start).await.unwrap();
-    w.act(
-        &grid,
-        id,
-        Action::Resolve {
-            note: Some("已处理".into()),
-        },
-    )
-    .await
-    .unwrap();
+    w.act(&grid, id, resolve("已处理")).await.unwrap();
     let v = w.app.rate_request(&resident, id, 2, None).await.unwrap();
     assert_eq!(
         (v.status, v.flagged, v.rating),
@@ -475,16 +421,7 @@ async fn ratings_reopen_or_flag_and_staff_make_return_visits() {
         .await
         .unwrap();
     w.act(&grid, pid, Action::Start).await.unwrap();
-    let v = w
-        .act(
-            &grid,
-            pid,
-            Action::Resolve {
-                note: Some("已处理".into()),
-            },
-        )
-        .await
-        .unwrap();
+    let v = w.act(&grid, pid, resolve("已处理")).await.unwrap();
     assert!(v.return_visit_pending);
     let visits = w.queue(&grid, QueueKind::ReturnVisits).await.unwrap();
     assert_eq!(visits.items.iter().map(|v| v.id).collect::<Vec<_>>(), [pid]);

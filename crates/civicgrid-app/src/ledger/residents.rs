@@ -8,8 +8,10 @@ use civicgrid_domain::ledger::person::{
 };
 use civicgrid_domain::ledger::phone::Phone;
 use civicgrid_domain::platform::access::{Actor, Permission};
+use civicgrid_store::crypto::FieldKeys;
+use civicgrid_store::ledger::pii::{self, SealedPii};
 use civicgrid_store::ledger::{self as repo, ResidentFields, ResidentRecord};
-use civicgrid_store::{StoreError, commit, ledger::pii};
+use civicgrid_store::{StoreError, commit};
 use serde::Deserialize;
 
 use super::tags::resolve_tags;
@@ -47,24 +49,17 @@ pub struct ResidentInput {
 
 /// A partial edit of a resident; absent or empty fields are kept.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
 pub struct ResidentPatch {
-    #[serde(default)]
     pub name: Option<String>,
-    #[serde(default)]
     pub gender: Option<String>,
-    #[serde(default)]
     pub birth_date: Option<String>,
-    #[serde(default)]
     pub id_number: Option<String>,
-    #[serde(default)]
     pub phone: Option<String>,
-    #[serde(default)]
     pub relation: Option<String>,
     /// `registered` or `floating` (record a death or a move-out with its own action).
-    #[serde(default)]
     pub residence_status: Option<String>,
     /// The version the edit was based on; a newer stored version is a conflict.
-    #[serde(default)]
     pub version: Option<i64>,
 }
 
@@ -75,6 +70,43 @@ struct Person {
     phone: Option<Phone>,
     birth: Date,
     gender: Gender,
+}
+
+impl Person {
+    /// The personal values sealed with `keys`, as the store keeps them.
+    fn sealed(&self, keys: &FieldKeys) -> SealedPii {
+        pii::seal(keys, self.id.as_ref(), self.phone.as_ref(), self.birth)
+    }
+}
+
+/// A resident's values as checked: the name, the personal values, the relation to the
+/// head of the household and the residence status.
+struct Checked {
+    name: String,
+    person: Person,
+    relation: Relation,
+    status: ResidenceStatus,
+}
+
+impl Checked {
+    /// What the store keeps of the resident, living in `household_id` in `grid_id`,
+    /// with the personal values sealed in `pii`.
+    fn fields<'a>(
+        &'a self,
+        household_id: Option<i64>,
+        grid_id: i64,
+        pii: &'a SealedPii,
+    ) -> ResidentFields<'a> {
+        ResidentFields {
+            household_id,
+            grid_id,
+            name: &self.name,
+            gender: self.person.gender,
+            relation: self.relation,
+            status: self.status,
+            pii,
+        }
+    }
 }
 
 fn check_person(
@@ -97,6 +129,20 @@ fn check_person(
         birth,
         gender,
     })
+}
+
+/// The value an edit leaves: the typed one; else none when a new ID number is typed
+/// (it brings its own birth date and gender); else the stored one.
+fn typed_or_kept<'a>(
+    typed: Option<&'a str>,
+    new_id: Option<&str>,
+    stored: &'a str,
+) -> Option<&'a str> {
+    match (typed, new_id) {
+        (Some(v), _) => Some(v),
+        (None, Some(_)) => None,
+        (None, None) => Some(stored),
+    }
 }
 
 fn present_status(raw: Option<&str>) -> AppResult<ResidenceStatus> {
@@ -127,7 +173,7 @@ fn id_conflict(e: StoreError) -> AppError {
     }
 }
 
-fn masked_json(keys: &civicgrid_store::crypto::FieldKeys, r: &ResidentRecord) -> serde_json::Value {
+fn masked_json(keys: &FieldKeys, r: &ResidentRecord) -> serde_json::Value {
     match mask(keys, r) {
         Ok(m) => serde_json::json!({
             "name": r.name,
@@ -184,26 +230,16 @@ impl App {
         let (h, path) = household_named(&mut tx, actor, input.household_id, "household_id").await?;
         require_active(&h)?;
         let tags = resolve_tags(&mut tx, &input.tags).await?;
-        let sealed = pii::seal(
-            &self.config.field_keys,
-            person.id.as_ref(),
-            person.phone.as_ref(),
-            person.birth,
-        );
-        let r = repo::insert_resident(
-            &mut tx,
-            &ResidentFields {
-                household_id: Some(h.id),
-                grid_id: h.grid_id,
-                name: &name,
-                gender: person.gender,
-                relation,
-                status,
-                pii: &sealed,
-            },
-        )
-        .await
-        .map_err(id_conflict)?;
+        let checked = Checked {
+            name,
+            person,
+            relation,
+            status,
+        };
+        let sealed = checked.person.sealed(&self.config.field_keys);
+        let r = repo::insert_resident(&mut tx, &checked.fields(Some(h.id), h.grid_id, &sealed))
+            .await
+            .map_err(id_conflict)?;
         repo::set_tags(&mut tx, r.id, &tags).await?;
         let changed = Changed::resident(r.id, &path, why.as_deref());
         let details = serde_json::json!({"household_id": h.id, "tags": tags});
@@ -224,7 +260,7 @@ impl App {
             h.id,
             "household.member_added",
             why.as_deref(),
-            &serde_json::json!({"resident_id": r.id, "name": name}),
+            &serde_json::json!({"resident_id": r.id, "name": checked.name}),
         )
         .await?;
         commit(tx).await?;
@@ -252,17 +288,9 @@ impl App {
         };
         let id_text = blank(&patch.id_number).or(opened.id_number.as_deref());
         let phone_text = blank(&patch.phone).or(opened.phone.as_deref());
-        // A new ID number brings its own birth date unless one is typed too.
-        let birth_text = match (blank(&patch.birth_date), blank(&patch.id_number)) {
-            (Some(b), _) => Some(b),
-            (None, Some(_)) => None,
-            (None, None) => Some(opened.birth_date.as_str()),
-        };
-        let gender_text = match (blank(&patch.gender), blank(&patch.id_number)) {
-            (Some(g), _) => Some(g),
-            (None, Some(_)) => None,
-            (None, None) => Some(r.gender.code()),
-        };
+        let new_id = blank(&patch.id_number);
+        let birth_text = typed_or_kept(blank(&patch.birth_date), new_id, &opened.birth_date);
+        let gender_text = typed_or_kept(blank(&patch.gender), new_id, r.gender.code());
         let person = check_person(id_text, phone_text, birth_text, gender_text)?;
         let relation = match blank(&patch.relation) {
             Some(v) => Relation::parse(v).map_err(|e| AppError::invalid("relation", e))?,
@@ -272,25 +300,18 @@ impl App {
             Some(v) => present_status(Some(v))?,
             None => r.status,
         };
-        let sealed = pii::seal(
-            keys,
-            person.id.as_ref(),
-            person.phone.as_ref(),
-            person.birth,
-        );
+        let checked = Checked {
+            name,
+            person,
+            relation,
+            status,
+        };
+        let sealed = checked.person.sealed(keys);
         let updated = repo::update_resident(
             &mut tx,
             r.id,
             patch.version.unwrap_or(r.version),
-            &ResidentFields {
-                household_id: r.household_id,
-                grid_id: r.grid_id,
-                name: &name,
-                gender: person.gender,
-                relation,
-                status,
-                pii: &sealed,
-            },
+            &checked.fields(r.household_id, r.grid_id, &sealed),
         )
         .await
         .map_err(id_conflict)?;

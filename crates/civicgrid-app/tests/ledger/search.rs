@@ -79,38 +79,30 @@ async fn world() -> Ledger {
         let ym = civicgrid_store::ledger::pii::birth_ym(birth);
         (grid, gender, ym, status, tags)
     };
-    // The ones the tests look for.
+    // The ones the tests look for: a namesake of the same room, in another grid.
     let d = |y, m| Date::from_ymd_opt(y, m, 10).unwrap();
-    people.push(
-        write(
-            &mut w,
-            &mut tx,
-            0,
-            ("3栋", "302"),
-            "张三丰",
-            "male",
-            d(1944, 4),
-            Some("13812345678"),
-            "registered",
-            vec!["elderly_alone"],
-        )
-        .await,
-    );
-    people.push(
-        write(
-            &mut w,
-            &mut tx,
-            2,
-            ("3栋", "302"),
-            "张三丰",
-            "male",
-            d(1980, 4),
-            Some("13812349999"),
-            "registered",
-            vec![],
-        )
-        .await,
-    );
+    for (grid, birth, phone, tags) in [
+        (0, d(1944, 4), "13812345678", vec!["elderly_alone"]),
+        (2, d(1980, 4), "13812349999", vec![]),
+    ] {
+        let place = ("3栋", "302");
+        let (name, gender, status) = ("张三丰", "male", "registered");
+        people.push(
+            write(
+                &mut w,
+                &mut tx,
+                grid,
+                place,
+                name,
+                gender,
+                birth,
+                Some(phone),
+                status,
+                tags,
+            )
+            .await,
+        );
+    }
     // A few hundred more, deterministic.
     for i in 0..300usize {
         let name = format!("{}{}", SURNAMES[i % 6], GIVEN[i % 7]);

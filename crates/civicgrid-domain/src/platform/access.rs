@@ -67,83 +67,18 @@ impl Role {
             .ok_or_else(|| AccessError::UnknownRole(s.to_owned()))
     }
 
-    /// What this role may do inside its scope.
-    pub fn permissions(self) -> &'static [Permission] {
-        use Permission::*;
-        match self {
-            Role::Resident => &[ViewOrg, SubmitRequest],
-            Role::Volunteer => &[ViewOrg],
-            Role::Responder => &[ViewOrg, RespondToRequests],
-            Role::GridWorker => &[
-                ViewOrg,
-                ViewUsers,
-                ViewLedger,
-                EditLedger,
-                UnmaskPersonalData,
-                ImportLedger,
-                ExportLedger,
-                SubmitRequest,
-                ViewRequests,
-                HandleRequests,
-            ],
-            Role::CommunityStaff => &[
-                ViewOrg,
-                ManageOrg,
-                ViewUsers,
-                ManageUsers,
-                ViewLedger,
-                EditLedger,
-                UnmaskPersonalData,
-                ImportLedger,
-                ExportLedger,
-                SubmitRequest,
-                ViewRequests,
-                HandleRequests,
-                SuperviseRequests,
-                ManageRouting,
-                ManageResponders,
-            ],
-            Role::StreetAdmin => &[
-                ViewOrg,
-                ManageOrg,
-                ViewUsers,
-                ManageUsers,
-                ViewLedger,
-                ExportLedger,
-                SubmitRequest,
-                ViewRequests,
-                HandleRequests,
-                SuperviseRequests,
-                ManageRouting,
-                ManageResponders,
-            ],
-            Role::Auditor => &[ViewOrg, ViewUsers, ViewAudit, ViewRequests],
-            Role::SystemAdmin => &[
-                ViewOrg,
-                ManageOrg,
-                ViewUsers,
-                ManageUsers,
-                ViewAudit,
-                ManageTokens,
-                ViewLedger,
-                EditLedger,
-                UnmaskPersonalData,
-                ImportLedger,
-                ExportLedger,
-                ManageCatalogue,
-                SubmitRequest,
-                ViewRequests,
-                HandleRequests,
-                SuperviseRequests,
-                ManageRequestCatalogue,
-                ManageRouting,
-                ManageResponders,
-            ],
-        }
+    /// What this role may do inside its scope, in the order of [`HOLDERS`].
+    pub fn permissions(self) -> impl Iterator<Item = Permission> {
+        HOLDERS
+            .iter()
+            .filter(move |(_, roles)| roles.contains(&self))
+            .map(|(permission, _)| *permission)
     }
 
     pub fn has(self, permission: Permission) -> bool {
-        self.permissions().contains(&permission)
+        HOLDERS
+            .iter()
+            .any(|(p, roles)| *p == permission && roles.contains(&self))
     }
 
     /// Roles that a holder of this role may grant to others (inside its scope).
@@ -237,6 +172,36 @@ pub enum Permission {
     /// Manage responder organisations and their members in the scope.
     ManageResponders,
 }
+
+/// The role × permission table, a row per permission: the roles that hold it, inside
+/// the scope of their assignment. A role a row does not name lacks that permission.
+#[rustfmt::skip]
+pub const HOLDERS: &[(Permission, &[Role])] = {
+    use Permission::*;
+    use Role::{Auditor, CommunityStaff, GridWorker, Resident, Responder, StreetAdmin, SystemAdmin};
+    &[
+        (ViewOrg,                &Role::ALL),
+        (ManageOrg,              &[CommunityStaff, StreetAdmin, SystemAdmin]),
+        (ViewUsers,              &[GridWorker, CommunityStaff, StreetAdmin, Auditor, SystemAdmin]),
+        (ManageUsers,            &[CommunityStaff, StreetAdmin, SystemAdmin]),
+        (ViewAudit,              &[Auditor, SystemAdmin]),
+        (ManageTokens,           &[SystemAdmin]),
+        (ViewLedger,             &[GridWorker, CommunityStaff, StreetAdmin, SystemAdmin]),
+        (EditLedger,             &[GridWorker, CommunityStaff, SystemAdmin]),
+        (UnmaskPersonalData,     &[GridWorker, CommunityStaff, SystemAdmin]),
+        (ImportLedger,           &[GridWorker, CommunityStaff, SystemAdmin]),
+        (ExportLedger,           &[GridWorker, CommunityStaff, StreetAdmin, SystemAdmin]),
+        (ManageCatalogue,        &[SystemAdmin]),
+        (SubmitRequest,          &[Resident, GridWorker, CommunityStaff, StreetAdmin, SystemAdmin]),
+        (ViewRequests,           &[GridWorker, CommunityStaff, StreetAdmin, Auditor, SystemAdmin]),
+        (HandleRequests,         &[GridWorker, CommunityStaff, StreetAdmin, SystemAdmin]),
+        (RespondToRequests,      &[Responder]),
+        (SuperviseRequests,      &[CommunityStaff, StreetAdmin, SystemAdmin]),
+        (ManageRequestCatalogue, &[SystemAdmin]),
+        (ManageRouting,          &[CommunityStaff, StreetAdmin, SystemAdmin]),
+        (ManageResponders,       &[CommunityStaff, StreetAdmin, SystemAdmin]),
+    ]
+};
 
 /// One role held at one node.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -376,6 +341,17 @@ mod tests {
         assert!(!a.can(Permission::ManageOrg, &other_street));
         assert!(!a.can(Permission::ManageOrg, &OrgPath::root(1)));
         assert!(!a.can(Permission::ViewAudit, &community));
+    }
+
+    #[test]
+    fn every_permission_has_one_row() {
+        for (i, (p, roles)) in HOLDERS.iter().enumerate() {
+            assert!(!HOLDERS[..i].iter().any(|(q, _)| q == p), "{p:?} twice");
+            assert!(!roles.is_empty(), "{p:?} held by nobody");
+        }
+        // One row for each of the 20 permissions.
+        assert_eq!(HOLDERS.len(), 20);
+        assert_eq!(Role::SystemAdmin.permissions().count(), 19);
     }
 
     #[test]

@@ -213,20 +213,14 @@ pub async fn move_resident(
     relation: Relation,
 ) -> StoreResult<ResidentRecord> {
     let target = get_household(conn, household_id).await?;
-    found(
-        sqlx::query(
-            "UPDATE residents SET household_id = $1, grid_id = $2, relation = $3, updated_at = $4, \
-             version = version + 1 WHERE id = $5",
-        )
-        .bind(target.id)
-        .bind(target.grid_id)
-        .bind(relation.code())
-        .bind(now_ms())
-        .bind(id)
-        .execute(&mut *conn)
-        .await?,
-    )?;
-    get_resident(conn, id).await
+    let update = sqlx::query(
+        "UPDATE residents SET household_id = $1, grid_id = $2, relation = $3, updated_at = $4, \
+         version = version + 1 WHERE id = $5",
+    )
+    .bind(target.id)
+    .bind(target.grid_id)
+    .bind(relation.code());
+    changed(conn, id, update).await
 }
 
 pub async fn set_status(
@@ -234,15 +228,21 @@ pub async fn set_status(
     id: i64,
     status: ResidenceStatus,
 ) -> StoreResult<ResidentRecord> {
-    found(
-    sqlx::query(
-            "UPDATE residents SET residence_status = $1, updated_at = $2, version = version + 1 WHERE id = $3",
-        )
-        .bind(status.code())
-        .bind(now_ms())
-        .bind(id)
-        .execute(&mut *conn)
-        .await?,
-    )?;
+    let update = sqlx::query(
+        "UPDATE residents SET residence_status = $1, updated_at = $2, version = version + 1 \
+         WHERE id = $3",
+    )
+    .bind(status.code());
+    changed(conn, id, update).await
+}
+
+/// Runs `update` of resident `id`, binding its last two parameters (the time of the
+/// change, the resident's id); the resident as it now is, or not found.
+async fn changed(
+    conn: &mut AnyConnection,
+    id: i64,
+    update: Query<'static, Any, AnyArguments>,
+) -> StoreResult<ResidentRecord> {
+    found(update.bind(now_ms()).bind(id).execute(&mut *conn).await?)?;
     get_resident(conn, id).await
 }

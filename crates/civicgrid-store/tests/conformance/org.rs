@@ -1,10 +1,10 @@
 //! The organisation hierarchy repository.
 
 use civicgrid_domain::platform::org::{NodeKind, OrgPath};
-use civicgrid_store::platform::org::{self, NewNode, NodeUpdate};
+use civicgrid_store::platform::org::{self, NewNode, NodeUpdate, OrgNode};
 use civicgrid_store::{Db, StoreError, Unique, commit, now_ms, prefix_end};
 
-use crate::support::{node, wide_tree};
+use crate::support::{Chain, chain, node, wide_tree};
 
 fn codes(nodes: &[org::OrgNode]) -> Vec<&str> {
     nodes.iter().map(|n| n.code.as_str()).collect()
@@ -18,6 +18,18 @@ fn prefix_end_bounds_exactly_the_subtree() {
     }
     for outside in ["/1/40/", "/1/41/", "/1/5/", "/1/", "/1/3/", "/2/4/", "/1/4"] {
         assert!(!(outside >= "/1/4/" && outside < end.as_str()), "{outside}");
+    }
+}
+
+/// A district of `city` with `code` and its (Chinese, English) names, no boundary.
+fn district_of<'a>(city: &'a OrgNode, code: &'a str, (zh, en): (&'a str, &'a str)) -> NewNode<'a> {
+    NewNode {
+        parent: Some(city),
+        kind: NodeKind::District,
+        code,
+        name_zh: zh,
+        name_en: en,
+        boundary: None,
     }
 }
 
@@ -71,19 +83,9 @@ conformance!(org_insert_and_get, |db: Db| async move {
 conformance!(org_duplicate_code_is_a_conflict, |db: Db| async move {
     let mut tx = db.begin_write().await.unwrap();
     let city = node(&mut tx, None, NodeKind::City, "WH").await;
-    let err = org::insert(
-        &mut tx,
-        &NewNode {
-            parent: Some(&city),
-            kind: NodeKind::District,
-            code: "WH",
-            name_zh: "x",
-            name_en: "x",
-            boundary: None,
-        },
-    )
-    .await
-    .unwrap_err();
+    let err = org::insert(&mut tx, &district_of(&city, "WH", ("x", "x")))
+        .await
+        .unwrap_err();
     assert!(
         matches!(err, StoreError::Conflict(Unique::NodeCode)),
         "{err:?}"
@@ -171,16 +173,18 @@ conformance!(
 
 conformance!(org_ancestors_run_from_the_root_down, |db: Db| async move {
     let mut tx = db.begin_write().await.unwrap();
-    let city = node(&mut tx, None, NodeKind::City, "C").await;
-    let district = node(&mut tx, Some(&city), NodeKind::District, "D").await;
-    let street = node(&mut tx, Some(&district), NodeKind::Street, "S").await;
-    let community = node(&mut tx, Some(&street), NodeKind::Community, "CO").await;
-    let grid = node(&mut tx, Some(&community), NodeKind::Grid, "G").await;
+    let Chain {
+        city,
+        district,
+        street,
+        community,
+        grid,
+    } = chain(&mut tx).await;
     commit(tx).await.unwrap();
 
     let mut c = db.read().await.unwrap();
-    let chain = org::ancestors(&mut c, &grid.path).await.unwrap();
-    assert_eq!(chain, vec![city.clone(), district, street, community, grid]);
+    let line = org::ancestors(&mut c, &grid.path).await.unwrap();
+    assert_eq!(line, vec![city.clone(), district, street, community, grid]);
     assert_eq!(
         org::ancestors(&mut c, &city.path).await.unwrap(),
         vec![city.clone()]
@@ -243,32 +247,12 @@ conformance!(
         let city = node(&mut tx, None, NodeKind::City, "WH").await;
         // `by_name` is older (lower id) and has "JH" as its English name; `by_code` has
         // "JH" as its code. The code wins.
-        let by_name = org::insert(
-            &mut tx,
-            &NewNode {
-                parent: Some(&city),
-                kind: NodeKind::District,
-                code: "D-OLD",
-                name_zh: "江汉区",
-                name_en: "JH",
-                boundary: None,
-            },
-        )
-        .await
-        .unwrap();
-        let by_code = org::insert(
-            &mut tx,
-            &NewNode {
-                parent: Some(&city),
-                kind: NodeKind::District,
-                code: "JH",
-                name_zh: "另一个区",
-                name_en: "Another",
-                boundary: None,
-            },
-        )
-        .await
-        .unwrap();
+        let by_name = org::insert(&mut tx, &district_of(&city, "D-OLD", ("江汉区", "JH")))
+            .await
+            .unwrap();
+        let by_code = org::insert(&mut tx, &district_of(&city, "JH", ("另一个区", "Another")))
+            .await
+            .unwrap();
         commit(tx).await.unwrap();
 
         let mut c = db.read().await.unwrap();

@@ -10,7 +10,7 @@ use civicgrid_domain::requests::{Channel, RequestId, Status};
 use civicgrid_store::requests::{self as repo, Narrowing, NewEvent, Queue, RequestRecord};
 use civicgrid_store::{Db, commit};
 
-use crate::support::{HOUR, T0, audit_fields, node};
+use crate::support::{Chain, HOUR, T0, audit_fields, chain, node};
 
 pub(crate) fn record(grid: i64, community: i64, path: &OrgPath, due: i64) -> RequestRecord {
     RequestRecord {
@@ -65,6 +65,27 @@ pub(crate) fn record(grid: i64, community: i64, path: &OrgPath, due: i64) -> Req
     }
 }
 
+/// The default categories and a [`Chain`] down to a grid.
+async fn catalogued_chain(tx: &mut civicgrid_store::AnyConnection) -> Chain {
+    repo::ensure_default_categories(tx).await.unwrap();
+    chain(tx).await
+}
+
+/// A request about noise in the chain's grid, first due at `due`.
+fn record_in(c: &Chain, due: i64) -> RequestRecord {
+    record(c.grid.id, c.community.id, &c.grid.path, due)
+}
+
+/// The "submitted" line of a request an Open311 client sent, with its reserved id.
+fn submitted_by_open311(id: i64, request_id: RequestId) -> NewEvent {
+    NewEvent {
+        id,
+        actor_label: "token:bench".into(),
+        actor_role: Some("open311".into()),
+        ..event(request_id, "submitted", Some(Status::Submitted), true)
+    }
+}
+
 /// A timeline line of `kind` by the system, as written before its id is known.
 pub(crate) fn event(
     request_id: RequestId,
@@ -96,11 +117,13 @@ conformance!(
         let mut tx = db.begin_write().await.unwrap();
         assert_eq!(repo::ensure_default_categories(&mut tx).await.unwrap(), 12);
         assert_eq!(repo::ensure_default_categories(&mut tx).await.unwrap(), 0);
-        let city = node(&mut tx, None, NodeKind::City, "C").await;
-        let district = node(&mut tx, Some(&city), NodeKind::District, "D").await;
-        let street = node(&mut tx, Some(&district), NodeKind::Street, "S").await;
-        let community = node(&mut tx, Some(&street), NodeKind::Community, "M").await;
-        let grid = node(&mut tx, Some(&community), NodeKind::Grid, "G").await;
+        let Chain {
+            city,
+            street,
+            community,
+            grid,
+            ..
+        } = chain(&mut tx).await;
         let other = node(&mut tx, Some(&street), NodeKind::Community, "M2").await;
 
         // Rules at ancestors apply; rules elsewhere do not.
@@ -253,19 +276,11 @@ conformance!(
     requests_written_as_a_batch_keep_their_reserved_ids,
     |db: Db| async move {
         let mut tx = db.begin_write().await.unwrap();
-        repo::ensure_default_categories(&mut tx).await.unwrap();
-        let city = node(&mut tx, None, NodeKind::City, "C").await;
-        let district = node(&mut tx, Some(&city), NodeKind::District, "D").await;
-        let street = node(&mut tx, Some(&district), NodeKind::Street, "S").await;
-        let community = node(&mut tx, Some(&street), NodeKind::Community, "M").await;
-        let grid = node(&mut tx, Some(&community), NodeKind::Grid, "G").await;
+        let (place, due) = (catalogued_chain(&mut tx).await, T0 + HOUR);
         // One written the ordinary way first: reserved ids continue after it.
-        let first = repo::insert_request(
-            &mut tx,
-            &record(grid.id, community.id, &grid.path, T0 + HOUR),
-        )
-        .await
-        .unwrap();
+        let first = repo::insert_request(&mut tx, &record_in(&place, due))
+            .await
+            .unwrap();
         let start = repo::start_batch(&mut tx, 3).await.unwrap();
         let (ids, event_ids) = (start.request_ids.clone(), start.event_ids.clone());
         assert_eq!(ids.len(), 3);
@@ -276,7 +291,7 @@ conformance!(
             .iter()
             .enumerate()
             .map(|(i, id)| {
-                let mut r = record(grid.id, community.id, &grid.path, T0 + HOUR);
+                let mut r = record_in(&place, due);
                 r.id = RequestId(*id);
                 r.description = format!("第{i}件");
                 r
@@ -288,22 +303,7 @@ conformance!(
         let events: Vec<NewEvent> = recs
             .iter()
             .zip(&event_ids)
-            .map(|(r, e)| NewEvent {
-                id: *e,
-                request_id: r.id,
-                at_ms: T0,
-                kind: "submitted".into(),
-                from_status: None,
-                to_status: Some(Status::Submitted),
-                actor_user_id: None,
-                actor_token_id: None,
-                actor_label: "token:bench".into(),
-                actor_role: Some("open311".into()),
-                party: None,
-                related_id: None,
-                note: None,
-                visible: true,
-            })
+            .map(|(r, e)| submitted_by_open311(*e, r.id))
             .collect();
         repo::insert_events_with_ids(&mut tx, &events)
             .await
@@ -351,12 +351,9 @@ conformance!(
         // The identity sequence (PostgreSQL) or the largest id (SQLite) moved on: an
         // ordinary insert afterwards takes a fresh id.
         let mut tx = db.begin_write().await.unwrap();
-        let after = repo::insert_request(
-            &mut tx,
-            &record(grid.id, community.id, &grid.path, T0 + HOUR),
-        )
-        .await
-        .unwrap();
+        let after = repo::insert_request(&mut tx, &record_in(&place, due))
+            .await
+            .unwrap();
         assert!(after.0 > ids[2], "{after:?}");
         commit(tx).await.unwrap();
     }
@@ -366,12 +363,7 @@ conformance!(
     a_batch_of_new_requests_is_written_whole_with_its_audit_chain,
     |db: Db| async move {
         let mut tx = db.begin_write().await.unwrap();
-        repo::ensure_default_categories(&mut tx).await.unwrap();
-        let city = node(&mut tx, None, NodeKind::City, "C").await;
-        let district = node(&mut tx, Some(&city), NodeKind::District, "D").await;
-        let street = node(&mut tx, Some(&district), NodeKind::Street, "S").await;
-        let community = node(&mut tx, Some(&street), NodeKind::Community, "M").await;
-        let grid = node(&mut tx, Some(&community), NodeKind::Grid, "G").await;
+        let (place, due) = (catalogued_chain(&mut tx).await, T0 + HOUR);
         commit(tx).await.unwrap();
 
         for round in 0..2 {
@@ -379,28 +371,13 @@ conformance!(
             let start = repo::start_batch(&mut tx, 5).await.unwrap();
             let mut b = repo::NewRequests::default();
             for (i, (id, event_id)) in start.request_ids.iter().zip(&start.event_ids).enumerate() {
-                let mut r = record(grid.id, community.id, &grid.path, T0 + HOUR);
+                let mut r = record_in(&place, due);
                 r.id = RequestId(*id);
                 r.description = format!("第{round}批第{i}件");
-                b.events.push(NewEvent {
-                    id: *event_id,
-                    request_id: r.id,
-                    at_ms: T0,
-                    kind: "submitted".into(),
-                    from_status: None,
-                    to_status: Some(Status::Submitted),
-                    actor_user_id: None,
-                    actor_token_id: None,
-                    actor_label: "token:bench".into(),
-                    actor_role: Some("open311".into()),
-                    party: None,
-                    related_id: None,
-                    note: None,
-                    visible: true,
-                });
+                b.events.push(submitted_by_open311(*event_id, r.id));
                 b.audits.push(audit_fields(
                     "request.submit",
-                    Some(grid.path.as_str()),
+                    Some(place.grid.path.as_str()),
                     None,
                     ("request", &id.to_string()),
                 ));

@@ -317,57 +317,61 @@ conformance!(search_by_phone_place_tag_status, |db: Db| async move {
             .unwrap()
             .is_empty()
     );
-    let room = SearchFilter {
-        rooms: vec!["302".into()],
-        ..within(&f)
-    };
-    assert_eq!(
-        names(&search_residents(&mut conn, &room).await.unwrap()),
-        vec!["张三丰", "张三", "王五"]
-    );
-    let building_room = SearchFilter {
-        buildings: vec!["3".into(), "3栋".into()],
-        rooms: vec!["302".into()],
-        ..within(&f)
-    };
-    assert_eq!(
-        names(&search_residents(&mut conn, &building_room).await.unwrap()),
-        vec!["张三丰", "张三"]
-    );
-    let unit = SearchFilter {
-        buildings: vec!["3栋".into()],
-        units: vec!["2单元".into()],
-        ..within(&f)
-    };
-    assert_eq!(
-        names(&search_residents(&mut conn, &unit).await.unwrap()),
-        vec!["李四"]
-    );
-    let tag = SearchFilter {
-        tag: Some("elderly_alone".into()),
-        status: Some("registered".into()),
-        ..within(&f)
-    };
-    assert_eq!(
-        names(&search_residents(&mut conn, &tag).await.unwrap()),
-        vec!["张三丰", "王五"]
-    );
-    let aged = SearchFilter {
-        birth_ym: Some((0, 194611)),
-        ..within(&f)
-    };
-    assert_eq!(
-        names(&search_residents(&mut conn, &aged).await.unwrap()),
-        vec!["王五"]
-    );
-    let status = SearchFilter {
-        status: Some("moved_out".into()),
-        ..within(&f)
-    };
-    assert_eq!(
-        names(&search_residents(&mut conn, &status).await.unwrap()),
-        vec!["John Smith"]
-    );
+    // By place, tag, age and status, each within the fixture's scope.
+    let by_place_tag_age_and_status = [
+        (
+            SearchFilter {
+                rooms: vec!["302".into()],
+                ..within(&f)
+            },
+            vec!["张三丰", "张三", "王五"],
+        ),
+        (
+            SearchFilter {
+                buildings: vec!["3".into(), "3栋".into()],
+                rooms: vec!["302".into()],
+                ..within(&f)
+            },
+            vec!["张三丰", "张三"],
+        ),
+        (
+            SearchFilter {
+                buildings: vec!["3栋".into()],
+                units: vec!["2单元".into()],
+                ..within(&f)
+            },
+            vec!["李四"],
+        ),
+        (
+            SearchFilter {
+                tag: Some("elderly_alone".into()),
+                status: Some("registered".into()),
+                ..within(&f)
+            },
+            vec!["张三丰", "王五"],
+        ),
+        (
+            SearchFilter {
+                birth_ym: Some((0, 194611)),
+                ..within(&f)
+            },
+            vec!["王五"],
+        ),
+        (
+            SearchFilter {
+                status: Some("moved_out".into()),
+                ..within(&f)
+            },
+            vec!["John Smith"],
+        ),
+    ];
+    for (filter, expected) in by_place_tag_age_and_status {
+        assert_eq!(
+            names(&search_residents(&mut conn, &filter).await.unwrap()),
+            expected,
+            "{filter:?}"
+        );
+    }
     let grid2 = SearchFilter {
         scopes: Some(vec![f.grid2.path.as_str().to_owned()]),
         limit: 2,

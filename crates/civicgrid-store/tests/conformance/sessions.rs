@@ -12,6 +12,32 @@ async fn user(conn: &mut AnyConnection, name: &str) -> i64 {
         .id
 }
 
+/// A session of `user` under the token hash `hash` (its device named the same), alive
+/// from `from` until `until`.
+async fn session(
+    conn: &mut AnyConnection,
+    hash: &str,
+    user: i64,
+    (from, until): (i64, i64),
+) -> Session {
+    sessions::insert(conn, hash, user, from, until, hash)
+        .await
+        .unwrap()
+}
+
+/// A session as [`session`] makes it, revoked at `at`.
+async fn revoked_session(
+    conn: &mut AnyConnection,
+    hash: &str,
+    user: i64,
+    alive: (i64, i64),
+    at: i64,
+) -> Session {
+    let s = session(conn, hash, user, alive).await;
+    sessions::revoke(conn, s.id, at).await.unwrap();
+    s
+}
+
 fn ids(sessions: &[Session]) -> Vec<i64> {
     sessions.iter().map(|s| s.id).collect()
 }
@@ -97,9 +123,7 @@ conformance!(
     |db: Db| async move {
         let mut tx = db.begin_write().await.unwrap();
         let u = user(&mut tx, "u").await;
-        sessions::insert(&mut tx, "same", u, T0, T0 + HOUR, "")
-            .await
-            .unwrap();
+        session(&mut tx, "same", u, (T0, T0 + HOUR)).await;
         let err = sessions::insert(&mut tx, "same", u, T0, T0 + HOUR, "")
             .await
             .unwrap_err();
@@ -116,24 +140,18 @@ conformance!(
         let mut tx = db.begin_write().await.unwrap();
         let u = user(&mut tx, "u").await;
         let other = user(&mut tx, "other").await;
-        let a = sessions::insert(&mut tx, "a", u, T0, T0 + HOUR, "a")
-            .await
-            .unwrap();
-        let b = sessions::insert(&mut tx, "b", u, T0 + MINUTE, T0 + HOUR, "b")
-            .await
-            .unwrap();
-        let short = sessions::insert(&mut tx, "c", u, T0 + 2 * MINUTE, T0 + 3 * MINUTE, "c")
-            .await
-            .unwrap();
-        let revoked = sessions::insert(&mut tx, "d", u, T0 + 2 * MINUTE, T0 + HOUR, "d")
-            .await
-            .unwrap();
-        sessions::revoke(&mut tx, revoked.id, T0 + 2 * MINUTE)
-            .await
-            .unwrap();
-        let theirs = sessions::insert(&mut tx, "e", other, T0, T0 + HOUR, "e")
-            .await
-            .unwrap();
+        let a = session(&mut tx, "a", u, (T0, T0 + HOUR)).await;
+        let b = session(&mut tx, "b", u, (T0 + MINUTE, T0 + HOUR)).await;
+        let short = session(&mut tx, "c", u, (T0 + 2 * MINUTE, T0 + 3 * MINUTE)).await;
+        let revoked = revoked_session(
+            &mut tx,
+            "d",
+            u,
+            (T0 + 2 * MINUTE, T0 + HOUR),
+            T0 + 2 * MINUTE,
+        )
+        .await;
+        let theirs = session(&mut tx, "e", other, (T0, T0 + HOUR)).await;
         commit(tx).await.unwrap();
 
         let mut c = db.read().await.unwrap();
@@ -194,27 +212,12 @@ conformance!(
 conformance!(sessions_purge_deletes_only_dead_ones, |db: Db| async move {
     let mut tx = db.begin_write().await.unwrap();
     let u = user(&mut tx, "u").await;
-    let expired = sessions::insert(&mut tx, "p1", u, T0, T0 + MINUTE, "")
-        .await
-        .unwrap();
-    let revoked_early = sessions::insert(&mut tx, "p2", u, T0, T0 + 10 * HOUR, "")
-        .await
-        .unwrap();
-    sessions::revoke(&mut tx, revoked_early.id, T0 + 2 * MINUTE)
-        .await
-        .unwrap();
-    let live = sessions::insert(&mut tx, "p3", u, T0, T0 + 10 * HOUR, "")
-        .await
-        .unwrap();
-    let revoked_late = sessions::insert(&mut tx, "p4", u, T0, T0 + 10 * HOUR, "")
-        .await
-        .unwrap();
-    sessions::revoke(&mut tx, revoked_late.id, T0 + 20 * MINUTE)
-        .await
-        .unwrap();
-    let expires_later = sessions::insert(&mut tx, "p5", u, T0, T0 + 30 * MINUTE, "")
-        .await
-        .unwrap();
+    let ten_hours = (T0, T0 + 10 * HOUR);
+    let expired = session(&mut tx, "p1", u, (T0, T0 + MINUTE)).await;
+    let revoked_early = revoked_session(&mut tx, "p2", u, ten_hours, T0 + 2 * MINUTE).await;
+    let live = session(&mut tx, "p3", u, ten_hours).await;
+    let revoked_late = revoked_session(&mut tx, "p4", u, ten_hours, T0 + 20 * MINUTE).await;
+    let expires_later = session(&mut tx, "p5", u, (T0, T0 + 30 * MINUTE)).await;
     commit(tx).await.unwrap();
 
     let mut tx = db.begin_write().await.unwrap();

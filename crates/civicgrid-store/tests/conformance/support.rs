@@ -8,7 +8,7 @@ use std::sync::{Once, OnceLock};
 use civicgrid_domain::platform::audit::AuditFields;
 use civicgrid_domain::platform::org::NodeKind;
 use civicgrid_store::platform::org::{self, NewNode, OrgNode};
-use civicgrid_store::{AnyConnection, Db, StoreError, StoreResult, commit};
+use civicgrid_store::{AnyConnection, Db, StoreError, StoreResult, Unique, commit};
 use sqlx::AssertSqlSafe;
 use tokio::task::JoinError;
 
@@ -209,6 +209,11 @@ pub fn not_found<T>(r: StoreResult<T>) -> bool {
     matches!(r, Err(StoreError::NotFound))
 }
 
+/// Whether a write was refused because another resident holds the ID number.
+pub fn id_number_taken<T>(r: &StoreResult<T>) -> bool {
+    matches!(r, Err(StoreError::Conflict(Unique::ResidentIdNumber)))
+}
+
 /// A fixed "now" for tests that pass times explicitly: 2023-11-14T22:13:20Z.
 pub const T0: i64 = 1_700_000_000_000;
 pub const MINUTE: i64 = 60_000;
@@ -236,6 +241,31 @@ pub async fn node(
     )
     .await
     .unwrap_or_else(|e| panic!("insert node {code}: {e}"))
+}
+
+/// One line of the hierarchy from a city down to a grid.
+pub struct Chain {
+    pub city: OrgNode,
+    pub district: OrgNode,
+    pub street: OrgNode,
+    pub community: OrgNode,
+    pub grid: OrgNode,
+}
+
+/// Inserts city C › district D › street S › community M › grid G.
+pub async fn chain(conn: &mut AnyConnection) -> Chain {
+    let city = node(conn, None, NodeKind::City, "C").await;
+    let district = node(conn, Some(&city), NodeKind::District, "D").await;
+    let street = node(conn, Some(&district), NodeKind::Street, "S").await;
+    let community = node(conn, Some(&street), NodeKind::Community, "M").await;
+    let grid = node(conn, Some(&community), NodeKind::Grid, "G").await;
+    Chain {
+        city,
+        district,
+        street,
+        community,
+        grid,
+    }
 }
 
 /// A city (id 1) with districts D02..=D41 beneath it (ids 2..=41), so that both

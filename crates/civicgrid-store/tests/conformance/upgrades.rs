@@ -9,7 +9,7 @@ use civicgrid_store::ledger::search::{SearchFilter, search_residents};
 use civicgrid_store::{Db, commit, ledger, ledger::pii};
 use sqlx::Executor;
 
-use crate::support::node;
+use crate::support::{id_number_taken, node};
 
 // Residents sealed as text (migration 9) open, and are found by every blind index,
 // once migration 10 has stored them as bytes.
@@ -113,15 +113,7 @@ upgrade!(
             vec!["veteran".to_owned()]
         );
         let twice = ledger::insert_resident(&mut tx, &fields).await;
-        assert!(
-            matches!(
-                twice,
-                Err(civicgrid_store::StoreError::Conflict(
-                    civicgrid_store::Unique::ResidentIdNumber
-                ))
-            ),
-            "{twice:?}"
-        );
+        assert!(id_number_taken(&twice), "{twice:?}");
         drop(tx);
         let mut tx = db.begin_write().await.unwrap();
         let dangling = sqlx::query(

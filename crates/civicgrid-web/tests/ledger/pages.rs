@@ -7,9 +7,8 @@ use civicgrid_app::domain::platform::access::Actor;
 use civicgrid_app::ledger::ResidentInput;
 use civicgrid_store::platform::audit::AuditFilter;
 
+use crate::support::ledger::{ZHANG_ID, zhang_xiuying};
 use crate::support::{CSRF, TestApp};
-
-const ID1: &str = "11010519491231002X";
 
 struct Ledger {
     household: i64,
@@ -18,26 +17,7 @@ struct Ledger {
 }
 
 async fn seed(t: &TestApp) -> Ledger {
-    t.app.prepare().await.unwrap();
-    let (_, household) = t
-        .household_in(
-            t.nodes.grid,
-            ("3栋", "2单元", "501", Some(5)),
-            "owner",
-            Some("92.5"),
-        )
-        .await;
-    let resident = t
-        .resident(ResidentInput {
-            household_id: household,
-            name: "张秀英".into(),
-            id_number: Some(ID1.into()),
-            phone: Some("13812345678".into()),
-            relation: "head".into(),
-            tags: vec!["独居老人".into()],
-            ..ResidentInput::default()
-        })
-        .await;
+    let (household, resident) = zhang_xiuying(t, Some("92.5"), &["独居老人"]).await;
     let (_, h2) = t
         .household_in(
             t.nodes.grid,
@@ -96,7 +76,7 @@ async fn grid_worker_sees_the_board_and_masked_cards() {
         .assert_contains("138****5678")
         .assert_contains("1949-12-**");
     assert!(
-        !card.body.contains(ID1)
+        !card.body.contains(ZHANG_ID)
             && !card.body.contains("13812345678")
             && !card.body.contains("1949-12-31")
     );
@@ -129,7 +109,7 @@ async fn unmasking_needs_a_purpose_and_is_audited() {
         .post_form(&path, &[("_csrf", CSRF), ("purpose", "  ")], &grid)
         .await;
     res.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(!res.body.contains(ID1));
+    assert!(!res.body.contains(ZHANG_ID));
     let res = t
         .post_form(
             &path,
@@ -138,7 +118,7 @@ async fn unmasking_needs_a_purpose_and_is_audited() {
         )
         .await;
     res.assert_status(StatusCode::OK)
-        .assert_contains(ID1)
+        .assert_contains(ZHANG_ID)
         .assert_contains("13812345678")
         .assert_contains("1949-12-31");
     assert!(
@@ -149,7 +129,7 @@ async fn unmasking_needs_a_purpose_and_is_audited() {
     let again = t
         .get(&format!("/ledger/residents/{}", l.resident), &grid)
         .await;
-    assert!(!again.body.contains(ID1));
+    assert!(!again.body.contains(ZHANG_ID));
     let entries = t
         .app
         .audit_entries(
@@ -168,7 +148,7 @@ async fn unmasking_needs_a_purpose_and_is_audited() {
         .find(|e| e.fields.action == "ledger.resident.unmask")
         .expect("an unmask entry");
     assert_eq!(e.fields.reason.as_deref(), Some("subsidy payment"));
-    assert!(!e.fields.details.contains(ID1));
+    assert!(!e.fields.details.contains(ZHANG_ID));
     // A street admin may look but not unmask.
     let street = t.login("street").await;
     let res = t
@@ -215,7 +195,7 @@ async fn a_resident_sees_their_own_household_and_who_accessed_it() {
         .assert_contains("张秀英")
         .assert_contains("501");
     assert!(!mine.body.contains("刘德明"), "another household leaked");
-    assert!(!mine.body.contains(ID1));
+    assert!(!mine.body.contains(ZHANG_ID));
     t.get("/me/data-access", &resident_cookie)
         .await
         .assert_status(StatusCode::OK)
@@ -238,20 +218,15 @@ async fn forms_reject_bad_input_and_keep_what_was_typed() {
     let t = TestApp::new().await;
     let l = seed(&t).await;
     let grid = t.login("grid").await;
-    let res = t
-        .post_form(
-            &format!("/ledger/households/{}/residents", l.household),
-            &[
-                ("_csrf", CSRF),
-                ("name", "陈小红"),
-                ("id_number", "110105194912310021"),
-                ("phone", "13900001111"),
-                ("relation", "child"),
-                ("tag_low_income", "1"),
-            ],
-            &grid,
-        )
-        .await;
+    let add = format!("/ledger/households/{}/residents", l.household);
+    let typed = [
+        ("name", "陈小红"),
+        ("id_number", "110105194912310021"),
+        ("phone", "13900001111"),
+        ("relation", "child"),
+        ("tag_low_income", "1"),
+    ];
+    let res = t.submit(&add, &[&typed], &grid).await;
     res.assert_status(StatusCode::UNPROCESSABLE_ENTITY)
         .assert_contains("value=\"陈小红\"")
         .assert_contains("value=\"13900001111\"")
@@ -273,20 +248,14 @@ async fn forms_reject_bad_input_and_keep_what_was_typed() {
     res.assert_status(StatusCode::UNPROCESSABLE_ENTITY)
         .assert_contains("value=\"张秀兰\"");
     // A valid add goes through and lands on the new card with its history.
-    let res = t
-        .post_form(
-            &format!("/ledger/households/{}/residents", l.household),
-            &[
-                ("_csrf", CSRF),
-                ("name", "陈小红"),
-                ("gender", "female"),
-                ("birth_date", "2015-06-01"),
-                ("relation", "grandchild"),
-                ("reason", "birth registration"),
-            ],
-            &grid,
-        )
-        .await;
+    let born = [
+        ("name", "陈小红"),
+        ("gender", "female"),
+        ("birth_date", "2015-06-01"),
+        ("relation", "grandchild"),
+        ("reason", "birth registration"),
+    ];
+    let res = t.submit(&add, &[&born], &grid).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
     let card = t.get(res.location(), &grid).await;
     card.assert_status(StatusCode::OK)
@@ -296,31 +265,12 @@ async fn forms_reject_bad_input_and_keep_what_was_typed() {
         .assert_contains("Minor");
     // A death with a bad date is refused, then recorded.
     let path = format!("/ledger/residents/{}/departure", l.resident);
-    t.post_form(
-        &path,
-        &[
-            ("_csrf", CSRF),
-            ("status", "deceased"),
-            ("date", "2999-01-01"),
-            ("reason", "family"),
-        ],
-        &grid,
-    )
-    .await
-    .assert_status(StatusCode::UNPROCESSABLE_ENTITY)
-    .assert_contains("value=\"2999-01-01\"");
-    let res = t
-        .post_form(
-            &path,
-            &[
-                ("_csrf", CSRF),
-                ("status", "deceased"),
-                ("date", "2026-01-05"),
-                ("reason", "family"),
-            ],
-            &grid,
-        )
-        .await;
+    let death = |date| [("status", "deceased"), ("date", date), ("reason", "family")];
+    t.submit(&path, &[&death("2999-01-01")], &grid)
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY)
+        .assert_contains("value=\"2999-01-01\"");
+    let res = t.submit(&path, &[&death("2026-01-05")], &grid).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
     t.get(&format!("/ledger/residents/{}", l.resident), &grid)
         .await
@@ -338,7 +288,7 @@ async fn the_api_masks_and_unmasks_with_a_purpose() {
         .await;
     res.assert_status(StatusCode::OK)
         .assert_contains("110105********002X");
-    assert!(!res.body.contains(ID1));
+    assert!(!res.body.contains(ZHANG_ID));
     t.get(
         &format!("/api/v1/ledger/grids/{}/board", t.nodes.grid),
         &grid,

@@ -15,6 +15,39 @@ fn assert_csp_clean(path: &str, body: &str) {
     assert!(!body.contains("<style"), "{path} has a style element");
 }
 
+/// `path` answers `status` with an HTML page saying so in English and in Chinese.
+async fn assert_error_page(
+    t: &TestApp,
+    path: &str,
+    cookies: &str,
+    status: StatusCode,
+    [en, zh]: [&str; 2],
+) {
+    for (lang, text) in [(EN, en), (ZH, zh)] {
+        let res = t.get_in(path, cookies, lang).await;
+        assert_eq!(res.status, status, "{path}: {}", res.body);
+        assert!(res.header(header::CONTENT_TYPE).starts_with("text/html"));
+        assert!(res.body.contains(text), "{path} in {lang}");
+    }
+}
+
+/// The unit form: the CSRF token, the unit's code and names, then `more` fields.
+fn unit_form<'a>(
+    code: &'a str,
+    name_zh: &'a str,
+    name_en: &'a str,
+    more: &[(&'a str, &'a str)],
+) -> Vec<(&'a str, &'a str)> {
+    let mut fields = vec![
+        ("_csrf", CSRF),
+        ("code", code),
+        ("name_zh", name_zh),
+        ("name_en", name_en),
+    ];
+    fields.extend_from_slice(more);
+    fields
+}
+
 #[tokio::test]
 async fn every_page_renders_for_the_admin_in_both_languages() {
     let t = TestApp::new().await;
@@ -118,12 +151,14 @@ async fn a_resident_sees_the_org_but_nothing_else() {
         format!("/org/{}/edit", n.grid),
         format!("/org/{}/new", n.community),
     ] {
-        for (lang, text) in [(EN, "Not allowed"), (ZH, "无权操作")] {
-            let res = t.get_in(&path, &resident, lang).await;
-            assert_eq!(res.status, StatusCode::FORBIDDEN, "{path}: {}", res.body);
-            assert!(res.header(header::CONTENT_TYPE).starts_with("text/html"));
-            assert!(res.body.contains(text), "{path} in {lang}");
-        }
+        assert_error_page(
+            &t,
+            &path,
+            &resident,
+            StatusCode::FORBIDDEN,
+            ["Not allowed", "无权操作"],
+        )
+        .await;
     }
     // Nodes outside what the resident may browse are not found, like missing ones.
     for path in [
@@ -131,12 +166,14 @@ async fn a_resident_sees_the_org_but_nothing_else() {
         format!("/org/{}", n.district),
         "/org/9999999".to_owned(),
     ] {
-        for (lang, text) in [(EN, "Not found"), (ZH, "未找到")] {
-            let res = t.get_in(&path, &resident, lang).await;
-            assert_eq!(res.status, StatusCode::NOT_FOUND, "{path}: {}", res.body);
-            assert!(res.header(header::CONTENT_TYPE).starts_with("text/html"));
-            assert!(res.body.contains(text), "{path} in {lang}");
-        }
+        assert_error_page(
+            &t,
+            &path,
+            &resident,
+            StatusCode::NOT_FOUND,
+            ["Not found", "未找到"],
+        )
+        .await;
     }
 }
 
@@ -145,19 +182,15 @@ async fn staff_are_bounded_by_their_community() {
     let t = TestApp::new().await;
     let staff = t.login("staff").await;
     let n = t.nodes;
-    t.get(&format!("/org/{}/edit", n.community), &staff)
-        .await
-        .assert_status(StatusCode::OK);
-    t.get(&format!("/org/{}/new", n.community), &staff)
-        .await
-        .assert_status(StatusCode::OK);
-    // Above or beside the community: out of the staff's sight, so not found.
-    t.get(&format!("/org/{}/edit", n.street), &staff)
-        .await
-        .assert_status(StatusCode::NOT_FOUND);
-    t.get(&format!("/org/{}", n.other_community), &staff)
-        .await
-        .assert_status(StatusCode::NOT_FOUND);
+    for (path, status) in [
+        (format!("/org/{}/edit", n.community), StatusCode::OK),
+        (format!("/org/{}/new", n.community), StatusCode::OK),
+        // Above or beside the community: out of the staff's sight, so not found.
+        (format!("/org/{}/edit", n.street), StatusCode::NOT_FOUND),
+        (format!("/org/{}", n.other_community), StatusCode::NOT_FOUND),
+    ] {
+        t.get(&path, &staff).await.assert_status(status);
+    }
     // The list of accounts holds only people of the community.
     let list = t.get("/users", &staff).await;
     list.assert_status(StatusCode::OK)
@@ -169,12 +202,7 @@ async fn staff_are_bounded_by_their_community() {
     let res = t
         .post_form(
             &format!("/org/{}/children", n.other_community),
-            &[
-                ("_csrf", CSRF),
-                ("code", "X-1"),
-                ("name_zh", "外"),
-                ("name_en", "Out"),
-            ],
+            &unit_form("X-1", "外", "Out", &[]),
             &staff,
         )
         .await;
@@ -190,14 +218,12 @@ async fn a_node_created_through_the_form_shows_up() {
     let res = t
         .post_form(
             &format!("/org/{}/children", n.community),
-            &[
-                ("_csrf", CSRF),
-                ("code", "TC-D-S1-C1-G3"),
-                ("name_zh", "第三网格"),
-                ("name_en", "Grid Three"),
-                ("boundary", &boundary),
-                ("reason", "new building"),
-            ],
+            &unit_form(
+                "TC-D-S1-C1-G3",
+                "第三网格",
+                "Grid Three",
+                &[("boundary", &boundary), ("reason", "new building")],
+            ),
             &staff,
         )
         .await;
@@ -244,16 +270,13 @@ async fn invalid_geojson_re_renders_the_form_with_the_values_kept() {
     let t = TestApp::new().await;
     let staff = t.login("staff").await;
     let path = format!("/org/{}/children", t.nodes.community);
-    let fields = [
-        ("_csrf", CSRF),
-        ("code", "TC-D-S1-C1-G9"),
-        ("name_zh", "坏网格"),
-        ("name_en", "Bad Grid"),
-        (
-            "boundary",
-            "{\"type\":\"Polygon\",\"coordinates\":[[[1,2]]]",
-        ),
-    ];
+    let broken = "{\"type\":\"Polygon\",\"coordinates\":[[[1,2]]]";
+    let fields = unit_form(
+        "TC-D-S1-C1-G9",
+        "坏网格",
+        "Bad Grid",
+        &[("boundary", broken)],
+    );
     let res = t.post_form(&path, &fields, &staff).await;
     res.assert_status(StatusCode::UNPROCESSABLE_ENTITY)
         .assert_contains("The boundary is not a valid GeoJSON polygon")
@@ -265,16 +288,8 @@ async fn invalid_geojson_re_renders_the_form_with_the_values_kept() {
     zh.assert_status(StatusCode::UNPROCESSABLE_ENTITY)
         .assert_contains("边界不是有效的 GeoJSON 多边形");
     // A valid JSON of the wrong geometry names the problem too.
-    let point = [
-        ("_csrf", CSRF),
-        ("code", "TC-D-S1-C1-G9"),
-        ("name_zh", "点"),
-        ("name_en", "Point"),
-        (
-            "boundary",
-            "{\"type\":\"Point\",\"coordinates\":[114.3,30.5]}",
-        ),
-    ];
+    let point = "{\"type\":\"Point\",\"coordinates\":[114.3,30.5]}";
+    let point = unit_form("TC-D-S1-C1-G9", "点", "Point", &[("boundary", point)]);
     t.post_form(&path, &point, &staff)
         .await
         .assert_status(StatusCode::UNPROCESSABLE_ENTITY)
@@ -282,12 +297,7 @@ async fn invalid_geojson_re_renders_the_form_with_the_values_kept() {
     // Nothing was created.
     assert!(!t.get("/org", &staff).await.body.contains("Bad Grid"));
     // A duplicate code is a conflict shown on the form.
-    let dup = [
-        ("_csrf", CSRF),
-        ("code", "TC-D-S1-C1-G1"),
-        ("name_zh", "重复"),
-        ("name_en", "Duplicate"),
-    ];
+    let dup = unit_form("TC-D-S1-C1-G1", "重复", "Duplicate", &[]);
     t.post_form(&path, &dup, &staff)
         .await
         .assert_status(StatusCode::CONFLICT)
@@ -305,13 +315,12 @@ async fn editing_a_node_through_the_form() {
     let res = t
         .post_form(
             &path,
-            &[
-                ("_csrf", CSRF),
-                ("code", "TC-D-S1-C1"),
-                ("name_zh", "幸福里社区"),
-                ("name_en", "Xingfuli Community"),
-                ("boundary", ""),
-            ],
+            &unit_form(
+                "TC-D-S1-C1",
+                "幸福里社区",
+                "Xingfuli Community",
+                &[("boundary", "")],
+            ),
             &street,
         )
         .await;
@@ -321,16 +330,7 @@ async fn editing_a_node_through_the_form() {
         .assert_contains("Xingfuli Community")
         .assert_contains("Saved.");
     let bad = t
-        .post_form(
-            &path,
-            &[
-                ("_csrf", CSRF),
-                ("code", "bad code!"),
-                ("name_zh", "x"),
-                ("name_en", "y"),
-            ],
-            &street,
-        )
+        .post_form(&path, &unit_form("bad code!", "x", "y", &[]), &street)
         .await;
     bad.assert_status(StatusCode::UNPROCESSABLE_ENTITY)
         .assert_contains("Check the code")
@@ -342,21 +342,14 @@ async fn form_posts_without_the_csrf_token_are_refused() {
     let t = TestApp::new().await;
     let staff = t.login("staff").await;
     let path = format!("/org/{}/children", t.nodes.community);
-    let fields = [
-        ("code", "TC-D-S1-C1-G7"),
-        ("name_zh", "七"),
-        ("name_en", "Seven"),
-    ];
-    let res = t.post_form(&path, &fields, &staff).await;
+    let mut fields = unit_form("TC-D-S1-C1-G7", "七", "Seven", &[]);
+    // Without the token.
+    let res = t.post_form(&path, &fields[1..], &staff).await;
     res.assert_status(StatusCode::FORBIDDEN)
         .assert_contains("The form has expired");
-    let wrong = [
-        ("_csrf", "not-the-token"),
-        ("code", "TC-D-S1-C1-G7"),
-        ("name_zh", "七"),
-        ("name_en", "Seven"),
-    ];
-    t.post_form(&path, &wrong, &staff)
+    // With a token that is not the browser's.
+    fields[0] = ("_csrf", "not-the-token");
+    t.post_form(&path, &fields, &staff)
         .await
         .assert_status(StatusCode::FORBIDDEN);
     assert!(!t.get("/org", &staff).await.body.contains("Seven"));
@@ -371,27 +364,17 @@ async fn form_posts_without_the_csrf_token_are_refused() {
 async fn malformed_ids_and_queries_are_client_errors() {
     let t = TestApp::new().await;
     let admin = t.login("admin").await;
-    t.get("/org/abc", &admin)
-        .await
-        .assert_status(StatusCode::BAD_REQUEST);
-    t.get("/org/999999", &admin)
-        .await
-        .assert_status(StatusCode::NOT_FOUND);
-    t.get("/users?page=x", &admin)
-        .await
-        .assert_status(StatusCode::BAD_REQUEST);
-    t.get("/users?page=99999999999999999", &admin)
-        .await
-        .assert_status(StatusCode::OK);
-    t.get("/audit?before_seq=zz", &admin)
-        .await
-        .assert_status(StatusCode::BAD_REQUEST);
-    t.get("/audit?target_type=&target_id=&before_seq=", &admin)
-        .await
-        .assert_status(StatusCode::OK);
-    t.get("/users/12x", &admin)
-        .await
-        .assert_status(StatusCode::BAD_REQUEST);
+    for (path, status) in [
+        ("/org/abc", StatusCode::BAD_REQUEST),
+        ("/org/999999", StatusCode::NOT_FOUND),
+        ("/users?page=x", StatusCode::BAD_REQUEST),
+        ("/users?page=99999999999999999", StatusCode::OK),
+        ("/audit?before_seq=zz", StatusCode::BAD_REQUEST),
+        ("/audit?target_type=&target_id=&before_seq=", StatusCode::OK),
+        ("/users/12x", StatusCode::BAD_REQUEST),
+    ] {
+        t.get(path, &admin).await.assert_status(status);
+    }
 }
 
 /// A refusal reads as the product, in the reader's language, and the user stays
@@ -457,14 +440,12 @@ async fn a_boundary_is_previewed_before_it_is_saved() {
     let preview = t
         .post_form(
             &path,
-            &[
-                ("_csrf", CSRF),
-                ("code", "TC-D-S1-C1-G1"),
-                ("name_zh", "第一网格"),
-                ("name_en", "Grid One"),
-                ("boundary", square),
-                ("preview", "1"),
-            ],
+            &unit_form(
+                "TC-D-S1-C1-G1",
+                "第一网格",
+                "Grid One",
+                &[("boundary", square), ("preview", "1")],
+            ),
             &staff,
         )
         .await;
@@ -478,14 +459,12 @@ async fn a_boundary_is_previewed_before_it_is_saved() {
     let bad = t
         .post_form(
             &path,
-            &[
-                ("_csrf", CSRF),
-                ("code", "TC-D-S1-C1-G1"),
-                ("name_zh", "第一网格"),
-                ("name_en", "Grid One"),
-                ("boundary", "{\"type\":\"Point\"}"),
-                ("preview", "1"),
-            ],
+            &unit_form(
+                "TC-D-S1-C1-G1",
+                "第一网格",
+                "Grid One",
+                &[("boundary", "{\"type\":\"Point\"}"), ("preview", "1")],
+            ),
             &staff,
         )
         .await;

@@ -4,12 +4,10 @@
 
 use axum::http::StatusCode;
 use civicgrid_app::domain::platform::access::Actor;
-use civicgrid_app::ledger::ResidentInput;
 use civicgrid_store::privacy::data_access::ViewFilter;
 
+use crate::support::ledger::{ZHANG_ID, zhang_xiuying};
 use crate::support::{CSRF, TestApp};
-
-const ID1: &str = "11010519491231002X";
 
 struct Ledger {
     household: i64,
@@ -17,25 +15,7 @@ struct Ledger {
 }
 
 async fn seed(t: &TestApp) -> Ledger {
-    t.app.prepare().await.unwrap();
-    let (_, household) = t
-        .household_in(
-            t.nodes.grid,
-            ("3栋", "2单元", "501", Some(5)),
-            "owner",
-            None,
-        )
-        .await;
-    let resident = t
-        .resident(ResidentInput {
-            household_id: household,
-            name: "张秀英".into(),
-            id_number: Some(ID1.into()),
-            phone: Some("13812345678".into()),
-            relation: "head".into(),
-            ..ResidentInput::default()
-        })
-        .await;
+    let (household, resident) = zhang_xiuying(t, None, &[]).await;
     Ledger {
         household,
         resident,
@@ -101,7 +81,7 @@ async fn the_resident_sees_who_was_shown_their_card() {
     // In words, the code only as a hint.
     assert!(!page.body.contains(">ledger.resident.view<"));
     page.assert_contains("title=\"ledger.resident.view\"");
-    assert!(!page.body.contains(ID1));
+    assert!(!page.body.contains(ZHANG_ID));
     t.get_in("/me/data-access", &resident, "zh-CN")
         .await
         .assert_status(StatusCode::OK)
@@ -152,7 +132,7 @@ async fn auditors_read_card_views_and_scopes_by_name() {
         .assert_contains("Test City › Test District › First Street › Xingfu Community › Grid One")
         .assert_contains(&format!("href=\"/org/{}\"", t.nodes.grid));
     // No personal value in full for the auditor: a masked name and the room.
-    for secret in ["张秀英", ID1, "13812345678"] {
+    for secret in ["张秀英", ZHANG_ID, "13812345678"] {
         assert!(!page.body.contains(secret), "{secret} on /audit/views");
     }
     // Filtered by resident and by account.

@@ -2,67 +2,24 @@
 //! what a photo keeps of where it was taken.
 
 use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+use axum::http::{StatusCode, header};
 
-use crate::support::requests::{id_from, json, parsed, take_call};
-use crate::support::{CSRF, TestApp, TestResponse};
+use crate::support::requests::{api_get, id_from, json, parsed, photo, png, take_call};
+use crate::support::{CSRF, TestApp, TestResponse, multipart};
 
 /// A PNG with a text chunk saying where it was taken, which must not be stored.
 fn png_with_location() -> Vec<u8> {
-    fn chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
-        let mut v = u32::try_from(data.len())
-            .expect("small")
-            .to_be_bytes()
-            .to_vec();
-        v.extend_from_slice(kind);
-        v.extend_from_slice(data);
-        v.extend_from_slice(&[0, 0, 0, 0]);
-        v
-    }
-    let mut v = b"\x89PNG\r\n\x1a\n".to_vec();
-    let mut ihdr = 64u32.to_be_bytes().to_vec();
-    ihdr.extend_from_slice(&48u32.to_be_bytes());
-    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
-    v.extend(chunk(b"IHDR", &ihdr));
-    v.extend(chunk(b"tEXt", b"Location\0GPS 30.5912 114.3051"));
-    v.extend(chunk(b"IDAT", &[1, 2, 3, 4]));
-    v.extend(chunk(b"IEND", &[]));
-    v
+    png(64, 48, Some(b"Location\0GPS 30.5912 114.3051"))
 }
 
-const BOUNDARY: &str = "civicgrid-test-boundary";
-
-/// A multipart body: text fields, then an optional file part named `photo`.
-fn multipart(fields: &[(&str, &str)], photo: Option<(&str, &[u8])>) -> Vec<u8> {
-    let mut body = Vec::new();
-    for (k, v) in fields {
-        body.extend_from_slice(
-            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
-                .as_bytes(),
-        );
-    }
-    if let Some((claimed, data)) = photo {
-        body.extend_from_slice(
-            format!(
-                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"p.jpg\"\r\nContent-Type: {claimed}\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        body.extend_from_slice(data);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
-    body
+/// A multipart body: text fields, then an optional photo claiming a content type.
+fn upload_form(fields: &[(&str, &str)], claimed: Option<(&str, &[u8])>) -> Vec<u8> {
+    multipart::body(fields, claimed.map(|(kind, data)| photo(kind, data)))
 }
 
 async fn upload(t: &TestApp, id: i64, cookies: &str, body: Vec<u8>) -> TestResponse {
-    let req = Request::post(format!("/api/v1/requests/{id}/photos"))
-        .header(header::COOKIE, cookies)
+    let req = multipart::post(&format!("/api/v1/requests/{id}/photos"), cookies)
         .header("x-csrf-token", CSRF)
-        .header(
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={BOUNDARY}"),
-        )
         .body(Body::from(body))
         .expect("request");
     t.send(req).await
@@ -131,14 +88,7 @@ async fn comments_and_photos_through_the_api() {
     json(&t, "POST", &path, &resident, r#"{"text":"看看"}"#)
         .await
         .assert_status(StatusCode::NOT_FOUND);
-    let tl = json(
-        &t,
-        "GET",
-        &format!("/api/v1/requests/{id}/timeline"),
-        &staff,
-        "",
-    )
-    .await;
+    let tl = api_get(&t, &format!("/api/v1/requests/{id}/timeline"), &staff).await;
     tl.assert_contains("已联系物业，明天上午维修")
         .assert_contains("内部备注");
 
@@ -148,7 +98,7 @@ async fn comments_and_photos_through_the_api() {
         &t,
         id,
         &staff,
-        multipart(&[("stage", "intake")], Some(("image/jpeg", &png))),
+        upload_form(&[("stage", "intake")], Some(("image/jpeg", &png))),
     )
     .await;
     up.assert_status(StatusCode::CREATED);
@@ -168,19 +118,12 @@ async fn comments_and_photos_through_the_api() {
     t.get(&format!("/requests/photos/{photo_id}"), &staff)
         .await
         .assert_status(StatusCode::OK);
-    let list = json(
-        &t,
-        "GET",
-        &format!("/api/v1/requests/{id}/photos"),
-        &staff,
-        "",
-    )
-    .await;
+    let list = api_get(&t, &format!("/api/v1/requests/{id}/photos"), &staff).await;
     list.assert_status(StatusCode::OK);
     assert_eq!(parsed(&list).as_array().map(Vec::len), Some(1));
     // Staff uploads default to the resolution stage.
     let resolution =
-        parsed(&upload(&t, id, &staff, multipart(&[], Some(("image/png", &png)))).await);
+        parsed(&upload(&t, id, &staff, upload_form(&[], Some(("image/png", &png)))).await);
     assert_eq!(resolution["stage"], "resolution");
 
     // Bad uploads.
@@ -188,7 +131,7 @@ async fn comments_and_photos_through_the_api() {
         &t,
         id,
         &staff,
-        multipart(&[], Some(("image/jpeg", b"<html>not a photo</html>"))),
+        upload_form(&[], Some(("image/jpeg", b"<html>not a photo</html>"))),
     )
     .await;
     not_image.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
@@ -197,7 +140,7 @@ async fn comments_and_photos_through_the_api() {
             .as_str()
             .is_some_and(|m| m.starts_with("photo"))
     );
-    upload(&t, id, &staff, multipart(&[("stage", "intake")], None))
+    upload(&t, id, &staff, upload_form(&[("stage", "intake")], None))
         .await
         .assert_status(StatusCode::UNPROCESSABLE_ENTITY)
         .assert_contains("photo");
@@ -205,7 +148,7 @@ async fn comments_and_photos_through_the_api() {
         &t,
         id,
         &staff,
-        multipart(&[("stage", "before")], Some(("image/png", &png))),
+        upload_form(&[("stage", "before")], Some(("image/png", &png))),
     )
     .await
     .assert_status(StatusCode::UNPROCESSABLE_ENTITY)
@@ -214,7 +157,7 @@ async fn comments_and_photos_through_the_api() {
         &t,
         id,
         &staff,
-        multipart(&[("caption", "x")], Some(("image/png", &png))),
+        upload_form(&[("caption", "x")], Some(("image/png", &png))),
     )
     .await
     .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
@@ -229,21 +172,31 @@ async fn comments_and_photos_through_the_api() {
     .assert_status(StatusCode::UNSUPPORTED_MEDIA_TYPE);
     let mut huge = png.clone();
     huge.resize(9 * 1024 * 1024, 0);
-    upload(&t, id, &staff, multipart(&[], Some(("image/png", &huge))))
+    upload(&t, id, &staff, upload_form(&[], Some(("image/png", &huge))))
         .await
         .assert_status(StatusCode::PAYLOAD_TOO_LARGE);
-    let mut broken = multipart(&[], Some(("image/png", &png)));
+    let mut broken = upload_form(&[], Some(("image/png", &png)));
     broken.truncate(broken.len() / 2);
     let res = upload(&t, id, &staff, broken).await;
     assert!(res.status.is_client_error(), "{}: {}", res.status, res.body);
 
     // Forbidden and hidden.
-    upload(&t, id, &auditor, multipart(&[], Some(("image/png", &png))))
-        .await
-        .assert_status(StatusCode::FORBIDDEN);
-    upload(&t, id, &resident, multipart(&[], Some(("image/png", &png))))
-        .await
-        .assert_status(StatusCode::NOT_FOUND);
+    upload(
+        &t,
+        id,
+        &auditor,
+        upload_form(&[], Some(("image/png", &png))),
+    )
+    .await
+    .assert_status(StatusCode::FORBIDDEN);
+    upload(
+        &t,
+        id,
+        &resident,
+        upload_form(&[], Some(("image/png", &png))),
+    )
+    .await
+    .assert_status(StatusCode::NOT_FOUND);
     t.get(&url, &resident)
         .await
         .assert_status(StatusCode::NOT_FOUND);

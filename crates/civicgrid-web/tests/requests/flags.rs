@@ -3,60 +3,8 @@
 
 use axum::http::StatusCode;
 
-use crate::support::requests::{act, id_from, json, parsed, policy_json};
+use crate::support::requests::{flag_poor_ratings, json, parsed, poorly_rated};
 use crate::support::{CSRF, TestApp};
-
-/// A request the resident raised about public facilities in the test grid.
-async fn report(t: &TestApp, resident: &str, text: &str) -> i64 {
-    let grid = t.nodes.grid.to_string();
-    let res = t
-        .post_form(
-            "/requests",
-            &[
-                ("_csrf", CSRF),
-                ("description", text),
-                ("category", "public_facilities"),
-                ("place", "grid"),
-                ("grid_id", &grid),
-                ("address", "3栋东侧"),
-            ],
-            resident,
-        )
-        .await;
-    res.assert_status(StatusCode::SEE_OTHER);
-    id_from(&res)
-}
-
-/// Posts the action form; the action must be taken.
-async fn act_ok(t: &TestApp, cookies: &str, id: i64, fields: &[(&str, &str)]) {
-    act(t, cookies, id, fields)
-        .await
-        .assert_status(StatusCode::SEE_OTHER);
-}
-
-/// A request the resident raised, resolved by staff and rated 1 of 5 (flagged under
-/// the "flag" policy).
-async fn poorly_rated(t: &TestApp, resident: &str, staff: &str, text: &str) -> i64 {
-    let id = report(t, resident, text).await;
-    act_ok(t, staff, id, &[("action", "accept")]).await;
-    act_ok(
-        t,
-        staff,
-        id,
-        &[("action", "assign"), ("party", "role:grid_worker")],
-    )
-    .await;
-    act_ok(t, staff, id, &[("action", "start")]).await;
-    act_ok(t, staff, id, &[("action", "resolve"), ("reason", "已处理")]).await;
-    t.post_form(
-        &format!("/requests/{id}/rate"),
-        &[("_csrf", CSRF), ("rating", "1"), ("comment", "没修好")],
-        resident,
-    )
-    .await
-    .assert_status(StatusCode::SEE_OTHER);
-    id
-}
 
 #[tokio::test]
 async fn a_supervisor_clears_the_flag_of_a_poor_rating() {
@@ -66,15 +14,7 @@ async fn a_supervisor_clears_the_flag_of_a_poor_rating() {
     let staff = t.login("staff").await;
     let grid = t.login("grid").await;
     let auditor = t.login("auditor").await;
-    json(
-        &t,
-        "PUT",
-        "/api/v1/requests/policy",
-        &admin,
-        &policy_json(&[("poor_rating", "flag".into())]),
-    )
-    .await
-    .assert_status(StatusCode::OK);
+    flag_poor_ratings(&t, &admin).await;
 
     // The page: the form shows for a supervisor only, and needs a reason.
     let id = poorly_rated(&t, &resident, &staff, "楼道灯又坏了，上次没修好").await;

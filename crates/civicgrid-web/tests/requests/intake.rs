@@ -4,7 +4,7 @@ use axum::http::StatusCode;
 use civicgrid_app::ledger::ResidentInput;
 
 use crate::support::TestApp;
-use crate::support::requests::{id_from, json, parsed, take_call};
+use crate::support::requests::{api_get, id_from, parsed, take_call};
 
 /// A resident record in the test grid: 王小明, phone ending 5678, 3栋 1单元 201.
 async fn ledger_resident(t: &TestApp) -> i64 {
@@ -71,7 +71,7 @@ async fn staff_intake_picks_the_residents_ledger_record() {
         .assert_status(StatusCode::OK)
         .assert_contains(&radio);
     // Nothing was submitted by searching.
-    let queue = json(&t, "GET", "/api/v1/requests?queue=scope", &staff, "").await;
+    let queue = api_get(&t, "/api/v1/requests?queue=scope", &staff).await;
     assert_eq!(parsed(&queue)["items"].as_array().map(Vec::len), Some(0));
 
     // With htmx: the fragment alone.

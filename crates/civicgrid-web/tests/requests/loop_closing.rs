@@ -4,37 +4,21 @@
 //! a poor one, the resolution note and photo, the inbox and the timeline in words, and
 //! the settings in hours and dates.
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+use axum::http::StatusCode;
 
-use crate::support::requests::{act, id_from};
-use crate::support::{CSRF, TestApp, TestResponse};
+use crate::support::requests::{
+    act, act_ok, flag_poor_ratings, photo, png, poorly_rated, rate, report, resolve, start_work,
+};
+use crate::support::{CSRF, TestApp, TestResponse, multipart};
 
-/// A request the resident raised about public facilities in the test grid.
-async fn report(t: &TestApp, resident: &str, text: &str) -> i64 {
-    let grid = t.nodes.grid.to_string();
-    let res = t
-        .post_form(
-            "/requests",
-            &[
-                ("_csrf", CSRF),
-                ("description", text),
-                ("category", "public_facilities"),
-                ("place", "grid"),
-                ("grid_id", &grid),
-                ("address", "3栋东侧"),
-            ],
-            resident,
-        )
-        .await;
-    res.assert_status(StatusCode::SEE_OTHER);
-    id_from(&res)
-}
-
-async fn act_ok(t: &TestApp, cookies: &str, id: i64, fields: &[(&str, &str)]) {
-    act(t, cookies, id, fields)
-        .await
-        .assert_status(StatusCode::SEE_OTHER);
+/// A fresh city with staff and a resident signed in, and the request the resident
+/// raised about `text`: (city, staff, resident, request id).
+async fn reported(text: &str) -> (TestApp, String, String, i64) {
+    let t = TestApp::new().await;
+    let staff = t.login("staff").await;
+    let resident = t.login("resident").await;
+    let id = report(&t, &resident, text).await;
+    (t, staff, resident, id)
 }
 
 /// The number after `prefix` in `body` (e.g. an id in a link).
@@ -209,16 +193,7 @@ async fn names_not_numbers_for_the_party_the_assignee_and_members() {
         &[("action", "resolve"), ("reason", "更换了门禁读卡器")],
     )
     .await;
-    let added = post_multipart(
-        &t,
-        &format!("/requests/{id}/photos"),
-        &responder,
-        &[],
-        Some(&png()),
-    )
-    .await;
-    added.assert_status(StatusCode::SEE_OTHER);
-    assert!(added.location().contains("done=request_photo_added"));
+    photo_added(&t, id, &responder).await;
     // Staff also read who has it.
     t.get(&format!("/requests/{id}"), &staff)
         .await
@@ -230,10 +205,7 @@ async fn names_not_numbers_for_the_party_the_assignee_and_members() {
 
 #[tokio::test]
 async fn one_next_step_open_and_the_rest_behind_a_disclosure() {
-    let t = TestApp::new().await;
-    let staff = t.login("staff").await;
-    let resident = t.login("resident").await;
-    let id = report(&t, &resident, "楼道灯不亮").await;
+    let (t, staff, resident, id) = reported("楼道灯不亮").await;
     let page = t.get(&format!("/requests/{id}"), &staff).await;
     let body = &page.body;
     // Accept is the open next step; the others wait behind "more".
@@ -279,86 +251,41 @@ async fn one_next_step_open_and_the_rest_behind_a_disclosure() {
     assert!(!page.body.contains("审计日志"), "{}", page.body);
 }
 
-/// A tiny PNG.
-fn png() -> Vec<u8> {
-    fn chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
-        let mut v = u32::try_from(data.len())
-            .unwrap_or_default()
-            .to_be_bytes()
-            .to_vec();
-        v.extend_from_slice(kind);
-        v.extend_from_slice(data);
-        v.extend_from_slice(&[0, 0, 0, 0]);
-        v
-    }
-    let mut v = b"\x89PNG\r\n\x1a\n".to_vec();
-    let mut ihdr = 32u32.to_be_bytes().to_vec();
-    ihdr.extend_from_slice(&24u32.to_be_bytes());
-    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
-    v.extend(chunk(b"IHDR", &ihdr));
-    v.extend(chunk(b"IDAT", &[1, 2, 3, 4]));
-    v.extend(chunk(b"IEND", &[]));
-    v
+/// Someone adds a photo to request `id` from its page.
+async fn add_photo(t: &TestApp, id: i64, cookies: &str) -> TestResponse {
+    post_multipart(t, &format!("/requests/{id}/photos"), cookies, &[], true).await
 }
 
-const BOUNDARY: &str = "civicgrid-loop-boundary";
+/// Someone adds a photo to request `id` and is told it was added.
+async fn photo_added(t: &TestApp, id: i64, cookies: &str) {
+    let added = add_photo(t, id, cookies).await;
+    added.assert_status(StatusCode::SEE_OTHER);
+    assert!(
+        added.location().contains("done=request_photo_added"),
+        "{}",
+        added.location()
+    );
+}
 
-/// Posts a multipart form (fields, then an optional photo) to a page route.
+/// Posts a request page's multipart form: the CSRF token, `fields`, then a photo if
+/// `with_photo`.
 async fn post_multipart(
     t: &TestApp,
     path: &str,
     cookies: &str,
     fields: &[(&str, &str)],
-    photo: Option<&[u8]>,
+    with_photo: bool,
 ) -> TestResponse {
-    let mut body = Vec::new();
-    let mut all = vec![("_csrf", CSRF)];
-    all.extend_from_slice(fields);
-    for (k, v) in all {
-        body.extend_from_slice(
-            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
-                .as_bytes(),
-        );
-    }
-    if let Some(data) = photo {
-        body.extend_from_slice(
-            format!(
-                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"p.png\"\r\nContent-Type: image/png\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        body.extend_from_slice(data);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
-    let req = Request::post(path)
-        .header(header::COOKIE, cookies)
-        .header(header::ACCEPT_LANGUAGE, "en")
-        .header(
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={BOUNDARY}"),
-        )
-        .body(Body::from(body))
-        .unwrap_or_default();
-    t.send(req).await
+    let png = png(32, 24, None);
+    let file = with_photo.then(|| photo("image/png", &png));
+    multipart::submit(t, path, cookies, fields, file).await
 }
 
 #[tokio::test]
 async fn resolving_needs_a_note_and_takes_a_photo() {
-    let t = TestApp::new().await;
-    let staff = t.login("staff").await;
-    let resident = t.login("resident").await;
+    let (t, staff, resident, id) = reported("路灯不亮了").await;
     let responder = t.login("responder").await;
-    let id = report(&t, &resident, "路灯不亮了").await;
-    act_ok(&t, &staff, id, &[("action", "accept")]).await;
-    act_ok(
-        &t,
-        &staff,
-        id,
-        &[("action", "assign"), ("party", "role:grid_worker")],
-    )
-    .await;
-    act_ok(&t, &staff, id, &[("action", "start")]).await;
+    start_work(&t, &staff, id).await;
     let page = t.get(&format!("/requests/{id}"), &staff).await;
     page.assert_contains(&format!("action=\"/requests/{id}/resolve\""))
         .assert_contains("enctype=\"multipart/form-data\"");
@@ -368,7 +295,7 @@ async fn resolving_needs_a_note_and_takes_a_photo() {
         &format!("/requests/{id}/resolve"),
         &staff,
         &[("reason", "  ")],
-        None,
+        false,
     )
     .await
     .assert_status(StatusCode::UNPROCESSABLE_ENTITY)
@@ -383,7 +310,7 @@ async fn resolving_needs_a_note_and_takes_a_photo() {
         &format!("/requests/{id}/resolve"),
         &staff,
         &[("reason", "更换了灯泡")],
-        Some(&png()),
+        true,
     )
     .await;
     done.assert_status(StatusCode::SEE_OTHER);
@@ -398,107 +325,54 @@ async fn resolving_needs_a_note_and_takes_a_photo() {
 
     // After resolution: one who may read it but not add to it is told so on the page.
     let auditor = t.login("auditor").await;
-    let told = post_multipart(
-        &t,
-        &format!("/requests/{id}/photos"),
-        &auditor,
-        &[],
-        Some(&png()),
-    )
-    .await;
+    let told = add_photo(&t, id, &auditor).await;
     told.assert_status(StatusCode::FORBIDDEN)
         .assert_contains("role=\"alert\"")
         .assert_contains("cannot add a photo to this request now")
         .assert_contains("<h1>");
     // One who is not told it exists learns nothing more.
-    post_multipart(
-        &t,
-        &format!("/requests/{id}/photos"),
-        &responder,
-        &[],
-        Some(&png()),
-    )
-    .await
-    .assert_status(StatusCode::NOT_FOUND);
-    // Those working on it still may, and are told it was added.
+    add_photo(&t, id, &responder)
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    // Those working on it still may, and are told it was added; so may the resident
+    // who raised it.
     let grid = t.login("grid").await;
-    let added = post_multipart(
-        &t,
-        &format!("/requests/{id}/photos"),
-        &grid,
-        &[],
-        Some(&png()),
-    )
-    .await;
-    added.assert_status(StatusCode::SEE_OTHER);
-    assert!(added.location().contains("done=request_photo_added"));
-    // The resident who raised it still may.
-    let added = post_multipart(
-        &t,
-        &format!("/requests/{id}/photos"),
-        &resident,
-        &[],
-        Some(&png()),
-    )
-    .await;
-    added.assert_status(StatusCode::SEE_OTHER);
-    assert!(added.location().contains("done=request_photo_added"));
+    photo_added(&t, id, &grid).await;
+    photo_added(&t, id, &resident).await;
 }
 
 #[tokio::test]
 async fn a_poor_rating_says_what_happens_next() {
-    let t = TestApp::new().await;
-    let staff = t.login("staff").await;
-    let resident = t.login("resident").await;
-    let id = report(&t, &resident, "垃圾桶满了没人清").await;
-    act_ok(&t, &staff, id, &[("action", "accept")]).await;
-    act_ok(
-        &t,
-        &staff,
-        id,
-        &[("action", "assign"), ("party", "role:grid_worker")],
-    )
-    .await;
-    act_ok(&t, &staff, id, &[("action", "start")]).await;
-    act_ok(
-        &t,
-        &staff,
-        id,
-        &[("action", "resolve"), ("reason", "已清运")],
-    )
-    .await;
+    let (t, staff, resident, id) = reported("垃圾桶满了没人清").await;
+    resolve(&t, &staff, id, "已清运").await;
 
     // Nothing is chosen for the resident.
     let page = t.get(&format!("/requests/{id}"), &resident).await;
-    let rate = page
+    let form = page
         .body
         .find("id=\"rate\"")
         .unwrap_or_else(|| panic!("{}", page.body));
-    let rate_end = page.body[rate..]
+    let form_end = page.body[form..]
         .find("</section>")
-        .map_or(page.body.len(), |e| rate + e);
+        .map_or(page.body.len(), |e| form + e);
     assert!(
-        !page.body[rate..rate_end].contains("checked"),
+        !page.body[form..form_end].contains("checked"),
         "{}",
-        &page.body[rate..rate_end]
+        &page.body[form..form_end]
     );
     // Not choosing names the field.
-    t.post_form(
-        &format!("/requests/{id}/rate"),
-        &[("_csrf", CSRF), ("comment", "")],
-        &resident,
-    )
-    .await
-    .assert_status(StatusCode::UNPROCESSABLE_ENTITY)
-    .assert_contains("id=\"rating-error\"");
+    rate(&t, &resident, id, &[("comment", "")])
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY)
+        .assert_contains("id=\"rating-error\"");
 
-    let rated = t
-        .post_form(
-            &format!("/requests/{id}/rate"),
-            &[("_csrf", CSRF), ("rating", "2"), ("comment", "还是很臭")],
-            &resident,
-        )
-        .await;
+    let rated = rate(
+        &t,
+        &resident,
+        id,
+        &[("rating", "2"), ("comment", "还是很臭")],
+    )
+    .await;
     rated.assert_status(StatusCode::SEE_OTHER);
     assert!(
         rated
@@ -524,33 +398,8 @@ async fn flagged_requests_show_in_the_queue_and_on_the_page() {
     let admin = t.login("admin").await;
     let staff = t.login("staff").await;
     let resident = t.login("resident").await;
-    crate::support::requests::json(
-        &t,
-        "PUT",
-        "/api/v1/requests/policy",
-        &admin,
-        &crate::support::requests::policy_json(&[("poor_rating", "flag".into())]),
-    )
-    .await
-    .assert_status(StatusCode::OK);
-    let id = report(&t, &resident, "电梯又坏了").await;
-    act_ok(&t, &staff, id, &[("action", "accept")]).await;
-    act_ok(
-        &t,
-        &staff,
-        id,
-        &[("action", "assign"), ("party", "role:grid_worker")],
-    )
-    .await;
-    act_ok(&t, &staff, id, &[("action", "start")]).await;
-    act_ok(&t, &staff, id, &[("action", "resolve"), ("reason", "已修")]).await;
-    t.post_form(
-        &format!("/requests/{id}/rate"),
-        &[("_csrf", CSRF), ("rating", "1")],
-        &resident,
-    )
-    .await
-    .assert_status(StatusCode::SEE_OTHER);
+    flag_poor_ratings(&t, &admin).await;
+    let id = poorly_rated(&t, &resident, &staff, "电梯又坏了").await;
     t.get("/requests/queue?kind=flagged", &staff)
         .await
         .assert_status(StatusCode::OK)
@@ -563,10 +412,7 @@ async fn flagged_requests_show_in_the_queue_and_on_the_page() {
 
 #[tokio::test]
 async fn the_inbox_says_which_request_and_how_long_ago() {
-    let t = TestApp::new().await;
-    let staff = t.login("staff").await;
-    let resident = t.login("resident").await;
-    let id = report(&t, &resident, "绿化带有积水").await;
+    let (t, staff, resident, id) = reported("绿化带有积水").await;
     act_ok(&t, &staff, id, &[("action", "accept")]).await;
     let mine = t.get(&format!("/requests/{id}"), &resident).await;
     let number = mine
@@ -589,6 +435,13 @@ async fn the_inbox_says_which_request_and_how_long_ago() {
     assert!(!list.body.contains("时限 -"), "{}", list.body);
 }
 
+/// Posts a settings form; it must be saved.
+async fn saved(t: &TestApp, admin: &str, path: &str, fields: &[(&str, &str)]) {
+    t.post_form(path, fields, admin)
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+}
+
 #[tokio::test]
 async fn settings_in_hours_and_dates() {
     let t = TestApp::new().await;
@@ -598,22 +451,20 @@ async fn settings_in_hours_and_dates() {
         .assert_contains("type=\"date\"");
     assert!(!page.body.contains("name=\"response_minutes\""));
     // Hours are stored as business minutes and shown back as hours.
-    t.post_form(
-        "/requests/settings/categories",
-        &[
+    let category = |response_hours: &'static str| {
+        vec![
             ("_csrf", CSRF),
             ("code", "loop_test"),
             ("name_zh", "测试"),
             ("name_en", "Test"),
             ("party_kind", "community_staff"),
-            ("response_hours", "1.5"),
+            ("response_hours", response_hours),
             ("resolution_hours", "24"),
-            ("active", "1"),
-        ],
-        &admin,
-    )
-    .await
-    .assert_status(StatusCode::SEE_OTHER);
+        ]
+    };
+    let mut active = category("1.5");
+    active.push(("active", "1"));
+    saved(&t, &admin, "/requests/settings/categories", &active).await;
     let cats = t.get("/api/v1/requests/categories", &admin).await;
     assert!(
         cats.body.contains("\"response_minutes\":90"),
@@ -629,64 +480,36 @@ async fn settings_in_hours_and_dates() {
         .await
         .assert_contains("name=\"response_hours\" value=\"1.5\"");
     // A bad value names its field.
-    t.post_form(
-        "/requests/settings/categories",
-        &[
-            ("_csrf", CSRF),
-            ("code", "loop_test"),
-            ("name_zh", "测试"),
-            ("name_en", "Test"),
-            ("party_kind", "community_staff"),
-            ("response_hours", "soon"),
-            ("resolution_hours", "24"),
-        ],
-        &admin,
-    )
-    .await
-    .assert_status(StatusCode::UNPROCESSABLE_ENTITY)
-    .assert_contains("response target");
+    t.post_form("/requests/settings/categories", &category("soon"), &admin)
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY)
+        .assert_contains("response target");
 
     // Holidays: one date added, then removed; the weekly form keeps them.
-    let add = |op: &'static str| {
+    let holiday = |date: &'static str, op: &'static str| {
         [
             ("_csrf", CSRF),
             ("list", "holidays"),
-            ("date", "2026-10-01"),
+            ("date", date),
             ("op", op),
         ]
     };
-    t.post_form("/requests/settings/calendar/dates", &add("add"), &admin)
-        .await
-        .assert_status(StatusCode::SEE_OTHER);
+    let dates = "/requests/settings/calendar/dates";
+    let shown = "<time datetime=\"2026-10-01\">";
+    saved(&t, &admin, dates, &holiday("2026-10-01", "add")).await;
     t.get("/requests/settings", &admin)
         .await
-        .assert_contains("<time datetime=\"2026-10-01\">");
-    t.post_form(
-        "/requests/settings/calendar",
-        &[("_csrf", CSRF), ("mon", "08:30-12:00")],
-        &admin,
-    )
-    .await
-    .assert_status(StatusCode::SEE_OTHER);
+        .assert_contains(shown);
+    let week = [("_csrf", CSRF), ("mon", "08:30-12:00")];
+    saved(&t, &admin, "/requests/settings/calendar", &week).await;
     t.get("/requests/settings", &admin)
         .await
-        .assert_contains("<time datetime=\"2026-10-01\">");
-    t.post_form("/requests/settings/calendar/dates", &add("remove"), &admin)
-        .await
-        .assert_status(StatusCode::SEE_OTHER);
+        .assert_contains(shown);
+    saved(&t, &admin, dates, &holiday("2026-10-01", "remove")).await;
     let after = t.get("/requests/settings", &admin).await;
-    assert!(!after.body.contains("<time datetime=\"2026-10-01\">"));
-    t.post_form(
-        "/requests/settings/calendar/dates",
-        &[
-            ("_csrf", CSRF),
-            ("list", "holidays"),
-            ("date", "not a date"),
-            ("op", "add"),
-        ],
-        &admin,
-    )
-    .await
-    .assert_status(StatusCode::UNPROCESSABLE_ENTITY)
-    .assert_contains("id=\"holidays-error\"");
+    assert!(!after.body.contains(shown));
+    t.post_form(dates, &holiday("not a date", "add"), &admin)
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY)
+        .assert_contains("id=\"holidays-error\"");
 }

@@ -3,7 +3,7 @@
 
 use axum::http::StatusCode;
 
-use crate::support::requests::{POLICY_DEFAULTS, json, parsed, policy_json};
+use crate::support::requests::{POLICY_DEFAULTS, api_get, json, parsed, policy_json};
 use crate::support::{CSRF, TestApp};
 
 /// The policy form (the defaults) with some fields changed.
@@ -75,7 +75,7 @@ async fn the_policy_is_edited_on_the_settings_page() {
             .assert_contains(&format!("id=\"{field}-error\""));
     }
     // Nothing was saved by the refusals.
-    let before = json(&t, "GET", "/api/v1/requests/policy", &admin, "").await;
+    let before = api_get(&t, "/api/v1/requests/policy", &admin).await;
     assert_eq!(parsed(&before)["street_admin_after_minutes"], 450);
 
     let saved = t
@@ -91,7 +91,7 @@ async fn the_policy_is_edited_on_the_settings_page() {
         .await;
     saved.assert_status(StatusCode::SEE_OTHER);
     assert!(saved.location().contains("#policy"));
-    let got = json(&t, "GET", "/api/v1/requests/policy", &staff, "").await;
+    let got = api_get(&t, "/api/v1/requests/policy", &staff).await;
     got.assert_status(StatusCode::OK);
     let v = parsed(&got);
     assert_eq!(v["poor_rating"], "flag");
@@ -110,7 +110,7 @@ async fn the_policy_through_the_api() {
     let staff = t.login("staff").await;
     let resident = t.login("resident").await;
 
-    let got = json(&t, "GET", "/api/v1/requests/policy", &resident, "").await;
+    let got = api_get(&t, "/api/v1/requests/policy", &resident).await;
     got.assert_status(StatusCode::OK);
     let v = parsed(&got);
     assert_eq!(v["poor_rating"], "reopen");
@@ -215,6 +215,6 @@ async fn the_policy_through_the_api() {
     assert_eq!(v["poor_rating"], "flag");
     assert_eq!(v["duplicate_window_hours"], 72);
     assert_eq!(v["street_admin_after_minutes"], 900);
-    let again = parsed(&json(&t, "GET", "/api/v1/requests/policy", &staff, "").await);
+    let again = parsed(&api_get(&t, "/api/v1/requests/policy", &staff).await);
     assert_eq!(again, v);
 }

@@ -5,52 +5,10 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 
-use crate::support::requests::{act, id_from, json, take_call};
+use crate::support::requests::{
+    act, api_get, id_from, json, rate, report_publicly, resolve, take, take_call,
+};
 use crate::support::{CSRF, TestApp, form_encode};
-
-/// A resident reports `text` in the test grid, publicly.
-async fn report(t: &TestApp, cookies: &str, text: &str, category: &str) -> i64 {
-    let grid = t.nodes.grid.to_string();
-    let res = t
-        .post_form(
-            "/requests",
-            &[
-                ("_csrf", CSRF),
-                ("description", text),
-                ("category", category),
-                ("place", "grid"),
-                ("grid_id", &grid),
-                ("address", "3栋东侧"),
-                ("public", "1"),
-            ],
-            cookies,
-        )
-        .await;
-    res.assert_status(StatusCode::SEE_OTHER);
-    assert!(res.location().contains("done=request_submitted"));
-    id_from(&res)
-}
-
-/// Staff take it through to resolution with the page's action forms.
-async fn work_through(t: &TestApp, staff: &str, id: i64) {
-    act(t, staff, id, &[("action", "accept")])
-        .await
-        .assert_status(StatusCode::SEE_OTHER);
-    act(
-        t,
-        staff,
-        id,
-        &[("action", "assign"), ("party", "role:grid_worker")],
-    )
-    .await
-    .assert_status(StatusCode::SEE_OTHER);
-    act(t, staff, id, &[("action", "start")])
-        .await
-        .assert_status(StatusCode::SEE_OTHER);
-    act(t, staff, id, &[("action", "resolve"), ("reason", "已修好")])
-        .await
-        .assert_status(StatusCode::SEE_OTHER);
-}
 
 #[tokio::test]
 async fn a_resident_reports_follows_rates_and_reopens() {
@@ -63,7 +21,7 @@ async fn a_resident_reports_follows_rates_and_reopens() {
         .assert_status(StatusCode::OK)
         .assert_contains("name=\"description\"")
         .assert_contains("name=\"photo\"");
-    let id = report(&t, &resident, "楼道水管漏水，地面都是水", "repairs_water").await;
+    let id = report_publicly(&t, &resident, "楼道水管漏水，地面都是水", "repairs_water").await;
     let page = t
         .get(&format!("/requests/{id}?done=request_submitted"), &resident)
         .await;
@@ -86,7 +44,7 @@ async fn a_resident_reports_follows_rates_and_reopens() {
     t.get(&format!("/requests/{id}"), &grid)
         .await
         .assert_contains("value=\"accept\"");
-    work_through(&t, &grid, id).await;
+    resolve(&t, &grid, id, "已修好").await;
 
     // The resident reads the timeline (no staff names) and rates.
     let page = t.get(&format!("/requests/{id}"), &resident).await;
@@ -99,30 +57,21 @@ async fn a_resident_reports_follows_rates_and_reopens() {
         "staff names leak: {}",
         page.body
     );
-    let rated = t
-        .post_form(
-            &format!("/requests/{id}/rate"),
-            &[("_csrf", CSRF), ("rating", "5"), ("comment", "很及时")],
-            &resident,
-        )
-        .await;
-    rated.assert_status(StatusCode::SEE_OTHER);
+    rate(&t, &resident, id, &[("rating", "5"), ("comment", "很及时")])
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
     t.get(&format!("/requests/{id}"), &resident)
         .await
         .assert_contains("5/5")
         .assert_contains("Closed");
     // Rating twice is a conflict shown on the page.
-    t.post_form(
-        &format!("/requests/{id}/rate"),
-        &[("_csrf", CSRF), ("rating", "4")],
-        &resident,
-    )
-    .await
-    .assert_status(StatusCode::CONFLICT);
+    rate(&t, &resident, id, &[("rating", "4")])
+        .await
+        .assert_status(StatusCode::CONFLICT);
 
     // A second one, resolved, is reopened by the resident within the window.
-    let id2 = report(&t, &resident, "小区路灯不亮，晚上很黑", "public_facilities").await;
-    work_through(&t, &grid, id2).await;
+    let id2 = report_publicly(&t, &resident, "小区路灯不亮，晚上很黑", "public_facilities").await;
+    resolve(&t, &grid, id2, "已修好").await;
     let missing_reason = act(&t, &resident, id2, &[("action", "reopen")]).await;
     missing_reason.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     act(
@@ -144,7 +93,7 @@ async fn a_resident_reports_follows_rates_and_reopens() {
         .assert_status(StatusCode::OK)
         .assert_contains("Resolved")
         .assert_contains("unread");
-    let api = json(&t, "GET", "/api/v1/requests/inbox", &resident, "").await;
+    let api = api_get(&t, "/api/v1/requests/inbox", &resident).await;
     api.assert_status(StatusCode::OK);
     let v: serde_json::Value = serde_json::from_str(&api.body).expect("json");
     let newest = v["items"][0]["id"].as_i64().expect("an inbox line");
@@ -156,7 +105,7 @@ async fn a_resident_reports_follows_rates_and_reopens() {
     )
     .await
     .assert_status(StatusCode::SEE_OTHER);
-    let api = json(&t, "GET", "/api/v1/requests/inbox", &resident, "").await;
+    let api = api_get(&t, "/api/v1/requests/inbox", &resident).await;
     let v: serde_json::Value = serde_json::from_str(&api.body).expect("json");
     assert_eq!(v["unread"], 0);
 }
@@ -165,43 +114,28 @@ async fn a_resident_reports_follows_rates_and_reopens() {
 async fn staff_take_calls_work_the_queue_and_act_through_the_api() {
     let t = TestApp::new().await;
     let staff = t.login("staff").await;
-    let grid = t.nodes.grid.to_string();
     t.get("/requests/intake", &staff)
         .await
         .assert_status(StatusCode::OK)
         .assert_contains("staff_walk_in");
     // A call without a number to call back is refused, naming the field.
-    let refused = t
-        .post_form(
-            "/requests/intake",
-            &[
-                ("_csrf", CSRF),
-                ("channel", "staff_phone"),
-                ("description", "楼上漏水到我家天花板"),
-                ("category", "repairs_water"),
-                ("grid_id", &grid),
-            ],
-            &staff,
-        )
-        .await;
+    let refused = take(
+        &t,
+        &staff,
+        ("staff_phone", "repairs_water", "楼上漏水到我家天花板"),
+        &[],
+    )
+    .await;
     refused
         .assert_status(StatusCode::UNPROCESSABLE_ENTITY)
         .assert_contains("id=\"contact_phone-error\"");
-    let taken = t
-        .post_form(
-            "/requests/intake",
-            &[
-                ("_csrf", CSRF),
-                ("channel", "staff_phone"),
-                ("contact_name", "王芳"),
-                ("contact_phone", "13812345678"),
-                ("description", "楼上漏水到我家天花板"),
-                ("category", "repairs_water"),
-                ("grid_id", &grid),
-            ],
-            &staff,
-        )
-        .await;
+    let taken = take(
+        &t,
+        &staff,
+        ("staff_phone", "repairs_water", "楼上漏水到我家天花板"),
+        &[("contact_name", "王芳"), ("contact_phone", "13812345678")],
+    )
+    .await;
     taken.assert_status(StatusCode::SEE_OTHER);
     let id = id_from(&taken);
     // Contact data is masked on the page.
@@ -223,7 +157,7 @@ async fn staff_take_calls_work_the_queue_and_act_through_the_api() {
         .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
 
     // The API: read, act with the version, a stale version is a conflict.
-    let got = json(&t, "GET", &format!("/api/v1/requests/{id}"), &staff, "").await;
+    let got = api_get(&t, &format!("/api/v1/requests/{id}"), &staff).await;
     got.assert_status(StatusCode::OK);
     let v: serde_json::Value = serde_json::from_str(&got.body).expect("json");
     assert_eq!(v["status"], "submitted");
@@ -247,46 +181,25 @@ async fn staff_take_calls_work_the_queue_and_act_through_the_api() {
     )
     .await;
     stale.assert_status(StatusCode::CONFLICT);
-    let tl = json(
-        &t,
-        "GET",
-        &format!("/api/v1/requests/{id}/timeline"),
-        &staff,
-        "",
-    )
-    .await;
+    let tl = api_get(&t, &format!("/api/v1/requests/{id}/timeline"), &staff).await;
     tl.assert_status(StatusCode::OK)
         .assert_contains("\"accept\"");
-    let queue = json(
-        &t,
-        "GET",
-        "/api/v1/requests?queue=scope&status=accepted",
-        &staff,
-        "",
-    )
-    .await;
+    let queue = api_get(&t, "/api/v1/requests?queue=scope&status=accepted", &staff).await;
     queue
         .assert_status(StatusCode::OK)
         .assert_contains(&format!("\"id\":{id}"));
-    let cats = json(&t, "GET", "/api/v1/requests/categories", &staff, "").await;
+    let cats = api_get(&t, "/api/v1/requests/categories", &staff).await;
     cats.assert_status(StatusCode::OK)
         .assert_contains("repairs_water");
 
     // A duplicate is suggested for a second call about the same thing, and merged.
-    let second = t
-        .post_form(
-            "/requests/intake",
-            &[
-                ("_csrf", CSRF),
-                ("channel", "staff_walk_in"),
-                ("contact_phone", "13912345678"),
-                ("description", "楼上漏水到我家天花板了"),
-                ("category", "repairs_water"),
-                ("grid_id", &grid),
-            ],
-            &staff,
-        )
-        .await;
+    let second = take(
+        &t,
+        &staff,
+        ("staff_walk_in", "repairs_water", "楼上漏水到我家天花板了"),
+        &[("contact_phone", "13912345678")],
+    )
+    .await;
     let id2 = id_from(&second);
     let page = t.get(&format!("/requests/{id2}"), &staff).await;
     page.assert_contains("id=\"duplicates\"")
@@ -327,7 +240,7 @@ async fn forms_need_their_csrf_token() {
         )
         .await;
     res.assert_status(StatusCode::FORBIDDEN);
-    let id = report(&t, &resident, "小区门禁坏了，进不去", "public_facilities").await;
+    let id = report_publicly(&t, &resident, "小区门禁坏了，进不去", "public_facilities").await;
     let staff = t.login("staff").await;
     t.post_form(
         &format!("/requests/{id}/act"),
@@ -351,17 +264,16 @@ async fn bad_input_gets_clear_answers() {
     let resident = t.login("resident").await;
     let staff = t.login("staff").await;
     // Wrong ids: 404 on pages and API.
-    t.get("/requests/999999", &staff)
-        .await
-        .assert_status(StatusCode::NOT_FOUND);
-    t.get("/requests/not-a-number", &staff)
-        .await
-        .assert_status(StatusCode::NOT_FOUND);
-    json(&t, "GET", "/api/v1/requests/999999", &staff, "")
+    for path in ["/requests/999999", "/requests/not-a-number"] {
+        t.get(path, &staff)
+            .await
+            .assert_status(StatusCode::NOT_FOUND);
+    }
+    api_get(&t, "/api/v1/requests/999999", &staff)
         .await
         .assert_status(StatusCode::NOT_FOUND);
     // Another resident's request is not found for a resident who did not raise it.
-    let id = report(&t, &staff, "消防通道被车堵住了", "parking").await;
+    let id = report_publicly(&t, &staff, "消防通道被车堵住了", "parking").await;
     t.get(&format!("/requests/{id}"), &resident)
         .await
         .assert_status(StatusCode::NOT_FOUND);
@@ -430,22 +342,17 @@ async fn the_public_board_shows_public_requests_without_personal_data() {
     let t = TestApp::new().await;
     let staff = t.login("staff").await;
     let grid = t.nodes.grid.to_string();
-    let taken = t
-        .post_form(
-            "/requests/intake",
-            &[
-                ("_csrf", CSRF),
-                ("channel", "staff_phone"),
-                ("contact_name", "李雷"),
-                ("contact_phone", "13812345678"),
-                ("description", "李雷家门口的路灯坏了"),
-                ("category", "public_facilities"),
-                ("grid_id", &grid),
-                ("public", "1"),
-            ],
-            &staff,
-        )
-        .await;
+    let taken = take(
+        &t,
+        &staff,
+        ("staff_phone", "public_facilities", "李雷家门口的路灯坏了"),
+        &[
+            ("contact_name", "李雷"),
+            ("contact_phone", "13812345678"),
+            ("public", "1"),
+        ],
+    )
+    .await;
     let id = id_from(&taken);
     let page = t.get("/requests/public", "").await;
     page.assert_status(StatusCode::OK)
@@ -476,12 +383,14 @@ async fn the_public_board_shows_public_requests_without_personal_data() {
         .await
         .assert_status(StatusCode::OK)
         .assert_contains(&format!("href=\"/requests/new?grid_id={grid}\""));
-    t.get("/requests/public?place=999999", "")
-        .await
-        .assert_status(StatusCode::NOT_FOUND);
-    t.get("/requests/public?place=abc", "")
-        .await
-        .assert_status(StatusCode::BAD_REQUEST);
+    for (place, status) in [
+        ("999999", StatusCode::NOT_FOUND),
+        ("abc", StatusCode::BAD_REQUEST),
+    ] {
+        t.get(&format!("/requests/public?place={place}"), "")
+            .await
+            .assert_status(status);
+    }
 }
 
 #[tokio::test]
@@ -491,12 +400,11 @@ async fn a_request_not_shown_publicly_has_no_public_page() {
     // Taken by phone without the resident's consent to show it publicly.
     let taken = take_call(&t, &staff, &[]).await;
     let id = id_from(&taken);
-    t.get(&format!("/requests/public/{id}"), "")
-        .await
-        .assert_status(StatusCode::NOT_FOUND);
-    t.get("/requests/public/R-2026-99999999", "")
-        .await
-        .assert_status(StatusCode::NOT_FOUND);
+    for number in [id.to_string(), "R-2026-99999999".to_owned()] {
+        t.get(&format!("/requests/public/{number}"), "")
+            .await
+            .assert_status(StatusCode::NOT_FOUND);
+    }
 }
 
 /// The category field suggests from the whole sentence: a stairwell light that is out,

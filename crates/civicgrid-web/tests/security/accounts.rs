@@ -61,6 +61,25 @@ async fn grant(t: &TestApp, username: &str, role: &str, node_id: i64) -> i64 {
         .id
 }
 
+/// One way to act on an account: a JSON call (method, path, body) or a page's form
+/// (path, fields besides the CSRF token).
+enum Attempt<'a> {
+    Api(Method, String, serde_json::Value),
+    Page(String, Vec<(&'a str, &'a str)>),
+}
+
+impl Attempt<'_> {
+    /// The attempt made by the browser holding `cookies`.
+    async fn by(&self, t: &TestApp, cookies: &str) -> TestResponse {
+        match self {
+            Attempt::Api(method, path, body) => {
+                api(t, method.clone(), path, cookies, body.clone()).await
+            }
+            Attempt::Page(path, fields) => t.submit(path, &[fields], cookies).await,
+        }
+    }
+}
+
 fn denied(res: &TestResponse, what: &str) {
     assert!(
         res.status == StatusCode::FORBIDDEN || res.status == StatusCode::NOT_FOUND,
@@ -76,40 +95,25 @@ async fn staff_cannot_slip_a_role_onto_an_account_outside_their_reach() {
     let staff = t.login("staff").await;
     let admin = user_id(&t, "admin").await;
     let before = roles_of(&t, admin).await;
-    let body = serde_json::json!({"role": "volunteer", "node_id": t.nodes.community});
-    let res = api(
-        &t,
-        Method::POST,
-        &format!("/api/v1/users/{admin}/roles"),
-        &staff,
-        body,
-    )
-    .await;
-    denied(&res, "API grant onto the system admin");
-    let res = t
-        .post_form(
-            &format!("/users/{admin}/roles"),
-            &[
-                ("_csrf", CSRF),
-                ("role", "volunteer"),
-                ("node_id", &t.nodes.community.to_string()),
-            ],
-            &staff,
+    let community = t.nodes.community.to_string();
+    let onto = |user: i64| {
+        Attempt::Api(
+            Method::POST,
+            format!("/api/v1/users/{user}/roles"),
+            serde_json::json!({"role": "volunteer", "node_id": t.nodes.community}),
         )
+    };
+    let res = onto(admin).by(&t, &staff).await;
+    denied(&res, "API grant onto the system admin");
+    let fields = vec![("role", "volunteer"), ("node_id", community.as_str())];
+    let res = Attempt::Page(format!("/users/{admin}/roles"), fields)
+        .by(&t, &staff)
         .await;
     denied(&res, "page grant onto the system admin");
     assert_eq!(roles_of(&t, admin).await, before);
     // A user with a role in another community is not theirs either.
     let other = user_id(&t, "other_staff").await;
-    let body = serde_json::json!({"role": "volunteer", "node_id": t.nodes.community});
-    let res = api(
-        &t,
-        Method::POST,
-        &format!("/api/v1/users/{other}/roles"),
-        &staff,
-        body,
-    )
-    .await;
+    let res = onto(other).by(&t, &staff).await;
     denied(&res, "API grant onto another community's staff");
 }
 
@@ -119,66 +123,61 @@ async fn one_role_in_scope_does_not_hand_over_the_account() {
     // The state the attack reached: the admin also holds a role in staff's community.
     let admin = user_id(&t, "admin").await;
     let volunteer_role = grant(&t, "admin", "volunteer", t.nodes.community).await;
+    let attempts = [
+        (
+            "API password reset",
+            Attempt::Api(
+                Method::POST,
+                format!("/api/v1/users/{admin}/password"),
+                serde_json::json!({"password": "a-new-password-9", "reason": "takeover"}),
+            ),
+        ),
+        (
+            "page password reset",
+            Attempt::Page(
+                format!("/users/{admin}/password"),
+                vec![("password", "a-new-password-9")],
+            ),
+        ),
+        (
+            "API deactivation",
+            Attempt::Api(
+                Method::PATCH,
+                format!("/api/v1/users/{admin}"),
+                serde_json::json!({"active": false}),
+            ),
+        ),
+        (
+            "page edit",
+            Attempt::Page(
+                format!("/users/{admin}/edit"),
+                vec![("display_name", "Owned")],
+            ),
+        ),
+        (
+            "page sign-out",
+            Attempt::Page(format!("/users/{admin}/sessions/revoke"), vec![]),
+        ),
+        (
+            "API revoke of the in-scope role",
+            Attempt::Api(
+                Method::DELETE,
+                format!("/api/v1/users/{admin}/roles/{volunteer_role}"),
+                serde_json::json!({}),
+            ),
+        ),
+        (
+            "page revoke of the in-scope role",
+            Attempt::Page(
+                format!("/users/{admin}/roles/{volunteer_role}/revoke"),
+                vec![],
+            ),
+        ),
+    ];
     for cookies in [t.login("staff").await, t.login("street").await] {
-        let res = api(
-            &t,
-            Method::POST,
-            &format!("/api/v1/users/{admin}/password"),
-            &cookies,
-            serde_json::json!({"password": "a-new-password-9", "reason": "takeover"}),
-        )
-        .await;
-        denied(&res, "API password reset");
-        let res = t
-            .post_form(
-                &format!("/users/{admin}/password"),
-                &[("_csrf", CSRF), ("password", "a-new-password-9")],
-                &cookies,
-            )
-            .await;
-        denied(&res, "page password reset");
-        let res = api(
-            &t,
-            Method::PATCH,
-            &format!("/api/v1/users/{admin}"),
-            &cookies,
-            serde_json::json!({"active": false}),
-        )
-        .await;
-        denied(&res, "API deactivation");
-        let res = t
-            .post_form(
-                &format!("/users/{admin}/edit"),
-                &[("_csrf", CSRF), ("display_name", "Owned")],
-                &cookies,
-            )
-            .await;
-        denied(&res, "page edit");
-        let res = t
-            .post_form(
-                &format!("/users/{admin}/sessions/revoke"),
-                &[("_csrf", CSRF)],
-                &cookies,
-            )
-            .await;
-        denied(&res, "page sign-out");
-        let res = api(
-            &t,
-            Method::DELETE,
-            &format!("/api/v1/users/{admin}/roles/{volunteer_role}"),
-            &cookies,
-            serde_json::json!({}),
-        )
-        .await;
-        denied(&res, "API revoke of the in-scope role");
-        let res = t
-            .post_form(
-                &format!("/users/{admin}/roles/{volunteer_role}/revoke"),
-                &[("_csrf", CSRF)],
-                &cookies,
-            )
-            .await;
-        denied(&res, "page revoke of the in-scope role");
+        for (what, attempt) in &attempts {
+            denied(&attempt.by(&t, &cookies).await, what);
+        }
     }
     // The admin still signs in with the old password and holds both roles.
     t.login("admin").await;
@@ -196,43 +195,34 @@ async fn staff_still_manage_the_accounts_they_could_have_granted() {
     let t = TestApp::new().await;
     let staff = t.login("staff").await;
     let volunteer = user_id(&t, "volunteer").await;
-    let res = t
-        .post_form(
-            &format!("/users/{volunteer}/password"),
-            &[("_csrf", CSRF), ("password", "a-new-password-9")],
-            &staff,
+    let reset = |password| {
+        Attempt::Page(
+            format!("/users/{volunteer}/password"),
+            vec![("password", password)],
         )
-        .await;
-    res.assert_status(StatusCode::SEE_OTHER);
-    let res = api(
-        &t,
+    };
+    reset("a-new-password-9")
+        .by(&t, &staff)
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    let res = Attempt::Api(
         Method::POST,
-        &format!("/api/v1/users/{volunteer}/roles"),
-        &staff,
+        format!("/api/v1/users/{volunteer}/roles"),
         serde_json::json!({"role": "resident", "node_id": t.nodes.grid}),
     )
+    .by(&t, &staff)
     .await;
     assert!(res.status.is_success(), "{} {}", res.status, res.body);
     // Once the volunteer also holds a role in another community, staff of one
     // community no longer manage it; the street admin above both still does.
     grant(&t, "volunteer", "volunteer", t.nodes.other_community).await;
-    let res = t
-        .post_form(
-            &format!("/users/{volunteer}/password"),
-            &[("_csrf", CSRF), ("password", "a-new-password-8")],
-            &staff,
-        )
-        .await;
+    let res = reset("a-new-password-8").by(&t, &staff).await;
     denied(&res, "staff reset of a two-community account");
     let admin = t.login("admin").await;
-    let res = t
-        .post_form(
-            &format!("/users/{volunteer}/password"),
-            &[("_csrf", CSRF), ("password", "a-new-password-8")],
-            &admin,
-        )
-        .await;
-    res.assert_status(StatusCode::SEE_OTHER);
+    reset("a-new-password-8")
+        .by(&t, &admin)
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
 }
 
 /// A household of one resident in `grid`, made by the system; returns the resident.
@@ -315,12 +305,11 @@ async fn a_link_checks_the_account_and_the_record_it_replaces() {
     let card = t.get(&format!("/ledger/residents/{here}"), &grid).await;
     card.assert_status(StatusCode::OK);
     assert!(!card.body.contains("/link\""), "{}", card.body);
-    let res = t
-        .post_form(
-            &format!("/ledger/residents/{here}/link"),
-            &[("_csrf", CSRF), ("username", "resident")],
-            &grid,
-        )
-        .await;
+    let res = Attempt::Page(
+        format!("/ledger/residents/{here}/link"),
+        vec![("username", "resident")],
+    )
+    .by(&t, &grid)
+    .await;
     denied(&res, "grid worker link");
 }

@@ -7,11 +7,11 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use civicgrid_app::domain::platform::access::Actor;
-use civicgrid_app::domain::requests::{Channel, RequestId};
+use civicgrid_app::domain::requests::RequestId;
 use civicgrid_app::ledger::ResidentInput;
-use civicgrid_app::requests::intake::{NewRequest, OnBehalf};
 use serde_json::Value;
 
+use crate::support::requests::noise_by_phone;
 use crate::support::*;
 
 fn json(res: &TestResponse) -> Value {
@@ -442,24 +442,7 @@ async fn a_request_is_assigned_only_to_someone_who_can_work_on_it_there() {
     let sys = Actor::system();
     let id = t
         .app
-        .submit_request(
-            &sys,
-            NewRequest {
-                channel: Channel::StaffPhone,
-                category: Some("noise".into()),
-                description: "楼下装修噪音从早上七点开始".into(),
-                grid_id: Some(t.nodes.grid),
-                building_id: None,
-                room_id: None,
-                point: None,
-                address: "1栋".into(),
-                on_behalf: Some(OnBehalf {
-                    contact_phone: Some("13812345678".into()),
-                    ..OnBehalf::default()
-                }),
-                public: false,
-            },
-        )
+        .submit_request(&sys, noise_by_phone(t.nodes.grid, false))
         .await
         .expect("request")
         .id;
@@ -540,18 +523,7 @@ fn csrf_cookie(res: &TestResponse) -> Option<String> {
 async fn signing_in_and_out_renews_the_csrf_token() {
     let t = TestApp::new().await;
     let before = format!("cg_csrf={CSRF}");
-    let res = t
-        .post_form(
-            "/login",
-            &[
-                ("_csrf", CSRF),
-                ("username", "staff"),
-                ("password", PASSWORD),
-                ("next", "/"),
-            ],
-            &before,
-        )
-        .await;
+    let res = t.sign_in("staff", PASSWORD, "/").await;
     res.assert_status(StatusCode::SEE_OTHER);
     let fresh = csrf_cookie(&res).expect("a new CSRF cookie at sign-in");
     assert_ne!(fresh, CSRF);
@@ -564,17 +536,7 @@ async fn signing_in_and_out_renews_the_csrf_token() {
         1
     );
     // A failed sign-in changes nothing.
-    let res = t
-        .post_form(
-            "/login",
-            &[
-                ("_csrf", CSRF),
-                ("username", "staff"),
-                ("password", "wrong-password"),
-            ],
-            &before,
-        )
-        .await;
+    let res = t.sign_in("staff", "wrong-password", "/").await;
     assert_eq!(csrf_cookie(&res), None);
     // Signing out renews it again.
     let cookies = t.login("staff").await;

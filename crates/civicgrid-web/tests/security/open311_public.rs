@@ -91,6 +91,26 @@ fn assert_no_secrets(what: &str, body: &str) {
     }
 }
 
+/// What anyone without a token reads at `path`: answered, and without a secret.
+async fn read_publicly(t: &TestApp, path: &str) -> TestResponse {
+    let res = t.get(path, "").await;
+    res.assert_status(StatusCode::OK);
+    assert_no_secrets(path, &res.body);
+    res
+}
+
+/// Whether the request the Open311 post answered with `id` is shown publicly.
+async fn shown_publicly(t: &TestApp, id: &str) -> bool {
+    t.app
+        .request(
+            &Actor::system(),
+            civicgrid_app::domain::requests::RequestId(id.parse().expect("a number")),
+        )
+        .await
+        .expect("the request")
+        .public
+}
+
 #[track_caller]
 fn assert_public_reading(r: &Value) {
     assert_eq!(r["description"], REDACTED_DESCRIPTION);
@@ -106,9 +126,7 @@ async fn anonymous_reads_show_no_contact_data() {
     let id = post(&t, &key, "parking").await;
 
     // One request and the list, JSON: the public reading.
-    let one = t.get(&format!("/open311/v2/requests/{id}.json"), "").await;
-    one.assert_status(StatusCode::OK);
-    assert_no_secrets("one, json", &one.body);
+    let one = read_publicly(&t, &format!("/open311/v2/requests/{id}.json")).await;
     let v: Value = serde_json::from_str(&one.body).expect("json");
     assert_public_reading(&v[0]);
     for path in [
@@ -116,9 +134,7 @@ async fn anonymous_reads_show_no_contact_data() {
         format!("/open311/v2/requests.json?service_request_id={id}"),
         "/open311/v2/requests.json?service_code=parking&status=open".to_owned(),
     ] {
-        let list = t.get(&path, "").await;
-        list.assert_status(StatusCode::OK);
-        assert_no_secrets(&path, &list.body);
+        let list = read_publicly(&t, &path).await;
         let v: Value = serde_json::from_str(&list.body).expect("json");
         let r = v
             .as_array()
@@ -133,10 +149,9 @@ async fn anonymous_reads_show_no_contact_data() {
         "/open311/v2/requests.xml".to_owned(),
         format!("/open311/v2/requests.xml?service_request_id={id}"),
     ] {
-        let x = t.get(&path, "").await;
-        x.assert_status(StatusCode::OK);
-        assert_no_secrets(&path, &x.body);
-        x.assert_contains("<lat>30.501</lat>")
+        read_publicly(&t, &path)
+            .await
+            .assert_contains("<lat>30.501</lat>")
             .assert_contains("<long>114.276</long>")
             .assert_contains("<address>3栋2单元 电话***</address>")
             .assert_contains("请联系王先生***或座机***");
@@ -148,9 +163,7 @@ async fn anonymous_reads_show_no_contact_data() {
         "/open311/v2/servicerequestupdates.xml",
         "/requests/public",
     ] {
-        let r = t.get(path, "").await;
-        r.assert_status(StatusCode::OK);
-        assert_no_secrets(path, &r.body);
+        read_publicly(&t, path).await;
     }
     let board = t.get("/requests/public", "").await;
     board.assert_contains(&format!("{:06}", id.parse::<i64>().expect("a number")));
@@ -184,15 +197,7 @@ async fn a_post_is_public_only_when_its_category_is() {
     let key = token(&t, "integrator", t.nodes.community).await;
     // `noise` is a private category: posted through Open311 it stays private.
     let id = post(&t, &key, "noise").await;
-    let view = t
-        .app
-        .request(
-            &Actor::system(),
-            civicgrid_app::domain::requests::RequestId(id.parse().expect("a number")),
-        )
-        .await
-        .expect("the request");
-    assert!(!view.public);
+    assert!(!shown_publicly(&t, &id).await);
     for path in [
         format!("/open311/v2/requests/{id}.json"),
         format!("/open311/v2/requests/{id}.xml"),
@@ -205,21 +210,11 @@ async fn a_post_is_public_only_when_its_category_is() {
         "/open311/v2/servicerequestupdates.json",
         "/requests/public",
     ] {
-        let r = t.get(path, "").await;
-        r.assert_status(StatusCode::OK);
-        assert_no_secrets(path, &r.body);
+        read_publicly(&t, path).await;
     }
     let list = t.get("/open311/v2/requests.json", "").await;
     assert_eq!(list.body, "[]");
     // `parking` is public: it shows.
     let id = post(&t, &key, "parking").await;
-    let view = t
-        .app
-        .request(
-            &Actor::system(),
-            civicgrid_app::domain::requests::RequestId(id.parse().expect("a number")),
-        )
-        .await
-        .expect("the request");
-    assert!(view.public);
+    assert!(shown_publicly(&t, &id).await);
 }

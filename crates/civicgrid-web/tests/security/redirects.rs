@@ -60,51 +60,19 @@ async fn the_sign_in_page_keeps_no_hostile_next() {
 #[tokio::test]
 async fn the_sign_in_form_redirects_home_on_a_hostile_next() {
     let t = TestApp::new().await;
-    let csrf_cookie = format!("cg_csrf={CSRF}");
     for next in HOSTILE_FIELDS {
-        let res = t
-            .post_form(
-                "/login",
-                &[
-                    ("_csrf", CSRF),
-                    ("username", "staff"),
-                    ("password", PASSWORD),
-                    ("next", next),
-                ],
-                &csrf_cookie,
-            )
-            .await;
+        let res = t.sign_in("staff", PASSWORD, next).await;
         res.assert_status(StatusCode::SEE_OTHER);
         assert_eq!(res.location(), "/", "{next:?}");
     }
     // A wrong password re-renders the form with `/` as next.
     let res = t
-        .post_form(
-            "/login",
-            &[
-                ("_csrf", CSRF),
-                ("username", "grid"),
-                ("password", "wrong-password"),
-                ("next", "/%09/evil.example"),
-            ],
-            &csrf_cookie,
-        )
+        .sign_in("grid", "wrong-password", "/%09/evil.example")
         .await;
     res.assert_status(StatusCode::UNAUTHORIZED);
     res.assert_contains(r#"name="next" value="/""#);
     // A local next is kept.
-    let res = t
-        .post_form(
-            "/login",
-            &[
-                ("_csrf", CSRF),
-                ("username", "staff"),
-                ("password", PASSWORD),
-                ("next", "/requests?status=open"),
-            ],
-            &csrf_cookie,
-        )
-        .await;
+    let res = t.sign_in("staff", PASSWORD, "/requests?status=open").await;
     assert_eq!(res.location(), "/requests?status=open");
 }
 

@@ -3,7 +3,7 @@
 
 use axum::Router;
 use axum::body::Body;
-use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use axum::http::{HeaderMap, Method, Request, StatusCode, header, request};
 use civicgrid_app::{App, AppConfig};
 use civicgrid_web::{AppState, WebConfig, build_router};
 use serde_json::Value;
@@ -112,13 +112,7 @@ impl Api {
             .method(method)
             .uri(uri)
             .header(header::AUTHORIZATION, format!("Bearer {token}"));
-        let req = match body {
-            Some(v) => req
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(v.to_string())),
-            None => req.body(Body::empty()),
-        };
-        self.send(req.unwrap()).await
+        self.send(with_json(req, body)).await
     }
 
     /// A request as the system administrator's token.
@@ -161,14 +155,19 @@ impl Api {
         if let Some(t) = csrf {
             req = req.header("x-csrf-token", t);
         }
-        let req = match body {
-            Some(v) => req
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(v.to_string())),
-            None => req.body(Body::empty()),
-        };
-        self.send(req.unwrap()).await
+        self.send(with_json(req, body)).await
     }
+}
+
+/// `req` finished with `body` as JSON, or with no body.
+fn with_json(req: request::Builder, body: Option<Value>) -> Request<Body> {
+    match body {
+        Some(v) => req
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(v.to_string())),
+        None => req.body(Body::empty()),
+    }
+    .unwrap()
 }
 
 /// The `Cookie` header a browser would send back after `reply` (name=value pairs of

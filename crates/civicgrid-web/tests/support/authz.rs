@@ -16,17 +16,8 @@ use Role::*;
 
 use super::{fresh_app, plain_node};
 
-/// Every role, in the order the table walks them.
-pub const ALL: &[Role] = &[
-    Resident,
-    Volunteer,
-    Responder,
-    GridWorker,
-    CommunityStaff,
-    StreetAdmin,
-    Auditor,
-    SystemAdmin,
-];
+/// Every role, in the order the table walks them (the domain's own order).
+pub const ALL: &[Role] = &Role::ALL;
 
 /// Ids of the fixture: a city, and two streets each with a community and a grid.
 /// Every role is held inside street 1; street 2 is outside all but city-wide roles.
@@ -270,30 +261,11 @@ fn tiny_png() -> Vec<u8> {
 }
 
 async fn request_fixture(app: &App, grid: i64, community: i64) -> RequestFixture {
-    use civicgrid_app::domain::requests::Channel;
     use civicgrid_app::domain::requests::ResponderKind;
     use civicgrid_app::domain::requests::routing::Party;
-    use civicgrid_app::requests::intake::{NewRequest, OnBehalf};
     let sys = Actor::system();
     let request = app
-        .submit_request(
-            &sys,
-            NewRequest {
-                channel: Channel::StaffPhone,
-                category: Some("noise".into()),
-                description: "楼下装修噪音从早上七点开始".into(),
-                grid_id: Some(grid),
-                building_id: None,
-                room_id: None,
-                point: None,
-                address: "1栋".into(),
-                on_behalf: Some(OnBehalf {
-                    contact_phone: Some("13812345678".into()),
-                    ..OnBehalf::default()
-                }),
-                public: true,
-            },
-        )
+        .submit_request(&sys, super::requests::noise_by_phone(grid, true))
         .await
         .unwrap()
         .id

@@ -1,12 +1,42 @@
-//! What the import tests share: the residents file's header, the upload form, and
-//! following an import job to its end.
+//! What the ledger tests share: a resident to look at, the residents file's header,
+//! the upload form, and following an import job to its end.
 
 use std::time::Duration;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+use axum::http::StatusCode;
+use civicgrid_app::ledger::ResidentInput;
 
-use super::{CSRF, TestApp, TestResponse};
+use super::{TestApp, TestResponse, multipart};
+
+/// 张秀英's ID number.
+pub const ZHANG_ID: &str = "11010519491231002X";
+
+/// 张秀英 with her ID number and phone, `tags`, head of an owner household of `area` m²
+/// in room 501 of 3栋 2单元 (5th floor) in the test grid, after the catalogue is ready:
+/// (household, resident).
+pub async fn zhang_xiuying(t: &TestApp, area: Option<&str>, tags: &[&str]) -> (i64, i64) {
+    t.app.prepare().await.expect("prepare");
+    let (_, household) = t
+        .household_in(
+            t.nodes.grid,
+            ("3栋", "2单元", "501", Some(5)),
+            "owner",
+            area,
+        )
+        .await;
+    let resident = t
+        .resident(ResidentInput {
+            household_id: household,
+            name: "张秀英".into(),
+            id_number: Some(ZHANG_ID.into()),
+            phone: Some("13812345678".into()),
+            relation: "head".into(),
+            tags: tags.iter().map(|&tag| tag.into()).collect(),
+            ..ResidentInput::default()
+        })
+        .await;
+    (household, resident)
+}
 
 /// The header row of a residents file, in the order the import expects.
 pub const HEADER: &str = "社区,网格,楼栋,单元,房号,姓名,性别,出生日期,身份证号,联系电话,与户主关系,居住状态,标签,建筑面积,产权";
@@ -19,33 +49,13 @@ pub async fn upload_file(
     fields: &[(&str, &str)],
     (name, content_type, file): (&str, &str, &[u8]),
 ) -> TestResponse {
-    let boundary = "cgboundary7MA4YWxkTrZu0gW";
-    let mut body = Vec::new();
-    for (k, v) in [("_csrf", CSRF)].iter().chain(fields) {
-        body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
-                .as_bytes(),
-        );
-    }
-    body.extend_from_slice(
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; \
-             filename=\"{name}\"\r\nContent-Type: {content_type}\r\n\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(file);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let req = Request::post("/ledger/import")
-        .header(
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .header(header::COOKIE, cookies)
-        .header(header::ACCEPT_LANGUAGE, "en")
-        .body(Body::from(body))
-        .expect("request");
-    t.send(req).await
+    let file = multipart::File {
+        field: "file",
+        name,
+        content_type,
+        data: file,
+    };
+    multipart::submit(t, "/ledger/import", cookies, fields, Some(file)).await
 }
 
 /// Follows a job's page until its import has ended.

@@ -11,6 +11,7 @@
 pub mod api;
 pub mod authz;
 pub mod ledger;
+pub mod multipart;
 pub mod open311;
 pub mod requests;
 
@@ -396,6 +397,21 @@ impl TestApp {
         self.post_form_in(path, fields, cookies, "en").await
     }
 
+    /// POSTs a page's form as the browser does: its CSRF token, then each group of
+    /// `fields` in turn.
+    pub async fn submit(
+        &self,
+        path: &str,
+        fields: &[&[(&str, &str)]],
+        cookies: &str,
+    ) -> TestResponse {
+        let mut all = vec![("_csrf", CSRF)];
+        for group in fields {
+            all.extend_from_slice(group);
+        }
+        self.post_form(path, &all, cookies).await
+    }
+
     pub async fn post_form_in(
         &self,
         path: &str,
@@ -487,22 +503,23 @@ impl TestApp {
         (room, household, resident)
     }
 
+    /// Posts the sign-in form from a browser holding only its CSRF cookie.
+    pub async fn sign_in(&self, username: &str, password: &str, next: &str) -> TestResponse {
+        let fields = [
+            ("_csrf", CSRF),
+            ("username", username),
+            ("password", password),
+            ("next", next),
+        ];
+        self.post_form("/login", &fields, &format!("cg_csrf={CSRF}"))
+            .await
+    }
+
     /// Signs `username` in through the login form; returns the `Cookie` header value
     /// (CSRF and session cookies) to send with later requests.
     pub async fn login(&self, username: &str) -> String {
         let csrf_cookie = format!("cg_csrf={CSRF}");
-        let res = self
-            .post_form(
-                "/login",
-                &[
-                    ("_csrf", CSRF),
-                    ("username", username),
-                    ("password", PASSWORD),
-                    ("next", "/"),
-                ],
-                &csrf_cookie,
-            )
-            .await;
+        let res = self.sign_in(username, PASSWORD, "/").await;
         assert_eq!(
             res.status,
             StatusCode::SEE_OTHER,

@@ -6,7 +6,9 @@
 use compact_str::CompactString;
 use foldhash::{HashMap, HashMapExt};
 
-use sqlx::{AnyConnection, Row};
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::query::Query;
+use sqlx::{Any, AnyConnection, FromRow, Row};
 
 use crate::dialect::{anon, in_list, query, values_sql};
 use crate::ledger::pii::SealedPii;
@@ -286,7 +288,7 @@ pub async fn set_household_area(
 
 /// What an import compares a row with: the stored resident, its sealed fields' blind
 /// indexes (never plaintext) and its tags.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct StoredResident {
     pub id: i64,
     pub id_number_idx: Vec<u8>,
@@ -298,6 +300,7 @@ pub struct StoredResident {
     pub phone_enc: Option<Vec<u8>>,
     pub relation: String,
     pub residence_status: String,
+    #[sqlx(skip)]
     pub tags: Vec<String>,
 }
 
@@ -320,19 +323,7 @@ pub async fn residents_by_id_index(
         let rows = q.fetch_all(&mut *conn).await?;
         let start = out.len();
         for r in &rows {
-            out.push(StoredResident {
-                id: r.try_get("id")?,
-                id_number_idx: r.try_get("id_number_idx")?,
-                household_id: r.try_get("household_id")?,
-                grid_id: r.try_get("grid_id")?,
-                name: r.try_get("name")?,
-                gender: r.try_get("gender")?,
-                phone_idx: r.try_get("phone_idx")?,
-                phone_enc: r.try_get("phone_enc")?,
-                relation: r.try_get("relation")?,
-                residence_status: r.try_get("residence_status")?,
-                tags: Vec::new(),
-            });
+            out.push(StoredResident::from_row(r)?);
         }
         if rows.is_empty() {
             continue;
@@ -347,17 +338,23 @@ pub async fn residents_by_id_index(
         for id in &ids {
             q = q.bind(*id);
         }
-        let mut tags: HashMap<i64, Vec<String>> = HashMap::new();
-        for r in q.fetch_all(&mut *conn).await? {
-            tags.entry(r.try_get("resident_id")?)
-                .or_default()
-                .push(r.try_get("tag_code")?);
-        }
+        let mut tags = tags_by_resident(&q.fetch_all(&mut *conn).await?)?;
         for s in &mut out[start..] {
             s.tags = tags.remove(&s.id).unwrap_or_default();
         }
     }
     Ok(out)
+}
+
+/// Tag codes by resident, from rows of `resident_id, tag_code` in that order.
+fn tags_by_resident(rows: &[AnyRow]) -> StoreResult<HashMap<i64, Vec<String>>> {
+    let mut tags: HashMap<i64, Vec<String>> = HashMap::new();
+    for r in rows {
+        tags.entry(r.try_get("resident_id")?)
+            .or_default()
+            .push(r.try_get("tag_code")?);
+    }
+    Ok(tags)
 }
 
 /// A resident to insert or the new values of one to update.
@@ -384,8 +381,8 @@ pub async fn insert_residents(
     for chunk in rows.chunks(BATCH) {
         let sql = values_sql(
             "INSERT INTO residents (household_id, grid_id, name, gender, birth_ym, birth_date_enc, \
-             id_number_enc, id_number_idx, phone_enc, phone_idx, phone_last4_idx, relation, \
-             residence_status, created_at, updated_at, created_in_batch)",
+             phone_enc, phone_idx, phone_last4_idx, relation, residence_status, \
+             id_number_enc, id_number_idx, created_at, updated_at, created_in_batch)",
             16,
             chunk.len(),
             "RETURNING id, id_number_idx",
@@ -393,20 +390,9 @@ pub async fn insert_residents(
         );
         let mut q = query(sql);
         for r in chunk {
-            q = q
-                .bind(r.household_id)
-                .bind(r.grid_id)
-                .bind(r.name.to_string())
-                .bind(r.gender)
-                .bind(r.pii.birth_ym)
-                .bind(r.pii.birth_date_enc.clone())
+            q = bind_resident(q, r)
                 .bind(r.pii.id_number_enc.clone())
                 .bind(r.pii.id_number_idx.clone())
-                .bind(r.pii.phone_enc.clone())
-                .bind(r.pii.phone_idx.clone())
-                .bind(r.pii.phone_last4_idx.clone())
-                .bind(r.relation)
-                .bind(r.residence_status)
                 .bind(now)
                 .bind(now)
                 .bind(batch);
@@ -434,28 +420,38 @@ pub async fn update_resident(
     id: i64,
     r: &ResidentRow,
 ) -> StoreResult<()> {
-    sqlx::query(
+    let update = sqlx::query(
         "UPDATE residents SET household_id = $1, grid_id = $2, name = $3, gender = $4, \
          birth_ym = $5, birth_date_enc = $6, phone_enc = $7, phone_idx = $8, phone_last4_idx = $9, \
          relation = $10, residence_status = $11, updated_at = $12, version = version + 1 \
          WHERE id = $13",
-    )
-    .bind(r.household_id)
-    .bind(r.grid_id)
-    .bind(r.name.to_string())
-    .bind(r.gender)
-    .bind(r.pii.birth_ym)
-    .bind(r.pii.birth_date_enc.clone())
-    .bind(r.pii.phone_enc.clone())
-    .bind(r.pii.phone_idx.clone())
-    .bind(r.pii.phone_last4_idx.clone())
-    .bind(r.relation)
-    .bind(r.residence_status)
-    .bind(now_ms())
-    .bind(id)
-    .execute(&mut *conn)
-    .await?;
+    );
+    bind_resident(update, r)
+        .bind(now_ms())
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
+}
+
+/// Binds what an import writes of a resident besides its ID number, in this order:
+/// household, grid, name, gender, birth month, sealed birth date, sealed phone and its
+/// two indexes, relation, residence status.
+fn bind_resident<'q>(
+    q: Query<'q, Any, AnyArguments>,
+    r: &ResidentRow,
+) -> Query<'q, Any, AnyArguments> {
+    q.bind(r.household_id)
+        .bind(r.grid_id)
+        .bind(r.name.to_string())
+        .bind(r.gender)
+        .bind(r.pii.birth_ym)
+        .bind(r.pii.birth_date_enc.clone())
+        .bind(r.pii.phone_enc.clone())
+        .bind(r.pii.phone_idx.clone())
+        .bind(r.pii.phone_last4_idx.clone())
+        .bind(r.relation)
+        .bind(r.residence_status)
 }
 
 /// Removes the tags of `residents`, then inserts `(resident id, tag code)` pairs.
@@ -539,7 +535,7 @@ pub async fn insert_history(
 
 /// Masked rows for an export: every resident of the grids under `scope_prefixes`
 /// (materialised paths), in place order.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ExportRow {
     pub community: String,
     pub grid: String,
@@ -555,6 +551,8 @@ pub struct ExportRow {
     pub phone_idx: Option<Vec<u8>>,
     pub relation: String,
     pub residence_status: String,
+    /// `;`-separated tag codes.
+    #[sqlx(skip)]
     pub tags: String,
     pub area_centi: Option<i64>,
     pub ownership: String,
@@ -589,33 +587,13 @@ pub async fn export_rows(
     .bind(to)
     .fetch_all(&mut *conn)
     .await?;
-    let mut tags: HashMap<i64, Vec<String>> = HashMap::new();
-    for r in &tag_rows {
-        tags.entry(r.try_get("resident_id")?)
-            .or_default()
-            .push(r.try_get("tag_code")?);
-    }
+    let mut tags = tags_by_resident(&tag_rows)?;
     rows.iter()
         .map(|r| {
             let rid: i64 = r.try_get("rid")?;
             Ok(ExportRow {
-                community: r.try_get("community")?,
-                grid: r.try_get("grid")?,
-                building: r.try_get("building")?,
-                unit: r.try_get("unit")?,
-                room: r.try_get("room")?,
-                name: r.try_get("name")?,
-                gender: r.try_get("gender")?,
-                birth_ym: r.try_get("birth_ym")?,
-                id_number_enc: r.try_get("id_number_enc")?,
-                id_number_idx: r.try_get("id_number_idx")?,
-                phone_enc: r.try_get("phone_enc")?,
-                phone_idx: r.try_get("phone_idx")?,
-                relation: r.try_get("relation")?,
-                residence_status: r.try_get("residence_status")?,
                 tags: tags.remove(&rid).unwrap_or_default().join(";"),
-                area_centi: r.try_get("area_centi")?,
-                ownership: r.try_get("ownership")?,
+                ..ExportRow::from_row(r)?
             })
         })
         .collect()

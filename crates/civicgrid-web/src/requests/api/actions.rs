@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::response::Response;
 use civicgrid_app::AppError;
 use civicgrid_app::domain::requests::{Action, ActionInput, ActionKind};
+use civicgrid_app::requests::RequestView;
 use serde::Deserialize;
 
 use crate::api::{created, words};
@@ -15,6 +16,12 @@ use crate::state::AppState;
 
 use super::records::TimelineLine;
 use super::{Request, id_of, notify};
+
+/// Tells those watching the queues that the request changed, and answers with it.
+fn changed(st: &AppState, out: RequestView) -> ApiResult<Json<Request>> {
+    notify(st, &out);
+    Ok(Json(out.into()))
+}
 
 /// A change of state.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -75,8 +82,7 @@ pub async fn transition(
         .app
         .act_on_request(&caller.actor, id, b.version, action)
         .await?;
-    notify(&st, &out);
-    Ok(Json(out.into()))
+    changed(&st, out)
 }
 
 #[utoipa::path(post, path = "/api/v1/requests/{id}/rating", tag = "requests",
@@ -102,8 +108,7 @@ pub async fn rate(
         .app
         .rate_request(&caller.actor, id, score, b.comment.as_deref())
         .await?;
-    notify(&st, &out);
-    Ok(Json(out.into()))
+    changed(&st, out)
 }
 
 /// Why a flag is cleared: what was done about the poor rating.
@@ -135,8 +140,7 @@ pub async fn clear_flag(
         .app
         .clear_request_flag(&caller.actor, id, b.reason.as_deref().unwrap_or(""))
         .await?;
-    notify(&st, &out);
-    Ok(Json(out.into()))
+    changed(&st, out)
 }
 
 /// A note on a request's timeline.
