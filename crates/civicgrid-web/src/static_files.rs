@@ -31,12 +31,12 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
     (
         "leaflet.js",
         "text/javascript; charset=utf-8",
-        include_bytes!("../static/leaflet.js"),
+        include_bytes!("../static/vendor/leaflet.js"),
     ),
     (
         "leaflet.css",
         "text/css; charset=utf-8",
-        include_bytes!("../static/leaflet.css"),
+        include_bytes!("../static/vendor/leaflet.css"),
     ),
     (
         "favicon.svg",
