@@ -617,3 +617,106 @@ async fn concurrent_intake_is_group_committed_one_audit_entry_each() {
         after.checked
     );
 }
+
+#[tokio::test]
+async fn staff_correct_a_category_on_the_record_and_the_suggestion_learns_it() {
+    let w = World::new().await;
+    let resident = w.actor("res", Role::Resident, w.grid).await;
+    let staff = w.actor("staff", Role::CommunityStaff, w.community).await;
+    // Residents of this estate call the bike shed "小蓝棚"; three such reports were
+    // filed under greenery, where they do not belong.
+    let mut filed = Vec::new();
+    for text in ["小蓝棚漏雨", "小蓝棚的灯不亮", "小蓝棚门锁坏了"] {
+        filed.push(w.report(&resident, "greenery", text).await.id);
+    }
+    let first = w.app.request(&staff, filed[0]).await.unwrap();
+    let suggested = async || {
+        w.app
+            .suggest_request_category(&resident, w.grid, "小蓝棚又出问题了")
+            .await
+            .unwrap()
+            .choices
+            .first()
+            .map(|p| p.category.clone())
+    };
+    assert_eq!(suggested().await.as_deref(), Some("greenery"), "as filed");
+
+    // Only those who handle requests here may correct it, into a listed category.
+    assert!(matches!(
+        w.app
+            .recategorize_request(&resident, filed[0], None, "public_facilities", None)
+            .await,
+        Err(AppError::Forbidden | AppError::NotFound(_))
+    ));
+    for wrong in ["greenery", "no_such_category", ""] {
+        assert_eq!(
+            field_refused(
+                w.app
+                    .recategorize_request(&staff, filed[0], None, wrong, None)
+                    .await
+            ),
+            Some("category"),
+            "{wrong:?}"
+        );
+    }
+    assert!(matches!(
+        w.app
+            .recategorize_request(
+                &staff,
+                filed[0],
+                Some(first.version + 7),
+                "public_facilities",
+                None
+            )
+            .await,
+        Err(AppError::Conflict(_))
+    ));
+
+    for id in &filed {
+        let v = w
+            .app
+            .recategorize_request(
+                &staff,
+                *id,
+                None,
+                "public_facilities",
+                Some("车棚属于公共设施"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(v.category, "public_facilities");
+    }
+    let tl = w.app.request_timeline(&staff, filed[0]).await.unwrap();
+    let step = tl
+        .iter()
+        .find(|e| e.kind == "recategorize")
+        .expect("the correction on the timeline");
+    assert_eq!(step.note.as_deref(), Some("车棚属于公共设施"));
+    let audit = w
+        .app
+        .audit_entries(
+            &Actor::system(),
+            AuditFilter {
+                target_type: Some("request".into()),
+                target_id: Some(filed[0].0.to_string()),
+                ..AuditFilter::default()
+            },
+            50,
+        )
+        .await
+        .unwrap();
+    let entry = audit
+        .iter()
+        .find(|e| e.fields.action == "request.recategorize")
+        .expect("the correction audited");
+    assert!(
+        entry
+            .fields
+            .details
+            .contains("\"previous_category\":\"greenery\"")
+    );
+
+    // The next suggestion for the estate's word follows the corrected history at
+    // once (the community's classifier is retrained, not kept until it expires).
+    assert_eq!(suggested().await.as_deref(), Some("public_facilities"));
+}

@@ -17,5 +17,7 @@ mod loop_closing;
 mod open311;
 #[path = "requests/policy.rs"]
 mod policy;
+#[path = "requests/recategorize.rs"]
+mod recategorize;
 #[path = "requests/reporting.rs"]
 mod reporting;

@@ -33,6 +33,7 @@ pub mod notify;
 pub mod open311;
 pub mod overview;
 pub mod reading;
+pub mod recategorize;
 pub mod responders;
 pub mod routing;
 pub mod settings;
@@ -162,6 +163,8 @@ pub struct RequestPermits {
     pub may_add_photo: bool,
     /// May clear the flag a poor rating left: a supervisor at its place, while flagged.
     pub may_clear_flag: bool,
+    /// May correct its category: those who handle requests at its place.
+    pub may_recategorize: bool,
 }
 
 /// How an actor stands to one request.
@@ -277,6 +280,7 @@ pub(crate) fn view(
         may_comment: s.requester || s.handler || s.responder,
         may_add_photo: s.requester || s.handler || s.responder,
         may_clear_flag: rec.flagged && s.supervisor,
+        may_recategorize: s.handler,
     };
     RequestView {
         number: public_number(rec.id, rec.created_at, cal.utc_offset_minutes()),

@@ -175,6 +175,13 @@ fn request_cases() -> Vec<Case> {
             Form(&[("reason", "called back")]),
         ),
         case(
+            "POST",
+            "/requests/{id}/category",
+            handle,
+            S::Request,
+            Form(&[("category", "greenery")]),
+        ),
+        case(
             "GET",
             "/requests/queue",
             scoped(QUEUE_READERS, QUEUE_READERS),

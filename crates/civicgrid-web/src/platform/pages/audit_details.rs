@@ -75,7 +75,7 @@ impl DetailWords<'_> {
         match (key, v) {
             (_, Value::Null) => None,
             (_, Value::Array(a)) if a.is_empty() => None,
-            ("category", Value::String(c)) => {
+            ("category" | "previous_category", Value::String(c)) => {
                 Some(self.categories.get(c).cloned().unwrap_or_else(|| c.clone()))
             }
             ("party", _) => self.party(v),

@@ -46,6 +46,7 @@ pub(super) fn routes(r: Routes) -> Routes {
         .post("/requests/{id}/return-visit", return_visit)
         .post("/requests/{id}/comment", comment)
         .post("/requests/{id}/flag/clear", clear_flag)
+        .post("/requests/{id}/category", recategorize)
         .post_with_body_limit(
             "/requests/{id}/photos",
             add_photo,
@@ -120,6 +121,9 @@ struct DetailPage {
     staff: bool,
     may_comment: bool,
     may_clear_flag: bool,
+    /// The active categories to correct the request's into (code, name); empty when
+    /// the reader may not.
+    recategorize_to: Vec<(String, String)>,
     kept: ActFields,
     notice: Option<String>,
     problems: Problems,
@@ -284,7 +288,17 @@ async fn show_after(
     let v = st.app.request(&me.actor, id).await?;
     let timeline = st.app.request_timeline(&me.actor, id).await?;
     let photos = st.app.request_photos(&me.actor, id).await?;
-    let names = CategoryNames::new(ctx.lang, &st.app.request_categories().await?);
+    let categories = st.app.request_categories().await?;
+    let names = CategoryNames::new(ctx.lang, &categories);
+    let recategorize_to = if v.permits.may_recategorize {
+        categories
+            .iter()
+            .filter(|c| c.active && c.code != v.category)
+            .map(|c| (c.code.clone(), names.name(&c.code)))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let orgs = org_names(st, &ctx).await;
     let offset = utc_offset(st).await?;
     let (primary, more) = split_actions(&v.actions);
@@ -363,6 +377,7 @@ async fn show_after(
         staff: v.permits.staff,
         may_comment: v.permits.may_comment,
         may_clear_flag: v.permits.may_clear_flag,
+        recategorize_to,
         kept,
         notice,
         problems,
@@ -576,6 +591,37 @@ async fn comment(
         ..ActFields::default()
     };
     outcome(&st, ctx, &me, id, result, "request_commented", kept).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct CategoryFields {
+    category: String,
+    version: String,
+    reason: String,
+}
+
+/// Staff correct the category: recorded on the timeline and learned by the suggestion.
+async fn recategorize(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    CurrentUser(me): CurrentUser,
+    PagePath(raw): PagePath<String>,
+    PageForm(f): PageForm<CategoryFields>,
+) -> PageResult<Response> {
+    let id = request_id(&raw)?;
+    let version = f.version.trim().parse::<i64>().ok();
+    let result = st
+        .app
+        .recategorize_request(&me.actor, id, version, &f.category, optional(&f.reason))
+        .await
+        .map(Some);
+    let kept = ActFields {
+        action: "recategorize".into(),
+        reason: f.reason,
+        ..ActFields::default()
+    };
+    outcome(&st, ctx, &me, id, result, "request_recategorized", kept).await
 }
 
 #[derive(Debug, Default, Deserialize)]
