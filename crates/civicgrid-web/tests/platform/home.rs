@@ -17,7 +17,7 @@ async fn actor(t: &TestApp, username: &str) -> Actor {
 }
 
 /// Two requests in Grid One made overdue (their deadline moved into the past) and
-/// one waiting and on time.
+/// one waiting and due soon (warned, its deadline still ahead).
 async fn seed_requests(t: &TestApp) {
     let resident = actor(t, "resident").await;
     let mut ids = Vec::new();
@@ -43,6 +43,7 @@ async fn seed_requests(t: &TestApp) {
                     address: "1栋".into(),
                     on_behalf: None,
                     public: false,
+                    received_at: None,
                 },
             )
             .await
@@ -57,6 +58,12 @@ async fn seed_requests(t: &TestApp) {
             .await
             .expect("backdate");
     }
+    sqlx::query("UPDATE requests SET due_at = $2, warn_at = 500 WHERE id = $1")
+        .bind(ids[2])
+        .bind(i64::MAX / 2)
+        .execute(&mut *tx)
+        .await
+        .expect("warn");
     civicgrid_store::commit(tx).await.expect("commit");
 }
 
@@ -92,6 +99,22 @@ async fn each_role_lands_on_its_work_not_its_permissions() {
         "3"
     );
     assert_eq!(figure(&r.body, "/requests/queue?kind=overdue"), "2");
+    assert_eq!(figure(&r.body, "/requests/queue?kind=due_soon"), "1");
+    // Each count opens its own filter of the queue.
+    let soon = t.get_in("/requests/queue?kind=due_soon", &c, ZH).await;
+    soon.assert_contains("即将超时")
+        .assert_contains("垃圾未清运");
+    assert!(
+        !soon.body.contains("楼道灯坏了"),
+        "an overdue one is not due soon"
+    );
+    let late = t.get_in("/requests/queue?kind=overdue", &c, ZH).await;
+    late.assert_contains("楼道灯坏了")
+        .assert_contains("楼上深夜装修噪音");
+    assert!(
+        !late.body.contains("垃圾未清运"),
+        "a due-soon one is not overdue"
+    );
     assert_eq!(figure(&r.body, "/requests/queue?kind=flagged"), "0");
     r.assert_contains("href=\"/requests/intake\"")
         .assert_contains("href=\"/ledger/search\"");

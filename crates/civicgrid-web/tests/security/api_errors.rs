@@ -458,6 +458,7 @@ async fn a_request_is_assigned_only_to_someone_who_can_work_on_it_there() {
                     ..OnBehalf::default()
                 }),
                 public: false,
+                received_at: None,
             },
         )
         .await

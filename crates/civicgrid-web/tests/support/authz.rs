@@ -292,6 +292,7 @@ async fn request_fixture(app: &App, grid: i64, community: i64) -> RequestFixture
                     ..OnBehalf::default()
                 }),
                 public: true,
+                received_at: None,
             },
         )
         .await

@@ -1,4 +1,4 @@
-//! Staff work: the work queues (mine, my organisations, my scope, overdue, return
+//! Staff work: the work queues (mine, my organisations, my scope, due soon, overdue, return
 //! visits, flagged, everything) with filters and pages, refreshed live by server-sent
 //! events; and intake on a resident's behalf (phone, walk-in) or from patrol, with the
 //! resident's ledger record found by a search that shows masked names only.
@@ -60,6 +60,7 @@ fn kind_code(k: QueueKind) -> &'static str {
         QueueKind::Mine => "mine",
         QueueKind::MyOrgs => "my_orgs",
         QueueKind::Scope => "scope",
+        QueueKind::DueSoon => "due_soon",
         QueueKind::Overdue => "overdue",
         QueueKind::All => "all",
         QueueKind::ReturnVisits => "return_visits",
