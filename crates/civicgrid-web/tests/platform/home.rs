@@ -77,6 +77,14 @@ fn figure(body: &str, href: &str) -> String {
     rest[start..end].to_owned()
 }
 
+/// The count of the home page's figure linking to `href`, if there is one.
+fn count_of(body: &str, href: &str) -> Option<i64> {
+    let marker = format!("href=\"{href}\"><strong>");
+    let at = body.find(&marker)? + marker.len();
+    let rest = &body[at..];
+    rest[..rest.find("</strong>")?].parse().ok()
+}
+
 #[tokio::test]
 async fn each_role_lands_on_its_work_not_its_permissions() {
     let t = TestApp::new().await;
@@ -141,12 +149,42 @@ async fn each_role_lands_on_its_work_not_its_permissions() {
         .assert_contains("本单位在办诉求")
         .assert_contains("href=\"/requests/queue?kind=my_orgs\"");
 
-    // The auditor: audit and data views.
+    // The auditor: what the logs recorded lately, counted and listed, linking to
+    // them; not the accounts, which it does not manage.
     let c = t.login("auditor").await;
-    t.get_in("/", &c, ZH)
-        .await
-        .assert_contains("href=\"/audit\"")
-        .assert_contains("href=\"/audit/views\"");
+    let r = t.get_in("/", &c, ZH).await;
+    r.assert_contains("href=\"/audit\"")
+        .assert_contains("href=\"/audit/views\"")
+        .assert_contains("最新审计记录")
+        .assert_contains("data-label=\"操作人\"");
+    assert!(
+        count_of(&r.body, "/audit").is_some_and(|n| n > 0),
+        "{}",
+        r.body
+    );
+    assert!(count_of(&r.body, "/audit/views").is_some(), "{}", r.body);
+    assert!(count_of(&r.body, "/users").is_none(), "{}", r.body);
+
+    // The administrator: the accounts and units it manages, and the audit log.
+    let c = t.login("admin").await;
+    let r = t.get_in("/", &c, ZH).await;
+    r.assert_contains("账号").assert_contains("组织单元");
+    assert!(
+        count_of(&r.body, "/users").is_some_and(|n| n >= 8),
+        "{}",
+        r.body
+    );
+    assert!(
+        count_of(&r.body, "/org").is_some_and(|n| n >= 4),
+        "{}",
+        r.body
+    );
+    assert!(
+        count_of(&r.body, "/audit").is_some_and(|n| n > 0),
+        "{}",
+        r.body
+    );
+    r.assert_contains("最新审计记录");
 
     // Nobody sees the list of permissions any more.
     for who in ["admin", "resident", "staff", "street", "grid", "responder"] {
