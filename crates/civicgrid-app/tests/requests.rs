@@ -44,6 +44,7 @@ impl Desk for World {
             address: String::new(),
             on_behalf: None,
             public: true,
+            received_at: None,
         }
     }
 
@@ -719,4 +720,71 @@ async fn staff_correct_a_category_on_the_record_and_the_suggestion_learns_it() {
     // The next suggestion for the estate's word follows the corrected history at
     // once (the community's classifier is retrained, not kept until it expires).
     assert_eq!(suggested().await.as_deref(), Some("public_facilities"));
+}
+
+#[tokio::test]
+async fn a_call_entered_later_runs_its_clock_from_when_it_was_received() {
+    let w = World::new().await;
+    let resident = w.actor("res", Role::Resident, w.grid).await;
+    let staff = w.actor("staff", Role::CommunityStaff, w.community).await;
+    let now = civicgrid_store::now_ms();
+    let day = 24 * 3600 * 1000;
+    let call = |received_at: Option<i64>| NewRequest {
+        on_behalf: Some(OnBehalf {
+            contact_phone: Some("13800138000".into()),
+            ..OnBehalf::default()
+        }),
+        received_at,
+        ..w.input(Channel::StaffPhone, "noise", "楼下烧烤店夜里很吵")
+    };
+    // Ten days ago: the deadlines count from then, so it is overdue now, and the
+    // audit log says when it was received.
+    let received = now - 10 * day;
+    let got = w
+        .app
+        .submit_request(&staff, call(Some(received)))
+        .await
+        .unwrap();
+    let noise = default_catalogue()
+        .into_iter()
+        .find(|c| c.code == "noise")
+        .unwrap();
+    let expected =
+        SlaPolicy::default().deadlines(&BusinessCalendar::default(), Targets::of(&noise), received);
+    assert_eq!(got.deadlines, expected);
+    let v = w.app.request(&staff, got.id).await.unwrap();
+    assert_eq!(v.created_at, received);
+    assert!(v.due_at.is_some_and(|d| d < now), "{v:?}");
+    let overdue = w.queue(&staff, QueueKind::Overdue).await.unwrap();
+    assert!(overdue.items.iter().any(|r| r.id == got.id));
+    let entries = w
+        .app
+        .audit_entries(&Actor::system(), AuditFilter::default(), 10)
+        .await
+        .unwrap();
+    let entry = entries
+        .iter()
+        .find(|e| e.fields.target_id == got.id.0.to_string())
+        .expect("audited");
+    assert!(
+        entry
+            .fields
+            .details
+            .contains(&format!("\"received_at\":{received}")),
+        "{}",
+        entry.fields.details
+    );
+    // Never in the future, never more than 30 days back, never for a resident's own.
+    for bad in [now + day, now - 31 * day] {
+        assert_eq!(
+            field_refused(w.app.submit_request(&staff, call(Some(bad))).await),
+            Some("received_at")
+        );
+    }
+    let mut own = w.input(Channel::ResidentWeb, "noise", "楼下烧烤店夜里很吵");
+    own.received_at = Some(received);
+    assert_eq!(
+        field_refused(w.app.submit_request(&resident, own).await),
+        Some("received_at")
+    );
 }

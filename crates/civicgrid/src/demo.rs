@@ -198,6 +198,7 @@ async fn seed_requests(app: &App) -> anyhow::Result<()> {
         address: address.to_owned(),
         on_behalf: None,
         public,
+        received_at: None,
     };
     let fail = |e: civicgrid_app::AppError| anyhow::Error::new(e).context("seeding demo requests");
     // `actor` takes the request's steps one after another.
@@ -277,6 +278,104 @@ async fn seed_requests(app: &App) -> anyhow::Result<()> {
     };
     walk(&grid, done.id, [taken_up(), vec![resolved]].concat()).await?;
     seed_more_requests(app, grid_id).await?;
+    seed_late_requests(app, grid_id).await?;
+    Ok(())
+}
+
+/// Calls staff took earlier and entered now (intake's `received_at`), so the clocks
+/// have run: one waiting past its response deadline, one with the grid worker past
+/// its resolution deadline, and one in warning, due soon.
+async fn seed_late_requests(app: &App, grid_id: i64) -> anyhow::Result<()> {
+    use civicgrid_app::domain::platform::access::Role;
+    use civicgrid_app::domain::requests::calendar::BusinessCalendar;
+    use civicgrid_app::domain::requests::routing::Party;
+    use civicgrid_app::domain::requests::{Action, Channel};
+    use civicgrid_app::requests::intake::{NewRequest, OnBehalf};
+    let fail = |e: civicgrid_app::AppError| anyhow::Error::new(e).context("seeding demo requests");
+    let staff = demo_actor(app, "staff").await?;
+    let grid = demo_actor(app, "grid").await?;
+    let calendar = BusinessCalendar::new(app.request_calendar().await.map_err(fail)?)
+        .context("the demo's business calendar")?;
+    let warning_percent = app
+        .request_policy()
+        .await
+        .map_err(fail)?
+        .sla
+        .warning_percent;
+    let categories = app.request_categories().await.map_err(fail)?;
+    let targets = |code: &str| {
+        categories
+            .iter()
+            .find(|c| c.code == code)
+            .map(|c| (c.response_minutes, c.resolution_minutes))
+            .with_context(|| format!("demo category {code} missing"))
+    };
+    let now = civicgrid_store::now_ms();
+    // Received `minutes` business minutes ago.
+    let ago = |minutes: u32| calendar.sub_business_minutes(now, minutes);
+    let (parking_response, _) = targets("parking")?;
+    let (_, electricity_resolution) = targets("repairs_electricity")?;
+    let (_, sanitation_resolution) = targets("sanitation")?;
+    // Halfway between the warning and the deadline.
+    let warned = u32::from(warning_percent) * sanitation_resolution / 100;
+    let due_soon = warned + (sanitation_resolution - warned) / 2;
+    let to_grid = Action::Assign {
+        party: Party::role(Role::GridWorker)?,
+        user_id: grid.user_id,
+        reason: None,
+    };
+    for (category, text, address, received, steps) in [
+        (
+            "parking",
+            "东门消防通道被私家车长期占用，救护车进不来",
+            "小区东门",
+            ago(parking_response + 120),
+            vec![],
+        ),
+        (
+            "repairs_electricity",
+            "7栋楼道声控灯全坏了，晚上摸黑上楼",
+            "7栋1单元",
+            ago(electricity_resolution + 240),
+            vec![Action::Accept, to_grid.clone()],
+        ),
+        (
+            "sanitation",
+            "绿化带里有人倒了建筑垃圾",
+            "8栋南侧绿化带",
+            ago(due_soon),
+            vec![Action::Accept, to_grid.clone()],
+        ),
+    ] {
+        let r = app
+            .submit_request(
+                &staff,
+                NewRequest {
+                    channel: Channel::StaffPhone,
+                    category: Some(category.to_owned()),
+                    description: text.to_owned(),
+                    grid_id: Some(grid_id),
+                    building_id: None,
+                    room_id: None,
+                    point: None,
+                    address: address.to_owned(),
+                    on_behalf: Some(OnBehalf {
+                        contact_name: Some("刘先生".into()),
+                        contact_phone: Some("13800138000".into()),
+                        ..OnBehalf::default()
+                    }),
+                    public: true,
+                    received_at: Some(received),
+                },
+            )
+            .await
+            .map_err(fail)?;
+        for step in steps {
+            app.act_on_request(&staff, r.id, None, step)
+                .await
+                .map_err(fail)?;
+        }
+    }
     Ok(())
 }
 
@@ -350,6 +449,7 @@ async fn seed_more_requests(app: &App, grid_id: i64) -> anyhow::Result<()> {
         address: address.to_owned(),
         on_behalf: None,
         public: true,
+        received_at: None,
     };
     let to_company = Action::Assign {
         party: Party::Org(company.id),
@@ -614,5 +714,9 @@ mod tests {
         }
         let board = app.public_request_board(None).await.expect("board");
         assert!(!board.requests.is_empty());
+        // Staff's home has late work to show: overdue and due soon.
+        let work = app.work_counts(&staff).await.expect("counts");
+        assert!(work.overdue >= 2, "{work:?}");
+        assert!(work.due_soon >= 1, "{work:?}");
     }
 }

@@ -554,6 +554,15 @@ impl App {
 }
 
 impl App {
+    /// Checks that the actor may edit the ledger of this grid (the room board's room
+    /// picker searches only for someone who may add a household there). Leaves no
+    /// trace: nothing of the grid is shown.
+    pub async fn grid_for_edit(&self, actor: &Actor, grid_id: i64) -> AppResult<()> {
+        let mut conn = self.db.read().await?;
+        grid_in_scope(&mut conn, actor, Permission::EditLedger, grid_id).await?;
+        Ok(())
+    }
+
     /// Checks that the actor may edit this household (its forms' pickers search only
     /// for someone who may use them) and gives its grid. Leaves no trace: nothing of
     /// the household is shown.

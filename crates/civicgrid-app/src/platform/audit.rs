@@ -22,7 +22,7 @@ use crate::{App, AppResult};
 pub use civicgrid_store::platform::audit::{AuditFilter, Verification};
 
 /// What an actor holding `ViewAudit` may read: everything, or the subtrees listed.
-enum Reach {
+pub(super) enum Reach {
     Everything,
     Within(Vec<String>),
 }
@@ -30,7 +30,7 @@ enum Reach {
 /// The reach of `actor`, narrowed to the subtree `wanted` when one is asked for. An
 /// actor limited to subtrees reads entries recorded inside them (entries without a
 /// scope, such as sign-ins, only when unrestricted).
-fn reach(actor: &Actor, wanted: Option<&str>) -> Reach {
+pub(super) fn reach(actor: &Actor, wanted: Option<&str>) -> Reach {
     let Some(scopes) = actor.scopes(Permission::ViewAudit) else {
         return Reach::Everything;
     };

@@ -91,6 +91,18 @@ pub struct PublicBoard {
     pub scopes: Vec<civicgrid_store::platform::org::OrgNode>,
 }
 
+/// One public request with what its page names: its grid (with the boundary its map
+/// draws), its community and its category. Read without the board.
+#[derive(Debug, Clone)]
+pub struct PublicRequestShown {
+    pub request: PublicRequest,
+    pub grid: civicgrid_store::platform::org::OrgNode,
+    /// Absent only if the community was removed since.
+    pub community: Option<civicgrid_store::platform::org::OrgNode>,
+    /// Absent only if the category was removed since.
+    pub category: Option<civicgrid_domain::requests::Category>,
+}
+
 impl App {
     /// Earlier requests of the same community that `id` may duplicate, best first
     /// (same category, nearby, recent, similar text). Only handlers of `id` ask; only
@@ -205,14 +217,32 @@ impl App {
     }
 
     /// One request as anyone may read it, when it may be shown publicly (its own flag
-    /// and its category's); otherwise not found, as if it did not exist.
-    pub async fn public_request(&self, id: RequestId) -> AppResult<PublicRequest> {
+    /// and its category's); otherwise not found, as if it did not exist. With its
+    /// grid, community and category, for naming them.
+    pub async fn public_request(&self, id: RequestId) -> AppResult<PublicRequestShown> {
         let mut conn = self.db.read().await?;
         let offset = load_rules(&mut conn).await?.calendar.utc_offset_minutes();
         let rec = repo::public_request(&mut conn, id)
             .await?
             .ok_or(AppError::NotFound("request"))?;
-        Ok(PublicRequest::of(&rec, offset))
+        let grid = org::get(&mut conn, rec.grid_id).await?;
+        let community = match org::get(&mut conn, rec.community_id).await {
+            Ok(n) => Some(n),
+            Err(civicgrid_store::StoreError::NotFound) => None,
+            Err(e) => return Err(e.into()),
+        };
+        drop(conn);
+        let category = self
+            .request_categories()
+            .await?
+            .into_iter()
+            .find(|c| c.code == rec.category);
+        Ok(PublicRequestShown {
+            request: PublicRequest::of(&rec, offset),
+            grid,
+            community,
+            category,
+        })
     }
 
     /// The public numbers (`R-2026-000123`) of requests by id, for pages that name

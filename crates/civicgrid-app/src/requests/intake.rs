@@ -29,6 +29,8 @@ pub const CLASSIFIER_TTL: Duration = Duration::from_secs(3600);
 pub const CLASSIFIER_SAMPLES: i64 = 5000;
 /// How many recent requests of the community are compared with a new one.
 pub const DUPLICATE_CANDIDATES: i64 = 300;
+/// How long before its entry a request taken by staff may have been received.
+pub const MAX_RECEIVED_AGO_MS: i64 = 30 * 24 * 3600 * 1000;
 
 /// Who a request is for, when staff take it for a resident (phone, walk-in).
 #[derive(Debug, Clone, Default)]
@@ -66,6 +68,10 @@ pub struct NewRequest {
     /// The requester agrees to the request appearing on the public page (still only
     /// when its category is public, and never with personal data).
     pub public: bool,
+    /// When staff received it, if earlier than now (a call taken on paper, entered
+    /// later): its clock starts then. Only for staff intake, at most
+    /// [`MAX_RECEIVED_AGO_MS`] back; written to the audit log and the timeline.
+    pub received_at: Option<i64>,
 }
 
 /// What intake answers.
@@ -185,6 +191,33 @@ fn check_point(point: Option<(f64, f64)>) -> AppResult<()> {
     Ok(())
 }
 
+/// When the request's clock starts: `now`, or the earlier instant staff say they
+/// received it (never later than now, never more than [`MAX_RECEIVED_AGO_MS`] back).
+fn received_at(channel: Channel, given: Option<i64>, now: i64) -> AppResult<i64> {
+    let Some(at) = given else {
+        return Ok(now);
+    };
+    if !channel.is_staff_intake() {
+        return Err(AppError::invalid(
+            "received_at",
+            "only staff taking a request say when it was received",
+        ));
+    }
+    if at > now {
+        return Err(AppError::invalid(
+            "received_at",
+            "must not be in the future",
+        ));
+    }
+    if now - at > MAX_RECEIVED_AGO_MS {
+        return Err(AppError::invalid(
+            "received_at",
+            "must be within the last 30 days",
+        ));
+    }
+    Ok(at)
+}
+
 fn check_text(field: &'static str, v: Option<&str>, max: usize) -> AppResult<Option<String>> {
     match v.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
@@ -242,6 +275,7 @@ impl App {
         };
         let address = check_text("address", Some(&input.address), 200)?.unwrap_or_default();
         let now = now_ms();
+        let received = received_at(input.channel, input.received_at, now)?;
         self.ensure_request_catalogue_once().await?;
         // Everything is read, checked and decided on a read connection; only the
         // writing goes through the group-commit writer.
@@ -355,10 +389,11 @@ impl App {
         // Routing and deadlines.
         let routing_rules = cache.routing(&mut conn, &path).await?;
         let routed = route_or_default(routing_rules.as_slice(), &category, &path);
-        let deadlines = rules
-            .policy
-            .sla
-            .deadlines(&rules.calendar, Targets::of(&category), now);
+        let deadlines =
+            rules
+                .policy
+                .sla
+                .deadlines(&rules.calendar, Targets::of(&category), received);
 
         // Duplicate suggestions among the community's recent requests.
         let since = now.saturating_sub(rules.policy.duplicates.window_ms);
@@ -373,7 +408,7 @@ impl App {
                 text: &description,
                 building_id: loc.building_id,
                 point: input.point,
-                created_ms: now,
+                created_ms: received,
             },
         );
 
@@ -423,7 +458,7 @@ impl App {
             return_visit_at: None,
             public: category.public && input.public,
             duplicate_of: None,
-            created_at: now,
+            created_at: received,
             updated_at: now,
             version: 1,
         };
@@ -440,6 +475,9 @@ impl App {
             "resolution_due_at": deadlines.resolution_due_ms,
             "suggested_duplicates": duplicates.iter().map(|d| d.id.0).collect::<Vec<_>>(),
         });
+        if received != now {
+            step.details["received_at"] = serde_json::json!(received);
+        }
         let role = if staff_intake || intake_token_id.is_some() {
             input.channel.code().to_owned()
         } else {
@@ -478,7 +516,7 @@ impl App {
         );
         Ok(Submitted {
             id: rec.id,
-            number: public_number(rec.id, now, rules.calendar.utc_offset_minutes()),
+            number: public_number(rec.id, received, rules.calendar.utc_offset_minutes()),
             routed,
             deadlines,
             duplicates,

@@ -383,6 +383,7 @@ impl App {
             on_behalf: contact,
             // Posting to Open311 is asking for a public request; the category decides.
             public: category.public,
+            received_at: None,
         };
         self.submit_request(actor, input).await
     }

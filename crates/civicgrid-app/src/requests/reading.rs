@@ -35,6 +35,8 @@ pub enum QueueKind {
     MyOrgs,
     /// Open requests in my scopes.
     Scope,
+    /// Open requests in my scopes in warning: warned, not yet due.
+    DueSoon,
     /// Overdue open requests in my scopes (the overdue board).
     Overdue,
     /// Every request in my scopes, newest first (including done ones).
@@ -80,6 +82,7 @@ pub fn queue_kinds(actor: &Actor) -> AppResult<QueueKinds> {
     if actor.can_somewhere(Permission::ViewRequests) {
         kinds.extend([
             QueueKind::Scope,
+            QueueKind::DueSoon,
             QueueKind::Overdue,
             QueueKind::ReturnVisits,
             QueueKind::Flagged,
@@ -415,6 +418,7 @@ impl App {
                 }
             }
             QueueKind::Scope
+            | QueueKind::DueSoon
             | QueueKind::Overdue
             | QueueKind::All
             | QueueKind::ReturnVisits
@@ -434,9 +438,10 @@ impl App {
                             }
                             Queue::OpenIn(p)
                         }
-                        (QueueKind::Scope, None) => {
-                            n.due_before = None;
-                            Queue::OverdueAt(i64::MAX)
+                        (QueueKind::Scope, None) => Queue::OverdueAt(i64::MAX),
+                        (QueueKind::DueSoon, p) => {
+                            n.warning_at = Some(now);
+                            p.map_or(Queue::OverdueAt(i64::MAX), Queue::OpenIn)
                         }
                         (_, p) => {
                             n.return_visit_pending = q.kind == QueueKind::ReturnVisits;

@@ -469,6 +469,33 @@ impl BusinessCalendar {
             + self.hours_on(db).worked(0, pb)
     }
 
+    /// The latest instant from which `minutes` business minutes have run by
+    /// `end_utc_ms`: the inverse of [`Self::add_business_minutes`], for a request
+    /// received earlier than it is entered. Zero minutes is `end_utc_ms` itself.
+    pub fn sub_business_minutes(&self, end_utc_ms: i64, minutes: u32) -> i64 {
+        let want = i64::from(minutes) * MS_PER_MINUTE;
+        if want == 0 {
+            return end_utc_ms;
+        }
+        // Far enough back (a week holds some working time, so this ends), then halve
+        // the interval: business time grows as the start moves back.
+        let mut back = want;
+        while self.business_ms_between(end_utc_ms.saturating_sub(back), end_utc_ms) < want {
+            back = back.saturating_mul(2);
+        }
+        let (mut early, mut late) = (end_utc_ms.saturating_sub(back), end_utc_ms);
+        // Invariant: from `early` there is enough, from `late` not.
+        while late - early > 1 {
+            let mid = early + (late - early) / 2;
+            if self.business_ms_between(mid, end_utc_ms) >= want {
+                early = mid;
+            } else {
+                late = mid;
+            }
+        }
+        early
+    }
+
     /// Whole business minutes from `a` to `b` (rounded toward zero); negative when `b`
     /// is before `a`.
     pub fn business_minutes_between(&self, a: i64, b: i64) -> i64 {
@@ -517,6 +544,31 @@ mod tests {
             ..CalendarConfig::default()
         })
         .unwrap()
+    }
+
+    #[test]
+    fn going_back_is_the_inverse_of_adding() {
+        let cal = golden_week();
+        // Monday 2025-09-29 09:00 back 60 minutes: Sunday 28 September was a make-up
+        // working day, so it reaches into its afternoon.
+        assert_eq!(
+            cal.sub_business_minutes(at(2025, 9, 29, 9, 0), 60),
+            at(2025, 9, 28, 17, 0)
+        );
+        // Back across the whole holiday.
+        let end = at(2025, 10, 9, 9, 0);
+        let start = cal.sub_business_minutes(end, 90);
+        assert_eq!(start, at(2025, 9, 30, 16, 30));
+        for (end, minutes) in [
+            (at(2025, 10, 9, 9, 0), 1),
+            (at(2025, 10, 13, 12, 40), 450 * 3 + 7),
+            (at(2025, 9, 27, 3, 0), 200),
+        ] {
+            let start = cal.sub_business_minutes(end, minutes);
+            assert_eq!(cal.business_minutes_between(start, end), i64::from(minutes));
+            assert!(cal.add_business_minutes(start, minutes) <= end);
+        }
+        assert_eq!(cal.sub_business_minutes(end, 0), end);
     }
 
     /// Adds minute by minute: the slow, obviously right reference.

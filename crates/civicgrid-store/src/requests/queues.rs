@@ -47,6 +47,8 @@ pub struct Narrowing {
     pub party: Option<String>,
     /// Only requests due before this instant.
     pub due_before: Option<i64>,
+    /// Only requests in warning at this instant: warned, not yet due ("due soon").
+    pub warning_at: Option<i64>,
     /// Only requests created in `[from, to)`.
     pub created_from: Option<i64>,
     pub created_to: Option<i64>,
@@ -58,7 +60,8 @@ pub struct Narrowing {
     pub public_only: bool,
 }
 
-/// The narrowing clause shared by every queue; parameters `$3`…`$14`.
+/// The narrowing clause shared by every queue; parameters `$3`…`$13` and `$16`
+/// (`$14` and `$15` are the page's limit and offset).
 macro_rules! narrowed {
     ($head:literal, $order:literal) => {
         select_requests!(concat!(
@@ -71,7 +74,8 @@ macro_rules! narrowed {
              AND (CAST($9 AS BIGINT) IS NULL OR created_at >= $9) \
              AND (CAST($10 AS BIGINT) IS NULL OR created_at < $10) \
              AND ($11 = 0 OR return_visit = 1) AND ($12 = 0 OR flagged = 1) \
-             AND ($13 = 0 OR public = 1) ",
+             AND ($13 = 0 OR public = 1) \
+             AND (CAST($16 AS BIGINT) IS NULL OR (warn_at <= $16 AND due_at >= $16)) ",
             $order,
             " LIMIT $14 OFFSET $15"
         ))
@@ -165,6 +169,7 @@ pub async fn queue(
         .bind(i64::from(n.public_only))
         .bind(limit)
         .bind(offset)
+        .bind(n.warning_at)
         .fetch_all(&mut *conn)
         .await?;
     records(rows)

@@ -247,3 +247,81 @@ conformance!(
         assert!(listed(&db, &ViewFilter::default(), 10).await.is_empty());
     }
 );
+
+conformance!(oversight_counts_by_scope_and_time, |db: Db| async move {
+    use civicgrid_domain::platform::access::Role;
+    use civicgrid_store::platform::overview::{OversightCounts, oversight_counts};
+    use civicgrid_store::platform::{accounts, audit};
+
+    use crate::support::{HOUR, audit_fields};
+
+    let nodes = wide_tree(&db).await;
+    let (d4, d40) = (&nodes[3], &nodes[39]);
+    let mut tx = db.begin_write().await.unwrap();
+    let (h4, in4) = household(&mut tx, d4, 1).await;
+    // One account in each district, the one in D40 switched off, one without a role.
+    let a = accounts::insert_user(&mut tx, "a", "A", "h").await.unwrap();
+    let b = accounts::insert_user(&mut tx, "b", "B", "h").await.unwrap();
+    accounts::insert_user(&mut tx, "c", "C", "h").await.unwrap();
+    accounts::insert_assignment(&mut tx, a.id, Role::GridWorker, d4.id)
+        .await
+        .unwrap();
+    accounts::insert_assignment(&mut tx, b.id, Role::GridWorker, d40.id)
+        .await
+        .unwrap();
+    accounts::update_user(&mut tx, b.id, "B", false)
+        .await
+        .unwrap();
+    // Audit entries in D4 now and an hour ago, and a sign-in without a scope.
+    for (at, scope) in [(T0, Some("/1/4/")), (T0 - HOUR, Some("/1/4/")), (T0, None)] {
+        let mut f = audit_fields("org.node.update", scope, Some(a.id), ("org_node", "4"));
+        f.at_ms = at;
+        audit::append(&mut tx, &f).await.unwrap();
+    }
+    // Records shown in D4 now and an hour ago.
+    for at in [T0, T0 - HOUR] {
+        data_access::append(
+            &mut tx,
+            &view(at, Some(a.id), "a", "/1/4/"),
+            &[(in4[0], Some(h4))],
+        )
+        .await
+        .unwrap();
+    }
+    commit(tx).await.unwrap();
+
+    let mut c = db.read().await.unwrap();
+    assert_eq!(
+        oversight_counts(&mut c, None, T0).await.unwrap(),
+        OversightCounts {
+            accounts: 3,
+            inactive_accounts: 1,
+            org_units: 41,
+            audit_entries: 2,
+            data_views: 1,
+        }
+    );
+    assert_eq!(
+        oversight_counts(&mut c, Some("/1/4/"), T0 - HOUR)
+            .await
+            .unwrap(),
+        OversightCounts {
+            accounts: 1,
+            inactive_accounts: 0,
+            org_units: 1,
+            audit_entries: 2,
+            data_views: 2,
+        }
+    );
+    // `/1/40/` is not inside `/1/4/`, nor the other way round.
+    assert_eq!(
+        oversight_counts(&mut c, Some("/1/40/"), T0).await.unwrap(),
+        OversightCounts {
+            accounts: 1,
+            inactive_accounts: 1,
+            org_units: 1,
+            audit_entries: 0,
+            data_views: 0,
+        }
+    );
+});

@@ -164,6 +164,8 @@ conformance!(
         // Optimistic locking: the second writer of the same version loses.
         rec.status = Status::OnHold;
         rec.held_from = Some(Status::Submitted);
+        // On hold no clock runs (the app clears both).
+        rec.warn_at = None;
         rec.due_at = None;
         assert_eq!(
             repo::update_request(&mut conn, &rec).await.unwrap(),
@@ -202,6 +204,27 @@ conformance!(
             .await
             .unwrap();
         assert_eq!(overdue.iter().map(|r| r.id).collect::<Vec<_>>(), [b]);
+        // Due soon: warned and not yet due at the instant (the held one has no due time).
+        for (at, expected) in [
+            (T0 + HOUR + HOUR / 2, vec![b]),
+            (T0 + HOUR / 2, vec![]),
+            (T0 + 3 * HOUR, vec![]),
+        ] {
+            let warned = Narrowing {
+                warning_at: Some(at),
+                ..n.clone()
+            };
+            let soon = repo::queue(
+                &mut conn,
+                &Queue::OpenIn(community.path.clone()),
+                &warned,
+                10,
+                0,
+            )
+            .await
+            .unwrap();
+            assert_eq!(soon.iter().map(|r| r.id).collect::<Vec<_>>(), expected);
+        }
         let all = repo::queue(
             &mut conn,
             &Queue::AllIn(city.path.clone()),

@@ -200,6 +200,7 @@ request-by-open311 = Open311 client
 request-queue-mine = Mine
 request-queue-my_orgs = My organisation
 request-queue-scope = My area
+request-queue-due_soon = Due soon
 request-queue-overdue = Overdue
 request-queue-return_visits = Return visits
 request-queue-flagged = Flagged

@@ -200,6 +200,7 @@ request-by-open311 = Open311 客户端
 request-queue-mine = 我的
 request-queue-my_orgs = 本单位
 request-queue-scope = 辖区
+request-queue-due_soon = 即将超时
 request-queue-overdue = 超时
 request-queue-return_visits = 待回访
 request-queue-flagged = 已标记

@@ -85,6 +85,8 @@ fn records_cases() -> Vec<Case> {
             S::Node,
             Form(LEDGER_HOUSEHOLD_FORM),
         ),
+        // The add-a-household form's room picker searches only for those who may add.
+        case("GET", "/ledger/grids/{id}/rooms", edit, S::Node, Empty),
         case("GET", "/ledger/households/{id}", view, S::Household, Empty),
         // The split and merge forms' pickers search only for those who may split or
         // merge this household; the move form's, for those who may move this resident.

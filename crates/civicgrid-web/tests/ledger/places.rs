@@ -275,3 +275,71 @@ fn pick_value(body: &str, field: &str) -> Option<String> {
     }
     None
 }
+
+#[tokio::test]
+async fn the_board_adds_a_household_in_a_room_found_by_the_picker() {
+    let t = TestApp::new().await;
+    let s = seed(&t).await;
+    let grid = t.login("grid").await;
+    // The form searches rooms instead of listing every room of the grid.
+    let board = t
+        .get_in(&format!("/ledger/grids/{}", t.nodes.grid), &grid, "zh-CN")
+        .await;
+    board
+        .assert_contains("name=\"room_q\"")
+        .assert_contains(&format!("hx-get=\"/ledger/grids/{}/rooms\"", t.nodes.grid));
+    assert!(!board.body.contains("id=\"f-room-id\""), "{}", board.body);
+    // With htmx: this grid's rooms, as people say them; not the other grid's.
+    let url = format!("/ledger/grids/{}/rooms?room_q=", t.nodes.grid);
+    let found = t.get_in(&format!("{url}1栋1单元203"), &grid, "zh-CN").await;
+    found
+        .assert_status(StatusCode::OK)
+        .assert_contains("1栋1单元203室");
+    assert!(!found.body.contains("<html"), "{}", found.body);
+    let value = pick_value(&found.body, "room_id").expect("a room to pick");
+    let far = t.get_in(&format!("{url}9-1-601"), &grid, "zh-CN").await;
+    assert!(pick_value(&far.body, "room_id").is_none(), "{}", far.body);
+    // Someone who may only read the ledger does not search.
+    let volunteer = t.login("volunteer").await;
+    assert!(
+        t.get(&format!("{url}203"), &volunteer)
+            .await
+            .status
+            .is_client_error()
+    );
+    // Without JavaScript: the search button shows the board again with the matches
+    // and what was typed.
+    let action = format!("/ledger/grids/{}/households", t.nodes.grid);
+    t.post_form(
+        &action,
+        &[
+            ("_csrf", CSRF),
+            ("room_q", "1-1-203"),
+            ("find_room", "1"),
+            ("area_m2", "72"),
+        ],
+        &grid,
+    )
+    .await
+    .assert_status(StatusCode::OK)
+    .assert_contains("Bldg 1, Unit 1, Room 203")
+    .assert_contains("value=\"72\"");
+    // The picked room gets the household.
+    let res = t
+        .post_form(
+            &action,
+            &[
+                ("_csrf", CSRF),
+                ("room_id", &value),
+                ("ownership", "tenant"),
+                ("area_m2", "72"),
+            ],
+            &grid,
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    t.get_in(res.location(), &grid, "zh-CN")
+        .await
+        .assert_contains("1栋1单元203室");
+    assert_ne!(value, s.far_room.to_string());
+}

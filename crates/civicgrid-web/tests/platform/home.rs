@@ -17,7 +17,7 @@ async fn actor(t: &TestApp, username: &str) -> Actor {
 }
 
 /// Two requests in Grid One made overdue (their deadline moved into the past) and
-/// one waiting and on time.
+/// one waiting and due soon (warned, its deadline still ahead).
 async fn seed_requests(t: &TestApp) {
     let resident = actor(t, "resident").await;
     let mut ids = Vec::new();
@@ -43,6 +43,7 @@ async fn seed_requests(t: &TestApp) {
                     address: "1栋".into(),
                     on_behalf: None,
                     public: false,
+                    received_at: None,
                 },
             )
             .await
@@ -57,6 +58,12 @@ async fn seed_requests(t: &TestApp) {
             .await
             .expect("backdate");
     }
+    sqlx::query("UPDATE requests SET due_at = $2, warn_at = 500 WHERE id = $1")
+        .bind(ids[2])
+        .bind(i64::MAX / 2)
+        .execute(&mut *tx)
+        .await
+        .expect("warn");
     civicgrid_store::commit(tx).await.expect("commit");
 }
 
@@ -68,6 +75,14 @@ fn figure(body: &str, href: &str) -> String {
     let start = rest.find("<strong>").expect("figure") + "<strong>".len();
     let end = rest.find("</strong>").expect("figure end");
     rest[start..end].to_owned()
+}
+
+/// The count of the home page's figure linking to `href`, if there is one.
+fn count_of(body: &str, href: &str) -> Option<i64> {
+    let marker = format!("href=\"{href}\"><strong>");
+    let at = body.find(&marker)? + marker.len();
+    let rest = &body[at..];
+    rest[..rest.find("</strong>")?].parse().ok()
 }
 
 #[tokio::test]
@@ -92,6 +107,22 @@ async fn each_role_lands_on_its_work_not_its_permissions() {
         "3"
     );
     assert_eq!(figure(&r.body, "/requests/queue?kind=overdue"), "2");
+    assert_eq!(figure(&r.body, "/requests/queue?kind=due_soon"), "1");
+    // Each count opens its own filter of the queue.
+    let soon = t.get_in("/requests/queue?kind=due_soon", &c, ZH).await;
+    soon.assert_contains("即将超时")
+        .assert_contains("垃圾未清运");
+    assert!(
+        !soon.body.contains("楼道灯坏了"),
+        "an overdue one is not due soon"
+    );
+    let late = t.get_in("/requests/queue?kind=overdue", &c, ZH).await;
+    late.assert_contains("楼道灯坏了")
+        .assert_contains("楼上深夜装修噪音");
+    assert!(
+        !late.body.contains("垃圾未清运"),
+        "a due-soon one is not overdue"
+    );
     assert_eq!(figure(&r.body, "/requests/queue?kind=flagged"), "0");
     r.assert_contains("href=\"/requests/intake\"")
         .assert_contains("href=\"/ledger/search\"");
@@ -118,12 +149,42 @@ async fn each_role_lands_on_its_work_not_its_permissions() {
         .assert_contains("本单位在办诉求")
         .assert_contains("href=\"/requests/queue?kind=my_orgs\"");
 
-    // The auditor: audit and data views.
+    // The auditor: what the logs recorded lately, counted and listed, linking to
+    // them; not the accounts, which it does not manage.
     let c = t.login("auditor").await;
-    t.get_in("/", &c, ZH)
-        .await
-        .assert_contains("href=\"/audit\"")
-        .assert_contains("href=\"/audit/views\"");
+    let r = t.get_in("/", &c, ZH).await;
+    r.assert_contains("href=\"/audit\"")
+        .assert_contains("href=\"/audit/views\"")
+        .assert_contains("最新审计记录")
+        .assert_contains("data-label=\"操作人\"");
+    assert!(
+        count_of(&r.body, "/audit").is_some_and(|n| n > 0),
+        "{}",
+        r.body
+    );
+    assert!(count_of(&r.body, "/audit/views").is_some(), "{}", r.body);
+    assert!(count_of(&r.body, "/users").is_none(), "{}", r.body);
+
+    // The administrator: the accounts and units it manages, and the audit log.
+    let c = t.login("admin").await;
+    let r = t.get_in("/", &c, ZH).await;
+    r.assert_contains("账号").assert_contains("组织单元");
+    assert!(
+        count_of(&r.body, "/users").is_some_and(|n| n >= 8),
+        "{}",
+        r.body
+    );
+    assert!(
+        count_of(&r.body, "/org").is_some_and(|n| n >= 4),
+        "{}",
+        r.body
+    );
+    assert!(
+        count_of(&r.body, "/audit").is_some_and(|n| n > 0),
+        "{}",
+        r.body
+    );
+    r.assert_contains("最新审计记录");
 
     // Nobody sees the list of permissions any more.
     for who in ["admin", "resident", "staff", "street", "grid", "responder"] {

@@ -85,6 +85,15 @@ async fn staff_intake_picks_the_residents_ledger_record() {
         .assert_contains("王**");
     assert!(!fragment.body.contains("<html"));
     assert!(!fragment.body.contains("王小明"));
+    // The match says where they live as people say it, not "3 1 201".
+    fragment.assert_contains("Bldg 3, Unit 1, Room 201");
+    t.get_in(
+        "/requests/intake/residents?resident_q=5678",
+        &staff,
+        "zh-CN,zh;q=0.9",
+    )
+    .await
+    .assert_contains("3栋1单元201室");
     // Outside the searcher's area nothing is found.
     t.get("/requests/intake/residents?resident_q=5678", &other_staff)
         .await

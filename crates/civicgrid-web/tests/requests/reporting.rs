@@ -373,7 +373,15 @@ async fn the_public_board_shows_public_requests_without_personal_data() {
     page.assert_contains("href=\"/requests/new\"");
     let one = t.get(&format!("/requests/public/{number}"), "").await;
     // The category, status and place; not the free text, which may name people.
-    one.assert_status(StatusCode::OK).assert_contains(&number);
+    one.assert_status(StatusCode::OK)
+        .assert_contains(&number)
+        .assert_contains("Public facilities")
+        .assert_contains("Xingfu Community · Grid One")
+        .assert_contains("<svg");
+    t.get_in(&format!("/requests/public/{number}"), "", "zh-CN")
+        .await
+        .assert_contains("公共设施")
+        .assert_contains("幸福社区 · 第一网格");
     assert!(!one.body.contains("路灯坏了"), "free text shown publicly");
     for secret in ["李雷", "13812345678"] {
         assert!(!one.body.contains(secret), "{secret} shown publicly");

@@ -182,6 +182,7 @@ pub fn noise_by_phone(grid: i64, public: bool) -> NewRequest {
             ..OnBehalf::default()
         }),
         public,
+        received_at: None,
     }
 }
 

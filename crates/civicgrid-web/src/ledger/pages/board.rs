@@ -1,6 +1,9 @@
 //! Choosing a grid, and its room board (每栋每户): per building and unit a block of
 //! floors (top floor first) × rooms, each tile coloured by occupied / rented / vacant
-//! with its member count and care badges.
+//! with its member count and care badges; adding a room, and a household in a room
+//! found by the room picker.
+
+use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::State;
@@ -9,13 +12,15 @@ use civicgrid_app::ledger::{Board, BoardRoomView};
 use civicgrid_app::platform::org::OrgNode;
 use serde::Deserialize;
 
-use super::{Badge, TagNames, address, badges, speech};
+use super::household::{MAX_MATCHES, MatchesFragment, room_matches_query, split_words};
+use super::{Badge, TagNames, address, badges, grid_name, speech};
 use crate::error::PageResult;
-use crate::extract::{CurrentUser, PageForm, PagePath};
+use crate::extract::{CurrentUser, PageForm, PagePath, PageQuery};
 use crate::forms::{DoneNotice, Problems, optional, problems_of};
 #[allow(unused_imports)]
 use crate::i18n::Lang;
 use crate::page::{PageCtx, render};
+use crate::picker::{Pick, PickMatch, is_search};
 use crate::routes::Routes;
 use crate::state::AppState;
 use civicgrid_app::domain::ledger::place;
@@ -26,6 +31,7 @@ pub(super) fn routes(r: Routes) -> Routes {
     r.get("/ledger", grids)
         .get("/ledger/grids/{id}", board)
         .post("/ledger/grids/{id}/rooms", add_room)
+        .get("/ledger/grids/{id}/rooms", room_matches)
         .post("/ledger/grids/{id}/households", add_household)
 }
 
@@ -89,6 +95,26 @@ struct HouseholdFields {
     room_id: String,
     ownership: String,
     area_m2: String,
+    /// The room picker's search text and button.
+    #[serde(flatten)]
+    rest: HashMap<String, String>,
+}
+
+impl HouseholdFields {
+    /// What the room picker reads: its search text and the chosen room.
+    fn pick_fields(&self) -> HashMap<String, String> {
+        let mut m = self.rest.clone();
+        m.insert("room_id".into(), self.room_id.clone());
+        m
+    }
+}
+
+/// The forms as they were posted, shown again after a search or a refusal.
+#[derive(Default)]
+struct Kept {
+    room: RoomFields,
+    household: HouseholdFields,
+    room_pick: Option<Pick>,
 }
 
 #[derive(Template)]
@@ -97,9 +123,10 @@ struct BoardPage {
     ctx: PageCtx,
     board: Board,
     sections: Vec<Section>,
-    /// Every room, as people say it, for the add-a-household choice.
-    rooms: Vec<(i64, String)>,
+    /// The add-a-household form's room, found by building, unit and room.
+    room_pick: Pick,
     fields: RoomFields,
+    household: HouseholdFields,
     notice: Option<String>,
     problems: Problems,
 }
@@ -109,7 +136,7 @@ async fn board_page(
     ctx: PageCtx,
     me: &civicgrid_app::platform::auth::SignedIn,
     id: i64,
-    fields: RoomFields,
+    kept: Kept,
     notice: Option<String>,
     problems: Problems,
 ) -> PageResult<Response> {
@@ -179,12 +206,20 @@ async fn board_page(
             units,
         });
     }
+    let mut room_pick = kept.room_pick.unwrap_or_else(|| empty_room_pick(id));
+    if let Some((_, said)) = rooms
+        .iter()
+        .find(|(r, _)| r.to_string() == room_pick.chosen)
+    {
+        room_pick.chosen_label = said.clone();
+    }
     Ok(render(&BoardPage {
         ctx,
         board,
         sections,
-        rooms,
-        fields,
+        room_pick,
+        fields: kept.room,
+        household: kept.household,
         notice,
         problems,
     }))
@@ -197,16 +232,62 @@ async fn board(
     PagePath(id): PagePath<i64>,
     DoneNotice(n): DoneNotice,
 ) -> PageResult<Response> {
-    board_page(
-        &st,
-        ctx,
-        &me,
-        id,
-        RoomFields::default(),
-        n,
-        Problems::none(),
+    board_page(&st, ctx, &me, id, Kept::default(), n, Problems::none()).await
+}
+
+fn empty_room_pick(grid_id: i64) -> Pick {
+    Pick::new(
+        "room_id",
+        "room",
+        &format!("/ledger/grids/{grid_id}/rooms"),
+        "",
     )
-    .await
+}
+
+/// The add-a-household form's room picker with the rooms of this grid its search
+/// text finds (3栋2单元302, 3-2-302). Only someone who may add a household here
+/// searches.
+async fn room_pick(
+    st: &AppState,
+    ctx: &PageCtx,
+    me: &civicgrid_app::platform::auth::SignedIn,
+    id: i64,
+    fields: &HashMap<String, String>,
+) -> PageResult<Pick> {
+    st.app.grid_for_edit(&me.actor, id).await?;
+    let pick = empty_room_pick(id).read(fields);
+    let words = split_words(&pick.q);
+    if words.is_empty() {
+        return Ok(pick);
+    }
+    let board = st.app.ledger_board(&me.actor, id).await?;
+    let grid = grid_name(ctx.lang, &board.grid);
+    let matches = board
+        .buildings
+        .iter()
+        .flat_map(|b| b.units.iter().map(move |u| (b, u)))
+        .flat_map(|(b, u)| u.rooms.iter().map(move |r| (b, u, r)))
+        .filter(|(b, u, r)| room_matches_query(&words, &b.name, &u.name, &r.name))
+        .take(MAX_MATCHES)
+        .map(|(b, u, r)| PickMatch {
+            value: r.id.to_string(),
+            label: address(ctx.lang, &b.name, &u.name, &r.name),
+            detail: grid.clone(),
+        })
+        .collect();
+    Ok(pick.found(matches))
+}
+
+/// The room picker's matches alone (htmx swaps them in after a search).
+async fn room_matches(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    CurrentUser(me): CurrentUser,
+    PagePath(id): PagePath<i64>,
+    PageQuery(q): PageQuery<HashMap<String, String>>,
+) -> PageResult<Response> {
+    let pick = room_pick(&st, &ctx, &me, id, &q).await?;
+    Ok(render(&MatchesFragment { ctx, pick }))
 }
 
 async fn add_room(
@@ -238,7 +319,11 @@ async fn add_room(
         }
         Err(e) => {
             let (status, problems) = problems_of(ctx.lang, e, "room")?;
-            let page = board_page(&st, ctx, &me, id, f, None, problems).await?;
+            let kept = Kept {
+                room: f,
+                ..Kept::default()
+            };
+            let page = board_page(&st, ctx, &me, id, kept, None, problems).await?;
             Ok((status, page).into_response())
         }
     }
@@ -251,6 +336,15 @@ async fn add_household(
     PagePath(id): PagePath<i64>,
     PageForm(f): PageForm<HouseholdFields>,
 ) -> PageResult<Response> {
+    if is_search(&f.rest, "room") {
+        let pick = room_pick(&st, &ctx, &me, id, &f.pick_fields()).await?;
+        let kept = Kept {
+            household: f,
+            room_pick: Some(pick),
+            ..Kept::default()
+        };
+        return board_page(&st, ctx, &me, id, kept, None, Problems::none()).await;
+    }
     let result = match crate::forms::form_id("room_id", &f.room_id) {
         Ok(room) => {
             st.app
@@ -266,7 +360,13 @@ async fn add_household(
         .into_response()),
         Err(e) => {
             let (status, problems) = problems_of(ctx.lang, e, "ownership")?;
-            let page = board_page(&st, ctx, &me, id, RoomFields::default(), None, problems).await?;
+            let pick = empty_room_pick(id).read(&f.pick_fields());
+            let kept = Kept {
+                household: f,
+                room_pick: Some(pick),
+                ..Kept::default()
+            };
+            let page = board_page(&st, ctx, &me, id, kept, None, problems).await?;
             Ok((status, page).into_response())
         }
     }

@@ -113,6 +113,15 @@ pub(crate) fn label(lang: Lang, prefix: &str, code: &str) -> String {
     }
 }
 
+/// Who made an entry: the account or token's name, the system (the jobs) in words.
+pub(crate) fn actor_name(lang: Lang, label: String) -> String {
+    if label == "system" {
+        lang.t("audit-actor-system")
+    } else {
+        label
+    }
+}
+
 fn target_href(target_type: &str, target_id: &str) -> Option<String> {
     let id: i64 = target_id.parse().ok()?;
     match target_type {
@@ -189,11 +198,7 @@ fn line(
             .collect::<Vec<_>>()
             .join(" "),
         target_href: target_href(&f.target_type, &f.target_id),
-        actor: if f.actor_label == "system" {
-            lang.t("audit-actor-system")
-        } else {
-            f.actor_label
-        },
+        actor: actor_name(lang, f.actor_label),
         action_code: f.action,
         reason: machine_note(lang, f.reason.as_deref().unwrap_or_default()),
         summary: words.lines(&f.details),

@@ -1,11 +1,14 @@
 //! The home page: each signed-in role lands on what it works on (a resident on their
 //! requests, staff on what waits, a street on its communities, a grid worker on today's
-//! tasks and their grid), or an invitation to sign in.
+//! tasks and their grid, an administrator on the accounts and units they manage, an
+//! auditor on what the logs recorded lately), or an invitation to sign in.
 
 use askama::Template;
 use axum::response::Response;
 use civicgrid_app::domain::platform::access::{Permission, Role};
+use civicgrid_app::platform::audit::AuditFilter;
 use civicgrid_app::platform::menu::may_reach;
+use civicgrid_app::platform::overview::RECENT_DAYS;
 use civicgrid_app::requests::overview::{CommunityLine, RESULT_DAYS, WorkCounts};
 use civicgrid_app::requests::reading::{QueueKind, QueueQuery};
 
@@ -28,6 +31,25 @@ struct GridCard {
     residents: i64,
     care_households: i64,
 }
+
+/// A count that opens its page.
+struct Figure {
+    href: &'static str,
+    key: &'static str,
+    count: i64,
+    /// Wants a look (switched-off accounts).
+    warn: bool,
+}
+
+/// An audit entry in words: when, who, what.
+struct RecentEntry {
+    at_ms: i64,
+    actor: String,
+    action: String,
+}
+
+/// How many audit entries the home page lists.
+const RECENT_ENTRIES: i64 = 5;
 
 /// A community's line in the reader's language.
 struct CommunityRow {
@@ -53,6 +75,12 @@ struct HomePage {
     org_open: Option<Vec<Line>>,
     org_more: bool,
     may_intake: bool,
+    /// Accounts, units and the logs' counts (administrators and auditors).
+    oversight: Option<Vec<Figure>>,
+    recent_days: i64,
+    /// The newest audit entries (who may read the audit log).
+    recent: Option<Vec<RecentEntry>>,
+    may_view_data_access: bool,
 }
 
 async fn home(
@@ -70,6 +98,10 @@ async fn home(
         org_open: None,
         org_more: false,
         may_intake: false,
+        oversight: None,
+        recent_days: RECENT_DAYS,
+        recent: None,
+        may_view_data_access: false,
     };
     let Some(u) = &ctx.user else {
         return Ok(render(&page));
@@ -176,5 +208,61 @@ async fn home(
         page.org_more = list.more;
         page.org_open = Some(lines_of(&list.items, &names, &orgs, offset));
     }
+    if has(Role::SystemAdmin) || has(Role::Auditor) {
+        oversee(&st, &ctx, &mut page).await?;
+    }
     Ok(render(&page))
+}
+
+/// The administrator's and auditor's part: what they manage and what the logs
+/// recorded lately, each count linking to its page.
+async fn oversee(st: &AppState, ctx: &PageCtx, page: &mut HomePage) -> PageResult<()> {
+    let Some(u) = &ctx.user else {
+        return Ok(());
+    };
+    let actor = &u.actor;
+    let o = st.app.oversight(actor).await?;
+    let figures = [
+        (o.accounts, "/users", "home-accounts", false),
+        (
+            o.inactive_accounts,
+            "/users",
+            "home-inactive-accounts",
+            true,
+        ),
+        (o.org_units, "/org", "home-org-units", false),
+        (o.audit_entries, "/audit", "home-audit-entries", false),
+        (o.data_views, "/audit/views", "home-data-views", false),
+    ];
+    page.oversight = Some(
+        figures
+            .into_iter()
+            .filter_map(|(count, href, key, warn)| {
+                count.map(|count| Figure {
+                    href,
+                    key,
+                    count,
+                    warn: warn && count > 0,
+                })
+            })
+            .collect(),
+    );
+    if o.audit_entries.is_some() {
+        page.may_view_data_access = true;
+        let entries = st
+            .app
+            .audit_entries(actor, AuditFilter::default(), RECENT_ENTRIES)
+            .await?;
+        page.recent = Some(
+            entries
+                .into_iter()
+                .map(|e| RecentEntry {
+                    at_ms: e.fields.at_ms,
+                    action: super::audit::label(ctx.lang, "action-", &e.fields.action),
+                    actor: super::audit::actor_name(ctx.lang, e.fields.actor_label),
+                })
+                .collect(),
+        );
+    }
+    Ok(())
 }

@@ -113,8 +113,8 @@ pub struct QueuePage {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct QueueParams {
-    /// mine (default), my_orgs, scope, overdue, all, return_visits, flagged, raised.
-    #[param(pattern = "^(mine|my_orgs|scope|overdue|all|return_visits|flagged|raised)$")]
+    /// mine (default), my_orgs, scope, due_soon, overdue, all, return_visits, flagged, raised.
+    #[param(pattern = "^(mine|my_orgs|scope|due_soon|overdue|all|return_visits|flagged|raised)$")]
     pub queue: Option<String>,
     /// Only under this node.
     pub within_node: Option<i64>,
@@ -261,6 +261,7 @@ pub async fn submit(
                 address: b.address,
                 on_behalf,
                 public: b.public,
+                received_at: None,
             },
         )
         .await?;
@@ -287,6 +288,7 @@ pub async fn queue(
         "mine" => QueueKind::Mine,
         "my_orgs" => QueueKind::MyOrgs,
         "scope" => QueueKind::Scope,
+        "due_soon" => QueueKind::DueSoon,
         "overdue" => QueueKind::Overdue,
         "all" => QueueKind::All,
         "return_visits" => QueueKind::ReturnVisits,

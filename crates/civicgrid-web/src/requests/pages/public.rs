@@ -348,17 +348,19 @@ async fn one(
     PagePath(raw): PagePath<String>,
 ) -> PageResult<Response> {
     let id = request_id(&raw)?;
-    let r = st.app.public_request(id).await?;
-    let b = st.app.public_request_board(Some(r.grid_id)).await?;
-    let names = CategoryNames::new(ctx.lang, &st.app.request_categories().await?);
-    let mut nodes = b.places.clone();
-    nodes.extend(b.scopes.iter().filter(|n| n.id == r.community_id).cloned());
+    let shown = st.app.public_request(id).await?;
+    let r = &shown.request;
+    let names = CategoryNames::new(ctx.lang, shown.category.as_slice());
+    let nodes: Vec<OrgNode> = std::iter::once(shown.grid.clone())
+        .chain(shown.community.clone())
+        .collect();
     let places = Places::new(ctx.lang, &nodes);
-    let l = line(&ctx, &names, &places, &r, civicgrid_app::now_ms());
-    let grid = b
-        .scope
-        .as_ref()
-        .and_then(|n| Boundary::parse_geojson(n.boundary.as_deref()?).ok());
+    let l = line(&ctx, &names, &places, r, civicgrid_app::now_ms());
+    let grid = shown
+        .grid
+        .boundary
+        .as_deref()
+        .and_then(|b| Boundary::parse_geojson(b).ok());
     let map_svg = match &grid {
         Some(boundary) => {
             let name = places.name(r.grid_id).to_owned();

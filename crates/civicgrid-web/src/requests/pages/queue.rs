@@ -1,4 +1,4 @@
-//! Staff work: the work queues (mine, my organisations, my scope, overdue, return
+//! Staff work: the work queues (mine, my organisations, my scope, due soon, overdue, return
 //! visits, flagged, everything) with filters and pages, refreshed live by server-sent
 //! events; and intake on a resident's behalf (phone, walk-in) or from patrol, with the
 //! resident's ledger record found by a search that shows masked names only.
@@ -60,6 +60,7 @@ fn kind_code(k: QueueKind) -> &'static str {
         QueueKind::Mine => "mine",
         QueueKind::MyOrgs => "my_orgs",
         QueueKind::Scope => "scope",
+        QueueKind::DueSoon => "due_soon",
         QueueKind::Overdue => "overdue",
         QueueKind::All => "all",
         QueueKind::ReturnVisits => "return_visits",
@@ -265,12 +266,18 @@ async fn resident_pick(
                 .iter()
                 .find(|(id, _)| *id == h.grid_id)
                 .map_or_else(|| h.grid_name.clone(), |(_, name)| name.clone());
-            let place = [&h.building, &h.unit, &h.room]
-                .iter()
-                .filter_map(|p| p.as_deref())
-                .chain(std::iter::once(grid.as_str()))
-                .collect::<Vec<_>>()
-                .join(" ");
+            // 1栋1单元204室 · 湖光社区第1网格, as people say it.
+            let home = crate::ledger::pages::address(
+                ctx.lang,
+                h.building.as_deref().unwrap_or_default(),
+                h.unit.as_deref().unwrap_or_default(),
+                h.room.as_deref().unwrap_or_default(),
+            );
+            let place = if home.is_empty() {
+                grid
+            } else {
+                format!("{home} · {grid}")
+            };
             PickMatch {
                 value: h.id.to_string(),
                 label: mask_name(&h.name),

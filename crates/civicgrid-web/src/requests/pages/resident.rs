@@ -354,6 +354,7 @@ pub(crate) fn new_request(f: &ReportFields, channel: Channel) -> Result<NewReque
         address: f.address.clone(),
         on_behalf: None,
         public: f.public,
+        received_at: None,
     })
 }
 
