@@ -284,6 +284,7 @@ invalid-within_node = Choose a place
 # Audit entries in words
 audit-field-status = Status
 audit-field-category = Category
+audit-field-received_at = Received
 audit-field-previous_category = Previous category
 audit-field-party = Responsible
 audit-field-channel = Channel

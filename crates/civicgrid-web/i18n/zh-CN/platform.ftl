@@ -284,6 +284,7 @@ invalid-within_node = 请选择范围
 # Audit entries in words
 audit-field-status = 状态
 audit-field-category = 分类
+audit-field-received_at = 接报时间
 audit-field-previous_category = 原分类
 audit-field-party = 责任方
 audit-field-channel = 渠道

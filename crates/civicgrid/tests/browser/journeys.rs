@@ -306,6 +306,12 @@ fn staff(w: &mut Walk) {
     if w.has("form.action-assign") {
         w.submit("form.action-assign");
     }
+    w.open("/requests/queue?kind=due_soon");
+    w.expect(
+        "main a[href^='/requests/']",
+        "the requests about to run late",
+    );
+    w.open("/requests/queue?kind=overdue");
     w.open("/requests/queue?kind=flagged");
     w.open("/requests/settings");
     w.open("/ledger/search?q=王");
@@ -362,11 +368,16 @@ fn street_admin(w: &mut Walk) {
 /// The administrator and the auditor read the organisation, accounts and logs.
 fn admin_and_auditor(w: &mut Walk) {
     w.sign_in("admin");
+    w.expect(
+        ".figures a.figure[href='/users']",
+        "the accounts and units it looks after",
+    );
     w.open("/org");
     w.open("/users");
     w.open("/audit");
     w.open("/account");
     w.sign_in("auditor");
+    w.expect(".figures a.figure[href^='/audit']", "the logs to review");
     w.open("/audit");
     w.open("/audit/views");
     w.open("/audit/verify");

@@ -40,7 +40,7 @@ pub(super) struct DetailLine {
 /// The message prefix of a field whose values are codes (`role` → `role-grid_worker`).
 fn code_prefix(key: &str) -> Option<&'static str> {
     Some(match key {
-        "role" => "role-",
+        "role" | "from_level" | "to_level" => "role-",
         "outcome" => "audit-outcome-",
         "status" => "request-status-",
         "ownership" => "ledger-own-",
