@@ -337,3 +337,7 @@ request-recategorize-lead = Filed under { $category }. A correction is kept on t
 request-recategorize-to = Correct category
 request-recategorize-choose = Choose a category
 request-recategorize-hint = Optional: why it belongs there
+request-received-later = Entering it later?
+request-received-at = Received at
+request-received-hint = When the call or visit came in (within the last 30 days); its deadlines run from then.
+invalid-received_at = Choose when it was received: a date and time in the last 30 days, not in the future.

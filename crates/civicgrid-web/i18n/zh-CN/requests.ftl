@@ -337,3 +337,7 @@ request-recategorize-lead = 当前分类：{ $category }。更正会记入办理
 request-recategorize-to = 正确的分类
 request-recategorize-choose = 请选择分类
 request-recategorize-hint = 可选：说明为何属于该分类
+request-received-later = 补录？
+request-received-at = 接报时间
+request-received-hint = 来电或来访的时间（30 天内）；办理时限从这时算起。
+invalid-received_at = 请选择接报时间：30 天内、不晚于现在的日期和时间。

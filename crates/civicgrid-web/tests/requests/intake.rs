@@ -145,3 +145,30 @@ async fn staff_intake_picks_the_residents_ledger_record() {
     .await;
     none.assert_status(StatusCode::SEE_OTHER);
 }
+
+#[tokio::test]
+async fn a_call_entered_later_keeps_when_it_was_received() {
+    let t = TestApp::new().await;
+    let staff = t.login("staff").await;
+    // Two hours ago in the community's time (UTC+8 by default).
+    let local = chrono::Utc::now().naive_utc() + chrono::Duration::hours(8 - 2);
+    let typed = local.format("%Y-%m-%dT%H:%M").to_string();
+    let taken = take_call(&t, &staff, &[("received_at", typed.as_str())]).await;
+    taken.assert_status(StatusCode::SEE_OTHER);
+    let id = id_from(&taken);
+    t.get_in(&format!("/requests/{id}"), &staff, "zh-CN")
+        .await
+        .assert_contains(&local.format("%Y-%m-%d %H:%M").to_string());
+
+    // A time that is not one, or one still to come, names the field.
+    let tomorrow = (local + chrono::Duration::days(1))
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    for wrong in ["昨天下午", tomorrow.as_str()] {
+        let refused = take_call(&t, &staff, &[("received_at", wrong)]).await;
+        refused
+            .assert_status(StatusCode::UNPROCESSABLE_ENTITY)
+            .assert_contains("id=\"i-received\" type=\"datetime-local\" name=\"received_at\"")
+            .assert_contains("aria-invalid=\"true\"");
+    }
+}

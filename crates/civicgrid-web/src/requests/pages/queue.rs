@@ -350,6 +350,20 @@ async fn intake_form(
     intake_page(&st, ctx, &me, f, Problems::none(), &HashMap::new()).await
 }
 
+/// A `datetime-local` value (2026-12-07T09:15) in the community's time as an instant;
+/// blank is `None` (now).
+fn received_at_ms(raw: &str, offset_minutes: i32) -> Result<Option<i64>, AppError> {
+    let Some(raw) = optional(raw) else {
+        return Ok(None);
+    };
+    let bad = || AppError::invalid("received_at", "choose a date and time");
+    let local = chrono::NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
+        .or_else(|_| chrono::NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S"))
+        .map_err(|_| bad())?;
+    let at = local.and_utc().timestamp_millis() - i64::from(offset_minutes) * 60_000;
+    Ok(Some(at))
+}
+
 async fn intake(
     State(st): State<AppState>,
     ctx: PageCtx,
@@ -370,8 +384,12 @@ async fn intake(
         .copied()
         .find(|c| c.code() == f.channel.trim())
         .ok_or_else(|| AppError::invalid("channel", "phone, walk-in or patrol"));
-    let result = match channel.and_then(|c| Ok((c, new_request(&f, c)?, resident_id?))) {
-        Ok((c, mut input, resident_id)) => {
+    let offset = utc_offset(&st).await?;
+    let received_at = received_at_ms(&f.received_at, offset);
+    let checked = channel.and_then(|c| Ok((c, new_request(&f, c)?, resident_id?, received_at?)));
+    let result = match checked {
+        Ok((c, mut input, resident_id, received_at)) => {
+            input.received_at = received_at;
             if c != Channel::Patrol || optional(&f.contact_phone).is_some() || resident_id.is_some()
             {
                 input.on_behalf = Some(OnBehalf {

@@ -61,6 +61,9 @@ pub(crate) struct ReportFields {
     pub channel: String,
     pub contact_name: String,
     pub contact_phone: String,
+    /// Staff intake only: when the call or visit was received, as a `datetime-local`
+    /// value in the community's time (blank: now).
+    pub received_at: String,
 }
 
 impl ReportFields {
@@ -77,6 +80,7 @@ impl ReportFields {
             channel: get("channel"),
             contact_name: get("contact_name"),
             contact_phone: get("contact_phone"),
+            received_at: get("received_at"),
         }
     }
 }
