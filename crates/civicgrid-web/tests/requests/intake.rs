@@ -172,3 +172,42 @@ async fn a_call_entered_later_keeps_when_it_was_received() {
             .assert_contains("aria-invalid=\"true\"");
     }
 }
+
+#[tokio::test]
+async fn the_api_takes_when_a_call_was_received() {
+    let t = TestApp::new().await;
+    let staff = t.login("staff").await;
+    let body = |at: &str| {
+        serde_json::json!({
+            "description": "楼下烧烤店夜里很吵", "category": "noise",
+            "channel": "staff_phone", "contact_phone": "13812345678",
+            "grid_id": t.nodes.grid, "received_at": at,
+        })
+        .to_string()
+    };
+    let earlier = (chrono::Utc::now() - chrono::Duration::hours(3)).to_rfc3339();
+    let made = t
+        .json("POST", "/api/v1/requests", &staff, &body(&earlier))
+        .await;
+    made.assert_status(StatusCode::CREATED);
+    let created = parsed(&made)["request"]["created_at"]
+        .as_str()
+        .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+        .expect("created_at");
+    let wanted = chrono::DateTime::parse_from_rfc3339(&earlier).unwrap();
+    assert!(
+        (created - wanted).num_seconds().abs() <= 1,
+        "{created} vs {wanted}"
+    );
+
+    let later = (chrono::Utc::now() + chrono::Duration::hours(3)).to_rfc3339();
+    let refused = t
+        .json("POST", "/api/v1/requests", &staff, &body(&later))
+        .await;
+    refused.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    let message = parsed(&refused)["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(message.starts_with("received_at:"), "{message}");
+}

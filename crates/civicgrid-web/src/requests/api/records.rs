@@ -54,6 +54,9 @@ pub struct NewRequestBody {
     /// For staff intake: the resident's ledger record (find it with
     /// `GET /api/v1/ledger/search`); the caller must handle requests where they live.
     pub resident_id: Option<i64>,
+    /// For staff intake entered later: when the call or visit was received (RFC 3339,
+    /// within the last 30 days, not in the future); the deadlines run from then.
+    pub received_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// The new request, and earlier ones it may duplicate.
@@ -261,7 +264,7 @@ pub async fn submit(
                 address: b.address,
                 on_behalf,
                 public: b.public,
-                received_at: None,
+                received_at: b.received_at.map(|t| t.timestamp_millis()),
             },
         )
         .await?;
