@@ -7,7 +7,6 @@ use civicgrid_domain::platform::access::{Actor, Permission};
 use civicgrid_domain::platform::audit::StoredEntry;
 use civicgrid_domain::platform::org::OrgPath;
 use civicgrid_domain::privacy::mask_name;
-use civicgrid_store::platform::accounts;
 use civicgrid_store::platform::audit as repo;
 use civicgrid_store::privacy::data_access;
 use civicgrid_store::{StoreError, platform::org};
@@ -132,20 +131,7 @@ impl App {
     ) -> AppResult<HashMap<i64, String>> {
         require_somewhere(actor, Permission::ViewAudit)?;
         let mut conn = self.db.read().await?;
-        let mut out = HashMap::new();
-        for id in ids {
-            if out.contains_key(id) {
-                continue;
-            }
-            match accounts::get_user(&mut conn, *id).await {
-                Ok(u) => {
-                    out.insert(*id, u.display_name);
-                }
-                Err(StoreError::NotFound) => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Ok(out)
+        crate::platform::users::display_names(&mut conn, ids.iter().copied()).await
     }
 
     /// The units each of `paths` (materialised paths as the logs keep them) runs

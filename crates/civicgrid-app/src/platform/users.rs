@@ -134,6 +134,28 @@ pub(crate) async fn require_manageable_user(
     Ok(assignments)
 }
 
+/// The display names of the accounts `ids` (each read once); accounts since deleted
+/// are left out. For naming people on pages that show records, not for authorising.
+pub(crate) async fn display_names(
+    conn: &mut AnyConnection,
+    ids: impl IntoIterator<Item = i64>,
+) -> AppResult<std::collections::HashMap<i64, String>> {
+    let mut out = std::collections::HashMap::new();
+    for id in ids {
+        if out.contains_key(&id) {
+            continue;
+        }
+        match repo::get_user(conn, id).await {
+            Ok(u) => {
+                out.insert(id, u.display_name);
+            }
+            Err(StoreError::NotFound) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(out)
+}
+
 impl App {
     pub async fn list_users(
         &self,

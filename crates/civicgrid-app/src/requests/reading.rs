@@ -8,9 +8,8 @@ use civicgrid_domain::platform::access::{Actor, Permission};
 use civicgrid_domain::platform::org::OrgPath;
 use civicgrid_domain::requests::routing::Party;
 use civicgrid_domain::requests::{RequestId, Status};
-use civicgrid_store::platform::accounts;
 use civicgrid_store::requests::{self as repo, Narrowing, Queue, RequestEvent, RequestRecord};
-use civicgrid_store::{StoreError, commit, now_ms, platform::org};
+use civicgrid_store::{commit, now_ms, platform::org};
 use serde::Serialize;
 
 use super::settings::load_rules;
@@ -203,27 +202,18 @@ impl App {
         let (rec, s) = visible_request(&mut conn, actor, id).await?;
         let staff = s.handler || s.responder || s.viewer;
         let events = repo::events(&mut conn, rec.id, !staff).await?;
-        let mut names: HashMap<i64, Option<String>> = HashMap::new();
-        let mut out = Vec::with_capacity(events.len());
-        for e in events {
-            let name = match e.actor_user_id.filter(|_| staff) {
-                Some(user) => match names.get(&user) {
-                    Some(n) => n.clone(),
-                    None => {
-                        let n = match accounts::get_user(&mut conn, user).await {
-                            Ok(u) => Some(u.display_name),
-                            Err(StoreError::NotFound) => None,
-                            Err(e) => return Err(e.into()),
-                        };
-                        names.insert(user, n.clone());
-                        n
-                    }
-                },
-                None => None,
-            };
-            out.push(entry(e, name));
-        }
-        Ok(out)
+        let acted = events
+            .iter()
+            .filter_map(|e| e.actor_user_id.filter(|_| staff));
+        let names =
+            crate::platform::users::display_names(&mut conn, acted.collect::<Vec<_>>()).await?;
+        Ok(events
+            .into_iter()
+            .map(|e| {
+                let name = e.actor_user_id.and_then(|u| names.get(&u).cloned());
+                entry(e, name)
+            })
+            .collect())
     }
 
     /// The request a photo is about to be added to, once `actor` may add one (see
