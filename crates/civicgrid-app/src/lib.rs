@@ -6,6 +6,7 @@
 pub mod authz;
 mod error;
 pub mod ledger;
+pub mod participation;
 pub mod platform;
 pub mod privacy;
 pub mod requests;

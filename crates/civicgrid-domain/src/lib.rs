@@ -3,6 +3,7 @@
 
 pub mod geo;
 pub mod ledger;
+pub mod participation;
 pub mod platform;
 pub mod privacy;
 pub mod requests;

@@ -79,3 +79,11 @@ fn push_placeholder(s: &mut String, next: &mut usize, anon: bool) {
 pub(crate) fn query(sql: String) -> Query<'static, Any, AnyArguments> {
     sqlx::query(AssertSqlSafe(sql))
 }
+
+/// [`query`] reading rows into `T`.
+pub(crate) fn query_as<T>(sql: String) -> sqlx::query::QueryAs<'static, Any, T, AnyArguments>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+{
+    sqlx::query_as(AssertSqlSafe(sql))
+}

@@ -10,6 +10,7 @@ pub mod crypto;
 mod db;
 pub mod dialect;
 pub mod ledger;
+pub mod participation;
 pub mod platform;
 pub mod privacy;
 mod repo;

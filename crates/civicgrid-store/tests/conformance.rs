@@ -81,6 +81,8 @@ mod ledger_places;
 mod name_index;
 #[path = "conformance/org.rs"]
 mod org;
+#[path = "conformance/participation.rs"]
+mod participation;
 #[path = "conformance/requests.rs"]
 mod requests;
 #[path = "conformance/requests_overview.rs"]

@@ -241,6 +241,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(crate::platform::api::Api::openapi());
     doc.merge(crate::ledger::api::Api::openapi());
     doc.merge(crate::requests::api::Api::openapi());
+    doc.merge(crate::participation::api::Api::openapi());
     Security.modify(&mut doc);
     ErrorResponses.modify(&mut doc);
     Constraints.modify(&mut doc);

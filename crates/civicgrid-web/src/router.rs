@@ -13,6 +13,7 @@ fn all_routes() -> Routes {
     let r = crate::platform::routes(r);
     let r = crate::ledger::routes(r);
     let r = crate::requests::routes(r);
+    let r = crate::participation::routes(r);
     crate::openapi::routes(r)
 }
 

@@ -12,6 +12,8 @@ mod support;
 
 #[path = "authz/ledger.rs"]
 mod ledger;
+#[path = "authz/participation.rs"]
+mod participation;
 #[path = "authz/platform.rs"]
 mod platform;
 #[path = "authz/privacy.rs"]
@@ -158,6 +160,7 @@ fn cases() -> Vec<Case> {
     all.extend(ledger::cases());
     all.extend(privacy::cases());
     all.extend(requests::cases());
+    all.extend(participation::cases());
     all
 }
 

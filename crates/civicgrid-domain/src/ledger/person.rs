@@ -3,7 +3,6 @@
 //! English code or the Chinese words a spreadsheet uses.
 
 use compact_str::CompactString;
-use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use super::date::{Date, DateError, not_after, parse_date};
@@ -51,7 +50,7 @@ pub fn single_spaced(s: &str) -> CompactString {
 macro_rules! coded_enum {
     ($(#[$m:meta])* $name:ident, $field:literal, { $($var:ident => $code:literal, $zh:literal, [$($alias:literal),*]);+ $(;)? }) => {
         $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, PartialOrd, Ord)]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($var),+ }
 
@@ -66,15 +65,15 @@ macro_rules! coded_enum {
                 match self { $($name::$var => $zh),+ }
             }
 
-            pub fn parse(raw: &str) -> Result<$name, UnknownValue> {
+            pub fn parse(raw: &str) -> Result<$name, $crate::ledger::person::UnknownValue> {
                 let s = raw.trim();
-                let lower = lowercase(s);
+                let lower = $crate::ledger::person::lowercase(s);
                 $(
                     if lower == $code || s == $zh $(|| lower == $alias)* {
                         return Ok($name::$var);
                     }
                 )+
-                Err(UnknownValue {
+                Err($crate::ledger::person::UnknownValue {
                     field: $field,
                     value: s.to_owned(),
                     allowed: [$(concat!($code, "/", $zh)),+].join(", "),
@@ -83,6 +82,7 @@ macro_rules! coded_enum {
         }
     };
 }
+pub(crate) use coded_enum;
 
 coded_enum!(Gender, "gender", {
     Male => "male", "男", ["m", "男性"];

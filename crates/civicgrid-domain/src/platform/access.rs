@@ -19,12 +19,14 @@ pub enum Role {
     StreetAdmin,
     Auditor,
     SystemAdmin,
+    /// A member of an estate's owners' committee (业主委员会), bound to its community.
+    OwnersCommittee,
 }
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum AccessError {
     #[error(
-        "unknown role '{0}' (expected resident, volunteer, responder, grid_worker, community_staff, street_admin, auditor or system_admin)"
+        "unknown role '{0}' (expected resident, volunteer, responder, grid_worker, community_staff, street_admin, auditor, system_admin or owners_committee)"
     )]
     UnknownRole(String),
     #[error("a {role} is assigned at a {expected}, not at a {got}")]
@@ -36,7 +38,7 @@ pub enum AccessError {
 }
 
 impl Role {
-    pub const ALL: [Role; 8] = [
+    pub const ALL: [Role; 9] = [
         Role::Resident,
         Role::Volunteer,
         Role::Responder,
@@ -45,6 +47,7 @@ impl Role {
         Role::StreetAdmin,
         Role::Auditor,
         Role::SystemAdmin,
+        Role::OwnersCommittee,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -57,6 +60,7 @@ impl Role {
             Role::StreetAdmin => "street_admin",
             Role::Auditor => "auditor",
             Role::SystemAdmin => "system_admin",
+            Role::OwnersCommittee => "owners_committee",
         }
     }
 
@@ -86,8 +90,15 @@ impl Role {
         use Role::*;
         match self {
             SystemAdmin => &Role::ALL,
-            StreetAdmin => &[CommunityStaff, GridWorker, Responder, Volunteer, Resident],
-            CommunityStaff => &[GridWorker, Responder, Volunteer, Resident],
+            StreetAdmin => &[
+                CommunityStaff,
+                GridWorker,
+                Responder,
+                Volunteer,
+                Resident,
+                OwnersCommittee,
+            ],
+            CommunityStaff => &[GridWorker, Responder, Volunteer, Resident, OwnersCommittee],
             _ => &[],
         }
     }
@@ -97,7 +108,7 @@ impl Role {
         use NodeKind::*;
         match self {
             Role::Resident | Role::Volunteer | Role::GridWorker => &[Community, Grid],
-            Role::CommunityStaff => &[Community],
+            Role::CommunityStaff | Role::OwnersCommittee => &[Community],
             Role::Responder => &[District, Street, Community],
             Role::StreetAdmin => &[District, Street],
             Role::Auditor => &[City, District, Street, Community],
@@ -171,6 +182,13 @@ pub enum Permission {
     ManageRouting,
     /// Manage responder organisations and their members in the scope.
     ManageResponders,
+    /// Set up estates (物业管理区域), write notices and run votes in the scope.
+    ManageParticipation,
+    /// Follow participation in the scope: notice coverage, vote turnout and tallies,
+    /// the rooms still to canvass.
+    ViewParticipation,
+    /// Enter paper and door-to-door ballots and proxies for voters in the scope.
+    RecordBallots,
 }
 
 /// The role × permission table, a row per permission: the roles that hold it, inside
@@ -178,7 +196,7 @@ pub enum Permission {
 #[rustfmt::skip]
 pub const HOLDERS: &[(Permission, &[Role])] = {
     use Permission::*;
-    use Role::{Auditor, CommunityStaff, GridWorker, Resident, Responder, StreetAdmin, SystemAdmin};
+    use Role::{Auditor, CommunityStaff, GridWorker, OwnersCommittee, Resident, Responder, StreetAdmin, SystemAdmin};
     &[
         (ViewOrg,                &Role::ALL),
         (ManageOrg,              &[CommunityStaff, StreetAdmin, SystemAdmin]),
@@ -200,6 +218,9 @@ pub const HOLDERS: &[(Permission, &[Role])] = {
         (ManageRequestCatalogue, &[SystemAdmin]),
         (ManageRouting,          &[CommunityStaff, StreetAdmin, SystemAdmin]),
         (ManageResponders,       &[CommunityStaff, StreetAdmin, SystemAdmin]),
+        (ManageParticipation,    &[CommunityStaff, StreetAdmin, SystemAdmin]),
+        (ViewParticipation,      &[GridWorker, CommunityStaff, StreetAdmin, Auditor, SystemAdmin, OwnersCommittee]),
+        (RecordBallots,          &[GridWorker, CommunityStaff, SystemAdmin, OwnersCommittee]),
     ]
 };
 
@@ -349,9 +370,9 @@ mod tests {
             assert!(!HOLDERS[..i].iter().any(|(q, _)| q == p), "{p:?} twice");
             assert!(!roles.is_empty(), "{p:?} held by nobody");
         }
-        // One row for each of the 20 permissions.
-        assert_eq!(HOLDERS.len(), 20);
-        assert_eq!(Role::SystemAdmin.permissions().count(), 19);
+        // One row for each of the 23 permissions.
+        assert_eq!(HOLDERS.len(), 23);
+        assert_eq!(Role::SystemAdmin.permissions().count(), 22);
     }
 
     #[test]

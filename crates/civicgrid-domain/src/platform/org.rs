@@ -155,6 +155,19 @@ impl OrgPath {
     pub fn depth(&self) -> usize {
         self.ids().len()
     }
+
+    /// This node's path and each of its ancestors', from the root down.
+    pub fn lineage(&self) -> Vec<OrgPath> {
+        let mut out: Vec<OrgPath> = Vec::new();
+        for id in self.ids() {
+            let next = match out.last() {
+                Some(p) => p.child(id),
+                None => OrgPath::root(id),
+            };
+            out.push(next);
+        }
+        out
+    }
 }
 
 #[cfg(test)]

@@ -135,7 +135,7 @@ impl Fixture {
         let scope_of = |role: Role| match role {
             SystemAdmin | Auditor => city,
             StreetAdmin => street[0],
-            CommunityStaff | Responder | Volunteer => community[0],
+            CommunityStaff | Responder | Volunteer | OwnersCommittee => community[0],
             GridWorker | Resident => grid[0],
         };
         let mut cookies = HashMap::new();

@@ -1,0 +1,6 @@
+//! Co-governance (共商共治): estates and their owners, notices, votes and the owners'
+//! assembly rules of Civil Code art. 278.
+
+pub mod art278;
+pub mod estates;
+pub mod votes;

@@ -1,0 +1,4 @@
+//! Co-governance records: estates, notices, votes and ballots.
+
+pub mod estates;
+pub mod votes;

@@ -1,0 +1,578 @@
+//! Votes, their electorate frozen at opening, each voter's standing ballot with every
+//! ballot ever cast kept beside it, and proxies.
+
+use civicgrid_domain::participation::estates::Owner;
+use civicgrid_domain::participation::votes::{Channel, Electorate, VoteSpec, VoteState};
+use civicgrid_domain::platform::org::OrgPath;
+use sqlx::AnyConnection;
+
+use crate::repo::corrupt;
+use crate::{StoreError, StoreResult, prefix_end};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VoteRecord {
+    pub id: i64,
+    /// The node whose subtree votes (for an owners' vote, the estate's community).
+    pub node_id: i64,
+    pub scope: OrgPath,
+    pub estate_id: Option<i64>,
+    pub spec: VoteSpec,
+    pub state: VoteState,
+    pub closes_at: i64,
+    pub created_by: Option<i64>,
+    pub created_at: i64,
+    pub opened_at: Option<i64>,
+    pub closed_at: Option<i64>,
+    /// The electorate's size once frozen: area (owners' votes) and voters.
+    pub total_area: i64,
+    pub total_heads: i64,
+    /// The published result (JSON), once closed.
+    pub result: Option<String>,
+    pub version: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct VoteRow {
+    id: i64,
+    node_id: i64,
+    scope_path: String,
+    estate_id: Option<i64>,
+    spec: String,
+    state: String,
+    closes_at: i64,
+    created_by: Option<i64>,
+    created_at: i64,
+    opened_at: Option<i64>,
+    closed_at: Option<i64>,
+    total_area: i64,
+    total_heads: i64,
+    result: Option<String>,
+    version: i64,
+}
+
+impl TryFrom<VoteRow> for VoteRecord {
+    type Error = StoreError;
+
+    fn try_from(r: VoteRow) -> StoreResult<Self> {
+        Ok(VoteRecord {
+            id: r.id,
+            node_id: r.node_id,
+            scope: OrgPath::from_stored(r.scope_path),
+            estate_id: r.estate_id,
+            spec: serde_json::from_str(&r.spec).map_err(corrupt)?,
+            state: VoteState::parse(&r.state).map_err(corrupt)?,
+            closes_at: r.closes_at,
+            created_by: r.created_by,
+            created_at: r.created_at,
+            opened_at: r.opened_at,
+            closed_at: r.closed_at,
+            total_area: r.total_area,
+            total_heads: r.total_heads,
+            result: r.result,
+            version: r.version,
+        })
+    }
+}
+
+macro_rules! select_votes {
+    ($rest:literal) => {
+        concat!(
+            "SELECT id, node_id, scope_path, estate_id, spec, state, closes_at, created_by, \
+             created_at, opened_at, closed_at, total_area, total_heads, result, version \
+             FROM votes ",
+            $rest
+        )
+    };
+}
+
+fn spec_json(spec: &VoteSpec) -> StoreResult<String> {
+    serde_json::to_string(spec).map_err(corrupt)
+}
+
+/// Stores a new draft vote.
+pub async fn insert_vote(conn: &mut AnyConnection, v: &VoteRecord) -> StoreResult<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO votes (node_id, scope_path, estate_id, kind, electorate, spec, title, \
+         state, closes_at, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+    )
+    .bind(v.node_id)
+    .bind(v.scope.as_str())
+    .bind(v.estate_id)
+    .bind(v.spec.kind.code())
+    .bind(v.spec.electorate.code())
+    .bind(spec_json(&v.spec)?)
+    .bind(v.spec.title.as_str())
+    .bind(v.state.code())
+    .bind(v.closes_at)
+    .bind(v.created_by)
+    .bind(v.created_at)
+    .fetch_one(conn)
+    .await?)
+}
+
+pub async fn get_vote(conn: &mut AnyConnection, id: i64) -> StoreResult<VoteRecord> {
+    let row: VoteRow = sqlx::query_as(select_votes!("WHERE id = $1"))
+        .bind(id)
+        .fetch_one(conn)
+        .await?;
+    row.try_into()
+}
+
+/// Writes a vote's state, times, totals and result if it is still at `version`;
+/// returns the new version, or `None` when someone changed it first.
+pub async fn update_vote(conn: &mut AnyConnection, v: &VoteRecord) -> StoreResult<Option<i64>> {
+    let done = sqlx::query(
+        "UPDATE votes SET spec = $2, title = $3, state = $4, closes_at = $5, opened_at = $6, \
+         closed_at = $7, total_area = $8, total_heads = $9, result = $10, version = version + 1 \
+         WHERE id = $1 AND version = $11",
+    )
+    .bind(v.id)
+    .bind(spec_json(&v.spec)?)
+    .bind(v.spec.title.as_str())
+    .bind(v.state.code())
+    .bind(v.closes_at)
+    .bind(v.opened_at)
+    .bind(v.closed_at)
+    .bind(v.total_area)
+    .bind(v.total_heads)
+    .bind(v.result.as_deref())
+    .bind(v.version)
+    .execute(conn)
+    .await?;
+    Ok((done.rows_affected() == 1).then_some(v.version + 1))
+}
+
+/// Votes inside the subtree of `scope`, newest first, at most `limit`.
+pub async fn list_votes(
+    conn: &mut AnyConnection,
+    scope: &OrgPath,
+    limit: i64,
+) -> StoreResult<Vec<VoteRecord>> {
+    let rows: Vec<VoteRow> = sqlx::query_as(select_votes!(
+        "WHERE scope_path >= $1 AND scope_path < $2 ORDER BY id DESC LIMIT $3"
+    ))
+    .bind(scope.as_str())
+    .bind(prefix_end(scope.as_str()))
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    crate::repo::records(rows)
+}
+
+/// Opened votes (open or closed) held at one of `places` (a node and its ancestors:
+/// the votes a resident there may take part in), newest first, at most `limit`.
+pub async fn votes_over(
+    conn: &mut AnyConnection,
+    places: &[OrgPath],
+    limit: i64,
+) -> StoreResult<Vec<VoteRecord>> {
+    let mut out = Vec::new();
+    for p in places {
+        let rows: Vec<VoteRow> = sqlx::query_as(select_votes!(
+            "WHERE scope_path = $1 AND state <> 'draft' ORDER BY id DESC LIMIT $2"
+        ))
+        .bind(p.as_str())
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
+        out.extend(crate::repo::records::<_, VoteRecord>(rows)?);
+    }
+    out.sort_by_key(|v| std::cmp::Reverse(v.id));
+    out.truncate(usize::try_from(limit).unwrap_or(0));
+    Ok(out)
+}
+
+/// Open votes past their closing time (for the closing job).
+pub async fn votes_due_to_close(conn: &mut AnyConnection, now_ms: i64) -> StoreResult<Vec<i64>> {
+    Ok(
+        sqlx::query_scalar("SELECT id FROM votes WHERE state = 'open' AND closes_at <= $1")
+            .bind(now_ms)
+            .fetch_all(conn)
+            .await?,
+    )
+}
+
+/// Freezes the owners of an owners' vote: one voter per owner with its area, and each
+/// room with the owner holding it.
+pub async fn freeze_owners(
+    conn: &mut AnyConnection,
+    vote_id: i64,
+    owners: &[Owner],
+    parts: &[(i64, i64, i64, i64)],
+) -> StoreResult<()> {
+    let anon = crate::dialect::anon(conn);
+    for chunk in owners.chunks(300) {
+        let sql = crate::dialect::values_sql(
+            "INSERT INTO vote_voters (vote_id, voter_key, area_centi)",
+            3,
+            chunk.len(),
+            "",
+            anon,
+        );
+        let mut q = crate::dialect::query(sql);
+        for o in chunk {
+            q = q.bind(vote_id).bind(o.key).bind(o.area_centi);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    for chunk in parts.chunks(180) {
+        let sql = crate::dialect::values_sql(
+            "INSERT INTO vote_parts (vote_id, room_id, building_id, voter_key, area_centi)",
+            5,
+            chunk.len(),
+            "",
+            anon,
+        );
+        let mut q = crate::dialect::query(sql);
+        for (room, building, key, area) in chunk {
+            q = q
+                .bind(vote_id)
+                .bind(*room)
+                .bind(*building)
+                .bind(*key)
+                .bind(*area);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Freezes a residents' or households' electorate from the ledger: every present
+/// resident born in or before `born_by_ym` (YYYYMM), or every active household with a
+/// present resident, inside the subtree of `scope`. Returns how many voters it froze.
+pub async fn freeze_ledger_voters(
+    conn: &mut AnyConnection,
+    vote_id: i64,
+    electorate: Electorate,
+    scope: &OrgPath,
+    born_by_ym: i64,
+) -> StoreResult<i64> {
+    let sql = match electorate {
+        Electorate::Residents => {
+            "INSERT INTO vote_voters (vote_id, voter_key, area_centi) \
+             SELECT $1, r.id, 0 FROM residents r JOIN org_nodes g ON g.id = r.grid_id \
+             WHERE g.path >= $2 AND g.path < $3 AND r.birth_ym <= $4 \
+               AND r.residence_status IN ('registered', 'floating')"
+        }
+        Electorate::Households => {
+            "INSERT INTO vote_voters (vote_id, voter_key, area_centi) \
+             SELECT $1, h.id, 0 FROM households h JOIN org_nodes g ON g.id = h.grid_id \
+             WHERE g.path >= $2 AND g.path < $3 AND h.active = 1 AND $4 >= 0 \
+               AND EXISTS (SELECT 1 FROM residents r WHERE r.household_id = h.id \
+                 AND r.residence_status IN ('registered', 'floating'))"
+        }
+        Electorate::Owners => {
+            return Err(StoreError::Corrupt("owners are frozen from parts".into()));
+        }
+    };
+    let done = sqlx::query(sql)
+        .bind(vote_id)
+        .bind(scope.as_str())
+        .bind(prefix_end(scope.as_str()))
+        .bind(born_by_ym)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() as i64)
+}
+
+/// The area a voter holds in vote `vote_id`, or `None` when it is not in the
+/// electorate.
+pub async fn voter_area(
+    conn: &mut AnyConnection,
+    vote_id: i64,
+    voter_key: i64,
+) -> StoreResult<Option<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT area_centi FROM vote_voters WHERE vote_id = $1 AND voter_key = $2",
+    )
+    .bind(vote_id)
+    .bind(voter_key)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// The voter holding room `room_id` in an owners' vote.
+pub async fn voter_of_room(
+    conn: &mut AnyConnection,
+    vote_id: i64,
+    room_id: i64,
+) -> StoreResult<Option<i64>> {
+    Ok(
+        sqlx::query_scalar("SELECT voter_key FROM vote_parts WHERE vote_id = $1 AND room_id = $2")
+            .bind(vote_id)
+            .bind(room_id)
+            .fetch_optional(conn)
+            .await?,
+    )
+}
+
+/// The voting household living in room `room_id` in a households' vote (the oldest
+/// when several share it).
+pub async fn household_voter_of_room(
+    conn: &mut AnyConnection,
+    vote_id: i64,
+    room_id: i64,
+) -> StoreResult<Option<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT v.voter_key FROM vote_voters v JOIN households h ON h.id = v.voter_key \
+         WHERE v.vote_id = $1 AND h.room_id = $2 ORDER BY h.id LIMIT 1",
+    )
+    .bind(vote_id)
+    .bind(room_id)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// One ballot as cast.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BallotInput<'a> {
+    pub vote_id: i64,
+    pub voter_key: i64,
+    pub choice: &'a str,
+    pub agrees: bool,
+    pub channel: Channel,
+    pub cast_by: Option<i64>,
+    pub collector: Option<&'a str>,
+    pub at_ms: i64,
+}
+
+/// Records a ballot: it becomes the voter's standing ballot (replacing an earlier one)
+/// and joins the history. Returns whether it replaced one.
+pub async fn cast_ballot(conn: &mut AnyConnection, b: &BallotInput<'_>) -> StoreResult<bool> {
+    let replaced = sqlx::query(
+        "UPDATE ballots SET choice = $3, agrees = $4, channel = $5, cast_by = $6, \
+         collector = $7, cast_at = $8, replaced = replaced + 1 \
+         WHERE vote_id = $1 AND voter_key = $2",
+    )
+    .bind(b.vote_id)
+    .bind(b.voter_key)
+    .bind(b.choice)
+    .bind(i64::from(b.agrees))
+    .bind(b.channel.code())
+    .bind(b.cast_by)
+    .bind(b.collector)
+    .bind(b.at_ms)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected()
+        == 1;
+    if !replaced {
+        sqlx::query(
+            "INSERT INTO ballots (vote_id, voter_key, choice, agrees, channel, cast_by, \
+             collector, cast_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(b.vote_id)
+        .bind(b.voter_key)
+        .bind(b.choice)
+        .bind(i64::from(b.agrees))
+        .bind(b.channel.code())
+        .bind(b.cast_by)
+        .bind(b.collector)
+        .bind(b.at_ms)
+        .execute(&mut *conn)
+        .await?;
+    }
+    sqlx::query(
+        "INSERT INTO ballot_history (vote_id, voter_key, choice, channel, cast_by, collector, \
+         cast_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(b.vote_id)
+    .bind(b.voter_key)
+    .bind(b.choice)
+    .bind(b.channel.code())
+    .bind(b.cast_by)
+    .bind(b.collector)
+    .bind(b.at_ms)
+    .execute(conn)
+    .await?;
+    Ok(replaced)
+}
+
+/// A voter's standing ballot: its choice, channel and when it was cast.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Ballot {
+    pub voter_key: i64,
+    pub choice: String,
+    pub channel: String,
+    pub collector: Option<String>,
+    pub cast_at: i64,
+    pub replaced: i64,
+}
+
+pub async fn ballot_of(
+    conn: &mut AnyConnection,
+    vote_id: i64,
+    voter_key: i64,
+) -> StoreResult<Option<Ballot>> {
+    Ok(sqlx::query_as(
+        "SELECT voter_key, choice, channel, collector, cast_at, replaced FROM ballots \
+         WHERE vote_id = $1 AND voter_key = $2",
+    )
+    .bind(vote_id)
+    .bind(voter_key)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Every ballot ever cast in a vote, replacements included, in the order cast (for
+/// the auditor).
+pub async fn ballot_history(conn: &mut AnyConnection, vote_id: i64) -> StoreResult<Vec<Ballot>> {
+    Ok(sqlx::query_as(
+        "SELECT voter_key, choice, channel, collector, cast_at, 0 AS replaced \
+         FROM ballot_history WHERE vote_id = $1 ORDER BY id",
+    )
+    .bind(vote_id)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// The ballots of one choice: how many, the area their voters hold, and how many agree.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ChoiceCount {
+    pub choice: String,
+    pub ballots: i64,
+    pub area_centi: i64,
+}
+
+/// The standing ballots counted by choice, with their voters' area.
+pub async fn count_ballots(
+    conn: &mut AnyConnection,
+    vote_id: i64,
+) -> StoreResult<Vec<ChoiceCount>> {
+    Ok(sqlx::query_as(
+        "SELECT b.choice, COUNT(*) AS ballots, COALESCE(SUM(v.area_centi), 0) AS area_centi \
+         FROM ballots b JOIN vote_voters v ON v.vote_id = b.vote_id AND v.voter_key = b.voter_key \
+         WHERE b.vote_id = $1 GROUP BY b.choice ORDER BY b.choice",
+    )
+    .bind(vote_id)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Every standing ballot's choice (ranked polls count them round by round).
+pub async fn ballot_choices(conn: &mut AnyConnection, vote_id: i64) -> StoreResult<Vec<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT choice FROM ballots WHERE vote_id = $1")
+            .bind(vote_id)
+            .fetch_all(conn)
+            .await?,
+    )
+}
+
+/// An owners' vote's turnout in one building: its rooms and area, and how many of
+/// them (and how much area) belong to owners who have voted.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct BuildingTurnout {
+    pub building_id: i64,
+    pub building: String,
+    pub rooms: i64,
+    pub voted_rooms: i64,
+    pub area_centi: i64,
+    pub voted_area_centi: i64,
+}
+
+pub async fn turnout_by_building(
+    conn: &mut AnyConnection,
+    vote_id: i64,
+) -> StoreResult<Vec<BuildingTurnout>> {
+    Ok(sqlx::query_as(
+        "SELECT p.building_id, bd.name AS building, COUNT(*) AS rooms, \
+           COALESCE(SUM(CASE WHEN b.voter_key IS NULL THEN 0 ELSE 1 END), 0) AS voted_rooms, \
+           COALESCE(SUM(p.area_centi), 0) AS area_centi, \
+           COALESCE(SUM(CASE WHEN b.voter_key IS NULL THEN 0 ELSE p.area_centi END), 0) \
+             AS voted_area_centi \
+         FROM vote_parts p JOIN buildings bd ON bd.id = p.building_id \
+         LEFT JOIN ballots b ON b.vote_id = p.vote_id AND b.voter_key = p.voter_key \
+         WHERE p.vote_id = $1 GROUP BY p.building_id, bd.name ORDER BY bd.name, p.building_id",
+    )
+    .bind(vote_id)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Rooms of an owners' vote whose owner has not voted, at most `limit`, by room id.
+pub async fn rooms_not_voted(
+    conn: &mut AnyConnection,
+    vote_id: i64,
+    limit: i64,
+) -> StoreResult<Vec<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT p.room_id FROM vote_parts p \
+         LEFT JOIN ballots b ON b.vote_id = p.vote_id AND b.voter_key = p.voter_key \
+         WHERE p.vote_id = $1 AND b.voter_key IS NULL ORDER BY p.room_id LIMIT $2",
+    )
+    .bind(vote_id)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Gives voter `voter_key`'s proxy to resident `holder` (replacing an earlier one).
+pub async fn set_proxy(
+    conn: &mut AnyConnection,
+    vote_id: i64,
+    voter_key: i64,
+    holder: i64,
+    recorded_by: Option<i64>,
+    at_ms: i64,
+) -> StoreResult<()> {
+    revoke_proxy(conn, vote_id, voter_key).await?;
+    sqlx::query(
+        "INSERT INTO vote_proxies (vote_id, voter_key, holder_resident_id, granted_at, \
+         recorded_by) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(vote_id)
+    .bind(voter_key)
+    .bind(holder)
+    .bind(at_ms)
+    .bind(recorded_by)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Withdraws a voter's proxy (nothing happens when there is none).
+pub async fn revoke_proxy(
+    conn: &mut AnyConnection,
+    vote_id: i64,
+    voter_key: i64,
+) -> StoreResult<()> {
+    sqlx::query("DELETE FROM vote_proxies WHERE vote_id = $1 AND voter_key = $2")
+        .bind(vote_id)
+        .bind(voter_key)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Who holds voter `voter_key`'s proxy, if anyone.
+pub async fn proxy_holder(
+    conn: &mut AnyConnection,
+    vote_id: i64,
+    voter_key: i64,
+) -> StoreResult<Option<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT holder_resident_id FROM vote_proxies WHERE vote_id = $1 AND voter_key = $2",
+    )
+    .bind(vote_id)
+    .bind(voter_key)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// The voters whose proxy resident `holder` holds.
+pub async fn proxies_held(
+    conn: &mut AnyConnection,
+    vote_id: i64,
+    holder: i64,
+) -> StoreResult<Vec<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT voter_key FROM vote_proxies WHERE vote_id = $1 AND holder_resident_id = $2 \
+         ORDER BY voter_key",
+    )
+    .bind(vote_id)
+    .bind(holder)
+    .fetch_all(conn)
+    .await?)
+}

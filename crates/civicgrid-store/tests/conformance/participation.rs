@@ -1,0 +1,1 @@
+//! Co-governance records: estates, votes, ballots and proxies.
