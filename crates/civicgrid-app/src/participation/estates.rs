@@ -7,9 +7,8 @@ use civicgrid_domain::participation::estates::{DEVELOPER, Part, check_name, owne
 use civicgrid_domain::platform::access::{Actor, Permission};
 use civicgrid_domain::platform::org::NodeKind;
 use civicgrid_domain::requests::category::ResponderKind;
-use civicgrid_store::participation::estates::{
-    self as repo, BuildingChoice, Estate, EstateSummary,
-};
+use civicgrid_store::participation::estates as repo;
+pub use civicgrid_store::participation::estates::{BuildingChoice, Estate, EstateSummary};
 use civicgrid_store::{AnyConnection, commit, now_ms, platform::org};
 use serde::Serialize;
 

@@ -48,6 +48,12 @@ pub fn menu(actor: &Actor) -> Vec<MenuLink> {
     );
     add("nav-my-household", "/me/household".into(), true, resident);
     add(
+        "nav-participation",
+        "/participation".into(),
+        false,
+        true,
+    );
+    add(
         "nav-ledger",
         "/ledger".into(),
         true,

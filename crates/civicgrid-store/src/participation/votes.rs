@@ -576,3 +576,41 @@ pub async fn proxies_held(
     .fetch_all(conn)
     .await?)
 }
+
+/// A present resident found by name, with their home's address parts (for choosing a
+/// proxy holder).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct PersonMatch {
+    pub id: i64,
+    pub name: String,
+    pub building: Option<String>,
+    pub unit: Option<String>,
+    pub room: Option<String>,
+}
+
+/// Present residents inside the subtree of `scope` whose name begins with `prefix`,
+/// by name, at most `limit`.
+pub async fn residents_named(
+    conn: &mut AnyConnection,
+    scope: &OrgPath,
+    prefix: &str,
+    limit: i64,
+) -> StoreResult<Vec<PersonMatch>> {
+    let pattern = format!("{}%", crate::platform::accounts::like_escape(prefix.trim()));
+    Ok(sqlx::query_as(
+        "SELECT r.id, r.name, b.name AS building, u.name AS unit, rm.name AS room \
+         FROM residents r JOIN org_nodes g ON g.id = r.grid_id \
+         LEFT JOIN households h ON h.id = r.household_id \
+         LEFT JOIN rooms rm ON rm.id = h.room_id LEFT JOIN units u ON u.id = rm.unit_id \
+         LEFT JOIN buildings b ON b.id = u.building_id \
+         WHERE r.name LIKE $3 ESCAPE '\\' AND g.path >= $1 AND g.path < $2 \
+           AND r.residence_status IN ('registered', 'floating') \
+         ORDER BY r.name, r.id LIMIT $4",
+    )
+    .bind(scope.as_str())
+    .bind(prefix_end(scope.as_str()))
+    .bind(pattern)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?)
+}

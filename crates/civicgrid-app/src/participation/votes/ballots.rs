@@ -436,3 +436,33 @@ impl App {
         Ok(repo::ballot_history(&mut conn, v.id).await?)
     }
 }
+
+/// The most people one search for a proxy holder returns.
+const HOLDER_MATCHES: i64 = 20;
+
+impl App {
+    /// Residents living inside the vote's place whose name begins with `q`, who may be
+    /// chosen to hold a proxy: (resident id, masked name, home address parts). For
+    /// those who record ballots there; a blank search finds nobody. The full name is not
+    /// handed out (the match's `name` is empty).
+    pub async fn proxy_holder_candidates(
+        &self,
+        actor: &Actor,
+        vote_id: i64,
+        q: &str,
+    ) -> AppResult<Vec<(i64, String, repo::PersonMatch)>> {
+        let mut conn = self.db.read().await?;
+        let v = vote_in_sight(&mut conn, actor, vote_id, Permission::RecordBallots).await?;
+        if q.trim().is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(repo::residents_named(&mut conn, &v.scope, q, HOLDER_MATCHES)
+            .await?
+            .into_iter()
+            .map(|mut p| {
+                let masked = mask_name(&std::mem::take(&mut p.name));
+                (p.id, masked, p)
+            })
+            .collect())
+    }
+}

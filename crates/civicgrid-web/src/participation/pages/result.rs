@@ -1,0 +1,52 @@
+//! A closed vote's published result (公示, `/participation/votes/{id}/result`), open to
+//! anyone: the question, the figures that decided it — for an owners' matter the two
+//! quorums and majorities of art. 278 — and turnout by building. It is the tally kept
+//! when the vote closed and never changes.
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+use civicgrid_app::participation::votes::VoteView;
+
+use super::tally::{TallyLines, tally_lines};
+use super::{VoteFacts, vote_facts};
+use crate::error::PageResult;
+#[allow(unused_imports)]
+use crate::i18n::Lang;
+use crate::extract::PagePath;
+use crate::forms::DoneNotice;
+use crate::page::{PageCtx, render};
+use crate::routes::Routes;
+use crate::state::AppState;
+
+pub(super) fn routes(r: Routes) -> Routes {
+    r.get("/participation/votes/{id}/result", result)
+}
+
+#[derive(Template)]
+#[template(path = "participation/result.html")]
+struct ResultPage {
+    ctx: PageCtx,
+    v: VoteView,
+    facts: VoteFacts,
+    t: TallyLines,
+    notice: Option<String>,
+}
+
+async fn result(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    PagePath(id): PagePath<i64>,
+    DoneNotice(notice): DoneNotice,
+) -> PageResult<Response> {
+    let (v, t) = st.app.published_vote(id).await?;
+    let facts = vote_facts(&ctx, &v);
+    let t = tally_lines(&ctx, &v, &t);
+    Ok(render(&ResultPage {
+        ctx,
+        v,
+        facts,
+        t,
+        notice,
+    }))
+}
