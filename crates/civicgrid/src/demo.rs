@@ -26,6 +26,7 @@ pub const DEMO_ACCOUNTS: &[(&str, &str, &str, &str)] = &[
     ("responder", "湖光物业 张伟", "responder", "JC-BJ-WH-HG"),
     ("volunteer", "志愿者 刘洋", "volunteer", "JC-BJ-WH-HG"),
     ("resident", "居民 黄秀英", "resident", "JC-BJ-WH-HG-01"),
+    ("committee", "业委会 孙建国", "owners_committee", "JC-BJ-WH-HG"),
 ];
 
 struct Community {
@@ -552,7 +553,8 @@ async fn seed_more_requests(app: &App, grid_id: i64) -> anyhow::Result<()> {
     )
     .await
     .map_err(fail)?;
-    Ok(())
+    let committee = demo_actor(app, "committee").await?;
+    crate::participation::demo::seed(app, &staff, &committee, &grid, grid_id, company.id).await
 }
 
 /// Seeds the demo city's hierarchy and accounts; returns how many grids were created.

@@ -7,6 +7,7 @@ mod config;
 mod demo;
 
 mod ledger;
+mod participation;
 mod requests;
 
 use std::path::PathBuf;

@@ -116,6 +116,7 @@ async fn demo_serves_keeps_data_and_audit_catches_tampering() {
         "auditor",
         "responder",
         "volunteer",
+        "committee",
     ] {
         assert!(
             banner.contains(&format!("  {account} ")),

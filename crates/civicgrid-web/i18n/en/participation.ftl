@@ -167,3 +167,7 @@ invalid-choice = Choose how you vote
 invalid-voter = You are not among this vote's voters, or do not hold this voter's proxy
 invalid-collector = Name who collected the ballot
 invalid-holder_id = Choose the proxy holder; one holder per owner — revoke the old proxy first
+vote-passing-now = On the ballots so far: it would pass
+vote-not-passing-now = On the ballots so far: not yet enough to pass
+home-open-votes = Votes open now
+home-no-open-votes = No vote is open now.

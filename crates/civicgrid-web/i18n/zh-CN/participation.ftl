@@ -167,3 +167,7 @@ invalid-choice = 请选择投票意见
 invalid-voter = 您不在本次投票的名单中，或未受此人委托
 invalid-collector = 请填写收票人姓名
 invalid-holder_id = 请选择受托人；每位业主只能委托一人，需先撤销原委托
+vote-passing-now = 按目前票数：可以通过
+vote-not-passing-now = 按目前票数：尚未达到通过条件
+home-open-votes = 正在进行的投票
+home-no-open-votes = 现在没有进行中的投票。

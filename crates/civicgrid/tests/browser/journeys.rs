@@ -22,7 +22,7 @@ const SCREENS: [(u32, u32); 2] = [(390, 844), (1366, 900)];
 
 /// Latin words a Chinese page may carry: file formats and standards people use as
 /// they are, the language switcher, and the demo's sign-in names.
-const LATIN_ALLOWED: [&str; 25] = [
+const LATIN_ALLOWED: [&str; 26] = [
     "English",
     "CSV",
     "XLSX",
@@ -46,6 +46,7 @@ const LATIN_ALLOWED: [&str; 25] = [
     "responder",
     "volunteer",
     "resident",
+    "committee",
     "Chrome",
     "Linux",
 ];

@@ -74,6 +74,8 @@ pub(super) struct BuildingLine {
 
 /// A tally as a page shows it (the live tally and the published result alike).
 pub(super) struct TallyLines {
+    /// The vote still runs: the decision is what the figures say so far.
+    pub live: bool,
     pub ballots: i64,
     pub electorate: i64,
     pub turnout: String,
@@ -132,6 +134,7 @@ pub(super) fn tally_lines(ctx: &PageCtx, v: &VoteView, t: &Tally) -> TallyLines 
         _ => None,
     };
     TallyLines {
+        live: !v.ended,
         ballots: t.ballots,
         electorate: t.electorate,
         turnout: percent(t.ballots, t.electorate),

@@ -81,6 +81,8 @@ struct HomePage {
     /// The newest audit entries (who may read the audit log).
     recent: Option<Vec<RecentEntry>>,
     may_view_data_access: bool,
+    /// Votes open now that the reader follows or may cast a ballot in.
+    votes: Option<Vec<crate::participation::pages::VoteLine>>,
 }
 
 async fn home(
@@ -102,6 +104,7 @@ async fn home(
         recent_days: RECENT_DAYS,
         recent: None,
         may_view_data_access: false,
+        votes: None,
     };
     let Some(u) = &ctx.user else {
         return Ok(render(&page));
@@ -210,6 +213,18 @@ async fn home(
     }
     if has(Role::SystemAdmin) || has(Role::Auditor) {
         oversee(&st, &ctx, &mut page).await?;
+    }
+    let open: Vec<_> = st
+        .app
+        .votes(actor)
+        .await?
+        .iter()
+        .filter(|v| v.state.code() == "open" && v.closes_at > civicgrid_app::now_ms())
+        .take(5)
+        .map(|v| crate::participation::pages::vote_line(&ctx, v))
+        .collect();
+    if !open.is_empty() || has(Role::OwnersCommittee) {
+        page.votes = Some(open);
     }
     Ok(render(&page))
 }

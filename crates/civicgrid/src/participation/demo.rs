@@ -1,0 +1,151 @@
+//! The demo's co-governance: 湖光花园, the estate of Grid 1's buildings with 湖光物业 as
+//! its property company; an owners' vote on changing the property company, open, with
+//! paper ballots from half the rooms; and a households' proposal on the east gate,
+//! closed and published.
+
+use anyhow::Context;
+use civicgrid_app::App;
+use civicgrid_app::domain::participation::art278::Matter;
+use civicgrid_app::domain::participation::votes::{
+    DEFAULT_MIN_AGE, Electorate, VoteKind, VoteSpec,
+};
+use civicgrid_app::domain::platform::access::Actor;
+use civicgrid_app::participation::votes::{NewVote, PaperBallot};
+
+const DAY_MS: i64 = 24 * 3600 * 1000;
+
+fn spec(kind: VoteKind, title: &str, body: &str, electorate: Electorate) -> VoteSpec {
+    VoteSpec {
+        kind,
+        title: title.into(),
+        body: body.into(),
+        options: Vec::new(),
+        max_choices: 1,
+        ranked: false,
+        electorate,
+        min_age: DEFAULT_MIN_AGE,
+        matter: None,
+    }
+}
+
+/// Seeds the estate and votes; `staff`, `committee` and `grid` act as the community's
+/// staff, its owners' committee member and the grid worker of `grid_id`, whose
+/// community holds the property company `company`.
+pub async fn seed(
+    app: &App,
+    staff: &Actor,
+    committee: &Actor,
+    grid: &Actor,
+    grid_id: i64,
+    company: i64,
+) -> anyhow::Result<()> {
+    let fail = |e: civicgrid_app::AppError| anyhow::Error::new(e).context("seeding co-governance");
+    let community = staff
+        .assignments
+        .first()
+        .map(|a| a.node_id)
+        .context("the demo staff account has no community")?;
+    let estate = app
+        .create_estate(staff, community, "湖光花园")
+        .await
+        .map_err(fail)?;
+    let board = app
+        .ledger_board(&Actor::system(), grid_id)
+        .await
+        .map_err(fail)?;
+    let buildings: Vec<i64> = board.buildings.iter().map(|b| b.id).collect();
+    // Without imported residents (the seed's own test) there is nothing to vote on.
+    if buildings.is_empty() {
+        return Ok(());
+    }
+    app.update_estate(staff, estate.id, "湖光花园", Some(company), &buildings)
+        .await
+        .map_err(fail)?;
+    let now = civicgrid_app::now_ms();
+
+    // The owners decide on the property company: open, half the rooms counted so far.
+    let mut owners = spec(
+        VoteKind::Owners,
+        "续聘湖光物业为湖光花园物业服务企业",
+        "现物业服务合同将于明年三月到期。业委会提议续聘湖光物业，服务费标准不变，并新增每月一次的楼道保洁检查。请各位业主于截止时间前表决。",
+        Electorate::Owners,
+    );
+    owners.matter = Some(Matter::PropertyCompany);
+    let vote = app
+        .create_vote(
+            staff,
+            NewVote {
+                spec: owners,
+                node_id: None,
+                estate_id: Some(estate.id),
+                closes_at: now + 14 * DAY_MS,
+            },
+        )
+        .await
+        .map_err(fail)?;
+    app.open_vote(staff, vote.id).await.map_err(fail)?;
+    let (_, _, rooms) = app.vote_tally(staff, vote.id).await.map_err(fail)?;
+    for (i, r) in rooms.iter().enumerate().filter(|(i, _)| i % 2 == 0) {
+        let choice = match i % 10 {
+            0 | 2 | 4 | 6 => "agree",
+            8 if i % 20 == 8 => "oppose",
+            _ => "abstain",
+        };
+        app.record_paper_ballot(
+            committee,
+            vote.id,
+            &PaperBallot {
+                room_id: Some(r.room_id),
+                resident_id: None,
+                choice: choice.into(),
+                collector: "业委会 孙建国".into(),
+            },
+        )
+        .await
+        .map_err(fail)?;
+    }
+
+    // The households of Grid 1 on the east gate: decided and published.
+    let gate = app
+        .create_vote(
+            staff,
+            NewVote {
+                spec: spec(
+                    VoteKind::Proposal,
+                    "小区东门夜间开放延长至23点",
+                    "居民议事会提议：东门夜间关闭时间由21点推迟到23点，方便下晚班的居民回家；延长时段由物业安排保安值守。",
+                    Electorate::Households,
+                ),
+                node_id: Some(grid_id),
+                estate_id: None,
+                closes_at: now + 7 * DAY_MS,
+            },
+        )
+        .await
+        .map_err(fail)?;
+    app.open_vote(staff, gate.id).await.map_err(fail)?;
+    let room_ids = board
+        .buildings
+        .iter()
+        .flat_map(|b| &b.units)
+        .flat_map(|u| &u.rooms)
+        .filter(|r| !r.households.is_empty())
+        .map(|r| r.id);
+    for (i, room) in room_ids.enumerate().filter(|(i, _)| i % 4 != 3) {
+        let choice = if i % 5 == 4 { "oppose" } else { "agree" };
+        app.record_paper_ballot(
+            grid,
+            gate.id,
+            &PaperBallot {
+                room_id: Some(room),
+                resident_id: None,
+                choice: choice.into(),
+                collector: "网格员 李强".into(),
+            },
+        )
+        .await
+        .map_err(fail)?;
+    }
+    app.close_vote(staff, gate.id).await.map_err(fail)?;
+    Ok(())
+}
