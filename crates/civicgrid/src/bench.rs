@@ -18,6 +18,10 @@ pub enum BenchCommand {
     /// Time staff work-queue reads over N requests against a bare indexed point read
     /// measured in the same run.
     Queue(crate::requests::queue_bench::QueueArgs),
+    /// Cast an owners' vote's ballots concurrently through the use case over an estate
+    /// of R rooms in a ledger of N residents, against bare one-row inserts, and time
+    /// the live tally against a bare indexed point read, in one run.
+    Vote(crate::participation::vote_bench::VoteArgs),
 }
 
 pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
@@ -26,6 +30,7 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Search(a) => crate::ledger::search_bench::run(a).await,
         BenchCommand::Intake(a) => crate::requests::intake_bench::run(a).await,
         BenchCommand::Queue(a) => crate::requests::queue_bench::run(a).await,
+        BenchCommand::Vote(a) => crate::participation::vote_bench::run(a).await,
     }
 }
 

@@ -26,7 +26,12 @@ pub const DEMO_ACCOUNTS: &[(&str, &str, &str, &str)] = &[
     ("responder", "湖光物业 张伟", "responder", "JC-BJ-WH-HG"),
     ("volunteer", "志愿者 刘洋", "volunteer", "JC-BJ-WH-HG"),
     ("resident", "居民 黄秀英", "resident", "JC-BJ-WH-HG-01"),
-    ("committee", "业委会 孙建国", "owners_committee", "JC-BJ-WH-HG"),
+    (
+        "committee",
+        "业委会 孙建国",
+        "owners_committee",
+        "JC-BJ-WH-HG",
+    ),
 ];
 
 struct Community {

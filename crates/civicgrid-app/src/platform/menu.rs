@@ -47,12 +47,7 @@ pub fn menu(actor: &Actor) -> Vec<MenuLink> {
         may_reach(actor, Permission::SubmitRequest),
     );
     add("nav-my-household", "/me/household".into(), true, resident);
-    add(
-        "nav-participation",
-        "/participation".into(),
-        false,
-        true,
-    );
+    add("nav-participation", "/participation".into(), false, true);
     add(
         "nav-ledger",
         "/ledger".into(),

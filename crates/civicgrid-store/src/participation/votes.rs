@@ -292,6 +292,17 @@ pub async fn voter_area(
     .await?)
 }
 
+/// One room of each voter of an owners' vote (the lowest id), by room id.
+pub async fn room_per_voter(conn: &mut AnyConnection, vote_id: i64) -> StoreResult<Vec<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT MIN(room_id) AS room_id FROM vote_parts WHERE vote_id = $1 \
+         GROUP BY voter_key ORDER BY room_id",
+    )
+    .bind(vote_id)
+    .fetch_all(conn)
+    .await?)
+}
+
 /// The voter holding room `room_id` in an owners' vote.
 pub async fn voter_of_room(
     conn: &mut AnyConnection,

@@ -73,7 +73,7 @@ pub async fn run(a: SearchArgs) -> anyhow::Result<()> {
     result
 }
 
-async fn load(app: &App, residents: usize, dir: &std::path::Path) -> anyhow::Result<()> {
+pub(crate) async fn load(app: &App, residents: usize, dir: &std::path::Path) -> anyhow::Result<()> {
     let t = Instant::now();
     let file = dir.join("residents.csv");
     {

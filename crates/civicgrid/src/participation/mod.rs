@@ -2,3 +2,4 @@
 //! benchmark.
 
 pub mod demo;
+pub mod vote_bench;

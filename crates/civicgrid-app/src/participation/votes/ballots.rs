@@ -456,13 +456,15 @@ impl App {
         if q.trim().is_empty() {
             return Ok(Vec::new());
         }
-        Ok(repo::residents_named(&mut conn, &v.scope, q, HOLDER_MATCHES)
-            .await?
-            .into_iter()
-            .map(|mut p| {
-                let masked = mask_name(&std::mem::take(&mut p.name));
-                (p.id, masked, p)
-            })
-            .collect())
+        Ok(
+            repo::residents_named(&mut conn, &v.scope, q, HOLDER_MATCHES)
+                .await?
+                .into_iter()
+                .map(|mut p| {
+                    let masked = mask_name(&std::mem::take(&mut p.name));
+                    (p.id, masked, p)
+                })
+                .collect(),
+        )
     }
 }

@@ -12,10 +12,10 @@ use civicgrid_app::platform::auth::SignedIn;
 
 use super::area;
 use crate::error::PageResult;
-#[allow(unused_imports)]
-use crate::i18n::Lang;
 use crate::extract::{CurrentUser, PageForm, PagePath};
 use crate::forms::{DoneNotice, Problems, optional, problems_of};
+#[allow(unused_imports)]
+use crate::i18n::Lang;
 use crate::ledger::pages::address;
 use crate::page::{PageCtx, render};
 use crate::routes::Routes;
@@ -64,7 +64,10 @@ async fn estate_page(
         .iter()
         .map(|b| BuildingBox {
             id: b.building_id,
-            name: civicgrid_app::domain::ledger::place::building(&b.name, crate::ledger::pages::speech(ctx.lang)),
+            name: civicgrid_app::domain::ledger::place::building(
+                &b.name,
+                crate::ledger::pages::speech(ctx.lang),
+            ),
             grid: b.grid_name.clone(),
             chosen: match posted {
                 Some(p) => p.contains_key(&format!("b{}", b.building_id)),
@@ -73,11 +76,8 @@ async fn estate_page(
             elsewhere: b.estate_id.is_some_and(|x| x != e.estate.id),
         })
         .collect();
-    let field = |k: &str, default: String| {
-        posted
-            .and_then(|p| p.get(k).cloned())
-            .unwrap_or(default)
-    };
+    let field =
+        |k: &str, default: String| posted.and_then(|p| p.get(k).cloned()).unwrap_or(default);
     let rooms_to_fix = e
         .electorate
         .rooms_without_area

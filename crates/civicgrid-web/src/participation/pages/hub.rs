@@ -14,10 +14,10 @@ use serde::Deserialize;
 
 use super::{VoteLine, vote_line};
 use crate::error::PageResult;
-#[allow(unused_imports)]
-use crate::i18n::Lang;
 use crate::extract::{CurrentUser, PageForm};
 use crate::forms::{DoneNotice, NodeChoice, Problems, node_choices, problems_of};
+#[allow(unused_imports)]
+use crate::i18n::Lang;
 use crate::page::{PageCtx, render};
 use crate::routes::Routes;
 use crate::state::AppState;

@@ -47,7 +47,10 @@ pub(crate) struct VoteLine {
     pub closes: String,
 }
 
-pub(crate) fn vote_line(ctx: &PageCtx, v: &civicgrid_app::participation::votes::StoredVote) -> VoteLine {
+pub(crate) fn vote_line(
+    ctx: &PageCtx,
+    v: &civicgrid_app::participation::votes::StoredVote,
+) -> VoteLine {
     VoteLine {
         id: v.id,
         title: v.spec.title.clone(),
@@ -80,8 +83,14 @@ pub(crate) fn vote_facts(ctx: &PageCtx, v: &VoteView) -> VoteFacts {
         kind: ctx.tk("vote-kind-", r.spec.kind.code()),
         matter: r.spec.matter.map(|m| ctx.tk("vote-matter-", m.code())),
         major: r.spec.is_major(),
-        electorate: if r.spec.electorate == civicgrid_app::domain::participation::votes::Electorate::Residents {
-            ctx.t1("vote-electorate-residents-age", "age", &r.spec.min_age.to_string())
+        electorate: if r.spec.electorate
+            == civicgrid_app::domain::participation::votes::Electorate::Residents
+        {
+            ctx.t1(
+                "vote-electorate-residents-age",
+                "age",
+                &r.spec.min_age.to_string(),
+            )
         } else {
             ctx.tk("vote-electorate-", r.spec.electorate.code())
         },

@@ -11,10 +11,10 @@ use civicgrid_app::participation::votes::VoteView;
 use super::tally::{TallyLines, tally_lines};
 use super::{VoteFacts, vote_facts};
 use crate::error::PageResult;
-#[allow(unused_imports)]
-use crate::i18n::Lang;
 use crate::extract::PagePath;
 use crate::forms::DoneNotice;
+#[allow(unused_imports)]
+use crate::i18n::Lang;
 use crate::page::{PageCtx, render};
 use crate::routes::Routes;
 use crate::state::AppState;

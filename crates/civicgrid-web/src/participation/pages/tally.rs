@@ -16,10 +16,10 @@ use civicgrid_app::platform::auth::SignedIn;
 
 use super::{VoteFacts, area, percent, vote_facts};
 use crate::error::PageResult;
-#[allow(unused_imports)]
-use crate::i18n::Lang;
 use crate::extract::{CurrentUser, PageForm, PagePath, PageQuery};
 use crate::forms::{DoneNotice, Problems, optional, problems_of};
+#[allow(unused_imports)]
+use crate::i18n::Lang;
 use crate::ledger::pages::address;
 use crate::page::{PageCtx, format_time, render};
 use crate::picker::{Pick, PickMatch, is_search};
@@ -197,11 +197,20 @@ fn holder_pick(id: i64) -> Pick {
     )
 }
 
-async fn found_holders(st: &AppState, ctx: &PageCtx, me: &SignedIn, id: i64, pick: Pick) -> PageResult<Pick> {
+async fn found_holders(
+    st: &AppState,
+    ctx: &PageCtx,
+    me: &SignedIn,
+    id: i64,
+    pick: Pick,
+) -> PageResult<Pick> {
     if pick.q.is_empty() {
         return Ok(pick);
     }
-    let found = st.app.proxy_holder_candidates(&me.actor, id, &pick.q).await?;
+    let found = st
+        .app
+        .proxy_holder_candidates(&me.actor, id, &pick.q)
+        .await?;
     let matches = found
         .into_iter()
         .map(|(rid, masked, p)| PickMatch {
@@ -331,7 +340,11 @@ async fn paper(
             collector: f.get("collector").cloned().unwrap_or_default(),
         };
         let replaced = st.app.record_paper_ballot(&me.actor, id, &ballot).await?;
-        Ok(if replaced { "ballot_replaced" } else { "paper_ballot_recorded" })
+        Ok(if replaced {
+            "ballot_replaced"
+        } else {
+            "paper_ballot_recorded"
+        })
     }
     .await;
     after(&st, ctx, &me, id, &f, done, "choice").await
@@ -351,7 +364,13 @@ async fn proxy(
         let holder = id_field(&f, "holder_id")?
             .ok_or_else(|| AppError::invalid("holder_id", "choose who holds the proxy"))?;
         st.app
-            .record_proxy(&me.actor, id, id_field(&f, "room_id")?, id_field(&f, "resident_id")?, holder)
+            .record_proxy(
+                &me.actor,
+                id,
+                id_field(&f, "room_id")?,
+                id_field(&f, "resident_id")?,
+                holder,
+            )
             .await?;
         Ok("proxy_recorded")
     }
@@ -368,7 +387,12 @@ async fn revoke(
 ) -> PageResult<Response> {
     let done = async {
         st.app
-            .revoke_proxy(&me.actor, id, id_field(&f, "room_id")?, id_field(&f, "resident_id")?)
+            .revoke_proxy(
+                &me.actor,
+                id,
+                id_field(&f, "room_id")?,
+                id_field(&f, "resident_id")?,
+            )
             .await?;
         Ok("proxy_revoked")
     }

@@ -20,10 +20,10 @@ use civicgrid_app::platform::auth::SignedIn;
 
 use super::{VoteFacts, vote_facts};
 use crate::error::PageResult;
-#[allow(unused_imports)]
-use crate::i18n::Lang;
 use crate::extract::{CurrentUser, PageForm, PagePath, PageQuery};
 use crate::forms::{DoneNotice, NodeChoice, Problems, node_choices, optional, problems_of};
+#[allow(unused_imports)]
+use crate::i18n::Lang;
 use crate::page::{PageCtx, format_time, render};
 use crate::routes::Routes;
 use crate::state::AppState;
@@ -70,10 +70,18 @@ async fn new_page(
         .await?;
     let places: Vec<_> = nodes
         .into_iter()
-        .filter(|n| matches!(n.kind, NodeKind::Street | NodeKind::Community | NodeKind::Grid))
+        .filter(|n| {
+            matches!(
+                n.kind,
+                NodeKind::Street | NodeKind::Community | NodeKind::Grid
+            )
+        })
         .collect();
     let estates = st.app.estates(&me.actor).await?;
-    let matters = Matter::ALL.iter().map(|m| (m.code(), m.is_major())).collect();
+    let matters = Matter::ALL
+        .iter()
+        .map(|m| (m.code(), m.is_major()))
+        .collect();
     Ok(render(&NewVotePage {
         places: node_choices(ctx.lang, &places),
         ctx,
@@ -278,7 +286,9 @@ async fn vote_page(
         proxy_held_by = m.proxy_held_by.clone();
     }
     Ok(render(&VotePage {
-        multi: v.vote.spec.kind == VoteKind::Poll && v.vote.spec.max_choices > 1 && !v.vote.spec.ranked,
+        multi: v.vote.spec.kind == VoteKind::Poll
+            && v.vote.spec.max_choices > 1
+            && !v.vote.spec.ranked,
         ranked: v.vote.spec.ranked,
         facts,
         choices,
@@ -310,7 +320,9 @@ async fn open(
     PageForm(_f): PageForm<HashMap<String, String>>,
 ) -> PageResult<Response> {
     match st.app.open_vote(&me.actor, id).await {
-        Ok(_) => Ok(Redirect::to(&format!("/participation/votes/{id}?done=vote_opened")).into_response()),
+        Ok(_) => Ok(
+            Redirect::to(&format!("/participation/votes/{id}?done=vote_opened")).into_response(),
+        ),
         Err(e) => {
             let (status, problems) = problems_of(ctx.lang, e, "vote")?;
             let page = vote_page(&st, ctx, &me, id, None, problems).await?;
@@ -327,8 +339,10 @@ async fn close(
     PageForm(_f): PageForm<HashMap<String, String>>,
 ) -> PageResult<Response> {
     match st.app.close_vote(&me.actor, id).await {
-        Ok(_) => Ok(Redirect::to(&format!("/participation/votes/{id}/result?done=vote_closed"))
-            .into_response()),
+        Ok(_) => Ok(Redirect::to(&format!(
+            "/participation/votes/{id}/result?done=vote_closed"
+        ))
+        .into_response()),
         Err(e) => {
             let (status, problems) = problems_of(ctx.lang, e, "vote")?;
             let page = vote_page(&st, ctx, &me, id, None, problems).await?;
@@ -379,7 +393,11 @@ async fn ballot(
     };
     match cast {
         Ok(replaced) => {
-            let done = if replaced { "ballot_replaced" } else { "ballot_cast" };
+            let done = if replaced {
+                "ballot_replaced"
+            } else {
+                "ballot_cast"
+            };
             Ok(Redirect::to(&format!("/participation/votes/{id}?done={done}")).into_response())
         }
         Err(e) => {
@@ -395,14 +413,23 @@ mod tests {
     use super::*;
 
     fn form(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).into(), (*v).into()))
+            .collect()
     }
 
     #[test]
     fn ballots_read_from_every_form_shape() {
         assert_eq!(posted_choice(&form(&[("choice", "agree")]), 3), "agree");
-        assert_eq!(posted_choice(&form(&[("opt3", "1"), ("opt1", "1")]), 3), "1,3");
-        assert_eq!(posted_choice(&form(&[("rank1", "2"), ("rank2", "3")]), 3), "2,3");
+        assert_eq!(
+            posted_choice(&form(&[("opt3", "1"), ("opt1", "1")]), 3),
+            "1,3"
+        );
+        assert_eq!(
+            posted_choice(&form(&[("rank1", "2"), ("rank2", "3")]), 3),
+            "2,3"
+        );
         assert_eq!(posted_choice(&form(&[]), 3), "");
     }
 
