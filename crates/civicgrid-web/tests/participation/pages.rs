@@ -1,0 +1,268 @@
+//! Co-governance through its pages: staff set up an estate from the ledger and run an
+//! owners' vote on a major matter; an owner votes online, a tenant is told why they
+//! cannot, staff enter a paper ballot at the door, the tally shows art. 278's bounds
+//! met exactly, and the published result is public and final.
+
+use axum::http::StatusCode;
+use civicgrid_app::domain::platform::access::Actor;
+use civicgrid_app::ledger::ResidentInput;
+
+use super::support::{PASSWORD, TestApp, user};
+
+/// A room of building 1 in the test grid with one household (`ownership`, `area` m²)
+/// headed by `name`: (room, resident).
+async fn home(
+    t: &TestApp,
+    room: &str,
+    ownership: &str,
+    area: Option<&str>,
+    name: &str,
+) -> (i64, i64) {
+    let (room, household) = t
+        .household_in(t.nodes.grid, ("1", "1", room, Some(1)), ownership, area)
+        .await;
+    let resident = t
+        .resident(ResidentInput {
+            household_id: household,
+            name: name.into(),
+            gender: Some("female".into()),
+            birth_date: Some("1970-05-06".into()),
+            relation: "head".into(),
+            ..ResidentInput::default()
+        })
+        .await;
+    (room, resident)
+}
+
+/// Tomorrow in the community's time, as a `datetime-local` field says it.
+fn tomorrow() -> String {
+    (chrono::Utc::now() + chrono::Duration::days(1) + chrono::Duration::hours(8))
+        .format("%Y-%m-%dT%H:%M")
+        .to_string()
+}
+
+/// The id at the end of a redirect such as `/participation/votes/7?done=…`.
+fn id_in(location: &str) -> i64 {
+    location
+        .split('?')
+        .next()
+        .and_then(|p| p.rsplit('/').next())
+        .and_then(|n| n.parse().ok())
+        .expect("an id in the redirect")
+}
+
+#[tokio::test]
+async fn an_owners_vote_runs_from_the_estate_to_the_published_result() {
+    let t = TestApp::new().await;
+    let staff = t.login("staff").await;
+    let (_, owner) = home(&t, "101", "owner", Some("100"), "甲业主").await;
+    let (room_b, _) = home(&t, "102", "owner", Some("80"), "乙业主").await;
+    let (_, tenant) = home(&t, "103", "tenant", Some("60"), "丙租户").await;
+    let sys = Actor::system();
+    t.app
+        .link_username_to_resident(&sys, owner, "resident")
+        .await
+        .expect("link the owner");
+    user(&t.app, "tenant", PASSWORD, "resident", t.nodes.grid).await;
+    t.app
+        .link_username_to_resident(&sys, tenant, "tenant")
+        .await
+        .expect("link the tenant");
+
+    // The estate, with building 1 ticked.
+    let community = t.nodes.community.to_string();
+    let made = t
+        .submit(
+            "/participation/estates",
+            &[&[("community_id", &community), ("name", "阳光花园")]],
+            &staff,
+        )
+        .await;
+    made.assert_status(StatusCode::SEE_OTHER);
+    let estate = id_in(made.location());
+    let building = t.app.estate(&sys, estate).await.expect("estate").buildings[0].building_id;
+    let tick = format!("b{building}");
+    t.submit(
+        &format!("/participation/estates/{estate}"),
+        &[&[("name", "阳光花园"), (&tick, "1")]],
+        &staff,
+    )
+    .await
+    .assert_status(StatusCode::SEE_OTHER);
+    // Three rooms; the tenant's room has no owner in the ledger: the developer's.
+    t.get_in(&format!("/participation/estates/{estate}"), &staff, "zh-CN")
+        .await
+        .assert_contains("阳光花园")
+        .assert_contains("<strong>240</strong>")
+        .assert_contains("开发建设单位名下");
+
+    // A major matter (rebuilding), drafted and opened.
+    let estate_s = estate.to_string();
+    let closes = tomorrow();
+    let drafted = t
+        .submit(
+            "/participation/votes",
+            &[&[
+                ("kind", "owners"),
+                ("title", "加装电梯"),
+                ("estate_id", &estate_s),
+                ("matter", "rebuild"),
+                ("closes_at", &closes),
+            ]],
+            &staff,
+        )
+        .await;
+    drafted.assert_status(StatusCode::SEE_OTHER);
+    let vote = id_in(drafted.location());
+    let path = format!("/participation/votes/{vote}");
+    t.submit(&format!("{path}/open"), &[], &staff)
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+
+    // The owner votes online; the tenant is told why they cannot.
+    let owner_c = t.login("resident").await;
+    t.get_in(&path, &owner_c, "zh-CN")
+        .await
+        .assert_status(StatusCode::OK)
+        .assert_contains("我的投票");
+    let cast = t
+        .submit(
+            &format!("{path}/ballot"),
+            &[&[("choice", "agree")]],
+            &owner_c,
+        )
+        .await;
+    cast.assert_status(StatusCode::SEE_OTHER);
+    assert!(cast.location().contains("done=ballot_cast"));
+    t.get_in(&path, &owner_c, "zh-CN")
+        .await
+        .assert_contains("当前选择")
+        .assert_contains("同意");
+    let tenant_c = t.login("tenant").await;
+    t.get_in(&path, &tenant_c, "zh-CN")
+        .await
+        .assert_contains("台账未登记您为本小区业主");
+    t.submit(
+        &format!("{path}/ballot"),
+        &[&[("choice", "agree")]],
+        &tenant_c,
+    )
+    .await
+    .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+
+    // A paper ballot without a collector names the field; with one it counts.
+    let room_b = room_b.to_string();
+    t.submit(
+        &format!("{path}/paper"),
+        &[&[("room_id", &room_b), ("choice", "agree"), ("collector", "")]],
+        &staff,
+    )
+    .await
+    .assert_status(StatusCode::UNPROCESSABLE_ENTITY)
+    .assert_contains("Name who collected the ballot");
+    t.submit(
+        &format!("{path}/paper"),
+        &[&[
+            ("room_id", &room_b),
+            ("choice", "agree"),
+            ("collector", "楼长 李"),
+        ]],
+        &staff,
+    )
+    .await
+    .assert_status(StatusCode::SEE_OTHER);
+
+    // 180 of 240 m² and exactly 2 of 3 owners took part; all of them agree: passes.
+    let tally = t.get_in(&format!("{path}/tally"), &staff, "zh-CN").await;
+    tally
+        .assert_status(StatusCode::OK)
+        .assert_contains("按目前票数：可以通过")
+        .assert_contains("参与表决人数占比 66.7%")
+        .assert_contains("1栋1单元103室");
+
+    // The result is published, public and final.
+    let result = format!("{path}/result");
+    assert_eq!(t.get(&result, "").await.status, StatusCode::NOT_FOUND);
+    t.submit(&format!("{path}/close"), &[], &staff)
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    t.get_in(&result, "", "zh-CN")
+        .await
+        .assert_status(StatusCode::OK)
+        .assert_contains("表决通过")
+        .assert_contains("需四分之三以上");
+    t.submit(
+        &format!("{path}/ballot"),
+        &[&[("choice", "oppose")]],
+        &owner_c,
+    )
+    .await
+    .assert_status(StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn a_vote_cannot_open_while_a_room_has_no_area() {
+    let t = TestApp::new().await;
+    let staff = t.login("staff").await;
+    home(&t, "101", "owner", Some("100"), "甲业主").await;
+    home(&t, "102", "owner", None, "乙业主").await;
+    let sys = Actor::system();
+    let estate = t
+        .app
+        .create_estate(&sys, t.nodes.community, "阳光花园")
+        .await
+        .expect("estate");
+    let building = t
+        .app
+        .estate(&sys, estate.id)
+        .await
+        .expect("estate")
+        .buildings[0]
+        .building_id;
+    t.app
+        .update_estate(&sys, estate.id, "阳光花园", None, &[building])
+        .await
+        .expect("buildings");
+    t.get_in(
+        &format!("/participation/estates/{}", estate.id),
+        &staff,
+        "zh-CN",
+    )
+    .await
+    .assert_contains("1 套房屋在台账中没有面积")
+    .assert_contains("1栋1单元102室");
+    let estate_s = estate.id.to_string();
+    let closes = tomorrow();
+    let drafted = t
+        .submit(
+            "/participation/votes",
+            &[&[
+                ("kind", "owners"),
+                ("title", "选聘物业"),
+                ("estate_id", &estate_s),
+                ("matter", "property_company"),
+                ("closes_at", &closes),
+            ]],
+            &staff,
+        )
+        .await;
+    let vote = id_in(drafted.location());
+    t.submit(&format!("/participation/votes/{vote}/open"), &[], &staff)
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY)
+        .assert_contains("every room needs an area");
+    // A draft that names no matter is refused on that field.
+    t.submit(
+        "/participation/votes",
+        &[&[
+            ("kind", "owners"),
+            ("title", "选聘物业"),
+            ("estate_id", &estate_s),
+            ("closes_at", &closes),
+        ]],
+        &staff,
+    )
+    .await
+    .assert_status(StatusCode::UNPROCESSABLE_ENTITY)
+    .assert_contains("aria-invalid=\"true\"");
+}
