@@ -265,6 +265,12 @@ impl App {
             }
         }
         let before = repo::estate_building_ids(&mut tx, e.id).await?;
+        let named = |ids: &[i64]| -> Vec<String> {
+            ids.iter()
+                .filter_map(|id| known.iter().find(|k| k.building_id == *id))
+                .map(|k| k.name.clone())
+                .collect()
+        };
         repo::update_estate(&mut tx, e.id, &name, property_org_id, now_ms()).await?;
         repo::set_estate_buildings(&mut tx, e.id, &chosen).await?;
         record(
@@ -280,7 +286,7 @@ impl App {
                     "name": name, "previous_name": e.name,
                     "property_org_id": property_org_id,
                     "previous_property_org_id": e.property_org_id,
-                    "buildings": chosen, "previous_buildings": before,
+                    "buildings": named(&chosen), "previous_buildings": named(&before),
                 }),
             },
         )

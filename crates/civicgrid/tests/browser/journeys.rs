@@ -292,6 +292,35 @@ fn resident(w: &mut Walk) {
     w.type_into("#rate-comment", "水管还在滴水，没有修好");
     w.submit("form[action$='/rate']");
     w.open("/requests/inbox");
+    // The owners' vote on the property company: the resident votes on a phone.
+    w.open("/participation");
+    w.follow("续聘湖光物业");
+    w.expect("form.ballot", "the ballot form");
+    w.b.click("form.ballot input[name=choice][value=agree]");
+    w.submit("form.ballot");
+    w.expect(".alert.success", "the vote confirmed");
+}
+
+/// The owners' committee follows the owners' vote, enters a ballot collected at the
+/// door, and looks at the estate.
+fn owners_committee(w: &mut Walk) {
+    w.sign_in("committee");
+    w.expect(
+        ".home-votes a[href^='/participation/votes/']",
+        "the open owners' vote",
+    );
+    w.follow("续聘湖光物业");
+    w.follow("实时计票");
+    w.expect(".checklist li", "the four conditions of art. 278");
+    w.expect(".canvass-room form", "the rooms still to canvass");
+    w.b.script("document.querySelector('.canvass-room select[name=choice]').value = 'agree';");
+    w.submit(".canvass-room form");
+    w.expect(".alert.success", "the paper ballot entered");
+    w.open("/participation");
+    w.follow("湖光社区");
+    w.expect(".figures .figure", "what an owners' vote counts");
+    w.open("/participation/votes/2/result");
+    w.expect(".checklist, table.cards", "the published result");
 }
 
 /// Staff see their counts, open a waiting request, accept it and route it.
@@ -314,6 +343,9 @@ fn staff(w: &mut Walk) {
     );
     w.open("/requests/queue?kind=overdue");
     w.open("/requests/queue?kind=flagged");
+    w.open("/participation");
+    w.expect("a[href='/participation/votes/new']", "drafting a vote");
+    w.open("/participation/votes/new");
     w.open("/requests/settings");
     w.open("/ledger/search?q=王");
 }
@@ -397,13 +429,14 @@ fn every_role_walks_its_journey_in_chinese_on_a_phone_and_a_desktop() {
         .map_or_else(|| PathBuf::from("target"), Path::to_path_buf)
         .join("journeys");
     std::fs::create_dir_all(&shots).unwrap();
-    let journeys: [Journey; 6] = [
+    let journeys: [Journey; 7] = [
         ("resident", resident),
         ("staff", staff),
         ("responder", responder),
         ("grid", grid_worker),
         ("street", street_admin),
         ("admin", admin_and_auditor),
+        ("committee", owners_committee),
     ];
     let mut problems = Vec::new();
     for screen in SCREENS {

@@ -201,7 +201,7 @@ async fn write_ballot(
             scope: Some(&v.scope),
             reason: None,
             details: serde_json::json!({
-                "voter": key, "channel": channel.code(), "choice": code,
+                "voter_id": key, "ballot_channel": channel.code(), "choice": code,
                 "collector": collector,
             }),
         },
@@ -384,7 +384,7 @@ impl App {
                 target_id: v.id.to_string(),
                 scope: Some(&v.scope),
                 reason: None,
-                details: serde_json::json!({"voter": key, "holder_resident_id": h.id}),
+                details: serde_json::json!({"voter_id": key, "holder_resident_id": h.id}),
             },
         )
         .await?;
@@ -420,7 +420,7 @@ impl App {
                 target_id: v.id.to_string(),
                 scope: Some(&v.scope),
                 reason: None,
-                details: serde_json::json!({"voter": key}),
+                details: serde_json::json!({"voter_id": key}),
             },
         )
         .await?;

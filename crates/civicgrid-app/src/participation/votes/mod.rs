@@ -178,7 +178,7 @@ impl App {
                 scope: Some(&v.scope),
                 reason: None,
                 details: serde_json::json!({
-                    "title": v.spec.title, "kind": v.spec.kind.code(),
+                    "title": v.spec.title, "vote_kind": v.spec.kind.code(),
                     "electorate": v.spec.electorate.code(),
                     "matter": v.spec.matter.map(|m| m.code()),
                 }),
@@ -284,7 +284,8 @@ impl App {
                 scope: Some(&v.scope),
                 reason: None,
                 details: serde_json::json!({
-                    "voters": v.total_heads, "area_centi": v.total_area,
+                    "title": v.spec.title, "voters": v.total_heads,
+                    "area_centi": v.total_area,
                 }),
             },
         )
@@ -317,7 +318,7 @@ impl App {
                 scope: Some(&v.scope),
                 reason: None,
                 details: serde_json::json!({
-                    "ballots": t.ballots, "passed": t.passed,
+                    "title": v.spec.title, "ballots": t.ballots, "passed": t.passed,
                 }),
             },
         )

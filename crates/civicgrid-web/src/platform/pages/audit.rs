@@ -130,6 +130,8 @@ fn target_href(target_type: &str, target_id: &str) -> Option<String> {
         "request" => Some(format!("/requests/{id}")),
         "household" => Some(format!("/ledger/households/{id}")),
         "resident" => Some(format!("/ledger/residents/{id}")),
+        "estate" => Some(format!("/participation/estates/{id}")),
+        "vote" => Some(format!("/participation/votes/{id}")),
         _ => None,
     }
 }
@@ -149,7 +151,7 @@ fn target_name(names: &TargetNames, target_type: &str, target_id: &str, details:
         let Ok(serde_json::Value::Object(map)) = serde_json::from_str(details) else {
             return String::new();
         };
-        ["name_zh", "username", "name", "code"]
+        ["name_zh", "username", "name", "title", "code"]
             .iter()
             .find_map(|k| map.get(*k)?.as_str().map(str::to_owned))
             .unwrap_or_default()

@@ -27,7 +27,14 @@ const QUIET: [&str; 5] = ["event", "related", "rule", "suggested_duplicates", "n
 
 /// Keys whose values are data as it was typed, in whatever language (an English name,
 /// a file's name, a sign-in name): shown as they are, not read as interface text.
-const AS_TYPED: [&str; 5] = ["name_en", "file_name", "file", "username", "code"];
+const AS_TYPED: [&str; 6] = [
+    "name_en",
+    "file_name",
+    "file",
+    "username",
+    "code",
+    "collector",
+];
 
 /// One line of a readable summary: a name and a value.
 pub(super) struct DetailLine {
@@ -48,6 +55,11 @@ fn code_prefix(key: &str) -> Option<&'static str> {
         "gender" => "ledger-gender-",
         "residence_status" => "ledger-status-",
         "stage" => "audit-photo-stage-",
+        "vote_kind" => "vote-kind-",
+        "electorate" => "vote-electorate-",
+        "matter" => "vote-matter-",
+        "ballot_channel" => "vote-channel-",
+        "choice" => "vote-choice-",
         _ => return None,
     })
 }
@@ -91,6 +103,12 @@ impl DetailWords<'_> {
                     .unwrap_or_else(|| self.lang.t("audit-detail-an-account")),
             ),
             ("channel", Value::String(c)) => Some(label(self.lang, "request-channel-", c)),
+            ("area_centi", Value::Number(n)) => n.as_i64().map(|c| {
+                format!(
+                    "{} m²",
+                    civicgrid_app::domain::ledger::import::format_area(c)
+                )
+            }),
             (k, Value::String(c)) if code_prefix(k).is_some() => {
                 Some(label(self.lang, code_prefix(k).unwrap_or_default(), c))
             }
