@@ -242,6 +242,12 @@ fn spawn_request_jobs(
             if let Err(e) = app.deliver_request_notifications(500).await {
                 tracing::warn!(error = %e, "request notifications failed");
             }
+            // A vote past its closing time is closed and its result published.
+            match app.close_due_votes(civicgrid_app::now_ms()).await {
+                Ok(n) if n > 0 => tracing::info!(closed = n, "votes closed"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "closing votes failed"),
+            }
             // Rejected import rows are kept for a week; an idle server drops them too.
             if let Err(e) = app.delete_expired_import_rejects().await {
                 tracing::warn!(error = %e, "deleting expired import rejects failed");

@@ -266,3 +266,50 @@ async fn a_vote_cannot_open_while_a_room_has_no_area() {
     .assert_status(StatusCode::UNPROCESSABLE_ENTITY)
     .assert_contains("aria-invalid=\"true\"");
 }
+
+#[tokio::test]
+async fn a_vote_past_its_closing_time_is_closed_and_published_by_the_job() {
+    use civicgrid_app::domain::participation::votes::{Electorate, VoteKind, VoteSpec};
+    use civicgrid_app::participation::votes::NewVote;
+    let t = TestApp::new().await;
+    home(&t, "101", "owner", Some("100"), "甲业主").await;
+    let sys = Actor::system();
+    let now = civicgrid_app::now_ms();
+    let vote = t
+        .app
+        .create_vote(
+            &sys,
+            NewVote {
+                spec: VoteSpec {
+                    kind: VoteKind::Proposal,
+                    title: "增设充电棚".into(),
+                    body: String::new(),
+                    options: Vec::new(),
+                    max_choices: 1,
+                    ranked: false,
+                    electorate: Electorate::Households,
+                    min_age: 18,
+                    matter: None,
+                },
+                node_id: Some(t.nodes.grid),
+                estate_id: None,
+                closes_at: now + 3_600_000,
+            },
+        )
+        .await
+        .expect("draft");
+    t.app.open_vote(&sys, vote.id).await.expect("open");
+    assert_eq!(t.app.close_due_votes(now).await.expect("job"), 0);
+    assert_eq!(
+        t.app.close_due_votes(now + 7_200_000).await.expect("job"),
+        1
+    );
+    // Published, and a second run finds nothing left to close.
+    t.get(&format!("/participation/votes/{}/result", vote.id), "")
+        .await
+        .assert_status(StatusCode::OK);
+    assert_eq!(
+        t.app.close_due_votes(now + 7_200_000).await.expect("job"),
+        0
+    );
+}

@@ -327,6 +327,25 @@ impl App {
         Ok(v)
     }
 
+    /// Closes and publishes every open vote whose closing time has passed by `now_ms`
+    /// (the periodic job); returns how many it closed. A vote another instance closed
+    /// first is skipped.
+    pub async fn close_due_votes(&self, now_ms: i64) -> AppResult<usize> {
+        let due = {
+            let mut conn = self.db.read().await?;
+            repo::votes_due_to_close(&mut conn, now_ms).await?
+        };
+        let mut closed = 0;
+        for id in due {
+            match self.close_vote(&Actor::system(), id).await {
+                Ok(_) => closed += 1,
+                Err(AppError::Conflict(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(closed)
+    }
+
     /// The votes the actor may follow, newest first; for a resident without that
     /// permission, the open and published votes of the place they live.
     pub async fn votes(&self, actor: &Actor) -> AppResult<Vec<VoteRecord>> {
