@@ -99,3 +99,5 @@ mod tokens;
 mod unique;
 #[path = "conformance/upgrades.rs"]
 mod upgrades;
+#[path = "conformance/vote_rooms.rs"]
+mod vote_rooms;
