@@ -428,12 +428,30 @@ impl App {
         Ok(())
     }
 
-    /// Every ballot ever cast in a vote, replacements included (for the auditor, and
-    /// for staff after the close).
-    pub async fn ballot_history(&self, actor: &Actor, vote_id: i64) -> AppResult<Vec<Ballot>> {
+    /// Every ballot ever cast in a vote, replacements included, in the order cast, each
+    /// with its voter's masked name (the developer's has none): for the auditor, who
+    /// verifies the count. Nobody else reads another's ballot.
+    pub async fn ballot_history(
+        &self,
+        actor: &Actor,
+        vote_id: i64,
+    ) -> AppResult<(VoteRecord, Vec<(String, Ballot)>)> {
         let mut conn = self.db.read().await?;
         let v = vote_in_sight(&mut conn, actor, vote_id, Permission::ViewAudit).await?;
-        Ok(repo::ballot_history(&mut conn, v.id).await?)
+        let mut out = Vec::new();
+        let mut names: std::collections::HashMap<i64, String> = Default::default();
+        for b in repo::ballot_history(&mut conn, v.id).await? {
+            let name = match names.get(&b.voter_key) {
+                Some(n) => n.clone(),
+                None => {
+                    let n = voter_label(&mut conn, &v, b.voter_key).await?;
+                    names.insert(b.voter_key, n.clone());
+                    n
+                }
+            };
+            out.push((name, b));
+        }
+        Ok((v, out))
     }
 }
 

@@ -11,16 +11,17 @@ use civicgrid_app::participation::votes::VoteView;
 use super::tally::{TallyLines, tally_lines};
 use super::{VoteFacts, vote_facts};
 use crate::error::PageResult;
-use crate::extract::PagePath;
+use crate::extract::{CurrentUser, PagePath};
 use crate::forms::DoneNotice;
 #[allow(unused_imports)]
 use crate::i18n::Lang;
-use crate::page::{PageCtx, render};
+use crate::page::{PageCtx, format_time, render};
 use crate::routes::Routes;
 use crate::state::AppState;
 
 pub(super) fn routes(r: Routes) -> Routes {
     r.get("/participation/votes/{id}/result", result)
+        .get("/participation/votes/{id}/ballots", ballots)
 }
 
 #[derive(Template)]
@@ -48,5 +49,64 @@ async fn result(
         facts,
         t,
         notice,
+    }))
+}
+
+/// One ballot as the auditor reads it.
+struct BallotLine {
+    at: String,
+    voter: String,
+    channel: String,
+    choice: String,
+    collector: String,
+}
+
+#[derive(Template)]
+#[template(path = "participation/ballots.html")]
+struct BallotsPage {
+    ctx: PageCtx,
+    id: i64,
+    title: String,
+    lines: Vec<BallotLine>,
+}
+
+/// Every ballot cast, replacements included, for the auditor to verify the count.
+async fn ballots(
+    State(st): State<AppState>,
+    ctx: PageCtx,
+    CurrentUser(me): CurrentUser,
+    PagePath(id): PagePath<i64>,
+) -> PageResult<Response> {
+    let (v, history) = st.app.ballot_history(&me.actor, id).await?;
+    let poll = v.spec.kind == civicgrid_app::domain::participation::votes::VoteKind::Poll;
+    let lines = history
+        .into_iter()
+        .map(|(name, b)| BallotLine {
+            at: format_time(b.cast_at),
+            voter: if name.is_empty() {
+                ctx.t("vote-developer")
+            } else {
+                name
+            },
+            channel: ctx.tk("vote-channel-", &b.channel),
+            choice: if poll {
+                b.choice
+                    .split(',')
+                    .filter_map(|n| n.trim().parse::<usize>().ok())
+                    .filter_map(|n| n.checked_sub(1).and_then(|i| v.spec.options.get(i)))
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(" › ")
+            } else {
+                ctx.tk("vote-choice-", &b.choice)
+            },
+            collector: b.collector.unwrap_or_default(),
+        })
+        .collect();
+    Ok(render(&BallotsPage {
+        ctx,
+        id,
+        title: v.spec.title,
+        lines,
     }))
 }
