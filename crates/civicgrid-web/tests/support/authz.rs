@@ -34,6 +34,8 @@ pub struct Fixture {
     pub ledger: [LedgerFixture; 2],
     /// Requests: a request, a routing rule and a responder organisation on each side.
     pub requests: [RequestFixture; 2],
+    /// Co-governance: an estate in each community and an owners' vote on it, open.
+    pub participation: [ParticipationFixture; 2],
     _dir: tempfile::TempDir,
 }
 
@@ -139,9 +141,13 @@ impl Fixture {
             GridWorker | Resident => grid[0],
         };
         let mut cookies = HashMap::new();
+        let mut resident_account = 0;
         for role in ALL {
             let name = format!("as-{}", role.as_str().replace('_', "-"));
-            user(&app, &name, *role, scope_of(*role)).await;
+            let id = user(&app, &name, *role, scope_of(*role)).await;
+            if *role == Resident {
+                resident_account = id;
+            }
             let s = app
                 .login(&name, PASSWORD, "test", "test", None)
                 .await
@@ -160,6 +166,18 @@ impl Fixture {
             request_fixture(&app, grid[0], community[0]).await,
             request_fixture(&app, grid[1], community[1]).await,
         ];
+        let participation = [
+            participation_fixture(&app, grid[0], community[0]).await,
+            participation_fixture(&app, grid[1], community[1]).await,
+        ];
+        // The resident role's account is the owner inside, so that it may vote there.
+        app.link_user_resident(
+            &Actor::system(),
+            resident_account,
+            Some(participation[0].owner),
+        )
+        .await
+        .unwrap();
         let router = build_router(AppState::new(app.clone(), WebConfig::default()));
         Fixture {
             router,
@@ -170,6 +188,7 @@ impl Fixture {
             resident,
             ledger,
             requests,
+            participation,
             _dir: dir,
         }
     }
@@ -296,4 +315,99 @@ async fn request_fixture(app: &App, grid: i64, community: i64) -> RequestFixture
         org,
         photo,
     }
+}
+
+#[derive(Clone, Copy, Default)]
+pub struct ParticipationFixture {
+    pub estate: i64,
+    /// The estate's one building, with one room and its owner (head of an
+    /// owner-occupier household, 100 m²).
+    pub building: i64,
+    pub room: i64,
+    pub owner: i64,
+    /// An owners' vote on the estate, open.
+    pub vote: i64,
+}
+
+async fn participation_fixture(app: &App, grid: i64, community: i64) -> ParticipationFixture {
+    use civicgrid_app::domain::participation::art278::Matter;
+    use civicgrid_app::domain::participation::votes::{Electorate, VoteKind, VoteSpec};
+    use civicgrid_app::ledger::ResidentInput;
+    use civicgrid_app::participation::votes::NewVote;
+    let sys = Actor::system();
+    let room = app
+        .add_room(&sys, grid, "E", "1", "101", Some(1))
+        .await
+        .unwrap();
+    let household = app
+        .add_household(&sys, room, "owner", Some("100"))
+        .await
+        .unwrap();
+    let owner = app
+        .add_resident(
+            &sys,
+            &ResidentInput {
+                household_id: household,
+                name: "赵六".into(),
+                gender: Some("male".into()),
+                birth_date: Some("1960-05-06".into()),
+                id_number: None,
+                phone: None,
+                relation: "head".into(),
+                residence_status: None,
+                tags: Vec::new(),
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    let estate = app.create_estate(&sys, community, "阳光花园").await.unwrap().id;
+    let building = app
+        .estate(&sys, estate)
+        .await
+        .unwrap()
+        .buildings
+        .iter()
+        .find(|b| b.name == "E")
+        .map(|b| b.building_id)
+        .unwrap();
+    app.update_estate(&sys, estate, "阳光花园", None, &[building])
+        .await
+        .unwrap();
+    let vote = app
+        .create_vote(
+            &sys,
+            NewVote {
+                spec: VoteSpec {
+                    kind: VoteKind::Owners,
+                    title: "议事规则".into(),
+                    body: String::new(),
+                    options: Vec::new(),
+                    max_choices: 1,
+                    ranked: false,
+                    electorate: Electorate::Owners,
+                    min_age: 18,
+                    matter: Some(Matter::Rules),
+                },
+                node_id: None,
+                estate_id: Some(estate),
+                closes_at: closes_at_ms(),
+            },
+        )
+        .await
+        .unwrap()
+        .id;
+    app.open_vote(&sys, vote).await.unwrap();
+    ParticipationFixture {
+        estate,
+        building,
+        room,
+        owner,
+        vote,
+    }
+}
+
+/// Thirty days from now, in milliseconds: a vote's closing time.
+pub fn closes_at_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis() + 30 * 24 * 3600 * 1000
 }
