@@ -595,12 +595,6 @@ conformance!(residents_and_households_are_frozen_from_the_ledger, |db: Db| async
             .unwrap(),
         Some(h1)
     );
-    assert_eq!(
-        votes_repo::household_voter_of_room(&mut tx, residents.id, r1)
-            .await
-            .unwrap(),
-        None
-    );
     // Owners are frozen from the estate's parts, never from here.
     let owners = votes_repo::freeze_ledger_voters(
         &mut tx,
