@@ -68,7 +68,8 @@ pub async fn estate() -> Estate {
         if i == 6 {
             tenant = head(&api, h, "租户").await;
         } else {
-            owners.push(head(&api, h, &format!("业主{i}")).await);
+            let names = ["赵一", "钱二", "孙三", "李四", "周五"];
+            owners.push(head(&api, h, names[i - 1]).await);
         }
         rooms.push(room);
     }
