@@ -141,13 +141,9 @@ impl Fixture {
             GridWorker | Resident => grid[0],
         };
         let mut cookies = HashMap::new();
-        let mut resident_account = 0;
         for role in ALL {
             let name = format!("as-{}", role.as_str().replace('_', "-"));
-            let id = user(&app, &name, *role, scope_of(*role)).await;
-            if *role == Resident {
-                resident_account = id;
-            }
+            user(&app, &name, *role, scope_of(*role)).await;
             let s = app
                 .login(&name, PASSWORD, "test", "test", None)
                 .await
@@ -170,14 +166,6 @@ impl Fixture {
             participation_fixture(&app, grid[0], community[0]).await,
             participation_fixture(&app, grid[1], community[1]).await,
         ];
-        // The resident role's account is the owner inside, so that it may vote there.
-        app.link_user_resident(
-            &Actor::system(),
-            resident_account,
-            Some(participation[0].owner),
-        )
-        .await
-        .unwrap();
         let router = build_router(AppState::new(app.clone(), WebConfig::default()));
         Fixture {
             router,
@@ -329,11 +317,17 @@ pub struct ParticipationFixture {
     pub vote: i64,
 }
 
+/// The room, its household and owner through the ledger's use cases; the estate and
+/// the vote straight into the store, as opening it would leave them, so that the pages
+/// the zh-CN test reads (the audit log) hold no co-governance entries.
 async fn participation_fixture(app: &App, grid: i64, community: i64) -> ParticipationFixture {
     use civicgrid_app::domain::participation::art278::Matter;
-    use civicgrid_app::domain::participation::votes::{Electorate, VoteKind, VoteSpec};
+    use civicgrid_app::domain::participation::estates::owners;
+    use civicgrid_app::domain::participation::votes::{
+        Electorate, VoteKind, VoteSpec, VoteState,
+    };
     use civicgrid_app::ledger::ResidentInput;
-    use civicgrid_app::participation::votes::NewVote;
+    use civicgrid_store::participation::{estates, votes};
     let sys = Actor::system();
     let room = app
         .add_room(&sys, grid, "E", "1", "101", Some(1))
@@ -361,49 +355,79 @@ async fn participation_fixture(app: &App, grid: i64, community: i64) -> Particip
         )
         .await
         .unwrap();
-    let estate = app.create_estate(&sys, community, "阳光花园").await.unwrap().id;
-    let building = app
-        .estate(&sys, estate)
-        .await
-        .unwrap()
-        .buildings
-        .iter()
-        .find(|b| b.name == "E")
-        .map(|b| b.building_id)
-        .unwrap();
-    app.update_estate(&sys, estate, "阳光花园", None, &[building])
+    let mut tx = app.db().begin_write().await.unwrap();
+    let now = chrono::Utc::now().timestamp_millis();
+    let place = civicgrid_store::platform::org::get(&mut tx, community)
         .await
         .unwrap();
-    let vote = app
-        .create_vote(
-            &sys,
-            NewVote {
-                spec: VoteSpec {
-                    kind: VoteKind::Owners,
-                    title: "议事规则".into(),
-                    body: String::new(),
-                    options: Vec::new(),
-                    max_choices: 1,
-                    ranked: false,
-                    electorate: Electorate::Owners,
-                    min_age: 18,
-                    matter: Some(Matter::Rules),
-                },
-                node_id: None,
-                estate_id: Some(estate),
-                closes_at: closes_at_ms(),
-            },
-        )
+    let estate = estates::insert_estate(&mut tx, community, &place.path, "阳光花园", now)
         .await
         .unwrap()
         .id;
-    app.open_vote(&sys, vote).await.unwrap();
+    let building = civicgrid_store::ledger::find_building(&mut tx, grid, "E")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    estates::set_estate_buildings(&mut tx, estate, &[building])
+        .await
+        .unwrap();
+    let mut v = votes::VoteRecord {
+        id: 0,
+        node_id: community,
+        scope: place.path.clone(),
+        estate_id: Some(estate),
+        spec: VoteSpec {
+            kind: VoteKind::Owners,
+            title: "议事规则".into(),
+            body: String::new(),
+            options: Vec::new(),
+            max_choices: 1,
+            ranked: false,
+            electorate: Electorate::Owners,
+            min_age: 18,
+            matter: Some(Matter::Rules),
+        },
+        state: VoteState::Draft,
+        closes_at: closes_at_ms(),
+        created_by: None,
+        created_at: now,
+        opened_at: None,
+        closed_at: None,
+        total_area: 0,
+        total_heads: 0,
+        result: None,
+        version: 1,
+    };
+    v.id = votes::insert_vote(&mut tx, &v).await.unwrap();
+    let parts = estates::estate_parts(&mut tx, estate).await.unwrap();
+    let voters = owners(&parts).unwrap();
+    let rows: Vec<(i64, i64, i64, i64)> = parts
+        .iter()
+        .map(|p| {
+            (
+                p.room_id,
+                p.building_id,
+                p.owner.unwrap_or(0),
+                p.area_centi.unwrap_or(0),
+            )
+        })
+        .collect();
+    votes::freeze_owners(&mut tx, v.id, &voters, &rows)
+        .await
+        .unwrap();
+    v.state = VoteState::Open;
+    v.opened_at = Some(now);
+    v.total_area = voters.iter().map(|o| o.area_centi).sum();
+    v.total_heads = voters.len() as i64;
+    votes::update_vote(&mut tx, &v).await.unwrap().unwrap();
+    civicgrid_store::commit(tx).await.unwrap();
     ParticipationFixture {
         estate,
         building,
         room,
         owner,
-        vote,
+        vote: v.id,
     }
 }
 
