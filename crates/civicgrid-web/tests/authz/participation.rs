@@ -156,4 +156,3 @@ fn api_cases() -> Vec<Case> {
         ),
     ]
 }
-

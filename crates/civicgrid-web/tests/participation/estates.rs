@@ -110,7 +110,9 @@ pub async fn estate() -> Estate {
         bare_room,
         building1,
     };
-    let put = e.put(json!({"name": "阳光花园", "building_ids": [building1, building2]})).await;
+    let put = e
+        .put(json!({"name": "阳光花园", "building_ids": [building1, building2]}))
+        .await;
     assert_eq!(put.status, StatusCode::OK, "{}", put.body);
     e
 }
@@ -290,7 +292,12 @@ async fn estate_errors_name_the_field() {
     assert_eq!(r.code(), "malformed_json");
     let r = post(json!({"community_id": api.community_a})).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.body["error"]["message"].as_str().unwrap().contains("name"));
+    assert!(
+        r.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("name")
+    );
     invalid(
         &post(json!({"community_id": api.grid_a, "name": "网格小区"})).await,
         "community_id",
@@ -353,6 +360,13 @@ async fn estate_errors_name_the_field() {
     let uri = format!("/api/v1/estates/{}", other.body["id"]);
     let r = api.call(Method::GET, &uri, &api.staff_token, None).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    let r = api.call(Method::GET, "/api/v1/estates/999999", &api.staff_token, None).await;
+    let r = api
+        .call(
+            Method::GET,
+            "/api/v1/estates/999999",
+            &api.staff_token,
+            None,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }

@@ -76,7 +76,11 @@ async fn an_owners_vote_is_decided_at_the_bounds_of_art_278() {
     let id = draft.body["id"].as_i64().unwrap();
     assert_eq!(draft.header("location"), format!("/api/v1/votes/{id}"));
     assert_eq!(
-        (&draft.body["kind"], &draft.body["state"], &draft.body["matter"]),
+        (
+            &draft.body["kind"],
+            &draft.body["state"],
+            &draft.body["matter"]
+        ),
         (&json!("owners"), &json!("draft"), &json!("rebuild"))
     );
     assert_eq!(draft.body["major"], true);
@@ -88,7 +92,11 @@ async fn an_owners_vote_is_decided_at_the_bounds_of_art_278() {
     assert_eq!(open.status, StatusCode::OK, "{}", open.body);
     assert_eq!(open.body["state"], "open");
     assert_eq!(
-        (&open.body["voters"], &open.body["area_centi"], &open.body["area_m2"]),
+        (
+            &open.body["voters"],
+            &open.body["area_centi"],
+            &open.body["area_m2"]
+        ),
         (&json!(6), &json!(60_000), &json!("600"))
     );
     assert!(
@@ -109,7 +117,10 @@ async fn an_owners_vote_is_decided_at_the_bounds_of_art_278() {
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         assert_eq!(r.body["replaced"], false);
     }
-    assert_eq!(e.paper(id, e.rooms[2], "oppose").await.body["replaced"], false);
+    assert_eq!(
+        e.paper(id, e.rooms[2], "oppose").await.body["replaced"],
+        false
+    );
     let changed = e.paper(id, e.rooms[2], "同意").await;
     assert_eq!(changed.body["replaced"], true, "{}", changed.body);
     let t = e.tally(id).await;
@@ -117,18 +128,32 @@ async fn an_owners_vote_is_decided_at_the_bounds_of_art_278() {
     let a = &t["art278"];
     assert_eq!(a["quorum_heads"], false);
     assert_eq!(a["quorum_area"], false);
-    assert_eq!(area_heads(&a["quorum_short"]), (10_000, "100".to_owned(), 1));
+    assert_eq!(
+        area_heads(&a["quorum_short"]),
+        (10_000, "100".to_owned(), 1)
+    );
     assert_eq!(t["passed"], false);
 
     // The developer's let room opposes: exactly 2/3 take part, exactly 3/4 of them agree
     // by area and by head — a major matter passes.
-    assert_eq!(e.paper(id, e.rooms[5], "oppose").await.status, StatusCode::OK);
+    assert_eq!(
+        e.paper(id, e.rooms[5], "oppose").await.status,
+        StatusCode::OK
+    );
     let t = e.tally(id).await;
     let a = &t["art278"];
     assert_eq!(area_heads(&a["total"]), (60_000, "600".to_owned(), 6));
-    assert_eq!(area_heads(&a["participating"]), (40_000, "400".to_owned(), 4));
+    assert_eq!(
+        area_heads(&a["participating"]),
+        (40_000, "400".to_owned(), 4)
+    );
     assert_eq!(area_heads(&a["agreeing"]), (30_000, "300".to_owned(), 3));
-    for bound in ["quorum_area", "quorum_heads", "majority_area", "majority_heads"] {
+    for bound in [
+        "quorum_area",
+        "quorum_heads",
+        "majority_area",
+        "majority_heads",
+    ] {
         assert_eq!(a[bound], true, "{bound}: {a}");
     }
     assert_eq!(area_heads(&a["quorum_short"]), (0, "0".to_owned(), 0));
@@ -164,13 +189,24 @@ async fn an_owners_vote_is_decided_at_the_bounds_of_art_278() {
         )
         .await;
     invalid(&second, "holder_resident_id");
-    assert!(second.body["error"]["message"].as_str().unwrap().contains("revoke it first"));
+    assert!(
+        second.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("revoke it first")
+    );
 
     // Owner 5 signs in and sees the proxy they hold; an API token does not vote.
     let (cookie, csrf) = e.sign_in("owner5", e.owners[4]).await;
     let seen = e
         .api
-        .with_cookie(Method::GET, &format!("/api/v1/votes/{id}"), &cookie, None, None)
+        .with_cookie(
+            Method::GET,
+            &format!("/api/v1/votes/{id}"),
+            &cookie,
+            None,
+            None,
+        )
         .await;
     assert_eq!(seen.status, StatusCode::OK, "{}", seen.body);
     assert_eq!(seen.body["mine"]["voter"], e.owners[4]);
@@ -195,9 +231,18 @@ async fn an_owners_vote_is_decided_at_the_bounds_of_art_278() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.body["replaced"], false);
     let a = e.tally(id).await["art278"].clone();
-    assert_eq!(area_heads(&a["participating"]), (50_000, "500".to_owned(), 5));
-    assert_eq!((&a["majority_heads"], &a["passed"]), (&json!(false), &json!(false)));
-    assert_eq!(area_heads(&a["majority_short"]), (30_000, "300".to_owned(), 3));
+    assert_eq!(
+        area_heads(&a["participating"]),
+        (50_000, "500".to_owned(), 5)
+    );
+    assert_eq!(
+        (&a["majority_heads"], &a["passed"]),
+        (&json!(false), &json!(false))
+    );
+    assert_eq!(
+        area_heads(&a["majority_short"]),
+        (30_000, "300".to_owned(), 3)
+    );
     // The holder changes the proxy ballot: 4 of 5 agree.
     let r = cast(json!({"choice": "agree", "for_voter": e.owners[3]})).await;
     assert_eq!(r.body["replaced"], true, "{}", r.body);
@@ -216,7 +261,12 @@ async fn an_owners_vote_is_decided_at_the_bounds_of_art_278() {
         )
         .await;
     invalid(&refused, "voter");
-    assert!(refused.body["error"]["message"].as_str().unwrap().contains("owners"));
+    assert!(
+        refused.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("owners")
+    );
 
     // Closed: published for anyone, and no ballot is taken any more.
     let closed = e
@@ -226,7 +276,12 @@ async fn an_owners_vote_is_decided_at_the_bounds_of_art_278() {
     assert_eq!(closed.body["state"], "closed");
     let late = e.paper(id, e.rooms[4], "oppose").await;
     assert_eq!(late.status, StatusCode::CONFLICT, "{}", late.body);
-    assert!(late.body["error"]["message"].as_str().unwrap().contains("closed"));
+    assert!(
+        late.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("closed")
+    );
     assert_eq!(
         cast(json!({"choice": "oppose"})).await.status,
         StatusCode::CONFLICT
@@ -269,10 +324,22 @@ async fn vote_errors_name_the_field() {
     invalid(&create(with("matter", json!("painting"))).await, "matter");
     invalid(&create(with("matter", Value::Null)).await, "matter");
     invalid(&create(with("estate_id", Value::Null)).await, "estate_id");
-    invalid(&create(with("estate_id", json!(999_999))).await, "estate_id");
-    invalid(&create(with("electorate", json!("residents"))).await, "electorate");
-    invalid(&create(with("closes_at", json!(closes_at(-1)))).await, "closes_at");
-    invalid(&create(with("closes_at", json!(closes_at(400)))).await, "closes_at");
+    invalid(
+        &create(with("estate_id", json!(999_999))).await,
+        "estate_id",
+    );
+    invalid(
+        &create(with("electorate", json!("residents"))).await,
+        "electorate",
+    );
+    invalid(
+        &create(with("closes_at", json!(closes_at(-1)))).await,
+        "closes_at",
+    );
+    invalid(
+        &create(with("closes_at", json!(closes_at(400)))).await,
+        "closes_at",
+    );
     let unreadable = create(with("closes_at", json!("next friday"))).await;
     assert_eq!(unreadable.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
@@ -284,8 +351,10 @@ async fn vote_errors_name_the_field() {
         unreadable.body
     );
     invalid(
-        &create(json!({"kind": "poll", "title": "活动时间", "options": ["周六"],
-            "electorate": "households", "node_id": e.api.grid_a, "closes_at": closes_at(7)}))
+        &create(
+            json!({"kind": "poll", "title": "活动时间", "options": ["周六"],
+            "electorate": "households", "node_id": e.api.grid_a, "closes_at": closes_at(7)}),
+        )
         .await,
         "options",
     );
@@ -297,12 +366,20 @@ async fn vote_errors_name_the_field() {
     let open = format!("/api/v1/votes/{id}/open");
     let refused = e.staff(Method::POST, &open, None).await;
     invalid(&refused, "estate_id");
-    assert!(refused.body["error"]["message"].as_str().unwrap().contains("2-1-201"));
+    assert!(
+        refused.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("2-1-201")
+    );
     // A ballot before the vote opens is refused.
     let early = e.paper(id, e.rooms[0], "agree").await;
     assert_eq!(early.status, StatusCode::CONFLICT, "{}", early.body);
     e.without_bare_building().await;
-    assert_eq!(e.staff(Method::POST, &open, None).await.status, StatusCode::OK);
+    assert_eq!(
+        e.staff(Method::POST, &open, None).await.status,
+        StatusCode::OK
+    );
 
     invalid(&e.paper(id, e.rooms[0], "1").await, "choice");
     invalid(&e.paper(id, e.bare_room, "agree").await, "room_id");

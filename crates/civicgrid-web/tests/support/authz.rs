@@ -323,9 +323,7 @@ pub struct ParticipationFixture {
 async fn participation_fixture(app: &App, grid: i64, community: i64) -> ParticipationFixture {
     use civicgrid_app::domain::participation::art278::Matter;
     use civicgrid_app::domain::participation::estates::owners;
-    use civicgrid_app::domain::participation::votes::{
-        Electorate, VoteKind, VoteSpec, VoteState,
-    };
+    use civicgrid_app::domain::participation::votes::{Electorate, VoteKind, VoteSpec, VoteState};
     use civicgrid_app::ledger::ResidentInput;
     use civicgrid_store::participation::{estates, votes};
     let sys = Actor::system();

@@ -294,7 +294,13 @@ pub async fn update_estate(
 ) -> ApiResult<Json<Estate>> {
     let e = st
         .app
-        .update_estate(&caller.actor, id, &b.name, b.property_org_id, &b.building_ids)
+        .update_estate(
+            &caller.actor,
+            id,
+            &b.name,
+            b.property_org_id,
+            &b.building_ids,
+        )
         .await
         .map_err(|e| renamed(e, "buildings", "building_ids"))?;
     Ok(Json(estate!(e)))

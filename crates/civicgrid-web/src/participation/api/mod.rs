@@ -58,10 +58,9 @@ fn area_m2(centi: i64) -> String {
 /// `e`, naming the API's field `to` where the use case named its own `from`.
 fn renamed(e: AppError, from: &'static str, to: &'static str) -> AppError {
     match e {
-        AppError::Invalid { field, message } if field == from => AppError::Invalid {
-            field: to,
-            message,
-        },
+        AppError::Invalid { field, message } if field == from => {
+            AppError::Invalid { field: to, message }
+        }
         other => other,
     }
 }
