@@ -29,6 +29,7 @@ use crate::state::AppState;
         (name = "tokens", description = "API tokens for integrations"),
         (name = "ledger", description = "The household ledger; personal data masked unless unmasked with a purpose"),
         (name = "requests", description = "Resident requests: intake, transitions, ratings, comments, photos, flags, work queues, inbox, policy"),
+        (name = "participation", description = "Co-governance: estates, votes, paper ballots and proxies, the tally by art. 278, published results"),
     ),
 )]
 pub struct ApiDoc;

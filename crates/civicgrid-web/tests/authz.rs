@@ -108,6 +108,10 @@ pub enum Subject {
     RoutingRule,
     /// A responder organisation serving the target community.
     ResponderOrg,
+    /// An estate in the target community.
+    Estate,
+    /// An owners' vote on that estate, open.
+    Vote,
 }
 
 pub struct Case {
@@ -253,6 +257,8 @@ async fn case_request(
         S::Photo => path = path.replace("{id}", &fx.requests[side].photo.to_string()),
         S::RoutingRule => path = path.replace("{id}", &fx.requests[side].rule.to_string()),
         S::ResponderOrg => path = path.replace("{id}", &fx.requests[side].org.to_string()),
+        S::Estate => path = path.replace("{id}", &fx.participation[side].estate.to_string()),
+        S::Vote => path = path.replace("{id}", &fx.participation[side].vote.to_string()),
         S::None => {}
     }
     // Grants and new accounts go to the target's grid; nodes are created under it.
@@ -261,6 +267,10 @@ async fn case_request(
         _ => fx.grid[side],
     };
     let lf = fx.ledger[side];
+    let pf = fx.participation[side];
+    let closes_at = chrono::DateTime::from_timestamp_millis(support::authz::closes_at_ms())
+        .unwrap()
+        .to_rfc3339();
     let fill = |s: &str| {
         s.replace("{code}", &format!("{}-{}", code.to_lowercase(), side))
             .replace("{node}", &target_node.to_string())
@@ -268,6 +278,11 @@ async fn case_request(
             .replace("{household}", &lf.household.to_string())
             .replace("{household2}", &lf.household2.to_string())
             .replace("{member}", &lf.member.to_string())
+            .replace("{estate}", &pf.estate.to_string())
+            .replace("{estate_room}", &pf.room.to_string())
+            .replace("{estate_building}", &pf.building.to_string())
+            .replace("{estate_owner}", &pf.owner.to_string())
+            .replace("{closes_at}", &closes_at)
     };
     let mut req = Request::builder()
         .method(c.method)
@@ -305,7 +320,14 @@ async fn case_request(
 /// objection to the fixture's data (e.g. a member already split off), so it counts as
 /// a hidden target only outside (`side` 1).
 fn hidden_answer(c: &Case, status: StatusCode, side: usize) -> bool {
-    const TARGETS: [&str; 4] = ["{node}", "{room}", "{household}", "{member}"];
+    const TARGETS: &[&str] = &[
+        "{node}",
+        "{room}",
+        "{household}",
+        "{member}",
+        "{estate}",
+        "{estate_room}",
+    ];
     let names = |text: &str| TARGETS.iter().any(|t| text.contains(t));
     let names_target = match c.body {
         Empty => false,

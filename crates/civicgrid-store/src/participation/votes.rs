@@ -452,7 +452,8 @@ pub async fn count_ballots(
     vote_id: i64,
 ) -> StoreResult<Vec<ChoiceCount>> {
     Ok(sqlx::query_as(
-        "SELECT b.choice, COUNT(*) AS ballots, COALESCE(SUM(v.area_centi), 0) AS area_centi \
+        "SELECT b.choice, COUNT(*) AS ballots, \
+           CAST(COALESCE(SUM(v.area_centi), 0) AS BIGINT) AS area_centi \
          FROM ballots b JOIN vote_voters v ON v.vote_id = b.vote_id AND v.voter_key = b.voter_key \
          WHERE b.vote_id = $1 GROUP BY b.choice ORDER BY b.choice",
     )
@@ -489,10 +490,11 @@ pub async fn turnout_by_building(
 ) -> StoreResult<Vec<BuildingTurnout>> {
     Ok(sqlx::query_as(
         "SELECT p.building_id, bd.name AS building, COUNT(*) AS rooms, \
-           COALESCE(SUM(CASE WHEN b.voter_key IS NULL THEN 0 ELSE 1 END), 0) AS voted_rooms, \
-           COALESCE(SUM(p.area_centi), 0) AS area_centi, \
-           COALESCE(SUM(CASE WHEN b.voter_key IS NULL THEN 0 ELSE p.area_centi END), 0) \
-             AS voted_area_centi \
+           CAST(COALESCE(SUM(CASE WHEN b.voter_key IS NULL THEN 0 ELSE 1 END), 0) AS BIGINT) \
+             AS voted_rooms, \
+           CAST(COALESCE(SUM(p.area_centi), 0) AS BIGINT) AS area_centi, \
+           CAST(COALESCE(SUM(CASE WHEN b.voter_key IS NULL THEN 0 ELSE p.area_centi END), 0) \
+             AS BIGINT) AS voted_area_centi \
          FROM vote_parts p JOIN buildings bd ON bd.id = p.building_id \
          LEFT JOIN ballots b ON b.vote_id = p.vote_id AND b.voter_key = p.voter_key \
          WHERE p.vote_id = $1 GROUP BY p.building_id, bd.name ORDER BY bd.name, p.building_id",

@@ -34,6 +34,8 @@ pub struct Fixture {
     pub ledger: [LedgerFixture; 2],
     /// Requests: a request, a routing rule and a responder organisation on each side.
     pub requests: [RequestFixture; 2],
+    /// Co-governance: an estate in each community and an owners' vote on it, open.
+    pub participation: [ParticipationFixture; 2],
     _dir: tempfile::TempDir,
 }
 
@@ -160,6 +162,10 @@ impl Fixture {
             request_fixture(&app, grid[0], community[0]).await,
             request_fixture(&app, grid[1], community[1]).await,
         ];
+        let participation = [
+            participation_fixture(&app, grid[0], community[0]).await,
+            participation_fixture(&app, grid[1], community[1]).await,
+        ];
         let router = build_router(AppState::new(app.clone(), WebConfig::default()));
         Fixture {
             router,
@@ -170,6 +176,7 @@ impl Fixture {
             resident,
             ledger,
             requests,
+            participation,
             _dir: dir,
         }
     }
@@ -296,4 +303,133 @@ async fn request_fixture(app: &App, grid: i64, community: i64) -> RequestFixture
         org,
         photo,
     }
+}
+
+#[derive(Clone, Copy, Default)]
+pub struct ParticipationFixture {
+    pub estate: i64,
+    /// The estate's one building, with one room and its owner (head of an
+    /// owner-occupier household, 100 m²).
+    pub building: i64,
+    pub room: i64,
+    pub owner: i64,
+    /// An owners' vote on the estate, open.
+    pub vote: i64,
+}
+
+/// The room, its household and owner through the ledger's use cases; the estate and
+/// the vote straight into the store, as opening it would leave them, so that the pages
+/// the zh-CN test reads (the audit log) hold no co-governance entries.
+async fn participation_fixture(app: &App, grid: i64, community: i64) -> ParticipationFixture {
+    use civicgrid_app::domain::participation::art278::Matter;
+    use civicgrid_app::domain::participation::estates::owners;
+    use civicgrid_app::domain::participation::votes::{Electorate, VoteKind, VoteSpec, VoteState};
+    use civicgrid_app::ledger::ResidentInput;
+    use civicgrid_store::participation::{estates, votes};
+    let sys = Actor::system();
+    let room = app
+        .add_room(&sys, grid, "E", "1", "101", Some(1))
+        .await
+        .unwrap();
+    let household = app
+        .add_household(&sys, room, "owner", Some("100"))
+        .await
+        .unwrap();
+    let owner = app
+        .add_resident(
+            &sys,
+            &ResidentInput {
+                household_id: household,
+                name: "赵六".into(),
+                gender: Some("male".into()),
+                birth_date: Some("1960-05-06".into()),
+                id_number: None,
+                phone: None,
+                relation: "head".into(),
+                residence_status: None,
+                tags: Vec::new(),
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    let mut tx = app.db().begin_write().await.unwrap();
+    let now = chrono::Utc::now().timestamp_millis();
+    let place = civicgrid_store::platform::org::get(&mut tx, community)
+        .await
+        .unwrap();
+    let estate = estates::insert_estate(&mut tx, community, &place.path, "阳光花园", now)
+        .await
+        .unwrap()
+        .id;
+    let building = civicgrid_store::ledger::find_building(&mut tx, grid, "E")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    estates::set_estate_buildings(&mut tx, estate, &[building])
+        .await
+        .unwrap();
+    let mut v = votes::VoteRecord {
+        id: 0,
+        node_id: community,
+        scope: place.path.clone(),
+        estate_id: Some(estate),
+        spec: VoteSpec {
+            kind: VoteKind::Owners,
+            title: "议事规则".into(),
+            body: String::new(),
+            options: Vec::new(),
+            max_choices: 1,
+            ranked: false,
+            electorate: Electorate::Owners,
+            min_age: 18,
+            matter: Some(Matter::Rules),
+        },
+        state: VoteState::Draft,
+        closes_at: closes_at_ms(),
+        created_by: None,
+        created_at: now,
+        opened_at: None,
+        closed_at: None,
+        total_area: 0,
+        total_heads: 0,
+        result: None,
+        version: 1,
+    };
+    v.id = votes::insert_vote(&mut tx, &v).await.unwrap();
+    let parts = estates::estate_parts(&mut tx, estate).await.unwrap();
+    let voters = owners(&parts).unwrap();
+    let rows: Vec<(i64, i64, i64, i64)> = parts
+        .iter()
+        .map(|p| {
+            (
+                p.room_id,
+                p.building_id,
+                p.owner.unwrap_or(0),
+                p.area_centi.unwrap_or(0),
+            )
+        })
+        .collect();
+    votes::freeze_owners(&mut tx, v.id, &voters, &rows)
+        .await
+        .unwrap();
+    v.state = VoteState::Open;
+    v.opened_at = Some(now);
+    v.total_area = voters.iter().map(|o| o.area_centi).sum();
+    v.total_heads = voters.len() as i64;
+    votes::update_vote(&mut tx, &v).await.unwrap().unwrap();
+    civicgrid_store::commit(tx).await.unwrap();
+    ParticipationFixture {
+        estate,
+        building,
+        room,
+        owner,
+        vote: v.id,
+    }
+}
+
+/// Thirty days from now, in milliseconds: a vote's closing time.
+pub fn closes_at_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis() + 30 * 24 * 3600 * 1000
 }

@@ -1,13 +1,66 @@
 //! `/api/v1/estates` and `/api/v1/votes`: estates, votes, paper ballots by room and the
 //! tally with both majorities of art. 278.
 
+use civicgrid_app::AppError;
+use civicgrid_app::domain::ledger::import::format_area;
+
 use crate::routes::Routes;
 
+mod estates;
+mod votes;
+
 pub(crate) fn routes(r: Routes) -> Routes {
-    r
+    r.post("/api/v1/estates", estates::create_estate)
+        .get("/api/v1/estates", estates::estates)
+        .get("/api/v1/estates/{id}", estates::estate)
+        .put("/api/v1/estates/{id}", estates::update_estate)
+        .post("/api/v1/estates/{id}/room-owners", estates::set_room_owner)
+        .post("/api/v1/votes", votes::create_vote)
+        .get("/api/v1/votes", votes::votes)
+        .get("/api/v1/votes/{id}", votes::vote)
+        .post("/api/v1/votes/{id}/open", votes::open_vote)
+        .post("/api/v1/votes/{id}/close", votes::close_vote)
+        .get("/api/v1/votes/{id}/tally", votes::tally)
+        .post("/api/v1/votes/{id}/ballots", votes::paper_ballot)
+        .post("/api/v1/votes/{id}/my-ballot", votes::my_ballot)
+        .post("/api/v1/votes/{id}/proxies", votes::record_proxy)
+        .delete("/api/v1/votes/{id}/proxies", votes::revoke_proxy)
+        .get("/api/v1/votes/{id}/result", votes::result)
 }
 
 /// The co-governance API's part of the OpenAPI document.
 #[derive(utoipa::OpenApi)]
-#[openapi()]
+#[openapi(paths(
+    estates::create_estate,
+    estates::estates,
+    estates::estate,
+    estates::update_estate,
+    estates::set_room_owner,
+    votes::create_vote,
+    votes::votes,
+    votes::vote,
+    votes::open_vote,
+    votes::close_vote,
+    votes::tally,
+    votes::paper_ballot,
+    votes::my_ballot,
+    votes::record_proxy,
+    votes::revoke_proxy,
+    votes::result,
+))]
 pub(crate) struct Api;
+
+/// An area in hundredths of m² as m², a decimal (`8550` → `85.5`).
+fn area_m2(centi: i64) -> String {
+    format_area(centi)
+}
+
+/// `e`, naming the API's field `to` where the use case named its own `from`.
+fn renamed(e: AppError, from: &'static str, to: &'static str) -> AppError {
+    match e {
+        AppError::Invalid { field, message } if field == from => {
+            AppError::Invalid { field: to, message }
+        }
+        other => other,
+    }
+}
