@@ -271,6 +271,12 @@ async fn case_request(
     let closes_at = chrono::DateTime::from_timestamp_millis(support::authz::closes_at_ms())
         .unwrap()
         .to_rfc3339();
+    // The same time as a page's `datetime-local` field says it, in the community's time.
+    let closes_local =
+        chrono::DateTime::from_timestamp_millis(support::authz::closes_at_ms() + 8 * 3_600_000)
+            .unwrap()
+            .format("%Y-%m-%dT%H:%M")
+            .to_string();
     let fill = |s: &str| {
         s.replace("{code}", &format!("{}-{}", code.to_lowercase(), side))
             .replace("{node}", &target_node.to_string())
@@ -283,6 +289,7 @@ async fn case_request(
             .replace("{estate_building}", &pf.building.to_string())
             .replace("{estate_owner}", &pf.owner.to_string())
             .replace("{closes_at}", &closes_at)
+            .replace("{closes_local}", &closes_local)
     };
     let mut req = Request::builder()
         .method(c.method)

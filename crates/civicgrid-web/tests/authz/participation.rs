@@ -6,10 +6,157 @@
 use civicgrid_app::domain::platform::access::Role::{self, *};
 
 use crate::{ADMIN, CITY_WIDE};
-use crate::{Case, Empty, Json, Rule, S, case, hidden, scoped};
+use crate::{Case, Empty, Form, Json, Rule, S, case, hidden, scoped};
 
 pub fn cases() -> Vec<Case> {
-    api_cases()
+    let mut all = page_cases();
+    all.extend(api_cases());
+    // Last of all: closing the page's way ends the fixture's vote for good.
+    all.push(case(
+        "POST",
+        "/participation/votes/{id}/close",
+        hidden(&[CommunityStaff, StreetAdmin, SystemAdmin], ADMIN),
+        S::Vote,
+        Form(&[]),
+    ));
+    all
+}
+
+/// The pages: the hub, estates, drafting and running votes, the tally and its forms,
+/// the published result and the auditor's list of ballots.
+fn page_cases() -> Vec<Case> {
+    const MANAGERS: &[Role] = &[CommunityStaff, StreetAdmin, SystemAdmin];
+    const FOLLOWERS: &[Role] = &[
+        CommunityStaff,
+        StreetAdmin,
+        Auditor,
+        SystemAdmin,
+        OwnersCommittee,
+    ];
+    const RECORDERS: &[Role] = &[CommunityStaff, SystemAdmin, OwnersCommittee];
+    const NOBODY: &[Role] = &[];
+    const NEW_VOTE: &[(&str, &str)] = &[
+        ("kind", "owners"),
+        ("title", "{code}"),
+        ("estate_id", "{estate}"),
+        ("matter", "rules"),
+        ("closes_at", "{closes_local}"),
+    ];
+    vec![
+        case("GET", "/participation", Rule::SignedIn, S::None, Empty),
+        case(
+            "POST",
+            "/participation/estates",
+            scoped(MANAGERS, ADMIN),
+            S::ParentNode,
+            Form(&[("community_id", "{node}"), ("name", "{code}")]),
+        ),
+        case(
+            "GET",
+            "/participation/estates/{id}",
+            hidden(FOLLOWERS, CITY_WIDE),
+            S::Estate,
+            Empty,
+        ),
+        case(
+            "POST",
+            "/participation/estates/{id}",
+            hidden(MANAGERS, ADMIN),
+            S::Estate,
+            Form(&[("name", "{code}"), ("b{estate_building}", "1")]),
+        ),
+        case(
+            "GET",
+            "/participation/votes/new",
+            scoped(MANAGERS, MANAGERS),
+            S::None,
+            Empty,
+        ),
+        case(
+            "POST",
+            "/participation/votes",
+            hidden(MANAGERS, ADMIN),
+            S::None,
+            Form(NEW_VOTE),
+        ),
+        case(
+            "GET",
+            "/participation/votes/{id}",
+            hidden(FOLLOWERS, CITY_WIDE),
+            S::Vote,
+            Empty,
+        ),
+        // Open already: those who may open it hear 409 on the page.
+        case(
+            "POST",
+            "/participation/votes/{id}/open",
+            hidden(MANAGERS, ADMIN),
+            S::Vote,
+            Form(&[]),
+        ),
+        // Only a resident among the voters casts their own ballot (none in the table).
+        case(
+            "POST",
+            "/participation/votes/{id}/ballot",
+            hidden(NOBODY, NOBODY),
+            S::Vote,
+            Form(&[("choice", "agree")]),
+        ),
+        case(
+            "GET",
+            "/participation/votes/{id}/tally",
+            hidden(FOLLOWERS, CITY_WIDE),
+            S::Vote,
+            Empty,
+        ),
+        case(
+            "POST",
+            "/participation/votes/{id}/paper",
+            hidden(RECORDERS, ADMIN),
+            S::Vote,
+            Form(&[
+                ("room_id", "{estate_room}"),
+                ("choice", "agree"),
+                ("collector", "王五"),
+            ]),
+        ),
+        // The first recorder gives the proxy; the others hear it is already held (422).
+        case(
+            "POST",
+            "/participation/votes/{id}/proxy",
+            hidden(RECORDERS, ADMIN),
+            S::Vote,
+            Form(&[("room_id", "{estate_room}"), ("holder_id", "{member}")]),
+        ),
+        case(
+            "POST",
+            "/participation/votes/{id}/proxy/revoke",
+            hidden(RECORDERS, ADMIN),
+            S::Vote,
+            Form(&[("room_id", "{estate_room}")]),
+        ),
+        case(
+            "GET",
+            "/participation/votes/{id}/holders",
+            hidden(RECORDERS, ADMIN),
+            S::Vote,
+            Empty,
+        ),
+        case(
+            "GET",
+            "/participation/votes/{id}/result",
+            Rule::Public,
+            S::Vote,
+            Empty,
+        ),
+        case(
+            "GET",
+            "/participation/votes/{id}/ballots",
+            hidden(CITY_WIDE, CITY_WIDE),
+            S::Vote,
+            Empty,
+        ),
+    ]
 }
 
 /// `/api/v1/estates` and `/api/v1/votes`.
