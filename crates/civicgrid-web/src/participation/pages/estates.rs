@@ -121,10 +121,8 @@ async fn update(
     PageForm(f): PageForm<HashMap<String, String>>,
 ) -> PageResult<Response> {
     let name = f.get("name").map_or("", String::as_str);
-    let property = match optional(f.get("property_org_id").map_or("", String::as_str)) {
-        None => None,
-        Some(p) => Some(p.parse::<i64>().unwrap_or(-1)),
-    };
+    let property = optional(f.get("property_org_id").map_or("", String::as_str))
+        .map(|p| p.parse::<i64>().unwrap_or(-1));
     let buildings: Vec<i64> = f
         .keys()
         .filter_map(|k| k.strip_prefix('b').and_then(|n| n.parse().ok()))
