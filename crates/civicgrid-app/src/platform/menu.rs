@@ -47,6 +47,8 @@ pub fn menu(actor: &Actor) -> Vec<MenuLink> {
         may_reach(actor, Permission::SubmitRequest),
     );
     add("nav-my-household", "/me/household".into(), true, resident);
+    // Everyone signed in has a notice inbox; staff also follow the notices they send.
+    add("nav-notices", "/notices".into(), resident, true);
     add(
         "nav-ledger",
         "/ledger".into(),
