@@ -9,8 +9,8 @@
 //! are audited in their transaction; names on lists are masked.
 
 use civicgrid_domain::participation::notices::{
-    NoticeState, Reading, Target, Texts, Timing, Version, check_texts, check_timing,
-    check_values, code_from, needs_follow_up, normalize_code,
+    NoticeState, Reading, Target, Texts, Timing, Version, check_texts, check_timing, check_values,
+    code_from, needs_follow_up, normalize_code,
 };
 use civicgrid_domain::platform::access::{Actor, Permission, Role};
 use civicgrid_domain::platform::org::{NodeKind, OrgPath};
@@ -24,10 +24,10 @@ use crate::authz::{Change, record, require, require_somewhere};
 use crate::platform::org::OrgNode;
 use crate::{App, AppError, AppResult};
 
-/// A notice as the store keeps it (the app's view of a stored notice).
-pub use civicgrid_store::participation::notices::Notice as StoredNotice;
 /// Read and unread households of one building (the store's record, shown as is).
 pub use civicgrid_store::participation::notices::BuildingCoverage;
+/// A notice as the store keeps it (the app's view of a stored notice).
+pub use civicgrid_store::participation::notices::Notice as StoredNotice;
 
 /// The most notices a list shows.
 pub const LIST_MAX: i64 = 200;
@@ -108,7 +108,9 @@ impl NoticeView {
 
     /// The body in the reader's language, else the other.
     pub fn body(&self, english: bool) -> &str {
-        self.texts.for_reader(english).map_or("", |v| v.body.as_str())
+        self.texts
+            .for_reader(english)
+            .map_or("", |v| v.body.as_str())
     }
 }
 
@@ -284,7 +286,7 @@ fn sight_of(actor: &Actor, permission: Permission, scope: &OrgPath) -> Option<Or
 
 /// May the actor record follow-ups somewhere in `within`?
 fn may_follow_up_in(actor: &Actor, within: &OrgPath) -> bool {
-    actor.can(Permission::ViewParticipation, within) && actor.can(Permission::EditLedger, within)
+    (actor.can(Permission::ViewParticipation, within) && actor.can(Permission::EditLedger, within))
         || actor
             .scopes(Permission::EditLedger)
             .unwrap_or_default()
@@ -312,8 +314,10 @@ impl App {
             .await?
             .into_iter()
             .filter(|n| {
-                matches!(n.kind, NodeKind::Street | NodeKind::Community | NodeKind::Grid)
-                    && actor.can(Permission::ManageParticipation, &n.path)
+                matches!(
+                    n.kind,
+                    NodeKind::Street | NodeKind::Community | NodeKind::Grid
+                ) && actor.can(Permission::ManageParticipation, &n.path)
             })
             .collect();
         let mut conn = self.db.read().await?;
@@ -738,8 +742,7 @@ impl App {
         }
         if state_of(&n) != NoticeState::Published || r.read_at.is_some() {
             return Err(AppError::Conflict(
-                "this household has already read the notice, or it is no longer published"
-                    .into(),
+                "this household has already read the notice, or it is no longer published".into(),
             ));
         }
         repo::record_follow_up(
@@ -870,7 +873,11 @@ async fn view_of(
             let household = household_of_user(conn, user).await?;
             if repo::is_recipient(conn, n.id, household, user).await? {
                 let mine = repo::inbox(conn, household, user, i64::MIN, LIST_MAX).await?;
-                Some(mine.iter().find(|i| i.notice.id == n.id).and_then(|i| i.read_at))
+                Some(
+                    mine.iter()
+                        .find(|i| i.notice.id == n.id)
+                        .and_then(|i| i.read_at),
+                )
             } else {
                 None
             }

@@ -266,10 +266,16 @@ pub fn check_timing(
                 ));
             }
             Some(d) if d <= now_ms => {
-                return Err(bad("read_by", "the read-by deadline must lie in the future"));
+                return Err(bad(
+                    "read_by",
+                    "the read-by deadline must lie in the future",
+                ));
             }
             Some(d) if expires_at.is_some_and(|e| d > e) => {
-                return Err(bad("read_by", "the read-by deadline must come before the expiry"));
+                return Err(bad(
+                    "read_by",
+                    "the read-by deadline must come before the expiry",
+                ));
             }
             Some(d) => Some(d),
         }
@@ -431,13 +437,16 @@ mod tests {
     fn readers_get_their_language_else_the_other() {
         let t = check_texts("停水", "明天", "", "").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(t.for_reader(true).map(|v| v.title.as_str()), Some("停水"));
-        let both = check_texts("停水", "明天", "Water off", "Tomorrow")
-            .unwrap_or_else(|e| panic!("{e}"));
+        let both =
+            check_texts("停水", "明天", "Water off", "Tomorrow").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
             both.for_reader(true).map(|v| v.title.as_str()),
             Some("Water off")
         );
-        assert_eq!(both.for_reader(false).map(|v| v.title.as_str()), Some("停水"));
+        assert_eq!(
+            both.for_reader(false).map(|v| v.title.as_str()),
+            Some("停水")
+        );
     }
 
     #[test]

@@ -104,12 +104,12 @@ pub async fn insert_notice(conn: &mut AnyConnection, n: &NewNotice<'_>) -> Store
 }
 
 pub async fn get_notice(conn: &mut AnyConnection, id: i64) -> StoreResult<Notice> {
-    Ok(
-        crate::dialect::query_as(format!("SELECT {NOTICE_COLUMNS} FROM notices n WHERE n.id = $1"))
-            .bind(id)
-            .fetch_one(conn)
-            .await?,
-    )
+    Ok(crate::dialect::query_as(format!(
+        "SELECT {NOTICE_COLUMNS} FROM notices n WHERE n.id = $1"
+    ))
+    .bind(id)
+    .fetch_one(conn)
+    .await?)
 }
 
 /// The notice with poster code `code` (as normalised by the domain), if any.
@@ -387,9 +387,7 @@ pub async fn board(
         .await?;
         out.extend(more);
     }
-    out.sort_by(|a, b| {
-        (b.pinned, b.published_at, b.id).cmp(&(a.pinned, a.published_at, a.id))
-    });
+    out.sort_by(|a, b| (b.pinned, b.published_at, b.id).cmp(&(a.pinned, a.published_at, a.id)));
     Ok(out)
 }
 

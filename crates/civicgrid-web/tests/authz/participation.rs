@@ -96,7 +96,9 @@ fn notices() -> Vec<Case> {
             "/api/v1/notices",
             hidden(NOTICE_WRITERS, ADMIN),
             S::None,
-            Json(r#"{"scope_id": {node}, "title_zh": "测试通知", "body_zh": "测试内容", "publish": false}"#),
+            Json(
+                r#"{"scope_id": {node}, "title_zh": "测试通知", "body_zh": "测试内容", "publish": false}"#,
+            ),
         ),
         case("GET", "/api/v1/notices", SignedIn, S::None, Empty),
         case("GET", "/api/v1/notices/{id}", SignedIn, S::Notice, Empty),
@@ -107,7 +109,13 @@ fn notices() -> Vec<Case> {
             S::Notice,
             Empty,
         ),
-        case("POST", "/api/v1/notices/{id}/read", SignedIn, S::Notice, Empty),
+        case(
+            "POST",
+            "/api/v1/notices/{id}/read",
+            SignedIn,
+            S::Notice,
+            Empty,
+        ),
         case(
             "GET",
             "/api/v1/notices/{id}/coverage",

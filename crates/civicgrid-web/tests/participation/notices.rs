@@ -30,7 +30,12 @@ fn json(body: &str) -> Value {
 
 async fn coverage(t: &TestApp, cookies: &str, id: i64) -> Value {
     let res = t
-        .json("GET", &format!("/api/v1/notices/{id}/coverage"), cookies, "")
+        .json(
+            "GET",
+            &format!("/api/v1/notices/{id}/coverage"),
+            cookies,
+            "",
+        )
         .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     json(&res.body)
@@ -116,7 +121,11 @@ async fn a_resident_reading_is_one_receipt_and_coverage_counts_it() {
     assert_eq!(again.status, StatusCode::OK, "{}", again.body);
     assert_eq!(json(&again.body)["addressed_to_me"], true);
     let c = coverage(&t, &staff, id).await;
-    assert_eq!((c["households"].clone(), c["households_read"].clone()), (2.into(), 1.into()), "{c}");
+    assert_eq!(
+        (c["households"].clone(), c["households_read"].clone()),
+        (2.into(), 1.into()),
+        "{c}"
+    );
     let buildings = c["buildings"].as_array().cloned().unwrap_or_default();
     let read: Vec<(String, i64, i64)> = buildings
         .iter()
@@ -128,10 +137,7 @@ async fn a_resident_reading_is_one_receipt_and_coverage_counts_it() {
             )
         })
         .collect();
-    assert_eq!(
-        read,
-        vec![("3栋".to_owned(), 1, 1), ("4".to_owned(), 1, 0)]
-    );
+    assert_eq!(read, vec![("3栋".to_owned(), 1, 1), ("4".to_owned(), 1, 0)]);
     // The coverage page names rooms as people say them, with a bar per building.
     t.get_in(&format!("/notices/{id}/coverage"), &staff, "zh-CN")
         .await
@@ -183,9 +189,12 @@ async fn the_grid_worker_follows_up_households_that_have_not_read() {
         .assert_contains("3栋2单元501室");
     // The deadline passes.
     let mut tx = t.app.db().begin_write().await.expect("tx");
-    civicgrid_store::raw_execute(&mut tx, "UPDATE notices SET read_by = 1 WHERE important = 1")
-        .await
-        .expect("deadline");
+    civicgrid_store::raw_execute(
+        &mut tx,
+        "UPDATE notices SET read_by = 1 WHERE important = 1",
+    )
+    .await
+    .expect("deadline");
     civicgrid_store::commit(tx).await.expect("commit");
     t.get("/notices", &grid_worker)
         .await
@@ -196,13 +205,25 @@ async fn the_grid_worker_follows_up_households_that_have_not_read() {
     let path = format!("/notices/receipts/{receipt}/follow-up");
     // A bad outcome is named.
     let bad = t
-        .post_form(&path, &[("_csrf", CSRF), ("outcome", "online"), ("notice_id", &id.to_string())], &grid_worker)
+        .post_form(
+            &path,
+            &[
+                ("_csrf", CSRF),
+                ("outcome", "online"),
+                ("notice_id", &id.to_string()),
+            ],
+            &grid_worker,
+        )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
     assert!(bad.body.contains("outcome-error"), "{}", bad.body);
     // Not reached keeps it on the list; told by phone takes it off.
     let res = t
-        .post_form(&path, &[("_csrf", CSRF), ("outcome", "not_reached")], &grid_worker)
+        .post_form(
+            &path,
+            &[("_csrf", CSRF), ("outcome", "not_reached")],
+            &grid_worker,
+        )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
     t.get(&format!("/notices/{id}/follow-up"), &grid_worker)
@@ -210,7 +231,11 @@ async fn the_grid_worker_follows_up_households_that_have_not_read() {
         .assert_contains("Not reached")
         .assert_contains("Bldg 3");
     let res = t
-        .post_form(&path, &[("_csrf", CSRF), ("outcome", "phone")], &grid_worker)
+        .post_form(
+            &path,
+            &[("_csrf", CSRF), ("outcome", "phone")],
+            &grid_worker,
+        )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
     t.get(&format!("/notices/{id}/follow-up"), &grid_worker)
@@ -221,7 +246,11 @@ async fn the_grid_worker_follows_up_households_that_have_not_read() {
     assert_eq!(c["recipients"][0]["reading"], "phone");
     // Once read, another outcome is refused.
     let res = t
-        .post_form(&path, &[("_csrf", CSRF), ("outcome", "in_person")], &grid_worker)
+        .post_form(
+            &path,
+            &[("_csrf", CSRF), ("outcome", "in_person")],
+            &grid_worker,
+        )
         .await;
     assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.body);
     // Each outcome was audited.
@@ -259,7 +288,10 @@ async fn a_poster_code_opens_its_notice() {
     // Typed in lower case with a space, it still opens the notice, for anyone.
     let typed = format!("{} {}", &code[..3], &code[3..]).to_lowercase();
     let res = t
-        .get(&format!("/notices/code?code={}", crate::support::form_encode(&typed)), "")
+        .get(
+            &format!("/notices/code?code={}", crate::support::form_encode(&typed)),
+            "",
+        )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
     assert_eq!(res.header(header::LOCATION), format!("/notices/{id}"));
@@ -279,38 +311,52 @@ async fn bad_notices_are_refused_naming_the_field() {
     let staff = t.login("staff").await;
     let community = t.nodes.community;
     let cases = [
-        (
-            format!(r#"{{"scope_id": {community}}}"#),
-            "title_zh",
-        ),
+        (format!(r#"{{"scope_id": {community}}}"#), "title_zh"),
         (
             format!(r#"{{"scope_id": {community}, "title_zh": "停电", "body_zh": ""}}"#),
             "body_zh",
         ),
         (
-            format!(r#"{{"scope_id": {community}, "title_zh": "停电", "body_zh": "明天", "important": true}}"#),
+            format!(
+                r#"{{"scope_id": {community}, "title_zh": "停电", "body_zh": "明天", "important": true}}"#
+            ),
             "read_by",
         ),
         (
-            format!(r#"{{"scope_id": {community}, "title_zh": "停电", "body_zh": "明天", "target": "tags"}}"#),
+            format!(
+                r#"{{"scope_id": {community}, "title_zh": "停电", "body_zh": "明天", "target": "tags"}}"#
+            ),
             "tags",
         ),
         (
-            format!(r#"{{"scope_id": {community}, "title_zh": "停电", "body_zh": "明天", "target": "roles", "roles": ["resident"]}}"#),
+            format!(
+                r#"{{"scope_id": {community}, "title_zh": "停电", "body_zh": "明天", "target": "roles", "roles": ["resident"]}}"#
+            ),
             "roles",
         ),
         (
-            format!(r#"{{"scope_id": {}, "title_zh": "停电", "body_zh": "明天"}}"#, t.nodes.other_community),
+            format!(
+                r#"{{"scope_id": {}, "title_zh": "停电", "body_zh": "明天"}}"#,
+                t.nodes.other_community
+            ),
             "scope_id",
         ),
     ];
     for (body, field) in cases {
         let res = t.json("POST", "/api/v1/notices", &staff, &body).await;
-        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {}", res.body);
+        assert_eq!(
+            res.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}: {}",
+            res.body
+        );
         let v = json(&res.body);
         assert_eq!(v["error"]["code"], "invalid_input");
         assert!(
-            v["error"]["message"].as_str().unwrap_or("").starts_with(field),
+            v["error"]["message"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with(field),
             "{body}: {v}"
         );
     }
@@ -318,7 +364,12 @@ async fn bad_notices_are_refused_naming_the_field() {
     let res = t
         .post_form(
             "/notices",
-            &[("_csrf", CSRF), ("scope_id", ""), ("title_zh", "停电通知"), ("body_zh", "明天")],
+            &[
+                ("_csrf", CSRF),
+                ("scope_id", ""),
+                ("title_zh", "停电通知"),
+                ("body_zh", "明天"),
+            ],
             &staff,
         )
         .await;

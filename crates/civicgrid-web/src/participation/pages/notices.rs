@@ -13,8 +13,7 @@ use civicgrid_app::domain::ledger::place;
 use civicgrid_app::domain::participation::notices::{Reading, Target};
 use civicgrid_app::domain::platform::access::Permission;
 use civicgrid_app::participation::notices::{
-    BuildingCoverage, DueFollowUp, NoticeChoices, NoticeInput, NoticeLine, NoticeView,
-    RecipientRow,
+    BuildingCoverage, DueFollowUp, NoticeChoices, NoticeInput, NoticeLine, NoticeView, RecipientRow,
 };
 use serde::Deserialize;
 
@@ -32,7 +31,7 @@ pub(super) fn routes(r: Routes) -> Routes {
         .get("/notices/new", new_form)
         .post("/notices", create)
         .get("/notices/code", by_code)
-        .get("/notices/board/{community_id}", board)
+        .get("/notices/board/{id}", board)
         .get("/notices/{id}", show)
         .post("/notices/{id}/publish", publish)
         .post("/notices/{id}/withdraw", withdraw)
@@ -74,7 +73,10 @@ fn line(ctx: &PageCtx, l: &NoticeLine, offset: i32, inbox: bool) -> Line {
         } else {
             ctx.lang.t_args(
                 "notice-reach",
-                &[("read", l.read.to_string()), ("total", l.recipients.to_string())],
+                &[
+                    ("read", l.read.to_string()),
+                    ("total", l.recipients.to_string()),
+                ],
             )
         },
         unread: inbox && l.read_at.is_none(),
@@ -431,7 +433,10 @@ async fn shown(st: &AppState, ctx: &PageCtx, v: &NoticeView) -> PageResult<Shown
         expires: v.expires_at.map(|t| local_time(t, offset)),
         reach: ctx.lang.t_args(
             "notice-reach",
-            &[("read", v.read.to_string()), ("total", v.recipients.to_string())],
+            &[
+                ("read", v.read.to_string()),
+                ("total", v.recipients.to_string()),
+            ],
         ),
         read_by_me: v.my_receipt.flatten().map(|t| local_time(t, offset)),
         addressed_to_me: v.my_receipt.is_some(),
@@ -514,11 +519,7 @@ async fn withdraw(
     PagePath(id): PagePath<i64>,
     crate::extract::PageForm(f): crate::extract::PageForm<WithdrawForm>,
 ) -> PageResult<Response> {
-    match st
-        .app
-        .withdraw_notice(&me.actor, id, Some(&f.reason))
-        .await
-    {
+    match st.app.withdraw_notice(&me.actor, id, Some(&f.reason)).await {
         Ok(_) => Ok(Redirect::to(&format!("/notices/{id}?done=notice_withdrawn")).into_response()),
         Err(e) => {
             let (status, problems) = problems_of(ctx.lang, e, "reason")?;
@@ -562,7 +563,11 @@ fn bars_svg(bars: &[Bar], title: &str) -> String {
         } else {
             0
         };
-        let pct = if b.total > 0 { b.read * 100 / b.total } else { 0 };
+        let pct = if b.total > 0 {
+            b.read * 100 / b.total
+        } else {
+            0
+        };
         s.push_str(&format!(
             "<text x=\"0\" y=\"{ty}\" class=\"bar-label\">{label}</text>\
              <rect x=\"{LABEL}\" y=\"{y}\" width=\"{WIDTH}\" height=\"20\" class=\"bar-all\"/>\
@@ -631,7 +636,8 @@ async fn coverage(
     let offset = utc_offset(&st).await?;
     let n = shown(&st, &ctx, &c.notice).await?;
     let speech = crate::ledger::pages::speech(ctx.lang);
-    let label = |b: &BuildingCoverage| format!("{} {}", b.grid_name, place::building(&b.building, speech));
+    let label =
+        |b: &BuildingCoverage| format!("{} {}", b.grid_name, place::building(&b.building, speech));
     let bars: Vec<Bar> = c
         .buildings
         .iter()
@@ -751,10 +757,10 @@ async fn record_follow_up(
         .record_notice_follow_up(&me.actor, receipt, &f.outcome)
         .await
     {
-        Ok(notice) => Ok(
-            Redirect::to(&format!("/notices/{notice}/follow-up?done=notice_followed"))
-                .into_response(),
-        ),
+        Ok(notice) => Ok(Redirect::to(&format!(
+            "/notices/{notice}/follow-up?done=notice_followed"
+        ))
+        .into_response()),
         Err(e) => {
             let (status, problems) = problems_of(ctx.lang, e, "outcome")?;
             match f.notice_id {
