@@ -387,7 +387,7 @@ pub async fn board(
         .await?;
         out.extend(more);
     }
-    out.sort_by(|a, b| (b.pinned, b.published_at, b.id).cmp(&(a.pinned, a.published_at, a.id)));
+    out.sort_by_key(|n| std::cmp::Reverse((n.pinned, n.published_at, n.id)));
     Ok(out)
 }
 

@@ -741,8 +741,9 @@ async fn follow_up(
 struct OutcomeForm {
     #[serde(default)]
     outcome: String,
+    /// The notice whose list the form was on (to show it again with the objection).
     #[serde(default)]
-    notice_id: Option<i64>,
+    notice_id: String,
 }
 
 async fn record_follow_up(
@@ -763,7 +764,7 @@ async fn record_follow_up(
         .into_response()),
         Err(e) => {
             let (status, problems) = problems_of(ctx.lang, e, "outcome")?;
-            match f.notice_id {
+            match f.notice_id.trim().parse::<i64>().ok() {
                 Some(id) => {
                     let page = follow_up_page(&st, ctx, &me, id, None, problems).await?;
                     Ok((status, page).into_response())
