@@ -424,10 +424,10 @@ impl App {
                 target_id: n.id.to_string(),
                 scope: Some(&node.path),
                 reason: None,
+                // Whom it is for stays on the notice itself, which never changes.
                 details: serde_json::json!({
-                    "target": target.kind(), "values": target.values(),
-                    "estate_id": target.estate(), "important": timing.important,
-                    "pinned": input.pinned,
+                    "important": timing.important, "pinned": input.pinned,
+                    "estate_id": target.estate(),
                 }),
             },
         )
@@ -521,7 +521,7 @@ impl App {
                 target_id: n.id.to_string(),
                 scope: Some(&n.scope()),
                 reason: reason.as_deref(),
-                details: serde_json::json!({"previous_state": n.state}),
+                details: serde_json::json!({"was_published": n.state == "published"}),
             },
         )
         .await?;
