@@ -79,6 +79,8 @@ mod ledger_bulk;
 mod ledger_places;
 #[path = "conformance/name_index.rs"]
 mod name_index;
+#[path = "conformance/notices.rs"]
+mod notices;
 #[path = "conformance/org.rs"]
 mod org;
 #[path = "conformance/participation.rs"]

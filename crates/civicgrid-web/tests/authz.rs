@@ -100,6 +100,10 @@ pub enum Subject {
     Household2,
     /// A resident record in the target grid (ledger).
     LedgerResident,
+    /// A published public notice of the target community (important, to every household).
+    Notice,
+    /// The first household's receipt of that notice.
+    NoticeReceipt,
     /// A request located in the target grid (taken by phone, not by a resident).
     Request,
     /// A photo of that request.
@@ -253,6 +257,8 @@ async fn case_request(
         S::Household => path = path.replace("{id}", &fx.ledger[side].household.to_string()),
         S::Household2 => path = path.replace("{id}", &fx.ledger[side].household2.to_string()),
         S::LedgerResident => path = path.replace("{id}", &fx.ledger[side].resident.to_string()),
+        S::Notice => path = path.replace("{id}", &fx.notices[side].notice.to_string()),
+        S::NoticeReceipt => path = path.replace("{id}", &fx.notices[side].receipt.to_string()),
         S::Request => path = path.replace("{id}", &fx.requests[side].request.to_string()),
         S::Photo => path = path.replace("{id}", &fx.requests[side].photo.to_string()),
         S::RoutingRule => path = path.replace("{id}", &fx.requests[side].rule.to_string()),

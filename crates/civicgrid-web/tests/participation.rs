@@ -1,11 +1,14 @@
 //! Co-governance through the real router: estates built from the ledger, owners' votes
-//! decided by art. 278 from paper ballots, proxies and residents' own ballots, and the
-//! published result — through the API and through the pages.
+//! decided by art. 278 from paper ballots, proxies and residents' own ballots, the
+//! published result — through the API and through the pages — and notices (targeting,
+//! receipts, coverage, follow-up, the poster's code and the board).
 
 mod support;
 
 #[path = "participation/estates.rs"]
 mod estates;
+#[path = "participation/notices.rs"]
+mod notices;
 #[path = "participation/pages.rs"]
 mod pages;
 #[path = "participation/votes.rs"]

@@ -168,7 +168,58 @@ pub async fn seed(app: &App) -> anyhow::Result<(usize, u64)> {
         .await
         .map_err(|e| anyhow::anyhow!("importing the demo residents: {e}"))?;
     seed_requests(app).await?;
+    seed_notices(app).await?;
     Ok((grids, summary.inserted))
+}
+
+/// Two notices of the demo community by its staff: a pinned public one on the board,
+/// and an important one for the residents living alone, which their grid worker
+/// follows up.
+async fn seed_notices(app: &App) -> anyhow::Result<()> {
+    use civicgrid_app::participation::notices::NoticeInput;
+    let staff = demo_actor(app, "staff").await?;
+    let community = staff
+        .assignments
+        .first()
+        .map(|a| a.node_id)
+        .context("the demo staff member has no community")?;
+    let fail = |e: civicgrid_app::AppError| anyhow::Error::new(e).context("seeding demo notices");
+    app.create_notice(
+        &staff,
+        &NoticeInput {
+            scope_id: Some(community),
+            title_zh: "电梯年检通知".into(),
+            body_zh: "本周四 9:00–12:00 各楼栋电梯依次年检，届时请走楼梯，给您带来不便敬请谅解。"
+                .into(),
+            title_en: "Lift inspection".into(),
+            body_en: "On Thursday 9:00–12:00 the lifts are inspected building by building; \
+                      please use the stairs meanwhile."
+                .into(),
+            target: "everyone".into(),
+            pinned: true,
+            publish: true,
+            ..NoticeInput::default()
+        },
+    )
+    .await
+    .map_err(fail)?;
+    app.create_notice(
+        &staff,
+        &NoticeInput {
+            scope_id: Some(community),
+            title_zh: "寒潮防护提醒".into(),
+            body_zh: "未来三天有寒潮，请关好门窗、注意用电用气安全；如需帮助请联系网格员。".into(),
+            target: "tags".into(),
+            tags: vec!["elderly_alone".into()],
+            important: true,
+            read_by: Some(civicgrid_app::now_ms() + 2 * 86_400_000),
+            publish: true,
+            ..NoticeInput::default()
+        },
+    )
+    .await
+    .map_err(fail)?;
+    Ok(())
 }
 
 /// The actor of a demo account, as if it had signed in.

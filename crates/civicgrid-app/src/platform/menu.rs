@@ -48,6 +48,8 @@ pub fn menu(actor: &Actor) -> Vec<MenuLink> {
     );
     add("nav-my-household", "/me/household".into(), true, resident);
     add("nav-participation", "/participation".into(), false, true);
+    // Everyone signed in has a notice inbox; staff also follow the notices they send.
+    add("nav-notices", "/notices".into(), resident, true);
     add(
         "nav-ledger",
         "/ledger".into(),

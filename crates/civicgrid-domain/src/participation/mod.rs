@@ -3,4 +3,5 @@
 
 pub mod art278;
 pub mod estates;
+pub mod notices;
 pub mod votes;

@@ -36,6 +36,8 @@ pub struct Fixture {
     pub requests: [RequestFixture; 2],
     /// Co-governance: an estate in each community and an owners' vote on it, open.
     pub participation: [ParticipationFixture; 2],
+    /// Notices: a published public notice of each community and a household's receipt.
+    pub notices: [NoticeFixture; 2],
     _dir: tempfile::TempDir,
 }
 
@@ -103,6 +105,40 @@ async fn ledger_fixture(app: &App, grid: i64, side: usize) -> LedgerFixture {
     }
 }
 
+/// A notice of the community `community`, published to every household, important
+/// with a deadline a week away, and the receipt of the first household it reached.
+#[derive(Clone, Copy, Default)]
+pub struct NoticeFixture {
+    pub notice: i64,
+    pub receipt: i64,
+}
+
+async fn notice_fixture(app: &App, community: i64) -> NoticeFixture {
+    use civicgrid_app::participation::notices::NoticeInput;
+    let sys = Actor::system();
+    let v = app
+        .create_notice(
+            &sys,
+            &NoticeInput {
+                scope_id: Some(community),
+                title_zh: "停水通知".into(),
+                body_zh: "明天九点到十二点停水，请提前储水。".into(),
+                target: "everyone".into(),
+                important: true,
+                read_by: Some(civicgrid_app::now_ms() + 7 * 86_400_000),
+                publish: true,
+                ..NoticeInput::default()
+            },
+        )
+        .await
+        .unwrap();
+    let coverage = app.notice_coverage(&sys, v.id).await.unwrap();
+    NoticeFixture {
+        notice: v.id,
+        receipt: coverage.rows.first().map_or(0, |r| r.id),
+    }
+}
+
 pub const CSRF: &str = "csrf-token-for-tests";
 
 /// Password of every account of the fixture.
@@ -166,6 +202,10 @@ impl Fixture {
             participation_fixture(&app, grid[0], community[0]).await,
             participation_fixture(&app, grid[1], community[1]).await,
         ];
+        let notices = [
+            notice_fixture(&app, community[0]).await,
+            notice_fixture(&app, community[1]).await,
+        ];
         let router = build_router(AppState::new(app.clone(), WebConfig::default()));
         Fixture {
             router,
@@ -177,6 +217,7 @@ impl Fixture {
             ledger,
             requests,
             participation,
+            notices,
             _dir: dir,
         }
     }

@@ -7,9 +7,11 @@ use civicgrid_app::domain::ledger::import::format_area;
 use crate::routes::Routes;
 
 mod estates;
+mod notices;
 mod votes;
 
 pub(crate) fn routes(r: Routes) -> Routes {
+    let r = notices::routes(r);
     r.post("/api/v1/estates", estates::create_estate)
         .get("/api/v1/estates", estates::estates)
         .get("/api/v1/estates/{id}", estates::estate)
@@ -47,6 +49,12 @@ pub(crate) fn routes(r: Routes) -> Routes {
     votes::record_proxy,
     votes::revoke_proxy,
     votes::result,
+    notices::create,
+    notices::publish,
+    notices::list,
+    notices::get_notice,
+    notices::read,
+    notices::coverage,
 ))]
 pub(crate) struct Api;
 

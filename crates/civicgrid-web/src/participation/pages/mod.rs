@@ -11,6 +11,7 @@ use crate::routes::Routes;
 
 mod estates;
 mod hub;
+mod notices;
 mod result;
 mod tally;
 mod votes;
@@ -20,6 +21,7 @@ pub(crate) fn routes(r: Routes) -> Routes {
     let r = estates::routes(r);
     let r = votes::routes(r);
     let r = tally::routes(r);
+    let r = notices::routes(r);
     result::routes(r)
 }
 

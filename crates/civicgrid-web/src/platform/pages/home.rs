@@ -83,6 +83,18 @@ struct HomePage {
     may_view_data_access: bool,
     /// Votes open now that the reader follows or may cast a ballot in.
     votes: Option<Vec<crate::participation::pages::VoteLine>>,
+    /// Notices: unread ones addressed to the reader, and important ones with
+    /// households still to tell (those who follow coverage).
+    notices: Option<NoticeCard>,
+}
+
+/// The notices card of a home page.
+struct NoticeCard {
+    /// (id, title) of unread notices addressed to the reader.
+    unread: Vec<(i64, String)>,
+    /// (id, title, unread households) of important notices past their deadline.
+    follow_ups: Vec<(i64, String, i64)>,
+    may_write: bool,
 }
 
 async fn home(
@@ -105,6 +117,7 @@ async fn home(
         recent: None,
         may_view_data_access: false,
         votes: None,
+        notices: None,
     };
     let Some(u) = &ctx.user else {
         return Ok(render(&page));
@@ -226,11 +239,49 @@ async fn home(
     if !open.is_empty() || has(Role::OwnersCommittee) {
         page.votes = Some(open);
     }
+    page.notices = Some(notice_card(&st, &ctx, actor).await?);
     Ok(render(&page))
 }
 
 /// The administrator's and auditor's part: what they manage and what the logs
 /// recorded lately, each count linking to its page.
+/// The reader's unread notices (up to five) and the follow-ups due in their places.
+async fn notice_card(
+    st: &AppState,
+    ctx: &PageCtx,
+    actor: &civicgrid_app::domain::platform::access::Actor,
+) -> PageResult<NoticeCard> {
+    let english = ctx.lang == Lang::En;
+    let unread = st
+        .app
+        .my_notices(actor)
+        .await?
+        .iter()
+        .filter(|l| l.read_at.is_none())
+        .take(5)
+        .map(|l| (l.id, l.title(english).to_owned()))
+        .collect();
+    let follow_ups = st
+        .app
+        .due_notice_follow_ups(actor)
+        .await?
+        .into_iter()
+        .map(|d| {
+            let (mine, other) = if english {
+                (d.title_en, d.title_zh)
+            } else {
+                (d.title_zh, d.title_en)
+            };
+            (d.notice_id, mine.or(other).unwrap_or_default(), d.unread)
+        })
+        .collect();
+    Ok(NoticeCard {
+        unread,
+        follow_ups,
+        may_write: may_reach(actor, Permission::ManageParticipation),
+    })
+}
+
 async fn oversee(st: &AppState, ctx: &PageCtx, page: &mut HomePage) -> PageResult<()> {
     let Some(u) = &ctx.user else {
         return Ok(());
