@@ -8,7 +8,6 @@ use civicgrid_app::domain::platform::access::Role::{self, *};
 use crate::{ADMIN, CITY_WIDE};
 use crate::{Case, Empty, Form, Json, Rule, S, case, hidden, scoped};
 
-
 pub fn cases() -> Vec<Case> {
     let mut all = page_cases();
     all.extend(api_cases());
