@@ -301,7 +301,6 @@ invalid-title_en = Check the English title
 invalid-body_en = Check the English text
 invalid-target = Choose whom it is for
 invalid-roles = Choose roles
-invalid-estate_id = Choose an estate
 invalid-read_by = Check the read-by deadline
 invalid-expires_at = Check the expiry
 invalid-outcome = Choose an outcome

@@ -301,7 +301,6 @@ invalid-title_en = 请检查英文标题
 invalid-body_en = 请检查英文正文
 invalid-target = 请选择发给谁
 invalid-roles = 请选择角色
-invalid-estate_id = 请选择小区
 invalid-read_by = 请检查阅读截止时间
 invalid-expires_at = 请检查有效期
 invalid-outcome = 请选择告知结果
