@@ -75,28 +75,81 @@ pub async fn run(a: VoteArgs) -> anyhow::Result<()> {
     result
 }
 
-/// An estate of at least `rooms` rooms: whole buildings of one community, added until
-/// the estate is big enough. Returns the staff actor of its community and its id.
+/// An estate of `rooms` rooms, each the home of one owner-occupier household with its
+/// area: the ledger's generated communities hold a few thousand rooms each, so the
+/// estate's buildings are added to the first community's first grid through the
+/// ledger's use cases (40 buildings of 5 units). Returns the community's staff, the
+/// estate and its rooms.
 async fn estate(app: &App, rooms: i64) -> anyhow::Result<(Actor, i64, i64)> {
-    let nodes = app.nodes_for(&Actor::system(), Permission::ViewOrg).await?;
-    for c in nodes.iter().filter(|n| n.kind == NodeKind::Community) {
-        let who = staff(c);
-        let e = app.create_estate(&who, c.id, "测试小区").await?;
-        let view = app.estate(&who, e.id).await?;
-        let all: Vec<i64> = view.buildings.iter().map(|b| b.building_id).collect();
-        let mut taken = 0;
-        while taken < all.len() {
-            taken = (taken + 10).min(all.len());
-            app.update_estate(&who, e.id, "测试小区", None, &all[..taken])
+    let sys = Actor::system();
+    let nodes = app.nodes_for(&sys, Permission::ViewOrg).await?;
+    let community = nodes
+        .iter()
+        .find(|n| n.kind == NodeKind::Community)
+        .context("no community")?;
+    let grid = nodes
+        .iter()
+        .find(|n| n.kind == NodeKind::Grid && n.parent_id == Some(community.id))
+        .context("no grid")?;
+    let who = staff(community);
+    let per_building = (rooms + 39) / 40;
+    let next = Arc::new(AtomicUsize::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let (app, next, grid_id) = (app.clone(), Arc::clone(&next), grid.id);
+        tasks.push(tokio::spawn(async move {
+            let sys = Actor::system();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed) as i64;
+                if i >= rooms {
+                    break;
+                }
+                let (b, r) = (i / per_building, i % per_building);
+                let (unit, n) = (r % 5, r / 5);
+                let room = app
+                    .add_room(
+                        &sys,
+                        grid_id,
+                        &format!("E{}", b + 1),
+                        &format!("{}", unit + 1),
+                        &format!("{}{:02}", n / 4 + 1, n % 4 + 1),
+                        Some(n / 4 + 1),
+                    )
+                    .await?;
+                let area = format!("{}.{}", 60 + i % 90, i % 10);
+                let household = app.add_household(&sys, room, "owner", Some(&area)).await?;
+                app.add_resident(
+                    &sys,
+                    &civicgrid_app::ledger::ResidentInput {
+                        household_id: household,
+                        name: "王建国".into(),
+                        gender: Some("male".into()),
+                        birth_date: Some("1970-01-01".into()),
+                        relation: "head".into(),
+                        ..Default::default()
+                    },
+                    None,
+                )
                 .await?;
-            let got = app.estate(&who, e.id).await?.electorate.rooms;
-            if got >= rooms {
-                return Ok((who, e.id, got));
             }
-        }
-        app.update_estate(&who, e.id, "测试小区", None, &[]).await?;
+            anyhow::Ok(())
+        }));
     }
-    anyhow::bail!("no community has {rooms} rooms; load more residents")
+    for t in tasks {
+        t.await??;
+    }
+    let e = app.create_estate(&who, community.id, "测试小区").await?;
+    let view = app.estate(&who, e.id).await?;
+    let ours: Vec<i64> = view
+        .buildings
+        .iter()
+        .filter(|b| b.name.starts_with('E'))
+        .map(|b| b.building_id)
+        .collect();
+    app.update_estate(&who, e.id, "测试小区", None, &ours)
+        .await?;
+    let got = app.estate(&who, e.id).await?.electorate.rooms;
+    Ok((who, e.id, got))
 }
 
 async fn bench(a: &VoteArgs, dir: &std::path::Path) -> anyhow::Result<()> {

@@ -77,7 +77,7 @@ fn access_lines(lang: Lang, entries: Vec<DataAccess>) -> Vec<AccessLine> {
             what: label(lang, "action-", &e.action),
             masked_view: e.action == VIEW_RESIDENT || e.action == VIEW_HOUSEHOLD,
             action_code: e.action,
-            actor: e.actor,
+            actor: crate::platform::pages::audit::actor_name(lang, e.actor),
             role: e.role,
             purpose: e.purpose,
         })
