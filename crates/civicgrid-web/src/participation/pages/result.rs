@@ -78,7 +78,6 @@ async fn ballots(
     PagePath(id): PagePath<i64>,
 ) -> PageResult<Response> {
     let (v, history) = st.app.ballot_history(&me.actor, id).await?;
-    let poll = v.spec.kind == civicgrid_app::domain::participation::votes::VoteKind::Poll;
     let lines = history
         .into_iter()
         .map(|(name, b)| BallotLine {
@@ -89,17 +88,7 @@ async fn ballots(
                 name
             },
             channel: ctx.tk("vote-channel-", &b.channel),
-            choice: if poll {
-                b.choice
-                    .split(',')
-                    .filter_map(|n| n.trim().parse::<usize>().ok())
-                    .filter_map(|n| n.checked_sub(1).and_then(|i| v.spec.options.get(i)))
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(" › ")
-            } else {
-                ctx.tk("vote-choice-", &b.choice)
-            },
+            choice: super::votes::choice_words(&ctx, &v.spec, &b.choice),
             collector: b.collector.unwrap_or_default(),
         })
         .collect();

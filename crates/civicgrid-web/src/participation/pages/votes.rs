@@ -224,13 +224,13 @@ struct VotePage {
 }
 
 /// A stored choice in words: the stance, or the options' texts.
-pub(super) fn choice_words(ctx: &PageCtx, v: &VoteView, code: &str) -> String {
-    if v.vote.spec.kind != VoteKind::Poll {
+pub(super) fn choice_words(ctx: &PageCtx, spec: &VoteSpec, code: &str) -> String {
+    if spec.kind != VoteKind::Poll {
         return ctx.tk("vote-choice-", code);
     }
     code.split(',')
         .filter_map(|n| n.trim().parse::<usize>().ok())
-        .filter_map(|n| n.checked_sub(1).and_then(|i| v.vote.spec.options.get(i)))
+        .filter_map(|n| n.checked_sub(1).and_then(|i| spec.options.get(i)))
         .cloned()
         .collect::<Vec<_>>()
         .join(" › ")
@@ -268,7 +268,10 @@ async fn vote_page(
             Some(_) => castable.push(Castable {
                 whom: "self".into(),
                 label: ctx.t("vote-for-myself"),
-                current: m.own.as_ref().map(|b| choice_words(&ctx, &v, &b.choice)),
+                current: m
+                    .own
+                    .as_ref()
+                    .map(|b| choice_words(&ctx, &v.vote.spec, &b.choice)),
                 cast_at: m.own.as_ref().map(|b| format_time(b.cast_at)),
             }),
             None => {
@@ -279,7 +282,9 @@ async fn vote_page(
             castable.push(Castable {
                 whom: key.to_string(),
                 label: ctx.t1("vote-for-proxy", "name", name),
-                current: b.as_ref().map(|b| choice_words(&ctx, &v, &b.choice)),
+                current: b
+                    .as_ref()
+                    .map(|b| choice_words(&ctx, &v.vote.spec, &b.choice)),
                 cast_at: b.as_ref().map(|b| format_time(b.cast_at)),
             });
         }
