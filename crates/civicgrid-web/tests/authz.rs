@@ -116,6 +116,14 @@ pub enum Subject {
     Estate,
     /// An owners' vote on that estate, open.
     Vote,
+    /// A resident's proposal for the target grid, open.
+    Proposal,
+    /// A comment on that proposal.
+    ProposalComment,
+    /// A photo of that proposal.
+    ProposalPhoto,
+    /// A planned council meeting of the target community.
+    Meeting,
 }
 
 pub struct Case {
@@ -265,6 +273,12 @@ async fn case_request(
         S::ResponderOrg => path = path.replace("{id}", &fx.requests[side].org.to_string()),
         S::Estate => path = path.replace("{id}", &fx.participation[side].estate.to_string()),
         S::Vote => path = path.replace("{id}", &fx.participation[side].vote.to_string()),
+        S::Proposal => path = path.replace("{id}", &fx.participation[side].proposal.to_string()),
+        S::ProposalComment => {
+            path = path.replace("{id}", &fx.participation[side].comment.to_string())
+        }
+        S::ProposalPhoto => path = path.replace("{id}", &fx.participation[side].photo.to_string()),
+        S::Meeting => path = path.replace("{id}", &fx.participation[side].meeting.to_string()),
         S::None => {}
     }
     // Grants and new accounts go to the target's grid; nodes are created under it.

@@ -1,5 +1,6 @@
-//! Co-governance use cases: estates, notices, votes and ballots.
+//! Co-governance use cases: estates, notices, deliberation, votes and ballots.
 
+pub mod deliberation;
 pub mod estates;
 pub mod notices;
 pub mod votes;

@@ -50,6 +50,13 @@ pub fn menu(actor: &Actor) -> Vec<MenuLink> {
     add("nav-participation", "/participation".into(), false, true);
     // Everyone signed in has a notice inbox; staff also follow the notices they send.
     add("nav-notices", "/notices".into(), resident, true);
+    // Residents raise and support proposals; staff follow them and the council.
+    add(
+        "nav-deliberation",
+        "/participation/proposals".into(),
+        false,
+        resident || may_reach(actor, Permission::ViewParticipation),
+    );
     add(
         "nav-ledger",
         "/ledger".into(),

@@ -2,6 +2,7 @@
 //! assembly rules of Civil Code art. 278.
 
 pub mod art278;
+pub mod deliberation;
 pub mod estates;
 pub mod notices;
 pub mod votes;

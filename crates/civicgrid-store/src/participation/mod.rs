@@ -1,5 +1,6 @@
-//! Co-governance records: estates, notices, votes and ballots.
+//! Co-governance records: estates, notices, deliberation, votes and ballots.
 
+pub mod deliberation;
 pub mod estates;
 pub mod notices;
 pub mod votes;

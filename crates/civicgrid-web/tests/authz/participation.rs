@@ -1,4 +1,4 @@
-//! Co-governance: estates, notices, votes and ballots.
+//! Co-governance: estates, notices, votes and ballots, proposals and the council.
 //!
 //! Estates and owners' votes lie at a community: grid workers, bound to a grid, do not
 //! reach them. What lies outside the caller's sight answers like a missing record.
@@ -12,6 +12,7 @@ pub fn cases() -> Vec<Case> {
     let mut all = page_cases();
     all.extend(api_cases());
     all.extend(notices());
+    all.extend(deliberation());
     // Last of all: closing the page's way ends the fixture's vote for good.
     all.push(case(
         "POST",
@@ -423,6 +424,232 @@ fn notices() -> Vec<Case> {
             hidden(NOTICE_WRITERS, ADMIN),
             S::Notice,
             Form(&[("reason", "测试")]),
+        ),
+    ]
+}
+
+/// Who see a proposal of the target grid: those who follow participation there.
+const PROPOSAL_VIEWERS: &[Role] = &[
+    SystemAdmin,
+    Auditor,
+    StreetAdmin,
+    CommunityStaff,
+    GridWorker,
+    OwnersCommittee,
+];
+/// Who see the community's council meetings (grid workers' sight ends at their grid).
+const MEETING_VIEWERS: &[Role] = &[
+    SystemAdmin,
+    Auditor,
+    StreetAdmin,
+    CommunityStaff,
+    OwnersCommittee,
+];
+/// Who moderate, table, send to a vote and keep the council's record.
+const DELIBERATION_MANAGERS: &[Role] = &[SystemAdmin, StreetAdmin, CommunityStaff];
+
+/// Deliberation: the fixture's proposal lies at the target grid, its meeting at the
+/// community. Only residents living there support (the table's accounts have no ledger
+/// record), only the author withdraws; sending it to a vote and recording the meeting
+/// come after what they would end.
+fn deliberation() -> Vec<Case> {
+    use crate::Rule::SignedIn;
+    const NOBODY: &[Role] = &[];
+    const NEW_PROPOSAL: &[(&str, &str)] = &[
+        ("node_id", "{node}"),
+        ("title", "增设充电桩{code}"),
+        ("description", "在楼下增设充电桩"),
+        ("reason", "楼道充电有隐患"),
+    ];
+    const NEW_MEETING: &[(&str, &str)] = &[
+        ("community_id", "{node}"),
+        ("title", "议事会{code}"),
+        ("held_at", "{closes_local}"),
+        ("place", "社区活动室"),
+    ];
+    vec![
+        case("GET", "/participation/proposals", SignedIn, S::None, Empty),
+        case(
+            "GET",
+            "/participation/proposals/new",
+            SignedIn,
+            S::None,
+            Empty,
+        ),
+        case(
+            "POST",
+            "/participation/proposals",
+            scoped(DELIBERATION_MANAGERS, ADMIN),
+            S::None,
+            Form(NEW_PROPOSAL),
+        ),
+        case(
+            "GET",
+            "/participation/proposals/{id}",
+            hidden(PROPOSAL_VIEWERS, CITY_WIDE),
+            S::Proposal,
+            Empty,
+        ),
+        case(
+            "POST",
+            "/participation/proposals/{id}/support",
+            hidden(NOBODY, NOBODY),
+            S::Proposal,
+            Form(&[]),
+        ),
+        case(
+            "POST",
+            "/participation/proposals/{id}/comments",
+            hidden(PROPOSAL_VIEWERS, CITY_WIDE),
+            S::Proposal,
+            Form(&[("body", "我同意")]),
+        ),
+        case(
+            "POST",
+            "/participation/proposals/{id}/withdraw",
+            hidden(NOBODY, NOBODY),
+            S::Proposal,
+            Form(&[]),
+        ),
+        case(
+            "POST",
+            "/participation/proposals/{id}/photos",
+            hidden(DELIBERATION_MANAGERS, ADMIN),
+            S::Proposal,
+            Form(&[]),
+        ),
+        case(
+            "GET",
+            "/participation/proposal-photos/{id}",
+            hidden(PROPOSAL_VIEWERS, CITY_WIDE),
+            S::ProposalPhoto,
+            Empty,
+        ),
+        case(
+            "POST",
+            "/participation/proposal-comments/{id}/remove",
+            hidden(DELIBERATION_MANAGERS, ADMIN),
+            S::ProposalComment,
+            Form(&[("reason", "abusive")]),
+        ),
+        case(
+            "POST",
+            "/participation/deliberation-rules",
+            scoped(DELIBERATION_MANAGERS, ADMIN),
+            S::ParentNode,
+            Form(&[
+                ("community_id", "{node}"),
+                ("threshold", "5"),
+                ("window_days", "30"),
+            ]),
+        ),
+        case("GET", "/api/v1/proposals", SignedIn, S::None, Empty),
+        case(
+            "POST",
+            "/api/v1/proposals",
+            scoped(DELIBERATION_MANAGERS, ADMIN),
+            S::None,
+            Json(
+                r#"{"node_id": {node}, "title": "增设充电桩", "description": "在楼下", "reason": "隐患"}"#,
+            ),
+        ),
+        case(
+            "GET",
+            "/api/v1/proposals/{id}",
+            hidden(PROPOSAL_VIEWERS, CITY_WIDE),
+            S::Proposal,
+            Empty,
+        ),
+        case(
+            "POST",
+            "/api/v1/proposals/{id}/support",
+            hidden(NOBODY, NOBODY),
+            S::Proposal,
+            Empty,
+        ),
+        case(
+            "POST",
+            "/api/v1/proposals/{id}/comments",
+            hidden(PROPOSAL_VIEWERS, CITY_WIDE),
+            S::Proposal,
+            Json(r#"{"body": "我同意"}"#),
+        ),
+        case(
+            "POST",
+            "/participation/proposals/{id}/table",
+            hidden(DELIBERATION_MANAGERS, ADMIN),
+            S::Proposal,
+            Form(&[]),
+        ),
+        case(
+            "POST",
+            "/participation/proposals/{id}/vote",
+            hidden(DELIBERATION_MANAGERS, ADMIN),
+            S::Proposal,
+            Form(&[
+                ("electorate", "households"),
+                ("closes_at", "{closes_local}"),
+            ]),
+        ),
+        case(
+            "POST",
+            "/api/v1/proposals/{id}/vote",
+            hidden(DELIBERATION_MANAGERS, ADMIN),
+            S::Proposal,
+            Json(r#"{"electorate": "households", "closes_at": "{closes_at}"}"#),
+        ),
+        case("GET", "/participation/meetings", SignedIn, S::None, Empty),
+        case(
+            "POST",
+            "/participation/meetings",
+            scoped(DELIBERATION_MANAGERS, ADMIN),
+            S::ParentNode,
+            Form(NEW_MEETING),
+        ),
+        case(
+            "GET",
+            "/participation/meetings/{id}",
+            hidden(MEETING_VIEWERS, CITY_WIDE),
+            S::Meeting,
+            Empty,
+        ),
+        case(
+            "POST",
+            "/participation/meetings/{id}/items",
+            hidden(DELIBERATION_MANAGERS, ADMIN),
+            S::Meeting,
+            Form(&[("title", "停车管理")]),
+        ),
+        case("GET", "/api/v1/meetings", SignedIn, S::None, Empty),
+        case(
+            "POST",
+            "/api/v1/meetings",
+            scoped(DELIBERATION_MANAGERS, ADMIN),
+            S::ParentNode,
+            Json(
+                r#"{"community_id": {node}, "title": "议事会", "held_at": "{closes_at}", "place": "活动室"}"#,
+            ),
+        ),
+        case(
+            "GET",
+            "/api/v1/meetings/{id}",
+            hidden(MEETING_VIEWERS, CITY_WIDE),
+            S::Meeting,
+            Empty,
+        ),
+        case(
+            "POST",
+            "/participation/meetings/{id}/record",
+            hidden(DELIBERATION_MANAGERS, ADMIN),
+            S::Meeting,
+            Form(&[("attendees", "王主任"), ("minutes", "会议纪要")]),
+        ),
+        case(
+            "POST",
+            "/api/v1/meetings/{id}/record",
+            hidden(DELIBERATION_MANAGERS, ADMIN),
+            S::Meeting,
+            Json(r#"{"attendees": ["王主任"], "minutes": "纪要", "outcomes": []}"#),
         ),
     ]
 }

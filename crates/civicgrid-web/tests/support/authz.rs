@@ -199,8 +199,8 @@ impl Fixture {
             request_fixture(&app, grid[1], community[1]).await,
         ];
         let participation = [
-            participation_fixture(&app, grid[0], community[0]).await,
-            participation_fixture(&app, grid[1], community[1]).await,
+            participation_fixture(&app, grid[0], community[0], resident[0]).await,
+            participation_fixture(&app, grid[1], community[1], resident[1]).await,
         ];
         let notices = [
             notice_fixture(&app, community[0]).await,
@@ -356,12 +356,23 @@ pub struct ParticipationFixture {
     pub owner: i64,
     /// An owners' vote on the estate, open.
     pub vote: i64,
+    /// A resident's proposal for the grid, open, with a comment and a photo.
+    pub proposal: i64,
+    pub comment: i64,
+    pub photo: i64,
+    /// A planned council meeting of the community, with one matter on its agenda.
+    pub meeting: i64,
 }
 
 /// The room, its household and owner through the ledger's use cases; the estate and
 /// the vote straight into the store, as opening it would leave them, so that the pages
 /// the zh-CN test reads (the audit log) hold no co-governance entries.
-async fn participation_fixture(app: &App, grid: i64, community: i64) -> ParticipationFixture {
+async fn participation_fixture(
+    app: &App,
+    grid: i64,
+    community: i64,
+    author: i64,
+) -> ParticipationFixture {
     use civicgrid_app::domain::participation::art278::Matter;
     use civicgrid_app::domain::participation::estates::owners;
     use civicgrid_app::domain::participation::votes::{Electorate, VoteKind, VoteSpec, VoteState};
@@ -460,6 +471,8 @@ async fn participation_fixture(app: &App, grid: i64, community: i64) -> Particip
     v.total_area = voters.iter().map(|o| o.area_centi).sum();
     v.total_heads = voters.len() as i64;
     votes::update_vote(&mut tx, &v).await.unwrap().unwrap();
+    let (proposal, comment, photo, meeting) =
+        deliberation_fixture(&mut tx, grid, community, author, now).await;
     civicgrid_store::commit(tx).await.unwrap();
     ParticipationFixture {
         estate,
@@ -467,10 +480,87 @@ async fn participation_fixture(app: &App, grid: i64, community: i64) -> Particip
         room,
         owner,
         vote: v.id,
+        proposal,
+        comment,
+        photo,
+        meeting,
     }
 }
 
 /// Thirty days from now, in milliseconds: a vote's closing time.
 pub fn closes_at_ms() -> i64 {
     chrono::Utc::now().timestamp_millis() + 30 * 24 * 3600 * 1000
+}
+
+/// A proposal with a comment and a photo, and a planned council meeting, straight into
+/// the store (no audit entries).
+async fn deliberation_fixture(
+    tx: &mut civicgrid_store::AnyConnection,
+    grid: i64,
+    community: i64,
+    author: i64,
+    now: i64,
+) -> (i64, i64, i64, i64) {
+    use civicgrid_store::participation::deliberation as d;
+    let grid_path = civicgrid_store::platform::org::get(tx, grid)
+        .await
+        .unwrap()
+        .path;
+    let community_path = civicgrid_store::platform::org::get(tx, community)
+        .await
+        .unwrap()
+        .path;
+    let proposal = d::insert_proposal(
+        tx,
+        &d::NewProposal {
+            node_id: grid,
+            community_id: community,
+            scope: &grid_path,
+            title: "增设充电桩",
+            description: "在楼下增设充电桩",
+            reason: "楼道充电有隐患",
+            cost_fen: Some(3_000_000),
+            author_user_id: author,
+            threshold: 10,
+            deadline_at: closes_at_ms(),
+            now,
+        },
+    )
+    .await
+    .unwrap();
+    let comment = d::insert_comment(tx, proposal, author, "同意", now)
+        .await
+        .unwrap();
+    let png = tiny_png();
+    let photo = d::insert_photo(
+        tx,
+        &d::NewPhoto {
+            proposal_id: proposal,
+            content_type: "image/png",
+            sha256: "00",
+            width: 1,
+            height: 1,
+            uploaded_by: Some(author),
+            now,
+            data: &png,
+        },
+    )
+    .await
+    .unwrap();
+    let meeting = d::insert_meeting(
+        tx,
+        &d::NewMeeting {
+            community_id: community,
+            scope: &community_path,
+            title: "居民议事会",
+            held_at: closes_at_ms(),
+            place: "社区活动室",
+            created_by: None,
+            now,
+        },
+    )
+    .await
+    .unwrap();
+    d::add_item(tx, meeting, None, "春季绿化").await.unwrap();
+    (proposal, comment, photo, meeting)
 }

@@ -93,98 +93,104 @@ fn born_by_ym(age: u8, now_ms: i64) -> i64 {
     i64::from(today.year() - i32::from(age)) * 100 + i64::from(today.month())
 }
 
+/// Drafts a vote on the caller's transaction (see [`App::create_vote`]), audited.
+pub(crate) async fn draft_vote(
+    tx: &mut AnyConnection,
+    actor: &Actor,
+    new: NewVote,
+) -> AppResult<VoteRecord> {
+    let spec = new
+        .spec
+        .check()
+        .map_err(|e| AppError::invalid(e.field, e.message))?;
+    let now = now_ms();
+    if new.closes_at <= now {
+        return Err(AppError::invalid(
+            "closes_at",
+            "the closing time has passed",
+        ));
+    }
+    if new.closes_at > now + MAX_RUN_MS {
+        return Err(AppError::invalid(
+            "closes_at",
+            "a vote runs at most 180 days",
+        ));
+    }
+    let (node_id, scope, estate_id) = if spec.electorate == Electorate::Owners {
+        let id = new
+            .estate_id
+            .ok_or_else(|| AppError::invalid("estate_id", "choose the estate whose owners vote"))?;
+        let e =
+            super::estates::estate_in_sight(&mut *tx, actor, id, Permission::ManageParticipation)
+                .await
+                .map_err(|e| match e {
+                    AppError::NotFound(_) => AppError::invalid("estate_id", "choose an estate"),
+                    other => other,
+                })?;
+        (e.community_id, e.scope(), Some(e.id))
+    } else {
+        let id = new.node_id.ok_or_else(|| {
+            AppError::invalid("node_id", "choose the community or grid that votes")
+        })?;
+        let node = org::get(&mut *tx, id)
+            .await
+            .map_err(|_| AppError::invalid("node_id", "choose a community or a grid"))?;
+        require(actor, Permission::ManageParticipation, &node.path)?;
+        if !matches!(
+            node.kind,
+            NodeKind::Community | NodeKind::Grid | NodeKind::Street
+        ) {
+            return Err(AppError::invalid(
+                "node_id",
+                "choose a street, a community or a grid",
+            ));
+        }
+        (node.id, node.path, None)
+    };
+    let mut v = VoteRecord {
+        id: 0,
+        node_id,
+        scope,
+        estate_id,
+        spec,
+        state: VoteState::Draft,
+        closes_at: new.closes_at,
+        created_by: actor.user_id,
+        created_at: now,
+        opened_at: None,
+        closed_at: None,
+        total_area: 0,
+        total_heads: 0,
+        result: None,
+        version: 1,
+    };
+    v.id = repo::insert_vote(&mut *tx, &v).await?;
+    record(
+        &mut *tx,
+        actor,
+        Change {
+            action: "vote.create",
+            target_type: "vote",
+            target_id: v.id.to_string(),
+            scope: Some(&v.scope),
+            reason: None,
+            details: serde_json::json!({
+                "title": v.spec.title, "vote_kind": v.spec.kind.code(),
+                "electorate": v.spec.electorate.code(),
+                "matter": v.spec.matter.map(|m| m.code()),
+            }),
+        },
+    )
+    .await?;
+    Ok(v)
+}
+
 impl App {
     /// Drafts a vote. An owners' vote is held on an estate; the others on a community
     /// or a grid.
     pub async fn create_vote(&self, actor: &Actor, new: NewVote) -> AppResult<VoteRecord> {
-        let spec = new
-            .spec
-            .check()
-            .map_err(|e| AppError::invalid(e.field, e.message))?;
-        let now = now_ms();
-        if new.closes_at <= now {
-            return Err(AppError::invalid(
-                "closes_at",
-                "the closing time has passed",
-            ));
-        }
-        if new.closes_at > now + MAX_RUN_MS {
-            return Err(AppError::invalid(
-                "closes_at",
-                "a vote runs at most 180 days",
-            ));
-        }
         let mut tx = self.db.begin_write().await?;
-        let (node_id, scope, estate_id) = if spec.electorate == Electorate::Owners {
-            let id = new.estate_id.ok_or_else(|| {
-                AppError::invalid("estate_id", "choose the estate whose owners vote")
-            })?;
-            let e = super::estates::estate_in_sight(
-                &mut tx,
-                actor,
-                id,
-                Permission::ManageParticipation,
-            )
-            .await
-            .map_err(|e| match e {
-                AppError::NotFound(_) => AppError::invalid("estate_id", "choose an estate"),
-                other => other,
-            })?;
-            (e.community_id, e.scope(), Some(e.id))
-        } else {
-            let id = new.node_id.ok_or_else(|| {
-                AppError::invalid("node_id", "choose the community or grid that votes")
-            })?;
-            let node = org::get(&mut tx, id)
-                .await
-                .map_err(|_| AppError::invalid("node_id", "choose a community or a grid"))?;
-            require(actor, Permission::ManageParticipation, &node.path)?;
-            if !matches!(
-                node.kind,
-                NodeKind::Community | NodeKind::Grid | NodeKind::Street
-            ) {
-                return Err(AppError::invalid(
-                    "node_id",
-                    "choose a street, a community or a grid",
-                ));
-            }
-            (node.id, node.path, None)
-        };
-        let mut v = VoteRecord {
-            id: 0,
-            node_id,
-            scope,
-            estate_id,
-            spec,
-            state: VoteState::Draft,
-            closes_at: new.closes_at,
-            created_by: actor.user_id,
-            created_at: now,
-            opened_at: None,
-            closed_at: None,
-            total_area: 0,
-            total_heads: 0,
-            result: None,
-            version: 1,
-        };
-        v.id = repo::insert_vote(&mut tx, &v).await?;
-        record(
-            &mut tx,
-            actor,
-            Change {
-                action: "vote.create",
-                target_type: "vote",
-                target_id: v.id.to_string(),
-                scope: Some(&v.scope),
-                reason: None,
-                details: serde_json::json!({
-                    "title": v.spec.title, "vote_kind": v.spec.kind.code(),
-                    "electorate": v.spec.electorate.code(),
-                    "matter": v.spec.matter.map(|m| m.code()),
-                }),
-            },
-        )
-        .await?;
+        let v = draft_vote(&mut tx, actor, new).await?;
         commit(tx).await?;
         Ok(v)
     }

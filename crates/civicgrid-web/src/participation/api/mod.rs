@@ -1,11 +1,13 @@
-//! `/api/v1/estates` and `/api/v1/votes`: estates, votes, paper ballots by room and the
-//! tally with both majorities of art. 278.
+//! `/api/v1/estates`, `/api/v1/votes`, `/api/v1/notices`, `/api/v1/proposals` and
+//! `/api/v1/meetings`: estates, votes, paper ballots by room and the tally with both
+//! majorities of art. 278, notices, proposals and the residents' council.
 
 use civicgrid_app::AppError;
 use civicgrid_app::domain::ledger::import::format_area;
 
 use crate::routes::Routes;
 
+mod deliberation;
 mod estates;
 mod notices;
 mod votes;
@@ -28,6 +30,16 @@ pub(crate) fn routes(r: Routes) -> Routes {
         .post("/api/v1/votes/{id}/proxies", votes::record_proxy)
         .delete("/api/v1/votes/{id}/proxies", votes::revoke_proxy)
         .get("/api/v1/votes/{id}/result", votes::result)
+        .get("/api/v1/proposals", deliberation::proposals)
+        .post("/api/v1/proposals", deliberation::raise)
+        .get("/api/v1/proposals/{id}", deliberation::proposal)
+        .post("/api/v1/proposals/{id}/support", deliberation::support)
+        .post("/api/v1/proposals/{id}/comments", deliberation::comment)
+        .post("/api/v1/proposals/{id}/vote", deliberation::to_vote)
+        .get("/api/v1/meetings", deliberation::meetings)
+        .post("/api/v1/meetings", deliberation::plan)
+        .get("/api/v1/meetings/{id}", deliberation::meeting)
+        .post("/api/v1/meetings/{id}/record", deliberation::record)
 }
 
 /// The co-governance API's part of the OpenAPI document.
@@ -55,6 +67,16 @@ pub(crate) fn routes(r: Routes) -> Routes {
     notices::get_notice,
     notices::read,
     notices::coverage,
+    deliberation::proposals,
+    deliberation::raise,
+    deliberation::proposal,
+    deliberation::support,
+    deliberation::comment,
+    deliberation::to_vote,
+    deliberation::meetings,
+    deliberation::plan,
+    deliberation::meeting,
+    deliberation::record,
 ))]
 pub(crate) struct Api;
 

@@ -11,7 +11,9 @@ use crate::routes::Routes;
 
 mod estates;
 mod hub;
+mod meetings;
 mod notices;
+pub(crate) mod proposals;
 mod result;
 mod tally;
 mod votes;
@@ -22,7 +24,27 @@ pub(crate) fn routes(r: Routes) -> Routes {
     let r = votes::routes(r);
     let r = tally::routes(r);
     let r = notices::routes(r);
+    let r = proposals::routes(r);
+    let r = meetings::routes(r);
     result::routes(r)
+}
+
+/// The community's time (UTC+8), in minutes, for times typed on the forms.
+const COMMUNITY_OFFSET_MINUTES: i64 = 8 * 60;
+
+/// A `datetime-local` value in the community's time as an instant; blank or unreadable
+/// is an objection on `field`.
+pub(crate) fn local_time_ms(
+    raw: &str,
+    field: &'static str,
+    message: &'static str,
+) -> Result<i64, civicgrid_app::AppError> {
+    let bad = || civicgrid_app::AppError::invalid(field, message);
+    let raw = crate::forms::optional(raw).ok_or_else(bad)?;
+    let local = chrono::NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
+        .or_else(|_| chrono::NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S"))
+        .map_err(|_| bad())?;
+    Ok(local.and_utc().timestamp_millis() - COMMUNITY_OFFSET_MINUTES * 60_000)
 }
 
 /// An area in hundredths of m², as people read it: "1,234.5 m²" → "1234.5".

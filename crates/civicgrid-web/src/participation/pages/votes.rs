@@ -37,9 +37,6 @@ pub(super) fn routes(r: Routes) -> Routes {
         .post("/participation/votes/{id}/ballot", ballot)
 }
 
-/// The community's time (UTC+8), in minutes, for closing times typed on the form.
-const COMMUNITY_OFFSET_MINUTES: i64 = 8 * 60;
-
 #[derive(Template)]
 #[template(path = "participation/vote_new.html")]
 struct NewVotePage {
@@ -110,12 +107,7 @@ async fn new_form(
 
 /// A `datetime-local` value in the community's time as an instant.
 fn closes_at_ms(raw: &str) -> Result<i64, AppError> {
-    let bad = || AppError::invalid("closes_at", "choose the date and time voting ends");
-    let raw = optional(raw).ok_or_else(bad)?;
-    let local = chrono::NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
-        .or_else(|_| chrono::NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S"))
-        .map_err(|_| bad())?;
-    Ok(local.and_utc().timestamp_millis() - COMMUNITY_OFFSET_MINUTES * 60_000)
+    super::local_time_ms(raw, "closes_at", "choose the date and time voting ends")
 }
 
 /// Reads the draft form into a vote to create.

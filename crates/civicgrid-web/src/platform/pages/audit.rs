@@ -132,6 +132,8 @@ fn target_href(target_type: &str, target_id: &str) -> Option<String> {
         "resident" => Some(format!("/ledger/residents/{id}")),
         "estate" => Some(format!("/participation/estates/{id}")),
         "vote" => Some(format!("/participation/votes/{id}")),
+        "proposal" => Some(format!("/participation/proposals/{id}")),
+        "meeting" => Some(format!("/participation/meetings/{id}")),
         _ => None,
     }
 }

@@ -60,6 +60,8 @@ fn code_prefix(key: &str) -> Option<&'static str> {
         "matter" => "vote-matter-",
         "ballot_channel" => "vote-channel-",
         "choice" => "vote-choice-",
+        "removal_reason" => "removal-reason-",
+        "item_outcome" => "item-outcome-",
         _ => return None,
     })
 }

@@ -86,6 +86,9 @@ struct HomePage {
     /// Notices: unread ones addressed to the reader, and important ones with
     /// households still to tell (those who follow coverage).
     notices: Option<NoticeCard>,
+    /// Proposals collecting support or waiting for the council, in the reader's
+    /// community (residents) or places (staff).
+    proposals: Option<Vec<crate::participation::pages::proposals::ProposalCard>>,
 }
 
 /// The notices card of a home page.
@@ -118,6 +121,7 @@ async fn home(
         may_view_data_access: false,
         votes: None,
         notices: None,
+        proposals: None,
     };
     let Some(u) = &ctx.user else {
         return Ok(render(&page));
@@ -240,6 +244,18 @@ async fn home(
         page.votes = Some(open);
     }
     page.notices = Some(notice_card(&st, &ctx, actor).await?);
+    if has(Role::Resident) || may_reach(actor, Permission::ViewParticipation) {
+        let live: Vec<_> = st
+            .app
+            .proposals(actor)
+            .await?
+            .iter()
+            .filter(|l| l.state.may_advance() && !l.lapsed)
+            .take(5)
+            .map(|l| crate::participation::pages::proposals::card(&ctx, l))
+            .collect();
+        page.proposals = Some(live);
+    }
     Ok(render(&page))
 }
 

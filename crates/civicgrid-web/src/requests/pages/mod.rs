@@ -23,7 +23,7 @@ mod admin;
 mod detail;
 mod public;
 mod queue;
-mod resident;
+pub(crate) mod resident;
 
 pub(crate) fn routes(r: Routes) -> Routes {
     let r = resident::routes(r);
