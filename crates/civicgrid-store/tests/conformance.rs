@@ -65,6 +65,8 @@ mod coverage;
 mod data_access;
 #[path = "conformance/db.rs"]
 mod db;
+#[path = "conformance/deliberation.rs"]
+mod deliberation;
 #[path = "conformance/dialect.rs"]
 mod dialect;
 #[path = "conformance/harness.rs"]

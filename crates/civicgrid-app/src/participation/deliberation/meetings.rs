@@ -224,16 +224,21 @@ impl App {
         meeting_id: i64,
         outcomes: Outcomes,
     ) -> AppResult<()> {
-        let attendees = parse_attendees(&outcomes.attendees)
-            .map_err(|e| AppError::invalid(e.field, e.message))?;
-        let minutes =
-            check_minutes(&outcomes.minutes).map_err(|e| AppError::invalid(e.field, e.message))?;
         let now = now_ms();
         let mut tx = self.db.begin_write().await?;
         let (m, manager) = meeting_in_sight(&mut tx, actor, meeting_id).await?;
         if !manager {
             return Err(AppError::Forbidden);
         }
+        if m.state()? != MeetingState::Planned {
+            return Err(AppError::Conflict(
+                "the meeting was recorded already".into(),
+            ));
+        }
+        let attendees = parse_attendees(&outcomes.attendees)
+            .map_err(|e| AppError::invalid(e.field, e.message))?;
+        let minutes =
+            check_minutes(&outcomes.minutes).map_err(|e| AppError::invalid(e.field, e.message))?;
         let items = repo::items(&mut tx, m.id).await?;
         if items.is_empty() {
             return Err(bad_item("the agenda is empty; add an item first"));
