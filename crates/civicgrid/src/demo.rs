@@ -610,7 +610,13 @@ async fn seed_more_requests(app: &App, grid_id: i64) -> anyhow::Result<()> {
     .await
     .map_err(fail)?;
     let committee = demo_actor(app, "committee").await?;
-    crate::participation::demo::seed(app, &staff, &committee, &grid, grid_id, company.id).await
+    crate::participation::demo::seed(app, &staff, &committee, &grid, grid_id, company.id).await?;
+    let community = staff
+        .assignments
+        .first()
+        .map(|a| a.node_id)
+        .context("the demo staff account has no community")?;
+    crate::participation::deliberation_demo::seed(app, &staff, &resident, grid_id, community).await
 }
 
 /// Seeds the demo city's hierarchy and accounts; returns how many grids were created.
