@@ -116,6 +116,11 @@ pub enum Subject {
     Estate,
     /// An owners' vote on that estate, open.
     Vote,
+    /// A commitment of the target community, from a passed vote, owned by a company
+    /// whose member the responder is (inside only).
+    Commitment,
+    /// A progress photo of that commitment.
+    CommitmentPhoto,
 }
 
 pub struct Case {
@@ -265,6 +270,15 @@ async fn case_request(
         S::ResponderOrg => path = path.replace("{id}", &fx.requests[side].org.to_string()),
         S::Estate => path = path.replace("{id}", &fx.participation[side].estate.to_string()),
         S::Vote => path = path.replace("{id}", &fx.participation[side].vote.to_string()),
+        S::Commitment => {
+            let p = fx.participation[side];
+            path = path
+                .replace("{id}", &p.commitment.to_string())
+                .replace("{milestone_id}", &p.commitment_milestone.to_string());
+        }
+        S::CommitmentPhoto => {
+            path = path.replace("{id}", &fx.participation[side].commitment_photo.to_string())
+        }
         S::None => {}
     }
     // Grants and new accounts go to the target's grid; nodes are created under it.
@@ -296,6 +310,9 @@ async fn case_request(
             .replace("{estate_owner}", &pf.owner.to_string())
             .replace("{closes_at}", &closes_at)
             .replace("{closes_local}", &closes_local)
+            .replace("{passed_vote}", &pf.passed_vote.to_string())
+            .replace("{commitment_milestone}", &pf.commitment_milestone.to_string())
+            .replace("{request}", &fx.requests[side].request.to_string())
     };
     let mut req = Request::builder()
         .method(c.method)
@@ -340,6 +357,7 @@ fn hidden_answer(c: &Case, status: StatusCode, side: usize) -> bool {
         "{member}",
         "{estate}",
         "{estate_room}",
+        "{passed_vote}",
     ];
     let names = |text: &str| TARGETS.iter().any(|t| text.contains(t));
     let names_target = match c.body {

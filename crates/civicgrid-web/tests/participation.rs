@@ -1,10 +1,13 @@
 //! Co-governance through the real router: estates built from the ledger, owners' votes
 //! decided by art. 278 from paper ballots, proxies and residents' own ballots, the
 //! published result — through the API and through the pages — and notices (targeting,
-//! receipts, coverage, follow-up, the poster's code and the board).
+//! receipts, coverage, follow-up, the poster's code and the board), and commitments
+//! followed from a passed vote to delivery.
 
 mod support;
 
+#[path = "participation/commitments.rs"]
+mod commitments;
 #[path = "participation/estates.rs"]
 mod estates;
 #[path = "participation/notices.rs"]

@@ -13,7 +13,7 @@ use super::{Rule, case_request, cases};
 
 /// Routes that answer something other than a page (files, streams, redirects).
 fn is_page(path: &str) -> bool {
-    const NOT_PAGES: [&str; 11] = [
+    const NOT_PAGES: [&str; 12] = [
         "/api",
         "/open311",
         "/static",
@@ -22,6 +22,7 @@ fn is_page(path: &str) -> bool {
         "/lang/",
         "/requests/queue/events",
         "/requests/photos/",
+        "/commitments/photos/",
         "/map.svg",
         "/ledger/export",
         "/rejects",

@@ -1,11 +1,13 @@
-//! `/api/v1/estates` and `/api/v1/votes`: estates, votes, paper ballots by room and the
-//! tally with both majorities of art. 278.
+//! `/api/v1/estates`, `/api/v1/votes` and `/api/v1/commitments`: estates, votes, paper
+//! ballots by room and the tally with both majorities of art. 278, and the commitments
+//! that follow a decision to delivery.
 
 use civicgrid_app::AppError;
 use civicgrid_app::domain::ledger::import::format_area;
 
 use crate::routes::Routes;
 
+mod commitments;
 mod estates;
 mod notices;
 mod votes;
@@ -28,6 +30,19 @@ pub(crate) fn routes(r: Routes) -> Routes {
         .post("/api/v1/votes/{id}/proxies", votes::record_proxy)
         .delete("/api/v1/votes/{id}/proxies", votes::revoke_proxy)
         .get("/api/v1/votes/{id}/result", votes::result)
+        .post("/api/v1/commitments", commitments::create)
+        .get("/api/v1/commitments", commitments::list)
+        .get("/api/v1/commitments/{id}", commitments::get)
+        .put("/api/v1/commitments/{id}", commitments::edit)
+        .post("/api/v1/commitments/{id}/state", commitments::move_to)
+        .post("/api/v1/commitments/{id}/milestones", commitments::add_milestone)
+        .post(
+            "/api/v1/commitments/{id}/milestones/{milestone_id}",
+            commitments::tick,
+        )
+        .post("/api/v1/commitments/{id}/updates", commitments::post_update)
+        .post("/api/v1/commitments/{id}/requests", commitments::link_request)
+        .post("/api/v1/commitments/{id}/spending", commitments::spending)
 }
 
 /// The co-governance API's part of the OpenAPI document.
@@ -55,6 +70,16 @@ pub(crate) fn routes(r: Routes) -> Routes {
     notices::get_notice,
     notices::read,
     notices::coverage,
+    commitments::create,
+    commitments::list,
+    commitments::get,
+    commitments::edit,
+    commitments::move_to,
+    commitments::add_milestone,
+    commitments::tick,
+    commitments::post_update,
+    commitments::link_request,
+    commitments::spending,
 ))]
 pub(crate) struct Api;
 
