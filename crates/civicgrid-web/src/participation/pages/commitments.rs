@@ -79,6 +79,8 @@ struct NewPage {
     f: HashMap<String, String>,
     votes: Vec<(String, String)>,
     owners: Vec<(String, String)>,
+    /// The milestone rows as typed: (number, title, due date).
+    rows: Vec<(usize, String, String)>,
     problems: Problems,
 }
 
@@ -119,11 +121,17 @@ async fn new_page(
         })
         .collect();
     let owners = owner_choices(st, me).await?;
+    let typed = |k: String| f.get(&k).cloned().unwrap_or_default();
+    let rows = MILESTONE_ROWS
+        .iter()
+        .map(|i| (*i, typed(format!("m{i}_title")), typed(format!("m{i}_due"))))
+        .collect();
     Ok(render(&NewPage {
         ctx,
         f,
         votes,
         owners,
+        rows,
         problems,
     }))
 }
