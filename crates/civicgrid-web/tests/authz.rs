@@ -311,7 +311,11 @@ async fn case_request(
             .replace("{closes_at}", &closes_at)
             .replace("{closes_local}", &closes_local)
             .replace("{passed_vote}", &pf.passed_vote.to_string())
-            .replace("{commitment_milestone}", &pf.commitment_milestone.to_string())
+            .replace(
+                "{commitment_milestone}",
+                &pf.commitment_milestone.to_string(),
+            )
+            .replace("{commitment_owner}", &pf.commitment_owner.to_string())
             .replace("{request}", &fx.requests[side].request.to_string())
     };
     let mut req = Request::builder()

@@ -114,10 +114,18 @@ pub struct Spec {
 
 impl Spec {
     pub fn check(self) -> Result<Spec, Invalid> {
-        let title = text("title", &self.title, 100, "give a title of 1–100 characters")?;
+        let title = text(
+            "title",
+            &self.title,
+            100,
+            "give a title of 1–100 characters",
+        )?;
         let summary = self.summary.trim().to_owned();
         if summary.chars().count() > 2000 {
-            return Err(bad("summary", "the summary is longer than 2,000 characters"));
+            return Err(bad(
+                "summary",
+                "the summary is longer than 2,000 characters",
+            ));
         }
         Ok(Spec { title, summary })
     }
@@ -157,7 +165,12 @@ pub fn overdue(due_on: NaiveDate, done_on: Option<NaiveDate>, today: NaiveDate) 
 
 /// A progress update's text.
 pub fn check_update(raw: &str) -> Result<String, Invalid> {
-    text("update", raw, 2000, "write the update in 1–2,000 characters")
+    text(
+        "update",
+        raw,
+        2000,
+        "write the update in 1–2,000 characters",
+    )
 }
 
 /// The most an amount may be: one hundred million yuan, in fen.
@@ -175,9 +188,17 @@ pub struct Spending {
 
 impl Spending {
     pub fn check(self) -> Result<Spending, Invalid> {
-        let what = text("what", &self.what, 100, "say what was paid for in 1–100 characters")?;
+        let what = text(
+            "what",
+            &self.what,
+            100,
+            "say what was paid for in 1–100 characters",
+        )?;
         if self.amount_fen <= 0 || self.amount_fen > MAX_AMOUNT_FEN {
-            return Err(bad("amount", "give an amount above 0 and at most 100,000,000 yuan"));
+            return Err(bad(
+                "amount",
+                "give an amount above 0 and at most 100,000,000 yuan",
+            ));
         }
         let payer = text("payer", &self.payer, 50, "say who paid or from which fund")?;
         Ok(Spending {
@@ -219,7 +240,7 @@ pub fn format_yuan(fen: i64) -> String {
     let whole = (fen / 100).to_string();
     let mut grouped = String::new();
     for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(c);
@@ -268,7 +289,10 @@ mod tests {
         }
         .check()
         .unwrap();
-        assert_eq!((s.title.as_str(), s.summary.as_str()), ("修缮大门", "更换门禁"));
+        assert_eq!(
+            (s.title.as_str(), s.summary.as_str()),
+            ("修缮大门", "更换门禁")
+        );
         let empty = Spec {
             title: "  ".into(),
             summary: String::new(),

@@ -86,33 +86,47 @@ conformance!(
         let mut moved = rec.clone();
         moved.state = State::InProgress;
         moved.updated_at = T0 + HOUR;
-        assert_eq!(repo::update_commitment(&mut tx, &moved).await.unwrap(), Some(2));
-        assert_eq!(repo::update_commitment(&mut tx, &moved).await.unwrap(), None);
+        assert_eq!(
+            repo::update_commitment(&mut tx, &moved).await.unwrap(),
+            Some(2)
+        );
+        assert_eq!(
+            repo::update_commitment(&mut tx, &moved).await.unwrap(),
+            None
+        );
         let read = repo::get_commitment(&mut tx, rec.id).await.unwrap();
         assert_eq!((read.state, read.version), (State::InProgress, 2));
 
         // Listed inside its place, by its vote and by its owner; not elsewhere.
         let ids = |l: Vec<CommitmentRecord>| l.into_iter().map(|c| c.id).collect::<Vec<_>>();
         assert_eq!(
-            ids(repo::list_commitments(&mut tx, &c.city.path, 10).await.unwrap()),
+            ids(repo::list_commitments(&mut tx, &c.city.path, 10)
+                .await
+                .unwrap()),
             [rec.id]
         );
-        assert!(repo::list_commitments(&mut tx, &c.grid.path, 10)
-            .await
-            .unwrap()
-            .is_empty());
+        assert!(
+            repo::list_commitments(&mut tx, &c.grid.path, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
         assert_eq!(
             ids(repo::commitments_of_vote(&mut tx, vote).await.unwrap()),
             [rec.id]
         );
         assert_eq!(
-            ids(repo::commitments_owned_by(&mut tx, org.id, 10).await.unwrap()),
+            ids(repo::commitments_owned_by(&mut tx, org.id, 10)
+                .await
+                .unwrap()),
             [rec.id]
         );
-        assert!(repo::commitments_of_vote(&mut tx, vote + 9)
-            .await
-            .unwrap()
-            .is_empty());
+        assert!(
+            repo::commitments_of_vote(&mut tx, vote + 9)
+                .await
+                .unwrap()
+                .is_empty()
+        );
         commit(tx).await.unwrap();
     }
 );
@@ -148,8 +162,12 @@ conformance!(
             title: "采购".into(),
             due_on: day("2026-11-01"),
         };
-        let m2 = repo::insert_milestone(&mut tx, id, &later, T0).await.unwrap();
-        let m1 = repo::insert_milestone(&mut tx, id, &sooner, T0).await.unwrap();
+        let m2 = repo::insert_milestone(&mut tx, id, &later, T0)
+            .await
+            .unwrap();
+        let m1 = repo::insert_milestone(&mut tx, id, &sooner, T0)
+            .await
+            .unwrap();
         repo::set_milestone_done(&mut tx, id, m1, Some(day("2026-10-30")), None)
             .await
             .unwrap();
@@ -160,7 +178,10 @@ conformance!(
         repo::set_milestone_done(&mut tx, id, m1, None, None)
             .await
             .unwrap();
-        assert_eq!(repo::milestones(&mut tx, id).await.unwrap()[0].done_on, None);
+        assert_eq!(
+            repo::milestones(&mut tx, id).await.unwrap()[0].done_on,
+            None
+        );
         // A milestone of another commitment is not found.
         assert!(not_found(
             repo::set_milestone_done(&mut tx, id + 9, m1, None, None).await
@@ -182,7 +203,9 @@ conformance!(
             uploaded_by: None,
             uploaded_at: T0 + HOUR,
         };
-        let p = repo::insert_photo(&mut tx, &meta, &[1, 2, 3]).await.unwrap();
+        let p = repo::insert_photo(&mut tx, &meta, &[1, 2, 3])
+            .await
+            .unwrap();
         let ups = repo::updates(&mut tx, id).await.unwrap();
         assert_eq!((ups.len(), ups[0].body.as_str()), (1, "已采购材料"));
         let photos = repo::photos(&mut tx, id).await.unwrap();
@@ -204,8 +227,16 @@ conformance!(
                 .unwrap(),
             [r.0]
         );
-        assert!(repo::link_request(&mut tx, id, r.0, None, T0).await.unwrap());
-        assert!(!repo::link_request(&mut tx, id, r.0, None, T0).await.unwrap());
+        assert!(
+            repo::link_request(&mut tx, id, r.0, None, T0)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !repo::link_request(&mut tx, id, r.0, None, T0)
+                .await
+                .unwrap()
+        );
         assert_eq!(
             repo::linked_requests(&mut tx, id).await.unwrap(),
             [(r.0, T0)]
@@ -226,15 +257,25 @@ conformance!(
             .unwrap();
         let spent = repo::spending(&mut tx, id).await.unwrap();
         assert_eq!(
-            spent.iter().map(|s| s.line.what.as_str()).collect::<Vec<_>>(),
+            spent
+                .iter()
+                .map(|s| s.line.what.as_str())
+                .collect::<Vec<_>>(),
             ["材料", "验收费"]
         );
         assert_eq!(spent[0].line, line("材料", "2026-10-01"));
 
         // The history in time order, details kept as written.
-        repo::insert_event(&mut tx, id, "update", &serde_json::json!({"by": "staff"}), None, T0 + 2 * HOUR)
-            .await
-            .unwrap();
+        repo::insert_event(
+            &mut tx,
+            id,
+            "update",
+            &serde_json::json!({"by": "staff"}),
+            None,
+            T0 + 2 * HOUR,
+        )
+        .await
+        .unwrap();
         repo::insert_event(&mut tx, id, "create", &serde_json::json!({}), None, T0)
             .await
             .unwrap();

@@ -479,7 +479,11 @@ fn commitments() -> Vec<Case> {
             "/participation/commitments/{id}",
             scoped(M, ADMIN),
             S::Commitment,
-            Form(&[("title", "东门延时开放"), ("summary", "{code}")]),
+            Form(&[
+                ("title", "东门延时开放"),
+                ("summary", "{code}"),
+                ("owner_org_id", "{commitment_owner}"),
+            ]),
         ),
         case(
             "POST",
@@ -550,7 +554,9 @@ fn commitments() -> Vec<Case> {
             "/api/v1/commitments/{id}",
             scoped(M, ADMIN),
             S::Commitment,
-            Json(r#"{"title":"东门延时开放","summary":"{code}"}"#),
+            Json(
+                r#"{"title":"东门延时开放","summary":"{code}","owner_org_id":{commitment_owner}}"#,
+            ),
         ),
         case(
             "POST",
@@ -585,7 +591,9 @@ fn commitments() -> Vec<Case> {
             "/api/v1/commitments/{id}/spending",
             scoped(M, ADMIN),
             S::Commitment,
-            Json(r#"{"what":"{code}","amount_fen":1250,"spent_on":"2026-01-15","payer":"维修资金"}"#),
+            Json(
+                r#"{"what":"{code}","amount_fen":1250,"spent_on":"2026-01-15","payer":"维修资金"}"#,
+            ),
         ),
         case(
             "POST",

@@ -123,7 +123,12 @@ async fn a_passed_vote_is_followed_to_delivery_in_public() {
     let open = vote(&t, "增设快递柜", VoteState::Open, None).await;
     let company = t
         .app
-        .create_responder_org(&sys, ResponderKind::PropertyCompany, "湖光物业", t.nodes.community)
+        .create_responder_org(
+            &sys,
+            ResponderKind::PropertyCompany,
+            "湖光物业",
+            t.nodes.community,
+        )
         .await
         .unwrap();
     let elsewhere = t
@@ -136,7 +141,14 @@ async fn a_passed_vote_is_followed_to_delivery_in_public() {
         )
         .await
         .unwrap();
-    let member = user(&t.app, "deliverer", PASSWORD, "responder", t.nodes.community).await;
+    let member = user(
+        &t.app,
+        "deliverer",
+        PASSWORD,
+        "responder",
+        t.nodes.community,
+    )
+    .await;
     t.app
         .set_responder_member(&sys, company.id, member, true)
         .await
@@ -146,11 +158,14 @@ async fn a_passed_vote_is_followed_to_delivery_in_public() {
     let resident = t.login("resident").await;
 
     // Only passed votes are offered; the form names what is wrong.
-    t.get(&format!("/participation/commitments/new?vote={passed}"), &staff)
-        .await
-        .assert_status(StatusCode::OK)
-        .assert_contains("东门延时开放")
-        .assert_contains("湖光物业");
+    t.get(
+        &format!("/participation/commitments/new?vote={passed}"),
+        &staff,
+    )
+    .await
+    .assert_status(StatusCode::OK)
+    .assert_contains("东门延时开放")
+    .assert_contains("湖光物业");
     let (passed_s, failed_s, open_s) = (passed.to_string(), failed.to_string(), open.to_string());
     let (company_s, elsewhere_s) = (company.id.to_string(), elsewhere.id.to_string());
     for v in [&failed_s, &open_s] {
@@ -165,7 +180,11 @@ async fn a_passed_vote_is_followed_to_delivery_in_public() {
     }
     t.submit(
         "/participation/commitments",
-        &[&[("vote_id", &passed_s), ("title", "东门"), ("owner_org_id", &elsewhere_s)]],
+        &[&[
+            ("vote_id", &passed_s),
+            ("title", "东门"),
+            ("owner_org_id", &elsewhere_s),
+        ]],
         &staff,
     )
     .await
@@ -173,7 +192,11 @@ async fn a_passed_vote_is_followed_to_delivery_in_public() {
     .assert_contains("Choose an organisation of this community");
     t.submit(
         "/participation/commitments",
-        &[&[("vote_id", &passed_s), ("title", "东门"), ("m1_title", "开工")]],
+        &[&[
+            ("vote_id", &passed_s),
+            ("title", "东门"),
+            ("m1_title", "开工"),
+        ]],
         &staff,
     )
     .await
@@ -217,7 +240,10 @@ async fn a_passed_vote_is_followed_to_delivery_in_public() {
         .assert_contains("湖光物业")
         .assert_contains("Overdue")
         .assert_contains("Planned");
-    assert!(!page.body.contains("Post progress"), "no forms for visitors");
+    assert!(
+        !page.body.contains("Post progress"),
+        "no forms for visitors"
+    );
     t.get_in(&path, "", "zh-CN")
         .await
         .assert_contains("已逾期")
@@ -231,10 +257,16 @@ async fn a_passed_vote_is_followed_to_delivery_in_public() {
         content_type: "image/png",
         data: b"not an image at all",
     };
-    submit_multipart(&t, &updates, &deliverer, &[("update", "照明已装好")], Some(text))
-        .await
-        .assert_status(StatusCode::UNPROCESSABLE_ENTITY)
-        .assert_contains("Only JPEG, PNG or WebP images are accepted");
+    submit_multipart(
+        &t,
+        &updates,
+        &deliverer,
+        &[("update", "照明已装好")],
+        Some(text),
+    )
+    .await
+    .assert_status(StatusCode::UNPROCESSABLE_ENTITY)
+    .assert_contains("Only JPEG, PNG or WebP images are accepted");
     let mut big = tiny_png();
     big.resize(8 * 1024 * 1024 + 16, 0);
     let big_file = File {
@@ -243,10 +275,16 @@ async fn a_passed_vote_is_followed_to_delivery_in_public() {
         content_type: "image/png",
         data: &big,
     };
-    submit_multipart(&t, &updates, &deliverer, &[("update", "照明已装好")], Some(big_file))
-        .await
-        .assert_status(StatusCode::UNPROCESSABLE_ENTITY)
-        .assert_contains("The photo is larger than 8 MB");
+    submit_multipart(
+        &t,
+        &updates,
+        &deliverer,
+        &[("update", "照明已装好")],
+        Some(big_file),
+    )
+    .await
+    .assert_status(StatusCode::UNPROCESSABLE_ENTITY)
+    .assert_contains("The photo is larger than 8 MB");
     let png = tiny_png();
     let good = File {
         field: "photo",
@@ -254,9 +292,15 @@ async fn a_passed_vote_is_followed_to_delivery_in_public() {
         content_type: "image/png",
         data: &png,
     };
-    submit_multipart(&t, &updates, &deliverer, &[("update", "照明已装好")], Some(good))
-        .await
-        .assert_status(StatusCode::SEE_OTHER);
+    submit_multipart(
+        &t,
+        &updates,
+        &deliverer,
+        &[("update", "照明已装好")],
+        Some(good),
+    )
+    .await
+    .assert_status(StatusCode::SEE_OTHER);
     let view = t.app.commitment(None, id).await.unwrap();
     let photo = view.updates[0].photos[0];
     let img = t
@@ -272,31 +316,55 @@ async fn a_passed_vote_is_followed_to_delivery_in_public() {
     // The member ticks the overdue milestone; a resident may not.
     let first = view.milestones[0].m.id.to_string();
     let tick = format!("{path}/milestones/tick");
-    t.submit(&tick, &[&[("milestone_id", &first), ("done", "1")]], &resident)
-        .await
-        .assert_refused();
-    t.submit(&tick, &[&[("milestone_id", &first), ("done", "1")]], &deliverer)
-        .await
-        .assert_status(StatusCode::SEE_OTHER);
+    t.submit(
+        &tick,
+        &[&[("milestone_id", &first), ("done", "1")]],
+        &resident,
+    )
+    .await
+    .assert_refused();
+    t.submit(
+        &tick,
+        &[&[("milestone_id", &first), ("done", "1")]],
+        &deliverer,
+    )
+    .await
+    .assert_status(StatusCode::SEE_OTHER);
 
     // Staff link a request of the community and record the maintenance fund's spending.
     let req = t
         .app
-        .submit_request(&sys, super::support::requests::noise_by_phone(t.nodes.grid, true))
+        .submit_request(
+            &sys,
+            super::support::requests::noise_by_phone(t.nodes.grid, true),
+        )
         .await
         .unwrap();
     let req_s = req.id.0.to_string();
-    t.submit(&format!("{path}/requests"), &[&[("request_id", &req_s)]], &staff)
-        .await
-        .assert_status(StatusCode::SEE_OTHER);
-    t.submit(&format!("{path}/requests"), &[&[("request_id", &req_s)]], &staff)
-        .await
-        .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    t.submit(
+        &format!("{path}/requests"),
+        &[&[("request_id", &req_s)]],
+        &staff,
+    )
+    .await
+    .assert_status(StatusCode::SEE_OTHER);
+    t.submit(
+        &format!("{path}/requests"),
+        &[&[("request_id", &req_s)]],
+        &staff,
+    )
+    .await
+    .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     let spend = format!("{path}/spending");
     let spent_on = day(-1);
     t.submit(
         &spend,
-        &[&[("what", "灯具"), ("amount", "十八"), ("spent_on", &spent_on), ("payer", "专项维修资金")]],
+        &[&[
+            ("what", "灯具"),
+            ("amount", "十八"),
+            ("spent_on", &spent_on),
+            ("payer", "专项维修资金"),
+        ]],
         &staff,
     )
     .await
@@ -304,7 +372,12 @@ async fn a_passed_vote_is_followed_to_delivery_in_public() {
     .assert_contains("Give the amount in yuan");
     t.submit(
         &spend,
-        &[&[("what", "灯具"), ("amount", "18600"), ("spent_on", &spent_on), ("payer", "专项维修资金")]],
+        &[&[
+            ("what", "灯具"),
+            ("amount", "18600"),
+            ("spent_on", &spent_on),
+            ("payer", "专项维修资金"),
+        ]],
         &staff,
     )
     .await
@@ -322,7 +395,11 @@ async fn a_passed_vote_is_followed_to_delivery_in_public() {
         .assert_contains("照明已装好")
         .assert_contains(&format!("/participation/commitments/photos/{photo}"));
     // The history in time order.
-    let at = |s: &str| page.body.find(s).unwrap_or_else(|| panic!("{s} on the page"));
+    let at = |s: &str| {
+        page.body
+            .find(s)
+            .unwrap_or_else(|| panic!("{s} on the page"))
+    };
     assert!(at("Created from the vote") < at("Progress posted"));
     assert!(at("Progress posted") < at("Spending recorded"));
 
@@ -362,7 +439,9 @@ async fn the_api_creates_and_refuses_by_field() {
     let passed = vote(&t, "东门延时开放", VoteState::Closed, Some(true)).await;
     let staff = t.login("staff").await;
     let other = t.login("other_staff").await;
-    let body = format!(r#"{{"vote_id":{passed},"title":"东门","milestones":[{{"title":"开工","due_on":"2027-01-31"}}]}}"#);
+    let body = format!(
+        r#"{{"vote_id":{passed},"title":"东门","milestones":[{{"title":"开工","due_on":"2027-01-31"}}]}}"#
+    );
     // Out of the caller's places, the vote is as if missing.
     let r = t.json("POST", "/api/v1/commitments", &other, &body).await;
     r.assert_status(StatusCode::UNPROCESSABLE_ENTITY)

@@ -369,6 +369,7 @@ pub struct ParticipationFixture {
     /// A commitment from it, delivered by a property company whose member (inside
     /// only) is the fixture's responder; one milestone, one photo.
     pub commitment: i64,
+    pub commitment_owner: i64,
     pub commitment_milestone: i64,
     pub commitment_photo: i64,
 }
@@ -593,6 +594,7 @@ async fn commitment_fixture(
     civicgrid_store::commit(tx).await.unwrap();
     p.passed_vote = id;
     p.commitment = cid;
+    p.commitment_owner = org.id;
     p.commitment_milestone = mid;
     p.commitment_photo = photo;
 }

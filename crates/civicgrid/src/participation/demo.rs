@@ -147,7 +147,9 @@ pub async fn seed(
         .map_err(fail)?;
     }
     app.close_vote(staff, gate.id).await.map_err(fail)?;
-    deliver_gate(app, staff, gate.id, company).await.map_err(fail)
+    deliver_gate(app, staff, gate.id, company)
+        .await
+        .map_err(fail)
 }
 
 /// The gate decision's commitment (落实事项): 湖光物业 delivers it; the lighting is done,

@@ -26,8 +26,8 @@ use civicgrid_store::requests as req_repo;
 use civicgrid_store::{AnyConnection, commit, now_ms};
 
 pub use civicgrid_store::participation::commitments::{
-    CommitmentRecord as StoredCommitment, EventRecord, MilestoneRecord, PhotoMeta,
-    SpendingRecord, UpdateRecord,
+    CommitmentRecord as StoredCommitment, EventRecord, MilestoneRecord, PhotoMeta, SpendingRecord,
+    UpdateRecord,
 };
 pub use reading::{CommitmentSummary, CommitmentView, HistoryLine, MilestoneView, UpdateView};
 

@@ -92,7 +92,10 @@ impl App {
             .date_naive();
         let done_on = done.then(|| done_on.unwrap_or(today));
         if done_on.is_some_and(|d| d > today) {
-            return Err(AppError::invalid("done_on", "a milestone cannot be done in the future"));
+            return Err(AppError::invalid(
+                "done_on",
+                "a milestone cannot be done in the future",
+            ));
         }
         let mut tx = self.db.begin_write().await?;
         let (mut c, by) = reportable(&mut tx, actor, id).await?;
@@ -100,7 +103,9 @@ impl App {
             .await?
             .into_iter()
             .find(|m| m.id == milestone_id)
-            .ok_or_else(|| AppError::invalid("milestone_id", "choose a milestone of this commitment"))?;
+            .ok_or_else(|| {
+                AppError::invalid("milestone_id", "choose a milestone of this commitment")
+            })?;
         repo::set_milestone_done(&mut tx, c.id, m.id, done_on, actor.user_id).await?;
         if done {
             started(&mut tx, &mut c, now).await?;
@@ -207,7 +212,10 @@ impl App {
             .utc_offset_minutes();
         let number = civicgrid_domain::requests::public_number(r.id, r.created_at, offset);
         if !repo::link_request(&mut tx, c.id, r.id.0, actor.user_id, now).await? {
-            return Err(AppError::invalid("request_id", "this request is linked already"));
+            return Err(AppError::invalid(
+                "request_id",
+                "this request is linked already",
+            ));
         }
         log(
             &mut tx,

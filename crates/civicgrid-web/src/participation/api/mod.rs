@@ -35,13 +35,19 @@ pub(crate) fn routes(r: Routes) -> Routes {
         .get("/api/v1/commitments/{id}", commitments::get)
         .put("/api/v1/commitments/{id}", commitments::edit)
         .post("/api/v1/commitments/{id}/state", commitments::move_to)
-        .post("/api/v1/commitments/{id}/milestones", commitments::add_milestone)
+        .post(
+            "/api/v1/commitments/{id}/milestones",
+            commitments::add_milestone,
+        )
         .post(
             "/api/v1/commitments/{id}/milestones/{milestone_id}",
             commitments::tick,
         )
         .post("/api/v1/commitments/{id}/updates", commitments::post_update)
-        .post("/api/v1/commitments/{id}/requests", commitments::link_request)
+        .post(
+            "/api/v1/commitments/{id}/requests",
+            commitments::link_request,
+        )
         .post("/api/v1/commitments/{id}/spending", commitments::spending)
 }
 

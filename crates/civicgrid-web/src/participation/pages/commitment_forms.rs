@@ -40,22 +40,22 @@ pub(super) fn routes(r: Routes) -> Routes {
         .post("/participation/commitments/{id}/spending", spending)
 }
 
-/// Back to the page with `?done=<done>`, or the page again with the objection.
+/// Back to the page with `?done=<done>`, or the page again with the objection (a
+/// conflict pinned on `conflict_field`); `said` is `(done, conflict_field)`.
 async fn outcome<T>(
     st: &AppState,
     ctx: PageCtx,
     me: &SignedIn,
     id: i64,
     result: Result<T, AppError>,
-    done: &str,
     f: Fields,
-    conflict_field: &str,
+    said: (&str, &str),
 ) -> PageResult<Response> {
+    let (done, conflict_field) = said;
     match result {
-        Ok(_) => Ok(Redirect::to(&format!(
-            "/participation/commitments/{id}?done={done}"
-        ))
-        .into_response()),
+        Ok(_) => Ok(
+            Redirect::to(&format!("/participation/commitments/{id}?done={done}")).into_response(),
+        ),
         Err(e) => {
             let (status, problems) = problems_of(ctx.lang, e, conflict_field)?;
             let v = st.app.commitment(Some(&me.actor), id).await?;
@@ -86,7 +86,7 @@ async fn edit(
         }
         Err(e) => Err(e),
     };
-    outcome(&st, ctx, &me, id, result, "commitment_saved", f, "title").await
+    outcome(&st, ctx, &me, id, result, f, ("commitment_saved", "title")).await
 }
 
 async fn move_to(
@@ -105,7 +105,7 @@ async fn move_to(
         }
         Err(_) => Err(AppError::invalid("state", "choose where it stands now")),
     };
-    outcome(&st, ctx, &me, id, result, "commitment_moved", f, "state").await
+    outcome(&st, ctx, &me, id, result, f, ("commitment_moved", "state")).await
 }
 
 async fn add_milestone(
@@ -125,7 +125,16 @@ async fn add_milestone(
         }
         Err(e) => Err(AppError::invalid(e.field, e.message)),
     };
-    outcome(&st, ctx, &me, id, result, "milestone_added", f, "milestone").await
+    outcome(
+        &st,
+        ctx,
+        &me,
+        id,
+        result,
+        f,
+        ("milestone_added", "milestone"),
+    )
+    .await
 }
 
 async fn tick(
@@ -140,13 +149,24 @@ async fn tick(
         let m = picked("milestone_id", &f)?
             .ok_or_else(|| AppError::invalid("milestone_id", "choose a milestone"))?;
         let on = match crate::forms::optional(&get(&f, "done_on")) {
-            Some(d) => Some(parse_date("done_on", d).map_err(|e| AppError::invalid(e.field, e.message))?),
+            Some(d) => {
+                Some(parse_date("done_on", d).map_err(|e| AppError::invalid(e.field, e.message))?)
+            }
             None => None,
         };
         st.app.tick_milestone(&me.actor, id, m, done, on).await
     }
     .await;
-    outcome(&st, ctx, &me, id, result, "milestone_ticked", f, "milestone_id").await
+    outcome(
+        &st,
+        ctx,
+        &me,
+        id,
+        result,
+        f,
+        ("milestone_ticked", "milestone_id"),
+    )
+    .await
 }
 
 async fn post_update(
@@ -184,7 +204,7 @@ async fn post_update(
         .app
         .post_commitment_update(&me.actor, id, &body, photo)
         .await;
-    outcome(&st, ctx, &me, id, result, "update_posted", f, "update").await
+    outcome(&st, ctx, &me, id, result, f, ("update_posted", "update")).await
 }
 
 async fn link_request(
@@ -199,7 +219,16 @@ async fn link_request(
         Ok(None) => Err(AppError::invalid("request_id", "choose a request")),
         Err(e) => Err(e),
     };
-    outcome(&st, ctx, &me, id, result, "request_linked", f, "request_id").await
+    outcome(
+        &st,
+        ctx,
+        &me,
+        id,
+        result,
+        f,
+        ("request_linked", "request_id"),
+    )
+    .await
 }
 
 async fn spending(
@@ -224,5 +253,5 @@ async fn spending(
         Ok(l) => st.app.add_commitment_spending(&me.actor, id, l).await,
         Err(e) => Err(e),
     };
-    outcome(&st, ctx, &me, id, result, "spending_added", f, "what").await
+    outcome(&st, ctx, &me, id, result, f, ("spending_added", "what")).await
 }

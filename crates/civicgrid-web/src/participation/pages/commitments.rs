@@ -9,12 +9,12 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
+use civicgrid_app::AppError;
 use civicgrid_app::domain::participation::commitments::{
     Milestone, Spec, State as CState, format_yuan, parse_date,
 };
 use civicgrid_app::participation::commitments::{CommitmentSummary, CommitmentView, NewCommitment};
 use civicgrid_app::platform::auth::SignedIn;
-use civicgrid_app::AppError;
 use serde::Deserialize;
 
 use crate::error::{Failure, PageError, PageResult};
@@ -93,7 +93,10 @@ impl NewPage {
 /// How many milestone rows the new form offers.
 const MILESTONE_ROWS: [usize; 4] = [1, 2, 3, 4];
 
-pub(super) async fn owner_choices(st: &AppState, me: &SignedIn) -> PageResult<Vec<(String, String)>> {
+pub(super) async fn owner_choices(
+    st: &AppState,
+    me: &SignedIn,
+) -> PageResult<Vec<(String, String)>> {
     Ok(st
         .app
         .commitment_owner_choices(&me.actor)
@@ -167,7 +170,8 @@ fn milestones_of(f: &HashMap<String, String>) -> Result<Vec<Milestone>, AppError
         if title.is_empty() && due.is_empty() {
             continue;
         }
-        let due_on = parse_date("due_on", due).map_err(|e| AppError::invalid(e.field, e.message))?;
+        let due_on =
+            parse_date("due_on", due).map_err(|e| AppError::invalid(e.field, e.message))?;
         out.push(Milestone {
             title: title.to_owned(),
             due_on,
@@ -177,7 +181,10 @@ fn milestones_of(f: &HashMap<String, String>) -> Result<Vec<Milestone>, AppError
 }
 
 /// An optional id picked from a list: blank is none.
-pub(super) fn picked(field: &'static str, f: &HashMap<String, String>) -> Result<Option<i64>, AppError> {
+pub(super) fn picked(
+    field: &'static str,
+    f: &HashMap<String, String>,
+) -> Result<Option<i64>, AppError> {
     match f.get(field).map(|s| s.trim()).filter(|s| !s.is_empty()) {
         None => Ok(None),
         Some(s) => crate::forms::form_id(field, s).map(Some),
@@ -305,7 +312,10 @@ fn history_text(ctx: &PageCtx, v: &CommitmentView, kind: &str, d: &serde_json::V
             t
         }
         "milestone_add" => args(&[("milestone", s("milestone")), ("due", s("due_on"))]),
-        "milestone_done" => by(args(&[("milestone", s("milestone")), ("done", s("done_on"))])),
+        "milestone_done" => by(args(&[
+            ("milestone", s("milestone")),
+            ("done", s("done_on")),
+        ])),
         "milestone_undone" => by(args(&[("milestone", s("milestone"))])),
         "update" => by(args(&[])),
         "request_link" => args(&[("number", s("number"))]),
@@ -359,9 +369,10 @@ pub(super) async fn commitment_page(
     Ok(CommitmentPage {
         state_label: ctx.tk("commitment-state-", v.c.state.code()),
         owner: owner_words(&ctx, v.owner_name.as_deref()),
-        source: v.vote.as_ref().map(|(id, title, _)| {
-            (*id, ctx.t1("commitment-source-vote", "title", title))
-        }),
+        source: v
+            .vote
+            .as_ref()
+            .map(|(id, title, _)| (*id, ctx.t1("commitment-source-vote", "title", title))),
         milestones: v
             .milestones
             .iter()

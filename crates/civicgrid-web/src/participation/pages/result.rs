@@ -57,10 +57,10 @@ async fn result(
         .map(|c| super::commitment_card(&ctx, c))
         .collect();
     let may_commit = passed
-        && ctx.user.as_ref().is_some_and(|u| {
-            u.actor
-                .can(Permission::ManageParticipation, &v.vote.scope)
-        });
+        && ctx
+            .user
+            .as_ref()
+            .is_some_and(|u| u.actor.can(Permission::ManageParticipation, &v.vote.scope));
     Ok(render(&ResultPage {
         ctx,
         v,
