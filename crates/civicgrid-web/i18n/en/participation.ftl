@@ -450,4 +450,6 @@ audit-field-what = What for
 audit-field-amount_fen = Amount (fen)
 audit-field-spent_on = Date spent
 audit-field-payer = Paid from
+commitment-by-owner = The owner
+commitment-by-staff = Community staff
 ## ---- end of commitments ----

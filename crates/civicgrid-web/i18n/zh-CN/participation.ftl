@@ -450,4 +450,6 @@ audit-field-what = 支出内容
 audit-field-amount_fen = 金额（分）
 audit-field-spent_on = 支出日期
 audit-field-payer = 资金来源
+commitment-by-owner = 落实单位
+commitment-by-staff = 社区工作人员
 ## ---- end of commitments ----

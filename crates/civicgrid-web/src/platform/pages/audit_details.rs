@@ -57,6 +57,7 @@ fn code_prefix(key: &str) -> Option<&'static str> {
         "stage" => "audit-photo-stage-",
         "vote_kind" => "vote-kind-",
         "from_state" | "to_state" => "commitment-state-",
+        "by" => "commitment-by-",
         "electorate" => "vote-electorate-",
         "matter" => "vote-matter-",
         "ballot_channel" => "vote-channel-",
