@@ -422,9 +422,19 @@ async fn a_passed_vote_is_followed_to_delivery_in_public() {
         .await
         .assert_status(StatusCode::OK)
         .assert_contains(&path);
-    t.get(&format!("/participation/votes/{failed}/result"), "")
+    let start = format!("/participation/commitments/new?vote={passed}");
+    t.get(&format!("/participation/votes/{passed}/result"), &staff)
         .await
-        .assert_contains("No commitment follows this decision yet.");
+        .assert_contains(&start);
+    let public = t
+        .get(&format!("/participation/votes/{passed}/result"), &resident)
+        .await;
+    assert!(!public.body.contains(&start), "only staff start one");
+    let none = t
+        .get(&format!("/participation/votes/{failed}/result"), &staff)
+        .await;
+    none.assert_contains("No commitment follows this decision yet.");
+    assert!(!none.body.contains("/participation/commitments/new"));
     t.get("/participation", &resident)
         .await
         .assert_contains(&path);

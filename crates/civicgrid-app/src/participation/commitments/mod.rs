@@ -338,6 +338,16 @@ impl App {
         Ok(c)
     }
 
+    /// Whether the signed-in `actor` may start a commitment from vote `vote_id`: it
+    /// closed and passed, at a place they manage.
+    pub async fn may_commit_from(&self, actor: &Actor, vote_id: i64) -> AppResult<bool> {
+        let mut conn = self.db.read().await?;
+        let v = civicgrid_store::participation::votes::get_vote(&mut conn, vote_id)
+            .await
+            .map_err(|_| AppError::NotFound("vote"))?;
+        Ok(passed(&v) && actor.can(Permission::ManageParticipation, &v.scope))
+    }
+
     /// The votes that closed and passed where the actor manages participation: the
     /// sources a new commitment may come from, newest first.
     pub async fn commitment_sources(&self, actor: &Actor) -> AppResult<Vec<VoteRecord>> {

@@ -7,7 +7,6 @@
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
-use civicgrid_app::domain::platform::access::Permission;
 use civicgrid_app::participation::votes::VoteView;
 
 use super::tally::{TallyLines, tally_lines};
@@ -47,7 +46,6 @@ async fn result(
 ) -> PageResult<Response> {
     let (v, t) = st.app.published_vote(id).await?;
     let facts = vote_facts(&ctx, &v);
-    let passed = t.passed == Some(true);
     let t = tally_lines(&ctx, &v, &t);
     let commitments = st
         .app
@@ -56,11 +54,10 @@ async fn result(
         .iter()
         .map(|c| super::commitment_card(&ctx, c))
         .collect();
-    let may_commit = passed
-        && ctx
-            .user
-            .as_ref()
-            .is_some_and(|u| u.actor.can(Permission::ManageParticipation, &v.vote.scope));
+    let may_commit = match &ctx.user {
+        Some(u) => st.app.may_commit_from(&u.actor, id).await?,
+        None => false,
+    };
     Ok(render(&ResultPage {
         ctx,
         v,
