@@ -441,6 +441,16 @@ async fn a_passed_vote_is_followed_to_delivery_in_public() {
     t.get("/", &deliverer)
         .await
         .assert_contains("Commitments being delivered");
+
+    // Every change is in the audit log, in words.
+    let admin = t.login("admin").await;
+    t.get_in("/audit", &admin, "zh-CN")
+        .await
+        .assert_status(StatusCode::OK)
+        .assert_contains("落实事项立项")
+        .assert_contains("发布落实进展")
+        .assert_contains("落实节点完成")
+        .assert_contains("记录落实支出");
 }
 
 #[tokio::test]
