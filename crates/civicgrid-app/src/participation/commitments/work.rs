@@ -87,9 +87,7 @@ impl App {
         done_on: Option<NaiveDate>,
     ) -> AppResult<()> {
         let now = now_ms();
-        let today = chrono::DateTime::from_timestamp_millis(now + 8 * 3_600_000)
-            .unwrap_or_default()
-            .date_naive();
+        let today = super::reading::today(now);
         let done_on = done.then(|| done_on.unwrap_or(today));
         if done_on.is_some_and(|d| d > today) {
             return Err(AppError::invalid(
