@@ -214,17 +214,5 @@ async fn deliver_gate(
         },
     )
     .await?;
-    // A resident's request the work answers: one still being handled, if there is one.
-    use civicgrid_app::domain::requests::Status;
-    let linkable = app.linkable_requests(staff, c.id).await?;
-    let live = linkable.iter().find(|(_, r)| {
-        !matches!(
-            r.status,
-            Status::Rejected | Status::Duplicate | Status::Referred | Status::Closed
-        )
-    });
-    if let Some((request, _)) = live {
-        app.link_commitment_request(staff, c.id, *request).await?;
-    }
     Ok(())
 }
