@@ -106,6 +106,12 @@ fn prefixed_keys_cover_every_variant() {
     let en = ids_of("en");
     let mut wanted: Vec<String> = Vec::new();
     wanted.extend(Role::ALL.iter().map(|r| format!("role-{}", r.as_str())));
+    use civicgrid_app::domain::participation::commitments::State as CommitmentState;
+    wanted.extend(
+        CommitmentState::ALL
+            .iter()
+            .map(|s| format!("commitment-state-{}", s.code())),
+    );
     for k in NodeKind::ALL {
         wanted.push(format!("kind-{}", k.as_str()));
         wanted.push(format!("kinds-{}", k.as_str()));

@@ -124,6 +124,11 @@ pub enum Subject {
     ProposalPhoto,
     /// A planned council meeting of the target community.
     Meeting,
+    /// A commitment of the target community, from a passed vote, owned by a company
+    /// whose member the responder is (inside only).
+    Commitment,
+    /// A progress photo of that commitment.
+    CommitmentPhoto,
 }
 
 pub struct Case {
@@ -279,6 +284,15 @@ async fn case_request(
         }
         S::ProposalPhoto => path = path.replace("{id}", &fx.participation[side].photo.to_string()),
         S::Meeting => path = path.replace("{id}", &fx.participation[side].meeting.to_string()),
+        S::Commitment => {
+            let p = fx.participation[side];
+            path = path
+                .replace("{id}", &p.commitment.to_string())
+                .replace("{milestone_id}", &p.commitment_milestone.to_string());
+        }
+        S::CommitmentPhoto => {
+            path = path.replace("{id}", &fx.participation[side].commitment_photo.to_string())
+        }
         S::None => {}
     }
     // Grants and new accounts go to the target's grid; nodes are created under it.
@@ -310,6 +324,13 @@ async fn case_request(
             .replace("{estate_owner}", &pf.owner.to_string())
             .replace("{closes_at}", &closes_at)
             .replace("{closes_local}", &closes_local)
+            .replace("{passed_vote}", &pf.passed_vote.to_string())
+            .replace(
+                "{commitment_milestone}",
+                &pf.commitment_milestone.to_string(),
+            )
+            .replace("{commitment_owner}", &pf.commitment_owner.to_string())
+            .replace("{request}", &fx.requests[side].request.to_string())
     };
     let mut req = Request::builder()
         .method(c.method)
@@ -354,6 +375,7 @@ fn hidden_answer(c: &Case, status: StatusCode, side: usize) -> bool {
         "{member}",
         "{estate}",
         "{estate_room}",
+        "{passed_vote}",
     ];
     let names = |text: &str| TARGETS.iter().any(|t| text.contains(t));
     let names_target = match c.body {

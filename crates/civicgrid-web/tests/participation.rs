@@ -2,10 +2,13 @@
 //! decided by art. 278 from paper ballots, proxies and residents' own ballots, the
 //! published result — through the API and through the pages — and notices (targeting,
 //! receipts, coverage, follow-up, the poster's code and the board), and deliberation
-//! (proposals, support, moderated discussion, the council's meetings).
+//! (proposals, support, moderated discussion, the council's meetings), and commitments
+//! followed from a passed vote to delivery.
 
 mod support;
 
+#[path = "participation/commitments.rs"]
+mod commitments;
 #[path = "participation/deliberation.rs"]
 mod deliberation;
 #[path = "participation/estates.rs"]

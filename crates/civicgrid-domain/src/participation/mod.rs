@@ -1,7 +1,8 @@
 //! Co-governance (共商共治): estates and their owners, notices, votes and the owners'
-//! assembly rules of Civil Code art. 278.
+//! assembly rules of Civil Code art. 278; commitments that follow a decision to delivery.
 
 pub mod art278;
+pub mod commitments;
 pub mod deliberation;
 pub mod estates;
 pub mod notices;

@@ -1,5 +1,7 @@
-//! Co-governance records: estates, notices, deliberation, votes and ballots.
+//! Co-governance records: estates, notices, deliberation, votes and ballots,
+//! commitments.
 
+pub mod commitments;
 pub mod deliberation;
 pub mod estates;
 pub mod notices;

@@ -1,4 +1,5 @@
-//! Co-governance: estates, notices, votes and ballots, proposals and the council.
+//! Co-governance: estates, notices, votes and ballots, proposals and the council,
+//! commitments.
 //!
 //! Estates and owners' votes lie at a community: grid workers, bound to a grid, do not
 //! reach them. What lies outside the caller's sight answers like a missing record.
@@ -13,6 +14,7 @@ pub fn cases() -> Vec<Case> {
     all.extend(api_cases());
     all.extend(notices());
     all.extend(deliberation());
+    all.extend(commitments());
     // Last of all: closing the page's way ends the fixture's vote for good.
     all.push(case(
         "POST",
@@ -650,6 +652,183 @@ fn deliberation() -> Vec<Case> {
             hidden(DELIBERATION_MANAGERS, ADMIN),
             S::Meeting,
             Json(r#"{"attendees": ["王主任"], "minutes": "纪要", "outcomes": []}"#),
+        ),
+    ]
+}
+
+/// Who manages a commitment (ManageParticipation at its community).
+const COMMITMENT_MANAGERS: &[Role] = &[CommunityStaff, StreetAdmin, SystemAdmin];
+/// Who reports on it: its managers and, inside, the owning company's member.
+const COMMITMENT_REPORTERS: &[Role] = &[CommunityStaff, StreetAdmin, SystemAdmin, Responder];
+
+/// Commitments: the page, its photos and reading one by the API are public (so acting
+/// on one out of one's places is forbidden, not hidden); creating one names a passed
+/// vote, which outside one's places answers like a missing one.
+fn commitments() -> Vec<Case> {
+    use crate::Rule::{Public, SignedIn};
+    const M: &[Role] = COMMITMENT_MANAGERS;
+    const R: &[Role] = COMMITMENT_REPORTERS;
+    vec![
+        case(
+            "GET",
+            "/participation/commitments/new",
+            scoped(M, M),
+            S::None,
+            Empty,
+        ),
+        case(
+            "POST",
+            "/participation/commitments",
+            hidden(M, ADMIN),
+            S::None,
+            Form(&[
+                ("vote_id", "{passed_vote}"),
+                ("title", "{code}"),
+                ("m1_title", "开工"),
+                ("m1_due", "2027-01-31"),
+            ]),
+        ),
+        case(
+            "GET",
+            "/participation/commitments/{id}",
+            Public,
+            S::Commitment,
+            Empty,
+        ),
+        case(
+            "GET",
+            "/participation/commitments/photos/{id}",
+            Public,
+            S::CommitmentPhoto,
+            Empty,
+        ),
+        case(
+            "POST",
+            "/participation/commitments/{id}",
+            scoped(M, ADMIN),
+            S::Commitment,
+            Form(&[
+                ("title", "东门延时开放"),
+                ("summary", "{code}"),
+                ("owner_org_id", "{commitment_owner}"),
+            ]),
+        ),
+        case(
+            "POST",
+            "/participation/commitments/{id}/milestones",
+            scoped(M, ADMIN),
+            S::Commitment,
+            Form(&[("milestone", "{code}"), ("due_on", "2027-02-28")]),
+        ),
+        case(
+            "POST",
+            "/participation/commitments/{id}/milestones/tick",
+            scoped(R, ADMIN),
+            S::Commitment,
+            Form(&[("milestone_id", "{commitment_milestone}"), ("done", "1")]),
+        ),
+        case(
+            "POST",
+            "/participation/commitments/{id}/updates",
+            scoped(R, ADMIN),
+            S::Commitment,
+            Form(&[("update", "{code}")]),
+        ),
+        // The first manager links it; the others hear it is linked already (422).
+        case(
+            "POST",
+            "/participation/commitments/{id}/requests",
+            scoped(M, ADMIN),
+            S::Commitment,
+            Form(&[("request_id", "{request}")]),
+        ),
+        case(
+            "POST",
+            "/participation/commitments/{id}/spending",
+            scoped(M, ADMIN),
+            S::Commitment,
+            Form(&[
+                ("what", "{code}"),
+                ("amount", "12.50"),
+                ("spent_on", "2026-01-15"),
+                ("payer", "专项维修资金"),
+            ]),
+        ),
+        // Planned → in progress once; later movers hear it cannot move there (422).
+        case(
+            "POST",
+            "/participation/commitments/{id}/state",
+            scoped(M, ADMIN),
+            S::Commitment,
+            Form(&[("to", "in_progress")]),
+        ),
+        case(
+            "POST",
+            "/api/v1/commitments",
+            hidden(M, ADMIN),
+            S::None,
+            Json(r#"{"vote_id":{passed_vote},"title":"{code}"}"#),
+        ),
+        case("GET", "/api/v1/commitments", SignedIn, S::None, Empty),
+        case(
+            "GET",
+            "/api/v1/commitments/{id}",
+            Public,
+            S::Commitment,
+            Empty,
+        ),
+        case(
+            "PUT",
+            "/api/v1/commitments/{id}",
+            scoped(M, ADMIN),
+            S::Commitment,
+            Json(
+                r#"{"title":"东门延时开放","summary":"{code}","owner_org_id":{commitment_owner}}"#,
+            ),
+        ),
+        case(
+            "POST",
+            "/api/v1/commitments/{id}/milestones",
+            scoped(M, ADMIN),
+            S::Commitment,
+            Json(r#"{"title":"{code}","due_on":"2027-03-31"}"#),
+        ),
+        case(
+            "POST",
+            "/api/v1/commitments/{id}/milestones/{milestone_id}",
+            scoped(R, ADMIN),
+            S::Commitment,
+            Json(r#"{"done":true}"#),
+        ),
+        case(
+            "POST",
+            "/api/v1/commitments/{id}/updates",
+            scoped(R, ADMIN),
+            S::Commitment,
+            Json(r#"{"body":"{code}"}"#),
+        ),
+        case(
+            "POST",
+            "/api/v1/commitments/{id}/requests",
+            scoped(M, ADMIN),
+            S::Commitment,
+            Json(r#"{"request_id":{request}}"#),
+        ),
+        case(
+            "POST",
+            "/api/v1/commitments/{id}/spending",
+            scoped(M, ADMIN),
+            S::Commitment,
+            Json(
+                r#"{"what":"{code}","amount_fen":1250,"spent_on":"2026-01-15","payer":"维修资金"}"#,
+            ),
+        ),
+        case(
+            "POST",
+            "/api/v1/commitments/{id}/state",
+            scoped(M, ADMIN),
+            S::Commitment,
+            Json(r#"{"state":"in_progress"}"#),
         ),
     ]
 }

@@ -177,9 +177,13 @@ impl Fixture {
             GridWorker | Resident => grid[0],
         };
         let mut cookies = HashMap::new();
+        let mut responder = 0;
         for role in ALL {
             let name = format!("as-{}", role.as_str().replace('_', "-"));
-            user(&app, &name, *role, scope_of(*role)).await;
+            let id = user(&app, &name, *role, scope_of(*role)).await;
+            if *role == Responder {
+                responder = id;
+            }
             let s = app
                 .login(&name, PASSWORD, "test", "test", None)
                 .await
@@ -198,10 +202,14 @@ impl Fixture {
             request_fixture(&app, grid[0], community[0]).await,
             request_fixture(&app, grid[1], community[1]).await,
         ];
-        let participation = [
+        let mut participation = [
             participation_fixture(&app, grid[0], community[0], resident[0]).await,
             participation_fixture(&app, grid[1], community[1], resident[1]).await,
         ];
+        for (side, p) in participation.iter_mut().enumerate() {
+            let member = (side == 0).then_some(responder);
+            commitment_fixture(&app, community[side], member, p).await;
+        }
         let notices = [
             notice_fixture(&app, community[0]).await,
             notice_fixture(&app, community[1]).await,
@@ -362,6 +370,14 @@ pub struct ParticipationFixture {
     pub photo: i64,
     /// A planned council meeting of the community, with one matter on its agenda.
     pub meeting: i64,
+    /// A households' proposal of the community, closed and passed.
+    pub passed_vote: i64,
+    /// A commitment from it, delivered by a property company whose member (inside
+    /// only) is the fixture's responder; one milestone, one photo.
+    pub commitment: i64,
+    pub commitment_owner: i64,
+    pub commitment_milestone: i64,
+    pub commitment_photo: i64,
 }
 
 /// The room, its household and owner through the ledger's use cases; the estate and
@@ -484,7 +500,120 @@ async fn participation_fixture(
         comment,
         photo,
         meeting,
+        ..ParticipationFixture::default()
     }
+}
+
+/// The passed vote and its commitment, straight into the store (see above).
+async fn commitment_fixture(
+    app: &App,
+    community: i64,
+    member: Option<i64>,
+    p: &mut ParticipationFixture,
+) {
+    use civicgrid_app::domain::participation::commitments::{Milestone, State};
+    use civicgrid_app::domain::participation::votes::{Electorate, VoteKind, VoteSpec, VoteState};
+    use civicgrid_app::domain::requests::ResponderKind;
+    use civicgrid_store::participation::commitments as repo;
+    use civicgrid_store::participation::votes;
+    let mut tx = app.db().begin_write().await.unwrap();
+    let now = chrono::Utc::now().timestamp_millis();
+    let place = civicgrid_store::platform::org::get(&mut tx, community)
+        .await
+        .unwrap();
+    let v = votes::VoteRecord {
+        id: 0,
+        node_id: community,
+        scope: place.path.clone(),
+        estate_id: None,
+        spec: VoteSpec {
+            kind: VoteKind::Proposal,
+            title: "东门延时开放".into(),
+            body: String::new(),
+            options: Vec::new(),
+            max_choices: 1,
+            ranked: false,
+            electorate: Electorate::Households,
+            min_age: 18,
+            matter: None,
+        },
+        state: VoteState::Closed,
+        closes_at: now,
+        created_by: None,
+        created_at: now,
+        opened_at: Some(now),
+        closed_at: Some(now),
+        total_area: 0,
+        total_heads: 1,
+        result: None,
+        version: 1,
+    };
+    let id = votes::insert_vote(&mut tx, &v).await.unwrap();
+    let closed = votes::VoteRecord {
+        id,
+        result: Some(r#"{"ballots":1,"passed":true}"#.into()),
+        ..v
+    };
+    votes::update_vote(&mut tx, &closed).await.unwrap().unwrap();
+    let org = civicgrid_store::requests::insert_org(
+        &mut tx,
+        ResponderKind::PropertyCompany,
+        "东门物业",
+        community,
+        &place.path,
+        now,
+    )
+    .await
+    .unwrap();
+    if let Some(user) = member {
+        civicgrid_store::requests::add_member(&mut tx, org.id, user, now)
+            .await
+            .unwrap();
+    }
+    let c = repo::CommitmentRecord {
+        id: 0,
+        community_id: community,
+        scope: place.path.clone(),
+        vote_id: Some(id),
+        title: "东门延时开放".into(),
+        summary: String::new(),
+        owner_org_id: Some(org.id),
+        state: State::Planned,
+        created_by: None,
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    };
+    let cid = repo::insert_commitment(&mut tx, &c).await.unwrap();
+    let due = chrono::NaiveDate::from_ymd_opt(2026, 1, 31).unwrap();
+    let m = Milestone {
+        title: "加装照明".into(),
+        due_on: due,
+    };
+    let mid = repo::insert_milestone(&mut tx, cid, &m, now).await.unwrap();
+    let u = repo::insert_update(&mut tx, cid, "已开工", None, now)
+        .await
+        .unwrap();
+    let png = tiny_png();
+    let meta = repo::PhotoMeta {
+        id: 0,
+        commitment_id: cid,
+        update_id: Some(u),
+        content_type: "image/png".into(),
+        byte_len: 0,
+        sha256: "00".into(),
+        width: Some(2),
+        height: Some(2),
+        uploaded_by: None,
+        uploaded_at: now,
+    };
+    let photo = repo::insert_photo(&mut tx, &meta, &png).await.unwrap();
+    civicgrid_store::commit(tx).await.unwrap();
+    p.passed_vote = id;
+    p.commitment = cid;
+    p.commitment_owner = org.id;
+    p.commitment_milestone = mid;
+    p.commitment_photo = photo;
 }
 
 /// Thirty days from now, in milliseconds: a vote's closing time.

@@ -1,7 +1,7 @@
 //! The demo's co-governance: 湖光花园, the estate of Grid 1's buildings with 湖光物业 as
 //! its property company; an owners' vote on changing the property company, open, with
 //! paper ballots from half the rooms; and a households' proposal on the east gate,
-//! closed and published.
+//! closed and published, with its commitment being delivered by 湖光物业.
 
 use anyhow::Context;
 use civicgrid_app::App;
@@ -147,5 +147,72 @@ pub async fn seed(
         .map_err(fail)?;
     }
     app.close_vote(staff, gate.id).await.map_err(fail)?;
+    deliver_gate(app, staff, gate.id, company)
+        .await
+        .map_err(fail)
+}
+
+/// The gate decision's commitment (落实事项): 湖光物业 delivers it; the lighting is done,
+/// the night guard is overdue, the return visit is ahead; one update and the
+/// maintenance fund's spending.
+async fn deliver_gate(
+    app: &App,
+    staff: &Actor,
+    vote_id: i64,
+    company: i64,
+) -> civicgrid_app::AppResult<()> {
+    use civicgrid_app::domain::participation::commitments::{Milestone, Spec, Spending};
+    use civicgrid_app::participation::commitments::NewCommitment;
+    let now = civicgrid_app::now_ms();
+    let day = |offset_days: i64| {
+        chrono::DateTime::from_timestamp_millis(now + 8 * 3_600_000 + offset_days * DAY_MS)
+            .unwrap_or_default()
+            .date_naive()
+    };
+    let milestone = |title: &str, due: i64| Milestone {
+        title: title.into(),
+        due_on: day(due),
+    };
+    let c = app
+        .create_commitment(
+            staff,
+            NewCommitment {
+                vote_id: Some(vote_id),
+                spec: Spec {
+                    title: "东门夜间开放延长至23点".into(),
+                    summary: "按居民表决结果，东门关闭时间推迟到23点；加装照明和监控，延长时段由物业安排保安值守，试运行一个月后回访居民。".into(),
+                },
+                owner_org_id: Some(company),
+                milestones: vec![
+                    milestone("加装东门照明与监控", -10),
+                    milestone("安排保安夜间值守（21–23点）", -3),
+                    milestone("试运行一个月后回访居民", 30),
+                ],
+            },
+        )
+        .await?;
+    let view = app.commitment(Some(staff), c.id).await?;
+    if let Some(first) = view.milestones.first() {
+        app.tick_milestone(staff, c.id, first.m.id, true, Some(day(-12)))
+            .await?;
+    }
+    app.post_commitment_update(
+        staff,
+        c.id,
+        "东门照明已加装完毕，两路监控已接入物业值班室。保安排班表正在与物业商定。",
+        None,
+    )
+    .await?;
+    app.add_commitment_spending(
+        staff,
+        c.id,
+        Spending {
+            what: "东门照明灯具及两路监控摄像头".into(),
+            amount_fen: 1_860_000,
+            spent_on: day(-12),
+            payer: "专项维修资金".into(),
+        },
+    )
+    .await?;
     Ok(())
 }

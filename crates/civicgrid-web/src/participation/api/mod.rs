@@ -1,12 +1,14 @@
-//! `/api/v1/estates`, `/api/v1/votes`, `/api/v1/notices`, `/api/v1/proposals` and
-//! `/api/v1/meetings`: estates, votes, paper ballots by room and the tally with both
-//! majorities of art. 278, notices, proposals and the residents' council.
+//! `/api/v1/estates`, `/api/v1/votes`, `/api/v1/notices`, `/api/v1/proposals`,
+//! `/api/v1/meetings` and `/api/v1/commitments`: estates, votes, paper ballots by room
+//! and the tally with both majorities of art. 278, notices, proposals and the
+//! residents' council, and the commitments that follow a decision to delivery.
 
 use civicgrid_app::AppError;
 use civicgrid_app::domain::ledger::import::format_area;
 
 use crate::routes::Routes;
 
+mod commitments;
 mod deliberation;
 mod estates;
 mod notices;
@@ -40,6 +42,25 @@ pub(crate) fn routes(r: Routes) -> Routes {
         .post("/api/v1/meetings", deliberation::plan)
         .get("/api/v1/meetings/{id}", deliberation::meeting)
         .post("/api/v1/meetings/{id}/record", deliberation::record)
+        .post("/api/v1/commitments", commitments::create)
+        .get("/api/v1/commitments", commitments::list)
+        .get("/api/v1/commitments/{id}", commitments::get)
+        .put("/api/v1/commitments/{id}", commitments::edit)
+        .post("/api/v1/commitments/{id}/state", commitments::move_to)
+        .post(
+            "/api/v1/commitments/{id}/milestones",
+            commitments::add_milestone,
+        )
+        .post(
+            "/api/v1/commitments/{id}/milestones/{milestone_id}",
+            commitments::tick,
+        )
+        .post("/api/v1/commitments/{id}/updates", commitments::post_update)
+        .post(
+            "/api/v1/commitments/{id}/requests",
+            commitments::link_request,
+        )
+        .post("/api/v1/commitments/{id}/spending", commitments::spending)
 }
 
 /// The co-governance API's part of the OpenAPI document.
@@ -77,6 +98,16 @@ pub(crate) fn routes(r: Routes) -> Routes {
     deliberation::plan,
     deliberation::meeting,
     deliberation::record,
+    commitments::create,
+    commitments::list,
+    commitments::get,
+    commitments::edit,
+    commitments::move_to,
+    commitments::add_milestone,
+    commitments::tick,
+    commitments::post_update,
+    commitments::link_request,
+    commitments::spending,
 ))]
 pub(crate) struct Api;
 

@@ -1,5 +1,5 @@
 //! The participation hub (`/participation`): the votes the reader follows or may take
-//! part in, the estates of their place, and — for who runs participation — a form to
+//! part in, the commitments that follow decisions to delivery, the estates of their place, and — for who runs participation — a form to
 //! add an estate and a link to draft a vote.
 
 use askama::Template;
@@ -39,6 +39,7 @@ struct EstateFields {
 struct HubPage {
     ctx: PageCtx,
     votes: Vec<VoteLine>,
+    commitments: Vec<super::CommitmentCard>,
     estates: Option<Vec<EstateSummary>>,
     may_manage: bool,
     communities: Vec<NodeChoice>,
@@ -57,6 +58,13 @@ async fn hub_page(
 ) -> PageResult<Response> {
     let votes = st.app.votes(&me.actor).await?;
     let votes = votes.iter().map(|v| vote_line(&ctx, v)).collect();
+    let commitments = st
+        .app
+        .commitment_cards(&me.actor)
+        .await?
+        .iter()
+        .map(|c| super::commitment_card(&ctx, c))
+        .collect();
     let estates = if may_reach(&me.actor, Permission::ViewParticipation) {
         Some(st.app.estates(&me.actor).await?)
     } else {
@@ -79,6 +87,7 @@ async fn hub_page(
     Ok(render(&HubPage {
         ctx,
         votes,
+        commitments,
         estates,
         may_manage,
         communities,

@@ -1,7 +1,7 @@
 //! Co-governance pages: the participation hub (votes and estates), an estate's page,
 //! drafting a vote, a vote's page with the resident's ballot, the live tally with the
-//! rooms to canvass and the paper ballots and proxies staff enter, and the published
-//! result.
+//! rooms to canvass and the paper ballots and proxies staff enter, the published
+//! result, and the commitments that follow a decision to delivery.
 
 use civicgrid_app::domain::ledger::import::format_area;
 use civicgrid_app::participation::votes::VoteView;
@@ -9,6 +9,8 @@ use civicgrid_app::participation::votes::VoteView;
 use crate::page::{PageCtx, format_time};
 use crate::routes::Routes;
 
+mod commitment_forms;
+mod commitments;
 mod estates;
 mod hub;
 mod meetings;
@@ -18,6 +20,8 @@ mod result;
 mod tally;
 mod votes;
 
+pub(crate) use commitments::{CommitmentCard, card as commitment_card};
+
 pub(crate) fn routes(r: Routes) -> Routes {
     let r = hub::routes(r);
     let r = estates::routes(r);
@@ -26,6 +30,8 @@ pub(crate) fn routes(r: Routes) -> Routes {
     let r = notices::routes(r);
     let r = proposals::routes(r);
     let r = meetings::routes(r);
+    let r = commitments::routes(r);
+    let r = commitment_forms::routes(r);
     result::routes(r)
 }
 

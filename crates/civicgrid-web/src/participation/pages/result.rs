@@ -1,7 +1,8 @@
 //! A closed vote's published result (公示, `/participation/votes/{id}/result`), open to
 //! anyone: the question, the figures that decided it — for an owners' matter the two
 //! quorums and majorities of art. 278 — and turnout by building. It is the tally kept
-//! when the vote closed and never changes.
+//! when the vote closed and never changes. Below it, what the decision led to: its
+//! commitments (落实情况).
 
 use askama::Template;
 use axum::extract::State;
@@ -31,6 +32,9 @@ struct ResultPage {
     v: VoteView,
     facts: VoteFacts,
     t: TallyLines,
+    commitments: Vec<super::CommitmentCard>,
+    /// The reader may start a commitment from this vote (it passed, in their scope).
+    may_commit: bool,
     notice: Option<String>,
 }
 
@@ -43,11 +47,24 @@ async fn result(
     let (v, t) = st.app.published_vote(id).await?;
     let facts = vote_facts(&ctx, &v);
     let t = tally_lines(&ctx, &v, &t);
+    let commitments = st
+        .app
+        .commitments_of_vote(id)
+        .await?
+        .iter()
+        .map(|c| super::commitment_card(&ctx, c))
+        .collect();
+    let may_commit = match &ctx.user {
+        Some(u) => st.app.may_commit_from(&u.actor, id).await?,
+        None => false,
+    };
     Ok(render(&ResultPage {
         ctx,
         v,
         facts,
         t,
+        commitments,
+        may_commit,
         notice,
     }))
 }

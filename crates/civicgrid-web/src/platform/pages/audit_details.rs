@@ -56,6 +56,8 @@ fn code_prefix(key: &str) -> Option<&'static str> {
         "residence_status" => "ledger-status-",
         "stage" => "audit-photo-stage-",
         "vote_kind" => "vote-kind-",
+        "from_state" | "to_state" => "commitment-state-",
+        "by" => "commitment-by-",
         "electorate" => "vote-electorate-",
         "matter" => "vote-matter-",
         "ballot_channel" => "vote-channel-",

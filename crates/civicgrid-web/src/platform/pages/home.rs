@@ -83,6 +83,8 @@ struct HomePage {
     may_view_data_access: bool,
     /// Votes open now that the reader follows or may cast a ballot in.
     votes: Option<Vec<crate::participation::pages::VoteLine>>,
+    /// Commitments being delivered that the reader follows or delivers (落实事项).
+    commitments: Option<Vec<crate::participation::pages::CommitmentCard>>,
     /// Notices: unread ones addressed to the reader, and important ones with
     /// households still to tell (those who follow coverage).
     notices: Option<NoticeCard>,
@@ -120,6 +122,7 @@ async fn home(
         recent: None,
         may_view_data_access: false,
         votes: None,
+        commitments: None,
         notices: None,
         proposals: None,
     };
@@ -242,6 +245,18 @@ async fn home(
         .collect();
     if !open.is_empty() || has(Role::OwnersCommittee) {
         page.votes = Some(open);
+    }
+    let live: Vec<_> = st
+        .app
+        .commitment_cards(actor)
+        .await?
+        .iter()
+        .filter(|c| c.c.state.is_live())
+        .take(5)
+        .map(|c| crate::participation::pages::commitment_card(&ctx, c))
+        .collect();
+    if !live.is_empty() {
+        page.commitments = Some(live);
     }
     page.notices = Some(notice_card(&st, &ctx, actor).await?);
     if has(Role::Resident) || may_reach(actor, Permission::ViewParticipation) {

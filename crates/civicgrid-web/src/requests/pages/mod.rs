@@ -25,6 +25,8 @@ mod public;
 mod queue;
 pub(crate) mod resident;
 
+pub(crate) use resident::{MAX_PHOTO_BYTES, read_posted};
+
 pub(crate) fn routes(r: Routes) -> Routes {
     let r = resident::routes(r);
     let r = detail::routes(r);
