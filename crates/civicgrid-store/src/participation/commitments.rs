@@ -15,8 +15,9 @@ pub struct CommitmentRecord {
     /// The community where it is delivered (and whose requests may be linked).
     pub community_id: i64,
     pub scope: OrgPath,
-    /// Its source: the vote that decided it.
+    /// Its source: the vote that decided it, or the council's adopted agenda item.
     pub vote_id: Option<i64>,
+    pub meeting_item_id: Option<i64>,
     pub title: String,
     pub summary: String,
     /// The responder organisation that delivers it; `None`: the community's staff.
@@ -34,6 +35,7 @@ struct CommitmentRow {
     community_id: i64,
     scope_path: String,
     vote_id: Option<i64>,
+    meeting_item_id: Option<i64>,
     title: String,
     summary: String,
     owner_org_id: Option<i64>,
@@ -53,6 +55,7 @@ impl TryFrom<CommitmentRow> for CommitmentRecord {
             community_id: r.community_id,
             scope: OrgPath::from_stored(r.scope_path),
             vote_id: r.vote_id,
+            meeting_item_id: r.meeting_item_id,
             title: r.title,
             summary: r.summary,
             owner_org_id: r.owner_org_id,
@@ -68,8 +71,8 @@ impl TryFrom<CommitmentRow> for CommitmentRecord {
 macro_rules! select_commitments {
     ($rest:literal) => {
         concat!(
-            "SELECT id, community_id, scope_path, vote_id, title, summary, owner_org_id, \
-             state, created_by, created_at, updated_at, version FROM commitments ",
+            "SELECT id, community_id, scope_path, vote_id, meeting_item_id, title, summary, \
+             owner_org_id, state, created_by, created_at, updated_at, version FROM commitments ",
             $rest
         )
     };
@@ -87,8 +90,8 @@ fn day(d: NaiveDate) -> String {
 pub async fn insert_commitment(conn: &mut AnyConnection, c: &CommitmentRecord) -> StoreResult<i64> {
     Ok(sqlx::query_scalar(
         "INSERT INTO commitments (community_id, scope_path, vote_id, title, summary, \
-         owner_org_id, state, created_by, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+         owner_org_id, state, created_by, created_at, updated_at, meeting_item_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
     )
     .bind(c.community_id)
     .bind(c.scope.as_str())
@@ -100,6 +103,7 @@ pub async fn insert_commitment(conn: &mut AnyConnection, c: &CommitmentRecord) -
     .bind(c.created_by)
     .bind(c.created_at)
     .bind(c.updated_at)
+    .bind(c.meeting_item_id)
     .fetch_one(conn)
     .await?)
 }
@@ -146,6 +150,20 @@ pub async fn list_commitments(
     .bind(scope.as_str())
     .bind(prefix_end(scope.as_str()))
     .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    records(rows)
+}
+
+/// The commitments a council decision (an adopted agenda item) led to, oldest first.
+pub async fn commitments_of_item(
+    conn: &mut AnyConnection,
+    item_id: i64,
+) -> StoreResult<Vec<CommitmentRecord>> {
+    let rows: Vec<CommitmentRow> = sqlx::query_as(select_commitments!(
+        "WHERE meeting_item_id = $1 ORDER BY id"
+    ))
+    .bind(item_id)
     .fetch_all(conn)
     .await?;
     records(rows)

@@ -591,3 +591,40 @@ pub async fn items_of_proposal(
     }
     Ok(out)
 }
+
+/// The agenda items the council adopted at meetings of `scope`'s communities, with
+/// their meeting, the latest first.
+pub async fn adopted_items(
+    conn: &mut AnyConnection,
+    scope: &OrgPath,
+    limit: i64,
+) -> StoreResult<Vec<(MeetingItem, Meeting)>> {
+    let items: Vec<MeetingItem> = sqlx::query_as(
+        "SELECT i.id, i.meeting_id, i.position, i.proposal_id, i.title, i.outcome, \
+         i.outcome_note FROM meeting_items i JOIN council_meetings m ON m.id = i.meeting_id \
+         WHERE i.outcome = 'adopted' AND m.scope_path >= $1 AND m.scope_path < $2 \
+         ORDER BY m.held_at DESC, i.position LIMIT $3",
+    )
+    .bind(scope.as_str())
+    .bind(prefix_end(scope.as_str()))
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out = Vec::with_capacity(items.len());
+    for i in items {
+        let m = get_meeting(conn, i.meeting_id).await?;
+        out.push((i, m));
+    }
+    Ok(out)
+}
+
+/// One agenda item.
+pub async fn get_item(conn: &mut AnyConnection, id: i64) -> StoreResult<MeetingItem> {
+    Ok(sqlx::query_as(
+        "SELECT id, meeting_id, position, proposal_id, title, outcome, outcome_note \
+         FROM meeting_items WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_one(conn)
+    .await?)
+}

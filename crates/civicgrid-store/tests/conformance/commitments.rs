@@ -66,6 +66,7 @@ conformance!(
         .unwrap();
         let mut rec = CommitmentRecord {
             id: 0,
+            meeting_item_id: None,
             community_id: c.community.id,
             scope: c.community.path.clone(),
             vote_id: Some(vote),
@@ -139,6 +140,7 @@ conformance!(
         requests::ensure_default_categories(&mut tx).await.unwrap();
         let rec = CommitmentRecord {
             id: 0,
+            meeting_item_id: None,
             community_id: c.community.id,
             scope: c.community.path.clone(),
             vote_id: None,

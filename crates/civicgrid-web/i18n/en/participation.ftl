@@ -609,3 +609,11 @@ audit-field-payer = Paid from
 commitment-by-owner = The owner
 commitment-by-staff = Community staff
 ## ---- end of commitments ----
+
+## Commitments from council decisions
+commitment-source-decision = Or a decision of the residents' council
+commitment-source-hint = Choose either the vote that passed or the council's decision.
+invalid-meeting_item_id = Council decision
+audit-field-item_title = Agenda item
+audit-field-meeting_title = Council meeting
+meeting-item-deliver = Follow its delivery

@@ -609,3 +609,11 @@ audit-field-payer = 资金来源
 commitment-by-owner = 落实单位
 commitment-by-staff = 社区工作人员
 ## ---- end of commitments ----
+
+## 议事会决定的落实
+commitment-source-decision = 或：居民议事会的决定
+commitment-source-hint = 表决结果和议事会决定二选一。
+invalid-meeting_item_id = 议事会决定
+audit-field-item_title = 议题
+audit-field-meeting_title = 议事会会议
+meeting-item-deliver = 跟踪落实

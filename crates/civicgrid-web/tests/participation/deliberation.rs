@@ -267,6 +267,51 @@ async fn a_proposal_gathers_support_and_the_council_decides_it() {
     )
     .await
     .assert_status(StatusCode::CONFLICT);
+
+    // The council's decision is followed to delivery; a deferred matter is no decision.
+    t.get_in(
+        &format!("/participation/meetings/{meeting}"),
+        &staff,
+        "zh-CN",
+    )
+    .await
+    .assert_contains(&format!("/participation/commitments/new?item={first}"));
+    let deferred = t
+        .submit(
+            "/participation/commitments",
+            &[&[("meeting_item_id", &second), ("title", "春季绿化")]],
+            &staff,
+        )
+        .await;
+    deferred.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        deferred
+            .body
+            .contains("choose a decision the council adopted")
+    );
+    let made = t
+        .submit(
+            "/participation/commitments",
+            &[&[
+                ("meeting_item_id", &first),
+                ("title", "3栋北侧充电桩建设"),
+                ("m1_title", "完成施工"),
+                ("m1_due", "2027-03-31"),
+            ]],
+            &staff,
+        )
+        .await;
+    made.assert_status(StatusCode::SEE_OTHER);
+    let commitment = id_in(made.location());
+    t.get_in(
+        &format!("/participation/commitments/{commitment}"),
+        "",
+        "zh-CN",
+    )
+    .await
+    .assert_status(StatusCode::OK)
+    .assert_contains("12月居民议事会 · 3栋北侧增设电动车充电桩")
+    .assert_contains(&format!("/participation/meetings/{meeting}"));
 }
 
 fn json(body: &str) -> Value {

@@ -571,6 +571,7 @@ async fn commitment_fixture(
             .unwrap();
     }
     let c = repo::CommitmentRecord {
+        meeting_item_id: None,
         id: 0,
         community_id: community,
         scope: place.path.clone(),

@@ -6,10 +6,12 @@
 
 use anyhow::Context;
 use civicgrid_app::App;
+use civicgrid_app::domain::participation::commitments::{Milestone, Spec};
 use civicgrid_app::domain::participation::deliberation::{
     ItemOutcome, MeetingPlan, ProposalText, RemovalReason, SupportRules,
 };
 use civicgrid_app::domain::platform::access::Actor;
+use civicgrid_app::participation::commitments::NewCommitment;
 use civicgrid_app::participation::deliberation::{NewMeetingInput, NewProposalInput, Outcomes};
 use civicgrid_app::platform::users::NewUser;
 
@@ -173,6 +175,45 @@ pub async fn seed(
             attendees: "湖光社区 王芳\n业委会 孙建国\n湖光物业 张伟\n居民代表 5人".into(),
             minutes: "一、居民提议“中心花园增设老年人休息座椅”：与会代表一致同意，由湖光物业采购安装，费用从公共收益中列支，月底前完成并公示。\n二、春季绿化补种方案：待物业提交报价后下次再议。".into(),
             items: outcomes,
+        },
+    )
+    .await
+    .map_err(fail)?;
+
+    // The adopted benches are followed to delivery by the property company.
+    let benches_item = items
+        .iter()
+        .find(|i| i.item.proposal_id.is_some())
+        .map(|i| i.item.id)
+        .context("the held meeting's proposal item")?;
+    let owner = app
+        .commitment_owner_choices(staff)
+        .await
+        .map_err(fail)?
+        .into_iter()
+        .find(|o| o.name == "湖光物业")
+        .map(|o| o.id);
+    let today = chrono::Utc::now().date_naive();
+    app.create_commitment(
+        staff,
+        NewCommitment {
+            vote_id: None,
+            meeting_item_id: Some(benches_item),
+            spec: Spec {
+                title: "中心花园增设6组休息座椅".into(),
+                summary: "按11月居民议事会决定，由湖光物业采购安装带靠背的休息座椅，费用从公共收益中列支。".into(),
+            },
+            owner_org_id: owner,
+            milestones: vec![
+                Milestone {
+                    title: "确定款式并公示".into(),
+                    due_on: today + chrono::Duration::days(5),
+                },
+                Milestone {
+                    title: "安装完成".into(),
+                    due_on: today + chrono::Duration::days(20),
+                },
+            ],
         },
     )
     .await

@@ -177,6 +177,7 @@ async fn deliver_gate(
         .create_commitment(
             staff,
             NewCommitment {
+                meeting_item_id: None,
                 vote_id: Some(vote_id),
                 spec: Spec {
                     title: "东门夜间开放延长至23点".into(),

@@ -42,7 +42,10 @@ const LIST_MAX: i64 = 100;
 /// A commitment to create from a passed vote.
 #[derive(Debug, Clone)]
 pub struct NewCommitment {
+    /// Its source: a vote that closed and passed, or (instead) an agenda item the
+    /// residents' council adopted.
     pub vote_id: Option<i64>,
+    pub meeting_item_id: Option<i64>,
     pub spec: Spec,
     /// The responder organisation that delivers it; `None`: the community's staff.
     pub owner_org_id: Option<i64>,
@@ -169,6 +172,50 @@ pub(crate) async fn log(
     Ok(())
 }
 
+/// A vote that closed and passed, in the actor's management; anything else is an error
+/// on `vote_id`.
+async fn vote_source(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    vote_id: i64,
+) -> AppResult<VoteRecord> {
+    let no_vote = || AppError::invalid("vote_id", "choose a vote that closed and passed");
+    let vote = civicgrid_store::participation::votes::get_vote(conn, vote_id)
+        .await
+        .map_err(|_| no_vote())?;
+    if !actor.can(Permission::ManageParticipation, &vote.scope) || !passed(&vote) {
+        return Err(no_vote());
+    }
+    Ok(vote)
+}
+
+/// An agenda item the council adopted, at a meeting of a community the actor manages;
+/// anything else is an error on `meeting_item_id`.
+async fn decision_source(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    item_id: i64,
+) -> AppResult<(
+    civicgrid_store::participation::deliberation::MeetingItem,
+    civicgrid_store::participation::deliberation::Meeting,
+    OrgNode,
+)> {
+    use civicgrid_domain::participation::deliberation::ItemOutcome;
+    use civicgrid_store::participation::deliberation as d;
+    let bad = || AppError::invalid("meeting_item_id", "choose a decision the council adopted");
+    let item = d::get_item(conn, item_id).await.map_err(|_| bad())?;
+    let meeting = d::get_meeting(conn, item.meeting_id)
+        .await
+        .map_err(|_| bad())?;
+    if !actor.can(Permission::ManageParticipation, &meeting.scope())
+        || item.outcome()? != Some(ItemOutcome::Adopted)
+    {
+        return Err(bad());
+    }
+    let community = org::get(conn, meeting.community_id).await?;
+    Ok((item, meeting, community))
+}
+
 impl App {
     /// Creates a commitment from a vote that closed and passed, at the vote's
     /// community, with its first milestones.
@@ -190,22 +237,40 @@ impl App {
             .map(|m| m.check().map_err(|e| AppError::invalid(e.field, e.message)))
             .collect::<AppResult<Vec<_>>>()?;
         crate::authz::require_somewhere(actor, Permission::ManageParticipation)?;
-        let no_vote = || AppError::invalid("vote_id", "choose a vote that closed and passed");
-        let vote_id = new.vote_id.ok_or_else(no_vote)?;
         let now = now_ms();
         let mut tx = self.db.begin_write().await?;
-        let vote = civicgrid_store::participation::votes::get_vote(&mut tx, vote_id)
-            .await
-            .map_err(|_| no_vote())?;
-        if !actor.can(Permission::ManageParticipation, &vote.scope) || !passed(&vote) {
-            return Err(no_vote());
-        }
-        let community = community_of(&mut tx, &vote.scope).await?.ok_or_else(|| {
-            AppError::invalid(
-                "vote_id",
-                "a commitment is followed in one community; this vote was held street-wide",
-            )
-        })?;
+        let (source, community, source_details) = match (new.vote_id, new.meeting_item_id) {
+            (Some(vote_id), None) => {
+                let vote = vote_source(&mut tx, actor, vote_id).await?;
+                let community = community_of(&mut tx, &vote.scope).await?.ok_or_else(|| {
+                    AppError::invalid(
+                        "vote_id",
+                        "a commitment is followed in one community; this vote was held street-wide",
+                    )
+                })?;
+                let details = serde_json::json!({"vote": vote.id, "vote_title": vote.spec.title});
+                ((Some(vote.id), None), community, details)
+            }
+            (None, Some(item_id)) => {
+                let (item, meeting, community) = decision_source(&mut tx, actor, item_id).await?;
+                let details = serde_json::json!({
+                    "item_id": item.id, "item_title": item.title, "meeting_title": meeting.title,
+                });
+                ((None, Some(item.id)), community, details)
+            }
+            (None, None) => {
+                return Err(AppError::invalid(
+                    "vote_id",
+                    "choose the vote that passed or the council's decision it delivers",
+                ));
+            }
+            (Some(_), Some(_)) => {
+                return Err(AppError::invalid(
+                    "meeting_item_id",
+                    "a commitment delivers one decision: a vote or a council decision, not both",
+                ));
+            }
+        };
         let owner_name = match new.owner_org_id {
             Some(o) => Some(check_owner(&mut tx, o, &community.path).await?),
             None => None,
@@ -214,7 +279,8 @@ impl App {
             id: 0,
             community_id: community.id,
             scope: community.path.clone(),
-            vote_id: Some(vote.id),
+            vote_id: source.0,
+            meeting_item_id: source.1,
             title: spec.title,
             summary: spec.summary,
             owner_org_id: new.owner_org_id,
@@ -230,10 +296,12 @@ impl App {
             actor,
             &c,
             "commitment.create",
-            serde_json::json!({
-                "title": c.title, "vote": vote.id, "vote_title": vote.spec.title,
-                "owner": owner_name,
-            }),
+            {
+                let mut d = source_details;
+                d["title"] = c.title.clone().into();
+                d["owner"] = owner_name.clone().into();
+                d
+            },
             now,
         )
         .await?;
@@ -356,6 +424,28 @@ impl App {
             .into_iter()
             .filter(|v| actor.can(Permission::ManageParticipation, &v.scope) && passed(v))
             .collect())
+    }
+
+    /// The council's adopted decisions the actor may turn into commitments: (item id,
+    /// meeting title, when it met, item title), the latest first.
+    pub async fn commitment_decisions(
+        &self,
+        actor: &Actor,
+    ) -> AppResult<Vec<(i64, String, i64, String)>> {
+        use civicgrid_store::participation::deliberation as d;
+        let mut conn = self.db.read().await?;
+        let scopes = actor
+            .scopes(Permission::ManageParticipation)
+            .unwrap_or_else(|| vec![OrgPath::from_stored(String::new())]);
+        let mut out: Vec<(i64, String, i64, String)> = Vec::new();
+        for s in scopes {
+            for (i, m) in d::adopted_items(&mut conn, &s, 100).await? {
+                if !out.iter().any(|o| o.0 == i.id) {
+                    out.push((i.id, m.title, m.held_at, i.title));
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// Responder organisations that may own a commitment the actor manages (active,

@@ -47,6 +47,8 @@ pub struct CommitmentView {
     pub community_name: String,
     /// The source vote: id, title and when its result was published.
     pub vote: Option<(i64, String, Option<i64>)>,
+    /// The source council decision: meeting id, meeting title, when it met, the item.
+    pub decision: Option<(i64, String, i64, String)>,
     /// The owner's name; `None`: the community's staff.
     pub owner_name: Option<String>,
     pub milestones: Vec<MilestoneView>,
@@ -126,6 +128,15 @@ impl App {
             }
             None => None,
         };
+        let decision = match c.meeting_item_id {
+            Some(i) => {
+                use civicgrid_store::participation::deliberation as d;
+                let item = d::get_item(&mut conn, i).await?;
+                let m = d::get_meeting(&mut conn, item.meeting_id).await?;
+                Some((m.id, m.title, m.held_at, item.title))
+            }
+            None => None,
+        };
         let live = c.state.is_live();
         let milestones = repo::milestones(&mut conn, c.id)
             .await?
@@ -171,6 +182,7 @@ impl App {
             owner_name: owner_name(&mut conn, &c).await?,
             community_name,
             vote,
+            decision,
             milestones,
             updates,
             requests,

@@ -30,12 +30,15 @@ pub struct MilestoneBody {
     pub due_on: NaiveDate,
 }
 
-/// A commitment to create from a vote that closed and passed.
+/// A commitment to create from a vote that closed and passed, or from a decision the
+/// residents' council adopted: give exactly one of `vote_id` and `meeting_item_id`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewCommitmentBody {
     /// The source: a closed vote whose result passed, where the caller manages.
-    pub vote_id: i64,
+    pub vote_id: Option<i64>,
+    /// Or the source: an agenda item a council meeting adopted, where the caller manages.
+    pub meeting_item_id: Option<i64>,
     #[schema(min_length = 1, max_length = 100)]
     pub title: String,
     #[serde(default)]
@@ -112,6 +115,8 @@ pub struct Commitment {
     pub community_id: i64,
     /// The vote it comes from.
     pub vote_id: Option<i64>,
+    /// Or the council decision (adopted agenda item) it comes from.
+    pub meeting_item_id: Option<i64>,
     pub title: String,
     pub summary: String,
     /// The responder organisation delivering it; null: community staff.
@@ -127,6 +132,7 @@ fn commitment(c: StoredCommitment) -> Commitment {
         id: c.id,
         community_id: c.community_id,
         vote_id: c.vote_id,
+        meeting_item_id: c.meeting_item_id,
         title: c.title,
         summary: c.summary,
         owner_org_id: c.owner_org_id,
@@ -295,7 +301,8 @@ pub async fn create(
     ApiJson(b): ApiJson<NewCommitmentBody>,
 ) -> ApiResult<Response> {
     let new = NewCommitment {
-        vote_id: Some(b.vote_id),
+        vote_id: b.vote_id,
+        meeting_item_id: b.meeting_item_id,
         spec: Spec {
             title: b.title,
             summary: b.summary,

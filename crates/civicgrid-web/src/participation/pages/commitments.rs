@@ -78,6 +78,8 @@ struct NewPage {
     ctx: PageCtx,
     f: HashMap<String, String>,
     votes: Vec<(String, String)>,
+    /// The council's adopted decisions: (item id, "meeting · item").
+    decisions: Vec<(String, String)>,
     owners: Vec<(String, String)>,
     /// The milestone rows as typed: (number, title, due date).
     rows: Vec<(usize, String, String)>,
@@ -123,6 +125,18 @@ async fn new_page(
             (v.id.to_string(), format!("{} · {closed}", v.spec.title))
         })
         .collect();
+    let decisions = st
+        .app
+        .commitment_decisions(&me.actor)
+        .await?
+        .into_iter()
+        .map(|(id, meeting, at, item)| {
+            (
+                id.to_string(),
+                format!("{item} · {meeting} {}", format_time(at)),
+            )
+        })
+        .collect();
     let owners = owner_choices(st, me).await?;
     let typed = |k: String| f.get(&k).cloned().unwrap_or_default();
     let rows = MILESTONE_ROWS
@@ -133,6 +147,7 @@ async fn new_page(
         ctx,
         f,
         votes,
+        decisions,
         owners,
         rows,
         problems,
@@ -143,6 +158,8 @@ async fn new_page(
 #[serde(default)]
 struct NewQuery {
     vote: String,
+    /// A council decision (adopted agenda item) to deliver.
+    item: String,
 }
 
 async fn new_form(
@@ -157,6 +174,7 @@ async fn new_form(
     )?;
     let mut f = HashMap::new();
     f.insert("vote_id".to_owned(), q.vote);
+    f.insert("meeting_item_id".to_owned(), q.item);
     new_page(&st, ctx, &me, f, Problems::none()).await
 }
 
@@ -201,6 +219,7 @@ async fn create(
     let result = async {
         let new = NewCommitment {
             vote_id: picked("vote_id", &f)?,
+            meeting_item_id: picked("meeting_item_id", &f)?,
             spec: Spec {
                 title: get("title"),
                 summary: get("summary"),
@@ -265,7 +284,8 @@ pub(super) struct CommitmentPage {
     v: CommitmentView,
     state_label: String,
     owner: String,
-    source: Option<(i64, String)>,
+    /// Where the decision it delivers is published, and the decision in words.
+    source: Option<(String, String)>,
     milestones: Vec<MilestoneLine>,
     updates: Vec<UpdateLine>,
     requests: Vec<RequestLine>,
@@ -369,10 +389,17 @@ pub(super) async fn commitment_page(
     Ok(CommitmentPage {
         state_label: ctx.tk("commitment-state-", v.c.state.code()),
         owner: owner_words(&ctx, v.owner_name.as_deref()),
-        source: v
-            .vote
-            .as_ref()
-            .map(|(id, title, _)| (*id, ctx.t1("commitment-source-vote", "title", title))),
+        source: match (&v.vote, &v.decision) {
+            (Some((id, title, _)), _) => Some((
+                format!("/participation/votes/{id}/result"),
+                ctx.t1("commitment-source-vote", "title", title),
+            )),
+            (None, Some((meeting, meeting_title, _, item))) => Some((
+                format!("/participation/meetings/{meeting}"),
+                format!("{meeting_title} · {item}"),
+            )),
+            (None, None) => None,
+        },
         milestones: v
             .milestones
             .iter()
