@@ -107,7 +107,6 @@ conformance!(
         assert!(cast(13, "abstain", Channel::Proxy, T0 + 6).await);
         // A key outside the frozen electorate is stored but counts nowhere.
         assert!(!cast(99, "agree", Channel::Paper, T0 + 7).await);
-        drop(cast);
         assert_eq!(
             counted(&mut tx, v.id).await,
             counts(&[("abstain", 2, 22_345), ("oppose", 2, 17_050)])
