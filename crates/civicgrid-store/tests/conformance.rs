@@ -107,3 +107,5 @@ mod unique;
 mod upgrades;
 #[path = "conformance/vote_rooms.rs"]
 mod vote_rooms;
+#[path = "conformance/vote_totals.rs"]
+mod vote_totals;

@@ -296,6 +296,20 @@ impl App {
         Ok(out)
     }
 
+    /// The rooms of an estate by address, for choosing the one whose owner is recorded
+    /// (those who manage the estate).
+    pub async fn estate_rooms(&self, actor: &Actor, estate_id: i64) -> AppResult<Vec<RoomLabel>> {
+        let mut conn = self.db.read().await?;
+        let e =
+            estate_in_sight(&mut conn, actor, estate_id, Permission::ManageParticipation).await?;
+        let rooms: Vec<i64> = repo::estate_parts(&mut conn, e.id)
+            .await?
+            .iter()
+            .map(|p| p.room_id)
+            .collect();
+        room_labels(&mut conn, &rooms).await
+    }
+
     /// Records who owns room `room_id` of estate `estate_id`: resident `owner`, the
     /// developer (`Some(DEVELOPER)`: not sold or delivered), or forgets it (`None`: read
     /// from the households again). The owner must be a resident the actor may see in

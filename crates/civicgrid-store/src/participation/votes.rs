@@ -1,5 +1,6 @@
 //! Votes, their electorate frozen at opening, each voter's standing ballot with every
-//! ballot ever cast kept beside it, and proxies.
+//! ballot ever cast kept beside it, the running count by choice that each ballot moves,
+//! and proxies.
 
 use civicgrid_domain::participation::estates::Owner;
 use civicgrid_domain::participation::votes::{Channel, Electorate, VoteSpec, VoteState};
@@ -348,56 +349,124 @@ pub struct BallotInput<'a> {
     pub at_ms: i64,
 }
 
+/// How many times [`cast_ballot`] reads the standing ballot again when another ballot
+/// of the same voter changed it in between (PostgreSQL, concurrent writers).
+const CAST_ATTEMPTS: usize = 5;
+
 /// Records a ballot: it becomes the voter's standing ballot (replacing an earlier one)
 /// and joins the history. Returns whether it replaced one.
+///
+/// The vote's running count ([`count_ballots`]) moves in the same transaction: a new
+/// ballot adds one and its voter's area to its choice; a replacement moves them from
+/// the old choice to the new. A voter outside the frozen electorate counts nowhere, as
+/// in a recount. The standing ballot is replaced only if its choice is still the one
+/// read (compare and set), so two ballots of one voter racing on PostgreSQL cannot both
+/// take the old choice away.
 pub async fn cast_ballot(conn: &mut AnyConnection, b: &BallotInput<'_>) -> StoreResult<bool> {
-    let replaced = sqlx::query(
-        "UPDATE ballots SET choice = $3, agrees = $4, channel = $5, cast_by = $6, \
-         collector = $7, cast_at = $8, replaced = replaced + 1 \
-         WHERE vote_id = $1 AND voter_key = $2",
-    )
-    .bind(b.vote_id)
-    .bind(b.voter_key)
-    .bind(b.choice)
-    .bind(i64::from(b.agrees))
-    .bind(b.channel.code())
-    .bind(b.cast_by)
-    .bind(b.collector)
-    .bind(b.at_ms)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected()
-        == 1;
-    if !replaced {
+    for _ in 0..CAST_ATTEMPTS {
+        let (area, old): (Option<i64>, Option<String>) = sqlx::query_as(
+            "SELECT (SELECT area_centi FROM vote_voters WHERE vote_id = $1 AND voter_key = $2),                     (SELECT choice FROM ballots WHERE vote_id = $1 AND voter_key = $2)",
+        )
+        .bind(b.vote_id)
+        .bind(b.voter_key)
+        .fetch_one(&mut *conn)
+        .await?;
+        let replaced = match &old {
+            Some(old) => {
+                let done = sqlx::query(
+                    "UPDATE ballots SET choice = $3, agrees = $4, channel = $5, cast_by = $6, \
+                     collector = $7, cast_at = $8, replaced = replaced + 1 \
+                     WHERE vote_id = $1 AND voter_key = $2 AND choice = $9",
+                )
+                .bind(b.vote_id)
+                .bind(b.voter_key)
+                .bind(b.choice)
+                .bind(i64::from(b.agrees))
+                .bind(b.channel.code())
+                .bind(b.cast_by)
+                .bind(b.collector)
+                .bind(b.at_ms)
+                .bind(old.as_str())
+                .execute(&mut *conn)
+                .await?;
+                if done.rows_affected() != 1 {
+                    // Another ballot of this voter landed since the read: read again.
+                    continue;
+                }
+                true
+            }
+            None => {
+                sqlx::query(
+                    "INSERT INTO ballots (vote_id, voter_key, choice, agrees, channel, cast_by, \
+                     collector, cast_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(b.vote_id)
+                .bind(b.voter_key)
+                .bind(b.choice)
+                .bind(i64::from(b.agrees))
+                .bind(b.channel.code())
+                .bind(b.cast_by)
+                .bind(b.collector)
+                .bind(b.at_ms)
+                .execute(&mut *conn)
+                .await?;
+                false
+            }
+        };
+        if let Some(area) = area
+            && old.as_deref() != Some(b.choice)
+        {
+            let mut moves = vec![(b.choice, 1, area)];
+            if let Some(old) = old.as_deref() {
+                moves.push((old, -1, -area));
+            }
+            // Every transaction touches the rows in one order, so two opposite moves
+            // cannot deadlock on PostgreSQL.
+            moves.sort_by_key(|m| m.0);
+            for (choice, ballots, area_centi) in moves {
+                add_to_total(conn, b.vote_id, choice, ballots, area_centi).await?;
+            }
+        }
         sqlx::query(
-            "INSERT INTO ballots (vote_id, voter_key, choice, agrees, channel, cast_by, \
-             collector, cast_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO ballot_history (vote_id, voter_key, choice, channel, cast_by, \
+             collector, cast_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(b.vote_id)
         .bind(b.voter_key)
         .bind(b.choice)
-        .bind(i64::from(b.agrees))
         .bind(b.channel.code())
         .bind(b.cast_by)
         .bind(b.collector)
         .bind(b.at_ms)
-        .execute(&mut *conn)
+        .execute(conn)
         .await?;
+        return Ok(replaced);
     }
+    Err(StoreError::Stale)
+}
+
+/// Adds `ballots` ballots and `area_centi` area (either may be negative) to a choice's
+/// running count.
+async fn add_to_total(
+    conn: &mut AnyConnection,
+    vote_id: i64,
+    choice: &str,
+    ballots: i64,
+    area_centi: i64,
+) -> StoreResult<()> {
     sqlx::query(
-        "INSERT INTO ballot_history (vote_id, voter_key, choice, channel, cast_by, collector, \
-         cast_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO vote_totals (vote_id, choice, ballots, area_centi) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (vote_id, choice) DO UPDATE SET \
+           ballots = vote_totals.ballots + excluded.ballots, \
+           area_centi = vote_totals.area_centi + excluded.area_centi",
     )
-    .bind(b.vote_id)
-    .bind(b.voter_key)
-    .bind(b.choice)
-    .bind(b.channel.code())
-    .bind(b.cast_by)
-    .bind(b.collector)
-    .bind(b.at_ms)
+    .bind(vote_id)
+    .bind(choice)
+    .bind(ballots)
+    .bind(area_centi)
     .execute(conn)
     .await?;
-    Ok(replaced)
+    Ok(())
 }
 
 /// A voter's standing ballot: its choice, channel and when it was cast.
@@ -438,7 +507,8 @@ pub async fn ballot_history(conn: &mut AnyConnection, vote_id: i64) -> StoreResu
     .await?)
 }
 
-/// The ballots of one choice: how many, the area their voters hold, and how many agree.
+/// The ballots of one choice: how many (one per voter, so also the headcount) and the
+/// area their voters hold.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct ChoiceCount {
     pub choice: String,
@@ -446,8 +516,25 @@ pub struct ChoiceCount {
     pub area_centi: i64,
 }
 
-/// The standing ballots counted by choice, with their voters' area.
+/// The standing ballots counted by choice, with their voters' area: the running count
+/// [`cast_ballot`] keeps, a few rows whatever the number of ballots. It equals
+/// [`recount_ballots`].
 pub async fn count_ballots(
+    conn: &mut AnyConnection,
+    vote_id: i64,
+) -> StoreResult<Vec<ChoiceCount>> {
+    Ok(sqlx::query_as(
+        "SELECT choice, ballots, area_centi FROM vote_totals \
+         WHERE vote_id = $1 AND ballots <> 0 ORDER BY choice",
+    )
+    .bind(vote_id)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// The standing ballots counted from the ballots themselves, by choice, with their
+/// voters' area (every ballot read: for checking the running count).
+pub async fn recount_ballots(
     conn: &mut AnyConnection,
     vote_id: i64,
 ) -> StoreResult<Vec<ChoiceCount>> {

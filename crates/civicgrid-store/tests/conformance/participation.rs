@@ -59,7 +59,7 @@ async fn household(
     (h.id, r.id)
 }
 
-fn owners_spec(matter: Matter) -> VoteSpec {
+pub(crate) fn owners_spec(matter: Matter) -> VoteSpec {
     VoteSpec {
         kind: VoteKind::Owners,
         title: "改建车棚".into(),
@@ -73,7 +73,12 @@ fn owners_spec(matter: Matter) -> VoteSpec {
     }
 }
 
-fn draft(c: &Chain, estate_id: Option<i64>, spec: VoteSpec, closes_at: i64) -> VoteRecord {
+pub(crate) fn draft(
+    c: &Chain,
+    estate_id: Option<i64>,
+    spec: VoteSpec,
+    closes_at: i64,
+) -> VoteRecord {
     VoteRecord {
         id: 0,
         node_id: c.community.id,

@@ -617,3 +617,15 @@ invalid-meeting_item_id = Council decision
 audit-field-item_title = Agenda item
 audit-field-meeting_title = Council meeting
 meeting-item-deliver = Follow its delivery
+# An estate's room owner recorded on its page
+estate-owner-title = Record a room's owner
+estate-owner-explain = When the households do not say who owns a room — an owner living elsewhere who lets it, or a room the developer has not sold or delivered — record it here; an owners' vote counts it from then on.
+estate-owner-room = Room
+estate-owner-room-hint = A room of this estate, e.g. 3-2-302.
+estate-owner-room-placeholder = Building, unit, room
+estate-owner-resident = Owner
+estate-owner-resident-hint = Find the owner in the ledger by name; or tick the developer below.
+estate-owner-resident-placeholder = Name
+estate-owner-developer = The developer (not sold or delivered)
+estate-owner-save = Record the owner
+done-estate_owner_saved = The room's owner is recorded.

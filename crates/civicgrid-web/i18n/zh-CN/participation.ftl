@@ -617,3 +617,15 @@ invalid-meeting_item_id = 议事会决定
 audit-field-item_title = 议题
 audit-field-meeting_title = 议事会会议
 meeting-item-deliver = 跟踪落实
+# 在小区页面登记房屋业主
+estate-owner-title = 登记房屋业主
+estate-owner-explain = 住户信息说不清房屋业主时——业主住在别处、房屋出租，或开发建设单位尚未出售、交付——在此登记；此后业主表决按此计入。
+estate-owner-room = 房屋
+estate-owner-room-hint = 本小区的房屋，如 3-2-302。
+estate-owner-room-placeholder = 楼栋、单元、房号
+estate-owner-resident = 业主
+estate-owner-resident-hint = 按姓名在台账中查找业主；或勾选下方的开发建设单位。
+estate-owner-resident-placeholder = 姓名
+estate-owner-developer = 开发建设单位（尚未出售或交付）
+estate-owner-save = 登记业主
+done-estate_owner_saved = 已登记房屋业主。

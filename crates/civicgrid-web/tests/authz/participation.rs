@@ -70,6 +70,27 @@ fn page_cases() -> Vec<Case> {
             Form(&[("name", "{code}"), ("b{estate_building}", "1")]),
         ),
         case(
+            "POST",
+            "/participation/estates/{id}/room-owners",
+            hidden(MANAGERS, ADMIN),
+            S::Estate,
+            Form(&[("room_id", "{estate_room}"), ("developer", "1")]),
+        ),
+        case(
+            "GET",
+            "/participation/estates/{id}/rooms",
+            hidden(MANAGERS, ADMIN),
+            S::Estate,
+            Empty,
+        ),
+        case(
+            "GET",
+            "/participation/estates/{id}/owners",
+            hidden(MANAGERS, ADMIN),
+            S::Estate,
+            Empty,
+        ),
+        case(
             "GET",
             "/participation/votes/new",
             scoped(MANAGERS, MANAGERS),

@@ -313,3 +313,109 @@ async fn a_vote_past_its_closing_time_is_closed_and_published_by_the_job() {
         0
     );
 }
+
+#[tokio::test]
+async fn staff_record_a_rooms_owner_on_the_estate_page() {
+    let t = TestApp::new().await;
+    let staff = t.login("staff").await;
+    let sys = Actor::system();
+    let (_, landlord) = home(&t, "101", "owner", Some("100"), "甲业主").await;
+    let (let_room, _) = home(&t, "102", "tenant", Some("80"), "乙租户").await;
+    let community = t.nodes.community.to_string();
+    let made = t
+        .submit(
+            "/participation/estates",
+            &[&[("community_id", &community), ("name", "阳光花园")]],
+            &staff,
+        )
+        .await;
+    made.assert_status(StatusCode::SEE_OTHER);
+    let estate = id_in(made.location());
+    let building = t.app.estate(&sys, estate).await.expect("estate").buildings[0].building_id;
+    let tick = format!("b{building}");
+    let page = format!("/participation/estates/{estate}");
+    t.submit(&page, &[&[("name", "阳光花园"), (&tick, "1")]], &staff)
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    let electorate = async || {
+        let e = t.app.estate(&sys, estate).await.expect("estate").electorate;
+        (e.owners, e.developer_rooms)
+    };
+    // The let room's owner is unknown: the developer's.
+    assert_eq!(electorate().await, (2, 1));
+    t.get_in(&page, &staff, "zh-CN")
+        .await
+        .assert_contains("登记房屋业主")
+        .assert_contains(&format!("{page}/room-owners"));
+
+    // The pickers find the estate's room and the ledger's resident, with htmx and
+    // without JavaScript.
+    let (room_s, landlord_s) = (let_room.to_string(), landlord.to_string());
+    t.get(&format!("{page}/rooms?room_q=1-1-102"), &staff)
+        .await
+        .assert_status(StatusCode::OK)
+        .assert_contains(&format!("value=\"{room_s}\""));
+    t.get(
+        &format!(
+            "{page}/owners?owner_q={}",
+            crate::support::form_encode("甲业主")
+        ),
+        &staff,
+    )
+    .await
+    .assert_status(StatusCode::OK)
+    .assert_contains(&format!("value=\"{landlord_s}\""));
+    let owners = format!("{page}/room-owners");
+    t.submit(&owners, &[&[("room_q", "102"), ("find_room", "1")]], &staff)
+        .await
+        .assert_status(StatusCode::OK)
+        .assert_contains(&format!("value=\"{room_s}\""));
+
+    // Errors name the field: no owner, both an owner and the developer, no room.
+    let refused = t.submit(&owners, &[&[("room_id", &room_s)]], &staff).await;
+    refused
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY)
+        .assert_contains("id=\"owner-error\"");
+    t.submit(
+        &owners,
+        &[&[
+            ("room_id", &room_s),
+            ("owner", &landlord_s),
+            ("developer", "1"),
+        ]],
+        &staff,
+    )
+    .await
+    .assert_status(StatusCode::UNPROCESSABLE_ENTITY)
+    .assert_contains("id=\"owner-error\"");
+    t.submit(&owners, &[&[("developer", "1")]], &staff)
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY)
+        .assert_contains("id=\"room_id-error\"");
+    assert_eq!(electorate().await, (2, 1));
+
+    // The landlord owns the let room too: one owner of two rooms.
+    let saved = t
+        .submit(
+            &owners,
+            &[&[("room_id", &room_s), ("owner", &landlord_s)]],
+            &staff,
+        )
+        .await;
+    saved.assert_status(StatusCode::SEE_OTHER);
+    assert_eq!(saved.location(), format!("{page}?done=estate_owner_saved"));
+    assert_eq!(electorate().await, (1, 0));
+    t.get(saved.location(), &staff)
+        .await
+        .assert_contains("owner is recorded");
+
+    // Not sold after all: the developer's again.
+    t.submit(
+        &owners,
+        &[&[("room_id", &room_s), ("developer", "1")]],
+        &staff,
+    )
+    .await
+    .assert_status(StatusCode::SEE_OTHER);
+    assert_eq!(electorate().await, (2, 1));
+}

@@ -67,6 +67,7 @@ pub(crate) async fn count(
     v: &VoteRecord,
     buildings: bool,
 ) -> AppResult<Tally> {
+    // The running count: one row per choice, however many ballots.
     let rows = repo::count_ballots(conn, v.id).await?;
     let ballots: i64 = rows.iter().map(|r| r.ballots).sum();
     let mut choices: Vec<ChoiceTally> = Vec::new();
@@ -105,6 +106,9 @@ pub(crate) async fn count(
                 }
             }
             if v.spec.ranked {
+                // The running count keeps each whole ranking as one choice, which gives
+                // first preferences above; the run-off transfers ballots round by round,
+                // so it still reads every standing ballot (ranked polls only).
                 let all = repo::ballot_choices(conn, v.id).await?;
                 let ranked: Vec<Vec<u16>> = all
                     .iter()

@@ -504,12 +504,12 @@ fn merge_pick_fields(f: &MergeFields) -> HashMap<String, String> {
 }
 
 /// The most matches a picker shows.
-pub(super) const MAX_MATCHES: usize = 20;
+pub(crate) const MAX_MATCHES: usize = 20;
 
 /// Does a room answer the search text? Each word of it (split at spaces, `-`, `/`
 /// and the marks 栋/单元/室…) must be the building's, the unit's or the room's
 /// number, or begin the room's: "3栋2单元302", "3-2-302", "302".
-pub(super) fn room_matches_query(words: &[String], building: &str, unit: &str, room: &str) -> bool {
+pub(crate) fn room_matches_query(words: &[String], building: &str, unit: &str, room: &str) -> bool {
     let bare = |s: &str| split_words(s).join("");
     let (b, u, r) = (bare(building), bare(unit), bare(room));
     !words.is_empty()
@@ -518,7 +518,7 @@ pub(super) fn room_matches_query(words: &[String], building: &str, unit: &str, r
             .all(|w| *w == b || *w == u || r.starts_with(w.as_str()))
 }
 
-pub(super) fn split_words(q: &str) -> Vec<String> {
+pub(crate) fn split_words(q: &str) -> Vec<String> {
     let mut s = q.to_owned();
     for mark in [
         "号楼", "单元", "栋", "幢", "座", "室", "号", "-", "/", "，", ",",

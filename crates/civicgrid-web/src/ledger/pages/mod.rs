@@ -18,6 +18,8 @@ mod resident;
 mod search;
 mod tags;
 
+pub(crate) use household::{MAX_MATCHES, room_matches_query, split_words};
+
 pub(crate) fn routes(r: Routes) -> Routes {
     let r = board::routes(r);
     let r = household::routes(r);
