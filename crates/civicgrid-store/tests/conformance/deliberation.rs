@@ -271,6 +271,18 @@ conformance!(
             repo::record_minutes(&mut tx, m, &[], "再记", T0).await,
             Err(StoreError::NotFound)
         ));
+        let adopted = repo::adopted_items(&mut tx, &c.community.path, 10)
+            .await
+            .unwrap();
+        assert_eq!(adopted.len(), 1);
+        assert_eq!((adopted[0].0.id, adopted[0].1.id), (i1, m));
+        assert_eq!(repo::get_item(&mut tx, i2).await.unwrap().title, "春季绿化");
+        assert!(
+            civicgrid_store::participation::commitments::commitments_of_item(&mut tx, i1)
+                .await
+                .unwrap()
+                .is_empty()
+        );
         let held = repo::get_meeting(&mut tx, m).await.unwrap();
         assert_eq!(held.attendee_names(), vec!["王主任", "李秀英"]);
         assert_eq!(held.state, "held");

@@ -1,6 +1,7 @@
 //! Each role walks its journey in Chinese, on a phone (390×844) and on a desktop
 //! (1366×900), against a demo of its own: a resident reports something and rates a
-//! repair poorly; staff accept and route a request; the property company's member
+//! repair poorly, joins a proposal's discussion and raises one; staff accept and route a
+//! request and look at the residents' council; the property company's member
 //! resolves one with a note; the grid worker works the room board; the street admin
 //! oversees its communities; the administrator and the auditor read the organisation,
 //! the accounts and the logs.
@@ -22,7 +23,7 @@ const SCREENS: [(u32, u32); 2] = [(390, 844), (1366, 900)];
 
 /// Latin words a Chinese page may carry: file formats and standards people use as
 /// they are, the language switcher, and the demo's sign-in names.
-const LATIN_ALLOWED: [&str; 26] = [
+const LATIN_ALLOWED: [&str; 27] = [
     "English",
     "CSV",
     "XLSX",
@@ -47,6 +48,7 @@ const LATIN_ALLOWED: [&str; 26] = [
     "volunteer",
     "resident",
     "committee",
+    "neighbour",
     "Chrome",
     "Linux",
 ];
@@ -299,6 +301,27 @@ fn resident(w: &mut Walk) {
     w.b.click("form.ballot input[name=choice][value=agree]");
     w.submit("form.ballot");
     w.expect(".alert.success", "the vote confirmed");
+    // Deliberation: the resident joins the discussion of their proposal, raises a new
+    // one, and reads the council's record.
+    w.open("/participation/proposals");
+    w.follow("3栋北侧增设电动车充电桩");
+    w.expect("#support progress", "how far the support has come");
+    w.type_into("#c-body", "雨棚建议做成透明的，不挡一楼的光");
+    w.submit("form[action$='/comments']");
+    w.expect(".alert.success", "the comment posted");
+    w.open("/participation/proposals/new");
+    w.type_into("#p-title", "儿童游乐区铺设防滑地垫");
+    w.type_into("#p-desc", "在中心花园儿童游乐区铺设约80平方米的防滑地垫");
+    w.type_into("#p-reason", "现在是水泥地，孩子摔倒容易受伤");
+    w.type_into("#p-cost", "12000");
+    w.submit("form[action='/participation/proposals']");
+    w.expect(
+        "#support .badge, #support form",
+        "the new proposal's support",
+    );
+    w.open("/participation/meetings");
+    w.follow("11月居民议事会");
+    w.expect("ol.agenda .badge", "the council's outcomes");
 }
 
 /// The owners' committee follows the owners' vote, enters a ballot collected at the
@@ -346,6 +369,22 @@ fn staff(w: &mut Walk) {
     w.open("/participation");
     w.expect("a[href='/participation/votes/new']", "drafting a vote");
     w.open("/participation/votes/new");
+    // The council: the proposal waiting for it is on next week's agenda; last week's
+    // adopted one is followed to delivery.
+    w.open("/participation/meetings");
+    w.follow("12月居民议事会");
+    w.expect("form[action$='/record']", "the form to record the meeting");
+    w.open("/participation/meetings");
+    w.follow("11月居民议事会");
+    w.expect(
+        "a[href^='/participation/commitments/new?item=']",
+        "following the decision",
+    );
+    w.open("/participation/proposals");
+    w.expect(
+        "form[action='/participation/deliberation-rules']",
+        "the support rules",
+    );
     w.open("/requests/settings");
     w.open("/ledger/search?q=王");
 }

@@ -123,6 +123,23 @@ fn audit_meeting<'a>(
     }
 }
 
+/// The audit details of a recorded meeting: how many attended and the items' titles
+/// by outcome (`adopted_items`, `rejected_items`, …).
+fn outcome_details(attendees: usize, decided: &[(ItemOutcome, String)]) -> serde_json::Value {
+    let mut d = serde_json::json!({ "attendees": attendees });
+    for o in ItemOutcome::ALL {
+        let titles: Vec<&str> = decided
+            .iter()
+            .filter(|(x, _)| x == o)
+            .map(|(_, t)| t.as_str())
+            .collect();
+        if !titles.is_empty() {
+            d[format!("{}_items", o.code())] = titles.join("、").into();
+        }
+    }
+    d
+}
+
 impl App {
     /// Plans a council meeting of a community with its first agenda.
     pub async fn plan_meeting(&self, actor: &Actor, input: NewMeetingInput) -> AppResult<i64> {
@@ -275,7 +292,7 @@ impl App {
                         })?;
                 }
             }
-            decided.push(serde_json::json!({"item_id": item.id, "item_outcome": outcome.code()}));
+            decided.push((*outcome, item.title.clone()));
         }
         repo::record_minutes(&mut tx, m.id, &attendees, &minutes, now)
             .await
@@ -293,9 +310,7 @@ impl App {
                 "meeting.record",
                 &m,
                 &scope,
-                serde_json::json!({
-                    "attendees": attendees.len(), "items": decided,
-                }),
+                outcome_details(attendees.len(), &decided),
             ),
         )
         .await?;

@@ -63,7 +63,6 @@ fn code_prefix(key: &str) -> Option<&'static str> {
         "ballot_channel" => "vote-channel-",
         "choice" => "vote-choice-",
         "removal_reason" => "removal-reason-",
-        "item_outcome" => "item-outcome-",
         _ => return None,
     })
 }
