@@ -118,6 +118,31 @@ where
 }
 
 /// Renders a template into a response; a template error is an internal error page.
+/// A stored photo's bytes as an HTTP response: its content type when it is one of the
+/// accepted image types (anything else is sent as opaque bytes), an ETag from its hash,
+/// and a cache lifetime of an hour — `public` for photos of public pages, otherwise
+/// private to the reader's browser.
+pub fn photo_response(content_type: &str, sha256: &str, data: Vec<u8>, public: bool) -> Response {
+    let ct = match content_type {
+        "image/jpeg" | "image/png" | "image/webp" => content_type,
+        _ => "application/octet-stream",
+    };
+    let cache = if public {
+        "public, max-age=3600"
+    } else {
+        "private, max-age=3600"
+    };
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, ct.to_owned()),
+            (axum::http::header::CACHE_CONTROL, cache.to_owned()),
+            (axum::http::header::ETAG, format!("\"{sha256}\"")),
+        ],
+        data,
+    )
+        .into_response()
+}
+
 pub fn render<T: Template>(t: &T) -> Response {
     match t.render() {
         Ok(html) => Html(html).into_response(),

@@ -7,7 +7,6 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::State;
-use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use civicgrid_app::AppError;
 use civicgrid_app::domain::participation::commitments::{
@@ -17,7 +16,7 @@ use civicgrid_app::participation::commitments::{CommitmentSummary, CommitmentVie
 use civicgrid_app::platform::auth::SignedIn;
 use serde::Deserialize;
 
-use crate::error::{Failure, PageError, PageResult};
+use crate::error::PageResult;
 use crate::extract::{CurrentUser, PagePath, PageQuery};
 use crate::forms::{DoneNotice, Problems, problems_of};
 #[allow(unused_imports)]
@@ -479,22 +478,11 @@ async fn page(
 
 /// A progress photo's bytes; public, as the page is.
 async fn photo(State(st): State<AppState>, PagePath(id): PagePath<String>) -> PageResult<Response> {
-    let id = id
-        .trim()
-        .parse::<i64>()
-        .map_err(|_| PageError(Failure::not_found()))?;
-    let (meta, data) = st.app.commitment_photo(id).await?;
-    let ct = match meta.content_type.as_str() {
-        "image/jpeg" | "image/png" | "image/webp" => meta.content_type.clone(),
-        _ => "application/octet-stream".to_owned(),
-    };
-    Ok((
-        [
-            (header::CONTENT_TYPE, ct),
-            (header::CACHE_CONTROL, "public, max-age=3600".to_owned()),
-            (header::ETAG, format!("\"{}\"", meta.sha256)),
-        ],
+    let (meta, data) = st.app.commitment_photo(super::id_of(&id)?).await?;
+    Ok(crate::page::photo_response(
+        &meta.content_type,
+        &meta.sha256,
         data,
-    )
-        .into_response())
+        true,
+    ))
 }

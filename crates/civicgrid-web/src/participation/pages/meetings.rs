@@ -15,8 +15,9 @@ use civicgrid_app::participation::deliberation::{Meeting, MeetingView, NewMeetin
 use civicgrid_app::platform::auth::SignedIn;
 use civicgrid_app::platform::menu::may_reach;
 
+use super::id_of;
 use super::proposals::{ProposalCard, card};
-use crate::error::{Failure, PageError, PageResult};
+use crate::error::PageResult;
 use crate::extract::{CurrentUser, PageForm, PagePath};
 use crate::forms::{
     DoneNotice, NodeChoice, Problems, form_id, node_choices, optional, problems_of,
@@ -33,12 +34,6 @@ pub(super) fn routes(r: Routes) -> Routes {
         .get("/participation/meetings/{id}", show)
         .post("/participation/meetings/{id}/items", add_item)
         .post("/participation/meetings/{id}/record", record)
-}
-
-fn id_of(raw: &str) -> PageResult<i64> {
-    raw.trim()
-        .parse::<i64>()
-        .map_err(|_| PageError(Failure::not_found()))
 }
 
 /// A meeting on the list, in words.

@@ -35,6 +35,13 @@ pub(crate) fn routes(r: Routes) -> Routes {
     result::routes(r)
 }
 
+/// A record's id in a page's path; anything but a number is a missing page.
+pub(crate) fn id_of(raw: &str) -> crate::error::PageResult<i64> {
+    raw.trim()
+        .parse::<i64>()
+        .map_err(|_| crate::error::PageError(crate::error::Failure::not_found()))
+}
+
 /// The community's time (UTC+8), in minutes, for times typed on the forms.
 const COMMUNITY_OFFSET_MINUTES: i64 = 8 * 60;
 

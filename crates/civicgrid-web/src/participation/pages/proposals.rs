@@ -7,7 +7,6 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Request, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use civicgrid_app::AppError;
 use civicgrid_app::domain::participation::deliberation::{
@@ -21,7 +20,8 @@ use civicgrid_app::platform::auth::SignedIn;
 use civicgrid_app::platform::menu::may_reach;
 use serde::Deserialize;
 
-use crate::error::{Failure, PageError, PageResult};
+use super::id_of;
+use crate::error::PageResult;
 use crate::extract::{CurrentUser, PageForm, PagePath};
 use crate::forms::{DoneNotice, NodeChoice, Problems, form_id, optional, problems_of};
 #[allow(unused_imports)]
@@ -86,14 +86,6 @@ pub(crate) fn card(ctx: &PageCtx, l: &ProposalLine) -> ProposalCard {
         author: p.author_name.clone(),
         raised: format_time(p.created_at),
     }
-}
-
-fn bad_id() -> PageError {
-    PageError(Failure::not_found())
-}
-
-fn id_of(raw: &str) -> PageResult<i64> {
-    raw.trim().parse::<i64>().map_err(|_| bad_id())
 }
 
 /// A community whose rules the reader may set, with the rules in force.
@@ -605,19 +597,12 @@ async fn photo(
     PagePath(raw): PagePath<String>,
 ) -> PageResult<Response> {
     let (meta, data) = st.app.proposal_photo(&me.actor, id_of(&raw)?).await?;
-    let ct = match meta.content_type.as_str() {
-        "image/jpeg" | "image/png" | "image/webp" => meta.content_type.clone(),
-        _ => "application/octet-stream".to_owned(),
-    };
-    Ok((
-        [
-            (header::CONTENT_TYPE, ct),
-            (header::CACHE_CONTROL, "private, max-age=3600".to_owned()),
-            (header::ETAG, format!("\"{}\"", meta.sha256)),
-        ],
+    Ok(crate::page::photo_response(
+        &meta.content_type,
+        &meta.sha256,
         data,
-    )
-        .into_response())
+        false,
+    ))
 }
 
 async fn remove_comment(

@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::{FromRequest, Request as HttpRequest, State};
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chrono::{DateTime, Utc};
 use civicgrid_app::AppError;
 use civicgrid_app::domain::requests::photo::MAX_PHOTO_BYTES;
@@ -200,17 +200,10 @@ pub async fn photo(
     if meta.request_id != id {
         return Err(AppError::NotFound("photo").into());
     }
-    let ct = match meta.content_type.as_str() {
-        "image/jpeg" | "image/png" | "image/webp" => meta.content_type.clone(),
-        _ => "application/octet-stream".to_owned(),
-    };
-    Ok((
-        [
-            (header::CONTENT_TYPE, ct),
-            (header::CACHE_CONTROL, "private, max-age=3600".to_owned()),
-            (header::ETAG, format!("\"{}\"", meta.sha256)),
-        ],
+    Ok(crate::page::photo_response(
+        &meta.content_type,
+        &meta.sha256,
         data,
-    )
-        .into_response())
+        false,
+    ))
 }

@@ -5,7 +5,7 @@
 
 use askama::Template;
 use axum::extract::{Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use civicgrid_app::AppError;
 #[allow(unused_imports)]
@@ -714,17 +714,10 @@ async fn photo(
         .parse::<i64>()
         .map_err(|_| PageError(Failure::not_found()))?;
     let (meta, data) = st.app.request_photo(&me.actor, id).await?;
-    let ct = match meta.content_type.as_str() {
-        "image/jpeg" | "image/png" | "image/webp" => meta.content_type.clone(),
-        _ => "application/octet-stream".to_owned(),
-    };
-    Ok((
-        [
-            (header::CONTENT_TYPE, ct),
-            (header::CACHE_CONTROL, "private, max-age=3600".to_owned()),
-            (header::ETAG, format!("\"{}\"", meta.sha256)),
-        ],
+    Ok(crate::page::photo_response(
+        &meta.content_type,
+        &meta.sha256,
         data,
-    )
-        .into_response())
+        false,
+    ))
 }
