@@ -7,6 +7,7 @@ pub mod authz;
 mod error;
 pub mod ledger;
 pub mod participation;
+mod photo;
 pub mod platform;
 pub mod privacy;
 pub mod requests;

@@ -267,8 +267,8 @@ impl App {
         if stage.is_some_and(|s| !matches!(s, "intake" | "resolution")) {
             return Err(AppError::invalid("stage", "intake or resolution"));
         }
-        let checked = civicgrid_domain::requests::photo::check_photo(data)
-            .map_err(|e| AppError::invalid("photo", e))?;
+        let upload = crate::photo::check_upload(data)?;
+        let checked = &upload.photo;
         let content_type = checked.kind.content_type();
         let size = Some((i64::from(checked.width), i64::from(checked.height)));
         let data = checked.data.as_slice();
@@ -279,10 +279,7 @@ impl App {
             return Err(AppError::Forbidden);
         }
         let stage = stage.unwrap_or(if s.requester { "intake" } else { "resolution" });
-        let sha = {
-            use sha2::Digest;
-            hex::encode(sha2::Sha256::digest(data))
-        };
+        let sha = upload.sha256.clone();
         let photo = repo::insert_photo(
             &mut tx,
             &PhotoMeta {

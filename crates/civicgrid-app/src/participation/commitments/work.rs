@@ -140,10 +140,7 @@ impl App {
     ) -> AppResult<i64> {
         let body = check_update(body).map_err(|e| AppError::invalid(e.field, e.message))?;
         let checked = match photo.filter(|p| !p.is_empty()) {
-            Some(p) => Some(
-                civicgrid_domain::requests::photo::check_photo(p)
-                    .map_err(|e| AppError::invalid("photo", e))?,
-            ),
+            Some(p) => Some(crate::photo::check_upload(p)?),
             None => None,
         };
         let now = now_ms();
@@ -151,11 +148,12 @@ impl App {
         let (mut c, by) = reportable(&mut tx, actor, id).await?;
         let update = repo::insert_update(&mut tx, c.id, &body, actor.user_id, now).await?;
         let mut photo_id = None;
-        if let Some(p) = &checked {
-            let sha = {
-                use sha2::Digest;
-                hex::encode(sha2::Sha256::digest(&p.data))
-            };
+        if let Some(crate::photo::Upload {
+            photo: p,
+            sha256: sha,
+        }) = &checked
+        {
+            let sha = sha.clone();
             let meta = PhotoMeta {
                 id: 0,
                 commitment_id: c.id,
@@ -178,7 +176,7 @@ impl App {
             "commitment.update",
             serde_json::json!({
                 "update": update, "photo": photo_id, "by": by,
-                "metadata_removed": checked.as_ref().map(|p| p.removed),
+                "metadata_removed": checked.as_ref().map(|p| p.photo.removed),
             }),
             now,
         )

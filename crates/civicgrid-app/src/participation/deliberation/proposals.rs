@@ -530,18 +530,16 @@ impl App {
         if data.is_empty() {
             return Err(AppError::invalid("photo", "choose a photo"));
         }
-        let checked = civicgrid_domain::requests::photo::check_photo(data)
-            .map_err(|e| AppError::invalid("photo", e))?;
+        let crate::photo::Upload {
+            photo: checked,
+            sha256: sha,
+        } = crate::photo::check_upload(data)?;
         if repo::photos(&mut tx, p.id).await?.len() >= MAX_PHOTOS {
             return Err(AppError::invalid(
                 "photo",
                 "a proposal holds at most 6 photos",
             ));
         }
-        let sha = {
-            use sha2::Digest;
-            hex::encode(sha2::Sha256::digest(&checked.data))
-        };
         let photo = repo::insert_photo(
             &mut tx,
             &NewPhoto {
