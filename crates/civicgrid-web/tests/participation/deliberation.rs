@@ -395,3 +395,57 @@ async fn a_proposal_put_to_a_vote_becomes_a_draft_vote() {
         .await;
     assert_eq!(hidden.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_proposal_is_raised_with_its_photo_or_not_at_all() {
+    use super::support::multipart;
+    use super::support::requests::{photo, png};
+    let t = TestApp::new().await;
+    let author = neighbour(&t, "501", "孙丽", "resident").await;
+    let fields: &[(&str, &str)] = &[
+        ("title", "垃圾分类点加装洗手池"),
+        ("description", "在东侧垃圾分类点旁加装一个洗手池"),
+        ("reason", "投放厨余垃圾后没处洗手"),
+    ];
+    // Not an image: refused on the photo field, and no proposal is written.
+    let bad = multipart::submit(
+        &t,
+        "/participation/proposals",
+        &author,
+        fields,
+        Some(photo("image/png", b"not an image at all")),
+    )
+    .await;
+    bad.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.body.contains("id=\"photo-error\""),
+        "the photo is named"
+    );
+    assert!(
+        t.app.proposals(&Actor::system()).await.unwrap().is_empty(),
+        "nothing is half-written"
+    );
+    let image = png(32, 24, None);
+    let good = multipart::submit(
+        &t,
+        "/participation/proposals",
+        &author,
+        fields,
+        Some(photo("image/png", &image)),
+    )
+    .await;
+    good.assert_status(StatusCode::SEE_OTHER);
+    let id = id_in(good.location());
+    let view = t
+        .app
+        .proposal(&Actor::system(), id)
+        .await
+        .expect("proposal");
+    assert_eq!(view.photos.len(), 1);
+    t.get(
+        &format!("/participation/proposal-photos/{}", view.photos[0].id),
+        &author,
+    )
+    .await
+    .assert_status(StatusCode::OK);
+}

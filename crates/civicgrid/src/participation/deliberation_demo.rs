@@ -111,6 +111,7 @@ pub async fn seed(
                 NewProposalInput {
                     node_id: None,
                     text: t,
+                    photo: None,
                 },
             )
             .await

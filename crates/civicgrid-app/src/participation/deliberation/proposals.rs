@@ -34,6 +34,8 @@ pub struct NewProposalInput {
     /// The community or grid it concerns; a resident's own community when `None`.
     pub node_id: Option<i64>,
     pub text: ProposalText,
+    /// A photo to raise it with (stored in the same transaction).
+    pub photo: Option<Vec<u8>>,
 }
 
 /// A comment as its reader sees it.
@@ -139,14 +141,19 @@ impl App {
         home_of(&mut conn, actor).await
     }
 
-    /// Raises a proposal in a community or grid. Its threshold and deadline are fixed
-    /// now from the community's rules; a resident author's own support counts.
+    /// Raises a proposal in a community or grid, with its photo if one is given. Its
+    /// threshold and deadline are fixed now from the community's rules; a resident
+    /// author's own support counts.
     pub async fn raise_proposal(&self, actor: &Actor, input: NewProposalInput) -> AppResult<i64> {
         let user = actor.user_id.ok_or(AppError::Forbidden)?;
         let text = input
             .text
             .check()
             .map_err(|e| AppError::invalid(e.field, e.message))?;
+        let upload = match input.photo.as_deref().filter(|d| !d.is_empty()) {
+            Some(d) => Some(crate::photo::check_upload(d)?),
+            None => None,
+        };
         let now = now_ms();
         let mut tx = self.db.begin_write().await?;
         let home = home_of(&mut tx, actor).await?;
@@ -209,6 +216,9 @@ impl App {
         .await?;
         if standing(actor, home.as_ref(), &p.scope()).inside {
             support_in(&mut tx, actor, &mut p, user, now).await?;
+        }
+        if let Some(upload) = &upload {
+            store_photo(&mut tx, actor, &p, upload, now).await?;
         }
         commit(tx).await?;
         Ok(id)
@@ -530,38 +540,14 @@ impl App {
         if data.is_empty() {
             return Err(AppError::invalid("photo", "choose a photo"));
         }
-        let crate::photo::Upload {
-            photo: checked,
-            sha256: sha,
-        } = crate::photo::check_upload(data)?;
+        let upload = crate::photo::check_upload(data)?;
         if repo::photos(&mut tx, p.id).await?.len() >= MAX_PHOTOS {
             return Err(AppError::invalid(
                 "photo",
                 "a proposal holds at most 6 photos",
             ));
         }
-        let photo = repo::insert_photo(
-            &mut tx,
-            &NewPhoto {
-                proposal_id: p.id,
-                content_type: checked.kind.content_type(),
-                sha256: &sha,
-                width: i64::from(checked.width),
-                height: i64::from(checked.height),
-                uploaded_by: actor.user_id,
-                now,
-                data: &checked.data,
-            },
-        )
-        .await?;
-        audit(
-            &mut tx,
-            actor,
-            "proposal.photo.add",
-            &p,
-            serde_json::json!({"photo_id": photo}),
-        )
-        .await?;
+        let photo = store_photo(&mut tx, actor, &p, &upload, now).await?;
         commit(tx).await?;
         Ok(photo)
     }
@@ -638,6 +624,40 @@ async fn community(
         Ok(n) if n.kind == NodeKind::Community => Ok(n),
         _ => Err(AppError::invalid("community_id", "choose a community")),
     }
+}
+
+/// Stores a checked photo of proposal `p`, audited.
+async fn store_photo(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    p: &Proposal,
+    upload: &crate::photo::Upload,
+    now: i64,
+) -> AppResult<i64> {
+    let checked = &upload.photo;
+    let photo = repo::insert_photo(
+        conn,
+        &NewPhoto {
+            proposal_id: p.id,
+            content_type: checked.kind.content_type(),
+            sha256: &upload.sha256,
+            width: i64::from(checked.width),
+            height: i64::from(checked.height),
+            uploaded_by: actor.user_id,
+            now,
+            data: &checked.data,
+        },
+    )
+    .await?;
+    audit(
+        conn,
+        actor,
+        "proposal.photo.add",
+        p,
+        serde_json::json!({"photo_id": photo}),
+    )
+    .await?;
+    Ok(photo)
 }
 
 /// Records `user`'s support; at the threshold the proposal goes on the agenda. False

@@ -194,6 +194,7 @@ pub async fn raise(
                     reason: b.reason,
                     cost_fen: b.cost_fen,
                 },
+                photo: None,
             },
         )
         .await?;

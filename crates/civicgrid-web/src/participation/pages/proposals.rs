@@ -277,27 +277,24 @@ async fn create(
             reason: get("reason").to_owned(),
             cost_fen,
         };
-        if let Some((_, bytes)) = &posted.photo {
-            civicgrid_app::domain::requests::photo::check_photo(bytes)
-                .map_err(|e| AppError::invalid("photo", e))?;
-        }
+        let photo = posted.photo.map(|(_, bytes)| bytes);
         st.app
-            .raise_proposal(&me.actor, NewProposalInput { node_id, text })
+            .raise_proposal(
+                &me.actor,
+                NewProposalInput {
+                    node_id,
+                    text,
+                    photo,
+                },
+            )
             .await
     }
     .await;
     match result {
-        Ok(id) => {
-            if let Some((_, bytes)) = posted.photo
-                && let Err(e) = st.app.add_proposal_photo(&me.actor, id, &bytes).await
-            {
-                tracing::info!(proposal = id, code = e.code(), "photo refused");
-            }
-            Ok(Redirect::to(&format!(
-                "/participation/proposals/{id}?done=proposal_raised"
-            ))
-            .into_response())
-        }
+        Ok(id) => Ok(Redirect::to(&format!(
+            "/participation/proposals/{id}?done=proposal_raised"
+        ))
+        .into_response()),
         Err(e) => {
             let (status, problems) = problems_of(ctx.lang, e, "title")?;
             let page = new_page(&st, ctx, &me, f, problems).await?;
