@@ -104,6 +104,12 @@ pub enum Subject {
     Notice,
     /// The first household's receipt of that notice.
     NoticeReceipt,
+    /// The PDF attached to that notice.
+    NoticeFile,
+    /// A draft notice of the target community.
+    DraftNotice,
+    /// A file newly attached to that draft (each case uses up its own).
+    DraftNoticeFile,
     /// A request located in the target grid (taken by phone, not by a resident).
     Request,
     /// A photo of that request.
@@ -272,6 +278,12 @@ async fn case_request(
         S::LedgerResident => path = path.replace("{id}", &fx.ledger[side].resident.to_string()),
         S::Notice => path = path.replace("{id}", &fx.notices[side].notice.to_string()),
         S::NoticeReceipt => path = path.replace("{id}", &fx.notices[side].receipt.to_string()),
+        S::NoticeFile => path = path.replace("{id}", &fx.notices[side].file.to_string()),
+        S::DraftNotice => path = path.replace("{id}", &fx.notices[side].draft.to_string()),
+        S::DraftNoticeFile => {
+            let f = fx.draft_file(side, n).await;
+            path = path.replace("{id}", &f.to_string());
+        }
         S::Request => path = path.replace("{id}", &fx.requests[side].request.to_string()),
         S::Photo => path = path.replace("{id}", &fx.requests[side].photo.to_string()),
         S::RoutingRule => path = path.replace("{id}", &fx.requests[side].rule.to_string()),

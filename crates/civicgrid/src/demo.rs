@@ -198,6 +198,10 @@ async fn seed_notices(app: &App) -> anyhow::Result<()> {
             target: "everyone".into(),
             pinned: true,
             publish: true,
+            attachments: vec![civicgrid_app::participation::notices::UploadedFile {
+                file_name: "电梯年检安排.pdf".into(),
+                data: lift_schedule_pdf(),
+            }],
             ..NoticeInput::default()
         },
     )
@@ -220,6 +224,41 @@ async fn seed_notices(app: &App) -> anyhow::Result<()> {
     .await
     .map_err(fail)?;
     Ok(())
+}
+
+/// A one-page PDF with the lift inspection's order, attached to the demo notice.
+fn lift_schedule_pdf() -> Vec<u8> {
+    let text = "BT /F1 16 Tf 56 780 Td (Lift inspection, Thursday) Tj \
+                0 -28 Td /F1 12 Tf (09:00  Building 1) Tj 0 -18 Td (10:00  Building 2) Tj \
+                0 -18 Td (11:00  Building 3) Tj ET";
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_owned(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] \
+         /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>"
+            .to_owned(),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_owned(),
+        format!("<< /Length {} >>\nstream\n{text}\nendstream", text.len()),
+    ];
+    let mut pdf = String::from("%PDF-1.4\n");
+    let mut offsets = Vec::new();
+    for (i, body) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.push_str(&format!("{} 0 obj\n{body}\nendobj\n", i + 1));
+    }
+    let xref = pdf.len();
+    pdf.push_str(&format!(
+        "xref\n0 {}\n0000000000 65535 f \n",
+        objects.len() + 1
+    ));
+    for o in offsets {
+        pdf.push_str(&format!("{o:010} 00000 n \n"));
+    }
+    pdf.push_str(&format!(
+        "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+        objects.len() + 1
+    ));
+    pdf.into_bytes()
 }
 
 /// The actor of a demo account, as if it had signed in.

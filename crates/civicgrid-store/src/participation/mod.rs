@@ -4,5 +4,6 @@
 pub mod commitments;
 pub mod deliberation;
 pub mod estates;
+pub mod notice_attachments;
 pub mod notices;
 pub mod votes;

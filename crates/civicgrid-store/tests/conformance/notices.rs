@@ -193,6 +193,55 @@ conformance!(
 );
 
 conformance!(
+    notice_attachments_are_kept_in_order_served_and_removed,
+    |db: Db| async move {
+        use civicgrid_store::participation::notice_attachments::{self as files, NewAttachment};
+        let mut tx = db.begin_write().await.unwrap();
+        let c = city(&mut tx).await;
+        let n = draft(&mut tx, &c.community, "ACD4KA", &Target::Everyone, None).await;
+        let other = draft(&mut tx, &c.community, "ACD4KB", &Target::Everyone, None).await;
+        let pdf = b"%PDF-1.4\n%%EOF\n".to_vec();
+        fn add<'a>(notice_id: i64, file_name: &'a str, data: &'a [u8]) -> NewAttachment<'a> {
+            NewAttachment {
+                notice_id,
+                file_name,
+                content_type: "application/pdf",
+                sha256: "ab",
+                uploaded_by: None,
+                now: T0,
+                data,
+            }
+        }
+        let a = files::insert_attachment(&mut tx, &add(n.id, "方案.pdf", &pdf))
+            .await
+            .unwrap();
+        let b = files::insert_attachment(&mut tx, &add(n.id, "图纸.pdf", b"%PDF-2"))
+            .await
+            .unwrap();
+        files::insert_attachment(&mut tx, &add(other.id, "别的.pdf", b"%PDF-3"))
+            .await
+            .unwrap();
+        let list = files::attachments(&mut tx, n.id).await.unwrap();
+        assert_eq!(
+            list.iter()
+                .map(|f| f.file_name.as_str())
+                .collect::<Vec<_>>(),
+            ["方案.pdf", "图纸.pdf"]
+        );
+        assert_eq!(list[0].byte_len, pdf.len() as i64);
+        assert_eq!(list[0].notice_id, n.id);
+        let one = files::attachment(&mut tx, a).await.unwrap().unwrap();
+        assert_eq!(one, list[0]);
+        assert_eq!(files::attachment_data(&mut tx, a).await.unwrap(), pdf);
+        assert!(files::delete_attachment(&mut tx, b).await.unwrap());
+        assert!(!files::delete_attachment(&mut tx, b).await.unwrap());
+        assert_eq!(files::attachment(&mut tx, b).await.unwrap(), None);
+        assert_eq!(files::attachments(&mut tx, n.id).await.unwrap().len(), 1);
+        commit(tx).await.unwrap();
+    }
+);
+
+conformance!(
     publishing_freezes_households_by_target,
     |db: Db| async move {
         let mut tx = db.begin_write().await.unwrap();

@@ -13,7 +13,7 @@ use super::{Rule, case_request, cases};
 
 /// Routes that answer something other than a page (files, streams, redirects).
 fn is_page(path: &str) -> bool {
-    const NOT_PAGES: [&str; 13] = [
+    const NOT_PAGES: [&str; 14] = [
         "/api",
         "/open311",
         "/static",
@@ -24,6 +24,7 @@ fn is_page(path: &str) -> bool {
         "/requests/photos/",
         "/participation/proposal-photos/",
         "/commitments/photos/",
+        "/notice-attachments/",
         "/map.svg",
         "/ledger/export",
         "/rejects",
@@ -36,8 +37,12 @@ fn is_page(path: &str) -> bool {
 /// English words that belong on a Chinese page: the language switcher, formats and
 /// abbreviations people use as they are, and the fixture's own English data (its
 /// accounts' display name and its units' English names).
-const ALLOWED_WORDS: [&str; 20] = [
+const ALLOWED_WORDS: [&str; 24] = [
     "English",
+    "PDF",
+    "pdf",
+    "KB",
+    "MB",
     "CSV",
     "XLSX",
     "API",

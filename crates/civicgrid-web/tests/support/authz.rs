@@ -106,15 +106,21 @@ async fn ledger_fixture(app: &App, grid: i64, side: usize) -> LedgerFixture {
 }
 
 /// A notice of the community `community`, published to every household, important
-/// with a deadline a week away, and the receipt of the first household it reached.
+/// with a deadline a week away, with a PDF attached, and the receipt of the first
+/// household it reached; and a draft notice of the same community.
 #[derive(Clone, Copy, Default)]
 pub struct NoticeFixture {
     pub notice: i64,
     pub receipt: i64,
+    pub file: i64,
+    pub draft: i64,
 }
 
+/// A small complete PDF file.
+pub const PDF: &[u8] = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n";
+
 async fn notice_fixture(app: &App, community: i64) -> NoticeFixture {
-    use civicgrid_app::participation::notices::NoticeInput;
+    use civicgrid_app::participation::notices::{NoticeInput, UploadedFile};
     let sys = Actor::system();
     let v = app
         .create_notice(
@@ -127,6 +133,23 @@ async fn notice_fixture(app: &App, community: i64) -> NoticeFixture {
                 important: true,
                 read_by: Some(civicgrid_app::now_ms() + 7 * 86_400_000),
                 publish: true,
+                attachments: vec![UploadedFile {
+                    file_name: "停水安排.pdf".into(),
+                    data: PDF.to_vec(),
+                }],
+                ..NoticeInput::default()
+            },
+        )
+        .await
+        .unwrap();
+    let draft = app
+        .create_notice(
+            &sys,
+            &NoticeInput {
+                scope_id: Some(community),
+                title_zh: "绿化改造征求意见".into(),
+                body_zh: "方案见附件。".into(),
+                target: "everyone".into(),
                 ..NoticeInput::default()
             },
         )
@@ -136,6 +159,8 @@ async fn notice_fixture(app: &App, community: i64) -> NoticeFixture {
     NoticeFixture {
         notice: v.id,
         receipt: coverage.rows.first().map_or(0, |r| r.id),
+        file: v.attachments.first().map_or(0, |a| a.id),
+        draft: draft.id,
     }
 }
 
@@ -269,6 +294,32 @@ impl Fixture {
                     .id
             }
         }
+    }
+
+    /// A file newly attached to the draft notice of `side` (removing one uses it up).
+    pub async fn draft_file(&self, side: usize, n: u32) -> i64 {
+        use civicgrid_app::participation::notices::UploadedFile;
+        let list = self
+            .app
+            .add_notice_attachments(
+                &Actor::system(),
+                self.notices[side].draft,
+                &[UploadedFile {
+                    file_name: format!("方案{n}.pdf"),
+                    data: PDF.to_vec(),
+                }],
+            )
+            .await
+            .unwrap();
+        let id = list.last().map_or(0, |a| a.id);
+        // Keep the draft under its limit of files.
+        for a in &list[..list.len().saturating_sub(1)] {
+            let _ = self
+                .app
+                .remove_notice_attachment(&Actor::system(), a.id)
+                .await;
+        }
+        id
     }
 
     pub async fn token(&self, side: usize, n: u32) -> i64 {

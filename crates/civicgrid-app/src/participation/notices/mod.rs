@@ -11,7 +11,8 @@
 //! The use cases by group: `writing` (the form, writing, publishing, withdrawing, the
 //! poster), `recipients` (whom a notice is for, frozen as receipts on publishing),
 //! `receipts` (lists, inboxes, reading and its receipt, the public board, coverage)
-//! and `follow_up` (the grid worker's visits and calls). Here: the views they share
+//! `follow_up` (the grid worker's visits and calls) and `attachments` (files sent
+//! with a notice). Here: the views they share
 //! and the one view of a notice.
 
 use civicgrid_domain::participation::notices::{NoticeState, Target, Texts, Timing, Version};
@@ -23,11 +24,13 @@ use civicgrid_store::{AnyConnection, now_ms, platform::org};
 
 use crate::{AppError, AppResult};
 
+mod attachments;
 mod follow_up;
 mod receipts;
 mod recipients;
 mod writing;
 
+pub use attachments::{AttachmentLine, UploadedFile};
 pub use follow_up::{DueFollowUp, FollowUp};
 pub use receipts::{Board, BuildingCoverage, Coverage};
 pub use recipients::RecipientRow;
@@ -69,6 +72,10 @@ pub struct NoticeView {
     pub may_see_coverage: bool,
     pub may_follow_up: bool,
     pub may_print: bool,
+    /// Files sent with the notice, in the order they were added.
+    pub attachments: Vec<AttachmentLine>,
+    /// Files may still be added or removed (a draft the reader manages).
+    pub may_attach: bool,
 }
 
 impl NoticeView {
@@ -278,5 +285,8 @@ async fn view_of(
                 .as_ref()
                 .is_some_and(|w| actor.is_some_and(|a| follow_up::may_follow_up_in(a, w))),
         may_print: manage && state == NoticeState::Published,
+        attachments: civicgrid_store::participation::notice_attachments::attachments(conn, n.id)
+            .await?,
+        may_attach: manage && state.may_publish(),
     })
 }

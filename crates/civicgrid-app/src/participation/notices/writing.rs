@@ -9,6 +9,7 @@ use civicgrid_store::participation::estates as estate_repo;
 use civicgrid_store::participation::notices::{self as repo, NewNotice};
 use civicgrid_store::{AnyConnection, commit, now_ms, platform::org};
 
+use super::attachments::{UploadedFile, check_uploads, store_attachments};
 use super::recipients::publish_in;
 use super::{NoticeView, StoredNotice, state_of, view_of};
 use crate::authz::{Change, record, require_somewhere};
@@ -47,6 +48,8 @@ pub struct NoticeInput {
     pub expires_at: Option<i64>,
     /// Publish at once (else it is kept as a draft).
     pub publish: bool,
+    /// Files sent with it, stored in the same transaction.
+    pub attachments: Vec<UploadedFile>,
 }
 
 impl App {
@@ -105,6 +108,7 @@ impl App {
         let now = now_ms();
         let timing = check_timing(input.important, input.read_by, input.expires_at, now)
             .map_err(|e| AppError::invalid(e.field, e.message))?;
+        let files = check_uploads(&input.attachments, 0)?;
         let node_id = input
             .scope_id
             .ok_or_else(|| AppError::invalid("scope_id", "choose where the notice is for"))?;
@@ -159,6 +163,7 @@ impl App {
             },
         )
         .await?;
+        store_attachments(&mut tx, actor, &n, &files, now).await?;
         record(
             &mut tx,
             actor,
@@ -171,7 +176,7 @@ impl App {
                 // Whom it is for stays on the notice itself, which never changes.
                 details: serde_json::json!({
                     "important": timing.important, "pinned": input.pinned,
-                    "estate_id": target.estate(),
+                    "estate_id": target.estate(), "files": files.len(),
                 }),
             },
         )
@@ -248,7 +253,7 @@ async fn free_code(conn: &mut AnyConnection) -> AppResult<String> {
 }
 
 /// Loads a notice the actor may manage; one outside their sight is not found.
-async fn notice_to_manage(
+pub(super) async fn notice_to_manage(
     conn: &mut AnyConnection,
     actor: &Actor,
     id: i64,

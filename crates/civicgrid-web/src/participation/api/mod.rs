@@ -11,6 +11,7 @@ use crate::routes::Routes;
 mod commitments;
 mod deliberation;
 mod estates;
+mod notice_files;
 mod notices;
 mod votes;
 
@@ -88,6 +89,9 @@ pub(crate) fn routes(r: Routes) -> Routes {
     notices::get_notice,
     notices::read,
     notices::coverage,
+    notice_files::attach,
+    notice_files::file,
+    notice_files::remove,
     deliberation::proposals,
     deliberation::raise,
     deliberation::proposal,

@@ -1,6 +1,6 @@
 //! `/api/v1/notices`: write and publish a notice, list those one follows and those
 //! addressed to one, read one (which records the caller's receipt), record a receipt,
-//! and follow the coverage. Names on coverage rows are masked.
+//! and follow the coverage; `notice_files` adds, serves and removes attachments. Names on coverage rows are masked.
 
 use axum::Json;
 use axum::extract::State;
@@ -85,6 +85,8 @@ pub struct NoticeOut {
     /// Recipients inside the caller's sight (0 for those who only read it).
     pub recipients: i64,
     pub read: i64,
+    /// Files sent with the notice.
+    pub attachments: Vec<super::notice_files::AttachmentOut>,
 }
 
 impl From<NoticeView> for NoticeOut {
@@ -117,6 +119,7 @@ impl From<NoticeView> for NoticeOut {
             my_read_at: v.my_receipt.flatten().map(time),
             recipients: v.recipients,
             read: v.read,
+            attachments: v.attachments.into_iter().map(Into::into).collect(),
         }
     }
 }
@@ -240,6 +243,7 @@ pub async fn create(
         read_by: b.read_by.map(|t| t.timestamp_millis()),
         expires_at: b.expires_at.map(|t| t.timestamp_millis()),
         publish: b.publish.unwrap_or(true),
+        attachments: Vec::new(),
     };
     let v = st.app.create_notice(&caller.actor, &input).await?;
     Ok(created(
@@ -323,4 +327,14 @@ pub(super) fn routes(r: crate::routes::Routes) -> crate::routes::Routes {
         .post("/api/v1/notices/{id}/publish", publish)
         .post("/api/v1/notices/{id}/read", read)
         .get("/api/v1/notices/{id}/coverage", coverage)
+        .post_with_body_limit(
+            "/api/v1/notices/{id}/attachments",
+            super::notice_files::attach,
+            super::notice_files::MAX_UPLOAD_BYTES,
+        )
+        .get("/api/v1/notice-attachments/{id}", super::notice_files::file)
+        .delete(
+            "/api/v1/notice-attachments/{id}",
+            super::notice_files::remove,
+        )
 }

@@ -20,6 +20,8 @@ mod result;
 mod tally;
 mod votes;
 
+pub(crate) use notices::notice_file_response;
+
 pub(crate) use commitments::{CommitmentCard, card as commitment_card};
 
 pub(crate) fn routes(r: Routes) -> Routes {

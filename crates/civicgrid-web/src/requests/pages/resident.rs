@@ -85,10 +85,12 @@ impl ReportFields {
     }
 }
 
-/// A report form as posted: its fields and an optional photo.
+/// A form as posted: its fields, an optional photo (part `photo`) and any files
+/// (parts `attachments`, as their file name and bytes).
 pub(crate) struct Posted {
     pub fields: HashMap<String, String>,
     pub photo: Option<(String, Vec<u8>)>,
+    pub attachments: Vec<(String, Vec<u8>)>,
 }
 
 /// Reads a form posted either URL-encoded or as multipart (with a photo), and checks
@@ -104,6 +106,7 @@ pub(crate) async fn read_posted(st: &AppState, req: Request) -> PageResult<Poste
         let mut mp = crate::forms::open_multipart(req, st).await?;
         let mut fields = HashMap::new();
         let mut photo = None;
+        let mut attachments = Vec::new();
         loop {
             let field = match mp.next_field().await {
                 Ok(Some(f)) => f,
@@ -123,12 +126,22 @@ pub(crate) async fn read_posted(st: &AppState, req: Request) -> PageResult<Poste
                 if !bytes.is_empty() {
                     photo = Some((ct, bytes.to_vec()));
                 }
+            } else if name == "attachments" {
+                let file_name = field.file_name().unwrap_or("").to_owned();
+                let bytes = field.bytes().await.map_err(|e| bad_form(e.body_text()))?;
+                if !bytes.is_empty() {
+                    attachments.push((file_name, bytes.to_vec()));
+                }
             } else if !name.is_empty() {
                 let text = field.text().await.map_err(|e| bad_form(e.body_text()))?;
                 fields.insert(name, text);
             }
         }
-        Posted { fields, photo }
+        Posted {
+            fields,
+            photo,
+            attachments,
+        }
     } else {
         let axum::Form(fields) = axum::Form::<HashMap<String, String>>::from_request(req, st)
             .await
@@ -136,6 +149,7 @@ pub(crate) async fn read_posted(st: &AppState, req: Request) -> PageResult<Poste
         Posted {
             fields,
             photo: None,
+            attachments: Vec::new(),
         }
     };
     csrf::check(

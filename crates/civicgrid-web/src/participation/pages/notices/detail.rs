@@ -7,6 +7,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use civicgrid_app::participation::notices::NoticeView;
+use civicgrid_app::platform::auth::SignedIn;
 use serde::Deserialize;
 
 use super::{Shown, shown};
@@ -82,20 +83,31 @@ async fn withdraw(
 ) -> PageResult<Response> {
     match st.app.withdraw_notice(&me.actor, id, Some(&f.reason)).await {
         Ok(_) => Ok(Redirect::to(&format!("/notices/{id}?done=notice_withdrawn")).into_response()),
-        Err(e) => {
-            let (status, problems) = problems_of(ctx.lang, e, "reason")?;
-            let v = st.app.notice(&me.actor, id).await?;
-            let n = shown(&st, &ctx, &v).await?;
-            let page = render(&DetailPage {
-                ctx,
-                notice: None,
-                n,
-                v,
-                problems,
-            });
-            Ok((status, page).into_response())
-        }
+        Err(e) => with_problems(&st, ctx, &me, id, e, "reason").await,
     }
+}
+
+/// The notice page again after a refused post, the problem shown on its field (or on
+/// `default_field`).
+pub(super) async fn with_problems(
+    st: &AppState,
+    ctx: PageCtx,
+    me: &SignedIn,
+    id: i64,
+    e: civicgrid_app::AppError,
+    default_field: &'static str,
+) -> PageResult<Response> {
+    let (status, problems) = problems_of(ctx.lang, e, default_field)?;
+    let v = st.app.notice(&me.actor, id).await?;
+    let n = shown(st, &ctx, &v).await?;
+    let page = render(&DetailPage {
+        ctx,
+        notice: None,
+        n,
+        v,
+        problems,
+    });
+    Ok((status, page).into_response())
 }
 
 #[derive(Template)]

@@ -4,10 +4,11 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use civicgrid_app::AppError;
-use civicgrid_app::participation::notices::{NoticeChoices, NoticeInput};
+use civicgrid_app::domain::participation::attachments::{MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS};
+use civicgrid_app::participation::notices::{NoticeChoices, NoticeInput, UploadedFile};
 
 use super::english;
 use crate::error::PageResult;
@@ -16,12 +17,17 @@ use crate::forms::{NodeChoice, Problems, node_choices, optional, problems_of};
 #[allow(unused_imports)]
 use crate::i18n::Lang;
 use crate::page::{PageCtx, render};
+use crate::requests::pages::resident::read_posted;
 use crate::requests::pages::utc_offset;
 use crate::routes::Routes;
 use crate::state::AppState;
 
+/// The largest notice form: its texts and every attachment it may carry.
+pub(super) const MAX_FORM_BYTES: usize = MAX_ATTACHMENTS * MAX_ATTACHMENT_BYTES + 64 * 1024;
+
 pub(super) fn routes(r: Routes) -> Routes {
-    r.get("/notices/new", new_form).post("/notices", create)
+    r.get("/notices/new", new_form)
+        .post_with_body_limit("/notices", create, MAX_FORM_BYTES)
 }
 
 /// The notice form's fields as typed.
@@ -119,6 +125,14 @@ fn local_instant(
     ))
 }
 
+/// Files posted in `attachments` parts, as the app takes them.
+pub(super) fn uploads(posted: Vec<(String, Vec<u8>)>) -> Vec<UploadedFile> {
+    posted
+        .into_iter()
+        .map(|(file_name, data)| UploadedFile { file_name, data })
+        .collect()
+}
+
 fn input_of(f: &Fields, publish: bool, offset: i32) -> Result<NoticeInput, AppError> {
     Ok(NoticeInput {
         scope_id: chosen("scope_id", &f.scope_id)?,
@@ -135,6 +149,7 @@ fn input_of(f: &Fields, publish: bool, offset: i32) -> Result<NoticeInput, AppEr
         read_by: local_instant("read_by", &f.read_by, offset)?,
         expires_at: local_instant("expires_at", &f.expires_at, offset)?,
         publish,
+        attachments: Vec::new(),
     })
 }
 
@@ -198,13 +213,18 @@ async fn create(
     State(st): State<AppState>,
     ctx: PageCtx,
     CurrentUser(me): CurrentUser,
-    crate::extract::PageForm(m): crate::extract::PageForm<HashMap<String, String>>,
+    req: Request,
 ) -> PageResult<Response> {
+    let posted = read_posted(&st, req).await?;
+    let m = posted.fields;
     let f = Fields::from_map(&m);
     let publish = m.get("action").is_some_and(|a| a == "publish");
     let offset = utc_offset(&st).await?;
     let result = match input_of(&f, publish, offset) {
-        Ok(input) => st.app.create_notice(&me.actor, &input).await,
+        Ok(mut input) => {
+            input.attachments = uploads(posted.attachments);
+            st.app.create_notice(&me.actor, &input).await
+        }
         Err(e) => Err(e),
     };
     match result {

@@ -4,8 +4,9 @@
 //! and each community's public board.
 //!
 //! The pages by group: `list` (the inbox and the staff list), `form` (writing one),
-//! `detail` (one notice, publishing, withdrawing, the poster), `coverage`, `follow_up`
-//! and `public` (a poster's code and the public board). Here: the routes and how a
+//! `detail` (one notice, publishing, withdrawing, the poster), `files` (its
+//! attachments), `coverage`, `follow_up` and `public` (a poster's code and the public
+//! board). Here: the routes and how a
 //! notice and its recipients are put in the reader's words.
 
 use std::collections::HashMap;
@@ -23,10 +24,13 @@ use crate::state::AppState;
 
 mod coverage;
 mod detail;
+mod files;
 mod follow_up;
 mod form;
 mod list;
 mod public;
+
+pub(crate) use files::attachment_response as notice_file_response;
 
 pub(super) fn routes(r: Routes) -> Routes {
     let r = list::routes(r);
@@ -34,6 +38,7 @@ pub(super) fn routes(r: Routes) -> Routes {
     let r = public::routes(r);
     let r = detail::routes(r);
     let r = coverage::routes(r);
+    let r = files::routes(r);
     follow_up::routes(r)
 }
 
@@ -118,6 +123,24 @@ struct Shown {
     reach: String,
     read_by_me: Option<String>,
     addressed_to_me: bool,
+    files: Vec<ShownFile>,
+}
+
+/// A file sent with a notice, as listed under it.
+struct ShownFile {
+    id: i64,
+    name: String,
+    pdf: bool,
+    /// "350 KB", "1.2 MB".
+    size: String,
+}
+
+fn size_label(bytes: i64) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
+    } else {
+        format!("{} KB", (bytes + 1023) / 1024)
+    }
 }
 
 async fn shown(st: &AppState, ctx: &PageCtx, v: &NoticeView) -> PageResult<Shown> {
@@ -169,6 +192,16 @@ async fn shown(st: &AppState, ctx: &PageCtx, v: &NoticeView) -> PageResult<Shown
         ),
         read_by_me: v.my_receipt.flatten().map(|t| local_time(t, offset)),
         addressed_to_me: v.my_receipt.is_some(),
+        files: v
+            .attachments
+            .iter()
+            .map(|a| ShownFile {
+                id: a.id,
+                name: a.file_name.clone(),
+                pdf: a.content_type == "application/pdf",
+                size: size_label(a.byte_len),
+            })
+            .collect(),
     })
 }
 
