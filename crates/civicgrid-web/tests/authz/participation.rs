@@ -711,6 +711,13 @@ fn deliberation() -> Vec<Case> {
         ),
         case(
             "POST",
+            "/api/v1/meetings/{id}/items",
+            hidden(DELIBERATION_MANAGERS, ADMIN),
+            S::Meeting,
+            Json(r#"{"title": "楼道堆物清理"}"#),
+        ),
+        case(
+            "POST",
             "/api/v1/meetings/{id}/record",
             hidden(DELIBERATION_MANAGERS, ADMIN),
             S::Meeting,

@@ -198,12 +198,29 @@ async fn a_proposal_gathers_support_and_the_council_decides_it() {
         .await;
     planned.assert_status(StatusCode::SEE_OTHER);
     let meeting = id_in(planned.location());
+    // A matter is added through the API too; one without a title is refused by name.
+    let items = format!("/api/v1/meetings/{meeting}/items");
+    let blank = t.json("POST", &items, &staff, r#"{"title": " "}"#).await;
+    assert_eq!(
+        blank.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        blank.body
+    );
+    assert!(blank.body.contains("title"), "{}", blank.body);
+    let added = t
+        .json("POST", &items, &staff, r#"{"title": "楼道堆物清理"}"#)
+        .await;
+    assert_eq!(added.status, StatusCode::CREATED, "{}", added.body);
+    assert!(added.body.contains("楼道堆物清理"), "{}", added.body);
     let m = t
         .app
         .meeting(&Actor::system(), meeting)
         .await
         .expect("meeting");
-    assert_eq!(m.items.len(), 2);
+    assert_eq!(m.items.len(), 3);
+    let third = m.items[2].item.id.to_string();
+    let (i3, o3) = (format!("i{third}"), format!("o{third}"));
     let (first, second) = (
         m.items[0].item.id.to_string(),
         m.items[1].item.id.to_string(),
@@ -224,7 +241,9 @@ async fn a_proposal_gathers_support_and_the_council_decides_it() {
                 ("minutes", "会议同意增设充电桩，由物业负责施工。"),
                 (&i1, "1"),
                 (&i2, "1"),
+                (&i3, "1"),
                 (&o1, "adopted"),
+                (&o3, "rejected"),
             ]],
             &staff,
         )
@@ -238,8 +257,10 @@ async fn a_proposal_gathers_support_and_the_council_decides_it() {
             ("minutes", "会议同意增设充电桩，由物业负责施工。"),
             (&i1, "1"),
             (&i2, "1"),
+            (&i3, "1"),
             (&o1, "adopted"),
             (&o2, "deferred"),
+            (&o3, "rejected"),
         ]],
         &staff,
     )

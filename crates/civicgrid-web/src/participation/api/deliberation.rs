@@ -385,6 +385,43 @@ impl From<MeetingView> for MeetingDetail {
     }
 }
 
+/// A matter added to a planned meeting's agenda: a proposal waiting for the council,
+/// or a matter by its title.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewItemBody {
+    pub proposal_id: Option<i64>,
+    /// The matter's title, when it is not a proposal.
+    #[serde(default)]
+    #[schema(max_length = 80)]
+    pub title: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/items", tag = "participation",
+    params(("id" = i64, Path, description = "A planned meeting")),
+    request_body = NewItemBody,
+    responses(
+        (status = 201, body = MeetingDetail, headers(("Location" = String))),
+        (status = 409, body = ErrorBody, description = "The meeting has been held"),
+        (status = 422, body = ErrorBody, description = "The proposal is not waiting for the \
+            council, or the title is missing; the message names the field"),
+    ))]
+pub async fn add_item(
+    State(st): State<AppState>,
+    caller: ApiCaller,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(b): ApiJson<NewItemBody>,
+) -> ApiResult<Response> {
+    st.app
+        .add_meeting_item(&caller.actor, id, b.proposal_id, &b.title)
+        .await?;
+    let v = st.app.meeting(&caller.actor, id).await?;
+    Ok(created(
+        format!("/api/v1/meetings/{id}"),
+        MeetingDetail::from(v),
+    ))
+}
+
 /// The record of a held meeting.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -42,6 +42,7 @@ pub(crate) fn routes(r: Routes) -> Routes {
         .get("/api/v1/meetings", deliberation::meetings)
         .post("/api/v1/meetings", deliberation::plan)
         .get("/api/v1/meetings/{id}", deliberation::meeting)
+        .post("/api/v1/meetings/{id}/items", deliberation::add_item)
         .post("/api/v1/meetings/{id}/record", deliberation::record)
         .post("/api/v1/commitments", commitments::create)
         .get("/api/v1/commitments", commitments::list)
@@ -101,6 +102,7 @@ pub(crate) fn routes(r: Routes) -> Routes {
     deliberation::meetings,
     deliberation::plan,
     deliberation::meeting,
+    deliberation::add_item,
     deliberation::record,
     commitments::create,
     commitments::list,
