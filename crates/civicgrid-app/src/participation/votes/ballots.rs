@@ -168,7 +168,15 @@ pub(crate) async fn my_ballot(
     }))
 }
 
-/// Writes a ballot and its audit entry; returns whether it replaced an earlier one.
+/// A paper ballot's sheet: who collected it, and its scan if one was made.
+#[derive(Clone, Copy)]
+struct Sheet<'a> {
+    collector: &'a str,
+    scan: Option<&'a crate::photo::ScanUpload>,
+}
+
+/// Writes a ballot (with its sheet's scan, if any) and its audit entry; returns whether
+/// it replaced an earlier one.
 async fn write_ballot(
     conn: &mut AnyConnection,
     actor: &Actor,
@@ -176,9 +184,10 @@ async fn write_ballot(
     key: i64,
     choice: &Choice,
     channel: Channel,
-    collector: Option<&str>,
-    scan: Option<&crate::photo::ScanUpload>,
+    sheet: Option<Sheet<'_>>,
 ) -> AppResult<bool> {
+    let collector = sheet.map(|s| s.collector);
+    let scan = sheet.and_then(|s| s.scan);
     let code = choice.code();
     let replaced = repo::cast_ballot(
         conn,
@@ -323,7 +332,7 @@ impl App {
                 (k, Channel::Proxy)
             }
         };
-        let replaced = write_ballot(&mut tx, actor, &v, key, &choice, channel, None, None).await?;
+        let replaced = write_ballot(&mut tx, actor, &v, key, &choice, channel, None).await?;
         commit(tx).await?;
         Ok(replaced)
     }
@@ -361,8 +370,10 @@ impl App {
             key,
             &choice,
             Channel::Paper,
-            Some(collector),
-            scan.as_ref(),
+            Some(Sheet {
+                collector,
+                scan: scan.as_ref(),
+            }),
         )
         .await?;
         commit(tx).await?;
