@@ -23,7 +23,7 @@ const SCREENS: [(u32, u32); 2] = [(390, 844), (1366, 900)];
 
 /// Latin words a Chinese page may carry: file formats and standards people use as
 /// they are, the language switcher, and the demo's sign-in names.
-const LATIN_ALLOWED: [&str; 27] = [
+const LATIN_ALLOWED: [&str; 28] = [
     "English",
     "CSV",
     "XLSX",
@@ -36,6 +36,7 @@ const LATIN_ALLOWED: [&str; 27] = [
     "JPEG",
     "PNG",
     "WebP",
+    "PDF",
     "SVG",
     "UTF",
     "WGS",
