@@ -326,6 +326,9 @@ pub struct MapFeature<'a> {
     pub highlight: bool,
     /// Its label is written on the map (else only shown on hover, as its title).
     pub labelled: bool,
+    /// A further CSS class of the area (e.g. a coverage band), letters, digits and `-`
+    /// only; empty for none.
+    pub class: &'a str,
 }
 
 /// One point on a rendered map (an open request): a dot of `class`, with a title and
@@ -348,6 +351,13 @@ fn is_safe_href(href: &str) -> bool {
         Some(i) if h[i..].starts_with(':') => h.starts_with("http:") || h.starts_with("https:"),
         _ => true,
     }
+}
+
+/// A CSS class name as given, keeping only letters, digits and `-`.
+fn css_class(raw: &str) -> String {
+    raw.chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect()
 }
 
 /// Rounds to one decimal for SVG output, avoiding "-0.0".
@@ -424,11 +434,15 @@ pub fn render_svg_map_with_pins(
             }
             d.push_str(" Z ");
         }
-        let class = if f.highlight {
-            "grid-area highlight"
-        } else {
-            "grid-area"
-        };
+        let mut class = String::from("grid-area");
+        if f.highlight {
+            class.push_str(" highlight");
+        }
+        let extra = css_class(f.class);
+        if !extra.is_empty() {
+            class.push(' ');
+            class.push_str(&extra);
+        }
         let label = xml_escape(f.label);
         let path = format!(
             r#"<path class="{class}" data-id="{}" fill-rule="evenodd" d="{}"><title>{label}</title></path>"#,
@@ -459,11 +473,7 @@ pub fn render_svg_map_with_pins(
             continue;
         }
         let (x, y) = project((p.lon, p.lat));
-        let class: String = p
-            .class
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
-            .collect();
+        let class = css_class(p.class);
         let dot = format!(
             r#"<circle class="pin pin-{class}" cx="{x}" cy="{y}" r="{radius}"><title>{}</title></circle>"#,
             xml_escape(p.label)
@@ -747,6 +757,7 @@ mod tests {
             href: None,
             highlight: false,
             labelled: true,
+            class: "",
         }];
         let pin = |lon: f64, class: &'static str, href| MapPin {
             lon,
@@ -776,6 +787,34 @@ mod tests {
     }
 
     #[test]
+    fn geo_svg_map_area_classes() {
+        let b = Boundary::new(vec![rect(0.0, 0.0, 10.0, 10.0)]).unwrap();
+        let feature = |class, highlight| MapFeature {
+            id: 7,
+            label: "第1网格",
+            boundary: &b,
+            href: None,
+            highlight,
+            labelled: false,
+            class,
+        };
+        let svg = |f| render_svg_map(&[f], 200, 200, "");
+        assert!(svg(feature("", false)).contains(r#"<path class="grid-area" data-id="7""#));
+        assert!(
+            svg(feature("coverage-high", false))
+                .contains(r#"<path class="grid-area coverage-high" data-id="7""#)
+        );
+        assert!(
+            svg(feature("coverage-low", true))
+                .contains(r#"<path class="grid-area highlight coverage-low""#)
+        );
+        let hostile = svg(feature("a\" onclick=\"x", false));
+        assert!(
+            hostile.contains(r#"class="grid-area aonclickx""#) && !hostile.contains("onclick=")
+        );
+    }
+
+    #[test]
     fn geo_spread_points_stay_inside() {
         let b = Boundary::new(vec![rect(0.0, 0.0, 10.0, 10.0)]).unwrap();
         assert_eq!(spread_point(&b, 0), (5.0, 5.0));
@@ -797,6 +836,7 @@ mod tests {
                 href: (i % 2 == 0).then_some("/grids/1?a=1&b=2"),
                 highlight: i == 1,
                 labelled: i != 2,
+                class: "",
             })
             .collect();
         let svg = render_svg_map(&features, 600, 400, "nothing");

@@ -117,14 +117,13 @@ where
     }
 }
 
-/// Renders a template into a response; a template error is an internal error page.
 /// A stored photo's bytes as an HTTP response: its content type when it is one of the
-/// accepted image types (anything else is sent as opaque bytes), an ETag from its hash,
-/// and a cache lifetime of an hour — `public` for photos of public pages, otherwise
-/// private to the reader's browser.
+/// accepted image types or a PDF (a ballot's scan), else opaque bytes; an ETag from its
+/// hash; and a cache lifetime of an hour — `public` for photos of public pages,
+/// otherwise private to the reader's browser.
 pub fn photo_response(content_type: &str, sha256: &str, data: Vec<u8>, public: bool) -> Response {
     let ct = match content_type {
-        "image/jpeg" | "image/png" | "image/webp" => content_type,
+        "image/jpeg" | "image/png" | "image/webp" | "application/pdf" => content_type,
         _ => "application/octet-stream",
     };
     let cache = if public {
@@ -143,6 +142,7 @@ pub fn photo_response(content_type: &str, sha256: &str, data: Vec<u8>, public: b
         .into_response()
 }
 
+/// Renders a template into a response; a template error is an internal error page.
 pub fn render<T: Template>(t: &T) -> Response {
     match t.render() {
         Ok(html) => Html(html).into_response(),

@@ -122,6 +122,8 @@ pub enum Subject {
     Estate,
     /// An owners' vote on that estate, open.
     Vote,
+    /// The scan of a paper ballot in that vote.
+    BallotScan,
     /// A resident's proposal for the target grid, open.
     Proposal,
     /// A comment on that proposal.
@@ -290,6 +292,9 @@ async fn case_request(
         S::ResponderOrg => path = path.replace("{id}", &fx.requests[side].org.to_string()),
         S::Estate => path = path.replace("{id}", &fx.participation[side].estate.to_string()),
         S::Vote => path = path.replace("{id}", &fx.participation[side].vote.to_string()),
+        S::BallotScan => {
+            path = path.replace("{id}", &fx.participation[side].ballot_scan.to_string())
+        }
         S::Proposal => path = path.replace("{id}", &fx.participation[side].proposal.to_string()),
         S::ProposalComment => {
             path = path.replace("{id}", &fx.participation[side].comment.to_string())

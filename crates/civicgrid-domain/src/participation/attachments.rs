@@ -1,5 +1,5 @@
 //! Files attached to a notice (a plan drawing, the minutes, a map of the works): PDF
-//! documents and photos. The type is decided by the content, whatever the upload
+//! documents and photos; the same document check serves a paper ballot's scan. The type is decided by the content, whatever the upload
 //! claims; photos go through the same checks as request photos (metadata that may say
 //! where they were taken is removed); the file name is kept only as a readable label.
 
@@ -14,6 +14,30 @@ pub const MAX_ATTACHMENTS: usize = 5;
 /// Longest file name kept, in characters.
 pub const MAX_FILE_NAME_CHARS: usize = 100;
 
+/// An uploaded document that passed the checks: a complete PDF kept as uploaded, or a
+/// photo cleaned of its metadata.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedDocument {
+    /// `application/pdf`, `image/jpeg`, `image/png` or `image/webp`.
+    pub content_type: &'static str,
+    /// The bytes to store.
+    pub data: Vec<u8>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum DocumentError {
+    #[error("the file is empty")]
+    Empty,
+    #[error("the file is larger than {} MB", MAX_ATTACHMENT_BYTES / (1024 * 1024))]
+    TooLarge,
+    #[error("not a PDF document nor a JPEG, PNG or WebP image")]
+    UnknownType,
+    #[error("the PDF is damaged or cut short (it has no end-of-file mark)")]
+    BrokenPdf,
+    #[error("{0}")]
+    Photo(PhotoError),
+}
+
 /// An attachment that passed the checks, ready to store.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckedAttachment {
@@ -26,16 +50,8 @@ pub struct CheckedAttachment {
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum AttachmentError {
-    #[error("the file is empty")]
-    Empty,
-    #[error("the file is larger than {} MB", MAX_ATTACHMENT_BYTES / (1024 * 1024))]
-    TooLarge,
-    #[error("attach a PDF document or a JPEG, PNG or WebP image")]
-    UnknownType,
-    #[error("the PDF is damaged or cut short (it has no end-of-file mark)")]
-    BrokenPdf,
     #[error("{0}")]
-    Photo(PhotoError),
+    Document(DocumentError),
     #[error("a notice carries at most {MAX_ATTACHMENTS} attachments")]
     TooMany,
 }
@@ -52,6 +68,34 @@ pub fn is_pdf(data: &[u8]) -> bool {
     data.starts_with(PDF_SIGNATURE) && tail.windows(PDF_END.len()).any(|w| w == PDF_END)
 }
 
+/// Checks an uploaded document (a notice's attachment, a paper ballot's scan): its type
+/// comes from the content, never from what the upload claims.
+pub fn check_document(data: &[u8]) -> Result<CheckedDocument, DocumentError> {
+    if data.is_empty() {
+        return Err(DocumentError::Empty);
+    }
+    if data.len() > MAX_ATTACHMENT_BYTES {
+        return Err(DocumentError::TooLarge);
+    }
+    if data.starts_with(PDF_SIGNATURE) {
+        if !is_pdf(data) {
+            return Err(DocumentError::BrokenPdf);
+        }
+        return Ok(CheckedDocument {
+            content_type: "application/pdf",
+            data: data.to_vec(),
+        });
+    }
+    match check_photo(data) {
+        Ok(photo) => Ok(CheckedDocument {
+            content_type: photo.kind.content_type(),
+            data: photo.data,
+        }),
+        Err(PhotoError::UnknownType) => Err(DocumentError::UnknownType),
+        Err(e) => Err(DocumentError::Photo(e)),
+    }
+}
+
 /// Checks an uploaded file for a notice that already carries `already` attachments.
 pub fn check_attachment(
     file_name: &str,
@@ -61,38 +105,18 @@ pub fn check_attachment(
     if already >= MAX_ATTACHMENTS {
         return Err(AttachmentError::TooMany);
     }
-    if data.is_empty() {
-        return Err(AttachmentError::Empty);
-    }
-    if data.len() > MAX_ATTACHMENT_BYTES {
-        return Err(AttachmentError::TooLarge);
-    }
-    if data.starts_with(PDF_SIGNATURE) {
-        if !is_pdf(data) {
-            return Err(AttachmentError::BrokenPdf);
-        }
-        return Ok(CheckedAttachment {
-            file_name: clean_file_name(file_name, "pdf"),
-            content_type: "application/pdf",
-            data: data.to_vec(),
-        });
-    }
-    match check_photo(data) {
-        Ok(photo) => {
-            let ext = match photo.kind.content_type() {
-                "image/png" => "png",
-                "image/webp" => "webp",
-                _ => "jpg",
-            };
-            Ok(CheckedAttachment {
-                file_name: clean_file_name(file_name, ext),
-                content_type: photo.kind.content_type(),
-                data: photo.data,
-            })
-        }
-        Err(PhotoError::UnknownType) => Err(AttachmentError::UnknownType),
-        Err(e) => Err(AttachmentError::Photo(e)),
-    }
+    let doc = check_document(data).map_err(AttachmentError::Document)?;
+    let ext = match doc.content_type {
+        "application/pdf" => "pdf",
+        "image/png" => "png",
+        "image/webp" => "webp",
+        _ => "jpg",
+    };
+    Ok(CheckedAttachment {
+        file_name: clean_file_name(file_name, ext),
+        content_type: doc.content_type,
+        data: doc.data,
+    })
 }
 
 /// The name to show for an upload named `raw`: its last path segment, without control
@@ -131,31 +155,37 @@ mod tests {
 
     #[test]
     fn attachments_refuse_what_is_not_a_document() {
+        let refused = |name: &str, data: &[u8]| match check_attachment(name, data, 0) {
+            Err(AttachmentError::Document(e)) => Some(e),
+            _ => None,
+        };
+        assert_eq!(refused("a.pdf", b""), Some(DocumentError::Empty));
         assert_eq!(
-            check_attachment("a.pdf", b"", 0),
-            Err(AttachmentError::Empty)
+            refused("a.exe", b"MZ\x90\x00"),
+            Some(DocumentError::UnknownType)
         );
         assert_eq!(
-            check_attachment("a.exe", b"MZ\x90\x00", 0),
-            Err(AttachmentError::UnknownType)
+            refused("cut.pdf", b"%PDF-1.4\n1 0 obj"),
+            Some(DocumentError::BrokenPdf)
         );
-        assert_eq!(
-            check_attachment("cut.pdf", b"%PDF-1.4\n1 0 obj", 0),
-            Err(AttachmentError::BrokenPdf)
-        );
-        let big = vec![b'%'; MAX_ATTACHMENT_BYTES + 1];
-        assert_eq!(
-            check_attachment("big.pdf", &big, 0),
-            Err(AttachmentError::TooLarge)
-        );
+        let mut big = b"%PDF-1.4\n".to_vec();
+        big.resize(MAX_ATTACHMENT_BYTES - 6, b' ');
+        big.extend_from_slice(b"%%EOF\n");
+        assert!(check_document(&big).is_ok(), "the limit itself is accepted");
+        big.push(b'\n');
+        assert_eq!(refused("big.pdf", &big), Some(DocumentError::TooLarge));
         assert_eq!(
             check_attachment("a.pdf", &pdf(), MAX_ATTACHMENTS),
             Err(AttachmentError::TooMany)
         );
         assert!(matches!(
-            check_attachment("a.png", b"\x89PNG\r\n\x1a\n\0\0", 0),
-            Err(AttachmentError::Photo(_))
+            refused("a.png", b"\x89PNG\r\n\x1a\n\0\0"),
+            Some(DocumentError::Photo(_))
         ));
+        assert_eq!(
+            DocumentError::TooLarge.to_string(),
+            "the file is larger than 8 MB"
+        );
     }
 
     #[test]

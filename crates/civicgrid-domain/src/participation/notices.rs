@@ -403,8 +403,82 @@ pub fn normalize_code(raw: &str) -> Option<String> {
     (code.len() == CODE_LEN && code.bytes().all(|b| CODE_ALPHABET.contains(&b))).then_some(code)
 }
 
+/// How far a notice has reached a place (a building, a grid): its read share of the
+/// households there in three bands, for the colours of the coverage map. Integer
+/// arithmetic, so a bound is exact.
+///
+/// | band   | households read        |
+/// |--------|------------------------|
+/// | `low`  | under 50% (or nobody)  |
+/// | `mid`  | 50% up to under 90%    |
+/// | `high` | 90% or more            |
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CoverageBand {
+    Low,
+    Mid,
+    High,
+}
+
+impl CoverageBand {
+    /// The band of `read` households out of `total`; a place with nobody to reach is
+    /// `Low`, and counts outside 0..=total are taken as bounded.
+    pub fn of(read: i64, total: i64) -> CoverageBand {
+        if total <= 0 {
+            return CoverageBand::Low;
+        }
+        let read = i128::from(read.clamp(0, total));
+        let total = i128::from(total);
+        if read * 10 >= total * 9 {
+            CoverageBand::High
+        } else if read * 2 >= total {
+            CoverageBand::Mid
+        } else {
+            CoverageBand::Low
+        }
+    }
+
+    /// Stable code, used as a CSS class and a message key.
+    pub fn code(self) -> &'static str {
+        match self {
+            CoverageBand::Low => "low",
+            CoverageBand::Mid => "mid",
+            CoverageBand::High => "high",
+        }
+    }
+
+    pub const ALL: [CoverageBand; 3] = [CoverageBand::Low, CoverageBand::Mid, CoverageBand::High];
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn coverage_bands_have_exact_bounds() {
+        use CoverageBand::*;
+        let cases = [
+            (0, 0, Low),
+            (0, 20, Low),
+            (9, 20, Low),
+            (10, 20, Mid),
+            (17, 20, Mid),
+            (18, 20, High),
+            (20, 20, High),
+            (1, 2, Mid),
+            (8, 9, Mid),
+            (9, 10, High),
+            (89, 100, Mid),
+            (90, 100, High),
+            (49, 100, Low),
+            (50, 100, Mid),
+            (-3, 10, Low),
+            (30, 10, High),
+            (i64::MAX, i64::MAX, High),
+        ];
+        for (read, total, band) in cases {
+            assert_eq!(CoverageBand::of(read, total), band, "{read}/{total}");
+        }
+        let codes: Vec<&str> = CoverageBand::ALL.iter().map(|b| b.code()).collect();
+        assert_eq!(codes, ["low", "mid", "high"]);
+    }
     use super::*;
 
     const NOW: i64 = 1_700_000_000_000;

@@ -514,6 +514,7 @@ pub async fn record_follow_up(
 pub struct BuildingCoverage {
     pub building_id: i64,
     pub building: String,
+    pub grid_id: i64,
     pub grid_name: String,
     pub households: i64,
     pub read: i64,
@@ -527,13 +528,13 @@ pub async fn coverage_by_building(
     within: &OrgPath,
 ) -> StoreResult<Vec<BuildingCoverage>> {
     Ok(sqlx::query_as(
-        "SELECT r.building_id, b.name AS building, g.name_zh AS grid_name, \
+        "SELECT r.building_id, b.name AS building, g.id AS grid_id, g.name_zh AS grid_name, \
            COUNT(*) AS households, \
            SUM(CASE WHEN r.read_at IS NULL THEN 0 ELSE 1 END) AS read \
          FROM notice_recipients r JOIN buildings b ON b.id = r.building_id \
          JOIN org_nodes g ON g.id = b.grid_id \
          WHERE r.notice_id = $1 AND r.node_path >= $2 AND r.node_path < $3 \
-         GROUP BY r.building_id, b.name, g.name_zh ORDER BY g.name_zh, b.name, r.building_id",
+         GROUP BY r.building_id, b.name, g.id, g.name_zh ORDER BY g.name_zh, b.name, r.building_id",
     )
     .bind(notice_id)
     .bind(within.as_str())

@@ -478,6 +478,8 @@ pub struct Ballot {
     pub collector: Option<String>,
     pub cast_at: i64,
     pub replaced: i64,
+    /// The scan of the paper ballot, when one was kept with it (the history only).
+    pub scan_id: Option<i64>,
 }
 
 pub async fn ballot_of(
@@ -486,8 +488,8 @@ pub async fn ballot_of(
     voter_key: i64,
 ) -> StoreResult<Option<Ballot>> {
     Ok(sqlx::query_as(
-        "SELECT voter_key, choice, channel, collector, cast_at, replaced FROM ballots \
-         WHERE vote_id = $1 AND voter_key = $2",
+        "SELECT voter_key, choice, channel, collector, cast_at, replaced, \
+           CAST(NULL AS BIGINT) AS scan_id FROM ballots WHERE vote_id = $1 AND voter_key = $2",
     )
     .bind(vote_id)
     .bind(voter_key)
@@ -495,16 +497,87 @@ pub async fn ballot_of(
     .await?)
 }
 
-/// Every ballot ever cast in a vote, replacements included, in the order cast (for
-/// the auditor).
+/// Every ballot ever cast in a vote, replacements included, in the order cast, each
+/// with its scan if one was kept (for the auditor).
 pub async fn ballot_history(conn: &mut AnyConnection, vote_id: i64) -> StoreResult<Vec<Ballot>> {
     Ok(sqlx::query_as(
-        "SELECT voter_key, choice, channel, collector, cast_at, 0 AS replaced \
-         FROM ballot_history WHERE vote_id = $1 ORDER BY id",
+        "SELECT h.voter_key, h.choice, h.channel, h.collector, h.cast_at, 0 AS replaced, \
+           s.id AS scan_id \
+         FROM ballot_history h LEFT JOIN ballot_scans s ON s.history_id = h.id \
+         WHERE h.vote_id = $1 ORDER BY h.id",
     )
     .bind(vote_id)
     .fetch_all(conn)
     .await?)
+}
+
+/// A paper ballot's scan to keep with the ballot just entered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewBallotScan<'a> {
+    pub vote_id: i64,
+    pub voter_key: i64,
+    pub content_type: &'a str,
+    pub sha256: &'a str,
+    pub data: &'a [u8],
+    pub uploaded_by: Option<i64>,
+    pub at_ms: i64,
+}
+
+/// Keeps a scan with the voter's latest ballot in the history (the one just cast, in
+/// the same transaction); returns the scan's id.
+pub async fn insert_ballot_scan(
+    conn: &mut AnyConnection,
+    s: &NewBallotScan<'_>,
+) -> StoreResult<i64> {
+    let history_id: Option<i64> = sqlx::query_scalar(
+        "SELECT MAX(id) FROM ballot_history WHERE vote_id = $1 AND voter_key = $2",
+    )
+    .bind(s.vote_id)
+    .bind(s.voter_key)
+    .fetch_one(&mut *conn)
+    .await?;
+    let history_id = history_id.ok_or(StoreError::NotFound)?;
+    Ok(sqlx::query_scalar(
+        "INSERT INTO ballot_scans (history_id, vote_id, content_type, byte_len, sha256, \
+         uploaded_by, uploaded_at, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(history_id)
+    .bind(s.vote_id)
+    .bind(s.content_type)
+    .bind(i64::try_from(s.data.len()).unwrap_or(i64::MAX))
+    .bind(s.sha256)
+    .bind(s.uploaded_by)
+    .bind(s.at_ms)
+    .bind(s.data.to_vec())
+    .fetch_one(conn)
+    .await?)
+}
+
+/// What is known of a stored scan besides its bytes.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct BallotScan {
+    pub id: i64,
+    pub vote_id: i64,
+    pub content_type: String,
+    pub byte_len: i64,
+    pub sha256: String,
+    pub uploaded_at: i64,
+}
+
+/// A scan with its bytes.
+pub async fn ballot_scan(conn: &mut AnyConnection, id: i64) -> StoreResult<(BallotScan, Vec<u8>)> {
+    let meta: BallotScan = sqlx::query_as(
+        "SELECT id, vote_id, content_type, byte_len, sha256, uploaded_at FROM ballot_scans \
+         WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let data: Vec<u8> = sqlx::query_scalar("SELECT data FROM ballot_scans WHERE id = $1")
+        .bind(id)
+        .fetch_one(conn)
+        .await?;
+    Ok((meta, data))
 }
 
 /// The ballots of one choice: how many (one per voter, so also the headcount) and the

@@ -404,6 +404,7 @@ conformance!(
             .map(|b| (b.building.clone(), b.households, b.read))
             .collect();
         assert_eq!(counts, vec![("1".to_owned(), 2, 1), ("2".to_owned(), 1, 0)]);
+        assert!(by_building.iter().all(|b| b.grid_id == c.grid.id));
         // The follow-up list: unread households, due once the deadline has passed.
         assert!(
             repo::due_follow_ups(&mut tx, &c.grid.path, T0)

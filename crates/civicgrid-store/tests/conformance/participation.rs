@@ -536,6 +536,58 @@ conformance!(
             .map(|b| b.choice)
             .collect();
         assert_eq!(history, ["oppose", "agree"]);
+        // A scan is kept with the voter's latest ballot in the history.
+        let pdf = b"%PDF-1.7\n%%EOF\n";
+        let scan = |voter_key| votes_repo::NewBallotScan {
+            vote_id: v.id,
+            voter_key,
+            content_type: "application/pdf",
+            sha256: "abc",
+            data: pdf,
+            uploaded_by: None,
+            at_ms: T0 + 1,
+        };
+        let scan_id = votes_repo::insert_ballot_scan(&mut tx, &scan(7))
+            .await
+            .unwrap();
+        let scans: Vec<Option<i64>> = votes_repo::ballot_history(&mut tx, v.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|b| b.scan_id)
+            .collect();
+        assert_eq!(scans, [None, Some(scan_id)]);
+        let (meta, data) = votes_repo::ballot_scan(&mut tx, scan_id).await.unwrap();
+        assert_eq!(
+            (
+                meta.vote_id,
+                meta.content_type.as_str(),
+                meta.byte_len,
+                meta.sha256.as_str()
+            ),
+            (v.id, "application/pdf", pdf.len() as i64, "abc")
+        );
+        assert_eq!(
+            (meta.id, meta.uploaded_at, data.as_slice()),
+            (scan_id, T0 + 1, &pdf[..])
+        );
+        assert_eq!(
+            votes_repo::ballot_of(&mut tx, v.id, 7)
+                .await
+                .unwrap()
+                .unwrap()
+                .scan_id,
+            None
+        );
+        // Nothing to keep it with: no ballot of that voter; no such scan.
+        assert!(matches!(
+            votes_repo::insert_ballot_scan(&mut tx, &scan(99)).await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(matches!(
+            votes_repo::ballot_scan(&mut tx, scan_id + 99).await,
+            Err(StoreError::NotFound)
+        ));
         votes_repo::cast_ballot(
             &mut tx,
             &ballot(0, "abstain", false, Channel::Paper, T0 + 2),

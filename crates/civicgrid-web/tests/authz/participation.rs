@@ -181,6 +181,15 @@ fn page_cases() -> Vec<Case> {
             S::Vote,
             Empty,
         ),
+        // A paper ballot's scan: the auditor and those who follow the vote's ballots;
+        // never a resident (the ballot is secret).
+        case(
+            "GET",
+            "/participation/ballot-scans/{id}",
+            hidden(FOLLOWERS, CITY_WIDE),
+            S::BallotScan,
+            Empty,
+        ),
     ]
 }
 

@@ -13,7 +13,7 @@ use super::{Rule, case_request, cases};
 
 /// Routes that answer something other than a page (files, streams, redirects).
 fn is_page(path: &str) -> bool {
-    const NOT_PAGES: [&str; 14] = [
+    const NOT_PAGES: [&str; 15] = [
         "/api",
         "/open311",
         "/static",
@@ -23,6 +23,7 @@ fn is_page(path: &str) -> bool {
         "/requests/queue/events",
         "/requests/photos/",
         "/participation/proposal-photos/",
+        "/participation/ballot-scans/",
         "/commitments/photos/",
         "/notice-attachments/",
         "/map.svg",

@@ -42,6 +42,82 @@ async fn coverage(t: &TestApp, cookies: &str, id: i64) -> Value {
 }
 
 #[tokio::test]
+async fn the_coverage_map_shades_grids_and_pins_buildings_by_read_share() {
+    let t = TestApp::new().await;
+    let (_, zhang) = zhang_xiuying(&t, Some("80"), &[]).await;
+    t.household_of_one(t.nodes.grid, "4", "101", "李明").await;
+    t.app
+        .link_username_to_resident(&Actor::system(), zhang, "resident")
+        .await
+        .expect("link");
+    let staff = t.login("staff").await;
+    let resident = t.login("resident").await;
+    let grid = t.nodes.grid.to_string();
+    let id = publish(
+        &t,
+        &staff,
+        &[
+            ("scope_id", &grid),
+            ("title_zh", "停水通知"),
+            ("body_zh", "明天九点到十二点停水。"),
+        ],
+    )
+    .await;
+    t.get(&format!("/notices/{id}"), &resident)
+        .await
+        .assert_status(StatusCode::OK);
+    // One of the grid's two households has read it (50%): the grid is in the middle
+    // band; building 3 (1 of 1) is high, building 4 (0 of 1) low.
+    let page = t
+        .get_in(&format!("/notices/{id}/coverage"), &staff, "zh-CN")
+        .await;
+    page.assert_status(StatusCode::OK)
+        .assert_contains("阅读地图")
+        .assert_contains("<figure class=\"map coverage-map\"><svg")
+        .assert_contains(&format!(
+            "<path class=\"grid-area coverage-mid\" data-id=\"{}\"",
+            t.nodes.grid
+        ))
+        .assert_contains("<title>第一网格 · 已读 1/2</title>")
+        .assert_contains("class=\"pin pin-coverage-high\"")
+        .assert_contains("<title>3栋 · 已读 1/1</title>")
+        .assert_contains("class=\"pin pin-coverage-low\"")
+        .assert_contains("<title>4栋 · 已读 0/1</title>")
+        .assert_contains(
+            "<span class=\"dot pin-coverage-mid\" aria-hidden=\"true\"></span>已读 50%–89%",
+        );
+    assert_eq!(
+        page.body.matches("<circle class=\"pin ").count(),
+        2,
+        "{}",
+        page.body
+    );
+    // English titles too.
+    t.get_in(&format!("/notices/{id}/coverage"), &staff, "en")
+        .await
+        .assert_contains("<title>Grid One · read 1/2</title>");
+    // Without a boundary there is nothing to draw, and the page says so.
+    t.app
+        .patch_node(
+            &Actor::system(),
+            t.nodes.grid,
+            &civicgrid_app::platform::org::NodePatch {
+                boundary: Some(None),
+                ..Default::default()
+            },
+            Some("boundary redrawn later"),
+        )
+        .await
+        .expect("remove boundary");
+    let page = t
+        .get_in(&format!("/notices/{id}/coverage"), &staff, "zh-CN")
+        .await;
+    page.assert_status(StatusCode::OK)
+        .assert_contains("暂无地图");
+    assert!(!page.body.contains("coverage-map"), "{}", page.body);
+}
+
+#[tokio::test]
 async fn a_notice_narrowed_by_tag_reaches_only_the_households_with_it() {
     let t = TestApp::new().await;
     let (zhang_household, _) = zhang_xiuying(&t, Some("80"), &["elderly_alone"]).await;

@@ -3,7 +3,7 @@
 //! cannot, staff enter a paper ballot at the door, the tally shows art. 278's bounds
 //! met exactly, and the published result is public and final.
 
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use civicgrid_app::domain::platform::access::Actor;
 use civicgrid_app::ledger::ResidentInput;
 
@@ -418,4 +418,189 @@ async fn staff_record_a_rooms_owner_on_the_estate_page() {
     .await
     .assert_status(StatusCode::SEE_OTHER);
     assert_eq!(electorate().await, (2, 1));
+}
+
+/// An owners' vote on a new estate of building 1, opened by `staff`: its page's path.
+async fn open_owners_vote(t: &TestApp, staff: &str) -> String {
+    let sys = Actor::system();
+    let community = t.nodes.community.to_string();
+    let made = t
+        .submit(
+            "/participation/estates",
+            &[&[("community_id", &community), ("name", "阳光花园")]],
+            staff,
+        )
+        .await;
+    made.assert_status(StatusCode::SEE_OTHER);
+    let estate = id_in(made.location());
+    let building = t.app.estate(&sys, estate).await.expect("estate").buildings[0].building_id;
+    let tick = format!("b{building}");
+    t.submit(
+        &format!("/participation/estates/{estate}"),
+        &[&[("name", "阳光花园"), (&tick, "1")]],
+        staff,
+    )
+    .await
+    .assert_status(StatusCode::SEE_OTHER);
+    let estate_s = estate.to_string();
+    let closes = tomorrow();
+    let drafted = t
+        .submit(
+            "/participation/votes",
+            &[&[
+                ("kind", "owners"),
+                ("title", "更换物业"),
+                ("estate_id", &estate_s),
+                ("matter", "property_company"),
+                ("closes_at", &closes),
+            ]],
+            staff,
+        )
+        .await;
+    drafted.assert_status(StatusCode::SEE_OTHER);
+    let path = format!("/participation/votes/{}", id_in(drafted.location()));
+    t.submit(&format!("{path}/open"), &[], staff)
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    path
+}
+
+#[tokio::test]
+async fn a_paper_ballot_keeps_its_scan_for_the_auditor_and_staff_only() {
+    use super::support::multipart::{File, submit};
+    use civicgrid_app::domain::participation::ballot_scans::MAX_SCAN_BYTES;
+
+    let t = TestApp::new().await;
+    let staff = t.login("staff").await;
+    let auditor = t.login("auditor").await;
+    let (room, owner) = home(&t, "101", "owner", Some("100"), "甲业主").await;
+    home(&t, "102", "owner", Some("80"), "乙业主").await;
+    t.app
+        .link_username_to_resident(&Actor::system(), owner, "resident")
+        .await
+        .expect("link the owner");
+    let path = open_owners_vote(&t, &staff).await;
+    let room = room.to_string();
+    let fields = [
+        ("room_id", room.as_str()),
+        ("choice", "agree"),
+        ("collector", "楼长 李"),
+    ];
+    let paper = format!("{path}/paper");
+    let ballots = format!("{path}/ballots");
+
+    // A file that is neither an image nor a PDF, and a PDF over the limit: refused on
+    // the scan field, and no ballot is written.
+    let text = File {
+        field: "scan",
+        name: "ballot.pdf",
+        content_type: "application/pdf",
+        data: b"not really a PDF",
+    };
+    submit(&t, &paper, &staff, &fields, Some(text))
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY)
+        .assert_contains("The scan was not accepted")
+        .assert_contains("not a PDF document nor a JPEG, PNG or WebP image");
+    let mut big = b"%PDF-1.7\n".to_vec();
+    big.resize(MAX_SCAN_BYTES + 1, b' ');
+    let too_big = File {
+        field: "scan",
+        name: "ballot.pdf",
+        content_type: "application/pdf",
+        data: &big,
+    };
+    submit(&t, &paper, &staff, &fields, Some(too_big))
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY)
+        .assert_contains("The scan was not accepted")
+        .assert_contains("the file is larger than 8 MB");
+    t.get_in(&ballots, &auditor, "zh-CN")
+        .await
+        .assert_status(StatusCode::OK)
+        .assert_contains("还没有选票。");
+    t.get_in("/audit", &auditor, "zh-CN")
+        .await
+        .assert_status(StatusCode::OK);
+    assert!(
+        !t.get_in("/audit", &auditor, "zh-CN")
+            .await
+            .body
+            .contains("附纸质票扫描件")
+    );
+
+    // The paper form asks for the scan; a PDF is kept with the ballot.
+    t.get_in(&format!("{path}/tally"), &staff, "zh-CN")
+        .await
+        .assert_contains("enctype=\"multipart/form-data\"")
+        .assert_contains("name=\"scan\"");
+    let pdf = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n%%EOF\n";
+    let sheet = File {
+        field: "scan",
+        name: "101.pdf",
+        content_type: "application/pdf",
+        data: pdf,
+    };
+    submit(&t, &paper, &staff, &fields, Some(sheet))
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    // A replacement photographed at the door: an image, its text chunk removed.
+    let photo = super::support::requests::png(4, 3, Some(b"Location\0Huguang"));
+    let snap = File {
+        field: "scan",
+        name: "101.png",
+        content_type: "image/png",
+        data: &photo,
+    };
+    let again = [
+        ("room_id", room.as_str()),
+        ("choice", "oppose"),
+        ("collector", "楼长 李"),
+    ];
+    submit(&t, &paper, &staff, &again, Some(snap))
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+
+    // The auditor sees both ballots, each with its scan to open.
+    let list = t.get_in(&ballots, &auditor, "zh-CN").await;
+    list.assert_status(StatusCode::OK)
+        .assert_contains("查看扫描件");
+    let scans: Vec<String> = list
+        .body
+        .split("href=\"/participation/ballot-scans/")
+        .skip(1)
+        .filter_map(|s| {
+            s.split('"')
+                .next()
+                .map(|id| format!("/participation/ballot-scans/{id}"))
+        })
+        .collect();
+    assert_eq!(scans.len(), 2, "{}", list.body);
+    let first = t.get(&scans[0], &auditor).await;
+    first.assert_status(StatusCode::OK);
+    assert_eq!(first.header(header::CONTENT_TYPE), "application/pdf");
+    assert_eq!(first.body.as_bytes(), pdf);
+    let second = t.get(&scans[1], &staff).await;
+    second.assert_status(StatusCode::OK);
+    assert_eq!(second.header(header::CONTENT_TYPE), "image/png");
+    assert!(!second.body.contains("Huguang"));
+    // The audit log notes the scan with each ballot.
+    t.get_in("/audit", &auditor, "zh-CN")
+        .await
+        .assert_contains("附纸质票扫描件");
+
+    // Ballots are secret: the voter, another resident, a grid worker and staff of
+    // another community do not see the scan.
+    for who in ["resident", "grid", "other_staff", "volunteer"] {
+        let cookies = t.login(who).await;
+        t.get(&scans[0], &cookies).await.assert_refused();
+    }
+    assert_ne!(
+        t.get(&scans[0], "").await.status,
+        StatusCode::OK,
+        "signed out"
+    );
+    t.get("/participation/ballot-scans/999999", &auditor)
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
 }

@@ -415,6 +415,8 @@ pub struct ParticipationFixture {
     pub owner: i64,
     /// An owners' vote on the estate, open.
     pub vote: i64,
+    /// The scan of the owner's paper ballot in that vote.
+    pub ballot_scan: i64,
     /// A resident's proposal for the grid, open, with a comment and a photo.
     pub proposal: i64,
     pub comment: i64,
@@ -538,6 +540,35 @@ async fn participation_fixture(
     v.total_area = voters.iter().map(|o| o.area_centi).sum();
     v.total_heads = voters.len() as i64;
     votes::update_vote(&mut tx, &v).await.unwrap().unwrap();
+    votes::cast_ballot(
+        &mut tx,
+        &votes::BallotInput {
+            vote_id: v.id,
+            voter_key: owner,
+            choice: "agree",
+            agrees: true,
+            channel: civicgrid_app::domain::participation::votes::Channel::Paper,
+            cast_by: None,
+            collector: Some("王五"),
+            at_ms: now,
+        },
+    )
+    .await
+    .unwrap();
+    let ballot_scan = votes::insert_ballot_scan(
+        &mut tx,
+        &votes::NewBallotScan {
+            vote_id: v.id,
+            voter_key: owner,
+            content_type: "application/pdf",
+            sha256: "0",
+            data: b"%PDF-1.4\n%%EOF\n",
+            uploaded_by: None,
+            at_ms: now,
+        },
+    )
+    .await
+    .unwrap();
     let (proposal, comment, photo, meeting) =
         deliberation_fixture(&mut tx, grid, community, author, now).await;
     civicgrid_store::commit(tx).await.unwrap();
@@ -547,6 +578,7 @@ async fn participation_fixture(
         room,
         owner,
         vote: v.id,
+        ballot_scan,
         proposal,
         comment,
         photo,

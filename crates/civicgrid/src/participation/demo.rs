@@ -13,6 +13,8 @@ use civicgrid_app::domain::platform::access::Actor;
 use civicgrid_app::participation::votes::{NewVote, PaperBallot};
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
+/// A one-page PDF standing for the scan of a signed paper ballot.
+const DEMO_BALLOT_SCAN: &[u8] = include_bytes!("demo_ballot_scan.pdf");
 
 fn spec(kind: VoteKind, title: &str, body: &str, electorate: Electorate) -> VoteSpec {
     VoteSpec {
@@ -99,6 +101,8 @@ pub async fn seed(
                 resident_id: None,
                 choice: choice.into(),
                 collector: "业委会 孙建国".into(),
+                // The first sheet is kept as a scan, for the auditor to compare.
+                scan: (i == 0).then(|| DEMO_BALLOT_SCAN.to_vec()),
             },
         )
         .await
@@ -141,6 +145,7 @@ pub async fn seed(
                 resident_id: None,
                 choice: choice.into(),
                 collector: "网格员 李强".into(),
+                scan: None,
             },
         )
         .await

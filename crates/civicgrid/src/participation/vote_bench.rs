@@ -248,6 +248,7 @@ async fn bench(a: &VoteArgs, dir: &std::path::Path) -> anyhow::Result<()> {
                         resident_id: None,
                         choice: choice.into(),
                         collector: "楼长".into(),
+                        scan: None,
                     },
                 )
                 .await?;

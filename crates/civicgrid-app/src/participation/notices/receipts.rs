@@ -27,6 +27,8 @@ pub struct Coverage {
     pub accounts: i64,
     pub accounts_read: i64,
     pub buildings: Vec<BuildingCoverage>,
+    /// The grids those buildings stand in, with their boundaries (for the map).
+    pub grids: Vec<org::OrgNode>,
     pub rows: Vec<RecipientRow>,
 }
 
@@ -168,6 +170,12 @@ impl App {
             .ok_or(AppError::NotFound("notice"))?;
         let notice = view_of(&mut conn, Some(actor), &n).await?;
         let buildings = repo::coverage_by_building(&mut conn, id, &within).await?;
+        let mut grids: Vec<org::OrgNode> = Vec::new();
+        for b in &buildings {
+            if !grids.iter().any(|g| g.id == b.grid_id) {
+                grids.push(org::get(&mut conn, b.grid_id).await?);
+            }
+        }
         let rows: Vec<RecipientRow> = repo::recipients(&mut conn, id, &within)
             .await?
             .into_iter()
@@ -186,6 +194,7 @@ impl App {
             accounts_read: count(false, true),
             notice,
             buildings,
+            grids,
             rows,
         })
     }

@@ -1,14 +1,18 @@
 //! Ballots: a resident votes online for themselves or as a proxy; staff enter paper
 //! and door-to-door ballots by room (or by resident) with the collector's name, and
 //! proxies (委托书, one holder per voter, revocable until the close). A later ballot
-//! replaces the earlier one until the close; every ballot is kept and audited.
+//! replaces the earlier one until the close; every ballot is kept and audited. A paper
+//! ballot may keep its scan (the signed sheet), which only the auditor and those who
+//! follow or record the vote's ballots may open — never other residents.
 
 use civicgrid_domain::ledger::person::Relation;
 use civicgrid_domain::participation::votes::{Channel, Choice, Electorate, VoteState};
 use civicgrid_domain::platform::access::{Actor, Permission};
 use civicgrid_domain::privacy::mask_name;
 use civicgrid_store::ledger as ledger_repo;
-use civicgrid_store::participation::votes::{self as repo, Ballot, BallotInput, VoteRecord};
+use civicgrid_store::participation::votes::{
+    self as repo, Ballot, BallotInput, BallotScan, NewBallotScan, VoteRecord,
+};
 use civicgrid_store::{AnyConnection, commit, now_ms, platform::org};
 
 use super::vote_in_sight;
@@ -47,6 +51,8 @@ pub struct PaperBallot {
     pub choice: String,
     /// Who collected it.
     pub collector: String,
+    /// The sheet photographed or scanned (JPEG, PNG, WebP or PDF), if any.
+    pub scan: Option<Vec<u8>>,
 }
 
 fn closed_error() -> AppError {
@@ -162,7 +168,15 @@ pub(crate) async fn my_ballot(
     }))
 }
 
-/// Writes a ballot and its audit entry; returns whether it replaced an earlier one.
+/// A paper ballot's sheet: who collected it, and its scan if one was made.
+#[derive(Clone, Copy)]
+struct Sheet<'a> {
+    collector: &'a str,
+    scan: Option<&'a crate::photo::ScanUpload>,
+}
+
+/// Writes a ballot (with its sheet's scan, if any) and its audit entry; returns whether
+/// it replaced an earlier one.
 async fn write_ballot(
     conn: &mut AnyConnection,
     actor: &Actor,
@@ -170,8 +184,10 @@ async fn write_ballot(
     key: i64,
     choice: &Choice,
     channel: Channel,
-    collector: Option<&str>,
+    sheet: Option<Sheet<'_>>,
 ) -> AppResult<bool> {
+    let collector = sheet.map(|s| s.collector);
+    let scan = sheet.and_then(|s| s.scan);
     let code = choice.code();
     let replaced = repo::cast_ballot(
         conn,
@@ -187,6 +203,28 @@ async fn write_ballot(
         },
     )
     .await?;
+    if let Some(u) = scan {
+        repo::insert_ballot_scan(
+            conn,
+            &NewBallotScan {
+                vote_id: v.id,
+                voter_key: key,
+                content_type: u.scan.content_type,
+                sha256: &u.sha256,
+                data: &u.scan.data,
+                uploaded_by: actor.user_id,
+                at_ms: now_ms(),
+            },
+        )
+        .await?;
+    }
+    let mut details = serde_json::json!({
+        "voter_id": key, "ballot_channel": channel.code(), "choice": code,
+        "collector": collector,
+    });
+    if scan.is_some() {
+        details["scan_attached"] = serde_json::Value::Bool(true);
+    }
     record(
         conn,
         actor,
@@ -200,10 +238,7 @@ async fn write_ballot(
             target_id: v.id.to_string(),
             scope: Some(&v.scope),
             reason: None,
-            details: serde_json::json!({
-                "voter_id": key, "ballot_channel": channel.code(), "choice": code,
-                "collector": collector,
-            }),
+            details,
         },
     )
     .await?;
@@ -302,7 +337,9 @@ impl App {
         Ok(replaced)
     }
 
-    /// Staff enter a paper or door-to-door ballot, with the collector's name.
+    /// Staff enter a paper or door-to-door ballot, with the collector's name and, if
+    /// given, its scan — checked before anything is written and kept with the ballot
+    /// in the same transaction.
     pub async fn record_paper_ballot(
         &self,
         actor: &Actor,
@@ -316,6 +353,10 @@ impl App {
                 "name who collected the ballot (1–50 characters)",
             ));
         }
+        let scan = match &b.scan {
+            Some(data) => Some(crate::photo::check_scan_upload(data)?),
+            None => None,
+        };
         let mut tx = self.db.begin_write().await?;
         let v = vote_in_sight(&mut tx, actor, vote_id, Permission::RecordBallots).await?;
         still_open(&v)?;
@@ -329,7 +370,10 @@ impl App {
             key,
             &choice,
             Channel::Paper,
-            Some(collector),
+            Some(Sheet {
+                collector,
+                scan: scan.as_ref(),
+            }),
         )
         .await?;
         commit(tx).await?;
@@ -452,6 +496,32 @@ impl App {
             out.push((name, b));
         }
         Ok((v, out))
+    }
+}
+
+impl App {
+    /// A paper ballot's scan with its bytes, for the auditor and for those who record
+    /// or follow the ballots of its vote's place; to anyone else it does not exist.
+    pub async fn ballot_scan(&self, actor: &Actor, id: i64) -> AppResult<(BallotScan, Vec<u8>)> {
+        let mut conn = self.db.read().await?;
+        let (meta, data) = repo::ballot_scan(&mut conn, id)
+            .await
+            .map_err(|_| AppError::NotFound("ballot scan"))?;
+        const MAY_SEE: [Permission; 3] = [
+            Permission::ViewAudit,
+            Permission::RecordBallots,
+            Permission::ViewParticipation,
+        ];
+        if !MAY_SEE.iter().any(|p| actor.can_somewhere(*p)) {
+            return Err(AppError::Forbidden);
+        }
+        let v = repo::get_vote(&mut conn, meta.vote_id)
+            .await
+            .map_err(|_| AppError::NotFound("ballot scan"))?;
+        if !MAY_SEE.iter().any(|p| actor.can(*p, &v.scope)) {
+            return Err(AppError::NotFound("ballot scan"));
+        }
+        Ok((meta, data))
     }
 }
 

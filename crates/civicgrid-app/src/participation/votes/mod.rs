@@ -19,7 +19,9 @@ use civicgrid_store::participation::votes::{self as repo, VoteRecord};
 use civicgrid_store::{AnyConnection, commit, now_ms, platform::org};
 
 pub use ballots::{BallotFor, MyBallot, PaperBallot};
-pub use civicgrid_store::participation::votes::{PersonMatch, VoteRecord as StoredVote};
+pub use civicgrid_store::participation::votes::{
+    BallotScan, PersonMatch, VoteRecord as StoredVote,
+};
 pub use tally::{BuildingTally, ChoiceTally, Tally};
 
 use super::estates::room_labels;

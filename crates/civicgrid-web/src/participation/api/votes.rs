@@ -587,6 +587,7 @@ pub async fn paper_ballot(
                 resident_id: b.resident_id,
                 choice: b.choice,
                 collector: b.collector,
+                scan: None,
             },
         )
         .await?;

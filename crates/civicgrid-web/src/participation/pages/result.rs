@@ -76,6 +76,8 @@ struct BallotLine {
     channel: String,
     choice: String,
     collector: String,
+    /// The paper ballot's scan, when one was kept.
+    scan_id: Option<i64>,
 }
 
 #[derive(Template)]
@@ -107,6 +109,7 @@ async fn ballots(
             channel: ctx.tk("vote-channel-", &b.channel),
             choice: super::votes::choice_words(&ctx, &v.spec, &b.choice),
             collector: b.collector.unwrap_or_default(),
+            scan_id: b.scan_id,
         })
         .collect();
     Ok(render(&BallotsPage {

@@ -2,14 +2,16 @@
 //! by choice, for an owners' matter both quorums and both majorities of art. 278 with
 //! how much area and how many owners are still needed, turnout by building, and the
 //! rooms whose owners have not voted — each with a form to enter a paper ballot taken
-//! at the door. Staff also record and revoke proxies (委托书) here.
+//! at the door, with its scan if one was made. Staff also record and revoke proxies
+//! (委托书) here. A paper ballot's scan is served to those who may see it.
 
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use civicgrid_app::AppError;
+use civicgrid_app::domain::participation::ballot_scans::MAX_SCAN_BYTES;
 use civicgrid_app::domain::participation::votes::{Stance, VoteKind};
 use civicgrid_app::participation::votes::{PaperBallot, Tally, VoteView};
 use civicgrid_app::platform::auth::SignedIn;
@@ -23,12 +25,16 @@ use crate::i18n::Lang;
 use crate::ledger::pages::address;
 use crate::page::{PageCtx, format_time, render};
 use crate::picker::{Pick, PickMatch, is_search};
+use crate::requests::pages::resident::read_posted_file;
 use crate::routes::Routes;
 use crate::state::AppState;
 
 pub(super) fn routes(r: Routes) -> Routes {
+    // A paper ballot may carry its scan: room for the largest one and the form around it.
+    let limit = MAX_SCAN_BYTES + 64 * 1024;
     r.get("/participation/votes/{id}/tally", tally)
-        .post("/participation/votes/{id}/paper", paper)
+        .post_with_body_limit("/participation/votes/{id}/paper", paper, limit)
+        .get("/participation/ballot-scans/{id}", scan)
         .post("/participation/votes/{id}/proxy", proxy)
         .post("/participation/votes/{id}/proxy/revoke", revoke)
         .get("/participation/votes/{id}/holders", holders)
@@ -325,19 +331,24 @@ async fn after(
     }
 }
 
+/// A paper ballot as posted: its fields, and its scan as a multipart file `scan`.
 async fn paper(
     State(st): State<AppState>,
     ctx: PageCtx,
     CurrentUser(me): CurrentUser,
     PagePath(id): PagePath<i64>,
-    PageForm(f): PageForm<HashMap<String, String>>,
+    req: Request,
 ) -> PageResult<Response> {
+    let posted = read_posted_file(&st, req, "scan").await?;
+    let f = posted.fields;
+    let scan = posted.photo.map(|(_, bytes)| bytes);
     let done = async {
         let ballot = PaperBallot {
             room_id: id_field(&f, "room_id")?,
             resident_id: id_field(&f, "resident_id")?,
             choice: f.get("choice").cloned().unwrap_or_default(),
             collector: f.get("collector").cloned().unwrap_or_default(),
+            scan,
         };
         let replaced = st.app.record_paper_ballot(&me.actor, id, &ballot).await?;
         Ok(if replaced {
@@ -348,6 +359,22 @@ async fn paper(
     }
     .await;
     after(&st, ctx, &me, id, &f, done, "choice").await
+}
+
+/// A paper ballot's scan, for the auditor and those who record or follow the vote's
+/// ballots.
+async fn scan(
+    State(st): State<AppState>,
+    CurrentUser(me): CurrentUser,
+    PagePath(id): PagePath<i64>,
+) -> PageResult<Response> {
+    let (meta, data) = st.app.ballot_scan(&me.actor, id).await?;
+    Ok(crate::page::photo_response(
+        &meta.content_type,
+        &meta.sha256,
+        data,
+        false,
+    ))
 }
 
 async fn proxy(

@@ -174,6 +174,7 @@ fn node_map(lang: Lang, view: &NodeView) -> String {
             href: a.href.as_deref(),
             highlight: false,
             labelled: true,
+            class: "",
         })
         .collect();
     render_svg_map(&features, MAP_SIZE.0, MAP_SIZE.1, &lang.t("map-empty"))
@@ -266,6 +267,7 @@ fn boundary_preview(lang: Lang, text: &str) -> Result<String, Problems> {
         href: None,
         highlight: true,
         labelled: false,
+        class: "",
     };
     Ok(render_svg_map(&[feature], MAP_SIZE.0, MAP_SIZE.1 / 2, ""))
 }

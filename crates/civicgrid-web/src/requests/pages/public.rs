@@ -253,6 +253,7 @@ async fn board(
                 highlight: open_in.contains_key(id),
                 // Across many grids only those with requests are named on the map.
                 labelled: labels.len() <= 8 || open_in.contains_key(id),
+                class: "",
             })
         })
         .collect();
@@ -371,6 +372,7 @@ async fn one(
                 href: None,
                 highlight: true,
                 labelled: true,
+                class: "",
             }];
             let point = r.point.unwrap_or_else(|| spread_point(boundary, 1));
             let pins = [MapPin {

@@ -85,8 +85,9 @@ impl ReportFields {
     }
 }
 
-/// A form as posted: its fields, an optional photo (part `photo`) and any files
-/// (parts `attachments`, as their file name and bytes).
+/// A form as posted: its fields, an optional photo (part `photo`, or for
+/// [`read_posted_file`] the file of the field it names) and any files (parts
+/// `attachments`, as their file name and bytes).
 pub(crate) struct Posted {
     pub fields: HashMap<String, String>,
     pub photo: Option<(String, Vec<u8>)>,
@@ -96,6 +97,15 @@ pub(crate) struct Posted {
 /// Reads a form posted either URL-encoded or as multipart (with a photo), and checks
 /// its CSRF token either way.
 pub(crate) async fn read_posted(st: &AppState, req: Request) -> PageResult<Posted> {
+    read_posted_file(st, req, "photo").await
+}
+
+/// [`read_posted`] for a form whose file field is `file_field`.
+pub(crate) async fn read_posted_file(
+    st: &AppState,
+    req: Request,
+    file_field: &str,
+) -> PageResult<Posted> {
     let cookie = csrf::cookie_token(req.headers());
     let multipart = req
         .headers()
@@ -120,7 +130,7 @@ pub(crate) async fn read_posted(st: &AppState, req: Request) -> PageResult<Poste
                 }
             };
             let name = field.name().unwrap_or("").to_owned();
-            if name == "photo" {
+            if name == file_field {
                 let ct = field.content_type().unwrap_or("").to_owned();
                 let bytes = field.bytes().await.map_err(|e| bad_form(e.body_text()))?;
                 if !bytes.is_empty() {

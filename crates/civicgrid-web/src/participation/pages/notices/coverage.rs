@@ -1,15 +1,23 @@
-//! How far a notice has reached: totals, a bar per building drawn on the server, and
-//! every household and account.
+//! How far a notice has reached: totals, a bar per building and a map of the grids
+//! (each shaded by its read share, each building a pin inside its grid) drawn on the
+//! server, and every household and account.
 
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
+use std::collections::HashMap;
+
+use civicgrid_app::domain::geo::{
+    Boundary, MapFeature, MapPin, render_svg_map_with_pins, spread_point,
+};
 use civicgrid_app::domain::ledger::place;
-use civicgrid_app::participation::notices::BuildingCoverage;
+use civicgrid_app::domain::participation::notices::CoverageBand;
+use civicgrid_app::participation::notices::{BuildingCoverage, Coverage};
 
 use super::{Row, Shown, row, shown};
 use crate::error::PageResult;
 use crate::extract::{CurrentUser, PagePath};
+use crate::forms::node_name;
 #[allow(unused_imports)]
 use crate::i18n::Lang;
 use crate::page::{PageCtx, render};
@@ -74,6 +82,98 @@ fn askama_escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// The map's size in viewBox units.
+const MAP_SIZE: (u32, u32) = (640, 420);
+
+/// The CSS class of a read share's band, for an area and a pin alike.
+fn band_class(read: i64, total: i64) -> String {
+    format!("coverage-{}", CoverageBand::of(read, total).code())
+}
+
+/// The map of the recipients' grids, each shaded by the share of its households that
+/// have read the notice, with every building a pin inside its grid coloured the same
+/// way; `None` when no grid has a boundary to draw.
+fn coverage_map(ctx: &PageCtx, c: &Coverage) -> Option<String> {
+    let boundaries: HashMap<i64, Boundary> = c
+        .grids
+        .iter()
+        .filter_map(|g| Some((g.id, Boundary::parse_geojson(g.boundary.as_deref()?).ok()?)))
+        .collect();
+    if boundaries.is_empty() {
+        return None;
+    }
+    let mut per_grid: HashMap<i64, (i64, i64)> = HashMap::new();
+    for b in &c.buildings {
+        let e = per_grid.entry(b.grid_id).or_default();
+        e.0 += b.read;
+        e.1 += b.households;
+    }
+    let read_line = |name: &str, read: i64, total: i64| {
+        ctx.lang.t_args(
+            "notice-coverage-pin",
+            &[
+                ("place", name.to_owned()),
+                ("read", read.to_string()),
+                ("total", total.to_string()),
+            ],
+        )
+    };
+    let areas: Vec<(i64, String, String, &Boundary)> = c
+        .grids
+        .iter()
+        .filter_map(|g| {
+            let boundary = boundaries.get(&g.id)?;
+            let (read, total) = per_grid.get(&g.id).copied().unwrap_or_default();
+            let label = read_line(node_name(ctx.lang, g), read, total);
+            Some((g.id, label, band_class(read, total), boundary))
+        })
+        .collect();
+    // Across many grids the figures stay in the titles, off the map.
+    let labelled = areas.len() <= 8;
+    let features: Vec<MapFeature<'_>> = areas
+        .iter()
+        .map(|(id, label, class, boundary)| MapFeature {
+            id: *id,
+            label,
+            boundary,
+            href: None,
+            highlight: false,
+            labelled,
+            class,
+        })
+        .collect();
+    let speech = crate::ledger::pages::speech(ctx.lang);
+    let mut placed: HashMap<i64, usize> = HashMap::new();
+    let dots: Vec<((f64, f64), String, String)> = c
+        .buildings
+        .iter()
+        .filter_map(|b| {
+            let boundary = boundaries.get(&b.grid_id)?;
+            let n = placed.entry(b.grid_id).or_default();
+            *n += 1;
+            let title = read_line(&place::building(&b.building, speech), b.read, b.households);
+            Some((
+                spread_point(boundary, *n),
+                title,
+                band_class(b.read, b.households),
+            ))
+        })
+        .collect();
+    let pins: Vec<MapPin<'_>> = dots
+        .iter()
+        .map(|((lon, lat), title, class)| MapPin {
+            lon: *lon,
+            lat: *lat,
+            class,
+            label: title,
+            href: None,
+        })
+        .collect();
+    Some(render_svg_map_with_pins(
+        &features, &pins, MAP_SIZE.0, MAP_SIZE.1, "",
+    ))
+}
+
 #[derive(Template)]
 #[template(path = "participation/notice_coverage.html")]
 struct CoveragePage {
@@ -82,6 +182,10 @@ struct CoveragePage {
     households_line: String,
     accounts_line: Option<String>,
     svg: String,
+    /// The coverage map, absent when no grid has a boundary.
+    map_svg: Option<String>,
+    /// The map's legend: (band class, words).
+    bands: Vec<(String, String)>,
     buildings: Vec<(String, i64, i64)>,
     rows: Vec<Row>,
     may_follow_up: bool,
@@ -118,6 +222,16 @@ async fn coverage(
         .iter()
         .map(|b| (label(b), b.read, b.households))
         .collect();
+    let map_svg = coverage_map(&ctx, &c);
+    let bands = CoverageBand::ALL
+        .iter()
+        .map(|b| {
+            (
+                format!("coverage-{}", b.code()),
+                ctx.tk("notice-coverage-band-", b.code()),
+            )
+        })
+        .collect();
     let rows = c.rows.iter().map(|r| row(ctx.lang, r, offset)).collect();
     let households_line = ctx.lang.t_args(
         "notice-coverage-households",
@@ -141,6 +255,8 @@ async fn coverage(
         households_line,
         accounts_line,
         svg,
+        map_svg,
+        bands,
         buildings,
         rows,
         may_follow_up: c.notice.may_follow_up,

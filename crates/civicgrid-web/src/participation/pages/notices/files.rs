@@ -61,30 +61,17 @@ async fn file(
     Ok(attachment_response(&meta, data))
 }
 
-/// A stored attachment as a response: its type (PDF or an accepted image, anything
-/// else as opaque bytes), shown inline under its name, cached privately by its hash.
+/// A stored attachment as a response: a stored file's response
+/// ([`crate::page::photo_response`]), shown inline under the name it was sent with.
 pub(crate) fn attachment_response(
     meta: &civicgrid_app::participation::notices::AttachmentLine,
     data: Vec<u8>,
 ) -> Response {
-    let ct = match meta.content_type.as_str() {
-        c @ ("application/pdf" | "image/jpeg" | "image/png" | "image/webp") => c,
-        _ => "application/octet-stream",
-    };
+    let mut res = crate::page::photo_response(&meta.content_type, &meta.sha256, data, false);
     let name =
         percent_encoding::utf8_percent_encode(&meta.file_name, percent_encoding::NON_ALPHANUMERIC);
-    (
-        [
-            (header::CONTENT_TYPE, ct.to_owned()),
-            (header::CACHE_CONTROL, "private, max-age=3600".to_owned()),
-            (header::ETAG, format!("\"{}\"", meta.sha256)),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("inline; filename*=UTF-8''{name}"),
-            ),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
-        ],
-        data,
-    )
-        .into_response()
+    if let Ok(v) = header::HeaderValue::from_str(&format!("inline; filename*=UTF-8''{name}")) {
+        res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    res
 }
