@@ -20,6 +20,7 @@ pub mod state;
 mod static_files;
 
 mod ledger;
+mod care;
 mod participation;
 mod platform;
 mod requests;
