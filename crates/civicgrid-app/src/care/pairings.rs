@@ -604,10 +604,14 @@ impl App {
         if !actor.can(Permission::ManageCare, &node.path) {
             return Err(AppError::NotFound("place"));
         }
-        let community = community_of(&mut conn, &node.path).await?;
+        // The node's community; at a street or wider, the node itself.
+        let scope = match community_of(&mut conn, &node.path).await {
+            Ok(c) => c.path,
+            Err(_) => node.path.clone(),
+        };
         let users = accounts::list_users(
             &mut conn,
-            Some(std::slice::from_ref(&community.path)),
+            Some(std::slice::from_ref(&scope)),
             None,
             1000,
             0,

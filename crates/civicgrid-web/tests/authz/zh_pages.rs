@@ -13,7 +13,7 @@ use super::{Rule, case_request, cases};
 
 /// Routes that answer something other than a page (files, streams, redirects).
 fn is_page(path: &str) -> bool {
-    const NOT_PAGES: [&str; 13] = [
+    const NOT_PAGES: [&str; 14] = [
         "/api",
         "/open311",
         "/static",
@@ -24,6 +24,7 @@ fn is_page(path: &str) -> bool {
         "/requests/photos/",
         "/participation/proposal-photos/",
         "/commitments/photos/",
+        "/care/photos/",
         "/map.svg",
         "/ledger/export",
         "/rejects",

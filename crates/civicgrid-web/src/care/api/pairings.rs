@@ -92,8 +92,9 @@ fn mode_of(raw: Option<&str>) -> Result<Option<Mode>, AppError> {
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(default, deny_unknown_fields)]
 pub struct ListQuery {
-    /// A grid, community or street the caller follows.
-    pub node_id: i64,
+    /// A grid, community or street the caller follows; absent: the narrowest place
+    /// where the caller follows care.
+    pub node_id: Option<i64>,
 }
 
 #[utoipa::path(get, path = "/api/v1/care/pairings", tag = "care",
@@ -108,7 +109,17 @@ pub async fn list(
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Vec<DueVisit>>> {
     let now = civicgrid_app::now_ms();
-    let lines = st.app.care_pairings(&caller.actor, q.node_id).await?;
+    let node = match q.node_id {
+        Some(n) => n,
+        None => st
+            .app
+            .care_places(&caller.actor)
+            .await?
+            .last()
+            .map(|n| n.id)
+            .ok_or(AppError::Forbidden)?,
+    };
+    let lines = st.app.care_pairings(&caller.actor, node).await?;
     let mut out = Vec::new();
     for l in lines {
         let due = l
