@@ -159,8 +159,10 @@ impl App {
             let p = load(&mut conn, input.pairing_id).await?;
             let s = standing(&mut conn, actor, &p).await?;
             if !s.carer {
+                // Who sees the pairing but is not one of its carers is refused; who
+                // does not see it hears that there is no such pairing.
                 return Err(if s.may_view() {
-                    AppError::invalid("pairing_id", "you are not a carer of this resident")
+                    AppError::Forbidden
                 } else {
                     AppError::NotFound("pairing")
                 });

@@ -158,7 +158,7 @@ impl Fixture {
         ALL.iter()
             .map(|r| format!("as-{}", r.as_str().replace('_', "-")))
             .chain(["resident-in".to_owned(), "resident-out".to_owned()])
-            .chain(["care-new-0".to_owned(), "care-new-1".to_owned()])
+            .chain(["relief-in".to_owned(), "relief-out".to_owned()])
             .collect()
     }
 
@@ -764,10 +764,11 @@ async fn care_fixture(
         .await
         .unwrap();
     let resident2 = app
-        .add_resident(&sys, &add("钱爷爷", "spouse", "disabled"), None)
+        .add_resident(&sys, &add("钱爷爷", "spouse", "low_income"), None)
         .await
         .unwrap();
-    let new_carer = user(app, &format!("care-new-{side}"), Volunteer, community).await;
+    let name = if side == 0 { "relief-in" } else { "relief-out" };
+    let new_carer = user(app, name, Volunteer, community).await;
     let p = app
         .pair_for_care(
             &sys,

@@ -49,7 +49,7 @@ struct VisitRow {
 
 #[derive(Template)]
 #[template(path = "care/pairing.html")]
-struct PairingPage {
+pub(crate) struct PairingPage {
     ctx: PageCtx,
     notice: Option<String>,
     problems: Problems,
@@ -89,7 +89,7 @@ impl PairingPage {
     }
 }
 
-async fn pairing_page(
+pub(crate) async fn pairing_page(
     st: &AppState,
     ctx: PageCtx,
     me: &SignedIn,

@@ -224,8 +224,22 @@ async fn log_visit(
             Ok(Redirect::to(&to).into_response())
         }
         Err(e) => {
+            // The form comes back with the field named: on the list when the visit is
+            // on it, else on the pairing's page.
             let (status, problems) = problems_of(ctx.lang, e, "outcome")?;
-            let page = visits_page(&st, ctx, &me, None, problems, id).await?;
+            if back != "pairing" {
+                let page = visits_page(&st, ctx.clone(), &me, None, problems.clone(), id).await?;
+                let listed = [&page.overdue, &page.today, &page.week]
+                    .iter()
+                    .any(|cards| cards.iter().any(|c| c.id == id));
+                if listed {
+                    return Ok((status, render(&page)).into_response());
+                }
+            }
+            let v = st.app.care_pairing(&me.actor, id).await?;
+            let page =
+                super::pairings::pairing_page(&st, ctx, &me, v, None, problems, Default::default())
+                    .await?;
             Ok((status, render(&page)).into_response())
         }
     }
