@@ -19,8 +19,8 @@ pub mod routes;
 pub mod state;
 mod static_files;
 
-mod ledger;
 mod care;
+mod ledger;
 mod participation;
 mod platform;
 mod requests;

@@ -104,7 +104,8 @@ async fn the_grid_worker_logs_a_visit_in_one_tap_on_the_phone_page() {
     // The pairing page lists the visit with its notes hidden; the notes page opens
     // them and the look is traced for the resident's data-access page.
     let page = t.get(&format!("/care/pairings/{p}"), &grid).await;
-    page.assert_status(StatusCode::OK).assert_contains("Show notes");
+    page.assert_status(StatusCode::OK)
+        .assert_contains("Show notes");
     assert!(!page.body.contains("精神很好"), "notes shown on the list");
     let visit = page
         .body
@@ -128,7 +129,11 @@ async fn the_grid_worker_logs_a_visit_in_one_tap_on_the_phone_page() {
     )
     .await
     .unwrap();
-    assert!(views.iter().any(|v| v.action == "care.visit.notes.view" && v.actor_label == "staff"));
+    assert!(
+        views
+            .iter()
+            .any(|v| v.action == "care.visit.notes.view" && v.actor_label == "staff")
+    );
     assert!(views.iter().any(|v| v.action == "care.pairing.view"));
     drop(conn);
     // The street sees the pairing but not the notes; the volunteer does not see it.
@@ -184,7 +189,9 @@ async fn needs_help_raises_a_request_and_bad_visits_are_refused_by_field() {
             "POST",
             "/api/v1/care/visits",
             &volunteer,
-            &format!(r#"{{"pairing_id":{p},"mode":"phone","outcome":"well","visited_at":"{future}"}}"#),
+            &format!(
+                r#"{{"pairing_id":{p},"mode":"phone","outcome":"well","visited_at":"{future}"}}"#
+            ),
         )
         .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -253,7 +260,10 @@ async fn a_carer_away_is_replaced_and_the_due_date_stays() {
     let p = pair(&t, &staff, r, &[grid_id]).await;
     let due = {
         let mut conn = t.app.db().read().await.unwrap();
-        pairing_repo::get_pairing(&mut conn, p).await.unwrap().next_due_at
+        pairing_repo::get_pairing(&mut conn, p)
+            .await
+            .unwrap()
+            .next_due_at
     };
     let res = t
         .json(
@@ -281,7 +291,13 @@ async fn a_carer_away_is_replaced_and_the_due_date_stays() {
     .await
     .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     // Coverage counts the pairing.
-    let cov = body(&t.get(&format!("/api/v1/care/coverage/{}", t.nodes.community), &staff).await);
+    let cov = body(
+        &t.get(
+            &format!("/api/v1/care/coverage/{}", t.nodes.community),
+            &staff,
+        )
+        .await,
+    );
     assert_eq!(cov["total"]["paired"].as_i64(), Some(1));
     assert!(cov["total"]["vulnerable"].as_i64() >= Some(1));
     t.get(&format!("/care/coverage/{}", t.nodes.community), &staff)
@@ -329,6 +345,10 @@ async fn the_alert_job_raises_each_alert_once_however_often_it_runs() {
     // The staff's alerts; the grid's board flags the red.
     let list = body(&t.get("/api/v1/care/alerts", &staff).await);
     assert_eq!(list.as_array().map(Vec::len), Some(2));
-    let board = t.get(&format!("/care/coverage/{}", t.nodes.grid), &staff).await;
-    board.assert_status(StatusCode::OK).assert_contains("care-red");
+    let board = t
+        .get(&format!("/care/coverage/{}", t.nodes.grid), &staff)
+        .await;
+    board
+        .assert_status(StatusCode::OK)
+        .assert_contains("care-red");
 }

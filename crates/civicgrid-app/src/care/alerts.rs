@@ -8,13 +8,13 @@
 //! pairing, due time and level, a red flag is set only `WHERE red = 0`), so nothing is
 //! raised twice. Each alert raised and each red flag is audited by the system.
 
-use civicgrid_domain::care::alerts::{level_at, next_level_at, AlertLevel};
+use civicgrid_domain::care::alerts::{AlertLevel, level_at, next_level_at};
 use civicgrid_domain::platform::access::{Actor, Permission};
 use civicgrid_domain::platform::org::OrgPath;
 use civicgrid_store::care::alerts::{self as repo, AlertLine, CARE_ALERT_LOCK_KEY};
 use civicgrid_store::care::pairings as pairing_repo;
-use civicgrid_store::requests::try_job_lock;
 use civicgrid_store::commit;
+use civicgrid_store::requests::try_job_lock;
 use serde::Serialize;
 
 use super::pairings::log;
@@ -58,7 +58,8 @@ impl App {
                 continue;
             };
             let current = AlertLevel::from_rank(p.alert_level);
-            let Some(target) = level_at(due, p.cadence, now).filter(|t| t.rank() > p.alert_level) else {
+            let Some(target) = level_at(due, p.cadence, now).filter(|t| t.rank() > p.alert_level)
+            else {
                 // Stale pointer (the due time moved): look again at the next step.
                 repo::set_next_alert(&mut tx, p.id, next_level_at(due, p.cadence, current)).await?;
                 continue;
@@ -84,7 +85,15 @@ impl App {
             if repo::flag_red(&mut tx, id, now).await? {
                 report.red += 1;
                 let p = pairing_repo::get_pairing(&mut tx, id).await?;
-                log(&mut tx, &system, &p, "care.red.flag", None, serde_json::json!({})).await?;
+                log(
+                    &mut tx,
+                    &system,
+                    &p,
+                    "care.red.flag",
+                    None,
+                    serde_json::json!({}),
+                )
+                .await?;
             }
         }
         commit(tx).await?;
@@ -122,8 +131,9 @@ impl App {
         out.dedup_by_key(|a| a.id);
         Ok(out
             .into_iter()
-            .filter_map(|a| AlertLevel::from_rank(a.level).map(|level| AlertItem { alert: a, level }))
+            .filter_map(|a| {
+                AlertLevel::from_rank(a.level).map(|level| AlertItem { alert: a, level })
+            })
             .collect())
     }
-
 }

@@ -34,7 +34,9 @@ pub struct CoverageView {
 impl App {
     /// The coverage of `node_id` (a grid, community, street or wider).
     pub async fn care_coverage(&self, actor: &Actor, node_id: i64) -> AppResult<CoverageView> {
-        if !(actor.can_somewhere(Permission::ViewCare) || actor.can_somewhere(Permission::ManageCare)) {
+        if !(actor.can_somewhere(Permission::ViewCare)
+            || actor.can_somewhere(Permission::ManageCare))
+        {
             return Err(AppError::Forbidden);
         }
         let now = now_ms();
@@ -42,7 +44,9 @@ impl App {
         let node = org::get(&mut conn, node_id)
             .await
             .map_err(|_| AppError::NotFound("place"))?;
-        if !(actor.can(Permission::ViewCare, &node.path) || actor.can(Permission::ManageCare, &node.path)) {
+        if !(actor.can(Permission::ViewCare, &node.path)
+            || actor.can(Permission::ManageCare, &node.path))
+        {
             return Err(AppError::NotFound("place"));
         }
         let today = local_day_start(now);

@@ -118,9 +118,9 @@ pub(crate) fn reschedule(p: &mut PairingRecord) {
         p.next_due_at = Some(last + p.cadence.as_ms());
         p.alert_level = 0;
     }
-    p.next_alert_at = p.next_due_at.and_then(|d| {
-        next_level_at(d, p.cadence, AlertLevel::from_rank(p.alert_level))
-    });
+    p.next_alert_at = p
+        .next_due_at
+        .and_then(|d| next_level_at(d, p.cadence, AlertLevel::from_rank(p.alert_level)));
     p.red_at = Some(p.last_reached_at.unwrap_or(p.started_at) + 2 * p.cadence.as_ms());
 }
 
@@ -269,7 +269,8 @@ impl App {
     /// resident's tags unless given; the first visit is due at once.
     pub async fn pair_for_care(&self, actor: &Actor, new: NewPairing) -> AppResult<PairingRecord> {
         require_somewhere(actor, Permission::ManageCare)?;
-        let carers = check_carers(&new.carers).map_err(|e| AppError::invalid(e.field, e.message))?;
+        let carers =
+            check_carers(&new.carers).map_err(|e| AppError::invalid(e.field, e.message))?;
         let override_cadence = new
             .cadence_days
             .map(Cadence::days)
@@ -280,11 +281,18 @@ impl App {
         let (resident, household_id) = match (new.resident_id, new.household_id) {
             (Some(r), None) => {
                 let no_such = || AppError::invalid("resident_id", "no such resident");
-                (ledger::get_resident(&mut tx, r).await.map_err(|_| no_such())?, None)
+                (
+                    ledger::get_resident(&mut tx, r)
+                        .await
+                        .map_err(|_| no_such())?,
+                    None,
+                )
             }
             (None, Some(h)) => {
                 let no_such = || AppError::invalid("household_id", "no such household");
-                ledger::get_household(&mut tx, h).await.map_err(|_| no_such())?;
+                ledger::get_household(&mut tx, h)
+                    .await
+                    .map_err(|_| no_such())?;
                 let members = ledger::members(&mut tx, h).await?;
                 let tagged = ledger::tags_of_members(&mut tx, h).await?;
                 let care = care_codes(&mut tx).await?;
@@ -293,7 +301,10 @@ impl App {
                     .filter(|m| m.status.is_present())
                     .find(|m| tagged.iter().any(|(r, t)| *r == m.id && care.contains(t)))
                     .ok_or_else(|| {
-                        AppError::invalid("household_id", "nobody in this household holds a care tag")
+                        AppError::invalid(
+                            "household_id",
+                            "nobody in this household holds a care tag",
+                        )
                     })?;
                 (first, Some(h))
             }
@@ -313,18 +324,34 @@ impl App {
             || AppError::invalid("resident_id", "no such resident"),
         )?;
         if grid.kind != NodeKind::Grid {
-            return Err(AppError::invalid("resident_id", "the resident lives in no grid"));
+            return Err(AppError::invalid(
+                "resident_id",
+                "the resident lives in no grid",
+            ));
         }
-        let field = if household_id.is_some() { "household_id" } else { "resident_id" };
+        let field = if household_id.is_some() {
+            "household_id"
+        } else {
+            "resident_id"
+        };
         if !resident.status.is_present() {
-            return Err(AppError::invalid(field, "the resident no longer lives here"));
+            return Err(AppError::invalid(
+                field,
+                "the resident no longer lives here",
+            ));
         }
         let care = care_codes(&mut tx).await?;
         let tags = resident_tags(&mut tx, resident.id, resident.pii.birth_ym).await?;
         if !tags.iter().any(|t| care.contains(t)) {
-            return Err(AppError::invalid(field, "only a resident with a care tag is paired"));
+            return Err(AppError::invalid(
+                field,
+                "only a resident with a care tag is paired",
+            ));
         }
-        if repo::active_pairing_of(&mut tx, resident.id).await?.is_some() {
+        if repo::active_pairing_of(&mut tx, resident.id)
+            .await?
+            .is_some()
+        {
             return Err(AppError::invalid(field, "this resident is already paired"));
         }
         let community = community_of(&mut tx, &grid.path).await?;
@@ -334,10 +361,16 @@ impl App {
         let (cadence, mode, level) = match (policy, override_cadence) {
             (_, Some(c)) => (
                 c,
-                new.mode.or(policy.map(|p| p.spec.mode)).unwrap_or(Mode::InPerson),
+                new.mode
+                    .or(policy.map(|p| p.spec.mode))
+                    .unwrap_or(Mode::InPerson),
                 policy.map_or(2, |p| p.spec.level),
             ),
-            (Some(p), None) => (p.spec.cadence, new.mode.unwrap_or(p.spec.mode), p.spec.level),
+            (Some(p), None) => (
+                p.spec.cadence,
+                new.mode.unwrap_or(p.spec.mode),
+                p.spec.level,
+            ),
             (None, None) => {
                 return Err(AppError::invalid(
                     "cadence_days",
@@ -345,7 +378,10 @@ impl App {
                 ));
             }
         };
-        let overridden = override_cadence.is_some() || new.mode.is_some_and(|m| Some(m) != policy.map(|p| p.spec.mode));
+        let overridden = override_cadence.is_some()
+            || new
+                .mode
+                .is_some_and(|m| Some(m) != policy.map(|p| p.spec.mode));
         let mut p = PairingRecord {
             id: 0,
             community_id: community.id,
@@ -475,7 +511,9 @@ impl App {
         let community = org::get(&mut tx, p.community_id).await?;
         let names = check_carer_accounts(&mut tx, &[by], &community.path)
             .await
-            .map_err(|_| AppError::invalid("new_carer_id", "choose someone who serves this community"))?;
+            .map_err(|_| {
+                AppError::invalid("new_carer_id", "choose someone who serves this community")
+            })?;
         let away_name = accounts::get_user(&mut tx, away).await?.display_name;
         repo::remove_carer(&mut tx, p.id, away).await?;
         repo::add_carer(&mut tx, p.id, by, now).await?;
@@ -499,7 +537,12 @@ impl App {
     }
 
     /// Ends a pairing (the resident no longer needs it, died, moved away), with a reason.
-    pub async fn end_pairing(&self, actor: &Actor, id: i64, reason: &str) -> AppResult<PairingRecord> {
+    pub async fn end_pairing(
+        &self,
+        actor: &Actor,
+        id: i64,
+        reason: &str,
+    ) -> AppResult<PairingRecord> {
         let reason = crate::authz::reason(Some(reason))?
             .ok_or_else(|| AppError::invalid("reason", "say why the pairing ends"))?;
         let now = now_ms();
@@ -511,7 +554,15 @@ impl App {
         end(&mut p, now, &reason);
         p.version = repo::update_pairing(&mut tx, &p).await?.ok_or_else(stale)?;
         alert_repo::clear(&mut tx, p.id, now).await?;
-        log(&mut tx, actor, &p, "care.pairing.end", Some(&reason), serde_json::json!({})).await?;
+        log(
+            &mut tx,
+            actor,
+            &p,
+            "care.pairing.end",
+            Some(&reason),
+            serde_json::json!({}),
+        )
+        .await?;
         commit(tx).await?;
         Ok(p)
     }
@@ -580,14 +631,18 @@ impl App {
     /// The active pairings of a place the actor follows (a grid, a community), the red
     /// and the most overdue first.
     pub async fn care_pairings(&self, actor: &Actor, node_id: i64) -> AppResult<Vec<DueLine>> {
-        if !(actor.can_somewhere(Permission::ViewCare) || actor.can_somewhere(Permission::ManageCare)) {
+        if !(actor.can_somewhere(Permission::ViewCare)
+            || actor.can_somewhere(Permission::ManageCare))
+        {
             return Err(AppError::Forbidden);
         }
         let mut conn = self.db.read().await?;
         let node = org::get(&mut conn, node_id)
             .await
             .map_err(|_| AppError::NotFound("place"))?;
-        if !(actor.can(Permission::ViewCare, &node.path) || actor.can(Permission::ManageCare, &node.path)) {
+        if !(actor.can(Permission::ViewCare, &node.path)
+            || actor.can(Permission::ManageCare, &node.path))
+        {
             return Err(AppError::NotFound("place"));
         }
         Ok(repo::pairings_in(&mut conn, &node.path, 500).await?)
@@ -609,14 +664,9 @@ impl App {
             Ok(c) => c.path,
             Err(_) => node.path.clone(),
         };
-        let users = accounts::list_users(
-            &mut conn,
-            Some(std::slice::from_ref(&scope)),
-            None,
-            1000,
-            0,
-        )
-        .await?;
+        let users =
+            accounts::list_users(&mut conn, Some(std::slice::from_ref(&scope)), None, 1000, 0)
+                .await?;
         let mut out = Vec::new();
         for u in users {
             if !u.active {
@@ -626,7 +676,12 @@ impl App {
                 .await?
                 .into_iter()
                 .map(|a| a.assignment.role)
-                .find(|r| matches!(r, Role::GridWorker | Role::Volunteer | Role::Resident | Role::CommunityStaff));
+                .find(|r| {
+                    matches!(
+                        r,
+                        Role::GridWorker | Role::Volunteer | Role::Resident | Role::CommunityStaff
+                    )
+                });
             if let Some(role) = role {
                 out.push(CarerChoice {
                     user_id: u.id,
@@ -655,7 +710,13 @@ impl App {
         if !actor.can(Permission::ManageCare, &node.path) {
             return Err(AppError::NotFound("place"));
         }
-        Ok(civicgrid_store::care::coverage::care_candidates(&mut conn, node.path.as_str(), name, 30).await?)
+        Ok(civicgrid_store::care::coverage::care_candidates(
+            &mut conn,
+            node.path.as_str(),
+            name,
+            30,
+        )
+        .await?)
     }
 }
 

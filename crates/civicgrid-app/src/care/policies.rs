@@ -50,7 +50,10 @@ pub(crate) async fn community_of(conn: &mut AnyConnection, path: &OrgPath) -> Ap
             return Ok(node);
         }
     }
-    Err(AppError::invalid("grid_id", "the place lies in no community"))
+    Err(AppError::invalid(
+        "grid_id",
+        "the place lies in no community",
+    ))
 }
 
 /// A community's policies, writing the defaults first when it has none (on the
@@ -104,7 +107,10 @@ pub(crate) async fn resident_tags(
 }
 
 /// The policy covering a resident with `tags`, among `policies`.
-pub(crate) fn covering<'a>(policies: &'a [PolicyRecord], tags: &[String]) -> Option<&'a PolicyRecord> {
+pub(crate) fn covering<'a>(
+    policies: &'a [PolicyRecord],
+    tags: &[String],
+) -> Option<&'a PolicyRecord> {
     let specs: Vec<PolicySpec> = policies.iter().map(|p| p.spec.clone()).collect();
     let chosen = policy_for(&specs, tags)?;
     policies.iter().find(|p| &p.spec == chosen)
@@ -113,7 +119,9 @@ pub(crate) fn covering<'a>(policies: &'a [PolicyRecord], tags: &[String]) -> Opt
 impl App {
     /// A community's visit policies.
     pub async fn care_policies(&self, actor: &Actor, community_id: i64) -> AppResult<PoliciesView> {
-        if !(actor.can_somewhere(Permission::ViewCare) || actor.can_somewhere(Permission::ManageCare)) {
+        if !(actor.can_somewhere(Permission::ViewCare)
+            || actor.can_somewhere(Permission::ManageCare))
+        {
             return Err(AppError::Forbidden);
         }
         let mut conn = self.db.read().await?;
@@ -182,7 +190,8 @@ impl App {
             .check(&care, &all)
             .map_err(|e| AppError::invalid(e.field, e.message))?;
         ensure_policies(&mut tx, actor, &community).await?;
-        let (id, created) = repo::put_policy(&mut tx, community.id, &spec, actor.user_id, now).await?;
+        let (id, created) =
+            repo::put_policy(&mut tx, community.id, &spec, actor.user_id, now).await?;
         let mut carried = 0;
         for mut p in pairing_repo::active_in_community(&mut tx, community.id).await? {
             if p.policy_id != Some(id) || p.overridden {
@@ -202,7 +211,11 @@ impl App {
             &mut tx,
             actor,
             Change {
-                action: if created { "care.policy.create" } else { "care.policy.edit" },
+                action: if created {
+                    "care.policy.create"
+                } else {
+                    "care.policy.edit"
+                },
                 target_type: "care_policy",
                 target_id: id.to_string(),
                 scope: Some(&community.path),

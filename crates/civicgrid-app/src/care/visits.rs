@@ -17,7 +17,9 @@ use civicgrid_domain::platform::access::{Actor, Permission};
 use civicgrid_domain::requests::{Channel, RequestId};
 use civicgrid_store::care::alerts as alert_repo;
 use civicgrid_store::care::pairings::{self as repo, DueLine};
-use civicgrid_store::care::visits::{self as visit_repo, VisitPhoto, VisitRecord, open_notes, seal_notes};
+use civicgrid_store::care::visits::{
+    self as visit_repo, VisitPhoto, VisitRecord, open_notes, seal_notes,
+};
 use civicgrid_store::platform::org;
 use civicgrid_store::{commit, ledger, now_ms};
 
@@ -112,7 +114,9 @@ impl App {
 
     /// A grid's visits due (overdue, today, this week), in one query.
     pub async fn grid_care_visits(&self, actor: &Actor, grid_id: i64) -> AppResult<DueList> {
-        if !(actor.can_somewhere(Permission::ViewCare) || actor.can_somewhere(Permission::ManageCare)) {
+        if !(actor.can_somewhere(Permission::ViewCare)
+            || actor.can_somewhere(Permission::ManageCare))
+        {
             return Err(AppError::Forbidden);
         }
         let now = now_ms();
@@ -120,7 +124,9 @@ impl App {
         let grid = org::get(&mut conn, grid_id)
             .await
             .map_err(|_| AppError::NotFound("grid"))?;
-        if !(actor.can(Permission::ViewCare, &grid.path) || actor.can(Permission::ManageCare, &grid.path)) {
+        if !(actor.can(Permission::ViewCare, &grid.path)
+            || actor.can(Permission::ManageCare, &grid.path))
+        {
             return Err(AppError::NotFound("grid"));
         }
         let mine = match actor.user_id {
@@ -211,9 +217,13 @@ impl App {
                 )
                 .await
                 .map_err(|e| match e {
-                    AppError::Invalid { field: "description", message } => {
-                        AppError::Invalid { field: "help", message }
-                    }
+                    AppError::Invalid {
+                        field: "description",
+                        message,
+                    } => AppError::Invalid {
+                        field: "help",
+                        message,
+                    },
                     other => other,
                 })?;
             Some(prepared)
@@ -284,14 +294,17 @@ impl App {
                     p2.alert_level = 0;
                 }
                 p2.next_due_at = Some(d);
-                p2.next_alert_at = next_level_at(d, p2.cadence, AlertLevel::from_rank(p2.alert_level));
+                p2.next_alert_at =
+                    next_level_at(d, p2.cadence, AlertLevel::from_rank(p2.alert_level));
             }
         }
         if next.is_none() {
             alert_repo::clear(&mut tx, p2.id, now).await?;
         }
         p2.updated_at = now;
-        p2.version = repo::update_pairing(&mut tx, &p2).await?.ok_or_else(stale)?;
+        p2.version = repo::update_pairing(&mut tx, &p2)
+            .await?
+            .ok_or_else(stale)?;
         let number = match (&request, request_id) {
             (Some(prepared), Some(id)) => Some(civicgrid_domain::requests::public_number(
                 id,
@@ -319,7 +332,8 @@ impl App {
         let request = match (request, request_id) {
             (Some(prepared), Some(id)) => {
                 let rec = prepared.pending.rec.clone();
-                let s = self.request_written(&rec, prepared.submitted, prepared.utc_offset_minutes, id);
+                let s =
+                    self.request_written(&rec, prepared.submitted, prepared.utc_offset_minutes, id);
                 Some((s.id, s.number))
             }
             _ => None,
@@ -333,7 +347,11 @@ impl App {
 
     /// A visit's notes, opened for a carer of its pairing, its grid worker or its
     /// community's staff; the look is traced in the data-access log.
-    pub async fn care_visit_notes(&self, actor: &Actor, visit_id: i64) -> AppResult<(VisitRecord, Option<String>)> {
+    pub async fn care_visit_notes(
+        &self,
+        actor: &Actor,
+        visit_id: i64,
+    ) -> AppResult<(VisitRecord, Option<String>)> {
         let mut conn = self.db.read().await?;
         let v = visit_repo::get_visit(&mut conn, visit_id)
             .await
@@ -341,7 +359,11 @@ impl App {
         let p = load(&mut conn, v.pairing_id).await?;
         let s = standing(&mut conn, actor, &p).await?;
         if !s.notes {
-            return Err(if s.may_view() { AppError::Forbidden } else { AppError::NotFound("visit") });
+            return Err(if s.may_view() {
+                AppError::Forbidden
+            } else {
+                AppError::NotFound("visit")
+            });
         }
         drop(conn);
         let notes = v
@@ -355,7 +377,11 @@ impl App {
     }
 
     /// A visit's photo, for who may read its notes; the look is traced.
-    pub async fn care_visit_photo(&self, actor: &Actor, photo_id: i64) -> AppResult<(VisitPhoto, Vec<u8>)> {
+    pub async fn care_visit_photo(
+        &self,
+        actor: &Actor,
+        photo_id: i64,
+    ) -> AppResult<(VisitPhoto, Vec<u8>)> {
         let mut conn = self.db.read().await?;
         let (meta, data) = visit_repo::photo(&mut conn, photo_id)
             .await

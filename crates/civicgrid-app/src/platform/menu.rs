@@ -63,7 +63,12 @@ pub fn menu(actor: &Actor) -> Vec<MenuLink> {
         .assignments
         .iter()
         .any(|a| matches!(a.role, Role::GridWorker | Role::Volunteer));
-    add("nav-care-visits", "/care/visits".into(), carer, carer || resident);
+    add(
+        "nav-care-visits",
+        "/care/visits".into(),
+        carer,
+        carer || resident,
+    );
     add(
         "nav-care",
         "/care".into(),

@@ -155,15 +155,15 @@ async fn locate(
     // said about it). A vouched intake was authorized by its caller.
     if !vouched {
         require_in_sight(actor, permission, Permission::ViewOrg, &grid.path, || {
-        if input.room_id.is_some() {
-            AppError::invalid("room_id", "no such room")
-        } else if input.building_id.is_some() {
-            AppError::invalid("building_id", "no such building")
-        } else if input.grid_id.is_some() {
-            AppError::invalid("grid_id", "no such grid")
-        } else {
-            AppError::Forbidden
-        }
+            if input.room_id.is_some() {
+                AppError::invalid("room_id", "no such room")
+            } else if input.building_id.is_some() {
+                AppError::invalid("building_id", "no such building")
+            } else if input.grid_id.is_some() {
+                AppError::invalid("grid_id", "no such grid")
+            } else {
+                AppError::Forbidden
+            }
         })?;
     }
     if input.grid_id.is_some_and(|g| g != grid_id) {
@@ -275,7 +275,11 @@ impl App {
     pub async fn submit_request(&self, actor: &Actor, input: NewRequest) -> AppResult<Submitted> {
         let prepared = self.prepare_request(actor, input, false).await?;
         let rec = prepared.pending.rec.clone();
-        let id = self.requests.intake.write(&self.db, prepared.pending).await?;
+        let id = self
+            .requests
+            .intake
+            .write(&self.db, prepared.pending)
+            .await?;
         Ok(self.request_written(&rec, prepared.submitted, prepared.utc_offset_minutes, id))
     }
 

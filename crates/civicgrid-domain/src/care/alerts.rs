@@ -100,12 +100,18 @@ mod tests {
         let week = Cadence::WEEKLY;
         assert_eq!(level_at(DUE, week, DUE + DAY_MS - 1), None);
         assert_eq!(level_at(DUE, week, DUE + DAY_MS), Some(AlertLevel::Carer));
-        assert_eq!(level_at(DUE, week, DUE + 3 * DAY_MS), Some(AlertLevel::Carer));
+        assert_eq!(
+            level_at(DUE, week, DUE + 3 * DAY_MS),
+            Some(AlertLevel::Carer)
+        );
         assert_eq!(
             level_at(DUE, week, DUE + 7 * DAY_MS / 2),
             Some(AlertLevel::GridWorker)
         );
-        assert_eq!(level_at(DUE, week, DUE + 7 * DAY_MS), Some(AlertLevel::Staff));
+        assert_eq!(
+            level_at(DUE, week, DUE + 7 * DAY_MS),
+            Some(AlertLevel::Staff)
+        );
         assert_eq!(level_at(DUE, week, DUE - DAY_MS), None);
     }
 

@@ -72,7 +72,10 @@ pub fn reassign(carers: &[i64], away: i64, by: i64) -> Result<Vec<i64>, PolicyEr
         return Err(err("carer_id", "choose a carer of this pairing"));
     }
     if carers.contains(&by) {
-        return Err(err("new_carer_id", "choose someone who is not already a carer here"));
+        return Err(err(
+            "new_carer_id",
+            "choose someone who is not already a carer here",
+        ));
     }
     Ok(carers
         .iter()
@@ -95,7 +98,10 @@ mod tests {
     #[test]
     fn reassigning_swaps_one_carer() {
         assert_eq!(reassign(&[1, 2], 1, 3), Ok(vec![3, 2]));
-        assert_eq!(reassign(&[1, 2], 4, 3).map_err(|e| e.field), Err("carer_id"));
+        assert_eq!(
+            reassign(&[1, 2], 4, 3).map_err(|e| e.field),
+            Err("carer_id")
+        );
         assert_eq!(
             reassign(&[1, 2], 1, 2).map_err(|e| e.field),
             Err("new_carer_id")

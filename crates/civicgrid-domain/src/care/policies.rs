@@ -117,13 +117,25 @@ pub fn default_policies() -> Vec<PolicySpec> {
         mode,
     };
     vec![
-        p("elderly_alone", "aged_80", 1, Cadence::WEEKLY, Mode::InPerson),
+        p(
+            "elderly_alone",
+            "aged_80",
+            1,
+            Cadence::WEEKLY,
+            Mode::InPerson,
+        ),
         p("seriously_ill", "", 1, Cadence::WEEKLY, Mode::InPerson),
         p("special_care", "", 1, Cadence::WEEKLY, Mode::InPerson),
         p("aged_80", "", 2, Cadence::FORTNIGHTLY, Mode::InPerson),
         p("elderly_alone", "", 2, Cadence::FORTNIGHTLY, Mode::InPerson),
         p("disabled", "", 2, Cadence::FORTNIGHTLY, Mode::InPerson),
-        p("left_behind_child", "", 2, Cadence::FORTNIGHTLY, Mode::InPerson),
+        p(
+            "left_behind_child",
+            "",
+            2,
+            Cadence::FORTNIGHTLY,
+            Mode::InPerson,
+        ),
         p("empty_nest", "", 3, Cadence::MONTHLY, Mode::Phone),
         p("low_income", "", 3, Cadence::MONTHLY, Mode::Phone),
     ]
@@ -171,12 +183,21 @@ mod tests {
         let mut spec = default_policies()[5].clone();
         assert!(spec.clone().check(&care, &all).is_ok());
         spec.level = 4;
-        assert_eq!(spec.clone().check(&care, &all).map_err(|e| e.field), Err("level"));
+        assert_eq!(
+            spec.clone().check(&care, &all).map_err(|e| e.field),
+            Err("level")
+        );
         spec.level = 1;
         spec.tag = "veteran".into();
-        assert_eq!(spec.clone().check(&care, &all).map_err(|e| e.field), Err("tag"));
+        assert_eq!(
+            spec.clone().check(&care, &all).map_err(|e| e.field),
+            Err("tag")
+        );
         spec.tag = "disabled".into();
         spec.with_tag = "disabled".into();
-        assert_eq!(spec.check(&care, &all).map_err(|e| e.field), Err("with_tag"));
+        assert_eq!(
+            spec.check(&care, &all).map_err(|e| e.field),
+            Err("with_tag")
+        );
     }
 }

@@ -122,7 +122,10 @@ impl VisitError {
 /// Checks when a visit happened against `now`.
 pub fn check_visited_at(visited_at: i64, now: i64) -> Result<i64, VisitError> {
     if visited_at > now + FUTURE_SLACK_MS {
-        return Err(VisitError::new("visited_at", "a visit cannot be in the future"));
+        return Err(VisitError::new(
+            "visited_at",
+            "a visit cannot be in the future",
+        ));
     }
     if visited_at < now - MAX_BACKDATE_DAYS * DAY_MS {
         return Err(VisitError::new(

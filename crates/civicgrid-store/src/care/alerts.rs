@@ -136,7 +136,10 @@ pub struct AlertLine {
 }
 
 /// The open alerts of a pairing, the highest level first.
-pub async fn open_alerts_of(conn: &mut AnyConnection, pairing_id: i64) -> StoreResult<Vec<AlertLine>> {
+pub async fn open_alerts_of(
+    conn: &mut AnyConnection,
+    pairing_id: i64,
+) -> StoreResult<Vec<AlertLine>> {
     Ok(sqlx::query_as(
         "SELECT a.id, a.pairing_id, a.due_at, a.level, a.raised_at, p.resident_id, p.grid_id, \
          p.scope_path, r.name AS resident_name FROM care_alerts a \

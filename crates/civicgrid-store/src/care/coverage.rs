@@ -81,7 +81,10 @@ pub async fn care_candidates(
 ) -> StoreResult<Vec<CareCandidate>> {
     let pattern = format!(
         "%{}%",
-        name.trim().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+        name.trim()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
     );
     Ok(sqlx::query_as(
         "SELECT r.id AS resident_id, r.household_id, r.grid_id, r.name, b.name AS building_name, \

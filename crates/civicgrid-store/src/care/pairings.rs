@@ -171,11 +171,12 @@ pub async fn active_pairing_of(
     conn: &mut AnyConnection,
     resident_id: i64,
 ) -> StoreResult<Option<PairingRecord>> {
-    let row: Option<PairingRow> =
-        sqlx::query_as(select_pairings!("WHERE p.resident_id = $1 AND p.active = 1"))
-            .bind(resident_id)
-            .fetch_optional(conn)
-            .await?;
+    let row: Option<PairingRow> = sqlx::query_as(select_pairings!(
+        "WHERE p.resident_id = $1 AND p.active = 1"
+    ))
+    .bind(resident_id)
+    .fetch_optional(conn)
+    .await?;
     row.map(TryInto::try_into).transpose()
 }
 
@@ -190,7 +191,11 @@ pub async fn carers(conn: &mut AnyConnection, pairing_id: i64) -> StoreResult<Ve
 }
 
 /// Is `user_id` a carer of the pairing?
-pub async fn is_carer(conn: &mut AnyConnection, pairing_id: i64, user_id: i64) -> StoreResult<bool> {
+pub async fn is_carer(
+    conn: &mut AnyConnection,
+    pairing_id: i64,
+    user_id: i64,
+) -> StoreResult<bool> {
     let n: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM care_pairing_carers WHERE pairing_id = $1 AND user_id = $2",
     )
@@ -207,16 +212,22 @@ pub async fn add_carer(
     user_id: i64,
     at: i64,
 ) -> StoreResult<()> {
-    sqlx::query("INSERT INTO care_pairing_carers (pairing_id, user_id, added_at) VALUES ($1, $2, $3)")
-        .bind(pairing_id)
-        .bind(user_id)
-        .bind(at)
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "INSERT INTO care_pairing_carers (pairing_id, user_id, added_at) VALUES ($1, $2, $3)",
+    )
+    .bind(pairing_id)
+    .bind(user_id)
+    .bind(at)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
-pub async fn remove_carer(conn: &mut AnyConnection, pairing_id: i64, user_id: i64) -> StoreResult<()> {
+pub async fn remove_carer(
+    conn: &mut AnyConnection,
+    pairing_id: i64,
+    user_id: i64,
+) -> StoreResult<()> {
     found(
         sqlx::query("DELETE FROM care_pairing_carers WHERE pairing_id = $1 AND user_id = $2")
             .bind(pairing_id)
@@ -229,7 +240,10 @@ pub async fn remove_carer(conn: &mut AnyConnection, pairing_id: i64, user_id: i6
 /// Writes the schedule and state of `p` (cadence, way, level, policy, due and alert
 /// state, red flag, visits, end) if it is still at its version; returns the new
 /// version, or `None` when someone changed it first.
-pub async fn update_pairing(conn: &mut AnyConnection, p: &PairingRecord) -> StoreResult<Option<i64>> {
+pub async fn update_pairing(
+    conn: &mut AnyConnection,
+    p: &PairingRecord,
+) -> StoreResult<Option<i64>> {
     let done = sqlx::query(
         "UPDATE care_pairings SET policy_id = $2, level = $3, cadence_days = $4, mode = $5, \
          overridden = $6, active = $7, next_due_at = $8, retry_at = $9, alert_level = $10, \

@@ -50,7 +50,10 @@ impl TryFrom<PolicyRow> for PolicyRecord {
 }
 
 /// A community's policies, by tag.
-pub async fn policies(conn: &mut AnyConnection, community_id: i64) -> StoreResult<Vec<PolicyRecord>> {
+pub async fn policies(
+    conn: &mut AnyConnection,
+    community_id: i64,
+) -> StoreResult<Vec<PolicyRecord>> {
     let rows: Vec<PolicyRow> = sqlx::query_as(
         "SELECT id, community_id, tag_code, with_tag, level, cadence_days, mode, updated_by, \
          updated_at FROM care_policies WHERE community_id = $1 ORDER BY level, tag_code, with_tag",

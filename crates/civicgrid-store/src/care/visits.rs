@@ -143,7 +143,11 @@ pub struct VisitPhoto {
 }
 
 /// Stores a checked photo of a visit; `id` and `byte_len` of `meta` are ignored.
-pub async fn insert_photo(conn: &mut AnyConnection, meta: &VisitPhoto, data: &[u8]) -> StoreResult<i64> {
+pub async fn insert_photo(
+    conn: &mut AnyConnection,
+    meta: &VisitPhoto,
+    data: &[u8],
+) -> StoreResult<i64> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO care_visit_photos (visit_id, content_type, byte_len, sha256, width, height, \
          uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -186,9 +190,10 @@ pub async fn photo(conn: &mut AnyConnection, id: i64) -> StoreResult<(VisitPhoto
     .bind(id)
     .fetch_one(&mut *conn)
     .await?;
-    let data: Vec<u8> = sqlx::query_scalar("SELECT data FROM care_visit_photo_data WHERE photo_id = $1")
-        .bind(id)
-        .fetch_one(&mut *conn)
-        .await?;
+    let data: Vec<u8> =
+        sqlx::query_scalar("SELECT data FROM care_visit_photo_data WHERE photo_id = $1")
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await?;
     Ok((meta, data))
 }

@@ -58,7 +58,13 @@ pub fn cases() -> Vec<Case> {
             S::CareVisit,
             Empty,
         ),
-        case("GET", "/care/photos/{id}", hidden(NOTES, NOBODY), S::CarePhoto, Empty),
+        case(
+            "GET",
+            "/care/photos/{id}",
+            hidden(NOTES, NOBODY),
+            S::CarePhoto,
+            Empty,
+        ),
         case(
             "GET",
             "/care/pairings/{id}",
@@ -87,7 +93,13 @@ pub fn cases() -> Vec<Case> {
             S::None,
             Empty,
         ),
-        case("POST", "/care/pairings", hidden(MANAGERS, NOBODY), S::None, Form(PAIR)),
+        case(
+            "POST",
+            "/care/pairings",
+            hidden(MANAGERS, NOBODY),
+            S::None,
+            Form(PAIR),
+        ),
         case(
             "GET",
             "/care/coverage/{id}",
@@ -117,7 +129,13 @@ pub fn cases() -> Vec<Case> {
             Form(POLICY),
         ),
         // The API.
-        case("GET", "/api/v1/care/visits/due", Rule::SignedIn, S::None, Empty),
+        case(
+            "GET",
+            "/api/v1/care/visits/due",
+            Rule::SignedIn,
+            S::None,
+            Empty,
+        ),
         case("GET", "/api/v1/care/alerts", Rule::SignedIn, S::None, Empty),
         case(
             "POST",

@@ -14,7 +14,8 @@ use civicgrid_app::domain::platform::access::Actor;
 const WEEKLY: usize = 5;
 
 pub async fn seed(app: &App) -> anyhow::Result<()> {
-    let fail = |e: civicgrid_app::AppError| anyhow::Error::new(e).context("seeding demo care visits");
+    let fail =
+        |e: civicgrid_app::AppError| anyhow::Error::new(e).context("seeding demo care visits");
     let actor = |name: &'static str| async move {
         app.actor_of_account(&Actor::system(), name)
             .await
@@ -31,24 +32,45 @@ pub async fn seed(app: &App) -> anyhow::Result<()> {
     let (Some(grid_user), Some(volunteer_user)) = (grid.user_id, volunteer.user_id) else {
         anyhow::bail!("demo accounts without ids");
     };
-    let candidates = app
+    let community = staff
+        .assignments
+        .first()
+        .map(|a| a.node_id)
+        .context("the demo staff member has no community")?;
+    // The grid worker's weekly list in their grid; the volunteer's resident anywhere
+    // else in the community.
+    let in_grid = app
         .care_candidates(&Actor::system(), grid_id, "")
         .await
         .map_err(fail)?;
+    let mut chosen: Vec<(i64, bool)> = in_grid
+        .iter()
+        .take(WEEKLY)
+        .map(|c| (c.resident_id, false))
+        .collect();
+    let elsewhere = app
+        .care_candidates(&Actor::system(), community, "")
+        .await
+        .map_err(fail)?
+        .into_iter()
+        .find(|c| !chosen.iter().any(|(r, _)| *r == c.resident_id));
+    if let Some(c) = elsewhere {
+        chosen.push((c.resident_id, true));
+    }
     let now = civicgrid_app::now_ms();
     // Days since the last visit: 9 (two days overdue), 6 (due tomorrow), 5, 4, 3.
     let ago = [9, 6, 5, 4, 3];
-    for (i, c) in candidates.iter().take(WEEKLY + 1).enumerate() {
-        let (carers, who) = if i < WEEKLY {
-            (vec![grid_user], &grid)
-        } else {
+    for (i, (resident_id, by_volunteer)) in chosen.into_iter().enumerate() {
+        let (carers, who) = if by_volunteer {
             (vec![volunteer_user], &volunteer)
+        } else {
+            (vec![grid_user], &grid)
         };
         let p = app
             .pair_for_care(
                 &staff,
                 NewPairing {
-                    resident_id: Some(c.resident_id),
+                    resident_id: Some(resident_id),
                     household_id: None,
                     carers,
                     cadence_days: Some(7),
@@ -57,7 +79,11 @@ pub async fn seed(app: &App) -> anyhow::Result<()> {
             )
             .await
             .map_err(fail)?;
-        let days = ago.get(i).copied().unwrap_or(6);
+        let days = if by_volunteer {
+            5
+        } else {
+            ago.get(i).copied().unwrap_or(6)
+        };
         app.log_visit(
             who,
             NewVisit {

@@ -127,13 +127,15 @@ pub async fn list(
             .map(|d| civicgrid_app::domain::care::visits::due_bucket(d, now))
             .unwrap_or(civicgrid_app::domain::care::visits::Due::Later);
         let mode = Mode::parse(&l.mode).map_err(|e| AppError::Internal(e.to_string().into()))?;
-        out.push(super::visits::due_visit(civicgrid_app::care::visits::DueItem {
-            due,
-            mode,
-            alert: civicgrid_app::domain::care::alerts::AlertLevel::from_rank(l.alert_level),
-            may_log: false,
-            line: l,
-        }));
+        out.push(super::visits::due_visit(
+            civicgrid_app::care::visits::DueItem {
+                due,
+                mode,
+                alert: civicgrid_app::domain::care::alerts::AlertLevel::from_rank(l.alert_level),
+                may_log: false,
+                line: l,
+            },
+        ));
     }
     Ok(Json(out))
 }
@@ -173,7 +175,10 @@ pub async fn create(
         mode: mode_of(b.mode.as_deref())?,
     };
     let p = st.app.pair_for_care(&caller.actor, new).await?;
-    Ok(created(format!("/api/v1/care/pairings/{}", p.id), pairing(p)))
+    Ok(created(
+        format!("/api/v1/care/pairings/{}", p.id),
+        pairing(p),
+    ))
 }
 
 /// A pairing with its carers and recent visits (notes not included).
@@ -252,7 +257,10 @@ pub async fn schedule(
     ApiJson(b): ApiJson<ScheduleBody>,
 ) -> ApiResult<Json<Pairing>> {
     let mode = mode_of(b.mode.as_deref())?;
-    let p = st.app.set_pairing_schedule(&caller.actor, id, b.cadence_days, mode).await?;
+    let p = st
+        .app
+        .set_pairing_schedule(&caller.actor, id, b.cadence_days, mode)
+        .await?;
     Ok(Json(pairing(p)))
 }
 
@@ -305,7 +313,9 @@ pub async fn end(
     ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<EndBody>,
 ) -> ApiResult<Json<Pairing>> {
-    Ok(Json(pairing(st.app.end_pairing(&caller.actor, id, &b.reason).await?)))
+    Ok(Json(pairing(
+        st.app.end_pairing(&caller.actor, id, &b.reason).await?,
+    )))
 }
 
 /// A visit policy: by care tag (and a second tag the resident must also hold).
@@ -365,7 +375,8 @@ pub async fn put_policy(
         tag: b.tag,
         with_tag: b.with_tag,
         level: b.level,
-        cadence: Cadence::days(b.cadence_days).map_err(|e| AppError::invalid(e.field, e.message))?,
+        cadence: Cadence::days(b.cadence_days)
+            .map_err(|e| AppError::invalid(e.field, e.message))?,
         mode: Mode::parse(&b.mode).map_err(|e| AppError::invalid(e.field, e.message))?,
     };
     let p = st.app.set_care_policy(&caller.actor, id, spec).await?;

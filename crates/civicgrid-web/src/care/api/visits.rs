@@ -151,7 +151,8 @@ pub async fn log(
     caller: ApiCaller,
     ApiJson(b): ApiJson<VisitBody>,
 ) -> ApiResult<Response> {
-    let inv = |e: civicgrid_app::domain::care::visits::VisitError| AppError::invalid(e.field, e.message);
+    let inv =
+        |e: civicgrid_app::domain::care::visits::VisitError| AppError::invalid(e.field, e.message);
     let input = NewVisit {
         pairing_id: b.pairing_id,
         visited_at: b.visited_at.map(|t| t.timestamp_millis()),
@@ -228,7 +229,10 @@ pub struct AlertOut {
 
 #[utoipa::path(get, path = "/api/v1/care/alerts", tag = "care",
     responses((status = 200, body = Vec<AlertOut>, description = "The open alerts for the caller: as a carer, a grid worker, or staff; the highest level first")))]
-pub async fn alerts(State(st): State<AppState>, caller: ApiCaller) -> ApiResult<Json<Vec<AlertOut>>> {
+pub async fn alerts(
+    State(st): State<AppState>,
+    caller: ApiCaller,
+) -> ApiResult<Json<Vec<AlertOut>>> {
     let list = st.app.my_care_alerts(&caller.actor).await?;
     Ok(Json(
         list.into_iter()

@@ -99,7 +99,13 @@ fn coverage_map(lang: Lang, v: &CoverageView) -> String {
         .filter_map(|(g, c)| {
             let b = Boundary::parse_geojson(g.boundary.as_deref()?).ok()?;
             let label = format!("{} {}%", node_name(lang, g), c.on_time_percent());
-            Some((g.id, label, b, format!("/care/coverage/{}", g.id), shade(c.on_time_percent())))
+            Some((
+                g.id,
+                label,
+                b,
+                format!("/care/coverage/{}", g.id),
+                shade(c.on_time_percent()),
+            ))
         })
         .collect();
     let features: Vec<MapFeature<'_>> = areas
@@ -169,13 +175,19 @@ async fn coverage_page(
             .map(|l| ActRow {
                 id: l.id,
                 name: l.resident_name.clone(),
-                address: address(lang, l.building_name.as_deref(), l.unit_name.as_deref(), l.room_name.as_deref()),
+                address: address(
+                    lang,
+                    l.building_name.as_deref(),
+                    l.unit_name.as_deref(),
+                    l.room_name.as_deref(),
+                ),
                 due: l.next_due_at.map(|d| ctx.time(&d)).unwrap_or_default(),
                 red: l.red != 0,
             })
             .collect(),
         map_svg: coverage_map(lang, &v),
-        may_pair: ctx.can(Permission::ManageCare) && me.actor.can(Permission::ManageCare, &v.node.path),
+        may_pair: ctx.can(Permission::ManageCare)
+            && me.actor.can(Permission::ManageCare, &v.node.path),
         cards,
         modes: modes(&ctx),
         outcomes: outcomes(&ctx),
@@ -196,7 +208,10 @@ async fn map_svg(
     let v = st.app.care_coverage(&me.actor, id).await?;
     let svg = coverage_map(ctx.lang, &v);
     Ok((
-        [(header::CONTENT_TYPE, HeaderValue::from_static("image/svg+xml; charset=utf-8"))],
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("image/svg+xml; charset=utf-8"),
+        )],
         svg,
     )
         .into_response())

@@ -104,7 +104,12 @@ pub(crate) async fn pairing_page(
             .carer_choices(&me.actor, p.grid_id)
             .await?
             .into_iter()
-            .map(|c| (c.user_id, format!("{} · {}", c.display_name, ctx.tk("role-", c.role.as_str()))))
+            .map(|c| {
+                (
+                    c.user_id,
+                    format!("{} · {}", c.display_name, ctx.tk("role-", c.role.as_str())),
+                )
+            })
             .collect()
     } else {
         Vec::new()
@@ -162,7 +167,12 @@ pub(crate) async fn pairing_page(
         f,
         id: p.id,
         name: v.resident_name.clone(),
-        address: address(ctx.lang, v.building_name.as_deref(), v.unit_name.as_deref(), v.room_name.as_deref()),
+        address: address(
+            ctx.lang,
+            v.building_name.as_deref(),
+            v.unit_name.as_deref(),
+            v.room_name.as_deref(),
+        ),
         grid: crate::forms::node_name(ctx.lang, &v.grid).to_owned(),
         grid_id: v.grid.id,
         ended: p.ended_at.map(|e| ctx.time(&e)),
@@ -230,10 +240,9 @@ fn get(f: &Fields, k: &str) -> String {
 fn cadence_and_mode(f: &Fields) -> Result<(Option<i64>, Option<Mode>), AppError> {
     let cadence = match get(f, "cadence_days").trim() {
         "" => None,
-        t => Some(
-            t.parse::<i64>()
-                .map_err(|_| AppError::invalid("cadence_days", "a whole number of days from 1 to 366"))?,
-        ),
+        t => Some(t.parse::<i64>().map_err(|_| {
+            AppError::invalid("cadence_days", "a whole number of days from 1 to 366")
+        })?),
     };
     let mode = match get(f, "mode").trim() {
         "" => None,
@@ -268,7 +277,8 @@ async fn reassign(
             .ok_or_else(|| AppError::invalid("carer_id", "choose the carer who is away"))?;
         let by = picked_id("new_carer_id", f.get("new_carer_id"))?
             .ok_or_else(|| AppError::invalid("new_carer_id", "choose who takes over"))?;
-        let reason = AwayReason::parse(&get(&f, "reason")).map_err(|e| AppError::invalid(e.field, e.message))?;
+        let reason = AwayReason::parse(&get(&f, "reason"))
+            .map_err(|e| AppError::invalid(e.field, e.message))?;
         Ok((away, by, reason))
     };
     let result = match input() {
@@ -285,7 +295,10 @@ async fn end(
     PagePath(id): PagePath<i64>,
     PageForm(f): PageForm<Fields>,
 ) -> PageResult<Response> {
-    let result = st.app.end_pairing(&me.actor, id, &get(&f, "end_reason")).await;
+    let result = st
+        .app
+        .end_pairing(&me.actor, id, &get(&f, "end_reason"))
+        .await;
     outcome(&st, ctx, &me, id, result, f, "care_pairing_ended").await
 }
 
@@ -341,7 +354,12 @@ async fn new_page(
             label: format!(
                 "{} · {}",
                 c.name,
-                address(ctx.lang, c.building_name.as_deref(), c.unit_name.as_deref(), c.room_name.as_deref())
+                address(
+                    ctx.lang,
+                    c.building_name.as_deref(),
+                    c.unit_name.as_deref(),
+                    c.room_name.as_deref()
+                )
             ),
             paired: c.pairing_id.is_some(),
         })
@@ -351,7 +369,12 @@ async fn new_page(
         .carer_choices(&me.actor, node)
         .await?
         .into_iter()
-        .map(|c| (c.user_id, format!("{} · {}", c.display_name, ctx.tk("role-", c.role.as_str()))))
+        .map(|c| {
+            (
+                c.user_id,
+                format!("{} · {}", c.display_name, ctx.tk("role-", c.role.as_str())),
+            )
+        })
         .collect();
     let chosen = f
         .iter()
@@ -427,7 +450,9 @@ async fn create(
         Err(e) => Err(e),
     };
     match result {
-        Ok(p) => Ok(Redirect::to(&format!("/care/pairings/{}?done=care_paired", p.id)).into_response()),
+        Ok(p) => {
+            Ok(Redirect::to(&format!("/care/pairings/{}?done=care_paired", p.id)).into_response())
+        }
         Err(e) => {
             let (_, problems) = problems_of(ctx.lang, e, "resident_id")?;
             let q = get(&f, "q");

@@ -24,7 +24,8 @@ use crate::state::AppState;
 type Fields = HashMap<String, String>;
 
 pub(crate) fn routes(r: Routes) -> Routes {
-    r.get("/care/policies/{id}", page).post("/care/policies/{id}", save)
+    r.get("/care/policies/{id}", page)
+        .post("/care/policies/{id}", save)
 }
 
 struct Row {
@@ -85,7 +86,11 @@ async fn policies_page(
             tags: if p.spec.with_tag.is_empty() {
                 tag_name(lang, &v, &p.spec.tag)
             } else {
-                format!("{} + {}", tag_name(lang, &v, &p.spec.tag), tag_name(lang, &v, &p.spec.with_tag))
+                format!(
+                    "{} + {}",
+                    tag_name(lang, &v, &p.spec.tag),
+                    tag_name(lang, &v, &p.spec.with_tag)
+                )
             },
             level: p.spec.level,
             cadence_days: p.spec.cadence.as_days(),
@@ -103,7 +108,12 @@ async fn policies_page(
         id,
         name: node_name(lang, &v.community).to_owned(),
         rows,
-        care_tags: v.tags.iter().filter(|t| t.3).map(|t| (t.0.clone(), name_of(t))).collect(),
+        care_tags: v
+            .tags
+            .iter()
+            .filter(|t| t.3)
+            .map(|t| (t.0.clone(), name_of(t)))
+            .collect(),
         all_tags: v.tags.iter().map(|t| (t.0.clone(), name_of(t))).collect(),
         modes: modes(&ctx),
         may_manage: v.may_manage,
@@ -131,10 +141,9 @@ async fn save(
 ) -> PageResult<Response> {
     let get = |k: &str| f.get(k).cloned().unwrap_or_default();
     let spec = || -> Result<PolicySpec, AppError> {
-        let days = get("cadence_days")
-            .trim()
-            .parse::<i64>()
-            .map_err(|_| AppError::invalid("cadence_days", "a whole number of days from 1 to 366"))?;
+        let days = get("cadence_days").trim().parse::<i64>().map_err(|_| {
+            AppError::invalid("cadence_days", "a whole number of days from 1 to 366")
+        })?;
         Ok(PolicySpec {
             tag: get("tag"),
             with_tag: get("with_tag"),
@@ -151,7 +160,9 @@ async fn save(
         Err(e) => Err(e),
     };
     match result {
-        Ok(_) => Ok(Redirect::to(&format!("/care/policies/{id}?done=care_policy_saved")).into_response()),
+        Ok(_) => Ok(
+            Redirect::to(&format!("/care/policies/{id}?done=care_policy_saved")).into_response(),
+        ),
         Err(e) => {
             let (status, problems) = problems_of(ctx.lang, e, "tag")?;
             let p = policies_page(&st, ctx, &me, id, None, problems, f).await?;

@@ -60,7 +60,12 @@ pub(crate) fn card(ctx: &PageCtx, i: &DueItem) -> DueCard {
     DueCard {
         id: l.id,
         name: l.resident_name.clone(),
-        address: address(ctx.lang, l.building_name.as_deref(), l.unit_name.as_deref(), l.room_name.as_deref()),
+        address: address(
+            ctx.lang,
+            l.building_name.as_deref(),
+            l.unit_name.as_deref(),
+            l.room_name.as_deref(),
+        ),
         due: i.due.code(),
         due_label: ctx.tk("care-due-", i.due.code()),
         when: l.next_due_at.map(|d| ctx.time(&d)).unwrap_or_default(),
@@ -146,7 +151,12 @@ async fn visits_page(
     let list = st.app.my_care_visits(&me.actor).await?;
     let alerts = st.app.my_care_alerts(&me.actor).await?;
     let all = cards(&ctx, &list);
-    let pick = |d: Due| all.iter().filter(|c| c.due == d.code()).cloned().collect::<Vec<_>>();
+    let pick = |d: Due| {
+        all.iter()
+            .filter(|c| c.due == d.code())
+            .cloned()
+            .collect::<Vec<_>>()
+    };
     let overdue = pick(Due::Overdue);
     let today = pick(Due::Today);
     let week = pick(Due::ThisWeek);
@@ -187,7 +197,9 @@ async fn log_visit(
     let f = &posted.fields;
     let get = |k: &str| f.get(k).cloned().unwrap_or_default();
     let input = || -> Result<NewVisit, AppError> {
-        let inv = |e: civicgrid_app::domain::care::visits::VisitError| AppError::invalid(e.field, e.message);
+        let inv = |e: civicgrid_app::domain::care::visits::VisitError| {
+            AppError::invalid(e.field, e.message)
+        };
         let visited_at = match get("visited_at").trim() {
             "" => None,
             t => Some(parse_local_time(t)?),
@@ -294,14 +306,21 @@ async fn photo(
     PagePath(id): PagePath<i64>,
 ) -> PageResult<Response> {
     let (meta, data) = st.app.care_visit_photo(&me.actor, id).await?;
-    Ok(photo_response(&meta.content_type, &meta.sha256, data, false))
+    Ok(photo_response(
+        &meta.content_type,
+        &meta.sha256,
+        data,
+        false,
+    ))
 }
 
 /// A form's chosen id, for pages of this capability.
-pub(crate) fn picked_id(field: &'static str, raw: Option<&String>) -> Result<Option<i64>, AppError> {
+pub(crate) fn picked_id(
+    field: &'static str,
+    raw: Option<&String>,
+) -> Result<Option<i64>, AppError> {
     match raw.map(|s| s.trim()).filter(|s| !s.is_empty()) {
         None => Ok(None),
         Some(s) => form_id(field, s).map(Some),
     }
 }
-

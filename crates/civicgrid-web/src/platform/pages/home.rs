@@ -86,7 +86,10 @@ struct HomePage {
     /// Commitments being delivered that the reader follows or delivers (落实事项).
     commitments: Option<Vec<crate::participation::pages::CommitmentCard>>,
     /// Visits due for a carer: (overdue, today, this week), with the first cards.
-    care_visits: Option<((usize, usize, usize), Vec<crate::care::pages::visits::DueCard>)>,
+    care_visits: Option<(
+        (usize, usize, usize),
+        Vec<crate::care::pages::visits::DueCard>,
+    )>,
     /// Notices: unread ones addressed to the reader, and important ones with
     /// households still to tell (those who follow coverage).
     notices: Option<NoticeCard>,
@@ -265,7 +268,11 @@ async fn home(
     let due = st.app.my_care_visits(actor).await?;
     if !due.items.is_empty() {
         use civicgrid_app::domain::care::visits::Due;
-        let counts = (due.count(Due::Overdue), due.count(Due::Today), due.count(Due::ThisWeek));
+        let counts = (
+            due.count(Due::Overdue),
+            due.count(Due::Today),
+            due.count(Due::ThisWeek),
+        );
         let mut cards = crate::care::pages::visits::cards(&ctx, &due);
         cards.truncate(5);
         page.care_visits = Some((counts, cards));
