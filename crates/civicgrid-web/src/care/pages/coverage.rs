@@ -151,9 +151,21 @@ async fn coverage_page(
         id,
         name: node_name(lang, &v.node).to_owned(),
         is_grid,
+        // The community's policies, for who follows care there (a grid worker, bound
+        // to a grid, does not).
         community_id: match v.node.kind {
             NodeKind::Community => Some(v.node.id),
-            NodeKind::Grid => v.node.parent_id,
+            NodeKind::Grid => v
+                .node
+                .path
+                .lineage()
+                .iter()
+                .rev()
+                .nth(1)
+                .filter(|c| {
+                    me.actor.can(Permission::ViewCare, c) || me.actor.can(Permission::ManageCare, c)
+                })
+                .and(v.node.parent_id),
             _ => None,
         },
         total: v.total,
