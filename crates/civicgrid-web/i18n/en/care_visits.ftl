@@ -156,6 +156,7 @@ target-care_policy = Visit policy
 target-community = Community
 
 audit-field-count = Count
+audit-field-tag = Care tag
 audit-field-with_tag = Also holding
 audit-field-level = Care level
 audit-field-cadence_days = Cadence (days)

@@ -156,6 +156,7 @@ target-care_policy = 走访标准
 target-community = 社区
 
 audit-field-count = 数量
+audit-field-tag = 关爱标签
 audit-field-with_tag = 同时具有的标签
 audit-field-level = 关爱等级
 audit-field-cadence_days = 走访间隔天数
