@@ -304,6 +304,38 @@ async fn a_carer_away_is_replaced_and_the_due_date_stays() {
         .await
         .assert_status(StatusCode::OK)
         .assert_contains("<svg");
+    // A household: the resident and the family living with them, visited together.
+    let r2 = resident(&t, "506", "冯奶奶", "empty_nest").await;
+    let h2 = {
+        let mut conn = t.app.db().read().await.unwrap();
+        civicgrid_store::ledger::get_resident(&mut conn, r2)
+            .await
+            .unwrap()
+            .household_id
+            .expect("a household")
+    };
+    let (r2s, h2s, g) = (r2.to_string(), h2.to_string(), t.nodes.grid.to_string());
+    let carer = format!("carer_{grid_id}");
+    let hidden = format!("household_of_{r2}");
+    let res = t
+        .submit(
+            "/care/pairings",
+            &[&[
+                ("node", g.as_str()),
+                ("resident_id", r2s.as_str()),
+                (hidden.as_str(), h2s.as_str()),
+                ("whole_household", "on"),
+                (carer.as_str(), "on"),
+            ]],
+            &staff,
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let mut conn = t.app.db().read().await.unwrap();
+    let paired = pairing_repo::active_pairing_of(&mut conn, r2)
+        .await
+        .unwrap();
+    assert_eq!(paired.and_then(|p| p.household_id), Some(h2));
     let _ = CSRF;
 }
 

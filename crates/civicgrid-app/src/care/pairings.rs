@@ -212,8 +212,9 @@ async fn check_carer_accounts(
     Ok(names)
 }
 
-/// A new pairing: a resident holding a care tag, or a household (its member holding
-/// one is paired, and the whole household is visited).
+/// A new pairing: a resident holding a care tag; or a household (its member holding
+/// one is paired, and the whole household is visited); or both, the resident and the
+/// household they live in, visited together.
 #[derive(Debug, Clone, Default)]
 pub struct NewPairing {
     pub resident_id: Option<i64>,
@@ -308,7 +309,21 @@ impl App {
                     })?;
                 (first, Some(h))
             }
-            _ => {
+            (Some(r), Some(h)) => {
+                // A resident and their household: the whole household is visited.
+                let no_such = || AppError::invalid("resident_id", "no such resident");
+                let resident = ledger::get_resident(&mut tx, r)
+                    .await
+                    .map_err(|_| no_such())?;
+                if resident.household_id != Some(h) {
+                    return Err(AppError::invalid(
+                        "household_id",
+                        "the resident does not live in this household",
+                    ));
+                }
+                (resident, Some(h))
+            }
+            (None, None) => {
                 return Err(AppError::invalid(
                     "resident_id",
                     "choose a resident or a household",

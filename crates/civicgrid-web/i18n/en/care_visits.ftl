@@ -192,3 +192,4 @@ care-tag-veteran = Veteran
 care-tag-party_member = Party member
 care-tag-volunteer = Volunteer
 care-tag-building_chief = Building chief
+care-whole-household = Visit the whole household (the family living together)

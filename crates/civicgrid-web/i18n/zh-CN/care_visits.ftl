@@ -192,3 +192,4 @@ care-tag-veteran = 退役军人
 care-tag-party_member = 党员
 care-tag-volunteer = 志愿者
 care-tag-building_chief = 楼栋长
+care-whole-household = 整户走访（同住的家人一起看望）

@@ -311,6 +311,7 @@ struct NewQuery {
 
 struct Candidate {
     id: i64,
+    household_id: Option<i64>,
     label: String,
     paired: bool,
 }
@@ -351,6 +352,7 @@ async fn new_page(
         .into_iter()
         .map(|c| Candidate {
             id: c.resident_id,
+            household_id: c.household_id,
             label: format!(
                 "{} · {}",
                 c.name,
@@ -434,12 +436,26 @@ async fn create(
             .filter_map(|(k, _)| k.trim_start_matches("carer_").parse().ok())
             .collect();
         carers.sort_unstable();
+        // The resident picked, and with "the whole household" their household.
+        let household_id = if get(&f, "whole_household") == "on" {
+            Some(
+                picked_id(
+                    "household_id",
+                    f.get(&format!("household_of_{}", get(&f, "resident_id"))),
+                )?
+                .ok_or_else(|| {
+                    AppError::invalid("household_id", "the resident lives in no household")
+                })?,
+            )
+        } else {
+            None
+        };
         Ok(NewPairing {
             resident_id: Some(
                 picked_id("resident_id", f.get("resident_id"))?
                     .ok_or_else(|| AppError::invalid("resident_id", "choose a resident"))?,
             ),
-            household_id: None,
+            household_id,
             carers,
             cadence_days,
             mode,
