@@ -59,6 +59,8 @@ mod accounts;
 mod audit;
 #[path = "conformance/bulk_indexes.rs"]
 mod bulk_indexes;
+#[path = "conformance/care_visits.rs"]
+mod care_visits;
 #[path = "conformance/commitments.rs"]
 mod commitments;
 #[path = "conformance/coverage.rs"]

@@ -30,6 +30,7 @@ use crate::state::AppState;
         (name = "ledger", description = "The household ledger; personal data masked unless unmasked with a purpose"),
         (name = "requests", description = "Resident requests: intake, transitions, ratings, comments, photos, flags, work queues, inbox, policy"),
         (name = "participation", description = "Co-governance: estates, votes, paper ballots and proxies, the tally by art. 278, published results"),
+        (name = "care", description = "Care pairings and visits: visits due, logging a visit, pairings and their schedules, visit policies, missed-visit alerts, coverage"),
     ),
 )]
 pub struct ApiDoc;
@@ -243,6 +244,9 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(crate::ledger::api::Api::openapi());
     doc.merge(crate::requests::api::Api::openapi());
     doc.merge(crate::participation::api::Api::openapi());
+    doc.merge(crate::care::api::visits::Api::openapi());
+    doc.merge(crate::care::api::pairings::Api::openapi());
+    doc.merge(crate::care::api::coverage::Api::openapi());
     Security.modify(&mut doc);
     ErrorResponses.modify(&mut doc);
     Constraints.modify(&mut doc);

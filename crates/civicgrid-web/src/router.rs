@@ -14,6 +14,13 @@ fn all_routes() -> Routes {
     let r = crate::ledger::routes(r);
     let r = crate::requests::routes(r);
     let r = crate::participation::routes(r);
+    let r = crate::care::pages::visits::routes(r);
+    let r = crate::care::pages::pairings::routes(r);
+    let r = crate::care::pages::coverage::routes(r);
+    let r = crate::care::pages::policies::routes(r);
+    let r = crate::care::api::visits::routes(r);
+    let r = crate::care::api::pairings::routes(r);
+    let r = crate::care::api::coverage::routes(r);
     crate::openapi::routes(r)
 }
 

@@ -10,6 +10,8 @@
 
 mod support;
 
+#[path = "authz/care_visits.rs"]
+mod care_visits;
 #[path = "authz/ledger.rs"]
 mod ledger;
 #[path = "authz/participation.rs"]
@@ -137,6 +139,13 @@ pub enum Subject {
     Commitment,
     /// A progress photo of that commitment.
     CommitmentPhoto,
+    /// A care pairing of a resident of the target grid (carers inside: the volunteer,
+    /// the grid worker and the resident; outside: the resident there).
+    CarePairing,
+    /// A visit to that pairing, with notes.
+    CareVisit,
+    /// A photo of that visit.
+    CarePhoto,
 }
 
 pub struct Case {
@@ -190,6 +199,7 @@ fn cases() -> Vec<Case> {
     all.extend(privacy::cases());
     all.extend(requests::cases());
     all.extend(participation::cases());
+    all.extend(care_visits::cases());
     all
 }
 
@@ -310,6 +320,9 @@ async fn case_request(
         S::CommitmentPhoto => {
             path = path.replace("{id}", &fx.participation[side].commitment_photo.to_string())
         }
+        S::CarePairing => path = path.replace("{id}", &fx.care[side].pairing.to_string()),
+        S::CareVisit => path = path.replace("{id}", &fx.care[side].visit.to_string()),
+        S::CarePhoto => path = path.replace("{id}", &fx.care[side].photo.to_string()),
         S::None => {}
     }
     // Grants and new accounts go to the target's grid; nodes are created under it.
@@ -348,6 +361,11 @@ async fn case_request(
             )
             .replace("{commitment_owner}", &pf.commitment_owner.to_string())
             .replace("{request}", &fx.requests[side].request.to_string())
+            .replace("{care_pairing}", &fx.care[side].pairing.to_string())
+            .replace("{care_carer}", &fx.care[side].carer.to_string())
+            .replace("{care_away}", &fx.care[side].away.to_string())
+            .replace("{care_new}", &fx.care[side].new_carer.to_string())
+            .replace("{care_resident2}", &fx.care[side].resident2.to_string())
     };
     let mut req = Request::builder()
         .method(c.method)
@@ -393,6 +411,8 @@ fn hidden_answer(c: &Case, status: StatusCode, side: usize) -> bool {
         "{estate}",
         "{estate_room}",
         "{passed_vote}",
+        "{care_pairing}",
+        "{care_resident2}",
     ];
     let names = |text: &str| TARGETS.iter().any(|t| text.contains(t));
     let names_target = match c.body {

@@ -248,6 +248,14 @@ fn spawn_request_jobs(
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "closing votes failed"),
             }
+            // Missed care visits climb the alert ladder.
+            match app.run_care_alerts(civicgrid_app::now_ms()).await {
+                Ok(r) if r.raised + r.red > 0 => {
+                    tracing::info!(raised = r.raised, red = r.red, "care alerts");
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "care alerts failed"),
+            }
             // Rejected import rows are kept for a week; an idle server drops them too.
             if let Err(e) = app.delete_expired_import_rejects().await {
                 tracing::warn!(error = %e, "deleting expired import rejects failed");

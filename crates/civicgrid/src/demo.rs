@@ -169,6 +169,7 @@ pub async fn seed(app: &App) -> anyhow::Result<(usize, u64)> {
         .map_err(|e| anyhow::anyhow!("importing the demo residents: {e}"))?;
     seed_requests(app).await?;
     seed_notices(app).await?;
+    crate::care::visits_demo::seed(app).await?;
     Ok((grids, summary.inserted))
 }
 

@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 mod bench;
+mod care;
 mod commands;
 mod config;
 mod demo;
@@ -123,6 +124,13 @@ enum Command {
         #[command(subcommand)]
         command: bench::BenchCommand,
     },
+    /// Care visits: run the missed-visit alert job once.
+    Care {
+        #[command(subcommand)]
+        command: care::alerts::CareCommand,
+        #[command(flatten)]
+        data: DataArgs,
+    },
     /// Write a consistent copy of the SQLite database to FILE.
     Backup {
         file: PathBuf,
@@ -202,6 +210,11 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         }
         Command::Bench { command } => {
             bench::run(command).await?;
+            Ok(ok)
+        }
+        Command::Care { command, data } => {
+            let s = data.settings(None)?;
+            care::alerts::run(&s, command).await?;
             Ok(ok)
         }
         Command::Backup { file, data } => {

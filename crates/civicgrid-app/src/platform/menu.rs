@@ -57,6 +57,24 @@ pub fn menu(actor: &Actor) -> Vec<MenuLink> {
         false,
         resident || may_reach(actor, Permission::ViewParticipation),
     );
+    // Carers (grid workers, volunteers, residents who are building chiefs) work their
+    // visit list; who follows care opens coverage.
+    let carer = actor
+        .assignments
+        .iter()
+        .any(|a| matches!(a.role, Role::GridWorker | Role::Volunteer));
+    add(
+        "nav-care-visits",
+        "/care/visits".into(),
+        carer,
+        carer || resident,
+    );
+    add(
+        "nav-care",
+        "/care".into(),
+        false,
+        may_reach(actor, Permission::ViewCare) || may_reach(actor, Permission::ManageCare),
+    );
     add(
         "nav-ledger",
         "/ledger".into(),

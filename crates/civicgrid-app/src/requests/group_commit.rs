@@ -250,7 +250,7 @@ async fn write_one_by_one(db: &Db, batch: Vec<Job>) {
     }
 }
 
-async fn write_one(conn: &mut AnyConnection, p: &Pending) -> AppResult<RequestId> {
+pub(crate) async fn write_one(conn: &mut AnyConnection, p: &Pending) -> AppResult<RequestId> {
     let mut rec = p.rec.clone();
     rec.id = repo::insert_request(conn, &rec).await?;
     write_step(conn, &p.actor, &p.role, &rec, p.step.clone(), p.now).await?;

@@ -90,6 +90,13 @@ pub struct Submitted {
     pub version: i64,
 }
 
+/// A request checked and decided, ready to write ([`App::prepare_request`]).
+pub(crate) struct PreparedRequest {
+    pub(crate) pending: group_commit::Pending,
+    pub(crate) submitted: Submitted,
+    pub(crate) utc_offset_minutes: i32,
+}
+
 /// The grid and place a request is located at.
 struct Location {
     grid: Arc<org::OrgNode>,
@@ -108,6 +115,7 @@ async fn locate(
     permission: Permission,
     input: &NewRequest,
     point_grid: Option<i64>,
+    vouched: bool,
 ) -> AppResult<Location> {
     let (grid_id, building_id, room_id) = if let Some(room) = input.room_id {
         let place = ledger::place_of_room(conn.get().await?, room)
@@ -144,18 +152,20 @@ async fn locate(
         .await
         .map_err(|_| AppError::invalid("grid_id", "no such grid"))?;
     // A place the actor cannot see is as absent as a missing one (nothing more is
-    // said about it).
-    require_in_sight(actor, permission, Permission::ViewOrg, &grid.path, || {
-        if input.room_id.is_some() {
-            AppError::invalid("room_id", "no such room")
-        } else if input.building_id.is_some() {
-            AppError::invalid("building_id", "no such building")
-        } else if input.grid_id.is_some() {
-            AppError::invalid("grid_id", "no such grid")
-        } else {
-            AppError::Forbidden
-        }
-    })?;
+    // said about it). A vouched intake was authorized by its caller.
+    if !vouched {
+        require_in_sight(actor, permission, Permission::ViewOrg, &grid.path, || {
+            if input.room_id.is_some() {
+                AppError::invalid("room_id", "no such room")
+            } else if input.building_id.is_some() {
+                AppError::invalid("building_id", "no such building")
+            } else if input.grid_id.is_some() {
+                AppError::invalid("grid_id", "no such grid")
+            } else {
+                AppError::Forbidden
+            }
+        })?;
+    }
     if input.grid_id.is_some_and(|g| g != grid_id) {
         return Err(AppError::invalid(
             "grid_id",
@@ -263,6 +273,27 @@ impl App {
     /// business calendar, and is audited with its first timeline line in one
     /// transaction.
     pub async fn submit_request(&self, actor: &Actor, input: NewRequest) -> AppResult<Submitted> {
+        let prepared = self.prepare_request(actor, input, false).await?;
+        let rec = prepared.pending.rec.clone();
+        let id = self
+            .requests
+            .intake
+            .write(&self.db, prepared.pending)
+            .await?;
+        Ok(self.request_written(&rec, prepared.submitted, prepared.utc_offset_minutes, id))
+    }
+
+    /// Checks and decides everything about a new request (see [`App::submit_request`])
+    /// without writing it. `vouched`: the caller has already authorized the actor for
+    /// the place and the resident (a carer raising a request from a care visit), so
+    /// the intake permissions are not asked for, and a category the text does not
+    /// suggest clearly is `other`.
+    pub(crate) async fn prepare_request(
+        &self,
+        actor: &Actor,
+        input: NewRequest,
+        vouched: bool,
+    ) -> AppResult<PreparedRequest> {
         let description = validate_description(&input.description)
             .map_err(|e| AppError::invalid(e.field(), e))?;
         check_point(input.point)?;
@@ -288,7 +319,9 @@ impl App {
         } else {
             Permission::SubmitRequest
         };
-        require_somewhere(actor, permission)?;
+        if !vouched {
+            require_somewhere(actor, permission)?;
+        }
         let mut conn = LazyRead::new(&self.db);
         let loc = locate(
             &mut conn,
@@ -297,6 +330,7 @@ impl App {
             permission,
             &input,
             point_grid,
+            vouched,
         )
         .await?;
         let path = loc.grid.path.clone();
@@ -346,7 +380,7 @@ impl App {
                 .await
                 .map_err(|_| AppError::invalid("user_id", "no such user"))?;
         }
-        if let Some(r) = behalf.resident_id {
+        if let Some(r) = behalf.resident_id.filter(|_| !vouched) {
             // A resident the actor cannot see is as absent as a missing one.
             require_somewhere(actor, Permission::HandleRequests)?;
             let no_such = || AppError::invalid("resident_id", "no such resident");
@@ -377,6 +411,7 @@ impl App {
                 let clf = self.classifier(conn.get().await?, loc.community_id).await?;
                 clf.suggest(&description, rules.policy.min_confidence)
                     .map(|p| p.category)
+                    .or_else(|| vouched.then(|| "other".to_owned()))
                     .ok_or_else(|| AppError::invalid("category", "choose a category"))?
             }
         };
@@ -486,25 +521,50 @@ impl App {
         let open311_token =
             (input.channel == Channel::Open311).then(|| format!("{:032x}", rand::random::<u128>()));
         drop(conn);
-        rec.id = self
-            .requests
-            .intake
-            .write(
-                &self.db,
-                group_commit::Pending {
-                    actor: actor.clone(),
-                    role,
-                    rec: rec.clone(),
-                    step,
-                    now,
-                    open311_token: open311_token.clone(),
-                },
-            )
-            .await?;
-        cache.add_candidate(
+        Ok(PreparedRequest {
+            submitted: Submitted {
+                id: RequestId(0),
+                number: String::new(),
+                routed,
+                deadlines,
+                duplicates,
+                open311_token: open311_token.clone(),
+                version: 1,
+            },
+            utc_offset_minutes: rules.calendar.utc_offset_minutes(),
+            pending: group_commit::Pending {
+                actor: actor.clone(),
+                role,
+                rec,
+                step,
+                now,
+                open311_token,
+            },
+        })
+    }
+
+    /// Writes a prepared request on the caller's transaction (with its first timeline
+    /// line and audit entry); call [`App::request_written`] once it commits.
+    pub(crate) async fn write_prepared_request(
+        conn: &mut AnyConnection,
+        prepared: &PreparedRequest,
+    ) -> AppResult<RequestId> {
+        group_commit::write_one(conn, &prepared.pending).await
+    }
+
+    /// What intake answers once the prepared request was written with `id`; it joins
+    /// the community's duplicate candidates.
+    pub(crate) fn request_written(
+        &self,
+        rec: &RequestRecord,
+        submitted: Submitted,
+        utc_offset_minutes: i32,
+        id: RequestId,
+    ) -> Submitted {
+        self.requests.intake_cache.add_candidate(
             rec.community_id,
             CandidateRow {
-                id: rec.id,
+                id,
                 category: rec.category.clone(),
                 description: rec.description.clone(),
                 building_id: rec.building_id,
@@ -514,15 +574,11 @@ impl App {
             },
             usize::try_from(DUPLICATE_CANDIDATES).unwrap_or(0),
         );
-        Ok(Submitted {
-            id: rec.id,
-            number: public_number(rec.id, received, rules.calendar.utc_offset_minutes()),
-            routed,
-            deadlines,
-            duplicates,
-            open311_token,
-            version: 1,
-        })
+        Submitted {
+            id,
+            number: public_number(id, rec.created_at, utc_offset_minutes),
+            ..submitted
+        }
     }
 
     /// Suggested categories for free text, learned from the community's own history

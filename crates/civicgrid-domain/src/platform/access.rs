@@ -189,6 +189,13 @@ pub enum Permission {
     ViewParticipation,
     /// Enter paper and door-to-door ballots and proxies for voters in the scope.
     RecordBallots,
+    /// Set visit policies, pair vulnerable residents with carers, reassign and end
+    /// pairings in the scope (a grid worker in their grid). A carer who holds no such
+    /// role sees and logs visits only for the pairings they are a carer on.
+    ManageCare,
+    /// Follow care in the scope: coverage boards, due lists, alerts and care records
+    /// (a visit's notes only to the carers, the grid worker and the community's staff).
+    ViewCare,
 }
 
 /// The role × permission table, a row per permission: the roles that hold it, inside
@@ -221,6 +228,8 @@ pub const HOLDERS: &[(Permission, &[Role])] = {
         (ManageParticipation,    &[CommunityStaff, StreetAdmin, SystemAdmin]),
         (ViewParticipation,      &[GridWorker, CommunityStaff, StreetAdmin, Auditor, SystemAdmin, OwnersCommittee]),
         (RecordBallots,          &[GridWorker, CommunityStaff, SystemAdmin, OwnersCommittee]),
+        (ManageCare,             &[GridWorker, CommunityStaff, StreetAdmin]),
+        (ViewCare,               &[GridWorker, CommunityStaff, StreetAdmin, Auditor]),
     ]
 };
 
@@ -370,8 +379,8 @@ mod tests {
             assert!(!HOLDERS[..i].iter().any(|(q, _)| q == p), "{p:?} twice");
             assert!(!roles.is_empty(), "{p:?} held by nobody");
         }
-        // One row for each of the 23 permissions.
-        assert_eq!(HOLDERS.len(), 23);
+        // One row for each of the 25 permissions.
+        assert_eq!(HOLDERS.len(), 25);
         assert_eq!(Role::SystemAdmin.permissions().count(), 22);
     }
 

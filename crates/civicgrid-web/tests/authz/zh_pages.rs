@@ -13,7 +13,7 @@ use super::{Rule, case_request, cases};
 
 /// Routes that answer something other than a page (files, streams, redirects).
 fn is_page(path: &str) -> bool {
-    const NOT_PAGES: [&str; 15] = [
+    const NOT_PAGES: [&str; 16] = [
         "/api",
         "/open311",
         "/static",
@@ -26,6 +26,7 @@ fn is_page(path: &str) -> bool {
         "/participation/ballot-scans/",
         "/commitments/photos/",
         "/notice-attachments/",
+        "/care/photos/",
         "/map.svg",
         "/ledger/export",
         "/rejects",

@@ -38,6 +38,9 @@ pub struct Fixture {
     pub participation: [ParticipationFixture; 2],
     /// Notices: a published public notice of each community and a household's receipt.
     pub notices: [NoticeFixture; 2],
+    /// Care: a pairing in each grid with a visit (notes and a photo), a carer to
+    /// replace and who replaces them, and a second resident holding a care tag.
+    pub care: [CareFixture; 2],
     _dir: tempfile::TempDir,
 }
 
@@ -180,6 +183,7 @@ impl Fixture {
         ALL.iter()
             .map(|r| format!("as-{}", r.as_str().replace('_', "-")))
             .chain(["resident-in".to_owned(), "resident-out".to_owned()])
+            .chain(["relief-in".to_owned(), "relief-out".to_owned()])
             .collect()
     }
 
@@ -203,9 +207,11 @@ impl Fixture {
         };
         let mut cookies = HashMap::new();
         let mut responder = 0;
+        let mut ids: HashMap<Role, i64> = HashMap::new();
         for role in ALL {
             let name = format!("as-{}", role.as_str().replace('_', "-"));
             let id = user(&app, &name, *role, scope_of(*role)).await;
+            ids.insert(*role, id);
             if *role == Responder {
                 responder = id;
             }
@@ -239,8 +245,20 @@ impl Fixture {
             notice_fixture(&app, community[0]).await,
             notice_fixture(&app, community[1]).await,
         ];
+        let care = [
+            care_fixture(
+                &app,
+                grid[0],
+                community[0],
+                vec![ids[&Volunteer], ids[&GridWorker], resident[0]],
+                0,
+            )
+            .await,
+            care_fixture(&app, grid[1], community[1], vec![resident[1]], 1).await,
+        ];
         let router = build_router(AppState::new(app.clone(), WebConfig::default()));
         Fixture {
+            care,
             router,
             app,
             cookies,
@@ -776,4 +794,123 @@ async fn deliberation_fixture(
     .unwrap();
     d::add_item(tx, meeting, None, "春季绿化").await.unwrap();
     (proposal, comment, photo, meeting)
+}
+
+/// Care subjects of one side: a pairing of a resident living alone with `carers` (the
+/// last of whom is the one to replace), a visit by the first carer with notes and a
+/// photo, an account to take over, and a second resident holding a care tag.
+#[derive(Clone, Copy, Default)]
+pub struct CareFixture {
+    pub pairing: i64,
+    pub visit: i64,
+    pub photo: i64,
+    pub carer: i64,
+    pub away: i64,
+    pub new_carer: i64,
+    pub resident2: i64,
+}
+
+async fn care_fixture(
+    app: &App,
+    grid: i64,
+    community: i64,
+    carers: Vec<i64>,
+    side: usize,
+) -> CareFixture {
+    use civicgrid_app::care::pairings::NewPairing;
+    use civicgrid_app::care::visits::NewVisit;
+    use civicgrid_app::domain::care::visits::{Mode, Outcome};
+    use civicgrid_app::ledger::ResidentInput;
+    use civicgrid_store::care::visits::{VisitPhoto, insert_photo};
+    let sys = Actor::system();
+    let room = app
+        .add_room(&sys, grid, "1", "1", "103", Some(1))
+        .await
+        .unwrap();
+    let household = app
+        .add_household(&sys, room, "owner", Some("60"))
+        .await
+        .unwrap();
+    let add = |name: &str, relation: &str, tag: &str| ResidentInput {
+        household_id: household,
+        name: name.into(),
+        gender: Some("female".into()),
+        birth_date: Some("1940-05-06".into()),
+        id_number: None,
+        phone: None,
+        relation: relation.into(),
+        residence_status: None,
+        tags: vec![tag.into()],
+    };
+    let resident = app
+        .add_resident(&sys, &add("赵奶奶", "head", "elderly_alone"), None)
+        .await
+        .unwrap();
+    let resident2 = app
+        .add_resident(&sys, &add("钱爷爷", "spouse", "low_income"), None)
+        .await
+        .unwrap();
+    let name = if side == 0 { "relief-in" } else { "relief-out" };
+    let new_carer = user(app, name, Volunteer, community).await;
+    let p = app
+        .pair_for_care(
+            &sys,
+            NewPairing {
+                resident_id: Some(resident),
+                household_id: None,
+                carers: carers.clone(),
+                cadence_days: None,
+                mode: None,
+            },
+        )
+        .await
+        .unwrap();
+    let mut conn = app.db().read().await.unwrap();
+    let first = accounts::get_user(&mut conn, carers[0]).await.unwrap();
+    drop(conn);
+    let carer = app.actor_of_account(&sys, &first.username).await.unwrap();
+    let logged = app
+        .log_visit(
+            &carer,
+            NewVisit {
+                pairing_id: p.id,
+                visited_at: None,
+                mode: Mode::InPerson,
+                outcome: Outcome::Well,
+                notes: "血压正常".into(),
+                photo: None,
+                help: String::new(),
+                category: None,
+            },
+        )
+        .await
+        .unwrap();
+    let mut tx = app.db().begin_write().await.unwrap();
+    let photo = insert_photo(
+        &mut tx,
+        &VisitPhoto {
+            id: 0,
+            visit_id: logged.visit.id,
+            content_type: "image/png".into(),
+            byte_len: 0,
+            sha256: "00".into(),
+            width: Some(1),
+            height: Some(1),
+            uploaded_by: Some(carers[0]),
+            uploaded_at: 0,
+        },
+        b"not really a png",
+    )
+    .await
+    .unwrap();
+    civicgrid_store::commit(tx).await.unwrap();
+    CareFixture {
+        pairing: p.id,
+        visit: logged.visit.id,
+        photo,
+        carer: carers[0],
+        away: *carers.last().unwrap(),
+        new_carer,
+        resident2,
+    }
 }

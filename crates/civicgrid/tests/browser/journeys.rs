@@ -430,6 +430,14 @@ fn grid_worker(w: &mut Walk) {
         .to_owned();
     w.open(&resident);
     w.open("/requests/queue?kind=mine");
+    // The weekly visit list on the phone: one visit overdue, logged in one tap.
+    w.open("/care/visits");
+    w.expect(
+        ".care-card.care-overdue form.care-log",
+        "an overdue visit to log",
+    );
+    w.submit(".care-card.care-overdue form.care-log");
+    w.expect(".alert.success", "the visit logged");
 }
 
 /// The street admin compares communities and looks at the public board.

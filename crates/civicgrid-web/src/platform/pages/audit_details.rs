@@ -63,6 +63,10 @@ fn code_prefix(key: &str) -> Option<&'static str> {
         "ballot_channel" => "vote-channel-",
         "choice" => "vote-choice-",
         "removal_reason" => "removal-reason-",
+        "mode" | "from_mode" => "care-mode-",
+        "alert_level" => "care-alert-",
+        "away_reason" => "care-away-",
+        "tag" | "with_tag" => "care-tag-",
         _ => return None,
     })
 }

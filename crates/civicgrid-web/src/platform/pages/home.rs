@@ -85,6 +85,11 @@ struct HomePage {
     votes: Option<Vec<crate::participation::pages::VoteLine>>,
     /// Commitments being delivered that the reader follows or delivers (落实事项).
     commitments: Option<Vec<crate::participation::pages::CommitmentCard>>,
+    /// Visits due for a carer: (overdue, today, this week), with the first cards.
+    care_visits: Option<(
+        (usize, usize, usize),
+        Vec<crate::care::pages::visits::DueCard>,
+    )>,
     /// Notices: unread ones addressed to the reader, and important ones with
     /// households still to tell (those who follow coverage).
     notices: Option<NoticeCard>,
@@ -123,6 +128,7 @@ async fn home(
         may_view_data_access: false,
         votes: None,
         commitments: None,
+        care_visits: None,
         notices: None,
         proposals: None,
     };
@@ -257,6 +263,19 @@ async fn home(
         .collect();
     if !live.is_empty() {
         page.commitments = Some(live);
+    }
+    // A carer sees the visits due; anyone else with none due sees nothing.
+    let due = st.app.my_care_visits(actor).await?;
+    if !due.items.is_empty() {
+        use civicgrid_app::domain::care::visits::Due;
+        let counts = (
+            due.count(Due::Overdue),
+            due.count(Due::Today),
+            due.count(Due::ThisWeek),
+        );
+        let mut cards = crate::care::pages::visits::cards(&ctx, &due);
+        cards.truncate(5);
+        page.care_visits = Some((counts, cards));
     }
     page.notices = Some(notice_card(&st, &ctx, actor).await?);
     if has(Role::Resident) || may_reach(actor, Permission::ViewParticipation) {

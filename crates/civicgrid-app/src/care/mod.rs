@@ -1,0 +1,7 @@
+//! Care and volunteers: use cases.
+
+pub mod alerts;
+pub mod coverage;
+pub mod pairings;
+pub mod policies;
+pub mod visits;
