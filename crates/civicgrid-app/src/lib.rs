@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod authz;
+pub mod care;
 mod error;
 pub mod ledger;
 pub mod participation;

@@ -1,6 +1,7 @@
 //! Pure types and rules of community governance. No I/O, no async.
 #![forbid(unsafe_code)]
 
+pub mod care;
 pub mod geo;
 pub mod ledger;
 pub mod participation;

@@ -6,6 +6,7 @@
 //! backends (`$1` placeholders, `RETURNING`, BIGINT times in milliseconds).
 #![forbid(unsafe_code)]
 
+pub mod care;
 pub mod crypto;
 mod db;
 pub mod dialect;

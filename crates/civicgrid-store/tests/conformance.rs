@@ -107,5 +107,7 @@ mod unique;
 mod upgrades;
 #[path = "conformance/vote_rooms.rs"]
 mod vote_rooms;
+#[path = "conformance/volunteers.rs"]
+mod volunteers;
 #[path = "conformance/vote_totals.rs"]
 mod vote_totals;

@@ -189,6 +189,12 @@ pub enum Permission {
     ViewParticipation,
     /// Enter paper and door-to-door ballots and proxies for voters in the scope.
     RecordBallots,
+    /// Run volunteering in the scope: verify volunteers and add them from the ledger,
+    /// keep teams, publish activities, assign volunteers to shifts, confirm attendance
+    /// and correct hours.
+    ManageVolunteers,
+    /// See the volunteer registry, activities and hours in the scope.
+    ViewVolunteers,
 }
 
 /// The role × permission table, a row per permission: the roles that hold it, inside
@@ -221,6 +227,8 @@ pub const HOLDERS: &[(Permission, &[Role])] = {
         (ManageParticipation,    &[CommunityStaff, StreetAdmin, SystemAdmin]),
         (ViewParticipation,      &[GridWorker, CommunityStaff, StreetAdmin, Auditor, SystemAdmin, OwnersCommittee]),
         (RecordBallots,          &[GridWorker, CommunityStaff, SystemAdmin, OwnersCommittee]),
+        (ManageVolunteers,       &[GridWorker, CommunityStaff, StreetAdmin, SystemAdmin]),
+        (ViewVolunteers,         &[GridWorker, CommunityStaff, StreetAdmin, Auditor, SystemAdmin]),
     ]
 };
 
@@ -370,9 +378,9 @@ mod tests {
             assert!(!HOLDERS[..i].iter().any(|(q, _)| q == p), "{p:?} twice");
             assert!(!roles.is_empty(), "{p:?} held by nobody");
         }
-        // One row for each of the 23 permissions.
-        assert_eq!(HOLDERS.len(), 23);
-        assert_eq!(Role::SystemAdmin.permissions().count(), 22);
+        // One row for each of the 25 permissions.
+        assert_eq!(HOLDERS.len(), 25);
+        assert_eq!(Role::SystemAdmin.permissions().count(), 24);
     }
 
     #[test]
