@@ -19,6 +19,7 @@ pub mod routes;
 pub mod state;
 mod static_files;
 
+mod care;
 mod ledger;
 mod participation;
 mod platform;

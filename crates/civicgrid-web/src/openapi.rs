@@ -30,6 +30,7 @@ use crate::state::AppState;
         (name = "ledger", description = "The household ledger; personal data masked unless unmasked with a purpose"),
         (name = "requests", description = "Resident requests: intake, transitions, ratings, comments, photos, flags, work queues, inbox, policy"),
         (name = "participation", description = "Co-governance: estates, votes, paper ballots and proxies, the tally by art. 278, published results"),
+        (name = "volunteers", description = "Volunteers: the registry, activities and shifts, sign-ups and attendance, the hours ledger"),
     ),
 )]
 pub struct ApiDoc;
@@ -243,6 +244,8 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(crate::ledger::api::Api::openapi());
     doc.merge(crate::requests::api::Api::openapi());
     doc.merge(crate::participation::api::Api::openapi());
+    doc.merge(crate::care::api::volunteers::Api::openapi());
+    doc.merge(crate::care::api::activities::Api::openapi());
     Security.modify(&mut doc);
     ErrorResponses.modify(&mut doc);
     Constraints.modify(&mut doc);

@@ -11,16 +11,15 @@
 
 use chrono::{NaiveDate, NaiveTime};
 use civicgrid_domain::care::activities::{
-    ActivitySpec, ActivityState, Attendance, MAX_SHIFTS, ShiftSpec, SignupState,
-    check_attendance, check_signup, within_reach,
+    ActivitySpec, ActivityState, Attendance, MAX_SHIFTS, ShiftSpec, SignupState, check_attendance,
+    check_signup, within_reach,
 };
-use civicgrid_domain::care::hours::EntryKind;
+use civicgrid_domain::care::hours::{EntryKind, format_hours};
 use civicgrid_domain::care::volunteers::Status;
 use civicgrid_domain::platform::access::{Actor, Permission};
 use civicgrid_domain::platform::org::{NodeKind, OrgPath};
-use civicgrid_store::care::activities::{
-    self as repo, ActivityRecord, ShiftRecord, SignupRecord,
-};
+use civicgrid_domain::privacy::mask_name;
+use civicgrid_store::care::activities::{self as repo, ActivityRecord, ShiftRecord, SignupRecord};
 use civicgrid_store::care::hours::{self as hours_repo, HoursEntry};
 use civicgrid_store::care::volunteers::{self as vol_repo, VolunteerRecord};
 use civicgrid_store::platform::org;
@@ -147,7 +146,11 @@ async fn load(conn: &mut AnyConnection, id: i64) -> AppResult<ActivityRecord> {
 }
 
 /// The shift `shift_id` of activity `a`, or an error on `shift`.
-async fn shift_of(conn: &mut AnyConnection, a: &ActivityRecord, shift_id: i64) -> AppResult<ShiftRecord> {
+async fn shift_of(
+    conn: &mut AnyConnection,
+    a: &ActivityRecord,
+    shift_id: i64,
+) -> AppResult<ShiftRecord> {
     match repo::get_shift(conn, shift_id).await {
         Ok(s) if s.activity_id == a.id => Ok(s),
         _ => Err(AppError::NotFound("shift")),
@@ -247,7 +250,11 @@ async fn take_place(
     assigned_by: Option<i64>,
     now: i64,
 ) -> AppResult<SignupRecord> {
-    let field = if assigned_by.is_some() { "volunteer_id" } else { "activity" };
+    let field = if assigned_by.is_some() {
+        "volunteer_id"
+    } else {
+        "activity"
+    };
     if !v.status.serves() {
         return Err(AppError::invalid(
             field,
@@ -270,7 +277,8 @@ async fn take_place(
             "the volunteer holds a place on this shift already",
         ));
     }
-    check_signup(a.state, shift.starts_at <= now, shift.taken, shift.slots).map_err(domain_error)?;
+    check_signup(a.state, shift.starts_at <= now, shift.taken, shift.slots)
+        .map_err(domain_error)?;
     if !repo::take_slot(conn, shift.id).await? {
         return Err(AppError::invalid("shift", "the shift is full"));
     }
@@ -286,7 +294,11 @@ async fn take_place(
 
 impl App {
     /// Publishes an activity with its shifts at a community or grid the actor manages.
-    pub async fn create_activity(&self, actor: &Actor, new: NewActivity) -> AppResult<ActivityRecord> {
+    pub async fn create_activity(
+        &self,
+        actor: &Actor,
+        new: NewActivity,
+    ) -> AppResult<ActivityRecord> {
         let spec = new.spec.check().map_err(domain_error)?;
         if new.shifts.is_empty() {
             return Err(AppError::invalid("shifts", "give at least one shift"));
@@ -302,7 +314,7 @@ impl App {
         require_somewhere(actor, Permission::ManageVolunteers)?;
         let now = now_ms();
         let mut tx = self.db.begin_write().await?;
-        let wrong = || AppError::invalid("node_id", "choose a community or grid you run");
+        let wrong = || AppError::invalid("scope_id", "choose a community or grid you run");
         let node = org::get(&mut tx, new.node_id).await.map_err(|_| wrong())?;
         if !matches!(node.kind, NodeKind::Community | NodeKind::Grid)
             || !actor.can(Permission::ManageVolunteers, &node.path)
@@ -361,10 +373,19 @@ impl App {
         let mut tx = self.db.begin_write().await?;
         let a = managed(&mut tx, actor, id).await?;
         if a.state == ActivityState::Cancelled {
-            return Err(AppError::Conflict("the activity was cancelled already".into()));
+            return Err(AppError::Conflict(
+                "the activity was cancelled already".into(),
+            ));
         }
         repo::set_activity_state(&mut tx, a.id, ActivityState::Cancelled, now).await?;
-        log(&mut tx, actor, &a, "activity.cancel", serde_json::json!({ "title": a.title })).await?;
+        log(
+            &mut tx,
+            actor,
+            &a,
+            "activity.cancel",
+            serde_json::json!({ "title": a.title }),
+        )
+        .await?;
         commit(tx).await?;
         Ok(())
     }
@@ -444,7 +465,9 @@ impl App {
                     });
                 }
             }
-            let open_mine = mine.as_ref().is_none_or(|m| m.state == SignupState::Withdrawn);
+            let open_mine = mine
+                .as_ref()
+                .is_none_or(|m| m.state == SignupState::Withdrawn);
             views.push(ShiftView {
                 may_sign_up: reach
                     && a.state == ActivityState::Published
@@ -475,7 +498,8 @@ impl App {
             };
             let community = org::get(&mut conn, a.community_id).await?;
             for v in vol_repo::list_volunteers(&mut conn, &community.path, &filter, 500).await? {
-                if within_reach(&a.scope, &v.area) && actor.can(Permission::ViewVolunteers, &v.scope)
+                if within_reach(&a.scope, &v.area)
+                    && actor.can(Permission::ViewVolunteers, &v.scope)
                 {
                     let grid = v.scope.ids().last().copied().unwrap_or(0);
                     assignable.push((v.id, v.name.clone(), names.of(&mut conn, grid).await?));
@@ -516,7 +540,7 @@ impl App {
             actor,
             &a,
             "activity.sign_up",
-            serde_json::json!({ "volunteer": v.id, "on": on, "time": time }),
+            serde_json::json!({ "volunteer": mask_name(&v.name), "on": on, "time": time }),
         )
         .await?;
         commit(tx).await?;
@@ -541,7 +565,10 @@ impl App {
             .await?
             .filter(|p| p.state == SignupState::SignedUp)
         else {
-            return Err(AppError::invalid("shift", "you hold no place on this shift"));
+            return Err(AppError::invalid(
+                "shift",
+                "you hold no place on this shift",
+            ));
         };
         if shift.starts_at <= now {
             return Err(AppError::invalid("shift", "the shift has already started"));
@@ -554,7 +581,7 @@ impl App {
             actor,
             &a,
             "activity.withdraw",
-            serde_json::json!({ "volunteer": v.id, "on": on, "time": time }),
+            serde_json::json!({ "volunteer": mask_name(&v.name), "on": on, "time": time }),
         )
         .await?;
         commit(tx).await?;
@@ -587,7 +614,7 @@ impl App {
             actor,
             &a,
             "activity.assign",
-            serde_json::json!({ "volunteer": v.id, "on": on, "time": time }),
+            serde_json::json!({ "volunteer": mask_name(&v.name), "on": on, "time": time }),
         )
         .await?;
         commit(tx).await?;
@@ -625,7 +652,9 @@ impl App {
         };
         repo::set_signup_state(&mut tx, place.id, to, minutes, actor.user_id, now).await?;
         match (place.state, to) {
-            (SignupState::SignedUp, SignupState::Absent) => repo::free_slot(&mut tx, shift.id).await?,
+            (SignupState::SignedUp, SignupState::Absent) => {
+                repo::free_slot(&mut tx, shift.id).await?
+            }
             (SignupState::Absent, SignupState::Attended) => {
                 repo::take_slot(&mut tx, shift.id).await?;
             }
@@ -652,6 +681,7 @@ impl App {
                 .await?,
             );
         }
+        let who = vol_repo::get_volunteer(&mut tx, place.volunteer_id).await?;
         let (on, time) = shift_details(&shift);
         log(
             &mut tx,
@@ -659,8 +689,8 @@ impl App {
             &a,
             "activity.attendance",
             serde_json::json!({
-                "volunteer": place.volunteer_id, "on": on, "time": time,
-                "outcome": to.code(), "minutes": minutes, "entry": entry,
+                "volunteer": mask_name(&who.name), "on": on, "time": time,
+                "attendance": to.code(), "hours": minutes.map(format_hours), "entry": entry,
             }),
         )
         .await?;

@@ -4,7 +4,7 @@
 //! [`civicgrid_domain::care::hours`]). A volunteer reads their upcoming shifts, hours
 //! by year, the entries and a printable certificate.
 
-use civicgrid_domain::care::hours::{EntryKind, by_year, check_correction};
+use civicgrid_domain::care::hours::{EntryKind, by_year, check_correction, format_hours};
 use civicgrid_domain::platform::access::Actor;
 use civicgrid_store::care::activities as act_repo;
 use civicgrid_store::care::hours::{self as repo, HoursEntry};
@@ -35,7 +35,10 @@ pub struct HoursLedger {
 }
 
 /// The hours ledger of volunteer `volunteer_id`.
-pub(crate) async fn ledger_of(conn: &mut AnyConnection, volunteer_id: i64) -> AppResult<HoursLedger> {
+pub(crate) async fn ledger_of(
+    conn: &mut AnyConnection,
+    volunteer_id: i64,
+) -> AppResult<HoursLedger> {
     let entries = repo::entries_of(conn, volunteer_id).await?;
     let years = by_year(entries.iter().map(|e| (e.served_on, e.minutes)));
     let total = entries.iter().map(|e| e.minutes).sum();
@@ -158,7 +161,8 @@ impl App {
         let signup = act_repo::get_signup(&mut tx, original.signup_id).await?;
         let shift = act_repo::get_shift(&mut tx, signup.shift_id).await?;
         let current = repo::minutes_of_signup(&mut tx, signup.id).await?;
-        check_correction(delta, current, shift.minutes(), reason.as_deref()).map_err(domain_error)?;
+        check_correction(delta, current, shift.minutes(), reason.as_deref())
+            .map_err(domain_error)?;
         let id = repo::append_entry(
             &mut tx,
             &HoursEntry {
@@ -182,7 +186,7 @@ impl App {
             "volunteer.hours_correction",
             reason.as_deref(),
             serde_json::json!({
-                "entry": id, "corrects": original.id, "minutes": delta,
+                "entry": id, "corrects": original.id, "hours": format_hours(delta),
                 "on": original.served_on.format("%Y-%m-%d").to_string(),
             }),
         )
@@ -192,7 +196,11 @@ impl App {
     }
 
     /// The hours ledger of a volunteer the actor may see.
-    pub async fn volunteer_hours(&self, actor: &Actor, volunteer_id: i64) -> AppResult<HoursLedger> {
+    pub async fn volunteer_hours(
+        &self,
+        actor: &Actor,
+        volunteer_id: i64,
+    ) -> AppResult<HoursLedger> {
         let mut conn = self.db.read().await?;
         let v = super::volunteers::in_sight(&mut conn, actor, volunteer_id).await?;
         ledger_of(&mut conn, v.id).await

@@ -8,6 +8,7 @@ use civicgrid_domain::care::teams::TeamSpec;
 use civicgrid_domain::care::volunteers::Status;
 use civicgrid_domain::platform::access::{Actor, Permission};
 use civicgrid_domain::platform::org::{NodeKind, OrgPath};
+use civicgrid_domain::privacy::mask_name;
 use civicgrid_store::care::teams::{self as repo, TeamRecord};
 use civicgrid_store::care::volunteers::{self as vol_repo, VolunteerRecord};
 use civicgrid_store::platform::org;
@@ -80,7 +81,10 @@ async fn load(conn: &mut AnyConnection, id: i64) -> AppResult<TeamRecord> {
 async fn members(conn: &mut AnyConnection, team: i64) -> AppResult<Vec<(VolunteerRecord, bool)>> {
     let mut out = Vec::new();
     for m in repo::members_of(conn, team).await? {
-        out.push((vol_repo::get_volunteer(conn, m.volunteer_id).await?, m.leader != 0));
+        out.push((
+            vol_repo::get_volunteer(conn, m.volunteer_id).await?,
+            m.leader != 0,
+        ));
     }
     Ok(out)
 }
@@ -92,14 +96,20 @@ fn of_community(team: &TeamRecord, v: &VolunteerRecord) -> bool {
 
 impl App {
     /// Creates a team in a community the actor manages.
-    pub async fn create_team(&self, actor: &Actor, community_id: i64, spec: TeamSpec) -> AppResult<TeamRecord> {
+    pub async fn create_team(
+        &self,
+        actor: &Actor,
+        community_id: i64,
+        spec: TeamSpec,
+    ) -> AppResult<TeamRecord> {
         let spec = spec.check().map_err(domain_error)?;
         require_somewhere(actor, Permission::ManageVolunteers)?;
         let now = now_ms();
         let mut tx = self.db.begin_write().await?;
         let wrong = || AppError::invalid("community_id", "choose a community you run");
         let node = org::get(&mut tx, community_id).await.map_err(|_| wrong())?;
-        if node.kind != NodeKind::Community || !actor.can(Permission::ManageVolunteers, &node.path) {
+        if node.kind != NodeKind::Community || !actor.can(Permission::ManageVolunteers, &node.path)
+        {
             return Err(wrong());
         }
         let mut t = TeamRecord {
@@ -122,7 +132,7 @@ impl App {
                 target_id: t.id.to_string(),
                 scope: Some(&t.scope),
                 reason: None,
-                details: serde_json::json!({ "name": t.name, "kind": t.kind.code() }),
+                details: serde_json::json!({ "name": t.name, "team_kind": t.kind.code() }),
             },
         )
         .await?;
@@ -149,7 +159,12 @@ impl App {
             &t.scope,
             || AppError::NotFound("team"),
         )?;
-        let wrong = || AppError::invalid("volunteer_id", "choose a verified volunteer of this community");
+        let wrong = || {
+            AppError::invalid(
+                "volunteer_id",
+                "choose a verified volunteer of this community",
+            )
+        };
         let v = vol_repo::get_volunteer(&mut tx, volunteer_id)
             .await
             .map_err(|_| wrong())?;
@@ -163,13 +178,19 @@ impl App {
                     return Err(wrong());
                 }
                 if member && change == MemberChange::Add {
-                    return Err(AppError::invalid("volunteer_id", "already a member of this team"));
+                    return Err(AppError::invalid(
+                        "volunteer_id",
+                        "already a member of this team",
+                    ));
                 }
                 repo::put_member(&mut tx, t.id, v.id, change == MemberChange::Lead, now).await?;
             }
             MemberChange::Unlead | MemberChange::Remove => {
                 if !member {
-                    return Err(AppError::invalid("volunteer_id", "not a member of this team"));
+                    return Err(AppError::invalid(
+                        "volunteer_id",
+                        "not a member of this team",
+                    ));
                 }
                 if change == MemberChange::Remove {
                     repo::remove_member(&mut tx, t.id, v.id).await?;
@@ -188,7 +209,7 @@ impl App {
                 scope: Some(&t.scope),
                 reason: None,
                 details: serde_json::json!({
-                    "name": t.name, "volunteer": v.id, "change": change.code(),
+                    "name": t.name, "volunteer": mask_name(&v.name), "change": change.code(),
                 }),
             },
         )
@@ -225,7 +246,11 @@ impl App {
             out.push(TeamLine {
                 community_name: names.of(&mut conn, t.community_id).await?,
                 members: m.len(),
-                leaders: m.into_iter().filter(|(_, l)| *l).map(|(v, _)| v.name).collect(),
+                leaders: m
+                    .into_iter()
+                    .filter(|(_, l)| *l)
+                    .map(|(v, _)| v.name)
+                    .collect(),
                 team: t,
             });
         }

@@ -7,16 +7,16 @@
 //! them there. A resident acts only on their own entry. Every change is audited in its
 //! transaction.
 
-use civicgrid_domain::care::volunteers::{
-    Coverage, Profile, Status, check_move, may_sign_up,
-};
+use civicgrid_domain::care::volunteers::{Coverage, Profile, Status, check_move, may_sign_up};
 use civicgrid_domain::platform::access::{Actor, Permission};
 use civicgrid_domain::platform::org::{NodeKind, OrgPath};
 use civicgrid_store::care::volunteers::{self as repo, Filter, VolunteerRecord};
 use civicgrid_store::platform::org::{self, OrgNode};
 use civicgrid_store::{AnyConnection, commit, now_ms};
 
-pub use civicgrid_store::care::volunteers::{Filter as VolunteerFilter, VolunteerRecord as Volunteer};
+pub use civicgrid_store::care::volunteers::{
+    Filter as VolunteerFilter, VolunteerRecord as Volunteer,
+};
 
 use crate::authz::{Change, record, require_in_sight, require_somewhere};
 use crate::participation::deliberation::{Home, home_of};
@@ -153,8 +153,7 @@ fn area(coverage: Coverage, grid: (i64, &OrgPath), community: (i64, &OrgPath)) -
 
 fn profile_details(p: &Profile) -> serde_json::Value {
     serde_json::json!({
-        "skills": p.skills.iter().map(|s| s.code()).collect::<Vec<_>>().join(","),
-        "availability": p.availability.iter().map(|a| a.code()).collect::<Vec<_>>().join(","),
+        "skill_count": p.skills.len(),
         "vehicle": p.vehicle,
         "coverage": p.coverage.code(),
     })
@@ -188,7 +187,11 @@ impl App {
     /// resident not yet in the registry (or declined before) is added as pending; one
     /// already in it keeps where they stand. The account must be linked to a living
     /// ledger record.
-    pub async fn volunteer_sign_up(&self, actor: &Actor, profile: Profile) -> AppResult<VolunteerRecord> {
+    pub async fn volunteer_sign_up(
+        &self,
+        actor: &Actor,
+        profile: Profile,
+    ) -> AppResult<VolunteerRecord> {
         let profile = profile.check().map_err(domain_error)?;
         let now = now_ms();
         let mut tx = self.db.begin_write().await?;
@@ -240,10 +243,25 @@ impl App {
                 v.version = repo::update_volunteer(&mut tx, &v)
                     .await?
                     .ok_or_else(stale)?;
-                (v, if again { "volunteer.sign_up" } else { "volunteer.profile" })
+                (
+                    v,
+                    if again {
+                        "volunteer.sign_up"
+                    } else {
+                        "volunteer.profile"
+                    },
+                )
             }
         };
-        log(&mut tx, actor, &v, action, None, profile_details(&v.profile)).await?;
+        log(
+            &mut tx,
+            actor,
+            &v,
+            action,
+            None,
+            profile_details(&v.profile),
+        )
+        .await?;
         commit(tx).await?;
         Ok(v)
     }
@@ -305,7 +323,15 @@ impl App {
             name: r.name.clone(),
         };
         v.id = repo::insert_volunteer(&mut tx, &v).await?;
-        log(&mut tx, actor, &v, "volunteer.add", None, profile_details(&v.profile)).await?;
+        log(
+            &mut tx,
+            actor,
+            &v,
+            "volunteer.add",
+            None,
+            profile_details(&v.profile),
+        )
+        .await?;
         commit(tx).await?;
         Ok(v)
     }
@@ -348,7 +374,11 @@ impl App {
     }
 
     /// The registry where the actor may see it, narrowed by `filter`, newest first.
-    pub async fn volunteers(&self, actor: &Actor, filter: &Filter) -> AppResult<Vec<VolunteerLine>> {
+    pub async fn volunteers(
+        &self,
+        actor: &Actor,
+        filter: &Filter,
+    ) -> AppResult<Vec<VolunteerLine>> {
         require_somewhere(actor, Permission::ViewVolunteers)?;
         let mut conn = self.db.read().await?;
         let scopes = actor
@@ -432,7 +462,10 @@ impl Names {
         if let Some(n) = self.0.get(&id) {
             return Ok(n.clone());
         }
-        let name = org::get(conn, id).await.map(|n| n.name_zh).unwrap_or_default();
+        let name = org::get(conn, id)
+            .await
+            .map(|n| n.name_zh)
+            .unwrap_or_default();
         self.0.insert(id, name.clone());
         Ok(name)
     }

@@ -57,6 +57,20 @@ pub fn menu(actor: &Actor) -> Vec<MenuLink> {
         false,
         resident || may_reach(actor, Permission::ViewParticipation),
     );
+    // Residents volunteer from their own page; staff keep the registry.
+    let volunteer = actor.assignments.iter().any(|a| a.role == Role::Volunteer);
+    add(
+        "nav-volunteering",
+        "/care/volunteer".into(),
+        false,
+        resident || volunteer,
+    );
+    add(
+        "nav-volunteers",
+        "/care/volunteers".into(),
+        false,
+        may_reach(actor, Permission::ViewVolunteers),
+    );
     add(
         "nav-ledger",
         "/ledger".into(),

@@ -85,7 +85,12 @@ impl ActivitySpec {
             100,
             "give a title of 1–100 characters",
         )?;
-        self.place = text("place", &self.place, 100, "say where to meet in 1–100 characters")?;
+        self.place = text(
+            "place",
+            &self.place,
+            100,
+            "say where to meet in 1–100 characters",
+        )?;
         self.description = self.description.trim().to_owned();
         if self.description.chars().count() > 2000 {
             return Err(bad(
@@ -314,7 +319,13 @@ mod tests {
             check_attendance(SignupState::Attended, Attendance::Absent, today, 60, today).is_err()
         );
         assert_eq!(
-            check_attendance(SignupState::Absent, Attendance::Attended(30), today, 60, today),
+            check_attendance(
+                SignupState::Absent,
+                Attendance::Attended(30),
+                today,
+                60,
+                today
+            ),
             Ok(SignupState::Attended)
         );
         assert!(SignupState::Attended.holds_slot() && !SignupState::Withdrawn.holds_slot());

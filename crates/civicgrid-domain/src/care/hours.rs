@@ -157,11 +157,15 @@ mod tests {
             "reason"
         );
         assert_eq!(
-            check_correction(-150, 120, 120, Some("x")).unwrap_err().message,
+            check_correction(-150, 120, 120, Some("x"))
+                .unwrap_err()
+                .message,
             "the correction would take the shift's hours below zero"
         );
         assert_eq!(
-            check_correction(30, 120, 120, Some("x")).unwrap_err().message,
+            check_correction(30, 120, 120, Some("x"))
+                .unwrap_err()
+                .message,
             "more hours than the shift lasts"
         );
     }

@@ -244,7 +244,10 @@ pub async fn get_shift(conn: &mut AnyConnection, id: i64) -> StoreResult<ShiftRe
 }
 
 /// The shifts of an activity, the earliest first.
-pub async fn shifts_of(conn: &mut AnyConnection, activity_id: i64) -> StoreResult<Vec<ShiftRecord>> {
+pub async fn shifts_of(
+    conn: &mut AnyConnection,
+    activity_id: i64,
+) -> StoreResult<Vec<ShiftRecord>> {
     let rows: Vec<ShiftRow> = sqlx::query_as(
         "SELECT id, activity_id, on_date, starts_at, ends_at, slots, taken \
          FROM volunteer_shifts WHERE activity_id = $1 ORDER BY starts_at, id",

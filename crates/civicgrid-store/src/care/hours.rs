@@ -97,7 +97,10 @@ pub async fn get_entry(conn: &mut AnyConnection, id: i64) -> StoreResult<HoursEn
 }
 
 /// A volunteer's entries, the latest first.
-pub async fn entries_of(conn: &mut AnyConnection, volunteer_id: i64) -> StoreResult<Vec<HoursEntry>> {
+pub async fn entries_of(
+    conn: &mut AnyConnection,
+    volunteer_id: i64,
+) -> StoreResult<Vec<HoursEntry>> {
     let rows: Vec<EntryRow> =
         sqlx::query_as(select_entries!("WHERE volunteer_id = $1 ORDER BY id DESC"))
             .bind(volunteer_id)
@@ -108,11 +111,12 @@ pub async fn entries_of(conn: &mut AnyConnection, volunteer_id: i64) -> StoreRes
 
 /// The minutes a place on a shift holds now: its entry and every correction.
 pub async fn minutes_of_signup(conn: &mut AnyConnection, signup_id: i64) -> StoreResult<i64> {
-    let m: Option<i64> =
-        sqlx::query_scalar("SELECT CAST(COALESCE(SUM(minutes), 0) AS BIGINT) FROM volunteer_hours \
-             WHERE signup_id = $1")
-            .bind(signup_id)
-            .fetch_one(conn)
-            .await?;
+    let m: Option<i64> = sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(minutes), 0) AS BIGINT) FROM volunteer_hours \
+             WHERE signup_id = $1",
+    )
+    .bind(signup_id)
+    .fetch_one(conn)
+    .await?;
     Ok(m.unwrap_or(0))
 }

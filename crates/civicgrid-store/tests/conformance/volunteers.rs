@@ -78,7 +78,12 @@ conformance!(
         let c = chain(&mut tx).await;
         let r1 = resident(&mut tx, c.grid.id, "张三").await;
         let r2 = resident(&mut tx, c.grid.id, "李四").await;
-        let e = entry(&c, r1, vec![Skill::FirstAid, Skill::Driving], Status::Pending);
+        let e = entry(
+            &c,
+            r1,
+            vec![Skill::FirstAid, Skill::Driving],
+            Status::Pending,
+        );
         let id = vols::insert_volunteer(&mut tx, &e).await.unwrap();
         let other = entry(&c, r2, vec![Skill::Legal], Status::Verified);
         vols::insert_volunteer(&mut tx, &other).await.unwrap();
@@ -149,12 +154,18 @@ conformance!(
         let c = chain(&mut tx).await;
         let r1 = resident(&mut tx, c.grid.id, "张三").await;
         let r2 = resident(&mut tx, c.grid.id, "李四").await;
-        let v1 = vols::insert_volunteer(&mut tx, &entry(&c, r1, vec![Skill::Repairs], Status::Verified))
-            .await
-            .unwrap();
-        let v2 = vols::insert_volunteer(&mut tx, &entry(&c, r2, vec![Skill::Repairs], Status::Verified))
-            .await
-            .unwrap();
+        let v1 = vols::insert_volunteer(
+            &mut tx,
+            &entry(&c, r1, vec![Skill::Repairs], Status::Verified),
+        )
+        .await
+        .unwrap();
+        let v2 = vols::insert_volunteer(
+            &mut tx,
+            &entry(&c, r2, vec![Skill::Repairs], Status::Verified),
+        )
+        .await
+        .unwrap();
         let a = ActivityRecord {
             id: 0,
             community_id: c.community.id,
@@ -187,7 +198,9 @@ conformance!(
         // One slot: the first takes it, the second finds the shift full.
         assert!(acts::take_slot(&mut tx, shift).await.unwrap());
         assert!(!acts::take_slot(&mut tx, shift).await.unwrap());
-        let p1 = acts::insert_signup(&mut tx, shift, v1, None, T0).await.unwrap();
+        let p1 = acts::insert_signup(&mut tx, shift, v1, None, T0)
+            .await
+            .unwrap();
         commit(tx).await.unwrap();
 
         let mut conn = db.read().await.unwrap();
@@ -195,7 +208,10 @@ conformance!(
         assert_eq!((s.taken, s.minutes()), (1, 120));
         assert_eq!(acts::shifts_of(&mut conn, aid).await.unwrap(), [s]);
         let got = acts::get_activity(&mut conn, aid).await.unwrap();
-        assert_eq!((got.title.as_str(), got.skills.clone()), ("义务维修", vec![Skill::Repairs]));
+        assert_eq!(
+            (got.title.as_str(), got.skills.clone()),
+            ("义务维修", vec![Skill::Repairs])
+        );
         assert_eq!(
             acts::list_activities(&mut conn, &c.community.path, 10)
                 .await
@@ -225,10 +241,21 @@ conformance!(
                 .unwrap()
                 .is_empty()
         );
-        let mine = acts::signup_of(&mut conn, shift, v1).await.unwrap().unwrap();
+        let mine = acts::signup_of(&mut conn, shift, v1)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(mine.state, SignupState::SignedUp);
-        assert!(acts::signup_of(&mut conn, shift, v2).await.unwrap().is_none());
-        assert_eq!(acts::signups_of_shift(&mut conn, shift).await.unwrap(), [mine.clone()]);
+        assert!(
+            acts::signup_of(&mut conn, shift, v2)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert_eq!(
+            acts::signups_of_shift(&mut conn, shift).await.unwrap(),
+            [mine.clone()]
+        );
         assert_eq!(
             acts::signups_of_volunteer(&mut conn, v1, 10).await.unwrap(),
             [mine]
@@ -236,9 +263,16 @@ conformance!(
         drop(conn);
 
         let mut tx = db.begin_write().await.unwrap();
-        acts::set_signup_state(&mut tx, p1, SignupState::Attended, Some(90), None, T0 + 3 * HOUR)
-            .await
-            .unwrap();
+        acts::set_signup_state(
+            &mut tx,
+            p1,
+            SignupState::Attended,
+            Some(90),
+            None,
+            T0 + 3 * HOUR,
+        )
+        .await
+        .unwrap();
         acts::free_slot(&mut tx, shift).await.unwrap();
         acts::set_activity_state(&mut tx, aid, ActivityState::Cancelled, T0 + 4 * HOUR)
             .await
@@ -288,10 +322,19 @@ conformance!(
             ActivityState::Cancelled
         );
         let entries = hours::entries_of(&mut conn, v1).await.unwrap();
-        assert_eq!(entries.iter().map(|e| e.id).collect::<Vec<_>>(), [fix, first]);
-        assert_eq!(hours::get_entry(&mut conn, fix).await.unwrap().corrects_id, Some(first));
+        assert_eq!(
+            entries.iter().map(|e| e.id).collect::<Vec<_>>(),
+            [fix, first]
+        );
+        assert_eq!(
+            hours::get_entry(&mut conn, fix).await.unwrap().corrects_id,
+            Some(first)
+        );
         assert_eq!(hours::minutes_of_signup(&mut conn, p1).await.unwrap(), 60);
-        assert_eq!(hours::minutes_of_signup(&mut conn, p1 + 100).await.unwrap(), 0);
+        assert_eq!(
+            hours::minutes_of_signup(&mut conn, p1 + 100).await.unwrap(),
+            0
+        );
     }
 );
 
@@ -299,9 +342,12 @@ conformance!(teams_keep_their_members_and_leaders, |db: Db| async move {
     let mut tx = db.begin_write().await.unwrap();
     let c = chain(&mut tx).await;
     let r1 = resident(&mut tx, c.grid.id, "张三").await;
-    let v1 = vols::insert_volunteer(&mut tx, &entry(&c, r1, vec![Skill::Tutoring], Status::Verified))
-        .await
-        .unwrap();
+    let v1 = vols::insert_volunteer(
+        &mut tx,
+        &entry(&c, r1, vec![Skill::Tutoring], Status::Verified),
+    )
+    .await
+    .unwrap();
     let t = TeamRecord {
         id: 0,
         community_id: c.community.id,
@@ -313,14 +359,27 @@ conformance!(teams_keep_their_members_and_leaders, |db: Db| async move {
         created_at: T0,
     };
     let tid = teams::insert_team(&mut tx, &t).await.unwrap();
-    assert!(teams::put_member(&mut tx, tid, v1, false, T0).await.unwrap());
+    assert!(
+        teams::put_member(&mut tx, tid, v1, false, T0)
+            .await
+            .unwrap()
+    );
     // Again: the member is made a leader, not added twice.
     assert!(!teams::put_member(&mut tx, tid, v1, true, T0).await.unwrap());
     commit(tx).await.unwrap();
 
     let mut conn = db.read().await.unwrap();
-    assert_eq!(teams::get_team(&mut conn, tid).await.unwrap().name, "3栋志愿服务队");
-    assert_eq!(teams::list_teams(&mut conn, &c.city.path).await.unwrap().len(), 1);
+    assert_eq!(
+        teams::get_team(&mut conn, tid).await.unwrap().name,
+        "3栋志愿服务队"
+    );
+    assert_eq!(
+        teams::list_teams(&mut conn, &c.city.path)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     let m = teams::members_of(&mut conn, tid).await.unwrap();
     assert_eq!((m.len(), m[0].leader), (1, 1));
     let of = teams::teams_of_volunteer(&mut conn, v1).await.unwrap();

@@ -63,6 +63,11 @@ fn code_prefix(key: &str) -> Option<&'static str> {
         "ballot_channel" => "vote-channel-",
         "choice" => "vote-choice-",
         "removal_reason" => "removal-reason-",
+        "from_status" | "to_status" => "volunteer-status-",
+        "coverage" => "coverage-",
+        "team_kind" => "team-kind-",
+        "change" => "team-change-",
+        "attendance" => "signup-state-",
         _ => return None,
     })
 }

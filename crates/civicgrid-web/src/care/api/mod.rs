@@ -1,0 +1,4 @@
+//! The care API.
+
+pub(crate) mod activities;
+pub(crate) mod volunteers;

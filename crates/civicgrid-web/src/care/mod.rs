@@ -1,0 +1,4 @@
+//! Care and volunteers: pages and API.
+
+pub(crate) mod api;
+pub(crate) mod pages;
