@@ -10,6 +10,8 @@
 
 mod support;
 
+#[path = "authz/care.rs"]
+mod care;
 #[path = "authz/ledger.rs"]
 mod ledger;
 #[path = "authz/participation.rs"]
@@ -129,6 +131,13 @@ pub enum Subject {
     Commitment,
     /// A progress photo of that commitment.
     CommitmentPhoto,
+    /// A verified volunteer living in the target grid, with an hours entry.
+    Volunteer,
+    /// A volunteer activity of the target grid; `{shift_id}` is its shift to come, on
+    /// which that volunteer holds a place.
+    Activity,
+    /// A volunteer team of the target community, that volunteer leading it.
+    Team,
 }
 
 pub struct Case {
@@ -182,6 +191,7 @@ fn cases() -> Vec<Case> {
     all.extend(privacy::cases());
     all.extend(requests::cases());
     all.extend(participation::cases());
+    all.extend(care::cases());
     all
 }
 
@@ -293,6 +303,14 @@ async fn case_request(
         S::CommitmentPhoto => {
             path = path.replace("{id}", &fx.participation[side].commitment_photo.to_string())
         }
+        S::Volunteer => path = path.replace("{id}", &fx.care[side].volunteer.to_string()),
+        S::Activity => {
+            let c = fx.care[side];
+            path = path
+                .replace("{id}", &c.activity.to_string())
+                .replace("{shift_id}", &c.shift.to_string());
+        }
+        S::Team => path = path.replace("{id}", &fx.care[side].team.to_string()),
         S::None => {}
     }
     // Grants and new accounts go to the target's grid; nodes are created under it.
@@ -302,6 +320,7 @@ async fn case_request(
     };
     let lf = fx.ledger[side];
     let pf = fx.participation[side];
+    let cf = fx.care[side];
     let closes_at = chrono::DateTime::from_timestamp_millis(support::authz::closes_at_ms())
         .unwrap()
         .to_rfc3339();
@@ -331,6 +350,11 @@ async fn case_request(
             )
             .replace("{commitment_owner}", &pf.commitment_owner.to_string())
             .replace("{request}", &fx.requests[side].request.to_string())
+            .replace("{volunteer}", &cf.volunteer.to_string())
+            .replace("{signup}", &cf.signup.to_string())
+            .replace("{hours_entry}", &cf.hours_entry.to_string())
+            .replace("{care_resident2}", &cf.resident2.to_string())
+            .replace("{care_resident}", &cf.resident.to_string())
     };
     let mut req = Request::builder()
         .method(c.method)
@@ -376,6 +400,8 @@ fn hidden_answer(c: &Case, status: StatusCode, side: usize) -> bool {
         "{estate}",
         "{estate_room}",
         "{passed_vote}",
+        "{care_resident}",
+        "{care_resident2}",
     ];
     let names = |text: &str| TARGETS.iter().any(|t| text.contains(t));
     let names_target = match c.body {

@@ -314,7 +314,7 @@ impl App {
         require_somewhere(actor, Permission::ManageVolunteers)?;
         let now = now_ms();
         let mut tx = self.db.begin_write().await?;
-        let wrong = || AppError::invalid("scope_id", "choose a community or grid you run");
+        let wrong = || AppError::invalid("published_to", "choose a community or grid you run");
         let node = org::get(&mut tx, new.node_id).await.map_err(|_| wrong())?;
         if !matches!(node.kind, NodeKind::Community | NodeKind::Grid)
             || !actor.can(Permission::ManageVolunteers, &node.path)

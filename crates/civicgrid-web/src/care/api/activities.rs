@@ -61,7 +61,7 @@ pub struct ShiftBody {
 #[serde(deny_unknown_fields)]
 pub struct NewActivityBody {
     /// The community or grid it is published to.
-    pub scope_id: i64,
+    pub published_to: i64,
     #[schema(min_length = 1, max_length = 100)]
     pub title: String,
     #[serde(default)]
@@ -278,7 +278,7 @@ pub async fn create(
         .create_activity(
             &caller.actor,
             NewActivity {
-                node_id: b.scope_id,
+                node_id: b.published_to,
                 spec: ActivitySpec {
                     title: b.title,
                     description: b.description,

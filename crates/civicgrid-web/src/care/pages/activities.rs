@@ -231,7 +231,7 @@ async fn create(
 ) -> PageResult<Response> {
     let get = |k: &str| f.get(k).cloned().unwrap_or_default();
     let result = async {
-        let node_id = crate::forms::form_id("scope_id", &get("scope_id"))?;
+        let node_id = crate::forms::form_id("published_to", &get("published_to"))?;
         let new = NewActivity {
             node_id,
             spec: ActivitySpec {
@@ -385,8 +385,12 @@ async fn answer(
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/care/activities/{id}?done={done}")).into_response()),
         Err(e) => {
+            // An activity outside the reader's reach has no page to show the objection
+            // on: the error page says it.
+            let Ok(v) = st.app.activity(&me.actor, id).await else {
+                return Err(e.into());
+            };
             let (status, problems) = problems_of(ctx.lang, e, "shift")?;
-            let v = st.app.activity(&me.actor, id).await?;
             Ok((
                 status,
                 render(&detail_page(ctx, v, None, problems, shift_id)),
