@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 mod bench;
+mod care;
 mod commands;
 mod config;
 mod demo;

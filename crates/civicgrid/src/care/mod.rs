@@ -1,0 +1,3 @@
+//! Care and volunteers on the command line: the demo's volunteers.
+
+pub mod volunteers_demo;
