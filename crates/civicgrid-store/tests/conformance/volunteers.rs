@@ -254,7 +254,7 @@ conformance!(
         );
         assert_eq!(
             acts::signups_of_shift(&mut conn, shift).await.unwrap(),
-            [mine.clone()]
+            std::slice::from_ref(&mine)
         );
         assert_eq!(
             acts::signups_of_volunteer(&mut conn, v1, 10).await.unwrap(),
