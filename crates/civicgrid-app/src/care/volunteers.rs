@@ -431,8 +431,12 @@ impl App {
 pub(crate) async fn view(
     conn: &mut AnyConnection,
     actor: &Actor,
-    v: VolunteerRecord,
+    mut v: VolunteerRecord,
 ) -> AppResult<VolunteerView> {
+    // The name in full only to who may read the ledger there (not, say, an auditor).
+    if !actor.can(Permission::ViewLedger, &v.scope) {
+        v.name = civicgrid_domain::privacy::mask_name(&v.name);
+    }
     let mut names = Names::default();
     let grid_id = v.scope.ids().last().copied().unwrap_or(0);
     let may_manage = actor.can(Permission::ManageVolunteers, &v.scope);
