@@ -107,6 +107,8 @@ mod tokens;
 mod unique;
 #[path = "conformance/upgrades.rs"]
 mod upgrades;
+#[path = "conformance/volunteers.rs"]
+mod volunteers;
 #[path = "conformance/vote_rooms.rs"]
 mod vote_rooms;
 #[path = "conformance/vote_totals.rs"]

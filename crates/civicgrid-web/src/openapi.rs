@@ -31,6 +31,7 @@ use crate::state::AppState;
         (name = "requests", description = "Resident requests: intake, transitions, ratings, comments, photos, flags, work queues, inbox, policy"),
         (name = "participation", description = "Co-governance: estates, votes, paper ballots and proxies, the tally by art. 278, published results"),
         (name = "care", description = "Care pairings and visits: visits due, logging a visit, pairings and their schedules, visit policies, missed-visit alerts, coverage"),
+        (name = "volunteers", description = "Volunteers: the registry, activities and shifts, sign-ups and attendance, the hours ledger"),
     ),
 )]
 pub struct ApiDoc;
@@ -247,6 +248,8 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(crate::care::api::visits::Api::openapi());
     doc.merge(crate::care::api::pairings::Api::openapi());
     doc.merge(crate::care::api::coverage::Api::openapi());
+    doc.merge(crate::care::api::volunteers::Api::openapi());
+    doc.merge(crate::care::api::activities::Api::openapi());
     Security.modify(&mut doc);
     ErrorResponses.modify(&mut doc);
     Constraints.modify(&mut doc);

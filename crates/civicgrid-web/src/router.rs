@@ -21,6 +21,12 @@ fn all_routes() -> Routes {
     let r = crate::care::api::visits::routes(r);
     let r = crate::care::api::pairings::routes(r);
     let r = crate::care::api::coverage::routes(r);
+    let r = crate::care::pages::volunteers::routes(r);
+    let r = crate::care::pages::activities::routes(r);
+    let r = crate::care::pages::hours::routes(r);
+    let r = crate::care::pages::teams::routes(r);
+    let r = crate::care::api::volunteers::routes(r);
+    let r = crate::care::api::activities::routes(r);
     crate::openapi::routes(r)
 }
 

@@ -22,6 +22,8 @@ mod platform;
 mod privacy;
 #[path = "authz/requests.rs"]
 mod requests;
+#[path = "authz/volunteers.rs"]
+mod volunteers;
 #[path = "authz/zh_pages.rs"]
 mod zh_pages;
 
@@ -146,6 +148,13 @@ pub enum Subject {
     CareVisit,
     /// A photo of that visit.
     CarePhoto,
+    /// A verified volunteer living in the target grid, with an hours entry.
+    Volunteer,
+    /// A volunteer activity of the target grid; `{shift_id}` is its shift to come, on
+    /// which that volunteer holds a place.
+    Activity,
+    /// A volunteer team of the target community, that volunteer leading it.
+    Team,
 }
 
 pub struct Case {
@@ -200,6 +209,7 @@ fn cases() -> Vec<Case> {
     all.extend(requests::cases());
     all.extend(participation::cases());
     all.extend(care_visits::cases());
+    all.extend(volunteers::cases());
     all
 }
 
@@ -323,6 +333,14 @@ async fn case_request(
         S::CarePairing => path = path.replace("{id}", &fx.care[side].pairing.to_string()),
         S::CareVisit => path = path.replace("{id}", &fx.care[side].visit.to_string()),
         S::CarePhoto => path = path.replace("{id}", &fx.care[side].photo.to_string()),
+        S::Volunteer => path = path.replace("{id}", &fx.volunteers[side].volunteer.to_string()),
+        S::Activity => {
+            let c = fx.volunteers[side];
+            path = path
+                .replace("{id}", &c.activity.to_string())
+                .replace("{shift_id}", &c.shift.to_string());
+        }
+        S::Team => path = path.replace("{id}", &fx.volunteers[side].team.to_string()),
         S::None => {}
     }
     // Grants and new accounts go to the target's grid; nodes are created under it.
@@ -332,6 +350,7 @@ async fn case_request(
     };
     let lf = fx.ledger[side];
     let pf = fx.participation[side];
+    let cf = fx.volunteers[side];
     let closes_at = chrono::DateTime::from_timestamp_millis(support::authz::closes_at_ms())
         .unwrap()
         .to_rfc3339();
@@ -366,6 +385,11 @@ async fn case_request(
             .replace("{care_away}", &fx.care[side].away.to_string())
             .replace("{care_new}", &fx.care[side].new_carer.to_string())
             .replace("{care_resident2}", &fx.care[side].resident2.to_string())
+            .replace("{volunteer}", &cf.volunteer.to_string())
+            .replace("{signup}", &cf.signup.to_string())
+            .replace("{hours_entry}", &cf.hours_entry.to_string())
+            .replace("{vol_resident2}", &cf.resident2.to_string())
+            .replace("{vol_resident}", &cf.resident.to_string())
     };
     let mut req = Request::builder()
         .method(c.method)
@@ -413,6 +437,8 @@ fn hidden_answer(c: &Case, status: StatusCode, side: usize) -> bool {
         "{passed_vote}",
         "{care_pairing}",
         "{care_resident2}",
+        "{vol_resident}",
+        "{vol_resident2}",
     ];
     let names = |text: &str| TARGETS.iter().any(|t| text.contains(t));
     let names_target = match c.body {

@@ -656,7 +656,9 @@ async fn seed_more_requests(app: &App, grid_id: i64) -> anyhow::Result<()> {
         .first()
         .map(|a| a.node_id)
         .context("the demo staff account has no community")?;
-    crate::participation::deliberation_demo::seed(app, &staff, &resident, grid_id, community).await
+    crate::participation::deliberation_demo::seed(app, &staff, &resident, grid_id, community)
+        .await?;
+    crate::care::volunteers_demo::seed(app, &staff, grid_id, community).await
 }
 
 /// Seeds the demo city's hierarchy and accounts; returns how many grids were created.

@@ -75,6 +75,20 @@ pub fn menu(actor: &Actor) -> Vec<MenuLink> {
         false,
         may_reach(actor, Permission::ViewCare) || may_reach(actor, Permission::ManageCare),
     );
+    // Residents volunteer from their own page; staff keep the registry.
+    let volunteer = actor.assignments.iter().any(|a| a.role == Role::Volunteer);
+    add(
+        "nav-volunteering",
+        "/care/volunteer".into(),
+        false,
+        resident || volunteer,
+    );
+    add(
+        "nav-volunteers",
+        "/care/volunteers".into(),
+        false,
+        may_reach(actor, Permission::ViewVolunteers),
+    );
     add(
         "nav-ledger",
         "/ledger".into(),

@@ -196,6 +196,12 @@ pub enum Permission {
     /// Follow care in the scope: coverage boards, due lists, alerts and care records
     /// (a visit's notes only to the carers, the grid worker and the community's staff).
     ViewCare,
+    /// Run volunteering in the scope: verify volunteers and add them from the ledger,
+    /// keep teams, publish activities, assign volunteers to shifts, confirm attendance
+    /// and correct hours.
+    ManageVolunteers,
+    /// See the volunteer registry, activities and hours in the scope.
+    ViewVolunteers,
 }
 
 /// The role × permission table, a row per permission: the roles that hold it, inside
@@ -230,6 +236,8 @@ pub const HOLDERS: &[(Permission, &[Role])] = {
         (RecordBallots,          &[GridWorker, CommunityStaff, SystemAdmin, OwnersCommittee]),
         (ManageCare,             &[GridWorker, CommunityStaff, StreetAdmin]),
         (ViewCare,               &[GridWorker, CommunityStaff, StreetAdmin, Auditor]),
+        (ManageVolunteers,       &[GridWorker, CommunityStaff, StreetAdmin, SystemAdmin]),
+        (ViewVolunteers,         &[GridWorker, CommunityStaff, StreetAdmin, Auditor, SystemAdmin]),
     ]
 };
 
@@ -379,9 +387,9 @@ mod tests {
             assert!(!HOLDERS[..i].iter().any(|(q, _)| q == p), "{p:?} twice");
             assert!(!roles.is_empty(), "{p:?} held by nobody");
         }
-        // One row for each of the 25 permissions.
-        assert_eq!(HOLDERS.len(), 25);
-        assert_eq!(Role::SystemAdmin.permissions().count(), 22);
+        // One row for each of the 27 permissions.
+        assert_eq!(HOLDERS.len(), 27);
+        assert_eq!(Role::SystemAdmin.permissions().count(), 24);
     }
 
     #[test]

@@ -41,6 +41,8 @@ pub struct Fixture {
     /// Care: a pairing in each grid with a visit (notes and a photo), a carer to
     /// replace and who replaces them, and a second resident holding a care tag.
     pub care: [CareFixture; 2],
+    /// Volunteers: a verified volunteer, an activity with a shift, a team on each side.
+    pub volunteers: [VolunteerFixture; 2],
     _dir: tempfile::TempDir,
 }
 
@@ -256,9 +258,14 @@ impl Fixture {
             .await,
             care_fixture(&app, grid[1], community[1], vec![resident[1]], 1).await,
         ];
+        let volunteers = [
+            volunteer_fixture(&app, grid[0], community[0], &ledger[0]).await,
+            volunteer_fixture(&app, grid[1], community[1], &ledger[1]).await,
+        ];
         let router = build_router(AppState::new(app.clone(), WebConfig::default()));
         Fixture {
             care,
+            volunteers,
             router,
             app,
             cookies,
@@ -911,6 +918,187 @@ async fn care_fixture(
         carer: carers[0],
         away: *carers.last().unwrap(),
         new_carer,
+        resident2,
+    }
+}
+
+#[derive(Clone, Copy, Default)]
+pub struct VolunteerFixture {
+    /// A verified volunteer: the head of the first household, covering their grid.
+    pub volunteer: i64,
+    /// An activity of the grid with a past shift (attended, one hour in the hours
+    /// ledger) and a shift to come (`shift`, the volunteer's `signup` on it).
+    pub activity: i64,
+    pub shift: i64,
+    pub signup: i64,
+    pub hours_entry: i64,
+    /// A team of the community, the volunteer leading it.
+    pub team: i64,
+    /// Two residents of the grid not in the registry (to add).
+    pub resident: i64,
+    pub resident2: i64,
+}
+
+/// The volunteer, activity, shifts and team straight into the store (no audit
+/// entries), the two residents to add through the ledger's use case.
+async fn volunteer_fixture(
+    app: &App,
+    grid: i64,
+    community: i64,
+    lf: &LedgerFixture,
+) -> VolunteerFixture {
+    use civicgrid_app::domain::care::activities::{ActivityState, SignupState};
+    use civicgrid_app::domain::care::hours::EntryKind;
+    use civicgrid_app::domain::care::teams::TeamKind;
+    use civicgrid_app::domain::care::volunteers::{Availability, Coverage, Profile, Skill, Status};
+    use civicgrid_app::ledger::ResidentInput;
+    use civicgrid_store::care::{activities, hours, teams, volunteers};
+    let sys = Actor::system();
+    let add = |name: &'static str| ResidentInput {
+        household_id: lf.household2,
+        name: name.into(),
+        gender: Some("male".into()),
+        birth_date: Some("1990-01-01".into()),
+        relation: "other".into(),
+        ..ResidentInput::default()
+    };
+    let resident = app.add_resident(&sys, &add("钱七"), None).await.unwrap();
+    let resident2 = app.add_resident(&sys, &add("孙八"), None).await.unwrap();
+    let mut tx = app.db().begin_write().await.unwrap();
+    let now = chrono::Utc::now().timestamp_millis();
+    let g = civicgrid_store::platform::org::get(&mut tx, grid)
+        .await
+        .unwrap();
+    let c = civicgrid_store::platform::org::get(&mut tx, community)
+        .await
+        .unwrap();
+    let volunteer = volunteers::insert_volunteer(
+        &mut tx,
+        &volunteers::VolunteerRecord {
+            id: 0,
+            resident_id: lf.resident,
+            user_id: None,
+            community_id: community,
+            scope: g.path.clone(),
+            area_id: grid,
+            area: g.path.clone(),
+            profile: Profile {
+                skills: vec![Skill::FirstAid],
+                availability: vec![Availability::Weekends],
+                vehicle: false,
+                coverage: Coverage::Grid,
+                note: String::new(),
+            },
+            status: Status::Verified,
+            status_reason: None,
+            added_by_staff: true,
+            verified_at: Some(now),
+            created_at: now,
+            updated_at: now,
+            version: 1,
+            name: String::new(),
+        },
+    )
+    .await
+    .unwrap();
+    let activity = activities::insert_activity(
+        &mut tx,
+        &activities::ActivityRecord {
+            id: 0,
+            community_id: community,
+            node_id: grid,
+            scope: g.path.clone(),
+            title: "敬老院探访".into(),
+            description: String::new(),
+            place: "社区活动室".into(),
+            skills: vec![Skill::ElderlyCare],
+            state: ActivityState::Published,
+            organiser_id: None,
+            created_at: now,
+            updated_at: now,
+        },
+    )
+    .await
+    .unwrap();
+    let shift_at = |on: &str, start: i64| activities::ShiftRecord {
+        id: 0,
+        activity_id: activity,
+        on: chrono::NaiveDate::parse_from_str(on, "%Y-%m-%d").unwrap(),
+        starts_at: start,
+        ends_at: start + 3_600_000,
+        slots: 5,
+        taken: 0,
+    };
+    // 2024-03-02 and 2099-01-02, 09:00 in the community's time.
+    let past = activities::insert_shift(&mut tx, &shift_at("2024-03-02", 1_709_341_200_000))
+        .await
+        .unwrap();
+    let shift = activities::insert_shift(&mut tx, &shift_at("2099-01-02", 4_070_998_800_000))
+        .await
+        .unwrap();
+    let attended = activities::insert_signup(&mut tx, past, volunteer, None, now)
+        .await
+        .unwrap();
+    activities::set_signup_state(
+        &mut tx,
+        attended,
+        SignupState::Attended,
+        Some(60),
+        None,
+        now,
+    )
+    .await
+    .unwrap();
+    let signup = activities::insert_signup(&mut tx, shift, volunteer, None, now)
+        .await
+        .unwrap();
+    for s in [past, shift] {
+        activities::take_slot(&mut tx, s).await.unwrap();
+    }
+    let hours_entry = hours::append_entry(
+        &mut tx,
+        &hours::HoursEntry {
+            id: 0,
+            volunteer_id: volunteer,
+            kind: EntryKind::Shift,
+            minutes: 60,
+            served_on: chrono::NaiveDate::from_ymd_opt(2024, 3, 2).unwrap(),
+            signup_id: attended,
+            corrects_id: None,
+            reason: None,
+            recorded_by: None,
+            recorded_at: now,
+        },
+    )
+    .await
+    .unwrap();
+    let team = teams::insert_team(
+        &mut tx,
+        &teams::TeamRecord {
+            id: 0,
+            community_id: community,
+            scope: c.path.clone(),
+            name: "1栋志愿服务队".into(),
+            kind: TeamKind::Building,
+            note: String::new(),
+            created_by: None,
+            created_at: now,
+        },
+    )
+    .await
+    .unwrap();
+    teams::put_member(&mut tx, team, volunteer, true, now)
+        .await
+        .unwrap();
+    civicgrid_store::commit(tx).await.unwrap();
+    VolunteerFixture {
+        volunteer,
+        activity,
+        shift,
+        signup,
+        hours_entry,
+        team,
+        resident,
         resident2,
     }
 }

@@ -467,6 +467,26 @@ fn admin_and_auditor(w: &mut Walk) {
     w.open("/audit/verify");
 }
 
+/// The volunteer takes a shift of an activity in their area and reads their hours and
+/// certificate; staff read the registry.
+fn volunteer(w: &mut Walk) {
+    w.sign_in("volunteer");
+    w.expect(".home-volunteering", "the volunteer's shifts and hours");
+    w.open("/care/activities");
+    w.follow("楼道清理与义务维修");
+    w.expect("form[action$='/signup']", "a shift still to take");
+    w.submit("form[action$='/signup']");
+    w.expect(".alert.success", "the shift taken");
+    w.open("/care/volunteer");
+    w.expect(".hours-ledger", "the hours ledger");
+    w.open("/care/volunteer/certificate");
+    w.expect(".certificate", "the certificate of hours");
+    w.sign_in("staff");
+    w.open("/care/volunteers");
+    w.expect("table.cards a[href^='/care/volunteers/']", "the registry");
+    w.open("/care/teams");
+}
+
 /// A role's name and its walk.
 type Journey = (&'static str, fn(&mut Walk));
 
@@ -480,7 +500,7 @@ fn every_role_walks_its_journey_in_chinese_on_a_phone_and_a_desktop() {
         .map_or_else(|| PathBuf::from("target"), Path::to_path_buf)
         .join("journeys");
     std::fs::create_dir_all(&shots).unwrap();
-    let journeys: [Journey; 7] = [
+    let journeys: [Journey; 8] = [
         ("resident", resident),
         ("staff", staff),
         ("responder", responder),
@@ -488,6 +508,7 @@ fn every_role_walks_its_journey_in_chinese_on_a_phone_and_a_desktop() {
         ("street", street_admin),
         ("admin", admin_and_auditor),
         ("committee", owners_committee),
+        ("volunteer", volunteer),
     ];
     let mut problems = Vec::new();
     for screen in SCREENS {

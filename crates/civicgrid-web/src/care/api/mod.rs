@@ -1,5 +1,7 @@
-//! The care API under `/api/v1/care`.
+//! The care API: volunteers and activities, and visits under `/api/v1/care`.
 
+pub(crate) mod activities;
 pub(crate) mod coverage;
 pub(crate) mod pairings;
 pub(crate) mod visits;
+pub(crate) mod volunteers;

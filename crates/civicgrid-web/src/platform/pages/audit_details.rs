@@ -67,6 +67,11 @@ fn code_prefix(key: &str) -> Option<&'static str> {
         "alert_level" => "care-alert-",
         "away_reason" => "care-away-",
         "tag" | "with_tag" => "care-tag-",
+        "from_status" | "to_status" => "volunteer-status-",
+        "coverage" => "coverage-",
+        "team_kind" => "team-kind-",
+        "change" => "team-change-",
+        "attendance" => "signup-state-",
         _ => return None,
     })
 }

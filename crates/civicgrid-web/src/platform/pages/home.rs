@@ -96,6 +96,9 @@ struct HomePage {
     /// Proposals collecting support or waiting for the council, in the reader's
     /// community (residents) or places (staff).
     proposals: Option<Vec<crate::participation::pages::proposals::ProposalCard>>,
+    /// Volunteering: the reader's own (residents, volunteers) and the registry's
+    /// (staff who follow volunteers).
+    volunteering: Option<crate::care::pages::hours::VolunteerCard>,
 }
 
 /// The notices card of a home page.
@@ -131,6 +134,7 @@ async fn home(
         care_visits: None,
         notices: None,
         proposals: None,
+        volunteering: None,
     };
     let Some(u) = &ctx.user else {
         return Ok(render(&page));
@@ -290,6 +294,7 @@ async fn home(
             .collect();
         page.proposals = Some(live);
     }
+    page.volunteering = crate::care::pages::hours::home_card(&st, &ctx, actor).await?;
     Ok(render(&page))
 }
 
