@@ -321,7 +321,7 @@ pub async fn end(
 /// A visit policy: by care tag (and a second tag the resident must also hold).
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct PolicyBody {
+pub struct VisitPolicyBody {
     pub tag: String,
     #[serde(default)]
     pub with_tag: String,
@@ -336,19 +336,19 @@ pub struct PolicyBody {
 #[utoipa::path(get, path = "/api/v1/care/policies/{id}", tag = "care",
     params(("id" = i64, Path, description = "A community")),
     responses(
-        (status = 200, body = Vec<PolicyBody>, description = "The community's policies (the defaults while none were written)"),
+        (status = 200, body = Vec<VisitPolicyBody>, description = "The community's policies (the defaults while none were written)"),
         (status = 404, body = ErrorBody, description = "A community the caller does not follow"),
     ))]
 pub async fn policies(
     State(st): State<AppState>,
     caller: ApiCaller,
     ApiPath(id): ApiPath<i64>,
-) -> ApiResult<Json<Vec<PolicyBody>>> {
+) -> ApiResult<Json<Vec<VisitPolicyBody>>> {
     let v = st.app.care_policies(&caller.actor, id).await?;
     Ok(Json(
         v.policies
             .into_iter()
-            .map(|p| PolicyBody {
+            .map(|p| VisitPolicyBody {
                 tag: p.spec.tag,
                 with_tag: p.spec.with_tag,
                 level: p.spec.level,
@@ -360,17 +360,17 @@ pub async fn policies(
 }
 
 #[utoipa::path(put, path = "/api/v1/care/policies/{id}", tag = "care",
-    params(("id" = i64, Path, description = "A community")), request_body = PolicyBody,
+    params(("id" = i64, Path, description = "A community")), request_body = VisitPolicyBody,
     responses(
-        (status = 200, body = PolicyBody, description = "Written, and carried to the pairings that follow it"),
+        (status = 200, body = VisitPolicyBody, description = "Written, and carried to the pairings that follow it"),
         (status = 422, body = ErrorBody, description = "A field at fault"),
     ))]
 pub async fn put_policy(
     State(st): State<AppState>,
     caller: ApiCaller,
     ApiPath(id): ApiPath<i64>,
-    ApiJson(b): ApiJson<PolicyBody>,
-) -> ApiResult<Json<PolicyBody>> {
+    ApiJson(b): ApiJson<VisitPolicyBody>,
+) -> ApiResult<Json<VisitPolicyBody>> {
     let spec = PolicySpec {
         tag: b.tag,
         with_tag: b.with_tag,
@@ -380,7 +380,7 @@ pub async fn put_policy(
         mode: Mode::parse(&b.mode).map_err(|e| AppError::invalid(e.field, e.message))?,
     };
     let p = st.app.set_care_policy(&caller.actor, id, spec).await?;
-    Ok(Json(PolicyBody {
+    Ok(Json(VisitPolicyBody {
         tag: p.spec.tag,
         with_tag: p.spec.with_tag,
         level: p.spec.level,

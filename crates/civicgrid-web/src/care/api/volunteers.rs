@@ -99,13 +99,25 @@ impl ProfileBody {
     }
 }
 
-/// A resident of the ledger to add, verified at once.
+/// A resident of the ledger to add, verified at once, with what they offer (the
+/// fields of [`ProfileBody`]).
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct AddBody {
+pub struct AddVolunteerBody {
     pub resident_id: i64,
-    #[serde(flatten)]
-    pub profile: ProfileBody,
+    /// Codes of the catalogue: first_aid, elderly_care, tutoring, repairs, legal,
+    /// psychological, driving, languages.
+    pub skills: Vec<String>,
+    /// weekdays, evenings, weekends, holidays.
+    pub availability: Vec<String>,
+    #[serde(default)]
+    pub vehicle: bool,
+    /// grid (their own) or community (the whole of it).
+    #[schema(pattern = "^(grid|community)$")]
+    pub coverage: String,
+    #[serde(default)]
+    #[schema(max_length = 200)]
+    pub note: String,
 }
 
 /// A move: verified, declined or suspended (declining and suspending need a reason).
@@ -270,7 +282,7 @@ pub struct VolunteerDetail {
 
 /// The caller's own entry, if any.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct Mine {
+pub struct MyVolunteering {
     /// The account is linked to a living ledger record (may sign up).
     pub linked: bool,
     pub volunteer: Option<Volunteer>,
@@ -308,7 +320,7 @@ pub async fn list(
 }
 
 #[utoipa::path(post, path = "/api/v1/volunteers", tag = "volunteers",
-    request_body = AddBody,
+    request_body = AddVolunteerBody,
     responses(
         (status = 201, body = Volunteer, description = "Added, verified"),
         (status = 403, body = ErrorBody, description = "The caller runs volunteering nowhere"),
@@ -317,9 +329,9 @@ pub async fn list(
 pub async fn add(
     State(st): State<AppState>,
     caller: ApiCaller,
-    ApiJson(b): ApiJson<AddBody>,
+    ApiJson(b): ApiJson<AddVolunteerBody>,
 ) -> ApiResult<Response> {
-    let profile = b.profile.profile()?;
+    let profile = profile_of(&b.skills, &b.availability, b.vehicle, &b.coverage, b.note)?;
     let v = st
         .app
         .add_volunteer(&caller.actor, b.resident_id, profile)
@@ -332,14 +344,14 @@ pub async fn add(
 }
 
 #[utoipa::path(get, path = "/api/v1/volunteers/me", tag = "volunteers",
-    responses((status = 200, body = Mine, description = "The caller's own entry and hours")))]
-pub async fn me(State(st): State<AppState>, caller: ApiCaller) -> ApiResult<Json<Mine>> {
+    responses((status = 200, body = MyVolunteering, description = "The caller's own entry and hours")))]
+pub async fn me(State(st): State<AppState>, caller: ApiCaller) -> ApiResult<Json<MyVolunteering>> {
     let mine = st.app.my_volunteering(&caller.actor).await?;
     let names = mine
         .home
         .as_ref()
         .map(|h| (h.grid_name.clone(), h.community_name.clone()));
-    Ok(Json(Mine {
+    Ok(Json(MyVolunteering {
         linked: mine.home.is_some(),
         volunteer: mine.volunteer.map(|v| {
             let (grid, community) = names.clone().unwrap_or_default();

@@ -139,7 +139,7 @@ impl From<ProposalView> for ProposalDetail {
 /// A comment to post.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct CommentBody {
+pub struct ProposalCommentBody {
     #[schema(min_length = 1, max_length = 1000)]
     pub body: String,
 }
@@ -238,7 +238,7 @@ pub async fn support(
 
 #[utoipa::path(post, path = "/api/v1/proposals/{id}/comments", tag = "participation",
     params(("id" = i64, Path)),
-    request_body = CommentBody,
+    request_body = ProposalCommentBody,
     responses(
         (status = 201, body = ProposalDetail, headers(("Location" = String))),
         (status = 404, body = ErrorBody, description = "No such proposal, or not one the caller may see"),
@@ -249,7 +249,7 @@ pub async fn comment(
     State(st): State<AppState>,
     caller: ApiCaller,
     ApiPath(id): ApiPath<i64>,
-    ApiJson(b): ApiJson<CommentBody>,
+    ApiJson(b): ApiJson<ProposalCommentBody>,
 ) -> ApiResult<Response> {
     st.app
         .comment_on_proposal(&caller.actor, id, &b.body)
