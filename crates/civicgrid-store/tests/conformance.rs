@@ -91,6 +91,8 @@ mod notices;
 mod org;
 #[path = "conformance/participation.rs"]
 mod participation;
+#[path = "conformance/party.rs"]
+mod party;
 #[path = "conformance/requests.rs"]
 mod requests;
 #[path = "conformance/requests_overview.rs"]

@@ -32,6 +32,7 @@ use crate::state::AppState;
         (name = "participation", description = "Co-governance: estates, votes, paper ballots and proxies, the tally by art. 278, published results"),
         (name = "care", description = "Care pairings and visits: visits due, logging a visit, pairings and their schedules, visit policies, missed-visit alerts, coverage"),
         (name = "volunteers", description = "Volunteers: the registry, activities and shifts, sign-ups and attendance, the hours ledger"),
+        (name = "party", description = "Party members registering where they live: registrations, pledges for the year, their fulfilment and the yearly summary"),
     ),
 )]
 pub struct ApiDoc;
@@ -250,6 +251,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(crate::care::api::coverage::Api::openapi());
     doc.merge(crate::care::api::volunteers::Api::openapi());
     doc.merge(crate::care::api::activities::Api::openapi());
+    doc.merge(crate::care::api::party::Api::openapi());
     Security.modify(&mut doc);
     ErrorResponses.modify(&mut doc);
     Constraints.modify(&mut doc);

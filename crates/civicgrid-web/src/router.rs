@@ -27,6 +27,9 @@ fn all_routes() -> Routes {
     let r = crate::care::pages::teams::routes(r);
     let r = crate::care::api::volunteers::routes(r);
     let r = crate::care::api::activities::routes(r);
+    let r = crate::care::pages::party::routes(r);
+    let r = crate::care::pages::party_members::routes(r);
+    let r = crate::care::api::party::routes(r);
     crate::openapi::routes(r)
 }
 

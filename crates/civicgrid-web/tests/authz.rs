@@ -16,6 +16,8 @@ mod care_visits;
 mod ledger;
 #[path = "authz/participation.rs"]
 mod participation;
+#[path = "authz/party.rs"]
+mod party;
 #[path = "authz/platform.rs"]
 mod platform;
 #[path = "authz/privacy.rs"]
@@ -155,6 +157,10 @@ pub enum Subject {
     Activity,
     /// A volunteer team of the target community, that volunteer leading it.
     Team,
+    /// A confirmed party member living in the target grid (not any caller).
+    PartyMember,
+    /// A pledge of that member for this year.
+    Pledge,
 }
 
 pub struct Case {
@@ -210,6 +216,7 @@ fn cases() -> Vec<Case> {
     all.extend(participation::cases());
     all.extend(care_visits::cases());
     all.extend(volunteers::cases());
+    all.extend(party::cases());
     all
 }
 
@@ -341,6 +348,8 @@ async fn case_request(
                 .replace("{shift_id}", &c.shift.to_string());
         }
         S::Team => path = path.replace("{id}", &fx.volunteers[side].team.to_string()),
+        S::PartyMember => path = path.replace("{id}", &fx.party[side].member.to_string()),
+        S::Pledge => path = path.replace("{id}", &fx.party[side].pledge.to_string()),
         S::None => {}
     }
     // Grants and new accounts go to the target's grid; nodes are created under it.
@@ -390,6 +399,8 @@ async fn case_request(
             .replace("{hours_entry}", &cf.hours_entry.to_string())
             .replace("{vol_resident2}", &cf.resident2.to_string())
             .replace("{vol_resident}", &cf.resident.to_string())
+            .replace("{party_member}", &fx.party[side].member.to_string())
+            .replace("{party_request}", &fx.party[side].request.to_string())
     };
     let mut req = Request::builder()
         .method(c.method)
@@ -439,6 +450,8 @@ fn hidden_answer(c: &Case, status: StatusCode, side: usize) -> bool {
         "{care_resident2}",
         "{vol_resident}",
         "{vol_resident2}",
+        "{party_member}",
+        "{party_request}",
     ];
     let names = |text: &str| TARGETS.iter().any(|t| text.contains(t));
     let names_target = match c.body {

@@ -658,7 +658,8 @@ async fn seed_more_requests(app: &App, grid_id: i64) -> anyhow::Result<()> {
         .context("the demo staff account has no community")?;
     crate::participation::deliberation_demo::seed(app, &staff, &resident, grid_id, community)
         .await?;
-    crate::care::volunteers_demo::seed(app, &staff, grid_id, community).await
+    crate::care::volunteers_demo::seed(app, &staff, grid_id, community).await?;
+    crate::care::party_demo::seed(app, &staff).await
 }
 
 /// Seeds the demo city's hierarchy and accounts; returns how many grids were created.

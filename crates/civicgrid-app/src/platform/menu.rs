@@ -89,6 +89,15 @@ pub fn menu(actor: &Actor) -> Vec<MenuLink> {
         false,
         may_reach(actor, Permission::ViewVolunteers),
     );
+    // Any resident may be a party member registering where they live; staff keep the
+    // registrations.
+    add("nav-party", "/care/party".into(), false, resident);
+    add(
+        "nav-party-members",
+        "/care/party-members".into(),
+        false,
+        may_reach(actor, Permission::ViewParty),
+    );
     add(
         "nav-ledger",
         "/ledger".into(),

@@ -202,6 +202,12 @@ pub enum Permission {
     ManageVolunteers,
     /// See the volunteer registry, activities and hours in the scope.
     ViewVolunteers,
+    /// Keep party members' registrations where they live (在职党员报到) in the scope:
+    /// confirm, decline and end them, link the requests they helped resolve.
+    ManageParty,
+    /// See party members' registrations, pledges and fulfilment in the scope, and the
+    /// yearly summary per member and per party organisation.
+    ViewParty,
 }
 
 /// The role × permission table, a row per permission: the roles that hold it, inside
@@ -238,6 +244,8 @@ pub const HOLDERS: &[(Permission, &[Role])] = {
         (ViewCare,               &[GridWorker, CommunityStaff, StreetAdmin, Auditor]),
         (ManageVolunteers,       &[GridWorker, CommunityStaff, StreetAdmin, SystemAdmin]),
         (ViewVolunteers,         &[GridWorker, CommunityStaff, StreetAdmin, Auditor, SystemAdmin]),
+        (ManageParty,            &[CommunityStaff, StreetAdmin]),
+        (ViewParty,              &[CommunityStaff, StreetAdmin, Auditor]),
     ]
 };
 
@@ -387,8 +395,8 @@ mod tests {
             assert!(!HOLDERS[..i].iter().any(|(q, _)| q == p), "{p:?} twice");
             assert!(!roles.is_empty(), "{p:?} held by nobody");
         }
-        // One row for each of the 27 permissions.
-        assert_eq!(HOLDERS.len(), 27);
+        // One row for each of the 29 permissions.
+        assert_eq!(HOLDERS.len(), 29);
         assert_eq!(Role::SystemAdmin.permissions().count(), 24);
     }
 

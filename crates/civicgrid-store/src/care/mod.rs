@@ -6,6 +6,7 @@ pub mod alerts;
 pub mod coverage;
 pub mod hours;
 pub mod pairings;
+pub mod party;
 pub mod policies;
 pub mod teams;
 pub mod visits;

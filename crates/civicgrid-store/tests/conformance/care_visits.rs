@@ -17,7 +17,7 @@ use crate::ledger::{resident, sealed};
 use crate::support::{T0, chain, not_found};
 
 /// Building 1, unit 1 of the grid.
-async fn unit(conn: &mut AnyConnection, grid_id: i64) -> i64 {
+pub(crate) async fn unit(conn: &mut AnyConnection, grid_id: i64) -> i64 {
     let b = ledger::insert_building(conn, grid_id, "1", "")
         .await
         .unwrap();
@@ -25,7 +25,7 @@ async fn unit(conn: &mut AnyConnection, grid_id: i64) -> i64 {
 }
 
 /// A resident of `grid_id` holding `tag`, in a household of room `room` of `unit`.
-async fn tagged(
+pub(crate) async fn tagged(
     conn: &mut AnyConnection,
     keys: &FieldKeys,
     (grid_id, unit): (i64, i64),
@@ -47,7 +47,11 @@ async fn tagged(
     (res.id, h.id)
 }
 
-fn pairing(c: &crate::support::Chain, resident_id: i64, due: i64) -> pairings::PairingRecord {
+pub(crate) fn pairing(
+    c: &crate::support::Chain,
+    resident_id: i64,
+    due: i64,
+) -> pairings::PairingRecord {
     pairings::PairingRecord {
         id: 0,
         community_id: c.community.id,

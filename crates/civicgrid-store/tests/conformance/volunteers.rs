@@ -20,7 +20,7 @@ use civicgrid_store::{AnyConnection, Db, commit};
 
 use crate::support::{Chain, HOUR, T0, chain, not_found};
 
-async fn resident(conn: &mut AnyConnection, grid: i64, name: &str) -> i64 {
+pub(crate) async fn resident(conn: &mut AnyConnection, grid: i64, name: &str) -> i64 {
     let keys = FieldKeys::ephemeral();
     let sealed = pii::seal(&keys, None, None, Date::from_ymd_opt(1980, 1, 1).unwrap());
     ledger::insert_resident(
@@ -40,7 +40,12 @@ async fn resident(conn: &mut AnyConnection, grid: i64, name: &str) -> i64 {
     .id
 }
 
-fn entry(c: &Chain, resident_id: i64, skills: Vec<Skill>, status: Status) -> VolunteerRecord {
+pub(crate) fn entry(
+    c: &Chain,
+    resident_id: i64,
+    skills: Vec<Skill>,
+    status: Status,
+) -> VolunteerRecord {
     VolunteerRecord {
         id: 0,
         resident_id,

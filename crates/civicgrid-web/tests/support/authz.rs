@@ -43,6 +43,8 @@ pub struct Fixture {
     pub care: [CareFixture; 2],
     /// Volunteers: a verified volunteer, an activity with a shift, a team on each side.
     pub volunteers: [VolunteerFixture; 2],
+    /// Party members: a confirmed member with a pledge, and a resolved request.
+    pub party: [PartyFixture; 2],
     _dir: tempfile::TempDir,
 }
 
@@ -262,9 +264,14 @@ impl Fixture {
             volunteer_fixture(&app, grid[0], community[0], &ledger[0]).await,
             volunteer_fixture(&app, grid[1], community[1], &ledger[1]).await,
         ];
+        let party = [
+            party_fixture(&app, grid[0], community[0], &ledger[0], &requests[0]).await,
+            party_fixture(&app, grid[1], community[1], &ledger[1], &requests[1]).await,
+        ];
         let router = build_router(AppState::new(app.clone(), WebConfig::default()));
         Fixture {
             care,
+            party,
             volunteers,
             router,
             app,
@@ -1100,5 +1107,87 @@ async fn volunteer_fixture(
         team,
         resident,
         resident2,
+    }
+}
+
+#[derive(Clone, Copy, Default)]
+pub struct PartyFixture {
+    /// A confirmed party member living in the grid (the head of the first household),
+    /// with no account: nobody of the fixture is the member themselves.
+    pub member: i64,
+    /// A pledge of the member for this year.
+    pub pledge: i64,
+    /// A resolved request of the community, to link to the member.
+    pub request: i64,
+}
+
+/// The member, their pledge and a resolved request straight into the store.
+async fn party_fixture(
+    app: &App,
+    grid: i64,
+    community: i64,
+    lf: &LedgerFixture,
+    rf: &RequestFixture,
+) -> PartyFixture {
+    use civicgrid_app::domain::care::party::{MemberStatus, PledgeKind};
+    use civicgrid_store::care::party;
+    let mut tx = app.db().begin_write().await.unwrap();
+    let now = chrono::Utc::now().timestamp_millis();
+    let g = civicgrid_store::platform::org::get(&mut tx, grid)
+        .await
+        .unwrap();
+    let member = party::insert_member(
+        &mut tx,
+        &party::MemberRecord {
+            id: 0,
+            resident_id: lf.resident,
+            user_id: None,
+            community_id: community,
+            scope: g.path.clone(),
+            organisation: "市交通局机关第二党支部".into(),
+            status: MemberStatus::Confirmed,
+            status_reason: None,
+            public_badge: true,
+            confirmed_at: Some(now),
+            created_at: now,
+            updated_at: now,
+            version: 1,
+            name: String::new(),
+        },
+    )
+    .await
+    .unwrap();
+    let year = chrono::Datelike::year(&(chrono::Utc::now() + chrono::Duration::hours(8)));
+    let pledge = party::insert_pledge(
+        &mut tx,
+        &party::PledgeRecord {
+            id: 0,
+            member_id: member,
+            year,
+            kind: PledgeKind::Other,
+            text: "汛期值守".into(),
+            target: 4,
+            created_by: None,
+            created_at: now,
+        },
+    )
+    .await
+    .unwrap();
+    let mut resolved = civicgrid_store::requests::get_request(
+        &mut tx,
+        civicgrid_app::domain::requests::RequestId(rf.request),
+    )
+    .await
+    .unwrap();
+    resolved.resolved_at = Some(now);
+    let request = civicgrid_store::requests::insert_request(&mut tx, &resolved)
+        .await
+        .unwrap()
+        .0;
+    civicgrid_store::commit(tx).await.unwrap();
+    PartyFixture {
+        member,
+        pledge,
+        request,
     }
 }

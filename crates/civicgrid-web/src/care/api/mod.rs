@@ -3,5 +3,6 @@
 pub(crate) mod activities;
 pub(crate) mod coverage;
 pub(crate) mod pairings;
+pub(crate) mod party;
 pub(crate) mod visits;
 pub(crate) mod volunteers;

@@ -99,6 +99,9 @@ struct HomePage {
     /// Volunteering: the reader's own (residents, volunteers) and the registry's
     /// (staff who follow volunteers).
     volunteering: Option<crate::care::pages::hours::VolunteerCard>,
+    /// Party registration: the reader's own (a registered member) and the
+    /// registrations waiting (staff who keep them).
+    party: Option<crate::care::pages::party::PartyCard>,
 }
 
 /// The notices card of a home page.
@@ -135,6 +138,7 @@ async fn home(
         notices: None,
         proposals: None,
         volunteering: None,
+        party: None,
     };
     let Some(u) = &ctx.user else {
         return Ok(render(&page));
@@ -295,6 +299,7 @@ async fn home(
         page.proposals = Some(live);
     }
     page.volunteering = crate::care::pages::hours::home_card(&st, &ctx, actor).await?;
+    page.party = crate::care::pages::party::home_card(&st, &ctx, actor).await?;
     Ok(render(&page))
 }
 
