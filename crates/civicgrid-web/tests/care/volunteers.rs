@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use super::support::{PASSWORD, TestApp, user};
 
-fn day(offset: i64) -> String {
+pub(super) fn day(offset: i64) -> String {
     (chrono::Utc::now() + chrono::Duration::hours(8) + chrono::Duration::days(offset))
         .format("%Y-%m-%d")
         .to_string()
@@ -27,12 +27,12 @@ fn id_in(location: &str) -> i64 {
         .expect("an id in the redirect")
 }
 
-fn json(body: &str) -> Value {
+pub(super) fn json(body: &str) -> Value {
     serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
 }
 
 /// `username`, a resident account linked to a new ledger record named `name` in `grid`.
-async fn linked_resident(
+pub(super) async fn linked_resident(
     t: &TestApp,
     username: &str,
     grid: i64,
