@@ -1,4 +1,4 @@
-//! The demo's party members: 刘洋 (the `volunteer` account) registered where he
+//! The demo's party members: the `volunteer` account's resident registered where he
 //! lives, was confirmed and pledged for the year — visits, volunteering, a flood-season
 //! watch — so his page shows fulfilment from his real care visit and confirmed hours,
 //! a resolved request the staff linked to him, and a note; he shows a public badge. The
