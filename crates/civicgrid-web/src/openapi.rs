@@ -32,6 +32,7 @@ use crate::state::AppState;
         (name = "participation", description = "Co-governance: estates, votes, paper ballots and proxies, the tally by art. 278, published results"),
         (name = "care", description = "Care pairings and visits: visits due, logging a visit, pairings and their schedules, visit policies, missed-visit alerts, coverage"),
         (name = "volunteers", description = "Volunteers: the registry, activities and shifts, sign-ups and attendance, the hours ledger"),
+        (name = "emergency", description = "Emergency mode: switching communities into emergency or a drill and back, the checklist, duty roster and incident log"),
         (name = "party", description = "Party members registering where they live: registrations, pledges for the year, their fulfilment and the yearly summary"),
     ),
 )]
@@ -252,6 +253,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(crate::care::api::volunteers::Api::openapi());
     doc.merge(crate::care::api::activities::Api::openapi());
     doc.merge(crate::care::api::party::Api::openapi());
+    doc.merge(crate::emergency::api::modes::Api::openapi());
     Security.modify(&mut doc);
     ErrorResponses.modify(&mut doc);
     Constraints.modify(&mut doc);

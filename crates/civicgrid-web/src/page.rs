@@ -3,7 +3,7 @@
 //! Pages work without JavaScript; htmx, vendored in `static/`, only enhances them.
 
 use askama::Template;
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRef, FromRequestParts};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{Html, IntoResponse, Response};
@@ -26,6 +26,19 @@ pub struct PageCtx {
     pub user: Option<SignedIn>,
     /// Path and query of this page, for the language switcher to come back to.
     pub here: String,
+    /// Emergencies running where the signed-in user has a place: a banner on every page.
+    pub emergencies: Vec<EmergencyBanner>,
+}
+
+/// One running emergency as the banner names it.
+#[derive(Debug, Clone)]
+pub struct EmergencyBanner {
+    pub id: i64,
+    pub drill: bool,
+    /// 湖光社区 · 防汛 Ⅱ级
+    pub text: String,
+    /// The reader may open its situation page.
+    pub may_follow: bool,
 }
 
 impl PageCtx {
@@ -100,8 +113,33 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let MaybeUser(user) = MaybeUser::from_request_parts(parts, state).await?;
+        let lang = crate::i18n::lang_of(parts);
+        let emergencies = match &user {
+            Some(u) => {
+                let st = AppState::from_ref(state);
+                st.app
+                    .running_emergencies(&u.actor)
+                    .await
+                    .map_err(PageError::from)?
+                    .into_iter()
+                    .map(|r| EmergencyBanner {
+                        id: r.a.id,
+                        drill: r.a.kind == civicgrid_app::domain::emergency::modes::Kind::Drill,
+                        text: format!(
+                            "{} · {} {}",
+                            r.community_name,
+                            lang.t(&format!("hazard-{}", r.a.hazard.code())),
+                            lang.t(&format!("emergency-level-{}", r.a.level.code()))
+                        ),
+                        may_follow: r.may_follow,
+                    })
+                    .collect()
+            }
+            None => Vec::new(),
+        };
         Ok(PageCtx {
-            lang: crate::i18n::lang_of(parts),
+            emergencies,
+            lang,
             csrf: parts
                 .extensions
                 .get::<CsrfToken>()
@@ -174,6 +212,7 @@ pub fn error_page(lang: Lang, csrf: &str, user: Option<SignedIn>, failure: &Fail
             csrf: csrf.to_owned(),
             user,
             here: "/".into(),
+            emergencies: Vec::new(),
         },
         failure,
     };

@@ -12,6 +12,8 @@ mod support;
 
 #[path = "authz/care_visits.rs"]
 mod care_visits;
+#[path = "authz/emergency.rs"]
+mod emergency;
 #[path = "authz/ledger.rs"]
 mod ledger;
 #[path = "authz/participation.rs"]
@@ -161,6 +163,8 @@ pub enum Subject {
     PartyMember,
     /// A pledge of that member for this year.
     Pledge,
+    /// A drill running in the target community; `{position}` is its first step.
+    Emergency,
 }
 
 pub struct Case {
@@ -217,6 +221,7 @@ fn cases() -> Vec<Case> {
     all.extend(care_visits::cases());
     all.extend(volunteers::cases());
     all.extend(party::cases());
+    all.extend(emergency::cases());
     all
 }
 
@@ -350,6 +355,11 @@ async fn case_request(
         S::Team => path = path.replace("{id}", &fx.volunteers[side].team.to_string()),
         S::PartyMember => path = path.replace("{id}", &fx.party[side].member.to_string()),
         S::Pledge => path = path.replace("{id}", &fx.party[side].pledge.to_string()),
+        S::Emergency => {
+            path = path
+                .replace("{id}", &fx.emergency[side].to_string())
+                .replace("{position}", "0")
+        }
         S::None => {}
     }
     // Grants and new accounts go to the target's grid; nodes are created under it.

@@ -99,6 +99,12 @@ pub fn menu(actor: &Actor) -> Vec<MenuLink> {
         may_reach(actor, Permission::ViewParty),
     );
     add(
+        "nav-emergency",
+        "/emergency".into(),
+        false,
+        may_reach(actor, Permission::ViewEmergency),
+    );
+    add(
         "nav-ledger",
         "/ledger".into(),
         true,

@@ -424,11 +424,29 @@ impl App {
         // Routing and deadlines.
         let routing_rules = cache.routing(&mut conn, &path).await?;
         let routed = route_or_default(routing_rules.as_slice(), &category, &path);
-        let deadlines =
-            rules
-                .policy
-                .sla
-                .deadlines(&rules.calendar, Targets::of(&category), received);
+        // While an emergency runs in the community, its urgent categories get the
+        // plan's shorter deadlines.
+        let mut targets = Targets::of(&category);
+        if let Some(urgent) = civicgrid_store::emergency::modes::urgent_deadlines(
+            conn.get().await?,
+            loc.community_id,
+            &category.code,
+        )
+        .await?
+        {
+            let (r, s) = civicgrid_domain::emergency::modes::urgent_minutes(
+                (targets.response_minutes, targets.resolution_minutes),
+                urgent,
+            );
+            targets = Targets {
+                response_minutes: r,
+                resolution_minutes: s,
+            };
+        }
+        let deadlines = rules
+            .policy
+            .sla
+            .deadlines(&rules.calendar, targets, received);
 
         // Duplicate suggestions among the community's recent requests.
         let since = now.saturating_sub(rules.policy.duplicates.window_ms);

@@ -208,6 +208,12 @@ pub enum Permission {
     /// See party members' registrations, pledges and fulfilment in the scope, and the
     /// yearly summary per member and per party organisation.
     ViewParty,
+    /// Write emergency plans and duty rosters, switch communities of the scope into
+    /// emergency mode or a drill and back, tick the checklist, keep the incident log.
+    ManageEmergency,
+    /// Follow emergencies in the scope: the situation, the checklist, the incident log
+    /// and the situation report.
+    ViewEmergency,
 }
 
 /// The role × permission table, a row per permission: the roles that hold it, inside
@@ -246,6 +252,8 @@ pub const HOLDERS: &[(Permission, &[Role])] = {
         (ViewVolunteers,         &[GridWorker, CommunityStaff, StreetAdmin, Auditor, SystemAdmin]),
         (ManageParty,            &[CommunityStaff, StreetAdmin]),
         (ViewParty,              &[CommunityStaff, StreetAdmin, Auditor]),
+        (ManageEmergency,        &[CommunityStaff, StreetAdmin]),
+        (ViewEmergency,          &[GridWorker, CommunityStaff, StreetAdmin, Auditor]),
     ]
 };
 
@@ -395,8 +403,8 @@ mod tests {
             assert!(!HOLDERS[..i].iter().any(|(q, _)| q == p), "{p:?} twice");
             assert!(!roles.is_empty(), "{p:?} held by nobody");
         }
-        // One row for each of the 29 permissions.
-        assert_eq!(HOLDERS.len(), 29);
+        // One row for each of the 31 permissions.
+        assert_eq!(HOLDERS.len(), 31);
         assert_eq!(Role::SystemAdmin.permissions().count(), 24);
     }
 

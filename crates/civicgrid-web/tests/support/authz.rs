@@ -45,6 +45,8 @@ pub struct Fixture {
     pub volunteers: [VolunteerFixture; 2],
     /// Party members: a confirmed member with a pledge, and a resolved request.
     pub party: [PartyFixture; 2],
+    /// A drill running in each community, with a checklist of two steps.
+    pub emergency: [i64; 2],
     _dir: tempfile::TempDir,
 }
 
@@ -268,10 +270,15 @@ impl Fixture {
             party_fixture(&app, grid[0], community[0], &ledger[0], &requests[0]).await,
             party_fixture(&app, grid[1], community[1], &ledger[1], &requests[1]).await,
         ];
+        let emergency = [
+            emergency_fixture(&app, community[0]).await,
+            emergency_fixture(&app, community[1]).await,
+        ];
         let router = build_router(AppState::new(app.clone(), WebConfig::default()));
         Fixture {
             care,
             party,
+            emergency,
             volunteers,
             router,
             app,
@@ -1190,4 +1197,42 @@ async fn party_fixture(
         pledge,
         request,
     }
+}
+
+/// A flood drill running in `community`, straight into the store.
+async fn emergency_fixture(app: &App, community: i64) -> i64 {
+    use civicgrid_app::domain::emergency::modes::{Hazard, Kind, Level};
+    use civicgrid_store::emergency::modes as repo;
+    let mut tx = app.db().begin_write().await.unwrap();
+    let c = civicgrid_store::platform::org::get(&mut tx, community)
+        .await
+        .unwrap();
+    let id = repo::insert_activation(
+        &mut tx,
+        &repo::ActivationRecord {
+            id: 0,
+            community_id: community,
+            scope: c.path.clone(),
+            kind: Kind::Drill,
+            hazard: Hazard::Flood,
+            level: Level::IV,
+            reason: "防汛演练".into(),
+            plan_id: None,
+            urgent_categories: vec!["safety_hazard".into()],
+            urgent_response_minutes: 15,
+            urgent_resolution_minutes: 240,
+            started_by: None,
+            started_at: chrono::Utc::now().timestamp_millis(),
+            ended_by: None,
+            ended_at: None,
+            closing_note: None,
+        },
+    )
+    .await
+    .unwrap();
+    repo::insert_checklist(&mut tx, id, &["值班到岗".into(), "逐户排查".into()])
+        .await
+        .unwrap();
+    civicgrid_store::commit(tx).await.unwrap();
+    id
 }

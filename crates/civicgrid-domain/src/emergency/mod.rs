@@ -1,0 +1,21 @@
+//! Emergency mode (应急管理): pure types and rules — a community's mode and its
+//! activations, plans from templates by hazard, the duty roster and checklist.
+
+pub mod modes;
+pub mod plans;
+
+use thiserror::Error;
+
+/// Bad input, naming the field at fault.
+#[derive(Debug, Error, PartialEq, Eq)]
+#[error("{message}")]
+pub struct Invalid {
+    pub field: &'static str,
+    pub message: &'static str,
+}
+
+impl Invalid {
+    pub(crate) fn new(field: &'static str, message: &'static str) -> Invalid {
+        Invalid { field, message }
+    }
+}

@@ -1,0 +1,4 @@
+//! Emergency mode: repositories — plans and their duty roster, activations with their
+//! checklist, the incident log.
+
+pub mod modes;

@@ -1,0 +1,105 @@
+//! Emergency mode: who follows emergencies (`ViewEmergency`: grid worker, community
+//! staff, street admin, auditor) and who switches communities and keeps the checklist,
+//! the log and the plans (`ManageEmergency`: community staff, street admin).
+//!
+//! The fixture runs a drill in each community, so switching a community on again is
+//! refused on its field (422) to those allowed; what lies outside the caller's sight
+//! answers like a missing place. Ending comes last: it ends the fixture's drills.
+
+use civicgrid_app::domain::platform::access::Role::{self, *};
+
+use crate::{Case, Empty, Form, Json, S, case, hidden, scoped};
+
+const VIEWERS: &[Role] = &[GridWorker, CommunityStaff, StreetAdmin, Auditor];
+const MANAGERS: &[Role] = &[CommunityStaff, StreetAdmin];
+const CITY_VIEWERS: &[Role] = &[Auditor];
+const NOBODY: &[Role] = &[];
+
+pub fn cases() -> Vec<Case> {
+    const START: &[(&str, &str)] = &[
+        ("node", "{node}"),
+        ("kind", "drill"),
+        ("hazard", "flood"),
+        ("level", "4"),
+        ("reason", "防汛演练"),
+    ];
+    const PLAN: &[(&str, &str)] = &[
+        ("node", "{node}"),
+        ("hazard", "flood"),
+        ("plan_title", "防汛应急预案"),
+        ("steps", "值班到岗\n逐户排查"),
+        ("urgent_response_minutes", "15"),
+        ("urgent_resolution_minutes", "240"),
+    ];
+    vec![
+        case("GET", "/emergency", scoped(VIEWERS, VIEWERS), S::None, Empty),
+        case("POST", "/emergency", hidden(MANAGERS, NOBODY), S::ParentNode, Form(START)),
+        case(
+            "GET",
+            "/emergency/{id}",
+            hidden(VIEWERS, CITY_VIEWERS),
+            S::Emergency,
+            Empty,
+        ),
+        case(
+            "POST",
+            "/emergency/{id}/steps/{position}",
+            hidden(MANAGERS, NOBODY),
+            S::Emergency,
+            Form(&[("done", "1")]),
+        ),
+        case(
+            "POST",
+            "/emergency/{id}/incidents",
+            hidden(MANAGERS, NOBODY),
+            S::Emergency,
+            Form(&[("incident_kind", "event"), ("incident_text", "堤段渗水")]),
+        ),
+        case("GET", "/emergency/plans", scoped(VIEWERS, VIEWERS), S::None, Empty),
+        case(
+            "GET",
+            "/emergency/plans/edit",
+            scoped(VIEWERS, VIEWERS),
+            S::None,
+            Empty,
+        ),
+        case("POST", "/emergency/plans", hidden(MANAGERS, NOBODY), S::ParentNode, Form(PLAN)),
+        case("GET", "/api/v1/emergencies", scoped(VIEWERS, VIEWERS), S::None, Empty),
+        case(
+            "POST",
+            "/api/v1/emergencies",
+            hidden(MANAGERS, NOBODY),
+            S::ParentNode,
+            Json(r#"{"node_id":{node},"kind":"drill","hazard":"flood","level":"4","reason":"防汛演练"}"#),
+        ),
+        case(
+            "GET",
+            "/api/v1/emergencies/{id}",
+            hidden(VIEWERS, CITY_VIEWERS),
+            S::Emergency,
+            Empty,
+        ),
+        case(
+            "POST",
+            "/api/v1/emergencies/{id}/incidents",
+            hidden(MANAGERS, NOBODY),
+            S::Emergency,
+            Json(r#"{"kind":"event","text":"堤段渗水"}"#),
+        ),
+        // Last: ending is for good.
+        case(
+            "POST",
+            "/emergency/{id}/end",
+            hidden(MANAGERS, NOBODY),
+            S::Emergency,
+            Form(&[("closing_note", "演练结束")]),
+        ),
+        case(
+            "POST",
+            "/api/v1/emergencies/{id}/end",
+            hidden(MANAGERS, NOBODY),
+            S::Emergency,
+            Json(r#"{"closing_note":"演练结束"}"#),
+        ),
+    ]
+}
