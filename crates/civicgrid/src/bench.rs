@@ -22,6 +22,11 @@ pub enum BenchCommand {
     /// of R rooms in a ledger of N residents, against bare one-row inserts, and time
     /// the live tally against a bare indexed point read, in one run.
     Vote(crate::participation::vote_bench::VoteArgs),
+    /// Pair vulnerable residents with carers over a ledger of N residents, then time
+    /// each grid's due list and each community's coverage against a bare indexed point
+    /// read, and visits logged concurrently through the use case against bare one-row
+    /// inserts, in one run.
+    Care(crate::care::care_bench::CareArgs),
 }
 
 pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
@@ -31,6 +36,7 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Intake(a) => crate::requests::intake_bench::run(a).await,
         BenchCommand::Queue(a) => crate::requests::queue_bench::run(a).await,
         BenchCommand::Vote(a) => crate::participation::vote_bench::run(a).await,
+        BenchCommand::Care(a) => crate::care::care_bench::run(a).await,
     }
 }
 
