@@ -659,7 +659,8 @@ async fn seed_more_requests(app: &App, grid_id: i64) -> anyhow::Result<()> {
     crate::participation::deliberation_demo::seed(app, &staff, &resident, grid_id, community)
         .await?;
     crate::care::volunteers_demo::seed(app, &staff, grid_id, community).await?;
-    crate::care::party_demo::seed(app, &staff).await
+    crate::care::party_demo::seed(app, &staff).await?;
+    crate::emergency::plans_demo::seed(app, &staff, community).await
 }
 
 /// Seeds the demo city's hierarchy and accounts; returns how many grids were created.

@@ -328,7 +328,10 @@ impl App {
         let mut tx = self.db.begin_write().await?;
         let a = managed(&mut tx, actor, id).await?;
         if !INCIDENT_KINDS.contains(&kind) {
-            return Err(AppError::invalid("incident_kind", "event, decision or resource"));
+            return Err(AppError::invalid(
+                "incident_kind",
+                "event, decision or resource",
+            ));
         }
         let text = text.trim();
         if text.is_empty() || text.chars().count() > 500 {
@@ -376,12 +379,8 @@ impl App {
             Some(p) => repo::roster_of(&mut conn, p).await?,
             None => Vec::new(),
         };
-        let urgent_open = repo::open_requests_in(
-            &mut conn,
-            a.community_id,
-            &a.urgent_categories,
-        )
-        .await?;
+        let urgent_open =
+            repo::open_requests_in(&mut conn, a.community_id, &a.urgent_categories).await?;
         Ok(Situation {
             checklist: repo::checklist_of(&mut conn, a.id).await?,
             incidents: repo::incidents_of(&mut conn, a.id).await?,

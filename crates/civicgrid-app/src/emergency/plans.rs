@@ -166,7 +166,10 @@ impl App {
             .iter()
             .any(|t| !tags.iter().any(|k| &k.def.code == t))
         {
-            return Err(AppError::invalid("check_tags", "choose tags of the catalogue"));
+            return Err(AppError::invalid(
+                "check_tags",
+                "choose tags of the catalogue",
+            ));
         }
         let roster = check_roster(&mut tx, roster, &node.path).await?;
         let id = repo::put_plan(
@@ -217,7 +220,9 @@ async fn check_roster(
     let mut out = Vec::new();
     for d in roster {
         let bad = || AppError::invalid("roster", "choose people who serve this place");
-        let user = accounts::get_user(conn, d.user_id).await.map_err(|_| bad())?;
+        let user = accounts::get_user(conn, d.user_id)
+            .await
+            .map_err(|_| bad())?;
         let serves = accounts::assignments_of(conn, d.user_id)
             .await?
             .iter()
@@ -227,7 +232,10 @@ async fn check_roster(
         }
         let (duty, contact) = (d.duty.trim(), d.contact.trim());
         if duty.is_empty() || contact.is_empty() {
-            return Err(AppError::invalid("roster", "give each person a duty and a contact"));
+            return Err(AppError::invalid(
+                "roster",
+                "give each person a duty and a contact",
+            ));
         }
         if duty.chars().count() > MAX_DUTY_CHARS || contact.chars().count() > MAX_DUTY_CHARS {
             return Err(AppError::invalid("roster", "at most 50 characters"));

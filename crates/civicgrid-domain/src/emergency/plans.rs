@@ -107,7 +107,12 @@ pub fn template(hazard: Hazard) -> PlanSpec {
                 ],
                 &["safety_hazard", "repairs_water", "repairs_electricity"],
                 &["elderly_alone", "disabled", "aged_80", "seriously_ill"],
-                &["沙袋 200 个", "水泵 2 台", "救生衣 20 件", "应急照明灯 10 个"],
+                &[
+                    "沙袋 200 个",
+                    "水泵 2 台",
+                    "救生衣 20 件",
+                    "应急照明灯 10 个",
+                ],
             ),
             Hazard::Epidemic => (
                 "疫情防控应急预案",

@@ -125,18 +125,20 @@ pub async fn plan_of(
     node_id: i64,
     hazard: Hazard,
 ) -> StoreResult<Option<PlanRecord>> {
-    let row: Option<PlanRow> = crate::dialect::query_as(format!(
-        "{PLAN_COLUMNS} WHERE node_id = $1 AND hazard = $2"
-    ))
-    .bind(node_id)
-    .bind(hazard.code())
-    .fetch_optional(conn)
-    .await?;
+    let row: Option<PlanRow> =
+        crate::dialect::query_as(format!("{PLAN_COLUMNS} WHERE node_id = $1 AND hazard = $2"))
+            .bind(node_id)
+            .bind(hazard.code())
+            .fetch_optional(conn)
+            .await?;
     row.map(TryInto::try_into).transpose()
 }
 
 /// Plans of the nodes inside `scope` (and of `scope` itself), by place and hazard.
-pub async fn plans_within(conn: &mut AnyConnection, scope: &OrgPath) -> StoreResult<Vec<PlanRecord>> {
+pub async fn plans_within(
+    conn: &mut AnyConnection,
+    scope: &OrgPath,
+) -> StoreResult<Vec<PlanRecord>> {
     let rows: Vec<PlanRow> = crate::dialect::query_as(format!(
         "{PLAN_COLUMNS} WHERE scope_path >= $1 AND scope_path < $2 ORDER BY scope_path, hazard"
     ))

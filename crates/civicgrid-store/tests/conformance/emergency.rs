@@ -6,7 +6,9 @@
 
 use civicgrid_domain::emergency::modes::{Hazard, Kind, Level};
 use civicgrid_domain::emergency::plans::template;
-use civicgrid_store::emergency::modes::{self as repo, ActivationRecord, DutyRecord, IncidentRecord, PlanRecord};
+use civicgrid_store::emergency::modes::{
+    self as repo, ActivationRecord, DutyRecord, IncidentRecord, PlanRecord,
+};
 use civicgrid_store::platform::accounts;
 use civicgrid_store::{Db, commit, requests};
 
@@ -38,8 +40,14 @@ conformance!(
     |db: Db| async move {
         let mut tx = db.begin_write().await.unwrap();
         let c = chain(&mut tx).await;
-        let a = accounts::insert_user(&mut tx, "duty-a", "甲", "x").await.unwrap().id;
-        let b = accounts::insert_user(&mut tx, "duty-b", "乙", "x").await.unwrap().id;
+        let a = accounts::insert_user(&mut tx, "duty-a", "甲", "x")
+            .await
+            .unwrap()
+            .id;
+        let b = accounts::insert_user(&mut tx, "duty-b", "乙", "x")
+            .await
+            .unwrap()
+            .id;
         let mut p = PlanRecord {
             id: 0,
             node_id: c.community.id,
@@ -58,8 +66,12 @@ conformance!(
             contact: "027-8888".into(),
             name: String::new(),
         };
-        repo::put_roster(&mut tx, id, &[duty(a, "总指挥"), duty(b, "值班员")]).await.unwrap();
-        repo::put_roster(&mut tx, id, &[duty(b, "总指挥")]).await.unwrap();
+        repo::put_roster(&mut tx, id, &[duty(a, "总指挥"), duty(b, "值班员")])
+            .await
+            .unwrap();
+        repo::put_roster(&mut tx, id, &[duty(b, "总指挥")])
+            .await
+            .unwrap();
         let street = PlanRecord {
             node_id: c.street.id,
             scope: c.street.path.clone(),
@@ -69,14 +81,40 @@ conformance!(
         commit(tx).await.unwrap();
 
         let mut conn = db.read().await.unwrap();
-        let got = repo::plan_of(&mut conn, c.community.id, Hazard::Flood).await.unwrap().unwrap();
-        assert_eq!((got.id, got.spec.clone(), got.updated_at), (id, p.spec.clone(), T0 + HOUR));
-        assert!(repo::plan_of(&mut conn, c.community.id, Hazard::Fire).await.unwrap().is_none());
-        assert_eq!(repo::plans_within(&mut conn, &c.street.path).await.unwrap().len(), 2);
-        assert_eq!(repo::plans_within(&mut conn, &c.community.path).await.unwrap().len(), 1);
+        let got = repo::plan_of(&mut conn, c.community.id, Hazard::Flood)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (got.id, got.spec.clone(), got.updated_at),
+            (id, p.spec.clone(), T0 + HOUR)
+        );
+        assert!(
+            repo::plan_of(&mut conn, c.community.id, Hazard::Fire)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert_eq!(
+            repo::plans_within(&mut conn, &c.street.path)
+                .await
+                .unwrap()
+                .len(),
+            2
+        );
+        assert_eq!(
+            repo::plans_within(&mut conn, &c.community.path)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
         let roster = repo::roster_of(&mut conn, id).await.unwrap();
         assert_eq!(
-            roster.iter().map(|d| (d.user_id, d.duty.as_str(), d.name.as_str())).collect::<Vec<_>>(),
+            roster
+                .iter()
+                .map(|d| (d.user_id, d.duty.as_str(), d.name.as_str()))
+                .collect::<Vec<_>>(),
             [(b, "总指挥", "乙")]
         );
     }
@@ -88,19 +126,39 @@ conformance!(
         let mut tx = db.begin_write().await.unwrap();
         requests::ensure_default_categories(&mut tx).await.unwrap();
         let c = chain(&mut tx).await;
-        let id = repo::insert_activation(&mut tx, &activation(&c, None)).await.unwrap();
-        repo::insert_checklist(&mut tx, id, &["到岗".into(), "排查".into()]).await.unwrap();
+        let id = repo::insert_activation(&mut tx, &activation(&c, None))
+            .await
+            .unwrap();
+        repo::insert_checklist(&mut tx, id, &["到岗".into(), "排查".into()])
+            .await
+            .unwrap();
         commit(tx).await.unwrap();
 
         // A second running activation in the community is refused by the store.
         let mut tx = db.begin_write().await.unwrap();
-        assert!(repo::insert_activation(&mut tx, &activation(&c, None)).await.is_err());
+        assert!(
+            repo::insert_activation(&mut tx, &activation(&c, None))
+                .await
+                .is_err()
+        );
         drop(tx);
 
         let mut tx = db.begin_write().await.unwrap();
-        assert!(repo::set_step(&mut tx, id, 1, Some((None, T0 + HOUR))).await.unwrap());
-        assert!(!repo::set_step(&mut tx, id, 9, Some((None, T0))).await.unwrap());
-        assert!(repo::set_step(&mut tx, id, 0, Some((None, T0))).await.unwrap());
+        assert!(
+            repo::set_step(&mut tx, id, 1, Some((None, T0 + HOUR)))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !repo::set_step(&mut tx, id, 9, Some((None, T0)))
+                .await
+                .unwrap()
+        );
+        assert!(
+            repo::set_step(&mut tx, id, 0, Some((None, T0)))
+                .await
+                .unwrap()
+        );
         assert!(repo::set_step(&mut tx, id, 0, None).await.unwrap());
         let entry = |at: i64, text: &str| IncidentRecord {
             id: 0,
@@ -111,8 +169,12 @@ conformance!(
             recorded_by: None,
             recorded_at: T0 + 2 * HOUR,
         };
-        let later = repo::insert_incident(&mut tx, &entry(T0 + HOUR, "堤段渗水")).await.unwrap();
-        let earlier = repo::insert_incident(&mut tx, &entry(T0, "启动值班")).await.unwrap();
+        let later = repo::insert_incident(&mut tx, &entry(T0 + HOUR, "堤段渗水"))
+            .await
+            .unwrap();
+        let earlier = repo::insert_incident(&mut tx, &entry(T0, "启动值班"))
+            .await
+            .unwrap();
         let mut open = crate::requests::record(c.grid.id, c.community.id, &c.grid.path, T0);
         open.category = "safety_hazard".into();
         requests::insert_request(&mut tx, &open).await.unwrap();
@@ -120,37 +182,96 @@ conformance!(
 
         let mut conn = db.read().await.unwrap();
         let got = repo::get_activation(&mut conn, id).await.unwrap();
-        assert_eq!(got, ActivationRecord { id, ..activation(&c, None) });
+        assert_eq!(
+            got,
+            ActivationRecord {
+                id,
+                ..activation(&c, None)
+            }
+        );
         assert!(not_found(repo::get_activation(&mut conn, id + 100).await));
-        assert_eq!(repo::running_in(&mut conn, c.community.id).await.unwrap().map(|a| a.id), Some(id));
+        assert_eq!(
+            repo::running_in(&mut conn, c.community.id)
+                .await
+                .unwrap()
+                .map(|a| a.id),
+            Some(id)
+        );
         assert_eq!(repo::running(&mut conn).await.unwrap().len(), 1);
-        assert_eq!(repo::activations_within(&mut conn, &c.street.path, 10).await.unwrap().len(), 1);
+        assert_eq!(
+            repo::activations_within(&mut conn, &c.street.path, 10)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
         let steps = repo::checklist_of(&mut conn, id).await.unwrap();
         assert_eq!(
-            steps.iter().map(|s| (s.text.as_str(), s.done_at)).collect::<Vec<_>>(),
+            steps
+                .iter()
+                .map(|s| (s.text.as_str(), s.done_at))
+                .collect::<Vec<_>>(),
             [("到岗", None), ("排查", Some(T0 + HOUR))]
         );
         let log = repo::incidents_of(&mut conn, id).await.unwrap();
-        assert_eq!(log.iter().map(|i| i.id).collect::<Vec<_>>(), [earlier, later]);
         assert_eq!(
-            repo::urgent_deadlines(&mut conn, c.community.id, "noise").await.unwrap(),
+            log.iter().map(|i| i.id).collect::<Vec<_>>(),
+            [earlier, later]
+        );
+        assert_eq!(
+            repo::urgent_deadlines(&mut conn, c.community.id, "noise")
+                .await
+                .unwrap(),
             Some((15, 240))
         );
-        assert_eq!(repo::urgent_deadlines(&mut conn, c.community.id, "parking").await.unwrap(), None);
+        assert_eq!(
+            repo::urgent_deadlines(&mut conn, c.community.id, "parking")
+                .await
+                .unwrap(),
+            None
+        );
         let cats = ["safety_hazard".to_owned(), "noise".to_owned()];
-        assert_eq!(repo::open_requests_in(&mut conn, c.community.id, &cats).await.unwrap(), 1);
-        assert_eq!(repo::open_requests_in(&mut conn, c.community.id, &[]).await.unwrap(), 0);
+        assert_eq!(
+            repo::open_requests_in(&mut conn, c.community.id, &cats)
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(
+            repo::open_requests_in(&mut conn, c.community.id, &[])
+                .await
+                .unwrap(),
+            0
+        );
         drop(conn);
 
         // Ending it once; the community may then switch again.
         let mut tx = db.begin_write().await.unwrap();
-        assert!(repo::end_activation(&mut tx, id, None, T0 + 3 * HOUR, "汛情解除").await.unwrap());
-        assert!(!repo::end_activation(&mut tx, id, None, T0 + 4 * HOUR, "again").await.unwrap());
-        repo::insert_activation(&mut tx, &activation(&c, None)).await.unwrap();
+        assert!(
+            repo::end_activation(&mut tx, id, None, T0 + 3 * HOUR, "汛情解除")
+                .await
+                .unwrap()
+        );
+        assert!(
+            !repo::end_activation(&mut tx, id, None, T0 + 4 * HOUR, "again")
+                .await
+                .unwrap()
+        );
+        repo::insert_activation(&mut tx, &activation(&c, None))
+            .await
+            .unwrap();
         commit(tx).await.unwrap();
         let mut conn = db.read().await.unwrap();
         let ended = repo::get_activation(&mut conn, id).await.unwrap();
-        assert_eq!((ended.ended_at, ended.closing_note.as_deref()), (Some(T0 + 3 * HOUR), Some("汛情解除")));
-        assert_eq!(repo::urgent_deadlines(&mut conn, c.community.id, "noise").await.unwrap(), Some((15, 240)));
+        assert_eq!(
+            (ended.ended_at, ended.closing_note.as_deref()),
+            (Some(T0 + 3 * HOUR), Some("汛情解除"))
+        );
+        assert_eq!(
+            repo::urgent_deadlines(&mut conn, c.community.id, "noise")
+                .await
+                .unwrap(),
+            Some((15, 240))
+        );
     }
 );

@@ -32,8 +32,20 @@ pub fn cases() -> Vec<Case> {
         ("urgent_resolution_minutes", "240"),
     ];
     vec![
-        case("GET", "/emergency", scoped(VIEWERS, VIEWERS), S::None, Empty),
-        case("POST", "/emergency", hidden(MANAGERS, NOBODY), S::ParentNode, Form(START)),
+        case(
+            "GET",
+            "/emergency",
+            scoped(VIEWERS, VIEWERS),
+            S::None,
+            Empty,
+        ),
+        case(
+            "POST",
+            "/emergency",
+            hidden(MANAGERS, NOBODY),
+            S::ParentNode,
+            Form(START),
+        ),
         case(
             "GET",
             "/emergency/{id}",
@@ -55,7 +67,13 @@ pub fn cases() -> Vec<Case> {
             S::Emergency,
             Form(&[("incident_kind", "event"), ("incident_text", "堤段渗水")]),
         ),
-        case("GET", "/emergency/plans", scoped(VIEWERS, VIEWERS), S::None, Empty),
+        case(
+            "GET",
+            "/emergency/plans",
+            scoped(VIEWERS, VIEWERS),
+            S::None,
+            Empty,
+        ),
         case(
             "GET",
             "/emergency/plans/edit",
@@ -63,14 +81,28 @@ pub fn cases() -> Vec<Case> {
             S::None,
             Empty,
         ),
-        case("POST", "/emergency/plans", hidden(MANAGERS, NOBODY), S::ParentNode, Form(PLAN)),
-        case("GET", "/api/v1/emergencies", scoped(VIEWERS, VIEWERS), S::None, Empty),
+        case(
+            "POST",
+            "/emergency/plans",
+            hidden(MANAGERS, NOBODY),
+            S::ParentNode,
+            Form(PLAN),
+        ),
+        case(
+            "GET",
+            "/api/v1/emergencies",
+            scoped(VIEWERS, VIEWERS),
+            S::None,
+            Empty,
+        ),
         case(
             "POST",
             "/api/v1/emergencies",
             hidden(MANAGERS, NOBODY),
             S::ParentNode,
-            Json(r#"{"node_id":{node},"kind":"drill","hazard":"flood","level":"4","reason":"防汛演练"}"#),
+            Json(
+                r#"{"node_id":{node},"kind":"drill","hazard":"flood","level":"4","reason":"防汛演练"}"#,
+            ),
         ),
         case(
             "GET",

@@ -181,7 +181,10 @@ fn situation_out(s: Situation) -> SituationOut {
         (status = 200, body = Vec<EmergencyOut>, description = "Running and past, newest first"),
         (status = 403, body = ErrorBody, description = "The caller follows emergencies nowhere"),
     ))]
-pub async fn list(State(st): State<AppState>, caller: ApiCaller) -> ApiResult<Json<Vec<EmergencyOut>>> {
+pub async fn list(
+    State(st): State<AppState>,
+    caller: ApiCaller,
+) -> ApiResult<Json<Vec<EmergencyOut>>> {
     let all = st.app.emergencies(&caller.actor).await?;
     Ok(Json(all.into_iter().map(|(a, _)| out(a)).collect()))
 }
@@ -201,8 +204,8 @@ pub async fn start(
     let kind = Kind::parse(&b.kind).map_err(|_| AppError::invalid("kind", "emergency or drill"))?;
     let hazard =
         Hazard::parse(&b.hazard).map_err(|_| AppError::invalid("hazard", "choose the hazard"))?;
-    let level = Level::parse(&b.level)
-        .map_err(|_| AppError::invalid("emergency_level", "1, 2, 3 or 4"))?;
+    let level =
+        Level::parse(&b.level).map_err(|_| AppError::invalid("emergency_level", "1, 2, 3 or 4"))?;
     let started = st
         .app
         .start_emergency(
@@ -254,9 +257,10 @@ pub async fn end(
     ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<EndEmergencyBody>,
 ) -> ApiResult<Json<EmergencyOut>> {
-    Ok(Json(out(
-        st.app.end_emergency(&caller.actor, id, &b.closing_note).await?,
-    )))
+    Ok(Json(out(st
+        .app
+        .end_emergency(&caller.actor, id, &b.closing_note)
+        .await?)))
 }
 
 #[utoipa::path(post, path = "/api/v1/emergencies/{id}/incidents", tag = "emergency",

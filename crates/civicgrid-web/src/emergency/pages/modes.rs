@@ -84,7 +84,8 @@ async fn hub_page(
     problems: Problems,
 ) -> PageResult<HubPage> {
     let all = st.app.emergencies(&me.actor).await?;
-    let (running, past): (Vec<_>, Vec<_>) = all.into_iter().partition(|(a, _)| a.ended_at.is_none());
+    let (running, past): (Vec<_>, Vec<_>) =
+        all.into_iter().partition(|(a, _)| a.ended_at.is_none());
     let line = |(a, name): (civicgrid_app::emergency::modes::Activation, String)| Line {
         id: a.id,
         community: name,
@@ -309,7 +310,11 @@ async fn tick(
     PageForm(f): PageForm<HashMap<String, String>>,
 ) -> PageResult<Response> {
     let done = f.get("done").is_some_and(|v| v == "1");
-    match st.app.tick_emergency_step(&me.actor, id, position, done).await {
+    match st
+        .app
+        .tick_emergency_step(&me.actor, id, position, done)
+        .await
+    {
         Ok(()) => Ok(Redirect::to(&format!("/emergency/{id}#checklist")).into_response()),
         Err(e) => again(&st, ctx, &me, id, f, e, "step").await,
     }
@@ -325,11 +330,18 @@ async fn incident(
     let get = |k: &str| f.get(k).map_or("", String::as_str);
     match st
         .app
-        .log_incident(&me.actor, id, get("incident_kind"), get("incident_text"), None)
+        .log_incident(
+            &me.actor,
+            id,
+            get("incident_kind"),
+            get("incident_text"),
+            None,
+        )
         .await
     {
         Ok(_) => Ok(
-            Redirect::to(&format!("/emergency/{id}?done=incident_logged#incidents")).into_response(),
+            Redirect::to(&format!("/emergency/{id}?done=incident_logged#incidents"))
+                .into_response(),
         ),
         Err(e) => again(&st, ctx, &me, id, f, e, "incident_text").await,
     }

@@ -182,7 +182,9 @@ async fn plan_page(
     let roster = (0..ROSTER_ROWS)
         .map(|i| match posted {
             Some(f) => (
-                f.get(&format!("duty_user_{i}")).cloned().unwrap_or_default(),
+                f.get(&format!("duty_user_{i}"))
+                    .cloned()
+                    .unwrap_or_default(),
                 f.get(&format!("duty_{i}")).cloned().unwrap_or_default(),
                 f.get(&format!("contact_{i}")).cloned().unwrap_or_default(),
             ),
@@ -254,8 +256,8 @@ async fn save(
 ) -> PageResult<Response> {
     let get = |k: &str| f.get(k).map_or("", String::as_str);
     let node = crate::forms::form_id("node", get("node"))?;
-    let hazard =
-        Hazard::parse(get("hazard")).map_err(|_| AppError::invalid("hazard", "choose the hazard"))?;
+    let hazard = Hazard::parse(get("hazard"))
+        .map_err(|_| AppError::invalid("hazard", "choose the hazard"))?;
     let result = async {
         let ticked = |prefix: &str| -> Vec<String> {
             f.iter()

@@ -102,6 +102,8 @@ struct HomePage {
     /// Party registration: the reader's own (a registered member) and the
     /// registrations waiting (staff who keep them).
     party: Option<crate::care::pages::party::PartyCard>,
+    /// Emergencies running where the reader has a place, with the duty roster.
+    emergencies: Vec<civicgrid_app::emergency::modes::RunningEmergency>,
 }
 
 /// The notices card of a home page.
@@ -139,6 +141,7 @@ async fn home(
         proposals: None,
         volunteering: None,
         party: None,
+        emergencies: Vec::new(),
     };
     let Some(u) = &ctx.user else {
         return Ok(render(&page));
@@ -300,6 +303,7 @@ async fn home(
     }
     page.volunteering = crate::care::pages::hours::home_card(&st, &ctx, actor).await?;
     page.party = crate::care::pages::party::home_card(&st, &ctx, actor).await?;
+    page.emergencies = st.app.running_emergencies(actor).await?;
     Ok(render(&page))
 }
 

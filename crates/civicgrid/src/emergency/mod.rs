@@ -1,0 +1,3 @@
+//! Emergency mode on the command line: the demo's plans.
+
+pub mod plans_demo;
