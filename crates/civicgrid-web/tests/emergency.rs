@@ -86,6 +86,7 @@ async fn a_community_switches_into_a_drill_and_back() {
             ("hazard", "flood".to_owned()),
             ("level", "3".to_owned()),
             ("reason", reason.to_owned()),
+            ("notify", "1".to_owned()),
         ]
     };
     let send = |fields: Vec<(&'static str, String)>| {
@@ -114,6 +115,10 @@ async fn a_community_switches_into_a_drill_and_back() {
         .assert_status(StatusCode::UNPROCESSABLE_ENTITY)
         .assert_contains("emergency mode or a drill already");
 
+    // Every household was told, the notice marked as a drill.
+    t.get_in("/notices", &staff, "zh-CN")
+        .await
+        .assert_contains("【演练】");
     // Every page of the community says it is a drill; another community's does not.
     t.get_in("/", &resident, "zh-CN")
         .await

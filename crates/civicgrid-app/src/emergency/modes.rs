@@ -246,7 +246,8 @@ impl App {
             estate_id: None,
             pinned: true,
             important: true,
-            read_by: None,
+            // Everyone should have read it within a day; the grid worker follows up.
+            read_by: Some(now_ms() + 86_400_000),
             expires_at: None,
             publish: true,
             attachments: Vec::new(),
