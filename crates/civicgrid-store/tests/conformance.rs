@@ -117,3 +117,5 @@ mod volunteers;
 mod vote_rooms;
 #[path = "conformance/vote_totals.rs"]
 mod vote_totals;
+#[path = "conformance/welfare_checks.rs"]
+mod welfare_checks;

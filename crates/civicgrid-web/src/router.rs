@@ -32,6 +32,7 @@ fn all_routes() -> Routes {
     let r = crate::care::api::party::routes(r);
     let r = crate::emergency::pages::modes::routes(r);
     let r = crate::emergency::pages::plans::routes(r);
+    let r = crate::emergency::pages::checks::routes(r);
     let r = crate::emergency::api::modes::routes(r);
     crate::openapi::routes(r)
 }

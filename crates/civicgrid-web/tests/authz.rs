@@ -165,6 +165,9 @@ pub enum Subject {
     Pledge,
     /// A drill running in the target community; `{position}` is its first step.
     Emergency,
+    /// A welfare-check campaign of that drill over the target grid's households,
+    /// checked inside by the grid worker.
+    Campaign,
 }
 
 pub struct Case {
@@ -355,6 +358,7 @@ async fn case_request(
         S::Team => path = path.replace("{id}", &fx.volunteers[side].team.to_string()),
         S::PartyMember => path = path.replace("{id}", &fx.party[side].member.to_string()),
         S::Pledge => path = path.replace("{id}", &fx.party[side].pledge.to_string()),
+        S::Campaign => path = path.replace("{id}", &fx.campaign[side].0.to_string()),
         S::Emergency => {
             path = path
                 .replace("{id}", &fx.emergency[side].to_string())
@@ -411,6 +415,8 @@ async fn case_request(
             .replace("{vol_resident}", &cf.resident.to_string())
             .replace("{party_member}", &fx.party[side].member.to_string())
             .replace("{party_request}", &fx.party[side].request.to_string())
+            .replace("{campaign_household}", &fx.campaign[side].1.to_string())
+            .replace("{campaign_building}", &fx.campaign[side].2.to_string())
     };
     let mut req = Request::builder()
         .method(c.method)

@@ -277,7 +277,7 @@ impl App {
             &m,
             "party.status",
             reason.as_deref(),
-            serde_json::json!({ "from_status": from.code(), "to_status": to.code() }),
+            serde_json::json!({ "from_registration": from.code(), "to_registration": to.code() }),
         )
         .await?;
         commit(tx).await?;
@@ -331,7 +331,7 @@ impl App {
             &m,
             "party.pledge",
             None,
-            serde_json::json!({ "pledge_id": p.id, "year": p.year, "kind": p.kind.code(),
+            serde_json::json!({ "pledge_id": p.id, "year": p.year, "pledge_kind": p.kind.code(),
                                 "target": p.target }),
         )
         .await?;

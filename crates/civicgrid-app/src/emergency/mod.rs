@@ -2,5 +2,6 @@
 //! community (or every community of a street) into emergency mode or a drill and
 //! back, the checklist, the incident log and the situation.
 
+pub mod checks;
 pub mod modes;
 pub mod plans;

@@ -55,6 +55,13 @@ pub struct Situation {
     /// Open requests of the community in the activation's urgent categories.
     pub urgent_open: i64,
     pub may_manage: bool,
+    /// Its welfare-check campaigns, newest first.
+    pub campaigns: Vec<civicgrid_store::emergency::checks::CampaignRecord>,
+    /// For a new campaign (who manages it): the care tags the plan checks first, the
+    /// community and its grids, and who may check.
+    pub check_tags: Vec<String>,
+    pub campaign_places: Vec<(i64, String)>,
+    pub checkers: Vec<(i64, String)>,
 }
 
 /// A running activation as a banner or a home card names it.
@@ -206,8 +213,8 @@ impl App {
                 &a,
                 "emergency.start",
                 Some(&reason),
-                serde_json::json!({ "kind": a.kind.code(), "hazard": a.hazard.code(),
-                                    "level": a.level.code(), "plan_id": a.plan_id }),
+                serde_json::json!({ "emergency_kind": a.kind.code(), "hazard": a.hazard.code(),
+                                    "emergency_level": a.level.code(), "plan_id": a.plan_id }),
             )
             .await?;
             started.push(a);
@@ -276,7 +283,7 @@ impl App {
             &a,
             "emergency.end",
             Some(&note),
-            serde_json::json!({ "kind": a.kind.code() }),
+            serde_json::json!({ "emergency_kind": a.kind.code() }),
         )
         .await?;
         commit(tx).await?;
@@ -308,7 +315,7 @@ impl App {
             &a,
             "emergency.step",
             None,
-            serde_json::json!({ "position": position, "done": done }),
+            serde_json::json!({ "step": position + 1, "done": done }),
         )
         .await?;
         commit(tx).await?;
@@ -364,7 +371,7 @@ impl App {
             &a,
             "emergency.incident",
             None,
-            serde_json::json!({ "incident_id": i.id, "kind": kind }),
+            serde_json::json!({ "incident_id": i.id, "incident_kind": kind }),
         )
         .await?;
         commit(tx).await?;
@@ -382,10 +389,32 @@ impl App {
         };
         let urgent_open =
             repo::open_requests_in(&mut conn, a.community_id, &a.urgent_categories).await?;
+        let may_manage = actor.can(Permission::ManageEmergency, &a.scope);
+        let community = org::get(&mut conn, a.community_id).await?;
+        let check_tags = governing_plan(&mut conn, &community, a.hazard)
+            .await?
+            .map_or_else(|| template(a.hazard).check_tags, |p| p.spec.check_tags);
+        let (campaign_places, checkers) = if may_manage && a.ended_at.is_none() {
+            let mut places = vec![(a.community_id, community_name.clone())];
+            places.extend(
+                org::children(&mut conn, a.community_id)
+                    .await?
+                    .into_iter()
+                    .filter(|n| n.kind == NodeKind::Grid)
+                    .map(|n| (n.id, n.name_zh)),
+            );
+            (places, super::checks::serving(&mut conn, &a.scope).await?)
+        } else {
+            (Vec::new(), Vec::new())
+        };
         Ok(Situation {
+            campaigns: civicgrid_store::emergency::checks::campaigns_of(&mut conn, a.id).await?,
+            check_tags,
+            campaign_places,
+            checkers,
             checklist: repo::checklist_of(&mut conn, a.id).await?,
             incidents: repo::incidents_of(&mut conn, a.id).await?,
-            may_manage: actor.can(Permission::ManageEmergency, &a.scope),
+            may_manage,
             community_name,
             roster,
             urgent_open,

@@ -98,6 +98,18 @@ pub fn menu(actor: &Actor) -> Vec<MenuLink> {
         false,
         may_reach(actor, Permission::ViewParty),
     );
+    // Checkers work their welfare-check list on a phone.
+    add(
+        "nav-welfare-checks",
+        "/emergency/checks".into(),
+        false,
+        actor.assignments.iter().any(|a| {
+            matches!(
+                a.role,
+                Role::GridWorker | Role::Volunteer | Role::CommunityStaff
+            )
+        }),
+    );
     add(
         "nav-emergency",
         "/emergency".into(),

@@ -1,6 +1,7 @@
 //! Emergency mode (应急管理): pure types and rules — a community's mode and its
 //! activations, plans from templates by hazard, the duty roster and checklist.
 
+pub mod checks;
 pub mod modes;
 pub mod plans;
 

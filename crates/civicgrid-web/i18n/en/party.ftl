@@ -118,3 +118,11 @@ action-party-pledge = Pledge made
 action-party-note = Note of fulfilment
 action-party-link_request = Request linked to a party member
 action-party-member = Viewed a party registration
+
+audit-field-public_badge = Public badge
+audit-field-from_registration = From
+audit-field-to_registration = To
+audit-field-pledge_kind = Pledge kind
+audit-field-target = Target
+audit-field-amount = Amount
+audit-field-year = Year

@@ -118,3 +118,11 @@ action-party-pledge = 认领服务承诺
 action-party-note = 补充践诺记录
 action-party-link_request = 关联协助办结的诉求
 action-party-member = 查看党员报到信息
+
+audit-field-public_badge = 公开亮明身份
+audit-field-from_registration = 原状态
+audit-field-to_registration = 新状态
+audit-field-pledge_kind = 承诺类别
+audit-field-target = 目标
+audit-field-amount = 数量
+audit-field-year = 年度

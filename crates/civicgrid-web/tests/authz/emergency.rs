@@ -8,11 +8,14 @@
 
 use civicgrid_app::domain::platform::access::Role::{self, *};
 
-use crate::{Case, Empty, Form, Json, S, case, hidden, scoped};
+use crate::{Case, Empty, Form, Json, Rule, S, case, hidden, scoped};
 
 const VIEWERS: &[Role] = &[GridWorker, CommunityStaff, StreetAdmin, Auditor];
 const MANAGERS: &[Role] = &[CommunityStaff, StreetAdmin];
 const CITY_VIEWERS: &[Role] = &[Auditor];
+/// Who checks the inside campaign's households: its checker (the grid worker) and the
+/// staff who manage the emergency.
+const CHECKERS: &[Role] = &[GridWorker, CommunityStaff, StreetAdmin];
 const NOBODY: &[Role] = &[];
 
 pub fn cases() -> Vec<Case> {
@@ -67,6 +70,39 @@ pub fn cases() -> Vec<Case> {
             S::Emergency,
             Form(&[("incident_kind", "event"), ("incident_text", "堤段渗水")]),
         ),
+        case(
+            "POST",
+            "/emergency/{id}/campaigns",
+            hidden(MANAGERS, NOBODY),
+            S::Emergency,
+            Form(&[("campaign_node", "{node}"), ("hours", "6")]),
+        ),
+        case(
+            "GET",
+            "/emergency/campaigns/{id}",
+            hidden(VIEWERS, CITY_VIEWERS),
+            S::Campaign,
+            Empty,
+        ),
+        case(
+            "POST",
+            "/emergency/campaigns/{id}/reassign",
+            hidden(MANAGERS, NOBODY),
+            S::Campaign,
+            Form(&[("building_id", "{campaign_building}"), ("checker_id", "0")]),
+        ),
+        case(
+            "POST",
+            "/emergency/campaigns/{id}/checks",
+            hidden(CHECKERS, NOBODY),
+            S::Campaign,
+            Form(&[
+                ("household_id", "{campaign_household}"),
+                ("outcome", "safe"),
+                ("client_key", "{code}"),
+            ]),
+        ),
+        case("GET", "/emergency/checks", Rule::SignedIn, S::None, Empty),
         case(
             "GET",
             "/emergency/plans",

@@ -47,6 +47,9 @@ pub struct Fixture {
     pub party: [PartyFixture; 2],
     /// A drill running in each community, with a checklist of two steps.
     pub emergency: [i64; 2],
+    /// A welfare-check campaign of that drill over the grid's households (the inside
+    /// one checked by the grid worker): (campaign, a household, its building).
+    pub campaign: [(i64, i64, i64); 2],
     _dir: tempfile::TempDir,
 }
 
@@ -274,11 +277,16 @@ impl Fixture {
             emergency_fixture(&app, community[0]).await,
             emergency_fixture(&app, community[1]).await,
         ];
+        let campaign = [
+            campaign_fixture(&app, emergency[0], grid[0], Some(ids[&GridWorker])).await,
+            campaign_fixture(&app, emergency[1], grid[1], None).await,
+        ];
         let router = build_router(AppState::new(app.clone(), WebConfig::default()));
         Fixture {
             care,
             party,
             emergency,
+            campaign,
             volunteers,
             router,
             app,
@@ -1235,4 +1243,50 @@ async fn emergency_fixture(app: &App, community: i64) -> i64 {
         .unwrap();
     civicgrid_store::commit(tx).await.unwrap();
     id
+}
+
+/// A welfare-check campaign of activation `activation` over every household of `grid`,
+/// checked by `checker`, straight into the store.
+async fn campaign_fixture(
+    app: &App,
+    activation: i64,
+    grid: i64,
+    checker: Option<i64>,
+) -> (i64, i64, i64) {
+    use civicgrid_store::emergency::checks as repo;
+    let mut tx = app.db().begin_write().await.unwrap();
+    let a = civicgrid_store::emergency::modes::get_activation(&mut tx, activation)
+        .await
+        .unwrap();
+    let g = civicgrid_store::platform::org::get(&mut tx, grid)
+        .await
+        .unwrap();
+    let now = chrono::Utc::now().timestamp_millis();
+    let id = repo::insert_campaign(
+        &mut tx,
+        &repo::CampaignRecord {
+            id: 0,
+            activation_id: activation,
+            community_id: a.community_id,
+            node_id: grid,
+            scope_path: g.path.as_str().to_owned(),
+            title: "逐户排查".into(),
+            tags: ",".into(),
+            starts_at: now,
+            deadline_at: now + 6 * 3_600_000,
+            created_by: None,
+            closed_at: None,
+        },
+    )
+    .await
+    .unwrap();
+    let found = repo::candidates(&mut tx, &g.path, &[], None).await.unwrap();
+    let first = (found[0].household_id, found[0].building_id);
+    let targets: Vec<_> = found
+        .into_iter()
+        .map(|h| (h, String::new(), checker))
+        .collect();
+    repo::insert_targets(&mut tx, id, &targets).await.unwrap();
+    civicgrid_store::commit(tx).await.unwrap();
+    (id, first.0, first.1)
 }

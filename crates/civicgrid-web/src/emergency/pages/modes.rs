@@ -200,6 +200,10 @@ struct SituationPage {
     /// (when, kind label, text)
     incidents: Vec<(String, String, String)>,
     incident_kinds: Vec<(&'static str, String)>,
+    /// (campaign id, title, deadline)
+    campaigns: Vec<(i64, String, String)>,
+    /// (code, words, ticked) of the care tags a campaign may target.
+    campaign_tags: Vec<(String, String, bool)>,
     f: HashMap<String, String>,
     notice: Option<String>,
     problems: Problems,
@@ -214,11 +218,31 @@ impl SituationPage {
 fn situation_page(
     ctx: PageCtx,
     s: Situation,
+    tags: Vec<(String, String, String)>,
     f: HashMap<String, String>,
     notice: Option<String>,
     problems: Problems,
 ) -> SituationPage {
+    let posted = f.contains_key("campaign_node");
     SituationPage {
+        campaigns: s
+            .campaigns
+            .iter()
+            .map(|c| (c.id, c.title.clone(), format_time(c.deadline_at)))
+            .collect(),
+        campaign_tags: tags
+            .into_iter()
+            .map(|(code, zh, en)| {
+                let on = if posted {
+                    f.get(&format!("ctag_{code}"))
+                        .is_some_and(|v| !v.is_empty())
+                } else {
+                    s.check_tags.contains(&code)
+                };
+                let label = if ctx.lang == Lang::En { en } else { zh };
+                (code, label, on)
+            })
+            .collect(),
         what: hazard_words(&ctx, s.a.hazard, s.a.level),
         drill: s.a.kind == Kind::Drill,
         started: format_time(s.a.started_at),
@@ -264,13 +288,41 @@ async fn situation(
     DoneNotice(notice): DoneNotice,
 ) -> PageResult<Response> {
     let s = st.app.emergency_situation(&me.actor, id).await?;
+    let tags = care_tags(&st).await?;
     Ok(render(&situation_page(
         ctx,
         s,
+        tags,
         HashMap::new(),
         notice,
         Problems::none(),
     )))
+}
+
+/// The care tags a campaign may target (age tags included): (code, 中文, English).
+async fn care_tags(st: &AppState) -> PageResult<Vec<(String, String, String)>> {
+    Ok(st
+        .app
+        .default_tag_names()
+        .await?
+        .into_iter()
+        .filter(|t| t.active && (t.def.care || t.def.code == "aged_80"))
+        .map(|t| (t.def.code, t.def.name_zh, t.def.name_en))
+        .collect())
+}
+
+/// The situation page again with `problems` for what `f` posted.
+pub(crate) async fn situation_again(
+    st: &AppState,
+    ctx: PageCtx,
+    me: &SignedIn,
+    id: i64,
+    f: HashMap<String, String>,
+    problems: Problems,
+) -> PageResult<Response> {
+    let s = st.app.emergency_situation(&me.actor, id).await?;
+    let tags = care_tags(st).await?;
+    Ok(render(&situation_page(ctx, s, tags, f, None, problems)))
 }
 
 /// Shows the situation again with the objection to what was posted.
@@ -284,8 +336,8 @@ async fn again(
     field: &str,
 ) -> PageResult<Response> {
     let (status, problems) = problems_of(ctx.lang, e, field)?;
-    let s = st.app.emergency_situation(&me.actor, id).await?;
-    Ok((status, render(&situation_page(ctx, s, f, None, problems))).into_response())
+    let page = situation_again(st, ctx, me, id, f, problems).await?;
+    Ok((status, page).into_response())
 }
 
 async fn end(

@@ -72,6 +72,12 @@ fn code_prefix(key: &str) -> Option<&'static str> {
         "team_kind" => "team-kind-",
         "change" => "team-change-",
         "attendance" => "signup-state-",
+        "from_registration" | "to_registration" => "party-status-",
+        "pledge_kind" => "pledge-kind-",
+        "emergency_kind" => "emergency-kind-",
+        "hazard" => "hazard-",
+        "emergency_level" => "emergency-level-",
+        "incident_kind" => "incident-kind-",
         _ => return None,
     })
 }

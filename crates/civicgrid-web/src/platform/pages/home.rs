@@ -104,6 +104,8 @@ struct HomePage {
     party: Option<crate::care::pages::party::PartyCard>,
     /// Emergencies running where the reader has a place, with the duty roster.
     emergencies: Vec<civicgrid_app::emergency::modes::RunningEmergency>,
+    /// Households the reader still has to check, per open campaign: (title, count).
+    welfare_checks: Vec<(String, usize)>,
 }
 
 /// The notices card of a home page.
@@ -142,6 +144,7 @@ async fn home(
         volunteering: None,
         party: None,
         emergencies: Vec::new(),
+        welfare_checks: Vec::new(),
     };
     let Some(u) = &ctx.user else {
         return Ok(render(&page));
@@ -304,6 +307,14 @@ async fn home(
     page.volunteering = crate::care::pages::hours::home_card(&st, &ctx, actor).await?;
     page.party = crate::care::pages::party::home_card(&st, &ctx, actor).await?;
     page.emergencies = st.app.running_emergencies(actor).await?;
+    page.welfare_checks = st
+        .app
+        .my_welfare_checks(actor)
+        .await?
+        .into_iter()
+        .filter(|l| !l.to_check.is_empty())
+        .map(|l| (l.c.title, l.to_check.len()))
+        .collect();
     Ok(render(&page))
 }
 
