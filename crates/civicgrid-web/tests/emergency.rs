@@ -8,6 +8,7 @@
 mod support;
 
 use axum::http::StatusCode;
+use civicgrid_app::ledger::ResidentInput;
 use serde_json::Value;
 use support::TestApp;
 
@@ -215,4 +216,219 @@ async fn a_community_switches_into_a_drill_and_back() {
     .assert_status(StatusCode::SEE_OTHER);
     let home = t.get_in("/", &resident, "zh-CN").await;
     assert!(!home.body.contains("应急演练（非真实事件）"));
+}
+
+/// A resident of the first grid holding `tag` (none: untagged) in building `building`.
+async fn household(t: &TestApp, building: &str, room: &str, name: &str, tag: &str) -> i64 {
+    let (_, household) = t
+        .household_in(t.nodes.grid, (building, "1", room, Some(3)), "owner", None)
+        .await;
+    t.resident(ResidentInput {
+        household_id: household,
+        name: name.into(),
+        gender: Some("female".into()),
+        birth_date: Some("1945-05-06".into()),
+        relation: "head".into(),
+        tags: if tag.is_empty() {
+            Vec::new()
+        } else {
+            vec![tag.into()]
+        },
+        ..ResidentInput::default()
+    })
+    .await;
+    household
+}
+
+#[tokio::test]
+async fn a_welfare_check_campaign_reaches_the_households_that_need_it() {
+    let t = TestApp::new().await;
+    let staff = t.login("staff").await;
+    let grid = t.login("grid").await;
+    let other_staff = t.login("other_staff").await;
+    let alone = household(&t, "3", "302", "孙奶奶", "elderly_alone").await;
+    let disabled = household(&t, "3", "101", "周爷爷", "disabled").await;
+    household(&t, "5", "201", "吴先生", "").await;
+    let grid_id = t
+        .app
+        .actor_of_account(
+            &civicgrid_app::domain::platform::access::Actor::system(),
+            "grid",
+        )
+        .await
+        .unwrap()
+        .user_id
+        .unwrap();
+    let community = t.nodes.community.to_string();
+    let r = t
+        .submit(
+            "/emergency",
+            &[&[
+                ("node", community.as_str()),
+                ("kind", "emergency"),
+                ("hazard", "flood"),
+                ("level", "2"),
+                ("reason", "长江水位超警戒"),
+            ]],
+            &staff,
+        )
+        .await;
+    r.assert_status(StatusCode::SEE_OTHER);
+    let id = r
+        .location()
+        .trim_start_matches("/emergency/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+
+    // The campaign needs a checker; then targets the care groups, split by building.
+    let checker = format!("checker_{grid_id}");
+    let start = |with_checker: bool| {
+        let mut f = vec![
+            ("campaign_node", community.clone()),
+            ("ctag_elderly_alone", "1".to_owned()),
+            ("ctag_disabled", "1".to_owned()),
+            ("hours", "6".to_owned()),
+        ];
+        if with_checker {
+            f.push((checker.as_str(), "1".to_owned()));
+        }
+        f
+    };
+    let post = |path: String, fields: Vec<(&str, String)>, who: String| {
+        let t = &t;
+        let fields: Vec<(String, String)> =
+            fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+        async move {
+            let f: Vec<(&str, &str)> = fields
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            t.submit(&path, &[&f], &who).await
+        }
+    };
+    post(
+        format!("/emergency/{id}/campaigns"),
+        start(false),
+        staff.clone(),
+    )
+    .await
+    .assert_status(StatusCode::UNPROCESSABLE_ENTITY)
+    .assert_contains("checker serving the community");
+    let r = post(
+        format!("/emergency/{id}/campaigns"),
+        start(true),
+        staff.clone(),
+    )
+    .await;
+    r.assert_status(StatusCode::SEE_OTHER);
+    let campaign = r
+        .location()
+        .trim_start_matches("/emergency/campaigns/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+
+    // The grid worker's phone page: the two households, room 101 first.
+    let page = t.get_in("/emergency/checks", &grid, "zh-CN").await;
+    page.assert_status(StatusCode::OK)
+        .assert_contains("还有 2 户");
+    let first = page.body.find("101").expect("room 101");
+    let second = page.body.find("302").expect("room 302");
+    assert!(first < second, "walking order");
+
+    // Needs help without saying what is refused; a retry with the same key counts once.
+    let check =
+        |household: i64, outcome: &'static str, need: Option<&'static str>, key: &'static str| {
+            let mut f = vec![
+                ("household_id", household.to_string()),
+                ("outcome", outcome.to_owned()),
+                ("client_key", key.to_owned()),
+            ];
+            if let Some(n) = need {
+                f.push(("need_medicine", n.to_owned()));
+            }
+            f
+        };
+    let path = format!("/emergency/campaigns/{campaign}/checks");
+    post(
+        path.clone(),
+        check(alone, "needs_help", None, "k-1"),
+        grid.clone(),
+    )
+    .await
+    .assert_status(StatusCode::UNPROCESSABLE_ENTITY)
+    .assert_contains("Say what help is needed");
+    for _ in 0..2 {
+        post(
+            path.clone(),
+            check(alone, "needs_help", Some("1"), "k-2"),
+            grid.clone(),
+        )
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    }
+    post(
+        path.clone(),
+        check(disabled, "not_reached", None, "k-3"),
+        grid.clone(),
+    )
+    .await
+    .assert_status(StatusCode::SEE_OTHER);
+    let mut conn = t.app.db().read().await.unwrap();
+    let checks: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM welfare_checks")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(checks, 2);
+    drop(conn);
+    // Not reached: back on the list with one attempt.
+    t.get_in("/emergency/checks", &grid, "zh-CN")
+        .await
+        .assert_contains("还有 1 户")
+        .assert_contains("已尝试 1 次");
+
+    // The board: 1 of 2 checked, 1 needing help, 1 not reached; staff reassign the
+    // building; another community's staff find nothing.
+    let board = format!("/emergency/campaigns/{campaign}");
+    t.get_in(&board, &staff, "zh-CN")
+        .await
+        .assert_status(StatusCode::OK)
+        .assert_contains("1 / 2");
+    t.get(&board, &other_staff)
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    let staff_id = t
+        .app
+        .actor_of_account(
+            &civicgrid_app::domain::platform::access::Actor::system(),
+            "staff",
+        )
+        .await
+        .unwrap()
+        .user_id
+        .unwrap();
+    let building: i64 = {
+        let mut conn = t.app.db().read().await.unwrap();
+        sqlx::query_scalar("SELECT building_id FROM welfare_targets WHERE household_id = $1")
+            .bind(disabled)
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap()
+    };
+    post(
+        format!("{board}/reassign"),
+        vec![
+            ("building_id", building.to_string()),
+            ("checker_id", staff_id.to_string()),
+        ],
+        staff.clone(),
+    )
+    .await
+    .assert_status(StatusCode::SEE_OTHER);
+    t.get_in("/emergency/checks", &grid, "zh-CN")
+        .await
+        .assert_contains("目前没有分给你的排查任务");
 }
