@@ -58,6 +58,7 @@ pub struct NewCheck {
 pub struct BuildingProgress {
     pub p: Progress,
     pub checker_name: String,
+    pub grid_name: String,
 }
 
 /// The live board of a campaign.
@@ -89,7 +90,8 @@ fn gone() -> AppError {
     AppError::NotFound("campaign")
 }
 
-/// Accounts serving the community at `scope` who are not only residents, by name.
+/// Accounts serving the community at `scope` who may go door to door — grid workers,
+/// volunteers and community staff —, by name.
 pub(crate) async fn serving(
     conn: &mut AnyConnection,
     scope: &civicgrid_domain::platform::org::OrgPath,
@@ -97,10 +99,12 @@ pub(crate) async fn serving(
     let users = accounts::list_users(conn, Some(std::slice::from_ref(scope)), None, 500, 0).await?;
     let mut out = Vec::new();
     for u in users.into_iter().filter(|u| u.active) {
-        let staff = accounts::assignments_of(conn, u.id)
-            .await?
-            .iter()
-            .any(|a| a.assignment.role != Role::Resident);
+        let staff = accounts::assignments_of(conn, u.id).await?.iter().any(|a| {
+            matches!(
+                a.assignment.role,
+                Role::GridWorker | Role::Volunteer | Role::CommunityStaff | Role::StreetAdmin
+            )
+        });
         if staff {
             out.push((u.id, u.display_name));
         }
@@ -188,7 +192,12 @@ impl App {
         let targets: Vec<_> = found
             .into_iter()
             .map(|c| {
-                let key = walking_key(&c.building, &c.unit, c.floor, &c.room);
+                // Grid by grid, then as people walk a grid's buildings.
+                let key = format!(
+                    "{:012}|{}",
+                    c.grid_id,
+                    walking_key(&c.building, &c.unit, c.floor, &c.room)
+                );
                 let checker = split
                     .iter()
                     .find(|(b, _)| *b == c.building_id)
@@ -263,6 +272,11 @@ impl App {
                 .unwrap_or_default()
         };
         let progress = repo::progress(&mut conn, c.id).await?;
+        let mut grids = super::super::care::volunteers::Names::default();
+        let mut grid_names = Vec::with_capacity(progress.len());
+        for p in &progress {
+            grid_names.push(grids.of(&mut conn, p.grid_id).await?);
+        }
         let sum = |f: fn(&Progress) -> i64| progress.iter().map(f).sum::<i64>();
         Ok(CampaignBoard {
             total: sum(|p| p.total),
@@ -272,8 +286,10 @@ impl App {
             climbed_to: escalation(c.starts_at, c.deadline_at, now_ms()),
             buildings: progress
                 .into_iter()
-                .map(|p| BuildingProgress {
+                .zip(grid_names)
+                .map(|(p, grid_name)| BuildingProgress {
                     checker_name: name(p.checker_id),
+                    grid_name,
                     p,
                 })
                 .collect(),

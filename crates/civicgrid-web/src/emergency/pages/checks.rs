@@ -126,7 +126,7 @@ async fn board_page(
             .iter()
             .map(|l| BuildingLine {
                 id: l.p.building_id,
-                name: l.p.building.clone(),
+                name: format!("{} · {}", l.grid_name, l.p.building),
                 checker: l.checker_name.clone(),
                 total: l.p.total,
                 checked: l.p.checked,
