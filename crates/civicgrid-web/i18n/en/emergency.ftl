@@ -178,3 +178,7 @@ done-check_recorded = Saved.
 action-emergency-campaign = Welfare checks started
 action-emergency-reassign = Building reassigned
 audit-field-checker = Checker
+
+target-emergency = Emergency
+target-emergency_plan = Emergency plan
+target-welfare_campaign = Welfare checks

@@ -126,3 +126,5 @@ audit-field-pledge_kind = Pledge kind
 audit-field-target = Target
 audit-field-amount = Amount
 audit-field-year = Year
+
+target-party_member = Party registration

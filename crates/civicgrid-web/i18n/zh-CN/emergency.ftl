@@ -178,3 +178,7 @@ done-check_recorded = 已保存。
 action-emergency-campaign = 发起逐户排查
 action-emergency-reassign = 改派排查楼栋
 audit-field-checker = 排查人员
+
+target-emergency = 应急响应
+target-emergency_plan = 应急预案
+target-welfare_campaign = 逐户排查

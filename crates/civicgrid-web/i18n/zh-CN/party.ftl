@@ -126,3 +126,5 @@ audit-field-pledge_kind = 承诺类别
 audit-field-target = 目标
 audit-field-amount = 数量
 audit-field-year = 年度
+
+target-party_member = 党员报到
