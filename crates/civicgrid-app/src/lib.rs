@@ -5,6 +5,7 @@
 
 pub mod authz;
 pub mod care;
+pub mod emergency;
 mod error;
 pub mod ledger;
 pub mod participation;

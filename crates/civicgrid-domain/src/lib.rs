@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 pub mod care;
+pub mod emergency;
 pub mod geo;
 pub mod ledger;
 pub mod participation;

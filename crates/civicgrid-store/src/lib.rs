@@ -10,6 +10,7 @@ pub mod care;
 pub mod crypto;
 mod db;
 pub mod dialect;
+pub mod emergency;
 pub mod ledger;
 pub mod participation;
 pub mod platform;

@@ -208,6 +208,13 @@ pub enum Permission {
     /// See party members' registrations, pledges and fulfilment in the scope, and the
     /// yearly summary per member and per party organisation.
     ViewParty,
+    /// Keep the emergency material depots in the scope (应急物资): items, receipts,
+    /// counts, write-offs and transfers, material requests, their issue and delivery.
+    ManageMaterials,
+    /// See the depots' stock boards and ledgers, material requests and transfers in
+    /// the scope. A deliverer who holds no such role sees and confirms only the
+    /// deliveries assigned to them.
+    ViewMaterials,
 }
 
 /// The role × permission table, a row per permission: the roles that hold it, inside
@@ -246,6 +253,8 @@ pub const HOLDERS: &[(Permission, &[Role])] = {
         (ViewVolunteers,         &[GridWorker, CommunityStaff, StreetAdmin, Auditor, SystemAdmin]),
         (ManageParty,            &[CommunityStaff, StreetAdmin]),
         (ViewParty,              &[CommunityStaff, StreetAdmin, Auditor]),
+        (ManageMaterials,        &[CommunityStaff, StreetAdmin]),
+        (ViewMaterials,          &[GridWorker, CommunityStaff, StreetAdmin, Auditor]),
     ]
 };
 
@@ -395,8 +404,8 @@ mod tests {
             assert!(!HOLDERS[..i].iter().any(|(q, _)| q == p), "{p:?} twice");
             assert!(!roles.is_empty(), "{p:?} held by nobody");
         }
-        // One row for each of the 29 permissions.
-        assert_eq!(HOLDERS.len(), 29);
+        // One row for each of the 31 permissions.
+        assert_eq!(HOLDERS.len(), 31);
         assert_eq!(Role::SystemAdmin.permissions().count(), 24);
     }
 

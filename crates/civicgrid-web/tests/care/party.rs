@@ -73,9 +73,13 @@ async fn a_party_member_registers_pledges_and_sees_fulfilment_accumulate() {
         .await;
     redirected_to(&r, "/care/party?done=party_saved");
     let id = my_member_id(&t, &member).await;
-    t.submit("/care/party", &[&[("organisation", "市第一医院党委")]], &neighbour)
-        .await
-        .assert_status(StatusCode::SEE_OTHER);
+    t.submit(
+        "/care/party",
+        &[&[("organisation", "市第一医院党委")]],
+        &neighbour,
+    )
+    .await
+    .assert_status(StatusCode::SEE_OTHER);
     let neighbour_id = my_member_id(&t, &neighbour).await;
 
     // Before confirmation there is nothing to pledge.
@@ -335,7 +339,11 @@ async fn a_party_member_registers_pledges_and_sees_fulfilment_accumulate() {
         .assert_contains("在江边堤段值守一晚");
 
     // The summary per party organisation, and the badge wall (opted in only).
-    let s = json(&t.json("GET", "/api/v1/party/summary", &staff, "").await.body);
+    let s = json(
+        &t.json("GET", "/api/v1/party/summary", &staff, "")
+            .await
+            .body,
+    );
     assert_eq!(s["members"], 1, "{s}");
     assert_eq!(s["pledged"], 3, "{s}");
     assert_eq!(s["branches"][0]["organisation"], "市交通局机关第二党支部");
