@@ -73,6 +73,8 @@ mod db;
 mod deliberation;
 #[path = "conformance/dialect.rs"]
 mod dialect;
+#[path = "conformance/emergency_materials.rs"]
+mod emergency_materials;
 #[path = "conformance/harness.rs"]
 mod harness;
 #[path = "conformance/import_jobs.rs"]

@@ -446,26 +446,6 @@ pub async fn open_transfer(
     row.map(TryInto::try_into).transpose()
 }
 
-/// Raises the quantity an open transfer request asks for (a second shortage of the
-/// same item) if it is still at its version.
-pub async fn add_to_transfer(
-    conn: &mut AnyConnection,
-    id: i64,
-    version: i64,
-    more: i64,
-) -> StoreResult<Option<i64>> {
-    let done = sqlx::query(
-        "UPDATE material_transfers SET quantity = quantity + $2, version = version + 1 \
-         WHERE id = $1 AND version = $3 AND status = 'open'",
-    )
-    .bind(id)
-    .bind(more)
-    .bind(version)
-    .execute(conn)
-    .await?;
-    Ok((done.rows_affected() == 1).then_some(version + 1))
-}
-
 /// Transfer requests from or to any of `depot_ids`, open ones first, newest first, at
 /// most `limit`.
 pub async fn transfers_of(
