@@ -20,6 +20,7 @@ pub mod state;
 mod static_files;
 
 mod care;
+mod emergency;
 mod ledger;
 mod participation;
 mod platform;

@@ -33,6 +33,7 @@ use crate::state::AppState;
         (name = "care", description = "Care pairings and visits: visits due, logging a visit, pairings and their schedules, visit policies, missed-visit alerts, coverage"),
         (name = "volunteers", description = "Volunteers: the registry, activities and shifts, sign-ups and attendance, the hours ledger"),
         (name = "party", description = "Party members registering where they live: registrations, pledges for the year, their fulfilment and the yearly summary"),
+        (name = "materials", description = "Emergency materials: depots, stock boards and the stock ledger, material requests by priority, transfers between depots, deliveries"),
     ),
 )]
 pub struct ApiDoc;
@@ -252,6 +253,8 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(crate::care::api::volunteers::Api::openapi());
     doc.merge(crate::care::api::activities::Api::openapi());
     doc.merge(crate::care::api::party::Api::openapi());
+    doc.merge(crate::emergency::api::depots::Api::openapi());
+    doc.merge(crate::emergency::api::materials::Api::openapi());
     Security.modify(&mut doc);
     ErrorResponses.modify(&mut doc);
     Constraints.modify(&mut doc);

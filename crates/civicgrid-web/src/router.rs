@@ -30,6 +30,10 @@ fn all_routes() -> Routes {
     let r = crate::care::pages::party::routes(r);
     let r = crate::care::pages::party_members::routes(r);
     let r = crate::care::api::party::routes(r);
+    let r = crate::emergency::pages::depots::routes(r);
+    let r = crate::emergency::pages::materials::routes(r);
+    let r = crate::emergency::api::depots::routes(r);
+    let r = crate::emergency::api::materials::routes(r);
     crate::openapi::routes(r)
 }
 

@@ -362,7 +362,7 @@ impl App {
                 return Err(AppError::invalid("lines", "choose items of the catalogue"));
             }
         }
-        let note = check_optional("note", Some(note))
+        let note = check_optional("request_note", Some(note))
             .map_err(domain_error)?
             .unwrap_or_default();
         let tags = household_tags(&mut tx, h.household_id, &h.members).await?;

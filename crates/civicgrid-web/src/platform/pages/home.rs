@@ -102,6 +102,9 @@ struct HomePage {
     /// Party registration: the reader's own (a registered member) and the
     /// registrations waiting (staff who keep them).
     party: Option<crate::care::pages::party::PartyCard>,
+    /// Emergency materials: warnings and waiting requests (who follows depots), or
+    /// the deliveries to make (a deliverer).
+    materials: Option<crate::emergency::pages::materials::MaterialsCard>,
 }
 
 /// The notices card of a home page.
@@ -139,6 +142,7 @@ async fn home(
         proposals: None,
         volunteering: None,
         party: None,
+        materials: None,
     };
     let Some(u) = &ctx.user else {
         return Ok(render(&page));
@@ -300,6 +304,7 @@ async fn home(
     }
     page.volunteering = crate::care::pages::hours::home_card(&st, &ctx, actor).await?;
     page.party = crate::care::pages::party::home_card(&st, &ctx, actor).await?;
+    page.materials = crate::emergency::pages::materials::home_card(&st, &ctx, actor).await?;
     Ok(render(&page))
 }
 

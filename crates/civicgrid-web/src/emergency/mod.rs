@@ -1,0 +1,4 @@
+//! Emergency mode: pages and API.
+
+pub(crate) mod api;
+pub(crate) mod pages;
