@@ -14,6 +14,8 @@ mod support;
 mod care_visits;
 #[path = "authz/ledger.rs"]
 mod ledger;
+#[path = "authz/materials.rs"]
+mod materials;
 #[path = "authz/participation.rs"]
 mod participation;
 #[path = "authz/party.rs"]
@@ -161,6 +163,15 @@ pub enum Subject {
     PartyMember,
     /// A pledge of that member for this year.
     Pledge,
+    /// The material depot of the target community (holding the fixture's item).
+    Depot,
+    /// A waiting material request for a household of the target grid.
+    MaterialRequest,
+    /// An issued material request of the target grid, delivered by the fixture's
+    /// volunteer (inside) or nobody (outside).
+    MaterialDelivery,
+    /// An open transfer request from the target street's depot to its community's.
+    MaterialTransfer,
 }
 
 pub struct Case {
@@ -217,6 +228,7 @@ fn cases() -> Vec<Case> {
     all.extend(care_visits::cases());
     all.extend(volunteers::cases());
     all.extend(party::cases());
+    all.extend(materials::cases());
     all
 }
 
@@ -350,6 +362,14 @@ async fn case_request(
         S::Team => path = path.replace("{id}", &fx.volunteers[side].team.to_string()),
         S::PartyMember => path = path.replace("{id}", &fx.party[side].member.to_string()),
         S::Pledge => path = path.replace("{id}", &fx.party[side].pledge.to_string()),
+        S::Depot => path = path.replace("{id}", &fx.materials[side].depot.to_string()),
+        S::MaterialRequest => path = path.replace("{id}", &fx.materials[side].request.to_string()),
+        S::MaterialDelivery => {
+            path = path.replace("{id}", &fx.materials[side].delivery.to_string())
+        }
+        S::MaterialTransfer => {
+            path = path.replace("{id}", &fx.materials[side].transfer.to_string())
+        }
         S::None => {}
     }
     // Grants and new accounts go to the target's grid; nodes are created under it.
@@ -401,6 +421,13 @@ async fn case_request(
             .replace("{vol_resident}", &cf.resident.to_string())
             .replace("{party_member}", &fx.party[side].member.to_string())
             .replace("{party_request}", &fx.party[side].request.to_string())
+            .replace("{materials_community}", &fx.community[side].to_string())
+            .replace("{materials_depot}", &fx.materials[side].depot.to_string())
+            .replace("{materials_item}", &fx.materials[side].item.to_string())
+            .replace(
+                "{materials_deliverer}",
+                &fx.materials[0].deliverer.to_string(),
+            )
     };
     let mut req = Request::builder()
         .method(c.method)
@@ -452,6 +479,8 @@ fn hidden_answer(c: &Case, status: StatusCode, side: usize) -> bool {
         "{vol_resident2}",
         "{party_member}",
         "{party_request}",
+        "{materials_community}",
+        "{materials_depot}",
     ];
     let names = |text: &str| TARGETS.iter().any(|t| text.contains(t));
     let names_target = match c.body {

@@ -6,8 +6,9 @@
 //!
 //! Who may do what: [`Permission::ManageMaterials`] raises, issues, allocates,
 //! assigns, cancels and confirms requests for households in its scope;
-//! [`Permission::ViewMaterials`] follows them (and may raise one from a welfare check
-//! or a request); the deliverer assigned sees and confirms only their deliveries.
+//! [`Permission::ViewMaterials`] follows them (and, with [`Permission::EditLedger`]
+//! there — a grid worker —, may raise one from a welfare check or a request); the
+//! deliverer assigned sees and confirms only their deliveries.
 //! Anything else is not found. Every change is audited in its transaction.
 
 use std::collections::HashMap;
@@ -323,17 +324,23 @@ impl App {
         source: Source,
         note: &str,
     ) -> AppResult<RequestRecord> {
-        // Staff raise requests; who follows materials may raise one from a welfare
-        // check or a request they work on.
+        // Staff raise requests; who follows materials and keeps the ledger there (a
+        // grid worker) may raise one from a welfare check or a request they work on.
         let may = |at: &OrgPath| match source {
             Source::Staff => actor.can(Permission::ManageMaterials, at),
-            _ => follows(actor, at),
+            _ => {
+                actor.can(Permission::ManageMaterials, at)
+                    || (actor.can(Permission::ViewMaterials, at)
+                        && actor.can(Permission::EditLedger, at))
+            }
         };
         let somewhere = match source {
             Source::Staff => actor.can_somewhere(Permission::ManageMaterials),
             _ => {
                 actor.can_somewhere(Permission::ManageMaterials)
-                    || actor.can_somewhere(Permission::ViewMaterials)
+                    || actor.assignments.iter().any(|a| {
+                        a.role.has(Permission::ViewMaterials) && a.role.has(Permission::EditLedger)
+                    })
             }
         };
         if !somewhere {

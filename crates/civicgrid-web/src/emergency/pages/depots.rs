@@ -272,7 +272,7 @@ pub(crate) fn movement_text(
             m.quantity.to_string()
         },
         balance: m.balance,
-        who: m.actor_label.clone(),
+        who: crate::platform::pages::audit::actor_name(ctx.lang, m.actor_label.clone()),
         reason: m.reason.clone().unwrap_or_default(),
     }
 }
