@@ -6,6 +6,7 @@ mod care;
 mod commands;
 mod config;
 mod demo;
+mod emergency;
 
 mod ledger;
 mod participation;

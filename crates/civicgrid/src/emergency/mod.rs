@@ -1,0 +1,3 @@
+//! Emergency mode on the command line: the demo's material depots.
+
+pub mod materials_demo;
