@@ -326,7 +326,7 @@ impl App {
             ("material_depot", d.id, Some(&d.scope)),
             "materials.depot_create",
             None,
-            serde_json::json!({ "level": level.code(), "name": d.name }),
+            serde_json::json!({ "depot_level": level.code(), "name": d.name }),
         )
         .await?;
         commit(tx).await?;
@@ -453,7 +453,7 @@ impl App {
             ("material_item", item.id, None),
             "materials.item_add",
             None,
-            serde_json::json!({ "name": item.name, "kind": kind.code(), "unit": unit.code() }),
+            serde_json::json!({ "name": item.name, "item_kind": kind.code(), "item_unit": unit.code() }),
         )
         .await?;
         commit(tx).await?;

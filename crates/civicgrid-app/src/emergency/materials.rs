@@ -220,9 +220,7 @@ async fn issue_in(
             )
             .await
             .map_err(short_stock)?;
-            taken.push(
-                serde_json::json!({ "item_id": item_id, "batch_id": batch_id, "quantity": take }),
-            );
+            taken.push((item_id, batch_id, take));
         }
     }
     r.status = RequestStatus::Issued;
@@ -239,7 +237,12 @@ async fn issue_in(
         &r,
         "materials.issue",
         None,
-        serde_json::json!({ "depot_id": d.id, "batches": taken, "deliverer_user_id": r.deliverer_user_id }),
+        serde_json::json!({
+            "depot_id": d.id,
+            "issued": taken.iter().map(|t| t.2).sum::<i64>(),
+            "batches": taken.len(),
+            "deliverer_user_id": r.deliverer_user_id,
+        }),
     )
     .await?;
     Ok(Ok(r))
