@@ -31,7 +31,7 @@ pub use civicgrid_store::emergency::materials::{
     Deliverer as MaterialDeliverer, LineRecord as MaterialLine, RequestRecord as MaterialRequest,
 };
 
-use super::depots::{batch_stock, depot_kept, depots_in_sight, keeps, log, sees};
+use super::depots::{batch_stock, depot_kept, depots_in_sight, keeps, log};
 use super::stock::{ask_street, short_stock};
 use crate::care::volunteers::{Names, domain_error, today};
 use crate::{App, AppError, AppResult};
@@ -757,10 +757,5 @@ impl App {
             out.push(with_lines(&mut conn, r, now).await?);
         }
         Ok(out)
-    }
-
-    /// Whether the actor may see the depot a request names (for links on its page).
-    pub fn sees_place(&self, actor: &Actor, at: &OrgPath) -> bool {
-        sees(actor, at)
     }
 }
