@@ -75,6 +75,8 @@ mod deliberation;
 mod dialect;
 #[path = "conformance/emergency.rs"]
 mod emergency;
+#[path = "conformance/emergency_materials.rs"]
+mod emergency_materials;
 #[path = "conformance/harness.rs"]
 mod harness;
 #[path = "conformance/import_jobs.rs"]

@@ -34,6 +34,7 @@ use crate::state::AppState;
         (name = "volunteers", description = "Volunteers: the registry, activities and shifts, sign-ups and attendance, the hours ledger"),
         (name = "emergency", description = "Emergency mode: switching communities into emergency or a drill and back, the checklist, duty roster and incident log"),
         (name = "party", description = "Party members registering where they live: registrations, pledges for the year, their fulfilment and the yearly summary"),
+        (name = "materials", description = "Emergency materials: depots, stock boards and the stock ledger, material requests by priority, transfers between depots, deliveries"),
     ),
 )]
 pub struct ApiDoc;
@@ -254,6 +255,8 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(crate::care::api::activities::Api::openapi());
     doc.merge(crate::care::api::party::Api::openapi());
     doc.merge(crate::emergency::api::modes::Api::openapi());
+    doc.merge(crate::emergency::api::depots::Api::openapi());
+    doc.merge(crate::emergency::api::materials::Api::openapi());
     Security.modify(&mut doc);
     ErrorResponses.modify(&mut doc);
     Constraints.modify(&mut doc);

@@ -34,6 +34,10 @@ fn all_routes() -> Routes {
     let r = crate::emergency::pages::plans::routes(r);
     let r = crate::emergency::pages::checks::routes(r);
     let r = crate::emergency::api::modes::routes(r);
+    let r = crate::emergency::pages::depots::routes(r);
+    let r = crate::emergency::pages::materials::routes(r);
+    let r = crate::emergency::api::depots::routes(r);
+    let r = crate::emergency::api::materials::routes(r);
     crate::openapi::routes(r)
 }
 

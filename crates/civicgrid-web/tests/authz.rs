@@ -16,6 +16,8 @@ mod care_visits;
 mod emergency;
 #[path = "authz/ledger.rs"]
 mod ledger;
+#[path = "authz/materials.rs"]
+mod materials;
 #[path = "authz/participation.rs"]
 mod participation;
 #[path = "authz/party.rs"]
@@ -168,6 +170,15 @@ pub enum Subject {
     /// A welfare-check campaign of that drill over the target grid's households,
     /// checked inside by the grid worker.
     Campaign,
+    /// The material depot of the target community (holding the fixture's item).
+    Depot,
+    /// A waiting material request for a household of the target grid.
+    MaterialRequest,
+    /// An issued material request of the target grid, delivered by the fixture's
+    /// volunteer (inside) or nobody (outside).
+    MaterialDelivery,
+    /// An open transfer request from the target street's depot to its community's.
+    MaterialTransfer,
 }
 
 pub struct Case {
@@ -225,6 +236,7 @@ fn cases() -> Vec<Case> {
     all.extend(volunteers::cases());
     all.extend(party::cases());
     all.extend(emergency::cases());
+    all.extend(materials::cases());
     all
 }
 
@@ -364,6 +376,14 @@ async fn case_request(
                 .replace("{id}", &fx.emergency[side].to_string())
                 .replace("{position}", "0")
         }
+        S::Depot => path = path.replace("{id}", &fx.materials[side].depot.to_string()),
+        S::MaterialRequest => path = path.replace("{id}", &fx.materials[side].request.to_string()),
+        S::MaterialDelivery => {
+            path = path.replace("{id}", &fx.materials[side].delivery.to_string())
+        }
+        S::MaterialTransfer => {
+            path = path.replace("{id}", &fx.materials[side].transfer.to_string())
+        }
         S::None => {}
     }
     // Grants and new accounts go to the target's grid; nodes are created under it.
@@ -417,6 +437,13 @@ async fn case_request(
             .replace("{party_request}", &fx.party[side].request.to_string())
             .replace("{campaign_household}", &fx.campaign[side].1.to_string())
             .replace("{campaign_building}", &fx.campaign[side].2.to_string())
+            .replace("{materials_community}", &fx.community[side].to_string())
+            .replace("{materials_depot}", &fx.materials[side].depot.to_string())
+            .replace("{materials_item}", &fx.materials[side].item.to_string())
+            .replace(
+                "{materials_deliverer}",
+                &fx.materials[0].deliverer.to_string(),
+            )
     };
     let mut req = Request::builder()
         .method(c.method)
@@ -468,6 +495,8 @@ fn hidden_answer(c: &Case, status: StatusCode, side: usize) -> bool {
         "{vol_resident2}",
         "{party_member}",
         "{party_request}",
+        "{materials_community}",
+        "{materials_depot}",
     ];
     let names = |text: &str| TARGETS.iter().any(|t| text.contains(t));
     let names_target = match c.body {

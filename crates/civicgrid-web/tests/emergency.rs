@@ -432,3 +432,6 @@ async fn a_welfare_check_campaign_reaches_the_households_that_need_it() {
         .await
         .assert_contains("目前没有分给你的排查任务");
 }
+
+#[path = "emergency/materials.rs"]
+mod materials;

@@ -116,6 +116,20 @@ pub fn menu(actor: &Actor) -> Vec<MenuLink> {
         false,
         may_reach(actor, Permission::ViewEmergency),
     );
+    // Who follows depots opens them; a deliverer (a volunteer, a grid worker) sees the
+    // deliveries assigned to them.
+    add(
+        "nav-materials",
+        "/materials".into(),
+        false,
+        may_reach(actor, Permission::ViewMaterials),
+    );
+    add(
+        "nav-material-deliveries",
+        "/materials/deliveries".into(),
+        false,
+        carer,
+    );
     add(
         "nav-ledger",
         "/ledger".into(),

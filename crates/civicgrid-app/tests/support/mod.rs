@@ -102,6 +102,12 @@ impl World {
         let db = Db::open_sqlite(&dir.path().join("db.sqlite"))
             .await
             .unwrap();
+        World::on(c, db, dir).await
+    }
+
+    /// A city on a database the caller opened (PostgreSQL, say); `dir` is kept for
+    /// files.
+    pub async fn on(c: City, db: Db, dir: tempfile::TempDir) -> World {
         db.migrate().await.unwrap();
         let app = App::new(db, AppConfig::default());
         app.prepare().await.unwrap();

@@ -1,7 +1,11 @@
 //! Emergency mode (应急管理): pure types and rules — a community's mode and its
-//! activations, plans from templates by hazard, the duty roster and checklist.
+//! activations, plans from templates by hazard, the duty roster and checklist,
+//! welfare checks; material reserves and their stock ledger, material requests and
+//! their priority.
 
 pub mod checks;
+pub mod materials;
+pub mod materials_priority;
 pub mod modes;
 pub mod plans;
 

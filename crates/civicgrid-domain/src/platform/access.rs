@@ -214,6 +214,13 @@ pub enum Permission {
     /// Follow emergencies in the scope: the situation, the checklist, the incident log
     /// and the situation report.
     ViewEmergency,
+    /// Keep the emergency material depots in the scope (应急物资): items, receipts,
+    /// counts, write-offs and transfers, material requests, their issue and delivery.
+    ManageMaterials,
+    /// See the depots' stock boards and ledgers, material requests and transfers in
+    /// the scope. A deliverer who holds no such role sees and confirms only the
+    /// deliveries assigned to them.
+    ViewMaterials,
 }
 
 /// The role × permission table, a row per permission: the roles that hold it, inside
@@ -254,6 +261,8 @@ pub const HOLDERS: &[(Permission, &[Role])] = {
         (ViewParty,              &[CommunityStaff, StreetAdmin, Auditor]),
         (ManageEmergency,        &[CommunityStaff, StreetAdmin]),
         (ViewEmergency,          &[GridWorker, CommunityStaff, StreetAdmin, Auditor]),
+        (ManageMaterials,        &[CommunityStaff, StreetAdmin]),
+        (ViewMaterials,          &[GridWorker, CommunityStaff, StreetAdmin, Auditor]),
     ]
 };
 
@@ -403,8 +412,8 @@ mod tests {
             assert!(!HOLDERS[..i].iter().any(|(q, _)| q == p), "{p:?} twice");
             assert!(!roles.is_empty(), "{p:?} held by nobody");
         }
-        // One row for each of the 31 permissions.
-        assert_eq!(HOLDERS.len(), 31);
+        // One row for each of the 33 permissions.
+        assert_eq!(HOLDERS.len(), 33);
         assert_eq!(Role::SystemAdmin.permissions().count(), 24);
     }
 

@@ -50,6 +50,9 @@ pub struct Fixture {
     /// A welfare-check campaign of that drill over the grid's households (the inside
     /// one checked by the grid worker): (campaign, a household, its building).
     pub campaign: [(i64, i64, i64); 2],
+    /// Emergency materials: depots, an item, a waiting and an issued request and a
+    /// transfer request on each side.
+    pub materials: [MaterialsFixture; 2],
     _dir: tempfile::TempDir,
 }
 
@@ -281,8 +284,27 @@ impl Fixture {
             campaign_fixture(&app, emergency[0], grid[0], Some(ids[&GridWorker])).await,
             campaign_fixture(&app, emergency[1], grid[1], None).await,
         ];
+        let materials = [
+            materials_fixture(
+                &app,
+                (street[0], community[0], grid[0]),
+                0,
+                &ledger[0],
+                Some(ids[&Volunteer]),
+            )
+            .await,
+            materials_fixture(
+                &app,
+                (street[1], community[1], grid[1]),
+                1,
+                &ledger[1],
+                None,
+            )
+            .await,
+        ];
         let router = build_router(AppState::new(app.clone(), WebConfig::default()));
         Fixture {
+            materials,
             care,
             party,
             emergency,
@@ -1289,4 +1311,177 @@ async fn campaign_fixture(
     repo::insert_targets(&mut tx, id, &targets).await.unwrap();
     civicgrid_store::commit(tx).await.unwrap();
     (id, first.0, first.1)
+}
+
+#[derive(Clone, Copy, Default)]
+pub struct MaterialsFixture {
+    /// The community's depot, holding a batch of the item.
+    pub depot: i64,
+    /// The street's depot.
+    pub street_depot: i64,
+    /// An item of the catalogue (each side its own).
+    pub item: i64,
+    /// A waiting material request for the first household.
+    pub request: i64,
+    /// An issued request for the second household, delivered by the fixture's
+    /// volunteer (inside) or nobody (outside).
+    pub delivery: i64,
+    /// An open transfer request from the street depot to the community's.
+    pub transfer: i64,
+    /// Who may deliver in the community (the fixture's volunteer, inside).
+    pub deliverer: i64,
+}
+
+/// Depots, an item with a batch, a waiting and an issued request and a transfer
+/// request straight into the store (no audit entries, as the zh-CN test reads them).
+pub async fn materials_fixture(
+    app: &App,
+    (street, community, grid): (i64, i64, i64),
+    side: usize,
+    lf: &LedgerFixture,
+    volunteer: Option<i64>,
+) -> MaterialsFixture {
+    use civicgrid_app::domain::emergency::materials::{
+        DepotLevel, ItemKind, ItemUnit, MovementKind, RequestStatus, Source, TransferStatus,
+    };
+    use civicgrid_store::emergency::{depots, materials, stock};
+    let mut tx = app.db().begin_write().await.unwrap();
+    let now = chrono::Utc::now().timestamp_millis();
+    let c = civicgrid_store::platform::org::get(&mut tx, community)
+        .await
+        .unwrap();
+    let s = civicgrid_store::platform::org::get(&mut tx, street)
+        .await
+        .unwrap();
+    let g = civicgrid_store::platform::org::get(&mut tx, grid)
+        .await
+        .unwrap();
+    let depot_of =
+        |n: &civicgrid_store::platform::org::OrgNode, level, name: &str| depots::DepotRecord {
+            id: 0,
+            node_id: n.id,
+            scope: n.path.clone(),
+            level,
+            name: name.into(),
+            address: "社区服务中心一楼".into(),
+            created_at: now,
+        };
+    let depot = depots::insert_depot(
+        &mut tx,
+        &depot_of(&c, DepotLevel::Community, "社区应急仓库"),
+    )
+    .await
+    .unwrap();
+    let street_depot =
+        depots::insert_depot(&mut tx, &depot_of(&s, DepotLevel::Street, "街道应急仓库"))
+            .await
+            .unwrap();
+    let item = depots::insert_item(
+        &mut tx,
+        &depots::ItemRecord {
+            id: 0,
+            name: if side == 0 {
+                "矿泉水".into()
+            } else {
+                "方便面".into()
+            },
+            kind: ItemKind::Water,
+            unit: ItemUnit::Box,
+            created_at: now,
+        },
+    )
+    .await
+    .unwrap();
+    for d in [depot, street_depot] {
+        let b = stock::open_batch(&mut tx, d, item, "20260101", None, now)
+            .await
+            .unwrap();
+        stock::apply_movement(
+            &mut tx,
+            &stock::NewMovement {
+                batch_id: b,
+                kind: MovementKind::Receive,
+                quantity: 1000,
+                reason: None,
+                request_id: None,
+                transfer_id: None,
+                other_depot_id: None,
+                actor_user_id: None,
+                actor_label: "system",
+                at: now,
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let request_of = |household_id, status| materials::RequestRecord {
+        id: 0,
+        household_id,
+        community_id: community,
+        scope: g.path.clone(),
+        source: Source::Staff,
+        status,
+        note: "需要饮用水".into(),
+        vulnerability: 30,
+        people: 2,
+        care_tags: vec!["elderly_alone".into()],
+        depot_id: (status == RequestStatus::Issued).then_some(depot),
+        deliverer_user_id: volunteer.filter(|_| status == RequestStatus::Issued),
+        status_reason: None,
+        raised_by: None,
+        raised_at: now,
+        issued_at: (status == RequestStatus::Issued).then_some(now),
+        delivered_at: None,
+        updated_at: now,
+        version: 1,
+        building: String::new(),
+        unit: String::new(),
+        room: String::new(),
+        head_name: None,
+        deliverer_name: None,
+    };
+    let request = materials::insert_request(
+        &mut tx,
+        &request_of(lf.household, RequestStatus::Waiting),
+        &[(item, 2)],
+    )
+    .await
+    .unwrap();
+    let delivery = materials::insert_request(
+        &mut tx,
+        &request_of(lf.household2, RequestStatus::Issued),
+        &[(item, 1)],
+    )
+    .await
+    .unwrap();
+    let transfer = stock::insert_transfer(
+        &mut tx,
+        &stock::TransferRecord {
+            id: 0,
+            from_depot_id: street_depot,
+            to_depot_id: depot,
+            item_id: item,
+            quantity: 5,
+            status: TransferStatus::Open,
+            request_id: None,
+            reason: None,
+            raised_by: None,
+            raised_at: now,
+            decided_by: None,
+            decided_at: None,
+            version: 1,
+        },
+    )
+    .await
+    .unwrap();
+    civicgrid_store::commit(tx).await.unwrap();
+    MaterialsFixture {
+        depot,
+        street_depot,
+        item,
+        request,
+        delivery,
+        transfer,
+        deliverer: volunteer.unwrap_or(0),
+    }
 }

@@ -1,3 +1,4 @@
-//! Emergency mode on the command line: the demo's plans.
+//! Emergency mode on the command line: the demo's plans and material depots.
 
+pub mod materials_demo;
 pub mod plans_demo;

@@ -27,13 +27,14 @@ const QUIET: [&str; 5] = ["event", "related", "rule", "suggested_duplicates", "n
 
 /// Keys whose values are data as it was typed, in whatever language (an English name,
 /// a file's name, a sign-in name): shown as they are, not read as interface text.
-const AS_TYPED: [&str; 6] = [
+const AS_TYPED: [&str; 7] = [
     "name_en",
     "file_name",
     "file",
     "username",
     "code",
     "collector",
+    "batch_code",
 ];
 
 /// One line of a readable summary: a name and a value.
@@ -78,6 +79,10 @@ fn code_prefix(key: &str) -> Option<&'static str> {
         "hazard" => "hazard-",
         "emergency_level" => "emergency-level-",
         "incident_kind" => "incident-kind-",
+        "depot_level" => "materials-level-",
+        "item_kind" => "materials-kind-",
+        "item_unit" => "materials-unit-",
+        "source" => "materials-source-",
         _ => return None,
     })
 }

@@ -106,6 +106,9 @@ struct HomePage {
     emergencies: Vec<civicgrid_app::emergency::modes::RunningEmergency>,
     /// Households the reader still has to check, per open campaign: (title, count).
     welfare_checks: Vec<(String, usize)>,
+    /// Emergency materials: warnings and waiting requests (who follows depots), or
+    /// the deliveries to make (a deliverer).
+    materials: Option<crate::emergency::pages::materials::MaterialsCard>,
 }
 
 /// The notices card of a home page.
@@ -145,6 +148,7 @@ async fn home(
         party: None,
         emergencies: Vec::new(),
         welfare_checks: Vec::new(),
+        materials: None,
     };
     let Some(u) = &ctx.user else {
         return Ok(render(&page));
@@ -315,6 +319,7 @@ async fn home(
         .filter(|l| !l.to_check.is_empty())
         .map(|l| (l.c.title, l.to_check.len()))
         .collect();
+    page.materials = crate::emergency::pages::materials::home_card(&st, &ctx, actor).await?;
     Ok(render(&page))
 }
 
