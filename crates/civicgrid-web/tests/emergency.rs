@@ -383,6 +383,16 @@ async fn a_welfare_check_campaign_reaches_the_households_that_need_it() {
         .await
         .unwrap();
     assert_eq!(checks, 2);
+    // The household needing medicine has a request raised by the check.
+    let raised: String = sqlx::query_scalar(
+        "SELECT q.description FROM welfare_checks c JOIN requests q ON q.id = c.request_id \
+         WHERE c.household_id = $1",
+    )
+    .bind(alone)
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    assert!(raised.contains("药品"), "{raised}");
     drop(conn);
     // Not reached: back on the list with one attempt.
     t.get_in("/emergency/checks", &grid, "zh-CN")

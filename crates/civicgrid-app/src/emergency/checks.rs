@@ -346,35 +346,59 @@ impl App {
         check: &NewCheck,
     ) -> AppResult<i64> {
         let now = now_ms();
-        let mut tx = self.db.begin_write().await?;
-        let c = repo::get_campaign(&mut tx, campaign_id)
-            .await
-            .map_err(|_| gone())?;
-        let t = repo::get_target(&mut tx, c.id, check.household_id)
-            .await
-            .map_err(|_| AppError::NotFound("household"))?;
-        let grid = org::get(&mut tx, t.grid_id).await?;
-        let community = org::get(&mut tx, c.community_id).await?;
-        let checker = actor.user_id.is_some() && t.checker_id == actor.user_id;
-        let grid_worker = actor
-            .assignments
-            .iter()
-            .any(|a| a.role == Role::GridWorker && grid.path.is_within(&a.path));
-        if !(checker || grid_worker || actor.can(Permission::ManageEmergency, &community.path)) {
-            return Err(if follows(actor, &community.path) {
-                AppError::Forbidden
-            } else {
-                AppError::NotFound("household")
-            });
-        }
+        let (c, t) = {
+            let mut conn = self.db.read().await?;
+            let c = repo::get_campaign(&mut conn, campaign_id)
+                .await
+                .map_err(|_| gone())?;
+            let t = repo::get_target(&mut conn, c.id, check.household_id)
+                .await
+                .map_err(|_| AppError::NotFound("household"))?;
+            let grid = org::get(&mut conn, t.grid_id).await?;
+            let community = org::get(&mut conn, c.community_id).await?;
+            let checker = actor.user_id.is_some() && t.checker_id == actor.user_id;
+            let grid_worker = actor
+                .assignments
+                .iter()
+                .any(|a| a.role == Role::GridWorker && grid.path.is_within(&a.path));
+            if !(checker || grid_worker || actor.can(Permission::ManageEmergency, &community.path))
+            {
+                return Err(if follows(actor, &community.path) {
+                    AppError::Forbidden
+                } else {
+                    AppError::NotFound("household")
+                });
+            }
+            (c, t)
+        };
         let key = check.client_key.trim();
         if key.is_empty() || key.len() > 64 {
             return Err(AppError::invalid("client_key", "send the form's key"));
         }
+        {
+            let mut conn = self.db.read().await?;
+            if let Some(id) = repo::check_by_key(&mut conn, c.id, key).await? {
+                return Ok(id);
+            }
+        }
+        let note = check_report(check.outcome, &check.needs, &check.note).map_err(domain_error)?;
+        // "Needs help" raises a request for the household, in the same transaction.
+        let request = if check.outcome == Outcome::NeedsHelp {
+            Some(
+                self.prepare_help_request(actor, &t, &check.needs, &note)
+                    .await?,
+            )
+        } else {
+            None
+        };
+        let mut tx = self.db.begin_write().await?;
         if let Some(id) = repo::check_by_key(&mut tx, c.id, key).await? {
             return Ok(id);
         }
-        let note = check_report(check.outcome, &check.needs, &check.note).map_err(domain_error)?;
+        let request_id = match &request {
+            Some(prepared) => Some(Self::write_prepared_request(&mut tx, prepared).await?),
+            None => None,
+        };
         let id = repo::record_check(
             &mut tx,
             &CheckRecord {
@@ -387,12 +411,67 @@ impl App {
                 checked_by: actor.user_id,
                 checked_at: now,
                 client_key: key.to_owned(),
-                request_id: None,
+                request_id: request_id.map(|r| r.0),
             },
         )
         .await?;
         commit(tx).await?;
+        if let (Some(prepared), Some(rid)) = (request, request_id) {
+            let rec = prepared.pending.rec.clone();
+            self.request_written(&rec, prepared.submitted, prepared.utc_offset_minutes, rid);
+        }
         Ok(id)
+    }
+
+    /// The request a "needs help" check raises for its household: in the category the
+    /// first need falls under (a repair or an evacuation is a safety matter), located
+    /// at the household's room, taken as on patrol.
+    async fn prepare_help_request(
+        &self,
+        actor: &Actor,
+        t: &TargetRecord,
+        needs: &[Need],
+        note: &str,
+    ) -> AppResult<crate::requests::intake::PreparedRequest> {
+        let room_id = {
+            let mut conn = self.db.read().await?;
+            civicgrid_store::ledger::get_household(&mut conn, t.household_id)
+                .await?
+                .room_id
+        };
+        let category = match needs.first() {
+            Some(Need::Repair) => "repairs_electricity",
+            Some(Need::Evacuation) => "safety_hazard",
+            _ => "other",
+        };
+        let what = needs
+            .iter()
+            .map(|n| n.label_zh())
+            .collect::<Vec<_>>()
+            .join("、");
+        let description = if note.is_empty() {
+            format!("逐户排查：需要{what}")
+        } else {
+            format!("逐户排查：需要{what}。{note}")
+        };
+        self.prepare_request(
+            actor,
+            crate::requests::intake::NewRequest {
+                channel: civicgrid_domain::requests::Channel::Patrol,
+                category: Some(category.to_owned()),
+                description,
+                grid_id: Some(t.grid_id),
+                building_id: None,
+                room_id: Some(room_id),
+                point: None,
+                address: String::new(),
+                on_behalf: None,
+                public: false,
+                received_at: None,
+            },
+            true,
+        )
+        .await
     }
 
     /// Hands every household of a building of the campaign to another checker.
