@@ -118,6 +118,14 @@ pub(crate) fn within_reason_limit<'a>(field: &'static str, stated: &'a str) -> A
     }
 }
 
+/// The subtrees where `actor` holds `permission`, the whole tree for the system: the
+/// scopes a listing reads, one by one.
+pub(crate) fn scopes(actor: &Actor, permission: Permission) -> Vec<OrgPath> {
+    actor
+        .scopes(permission)
+        .unwrap_or_else(|| vec![OrgPath::from_stored(String::new())])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

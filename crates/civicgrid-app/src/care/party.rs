@@ -26,7 +26,7 @@ pub use civicgrid_store::care::party::{
 
 use super::party_year::{YearRecord, day_start_ms, year_record};
 use super::volunteers::{Names, domain_error, resident_home, today};
-use crate::authz::{Change, record, require_in_sight, require_somewhere};
+use crate::authz::{Change, record, require_in_sight, require_somewhere, scopes};
 use crate::participation::deliberation::Home;
 use crate::{App, AppError, AppResult};
 
@@ -585,14 +585,6 @@ impl App {
             }
         }
         Ok(out)
-    }
-}
-
-/// The subtrees where `actor` holds `permission` (the whole tree for the system).
-pub(crate) fn scopes(actor: &Actor, permission: Permission) -> Vec<OrgPath> {
-    match actor.scopes(permission) {
-        Some(s) => s,
-        None => vec![OrgPath::from_stored(String::new())],
     }
 }
 

@@ -13,9 +13,8 @@ use civicgrid_store::care::party::{
     self as repo, CarerVisit, LinkedRequest, MemberRecord, NoteRecord, PledgeRecord, ServedDay,
 };
 
-use super::party::scopes;
 use super::volunteers::Names;
-use crate::authz::require_somewhere;
+use crate::authz::{require_somewhere, scopes};
 use crate::{App, AppResult};
 
 /// The community's offset from UTC (UTC+8), in milliseconds.

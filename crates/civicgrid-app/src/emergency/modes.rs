@@ -24,8 +24,8 @@ use civicgrid_store::{AnyConnection, commit, now_ms};
 
 pub use civicgrid_store::emergency::modes::ActivationRecord as Activation;
 
-use super::plans::{domain_error, governing_plan, scopes};
-use crate::authz::{Change, record, require_in_sight, require_somewhere};
+use super::plans::{domain_error, governing_plan};
+use crate::authz::{Change, record, require_in_sight, require_somewhere, scopes};
 use crate::{App, AppError, AppResult};
 
 /// What a switch into emergency mode says.

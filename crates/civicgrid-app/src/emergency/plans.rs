@@ -12,7 +12,7 @@ use civicgrid_store::emergency::modes::{self as repo, DutyRecord, PlanRecord};
 use civicgrid_store::platform::{accounts, org};
 use civicgrid_store::{AnyConnection, commit, now_ms};
 
-use crate::authz::{Change, record, require_in_sight, require_somewhere};
+use crate::authz::{Change, record, require_in_sight, require_somewhere, scopes};
 use crate::{App, AppError, AppResult};
 
 /// The longest duty name or contact.
@@ -248,13 +248,6 @@ async fn check_roster(
         });
     }
     Ok(out)
-}
-
-/// The subtrees where `actor` holds `permission` (the whole tree for the system).
-pub(crate) fn scopes(actor: &Actor, permission: Permission) -> Vec<OrgPath> {
-    actor
-        .scopes(permission)
-        .unwrap_or_else(|| vec![OrgPath::from_stored(String::new())])
 }
 
 /// An account that may be put on a duty roster.

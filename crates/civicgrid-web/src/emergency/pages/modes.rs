@@ -300,7 +300,7 @@ async fn situation(
 }
 
 /// The care tags a campaign may target (age tags included): (code, 中文, English).
-async fn care_tags(st: &AppState) -> PageResult<Vec<(String, String, String)>> {
+pub(crate) async fn care_tags(st: &AppState) -> PageResult<Vec<(String, String, String)>> {
     Ok(st
         .app
         .default_tag_names()

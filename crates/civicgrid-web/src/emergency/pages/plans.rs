@@ -150,13 +150,9 @@ async fn plan_page(
             code: c.code,
         })
         .collect();
-    let tags = st
-        .app
-        .default_tag_names()
+    let tags = super::modes::care_tags(st)
         .await?
         .into_iter()
-        .filter(|t| t.active && (t.def.care || t.def.code == "aged_80"))
-        .map(|t| (t.def.code, t.def.name_zh, t.def.name_en))
         .map(|(code, zh, en)| Tick {
             on: match posted {
                 Some(_) => on(format!("tag_{code}")),
