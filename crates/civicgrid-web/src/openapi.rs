@@ -255,6 +255,8 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(crate::care::api::activities::Api::openapi());
     doc.merge(crate::care::api::party::Api::openapi());
     doc.merge(crate::emergency::api::modes::Api::openapi());
+    doc.merge(crate::emergency::api::sitrep::Api::openapi());
+    doc.merge(crate::emergency::api::plans::Api::openapi());
     doc.merge(crate::emergency::api::depots::Api::openapi());
     doc.merge(crate::emergency::api::materials::Api::openapi());
     Security.modify(&mut doc);

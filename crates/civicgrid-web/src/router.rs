@@ -33,7 +33,10 @@ fn all_routes() -> Routes {
     let r = crate::emergency::pages::modes::routes(r);
     let r = crate::emergency::pages::plans::routes(r);
     let r = crate::emergency::pages::checks::routes(r);
+    let r = crate::emergency::pages::sitrep::routes(r);
     let r = crate::emergency::api::modes::routes(r);
+    let r = crate::emergency::api::sitrep::routes(r);
+    let r = crate::emergency::api::plans::routes(r);
     let r = crate::emergency::pages::depots::routes(r);
     let r = crate::emergency::pages::materials::routes(r);
     let r = crate::emergency::api::depots::routes(r);

@@ -310,7 +310,11 @@ async fn case_request(
         .replace("{token}", "00.json")
         .replace("{photo_id}", &fx.requests[side].photo.to_string());
     match c.subject {
-        S::Node | S::ParentNode => path = path.replace("{id}", &node.to_string()),
+        S::Node | S::ParentNode => {
+            path = path
+                .replace("{id}", &node.to_string())
+                .replace("{hazard}", "flood")
+        }
         S::User => path = path.replace("{id}", &fx.resident[side].to_string()),
         S::Assignment => {
             let a = fx.assignment(side).await;

@@ -445,3 +445,9 @@ async fn a_welfare_check_campaign_reaches_the_households_that_need_it() {
 
 #[path = "emergency/materials.rs"]
 mod materials;
+
+#[path = "emergency/sitrep.rs"]
+mod sitrep;
+
+#[path = "emergency/plans_api.rs"]
+mod plans_api;

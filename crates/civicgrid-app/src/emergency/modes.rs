@@ -116,7 +116,11 @@ pub fn follows(actor: &Actor, scope: &civicgrid_domain::platform::org::OrgPath) 
 }
 
 /// Loads an activation the actor follows; anything else is not found.
-async fn followed(conn: &mut AnyConnection, actor: &Actor, id: i64) -> AppResult<ActivationRecord> {
+pub(super) async fn followed(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id: i64,
+) -> AppResult<ActivationRecord> {
     let a = repo::get_activation(conn, id).await.map_err(|_| gone())?;
     if !follows(actor, &a.scope) {
         return Err(gone());

@@ -8,6 +8,7 @@ pub mod materials;
 pub mod materials_priority;
 pub mod modes;
 pub mod plans;
+pub mod sitrep;
 
 use thiserror::Error;
 

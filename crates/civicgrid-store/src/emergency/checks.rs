@@ -169,7 +169,7 @@ pub struct TargetRecord {
 }
 
 #[derive(sqlx::FromRow)]
-struct TargetRow {
+pub(crate) struct TargetRow {
     household_id: i64,
     building_id: i64,
     grid_id: i64,
@@ -212,7 +212,7 @@ impl TryFrom<TargetRow> for TargetRecord {
     }
 }
 
-const TARGET_COLUMNS: &str = "SELECT t.household_id, t.building_id, t.grid_id, t.checker_id, \
+pub(crate) const TARGET_COLUMNS: &str = "SELECT t.household_id, t.building_id, t.grid_id, t.checker_id, \
      t.state, t.outcome, t.needs, t.attempts, t.checked_at, b.name AS building, \
      u.name AS unit, ro.name AS room FROM welfare_targets t \
      JOIN households h ON h.id = t.household_id JOIN rooms ro ON ro.id = h.room_id \

@@ -6,4 +6,5 @@ pub mod checks;
 pub mod depots;
 pub mod materials;
 pub mod modes;
+pub mod sitrep;
 pub mod stock;

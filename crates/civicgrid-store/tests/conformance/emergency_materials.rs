@@ -11,6 +11,7 @@ use civicgrid_domain::platform::access::Role;
 use civicgrid_store::crypto::FieldKeys;
 use civicgrid_store::emergency::depots::{self, DepotRecord, ItemRecord, StockLine};
 use civicgrid_store::emergency::materials::{self as requests, RequestRecord};
+use civicgrid_store::emergency::sitrep;
 use civicgrid_store::emergency::stock::{self, NewMovement, TransferRecord};
 use civicgrid_store::platform::accounts;
 use civicgrid_store::{AnyConnection, Db, StoreError, commit, ledger};
@@ -474,6 +475,31 @@ conformance!(
         );
         let issued = stock::movements_of_request(&mut conn, id).await.unwrap();
         assert_eq!(issued.iter().map(|m| m.quantity).collect::<Vec<_>>(), [-2]);
+        // The situation report's reading of the same: what went out, and where
+        // the requests stand.
+        let out = sitrep::materials_issued(&mut conn, c.community.id, T0, T0 + 2 * HOUR)
+            .await
+            .unwrap();
+        assert_eq!(out.len(), 1);
+        assert_eq!((out[0].quantity, out[0].households), (2, 1));
+        assert!(
+            sitrep::materials_issued(&mut conn, c.community.id, T0 + 2 * HOUR, T0 + 3 * HOUR)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            sitrep::material_requests_by_status(&mut conn, c.community.id, T0)
+                .await
+                .unwrap(),
+            [("issued".to_owned(), 1), ("waiting".to_owned(), 1)]
+        );
+        assert!(
+            sitrep::material_requests_by_status(&mut conn, c.community.id, T0 + 1)
+                .await
+                .unwrap()
+                .is_empty()
+        );
         assert_eq!(
             requests::deliveries_of(&mut conn, vol, 10)
                 .await

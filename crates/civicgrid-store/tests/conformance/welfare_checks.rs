@@ -198,6 +198,15 @@ conformance!(
                 .len(),
             1
         );
+        assert_eq!(
+            civicgrid_store::emergency::sitrep::needing_help(&mut conn, camp.id)
+                .await
+                .unwrap()
+                .iter()
+                .map(|t| (t.household_id, t.needs.clone()))
+                .collect::<Vec<_>>(),
+            [(h_alone, vec![Need::Medicine])]
+        );
         let p = repo::progress(&mut conn, camp.id).await.unwrap();
         assert_eq!(p.len(), 2);
         assert_eq!(

@@ -17,6 +17,8 @@ const CITY_VIEWERS: &[Role] = &[Auditor];
 /// staff who manage the emergency.
 const CHECKERS: &[Role] = &[GridWorker, CommunityStaff, StreetAdmin];
 const NOBODY: &[Role] = &[];
+/// Who reads a community's plan: who follows emergencies at the community or above.
+const PLAN_READERS: &[Role] = &[CommunityStaff, StreetAdmin, Auditor];
 
 pub fn cases() -> Vec<Case> {
     const START: &[(&str, &str)] = &[
@@ -105,6 +107,34 @@ pub fn cases() -> Vec<Case> {
         case("GET", "/emergency/checks", Rule::SignedIn, S::None, Empty),
         case(
             "GET",
+            "/emergency/{id}/sitrep",
+            hidden(VIEWERS, CITY_VIEWERS),
+            S::Emergency,
+            Empty,
+        ),
+        case(
+            "GET",
+            "/emergency/sitrep",
+            scoped(VIEWERS, VIEWERS),
+            S::None,
+            Empty,
+        ),
+        case(
+            "GET",
+            "/api/v1/emergencies/{id}/sitrep",
+            hidden(VIEWERS, CITY_VIEWERS),
+            S::Emergency,
+            Empty,
+        ),
+        case(
+            "GET",
+            "/api/v1/emergencies/sitrep",
+            scoped(VIEWERS, VIEWERS),
+            S::None,
+            Empty,
+        ),
+        case(
+            "GET",
             "/emergency/plans",
             scoped(VIEWERS, VIEWERS),
             S::None,
@@ -123,6 +153,22 @@ pub fn cases() -> Vec<Case> {
             hidden(MANAGERS, NOBODY),
             S::ParentNode,
             Form(PLAN),
+        ),
+        case(
+            "GET",
+            "/api/v1/emergency-plans/{id}/{hazard}",
+            hidden(PLAN_READERS, CITY_VIEWERS),
+            S::ParentNode,
+            Empty,
+        ),
+        case(
+            "PUT",
+            "/api/v1/emergency-plans/{id}/{hazard}",
+            hidden(MANAGERS, NOBODY),
+            S::ParentNode,
+            Json(
+                r#"{"title":"防汛应急预案","steps":["值班到岗","逐户排查"],"urgent_response_minutes":15,"urgent_resolution_minutes":240}"#,
+            ),
         ),
         case(
             "GET",

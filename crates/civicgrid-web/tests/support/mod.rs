@@ -96,6 +96,8 @@ pub struct TestResponse {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: String,
+    /// The body as sent (a download's bytes).
+    pub bytes: Vec<u8>,
 }
 
 impl TestResponse {
@@ -263,6 +265,7 @@ pub async fn send(router: &Router, req: Request<Body>) -> TestResponse {
         status,
         headers,
         body: String::from_utf8_lossy(&bytes).into_owned(),
+        bytes: bytes.to_vec(),
     }
 }
 

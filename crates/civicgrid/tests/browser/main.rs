@@ -250,6 +250,36 @@ fn start_browser(lang: &str) -> Option<(Running, Browser)> {
         eprintln!("skipped: install chromium and chromium-driver to run the browser test");
         return None;
     }
+    // A driver that lost a race for its port, or a browser that failed to come up on
+    // a loaded machine, answers nothing: start a fresh one a few times before failing.
+    let mut last = String::new();
+    for attempt in 1..=3 {
+        let (driver, addr) = start_driver();
+        let (status, text) = http(&addr, "POST", "/session", Some(&session_caps(lang)));
+        if status == 200 {
+            let v: Value = serde_json::from_str(&text).expect("session json");
+            let session = v["value"]["sessionId"]
+                .as_str()
+                .expect("session id")
+                .to_owned();
+            return Some((
+                driver,
+                Browser {
+                    driver: addr,
+                    session,
+                },
+            ));
+        }
+        eprintln!("attempt {attempt}: new session answered {status}: {text}");
+        last = format!("{status}: {text}");
+        drop(driver);
+        std::thread::sleep(Duration::from_secs(2));
+    }
+    panic!("no browser session after 3 attempts; the last answer was {last}");
+}
+
+/// A chromedriver on a free port, answering `/status` as ready.
+fn start_driver() -> (Running, String) {
     let port = free_port();
     let driver = Running(
         Command::new(CHROMEDRIVER)
@@ -261,14 +291,23 @@ fn start_browser(lang: &str) -> Option<(Running, Browser)> {
     );
     let addr = format!("127.0.0.1:{port}");
     let start = Instant::now();
-    while TcpStream::connect(&addr).is_err() {
+    loop {
+        if TcpStream::connect(&addr).is_ok() {
+            let (status, text) = http(&addr, "GET", "/status", None);
+            if status == 200 && text.contains("\"ready\":true") {
+                return (driver, addr);
+            }
+        }
         assert!(
             start.elapsed() < Duration::from_secs(20),
-            "chromedriver never listened"
+            "chromedriver never became ready"
         );
         std::thread::sleep(Duration::from_millis(50));
     }
-    let caps = json!({"capabilities": {"alwaysMatch": {
+}
+
+fn session_caps(lang: &str) -> Value {
+    json!({"capabilities": {"alwaysMatch": {
         "browserName": "chrome",
         "goog:chromeOptions": {
             "binary": CHROMIUM,
@@ -277,21 +316,7 @@ fn start_browser(lang: &str) -> Option<(Running, Browser)> {
                      format!("--lang={lang}")],
             "prefs": {"intl.accept_languages": lang}
         }
-    }}});
-    let (status, text) = http(&addr, "POST", "/session", Some(&caps));
-    assert_eq!(status, 200, "new session: {text}");
-    let v: Value = serde_json::from_str(&text).expect("session json");
-    let session = v["value"]["sessionId"]
-        .as_str()
-        .expect("session id")
-        .to_owned();
-    Some((
-        driver,
-        Browser {
-            driver: addr,
-            session,
-        },
-    ))
+    }}})
 }
 
 #[test]

@@ -86,7 +86,7 @@ pub struct EmergencyOut {
     pub closing_note: Option<String>,
 }
 
-fn out(a: Activation) -> EmergencyOut {
+pub(crate) fn out(a: Activation) -> EmergencyOut {
     EmergencyOut {
         id: a.id,
         community_id: a.community_id,
