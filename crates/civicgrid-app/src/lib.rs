@@ -7,6 +7,7 @@ pub mod authz;
 pub mod care;
 pub mod emergency;
 mod error;
+pub mod insight;
 pub mod ledger;
 pub mod participation;
 mod photo;

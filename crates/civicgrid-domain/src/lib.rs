@@ -4,6 +4,7 @@
 pub mod care;
 pub mod emergency;
 pub mod geo;
+pub mod insight;
 pub mod ledger;
 pub mod participation;
 pub mod platform;

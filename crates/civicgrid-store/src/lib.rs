@@ -11,6 +11,7 @@ pub mod crypto;
 mod db;
 pub mod dialect;
 pub mod emergency;
+pub mod insight;
 pub mod ledger;
 pub mod participation;
 pub mod platform;

@@ -81,6 +81,8 @@ mod emergency_materials;
 mod harness;
 #[path = "conformance/import_jobs.rs"]
 mod import_jobs;
+#[path = "conformance/insight.rs"]
+mod insight;
 #[path = "conformance/ledger.rs"]
 mod ledger;
 #[path = "conformance/ledger_bulk.rs"]

@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub(crate) mod charts;
 pub mod csrf;
 pub mod error;
 pub mod extract;
@@ -21,6 +22,7 @@ mod static_files;
 
 mod care;
 mod emergency;
+mod insight;
 mod ledger;
 mod participation;
 mod platform;

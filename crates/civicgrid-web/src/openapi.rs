@@ -33,6 +33,7 @@ use crate::state::AppState;
         (name = "care", description = "Care pairings and visits: visits due, logging a visit, pairings and their schedules, visit policies, missed-visit alerts, coverage"),
         (name = "volunteers", description = "Volunteers: the registry, activities and shifts, sign-ups and attendance, the hours ledger"),
         (name = "emergency", description = "Emergency mode: switching communities into emergency or a drill and back, the checklist, duty roster and incident log"),
+        (name = "insight", description = "Dashboards: figures counted per place and month, the trend and the places inside"),
         (name = "party", description = "Party members registering where they live: registrations, pledges for the year, their fulfilment and the yearly summary"),
         (name = "materials", description = "Emergency materials: depots, stock boards and the stock ledger, material requests by priority, transfers between depots, deliveries"),
     ),
@@ -257,6 +258,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(crate::emergency::api::modes::Api::openapi());
     doc.merge(crate::emergency::api::sitrep::Api::openapi());
     doc.merge(crate::emergency::api::plans::Api::openapi());
+    doc.merge(crate::insight::api::dashboard::Api::openapi());
     doc.merge(crate::emergency::api::depots::Api::openapi());
     doc.merge(crate::emergency::api::materials::Api::openapi());
     Security.modify(&mut doc);

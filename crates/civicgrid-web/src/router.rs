@@ -37,6 +37,8 @@ fn all_routes() -> Routes {
     let r = crate::emergency::api::modes::routes(r);
     let r = crate::emergency::api::sitrep::routes(r);
     let r = crate::emergency::api::plans::routes(r);
+    let r = crate::insight::pages::dashboard::routes(r);
+    let r = crate::insight::api::dashboard::routes(r);
     let r = crate::emergency::pages::depots::routes(r);
     let r = crate::emergency::pages::materials::routes(r);
     let r = crate::emergency::api::depots::routes(r);

@@ -14,6 +14,8 @@ mod support;
 mod care_visits;
 #[path = "authz/emergency.rs"]
 mod emergency;
+#[path = "authz/insight.rs"]
+mod insight;
 #[path = "authz/ledger.rs"]
 mod ledger;
 #[path = "authz/materials.rs"]
@@ -237,6 +239,7 @@ fn cases() -> Vec<Case> {
     all.extend(party::cases());
     all.extend(emergency::cases());
     all.extend(materials::cases());
+    all.extend(insight::cases());
     all
 }
 

@@ -204,6 +204,9 @@ pub async fn serve_app(
     Ok(())
 }
 
+/// How often the dashboards' figures are counted.
+const INSIGHT_COUNT_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+
 /// How often the request jobs run.
 const REQUEST_JOBS_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
@@ -222,10 +225,24 @@ fn spawn_request_jobs(
     let handle = tokio::spawn(async move {
         let mut tick = tokio::time::interval(REQUEST_JOBS_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut counted_at: Option<std::time::Instant> = None;
         loop {
             tokio::select! {
                 _ = tick.tick() => {}
                 _ = stopped.changed() => break,
+            }
+            // The dashboards' figures, every ten minutes (the month before once more
+            // after downtime or a failed count).
+            if counted_at.is_none_or(|t| t.elapsed() >= INSIGHT_COUNT_EVERY) {
+                counted_at = Some(std::time::Instant::now());
+                match app.count_insight_due().await {
+                    Ok(done) => {
+                        for c in done.iter().filter(|c| c.counted) {
+                            tracing::info!(month = %c.month.code(), figures = c.figures, took_ms = c.took_ms, "insight counted");
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "counting insight failed"),
+                }
             }
             match app.run_escalations(civicgrid_app::now_ms()).await {
                 Ok(r) if r.escalated + r.auto_closed > 0 => {

@@ -7,6 +7,7 @@ mod commands;
 mod config;
 mod demo;
 mod emergency;
+mod insight;
 
 mod ledger;
 mod participation;
@@ -132,6 +133,13 @@ enum Command {
         #[command(flatten)]
         data: DataArgs,
     },
+    /// Dashboards: count the figures now.
+    Insight {
+        #[command(subcommand)]
+        command: insight::count::InsightCommand,
+        #[command(flatten)]
+        data: DataArgs,
+    },
     /// Write a consistent copy of the SQLite database to FILE.
     Backup {
         file: PathBuf,
@@ -216,6 +224,11 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Care { command, data } => {
             let s = data.settings(None)?;
             care::alerts::run(&s, command).await?;
+            Ok(ok)
+        }
+        Command::Insight { command, data } => {
+            let s = data.settings(None)?;
+            insight::count::run(&s, command).await?;
             Ok(ok)
         }
         Command::Backup { file, data } => {

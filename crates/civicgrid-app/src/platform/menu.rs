@@ -111,6 +111,12 @@ pub fn menu(actor: &Actor) -> Vec<MenuLink> {
         }),
     );
     add(
+        "nav-insight",
+        "/insight".into(),
+        false,
+        may_reach(actor, Permission::ViewInsight),
+    );
+    add(
         "nav-emergency",
         "/emergency".into(),
         false,

@@ -221,6 +221,9 @@ pub enum Permission {
     /// the scope. A deliverer who holds no such role sees and confirms only the
     /// deliveries assigned to them.
     ViewMaterials,
+    /// See the dashboards of the places in the scope (数据看板): figures counted per
+    /// place and month, against the month before and against sibling places.
+    ViewInsight,
 }
 
 /// The role × permission table, a row per permission: the roles that hold it, inside
@@ -263,6 +266,7 @@ pub const HOLDERS: &[(Permission, &[Role])] = {
         (ViewEmergency,          &[GridWorker, CommunityStaff, StreetAdmin, Auditor]),
         (ManageMaterials,        &[CommunityStaff, StreetAdmin]),
         (ViewMaterials,          &[GridWorker, CommunityStaff, StreetAdmin, Auditor]),
+        (ViewInsight,            &[GridWorker, CommunityStaff, StreetAdmin, Auditor, SystemAdmin]),
     ]
 };
 
@@ -412,9 +416,9 @@ mod tests {
             assert!(!HOLDERS[..i].iter().any(|(q, _)| q == p), "{p:?} twice");
             assert!(!roles.is_empty(), "{p:?} held by nobody");
         }
-        // One row for each of the 33 permissions.
-        assert_eq!(HOLDERS.len(), 33);
-        assert_eq!(Role::SystemAdmin.permissions().count(), 24);
+        // One row for each of the 34 permissions.
+        assert_eq!(HOLDERS.len(), 34);
+        assert_eq!(Role::SystemAdmin.permissions().count(), 25);
     }
 
     #[test]

@@ -8,6 +8,7 @@ use axum::extract::State;
 use axum::response::Response;
 use civicgrid_app::ledger::search::{AGE_BANDS, Counts, PopulationView};
 
+use crate::charts::bar_chart;
 use crate::error::PageResult;
 use crate::extract::{CurrentUser, PagePath};
 use crate::i18n::Lang;
@@ -21,44 +22,6 @@ pub(super) fn routes(r: Routes) -> Routes {
 
 const STATUSES: [&str; 4] = ["registered", "floating", "moved_out", "deceased"];
 const GENDERS: [&str; 2] = ["male", "female"];
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// A horizontal bar chart: one labelled bar per item, scaled to the largest.
-pub(crate) fn bar_chart(title: &str, items: &[(String, i64)]) -> String {
-    const W: i64 = 480;
-    const LABEL: i64 = 150;
-    const ROW: i64 = 26;
-    let max = items.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
-    let h = ROW * items.len() as i64 + 8;
-    let mut svg = format!(
-        "<svg class=\"chart\" viewBox=\"0 0 {W} {h}\" role=\"img\" aria-label=\"{}\" \
-         xmlns=\"http://www.w3.org/2000/svg\">",
-        escape(title)
-    );
-    for (i, (label, n)) in items.iter().enumerate() {
-        let y = ROW * i as i64 + 4;
-        let bar = (W - LABEL - 60) * n / max;
-        svg.push_str(&format!(
-            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" font-size=\"13\">{}</text>\
-             <rect x=\"{LABEL}\" y=\"{y}\" width=\"{bar}\" height=\"{}\" fill=\"#3b82f6\"/>\
-             <text x=\"{}\" y=\"{}\" font-size=\"13\">{n}</text>",
-            LABEL - 6,
-            y + 15,
-            escape(label),
-            ROW - 8,
-            LABEL + bar + 6,
-            y + 15,
-        ));
-    }
-    svg.push_str("</svg>");
-    svg
-}
 
 struct GridRow {
     id: i64,
@@ -180,17 +143,4 @@ async fn population(
         genders: GENDERS,
         charts,
     }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn charts_escape_labels_and_scale() {
-        let svg = bar_chart("a<b", &[("<x>".into(), 10), ("y".into(), 5)]);
-        assert!(svg.contains("a&lt;b") && svg.contains("&lt;x&gt;"));
-        assert!(svg.contains("width=\"270\"") && svg.contains("width=\"135\""));
-        assert!(bar_chart("e", &[]).starts_with("<svg"));
-    }
 }

@@ -1,0 +1,4 @@
+//! Insight: the dashboard pages and API.
+
+pub(crate) mod api;
+pub(crate) mod pages;

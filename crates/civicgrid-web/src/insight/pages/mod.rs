@@ -1,0 +1,3 @@
+//! The insight pages: the dashboard of a place.
+
+pub(crate) mod dashboard;
