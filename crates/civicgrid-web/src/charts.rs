@@ -12,8 +12,8 @@ pub(crate) fn escape(s: &str) -> String {
 
 /// A horizontal bar chart: one labelled bar per item, scaled to the largest.
 pub(crate) fn bar_chart(title: &str, items: &[(String, i64)]) -> String {
-    const W: i64 = 480;
-    const LABEL: i64 = 150;
+    const W: i64 = 360;
+    const LABEL: i64 = 120;
     const ROW: i64 = 26;
     let max = items.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
     let h = ROW * items.len() as i64 + 8;
@@ -47,8 +47,8 @@ const SERIES_COLOURS: [&str; 4] = ["#3b82f6", "#16a34a", "#dc2626", "#9333ea"];
 /// A line chart of `series` (name, one value per label) over `labels` (periods),
 /// scaled to the largest value, with a legend and each value written at its point.
 pub(crate) fn line_chart(title: &str, labels: &[String], series: &[(String, Vec<i64>)]) -> String {
-    const W: i64 = 480;
-    const H: i64 = 220;
+    const W: i64 = 360;
+    const H: i64 = 240;
     const LEFT: i64 = 16;
     const RIGHT: i64 = 16;
     const TOP: i64 = 34;
@@ -81,7 +81,7 @@ pub(crate) fn line_chart(title: &str, labels: &[String], series: &[(String, Vec<
         let colour = SERIES_COLOURS[k % SERIES_COLOURS.len()];
         svg.push_str(&format!(
             "<rect x=\"{legend_x}\" y=\"6\" width=\"12\" height=\"12\" fill=\"{colour}\"/>\
-             <text x=\"{}\" y=\"17\" font-size=\"13\">{}</text>",
+             <text x=\"{}\" y=\"17\" font-size=\"14\">{}</text>",
             legend_x + 16,
             escape(name)
         ));
@@ -98,7 +98,7 @@ pub(crate) fn line_chart(title: &str, labels: &[String], series: &[(String, Vec<
         for (i, v) in values.iter().enumerate() {
             svg.push_str(&format!(
                 "<circle cx=\"{}\" cy=\"{}\" r=\"3\" fill=\"{colour}\"/>\
-                 <text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\">{v}</text>",
+                 <text x=\"{}\" y=\"{}\" font-size=\"13\" text-anchor=\"middle\">{v}</text>",
                 x(i),
                 y(*v),
                 x(i),
@@ -108,7 +108,7 @@ pub(crate) fn line_chart(title: &str, labels: &[String], series: &[(String, Vec<
     }
     for (i, label) in labels.iter().enumerate() {
         svg.push_str(&format!(
-            "<text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\">{}</text>",
+            "<text x=\"{}\" y=\"{}\" font-size=\"13\" text-anchor=\"middle\">{}</text>",
             x(i),
             H - 8,
             escape(label)
@@ -126,7 +126,7 @@ mod tests {
     fn bar_charts_escape_labels_and_scale() {
         let svg = bar_chart("a<b", &[("<x>".into(), 10), ("y".into(), 5)]);
         assert!(svg.contains("a&lt;b") && svg.contains("&lt;x&gt;"));
-        assert!(svg.contains("width=\"270\"") && svg.contains("width=\"135\""));
+        assert!(svg.contains("width=\"180\"") && svg.contains("width=\"90\""));
         assert!(bar_chart("e", &[]).starts_with("<svg"));
     }
 
@@ -147,6 +147,6 @@ mod tests {
         // The largest value sits at the top of the plot, a zero on the axis.
         assert!(svg.contains("cy=\"34\""));
         let flat = line_chart("空", &labels[..1], &[("x".into(), vec![0])]);
-        assert!(flat.contains("cy=\"192\""));
+        assert!(flat.contains("cy=\"212\""));
     }
 }

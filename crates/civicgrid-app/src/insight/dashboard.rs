@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use civicgrid_domain::insight::measures::Measure;
+use civicgrid_domain::insight::measures::{Kind, Measure};
 use civicgrid_domain::insight::period::Month;
 use civicgrid_domain::platform::access::{Actor, Permission};
 use civicgrid_store::insight::figures::{self as repo, CountRecord};
@@ -52,6 +52,9 @@ pub struct Dashboard {
     pub months: Vec<Month>,
     /// Figures of each month of `months`.
     pub trend: Vec<Figures>,
+    /// Whether each month of `months` has been counted (a month never counted shows
+    /// no figures rather than zeros).
+    pub trend_counted: Vec<bool>,
     /// The places inside it, one level down.
     pub children: Vec<Area>,
     /// The places beside it (its parent's children) when the reader sees the parent.
@@ -67,14 +70,18 @@ impl Dashboard {
         self.trend.last().cloned().unwrap_or_default()
     }
 
-    /// The month before's figures.
-    pub fn before(&self) -> Figures {
-        self.trend
-            .len()
-            .checked_sub(2)
-            .and_then(|i| self.trend.get(i))
-            .cloned()
-            .unwrap_or_default()
+    /// The month before's figure of `m` to compare with: none when the month was not
+    /// counted, or (for a snapshot) not counted while it ran.
+    pub fn before(&self, m: Measure) -> Option<i64> {
+        let i = self.trend.len().checked_sub(2)?;
+        if !self.trend_counted.get(i).copied().unwrap_or(false) {
+            return None;
+        }
+        let f = self.trend.get(i)?;
+        match m.kind() {
+            Kind::Flow => Some(f.get(m)),
+            Kind::Snapshot => f.0.get(m.code()).copied(),
+        }
     }
 }
 
@@ -144,6 +151,11 @@ impl App {
             .iter()
             .map(|m| by_month.remove(&m.code()).unwrap_or_default())
             .collect();
+        let counted_periods = repo::counted_periods(&mut conn, &from, &month.code()).await?;
+        let trend_counted = months
+            .iter()
+            .map(|m| counted_periods.contains(&m.code()))
+            .collect();
         let period = month.code();
         let children = areas(&mut conn, &node, &period).await?;
         let parent = match node.parent_id {
@@ -163,6 +175,7 @@ impl App {
             month,
             months,
             trend,
+            trend_counted,
             children,
             siblings,
             parent,

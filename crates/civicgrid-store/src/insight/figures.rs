@@ -139,3 +139,19 @@ pub async fn last_count(
     .fetch_optional(conn)
     .await?)
 }
+
+/// The periods among `from..=to` that have been counted without error, in order.
+pub async fn counted_periods(
+    conn: &mut AnyConnection,
+    from: &str,
+    to: &str,
+) -> StoreResult<Vec<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT period FROM insight_counts WHERE period >= $1 AND period <= $2 \
+         AND error IS NULL ORDER BY period",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_all(conn)
+    .await?)
+}

@@ -141,6 +141,12 @@ conformance!(
             figures::last_count(&mut conn, "1999-01").await.unwrap(),
             None
         );
+        assert_eq!(
+            figures::counted_periods(&mut conn, &month.previous().code(), &period)
+                .await
+                .unwrap(),
+            [period.clone()]
+        );
         drop(conn);
 
         // Cleared by measure, then whole; a count's note is replaced.
@@ -172,6 +178,13 @@ conformance!(
         assert_eq!(
             (last.counted_at, last.error.as_deref()),
             (T0 + HOUR, Some("boom"))
+        );
+        assert!(
+            figures::counted_periods(&mut conn, &period, &period)
+                .await
+                .unwrap()
+                .is_empty(),
+            "a failed count does not count"
         );
         assert_eq!(
             figures::of_node(&mut conn, c.community.id, &month.previous().code(), &period)

@@ -122,12 +122,13 @@ fn rate_tile(
     ctx: &PageCtx,
     label: &str,
     now: (i64, i64),
-    before: (i64, i64),
+    before: Option<(i64, i64)>,
     href: Option<String>,
 ) -> Tile {
     let mut t = tile(ctx, label, 0, None, href);
     t.value = percent(now.0, now.1).map_or_else(|| "—".to_owned(), |p| format!("{p}%"));
-    if let (Some(a), Some(b)) = (percent(now.0, now.1), percent(before.0, before.1)) {
+    let before = before.and_then(|(part, whole)| percent(part, whole));
+    if let (Some(a), Some(b)) = (percent(now.0, now.1), before) {
         let d = a - b;
         t.change = match d.signum() {
             0 => ctx.t("insight-no-change"),
@@ -148,10 +149,10 @@ fn measure(ctx: &PageCtx, m: Measure) -> String {
 }
 
 fn sections(ctx: &PageCtx, d: &Dashboard) -> Vec<Section> {
-    let (now, before) = (d.now(), d.before());
+    let now = d.now();
     let id = d.node.id;
     let link = |p: Permission, href: String| ctx.can(p).then_some(href);
-    let flow = |m: Measure| tile(ctx, &measure(ctx, m), now.get(m), Some(before.get(m)), None);
+    let flow = |m: Measure| tile(ctx, &measure(ctx, m), now.get(m), d.before(m), None);
     let mut population = Section {
         title: ctx.t("insight-population"),
         tiles: Vec::new(),
@@ -161,7 +162,7 @@ fn sections(ctx: &PageCtx, d: &Dashboard) -> Vec<Section> {
             ctx,
             &measure(ctx, m),
             now.get(m),
-            Some(before.get(m)),
+            d.before(m),
             link(Permission::ViewLedger, format!("/ledger/population/{id}")),
         ));
     }
@@ -184,17 +185,15 @@ fn sections(ctx: &PageCtx, d: &Dashboard) -> Vec<Section> {
                 ctx,
                 &ctx.t("insight-on-time-rate"),
                 (now.get(Measure::ClosedOnTime), now.get(Measure::Closed)),
-                (
-                    before.get(Measure::ClosedOnTime),
-                    before.get(Measure::Closed),
-                ),
+                d.before(Measure::ClosedOnTime)
+                    .zip(d.before(Measure::Closed)),
                 None,
             ),
             rate_tile(
                 ctx,
                 &ctx.t("insight-satisfaction"),
                 (now.get(Measure::Satisfied), now.get(Measure::Rated)),
-                (before.get(Measure::Satisfied), before.get(Measure::Rated)),
+                d.before(Measure::Satisfied).zip(d.before(Measure::Rated)),
                 None,
             ),
         ],
@@ -208,7 +207,7 @@ fn sections(ctx: &PageCtx, d: &Dashboard) -> Vec<Section> {
             ctx,
             &measure(ctx, m),
             now.get(m),
-            Some(before.get(m)),
+            d.before(m),
             queue(kind),
         ));
     }
@@ -219,21 +218,21 @@ fn sections(ctx: &PageCtx, d: &Dashboard) -> Vec<Section> {
                 ctx,
                 &measure(ctx, Measure::CareVisits),
                 now.get(Measure::CareVisits),
-                Some(before.get(Measure::CareVisits)),
+                d.before(Measure::CareVisits),
                 link(Permission::ViewCare, format!("/care/coverage/{id}")),
             ),
             tile(
                 ctx,
                 &measure(ctx, Measure::VolunteersActive),
                 now.get(Measure::VolunteersActive),
-                Some(before.get(Measure::VolunteersActive)),
+                d.before(Measure::VolunteersActive),
                 link(Permission::ViewVolunteers, "/care/volunteers".into()),
             ),
             tile(
                 ctx,
                 &ctx.t("insight-volunteer-hours"),
                 now.get(Measure::VolunteerMinutes) / 60,
-                Some(before.get(Measure::VolunteerMinutes) / 60),
+                d.before(Measure::VolunteerMinutes).map(|m| m / 60),
                 None,
             ),
         ],
