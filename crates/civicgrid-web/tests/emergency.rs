@@ -445,3 +445,5 @@ async fn a_welfare_check_campaign_reaches_the_households_that_need_it() {
 
 #[path = "emergency/materials.rs"]
 mod materials;
+#[path = "emergency/welfare.rs"]
+mod welfare;
