@@ -245,9 +245,13 @@ fn cases() -> Vec<Case> {
 
 #[test]
 fn every_route_has_a_rule() {
+    // A case may try a route with a filter (`?left=1`): it counts for the route.
     let table: BTreeSet<(String, String)> = cases()
         .iter()
-        .map(|c| (c.method.to_owned(), c.path.to_owned()))
+        .map(|c| {
+            let route = c.path.split('?').next().unwrap_or(c.path);
+            (c.method.to_owned(), route.to_owned())
+        })
         .collect();
     let registered: BTreeSet<(String, String)> = route_list()
         .iter()

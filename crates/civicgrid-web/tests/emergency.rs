@@ -451,3 +451,6 @@ mod sitrep;
 
 #[path = "emergency/plans_api.rs"]
 mod plans_api;
+
+#[path = "emergency/welfare.rs"]
+mod welfare;

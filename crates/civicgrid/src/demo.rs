@@ -171,6 +171,7 @@ pub async fn seed(app: &App) -> anyhow::Result<(usize, u64)> {
     seed_notices(app).await?;
     crate::care::visits_demo::seed(app).await?;
     crate::emergency::materials_demo::seed(app).await?;
+    crate::emergency::checks_demo::seed(app).await?;
     Ok((grids, summary.inserted))
 }
 

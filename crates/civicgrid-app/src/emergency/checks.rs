@@ -3,24 +3,31 @@
 //! tags — with a deadline, split by building among checkers; each checker works their
 //! list in walking order on a phone; every check is recorded once however often it is
 //! sent; the board shows progress per building with what climbed past its time, and
-//! staff hand a slow building to someone else. See
+//! staff hand a slow building to someone else. A household found needing help gets a
+//! request, and — when the checker chose items the community's depot keeps — a
+//! material request, both in the check's transaction. Households still unchecked climb
+//! onto the home pages of the grid worker and then the community's staff. See
 //! [`civicgrid_domain::emergency::checks`] for the rules.
 //!
 //! Who may: [`Permission::ManageEmergency`] at the community starts campaigns and
 //! reassigns buildings; whoever follows the emergency reads the board; a household is
 //! checked by its checker, by the grid worker of its grid, or by staff who manage the
-//! emergency. Starting and reassigning are audited; checks are kept in their own log.
+//! emergency — which also lets them raise its material request, whether or not they
+//! follow materials (a volunteer checker does not). Starting and reassigning are
+//! audited, and so is a material request raised; checks are kept in their own log.
 
 use civicgrid_domain::emergency::checks::{
-    Escalation, Need, Outcome, check_hours, check_report, escalation, split_by_building,
-    walking_key,
+    BuildingState, Escalation, Need, Outcome, building_state, check_help_items, check_hours,
+    check_report, check_started_at, escalation, help_item_kinds, split_by_building, walking_key,
 };
+use civicgrid_domain::emergency::materials::{Line, Source, check_lines};
 use civicgrid_domain::platform::access::{Actor, Permission, Role};
 use civicgrid_domain::platform::org::NodeKind;
 use civicgrid_store::emergency::checks::{self as repo, CheckRecord, Progress};
 
-pub use civicgrid_store::emergency::checks::{CampaignRecord, TargetRecord};
+pub use civicgrid_store::emergency::checks::{CampaignRecord, HelpItem, HelpNeeded, TargetRecord};
 use civicgrid_store::emergency::modes as modes_repo;
+pub use civicgrid_store::platform::org::OrgNode;
 use civicgrid_store::platform::{accounts, org};
 use civicgrid_store::{AnyConnection, commit, now_ms};
 
@@ -40,6 +47,9 @@ pub struct NewCampaign {
     pub hours: i64,
     /// Who checks: accounts serving the community.
     pub checkers: Vec<i64>,
+    /// When the checks began on the ground, if before it is entered (the deadline
+    /// counts from then); none: now.
+    pub started_at: Option<i64>,
 }
 
 /// A check as a checker sends it.
@@ -51,6 +61,9 @@ pub struct NewCheck {
     pub note: String,
     /// The key the form carried: a retry sends the same and is recorded once.
     pub client_key: String,
+    /// Items of the community's depot the household needs (medicine, food, water):
+    /// raised as a material request with the check. Empty: none.
+    pub items: Vec<Line>,
 }
 
 /// A building's line of the board.
@@ -59,6 +72,35 @@ pub struct BuildingProgress {
     pub p: Progress,
     pub checker_name: String,
     pub grid_name: String,
+    /// How it stands on the map.
+    pub state: BuildingState,
+}
+
+/// A household the board lists as needing help, with links the reader may follow.
+#[derive(Debug, Clone)]
+pub struct HelpLine {
+    pub h: HelpNeeded,
+    /// The request the check raised, if the reader may see requests there.
+    pub request_id: Option<i64>,
+    /// The material request the check raised, if the reader follows materials there.
+    pub material_request_id: Option<i64>,
+}
+
+/// A campaign whose unchecked households have climbed to the reader.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Climb {
+    pub campaign_id: i64,
+    /// The emergency it belongs to.
+    pub activation_id: i64,
+    pub title: String,
+    pub deadline_at: i64,
+    /// Households still to check in the reader's grid (a grid worker) or the whole
+    /// campaign (staff).
+    pub remaining: i64,
+    /// Who the reader is to it: [`Escalation::GridWorker`] or [`Escalation::Staff`].
+    pub to: Escalation,
+    /// The reader's grid (a grid worker bound to one grid).
+    pub grid_id: Option<i64>,
 }
 
 /// The live board of a campaign.
@@ -75,7 +117,14 @@ pub struct CampaignBoard {
     pub may_manage: bool,
     /// (user id, name) who may take over a building.
     pub checkers: Vec<(i64, String)>,
+    /// Households found needing help (the first [`HELP_LIST_MAX`]).
+    pub help: Vec<HelpLine>,
+    /// The grids of the campaign's buildings, with their boundaries for the map.
+    pub grids: Vec<OrgNode>,
 }
+
+/// The most households needing help a board lists.
+pub const HELP_LIST_MAX: i64 = 200;
 
 /// A campaign as a checker works it.
 #[derive(Debug, Clone)]
@@ -84,6 +133,27 @@ pub struct CheckerList {
     pub community_name: String,
     pub to_check: Vec<TargetRecord>,
     pub done: Vec<TargetRecord>,
+    /// Items the community's depots hold that a check may ask for (none: no depot, or
+    /// nothing of the kinds a check asks for in stock).
+    pub items: Vec<HelpItem>,
+}
+
+/// The note of a material request a check raises: what the household needs, and the
+/// checker's note, within a request note's length.
+fn help_note(needs: &[Need], note: &str) -> String {
+    let what = needs
+        .iter()
+        .map(|n| n.label_zh())
+        .collect::<Vec<_>>()
+        .join("、");
+    let text = if note.is_empty() {
+        format!("逐户排查：需要{what}")
+    } else {
+        format!("逐户排查：需要{what}。{note}")
+    };
+    text.chars()
+        .take(civicgrid_domain::emergency::materials::MAX_TEXT_CHARS)
+        .collect()
 }
 
 fn gone() -> AppError {
@@ -155,6 +225,10 @@ impl App {
             ));
         }
         let hours = check_hours(n.hours).map_err(domain_error)?;
+        let starts_at = match n.started_at {
+            Some(at) => check_started_at(at, now).map_err(domain_error)?,
+            None => now,
+        };
         let wrong =
             || AppError::invalid("campaign_node", "choose the community or one of its grids");
         let node = org::get(&mut tx, n.node_id).await.map_err(|_| wrong())?;
@@ -213,8 +287,8 @@ impl App {
             scope_path: node.path.as_str().to_owned(),
             title: format!("{}逐户排查", node.name_zh),
             tags: civicgrid_domain::care::volunteers::join_codes(tags.iter().map(String::as_str)),
-            starts_at: now,
-            deadline_at: now + hours * 3_600_000,
+            starts_at,
+            deadline_at: starts_at + hours * 3_600_000,
             created_by: actor.user_id,
             closed_at: None,
         };
@@ -274,8 +348,32 @@ impl App {
         let progress = repo::progress(&mut conn, c.id).await?;
         let mut grids = super::super::care::volunteers::Names::default();
         let mut grid_names = Vec::with_capacity(progress.len());
+        let mut grid_nodes: Vec<OrgNode> = Vec::new();
         for p in &progress {
             grid_names.push(grids.of(&mut conn, p.grid_id).await?);
+            if !grid_nodes.iter().any(|g| g.id == p.grid_id)
+                && let Ok(g) = org::get(&mut conn, p.grid_id).await
+            {
+                grid_nodes.push(g);
+            }
+        }
+        let climbed_to = escalation(c.starts_at, c.deadline_at, now_ms());
+        let mut help = Vec::new();
+        for h in repo::needing_help(&mut conn, c.id, HELP_LIST_MAX).await? {
+            let at = match grid_nodes.iter().find(|g| g.id == h.grid_id) {
+                Some(g) => g.path.clone(),
+                None => org::get(&mut conn, h.grid_id).await?.path,
+            };
+            help.push(HelpLine {
+                request_id: h
+                    .request_id
+                    .filter(|_| actor.can(Permission::ViewRequests, &at)),
+                material_request_id: h.material_request_id.filter(|_| {
+                    actor.can(Permission::ViewMaterials, &at)
+                        || actor.can(Permission::ManageMaterials, &at)
+                }),
+                h,
+            });
         }
         let sum = |f: fn(&Progress) -> i64| progress.iter().map(f).sum::<i64>();
         Ok(CampaignBoard {
@@ -283,18 +381,21 @@ impl App {
             checked: sum(|p| p.checked),
             needing_help: sum(|p| p.needing_help),
             unreached: sum(|p| p.unreached),
-            climbed_to: escalation(c.starts_at, c.deadline_at, now_ms()),
+            climbed_to,
             buildings: progress
                 .into_iter()
                 .zip(grid_names)
                 .map(|(p, grid_name)| BuildingProgress {
                     checker_name: name(p.checker_id),
                     grid_name,
+                    state: building_state(p.total, p.checked, p.needing_help, climbed_to),
                     p,
                 })
                 .collect(),
             checkers: if may_manage { people } else { Vec::new() },
             may_manage,
+            help,
+            grids: grid_nodes,
             c,
         })
     }
@@ -327,7 +428,13 @@ impl App {
         for c in repo::campaigns_of_checker(&mut conn, me).await? {
             let all = repo::checker_list(&mut conn, c.id, me, false).await?;
             let (done, to_check): (Vec<_>, Vec<_>) = all.into_iter().partition(|t| t.checked);
+            let items = repo::help_items(&mut conn, c.community_id, &help_item_kinds())
+                .await?
+                .into_iter()
+                .filter(|i| i.on_hand > 0)
+                .collect();
             out.push(CheckerList {
+                items,
                 community_name: org::get(&mut conn, c.community_id).await?.name_zh,
                 to_check,
                 done,
@@ -382,6 +489,7 @@ impl App {
             }
         }
         let note = check_report(check.outcome, &check.needs, &check.note).map_err(domain_error)?;
+        let items = self.help_lines(&c, check).await?;
         // "Needs help" raises a request for the household, in the same transaction.
         let request = if check.outcome == Outcome::NeedsHelp {
             Some(
@@ -407,7 +515,7 @@ impl App {
                 household_id: t.household_id,
                 outcome: check.outcome,
                 needs: check.needs.clone(),
-                note,
+                note: note.clone(),
                 checked_by: actor.user_id,
                 checked_at: now,
                 client_key: key.to_owned(),
@@ -415,12 +523,97 @@ impl App {
             },
         )
         .await?;
+        // The items asked for: a material request from the check, which the actor
+        // may raise for being allowed to check the household.
+        if !items.is_empty() {
+            let h = civicgrid_store::emergency::materials::household_facts(&mut tx, t.household_id)
+                .await
+                .map_err(|_| AppError::NotFound("household"))?;
+            super::materials::write_request(
+                &mut tx,
+                actor,
+                &h,
+                &items,
+                Source::WelfareCheck(id),
+                &help_note(&check.needs, &note),
+            )
+            .await?;
+        }
         commit(tx).await?;
         if let (Some(prepared), Some(rid)) = (request, request_id) {
             let rec = prepared.pending.rec.clone();
             self.request_written(&rec, prepared.submitted, prepared.utc_offset_minutes, rid);
         }
         Ok(id)
+    }
+
+    /// The items a check asks for, checked: of kinds its needs call for, kept by a depot
+    /// of the campaign's community (field `check_items`).
+    async fn help_lines(&self, c: &CampaignRecord, check: &NewCheck) -> AppResult<Vec<Line>> {
+        if check.items.is_empty() {
+            return Ok(Vec::new());
+        }
+        let stocked = {
+            let mut conn = self.db.read().await?;
+            repo::help_items(&mut conn, c.community_id, &help_item_kinds()).await?
+        };
+        let mut kinds = Vec::with_capacity(check.items.len());
+        for l in &check.items {
+            match stocked.iter().find(|i| i.id == l.item_id) {
+                Some(i) => kinds.push(i.kind),
+                None => {
+                    return Err(AppError::invalid(
+                        "check_items",
+                        "choose items the community's depot keeps",
+                    ));
+                }
+            }
+        }
+        check_help_items(check.outcome, &check.needs, &kinds).map_err(domain_error)?;
+        check_lines(&check.items).map_err(|e| AppError::invalid("check_items", e.message))
+    }
+
+    /// The campaigns whose unchecked households have climbed to the actor: as a grid
+    /// worker, those of their grid once half the time is gone; as community staff,
+    /// the whole campaign in its last quarter. One read per assignment.
+    pub async fn unchecked_climbs(&self, actor: &Actor) -> AppResult<Vec<Climb>> {
+        let now = now_ms();
+        let mut out: Vec<Climb> = Vec::new();
+        let mut conn = None;
+        for a in &actor.assignments {
+            let to = match a.role {
+                Role::GridWorker => Escalation::GridWorker,
+                Role::CommunityStaff => Escalation::Staff,
+                _ => continue,
+            };
+            let conn = match &mut conn {
+                Some(c) => c,
+                None => conn.insert(self.db.read().await?),
+            };
+            for u in repo::unchecked_within(conn, &a.path).await? {
+                if !escalation(u.starts_at, u.deadline_at, now).reaches(to) {
+                    continue;
+                }
+                match out
+                    .iter_mut()
+                    .find(|l| l.campaign_id == u.campaign_id && l.to == to)
+                {
+                    Some(l) => l.remaining += u.remaining,
+                    None => out.push(Climb {
+                        campaign_id: u.campaign_id,
+                        activation_id: u.activation_id,
+                        title: u.title,
+                        deadline_at: u.deadline_at,
+                        remaining: u.remaining,
+                        to,
+                        // Bound to one grid: the board can show just that grid.
+                        grid_id: (to == Escalation::GridWorker && u.grid_id == a.node_id)
+                            .then_some(a.node_id),
+                    }),
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// The request a "needs help" check raises for its household: in the category the

@@ -8,7 +8,9 @@
 //! assigns, cancels and confirms requests for households in its scope;
 //! [`Permission::ViewMaterials`] follows them (and, with [`Permission::EditLedger`]
 //! there — a grid worker —, may raise one from a welfare check or a request); the
-//! deliverer assigned sees and confirms only their deliveries.
+//! deliverer assigned sees and confirms only their deliveries. A welfare check that
+//! asks for items writes its request through [`write_request`] in the check's own
+//! transaction, allowed by the check's rules (a volunteer checker included).
 //! Anything else is not found. Every change is audited in its transaction.
 
 use std::collections::HashMap;
@@ -303,6 +305,79 @@ fn by_priority(lines: &mut [RequestLine]) {
     });
 }
 
+/// Writes a material request for the household `h`, its lines and its audit entry on
+/// the caller's transaction, reading the household's care tags from the ledger. The
+/// caller has decided the actor may: staff raising it, or a use case (a welfare check)
+/// whose own rules allowed the actor to act on the household.
+pub(crate) async fn write_request(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    h: &repo::HouseholdFacts,
+    lines: &[Line],
+    source: Source,
+    note: &str,
+) -> AppResult<RequestRecord> {
+    if !h.active || h.members.is_empty() {
+        return Err(AppError::invalid(
+            "household_id",
+            "nobody lives in this household any more",
+        ));
+    }
+    let lines = check_lines(lines).map_err(domain_error)?;
+    for l in &lines {
+        if depots_repo::get_item(conn, l.item_id).await.is_err() {
+            return Err(AppError::invalid("lines", "choose items of the catalogue"));
+        }
+    }
+    let note = check_optional("request_note", Some(note))
+        .map_err(domain_error)?
+        .unwrap_or_default();
+    let tags = household_tags(conn, h.household_id, &h.members).await?;
+    let (counted, points) = vulnerability(&tags);
+    let now = now_ms();
+    let mut r = RequestRecord {
+        id: 0,
+        household_id: h.household_id,
+        community_id: h.community_id,
+        scope: h.grid_path.clone(),
+        source,
+        status: RequestStatus::Waiting,
+        note,
+        vulnerability: points,
+        people: i64::try_from(h.members.len()).unwrap_or(i64::MAX),
+        care_tags: counted.iter().map(|t| (*t).to_owned()).collect(),
+        depot_id: None,
+        deliverer_user_id: None,
+        status_reason: None,
+        raised_by: actor.user_id,
+        raised_at: now,
+        issued_at: None,
+        delivered_at: None,
+        updated_at: now,
+        version: 1,
+        building: String::new(),
+        unit: String::new(),
+        room: String::new(),
+        head_name: None,
+        deliverer_name: None,
+    };
+    let pairs: Vec<(i64, i64)> = lines.iter().map(|l| (l.item_id, l.quantity)).collect();
+    r.id = repo::insert_request(conn, &r, &pairs).await?;
+    log_request(
+        conn,
+        actor,
+        &r,
+        "materials.request",
+        None,
+        serde_json::json!({
+            "household_id": h.household_id, "source": source.code(), "source_id": source.id(),
+            "lines": pairs, "vulnerability": points, "people": r.people,
+        }),
+    )
+    .await?;
+    Ok(repo::get_request(conn, r.id).await?)
+}
+
 impl App {
     /// Raises a material request for a household of the ledger (staff, a welfare
     /// check or a resident request).
@@ -360,65 +435,7 @@ impl App {
                 AppError::NotFound("household")
             });
         }
-        if !h.active || h.members.is_empty() {
-            return Err(AppError::invalid(
-                "household_id",
-                "nobody lives in this household any more",
-            ));
-        }
-        let lines = check_lines(lines).map_err(domain_error)?;
-        for l in &lines {
-            if depots_repo::get_item(&mut tx, l.item_id).await.is_err() {
-                return Err(AppError::invalid("lines", "choose items of the catalogue"));
-            }
-        }
-        let note = check_optional("request_note", Some(note))
-            .map_err(domain_error)?
-            .unwrap_or_default();
-        let tags = household_tags(&mut tx, h.household_id, &h.members).await?;
-        let (counted, points) = vulnerability(&tags);
-        let now = now_ms();
-        let mut r = RequestRecord {
-            id: 0,
-            household_id: h.household_id,
-            community_id: h.community_id,
-            scope: h.grid_path.clone(),
-            source,
-            status: RequestStatus::Waiting,
-            note,
-            vulnerability: points,
-            people: i64::try_from(h.members.len()).unwrap_or(i64::MAX),
-            care_tags: counted.iter().map(|t| (*t).to_owned()).collect(),
-            depot_id: None,
-            deliverer_user_id: None,
-            status_reason: None,
-            raised_by: actor.user_id,
-            raised_at: now,
-            issued_at: None,
-            delivered_at: None,
-            updated_at: now,
-            version: 1,
-            building: String::new(),
-            unit: String::new(),
-            room: String::new(),
-            head_name: None,
-            deliverer_name: None,
-        };
-        let pairs: Vec<(i64, i64)> = lines.iter().map(|l| (l.item_id, l.quantity)).collect();
-        r.id = repo::insert_request(&mut tx, &r, &pairs).await?;
-        log_request(
-            &mut tx,
-            actor,
-            &r,
-            "materials.request",
-            None,
-            serde_json::json!({
-                "household_id": h.household_id, "source": source.code(), "source_id": source.id(),
-                "lines": pairs, "vulnerability": points, "people": r.people,
-            }),
-        )
-        .await?;
-        let r = repo::get_request(&mut tx, r.id).await?;
+        let r = write_request(&mut tx, actor, &h, lines, source, note).await?;
         commit(tx).await?;
         Ok(r)
     }

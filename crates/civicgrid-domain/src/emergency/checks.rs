@@ -13,8 +13,28 @@
 //! half the time is gone ([`Escalation::GridWorker`]), to the community's staff in the
 //! last quarter ([`Escalation::Staff`]). A check sent twice (a retry after a lost
 //! answer) carries the same key and is recorded once.
+//!
+//! A household needing medicine or food may also ask for items the community's depot
+//! keeps ([`check_help_items`]); the check then raises a material request too:
+//!
+//! | need       | items of kind  |
+//! |------------|----------------|
+//! | medicine   | medicine       |
+//! | food       | food, water    |
+//! | the others | none           |
+//!
+//! On the board's map each building takes one state ([`building_state`]), the first
+//! that holds:
+//!
+//! | state        | when                                                    |
+//! |--------------|---------------------------------------------------------|
+//! | climbed      | households still to check, and they have climbed to staff |
+//! | needs help   | a household of it needs help                            |
+//! | unchecked    | households still to check                               |
+//! | all checked  | every household checked                                 |
 
 use super::Invalid;
+use super::materials::ItemKind;
 use crate::ledger::person::coded_enum;
 
 coded_enum!(
@@ -44,6 +64,57 @@ coded_enum!(
     Evacuation => "evacuation", "转移安置", ["转移"];
 });
 
+impl Need {
+    /// The kinds of items a household with this need may ask for at the door (the
+    /// table above).
+    pub fn item_kinds(self) -> &'static [ItemKind] {
+        match self {
+            Need::Medicine => &[ItemKind::Medicine],
+            Need::Food => &[ItemKind::Food, ItemKind::Water],
+            Need::Transport | Need::Repair | Need::Evacuation => &[],
+        }
+    }
+}
+
+/// The kinds of items a check may ask for at all (what the form offers).
+pub fn help_item_kinds() -> Vec<ItemKind> {
+    let mut kinds: Vec<ItemKind> = Need::ALL
+        .iter()
+        .flat_map(|n| n.item_kinds().iter().copied())
+        .collect();
+    kinds.sort();
+    kinds.dedup();
+    kinds
+}
+
+/// Checks the items a check asks for (given by their kinds): only for a household
+/// needing help, and each of a kind its needs call for.
+pub fn check_help_items(
+    outcome: Outcome,
+    needs: &[Need],
+    kinds: &[ItemKind],
+) -> Result<(), Invalid> {
+    if kinds.is_empty() {
+        return Ok(());
+    }
+    if outcome != Outcome::NeedsHelp {
+        return Err(Invalid::new(
+            "check_items",
+            "items are asked for a household needing help",
+        ));
+    }
+    if kinds
+        .iter()
+        .any(|k| !needs.iter().any(|n| n.item_kinds().contains(k)))
+    {
+        return Err(Invalid::new(
+            "check_items",
+            "tick medicine or food among the needs for these items",
+        ));
+    }
+    Ok(())
+}
+
 coded_enum!(
     /// Who a household still to check has climbed to.
     Escalation, "escalation", {
@@ -51,6 +122,43 @@ coded_enum!(
     GridWorker => "grid_worker", "网格员", ["网格"];
     Staff => "staff", "社区工作人员", ["社区"];
 });
+
+impl Escalation {
+    /// Whether a household at `self` has reached `who` (one that climbed to staff has
+    /// passed the grid worker too).
+    pub fn reaches(self, who: Escalation) -> bool {
+        self >= who
+    }
+}
+
+coded_enum!(
+    /// How a building of a campaign stands, on the board's map (the table above).
+    BuildingState, "building state", {
+    AllChecked => "all_checked", "已全部排查", ["已完成"];
+    NeedsHelp => "needs_help", "有住户需要帮助", ["需要帮助"];
+    Unchecked => "unchecked", "仍有未排查", ["未排查"];
+    Climbed => "climbed", "已上报社区", ["上报"];
+});
+
+/// The state of a building with `total` households, `checked` of them checked and
+/// `needing_help` needing help, while the unchecked have climbed to `climbed`.
+pub fn building_state(
+    total: i64,
+    checked: i64,
+    needing_help: i64,
+    climbed: Escalation,
+) -> BuildingState {
+    let left = checked < total;
+    if left && climbed.reaches(Escalation::Staff) {
+        BuildingState::Climbed
+    } else if needing_help > 0 {
+        BuildingState::NeedsHelp
+    } else if left {
+        BuildingState::Unchecked
+    } else {
+        BuildingState::AllChecked
+    }
+}
 
 /// The longest note of a check.
 pub const MAX_NOTE_CHARS: usize = 300;
@@ -75,6 +183,18 @@ pub fn check_hours(hours: i64) -> Result<i64, Invalid> {
         return Err(Invalid::new("campaign_hours", "between 1 and 72 hours"));
     }
     Ok(hours)
+}
+
+/// When a campaign begun on the ground before it was entered started: not after
+/// `now`, and no further back than the longest deadline ([`MAX_HOURS`]).
+pub fn check_started_at(at: i64, now: i64) -> Result<i64, Invalid> {
+    if at > now || at < now - MAX_HOURS * 3_600_000 {
+        return Err(Invalid::new(
+            "campaign_started",
+            "within the last 72 hours, not in the future",
+        ));
+    }
+    Ok(at)
 }
 
 /// How far an unchecked household has climbed at `now`, for a campaign running from
@@ -150,6 +270,10 @@ mod tests {
         assert!(check_report(Outcome::Safe, &[], &"长".repeat(301)).is_err());
         assert!(check_hours(0).is_err() && check_hours(73).is_err());
         assert_eq!(check_hours(6), Ok(6));
+        let now = 100 * 3_600_000;
+        assert_eq!(check_started_at(now - 5, now), Ok(now - 5));
+        assert!(check_started_at(now + 1, now).is_err());
+        assert!(check_started_at(now - 73 * 3_600_000, now).is_err());
     }
 
     #[test]
@@ -158,6 +282,51 @@ mod tests {
         assert_eq!(escalation(0, 100, 50), Escalation::GridWorker);
         assert_eq!(escalation(0, 100, 75), Escalation::Staff);
         assert_eq!(escalation(0, 100, 200), Escalation::Staff);
+    }
+
+    #[test]
+    fn the_climb_passes_the_grid_worker_on_its_way_to_staff() {
+        assert!(Escalation::Staff.reaches(Escalation::GridWorker));
+        assert!(Escalation::GridWorker.reaches(Escalation::GridWorker));
+        assert!(!Escalation::GridWorker.reaches(Escalation::Staff));
+        assert!(!Escalation::Checker.reaches(Escalation::GridWorker));
+    }
+
+    #[test]
+    fn items_follow_the_needs() {
+        use ItemKind::*;
+        assert_eq!(help_item_kinds(), [Food, Water, Medicine]);
+        assert_eq!(check_help_items(Outcome::Safe, &[], &[]), Ok(()));
+        assert_eq!(
+            check_help_items(Outcome::Safe, &[], &[Water])
+                .unwrap_err()
+                .field,
+            "check_items"
+        );
+        assert!(check_help_items(Outcome::NeedsHelp, &[Need::Food], &[Water, Food]).is_ok());
+        assert!(check_help_items(Outcome::NeedsHelp, &[Need::Food], &[Medicine]).is_err());
+        assert!(
+            check_help_items(
+                Outcome::NeedsHelp,
+                &[Need::Repair, Need::Medicine],
+                &[Medicine]
+            )
+            .is_ok()
+        );
+        assert!(check_help_items(Outcome::NeedsHelp, &[Need::Evacuation], &[Food]).is_err());
+    }
+
+    #[test]
+    fn a_building_shows_what_matters_most() {
+        use BuildingState::*;
+        use Escalation::*;
+        assert_eq!(building_state(4, 4, 0, Staff), AllChecked);
+        assert_eq!(building_state(4, 4, 1, Staff), NeedsHelp);
+        assert_eq!(building_state(4, 3, 1, GridWorker), NeedsHelp);
+        assert_eq!(building_state(4, 3, 1, Staff), Climbed);
+        assert_eq!(building_state(4, 0, 0, Checker), Unchecked);
+        assert_eq!(building_state(4, 0, 0, GridWorker), Unchecked);
+        assert_eq!(building_state(4, 2, 0, Staff), Climbed);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 use civicgrid_domain::care::volunteers::{join_codes, split_codes};
 use civicgrid_domain::emergency::checks::{Need, Outcome};
+use civicgrid_domain::emergency::materials::{ItemKind, ItemUnit};
 use civicgrid_domain::platform::org::OrgPath;
 use sqlx::AnyConnection;
 
@@ -403,6 +404,172 @@ pub async fn campaigns_of_checker(
          (SELECT campaign_id FROM welfare_targets WHERE checker_id = $1) ORDER BY id DESC"
     ))
     .bind(checker_id)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// An item a check may ask for: kept in a depot of the community, with what it holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HelpItem {
+    pub id: i64,
+    pub name: String,
+    pub kind: ItemKind,
+    pub unit: ItemUnit,
+    /// What the community's depots hold of it in all (0: run out).
+    pub on_hand: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct HelpItemRow {
+    id: i64,
+    name: String,
+    kind: String,
+    unit: String,
+    on_hand: i64,
+}
+
+/// The items of `kinds` that a depot of `community_id` keeps (has received a batch
+/// of), by kind and name.
+pub async fn help_items(
+    conn: &mut AnyConnection,
+    community_id: i64,
+    kinds: &[ItemKind],
+) -> StoreResult<Vec<HelpItem>> {
+    let rows: Vec<HelpItemRow> = sqlx::query_as(
+        "SELECT i.id, i.name, i.kind, i.unit, CAST(SUM(b.quantity) AS BIGINT) AS on_hand \
+         FROM material_depots d JOIN material_batches b ON b.depot_id = d.id \
+         JOIN material_items i ON i.id = b.item_id \
+         WHERE d.node_id = $1 AND $2 LIKE '%,' || i.kind || ',%' \
+         GROUP BY i.id, i.name, i.kind, i.unit ORDER BY i.kind, i.name, i.id",
+    )
+    .bind(community_id)
+    .bind(join_codes(kinds.iter().map(|k| k.code())))
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(HelpItem {
+                id: r.id,
+                name: r.name,
+                kind: ItemKind::parse(&r.kind).map_err(corrupt)?,
+                unit: ItemUnit::parse(&r.unit).map_err(corrupt)?,
+                on_hand: r.on_hand,
+            })
+        })
+        .collect()
+}
+
+/// A household of a campaign found needing help, with what its latest check raised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HelpNeeded {
+    pub household_id: i64,
+    pub grid_id: i64,
+    pub needs: Vec<Need>,
+    pub note: String,
+    pub checked_at: i64,
+    /// The request the check raised.
+    pub request_id: Option<i64>,
+    /// The material request the check raised.
+    pub material_request_id: Option<i64>,
+    pub building: String,
+    pub unit: String,
+    pub room: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct HelpNeededRow {
+    household_id: i64,
+    grid_id: i64,
+    needs: String,
+    note: String,
+    checked_at: i64,
+    request_id: Option<i64>,
+    material_request_id: Option<i64>,
+    building: String,
+    unit: String,
+    room: String,
+}
+
+/// The households of a campaign whose latest check found them needing help (up to
+/// `limit`), in walking order.
+pub async fn needing_help(
+    conn: &mut AnyConnection,
+    campaign_id: i64,
+    limit: i64,
+) -> StoreResult<Vec<HelpNeeded>> {
+    let rows: Vec<HelpNeededRow> = sqlx::query_as(
+        "SELECT t.household_id, t.grid_id, c.needs, c.note, c.checked_at, c.request_id, \
+         (SELECT MIN(m.id) FROM material_requests m WHERE m.household_id = t.household_id \
+          AND m.source = 'welfare_check' AND m.source_id = c.id) AS material_request_id, \
+         b.name AS building, u.name AS unit, ro.name AS room \
+         FROM welfare_targets t \
+         JOIN welfare_checks c ON c.id = (SELECT MAX(x.id) FROM welfare_checks x \
+              WHERE x.campaign_id = t.campaign_id AND x.household_id = t.household_id) \
+         JOIN households h ON h.id = t.household_id JOIN rooms ro ON ro.id = h.room_id \
+         JOIN units u ON u.id = ro.unit_id JOIN buildings b ON b.id = t.building_id \
+         WHERE t.campaign_id = $1 AND t.outcome = 'needs_help' ORDER BY t.walk_key LIMIT $2",
+    )
+    .bind(campaign_id)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(HelpNeeded {
+                household_id: r.household_id,
+                grid_id: r.grid_id,
+                needs: split_codes(&r.needs)
+                    .map(|c| Need::parse(c).map_err(corrupt))
+                    .collect::<StoreResult<Vec<_>>>()?,
+                note: r.note,
+                checked_at: r.checked_at,
+                request_id: r.request_id,
+                material_request_id: r.material_request_id,
+                building: r.building,
+                unit: r.unit,
+                room: r.room,
+            })
+        })
+        .collect()
+}
+
+/// Households still to check in one grid of a campaign whose emergency runs.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Unchecked {
+    pub campaign_id: i64,
+    pub activation_id: i64,
+    pub title: String,
+    pub community_id: i64,
+    pub starts_at: i64,
+    pub deadline_at: i64,
+    pub grid_id: i64,
+    pub remaining: i64,
+}
+
+/// How many households are still to check, per campaign and grid, in the grids inside
+/// `scope`, for the open campaigns of running emergencies; soonest deadline first.
+/// Counted from `welfare_targets_left` (campaign, state, grid).
+pub async fn unchecked_within(
+    conn: &mut AnyConnection,
+    scope: &OrgPath,
+) -> StoreResult<Vec<Unchecked>> {
+    Ok(sqlx::query_as(
+        // Running emergencies (their partial index), their campaigns, the targets still
+        // to check (`welfare_targets_left`, covering), the grid by its key: in that order
+        // (CROSS JOIN keeps it on SQLite).
+        "SELECT c.id AS campaign_id, c.activation_id, c.title, c.community_id, c.starts_at, \
+         c.deadline_at, t.grid_id, COUNT(*) AS remaining \
+         FROM welfare_campaigns c CROSS JOIN welfare_targets t CROSS JOIN org_nodes g \
+         WHERE c.activation_id IN (SELECT a.id FROM emergency_activations a \
+                                   WHERE a.ended_at IS NULL) \
+         AND c.closed_at IS NULL AND t.campaign_id = c.id AND t.state = 'to_check' \
+         AND g.id = t.grid_id AND g.path >= $1 AND g.path < $2 \
+         GROUP BY c.id, c.activation_id, c.title, c.community_id, c.starts_at, c.deadline_at, \
+         t.grid_id \
+         ORDER BY c.deadline_at, c.id, t.grid_id",
+    )
+    .bind(scope.as_str())
+    .bind(prefix_end(scope.as_str()))
     .fetch_all(conn)
     .await?)
 }

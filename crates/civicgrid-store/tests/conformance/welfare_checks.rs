@@ -240,3 +240,283 @@ conformance!(
         let _ = h_other;
     }
 );
+
+conformance!(
+    items_a_check_may_ask_for_households_needing_help_and_what_is_left,
+    |db: Db| async move {
+        use civicgrid_domain::emergency::materials::{
+            DepotLevel, ItemKind, ItemUnit, MovementKind, RequestStatus, Source,
+        };
+        use civicgrid_domain::platform::org::NodeKind;
+        use civicgrid_store::emergency::depots::{self, DepotRecord, ItemRecord};
+        use civicgrid_store::emergency::materials::{self as requests, RequestRecord};
+        use civicgrid_store::emergency::stock::{self, NewMovement};
+
+        let keys = FieldKeys::ephemeral();
+        let mut tx = db.begin_write().await.unwrap();
+        ledger::ensure_default_catalogue(&mut tx).await.unwrap();
+        let c = chain(&mut tx).await;
+        let g2 = crate::support::node(&mut tx, Some(&c.community), NodeKind::Grid, "G2").await;
+        let u1 = crate::care_visits::unit(&mut tx, c.grid.id).await;
+        let u2 = crate::care_visits::unit(&mut tx, g2.id).await;
+        let (_, h_help) =
+            crate::care_visits::tagged(&mut tx, &keys, (c.grid.id, u1), "101", 2, "").await;
+        let (_, h_left) =
+            crate::care_visits::tagged(&mut tx, &keys, (c.grid.id, u1), "102", 3, "").await;
+        let (_, h_other) =
+            crate::care_visits::tagged(&mut tx, &keys, (g2.id, u2), "201", 4, "").await;
+
+        // The community's depot keeps water and pills; the street's depot noodles.
+        let depot =
+            |node_id, scope: &civicgrid_domain::platform::org::OrgPath, level| DepotRecord {
+                id: 0,
+                node_id,
+                scope: scope.clone(),
+                level,
+                name: "仓库".into(),
+                address: String::new(),
+                created_at: T0,
+            };
+        let ours = depots::insert_depot(
+            &mut tx,
+            &depot(c.community.id, &c.community.path, DepotLevel::Community),
+        )
+        .await
+        .unwrap();
+        let street = depots::insert_depot(
+            &mut tx,
+            &depot(c.street.id, &c.street.path, DepotLevel::Street),
+        )
+        .await
+        .unwrap();
+        let item = |name: &str, kind| ItemRecord {
+            id: 0,
+            name: name.into(),
+            kind,
+            unit: ItemUnit::Box,
+            created_at: T0,
+        };
+        let water = depots::insert_item(&mut tx, &item("矿泉水", ItemKind::Water))
+            .await
+            .unwrap();
+        let pills = depots::insert_item(&mut tx, &item("降压药", ItemKind::Medicine))
+            .await
+            .unwrap();
+        let masks = depots::insert_item(&mut tx, &item("口罩", ItemKind::Protective))
+            .await
+            .unwrap();
+        let noodles = depots::insert_item(&mut tx, &item("方便面", ItemKind::Food))
+            .await
+            .unwrap();
+        for (d, i, n) in [
+            (ours, water, 5),
+            (ours, water, 3),
+            (ours, pills, 0),
+            (ours, masks, 9),
+            (street, noodles, 7),
+        ] {
+            let b = stock::open_batch(&mut tx, d, i, "B", None, T0)
+                .await
+                .unwrap();
+            if n > 0 {
+                stock::apply_movement(
+                    &mut tx,
+                    &NewMovement {
+                        batch_id: b,
+                        kind: MovementKind::Receive,
+                        quantity: n,
+                        reason: None,
+                        request_id: None,
+                        transfer_id: None,
+                        other_depot_id: None,
+                        actor_user_id: None,
+                        actor_label: "system",
+                        at: T0,
+                    },
+                )
+                .await
+                .unwrap();
+            }
+        }
+
+        let act =
+            |community_id, scope: civicgrid_domain::platform::org::OrgPath| ActivationRecord {
+                id: 0,
+                community_id,
+                scope,
+                kind: Kind::Drill,
+                hazard: Hazard::Flood,
+                level: Level::IV,
+                reason: "演练".into(),
+                plan_id: None,
+                urgent_categories: Vec::new(),
+                urgent_response_minutes: 15,
+                urgent_resolution_minutes: 240,
+                started_by: None,
+                started_at: T0,
+                ended_by: None,
+                ended_at: None,
+                closing_note: None,
+            };
+        let a = modes::insert_activation(&mut tx, &act(c.community.id, c.community.path.clone()))
+            .await
+            .unwrap();
+        let mut camp = CampaignRecord {
+            id: 0,
+            activation_id: a,
+            community_id: c.community.id,
+            node_id: c.community.id,
+            scope_path: c.community.path.as_str().to_owned(),
+            title: "逐户排查".into(),
+            tags: ",".into(),
+            starts_at: T0,
+            deadline_at: T0 + 6 * HOUR,
+            created_by: None,
+            closed_at: None,
+        };
+        camp.id = repo::insert_campaign(&mut tx, &camp).await.unwrap();
+        let found = repo::candidates(&mut tx, &c.community.path, &[], None)
+            .await
+            .unwrap();
+        let targets: Vec<_> = found
+            .into_iter()
+            .map(|h| {
+                let key = walking_key(&h.building, &h.unit, h.floor, &h.room);
+                (h, key, None)
+            })
+            .collect();
+        repo::insert_targets(&mut tx, camp.id, &targets)
+            .await
+            .unwrap();
+        // Needing help: first not reached, then found needing food, with a material request.
+        let check = |outcome: Outcome, key: &str, at: i64| CheckRecord {
+            id: 0,
+            campaign_id: camp.id,
+            household_id: h_help,
+            outcome,
+            needs: if outcome == Outcome::NeedsHelp {
+                vec![Need::Food, Need::Medicine]
+            } else {
+                Vec::new()
+            },
+            note: "只剩一天的水".into(),
+            checked_by: None,
+            checked_at: at,
+            client_key: key.into(),
+            request_id: None,
+        };
+        repo::record_check(&mut tx, &check(Outcome::NotReached, "k1", T0 + HOUR))
+            .await
+            .unwrap();
+        let helped = repo::record_check(&mut tx, &check(Outcome::NeedsHelp, "k2", T0 + 2 * HOUR))
+            .await
+            .unwrap();
+        let material = requests::insert_request(
+            &mut tx,
+            &RequestRecord {
+                id: 0,
+                household_id: h_help,
+                community_id: c.community.id,
+                scope: c.grid.path.clone(),
+                source: Source::WelfareCheck(helped),
+                status: RequestStatus::Waiting,
+                note: String::new(),
+                vulnerability: 0,
+                people: 1,
+                care_tags: Vec::new(),
+                depot_id: None,
+                deliverer_user_id: None,
+                status_reason: None,
+                raised_by: None,
+                raised_at: T0,
+                issued_at: None,
+                delivered_at: None,
+                updated_at: T0,
+                version: 1,
+                building: String::new(),
+                unit: String::new(),
+                room: String::new(),
+                head_name: None,
+                deliverer_name: None,
+            },
+            &[(water, 1)],
+        )
+        .await
+        .unwrap();
+        commit(tx).await.unwrap();
+
+        let mut conn = db.read().await.unwrap();
+        // Food, water and medicine the community's depots keep (pills ran out: 0).
+        let kinds = [ItemKind::Food, ItemKind::Water, ItemKind::Medicine];
+        let items = repo::help_items(&mut conn, c.community.id, &kinds)
+            .await
+            .unwrap();
+        assert_eq!(
+            items
+                .iter()
+                .map(|i| (i.id, i.kind, i.on_hand))
+                .collect::<Vec<_>>(),
+            [(pills, ItemKind::Medicine, 0), (water, ItemKind::Water, 8)]
+        );
+        assert!(
+            repo::help_items(&mut conn, c.grid.id, &kinds)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        // The household needing help, with its latest check and what it raised.
+        let help = repo::needing_help(&mut conn, camp.id, 10).await.unwrap();
+        assert_eq!(help.len(), 1);
+        assert_eq!(
+            (help[0].household_id, help[0].grid_id, help[0].checked_at),
+            (h_help, c.grid.id, T0 + 2 * HOUR)
+        );
+        assert_eq!(help[0].needs, [Need::Food, Need::Medicine]);
+        assert_eq!(help[0].material_request_id, Some(material));
+        assert_eq!((help[0].room.as_str(), help[0].request_id), ("101", None));
+        assert!(
+            repo::needing_help(&mut conn, camp.id, 0)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        // What is left: one in the grid, one in G2; the community sees both grids.
+        let left = |rows: Vec<repo::Unchecked>| {
+            rows.iter()
+                .map(|u| (u.campaign_id, u.activation_id, u.grid_id, u.remaining))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            left(
+                repo::unchecked_within(&mut conn, &c.grid.path)
+                    .await
+                    .unwrap()
+            ),
+            [(camp.id, a, c.grid.id, 1)]
+        );
+        let all = repo::unchecked_within(&mut conn, &c.community.path)
+            .await
+            .unwrap();
+        assert_eq!(all.len(), 2);
+        assert_eq!(
+            (all[0].title.as_str(), all[0].deadline_at),
+            ("逐户排查", T0 + 6 * HOUR)
+        );
+        assert_eq!(all.iter().map(|u| u.remaining).sum::<i64>(), 2);
+        drop(conn);
+        // Once the emergency ends, nothing is left to climb.
+        let mut tx = db.begin_write().await.unwrap();
+        modes::end_activation(&mut tx, a, None, T0 + 3 * HOUR, "结束")
+            .await
+            .unwrap();
+        commit(tx).await.unwrap();
+        let mut conn = db.read().await.unwrap();
+        assert!(
+            repo::unchecked_within(&mut conn, &c.community.path)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let _ = (h_left, h_other);
+    }
+);

@@ -86,6 +86,15 @@ pub fn cases() -> Vec<Case> {
             S::Campaign,
             Empty,
         ),
+        // The board filtered to the buildings with households left (the home pages
+        // link there): the same people as the whole board.
+        case(
+            "GET",
+            "/emergency/campaigns/{id}?left=1",
+            hidden(VIEWERS, CITY_VIEWERS),
+            S::Campaign,
+            Empty,
+        ),
         case(
             "POST",
             "/emergency/campaigns/{id}/reassign",
@@ -101,6 +110,22 @@ pub fn cases() -> Vec<Case> {
             Form(&[
                 ("household_id", "{campaign_household}"),
                 ("outcome", "safe"),
+                ("client_key", "{code}"),
+            ]),
+        ),
+        // A check asking the community's depot for water: the checkers', whether or not
+        // they follow materials; it raises a material request.
+        case(
+            "POST",
+            "/emergency/campaigns/{id}/checks?items=1",
+            hidden(CHECKERS, NOBODY),
+            S::Campaign,
+            Form(&[
+                ("household_id", "{campaign_household}"),
+                ("outcome", "needs_help"),
+                ("need_food", "1"),
+                ("check_item_0", "{materials_item}"),
+                ("check_qty_0", "1"),
                 ("client_key", "{code}"),
             ]),
         ),

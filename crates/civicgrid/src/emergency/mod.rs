@@ -1,4 +1,6 @@
-//! Emergency mode on the command line: the demo's plans and material depots.
+//! Emergency mode on the command line: the demo's plans, material depots and welfare
+//! checks.
 
+pub mod checks_demo;
 pub mod materials_demo;
 pub mod plans_demo;

@@ -1,6 +1,6 @@
 //! The demo's emergency plan: Huguang community's flood plan, from the template, with
-//! the community's staff in command and the grid worker on duty. The community stays
-//! in normal mode; the staff switch it into a drill from `/emergency`.
+//! the community's staff in command and the grid worker on duty. The demo then runs a
+//! drill under it with welfare checks under way (`checks_demo`).
 
 use anyhow::Context;
 use civicgrid_app::App;

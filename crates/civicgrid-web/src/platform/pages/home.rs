@@ -106,6 +106,9 @@ struct HomePage {
     emergencies: Vec<civicgrid_app::emergency::modes::RunningEmergency>,
     /// Households the reader still has to check, per open campaign: (title, count).
     welfare_checks: Vec<(String, usize)>,
+    /// Campaigns whose unchecked households have climbed to the reader, shown on the
+    /// card of their emergency.
+    climbs: Vec<crate::emergency::pages::checks::ClimbText>,
     /// Emergency materials: warnings and waiting requests (who follows depots), or
     /// the deliveries to make (a deliverer).
     materials: Option<crate::emergency::pages::materials::MaterialsCard>,
@@ -148,6 +151,7 @@ async fn home(
         party: None,
         emergencies: Vec::new(),
         welfare_checks: Vec::new(),
+        climbs: Vec::new(),
         materials: None,
     };
     let Some(u) = &ctx.user else {
@@ -319,6 +323,9 @@ async fn home(
         .filter(|l| !l.to_check.is_empty())
         .map(|l| (l.c.title, l.to_check.len()))
         .collect();
+    if !page.emergencies.is_empty() {
+        page.climbs = crate::emergency::pages::checks::climbs(&st, &ctx, actor).await?;
+    }
     page.materials = crate::emergency::pages::materials::home_card(&st, &ctx, actor).await?;
     Ok(render(&page))
 }
