@@ -205,7 +205,12 @@ async fn bench(a: &EmergencyArgs, dir: &std::path::Path) -> anyhow::Result<()> {
     let counts = residents_by_community(&app).await?;
     let mut picked: Vec<OrgNode> = Vec::new();
     let mut street_residents = 0i64;
-    for n in nodes.iter().filter(|n| n.kind == NodeKind::Community) {
+    let mut in_order: Vec<&OrgNode> = nodes
+        .iter()
+        .filter(|n| n.kind == NodeKind::Community)
+        .collect();
+    in_order.sort_by(|x, y| x.code.cmp(&y.code));
+    for n in in_order {
         if street_residents >= a.street_residents as i64 {
             break;
         }
@@ -375,17 +380,28 @@ async fn bench(a: &EmergencyArgs, dir: &std::path::Path) -> anyhow::Result<()> {
             Arc::clone(&streaming),
         );
         tokio::spawn(async move {
-            let mut times = Vec::new();
+            let (mut boards, mut points) = (Vec::new(), Vec::new());
+            let mut rng = Rng(11);
             let mut i = 0;
             while streaming.load(Ordering::Relaxed) {
                 let c = &communities[i % communities.len()];
                 let t = Instant::now();
                 app.welfare_board(&c.staff, c.campaign).await?;
-                times.push(t.elapsed());
+                boards.push(t.elapsed());
+                // The bare read under the same load: what waiting alone costs.
+                let t = Instant::now();
+                let mut conn = app.db().read().await?;
+                civicgrid_store::ledger::search::point_read(
+                    &mut conn,
+                    1 + rng.below(100_000) as i64,
+                )
+                .await?;
+                drop(conn);
+                points.push(t.elapsed());
                 i += 1;
                 tokio::time::sleep(Duration::from_millis(5)).await;
             }
-            anyhow::Ok(times)
+            anyhow::Ok((boards, points))
         })
     };
     let checker_actors: Arc<Vec<Actor>> =
@@ -429,24 +445,42 @@ async fn bench(a: &EmergencyArgs, dir: &std::path::Path) -> anyhow::Result<()> {
                 let t = Instant::now();
                 // Spread evenly: exactly one check in a hundred needs help.
                 let sent = check(household, key, (slot as u64 * 37) % 100);
-                app.record_welfare_check(&actors[who], campaign, &sent)
+                if let Err(e) = app
+                    .record_welfare_check(&actors[who], campaign, &sent)
                     .await
-                    .context("recording a check")?;
+                {
+                    // When it was refused and why, so that the first failure is told.
+                    return Err((started.elapsed(), slot, e));
+                }
                 lat.push(t.elapsed());
                 if sent.outcome == Outcome::NeedsHelp {
                     requests.fetch_add(1, Ordering::Relaxed);
                 }
             }
-            anyhow::Ok(lat)
+            Ok(lat)
         }));
     }
     let mut recorded = Vec::with_capacity(a.checks);
+    let mut failed = Vec::new();
     for t in tasks {
-        recorded.extend(t.await??);
+        match t.await? {
+            Ok(lat) => recorded.extend(lat),
+            Err(e) => failed.push(e),
+        }
+    }
+    failed.sort_by_key(|(at, _, _)| *at);
+    if let Some((at, slot, first)) = failed.first() {
+        anyhow::bail!(
+            "recording a check: {first} (check {slot}, {:.1} s into the checks; {} checkers stopped, {} checks recorded)",
+            at.as_secs_f64(),
+            failed.len(),
+            recorded.len()
+        );
     }
     let stack = started.elapsed();
     streaming.store(false, Ordering::Relaxed);
-    let streamed = sorted(reader.await??);
+    let (streamed, point_streamed) = reader.await??;
+    let (streamed, point_streamed) = (sorted(streamed), sorted(point_streamed));
     let recorded = sorted(recorded);
     let n = recorded.len();
     let at_once = a.concurrency.min(checker_actors.len());
@@ -522,6 +556,13 @@ async fn bench(a: &EmergencyArgs, dir: &std::path::Path) -> anyhow::Result<()> {
         "point read (baseline)",
         p(&point, 0.5),
         p(&point, 0.99)
+    );
+    println!(
+        "{:<36}p50 {:>7.3} ms   p99 {:>7.3} ms   ({} reads)",
+        "point read while checks stream",
+        p(&point_streamed, 0.5),
+        p(&point_streamed, 0.99),
+        point_streamed.len()
     );
     for (label, v) in [
         ("own list / point read", &lists),
