@@ -425,14 +425,11 @@ async fn bench(a: &EmergencyArgs, dir: &std::path::Path) -> anyhow::Result<()> {
             let mut at = vec![0usize; mine.len()];
             let mut lat = Vec::new();
             let mut turn = 0;
-            loop {
-                // The next of this task's checkers with a household left.
-                let Some(k) = (0..mine.len())
-                    .map(|j| (turn + j) % mine.len())
-                    .find(|&j| at[j] < queues[mine[j]].len())
-                else {
-                    break;
-                };
+            // The next of this task's checkers with a household left, in turn.
+            while let Some(k) = (0..mine.len())
+                .map(|j| (turn + j) % mine.len())
+                .find(|&j| at[j] < queues[mine[j]].len())
+            {
                 turn = k + 1;
                 let slot = budget.fetch_add(1, Ordering::Relaxed);
                 if slot >= limit {
