@@ -27,6 +27,11 @@ pub enum BenchCommand {
     /// read, and visits logged concurrently through the use case against bare one-row
     /// inserts, in one run.
     Care(crate::care::care_bench::CareArgs),
+    /// Switch a street's worth of communities of a ledger of N residents into emergency
+    /// mode and start a welfare-check campaign in each (timed), then record checks from
+    /// C checkers at once through the use case against bare one-row inserts, and time
+    /// the campaign board while they stream and idle against a bare indexed point read.
+    Emergency(crate::emergency::emergency_bench::EmergencyArgs),
 }
 
 pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
@@ -37,6 +42,7 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Queue(a) => crate::requests::queue_bench::run(a).await,
         BenchCommand::Vote(a) => crate::participation::vote_bench::run(a).await,
         BenchCommand::Care(a) => crate::care::care_bench::run(a).await,
+        BenchCommand::Emergency(a) => crate::emergency::emergency_bench::run(a).await,
     }
 }
 
