@@ -221,6 +221,7 @@ async fn seed(data: &Path) -> Seeded {
                 tags: Vec::new(),
                 hours: 6,
                 checkers: vec![users[1]],
+                started_at: None,
             },
         )
         .await

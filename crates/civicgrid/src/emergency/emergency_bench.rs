@@ -190,6 +190,7 @@ fn check(household_id: i64, key: String, roll: u64) -> NewCheck {
         needs,
         note: note.into(),
         client_key: key,
+        items: Vec::new(),
     }
 }
 
@@ -321,6 +322,7 @@ async fn bench(a: &EmergencyArgs, dir: &std::path::Path) -> anyhow::Result<()> {
                     tags: Vec::new(),
                     hours: 12,
                     checkers: ids,
+                    started_at: None,
                 },
             )
             .await
