@@ -145,7 +145,7 @@ conformance!(
             figures::counted_periods(&mut conn, &month.previous().code(), &period)
                 .await
                 .unwrap(),
-            [period.clone()]
+            std::slice::from_ref(&period)
         );
         drop(conn);
 
