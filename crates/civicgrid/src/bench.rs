@@ -71,3 +71,18 @@ pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i.min(sorted.len() - 1)]
 }
+
+/// `n` indexed point reads of a resident, sorted: the read baseline of the benchmarks.
+pub async fn point_reads(app: &civicgrid_app::App, n: usize) -> anyhow::Result<Vec<Duration>> {
+    let mut out = Vec::with_capacity(n);
+    let mut rng = Rng(7);
+    for _ in 0..n {
+        let id = 1 + rng.below(100_000) as i64;
+        let t = std::time::Instant::now();
+        let mut conn = app.db().read().await?;
+        civicgrid_store::ledger::search::point_read(&mut conn, id).await?;
+        out.push(t.elapsed());
+    }
+    out.sort();
+    Ok(out)
+}

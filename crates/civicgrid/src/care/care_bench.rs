@@ -467,7 +467,7 @@ async fn bench(a: &CareArgs, dir: &std::path::Path) -> anyhow::Result<()> {
     let coverage = sorted(coverage);
 
     // (3) The read baseline.
-    let point = point_reads(&app, 1_000).await?;
+    let point = crate::bench::point_reads(&app, 1_000).await?;
 
     // (4) Visits logged by C carers at once, a different pairing each (the grids taken
     // in turn, so that the carers at work differ), while a grid worker reads due lists.
@@ -659,18 +659,4 @@ async fn bare_inserts(app: &App, n: usize, c: usize) -> anyhow::Result<Duration>
         t.await??;
     }
     Ok(started.elapsed())
-}
-
-/// `n` indexed point reads of a resident: the read baseline.
-async fn point_reads(app: &App, n: usize) -> anyhow::Result<Vec<Duration>> {
-    let mut out = Vec::with_capacity(n);
-    let mut rng = Rng(7);
-    for _ in 0..n {
-        let id = 1 + rng.below(100_000) as i64;
-        let t = Instant::now();
-        let mut conn = app.db().read().await?;
-        civicgrid_store::ledger::search::point_read(&mut conn, id).await?;
-        out.push(t.elapsed());
-    }
-    Ok(sorted(out))
 }

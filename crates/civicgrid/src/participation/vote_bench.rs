@@ -268,7 +268,7 @@ async fn bench(a: &VoteArgs, dir: &std::path::Path) -> anyhow::Result<()> {
     tally.sort();
 
     let bare = bare_inserts(&app, n, a.concurrency).await?;
-    let point = point_reads(&app, 500).await?;
+    let point = crate::bench::point_reads(&app, 500).await?;
     let t = app.vote_count(&who, vote.id).await?;
     // The tally page counts too, and adds turnout by building and the rooms to canvass.
     let page = {
@@ -360,19 +360,4 @@ async fn bare_inserts(app: &App, n: usize, c: usize) -> anyhow::Result<Duration>
         t.await??;
     }
     Ok(started.elapsed())
-}
-
-/// `n` indexed point reads of a resident: the read baseline.
-async fn point_reads(app: &App, n: usize) -> anyhow::Result<Vec<Duration>> {
-    let mut out = Vec::with_capacity(n);
-    let mut rng = crate::bench::Rng(7);
-    for _ in 0..n {
-        let id = 1 + rng.below(100_000) as i64;
-        let t = Instant::now();
-        let mut conn = app.db().read().await?;
-        civicgrid_store::ledger::search::point_read(&mut conn, id).await?;
-        out.push(t.elapsed());
-    }
-    out.sort();
-    Ok(out)
 }
