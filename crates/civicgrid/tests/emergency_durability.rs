@@ -10,10 +10,10 @@
 mod support;
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -43,23 +43,8 @@ fn civicgrid(dir: &Path, args: &[&str]) -> Command {
     civicgrid_at(dir, args, "error")
 }
 
-/// Starts `civicgrid serve` on a free port; returns the child and its address.
 fn start(dir: &Path) -> (Child, String) {
-    let mut child = civicgrid(dir, &["serve", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    for line in BufReader::new(stdout).lines() {
-        let line = line.unwrap();
-        if let Some(rest) = line.strip_prefix("civicgrid serving http://") {
-            return (child, rest.split('/').next().unwrap().to_owned());
-        }
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    panic!("serve exited before serving");
+    support::serve(dir)
 }
 
 /// One HTTP/1.1 exchange on a fresh connection with `headers` (each ending in CRLF):
